@@ -1,0 +1,36 @@
+"""mse-sim: an agent-based model of micro and small enterprise (MSE) upgrading in value chains.
+
+After Dunn, Sebstad, Batzdorff & Parsons (2006), *Lessons Learned on MSE Upgrading in Value
+Chains*. MSEs, intermediaries, lead firms and end-market buyers are Mesa agents; MSE state lives
+in numpy arrays stepped by one vectorized kernel, with the `MSE` agents as views onto it.
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("mse-upgrading")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0+unknown"
+
+from sim.errors import UserInputError
+from sim.scenario import (
+    FIELDS,
+    LEVERS,
+    ScenarioError,
+    ValueChainScenario,
+    list_scenarios,
+    load_scenario,
+    read_scenario_file,
+)
+
+__all__ = [
+    "FIELDS",
+    "LEVERS",
+    "ScenarioError",
+    "UserInputError",
+    "ValueChainScenario",
+    "__version__",
+    "list_scenarios",
+    "load_scenario",
+    "read_scenario_file",
+]

@@ -1,0 +1,100 @@
+"""Writing results safely: atomic files and tables with provenance.
+
+Every file the tool writes goes through :func:`atomic_write`: it is written under a temporary
+name in the same folder and renamed into place only when complete, so a crash or a bad input
+never leaves a half-written file that a later reader would take for data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.errors import UserInputError
+
+TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
+    """Open a temporary file beside ``path`` and rename it to ``path`` on success.
+
+    Args:
+        path: Final file path.
+        mode: ``"wb"`` or ``"w"``.
+
+    Yields:
+        The open temporary file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, mode, **({} if "b" in mode else {"encoding": "utf-8"})) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def check_table_path(path: str | os.PathLike) -> Path:
+    """Check that ``path`` names a table format we write (before any work is done).
+
+    Raises:
+        UserInputError: Unknown suffix.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise UserInputError(
+            f"output file '{path}': suffix '{path.suffix}' is not supported "
+            f"(allowed: {', '.join(TABLE_SUFFIXES)})"
+        )
+    return path
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a DataFrame as CSV or Parquet, atomically, keeping ``df.attrs`` as provenance.
+
+    Parquet keeps the provenance in the file's key-value metadata (``mse_sim``); CSV gets a
+    sidecar ``<file>.meta.json``.
+    """
+    path = check_table_path(path)
+    meta = json.dumps(df.attrs, default=str, sort_keys=True)
+    if path.suffix.lower() == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        table = table.replace_schema_metadata(
+            {**(table.schema.metadata or {}), b"mse_sim": meta.encode()}
+        )
+        with atomic_write(path) as fh:
+            pq.write_table(table, fh)
+    else:
+        with atomic_write(path, "w") as fh:
+            df.to_csv(fh, index=False)
+        with atomic_write(path.with_name(path.name + ".meta.json"), "w") as fh:
+            fh.write(meta)
+    return path
+
+
+def read_provenance(path: str | os.PathLike) -> dict[str, Any]:
+    """Return the provenance stored with a table written by :func:`write_table`."""
+    path = Path(path)
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.read_schema(path).metadata or {}
+        return json.loads(meta.get(b"mse_sim", b"{}"))
+    return json.loads(path.with_name(path.name + ".meta.json").read_text())

@@ -1,0 +1,416 @@
+"""Scenarios: the validated, documented inputs of the value-chain model.
+
+A scenario is a set of *levers* (floats in [0, 1], so that sweeps share one scale) and a few
+*structure* fields (integer counts). `ValueChainScenario` is a Mesa
+:class:`~mesa.experimental.scenarios.Scenario` subclass with a typed default for every field;
+it is validated when it is constructed, so a model never starts from a bad input.
+
+Scenario files live in ``scenarios/`` as TOML::
+
+    name = "baseline"
+    description = "One line shown by `mse-sim scenarios`."
+
+    [parameters]
+    credit_access = 0.2      # where the value comes from
+
+    [info]                   # NetLogo-style Info tab, printed by `mse-sim scenarios --info`
+    what_it_is = "..."
+    how_it_works = "..."
+    things_to_notice = "..."
+    things_to_try = "..."
+
+Every problem is reported as a :class:`ScenarioError` naming the field, the bad value, what is
+allowed and, when there is one, the file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mesa.experimental.scenarios import Scenario
+
+from sim.errors import UserInputError
+
+
+class ScenarioError(UserInputError):
+    """An invalid scenario: unknown field, wrong type, value out of range or unreadable file."""
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """The documentation and the allowed range of one scenario field.
+
+    Attributes:
+        name: Field name, as used in TOML files, overrides and sweeps.
+        kind: ``float`` (a lever) or ``int`` (structure).
+        default: Default value.
+        low: Smallest allowed value (inclusive).
+        high: Largest allowed value (inclusive).
+        unit: Unit of the value.
+        label: Plain-words label for sliders and reports.
+        doc: What the field means in the model.
+    """
+
+    name: str
+    kind: type
+    default: float | int
+    low: float | int
+    high: float | int
+    unit: str
+    label: str
+    doc: str
+
+    @property
+    def allowed(self) -> str:
+        """Describe the allowed values in words."""
+        kind = "a number" if self.kind is float else "a whole number"
+        return f"{kind} from {self.low} to {self.high}"
+
+
+def _lever(name: str, default: float, label: str, doc: str) -> FieldSpec:
+    return FieldSpec(name, float, default, 0.0, 1.0, "index 0-1", label, doc)
+
+
+#: Every scenario field, in the order shown by the CLI, the app and the ODD parameter table.
+FIELDS: dict[str, FieldSpec] = {
+    f.name: f
+    for f in [
+        FieldSpec("n_mse", int, 1000, 1, 10_000_000, "enterprises", "Number of MSEs",
+                  "Number of micro and small enterprises (producer households) in the chain."),
+        FieldSpec("n_intermediaries", int, 20, 1, 100_000, "firms", "Number of intermediaries",
+                  "Traders/brokers that buy from MSEs and sell on to end markets."),
+        FieldSpec("n_lead_firms", int, 3, 0, 10_000, "firms", "Number of lead firms",
+                  "Exporters/processors that set standards and can offer contracts and services."),
+        FieldSpec("n_villages", int, 40, 1, 1_000_000, "places", "Number of villages",
+                  "Places MSEs live in; producer groups form within a village."),
+        _lever("physical_distance", 0.4, "Physical distance to markets",
+               "Scales every MSE's remoteness: transport cost, delay and attenuation of price "
+               "signals, cost of inputs and training, lead firms' reach."),
+        _lever("social_distance", 0.4, "Social distance of the excluded group",
+               "Strength of socio-cultural segmentation (gender, caste, ethnicity): how much "
+               "worse the excluded group's information, links, credit and terms are."),
+        _lever("excluded_share", 0.3, "Share of MSEs in an excluded group",
+               "Share of MSEs belonging to a socially excluded group."),
+        _lever("bargaining_power", 0.3, "MSEs' bargaining power",
+               "MSEs' bargaining power against their buyers; lowers intermediaries' markups and "
+               "the share of the quality premium they keep."),
+        _lever("credit_access", 0.2, "Credit access for investment",
+               "Access to long-term investment credit: the credit line as a share of the largest "
+               "loan the financial market could offer an MSE."),
+        _lever("ict_access", 0.2, "Mobile phone / ICT access",
+               "Share of MSEs with ICT (cell phones, internet): direct market information, "
+               "better bargaining, easier contact with groups and buyers."),
+        _lever("intermediary_rent", 0.6, "Premium kept by intermediaries",
+               "Share of the end-market quality premium intermediaries keep as rent when MSEs "
+               "have no bargaining power."),
+        _lever("embedded_services", 0.3, "Embedded services from lead firms",
+               "Intensity of lead firms' embedded services (technical assistance, input advances, "
+               "design help) and their reach to new suppliers."),
+        _lever("forward_contracts", 0.2, "Forward contracts (guaranteed price)",
+               "Share of a lead-firm supplier's sales covered by a forward contract at a "
+               "guaranteed price."),
+        _lever("group_support", 0.3, "Support for producer groups",
+               "Facilitation of horizontal collaboration: how readily producer groups form and "
+               "how long they last."),
+        _lever("targeted_facilitation", 0.0, "Outreach to the excluded group",
+               "Facilitation targeted at the excluded group; offsets social distance in "
+               "information, links, groups and credit."),
+        _lever("herding", 0.0, "Herding into one channel",
+               "Pressure on MSEs to sell only in the channel that pays most today."),
+        _lever("competition", 0.4, "Competition from low-cost producers",
+               "Competition within and between chains: the pace at which the competitive cost "
+               "benchmark falls and the volume lost by MSEs above it."),
+        _lever("demand_shift", 0.4, "End-market shift toward quality",
+               "Rate at which end-market preferences (and quality premiums) drift toward quality."),
+        _lever("price_volatility", 0.4, "End-market price volatility",
+               "Scale of monthly end-market price shocks (export and specialty most of all)."),
+        _lever("export_premium", 0.3, "Export price premium",
+               "How far export and specialty base prices exceed the domestic price "
+               "(0: the same; 1: three times)."),
+        _lever("household_dependence", 0.6, "Households' dependence on the enterprise",
+               "Mean share of household income that comes from the enterprise; raises risk "
+               "aversion and the cash drawn for living."),
+        _lever("education", 0.5, "Education and skills",
+               "Mean skill of MSE owners: upgrade success, learning and the outside option."),
+    ]
+}
+
+LEVERS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is float)
+STRUCTURE: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is int)
+INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try")
+
+
+def scenario_dir() -> Path:
+    """Return the folder of bundled scenario files (``$MSE_SIM_SCENARIOS`` overrides it)."""
+    env = os.environ.get("MSE_SIM_SCENARIOS")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parent.parent / "scenarios"
+
+
+def _where(source: str | None) -> str:
+    return f" in {source}" if source else ""
+
+
+def _unknown(key: str, known: list[str], what: str, source: str | None) -> ScenarioError:
+    hint = difflib.get_close_matches(key, known, n=1)
+    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    return ScenarioError(
+        f"unknown {what} '{key}'{_where(source)}{did} (known: {', '.join(known)})"
+    )
+
+
+def validate_value(name: str, value: Any, source: str | None = None) -> float | int:
+    """Check one field's value and return it with its proper type.
+
+    Args:
+        name: Field name.
+        value: Proposed value (numbers, or strings such as CLI ``--set`` values).
+        source: File or origin, named in the error message.
+
+    Returns:
+        The value as ``int`` or ``float``.
+
+    Raises:
+        ScenarioError: Unknown field, wrong type, NaN or out of range.
+    """
+    spec = FIELDS.get(name)
+    if spec is None:
+        raise _unknown(name, list(FIELDS), "scenario field", source)
+    where = _where(source)
+    if isinstance(value, str):
+        try:
+            value = float(value) if spec.kind is float else int(value)
+        except ValueError:
+            raise ScenarioError(
+                f"field '{name}'{where}: value {value!r} is not {spec.allowed}"
+            ) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
+    if spec.kind is int:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise ScenarioError(
+                    f"field '{name}'{where}: value {value!r} is not {spec.allowed}"
+                )
+            value = int(value)
+    else:
+        value = float(value)
+        if math.isnan(value):
+            raise ScenarioError(f"field '{name}'{where}: value nan is not {spec.allowed}")
+    if not spec.low <= value <= spec.high:
+        raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
+    return value
+
+
+class ValueChainScenario(Scenario):
+    """Inputs of one value-chain model run: levers in [0, 1] and structure counts.
+
+    Each class attribute below is a typed default; see :data:`FIELDS` for meaning, unit and
+    range. Construction validates every field, so ``ValueChainScenario(credit_access=2)``
+    raises :class:`ScenarioError`.
+
+    Attributes:
+        name: Scenario name (the file stem for bundled scenarios).
+    """
+
+    name: str = "custom"
+    n_mse: int = 1000
+    n_intermediaries: int = 20
+    n_lead_firms: int = 3
+    n_villages: int = 40
+    physical_distance: float = 0.4
+    social_distance: float = 0.4
+    excluded_share: float = 0.3
+    bargaining_power: float = 0.3
+    credit_access: float = 0.2
+    ict_access: float = 0.2
+    intermediary_rent: float = 0.6
+    embedded_services: float = 0.3
+    forward_contracts: float = 0.2
+    group_support: float = 0.3
+    targeted_facilitation: float = 0.0
+    herding: float = 0.0
+    competition: float = 0.4
+    demand_shift: float = 0.4
+    price_volatility: float = 0.4
+    export_premium: float = 0.3
+    household_dependence: float = 0.6
+    education: float = 0.5
+
+    def __init__(self, *, rng=None, _source: str | None = None, **kwargs):
+        """Create and validate a scenario.
+
+        Args:
+            rng: Seed or generator for a model built from this scenario.
+            _source: File the values came from, named in error messages.
+            **kwargs: Field values overriding the defaults.
+
+        Raises:
+            ScenarioError: If any field is unknown or invalid.
+        """
+        scenario_id = kwargs.pop("_scenario_id", None)
+        clean: dict[str, Any] = {}
+        for key, value in kwargs.items():
+            if key == "name":
+                if not isinstance(value, str):
+                    raise ScenarioError(
+                        f"field 'name'{_where(_source)}: value {value!r} is not a string"
+                    )
+                clean[key] = value
+            else:
+                clean[key] = validate_value(key, value, _source)
+        if scenario_id is not None:
+            clean["_scenario_id"] = scenario_id
+        super().__init__(rng=rng, **clean)
+
+    def params(self) -> dict[str, float | int]:
+        """Return the field values (levers and structure) as a plain dict."""
+        return {k: getattr(self, k) for k in FIELDS}
+
+    def to_record(self) -> dict[str, Any]:
+        """Return name and field values: the scenario as provenance for results."""
+        return {"name": self.name, **self.params()}
+
+    def replace(self, **changes: Any) -> ValueChainScenario:
+        """Return a validated copy with some fields changed."""
+        return ValueChainScenario(rng=self.rng, **{**self.to_record(), **changes})
+
+    def __repr__(self) -> str:
+        changed = {
+            k: v for k, v in self.params().items() if v != FIELDS[k].default
+        }
+        inner = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"ValueChainScenario(name={self.name!r}{', ' if inner else ''}{inner})"
+
+
+@dataclass(frozen=True)
+class ScenarioFile:
+    """A parsed scenario file: the scenario, its one-line description and its Info text."""
+
+    scenario: ValueChainScenario
+    description: str
+    info: dict[str, str]
+    path: Path
+
+
+def _resolve(path_or_name: str | os.PathLike) -> Path:
+    text = os.fspath(path_or_name)
+    path = Path(text)
+    if path.suffix == ".toml" or os.sep in text or "/" in text:
+        if not path.is_file():
+            raise ScenarioError(f"scenario file '{text}' does not exist")
+        return path
+    candidate = scenario_dir() / f"{text}.toml"
+    if not candidate.is_file():
+        known = list_scenarios()
+        hint = difflib.get_close_matches(text, known, n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise ScenarioError(
+            f"unknown scenario '{text}'{did} (bundled: {', '.join(known) or 'none'}; "
+            "or give a path to a .toml file)"
+        )
+    return candidate
+
+
+def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
+    """Read and validate a scenario file with its description and Info text.
+
+    Args:
+        path_or_name: A path to a TOML file, or the name of a file in ``scenarios/``.
+
+    Returns:
+        The parsed :class:`ScenarioFile`.
+
+    Raises:
+        ScenarioError: Missing file, bad TOML, unknown keys or invalid values.
+    """
+    path = _resolve(path_or_name)
+    source = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ScenarioError(f"cannot read scenario file {source}: {exc}") from None
+    top = ["name", "description", "parameters", "info"]
+    for key in data:
+        if key not in top:
+            raise _unknown(key, top, "top-level key", source)
+    params = data.get("parameters", {})
+    if not isinstance(params, Mapping):
+        raise ScenarioError(f"'parameters' in {source} must be a table of field = value")
+    for key in params:
+        if key not in FIELDS:
+            raise _unknown(key, list(FIELDS), "scenario field", source)
+    info = data.get("info", {})
+    if not isinstance(info, Mapping):
+        raise ScenarioError(f"'info' in {source} must be a table of text")
+    for key, value in info.items():
+        if key not in INFO_KEYS:
+            raise _unknown(key, list(INFO_KEYS), "info key", source)
+        if not isinstance(value, str):
+            raise ScenarioError(f"info '{key}' in {source}: value {value!r} is not text")
+    description = data.get("description", "")
+    if not isinstance(description, str):
+        raise ScenarioError(f"'description' in {source}: value {description!r} is not text")
+    name = data.get("name", path.stem)
+    scenario = ValueChainScenario(_source=source, name=name, **params)
+    return ScenarioFile(scenario, description.strip(), {k: v.strip() for k, v in info.items()},
+                        path)
+
+
+def load_scenario(path_or_name: str | os.PathLike, **overrides: Any) -> ValueChainScenario:
+    """Load a scenario by bundled name (e.g. ``"baseline"``) or TOML path.
+
+    Args:
+        path_or_name: Name of a file in ``scenarios/`` or a path to a TOML file.
+        **overrides: Field values applied after loading (validated too).
+
+    Returns:
+        The validated scenario.
+
+    Raises:
+        ScenarioError: If the file or any value is invalid.
+    """
+    scenario = read_scenario_file(path_or_name).scenario
+    return scenario.replace(**overrides) if overrides else scenario
+
+
+def list_scenarios() -> list[str]:
+    """Return the names of the bundled scenarios, baseline first."""
+    names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
+    if "baseline" in names:
+        names.remove("baseline")
+        names.insert(0, "baseline")
+    return names
+
+
+def coerce_scenario(
+    scenario: ValueChainScenario | str | os.PathLike | Mapping[str, Any] | None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ValueChainScenario:
+    """Turn any accepted scenario form into a validated `ValueChainScenario`.
+
+    Args:
+        scenario: A scenario, a bundled name or path, a dict of fields, or None (defaults).
+        overrides: Field values to apply on top.
+
+    Returns:
+        A validated scenario.
+    """
+    overrides = dict(overrides or {})
+    if scenario is None:
+        return ValueChainScenario(**overrides)
+    if isinstance(scenario, ValueChainScenario):
+        return scenario.replace(**overrides) if overrides else scenario
+    if isinstance(scenario, Mapping):
+        return ValueChainScenario(**{**scenario, **overrides})
+    return load_scenario(scenario, **overrides)
