@@ -1,0 +1,314 @@
+"""Sensitivity analysis of a sweep store: SALib indices and grid main effects.
+
+:func:`analyze` reads only the columns it needs from a store written by :func:`sim.sweeps.sweep`
+(design point, replicate and one output), so a store of 100,000 runs with whole time series is
+analysed without loading them. Replicates are averaged per design point before the SALib
+analysers see them, which removes most of the model's stochastic noise from the indices.
+
+======== ============================================= ========================================
+method   analyser                                      columns
+======== ============================================= ========================================
+sobol    ``SALib.analyze.sobol`` (Saltelli/Jansen)     S1, S1_conf, ST, ST_conf
+morris   ``SALib.analyze.morris``                      mu, mu_star, mu_star_conf, sigma
+lhs      ``SALib.analyze.rbd_fast``                    S1, S1_conf
+grid     main effects (mean over the other factors)    value, mean, ci_low, ci_high, n_points
+======== ============================================= ========================================
+
+``*_conf`` columns are half-widths of the confidence interval at ``conf_level``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import UserInputError
+from sim.sweeps import SweepStore, output_column
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> tuple[str, int]:
+    """Return ``(metric, step)`` for a ``--metric`` (``name`` or ``name@step``) and ``--step``.
+
+    Raises:
+        UserInputError: The metric or step was not recorded by the sweep.
+    """
+    spec = manifest["spec"]
+    name, sep, step_text = metric.partition("@")
+    if sep:
+        if step is not None:
+            raise UserInputError(f"--metric {metric!r} names a step already; drop --step")
+        try:
+            step = int(step_text)
+        except ValueError:
+            raise UserInputError(f"--metric {metric!r}: step {step_text!r} is not a whole "
+                                 "number") from None
+    if name not in spec["outputs"]:
+        raise UserInputError(
+            f"--metric {name!r} was not recorded by this sweep (outputs: "
+            f"{', '.join(spec['outputs'])})"
+        )
+    steps = spec["at_steps"]
+    if step is None:
+        step = steps[-1]
+    if step not in steps:
+        shown = steps if len(steps) <= 12 else [*steps[:5], "...", *steps[-5:]]
+        raise UserInputError(
+            f"--step {step} was not recorded by this sweep (at_steps: "
+            f"{', '.join(map(str, shown))})"
+        )
+    return name, step
+
+
+def check_figure_path(path: str | os.PathLike) -> Path:
+    """Check a chart path's suffix before any work is done.
+
+    Raises:
+        UserInputError: Unknown suffix.
+    """
+    path = Path(path)
+    if path.suffix.lower() not in FIGURE_SUFFIXES:
+        raise UserInputError(
+            f"plot file '{path}': suffix '{path.suffix}' is not supported "
+            f"(allowed: {', '.join(FIGURE_SUFFIXES)})"
+        )
+    return path
+
+
+def point_means(store: SweepStore, column: str, n_points: int) -> tuple[np.ndarray, pd.DataFrame]:
+    """Return the per-design-point mean of ``column`` (in design order) and the runs read.
+
+    Raises:
+        UserInputError: Some design point has no finished run yet.
+    """
+    runs = store.read(columns=[column])
+    manifest = store.manifest()
+    if len(runs) < manifest["n_runs"]:
+        raise UserInputError(
+            f"the sweep in '{store.path}' is not finished ({len(runs)} of "
+            f"{manifest['n_runs']} runs); rerun the same `mse-sim sweep` command to resume it"
+        )
+    means = runs.groupby("point_id")[column].mean().reindex(range(n_points))
+    return means.to_numpy(dtype=float), runs
+
+
+def analyze(
+    out: str | os.PathLike,
+    metric: str,
+    *,
+    step: int | None = None,
+    plot: str | os.PathLike | None = None,
+    conf_level: float = 0.95,
+    num_resamples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Analyse one output of a finished sweep.
+
+    Args:
+        out: The sweep's store folder.
+        metric: Output name, optionally with ``@step`` (e.g. ``"share_upgraded@60"``).
+        step: Recorded step (default: the last one recorded).
+        plot: Save a chart to this file (.png, .svg or .pdf).
+        conf_level: Confidence level of the intervals.
+        num_resamples: Bootstrap resamples of the SALib analysers.
+        seed: Seed of the bootstrap, so the intervals are reproducible.
+
+    Returns:
+        One row per parameter (per parameter and value for grids); see the module docstring
+        for the columns. ``attrs`` holds method, metric, step and run counts.
+
+    Raises:
+        UserInputError: Not a sweep folder, unfinished sweep, unknown metric or step, bad plot
+            suffix or confidence level.
+    """
+    if not 0 < conf_level < 1:
+        raise UserInputError(f"--conf-level {conf_level}: must be between 0 and 1")
+    if plot is not None:
+        check_figure_path(plot)
+    store = SweepStore(out)
+    manifest = store.manifest()
+    name, step = resolve_metric(manifest, metric, step)
+    column = output_column(name, step)
+    spec = manifest["spec"]
+    design = store.design()
+    names = list(spec["parameters"])
+    y, runs = point_means(store, column, len(design))
+    if not np.all(np.isfinite(y)):
+        raise UserInputError(f"output {column} has missing or infinite values; cannot analyse")
+    method = spec["method"]
+    if method == "grid":
+        table = grid_main_effects(design, runs, names, column, conf_level)
+    else:
+        problem = {
+            "num_vars": len(names),
+            "names": names,
+            "bounds": [[spec["parameters"][n]["low"], spec["parameters"][n]["high"]]
+                       for n in names],
+        }
+        x = design[names].to_numpy(dtype=float)
+        table = salib_indices(method, problem, x, y, conf_level=conf_level,
+                              num_resamples=num_resamples, seed=seed,
+                              second_order=bool(spec.get("second_order")),
+                              levels=spec.get("levels") or 4)
+    table.attrs = {
+        "method": method, "metric": name, "step": step, "column": column,
+        "n_points": len(design), "n_runs": len(runs), "replicates": spec["replicates"],
+        "conf_level": conf_level, "out": str(out),
+    }
+    if plot is not None:
+        plot_analysis(table, plot)
+    return table
+
+
+def salib_indices(
+    method: str,
+    problem: dict[str, Any],
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    conf_level: float = 0.95,
+    num_resamples: int = 1000,
+    seed: int = 0,
+    second_order: bool = False,
+    levels: int = 4,
+) -> pd.DataFrame:
+    """Run the SALib analyser of a sampled design on outputs ``y`` (one per design row).
+
+    Args:
+        method: ``sobol``, ``morris`` or ``lhs``.
+        problem: SALib problem (names and bounds).
+        x: Design matrix, in the sampler's row order.
+        y: Output per design row.
+        conf_level: Confidence level.
+        num_resamples: Bootstrap resamples.
+        seed: Bootstrap seed.
+        second_order: Sobol: the design includes second-order cross-samples.
+        levels: Morris: number of levels of the design.
+
+    Returns:
+        One row per parameter.
+    """
+    names = problem["names"]
+    if method == "sobol":
+        from SALib.analyze import sobol
+
+        si = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=conf_level,
+                           num_resamples=num_resamples, seed=seed)
+        keys = ["S1", "S1_conf", "ST", "ST_conf"]
+    elif method == "morris":
+        from SALib.analyze import morris
+
+        si = morris.analyze(problem, x, y, conf_level=conf_level, num_resamples=num_resamples,
+                            num_levels=levels, seed=seed)
+        keys = ["mu", "mu_star", "mu_star_conf", "sigma"]
+    elif method == "lhs":
+        from SALib.analyze import rbd_fast
+
+        si = rbd_fast.analyze(problem, x, y, conf_level=conf_level,
+                              num_resamples=num_resamples, seed=seed)
+        keys = ["S1", "S1_conf"]
+    else:
+        raise ValueError(f"no SALib analyser for method {method!r}")
+    table = pd.DataFrame({k: np.asarray(si[k], dtype=float) for k in keys})
+    table.insert(0, "parameter", names)
+    return table
+
+
+def grid_main_effects(
+    design: pd.DataFrame, runs: pd.DataFrame, names: list[str], column: str, conf_level: float
+) -> pd.DataFrame:
+    """Return the main effect of each grid parameter: the output averaged over the others.
+
+    For each value of a parameter, ``mean`` is the average over design points with that value
+    of the point means (the mean over replicates). Its interval is a t interval from the
+    replicate-to-replicate spread within points (pooled), i.e. the Monte Carlo error of the
+    main effect; with one replicate per point it is undefined (NaN).
+    """
+    from scipy import stats
+
+    per_point = runs.groupby("point_id")[column].agg(["mean", "var", "count"])
+    per_point = design.set_index("point_id").join(per_point)
+    rows = []
+    for name in names:
+        for value, group in per_point.groupby(name, sort=True):
+            n_points = len(group)
+            mean = group["mean"].mean()
+            dof = int((group["count"] - 1).sum())
+            if dof > 0:
+                se = float(np.sqrt((group["var"] / group["count"]).sum()) / n_points)
+                half = float(stats.t.ppf(0.5 + conf_level / 2, dof)) * se
+            else:
+                half = float("nan")
+            rows.append({"parameter": name, "value": value, "mean": mean,
+                         "ci_low": mean - half, "ci_high": mean + half,
+                         "n_points": n_points, "n_runs": int(group["count"].sum())})
+    return pd.DataFrame(rows)
+
+
+def format_analysis(table: pd.DataFrame) -> str:
+    """Format an :func:`analyze` result as text for the terminal."""
+    a = table.attrs
+    head = (f"{a.get('method', '?')} analysis of {a.get('column', '?')}: "
+            f"{a.get('n_points', '?')} design points, {a.get('n_runs', '?')} runs "
+            f"({a.get('replicates', '?')} replicates averaged per point); "
+            f"*_conf / ci at {100 * a.get('conf_level', 0.95):.0f}%")
+    body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+    return f"{head}\n{body}"
+
+
+def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Save a chart of an :func:`analyze` result: index bars with error bars, or effect lines.
+
+    Uses matplotlib's object API (no pyplot), so it never touches the user's backend.
+    """
+    from matplotlib.figure import Figure
+
+    from sim.io import atomic_write
+
+    path = check_figure_path(path)
+    a = table.attrs
+    method = a.get("method")
+    title = f"{method}: {a.get('column')} ({a.get('n_runs')} runs)"
+    if method == "grid":
+        names = list(dict.fromkeys(table["parameter"]))
+        fig = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
+        axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
+        for ax, name in zip(axes, names, strict=True):
+            t = table[table["parameter"] == name]
+            x = np.arange(len(t))
+            ax.plot(x, t["mean"], marker="o")
+            ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25)
+            ax.set_xticks(x, [f"{v:g}" for v in t["value"]])
+            ax.set_xlabel(name)
+        axes[0].set_ylabel(a.get("column", "mean"))
+    else:
+        if method == "sobol":
+            bars = [("S1", "S1_conf"), ("ST", "ST_conf")]
+            ylabel = "Sobol' index"
+        elif method == "morris":
+            bars = [("mu_star", "mu_star_conf"), ("sigma", None)]
+            ylabel = "elementary effect"
+        else:
+            bars = [("S1", "S1_conf")]
+            ylabel = "first-order index (RBD-FAST)"
+        n = len(table)
+        fig = Figure(figsize=(max(4.0, 1.2 * n + 2), 3.6), layout="constrained")
+        ax = fig.subplots()
+        width = 0.8 / len(bars)
+        x = np.arange(n)
+        for i, (key, conf) in enumerate(bars):
+            ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
+                   yerr=None if conf is None else table[conf], capsize=3, label=key)
+        ax.set_xticks(x, table["parameter"], rotation=20, ha="right")
+        ax.set_ylabel(ylabel)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.legend()
+    fig.suptitle(title)
+    with atomic_write(path) as fh:
+        fig.savefig(fh, format=path.suffix.lower().lstrip("."), dpi=120)
+    return path
