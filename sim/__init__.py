@@ -12,7 +12,10 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
+from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.errors import UserInputError
+from sim.metrics import METRICS
+from sim.model import ValueChainModel, run
 from sim.scenario import (
     FIELDS,
     LEVERS,
@@ -24,6 +27,13 @@ from sim.scenario import (
 )
 
 __all__ = [
+    "MSE",
+    "METRICS",
+    "Buyer",
+    "Intermediary",
+    "LeadFirm",
+    "ValueChainModel",
+    "run",
     "FIELDS",
     "LEVERS",
     "ScenarioError",

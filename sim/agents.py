@@ -1,0 +1,204 @@
+"""The agents of the value chain: MSEs, intermediaries, lead firms and end-market buyers.
+
+All four are ordinary `mesa.Agent` subclasses, so Mesa's AgentSet, DataCollector agent
+reporters, SolaraViz and batch_run see them as usual. `MSE` agents hold no state of their own:
+each is a view onto one row of the model's :class:`~sim.population.Population` arrays, which
+the model steps for all MSEs at once. Reading ``mse.cash`` reads the array; writing it writes
+the array. The few intermediaries, lead firms and buyers are views onto the model's per-firm
+results in the same way.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mesa import Agent
+
+from sim.markets import CHANNELS, QUALITY_STANDARD, VOLATILITY
+from sim.population import UPGRADE_TYPES
+
+if TYPE_CHECKING:
+    from sim.model import ValueChainModel
+
+
+def _row(name: str, doc: str, cast=float):
+    """A property reading and writing this MSE's element of population array ``name``."""
+
+    def fget(self):
+        return cast(getattr(self.model.population, name)[self.row])
+
+    def fset(self, value):
+        getattr(self.model.population, name)[self.row] = value
+
+    return property(fget, fset, doc=doc)
+
+
+class MSE(Agent):
+    """A micro or small enterprise (a producer household): a view onto one population row.
+
+    Its behaviour is in the vectorized mechanisms the model runs for all MSEs each month
+    (:mod:`sim.decisions`, :mod:`sim.signals`, :mod:`sim.groups`, :mod:`sim.trade`), so
+    `step` does nothing here.
+
+    Attributes:
+        row: Index of this MSE in the population arrays.
+    """
+
+    def __init__(self, model: ValueChainModel, row: int):
+        super().__init__(model)
+        self.row = int(row)
+
+    cash = _row("cash", "Cash on hand (currency units).")
+    skill = _row("skill", "Owner's skill in [0, 1].")
+    distance = _row("distance", "Effective distance to market in [0, 1].")
+    excluded = _row("excluded", "Member of the socially excluded group.", bool)
+    ict = _row("ict", "Has ICT access.", bool)
+    dependence = _row("dependence", "Household's dependence on the enterprise in [0, 1].")
+    capacity = _row("capacity", "Monthly output (units).")
+    unit_cost = _row("unit_cost", "Production cost per unit.")
+    quality = _row("quality", "Product quality in [0, 1].")
+    debt = _row("debt", "Outstanding investment loan.")
+    income = _row("income", "This month's operating income.")
+    active = _row("active", "Still operating.", bool)
+    village = _row("village", "Village index.", int)
+    group_id = _row("group", "Producer group id, or -1.", int)
+
+    @property
+    def upgrades(self) -> list[str]:
+        """Upgrades this MSE has made, by name."""
+        bits = int(self.model.population.upgrades[self.row])
+        return [name for k, name in enumerate(UPGRADE_TYPES) if bits >> k & 1]
+
+    @property
+    def most_advanced_upgrade(self) -> str:
+        """The furthest-reaching upgrade made (in the order of UPGRADE_TYPES), or "none"."""
+        made = self.upgrades
+        return made[-1] if made else "none"
+
+    @property
+    def channels(self) -> dict[str, float]:
+        """Share of sales in each end-market channel entered."""
+        weights = self.model.population.channel_weight[self.row]
+        return {c: float(w) for c, w in zip(CHANNELS, weights, strict=True) if w > 0}
+
+    @property
+    def beliefs(self) -> dict[str, dict[str, float]]:
+        """Believed base price and premium per unit of quality, by channel."""
+        pop = self.model.population
+        return {
+            c: {"price": float(pop.belief_price[self.row, i]),
+                "premium": float(pop.belief_premium[self.row, i])}
+            for i, c in enumerate(CHANNELS)
+        }
+
+    @property
+    def in_group(self) -> bool:
+        """Belongs to a producer group."""
+        return self.group_id >= 0
+
+    @property
+    def buyer(self) -> Agent | None:
+        """The agent this MSE sells to: its lead firm, its intermediary, or None if direct."""
+        from sim.population import FUNCTIONAL, INTERSECTORAL
+
+        pop = self.model.population
+        if not pop.active[self.row] or pop.has(INTERSECTORAL)[self.row]:
+            return None
+        if pop.has(FUNCTIONAL)[self.row]:
+            return None
+        lead = int(pop.lead_firm[self.row])
+        if lead >= 0:
+            return self.model.lead_firms[lead]
+        return self.model.intermediaries[int(pop.trader[self.row])]
+
+
+class Intermediary(Agent):
+    """A trader or broker serving some villages: buys from MSEs, sells on to end markets.
+
+    Attributes:
+        index: Position among the model's intermediaries.
+    """
+
+    def __init__(self, model: ValueChainModel, index: int):
+        super().__init__(model)
+        self.index = int(index)
+
+    @property
+    def market_power(self) -> float:
+        """Market power in [0.4, 1]; falls as its MSEs bypass it."""
+        return float(self.model.trader_power[self.index])
+
+    @property
+    def take(self) -> float:
+        """What it kept last month: markups and captured premium rent."""
+        sales = self.model.last_sales
+        return float(sales.intermediary_take[self.index]) if sales is not None else 0.0
+
+    @property
+    def suppliers(self) -> int:
+        """Active MSEs selling through it."""
+        pop = self.model.population
+        return int(((pop.trader == self.index) & (self.model.links == 0) & pop.in_chain).sum())
+
+
+class LeadFirm(Agent):
+    """An exporter or processor that sets standards, offers forward contracts and services.
+
+    Attributes:
+        index: Position among the model's lead firms.
+        standard: Quality its buyers require for export.
+    """
+
+    def __init__(self, model: ValueChainModel, index: int):
+        super().__init__(model)
+        self.index = int(index)
+        self.standard = float(QUALITY_STANDARD[1])
+
+    @property
+    def take(self) -> float:
+        """What it kept last month: margin, premium rent and forward-contract gains."""
+        sales = self.model.last_sales
+        return float(sales.lead_firm_take[self.index]) if sales is not None else 0.0
+
+    @property
+    def suppliers(self) -> int:
+        """Active MSEs supplying it."""
+        pop = self.model.population
+        return int(((pop.lead_firm == self.index) & pop.in_chain).sum())
+
+
+class Buyer(Agent):
+    """An end market (one channel): domestic, export or specialty.
+
+    Attributes:
+        channel: Channel index into :data:`sim.markets.CHANNELS`.
+        name: Channel name.
+        standard: Minimum quality accepted.
+        volatility: Monthly log-price shock scale at price_volatility = 1.
+    """
+
+    def __init__(self, model: ValueChainModel, channel: int):
+        super().__init__(model)
+        self.channel = int(channel)
+        self.name = CHANNELS[channel]
+        self.standard = float(QUALITY_STANDARD[channel])
+        self.volatility = float(VOLATILITY[channel])
+
+    @property
+    def price(self) -> float:
+        """This month's base price."""
+        return float(self.model.markets.price[self.channel])
+
+    @property
+    def premium(self) -> float:
+        """Premium per unit of quality."""
+        return float(self.model.markets.premium[self.channel])
+
+    @property
+    def payments(self) -> float:
+        """What it paid for MSE products last month."""
+        sales = self.model.last_sales
+        return float(sales.buyer_payments[self.channel]) if sales is not None else 0.0
+
+
+__all__ = ["MSE", "Buyer", "Intermediary", "LeadFirm"]

@@ -1,0 +1,108 @@
+"""Money on the MSE side: household draws, investment credit, advances, distress and exit.
+
+Long-term investment credit is governed by the scenario's ``credit_access`` (guideline 4).
+Lead firms' input advances (an embedded service) cover only working capital and are repaid
+from the next month's sales, as the seed says lead firms rarely bear long-term finance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.population import Population
+
+#: Largest investment loan the financial market offers one MSE at credit_access = 1.
+MAX_LOAN = 400.0
+#: Share of the credit line lost at full social barrier.
+SOCIAL_CREDIT_PENALTY = 0.5
+#: Monthly interest rate on investment loans.
+LOAN_INTEREST = 0.015
+#: Repayment period of investment loans (months).
+LOAN_TERM = 36
+#: Smallest monthly principal repayment, so that loans end.
+MIN_INSTALMENT = 2.0
+#: Monthly subsistence need a fully dependent household draws from the enterprise.
+SUBSISTENCE = 20.0
+#: Share of income above the subsistence draw that the household consumes.
+CONSUMPTION_RATE = 0.6
+#: Consecutive months of negative cash after which an MSE exits.
+EXIT_AFTER_MONTHS = 6
+
+
+def credit_limit(pop: Population, credit_access: float, social: np.ndarray) -> np.ndarray:
+    """Investment credit still available to each MSE (the line minus what it owes)."""
+    line = credit_access * MAX_LOAN * (1.0 - SOCIAL_CREDIT_PENALTY * social)
+    return np.clip(line - pop.debt, 0.0, None)
+
+
+@dataclass
+class Financing:
+    """How a set of upgrades is paid for.
+
+    Attributes:
+        from_cash: Paid from the MSE's own cash.
+        loan: Borrowed as long-term investment credit.
+        advance: Input advance from a lead firm (working capital only).
+    """
+
+    from_cash: np.ndarray
+    loan: np.ndarray
+    advance: np.ndarray
+
+
+def can_finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
+                working_capital: np.ndarray, advance_cap: np.ndarray) -> np.ndarray:
+    """Whether each (MSE, option) cost fits within cash plus credit plus advances.
+
+    Working capital can be covered by cash or a lead firm's advance, never by investment
+    credit; the investment part by cash left over or credit.
+    Arrays broadcast: costs may be (n, k) against per-MSE (n, 1) resources.
+    """
+    wc_from_cash = np.clip(working_capital - advance_cap, 0.0, None)
+    spare = cash - wc_from_cash
+    return (spare >= 0.0) & (spare + credit >= investment)
+
+
+def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
+            working_capital: np.ndarray, advance_cap: np.ndarray) -> Financing:
+    """Split feasible costs into cash, loan and advance (advances and cash first)."""
+    advance = np.minimum(working_capital, advance_cap)
+    wc_cash = working_capital - advance
+    spare = np.clip(cash - wc_cash, 0.0, None)
+    inv_cash = np.minimum(investment, spare)
+    loan = investment - inv_cash
+    return Financing(wc_cash + inv_cash, np.minimum(loan, credit), advance)
+
+
+@dataclass
+class HouseholdFlows:
+    """One month's non-sales cash flows of each MSE."""
+
+    draw: np.ndarray
+    debt_service: np.ndarray
+    principal: np.ndarray
+    advance_repaid: np.ndarray
+
+
+def household_flows(pop: Population, income: np.ndarray) -> HouseholdFlows:
+    """What the household takes out of the enterprise and what it repays this month.
+
+    The more a household depends on the enterprise, the more it must draw for living,
+    whatever the month's income; part of any income above that is consumed too.
+    """
+    need = pop.dependence * SUBSISTENCE
+    draw = (need + CONSUMPTION_RATE * np.clip(income - need, 0.0, None)) * pop.active
+    principal = np.minimum(pop.debt, np.maximum(pop.debt / LOAN_TERM, MIN_INSTALMENT)) * pop.active
+    interest = LOAN_INTEREST * pop.debt * pop.active
+    return HouseholdFlows(draw, principal + interest, principal, pop.advance_due * pop.active)
+
+
+def update_distress(pop: Population) -> np.ndarray:
+    """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
+    distressed = pop.active & (pop.cash < 0.0)
+    pop.distress_months = np.where(distressed, pop.distress_months + 1, 0).astype(np.int16)
+    exits = pop.distress_months >= EXIT_AFTER_MONTHS
+    pop.active &= ~exits
+    return exits

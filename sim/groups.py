@@ -1,0 +1,194 @@
+"""Horizontal links: producer groups form, work and dissolve.
+
+Groups form within a village (nearby MSEs) and, the stronger social distance is, within one
+social group. The scenario's ``group_support`` (guideline 3) makes them form faster and last
+longer. Members
+
+- bargain collectively (:data:`sim.trade.GROUP_BARGAINING`),
+- share information: their beliefs are pooled (:func:`share_information`),
+- share the fixed costs of upgrading (:func:`group_cost_share`),
+- are reached by lead firms at lower transaction cost (:data:`sim.services.GROUP_REACH`),
+- see each other's upgrades (demonstration, in :func:`sim.signals.learn_options`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.population import N_OPTIONS, Population
+
+#: Monthly chance that an MSE outside a group seeks to join one, at group_support = 1.
+JOIN_HAZARD = 0.06
+#: Share of that chance that exists without any support (groups formed for other purposes).
+UNSUPPORTED_JOINING = 0.15
+#: Monthly chance that a group dissolves without support; support cuts it by up to 80%.
+DISSOLVE_HAZARD = 0.03
+#: Monthly chance that a member leaves its group.
+LEAVE_HAZARD = 0.005
+#: Fewest seekers that start a new group, and the size above which a group takes no members.
+MIN_GROUP_SIZE = 3
+MAX_GROUP_SIZE = 25
+#: Share of upgrading costs a group member saves by sharing equipment, training, transport.
+GROUP_COST_SHARE = 0.3
+#: Weight of the group's pooled belief in a member's belief after each month's meeting.
+INFORMATION_SHARING = 0.5
+
+
+@dataclass
+class Groups:
+    """Registry of producer groups ever formed (ids index these arrays).
+
+    Attributes:
+        cell: Village-and-social-group cell each group belongs to.
+        founder: Row of the MSE that founded it (its draws decide dissolution).
+        alive: Still operating.
+    """
+
+    cell: list[int] = field(default_factory=list)
+    founder: list[int] = field(default_factory=list)
+    alive: list[bool] = field(default_factory=list)
+
+    def add(self, cells: np.ndarray, founders: np.ndarray) -> np.ndarray:
+        """Register new groups; return their ids."""
+        start = len(self.cell)
+        self.cell.extend(cells.tolist())
+        self.founder.extend(founders.tolist())
+        self.alive.extend([True] * len(cells))
+        return np.arange(start, start + len(cells), dtype=np.int32)
+
+
+def group_sizes(pop: Population) -> np.ndarray:
+    """Members per group id (active members only)."""
+    member = pop.active & pop.in_group
+    return np.bincount(pop.group[member], minlength=0)
+
+
+def dissolve_groups(pop: Population, groups: Groups, group_support: float,
+                    uniforms: np.ndarray) -> None:
+    """Some groups dissolve and some members leave (one month).
+
+    Args:
+        pop: Population; `group` updated in place.
+        groups: Group registry.
+        group_support: Scenario lever.
+        uniforms: Uniform draws, shape (n, 2): a group's dissolution uses its founder's first
+            draw; each member's leaving its second.
+    """
+    if not groups.cell:
+        return
+    founder = np.asarray(groups.founder)
+    alive = np.asarray(groups.alive)
+    dissolving = alive & (uniforms[founder, 0] < DISSOLVE_HAZARD * (1.0 - 0.8 * group_support))
+    sizes = np.bincount(pop.group[pop.active & pop.in_group], minlength=len(alive))
+    dissolving |= alive & (sizes < 2)  # a group of one is no group
+    for gid in np.flatnonzero(dissolving):
+        groups.alive[gid] = False
+    member = pop.in_group
+    leaving = member & (
+        ~pop.active | (uniforms[:, 1] < LEAVE_HAZARD) | dissolving[np.where(member, pop.group, 0)]
+    )
+    pop.group[leaving] = -1
+
+
+def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
+                social_distance: float, uniforms: np.ndarray) -> None:
+    """MSEs outside groups seek one; seekers join an open group in their cell or found one.
+
+    A cell is a village, split by social group with probability ``social_distance`` for each
+    seeker (segmentation), so groups are local and mostly socially homogeneous.
+
+    Args:
+        pop: Population; `group` updated in place.
+        groups: Group registry.
+        group_support: Scenario lever.
+        social: Social barrier per MSE (excluded MSEs join less readily).
+        social_distance: Scenario lever.
+        uniforms: Uniform draws, shape (n, 2): seeking, segmentation.
+    """
+    hazard = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
+    hazard = hazard * (1.0 - 0.5 * social) * (1.0 + 0.5 * pop.ict)
+    seekers = np.flatnonzero(pop.in_chain & ~pop.in_group & (uniforms[:, 0] < hazard))
+    if seekers.size == 0:
+        return
+    segregated = uniforms[seekers, 1] < social_distance
+    cell = 2 * pop.village[seekers] + (segregated & pop.excluded[seekers])
+
+    # Open groups: alive, below the size cap; one (the smallest) per cell takes newcomers.
+    sizes = np.bincount(pop.group[pop.in_chain & pop.in_group], minlength=len(groups.cell))
+    alive = np.asarray(groups.alive, dtype=bool)
+    open_ids = np.flatnonzero(alive & (sizes < MAX_GROUP_SIZE) & (sizes > 0))
+    n_cells = 2 * (int(pop.village.max()) + 1)
+    open_of_cell = np.full(n_cells, -1, dtype=np.int64)
+    if open_ids.size:
+        cells_of_open = np.asarray(groups.cell)[open_ids]
+        order = np.lexsort((-sizes[open_ids], cells_of_open))  # smallest last in each cell
+        open_of_cell[cells_of_open[order]] = open_ids[order]
+    target = open_of_cell[cell]
+    joins = target >= 0
+    pop.group[seekers[joins]] = target[joins]
+
+    # Seekers with no open group found new groups, MAX_GROUP_SIZE at a time per cell.
+    rest, rest_cell = seekers[~joins], cell[~joins]
+    if rest.size == 0:
+        return
+    order = np.argsort(rest_cell, kind="stable")
+    rest, rest_cell = rest[order], rest_cell[order]
+    first = np.r_[True, rest_cell[1:] != rest_cell[:-1]]
+    start = np.flatnonzero(first)
+    counts = np.diff(np.r_[start, rest.size])
+    rank = np.arange(rest.size) - np.repeat(start, counts)
+    chunk = rank // MAX_GROUP_SIZE
+    key = np.repeat(np.arange(start.size), counts) * (rest.size + 1) + chunk
+    _, first, inverse, chunk_sizes = np.unique(
+        key, return_index=True, return_inverse=True, return_counts=True
+    )
+    viable = chunk_sizes >= MIN_GROUP_SIZE
+    ids = np.full(first.size, -1, dtype=np.int32)
+    # The first seeker of each chunk founds the group; its draws decide dissolution later.
+    ids[viable] = groups.add(rest_cell[first[viable]], rest[first[viable]])
+    pop.group[rest] = ids[inverse]
+
+
+def share_information(pop: Population) -> None:
+    """Members pool their price and premium beliefs (one meeting a month)."""
+    member = pop.in_chain & pop.in_group
+    if not member.any():
+        return
+    gid = pop.group[member]
+    counts = np.bincount(gid)
+    safe = np.maximum(counts, 1)
+    for belief in (pop.belief_price, pop.belief_premium):
+        pooled = np.stack(
+            [np.bincount(gid, weights=belief[member, c], minlength=counts.size) / safe
+             for c in range(belief.shape[1])], axis=1)
+        belief[member] += INFORMATION_SHARING * (pooled[gid] - belief[member])
+
+
+def group_cost_share(pop: Population) -> np.ndarray:
+    """Share of upgrading costs each MSE saves through its group."""
+    return GROUP_COST_SHARE * pop.in_group
+
+
+def share_done(pop: Population, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """For each MSE, the share of its group (or village) peers that made each upgrade.
+
+    Args:
+        pop: Population.
+        key: Group id or village per MSE (ignored where ``mask`` is False).
+        mask: Which MSEs count as peers and receive a share.
+
+    Returns:
+        Array (n, 5); zero where ``mask`` is False.
+    """
+    out = np.zeros((pop.n, N_OPTIONS))
+    if not mask.any():
+        return out
+    k = key[mask]
+    counts = np.maximum(np.bincount(k), 1)
+    up = pop.upgrades[mask]
+    for option in range(N_OPTIONS):
+        done = np.bincount(k, weights=(up >> option) & 1, minlength=counts.size)
+        out[mask, option] = (done / counts)[k]
+    return out

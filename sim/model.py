@@ -1,0 +1,301 @@
+"""ValueChainModel: micro and small enterprises deciding whether and how to upgrade.
+
+One value chain, one step per month. End-market buyers (domestic, export, specialty) set
+prices and quality premiums; lead firms recruit suppliers and offer embedded services and
+forward contracts; intermediaries buy from the other MSEs, keeping markups and part of the
+quality premium; price signals travel down these vertical links to MSEs, delayed and
+attenuated by distance and distorted by rent; MSEs form producer groups; and each month every
+MSE weighs the upgrading options it knows of — process, product, functional, channel,
+intersectoral — on risk-adjusted returns within its cash and credit.
+
+The state of all MSEs lives in numpy arrays (:mod:`sim.population`) and each mechanism is one
+vectorized function in its own module, called from :meth:`ValueChainModel.step` in the order
+below. `MSE` agents are views onto those arrays, so Mesa's tools work as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from mesa import DataCollector, Model
+
+from sim import decisions, finance, groups, markets, services, signals, trade
+from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+from sim.metrics import METRICS, REPORTERS
+from sim.population import (
+    INCOME_MEMORY,
+    INTERSECTORAL,
+    MEAN_UNIT_COST,
+    N_OPTIONS,
+    create_population,
+    social_barrier,
+)
+from sim.scenario import ValueChainScenario, coerce_scenario
+
+
+@dataclass(frozen=True)
+class _Draws:
+    """All of one month's random numbers, drawn at once in a fixed layout.
+
+    Every month draws the same arrays whatever the levers, so two runs with the same seed that
+    differ only in levers see the same random numbers (common random numbers): differences
+    between them come from the levers, not from luck.
+    """
+
+    prices: np.ndarray       # (4,) standard normals: common factor, then per channel
+    recruit: np.ndarray      # (n, 2)
+    lead_choice: np.ndarray  # (n,)
+    belief_noise: np.ndarray  # (n,) zero mean, unit variance
+    learn: np.ndarray        # (n, 5)
+    dissolve: np.ndarray     # (n, 2)
+    join: np.ndarray         # (n, 2)
+    decide: np.ndarray       # (n, 5)
+    success: np.ndarray      # (n,)
+
+    ROWS = 2 + 1 + 1 + N_OPTIONS + 2 + 2 + N_OPTIONS + 1
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
+        u = rng.random((n, cls.ROWS))
+        prices = rng.standard_normal(4)
+        cols = np.cumsum([0, 2, 1, 1, N_OPTIONS, 2, 2, N_OPTIONS, 1])
+        part = [u[:, a:b] for a, b in zip(cols[:-1], cols[1:], strict=True)]
+        return cls(
+            prices=prices,
+            recruit=part[0],
+            lead_choice=part[1][:, 0],
+            belief_noise=(part[2][:, 0] - 0.5) * np.sqrt(12.0),
+            learn=part[3],
+            dissolve=part[4],
+            join=part[5],
+            decide=part[6],
+            success=part[7][:, 0],
+        )
+
+
+class ValueChainModel(Model):
+    """A value chain of MSEs, intermediaries, lead firms and end-market buyers.
+
+    Args:
+        scenario: A `ValueChainScenario`, a bundled scenario name or TOML path, a dict of
+            fields, or None for the defaults.
+        rng: Seed or numpy Generator; overrides the scenario's.
+        **overrides: Scenario fields to change (validated), e.g. ``credit_access=0.8``.
+
+    Attributes:
+        population: MSE state arrays.
+        markets: End-market state.
+        mses: AgentSet of `MSE` views.
+        intermediaries, lead_firms, buyers: Lists of the other agents, by index.
+        datacollector: Mesa DataCollector with every metric in :data:`sim.metrics.METRICS`.
+        ledger: Cumulative money flows, for checking that money is accounted for.
+    """
+
+    def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
+                 rng: Any = None, **overrides: Any):
+        sc = coerce_scenario(scenario, overrides)
+        if rng is not None or sc.rng is not None:
+            sc = ValueChainScenario(rng=rng if rng is not None else sc.rng, **sc.to_record())
+        super().__init__(scenario=sc)
+        self.seed = self._seed
+        self.social = None  # set below, once the population exists
+        rng_ = self.rng
+        self.population = pop = create_population(
+            sc.n_mse,
+            n_villages=sc.n_villages,
+            n_intermediaries=sc.n_intermediaries,
+            physical_distance=sc.physical_distance,
+            excluded_share=sc.excluded_share,
+            social_distance=sc.social_distance,
+            ict_access=sc.ict_access,
+            household_dependence=sc.household_dependence,
+            education=sc.education,
+            rng=rng_,
+        )
+        self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
+        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST)
+        self.groups = groups.Groups()
+        self.ledger: dict[str, float] = dict.fromkeys(
+            ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
+             "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
+             "buyer_payments", "intermediary_take", "lead_firm_take", "transport"), 0.0)
+        self.ledger["initial_cash"] = float(pop.cash.sum())
+
+        self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
+        self.intermediaries = [Intermediary(self, j) for j in range(sc.n_intermediaries)]
+        self.lead_firms = [LeadFirm(self, k) for k in range(sc.n_lead_firms)]
+        self.mses = MSE.create_agents(self, sc.n_mse, np.arange(sc.n_mse))
+
+        self.last_sales: trade.Sales | None = None
+        self.last_attempts: decisions.Attempts | None = None
+        self._trade(account=False)
+        clarity = self._clarity()
+        signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate, clarity)
+
+        self.datacollector = DataCollector(model_reporters=dict(REPORTERS))
+        self.running = True
+        self.datacollector.collect(self)
+
+    # -- one month ---------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance one month: markets, links, sales, information, groups, decisions, exit."""
+        sc, pop = self.scenario, self.population
+        draws = _Draws.draw(self.rng, pop.n)
+
+        # End markets move: preferences drift toward quality, competitors get cheaper,
+        # prices take this month's shock.
+        self.markets.month += 1
+        markets.drift_preferences(self.markets, sc.demand_shift)
+        markets.lower_benchmark_cost(self.markets, MEAN_UNIT_COST, sc.competition)
+        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices)
+
+        # Vertical links: lead firms recruit, then everybody sells and is paid.
+        services.recruit_suppliers(
+            pop, n_lead_firms=sc.n_lead_firms, embedded_services=sc.embedded_services,
+            forward_contracts=sc.forward_contracts, social=self.social,
+            uniforms=draws.recruit, choice=draws.lead_choice)
+        self._trade(account=True)
+
+        # Information: price and premium signals, group meetings, news of options.
+        clarity = self._clarity()
+        signals.update_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
+                               clarity, draws.belief_noise)
+        groups.share_information(pop)
+        service_level = services.service_intensity(pop, sc.embedded_services)
+        signals.learn_options(
+            pop, self.social, service_level, sc.intermediary_rent,
+            groups.share_done(pop, pop.group, pop.in_chain & pop.in_group),
+            groups.share_done(pop, pop.village, pop.active), draws.learn)
+
+        # Horizontal links.
+        groups.dissolve_groups(pop, self.groups, sc.group_support, draws.dissolve)
+        groups.form_groups(pop, self.groups, sc.group_support, self.social,
+                           sc.social_distance, draws.join)
+
+        # Decisions: value every option for every MSE, choose, pay, apply.
+        ctx = self._decision_context(clarity, service_level)
+        options = decisions.value_options(pop, ctx)
+        choice = decisions.choose_upgrades(pop, ctx, options, draws.decide)
+        attempts = decisions.apply_upgrades(pop, ctx, options, choice, draws.success)
+        self.last_attempts = attempts
+        self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
+        self.ledger["loans"] += float(attempts.financing.loan.sum())
+        self.ledger["advances"] += float(attempts.financing.advance.sum())
+        decisions.allocate_channels(pop, sc.herding)
+        services.technical_assistance(pop, service_level)
+
+        finance.update_distress(pop)
+        self.datacollector.collect(self)
+
+    # -- mechanisms that need several modules ------------------------------------------------
+
+    def _clarity(self) -> np.ndarray:
+        pop = self.population
+        return signals.signal_clarity(pop, self.social, pop.lead_firm >= 0,
+                                      self.scenario.intermediary_rent)
+
+    def _trade(self, *, account: bool) -> None:
+        """Sell this month's output and, if ``account``, settle every MSE's cash."""
+        sc, pop = self.scenario, self.population
+        self.links = trade.link_type(pop)
+        self.trader_power = trade.intermediary_market_power(pop, self.links,
+                                                            sc.n_intermediaries)
+        bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)
+        terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
+                                 sc.intermediary_rent)
+        self.terms = terms
+        self.trend = self.markets.trend_price(sc.competition)
+        contracts = services.contract_share(pop, sc.forward_contracts)
+        sales = trade.sell_output(pop, self.markets, terms, self.trend, contracts,
+                                  sc.competition, sc.n_intermediaries, sc.n_lead_firms)
+        self.last_sales = sales
+        production_cost = sales.units.sum(axis=1) * pop.unit_cost
+        moved = pop.active & pop.has(INTERSECTORAL)
+        outside = decisions.outside_income(pop.skill, self.social) * moved
+        income = sales.revenue - production_cost + outside
+        pop.income = np.where(pop.active, income, 0.0)
+        if not account:
+            return
+        flows = finance.household_flows(pop, pop.income)
+        pop.cash += pop.income - flows.draw - flows.debt_service - flows.advance_repaid
+        pop.debt -= flows.principal
+        pop.advance_due = np.where(pop.active, 0.0, pop.advance_due)
+        slot = (self.markets.month - 1) % INCOME_MEMORY
+        pop.income_history[slot] = pop.income
+        ledger = self.ledger
+        ledger["revenue"] += float(sales.revenue.sum())
+        ledger["production_cost"] += float(production_cost.sum())
+        ledger["outside_income"] += float(outside.sum())
+        ledger["household_draw"] += float(flows.draw.sum())
+        ledger["debt_service"] += float(flows.debt_service.sum())
+        ledger["principal_repaid"] += float(flows.principal.sum())
+        ledger["advances_repaid"] += float(flows.advance_repaid.sum())
+        ledger["buyer_payments"] += float(sales.buyer_payments.sum())
+        ledger["intermediary_take"] += float(sales.intermediary_take.sum())
+        ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
+        ledger["transport"] += sales.transport
+
+    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray
+                          ) -> decisions.Context:
+        sc, pop = self.scenario, self.population
+        return decisions.Context(
+            benchmark_cost=self.markets.benchmark_cost,
+            competition=sc.competition,
+            price_volatility=sc.price_volatility,
+            price=self.markets.price,
+            markup=self.terms.markup,
+            pass_through=self.terms.pass_through,
+            transport=self.terms.transport,
+            link_direct=self.links == trade.DIRECT,
+            clarity=clarity,
+            services=service_level,
+            contract_share=services.contract_share(pop, sc.forward_contracts),
+            social=self.social,
+            credit=finance.credit_limit(pop, sc.credit_access, self.social),
+            cost_share=groups.group_cost_share(pop),
+        )
+
+    # -- results -----------------------------------------------------------------------------
+
+    def provenance(self) -> dict[str, Any]:
+        """Scenario, seed and package version: what is needed to reproduce this run."""
+        from sim import __version__
+
+        return {"scenario": self.scenario.to_record(), "seed": self.seed,
+                "version": __version__}
+
+    def results(self) -> pd.DataFrame:
+        """The metrics collected so far, one row per step, with provenance in ``attrs``."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df = df[list(METRICS)]
+        df.attrs.update(self.provenance())
+        return df
+
+
+def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: int = 120,
+        rng: Any = None, **overrides: Any) -> pd.DataFrame:
+    """Run the model and return its metrics.
+
+    Args:
+        scenario: Scenario, bundled name, TOML path, dict of fields, or None for defaults.
+        steps: Months to simulate.
+        rng: Seed or numpy Generator.
+        **overrides: Scenario fields to change.
+
+    Returns:
+        One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
+        scenario (a dict), the seed and the package version.
+    """
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        from sim.errors import UserInputError
+
+        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
+    model = ValueChainModel(scenario, rng=rng, **overrides)
+    for _ in range(int(steps)):
+        model.step()
+    return model.results()

@@ -1,0 +1,221 @@
+"""MSE state as a structure of numpy arrays: one row per micro or small enterprise.
+
+Every mechanism reads and writes these arrays for all MSEs at once; the Mesa `MSE` agents in
+:mod:`sim.agents` are thin views onto one row each. Keeping the state here (about 250 bytes
+per MSE) is what lets one model step cost microseconds per thousand MSEs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from sim.markets import N_CHANNELS
+
+#: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
+UPGRADE_TYPES: tuple[str, ...] = ("process", "product", "functional", "channel", "intersectoral")
+PROCESS, PRODUCT, FUNCTIONAL, CHANNEL, INTERSECTORAL = range(5)
+N_OPTIONS = len(UPGRADE_TYPES)
+
+#: Months of income kept for the income-volatility metric.
+INCOME_MEMORY = 12
+
+#: Mean monthly output of an MSE (units of product).
+MEAN_CAPACITY = 100.0
+#: Mean unit production cost at the start, relative to a domestic price of 1.
+MEAN_UNIT_COST = 0.55
+#: Median starting cash (currency units; one unit buys one unit of domestic product).
+MEDIAN_CASH = 60.0
+
+#: Share of MSEs that know of each option at the start (process, product, functional,
+#: channel, intersectoral): most know their own process can improve, few know distant options.
+INITIAL_AWARENESS = np.array([0.3, 0.2, 0.05, 0.1, 0.05])
+
+
+@dataclass
+class Population:
+    """State of all MSEs, one array element per MSE.
+
+    Attributes:
+        village: Village index (producer groups form within a village).
+        remoteness: Remoteness of the MSE's location in [0, 1], before scaling by the
+            scenario's physical distance.
+        distance: Effective distance to market in [0, 1] (remoteness x physical_distance).
+        excluded: Member of the socially excluded group (gender, caste, ethnicity).
+        ict: Has ICT access (cell phone, internet).
+        skill: Owner's skill in [0, 1].
+        dependence: Household's dependence on the enterprise in [0, 1].
+        capacity: Monthly output (units).
+        unit_cost: Production cost per unit.
+        quality: Product quality in [0, 1].
+        cash: Cash on hand (may fall below zero: owed to moneylenders and suppliers).
+        debt: Outstanding long-term investment loan.
+        advance_due: Lead firm input advance to be repaid from next month's sales.
+        channels: Bit mask of the end-market channels the MSE has entered (bit c is
+            channel c of :data:`sim.markets.CHANNELS`).
+        channel_weight: Share of output sold in each end-market channel, shape (n, 3).
+        trader: Index of the intermediary serving the MSE's village.
+        lead_firm: Index of the lead firm the MSE supplies, or -1.
+        group: Producer group id, or -1.
+        upgrades: Bit mask of upgrades made (bit k is `UPGRADE_TYPES[k]`).
+        aware: Bit mask of upgrading options the MSE knows of.
+        belief_price: Believed price received per unit, by channel, shape (n, 3).
+        belief_premium: Believed premium received per unit of quality, by channel, (n, 3).
+        income: This month's operating income.
+        income_history: Ring buffer of the last 12 months' incomes, shape (12, n).
+        distress_months: Consecutive months with negative cash.
+        active: Still operating (False after exit).
+    """
+
+    village: np.ndarray
+    remoteness: np.ndarray
+    distance: np.ndarray
+    excluded: np.ndarray
+    ict: np.ndarray
+    skill: np.ndarray
+    dependence: np.ndarray
+    capacity: np.ndarray
+    unit_cost: np.ndarray
+    quality: np.ndarray
+    cash: np.ndarray
+    debt: np.ndarray
+    advance_due: np.ndarray
+    channels: np.ndarray
+    channel_weight: np.ndarray
+    trader: np.ndarray
+    lead_firm: np.ndarray
+    group: np.ndarray
+    upgrades: np.ndarray
+    aware: np.ndarray
+    belief_price: np.ndarray
+    belief_premium: np.ndarray
+    income: np.ndarray
+    income_history: np.ndarray
+    distress_months: np.ndarray
+    active: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of MSEs (active or not)."""
+        return self.cash.shape[0]
+
+    def has(self, option: int) -> np.ndarray:
+        """Return a boolean array: which MSEs have made upgrade `option`."""
+        return (self.upgrades >> option) & 1 == 1
+
+    def knows(self, option: int) -> np.ndarray:
+        """Return a boolean array: which MSEs know of upgrading option `option`."""
+        return (self.aware >> option) & 1 == 1
+
+    def entered(self) -> np.ndarray:
+        """Boolean (n, 3): which channels each MSE has entered."""
+        return (self.channels[:, None] >> np.arange(N_CHANNELS, dtype=np.uint8)) & 1 == 1
+
+    @property
+    def in_chain(self) -> np.ndarray:
+        """Active MSEs that still produce in this value chain (not moved out)."""
+        return self.active & ~self.has(INTERSECTORAL)
+
+    @property
+    def in_group(self) -> np.ndarray:
+        """Boolean array: MSE belongs to a producer group."""
+        return self.group >= 0
+
+    def nbytes_per_mse(self) -> float:
+        """Memory held per MSE by the state arrays, in bytes."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self)) / max(self.n, 1)
+
+
+def create_population(
+    n: int,
+    *,
+    n_villages: int,
+    n_intermediaries: int,
+    physical_distance: float,
+    excluded_share: float,
+    social_distance: float,
+    ict_access: float,
+    household_dependence: float,
+    education: float,
+    rng: np.random.Generator,
+) -> Population:
+    """Draw a heterogeneous population of MSEs.
+
+    Uniform draws are thresholded (``u < share``) for the excluded group and ICT access so that
+    two runs with the same seed and a higher share contain the same MSEs plus some more: the
+    comparison between scenarios is then one of levers, not of luck.
+
+    Args:
+        n: Number of MSEs.
+        n_villages: Number of villages.
+        n_intermediaries: Number of intermediaries; each village is served by one.
+        physical_distance: Scenario lever scaling remoteness into distance.
+        excluded_share: Share of MSEs in the excluded group.
+        social_distance: Strength of social segmentation (lowers the excluded group's skill).
+        ict_access: Share of MSEs with ICT.
+        household_dependence: Mean dependence of households on the enterprise.
+        education: Mean skill.
+        rng: The model's random number generator.
+
+    Returns:
+        The initial population.
+    """
+    village = rng.integers(0, n_villages, size=n).astype(np.int32)
+    # Remoteness is mostly a property of the village, with some spread within it.
+    village_remoteness = rng.random(n_villages)
+    remoteness = np.clip(village_remoteness[village] + rng.normal(0, 0.08, n), 0.0, 1.0)
+    excluded = rng.random(n) < excluded_share
+    ict = rng.random(n) < ict_access
+    skill = np.clip(
+        education + rng.normal(0, 0.15, n) - 0.15 * social_distance * excluded, 0.0, 1.0
+    )
+    dependence = np.clip(household_dependence + rng.normal(0, 0.15, n), 0.05, 1.0)
+    capacity = MEAN_CAPACITY * rng.lognormal(-0.08, 0.4, n)
+    unit_cost = MEAN_UNIT_COST * rng.lognormal(0.0, 0.12, n)
+    quality = rng.beta(2.0, 5.0, n)
+    cash = MEDIAN_CASH * rng.lognormal(0.0, 0.6, n)
+    aware_draw = rng.random((n, N_OPTIONS)) < INITIAL_AWARENESS
+    aware = (aware_draw * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
+    channel_weight = np.zeros((n, N_CHANNELS))
+    channel_weight[:, 0] = 1.0  # everybody starts in the domestic market
+    trader_of_village = rng.integers(0, n_intermediaries, size=n_villages).astype(np.int32)
+    return Population(
+        village=village,
+        remoteness=remoteness,
+        distance=np.clip(physical_distance * (0.25 + 1.5 * remoteness), 0.0, 1.0),
+        excluded=excluded,
+        ict=ict,
+        skill=skill,
+        dependence=dependence,
+        capacity=capacity,
+        unit_cost=unit_cost,
+        quality=quality,
+        cash=cash,
+        debt=np.zeros(n),
+        advance_due=np.zeros(n),
+        channels=np.ones(n, dtype=np.uint8),
+        channel_weight=channel_weight,
+        trader=trader_of_village[village],
+        lead_firm=np.full(n, -1, dtype=np.int32),
+        group=np.full(n, -1, dtype=np.int32),
+        upgrades=np.zeros(n, dtype=np.uint8),
+        aware=aware,
+        belief_price=np.zeros((n, N_CHANNELS)),
+        belief_premium=np.zeros((n, N_CHANNELS)),
+        income=np.zeros(n),
+        income_history=np.zeros((INCOME_MEMORY, n), dtype=np.float32),
+        distress_months=np.zeros(n, dtype=np.int16),
+        active=np.ones(n, dtype=bool),
+    )
+
+
+def social_barrier(
+    excluded: np.ndarray, social_distance: float, targeted_facilitation: float
+) -> np.ndarray:
+    """How strongly socio-cultural segmentation holds each MSE back, in [0, 1].
+
+    Zero for the included group. For the excluded group it is the scenario's social distance,
+    reduced by facilitation targeted at that group (guideline 5).
+    """
+    return excluded * (social_distance * (1.0 - targeted_facilitation))

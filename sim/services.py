@@ -1,0 +1,86 @@
+"""Lead firms: supplier recruitment, embedded services and forward contracts.
+
+Lead firms (exporters, processors) need suppliers that meet their buyers' standards, so they
+reach out to MSEs, more readily to producer groups (lower transaction cost per unit bought)
+and to MSEs that are near and socially close. To the MSEs linked to them they offer
+*embedded services* — technical assistance, input advances, design help — that lower the cost
+and risk of upgrading, and *forward contracts* at a guaranteed price that take away price risk.
+Stand-alone support markets are weak (structural effect 4); lead firms fill part of the gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import Population
+
+#: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
+RECRUIT_HAZARD = 0.02
+#: Reach multiplier for members of a producer group (one contact reaches many).
+GROUP_REACH = 3.0
+#: Reach lost at distance 1 and at full social barrier.
+DISTANCE_REACH_LOSS = 0.7
+SOCIAL_REACH_LOSS = 0.7
+#: Share of all MSEs the lead firms together can buy from.
+LEAD_FIRM_CAPACITY = 0.4
+#: Monthly chance that a supply relationship ends.
+DELINK_HAZARD = 0.005
+#: Cost of upgrading removed by design help and technical assistance at full intensity.
+SERVICE_COST_DISCOUNT = 0.4
+#: Chance of an upgrade succeeding added by technical assistance at full intensity.
+SERVICE_SUCCESS_GAIN = 0.25
+#: Skill gained per month from technical assistance at full intensity.
+SERVICE_SKILL_GAIN = 0.004
+#: Share of an upgrade's working capital a lead firm advances at full intensity.
+ADVANCE_SHARE = 1.0
+
+
+def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
+    """Embedded-service intensity each MSE receives: the lever if linked to a lead firm."""
+    return embedded_services * (pop.lead_firm >= 0) * pop.active
+
+
+def contract_share(pop: Population, forward_contracts: float) -> np.ndarray:
+    """Share of each MSE's output bought under a forward contract at a guaranteed price."""
+    return forward_contracts * (pop.lead_firm >= 0)
+
+
+def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: float,
+                      forward_contracts: float, social: np.ndarray, uniforms: np.ndarray,
+                      choice: np.ndarray) -> None:
+    """Lead firms link to new suppliers and some links end (one month).
+
+    Lead firms that offer more (services, contracts) recruit more actively; the pull is
+    strongest for producer-group members and for MSEs close to them, physically and socially.
+
+    Args:
+        pop: Population; `lead_firm` updated in place.
+        n_lead_firms: Number of lead firms (none: nothing happens).
+        embedded_services: Scenario lever.
+        forward_contracts: Scenario lever.
+        social: Social barrier per MSE.
+        uniforms: Uniform draws, shape (n, 2): recruitment, delinking.
+        choice: Uniform draws, shape (n,): which lead firm.
+    """
+    if n_lead_firms == 0:
+        return
+    linked = pop.lead_firm >= 0
+    ends = linked & (uniforms[:, 1] < DELINK_HAZARD)
+    pop.lead_firm[ends | ~pop.in_chain] = -1
+
+    offer = 0.2 + 0.6 * embedded_services + 0.2 * forward_contracts
+    hazard = RECRUIT_HAZARD * offer * (1.0 + (GROUP_REACH - 1.0) * pop.in_group) * (
+        1.0 - DISTANCE_REACH_LOSS * pop.distance
+    ) * (1.0 - SOCIAL_REACH_LOSS * social)
+    room = LEAD_FIRM_CAPACITY * pop.n - (pop.lead_firm >= 0).sum()
+    candidates = np.flatnonzero(pop.in_chain & (pop.lead_firm < 0) & (uniforms[:, 0] < hazard))
+    if room <= 0 or candidates.size == 0:
+        return
+    # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.
+    candidates = candidates[np.argsort(uniforms[candidates, 0], kind="stable")][: int(room)]
+    pop.lead_firm[candidates] = (choice[candidates] * n_lead_firms).astype(np.int32)
+
+
+def technical_assistance(pop: Population, services: np.ndarray) -> None:
+    """Suppliers learn from lead firms' technical assistance (skill grows)."""
+    pop.skill = np.minimum(pop.skill + SERVICE_SKILL_GAIN * services, 1.0)

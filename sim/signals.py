@@ -1,0 +1,118 @@
+"""How market information reaches MSEs: price signals, premiums and knowledge of options.
+
+Each month every MSE observes what its link would pay it in each channel. The signal is
+*delayed* (beliefs move only part of the way toward it) and, for information about quality
+premiums and distant channels, *attenuated* by physical and social distance; it is
+*distorted* by intermediaries' rent because the MSE sees the premium that reaches it, not the
+one end markets pay. ICT and lead-firm links give a clearer, direct view of end markets;
+producer groups pool what members know (:func:`sim.groups.share_information`).
+
+Options are learnt the same way: an MSE weighs only the upgrading options it knows of, and it
+hears of them through vertical links, ICT, its group and its neighbours.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.population import N_OPTIONS, Population
+
+#: Share of the gap between signal and belief closed each month at distance 0.
+LEARNING_RATE = 0.3
+#: Share of that speed lost at distance 1 (slow news).
+DISTANCE_DELAY = 0.5
+#: Clarity lost at distance 1 and at full social barrier.
+DISTANCE_ATTENUATION = 0.6
+SOCIAL_ATTENUATION = 0.6
+#: Clarity of information through ICT and through a lead firm link.
+ICT_CLARITY = 0.9
+LEAD_FIRM_CLARITY = 0.85
+#: Clarity of an intermediary's information about premiums, at zero rent.
+TRADER_CLARITY = 0.8
+#: Relative noise of observed signals.
+SIGNAL_NOISE = 0.05
+
+#: Monthly hazard of hearing of each option (process, product, functional, channel,
+#: intersectoral) from background sources: neighbours, extension, radio.
+BACKGROUND_HAZARD = np.array([0.010, 0.006, 0.003, 0.004, 0.003])
+#: ... from a lead firm's embedded services, at embedded_services = 1.
+LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
+#: ... from ICT (market information about prices and buyers).
+ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
+#: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
+TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
+#: ... from seeing group members (demonstration) and village neighbours who made it.
+GROUP_HAZARD = 0.25
+VILLAGE_HAZARD = 0.04
+
+
+def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
+                   intermediary_rent: float) -> np.ndarray:
+    """How clearly each MSE perceives premiums and distant markets, in [0, 1]."""
+    own = TRADER_CLARITY * (1.0 - 0.5 * intermediary_rent)
+    clarity = own * (1.0 - DISTANCE_ATTENUATION * pop.distance) * (
+        1.0 - SOCIAL_ATTENUATION * social
+    )
+    clarity = np.where(pop.ict, np.maximum(clarity, ICT_CLARITY), clarity)
+    return np.where(linked, np.maximum(clarity, LEAD_FIRM_CLARITY), clarity)
+
+
+def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
+                   clarity: np.ndarray, noise: np.ndarray) -> None:
+    """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
+
+    The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
+    sell in, and every premium, are seen only as clearly as its information allows.
+
+    Args:
+        pop: Population, beliefs updated in place.
+        base: Base price the MSE's link would pay per unit, by channel, (n, 3).
+        premium_rate: Premium per unit of quality that would reach the MSE, (n, 3).
+        clarity: Signal clarity per MSE.
+        noise: Zero-mean, unit-variance draws, shape (n,).
+    """
+    selling = pop.channel_weight > 0.0
+    own = (base * selling).sum(axis=1) / np.maximum(selling.sum(axis=1), 1)
+    seen_price = np.where(selling, base, own[:, None] + clarity[:, None] * (
+        base - own[:, None]))
+    seen_premium = clarity[:, None] * premium_rate
+    wobble = (1.0 + SIGNAL_NOISE * noise)[:, None]
+    speed = (LEARNING_RATE * (1.0 - DISTANCE_DELAY * pop.distance))[:, None]
+    pop.belief_price += speed * (seen_price * wobble - pop.belief_price)
+    pop.belief_premium += speed * (seen_premium * wobble - pop.belief_premium)
+
+
+def learn_options(pop: Population, social: np.ndarray, services: np.ndarray,
+                  intermediary_rent: float, group_share_done: np.ndarray,
+                  village_share_done: np.ndarray, uniforms: np.ndarray) -> None:
+    """MSEs hear of upgrading options they did not know of.
+
+    Args:
+        pop: Population; `aware` updated in place.
+        social: Social barrier per MSE.
+        services: Embedded-service intensity each MSE receives (0 if not linked).
+        intermediary_rent: Scenario lever (traders who keep premiums pass on less).
+        group_share_done: (n, 5) share of the MSE's group that made each upgrade.
+        village_share_done: (n, 5) share of the MSE's village that made each upgrade.
+        uniforms: Uniform draws, shape (n, 5).
+    """
+    hazard = (
+        BACKGROUND_HAZARD[None, :]
+        + services[:, None] * LEAD_FIRM_HAZARD[None, :]
+        + pop.ict[:, None] * ICT_HAZARD[None, :]
+        + (1.0 - intermediary_rent) * TRADER_HAZARD[None, :]
+        + GROUP_HAZARD * group_share_done
+        + VILLAGE_HAZARD * village_share_done
+    )
+    isolation = (1.0 - 0.5 * pop.distance) * (1.0 - 0.6 * social)
+    learnt = uniforms < 1.0 - np.exp(-hazard * isolation[:, None])
+    bits = (learnt * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
+    pop.aware |= bits
+
+
+def initial_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
+                    clarity: np.ndarray) -> None:
+    """Start beliefs at the attenuated signals (no delay yet)."""
+    own = base[:, :1]
+    pop.belief_price[:] = own + clarity[:, None] * (base - own)
+    pop.belief_premium[:] = clarity[:, None] * premium_rate

@@ -1,0 +1,258 @@
+"""Vertical links: who buys from each MSE, on what terms, and where the money goes.
+
+An MSE sells through one of three links:
+
+- its village's **intermediary** (trader/broker), which takes a markup on the base price and
+  captures part of the quality premium as rent, more so the greater its market power and the
+  weaker the MSE's bargaining position;
+- a **lead firm** (exporter or processor), which keeps a small margin, passes most of the
+  premium on and may buy part of the output under a forward contract at a guaranteed price;
+- **directly** to end markets after functional upgrading, paying its own transport and
+  marketing costs (lower in the domestic channel, where physical and social distances between
+  layers of the chain are smaller).
+
+Every unit sold is accounted for: what buyers pay equals what MSEs receive, plus what
+intermediaries and lead firms keep, plus transport and marketing costs paid to third parties.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.markets import (
+    DOMESTIC,
+    N_CHANNELS,
+    Markets,
+    competitive_sales_share,
+    meets_standard,
+)
+from sim.population import Population
+
+VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
+
+#: Largest markup (share of the base price) an intermediary with full market power takes from
+#: an MSE with no bargaining power.
+MAX_INTERMEDIARY_MARKUP = 0.30
+#: Extra markup imposed on the excluded group at full social barrier (discriminatory terms).
+SOCIAL_MARKUP = 0.08
+#: Lead firms' margin on the base price against an MSE with no bargaining power.
+LEAD_FIRM_MARKUP = 0.12
+#: Share of the quality premium a lead firm keeps against an MSE with no bargaining power.
+LEAD_FIRM_PREMIUM_RENT = 0.15
+#: Drop in an intermediary's market power when all its suppliers bypass it.
+BYPASS_EFFECT = 0.6
+#: Bargaining power added by collective bargaining in a producer group.
+GROUP_BARGAINING = 0.25
+#: Bargaining power added by knowing market prices through ICT.
+ICT_BARGAINING = 0.10
+#: Bargaining power lost at full social barrier.
+SOCIAL_BARGAINING = 0.15
+#: Transport cost per unit at distance 1 when a buyer collects (share of the domestic price).
+TRANSPORT_COST = 0.12
+#: Extra transport cost per unit at distance 1 for an MSE that hauls its own product.
+DIRECT_TRANSPORT_EXTRA = 0.10
+#: Marketing cost per unit of selling directly in each channel (domestic is easiest).
+DIRECT_MARKETING_COST = np.array([0.03, 0.12, 0.12])
+#: Extra marketing cost per unit, outside the domestic channel, at full social barrier.
+SOCIAL_MARKETING_COST = 0.10
+
+
+def bargaining_power(pop: Population, lever: float, social: np.ndarray) -> np.ndarray:
+    """Each MSE's bargaining power in [0, 1].
+
+    The scenario's base level, raised by collective bargaining in a producer group and by the
+    price knowledge ICT gives, lowered by social exclusion.
+    """
+    return np.clip(
+        lever + GROUP_BARGAINING * pop.in_group + ICT_BARGAINING * pop.ict
+        - SOCIAL_BARGAINING * social,
+        0.0,
+        1.0,
+    )
+
+
+def link_type(pop: Population) -> np.ndarray:
+    """Each MSE's link: direct after functional upgrading, else lead firm, else trader."""
+    from sim.population import FUNCTIONAL
+
+    link = np.where(pop.lead_firm >= 0, VIA_LEAD_FIRM, VIA_TRADER)
+    return np.where(pop.has(FUNCTIONAL), DIRECT, link).astype(np.int8)
+
+
+def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
+                              ) -> np.ndarray:
+    """Market power of each intermediary in [0.4, 1]: it falls as its MSEs bypass it."""
+    serving = pop.in_chain
+    catchment = np.bincount(pop.trader[serving], minlength=n_intermediaries)
+    bypass = np.bincount(pop.trader[serving & (link != VIA_TRADER)], minlength=n_intermediaries)
+    share = np.divide(bypass, catchment, out=np.zeros(n_intermediaries), where=catchment > 0)
+    return 1.0 - BYPASS_EFFECT * share
+
+
+def intermediary_premium_capture(rent: float, power: np.ndarray, bargaining: np.ndarray
+                                 ) -> np.ndarray:
+    """Share of the quality premium an intermediary keeps from each of its MSEs.
+
+    The scenario's ``intermediary_rent`` is what an intermediary with full market power keeps
+    from an MSE with no bargaining power; bargaining and bypass shrink it.
+    """
+    return rent * power * (1.0 - bargaining)
+
+
+@dataclass
+class LinkTerms:
+    """Terms each MSE gets from its link, all per unit sold.
+
+    Attributes:
+        link: VIA_TRADER, VIA_LEAD_FIRM or DIRECT.
+        markup: Share of the base price kept by the buyer.
+        pass_through: Share of the quality premium reaching the MSE.
+        transport: Transport and marketing cost per unit, by channel, shape (n, 3).
+    """
+
+    link: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    transport: np.ndarray
+
+
+def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
+               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float
+               ) -> LinkTerms:
+    """Compute markup, premium pass-through and transport cost for every MSE's link."""
+    power = trader_power[pop.trader]
+    soft = 1.0 - bargaining
+    via_trader = link == VIA_TRADER
+    via_lead = link == VIA_LEAD_FIRM
+    markup = np.where(
+        via_trader,
+        MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social,
+        np.where(via_lead, LEAD_FIRM_MARKUP * soft, 0.0),
+    )
+    pass_through = np.where(
+        via_trader,
+        1.0 - intermediary_premium_capture(intermediary_rent, power, bargaining),
+        np.where(via_lead, 1.0 - LEAD_FIRM_PREMIUM_RENT * soft, 1.0),
+    )
+    direct = link == DIRECT
+    haul = (TRANSPORT_COST + DIRECT_TRANSPORT_EXTRA * direct) * pop.distance
+    marketing = direct[:, None] * (
+        DIRECT_MARKETING_COST[None, :]
+        + SOCIAL_MARKETING_COST * social[:, None] * (np.arange(N_CHANNELS) != DOMESTIC)
+    )
+    return LinkTerms(link, markup, pass_through, haul[:, None] + marketing)
+
+
+def effective_channel_weights(pop: Population) -> np.ndarray:
+    """Channel shares after standards: what fails a channel's standard sells domestically."""
+    ok = meets_standard(pop.quality)
+    weights = pop.channel_weight * ok
+    weights[:, DOMESTIC] += (pop.channel_weight * ~ok).sum(axis=1)
+    return weights
+
+
+def unit_prices(markets: Markets, trend: np.ndarray, terms: LinkTerms,
+                contract_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """What an MSE's link pays per unit in each channel: base part and premium rate.
+
+    The contracted share of a lead-firm supplier's output is paid at the trend (guaranteed)
+    price; the rest at this month's spot price. An MSE of quality ``q`` receives
+    ``base + premium_rate * q`` per unit.
+
+    Returns:
+        ``(base, premium_rate)``, each shape (n, 3): the base price net of the buyer's markup
+        and of transport, and the quality premium per unit of quality that reaches the MSE.
+    """
+    price = (1.0 - contract_share)[:, None] * markets.price[None, :] + (
+        contract_share[:, None] * trend[None, :]
+    )
+    base = price * (1.0 - terms.markup)[:, None] - terms.transport
+    premium_rate = price * markets.premium[None, :] * terms.pass_through[:, None]
+    return base, premium_rate
+
+
+@dataclass
+class Sales:
+    """One month's sales, per MSE and in total.
+
+    Attributes:
+        units: Units sold by each MSE in each channel, shape (n, 3).
+        revenue: Each MSE's sales revenue (net of transport and marketing).
+        buyer_payments: Total paid by end-market buyers, by channel.
+        intermediary_take: What each intermediary kept (markup, premium rent).
+        lead_firm_take: What each lead firm kept (margin, premium rent, contract gains/losses).
+        transport: Total transport and marketing costs paid to third parties.
+        premium_paid: Total quality premium paid by buyers.
+        premium_to_mse: Total quality premium reaching MSEs.
+        base: Base price per unit each MSE's link pays, by channel (n, 3).
+        premium_rate: Premium per unit of quality reaching each MSE, by channel (n, 3).
+    """
+
+    units: np.ndarray
+    revenue: np.ndarray
+    buyer_payments: np.ndarray
+    intermediary_take: np.ndarray
+    lead_firm_take: np.ndarray
+    transport: float
+    premium_paid: float
+    premium_to_mse: float
+    base: np.ndarray
+    premium_rate: np.ndarray
+
+
+def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
+                contract_share: np.ndarray, competition: float, n_intermediaries: int,
+                n_lead_firms: int) -> Sales:
+    """Sell every in-chain MSE's output and account for each party's share.
+
+    Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
+    rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
+    check on the price formulas rather than true by construction.
+    """
+    selling = pop.in_chain
+    volume = pop.capacity * competitive_sales_share(
+        pop.unit_cost, markets.benchmark_cost, competition
+    ) * selling
+    units = volume[:, None] * effective_channel_weights(pop)
+    base, premium_rate = unit_prices(markets, trend, terms, contract_share)
+    premium_received = premium_rate * pop.quality[:, None]
+    revenue = (units * (base + premium_received)).sum(axis=1)
+
+    quality_mult = 1.0 + pop.quality[:, None] * markets.premium[None, :]
+    spot_value = units * markets.price[None, :]
+    buyer_payments = (spot_value * quality_mult).sum(axis=0)
+    premium_paid = (spot_value * (quality_mult - 1.0)).sum()
+
+    # The buyer's own share of base price and premium, on the price it actually pays the MSE.
+    contract_price = (1.0 - contract_share)[:, None] * markets.price[None, :] + (
+        contract_share[:, None] * trend[None, :]
+    )
+    paid_value = units * contract_price
+    kept = (paid_value * terms.markup[:, None]).sum(axis=1) + (
+        paid_value * (quality_mult - 1.0) * (1.0 - terms.pass_through)[:, None]
+    ).sum(axis=1)
+    # Under a forward contract the lead firm gains when spot is above the guaranteed price
+    # and bears the loss when it is below.
+    contract_gain = ((spot_value - paid_value) * quality_mult).sum(axis=1)
+    intermediary_take = np.bincount(
+        pop.trader, weights=kept * (terms.link == VIA_TRADER), minlength=n_intermediaries
+    )
+    on_lead = terms.link == VIA_LEAD_FIRM
+    lead_firm_take = np.bincount(
+        pop.lead_firm[on_lead], weights=(kept + contract_gain)[on_lead],
+        minlength=n_lead_firms,
+    )
+    return Sales(
+        units=units,
+        revenue=revenue,
+        buyer_payments=buyer_payments,
+        intermediary_take=intermediary_take,
+        lead_firm_take=lead_firm_take,
+        transport=float((units * terms.transport).sum()),
+        premium_paid=float(premium_paid),
+        premium_to_mse=float((units * premium_received).sum()),
+        base=base,
+        premium_rate=premium_rate,
+    )
