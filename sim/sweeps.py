@@ -33,7 +33,6 @@ import json
 import math
 import os
 import sys
-import threading
 import time
 import tomllib
 import warnings
@@ -73,7 +72,7 @@ TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
 MAX_STEPS = 12_000
 #: Target cost of one task in MSE-steps (n_mse x steps): about 1-2 s of model time, so the
 #: per-task overhead (pickling, scheduling, one Parquet file) stays well under 1%.
-CHUNK_COST = 6_000_000
+CHUNK_COST = 2_400_000
 STORE_FORMAT = "mse-sim-sweep/1"
 PART_GLOB = "part-*.parquet"
 
@@ -191,9 +190,9 @@ def output_column(metric: str, step: int) -> str:
 
 def known_metrics() -> tuple[str, ...]:
     """Return the metric names a sweep can record (the model's ``METRICS``)."""
-    from sim.model import METRICS
+    from sim.metrics import METRICS
 
-    return tuple(METRICS)
+    return tuple(m for m in METRICS if m != "step")
 
 
 def _hash(obj: Any, length: int = 16) -> str:
@@ -849,22 +848,39 @@ class _LocalEngine(_Engine):
         import concurrent.futures as cf
         import multiprocessing as mp
 
-        methods = mp.get_all_start_methods()
-        if "fork" in methods and threading.active_count() == 1:
-            # Forking a single-threaded parent is the fastest start: the model is imported.
-            ctx = mp.get_context("fork")
-        elif "forkserver" in methods:
-            ctx = mp.get_context("forkserver")
+        method = os.environ.get("MSE_SIM_START_METHOD") or (
+            # Forking is the fastest start (the model is already imported; forkserver or spawn
+            # re-import it, ~2-3 s). It is safe here: the threads a fork copies are idle pools
+            # (OpenBLAS, Arrow) with at-fork handlers, and tqdm's monitor thread is disabled.
+            "fork" if sys.platform.startswith("linux") else "spawn"
+        )
+        if method not in mp.get_all_start_methods():
+            raise UserInputError(
+                f"MSE_SIM_START_METHOD={method!r} is not available here (allowed: "
+                f"{', '.join(mp.get_all_start_methods())})"
+            )
+        ctx = mp.get_context(method)
+        if method == "forkserver":
             ctx.set_forkserver_preload(["sim.sweeps", "sim.model"])
-        else:
-            ctx = mp.get_context("spawn")
         self.slots = workers
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
 
     def imap_unordered(self, fn, tasks):
+
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on any fork of a process with threads; see __init__ for why
+            # these threads are harmless. Workers start on the first submit.
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                    DeprecationWarning)
+            first = next(tasks, None)
+            if first is None:
+                return
+            pending = {self._pool.submit(fn, first)}
+        yield from self._drain(fn, tasks, pending)
+
+    def _drain(self, fn, tasks, pending):
         import concurrent.futures as cf
 
-        pending: set[cf.Future] = set()
         window = 2 * self.slots  # bounded, so memory stays flat however many runs there are
         for task in tasks:
             pending.add(self._pool.submit(fn, task))
@@ -1047,6 +1063,10 @@ def sweep(
     design = build_design(spec)
     runs = plan_runs(spec, design)
     store = SweepStore(out)
+    if not store.exists() and _visible_entries(store.path):
+        raise UserInputError(
+            f"'{store.path}' is not empty and holds no sweep; give an empty or new --out folder"
+        )
 
     with store.lock():
         _open_store(store, spec, design, runs, resume)
