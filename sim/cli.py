@@ -19,7 +19,7 @@ from pathlib import Path
 from sim.errors import UserInputError
 
 #: Modules that add subcommands (each has ``register_cli(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("sim.sweeps", "sim.experiments", "sim.app")
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
