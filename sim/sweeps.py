@@ -573,6 +573,7 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     steps_idx = np.asarray(chunk.at_steps)
     series = {m: np.empty((len(chunk.runs), len(steps_idx))) for m in chunk.outputs}
     model_seconds = 0.0
+    positions = None
     for i, run in enumerate(chunk.runs):
         for col, value in zip(ID_COLUMNS, run[:n_ids], strict=True):
             columns[col].append(value)
@@ -583,14 +584,20 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
         t0 = time.perf_counter()
         df = simulate(scenario, chunk.steps, run[3])
         model_seconds += time.perf_counter() - t0
-        step_col = df["step"].to_numpy()
-        # The model returns one row per step 0..steps, so positions are steps; check once.
-        if len(step_col) != chunk.steps + 1 or step_col[-1] != chunk.steps:
-            raise RuntimeError(
-                f"model returned steps {step_col[0]}..{step_col[-1]}, expected 0..{chunk.steps}"
-            )
-        for metric in chunk.outputs:
-            series[metric][i] = df[metric].to_numpy(dtype=float)[steps_idx]
+        # pandas deep-copies attrs into every derived object; a sweep needs only the numbers.
+        df.attrs = {}
+        values = df.to_numpy(dtype=float)
+        if positions is None:
+            positions = [df.columns.get_loc(m) for m in ("step", *chunk.outputs)]
+            step_col = values[:, positions[0]]
+            # One row per step 0..steps, so row positions are steps; checked once per chunk.
+            if len(step_col) != chunk.steps + 1 or step_col[-1] != chunk.steps:
+                raise RuntimeError(
+                    f"model returned steps {step_col[0]}..{step_col[-1]}, expected "
+                    f"0..{chunk.steps}"
+                )
+        for metric, pos in zip(chunk.outputs, positions[1:], strict=True):
+            series[metric][i] = values[steps_idx, pos]
     for metric in chunk.outputs:
         for j, step in enumerate(chunk.at_steps):
             columns[output_column(metric, step)] = series[metric][:, j]
