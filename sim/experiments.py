@@ -30,6 +30,7 @@ import math
 import multiprocessing
 import os
 import sys
+import threading
 import tomllib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -399,25 +400,32 @@ def _run_tasks(
     """Run tasks in order, on ``workers`` processes, with an optional progress bar."""
     from tqdm.auto import tqdm
 
-    bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True)
     results: list[np.ndarray] = []
-    try:
-        if workers <= 1 or len(tasks) < 4:
+    if workers <= 1 or len(tasks) < 4:
+        with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress,
+                  file=sys.stderr, dynamic_ncols=True) as bar:
             for task in tasks:
                 results.append(_simulate(task))
                 bar.update()
-        else:
-            # "spawn": a clean interpreter per worker, safe whatever threads the parent runs
-            # (tqdm's monitor, a GUI); the start-up cost is paid once per worker.
-            ctx = multiprocessing.get_context("spawn")
-            chunk = max(1, len(tasks) // (workers * 8))
-            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-                for out in pool.map(_simulate, tasks, chunksize=chunk):
-                    results.append(out)
-                    bar.update()
-    finally:
-        bar.close()
+        return results
+    # Fork is fast and works from scripts without a __main__ guard, but forking a process that
+    # runs other threads (a notebook, the app) can deadlock, so those get a clean "spawn".
+    # The pool starts before the progress bar, whose monitor thread would count as one.
+    from tqdm._monitor import TMonitor
+
+    # tqdm's monitor thread outlives its bar; it holds no lock a worker needs, so it is allowed.
+    others = [t for t in threading.enumerate()
+              if t is not threading.main_thread() and not isinstance(t, TMonitor)]
+    method = "fork" if not others and os.name == "posix" else "spawn"
+    ctx = multiprocessing.get_context(method)
+    chunk = max(1, len(tasks) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
+        outputs = pool.map(_simulate, tasks, chunksize=chunk)
+        with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress,
+                  file=sys.stderr, dynamic_ncols=True) as bar:
+            for out in outputs:
+                results.append(out)
+                bar.update()
     return results
 
 
@@ -619,8 +627,9 @@ class ExperimentResult:
 
 
 def _format_number(value: float) -> str:
-    # A true minus sign reads better in reports than a hyphen.
-    return f"{value:.1f}".replace("-", "−")
+    # A true minus sign reads better in reports than a hyphen; "−0.0" reads as a typo.
+    text = f"{value:.1f}"
+    return "0.0" if text == "-0.0" else text.replace("-", "−")
 
 
 def effect_sentence(subject: str, metric: str, row: Mapping[str, float]) -> str:
@@ -820,6 +829,74 @@ def compare(
                    columns, datetime.now(UTC).isoformat(timespec="seconds"))
 
 
+@dataclass
+class ArmOutcomes:
+    """Outcomes of several arms of one scenario on common seeds (see :func:`run_arms`).
+
+    Attributes:
+        scenarios: The scenario of each arm, by arm name.
+        seeds: Seeds shared by all arms.
+        steps: Months per run.
+        outcomes: Arm -> metric -> one outcome per seed (mean of the last months).
+    """
+
+    scenarios: dict[str, ValueChainScenario]
+    seeds: tuple[int, ...]
+    steps: int
+    outcomes: dict[str, dict[str, np.ndarray]]
+
+    def mean(self, arm: str, metric: str) -> float:
+        """Return the mean outcome of one arm."""
+        return float(self.outcomes[arm][metric].mean())
+
+    def effect(self, arm: str, reference: str, metric: str) -> tuple[float, float, float]:
+        """Return the paired effect of ``arm`` against ``reference``: (effect, low, high)."""
+        return paired_effect(self.outcomes[reference][metric], self.outcomes[arm][metric])
+
+
+def run_arms(
+    scenario: ValueChainScenario | str | Mapping[str, Any] | None,
+    arms: Mapping[str, Mapping[str, Any]],
+    *,
+    metrics: Sequence[str],
+    seeds: int | Sequence[int] = DEFAULT_SEEDS,
+    steps: int = DEFAULT_STEPS,
+    workers: int | None = None,
+    progress: bool = False,
+) -> ArmOutcomes:
+    """Run any number of variants of one scenario on common seeds, each distinct one once.
+
+    Args:
+        scenario: Bundled name, path, scenario object or dict of fields.
+        arms: Arm name -> field values changed from ``scenario`` (``{}`` for the scenario).
+        metrics: Metrics to keep (names in :data:`METRIC_WORDS` or model columns).
+        seeds: Number of seeds or an explicit list; at least 2.
+        steps: Months per run.
+        workers: Worker processes (default: one per CPU). Results do not depend on it.
+        progress: Show a progress bar on stderr.
+
+    Returns:
+        The :class:`ArmOutcomes`; ``effect(arm, reference, metric)`` pairs two arms.
+    """
+    seed_list = _check_seeds(seeds)
+    steps = _check_steps(steps)
+    n_workers = _check_workers(workers)
+    base = coerce_scenario(scenario)
+    scenarios = {name: base.replace(**changes) if changes else base
+                 for name, changes in arms.items()}
+    metrics = tuple(dict.fromkeys(metrics))
+    columns = _source_columns(metrics)
+    plan = _Plan(seed_list, steps, columns)
+    index = {name: plan.add(s) for name, s in scenarios.items()}
+    raw = plan.execute(n_workers, progress, desc=f"{len(plan.scenarios)} arms of {base.name}")
+    window = min(OUTCOME_WINDOW, steps + 1)
+    outcomes = {
+        name: {m: _metric_series(raw[i], columns, m)[:, -window:].mean(axis=1) for m in metrics}
+        for name, i in index.items()
+    }
+    return ArmOutcomes(scenarios, seed_list, steps, outcomes)
+
+
 def write_outputs(
     results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool
 ) -> list[Path]:
@@ -843,8 +920,11 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     from sim.cli import parse_assignments
 
     choice = args.guideline.strip().lower()
-    if choice != "all":
-        get_guideline(choice)  # fail on a bad id before any work
+    if choice != "all" and choice not in GUIDELINES:  # fail on a bad id before any work
+        raise UserInputError(
+            f"guideline: value {args.guideline!r} is not known "
+            f"(allowed: {', '.join(GUIDELINES)}, all)"
+        )
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UserInputError(f"--out: value '{out}' is a file, not a folder")
@@ -908,6 +988,7 @@ __all__ = [
     "METRIC_WORDS",
     "OUTCOME_WINDOW",
     "Change",
+    "ArmOutcomes",
     "ExperimentResult",
     "Guideline",
     "compare",
@@ -916,6 +997,7 @@ __all__ = [
     "load_guidelines",
     "paired_effect",
     "run",
+    "run_arms",
     "run_many",
     "write_outputs",
 ]

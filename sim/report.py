@@ -50,6 +50,8 @@ def _e(text: object) -> str:
 
 def _fmt(value: float, kind: str) -> str:
     text = f"{value * 100:.1f}" if kind == "share" else f"{value:.3g}"
+    if text.lstrip("-").strip("0.") == "":  # "-0.0" and "-0" read as typos
+        text = text.lstrip("-")
     return text.replace("-", "−")
 
 
