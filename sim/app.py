@@ -290,8 +290,10 @@ def _style(ax, title: str, *, percent: bool = False, ylabel: str | None = None,
     if handles:
         ax.legend(handles=handles, labels=[h.get_label() for h in handles], loc="upper left",
                   fontsize=PROJECTOR_RC["legend.fontsize"], framealpha=0.85)
+    # a modest resolution: every chart is re-rendered as a PNG at each displayed step, and
+    # rendering, not the model, is what limits steps per second on a small laptop
     ax.figure.set_size_inches(7.2, 4.4)
-    ax.figure.set_dpi(90)
+    ax.figure.set_dpi(80)
 
 
 def explore_components() -> list:
@@ -381,7 +383,7 @@ def draw_value_chain(ax, model, *, title: str | None = None) -> None:
         title: Title above the picture.
     """
     from matplotlib.collections import LineCollection
-    from matplotlib.patches import FancyBboxPatch
+    from matplotlib.patches import Rectangle
 
     from sim.markets import CHANNELS
     from sim.trade import DIRECT, VIA_LEAD_FIRM, link_type
@@ -431,11 +433,10 @@ def draw_value_chain(ax, model, *, title: str | None = None) -> None:
         for i in range(lo + 1, hi + 1):
             if i == hi or group[i] != group[start]:
                 if group[start] >= 0:
-                    ax.add_patch(FancyBboxPatch(
+                    ax.add_patch(Rectangle(
                         (xs[start] - 0.42 / per_row, ys[start] - 0.021),
                         (i - start - 0.16) / per_row, 0.042,
-                        boxstyle="round,pad=0.003", fc="#f3dc9b", ec="#c9a227", lw=0.8,
-                        zorder=1))
+                        fc="#f3dc9b", ec="#c9a227", lw=0.8, zorder=1))
                 start = i
 
     # MSE -> buyer links, drawn as one collection per kind (fast enough to redraw each step)
@@ -527,7 +528,7 @@ def draw_value_chain(ax, model, *, title: str | None = None) -> None:
 
 
 def _figure_component(draw: Callable[[Any], None]):
-    fig = Figure(figsize=(7.2, 5.2), dpi=90)
+    fig = Figure(figsize=(7.2, 5.2), dpi=80)
     ax = fig.add_subplot()
     try:
         draw(ax)
