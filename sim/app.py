@@ -280,8 +280,12 @@ def _style(ax, title: str, *, percent: bool = False, ylabel: str | None = None,
                 handles = [h for h in handles if h is not line] + [moved]
                 line.remove()
     ax.set_title(title, fontsize=PROJECTOR_RC["axes.titlesize"], fontweight="bold")
+    # at least a year on the x axis, so month 0 is not a lone point on a -0.05..0.05 scale
+    last = max((float(np.max(line.get_xdata())) for line in lines if len(line.get_xdata())),
+               default=0.0)
+    ax.set_xlim(0, max(12.0, last))
     if percent:
-        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0, decimals=0))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_ylim(bottom=0)
     if ylabel:
         ax.set_ylabel(ylabel, fontsize=PROJECTOR_RC["axes.labelsize"])
@@ -711,13 +715,15 @@ def Page():
                 solara.InputInt("Number of MSEs", value=int(settings.value["n_mse"]),
                                 on_value=lambda v: set_field(
                                     "n_mse", int(min(max(v or 1, 10), 20_000))))
-        with solara.Card("Levers"):
-            solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=(
-                "Moving a lever restarts the run from month 0 with the same seed. "
-                "Hover over a lever for its field name."))
-            for name in LEVERS:
-                LeverSlider(name, settings.value[name],
-                            on_value=lambda v, name=name: set_field(name, round(float(v), 4)))
+        # folded by default so that Mesa's Step/Play/Reset card below stays on screen
+        with solara.Card("Levers", classes=["mse-levers"]), solara.Details(
+                summary="Show the levers (what if...?)", expand=False):
+                solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=(
+                    "Moving a lever restarts the run from month 0 with the same seed. "
+                    "Hover over a lever for its field name."))
+                for name in LEVERS:
+                    LeverSlider(name, settings.value[name],
+                                on_value=lambda v, name=name: set_field(name, round(float(v), 4)))
 
 
 def _scenario_info(name: str) -> dict[str, str]:

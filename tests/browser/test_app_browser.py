@@ -43,6 +43,7 @@ def test_page_loads_without_console_errors(page, console, artifacts):
     page.wait_for_timeout(1000)
     page.screenshot(path=str(artifacts / "app-loaded.png"))
     assert page.get_by_text("Scenario").first.is_visible()
+    page.get_by_text("Show the levers").click()
     assert page.get_by_text("Credit access for investment").is_visible()
     assert page.get_by_text("What to notice").is_visible()
     assert not page.get_by_text("Traceback").count(), "a Python traceback is on the page"
@@ -53,7 +54,8 @@ def test_credit_slider_and_ten_steps_change_upgrading_chart(page, console, artif
     wait_ready(page)
     before = chart(page, 0).screenshot()
 
-    # move the credit-access lever to the far right; the run restarts from month 0
+    # unfold the levers, move credit access to the far right; the run restarts from month 0
+    page.get_by_text("Show the levers").click()
     slider = page.locator(".mse-lever-credit_access .v-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
