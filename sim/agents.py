@@ -186,7 +186,7 @@ class Buyer(Agent):
 
     @property
     def price(self) -> float:
-        """This month's base price."""
+        """Base price this month."""
         return float(self.model.markets.price[self.channel])
 
     @property

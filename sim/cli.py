@@ -91,7 +91,8 @@ def summary_table(df) -> str:
     from sim.metrics import SUMMARY_METRICS
 
     rows = sorted({0, len(df) // 2, len(df) - 1})
-    head = f"{'metric':<26}" + "".join(f"{'step ' + str(int(df['step'].iloc[r])):>12}" for r in rows)
+    head = f"{'metric':<26}" + "".join(
+        f"{'step ' + str(int(df['step'].iloc[r])):>12}" for r in rows)
     lines = [f"scenario {df.attrs.get('scenario', {}).get('name', '?')}, seed "
              f"{df.attrs.get('seed')}, mse-sim {df.attrs.get('version')}", head]
     for metric in SUMMARY_METRICS:

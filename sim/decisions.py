@@ -21,8 +21,8 @@ its costs are lower; channel upgrading pays by higher prices and by diversificat
 (``dVar < 0``); intersectoral moves pay when the outside option beats the chain, which product
 and functional upgrading unlock.
 
-Each month an MSE takes the best option whose value (plus a little noise for bounded
-rationality) is positive, or none.
+Each month an MSE takes at most one option, by a logit choice between its feasible options
+and doing nothing (bounded rationality).
 """
 
 from __future__ import annotations
@@ -33,11 +33,9 @@ import numpy as np
 
 from sim import finance
 from sim.markets import (
-    DOMESTIC,
-    N_CHANNELS,
     PRICE_PERSISTENCE,
-    QUALITY_STANDARD,
     competitive_sales_share,
+    meets_standard,
     price_covariance,
 )
 from sim.population import (
@@ -49,13 +47,13 @@ from sim.population import (
     PRODUCT,
     Population,
 )
-from sim.services import SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
-from sim.trade import DIRECT_MARKETING_COST, DIRECT_TRANSPORT_EXTRA, SOCIAL_MARKETING_COST
+from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
+from sim.trade import direct_selling_cost, effective_channel_weights
 
 #: Planning horizon (months).
 HORIZON = 36
 #: Base cost of each upgrade (process, product, functional, channel, intersectoral).
-BASE_COST = np.array([150.0, 120.0, 250.0, 100.0, 350.0])
+BASE_COST = np.array([200.0, 150.0, 250.0, 120.0, 350.0])
 #: Part of each cost that is working capital (inputs), the rest long-term investment.
 WORKING_CAPITAL_SHARE = np.array([0.2, 0.4, 0.3, 0.2, 0.0])
 #: Cost increase at distance 1 (inputs, transport and training cost more far away).
@@ -63,8 +61,8 @@ DISTANCE_COST = 0.6
 #: Which options embedded services make cheaper (technical and design help).
 SERVICE_HELPS = np.array([1.0, 1.0, 0.0, 0.5, 0.0])
 #: Unit cost cut by process upgrading: base plus a skill-dependent part.
-PROCESS_COST_CUT = 0.08
-PROCESS_SKILL_CUT = 0.08
+PROCESS_COST_CUT = 0.05
+PROCESS_SKILL_CUT = 0.06
 #: Quality gained by product upgrading, and the unit-cost increase it brings.
 PRODUCT_QUALITY_GAIN = 0.3
 PRODUCT_COST_INCREASE = 0.04
@@ -82,15 +80,20 @@ RISK_AVERSION = 0.0015
 SUCCESS_BASE = 0.35
 SUCCESS_SKILL = 0.55
 SUCCESS_GROUP = 0.05
+#: Weight of the charge for sinking money into an upgrade while income is uncertain.
+LIQUIDITY_RISK = 1.0
 #: Scale of the bounded-rationality noise added to option values (currency units).
-DECISION_NOISE = 30.0
+DECISION_NOISE = 5.0
 #: Skill gained by a successful upgrade (learning by doing).
 UPGRADE_SKILL_GAIN = 0.05
 
 
 @dataclass
 class Context:
-    """What the decision needs besides the population: markets, links and scenario levers."""
+    """What the decision needs besides the population: markets, links and scenario levers.
+
+    Per-MSE arrays have one element per MSE (or one column, for (3, n) arrays).
+    """
 
     benchmark_cost: float
     competition: float
@@ -98,8 +101,6 @@ class Context:
     price: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
-    transport: np.ndarray
-    link_direct: np.ndarray
     clarity: np.ndarray
     services: np.ndarray
     contract_share: np.ndarray
@@ -108,159 +109,323 @@ class Context:
     cost_share: np.ndarray
 
 
+@dataclass
+class Deciders:
+    """The MSEs weighing options this month, with the state the valuation reads (gathered).
+
+    Attributes:
+        rows: Their rows in the population.
+    """
+
+    rows: np.ndarray
+    capacity: np.ndarray
+    unit_cost: np.ndarray
+    quality: np.ndarray
+    skill: np.ndarray
+    dependence: np.ndarray
+    distance: np.ndarray
+    in_group: np.ndarray
+    aware: np.ndarray
+    entered: np.ndarray
+    weights: np.ndarray
+    base: np.ndarray
+    premium: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    clarity: np.ndarray
+    services: np.ndarray
+    contract_share: np.ndarray
+    social: np.ndarray
+
+    @classmethod
+    def gather(cls, pop: Population, ctx: Context, rows: np.ndarray) -> Deciders:
+        """Collect the state of MSEs ``rows``."""
+        return cls(
+            rows=rows,
+            capacity=pop.capacity[rows],
+            unit_cost=pop.unit_cost[rows],
+            quality=pop.quality[rows],
+            skill=pop.skill[rows],
+            dependence=pop.dependence[rows],
+            distance=pop.distance[rows],
+            in_group=pop.in_group[rows],
+            aware=pop.aware[rows],
+            entered=pop.entered(rows),
+            weights=np.take(pop.channel_weight, rows, axis=1),
+            base=np.take(pop.belief_price, rows, axis=1),
+            premium=np.take(pop.belief_premium, rows, axis=1),
+            markup=ctx.markup[rows],
+            pass_through=ctx.pass_through[rows],
+            clarity=ctx.clarity[rows],
+            services=ctx.services[rows],
+            contract_share=ctx.contract_share[rows],
+            social=ctx.social[rows],
+        )
+
+
 def outside_income(skill: np.ndarray, social: np.ndarray) -> np.ndarray:
     """Monthly income an owner could earn in another value chain."""
     return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - 0.3 * social)
 
 
-def income_moments(pop: Population, ctx: Context, *, unit_cost=None, quality=None,
-                   weights=None, base=None, premium=None) -> tuple[np.ndarray, np.ndarray]:
+@dataclass
+class Income:
+    """Believed income of deciders under one configuration (mean and variance per month).
+
+    Attributes:
+        mean: Believed mean monthly income.
+        var: Believed variance of monthly income.
+        margin: Believed revenue per unit sold minus unit cost.
+        volume: Units sold per month.
+        exposure: Price risk per unit of volume, its quadratic form with the channel
+            covariance giving ``var / volume**2``.
+    """
+
+    mean: np.ndarray
+    var: np.ndarray
+    margin: np.ndarray
+    volume: np.ndarray
+    risk: np.ndarray
+
+
+def income_moments(d: Deciders, ctx: Context, *, unit_cost=None, quality=None,
+                   weights=None, base=None, premium=None) -> Income:
     """Believed mean and variance of monthly income, optionally under a changed state.
 
-    Keyword arguments replace the MSE's current unit cost, quality, channel weights or
-    believed prices, so that one formula values the status quo and every option alike.
+    Keyword arguments replace the MSEs' unit cost, quality, channel weights (3, m) or
+    believed base prices and premiums (3, m), so that one formula values the status quo and
+    every option alike.
     """
-    unit_cost = pop.unit_cost if unit_cost is None else unit_cost
-    quality = pop.quality if quality is None else quality
-    weights = pop.channel_weight if weights is None else weights
-    base = pop.belief_price if base is None else base
-    premium = pop.belief_premium if premium is None else premium
-    ok = quality[:, None] >= QUALITY_STANDARD[None, :] - 1e-12
-    w = weights * ok
-    w[:, DOMESTIC] += (weights * ~ok).sum(axis=1)
-    volume = pop.capacity * competitive_sales_share(unit_cost, ctx.benchmark_cost,
-                                                    ctx.competition)
-    unit_price = base + premium * quality[:, None]
-    mean = volume * ((w * unit_price).sum(axis=1) - unit_cost)
-    exposure = w * np.maximum(unit_price, 0.0) * (1.0 - ctx.contract_share)[:, None]
-    cov = price_covariance(ctx.price_volatility)
-    var = volume**2 * np.einsum("ni,ij,nj->n", exposure, cov, exposure)
-    return mean, var
+    unit_cost = d.unit_cost if unit_cost is None else unit_cost
+    quality = d.quality if quality is None else quality
+    weights = d.weights if weights is None else weights
+    base = d.base if base is None else base
+    premium = d.premium if premium is None else premium
+    w = effective_channel_weights(weights, quality)
+    volume = d.capacity * competitive_sales_share(unit_cost, ctx.benchmark_cost,
+                                                  ctx.competition)
+    unit_price = base + premium * quality
+    margin = (w * unit_price).sum(axis=0) - unit_cost
+    # A forward contract's guaranteed price takes the contracted share out of price risk.
+    exposure = w * np.maximum(unit_price, 0.0) * (1.0 - d.contract_share)
+    risk = (exposure * (price_covariance(ctx.price_volatility) @ exposure)).sum(axis=0)
+    return Income(volume * margin, volume**2 * risk, margin, volume, risk)
 
 
-def best_new_channel(pop: Population, quality: np.ndarray) -> np.ndarray:
-    """The channel each MSE would enter: the best-paying one it has not entered and whose
-    standard its product meets (-1 if none).
+def with_unit_cost(status_quo: Income, d: Deciders, ctx: Context, unit_cost: np.ndarray
+                   ) -> Income:
+    """The status quo with a different unit cost (a cheap special case).
+
+    Prices and channels are unchanged, so only the margin and the volume sold against
+    competitors change.
     """
-    unit_price = pop.belief_price + pop.belief_premium * quality[:, None]
-    open_ = ~pop.entered() & (quality[:, None] >= QUALITY_STANDARD[None, :])
-    score = np.where(open_, unit_price, -np.inf)
-    best = score.argmax(axis=1)
-    return np.where(np.isfinite(score.max(axis=1)), best, -1)
+    volume = d.capacity * competitive_sales_share(unit_cost, ctx.benchmark_cost,
+                                                  ctx.competition)
+    margin = status_quo.margin + d.unit_cost - unit_cost
+    return Income(volume * margin, volume**2 * status_quo.risk, margin, volume,
+                  status_quo.risk)
+
+
+def best_new_channel(entered: np.ndarray, base: np.ndarray, premium: np.ndarray,
+                     quality: np.ndarray) -> np.ndarray:
+    """The channel each MSE would enter, or -1 if none.
+
+    That is the best-paying channel it has not entered and whose standard its product meets.
+    """
+    open_ = ~entered & meets_standard(quality)
+    score = np.where(open_, base + premium * quality, -np.inf)
+    best = score.argmax(axis=0)
+    return np.where(open_.any(axis=0), best, -1)
 
 
 def diversified_weights(entered: np.ndarray, new_channel: np.ndarray) -> np.ndarray:
-    """Channel weights after entering ``new_channel``: sales spread evenly over all channels."""
+    """Channel weights (3, m) after entering ``new_channel``: sales spread evenly."""
     used = entered.copy()
-    rows = np.flatnonzero(new_channel >= 0)
-    used[rows, new_channel[rows]] = True
-    return used / used.sum(axis=1, keepdims=True)
+    cols = np.flatnonzero(new_channel >= 0)
+    used[new_channel[cols], cols] = True
+    return used / used.sum(axis=0)
+
+
+def upgrade_costs(distance: np.ndarray, services: np.ndarray, cost_share: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """Investment and working-capital cost of each option, shape (5, n).
+
+    Inputs, transport and training cost more far from markets; embedded services (technical
+    and design help) and group cost sharing make upgrading cheaper.
+    """
+    cost = BASE_COST[:, None] * (
+        (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
+    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[:, None] * services)
+    return cost * (1.0 - WORKING_CAPITAL_SHARE)[:, None], cost * WORKING_CAPITAL_SHARE[:, None]
+
+
+def success_chance(skill: np.ndarray, services: np.ndarray, in_group: np.ndarray
+                   ) -> np.ndarray:
+    """Chance that an attempted upgrade works, per MSE."""
+    return np.clip(
+        SUCCESS_BASE + SUCCESS_SKILL * skill + SERVICE_SUCCESS_GAIN * services
+        + SUCCESS_GROUP * in_group,
+        0.05,
+        0.97,
+    )
+
+
+def eligible_options(pop: Population) -> np.ndarray:
+    """Options each MSE knows of and may take, shape (5, n), before costs.
+
+    Quality and channels can be upgraded again (toward a stricter channel's standard, into a
+    further channel); process, functional and intersectoral moves are made once. Taking on a
+    trader's job needs some skill or a group to do it jointly; the outside option opens after
+    product or functional upgrading, or to the most skilled.
+    """
+    bits = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
+    known = (pop.aware[None, :] >> bits) & 1 == 1
+    done = (pop.upgrades[None, :] >> bits) & 1 == 1
+    done[[PRODUCT, CHANNEL]] = False
+    eligible = known & ~done & pop.in_chain
+    eligible[PRODUCT] &= pop.quality < 0.95
+    eligible[CHANNEL] &= (~pop.entered() & meets_standard(pop.quality)).any(axis=0)
+    eligible[FUNCTIONAL] &= (pop.skill >= FUNCTIONAL_SKILL) | pop.in_group
+    eligible[INTERSECTORAL] &= (
+        pop.has(PRODUCT) | pop.has(FUNCTIONAL) | (pop.skill >= OUTSIDE_SKILL)
+    )
+    return eligible
 
 
 @dataclass
 class Options:
-    """Every option valued for every MSE (arrays of shape (n, 5))."""
+    """Options valued for the MSEs that weigh any this month (arrays of shape (5, m)).
 
+    Attributes:
+        rows: Population rows of the deciders (m of them).
+        gain: Change in believed mean monthly income.
+        variance_change: Change in believed variance of monthly income.
+        investment: Long-term investment cost.
+        working_capital: Working-capital cost.
+        success: Chance of success.
+        value: Risk-adjusted value over the horizon.
+        feasible: Known, allowed and affordable.
+        new_channel: Channel a channel upgrade would enter, per decider, or -1.
+    """
+
+    rows: np.ndarray
     gain: np.ndarray
     variance_change: np.ndarray
     investment: np.ndarray
     working_capital: np.ndarray
     success: np.ndarray
     value: np.ndarray
-    eligible: np.ndarray
+    feasible: np.ndarray
     new_channel: np.ndarray
 
 
-def upgrade_costs(pop: Population, ctx: Context) -> tuple[np.ndarray, np.ndarray]:
-    """Investment and working-capital cost of each option for each MSE, shape (n, 5)."""
-    cost = BASE_COST[None, :] * (1.0 + DISTANCE_COST * pop.distance)[:, None]
-    cost = cost * (1.0 - SERVICE_COST_DISCOUNT * ctx.services[:, None] * SERVICE_HELPS[None, :])
-    cost = cost * (1.0 - ctx.cost_share)[:, None]
-    return cost * (1.0 - WORKING_CAPITAL_SHARE), cost * WORKING_CAPITAL_SHARE
-
-
-def success_chance(pop: Population, ctx: Context) -> np.ndarray:
-    """Chance that an attempted upgrade works, per MSE."""
-    return np.clip(
-        SUCCESS_BASE + SUCCESS_SKILL * pop.skill + SERVICE_SUCCESS_GAIN * ctx.services
-        + SUCCESS_GROUP * pop.in_group,
-        0.05,
-        0.97,
-    )
+def advance_share(services: np.ndarray) -> np.ndarray:
+    """Share of an option's working capital a lead firm would advance, per MSE."""
+    return ADVANCE_SHARE * services
 
 
 def value_options(pop: Population, ctx: Context) -> Options:
-    """Value all five options for all MSEs (the upgrading kernel)."""
-    n = pop.n
-    mean0, var0 = income_moments(pop, ctx)
-    gain = np.zeros((n, N_OPTIONS))
-    dvar = np.zeros((n, N_OPTIONS))
+    """Value every option for every MSE that knows of one it can afford (the kernel).
 
-    cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * pop.skill
-    m, v = income_moments(pop, ctx, unit_cost=pop.unit_cost * (1.0 - cut))
-    gain[:, PROCESS], dvar[:, PROCESS] = m - mean0, v - var0
+    MSEs with nothing to weigh (no option known and allowed, or none affordable) are skipped,
+    which is most of them in most months.
+    """
+    eligible = eligible_options(pop)
+    # Costs and affordability only for MSEs that know of an option they may take.
+    aware = np.flatnonzero(eligible.any(axis=0))
+    investment, working_capital = upgrade_costs(
+        pop.distance[aware], ctx.services[aware], ctx.cost_share[aware])
+    affordable = finance.can_finance(
+        pop.cash[aware], ctx.credit[aware], investment, working_capital,
+        advance_share(ctx.services[aware]) * working_capital)
+    feasible = np.take(eligible, aware, axis=1) & affordable
+    deciding = feasible.any(axis=0)
+    rows = aware[deciding]
+    feasible, investment, working_capital = (
+        feasible[:, deciding], investment[:, deciding], working_capital[:, deciding])
+    d = Deciders.gather(pop, ctx, rows)
+    m = rows.size
+    gain = np.zeros((N_OPTIONS, m))
+    dvar = np.zeros((N_OPTIONS, m))
+    now = income_moments(d, ctx)
 
-    better = np.minimum(pop.quality + PRODUCT_QUALITY_GAIN, 1.0)
-    m, v = income_moments(pop, ctx, quality=better,
-                          unit_cost=pop.unit_cost * (1.0 + PRODUCT_COST_INCREASE))
-    gain[:, PRODUCT], dvar[:, PRODUCT] = m - mean0, v - var0
+    def record(option: int, after: Income) -> None:
+        gain[option], dvar[option] = after.mean - now.mean, after.var - now.var
+
+    cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * d.skill
+    record(PROCESS, with_unit_cost(now, d, ctx, d.unit_cost * (1.0 - cut)))
+
+    better = np.minimum(d.quality + PRODUCT_QUALITY_GAIN, 1.0)
+    record(PRODUCT, income_moments(d, ctx, quality=better,
+                                   unit_cost=d.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
 
     # Selling directly, the MSE keeps what it sees of the buyer's markup and premium rent, and
     # pays its own haulage and marketing instead.
-    clear = ctx.clarity[:, None]
-    own_costs = (
-        DIRECT_TRANSPORT_EXTRA * pop.distance[:, None] + DIRECT_MARKETING_COST[None, :]
-        + SOCIAL_MARKETING_COST * ctx.social[:, None] * (np.arange(N_CHANNELS) != DOMESTIC)
-    )
-    direct_base = pop.belief_price + clear * ctx.markup[:, None] * ctx.price[None, :] - own_costs
-    escaped = (1.0 / np.maximum(ctx.pass_through, 0.05) - 1.0)[:, None]
-    direct_premium = pop.belief_premium * (1.0 + clear * escaped)
-    m, v = income_moments(pop, ctx, base=direct_base, premium=direct_premium)
-    gain[:, FUNCTIONAL], dvar[:, FUNCTIONAL] = m - mean0, v - var0
+    direct_base = d.base + d.clarity * d.markup * ctx.price[:, None] - direct_selling_cost(
+        d.distance, d.social)
+    escaped = 1.0 / np.maximum(d.pass_through, 0.05) - 1.0
+    direct_premium = d.premium * (1.0 + d.clarity * escaped)
+    record(FUNCTIONAL, income_moments(d, ctx, base=direct_base, premium=direct_premium))
 
-    new_channel = best_new_channel(pop, pop.quality)
-    m, v = income_moments(pop, ctx, weights=diversified_weights(pop.entered(), new_channel))
-    gain[:, CHANNEL], dvar[:, CHANNEL] = m - mean0, v - var0
+    new_channel = best_new_channel(d.entered, d.base, d.premium, d.quality)
+    record(CHANNEL, income_moments(d, ctx, weights=diversified_weights(d.entered, new_channel)))
 
-    outside = outside_income(pop.skill, ctx.social)
-    gain[:, INTERSECTORAL] = outside - mean0
-    dvar[:, INTERSECTORAL] = (OUTSIDE_VOLATILITY * outside) ** 2 - var0
+    outside = outside_income(d.skill, d.social)
+    gain[INTERSECTORAL] = outside - now.mean
+    dvar[INTERSECTORAL] = (OUTSIDE_VOLATILITY * outside) ** 2 - now.var
 
-    investment, working_capital = upgrade_costs(pop, ctx)
-    success = success_chance(pop, ctx)[:, None]
-    risk_aversion = (RISK_AVERSION * (0.5 + pop.dependence))[:, None]
+    success = success_chance(d.skill, d.services, d.in_group)
+    risk_aversion = RISK_AVERSION * (0.5 + d.dependence)
+    value = risk_adjusted_value(gain, dvar, investment + working_capital, success,
+                                risk_aversion, now.var)
+
+    # Product upgrading often pays only through the channel whose standard it meets
+    # ("product upgrading may be a requirement for entering a new market channel"): an MSE
+    # that knows of channel upgrading also values the plan product-then-channel.
+    unlocked = best_new_channel(d.entered, d.base, d.premium, better)
+    plan = (unlocked >= 0) & ((d.aware >> CHANNEL) & 1 == 1)
+    if plan.any():
+        after = income_moments(d, ctx, quality=better,
+                               unit_cost=d.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
+                               weights=diversified_weights(d.entered, unlocked))
+        plan_cost = (investment[PRODUCT] + working_capital[PRODUCT]
+                     + investment[CHANNEL] + working_capital[CHANNEL])
+        plan_value = risk_adjusted_value(after.mean - now.mean, after.var - now.var,
+                                         plan_cost, success, risk_aversion, now.var)
+        value[PRODUCT] = np.where(plan, np.maximum(value[PRODUCT], plan_value),
+                                  value[PRODUCT])
+    return Options(rows, gain, dvar, investment, working_capital,
+                   np.broadcast_to(success, gain.shape), value, feasible, new_channel)
+
+
+def risk_adjusted_value(gain: np.ndarray, variance_change: np.ndarray, cost: np.ndarray,
+                        success: np.ndarray, risk_aversion: np.ndarray,
+                        income_variance: np.ndarray) -> np.ndarray:
+    """Mean-variance certainty equivalent of an upgrade over the planning horizon.
+
+    ``p H dE - C - (a/2) (H K p dVar + p (1 - p) (H dE)^2) - a C sqrt(H K Var)``: the
+    expected gain if it works, less its cost, less a risk charge for the income variance it
+    adds (negative when it diversifies) and for the chance that the money is spent and
+    nothing changes, less a charge for sinking cash (or debt) while income is uncertain —
+    the risk that forward contracts and steadier markets take away.
+    """
     persistence = (1.0 + PRICE_PERSISTENCE) / (1.0 - PRICE_PERSISTENCE)
     horizon_gain = HORIZON * gain
-    value = (
+    return (
         success * horizon_gain
-        - (investment + working_capital)
+        - cost
         - 0.5 * risk_aversion * (
-            HORIZON * persistence * success * dvar
+            HORIZON * persistence * success * variance_change
             + success * (1.0 - success) * horizon_gain**2
         )
+        - LIQUIDITY_RISK * risk_aversion * cost * np.sqrt(HORIZON * persistence
+                                                           * income_variance)
     )
-
-    done = np.stack([pop.has(k) for k in range(N_OPTIONS)], axis=1)
-    known = np.stack([pop.knows(k) for k in range(N_OPTIONS)], axis=1)
-    # Quality and channels can be upgraded again (toward a stricter channel's standard, into a
-    # further channel); process, functional and intersectoral moves are made once.
-    repeatable = np.zeros(N_OPTIONS, dtype=bool)
-    repeatable[[PRODUCT, CHANNEL]] = True
-    eligible = known & (~done | repeatable[None, :]) & pop.in_chain[:, None]
-    eligible[:, PRODUCT] &= pop.quality < 0.95
-    # Taking on a trader's job needs some skill, or a group to do it collectively.
-    eligible[:, FUNCTIONAL] &= (pop.skill >= FUNCTIONAL_SKILL) | pop.in_group
-    eligible[:, CHANNEL] &= new_channel >= 0
-    eligible[:, INTERSECTORAL] &= (
-        pop.has(PRODUCT) | pop.has(FUNCTIONAL) | (pop.skill >= OUTSIDE_SKILL)
-    )
-    return Options(gain, dvar, investment, working_capital,
-                   np.broadcast_to(success, gain.shape), value, eligible, new_channel)
 
 
 @dataclass
 class Attempts:
-    """This month's upgrade attempts.
+    """The month's upgrade attempts (one element per MSE).
 
     Attributes:
         option: Option attempted by each MSE, or -1.
@@ -273,101 +438,102 @@ class Attempts:
     financing: finance.Financing
 
 
-def choose_upgrades(pop: Population, ctx: Context, options: Options,
-                    noise: np.ndarray) -> np.ndarray:
-    """Pick at most one option per MSE: the best affordable one with positive noisy value.
+def choose_upgrades(options: Options, uniforms: np.ndarray) -> np.ndarray:
+    """Pick at most one option per decider: a logit choice among feasible options and none.
+
+    Bounded rationality: an option of value ``v`` is taken with probability proportional to
+    ``exp(v / DECISION_NOISE)`` against ``exp(0)`` for doing nothing, so clearly good options
+    are almost always taken, marginal ones sometimes, and clearly bad ones almost never.
 
     Args:
-        pop: Population.
-        ctx: Decision context.
         options: Valued options.
-        noise: Uniform draws, shape (n, 5), for bounded rationality.
+        uniforms: One uniform draw per decider.
 
     Returns:
-        Option index per MSE, or -1 for no upgrade this month.
+        Option index per decider, or -1 for no upgrade this month.
     """
-    advance_cap = (finance_advance_share(ctx) * options.working_capital)
-    affordable = finance.can_finance(
-        pop.cash[:, None], ctx.credit[:, None], options.investment, options.working_capital,
-        advance_cap,
-    )
-    score = options.value + DECISION_NOISE * (noise - 0.5)
-    score = np.where(options.eligible & affordable, score, -np.inf)
-    best = score.argmax(axis=1)
-    return np.where(score[np.arange(pop.n), best] > 0.0, best, -1)
-
-
-def finance_advance_share(ctx: Context) -> np.ndarray:
-    """Share of an option's working capital a lead firm would advance, per MSE (n, 1)."""
-    from sim.services import ADVANCE_SHARE
-
-    return (ADVANCE_SHARE * ctx.services)[:, None]
+    scaled = np.where(options.feasible, options.value / DECISION_NOISE, -np.inf)
+    top = np.maximum(scaled.max(axis=0), 0.0)
+    weight = np.exp(scaled - top)
+    stay = np.exp(-top)
+    cumulative = np.cumsum(weight, axis=0)
+    total = cumulative[-1] + stay
+    pick = (uniforms * total)[None, :] < cumulative
+    return np.where(pick.any(axis=0), pick.argmax(axis=0), -1)
 
 
 def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
-                   success_draw: np.ndarray) -> Attempts:
+                   success_draw: np.ndarray, herding: float) -> Attempts:
     """Pay for the chosen upgrades and apply those that succeed.
+
+    Herding (guideline 7): an MSE entering a new channel is pushed, with probability
+    ``herding``, to sell only there — the channel that pays most today — and to drop the
+    channels it had, the domestic market included.
 
     Args:
         pop: Population, updated in place (cash, debt, advances, state, upgrade bits).
         ctx: Decision context.
         options: Valued options.
-        choice: Option per MSE, or -1.
-        success_draw: Uniform draws, shape (n,).
+        choice: Option per decider (aligned with ``options.rows``), or -1.
+        success_draw: Uniform draws, one per decider. An attempt succeeds when its draw
+            ``u`` is below its chance ``p``; then ``u / p`` (uniform again) decides herding.
+        herding: Scenario lever.
 
     Returns:
-        The attempts with their financing.
+        The attempts, one element per MSE, with their financing.
     """
-    rows = np.flatnonzero(choice >= 0)
-    k = choice[rows]
-    zeros = np.zeros(pop.n)
-    investment, working_capital = zeros.copy(), zeros.copy()
-    investment[rows] = options.investment[rows, k]
-    working_capital[rows] = options.working_capital[rows, k]
-    advance_cap = finance_advance_share(ctx)[:, 0] * working_capital
-    paid = finance.finance(pop.cash, ctx.credit, investment, working_capital, advance_cap)
+    n = pop.n
+    option = np.full(n, -1, dtype=np.int64)
+    option[options.rows] = choice
+    taking = choice >= 0
+    rows, k = options.rows[taking], choice[taking]
+    investment, working_capital = np.zeros(n), np.zeros(n)
+    investment[rows] = options.investment[k, taking.nonzero()[0]]
+    working_capital[rows] = options.working_capital[k, taking.nonzero()[0]]
+    paid = finance.finance(pop.cash, ctx.credit, investment, working_capital,
+                           advance_share(ctx.services) * working_capital)
     pop.cash -= paid.from_cash
     pop.debt += paid.loan
     pop.advance_due += paid.advance
 
-    succeeded = np.zeros(pop.n, dtype=bool)
-    succeeded[rows] = success_draw[rows] < options.success[rows, k]
-    for option in range(N_OPTIONS):
-        won = succeeded & (choice == option)
+    succeeded = np.zeros(n, dtype=bool)
+    chance = options.success[k, taking.nonzero()[0]]
+    succeeded[rows] = success_draw[taking] < chance
+    herded = np.zeros(n, dtype=bool)
+    herded[rows] = success_draw[taking] / chance < herding
+    new_channel = np.full(n, -1)
+    new_channel[options.rows] = options.new_channel
+    for kind in range(N_OPTIONS):
+        won = succeeded & (option == kind)
         if not won.any():
             continue
-        if option == PROCESS:
-            cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * pop.skill[won]
-            pop.unit_cost[won] *= 1.0 - cut
-        elif option == PRODUCT:
+        if kind == PROCESS:
+            pop.unit_cost[won] *= 1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * pop.skill[won])
+        elif kind == PRODUCT:
             pop.quality[won] = np.minimum(pop.quality[won] + PRODUCT_QUALITY_GAIN, 1.0)
             pop.unit_cost[won] *= 1.0 + PRODUCT_COST_INCREASE
-        elif option == FUNCTIONAL:
+        elif kind == FUNCTIONAL:
             pop.lead_firm[won] = -1  # it now sells past the lead firm, straight to buyers
-        elif option == CHANNEL:
-            entered = diversified_weights(pop.entered()[won], options.new_channel[won]) > 0
-            pop.channels[won] = (entered * (1 << np.arange(N_CHANNELS))).sum(axis=1)
-        elif option == INTERSECTORAL:
+        elif kind == CHANNEL:
+            entry = (1 << new_channel[won]).astype(np.uint8)
+            pop.channels[won] = np.where(herded[won], entry, pop.channels[won] | entry)
+        elif kind == INTERSECTORAL:
             pop.lead_firm[won] = -1
             pop.group[won] = -1
-        pop.upgrades[won] |= np.uint8(1 << option)
-    pop.skill = np.where(succeeded, np.minimum(pop.skill + UPGRADE_SKILL_GAIN, 1.0), pop.skill)
-    return Attempts(choice, succeeded, paid)
+        pop.upgrades[won] |= np.uint8(1 << kind)
+    pop.skill[succeeded] = np.minimum(pop.skill[succeeded] + UPGRADE_SKILL_GAIN, 1.0)
+    return Attempts(option, succeeded, paid)
 
 
-def allocate_channels(pop: Population, herding: float) -> None:
-    """Spread each MSE's sales over the channels it has entered; herding pushes them into
-    the one that pays most today.
+def allocate_channels(pop: Population) -> None:
+    """Spread each MSE's sales evenly over the channels open to it.
 
-    Left alone, an MSE diversifies evenly over its channels (guideline 7: diversification
-    manages risk). Herding pressure moves that share of its sales into the channel that pays
-    it most this month, which may not pay most next month.
+    Those are the channels it has entered and whose standard its product meets;
+    diversification manages risk (guideline 7).
     """
-    # Every MSE starts in the domestic market, which takes any quality, so no row is empty.
-    entered = pop.entered() & (pop.quality[:, None] >= QUALITY_STANDARD[None, :])
-    even = entered / entered.sum(axis=1, keepdims=True)
-    paid = pop.belief_price + pop.belief_premium * pop.quality[:, None]
-    best = np.where(entered, paid, -np.inf).argmax(axis=1)
-    top = np.zeros_like(even)
-    top[np.arange(pop.n), best] = 1.0
-    pop.channel_weight[:] = (1.0 - herding) * even + herding * top
+    # Output that meets no entered channel's standard goes to the domestic market, which
+    # takes any quality (see `effective_channel_weights`).
+    entered = pop.entered() & meets_standard(pop.quality)
+    count = entered.sum(axis=0)
+    pop.channel_weight[:] = np.where(count > 0, entered / np.maximum(count, 1), 0.0)
+    pop.channel_weight[0] += count == 0

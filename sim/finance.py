@@ -24,11 +24,13 @@ LOAN_TERM = 36
 #: Smallest monthly principal repayment, so that loans end.
 MIN_INSTALMENT = 2.0
 #: Monthly subsistence need a fully dependent household draws from the enterprise.
-SUBSISTENCE = 20.0
+SUBSISTENCE = 15.0
+#: Share of its subsistence need a household short of cash still draws (borrowing for it).
+HARDSHIP_FLOOR = 0.5
 #: Share of income above the subsistence draw that the household consumes.
-CONSUMPTION_RATE = 0.6
+CONSUMPTION_RATE = 0.8
 #: Consecutive months of negative cash after which an MSE exits.
-EXIT_AFTER_MONTHS = 6
+EXIT_AFTER_MONTHS = 9
 
 
 def credit_limit(pop: Population, credit_access: float, social: np.ndarray) -> np.ndarray:
@@ -93,7 +95,10 @@ def household_flows(pop: Population, income: np.ndarray) -> HouseholdFlows:
     whatever the month's income; part of any income above that is consumed too.
     """
     need = pop.dependence * SUBSISTENCE
-    draw = (need + CONSUMPTION_RATE * np.clip(income - need, 0.0, None)) * pop.active
+    draw = need + CONSUMPTION_RATE * np.clip(income - need, 0.0, None)
+    # A household short of cash cuts its living toward a floor rather than stop eating.
+    short = np.clip(pop.cash + income, 0.0, None)
+    draw = np.where(short < need, np.maximum(short, HARDSHIP_FLOOR * need), draw) * pop.active
     principal = np.minimum(pop.debt, np.maximum(pop.debt / LOAN_TERM, MIN_INSTALMENT)) * pop.active
     interest = LOAN_INTEREST * pop.debt * pop.active
     return HouseholdFlows(draw, principal + interest, principal, pop.advance_due * pop.active)

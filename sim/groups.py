@@ -19,6 +19,8 @@ import numpy as np
 
 from sim.population import N_OPTIONS, Population
 
+#: Group id of an MSE in no group, and of one looking for a group to join.
+NO_GROUP, SEEKING = -1, -2
 #: Monthly chance that an MSE outside a group seeks to join one, at group_support = 1.
 JOIN_HAZARD = 0.06
 #: Share of that chance that exists without any support (groups formed for other purposes).
@@ -73,21 +75,22 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         pop: Population; `group` updated in place.
         groups: Group registry.
         group_support: Scenario lever.
-        uniforms: Uniform draws, shape (n, 2): a group's dissolution uses its founder's first
-            draw; each member's leaving its second.
+        uniforms: Uniform draws, shape (n,). A group dissolves when its founder's draw is
+            below the dissolution hazard; a member leaves when its draw is in the top
+            LEAVE_HAZARD of [0, 1), so the two events never share a slice.
     """
     if not groups.cell:
         return
     founder = np.asarray(groups.founder)
     alive = np.asarray(groups.alive)
-    dissolving = alive & (uniforms[founder, 0] < DISSOLVE_HAZARD * (1.0 - 0.8 * group_support))
+    dissolving = alive & (uniforms[founder] < DISSOLVE_HAZARD * (1.0 - 0.8 * group_support))
     sizes = np.bincount(pop.group[pop.active & pop.in_group], minlength=len(alive))
     dissolving |= alive & (sizes < 2)  # a group of one is no group
     for gid in np.flatnonzero(dissolving):
         groups.alive[gid] = False
     member = pop.in_group
     leaving = member & (
-        ~pop.active | (uniforms[:, 1] < LEAVE_HAZARD) | dissolving[np.where(member, pop.group, 0)]
+        ~pop.active | (uniforms > 1.0 - LEAVE_HAZARD) | dissolving[np.where(member, pop.group, 0)]
     )
     pop.group[leaving] = -1
 
@@ -105,14 +108,23 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         group_support: Scenario lever.
         social: Social barrier per MSE (excluded MSEs join less readily).
         social_distance: Scenario lever.
-        uniforms: Uniform draws, shape (n, 2): seeking, segmentation.
+        uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
+            hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
     """
     hazard = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
     hazard = hazard * (1.0 - 0.5 * social) * (1.0 + 0.5 * pop.ict)
-    seekers = np.flatnonzero(pop.in_chain & ~pop.in_group & (uniforms[:, 0] < hazard))
+    # Seekers who found no group last month keep looking (group == SEEKING); they are still
+    # outside a group for every other purpose.
+    newly = pop.in_chain & (pop.group == NO_GROUP) & (uniforms < hazard)
+    pop.group[newly] = SEEKING
+    pop.group[~pop.in_chain & (pop.group == SEEKING)] = NO_GROUP
+    seekers = np.flatnonzero(pop.group == SEEKING)
     if seekers.size == 0:
         return
-    segregated = uniforms[seekers, 1] < social_distance
+    # u / h is uniform again for new seekers; old seekers' draws are fresh this month.
+    segment_draw = np.where(newly[seekers], uniforms[seekers] / hazard[seekers],
+                            uniforms[seekers])
+    segregated = segment_draw < social_distance
     cell = 2 * pop.village[seekers] + (segregated & pop.excluded[seekers])
 
     # Open groups: alive, below the size cap; one (the smallest) per cell takes newcomers.
@@ -145,7 +157,7 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         key, return_index=True, return_inverse=True, return_counts=True
     )
     viable = chunk_sizes >= MIN_GROUP_SIZE
-    ids = np.full(first.size, -1, dtype=np.int32)
+    ids = np.full(first.size, SEEKING, dtype=np.int32)
     # The first seeker of each chunk founds the group; its draws decide dissolution later.
     ids[viable] = groups.add(rest_cell[first[viable]], rest[first[viable]])
     pop.group[rest] = ids[inverse]
@@ -153,17 +165,16 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
 
 def share_information(pop: Population) -> None:
     """Members pool their price and premium beliefs (one meeting a month)."""
-    member = pop.in_chain & pop.in_group
-    if not member.any():
+    member = np.flatnonzero(pop.in_chain & pop.in_group)
+    if member.size == 0:
         return
     gid = pop.group[member]
-    counts = np.bincount(gid)
-    safe = np.maximum(counts, 1)
+    counts = np.maximum(np.bincount(gid), 1)
     for belief in (pop.belief_price, pop.belief_premium):
-        pooled = np.stack(
-            [np.bincount(gid, weights=belief[member, c], minlength=counts.size) / safe
-             for c in range(belief.shape[1])], axis=1)
-        belief[member] += INFORMATION_SHARING * (pooled[gid] - belief[member])
+        for row in belief:
+            mine = row[member]
+            pooled = np.bincount(gid, weights=mine, minlength=counts.size) / counts
+            row[member] = mine + INFORMATION_SHARING * (pooled[gid] - mine)
 
 
 def group_cost_share(pop: Population) -> np.ndarray:
@@ -180,15 +191,25 @@ def share_done(pop: Population, key: np.ndarray, mask: np.ndarray) -> np.ndarray
         mask: Which MSEs count as peers and receive a share.
 
     Returns:
-        Array (n, 5); zero where ``mask`` is False.
+        Array (5, n); zero where ``mask`` is False.
     """
-    out = np.zeros((pop.n, N_OPTIONS))
-    if not mask.any():
-        return out
-    k = key[mask]
-    counts = np.maximum(np.bincount(k), 1)
-    up = pop.upgrades[mask]
-    for option in range(N_OPTIONS):
-        done = np.bincount(k, weights=(up >> option) & 1, minlength=counts.size)
-        out[mask, option] = (done / counts)[k]
+    peers = np.flatnonzero(mask)
+    if peers.size == 0:
+        return np.zeros((N_OPTIONS, pop.n))
+    k = key[peers]
+    size = int(k.max()) + 1
+    members = np.maximum(np.bincount(k, minlength=size), 1)
+    bits = (pop.upgrades[peers][None, :] >> _OPTION_BITS) & 1  # (5, m)
+    # One bincount over (option, key) pairs counts every option's adopters per key at once.
+    done = np.bincount((_OPTION_ROWS * size + k).ravel(), weights=bits.ravel(),
+                       minlength=N_OPTIONS * size).reshape(N_OPTIONS, size)
+    share = (done / members)[:, k]
+    if peers.size == pop.n:
+        return share
+    out = np.zeros((N_OPTIONS, pop.n))
+    out[:, peers] = share
     return out
+
+
+_OPTION_BITS = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
+_OPTION_ROWS = np.arange(N_OPTIONS)[:, None]

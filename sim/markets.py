@@ -25,9 +25,9 @@ DOMESTIC, EXPORT, SPECIALTY = range(3)
 N_CHANNELS = len(CHANNELS)
 
 #: Premium per unit of quality at the start (price multiplier at quality 1 is 1 + premium).
-INITIAL_PREMIUM = np.array([0.05, 0.15, 0.30])
+INITIAL_PREMIUM = np.array([0.02, 0.06, 0.12])
 #: Growth of each channel's premium per year at demand_shift = 1.
-PREMIUM_DRIFT_PER_YEAR = np.array([0.04, 0.10, 0.15])
+PREMIUM_DRIFT_PER_YEAR = np.array([0.02, 0.06, 0.10])
 #: Minimum quality a channel accepts.
 QUALITY_STANDARD = np.array([0.0, 0.45, 0.65])
 #: Monthly standard deviation of log-price shocks at price_volatility = 1.
@@ -39,16 +39,16 @@ COMMON_SHOCK = 0.3
 #: Fall in prices over ten years at competition = 1.
 PRICE_EROSION = 0.15
 #: Fall of the competitive cost benchmark over ten years at competition = 1.
-BENCHMARK_FALL = 0.35
+BENCHMARK_FALL = 0.3
 #: Share of sales lost per 10% of unit cost above the benchmark, at competition = 1.
-SALES_LOSS_PER_10PCT = 0.25
+SALES_LOSS_PER_10PCT = 0.3
 #: Months over which competition's effects build up.
 HORIZON_MONTHS = 120.0
 
 
 def base_prices(export_premium: float) -> np.ndarray:
     """Long-run base prices by channel: export and specialty above domestic."""
-    return np.array([1.0, 1.0 + 2.0 * export_premium, 1.0 + 2.5 * export_premium])
+    return np.array([1.0, 1.0 + 2.0 * export_premium, 1.0 + 2.2 * export_premium])
 
 
 @dataclass
@@ -134,11 +134,6 @@ def competitive_sales_share(unit_cost: np.ndarray, benchmark_cost: float,
     return np.clip(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2, 1.0)
 
 
-def quality_price_multiplier(premium: np.ndarray, quality: np.ndarray) -> np.ndarray:
-    """Price multiplier ``1 + premium[c] * q`` for each MSE and channel, shape (n, 3)."""
-    return 1.0 + quality[:, None] * premium[None, :]
-
-
 def meets_standard(quality: np.ndarray) -> np.ndarray:
-    """Boolean (n, 3): may the MSE's product enter each channel?"""
-    return quality[:, None] >= QUALITY_STANDARD[None, :] - 1e-12
+    """Boolean (3, n): whether each MSE's product may enter each channel."""
+    return quality[None, :] >= QUALITY_STANDARD[:, None] - 1e-12

@@ -4,18 +4,24 @@ These are the `DataCollector` model reporters and the columns of :func:`sim.run`
 DataFrame; the names are a fixed contract. Upgrading shares are cumulative and use every MSE
 ever created as the denominator, so they never fall when MSEs exit; income, distress and
 link metrics describe the MSEs active now.
+
+The masks several metrics share (active, in the chain, in a group, upgrade counts) are
+computed once per step by :func:`status`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
+    INCOME_MEMORY,
     INTERSECTORAL,
+    N_OPTIONS,
     PROCESS,
     PRODUCT,
 )
@@ -25,11 +31,50 @@ from sim.population import (
 MIN_MEAN_INCOME_FOR_CV = 5.0
 
 
-def _share(mask: np.ndarray, among: np.ndarray | None = None) -> float:
-    if among is None:
-        return float(mask.mean()) if mask.size else 0.0
-    total = int(among.sum())
-    return float((mask & among).sum() / total) if total else 0.0
+@dataclass(frozen=True)
+class Status:
+    """Counts and masks shared by several metrics, for one step."""
+
+    step: int
+    n: int
+    active: np.ndarray
+    in_chain: np.ndarray
+    n_active: int
+    n_in_chain: int
+    adopters: np.ndarray  # MSEs that made each upgrade, (5,)
+    upgraded: np.ndarray
+    n_members: int
+    n_groups: int
+
+
+def status(model) -> Status:
+    """The shared masks and counts for the model's current step (computed once per step)."""
+    cached = getattr(model, "_metrics_status", None)
+    if cached is not None and cached.step == model.steps and cached.n == model.population.n:
+        return cached
+    pop = model.population
+    active = pop.active
+    in_chain = pop.in_chain
+    member_groups = pop.group[in_chain & pop.in_group]
+    bits = (pop.upgrades[None, :] >> np.arange(N_OPTIONS, dtype=np.uint8)[:, None]) & 1
+    result = Status(
+        step=model.steps,
+        n=pop.n,
+        active=active,
+        in_chain=in_chain,
+        n_active=int(active.sum()),
+        n_in_chain=int(in_chain.sum()),
+        adopters=bits.sum(axis=1),
+        upgraded=pop.upgrades > 0,
+        n_members=int(member_groups.size),
+        n_groups=int(np.count_nonzero(np.bincount(member_groups))) if member_groups.size else 0,
+    )
+    model._metrics_status = result
+    return result
+
+
+def _ratio(part: float, whole: float) -> float:
+    return float(part / whole) if whole else 0.0
 
 
 def step(model) -> int:
@@ -39,67 +84,76 @@ def step(model) -> int:
 
 def share_process(model) -> float:
     """Cumulative share of MSEs that have made a process upgrade."""
-    return _share(model.population.has(PROCESS))
+    s = status(model)
+    return _ratio(s.adopters[PROCESS], s.n)
 
 
 def share_product(model) -> float:
     """Cumulative share of MSEs that have made a product upgrade."""
-    return _share(model.population.has(PRODUCT))
+    s = status(model)
+    return _ratio(s.adopters[PRODUCT], s.n)
 
 
 def share_functional(model) -> float:
     """Cumulative share of MSEs that have made a functional upgrade."""
-    return _share(model.population.has(FUNCTIONAL))
+    s = status(model)
+    return _ratio(s.adopters[FUNCTIONAL], s.n)
 
 
 def share_channel(model) -> float:
     """Cumulative share of MSEs that have entered a new end-market channel."""
-    return _share(model.population.has(CHANNEL))
+    s = status(model)
+    return _ratio(s.adopters[CHANNEL], s.n)
 
 
 def share_intersectoral(model) -> float:
     """Cumulative share of MSEs that have moved to another value chain."""
-    return _share(model.population.has(INTERSECTORAL))
+    s = status(model)
+    return _ratio(s.adopters[INTERSECTORAL], s.n)
 
 
 def share_upgraded(model) -> float:
     """Cumulative share of MSEs that have made any upgrade."""
-    return _share(model.population.upgrades > 0)
+    s = status(model)
+    return _ratio(np.count_nonzero(s.upgraded), s.n)
 
 
 def share_upgraded_excluded(model) -> float:
     """Cumulative share of the excluded group that has made any upgrade."""
-    pop = model.population
-    return _share(pop.upgrades > 0, pop.excluded)
+    excluded = model.population.excluded
+    return _ratio(np.count_nonzero(status(model).upgraded & excluded),
+                  np.count_nonzero(excluded))
 
 
 def share_upgraded_included(model) -> float:
     """Cumulative share of the included group that has made any upgrade."""
-    pop = model.population
-    return _share(pop.upgrades > 0, ~pop.excluded)
+    included = ~model.population.excluded
+    return _ratio(np.count_nonzero(status(model).upgraded & included),
+                  np.count_nonzero(included))
 
 
 def mean_income(model) -> float:
     """Mean monthly income of active MSEs (inside or outside the chain)."""
-    pop = model.population
-    return float(pop.income[pop.active].mean()) if pop.active.any() else 0.0
+    s = status(model)
+    return _ratio(model.population.income.dot(s.active), s.n_active)
 
 
 def income_volatility(model) -> float:
     """Mean over active MSEs of the coefficient of variation of income, last 12 months."""
-    pop = model.population
-    months = min(int(model.steps), pop.income_history.shape[0])
-    if months < 2 or not pop.active.any():
+    pop, s = model.population, status(model)
+    months = min(int(model.steps), INCOME_MEMORY)
+    if months < 2 or not s.n_active:
         return 0.0
-    recent = pop.income_history[:months, pop.active].astype(np.float64)
-    cv = recent.std(axis=0) / np.maximum(np.abs(recent.mean(axis=0)), MIN_MEAN_INCOME_FOR_CV)
-    return float(cv.mean())
+    mean = pop.income_sum / months
+    var = np.clip(pop.income_sumsq / months - mean**2, 0.0, None)
+    cv = np.sqrt(var) / np.maximum(np.abs(mean), MIN_MEAN_INCOME_FOR_CV)
+    return _ratio(cv.dot(s.active), s.n_active)
 
 
 def share_in_distress(model) -> float:
     """Share of active MSEs with negative cash (owing for their living and inputs)."""
-    pop = model.population
-    return _share(pop.cash < 0.0, pop.active)
+    s = status(model)
+    return _ratio(np.count_nonzero(s.active & (model.population.cash < 0.0)), s.n_active)
 
 
 def premium_share_mse(model) -> float:
@@ -112,56 +166,55 @@ def premium_share_mse(model) -> float:
 
 def share_in_groups(model) -> float:
     """Share of active in-chain MSEs that belong to a producer group."""
-    pop = model.population
-    return _share(pop.in_group, pop.in_chain)
+    s = status(model)
+    return _ratio(s.n_members, s.n_in_chain)
 
 
 def n_groups(model) -> int:
     """Number of producer groups with active members."""
-    pop = model.population
-    return int(np.unique(pop.group[pop.in_chain & pop.in_group]).size)
+    return status(model).n_groups
 
 
 def mean_group_size(model) -> float:
     """Mean number of active members per producer group."""
-    pop = model.population
-    members = int((pop.in_chain & pop.in_group).sum())
-    groups = n_groups(model)
-    return members / groups if groups else 0.0
+    s = status(model)
+    return _ratio(s.n_members, s.n_groups)
 
 
 def share_linked_lead_firm(model) -> float:
     """Share of active in-chain MSEs supplying a lead firm."""
-    pop = model.population
-    return _share(pop.lead_firm >= 0, pop.in_chain)
+    s = status(model)
+    return _ratio(np.count_nonzero(s.in_chain & (model.population.lead_firm >= 0)),
+                  s.n_in_chain)
 
 
 def mean_quality(model) -> float:
     """Mean product quality of active in-chain MSEs."""
-    pop = model.population
-    chain = pop.in_chain
-    return float(pop.quality[chain].mean()) if chain.any() else 0.0
+    s = status(model)
+    return _ratio(model.population.quality.dot(s.in_chain), s.n_in_chain)
 
 
 def mean_unit_cost(model) -> float:
     """Mean unit production cost of active in-chain MSEs."""
-    pop = model.population
-    chain = pop.in_chain
-    return float(pop.unit_cost[chain].mean()) if chain.any() else 0.0
+    s = status(model)
+    return _ratio(model.population.unit_cost.dot(s.in_chain), s.n_in_chain)
 
 
 def n_active(model) -> int:
     """Number of MSEs still operating."""
-    return int(model.population.active.sum())
+    return status(model).n_active
 
 
 def gini_income(model) -> float:
     """Gini coefficient of active MSEs' monthly income (losses counted as zero)."""
-    pop = model.population
-    x = np.sort(np.clip(pop.income[pop.active], 0.0, None))
-    n, total = x.size, x.sum()
-    if n == 0 or total <= 0.0:
+    s = status(model)
+    x = np.sort(np.clip(model.population.income, 0.0, None) * s.active)
+    total = x.sum()
+    if not s.n_active or total <= 0.0:
         return 0.0
+    # Inactive MSEs sort to the front as zeros; the formula runs over the active tail.
+    x = x[x.size - s.n_active:]
+    n = x.size
     return float((2.0 * np.arange(1, n + 1) - n - 1).dot(x) / (n * total))
 
 

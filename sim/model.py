@@ -27,10 +27,8 @@ from sim import decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
-    INCOME_MEMORY,
     INTERSECTORAL,
     MEAN_UNIT_COST,
-    N_OPTIONS,
     create_population,
     social_barrier,
 )
@@ -43,37 +41,32 @@ class _Draws:
 
     Every month draws the same arrays whatever the levers, so two runs with the same seed that
     differ only in levers see the same random numbers (common random numbers): differences
-    between them come from the levers, not from luck.
+    between them come from the levers, not from luck. Where one draw decides two things, the
+    mechanism uses disjoint slices of [0, 1) or the uniform remainder ``u / p`` of an event of
+    probability ``p``, so the things stay independent.
     """
 
-    prices: np.ndarray       # (4,) standard normals: common factor, then per channel
-    recruit: np.ndarray      # (n, 2)
-    lead_choice: np.ndarray  # (n,)
+    prices: np.ndarray        # (4,) standard normals: common factor, then per channel
+    recruit: np.ndarray       # (n,) lead firms reach or drop MSEs
     belief_noise: np.ndarray  # (n,) zero mean, unit variance
-    learn: np.ndarray        # (n, 5)
-    dissolve: np.ndarray     # (n, 2)
-    join: np.ndarray         # (n, 2)
-    decide: np.ndarray       # (n, 5)
-    success: np.ndarray      # (n,)
-
-    ROWS = 2 + 1 + 1 + N_OPTIONS + 2 + 2 + N_OPTIONS + 1
+    learn: np.ndarray         # (n,) news of an option
+    groups: np.ndarray        # (n,) groups dissolve, members leave
+    join: np.ndarray          # (n,) MSEs seek a group
+    decide: np.ndarray        # (n,) logit choice among options
+    success: np.ndarray       # (n,) an attempted upgrade works
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        u = rng.random((n, cls.ROWS))
-        prices = rng.standard_normal(4)
-        cols = np.cumsum([0, 2, 1, 1, N_OPTIONS, 2, 2, N_OPTIONS, 1])
-        part = [u[:, a:b] for a, b in zip(cols[:-1], cols[1:], strict=True)]
+        u = rng.random((7, n))
         return cls(
-            prices=prices,
-            recruit=part[0],
-            lead_choice=part[1][:, 0],
-            belief_noise=(part[2][:, 0] - 0.5) * np.sqrt(12.0),
-            learn=part[3],
-            dissolve=part[4],
-            join=part[5],
-            decide=part[6],
-            success=part[7][:, 0],
+            prices=rng.standard_normal(4),
+            recruit=u[0],
+            belief_noise=(u[1] - 0.5) * np.sqrt(12.0),
+            learn=u[2],
+            groups=u[3],
+            join=u[4],
+            decide=u[5],
+            success=u[6],
         )
 
 
@@ -158,7 +151,7 @@ class ValueChainModel(Model):
         services.recruit_suppliers(
             pop, n_lead_firms=sc.n_lead_firms, embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts, social=self.social,
-            uniforms=draws.recruit, choice=draws.lead_choice)
+            uniforms=draws.recruit)
         self._trade(account=True)
 
         # Information: price and premium signals, group meetings, news of options.
@@ -167,26 +160,28 @@ class ValueChainModel(Model):
                                clarity, draws.belief_noise)
         groups.share_information(pop)
         service_level = services.service_intensity(pop, sc.embedded_services)
-        signals.learn_options(
+        hazard = signals.option_hazards(
             pop, self.social, service_level, sc.intermediary_rent,
             groups.share_done(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.share_done(pop, pop.village, pop.active), draws.learn)
+            groups.share_done(pop, pop.village, pop.active))
+        signals.learn_options(pop, hazard, draws.learn)
 
         # Horizontal links.
-        groups.dissolve_groups(pop, self.groups, sc.group_support, draws.dissolve)
+        groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups)
         groups.form_groups(pop, self.groups, sc.group_support, self.social,
                            sc.social_distance, draws.join)
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self._decision_context(clarity, service_level)
         options = decisions.value_options(pop, ctx)
-        choice = decisions.choose_upgrades(pop, ctx, options, draws.decide)
-        attempts = decisions.apply_upgrades(pop, ctx, options, choice, draws.success)
+        choice = decisions.choose_upgrades(options, draws.decide[options.rows])
+        attempts = decisions.apply_upgrades(pop, ctx, options, choice,
+                                            draws.success[options.rows], sc.herding)
         self.last_attempts = attempts
         self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
         self.ledger["loans"] += float(attempts.financing.loan.sum())
         self.ledger["advances"] += float(attempts.financing.advance.sum())
-        decisions.allocate_channels(pop, sc.herding)
+        decisions.allocate_channels(pop)
         services.technical_assistance(pop, service_level)
 
         finance.update_distress(pop)
@@ -214,7 +209,7 @@ class ValueChainModel(Model):
         sales = trade.sell_output(pop, self.markets, terms, self.trend, contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
-        production_cost = sales.units.sum(axis=1) * pop.unit_cost
+        production_cost = sales.units.sum(axis=0) * pop.unit_cost
         moved = pop.active & pop.has(INTERSECTORAL)
         outside = decisions.outside_income(pop.skill, self.social) * moved
         income = sales.revenue - production_cost + outside
@@ -225,8 +220,7 @@ class ValueChainModel(Model):
         pop.cash += pop.income - flows.draw - flows.debt_service - flows.advance_repaid
         pop.debt -= flows.principal
         pop.advance_due = np.where(pop.active, 0.0, pop.advance_due)
-        slot = (self.markets.month - 1) % INCOME_MEMORY
-        pop.income_history[slot] = pop.income
+        pop.record_income(self.markets.month)
         ledger = self.ledger
         ledger["revenue"] += float(sales.revenue.sum())
         ledger["production_cost"] += float(production_cost.sum())
@@ -250,8 +244,6 @@ class ValueChainModel(Model):
             price=self.markets.price,
             markup=self.terms.markup,
             pass_through=self.terms.pass_through,
-            transport=self.terms.transport,
-            link_direct=self.links == trade.DIRECT,
             clarity=clarity,
             services=service_level,
             contract_share=services.contract_share(pop, sc.forward_contracts),

@@ -1,8 +1,9 @@
 """MSE state as a structure of numpy arrays: one row per micro or small enterprise.
 
 Every mechanism reads and writes these arrays for all MSEs at once; the Mesa `MSE` agents in
-:mod:`sim.agents` are thin views onto one row each. Keeping the state here (about 250 bytes
-per MSE) is what lets one model step cost microseconds per thousand MSEs.
+:mod:`sim.agents` are thin views onto one row each. Arrays indexed by channel or option are
+laid out (k, n), so that sums over channels are a few vector additions. Keeping the state here
+(about 250 bytes per MSE) is what lets one model step cost microseconds per thousand MSEs.
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ MEAN_CAPACITY = 100.0
 #: Mean unit production cost at the start, relative to a domestic price of 1.
 MEAN_UNIT_COST = 0.55
 #: Median starting cash (currency units; one unit buys one unit of domestic product).
-MEDIAN_CASH = 60.0
+MEDIAN_CASH = 40.0
 
 #: Share of MSEs that know of each option at the start (process, product, functional,
 #: channel, intersectoral): most know their own process can improve, few know distant options.
-INITIAL_AWARENESS = np.array([0.3, 0.2, 0.05, 0.1, 0.05])
+INITIAL_AWARENESS = np.array([0.2, 0.1, 0.05, 0.05, 0.05])
+
+_CHANNEL_BITS = np.arange(N_CHANNELS, dtype=np.uint8)[:, None]
 
 
 @dataclass
@@ -54,16 +57,18 @@ class Population:
         advance_due: Lead firm input advance to be repaid from next month's sales.
         channels: Bit mask of the end-market channels the MSE has entered (bit c is
             channel c of :data:`sim.markets.CHANNELS`).
-        channel_weight: Share of output sold in each end-market channel, shape (n, 3).
+        channel_weight: Share of output sold in each end-market channel, shape (3, n).
         trader: Index of the intermediary serving the MSE's village.
         lead_firm: Index of the lead firm the MSE supplies, or -1.
-        group: Producer group id, or -1.
+        group: Producer group id; -1 if in none, -2 if looking for one (see sim.groups).
         upgrades: Bit mask of upgrades made (bit k is `UPGRADE_TYPES[k]`).
         aware: Bit mask of upgrading options the MSE knows of.
-        belief_price: Believed price received per unit, by channel, shape (n, 3).
-        belief_premium: Believed premium received per unit of quality, by channel, (n, 3).
+        belief_price: Believed base price received per unit, by channel, shape (3, n).
+        belief_premium: Believed premium received per unit of quality, by channel, (3, n).
         income: This month's operating income.
         income_history: Ring buffer of the last 12 months' incomes, shape (12, n).
+        income_sum: Sum of the incomes in the ring buffer (kept up to date on each write).
+        income_sumsq: Sum of their squares.
         distress_months: Consecutive months with negative cash.
         active: Still operating (False after exit).
     """
@@ -92,6 +97,8 @@ class Population:
     belief_premium: np.ndarray
     income: np.ndarray
     income_history: np.ndarray
+    income_sum: np.ndarray
+    income_sumsq: np.ndarray
     distress_months: np.ndarray
     active: np.ndarray
 
@@ -108,9 +115,10 @@ class Population:
         """Return a boolean array: which MSEs know of upgrading option `option`."""
         return (self.aware >> option) & 1 == 1
 
-    def entered(self) -> np.ndarray:
-        """Boolean (n, 3): which channels each MSE has entered."""
-        return (self.channels[:, None] >> np.arange(N_CHANNELS, dtype=np.uint8)) & 1 == 1
+    def entered(self, rows: np.ndarray | None = None) -> np.ndarray:
+        """Boolean (3, n): which channels each MSE (or each of ``rows``) has entered."""
+        channels = self.channels if rows is None else self.channels[rows]
+        return (channels[None, :] >> _CHANNEL_BITS) & 1 == 1
 
     @property
     def in_chain(self) -> np.ndarray:
@@ -121,6 +129,14 @@ class Population:
     def in_group(self) -> np.ndarray:
         """Boolean array: MSE belongs to a producer group."""
         return self.group >= 0
+
+    def record_income(self, month: int) -> None:
+        """Write this month's income into the ring buffer, updating its running sums."""
+        slot = (month - 1) % INCOME_MEMORY
+        old = self.income_history[slot].astype(np.float64)
+        self.income_sum += self.income - old
+        self.income_sumsq += self.income**2 - old**2
+        self.income_history[slot] = self.income
 
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
@@ -177,8 +193,8 @@ def create_population(
     cash = MEDIAN_CASH * rng.lognormal(0.0, 0.6, n)
     aware_draw = rng.random((n, N_OPTIONS)) < INITIAL_AWARENESS
     aware = (aware_draw * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
-    channel_weight = np.zeros((n, N_CHANNELS))
-    channel_weight[:, 0] = 1.0  # everybody starts in the domestic market
+    channel_weight = np.zeros((N_CHANNELS, n))
+    channel_weight[0] = 1.0  # everybody starts in the domestic market
     trader_of_village = rng.integers(0, n_intermediaries, size=n_villages).astype(np.int32)
     return Population(
         village=village,
@@ -201,10 +217,12 @@ def create_population(
         group=np.full(n, -1, dtype=np.int32),
         upgrades=np.zeros(n, dtype=np.uint8),
         aware=aware,
-        belief_price=np.zeros((n, N_CHANNELS)),
-        belief_premium=np.zeros((n, N_CHANNELS)),
+        belief_price=np.zeros((N_CHANNELS, n)),
+        belief_premium=np.zeros((N_CHANNELS, n)),
         income=np.zeros(n),
         income_history=np.zeros((INCOME_MEMORY, n), dtype=np.float32),
+        income_sum=np.zeros(n),
+        income_sumsq=np.zeros(n),
         distress_months=np.zeros(n, dtype=np.int16),
         active=np.ones(n, dtype=bool),
     )

@@ -131,7 +131,7 @@ FIELDS: dict[str, FieldSpec] = {
                "Rate at which end-market preferences (and quality premiums) drift toward quality."),
         _lever("price_volatility", 0.4, "End-market price volatility",
                "Scale of monthly end-market price shocks (export and specialty most of all)."),
-        _lever("export_premium", 0.3, "Export price premium",
+        _lever("export_premium", 0.1, "Export price premium",
                "How far export and specialty base prices exceed the domestic price "
                "(0: the same; 1: three times)."),
         _lever("household_dependence", 0.6, "Households' dependence on the enterprise",
@@ -241,7 +241,7 @@ class ValueChainScenario(Scenario):
     competition: float = 0.4
     demand_shift: float = 0.4
     price_volatility: float = 0.4
-    export_premium: float = 0.3
+    export_premium: float = 0.1
     household_dependence: float = 0.6
     education: float = 0.5
 

@@ -15,14 +15,14 @@ import numpy as np
 from sim.population import Population
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
-RECRUIT_HAZARD = 0.02
+RECRUIT_HAZARD = 0.015
 #: Reach multiplier for members of a producer group (one contact reaches many).
 GROUP_REACH = 3.0
 #: Reach lost at distance 1 and at full social barrier.
 DISTANCE_REACH_LOSS = 0.7
 SOCIAL_REACH_LOSS = 0.7
 #: Share of all MSEs the lead firms together can buy from.
-LEAD_FIRM_CAPACITY = 0.4
+LEAD_FIRM_CAPACITY = 0.3
 #: Monthly chance that a supply relationship ends.
 DELINK_HAZARD = 0.005
 #: Cost of upgrading removed by design help and technical assistance at full intensity.
@@ -46,8 +46,8 @@ def contract_share(pop: Population, forward_contracts: float) -> np.ndarray:
 
 
 def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: float,
-                      forward_contracts: float, social: np.ndarray, uniforms: np.ndarray,
-                      choice: np.ndarray) -> None:
+                      forward_contracts: float, social: np.ndarray, uniforms: np.ndarray
+                      ) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -59,26 +59,27 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
         embedded_services: Scenario lever.
         forward_contracts: Scenario lever.
         social: Social barrier per MSE.
-        uniforms: Uniform draws, shape (n, 2): recruitment, delinking.
-        choice: Uniform draws, shape (n,): which lead firm.
+        uniforms: Uniform draws, shape (n,). A linked MSE's link ends when its draw is below
+            DELINK_HAZARD; an unlinked one is reached when its draw ``u`` is below its hazard
+            ``h``, and then ``u / h`` (uniform again) picks the lead firm.
     """
     if n_lead_firms == 0:
         return
     linked = pop.lead_firm >= 0
-    ends = linked & (uniforms[:, 1] < DELINK_HAZARD)
-    pop.lead_firm[ends | ~pop.in_chain] = -1
+    pop.lead_firm[(linked & (uniforms < DELINK_HAZARD)) | ~pop.in_chain] = -1
 
     offer = 0.2 + 0.6 * embedded_services + 0.2 * forward_contracts
     hazard = RECRUIT_HAZARD * offer * (1.0 + (GROUP_REACH - 1.0) * pop.in_group) * (
         1.0 - DISTANCE_REACH_LOSS * pop.distance
     ) * (1.0 - SOCIAL_REACH_LOSS * social)
-    room = LEAD_FIRM_CAPACITY * pop.n - (pop.lead_firm >= 0).sum()
-    candidates = np.flatnonzero(pop.in_chain & (pop.lead_firm < 0) & (uniforms[:, 0] < hazard))
-    if room <= 0 or candidates.size == 0:
+    room = int(LEAD_FIRM_CAPACITY * pop.n) - int((pop.lead_firm >= 0).sum())
+    reached = np.flatnonzero(~linked & pop.in_chain & (uniforms < hazard))
+    if room <= 0 or reached.size == 0:
         return
     # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.
-    candidates = candidates[np.argsort(uniforms[candidates, 0], kind="stable")][: int(room)]
-    pop.lead_firm[candidates] = (choice[candidates] * n_lead_firms).astype(np.int32)
+    reached = reached[np.argsort(uniforms[reached], kind="stable")][:room]
+    firm = np.minimum(uniforms[reached] / hazard[reached] * n_lead_firms, n_lead_firms - 1)
+    pop.lead_firm[reached] = firm.astype(np.int32)
 
 
 def technical_assistance(pop: Population, services: np.ndarray) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import N_OPTIONS, Population
+from sim.population import Population
 
 #: Share of the gap between signal and belief closed each month at distance 0.
 LEARNING_RATE = 0.3
@@ -66,53 +66,62 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
 
     Args:
         pop: Population, beliefs updated in place.
-        base: Base price the MSE's link would pay per unit, by channel, (n, 3).
-        premium_rate: Premium per unit of quality that would reach the MSE, (n, 3).
+        base: Base price the MSE's link would pay per unit, by channel, (3, n).
+        premium_rate: Premium per unit of quality that would reach the MSE, (3, n).
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
     """
     selling = pop.channel_weight > 0.0
-    own = (base * selling).sum(axis=1) / np.maximum(selling.sum(axis=1), 1)
-    seen_price = np.where(selling, base, own[:, None] + clarity[:, None] * (
-        base - own[:, None]))
-    seen_premium = clarity[:, None] * premium_rate
-    wobble = (1.0 + SIGNAL_NOISE * noise)[:, None]
-    speed = (LEARNING_RATE * (1.0 - DISTANCE_DELAY * pop.distance))[:, None]
+    own = (base * selling).sum(axis=0) / np.maximum(selling.sum(axis=0), 1)
+    seen_price = np.where(selling, base, own + clarity * (base - own))
+    wobble = 1.0 + SIGNAL_NOISE * noise
+    speed = LEARNING_RATE * (1.0 - DISTANCE_DELAY * pop.distance)
     pop.belief_price += speed * (seen_price * wobble - pop.belief_price)
-    pop.belief_premium += speed * (seen_premium * wobble - pop.belief_premium)
+    pop.belief_premium += speed * (clarity * premium_rate * wobble - pop.belief_premium)
 
 
-def learn_options(pop: Population, social: np.ndarray, services: np.ndarray,
-                  intermediary_rent: float, group_share_done: np.ndarray,
-                  village_share_done: np.ndarray, uniforms: np.ndarray) -> None:
-    """MSEs hear of upgrading options they did not know of.
-
-    Args:
-        pop: Population; `aware` updated in place.
-        social: Social barrier per MSE.
-        services: Embedded-service intensity each MSE receives (0 if not linked).
-        intermediary_rent: Scenario lever (traders who keep premiums pass on less).
-        group_share_done: (n, 5) share of the MSE's group that made each upgrade.
-        village_share_done: (n, 5) share of the MSE's village that made each upgrade.
-        uniforms: Uniform draws, shape (n, 5).
-    """
+def option_hazards(pop: Population, social: np.ndarray, services: np.ndarray,
+                   intermediary_rent: float, group_share_done: np.ndarray,
+                   village_share_done: np.ndarray) -> np.ndarray:
+    """Monthly hazard of hearing of each option, shape (5, n), from every source at once."""
     hazard = (
-        BACKGROUND_HAZARD[None, :]
-        + services[:, None] * LEAD_FIRM_HAZARD[None, :]
-        + pop.ict[:, None] * ICT_HAZARD[None, :]
-        + (1.0 - intermediary_rent) * TRADER_HAZARD[None, :]
+        BACKGROUND_HAZARD[:, None]
+        + LEAD_FIRM_HAZARD[:, None] * services
+        + ICT_HAZARD[:, None] * pop.ict
+        + (1.0 - intermediary_rent) * TRADER_HAZARD[:, None]
         + GROUP_HAZARD * group_share_done
         + VILLAGE_HAZARD * village_share_done
     )
-    isolation = (1.0 - 0.5 * pop.distance) * (1.0 - 0.6 * social)
-    learnt = uniforms < 1.0 - np.exp(-hazard * isolation[:, None])
-    bits = (learnt * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
-    pop.aware |= bits
+    return hazard * ((1.0 - 0.5 * pop.distance) * (1.0 - 0.6 * social))
+
+
+def learn_options(pop: Population, hazard: np.ndarray, uniforms: np.ndarray) -> None:
+    """MSEs hear of upgrading options they did not know of (at most one a month).
+
+    The options are competing risks sharing one uniform draw per MSE: news arrives with
+    probability ``1 - exp(-sum of hazards)`` and is about option k with probability
+    proportional to its hazard. Hazards are small, so this is close to independent draws per
+    option and needs a fifth of the random numbers.
+
+    Args:
+        pop: Population; `aware` updated in place.
+        hazard: Monthly hazards, (5, n), from :func:`option_hazards`.
+        uniforms: Uniform draws, shape (n,).
+    """
+    edges = np.cumsum(hazard, axis=0)
+    total = edges[-1]
+    learnt = np.flatnonzero(uniforms < -np.expm1(-total))
+    if learnt.size == 0:
+        return
+    # Given news, u / P(news) is uniform again and picks the option by its share of hazard.
+    position = uniforms[learnt] / -np.expm1(-total[learnt]) * total[learnt]
+    option = (position[None, :] >= edges[:, learnt]).sum(axis=0)
+    pop.aware[learnt] |= (1 << np.minimum(option, len(edges) - 1)).astype(np.uint8)
 
 
 def initial_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
                     clarity: np.ndarray) -> None:
     """Start beliefs at the attenuated signals (no delay yet)."""
-    own = base[:, :1]
-    pop.belief_price[:] = own + clarity[:, None] * (base - own)
-    pop.belief_premium[:] = clarity[:, None] * premium_rate
+    own = base[0]
+    pop.belief_price[:] = own + clarity * (base - own)
+    pop.belief_premium[:] = clarity * premium_rate

@@ -34,11 +34,11 @@ VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
 
 #: Largest markup (share of the base price) an intermediary with full market power takes from
 #: an MSE with no bargaining power.
-MAX_INTERMEDIARY_MARKUP = 0.30
+MAX_INTERMEDIARY_MARKUP = 0.25
 #: Extra markup imposed on the excluded group at full social barrier (discriminatory terms).
 SOCIAL_MARKUP = 0.08
 #: Lead firms' margin on the base price against an MSE with no bargaining power.
-LEAD_FIRM_MARKUP = 0.12
+LEAD_FIRM_MARKUP = 0.15
 #: Share of the quality premium a lead firm keeps against an MSE with no bargaining power.
 LEAD_FIRM_PREMIUM_RENT = 0.15
 #: Drop in an intermediary's market power when all its suppliers bypass it.
@@ -51,10 +51,12 @@ ICT_BARGAINING = 0.10
 SOCIAL_BARGAINING = 0.15
 #: Transport cost per unit at distance 1 when a buyer collects (share of the domestic price).
 TRANSPORT_COST = 0.12
+#: Handling cost per unit by channel: grading, packing, certification for export markets.
+CHANNEL_HANDLING_COST = np.array([0.0, 0.12, 0.15])
 #: Extra transport cost per unit at distance 1 for an MSE that hauls its own product.
-DIRECT_TRANSPORT_EXTRA = 0.10
+DIRECT_TRANSPORT_EXTRA = 0.06
 #: Marketing cost per unit of selling directly in each channel (domestic is easiest).
-DIRECT_MARKETING_COST = np.array([0.03, 0.12, 0.12])
+DIRECT_MARKETING_COST = np.array([0.01, 0.10, 0.10])
 #: Extra marketing cost per unit, outside the domestic channel, at full social barrier.
 SOCIAL_MARKETING_COST = 0.10
 
@@ -109,13 +111,29 @@ class LinkTerms:
         link: VIA_TRADER, VIA_LEAD_FIRM or DIRECT.
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
-        transport: Transport and marketing cost per unit, by channel, shape (n, 3).
+        transport: Transport and marketing cost per unit, by channel, shape (3, n).
     """
 
     link: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
     transport: np.ndarray
+
+
+def direct_selling_cost(distance: np.ndarray, social: np.ndarray) -> np.ndarray:
+    """Extra haulage and marketing cost per unit of selling directly, by channel (3, n).
+
+    Lower in the domestic channel, where physical and social distances between layers of the
+    chain are smaller and information is better.
+    """
+    return (
+        DIRECT_TRANSPORT_EXTRA * distance[None, :]
+        + DIRECT_MARKETING_COST[:, None]
+        + SOCIAL_MARKETING_COST * social[None, :] * _NOT_DOMESTIC
+    )
+
+
+_NOT_DOMESTIC = (np.arange(N_CHANNELS) != DOMESTIC)[:, None]
 
 
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
@@ -126,6 +144,7 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
     soft = 1.0 - bargaining
     via_trader = link == VIA_TRADER
     via_lead = link == VIA_LEAD_FIRM
+    direct = link == DIRECT
     markup = np.where(
         via_trader,
         MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social,
@@ -136,40 +155,42 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         1.0 - intermediary_premium_capture(intermediary_rent, power, bargaining),
         np.where(via_lead, 1.0 - LEAD_FIRM_PREMIUM_RENT * soft, 1.0),
     )
-    direct = link == DIRECT
-    haul = (TRANSPORT_COST + DIRECT_TRANSPORT_EXTRA * direct) * pop.distance
-    marketing = direct[:, None] * (
-        DIRECT_MARKETING_COST[None, :]
-        + SOCIAL_MARKETING_COST * social[:, None] * (np.arange(N_CHANNELS) != DOMESTIC)
-    )
-    return LinkTerms(link, markup, pass_through, haul[:, None] + marketing)
+    transport = CHANNEL_HANDLING_COST[:, None] + TRANSPORT_COST * pop.distance
+    if direct.any():
+        transport[:, direct] += direct_selling_cost(pop.distance[direct], social[direct])
+    return LinkTerms(link, markup, pass_through, transport)
 
 
-def effective_channel_weights(pop: Population) -> np.ndarray:
+def effective_channel_weights(weights: np.ndarray, quality: np.ndarray) -> np.ndarray:
     """Channel shares after standards: what fails a channel's standard sells domestically."""
-    ok = meets_standard(pop.quality)
-    weights = pop.channel_weight * ok
-    weights[:, DOMESTIC] += (pop.channel_weight * ~ok).sum(axis=1)
-    return weights
+    ok = meets_standard(quality)
+    effective = weights * ok
+    effective[DOMESTIC] += (weights * ~ok).sum(axis=0)
+    return effective
+
+
+def paid_price(markets: Markets, trend: np.ndarray, contract_share: np.ndarray) -> np.ndarray:
+    """Base price a buyer pays per unit, by channel (3, n).
+
+    That is the guaranteed (trend) price on the contracted share of a lead-firm supplier's
+    output, and this month's spot price on the rest.
+    """
+    return markets.price[:, None] + (trend - markets.price)[:, None] * contract_share[None, :]
 
 
 def unit_prices(markets: Markets, trend: np.ndarray, terms: LinkTerms,
                 contract_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """What an MSE's link pays per unit in each channel: base part and premium rate.
 
-    The contracted share of a lead-firm supplier's output is paid at the trend (guaranteed)
-    price; the rest at this month's spot price. An MSE of quality ``q`` receives
-    ``base + premium_rate * q`` per unit.
+    An MSE of quality ``q`` receives ``base + premium_rate * q`` per unit.
 
     Returns:
-        ``(base, premium_rate)``, each shape (n, 3): the base price net of the buyer's markup
+        ``(base, premium_rate)``, each shape (3, n): the base price net of the buyer's markup
         and of transport, and the quality premium per unit of quality that reaches the MSE.
     """
-    price = (1.0 - contract_share)[:, None] * markets.price[None, :] + (
-        contract_share[:, None] * trend[None, :]
-    )
-    base = price * (1.0 - terms.markup)[:, None] - terms.transport
-    premium_rate = price * markets.premium[None, :] * terms.pass_through[:, None]
+    price = paid_price(markets, trend, contract_share)
+    base = price * (1.0 - terms.markup) - terms.transport
+    premium_rate = price * markets.premium[:, None] * terms.pass_through
     return base, premium_rate
 
 
@@ -178,7 +199,7 @@ class Sales:
     """One month's sales, per MSE and in total.
 
     Attributes:
-        units: Units sold by each MSE in each channel, shape (n, 3).
+        units: Units sold by each MSE in each channel, shape (3, n).
         revenue: Each MSE's sales revenue (net of transport and marketing).
         buyer_payments: Total paid by end-market buyers, by channel.
         intermediary_take: What each intermediary kept (markup, premium rent).
@@ -186,8 +207,8 @@ class Sales:
         transport: Total transport and marketing costs paid to third parties.
         premium_paid: Total quality premium paid by buyers.
         premium_to_mse: Total quality premium reaching MSEs.
-        base: Base price per unit each MSE's link pays, by channel (n, 3).
-        premium_rate: Premium per unit of quality reaching each MSE, by channel (n, 3).
+        base: Base price per unit each MSE's link pays, by channel (3, n).
+        premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
     """
 
     units: np.ndarray
@@ -211,34 +232,29 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
     check on the price formulas rather than true by construction.
     """
-    selling = pop.in_chain
     volume = pop.capacity * competitive_sales_share(
         pop.unit_cost, markets.benchmark_cost, competition
-    ) * selling
-    units = volume[:, None] * effective_channel_weights(pop)
+    ) * pop.in_chain
+    units = volume * effective_channel_weights(pop.channel_weight, pop.quality)
     base, premium_rate = unit_prices(markets, trend, terms, contract_share)
-    premium_received = premium_rate * pop.quality[:, None]
-    revenue = (units * (base + premium_received)).sum(axis=1)
+    premium_received = premium_rate * pop.quality
+    revenue = (units * (base + premium_received)).sum(axis=0)
 
-    quality_mult = 1.0 + pop.quality[:, None] * markets.premium[None, :]
-    spot_value = units * markets.price[None, :]
-    buyer_payments = (spot_value * quality_mult).sum(axis=0)
-    premium_paid = (spot_value * (quality_mult - 1.0)).sum()
+    premium_per_unit = markets.premium[:, None] * pop.quality  # (3, n)
+    spot_value = units * markets.price[:, None]
+    buyer_payments = (spot_value * (1.0 + premium_per_unit)).sum(axis=1)
+    premium_paid = float((spot_value * premium_per_unit).sum())
 
     # The buyer's own share of base price and premium, on the price it actually pays the MSE.
-    contract_price = (1.0 - contract_share)[:, None] * markets.price[None, :] + (
-        contract_share[:, None] * trend[None, :]
-    )
-    paid_value = units * contract_price
-    kept = (paid_value * terms.markup[:, None]).sum(axis=1) + (
-        paid_value * (quality_mult - 1.0) * (1.0 - terms.pass_through)[:, None]
-    ).sum(axis=1)
+    paid_value = units * paid_price(markets, trend, contract_share)
+    kept = (paid_value * (terms.markup + premium_per_unit * (1.0 - terms.pass_through))
+            ).sum(axis=0)
     # Under a forward contract the lead firm gains when spot is above the guaranteed price
     # and bears the loss when it is below.
-    contract_gain = ((spot_value - paid_value) * quality_mult).sum(axis=1)
-    intermediary_take = np.bincount(
-        pop.trader, weights=kept * (terms.link == VIA_TRADER), minlength=n_intermediaries
-    )
+    contract_gain = ((spot_value - paid_value) * (1.0 + premium_per_unit)).sum(axis=0)
+    via_trader = terms.link == VIA_TRADER
+    intermediary_take = np.bincount(pop.trader[via_trader], weights=kept[via_trader],
+                                    minlength=n_intermediaries)
     on_lead = terms.link == VIA_LEAD_FIRM
     lead_firm_take = np.bincount(
         pop.lead_firm[on_lead], weights=(kept + contract_gain)[on_lead],
@@ -251,7 +267,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         intermediary_take=intermediary_take,
         lead_firm_take=lead_firm_take,
         transport=float((units * terms.transport).sum()),
-        premium_paid=float(premium_paid),
+        premium_paid=premium_paid,
         premium_to_mse=float((units * premium_received).sum()),
         base=base,
         premium_rate=premium_rate,

@@ -1,0 +1,415 @@
+"""Unit tests: one or more per mechanism, each on a small model whose state is set by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import decisions, finance, groups, markets, services, signals, trade
+from sim.model import ValueChainModel
+from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT, social_barrier
+
+
+def small(n=200, **levers):
+    return ValueChainModel(rng=7, n_mse=n, n_villages=10, **levers)
+
+
+# -- markets -------------------------------------------------------------------------------
+
+
+def test_preferences_drift_toward_quality_at_the_scenario_rate():
+    m = markets.Markets.create(0.2, 0.55)
+    before = m.premium.copy()
+    markets.drift_preferences(m, 0.0)
+    assert np.array_equal(m.premium, before)
+    markets.drift_preferences(m, 1.0)
+    assert np.allclose(m.premium - before, markets.PREMIUM_DRIFT_PER_YEAR / 12)
+
+
+def test_price_shocks_scale_with_volatility_and_competition_erodes_prices():
+    z = np.array([1.0, -1.0, 2.0, 0.5])
+    calm = markets.Markets.create(0.2, 0.55)
+    markets.shock_prices(calm, 0.0, 0.0, z)
+    assert np.allclose(calm.price, calm.base_price)
+    wild = markets.Markets.create(0.2, 0.55)
+    markets.shock_prices(wild, 1.0, 0.0, z)
+    assert not np.allclose(wild.price, wild.base_price)
+    late = markets.Markets.create(0.2, 0.55)
+    late.month = 120
+    assert np.all(late.trend_price(1.0) < late.trend_price(0.0))
+
+
+def test_competitive_sales_share_punishes_cost_above_the_benchmark():
+    cost = np.array([0.4, 0.55, 0.6, 0.8])
+    none = markets.competitive_sales_share(cost, 0.55, 0.0)
+    some = markets.competitive_sales_share(cost, 0.55, 0.8)
+    assert np.all(none == 1.0)
+    assert some[0] == some[1] == 1.0 and 1.0 > some[2] > some[3] >= 0.2
+
+
+def test_channel_covariance_is_positive_definite_and_scales():
+    cov = markets.price_covariance(0.5)
+    assert np.all(np.linalg.eigvalsh(cov) > 0)
+    assert np.allclose(markets.price_covariance(1.0), 4 * cov)
+
+
+# -- trade: vertical links -----------------------------------------------------------------
+
+
+def test_intermediaries_capture_less_premium_from_stronger_bargainers():
+    power = np.array([1.0, 1.0])
+    captured = trade.intermediary_premium_capture(0.6, power, np.array([0.0, 0.8]))
+    assert captured[0] == pytest.approx(0.6) and captured[1] == pytest.approx(0.12)
+
+
+def test_bypass_lowers_intermediary_market_power():
+    m = small()
+    pop = m.population
+    links = np.zeros(pop.n, dtype=np.int8)
+    full = trade.intermediary_market_power(pop, links, 20)
+    links[:] = trade.DIRECT
+    none = trade.intermediary_market_power(pop, links, 20)
+    served = np.unique(pop.trader)
+    assert np.all(full[served] == 1.0)
+    assert np.allclose(none[served], 1.0 - trade.BYPASS_EFFECT)
+
+
+def test_group_membership_and_ict_raise_bargaining_power():
+    m = small()
+    pop = m.population
+    zero = np.zeros(pop.n)
+    pop.group[:] = -1
+    had_ict = pop.ict.copy()
+    base = trade.bargaining_power(pop, 0.3, zero)
+    pop.group[:] = 0
+    pop.ict[:] = True
+    assert np.allclose(trade.bargaining_power(pop, 0.3, zero) - base,
+                       trade.GROUP_BARGAINING + trade.ICT_BARGAINING * ~had_ict)
+
+
+def test_lead_firms_pass_on_more_of_the_premium_than_traders():
+    m = small(intermediary_rent=0.8)
+    pop = m.population
+    link = np.where(np.arange(pop.n) % 2 == 0, trade.VIA_TRADER, trade.VIA_LEAD_FIRM)
+    power = np.ones(20)
+    terms = trade.link_terms(pop, link, power, np.zeros(pop.n), np.zeros(pop.n), 0.8)
+    assert terms.pass_through[link == trade.VIA_LEAD_FIRM].min() > (
+        terms.pass_through[link == trade.VIA_TRADER].max())
+
+
+def test_direct_selling_is_cheapest_in_the_domestic_channel():
+    cost = trade.direct_selling_cost(np.array([0.5, 0.5]), np.array([0.0, 1.0]))
+    assert np.all(cost[0] < cost[1]) and np.all(cost[0] < cost[2])
+    assert cost[1, 1] > cost[1, 0]  # social distance makes export marketing dearer
+
+
+def test_money_is_accounted_for_in_every_sale():
+    m = small(forward_contracts=0.9, embedded_services=0.9)
+    for _ in range(24):
+        m.step()
+    s = m.last_sales
+    mse = s.revenue.sum()
+    assert s.buyer_payments.sum() == pytest.approx(
+        mse + s.intermediary_take.sum() + s.lead_firm_take.sum() + s.transport, rel=1e-12)
+
+
+def test_goods_failing_a_standard_sell_domestically():
+    weights = np.array([[0.0, 0.5], [1.0, 0.5], [0.0, 0.0]])
+    eff = trade.effective_channel_weights(weights, np.array([0.1, 0.9]))
+    assert np.allclose(eff[:, 0], [1.0, 0.0, 0.0])
+    assert np.allclose(eff[:, 1], [0.5, 0.5, 0.0])
+
+
+# -- signals -------------------------------------------------------------------------------
+
+
+def test_clarity_falls_with_distance_and_exclusion_and_ict_restores_it():
+    m = small()
+    pop = m.population
+    pop.ict[:] = False
+    pop.distance[:] = np.linspace(0, 1, pop.n)
+    zero = np.zeros(pop.n)
+    linked = np.zeros(pop.n, dtype=bool)
+    c = signals.signal_clarity(pop, zero, linked, 0.5)
+    assert np.all(np.diff(c) < 0)
+    assert np.all(signals.signal_clarity(pop, np.ones(pop.n), linked, 0.5) < c)
+    pop.ict[:] = True
+    assert np.all(signals.signal_clarity(pop, zero, linked, 0.5) >= signals.ICT_CLARITY)
+
+
+def test_premium_beliefs_converge_to_the_attenuated_premium():
+    m = small()
+    pop = m.population
+    base = np.ones((3, pop.n))
+    premium = np.full((3, pop.n), 0.4)
+    clarity = np.full(pop.n, 0.5)
+    for _ in range(200):
+        signals.update_beliefs(pop, base, premium, clarity, np.zeros(pop.n))
+    assert np.allclose(pop.belief_premium, 0.2, atol=1e-6)
+    assert np.allclose(pop.belief_price[0], 1.0, atol=1e-6)
+
+
+def test_options_are_learnt_faster_with_more_sources():
+    m = small()
+    pop = m.population
+    zero = np.zeros((5, pop.n))
+    lonely = signals.option_hazards(pop, np.zeros(pop.n), np.zeros(pop.n), 0.9, zero, zero)
+    served = signals.option_hazards(pop, np.zeros(pop.n), np.ones(pop.n), 0.1, zero + 0.5,
+                                    zero + 0.5)
+    assert np.all(served > lonely)
+    pop.aware[:] = 0
+    signals.learn_options(pop, np.full((5, pop.n), 100.0), np.full(pop.n, 0.5))
+    assert np.all(pop.aware != 0)
+    assert np.all((pop.aware & (pop.aware - 1)) == 0)  # at most one option a month
+
+
+# -- groups --------------------------------------------------------------------------------
+
+
+def test_groups_form_within_villages_and_social_groups():
+    m = small(n=600, group_support=1.0, social_distance=1.0, excluded_share=0.5)
+    pop = m.population
+    for _ in range(36):
+        groups.form_groups(pop, m.groups, 1.0, m.social, 1.0, m.rng.random(pop.n))
+    members = pop.group >= 0
+    assert members.mean() > 0.3
+    for gid in np.unique(pop.group[members]):
+        rows = pop.group == gid
+        assert np.unique(pop.village[rows]).size == 1
+        assert np.unique(pop.excluded[rows]).size == 1
+        assert groups.MIN_GROUP_SIZE <= rows.sum() <= 2 * groups.MAX_GROUP_SIZE
+
+
+def test_group_support_makes_groups_form_faster():
+    shares = []
+    for support in (0.0, 1.0):
+        m = small(n=600)
+        draws = np.random.default_rng(1)
+        for _ in range(24):
+            groups.form_groups(m.population, m.groups, support, m.social, 0.4,
+                               draws.random(600))
+        shares.append(m.population.in_group.mean())
+    assert shares[1] > shares[0] + 0.2
+
+
+def test_information_sharing_pulls_members_toward_the_group_mean():
+    m = small()
+    pop = m.population
+    pop.group[:] = np.arange(pop.n) % 5
+    pop.belief_premium[:] = m.rng.random((3, pop.n))
+    spread = pop.belief_premium[:, pop.group == 0].std(axis=1)
+    means = pop.belief_premium[:, pop.group == 0].mean(axis=1)
+    groups.share_information(pop)
+    after = pop.belief_premium[:, pop.group == 0]
+    assert np.allclose(after.std(axis=1), spread * (1 - groups.INFORMATION_SHARING))
+    assert np.allclose(after.mean(axis=1), means)  # pooling moves nobody's mean
+
+
+def test_share_done_counts_peers():
+    m = small(n=10)
+    pop = m.population
+    pop.group[:] = [0, 0, 0, 0, 1, 1, -1, -1, -1, -1]
+    pop.upgrades[:] = [1, 1, 0, 0, 2, 0, 1, 1, 1, 1]
+    out = groups.share_done(pop, pop.group, pop.group >= 0)
+    assert np.allclose(out[PROCESS, :4], 0.5) and np.allclose(out[PRODUCT, 4:6], 0.5)
+    assert np.all(out[:, 6:] == 0)
+
+
+def test_groups_dissolve_and_members_leave():
+    m = small(n=300)
+    pop = m.population
+    pop.group[:] = np.arange(pop.n) % 10
+    m.groups.add(np.arange(10), np.arange(10))
+    groups.dissolve_groups(pop, m.groups, 0.0, np.zeros(pop.n))  # every draw dissolves
+    assert np.all(pop.group == -1)
+
+
+# -- services ------------------------------------------------------------------------------
+
+
+def test_lead_firms_reach_groups_first_and_stop_at_capacity():
+    m = small(n=2000)
+    pop = m.population
+    pop.group[: pop.n // 2] = 0
+    pop.distance[:] = 0.0
+    services.recruit_suppliers(pop, n_lead_firms=3, embedded_services=1.0,
+                               forward_contracts=1.0, social=np.zeros(pop.n),
+                               uniforms=np.full(pop.n, 0.02))
+    linked = pop.lead_firm >= 0
+    assert linked[: pop.n // 2].mean() > linked[pop.n // 2:].mean()
+    for _ in range(200):
+        services.recruit_suppliers(pop, n_lead_firms=3, embedded_services=1.0,
+                                   forward_contracts=1.0, social=np.zeros(pop.n),
+                                   uniforms=m.rng.random(pop.n))
+    assert (pop.lead_firm >= 0).sum() <= services.LEAD_FIRM_CAPACITY * pop.n
+    assert set(np.unique(pop.lead_firm[pop.lead_firm >= 0])) <= {0, 1, 2}
+
+
+def test_services_and_contracts_reach_only_linked_mses():
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    pop.lead_firm[:10] = 1
+    assert np.all(services.service_intensity(pop, 0.7)[:10] == 0.7)
+    assert np.all(services.service_intensity(pop, 0.7)[10:] == 0.0)
+    assert np.all(services.contract_share(pop, 0.4)[10:] == 0.0)
+
+
+# -- finance -------------------------------------------------------------------------------
+
+
+def test_credit_line_grows_with_access_and_shrinks_with_debt_and_exclusion():
+    m = small()
+    pop = m.population
+    zero = np.zeros(pop.n)
+    assert np.all(finance.credit_limit(pop, 0.0, zero) == 0)
+    full = finance.credit_limit(pop, 1.0, zero)
+    assert np.allclose(full, finance.MAX_LOAN)
+    pop.debt[:] = 100
+    assert np.allclose(finance.credit_limit(pop, 1.0, zero), finance.MAX_LOAN - 100)
+    assert np.all(finance.credit_limit(pop, 1.0, np.ones(pop.n)) < finance.MAX_LOAN - 100)
+
+
+def test_credit_never_pays_working_capital_but_advances_do():
+    cash, credit = np.array([10.0]), np.array([1000.0])
+    assert not finance.can_finance(cash, credit, np.array([100.0]), np.array([50.0]),
+                                   np.array([0.0]))[0]
+    assert finance.can_finance(cash, credit, np.array([100.0]), np.array([50.0]),
+                               np.array([50.0]))[0]
+    paid = finance.finance(np.array([60.0]), credit, np.array([100.0]), np.array([50.0]),
+                           np.array([20.0]))
+    assert paid.advance[0] == 20 and paid.from_cash[0] == 60 and paid.loan[0] == 70
+    assert paid.from_cash[0] + paid.loan[0] + paid.advance[0] == 150
+
+
+def test_dependent_households_draw_more():
+    m = small()
+    pop = m.population
+    pop.cash[:] = 1000
+    pop.dependence[:] = np.linspace(0.1, 1.0, pop.n)
+    flows = finance.household_flows(pop, np.full(pop.n, 5.0))
+    assert np.all(np.diff(flows.draw) > 0)
+
+
+def test_exit_after_months_of_distress():
+    m = small(n=10)
+    pop = m.population
+    pop.cash[:] = -1
+    for _ in range(finance.EXIT_AFTER_MONTHS - 1):
+        finance.update_distress(pop)
+    assert pop.active.all()
+    finance.update_distress(pop)
+    assert not pop.active.any()
+
+
+# -- decisions -----------------------------------------------------------------------------
+
+
+def _valued(m):
+    clarity = m._clarity()
+    svc = services.service_intensity(m.population, m.scenario.embedded_services)
+    ctx = m._decision_context(clarity, svc)
+    return ctx, decisions.value_options(m.population, ctx)
+
+
+def _everyone_knows_everything(m, cash=10_000.0):
+    pop = m.population
+    pop.aware[:] = 0b11111
+    pop.cash[:] = cash
+    pop.skill[:] = 0.9
+
+
+def test_product_pays_only_when_the_premium_reaches_the_mse():
+    values = []
+    for premium in (0.0, 2.0):
+        m = small()
+        _everyone_knows_everything(m)
+        m.population.belief_premium[:] = premium
+        _, opts = _valued(m)
+        values.append(opts.value[PRODUCT].mean())
+    assert values[1] > values[0]
+
+
+def test_competition_raises_the_value_of_process_upgrading():
+    values = []
+    for competition in (0.0, 1.0):
+        m = small(competition=competition)
+        _everyone_knows_everything(m)
+        m.markets.month = 120
+        markets.lower_benchmark_cost(m.markets, 0.55, competition)
+        _, opts = _valued(m)
+        values.append(opts.value[PROCESS].mean())
+    assert values[1] > values[0]
+
+
+def test_functional_upgrading_pays_more_against_larger_markups():
+    m = small()
+    _everyone_knows_everything(m)
+    ctx, low = _valued(m)
+    ctx.markup = ctx.markup + 0.2
+    high = decisions.value_options(m.population, ctx)
+    assert high.gain[FUNCTIONAL].mean() > low.gain[FUNCTIONAL].mean()
+
+
+def test_entering_a_second_channel_diversifies_price_risk():
+    m = small(price_volatility=1.0)
+    _everyone_knows_everything(m)
+    pop = m.population
+    pop.quality[:] = 0.95
+    pop.channels[:] = 1 << markets.EXPORT  # all eggs in the riskiest basket
+    decisions.allocate_channels(pop)
+    pop.belief_price[:] = 1.0  # equal prices: only risk differs
+    pop.belief_premium[:] = 0.0
+    _, opts = _valued(m)
+    assert np.all(opts.variance_change[CHANNEL] < 0)
+
+
+def test_no_option_is_taken_without_cash_or_credit():
+    m = small(credit_access=0.0, embedded_services=0.0)
+    _everyone_knows_everything(m, cash=0.0)
+    _, opts = _valued(m)
+    assert opts.rows.size == 0
+
+
+def test_logit_choice_takes_clear_winners_and_never_infeasible_options():
+    opts = decisions.Options(
+        rows=np.arange(3), gain=None, variance_change=None, investment=None,
+        working_capital=None, success=None,
+        value=np.array([[500.0, -500.0, 500.0]] + [[-1e9] * 3] * 4),
+        feasible=np.array([[True, True, False]] + [[True] * 3] * 4),
+        new_channel=np.full(3, -1))
+    choice = decisions.choose_upgrades(opts, np.array([0.5, 0.5, 0.5]))
+    assert list(choice) == [PROCESS, -1, -1]
+
+
+def test_herding_puts_channel_entrants_into_one_channel():
+    for herding, expect_single in ((0.0, False), (1.0, True)):
+        m = small(herding=herding)
+        _everyone_knows_everything(m)
+        pop = m.population
+        pop.quality[:] = 0.95
+        ctx, opts = _valued(m)
+        choice = np.full(opts.rows.size, CHANNEL)
+        opts.success = np.ones_like(opts.value)
+        decisions.apply_upgrades(pop, ctx, opts, choice, np.full(opts.rows.size, 0.5), herding)
+        entered = pop.entered()[:, opts.rows].sum(axis=0)
+        assert np.all(entered == 1) == expect_single
+
+
+def test_social_barrier_is_offset_by_targeted_facilitation():
+    excluded = np.array([True, False])
+    assert np.allclose(social_barrier(excluded, 0.8, 0.0), [0.8, 0.0])
+    assert np.allclose(social_barrier(excluded, 0.8, 1.0), [0.0, 0.0])
+
+
+def test_intersectoral_requires_a_stepping_stone():
+    m = small()
+    pop = m.population
+    _everyone_knows_everything(m)
+    pop.skill[:] = 0.5
+    pop.upgrades[:] = 0
+    assert not decisions.eligible_options(pop)[4].any()
+    pop.upgrades[:] = 1 << PRODUCT
+    assert decisions.eligible_options(pop)[4].all()
+    pop.upgrades[:] = 1 << FUNCTIONAL
+    assert decisions.eligible_options(pop)[4].all()
