@@ -141,7 +141,7 @@ def test_cli_sweep_and_analyze(tmp_path, capsys):
 
 def test_kill_9_then_resume_completes_every_run_exactly_once(tmp_path):
     # Enough work (a few seconds on two cores) that the kill lands mid-sweep.
-    spec = write_spec(tmp_path, replicates=8, steps=30, n_mse=100,
+    spec = write_spec(tmp_path, replicates=4, steps=30, n_mse=100,
                       values="[0.0, 0.2, 0.4, 0.6, 0.8, 1.0]")
     out = tmp_path / "store"
     cmd = [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(out),
@@ -160,7 +160,7 @@ def test_kill_9_then_resume_completes_every_run_exactly_once(tmp_path):
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-    n_runs = 6 * 2 * 8
+    n_runs = 6 * 2 * 4
     killed_with = len(part_ids(out))
     assert 0 < killed_with < n_runs
     resume = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
