@@ -70,7 +70,7 @@ TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
 
 #: Largest number of steps a sweep accepts (ten centuries of months is plenty).
 MAX_STEPS = 12_000
-#: Target cost of one task in MSE-steps (n_mse x steps): about 1-2 s of model time, so the
+#: Target cost of one task in MSE-steps (n_mse x steps): 20 baseline runs, so the
 #: per-task overhead (pickling, scheduling, one Parquet file) stays well under 1%.
 CHUNK_COST = 2_400_000
 STORE_FORMAT = "mse-sim-sweep/1"
@@ -1182,7 +1182,8 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--engine", choices=ENGINES,
                    help="local processes (default) or dask (a LocalCluster of --workers)")
     p.add_argument("--chunk-size", type=_positive_int, metavar="RUNS",
-                   help="runs per task (default: about 1-2 s of work)")
+                   help="runs per task (default: about 20 baseline runs, and at least 4 "
+                        "tasks per worker)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="delete this sweep's earlier results in DIR and start over")
     p.add_argument("--no-progress", action="store_true", help="no progress output")
