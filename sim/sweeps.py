@@ -618,13 +618,13 @@ def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
     """Choose the runs per task: about ``CHUNK_COST`` MSE-steps, and enough tasks to balance.
 
     Big enough that per-task overhead is small, small enough that every worker gets at least
-    four tasks (so the last one does not leave the others idle for long) and a crash loses
+    eight tasks (so the last one does not leave the others idle for long) and a crash loses
     little.
     """
     n_mse = max([spec.scenario.n_mse, *(max(p.values) for p in spec.parameters
                                         if p.name == "n_mse" and p.values)])
     by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps))
-    by_balance = max(1, math.ceil(n_runs / (4 * max(1, slots))))
+    by_balance = max(1, math.ceil(n_runs / (8 * max(1, slots))))
     return max(1, min(by_cost, by_balance))
 
 
@@ -1182,7 +1182,7 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("--engine", choices=ENGINES,
                    help="local processes (default) or dask (a LocalCluster of --workers)")
     p.add_argument("--chunk-size", type=_positive_int, metavar="RUNS",
-                   help="runs per task (default: about 20 baseline runs, and at least 4 "
+                   help="runs per task (default: about 20 baseline runs, and at least 8 "
                         "tasks per worker)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="delete this sweep's earlier results in DIR and start over")
