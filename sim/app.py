@@ -17,6 +17,7 @@ whenever a setting changes so Mesa's Reset button rebuilds exactly the model on 
 from __future__ import annotations
 
 import argparse
+import functools
 import html
 import ipaddress
 import math
@@ -116,10 +117,23 @@ def guidelines() -> dict:
 # --------------------------------------------------------------------------------------------
 
 
+@functools.cache
 def _model_class():
+    """Return the model class the app shows: ValueChainModel with a thread-safe table.
+
+    A subclass (not a wrapper) because Mesa's Reset rebuilds ``type(model)(**kwargs)``; its
+    ``__init__`` keeps the parent's signature, which Mesa inspects to route ``rng``.
+    """
     from sim.model import ValueChainModel
 
-    return ValueChainModel
+    class AppValueChainModel(ValueChainModel):
+        """ValueChainModel whose DataCollector can be read while it steps."""
+
+        def __init__(self, scenario=None, *, rng=None, **overrides):
+            super().__init__(scenario, rng=rng, **overrides)
+            _consistent(self)
+
+    return AppValueChainModel
 
 
 def scenario_record(name: str) -> dict[str, Any]:
@@ -168,7 +182,7 @@ class GuidelineComparison(mesa.Model):
             for arm_name, arm in zip(self.arm_names, (self.baseline, self.intervention),
                                      strict=True):
                 reporters[arm_column(metric, arm_name)] = _latest(arm, metric)
-        self.datacollector = mesa.DataCollector(model_reporters=reporters)
+        self.datacollector = ConsistentDataCollector(model_reporters=reporters)
         self.datacollector.collect(self)
 
     def step(self):
@@ -182,6 +196,31 @@ class GuidelineComparison(mesa.Model):
         """Return intervention minus baseline of `metric` (default: the guideline's) now."""
         metric = metric or self.metric
         return _current(self.intervention, metric) - _current(self.baseline, metric)
+
+
+class ConsistentDataCollector(mesa.DataCollector):
+    """A DataCollector whose table is always rectangular, even while the model steps.
+
+    When playing, Mesa's controller steps the model in one thread while the charts render
+    in another, so a chart can read the reporters halfway through a ``collect``: one column
+    already a row longer than the next, and pandas refuses to build the table. Reading only
+    the rows every column has keeps the charts drawing (the newest row shows next frame).
+    """
+
+    def get_model_vars_dataframe(self):
+        """Return the model-level table, cut to the rows that every reporter has."""
+        import pandas as pd
+
+        columns = dict(self.model_vars)  # a shallow copy: new columns may appear meanwhile
+        rows = min((len(v) for v in columns.values()), default=0)
+        return pd.DataFrame({k: list(v[:rows]) for k, v in columns.items()})
+
+
+def _consistent(model):
+    """Make `model`'s DataCollector safe to read from another thread (see above)."""
+    if type(model.datacollector) is mesa.DataCollector:
+        model.datacollector.__class__ = ConsistentDataCollector
+    return model
 
 
 def _scenario(record: Mapping[str, Any], seed: int | None):
