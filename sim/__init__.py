@@ -16,6 +16,8 @@ from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.errors import UserInputError
 from sim.metrics import METRICS
 from sim.model import ValueChainModel, run
+from sim.sensitivity import analyze
+from sim.sweeps import sweep
 from sim.scenario import (
     FIELDS,
     LEVERS,
@@ -33,7 +35,9 @@ __all__ = [
     "Intermediary",
     "LeadFirm",
     "ValueChainModel",
+    "analyze",
     "run",
+    "sweep",
     "FIELDS",
     "LEVERS",
     "ScenarioError",

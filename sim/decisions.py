@@ -81,7 +81,7 @@ SUCCESS_BASE = 0.35
 SUCCESS_SKILL = 0.55
 SUCCESS_GROUP = 0.05
 #: Weight of the charge for sinking money into an upgrade while income is uncertain.
-LIQUIDITY_RISK = 1.0
+LIQUIDITY_RISK = 6.0
 #: Scale of the bounded-rationality noise added to option values (currency units).
 DECISION_NOISE = 5.0
 #: Skill gained by a successful upgrade (learning by doing).
@@ -376,8 +376,11 @@ def value_options(pop: Population, ctx: Context) -> Options:
 
     success = success_chance(d.skill, d.services, d.in_group)
     risk_aversion = RISK_AVERSION * (0.5 + d.dependence)
-    value = risk_adjusted_value(gain, dvar, investment + working_capital, success,
-                                risk_aversion, now.var)
+    cash, credit = pop.cash[rows], ctx.credit[rows]
+    paid = finance.finance(cash, credit, investment, working_capital,
+                           advance_share(d.services) * working_capital)
+    value = risk_adjusted_value(gain, dvar, investment + working_capital, paid, cash,
+                                success, risk_aversion, now.var)
 
     # Product upgrading often pays only through the channel whose standard it meets
     # ("product upgrading may be a requirement for entering a new market channel"): an MSE
@@ -388,10 +391,13 @@ def value_options(pop: Population, ctx: Context) -> Options:
         after = income_moments(d, ctx, quality=better,
                                unit_cost=d.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
                                weights=diversified_weights(d.entered, unlocked))
-        plan_cost = (investment[PRODUCT] + working_capital[PRODUCT]
-                     + investment[CHANNEL] + working_capital[CHANNEL])
+        plan_inv = investment[PRODUCT] + investment[CHANNEL]
+        plan_wc = working_capital[PRODUCT] + working_capital[CHANNEL]
+        plan_paid = finance.finance(cash, credit, plan_inv, plan_wc,
+                                    advance_share(d.services) * plan_wc)
         plan_value = risk_adjusted_value(after.mean - now.mean, after.var - now.var,
-                                         plan_cost, success, risk_aversion, now.var)
+                                         plan_inv + plan_wc, plan_paid, cash, success,
+                                         risk_aversion, now.var)
         value[PRODUCT] = np.where(plan, np.maximum(value[PRODUCT], plan_value),
                                   value[PRODUCT])
     return Options(rows, gain, dvar, investment, working_capital,
@@ -399,26 +405,31 @@ def value_options(pop: Population, ctx: Context) -> Options:
 
 
 def risk_adjusted_value(gain: np.ndarray, variance_change: np.ndarray, cost: np.ndarray,
-                        success: np.ndarray, risk_aversion: np.ndarray,
-                        income_variance: np.ndarray) -> np.ndarray:
+                        paid: finance.Financing, cash: np.ndarray, success: np.ndarray,
+                        risk_aversion: np.ndarray, income_variance: np.ndarray) -> np.ndarray:
     """Mean-variance certainty equivalent of an upgrade over the planning horizon.
 
-    ``p H dE - C - (a/2) (H K p dVar + p (1 - p) (H dE)^2) - a C sqrt(H K Var)``: the
-    expected gain if it works, less its cost, less a risk charge for the income variance it
-    adds (negative when it diversifies) and for the chance that the money is spent and
-    nothing changes, less a charge for sinking cash (or debt) while income is uncertain —
-    the risk that forward contracts and steadier markets take away.
+    ``p H dE - C - r L - (a/2) (H K p dVar + p (1 - p) (H dE)^2) - a M (M / W) sqrt(H K Var)``:
+    the expected gain if it works, less its cost ``C`` and the interest ``r L`` on the part
+    borrowed, less a risk charge for the income variance it adds (negative when it
+    diversifies) and for the chance that the money is spent and nothing changes, less a
+    charge for sinking the household's own cash ``M`` out of its buffer ``W`` while income is
+    uncertain: spending a small part of a large buffer costs little, emptying a small one a
+    lot. Long-term credit spares the buffer (guideline 4); forward contracts and steadier
+    markets shrink the uncertainty.
     """
     persistence = (1.0 + PRICE_PERSISTENCE) / (1.0 - PRICE_PERSISTENCE)
     horizon_gain = HORIZON * gain
     return (
         success * horizon_gain
         - cost
+        - finance.INTEREST_BURDEN * paid.loan
         - 0.5 * risk_aversion * (
             HORIZON * persistence * success * variance_change
             + success * (1.0 - success) * horizon_gain**2
         )
-        - LIQUIDITY_RISK * risk_aversion * cost * np.sqrt(HORIZON * persistence
+        - LIQUIDITY_RISK * risk_aversion * paid.from_cash
+        * (paid.from_cash / np.maximum(cash, 1.0)) * np.sqrt(HORIZON * persistence
                                                            * income_variance)
     )
 

@@ -18,9 +18,11 @@ MAX_LOAN = 400.0
 #: Share of the credit line lost at full social barrier.
 SOCIAL_CREDIT_PENALTY = 0.5
 #: Monthly interest rate on investment loans.
-LOAN_INTEREST = 0.015
+LOAN_INTEREST = 0.01
 #: Repayment period of investment loans (months).
 LOAN_TERM = 36
+#: Interest paid over a loan's life per unit borrowed (equal principal instalments).
+INTEREST_BURDEN = LOAN_INTEREST * (LOAN_TERM + 1) / 2
 #: Smallest monthly principal repayment, so that loans end.
 MIN_INSTALMENT = 2.0
 #: Monthly subsistence need a fully dependent household draws from the enterprise.
@@ -69,13 +71,15 @@ def can_finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
 
 def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
             working_capital: np.ndarray, advance_cap: np.ndarray) -> Financing:
-    """Split feasible costs into cash, loan and advance (advances and cash first)."""
+    """Split feasible costs into cash, loan and advance.
+
+    Working capital comes from a lead firm's advance, then cash. The long-term investment is
+    borrowed as far as the credit line allows, sparing the household's cash buffer, and the
+    rest paid in cash.
+    """
     advance = np.minimum(working_capital, advance_cap)
-    wc_cash = working_capital - advance
-    spare = np.clip(cash - wc_cash, 0.0, None)
-    inv_cash = np.minimum(investment, spare)
-    loan = investment - inv_cash
-    return Financing(wc_cash + inv_cash, np.minimum(loan, credit), advance)
+    loan = np.minimum(investment, credit)
+    return Financing(working_capital - advance + investment - loan, loan, advance)
 
 
 @dataclass

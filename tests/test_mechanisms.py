@@ -278,8 +278,13 @@ def test_credit_never_pays_working_capital_but_advances_do():
                                np.array([50.0]))[0]
     paid = finance.finance(np.array([60.0]), credit, np.array([100.0]), np.array([50.0]),
                            np.array([20.0]))
-    assert paid.advance[0] == 20 and paid.from_cash[0] == 60 and paid.loan[0] == 70
-    assert paid.from_cash[0] + paid.loan[0] + paid.advance[0] == 150
+    # Advance first for working capital, cash for the rest of it; the investment borrowed.
+    assert paid.advance[0] == 20 and paid.from_cash[0] == 30 and paid.loan[0] == 100
+    short = finance.finance(np.array([60.0]), np.array([40.0]), np.array([100.0]),
+                            np.array([0.0]), np.array([0.0]))
+    assert short.loan[0] == 40 and short.from_cash[0] == 60
+    for p in (paid, short):
+        assert p.from_cash[0] + p.loan[0] + p.advance[0] in (150, 100)
 
 
 def test_dependent_households_draw_more():
@@ -335,7 +340,7 @@ def test_competition_raises_the_value_of_process_upgrading():
     for competition in (0.0, 1.0):
         m = small(competition=competition)
         _everyone_knows_everything(m)
-        m.markets.month = 120
+        m.markets.month = 36  # competitors are somewhat cheaper, not yet out of reach
         markets.lower_benchmark_cost(m.markets, 0.55, competition)
         _, opts = _valued(m)
         values.append(opts.value[PROCESS].mean())

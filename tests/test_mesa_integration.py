@@ -1,0 +1,99 @@
+"""The model works with Mesa's own tools: AgentSet, DataCollector, batch_run."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pytest
+
+import sim
+from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+
+
+def test_agents_are_mesa_agents_and_views_onto_the_arrays():
+    model = sim.ValueChainModel(rng=2, n_mse=50, n_intermediaries=4, n_lead_firms=2)
+    assert len(model.agents_by_type[MSE]) == 50
+    assert len(model.agents_by_type[Intermediary]) == 4
+    assert len(model.agents_by_type[LeadFirm]) == 2
+    assert len(model.agents_by_type[Buyer]) == 3
+    mse = model.mses.to_list()[0]
+    assert isinstance(mse, mesa.Agent)
+    mse.cash = 123.0
+    assert model.population.cash[mse.row] == 123.0
+    model.population.quality[mse.row] = 0.9
+    assert mse.quality == pytest.approx(0.9)
+    for _ in range(12):
+        model.step()
+    # AgentSet operations see the array state.
+    rich = model.mses.select(lambda a: a.cash > np.median(model.population.cash))
+    assert 0 < len(rich) < 50
+    assert set(model.mses.get("most_advanced_upgrade")) <= {
+        "none", "process", "product", "functional", "channel", "intersectoral"}
+    buyer = model.buyers[0]
+    assert buyer.name == "domestic" and buyer.price > 0 and buyer.payments > 0
+
+
+def test_intermediary_and_lead_firm_views_report_takes():
+    model = sim.ValueChainModel(rng=3, n_mse=200, embedded_services=1.0)
+    for _ in range(24):
+        model.step()
+    assert sum(i.take for i in model.intermediaries) == pytest.approx(
+        model.last_sales.intermediary_take.sum())
+    assert all(0.4 <= i.market_power <= 1.0 for i in model.intermediaries)
+    assert sum(f.suppliers for f in model.lead_firms) == int(
+        ((model.population.lead_firm >= 0) & model.population.in_chain).sum())
+    for mse in model.mses.to_list()[:30]:
+        buyer = mse.buyer
+        assert buyer is None or isinstance(buyer, Intermediary | LeadFirm)
+
+
+def test_datacollector_collects_every_metric_and_agent_reporters_work():
+    model = sim.ValueChainModel(rng=1, n_mse=40)
+    for _ in range(5):
+        model.step()
+    df = model.datacollector.get_model_vars_dataframe()
+    assert list(df.columns) == list(sim.METRICS) and len(df) == 6
+    dc = mesa.DataCollector(agenttype_reporters={MSE: {"cash": "cash", "up": "upgrades"}})
+    dc.collect(model)
+    table = dc.get_agenttype_vars_dataframe(MSE)
+    assert len(table) == 40
+    assert np.allclose(np.sort(table["cash"].to_numpy()), np.sort(model.population.cash))
+
+
+def test_runs_under_mesa_batch_run():
+    results = mesa.batch_run(
+        sim.ValueChainModel,
+        parameters={"n_mse": 60, "credit_access": [0.0, 1.0]},
+        rng=[1, 2],
+        max_steps=6,
+        number_processes=1,
+        display_progress=False,
+    )
+    assert len(results) == 4
+    row = results[0]
+    assert {"credit_access", "share_upgraded", "Step"} <= set(row)
+    assert row["Step"] == 6
+
+
+def test_run_returns_provenance():
+    df = sim.run("baseline", steps=3, rng=11, n_mse=30)
+    assert df.attrs["seed"] == 11
+    assert df.attrs["scenario"]["name"] == "baseline"
+    assert df.attrs["scenario"]["n_mse"] == 30
+    assert df.attrs["version"] == sim.__version__
+    assert list(df["step"]) == [0, 1, 2, 3]
+
+
+def test_explicit_rng_overrides_the_scenario_seed():
+    sc = sim.ValueChainScenario(rng=5, n_mse=30)
+    a = sim.run(sc, steps=4)
+    b = sim.run(sc, steps=4, rng=5)
+    c = sim.run(sc, steps=4, rng=6)
+    assert a.equals(b) and not a.equals(c)
+
+
+def test_bad_overrides_are_rejected_before_running():
+    with pytest.raises(sim.ScenarioError, match="credit_access"):
+        sim.ValueChainModel(credit_access=7)
+    with pytest.raises(sim.UserInputError, match="steps"):
+        sim.run(steps=-1)
