@@ -27,7 +27,7 @@ and doing nothing (bounded rationality).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
@@ -162,6 +162,20 @@ class Deciders:
             social=ctx.social[rows],
         )
 
+    def take(self, cols: np.ndarray) -> Deciders:
+        """The subset of these deciders at positions ``cols``."""
+        return _take(self, cols)
+
+
+def _take(record, cols: np.ndarray):
+    """Subset every per-MSE array of a dataclass (1-D arrays by element, 2-D by column)."""
+    changes = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if isinstance(value, np.ndarray):
+            changes[f.name] = value[cols] if value.ndim == 1 else np.take(value, cols, axis=1)
+    return replace(record, **changes)
+
 
 def outside_income(skill: np.ndarray, social: np.ndarray) -> np.ndarray:
     """Monthly income an owner could earn in another value chain."""
@@ -186,6 +200,10 @@ class Income:
     margin: np.ndarray
     volume: np.ndarray
     risk: np.ndarray
+
+    def take(self, cols: np.ndarray) -> Income:
+        """The subset of these incomes at positions ``cols``."""
+        return _take(self, cols)
 
 
 def income_moments(d: Deciders, ctx: Context, *, unit_cost=None, quality=None,
@@ -349,26 +367,46 @@ def value_options(pop: Population, ctx: Context) -> Options:
     dvar = np.zeros((N_OPTIONS, m))
     now = income_moments(d, ctx)
 
-    def record(option: int, after: Income) -> None:
-        gain[option], dvar[option] = after.mean - now.mean, after.var - now.var
+    def weigh(option: int, change) -> tuple[np.ndarray, Deciders, Income]:
+        """Income change from ``change(sub)`` for the deciders to whom ``option`` is open."""
+        cols = np.flatnonzero(feasible[option])
+        sub, before = d.take(cols), now.take(cols)
+        after = change(sub)
+        gain[option, cols] = after.mean - before.mean
+        dvar[option, cols] = after.var - before.var
+        return cols, sub, before
 
     cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * d.skill
-    record(PROCESS, with_unit_cost(now, d, ctx, d.unit_cost * (1.0 - cut)))
+    record = with_unit_cost(now, d, ctx, d.unit_cost * (1.0 - cut))
+    gain[PROCESS], dvar[PROCESS] = record.mean - now.mean, record.var - now.var
 
-    better = np.minimum(d.quality + PRODUCT_QUALITY_GAIN, 1.0)
-    record(PRODUCT, income_moments(d, ctx, quality=better,
-                                   unit_cost=d.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
+    def better(sub: Deciders) -> np.ndarray:
+        return np.minimum(sub.quality + PRODUCT_QUALITY_GAIN, 1.0)
 
-    # Selling directly, the MSE keeps what it sees of the buyer's markup and premium rent, and
-    # pays its own haulage and marketing instead.
-    direct_base = d.base + d.clarity * d.markup * ctx.price[:, None] - direct_selling_cost(
-        d.distance, d.social)
-    escaped = 1.0 / np.maximum(d.pass_through, 0.05) - 1.0
-    direct_premium = d.premium * (1.0 + d.clarity * escaped)
-    record(FUNCTIONAL, income_moments(d, ctx, base=direct_base, premium=direct_premium))
+    product_cols, product_sub, product_before = weigh(
+        PRODUCT, lambda sub: income_moments(
+            sub, ctx, quality=better(sub),
+            unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
 
-    new_channel = best_new_channel(d.entered, d.base, d.premium, d.quality)
-    record(CHANNEL, income_moments(d, ctx, weights=diversified_weights(d.entered, new_channel)))
+    def direct(sub: Deciders) -> Income:
+        # Selling directly, the MSE keeps what it sees of the buyer's markup and premium
+        # rent, and pays its own haulage and marketing instead.
+        base = sub.base + sub.clarity * sub.markup * ctx.price[:, None] - direct_selling_cost(
+            sub.distance, sub.social)
+        escaped = 1.0 / np.maximum(sub.pass_through, 0.05) - 1.0
+        return income_moments(sub, ctx, base=base,
+                              premium=sub.premium * (1.0 + sub.clarity * escaped))
+
+    weigh(FUNCTIONAL, direct)
+
+    new_channel = np.full(m, -1)
+
+    def enter(sub: Deciders) -> Income:
+        chosen = best_new_channel(sub.entered, sub.base, sub.premium, sub.quality)
+        new_channel[np.flatnonzero(feasible[CHANNEL])] = chosen
+        return income_moments(sub, ctx, weights=diversified_weights(sub.entered, chosen))
+
+    weigh(CHANNEL, enter)
 
     outside = outside_income(d.skill, d.social)
     gain[INTERSECTORAL] = outside - now.mean
@@ -385,21 +423,25 @@ def value_options(pop: Population, ctx: Context) -> Options:
     # Product upgrading often pays only through the channel whose standard it meets
     # ("product upgrading may be a requirement for entering a new market channel"): an MSE
     # that knows of channel upgrading also values the plan product-then-channel.
-    unlocked = best_new_channel(d.entered, d.base, d.premium, better)
-    plan = (unlocked >= 0) & ((d.aware >> CHANNEL) & 1 == 1)
-    if plan.any():
-        after = income_moments(d, ctx, quality=better,
-                               unit_cost=d.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
-                               weights=diversified_weights(d.entered, unlocked))
-        plan_inv = investment[PRODUCT] + investment[CHANNEL]
-        plan_wc = working_capital[PRODUCT] + working_capital[CHANNEL]
-        plan_paid = finance.finance(cash, credit, plan_inv, plan_wc,
-                                    advance_share(d.services) * plan_wc)
-        plan_value = risk_adjusted_value(after.mean - now.mean, after.var - now.var,
-                                         plan_inv + plan_wc, plan_paid, cash, success,
-                                         risk_aversion, now.var)
-        value[PRODUCT] = np.where(plan, np.maximum(value[PRODUCT], plan_value),
-                                  value[PRODUCT])
+    if product_cols.size:
+        sub = product_sub
+        unlocked = best_new_channel(sub.entered, sub.base, sub.premium, better(sub))
+        plan = (unlocked >= 0) & ((sub.aware >> CHANNEL) & 1 == 1)
+        cols = product_cols[plan]
+        if cols.size:
+            sub, before = sub.take(np.flatnonzero(plan)), product_before.take(
+                np.flatnonzero(plan))
+            after = income_moments(sub, ctx, quality=better(sub),
+                                   unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
+                                   weights=diversified_weights(sub.entered, unlocked[plan]))
+            plan_inv = investment[PRODUCT, cols] + investment[CHANNEL, cols]
+            plan_wc = working_capital[PRODUCT, cols] + working_capital[CHANNEL, cols]
+            plan_paid = finance.finance(cash[cols], credit[cols], plan_inv, plan_wc,
+                                        advance_share(sub.services) * plan_wc)
+            plan_value = risk_adjusted_value(
+                after.mean - before.mean, after.var - before.var, plan_inv + plan_wc,
+                plan_paid, cash[cols], success[cols], risk_aversion[cols], before.var)
+            value[PRODUCT, cols] = np.maximum(value[PRODUCT, cols], plan_value)
     return Options(rows, gain, dvar, investment, working_capital,
                    np.broadcast_to(success, gain.shape), value, feasible, new_channel)
 

@@ -182,33 +182,33 @@ def group_cost_share(pop: Population) -> np.ndarray:
     return GROUP_COST_SHARE * pop.in_group
 
 
-def share_done(pop: Population, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
+def share_done(pop: Population, key: np.ndarray, mask: np.ndarray,
+               rows: np.ndarray | None = None) -> np.ndarray:
     """For each MSE, the share of its group (or village) peers that made each upgrade.
 
     Args:
         pop: Population.
         key: Group id or village per MSE (ignored where ``mask`` is False).
         mask: Which MSEs count as peers and receive a share.
+        rows: The MSEs to report on (default: all).
 
     Returns:
-        Array (5, n); zero where ``mask`` is False.
+        Array (5, len(rows)); zero where ``mask`` is False.
     """
+    rows = np.arange(pop.n) if rows is None else rows
     peers = np.flatnonzero(mask)
     if peers.size == 0:
-        return np.zeros((N_OPTIONS, pop.n))
+        return np.zeros((N_OPTIONS, rows.size))
     k = key[peers]
     size = int(k.max()) + 1
     members = np.maximum(np.bincount(k, minlength=size), 1)
     bits = (pop.upgrades[peers][None, :] >> _OPTION_BITS) & 1  # (5, m)
     # One bincount over (option, key) pairs counts every option's adopters per key at once.
     done = np.bincount((_OPTION_ROWS * size + k).ravel(), weights=bits.ravel(),
-                       minlength=N_OPTIONS * size).reshape(N_OPTIONS, size)
-    share = (done / members)[:, k]
-    if peers.size == pop.n:
-        return share
-    out = np.zeros((N_OPTIONS, pop.n))
-    out[:, peers] = share
-    return out
+                       minlength=N_OPTIONS * size).reshape(N_OPTIONS, size) / members
+    mine = key[rows]
+    inside = mask[rows] & (mine >= 0) & (mine < size)
+    return done[:, np.where(inside, mine, 0)] * inside
 
 
 _OPTION_BITS = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]

@@ -160,11 +160,12 @@ class ValueChainModel(Model):
                                clarity, draws.belief_noise)
         groups.share_information(pop)
         service_level = services.service_intensity(pop, sc.embedded_services)
+        rows = signals.learners(pop)
         hazard = signals.option_hazards(
-            pop, self.social, service_level, sc.intermediary_rent,
-            groups.share_done(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.share_done(pop, pop.village, pop.active))
-        signals.learn_options(pop, hazard, draws.learn)
+            pop, rows, self.social, service_level, sc.intermediary_rent,
+            groups.share_done(pop, pop.group, pop.in_chain & pop.in_group, rows),
+            groups.share_done(pop, pop.village, pop.active, rows))
+        signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.
         groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups)

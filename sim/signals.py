@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import Population
+from sim.population import N_OPTIONS, Population
+
+ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
 #: Share of the gap between signal and belief closed each month at distance 0.
 LEARNING_RATE = 0.3
@@ -80,22 +82,42 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
     pop.belief_premium += speed * (clarity * premium_rate * wobble - pop.belief_premium)
 
 
-def option_hazards(pop: Population, social: np.ndarray, services: np.ndarray,
-                   intermediary_rent: float, group_share_done: np.ndarray,
-                   village_share_done: np.ndarray) -> np.ndarray:
-    """Monthly hazard of hearing of each option, shape (5, n), from every source at once."""
+def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
+                   services: np.ndarray, intermediary_rent: float,
+                   group_share_done: np.ndarray, village_share_done: np.ndarray) -> np.ndarray:
+    """Monthly hazard of hearing of each option, shape (5, m), for MSEs ``rows``.
+
+    All sources at once: background, a lead firm's services, ICT, the intermediary (less
+    when it keeps the premium as rent), group members and village neighbours who made the
+    upgrade. Distance and social exclusion cut every source.
+
+    Args:
+        pop: Population.
+        rows: The MSEs concerned (m of them).
+        social: Social barrier per MSE (all n).
+        services: Embedded-service intensity per MSE (all n).
+        intermediary_rent: Scenario lever.
+        group_share_done: (5, m) share of each one's group that made each upgrade.
+        village_share_done: (5, m) the same for its village.
+    """
     hazard = (
         BACKGROUND_HAZARD[:, None]
-        + LEAD_FIRM_HAZARD[:, None] * services
-        + ICT_HAZARD[:, None] * pop.ict
+        + LEAD_FIRM_HAZARD[:, None] * services[rows]
+        + ICT_HAZARD[:, None] * pop.ict[rows]
         + (1.0 - intermediary_rent) * TRADER_HAZARD[:, None]
         + GROUP_HAZARD * group_share_done
         + VILLAGE_HAZARD * village_share_done
     )
-    return hazard * ((1.0 - 0.5 * pop.distance) * (1.0 - 0.6 * social))
+    return hazard * ((1.0 - 0.5 * pop.distance[rows]) * (1.0 - 0.6 * social[rows]))
 
 
-def learn_options(pop: Population, hazard: np.ndarray, uniforms: np.ndarray) -> None:
+def learners(pop: Population) -> np.ndarray:
+    """Rows of in-chain MSEs that do not yet know every option."""
+    return np.flatnonzero(pop.in_chain & (pop.aware != ALL_OPTIONS))
+
+
+def learn_options(pop: Population, rows: np.ndarray, hazard: np.ndarray,
+                  uniforms: np.ndarray) -> None:
     """MSEs hear of upgrading options they did not know of (at most one a month).
 
     The options are competing risks sharing one uniform draw per MSE: news arrives with
@@ -105,18 +127,20 @@ def learn_options(pop: Population, hazard: np.ndarray, uniforms: np.ndarray) -> 
 
     Args:
         pop: Population; `aware` updated in place.
-        hazard: Monthly hazards, (5, n), from :func:`option_hazards`.
-        uniforms: Uniform draws, shape (n,).
+        rows: The MSEs concerned (m of them).
+        hazard: Monthly hazards, (5, m), from :func:`option_hazards`.
+        uniforms: Uniform draws, shape (m,).
     """
     edges = np.cumsum(hazard, axis=0)
     total = edges[-1]
-    learnt = np.flatnonzero(uniforms < -np.expm1(-total))
-    if learnt.size == 0:
+    chance = -np.expm1(-total)
+    hit = np.flatnonzero(uniforms < chance)
+    if hit.size == 0:
         return
     # Given news, u / P(news) is uniform again and picks the option by its share of hazard.
-    position = uniforms[learnt] / -np.expm1(-total[learnt]) * total[learnt]
-    option = (position[None, :] >= edges[:, learnt]).sum(axis=0)
-    pop.aware[learnt] |= (1 << np.minimum(option, len(edges) - 1)).astype(np.uint8)
+    position = uniforms[hit] / chance[hit] * total[hit]
+    option = np.minimum((position[None, :] >= edges[:, hit]).sum(axis=0), len(edges) - 1)
+    pop.aware[rows[hit]] |= (1 << option).astype(np.uint8)
 
 
 def initial_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,

@@ -153,12 +153,15 @@ def test_options_are_learnt_faster_with_more_sources():
     m = small()
     pop = m.population
     zero = np.zeros((5, pop.n))
-    lonely = signals.option_hazards(pop, np.zeros(pop.n), np.zeros(pop.n), 0.9, zero, zero)
-    served = signals.option_hazards(pop, np.zeros(pop.n), np.ones(pop.n), 0.1, zero + 0.5,
-                                    zero + 0.5)
+    rows = np.arange(pop.n)
+    lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, zero,
+                                    zero)
+    served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1,
+                                    zero + 0.5, zero + 0.5)
     assert np.all(served > lonely)
     pop.aware[:] = 0
-    signals.learn_options(pop, np.full((5, pop.n), 100.0), np.full(pop.n, 0.5))
+    assert np.array_equal(signals.learners(pop), rows)
+    signals.learn_options(pop, rows, np.full((5, pop.n), 100.0), np.full(pop.n, 0.5))
     assert np.all(pop.aware != 0)
     assert np.all((pop.aware & (pop.aware - 1)) == 0)  # at most one option a month
 
@@ -213,6 +216,8 @@ def test_share_done_counts_peers():
     out = groups.share_done(pop, pop.group, pop.group >= 0)
     assert np.allclose(out[PROCESS, :4], 0.5) and np.allclose(out[PRODUCT, 4:6], 0.5)
     assert np.all(out[:, 6:] == 0)
+    some = groups.share_done(pop, pop.group, pop.group >= 0, np.array([5, 0, 9]))
+    assert np.array_equal(some, out[:, [5, 0, 9]])
 
 
 def test_groups_dissolve_and_members_leave():
