@@ -1,0 +1,39 @@
+# Two commands do everything (see README):
+#   make report   set up, then run the main job: the seven guideline experiments on the baseline
+#   make test     set up, then run every test (unit, property, CLI, sweeps, browser, notebooks)
+# The virtual environment is (re)built whenever pyproject.toml changes.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+OUT    ?= out/report
+
+.PHONY: setup report test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "mse-sim needs Python 3.12 or newer, found " + sys.version.split()[0]'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[app,test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+report: setup
+	$(BIN)/mse-sim experiment all --scenario baseline --out $(OUT)
+	@echo "open $(OUT)/report.html"
+
+test: setup
+	$(BIN)/python -m sim.app_assets
+	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
+
+lint: setup
+	$(BIN)/ruff check sim tests benchmarks experiments docs
+
+bench: setup
+	$(BIN)/python benchmarks/bench_model.py
+	$(BIN)/python benchmarks/bench_sweep.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .hypothesis tests/_artifacts
