@@ -1,0 +1,195 @@
+"""Regenerate the parameter tables of docs/ODD.md from the code.
+
+The ODD's prose is written by hand; its two parameter tables are generated, so that they cannot
+drift from the code:
+
+- ``scenario-fields``: every field of :data:`sim.scenario.FIELDS` with meaning, unit, range and
+  default, and its source (the comment on the field's line in ``scenarios/baseline.toml``);
+- ``constants``: every module-level calibration constant of the mechanism modules, with its
+  value, the ``#:`` comment above it in the code and the functions that use it.
+
+Each table sits between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GENERATED name -->``
+markers in ODD.md. Usage::
+
+    python docs/gen_odd_tables.py          # rewrite the blocks in docs/ODD.md
+    python docs/gen_odd_tables.py --check  # exit 1 if they are out of date (tests/test_docs.py)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import importlib
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+ODD = ROOT / "docs" / "ODD.md"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
+
+#: Mechanism modules whose UPPERCASE module-level constants are calibration constants.
+MODULES = ("population", "markets", "trade", "signals", "services", "groups", "finance",
+           "decisions")
+#: Modules searched for the functions that use a constant.
+USER_MODULES = MODULES + ("model", "metrics", "agents")
+#: Index and size names that are labels, not calibration.
+NOT_CALIBRATION = {"N_CHANNELS", "N_OPTIONS", "CHANNELS", "UPGRADE_TYPES", "ALL_OPTIONS"}
+
+BLOCK = re.compile(
+    r"(<!-- BEGIN GENERATED (?P<name>[\w-]+)[^>]*-->\n)(?P<body>.*?)(<!-- END GENERATED (?P=name) -->)",
+    re.S,
+)
+
+
+def _cell(text: str) -> str:
+    return " ".join(str(text).split()).replace("|", "\\|")
+
+
+def _fmt(value) -> str:
+    if isinstance(value, np.ndarray):
+        return "[" + ", ".join(f"{x:.6g}" for x in value.tolist()) + "]"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def baseline_comments() -> dict[str, str]:
+    """The comment on each parameter line of scenarios/baseline.toml."""
+    comments = {}
+    for line in BASELINE.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\s*(\w+)\s*=\s*[^#]+#\s*(.*)$", line)
+        if m:
+            comments[m.group(1)] = m.group(2).strip()
+    return comments
+
+
+def scenario_fields_table() -> str:
+    from sim.scenario import FIELDS
+
+    comments = baseline_comments()
+    rows = ["| field | meaning | unit | range | default | source (scenarios/baseline.toml) |",
+            "|---|---|---|---|---|---|"]
+    for name, f in FIELDS.items():
+        low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",
+                                                                            f"{f.high:,}")
+        default = f"{f.default:g}" if f.kind is float else f"{f.default:,}"
+        source = comments.get(name, "calibration choice")
+        rows.append(f"| `{name}` | {_cell(f.label)}: {_cell(f.doc)} | {_cell(f.unit)} | "
+                    f"{low} – {high} | {default} | {_cell(source)} |")
+    return "\n".join(rows) + "\n"
+
+
+def _constant_docs(path: Path) -> list[tuple[str, str]]:
+    """(name, comment) of each UPPERCASE module-level constant, in source order.
+
+    The comment is the block of ``#:`` lines just above the assignment; a constant directly
+    below another one, with no comment of its own, shares that one's comment.
+    """
+    source = path.read_text(encoding="utf-8")
+    lines = source.splitlines()
+    out, previous_end, previous_doc = [], -10, ""
+    for node in ast.parse(source).body:
+        if not (isinstance(node, ast.Assign | ast.AnnAssign)):
+            continue
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
+            continue
+        name = targets[0].id
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in NOT_CALIBRATION:
+            continue
+        doc, i = [], node.lineno - 2
+        while i >= 0 and lines[i].lstrip().startswith("#:"):
+            doc.insert(0, lines[i].lstrip()[2:].strip())
+            i -= 1
+        text = " ".join(doc)
+        if not text and node.lineno == previous_end + 1:
+            text = previous_doc
+        out.append((name, text))
+        previous_end, previous_doc = node.end_lineno, text
+    return out
+
+
+def _users() -> dict[str, list[str]]:
+    """Constant name -> functions (``sim.module.function``) whose code names it."""
+    users: dict[str, list[str]] = {}
+    for mod in USER_MODULES:
+        tree = ast.parse((ROOT / "sim" / f"{mod}.py").read_text(encoding="utf-8"))
+        scopes = []
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef):
+                scopes.append((f"sim.{mod}.{node.name}", node))
+            elif isinstance(node, ast.ClassDef):
+                for sub in node.body:
+                    if isinstance(sub, ast.FunctionDef):
+                        scopes.append((f"sim.{mod}.{node.name}.{sub.name}", sub))
+        for qualified, node in scopes:
+            for sub in ast.walk(node):
+                name = (sub.id if isinstance(sub, ast.Name)
+                        else sub.attr if isinstance(sub, ast.Attribute) else None)
+                if name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
+                    found = users.setdefault(name, [])
+                    if qualified not in found:
+                        found.append(qualified)
+    return users
+
+
+def constants_table() -> str:
+    users = _users()
+    rows = ["| constant | value | meaning (from the code) | used in |", "|---|---|---|---|"]
+    for mod in MODULES:
+        module = importlib.import_module(f"sim.{mod}")
+        for name, doc in _constant_docs(ROOT / "sim" / f"{mod}.py"):
+            value = getattr(module, name)
+            if not isinstance(value, int | float | np.ndarray) or isinstance(value, bool):
+                continue
+            used = ", ".join(f"`{u}`" for u in users.get(name, [])) or "—"
+            rows.append(f"| `sim.{mod}.{name}` | {_fmt(value)} | {_cell(doc) or '—'} | "
+                        f"{used} |")
+    return "\n".join(rows) + "\n"
+
+
+GENERATORS = {"scenario-fields": scenario_fields_table, "constants": constants_table}
+
+
+def regenerate(text: str) -> str:
+    """Return ``text`` with every generated block rewritten from the code."""
+    seen = set()
+
+    def replace(m: re.Match) -> str:
+        name = m.group("name")
+        if name not in GENERATORS:
+            raise KeyError(f"unknown generated block {name!r} in ODD.md")
+        seen.add(name)
+        return m.group(1) + GENERATORS[name]() + m.group(4)
+
+    new = BLOCK.sub(replace, text)
+    missing = set(GENERATORS) - seen
+    if missing:
+        raise KeyError(f"ODD.md lacks generated block(s): {', '.join(sorted(missing))}")
+    return new
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true",
+                        help="exit 1 if docs/ODD.md's generated tables are out of date")
+    args = parser.parse_args(argv)
+    text = ODD.read_text(encoding="utf-8")
+    new = regenerate(text)
+    if args.check:
+        if new != text:
+            print("docs/ODD.md: generated tables are out of date; run "
+                  "python docs/gen_odd_tables.py", file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        ODD.write_text(new, encoding="utf-8")
+        print("docs/ODD.md: tables regenerated")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
