@@ -626,10 +626,12 @@ class ExperimentResult:
         return [csv, png]
 
 
-def _format_number(value: float) -> str:
+def _format_number(value: float, decimals: int = 1) -> str:
     # A true minus sign reads better in reports than a hyphen; "−0.0" reads as a typo.
-    text = f"{value:.1f}"
-    return "0.0" if text == "-0.0" else text.replace("-", "−")
+    text = f"{value:.{decimals}f}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return text.replace("-", "−")
 
 
 def effect_sentence(subject: str, metric: str, row: Mapping[str, float]) -> str:
@@ -655,16 +657,22 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float]) -> str:
     else:
         scale, unit = 1.0, ""
     e, lo, hi = effect * scale, low * scale, high * scale
-    ci = f"{CONFIDENCE:.0%} CI {_format_number(lo)} to {_format_number(hi)}"
+    # Small effects get a second decimal, so that an interval never reads "0.0 to 0.0".
+    digits = 2 if max(abs(e), abs(lo), abs(hi)) < 1 else 1
+
+    def fmt(value: float) -> str:
+        return _format_number(value, digits)
+
+    ci = f"{CONFIDENCE:.0%} CI {fmt(lo)} to {fmt(hi)}"
     if effect == 0 and low == 0 and high == 0:
         return f"{subject} left {label} unchanged in every seed."
     if lo > 0 or hi < 0:
         if e > 0:
-            return f"{subject} raised {label} by {_format_number(e)}{unit} ({ci})."
+            return f"{subject} raised {label} by {fmt(e)}{unit} ({ci})."
         # "lowered by 5 (CI 3 to 7)" reads better than a CI of negative numbers.
-        ci = f"{CONFIDENCE:.0%} CI {_format_number(-hi)} to {_format_number(-lo)}"
-        return f"{subject} lowered {label} by {_format_number(-e)}{unit} ({ci})."
-    return (f"{subject} had no clear effect on {label} ({_format_number(e)}{unit}, {ci}: the "
+        ci = f"{CONFIDENCE:.0%} CI {fmt(-hi)} to {fmt(-lo)}"
+        return f"{subject} lowered {label} by {fmt(-e)}{unit} ({ci})."
+    return (f"{subject} had no clear effect on {label} ({fmt(e)}{unit}, {ci}: the "
             "interval includes zero).")
 
 

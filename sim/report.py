@@ -49,7 +49,11 @@ def _e(text: object) -> str:
 
 
 def _fmt(value: float, kind: str) -> str:
-    text = f"{value * 100:.1f}" if kind == "share" else f"{value:.3g}"
+    if kind == "share":
+        # Percent, with a second decimal for small values so "0.0 to 0.0" never appears.
+        text = f"{value * 100:.2f}" if abs(value) < 0.01 else f"{value * 100:.1f}"
+    else:
+        text = f"{value:.3g}"
     if text.lstrip("-").strip("0.") == "":  # "-0.0" and "-0" read as typos
         text = text.lstrip("-")
     return text.replace("-", "−")
