@@ -16,8 +16,6 @@ from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.errors import UserInputError
 from sim.metrics import METRICS
 from sim.model import ValueChainModel, run
-from sim.sensitivity import analyze
-from sim.sweeps import sweep
 from sim.scenario import (
     FIELDS,
     LEVERS,
@@ -27,6 +25,8 @@ from sim.scenario import (
     load_scenario,
     read_scenario_file,
 )
+from sim.sensitivity import analyze
+from sim.sweeps import sweep
 
 __all__ = [
     "MSE",

@@ -78,7 +78,7 @@ class MSE(Agent):
     @property
     def channels(self) -> dict[str, float]:
         """Share of sales in each end-market channel entered."""
-        weights = self.model.population.channel_weight[self.row]
+        weights = self.model.population.channel_weight[:, self.row]
         return {c: float(w) for c, w in zip(CHANNELS, weights, strict=True) if w > 0}
 
     @property
@@ -86,8 +86,8 @@ class MSE(Agent):
         """Believed base price and premium per unit of quality, by channel."""
         pop = self.model.population
         return {
-            c: {"price": float(pop.belief_price[self.row, i]),
-                "premium": float(pop.belief_premium[self.row, i])}
+            c: {"price": float(pop.belief_price[i, self.row]),
+                "premium": float(pop.belief_premium[i, self.row])}
             for i, c in enumerate(CHANNELS)
         }
 
@@ -125,7 +125,7 @@ class Intermediary(Agent):
 
     @property
     def market_power(self) -> float:
-        """Market power in [0.4, 1]; falls as its MSEs bypass it."""
+        """Market power in [1 - BYPASS_EFFECT, 1]; falls as its MSEs bypass it."""
         return float(self.model.trader_power[self.index])
 
     @property

@@ -836,6 +836,9 @@ def _cmd_app(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(f"note: listening on {args.host}: other machines on the network can open it",
               flush=True)
+    # Mesa's Play loop runs in the server; a closed tab leaves it running until solara culls
+    # the session, so cull after minutes rather than solara's default of a day
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "5m")
     from solara.__main__ import main as solara_main
 
     argv = ["solara", "run", str(Path(__file__).resolve()), "--host", args.host,

@@ -72,6 +72,8 @@ FUNCTIONAL_SKILL = 0.45
 OUTSIDE_INCOME = 45.0
 #: Skill that opens the outside option without earlier product or functional upgrading.
 OUTSIDE_SKILL = 0.85
+#: Share of the outside income lost at full social barrier (exclusion follows people).
+OUTSIDE_SOCIAL_PENALTY = 0.3
 #: Relative monthly income standard deviation outside the chain.
 OUTSIDE_VOLATILITY = 0.1
 #: Absolute risk aversion per unit of currency at dependence 0.5.
@@ -179,7 +181,7 @@ def _take(record, cols: np.ndarray):
 
 def outside_income(skill: np.ndarray, social: np.ndarray) -> np.ndarray:
     """Monthly income an owner could earn in another value chain."""
-    return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - 0.3 * social)
+    return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - OUTSIDE_SOCIAL_PENALTY * social)
 
 
 @dataclass
@@ -191,8 +193,8 @@ class Income:
         var: Believed variance of monthly income.
         margin: Believed revenue per unit sold minus unit cost.
         volume: Units sold per month.
-        exposure: Price risk per unit of volume, its quadratic form with the channel
-            covariance giving ``var / volume**2``.
+        risk: Price risk per unit of volume squared (``var / volume**2``): the quadratic
+            form of the channel weights and prices with the channel price covariance.
     """
 
     mean: np.ndarray

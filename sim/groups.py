@@ -25,8 +25,13 @@ NO_GROUP, SEEKING = -1, -2
 JOIN_HAZARD = 0.06
 #: Share of that chance that exists without any support (groups formed for other purposes).
 UNSUPPORTED_JOINING = 0.15
-#: Monthly chance that a group dissolves without support; support cuts it by up to 80%.
+#: Monthly chance that a group dissolves without support.
 DISSOLVE_HAZARD = 0.03
+#: Share of the dissolution hazard that full support removes.
+SUPPORT_DURABILITY = 0.8
+#: Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
+SOCIAL_JOINING_LOSS = 0.5
+ICT_JOINING_GAIN = 0.5
 #: Monthly chance that a member leaves its group.
 LEAVE_HAZARD = 0.005
 #: Fewest seekers that start a new group, and the size above which a group takes no members.
@@ -83,7 +88,8 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         return
     founder = np.asarray(groups.founder)
     alive = np.asarray(groups.alive)
-    dissolving = alive & (uniforms[founder] < DISSOLVE_HAZARD * (1.0 - 0.8 * group_support))
+    hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
+    dissolving = alive & (uniforms[founder] < hazard)
     sizes = np.bincount(pop.group[pop.active & pop.in_group], minlength=len(alive))
     dissolving |= alive & (sizes < 2)  # a group of one is no group
     for gid in np.flatnonzero(dissolving):
@@ -112,7 +118,7 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
     """
     hazard = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
-    hazard = hazard * (1.0 - 0.5 * social) * (1.0 + 0.5 * pop.ict)
+    hazard = hazard * (1.0 - SOCIAL_JOINING_LOSS * social) * (1.0 + ICT_JOINING_GAIN * pop.ict)
     # Seekers who found no group last month keep looking (group == SEEKING); they are still
     # outside a group for every other purpose.
     newly = pop.in_chain & (pop.group == NO_GROUP) & (uniforms < hazard)

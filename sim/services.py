@@ -16,6 +16,8 @@ from sim.population import Population
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
 RECRUIT_HAZARD = 0.015
+#: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
+RECRUIT_BASE, RECRUIT_SERVICES, RECRUIT_CONTRACTS = 0.2, 0.6, 0.2
 #: Reach multiplier for members of a producer group (one contact reaches many).
 GROUP_REACH = 3.0
 #: Reach lost at distance 1 and at full social barrier.
@@ -68,7 +70,8 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
     linked = pop.lead_firm >= 0
     pop.lead_firm[(linked & (uniforms < DELINK_HAZARD)) | ~pop.in_chain] = -1
 
-    offer = 0.2 + 0.6 * embedded_services + 0.2 * forward_contracts
+    offer = RECRUIT_BASE + RECRUIT_SERVICES * embedded_services + (
+        RECRUIT_CONTRACTS * forward_contracts)
     hazard = RECRUIT_HAZARD * offer * (1.0 + (GROUP_REACH - 1.0) * pop.in_group) * (
         1.0 - DISTANCE_REACH_LOSS * pop.distance
     ) * (1.0 - SOCIAL_REACH_LOSS * social)

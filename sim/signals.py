@@ -18,6 +18,7 @@ import numpy as np
 from sim.population import N_OPTIONS, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
+_OPTION_BITS = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
 
 #: Share of the gap between signal and belief closed each month at distance 0.
 LEARNING_RATE = 0.3
@@ -31,6 +32,8 @@ ICT_CLARITY = 0.9
 LEAD_FIRM_CLARITY = 0.85
 #: Clarity of an intermediary's information about premiums, at zero rent.
 TRADER_CLARITY = 0.8
+#: Share of a trader's clarity lost at full rent: traders who keep the premium hide it.
+RENT_OPACITY = 0.5
 #: Relative noise of observed signals.
 SIGNAL_NOISE = 0.05
 
@@ -43,6 +46,9 @@ LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
 ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
 #: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
 TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
+#: Share of every source of news lost at distance 1 and at full social barrier.
+DISTANCE_ISOLATION = 0.5
+SOCIAL_ISOLATION = 0.6
 #: ... from seeing group members (demonstration) and village neighbours who made it.
 GROUP_HAZARD = 0.25
 VILLAGE_HAZARD = 0.04
@@ -51,7 +57,7 @@ VILLAGE_HAZARD = 0.04
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
                    intermediary_rent: float) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1]."""
-    own = TRADER_CLARITY * (1.0 - 0.5 * intermediary_rent)
+    own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
     clarity = own * (1.0 - DISTANCE_ATTENUATION * pop.distance) * (
         1.0 - SOCIAL_ATTENUATION * social
     )
@@ -108,7 +114,12 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         + GROUP_HAZARD * group_share_done
         + VILLAGE_HAZARD * village_share_done
     )
-    return hazard * ((1.0 - 0.5 * pop.distance[rows]) * (1.0 - 0.6 * social[rows]))
+    unknown = (pop.aware[rows][None, :] >> _OPTION_BITS) & 1 == 0
+    # Only news of an option the MSE does not know yet counts as news.
+    return hazard * unknown * (
+        (1.0 - DISTANCE_ISOLATION * pop.distance[rows])
+        * (1.0 - SOCIAL_ISOLATION * social[rows])
+    )
 
 
 def learners(pop: Population) -> np.ndarray:

@@ -85,7 +85,10 @@ def link_type(pop: Population) -> np.ndarray:
 
 def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
                               ) -> np.ndarray:
-    """Market power of each intermediary in [0.4, 1]: it falls as its MSEs bypass it."""
+    """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
+
+    It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
+    """
     serving = pop.in_chain
     catchment = np.bincount(pop.trader[serving], minlength=n_intermediaries)
     bypass = np.bincount(pop.trader[serving & (link != VIA_TRADER)], minlength=n_intermediaries)

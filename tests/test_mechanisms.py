@@ -154,11 +154,16 @@ def test_options_are_learnt_faster_with_more_sources():
     pop = m.population
     zero = np.zeros((5, pop.n))
     rows = np.arange(pop.n)
+    pop.aware[:] = 0
     lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, zero,
                                     zero)
     served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1,
                                     zero + 0.5, zero + 0.5)
     assert np.all(served > lonely)
+    pop.aware[:] = 1 << PROCESS
+    known = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1,
+                                   zero + 0.5, zero + 0.5)
+    assert np.all(known[PROCESS] == 0) and np.all(known[1:] > 0)  # no news of the known
     pop.aware[:] = 0
     assert np.array_equal(signals.learners(pop), rows)
     signals.learn_options(pop, rows, np.full((5, pop.n), 100.0), np.full(pop.n, 0.5))

@@ -97,3 +97,16 @@ def test_bad_overrides_are_rejected_before_running():
         sim.ValueChainModel(credit_access=7)
     with pytest.raises(sim.UserInputError, match="steps"):
         sim.run(steps=-1)
+
+
+def test_agent_views_read_the_right_row_of_channel_arrays():
+    model = sim.ValueChainModel(rng=4, n_mse=30)
+    for _ in range(6):
+        model.step()
+    pop = model.population
+    for mse in model.mses.to_list()[:10] + model.mses.to_list()[-3:]:
+        beliefs = mse.beliefs
+        assert beliefs["export"]["price"] == pytest.approx(pop.belief_price[1, mse.row])
+        assert beliefs["domestic"]["premium"] == pytest.approx(pop.belief_premium[0, mse.row])
+        assert sum(mse.channels.values()) == pytest.approx(1.0)
+        assert mse.channels.get("domestic", 0.0) == pytest.approx(pop.channel_weight[0, mse.row])
