@@ -61,7 +61,7 @@ DISTANCE_COST = 0.6
 #: Which options embedded services make cheaper (technical and design help).
 SERVICE_HELPS = np.array([1.0, 1.0, 0.0, 0.5, 0.0])
 #: Unit cost cut by process upgrading: base plus a skill-dependent part.
-PROCESS_COST_CUT = 0.05
+PROCESS_COST_CUT = 0.03
 PROCESS_SKILL_CUT = 0.06
 #: Quality gained by product upgrading, and the unit-cost increase it brings.
 PRODUCT_QUALITY_GAIN = 0.3

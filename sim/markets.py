@@ -36,12 +36,17 @@ VOLATILITY = np.array([0.05, 0.20, 0.25])
 PRICE_PERSISTENCE = 0.85
 #: Share of a shock common to all channels (the rest is channel-specific).
 COMMON_SHOCK = 0.3
+#: Share of export and specialty orders cancelled per unit of negative log-price deviation:
+#: when a distant market slumps, buyers also cut volumes ("shifts in global markets").
+ORDER_SENSITIVITY = 2.0
+#: Largest share of orders cancelled in one month.
+MAX_ORDER_CUT = 0.8
 #: Fall in prices over ten years at competition = 1.
 PRICE_EROSION = 0.15
 #: Fall of the competitive cost benchmark over ten years at competition = 1.
 BENCHMARK_FALL = 0.3
 #: Share of sales lost per 10% of unit cost above the benchmark, at competition = 1.
-SALES_LOSS_PER_10PCT = 0.3
+SALES_LOSS_PER_10PCT = 0.4
 #: Months over which competition's effects build up.
 HORIZON_MONTHS = 120.0
 
@@ -108,6 +113,13 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
         price_volatility * VOLATILITY * shock
     )
     markets.price = markets.trend_price(competition) * np.exp(markets.deviation)
+
+
+def order_cuts(markets: Markets) -> np.ndarray:
+    """Share of each channel's orders cancelled this month (none in the domestic market)."""
+    cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
+    cuts[DOMESTIC] = 0.0
+    return cuts
 
 
 def price_covariance(price_volatility: float) -> np.ndarray:

@@ -210,7 +210,7 @@ class ValueChainModel(Model):
         sales = trade.sell_output(pop, self.markets, terms, self.trend, contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
-        production_cost = sales.units.sum(axis=0) * pop.unit_cost
+        production_cost = sales.produced * pop.unit_cost
         moved = pop.active & pop.has(INTERSECTORAL)
         outside = decisions.outside_income(pop.skill, self.social) * moved
         income = sales.revenue - production_cost + outside

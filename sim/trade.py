@@ -27,6 +27,7 @@ from sim.markets import (
     Markets,
     competitive_sales_share,
     meets_standard,
+    order_cuts,
 )
 from sim.population import Population
 
@@ -202,6 +203,7 @@ class Sales:
     """One month's sales, per MSE and in total.
 
     Attributes:
+        produced: Units each MSE produced (sold or not).
         units: Units sold by each MSE in each channel, shape (3, n).
         revenue: Each MSE's sales revenue (net of transport and marketing).
         buyer_payments: Total paid by end-market buyers, by channel.
@@ -214,6 +216,7 @@ class Sales:
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
     """
 
+    produced: np.ndarray
     units: np.ndarray
     revenue: np.ndarray
     buyer_payments: np.ndarray
@@ -239,6 +242,11 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         pop.unit_cost, markets.benchmark_cost, competition
     ) * pop.in_chain
     units = volume * effective_channel_weights(pop.channel_weight, pop.quality)
+    # Orders cancelled in a slumping export market sell at home if the MSE kept its domestic
+    # ties, and are lost if it did not (guideline 7); forward contracts are honoured.
+    cancelled = units * order_cuts(markets)[:, None] * (1.0 - contract_share)
+    units -= cancelled
+    units[DOMESTIC] += cancelled.sum(axis=0) * pop.entered()[DOMESTIC]
     base, premium_rate = unit_prices(markets, trend, terms, contract_share)
     premium_received = premium_rate * pop.quality
     revenue = (units * (base + premium_received)).sum(axis=0)
@@ -264,6 +272,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         minlength=n_lead_firms,
     )
     return Sales(
+        produced=volume,
         units=units,
         revenue=revenue,
         buyer_payments=buyer_payments,
