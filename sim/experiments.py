@@ -418,7 +418,8 @@ def _run_tasks(
               if t is not threading.main_thread() and not isinstance(t, TMonitor)]
     method = "fork" if not others and os.name == "posix" else "spawn"
     ctx = multiprocessing.get_context(method)
-    chunk = max(1, len(tasks) // (workers * 8))
+    # One run per task: a run costs far more than sending it, and the bar moves every run.
+    chunk = 1
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
         outputs = pool.map(_simulate, tasks, chunksize=chunk)
         with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress,
