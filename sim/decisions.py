@@ -507,7 +507,9 @@ def choose_upgrades(options: Options, uniforms: np.ndarray) -> np.ndarray:
     Returns:
         Option index per decider, or -1 for no upgrade this month.
     """
-    scaled = np.where(options.feasible, options.value / DECISION_NOISE, -np.inf)
+    # float32 is ample for choice probabilities, and its exp is several times faster.
+    scaled = np.where(options.feasible, options.value / DECISION_NOISE, -np.inf).astype(
+        np.float32)
     top = np.maximum(scaled.max(axis=0), 0.0)
     weight = np.exp(scaled - top)
     stay = np.exp(-top)

@@ -207,15 +207,17 @@ def share_done(pop: Population, key: np.ndarray, mask: np.ndarray,
         return np.zeros((N_OPTIONS, rows.size))
     k = key[peers]
     size = int(k.max()) + 1
-    members = np.maximum(np.bincount(k, minlength=size), 1)
-    bits = (pop.upgrades[peers][None, :] >> _OPTION_BITS) & 1  # (5, m)
-    # One bincount over (option, key) pairs counts every option's adopters per key at once.
-    done = np.bincount((_OPTION_ROWS * size + k).ravel(), weights=bits.ravel(),
-                       minlength=N_OPTIONS * size).reshape(N_OPTIONS, size) / members
+    # Count peers by (key, set of upgrades made) in one bincount, then turn sets of upgrades
+    # into counts per upgrade with a small matrix product: far cheaper than a pass per option.
+    by_mask = np.bincount(k * _MASKS + pop.upgrades[peers], minlength=size * _MASKS)
+    by_mask = by_mask.reshape(size, _MASKS)
+    members = np.maximum(by_mask.sum(axis=1), 1)
+    done = (_MASK_BITS @ by_mask.T) / members  # (5, size)
     mine = key[rows]
     inside = mask[rows] & (mine >= 0) & (mine < size)
     return done[:, np.where(inside, mine, 0)] * inside
 
 
-_OPTION_BITS = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
-_OPTION_ROWS = np.arange(N_OPTIONS)[:, None]
+_MASKS = 1 << N_OPTIONS
+#: Bit k of each possible set of upgrades: row k, column = the set as a bit mask.
+_MASK_BITS = ((np.arange(_MASKS)[None, :] >> np.arange(N_OPTIONS)[:, None]) & 1).astype(float)

@@ -30,6 +30,9 @@ from sim.population import (
 #: income averages near zero does not make the metric explode.
 MIN_MEAN_INCOME_FOR_CV = 5.0
 
+#: Bit k of each possible set of upgrades (rows: upgrades, columns: sets as bit masks).
+_MASK_BITS = (np.arange(1 << N_OPTIONS)[None, :] >> np.arange(N_OPTIONS)[:, None]) & 1
+
 
 @dataclass(frozen=True)
 class Status:
@@ -56,7 +59,7 @@ def status(model) -> Status:
     active = pop.active
     in_chain = pop.in_chain
     member_groups = pop.group[in_chain & pop.in_group]
-    bits = (pop.upgrades[None, :] >> np.arange(N_OPTIONS, dtype=np.uint8)[:, None]) & 1
+    by_mask = np.bincount(pop.upgrades, minlength=1 << N_OPTIONS)
     result = Status(
         step=model.steps,
         n=pop.n,
@@ -64,7 +67,7 @@ def status(model) -> Status:
         in_chain=in_chain,
         n_active=int(active.sum()),
         n_in_chain=int(in_chain.sum()),
-        adopters=bits.sum(axis=1),
+        adopters=_MASK_BITS @ by_mask,
         upgraded=pop.upgrades > 0,
         n_members=int(member_groups.size),
         n_groups=int(np.count_nonzero(np.bincount(member_groups))) if member_groups.size else 0,

@@ -280,7 +280,9 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         lead_firm_take=lead_firm_take,
         transport=float((units * terms.transport).sum()),
         premium_paid=premium_paid,
-        premium_to_mse=float((units * premium_received).sum()),
+        # Measured at the spot price, like the premium paid: the share that passes through,
+        # not forward contracts' price guarantee (which can pay more than spot).
+        premium_to_mse=float((spot_value * premium_per_unit * terms.pass_through).sum()),
         base=base,
         premium_rate=premium_rate,
     )
