@@ -203,9 +203,6 @@ class Income:
     volume: np.ndarray
     risk: np.ndarray
 
-    def take(self, cols: np.ndarray) -> Income:
-        """The subset of these incomes at positions ``cols``."""
-        return _take(self, cols)
 
 
 def income_moments(d: Deciders, ctx: Context, *, unit_cost=None, quality=None,
@@ -369,14 +366,22 @@ def value_options(pop: Population, ctx: Context) -> Options:
     dvar = np.zeros((N_OPTIONS, m))
     now = income_moments(d, ctx)
 
-    def weigh(option: int, change) -> tuple[np.ndarray, Deciders, Income]:
-        """Income change from ``change(sub)`` for the deciders to whom ``option`` is open."""
+    def weigh(option: int, change) -> np.ndarray:
+        """Income change from ``change(sub)`` for the deciders to whom ``option`` is open.
+
+        A sparse option is valued on the subset it is open to; a common one on everybody,
+        which costs less than gathering a large subset.
+        """
         cols = np.flatnonzero(feasible[option])
-        sub, before = d.take(cols), now.take(cols)
-        after = change(sub)
-        gain[option, cols] = after.mean - before.mean
-        dvar[option, cols] = after.var - before.var
-        return cols, sub, before
+        if 2 * cols.size > m:
+            after = change(d)
+            gain[option, cols] = (after.mean - now.mean)[cols]
+            dvar[option, cols] = (after.var - now.var)[cols]
+        elif cols.size:
+            after = change(d.take(cols))
+            gain[option, cols] = after.mean - now.mean[cols]
+            dvar[option, cols] = after.var - now.var[cols]
+        return cols
 
     cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * d.skill
     record = with_unit_cost(now, d, ctx, d.unit_cost * (1.0 - cut))
@@ -385,10 +390,8 @@ def value_options(pop: Population, ctx: Context) -> Options:
     def better(sub: Deciders) -> np.ndarray:
         return np.minimum(sub.quality + PRODUCT_QUALITY_GAIN, 1.0)
 
-    product_cols, product_sub, product_before = weigh(
-        PRODUCT, lambda sub: income_moments(
-            sub, ctx, quality=better(sub),
-            unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
+    product_cols = weigh(PRODUCT, lambda sub: income_moments(
+        sub, ctx, quality=better(sub), unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
 
     def direct(sub: Deciders) -> Income:
         # Selling directly, the MSE keeps what it sees of the buyer's markup and premium
@@ -405,7 +408,10 @@ def value_options(pop: Population, ctx: Context) -> Options:
 
     def enter(sub: Deciders) -> Income:
         chosen = best_new_channel(sub.entered, sub.base, sub.premium, sub.quality)
-        new_channel[np.flatnonzero(feasible[CHANNEL])] = chosen
+        if sub is d:
+            new_channel[:] = np.where(feasible[CHANNEL], chosen, -1)
+        else:
+            new_channel[np.flatnonzero(feasible[CHANNEL])] = chosen
         return income_moments(sub, ctx, weights=diversified_weights(sub.entered, chosen))
 
     weigh(CHANNEL, enter)
@@ -426,13 +432,12 @@ def value_options(pop: Population, ctx: Context) -> Options:
     # ("product upgrading may be a requirement for entering a new market channel"): an MSE
     # that knows of channel upgrading also values the plan product-then-channel.
     if product_cols.size:
-        sub = product_sub
+        sub = d.take(product_cols)
         unlocked = best_new_channel(sub.entered, sub.base, sub.premium, better(sub))
         plan = (unlocked >= 0) & ((sub.aware >> CHANNEL) & 1 == 1)
         cols = product_cols[plan]
         if cols.size:
-            sub, before = sub.take(np.flatnonzero(plan)), product_before.take(
-                np.flatnonzero(plan))
+            sub = sub.take(np.flatnonzero(plan))
             after = income_moments(sub, ctx, quality=better(sub),
                                    unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
                                    weights=diversified_weights(sub.entered, unlocked[plan]))
@@ -441,8 +446,8 @@ def value_options(pop: Population, ctx: Context) -> Options:
             plan_paid = finance.finance(cash[cols], credit[cols], plan_inv, plan_wc,
                                         advance_share(sub.services) * plan_wc)
             plan_value = risk_adjusted_value(
-                after.mean - before.mean, after.var - before.var, plan_inv + plan_wc,
-                plan_paid, cash[cols], success[cols], risk_aversion[cols], before.var)
+                after.mean - now.mean[cols], after.var - now.var[cols], plan_inv + plan_wc,
+                plan_paid, cash[cols], success[cols], risk_aversion[cols], now.var[cols])
             value[PRODUCT, cols] = np.maximum(value[PRODUCT, cols], plan_value)
     return Options(rows, gain, dvar, investment, working_capital,
                    np.broadcast_to(success, gain.shape), value, feasible, new_channel)
