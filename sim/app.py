@@ -258,6 +258,10 @@ def _latest(model, metric: str) -> Callable[[Any], float]:
 def build_model(mode: str, settings: Mapping[str, Any], seed: int, guideline: str):
     """Build the model the page shows for the current settings.
 
+    The model is an instance of a subclass made for these settings (see :func:`baked_class`),
+    so that Mesa's Reset button, which calls ``type(model)(**kwargs)``, rebuilds exactly this
+    run from month 0 whatever ``kwargs`` Mesa passes.
+
     Args:
         mode: ``"explore"`` or ``"guideline"``.
         settings: Scenario field values with ``name``.
@@ -267,21 +271,30 @@ def build_model(mode: str, settings: Mapping[str, Any], seed: int, guideline: st
     Returns:
         A :class:`~sim.model.ValueChainModel` or a :class:`GuidelineComparison`.
     """
-    if mode == "guideline":
-        return GuidelineComparison(guideline, dict(settings), rng=seed)
-    return _model_class()(_scenario(settings, seed), rng=seed)
+    return baked_class(mode, settings, seed, guideline)()
 
 
-def model_params_for(mode: str, settings: Mapping[str, Any], seed: int, guideline: str) -> dict:
-    """Return SolaraViz ``model_params`` (all fixed) that rebuild exactly this model on Reset.
+def baked_class(mode: str, settings: Mapping[str, Any], seed: int, guideline: str) -> type:
+    """Return a model class whose constructor ignores its arguments and uses these settings.
 
-    Mesa's Reset calls ``type(model)(**kwargs)``: scenario fields become a new scenario and
-    ``rng`` goes to the model, so the fields and seed are passed as fixed (non-slider)
-    parameters; the app's own controls edit them.
+    Why: the page keeps one SolaraViz mounted and swaps its model (re-mounting SolaraViz
+    stopped Mesa's Play loop from redrawing), so Mesa's own record of model parameters is
+    never updated; the settings travel with the model's class instead.
     """
+    settings = dict(settings)
     if mode == "guideline":
-        return {"guideline": guideline, "settings": dict(settings), "rng": seed}
-    return {**settings, "rng": seed}
+        base = GuidelineComparison
+
+        def __init__(self, *args, **kwargs):
+            GuidelineComparison.__init__(self, guideline, settings, rng=seed)
+    else:
+        base = _model_class()
+
+        def __init__(self, scenario=None, *, rng=None, **overrides):
+            base.__init__(self, _scenario(settings, seed), rng=seed)
+
+    return type(base.__name__, (base,), {"__init__": __init__, "__doc__": base.__doc__,
+                                         "__module__": __name__})
 
 
 # --------------------------------------------------------------------------------------------
@@ -376,12 +389,46 @@ def guideline_components(model: GuidelineComparison) -> list:
     metrics = list(g.key_metrics)
     second = metrics[1] if len(metrics) > 1 else (
         "share_upgraded" if model.metric != "share_upgraded" else "share_in_groups")
+    third = next(m for m in ("share_upgraded", "mean_income", "premium_share_mse")
+                 if m not in (model.metric, second))
     return [
         _arm_chart(model, model.metric, f"{g.id}: {metric_label(model.metric)}"),
         (DifferenceCard, 0),
         _arm_chart(model, second, metric_label(second)),
         (ComparisonChainView, 0),
+        _arm_chart(model, third, metric_label(third)),
     ]
+
+
+def _render(entry, model):
+    """Render one component entry (a component, or a ``(component, page)`` pair)."""
+    component = entry[0] if isinstance(entry, tuple) else entry
+    return component(model)
+
+
+def component_slots(n: int = 5) -> list:
+    """Return `n` grid slots that show explore or guideline components, by model type.
+
+    The grid stays mounted when the trainer switches mode, so each slot decides at render
+    time what to draw for the model it is given.
+    """
+    explore = explore_components()
+    guideline_cache: dict[int, list] = {}
+
+    def slot(i):
+        def render(model):
+            if isinstance(model, GuidelineComparison):
+                key = id(model)
+                if key not in guideline_cache:
+                    guideline_cache.clear()  # one comparison on screen at a time
+                    guideline_cache[key] = guideline_components(model)
+                return _render(guideline_cache[key][i], model)
+            return _render(explore[i], model)
+
+        render.__name__ = f"Slot{i}"
+        return render
+
+    return [(slot(i), 0) for i in range(n)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -693,6 +740,28 @@ def Page():
     mode = solara.use_reactive("explore")
     guideline = solara.use_reactive("g3")
     all_guidelines = solara.use_memo(guidelines, [])
+    # One SolaraViz stays mounted; a change of settings swaps the model it shows (see
+    # baked_class for why). The first model is built once, at the first render.
+    initial = solara.use_memo(
+        lambda: _safe_build("explore", settings.value, seed.value, guideline.value), [])
+    model = solara.use_reactive(initial[0])
+    error = solara.use_reactive(initial[1])
+    slots = solara.use_memo(component_slots, [])
+
+    def rebuild(*, new_mode=None, new_settings=None, new_seed=None, new_guideline=None):
+        """Apply changed settings: build the new model first, then show it (or the error)."""
+        m = mode.value if new_mode is None else new_mode
+        st = settings.value if new_settings is None else new_settings
+        sd = seed.value if new_seed is None else new_seed
+        g = guideline.value if new_guideline is None else new_guideline
+        built, problem = _safe_build(m, st, sd, g)
+        mode.set(m)
+        settings.set(st)
+        seed.set(sd)
+        guideline.set(g)
+        error.set(problem)
+        if built is not None:
+            model.set(built)
 
     def choose_scenario(name):
         try:
@@ -700,31 +769,16 @@ def Page():
         except UserInputError:
             return
         scenario_name.set(name)
-        settings.set(record)
+        rebuild(new_settings=record)
 
     def set_field(name, value):
-        settings.set({**settings.value, name: value})
-
-    key = (mode.value, guideline.value, seed.value, tuple(sorted(settings.value.items())))
-    model, error = solara.use_memo(
-        lambda: _safe_build(mode.value, settings.value, seed.value, guideline.value), [key])
+        rebuild(new_settings={**settings.value, name: value})
 
     solara.Style(CSS)
     solara.Title("MSE upgrading in value chains")
-    # Mesa's SolaraViz first, so its step/play/reset card tops the sidebar
-    if error is not None:
-        with solara.Sidebar():
-            solara.Error(error, classes=["mse-error"])
-    else:
-        components = (guideline_components(model) if mode.value == "guideline"
-                      else explore_components())
-        SolaraViz(
-            model,
-            components=components,
-            model_params=model_params_for(mode.value, settings.value, seed.value, guideline.value),
-            name="MSE upgrading in value chains",
-            play_interval=1,
-        ).key(f"viz-{hash(key)}")
+    if model.value is not None:
+        SolaraViz(model, components=slots, name="MSE upgrading in value chains",
+                  play_interval=1)
     with solara.Sidebar():
         with solara.Card("Scenario", classes=["mse-settings"]):
             solara.Select("Scenario", values=scenarios, value=scenario_name.value,
@@ -736,33 +790,37 @@ def Page():
             if info.get("things_to_notice"):
                 solara.HTML(tag="div", unsafe_innerHTML="<b>What to notice:</b> "
                             + html.escape(info["things_to_notice"]), classes=["mse-notice"])
-            solara.ToggleButtonsSingle(value=mode.value, on_value=mode.set, children=[
-                solara.Button("Explore", value="explore", classes=["mse-mode-explore"]),
-                solara.Button("Guideline", value="guideline", classes=["mse-mode-guideline"]),
-            ])
+            if error.value:
+                solara.Error(error.value, classes=["mse-error"])
+            solara.ToggleButtonsSingle(
+                value=mode.value, on_value=lambda v: rebuild(new_mode=v), children=[
+                    solara.Button("Explore", value="explore", classes=["mse-mode-explore"]),
+                    solara.Button("Guideline", value="guideline",
+                                  classes=["mse-mode-guideline"]),
+                ])
             if mode.value == "guideline":
                 labels = {f"{g.id}: {g.action}": g.id for g in all_guidelines.values()}
                 current = next(k for k, v in labels.items() if v == guideline.value)
                 solara.Select("Guideline", values=list(labels), value=current,
-                              on_value=lambda label: guideline.set(labels[label]))
+                              on_value=lambda label: rebuild(new_guideline=labels[label]))
                 solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=(
                     "The baseline and the intervention start from the same seed and the same "
                     "MSEs; the levers below set the baseline."))
             with solara.Row():
                 solara.InputInt("Seed", value=seed.value,
-                                on_value=lambda v: seed.set(max(0, int(v or 0))))
+                                on_value=lambda v: rebuild(new_seed=max(0, int(v or 0))))
                 solara.InputInt("Number of MSEs", value=int(settings.value["n_mse"]),
                                 on_value=lambda v: set_field(
                                     "n_mse", int(min(max(v or 1, 10), 20_000))))
         # folded by default so that Mesa's Step/Play/Reset card below stays on screen
         with solara.Card("Levers", classes=["mse-levers"]), solara.Details(
                 summary="Show the levers (what if...?)", expand=False):
-                solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=(
-                    "Moving a lever restarts the run from month 0 with the same seed. "
-                    "Hover over a lever for its field name."))
-                for name in LEVERS:
-                    LeverSlider(name, settings.value[name],
-                                on_value=lambda v, name=name: set_field(name, round(float(v), 4)))
+            solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=(
+                "Moving a lever restarts the run from month 0 with the same seed. "
+                "Hover over a lever for its field name."))
+            for name in LEVERS:
+                LeverSlider(name, settings.value[name],
+                            on_value=lambda v, name=name: set_field(name, round(float(v), 4)))
 
 
 def _scenario_info(name: str) -> dict[str, str]:

@@ -37,7 +37,7 @@ def test_mesa_reset_rebuilds_the_model_on_screen(settings):
     """Mesa's Reset calls type(model)(**kwargs): it must reproduce scenario, levers and seed."""
     settings["credit_access"] = 0.9
     model = app.build_model("explore", settings, 7, "g3")
-    params = app.model_params_for("explore", settings, 7, "g3")
+    params = {}  # the app keeps no parameters in Mesa: the settings travel with the class
     kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
                                       require_model_accepts_scenario=True)
     again = type(model)(**kwargs)
@@ -50,7 +50,7 @@ def test_mesa_reset_rebuilds_the_model_on_screen(settings):
 
 def test_mesa_reset_rebuilds_the_guideline_comparison(settings):
     model = app.build_model("guideline", settings, 3, "g3")
-    params = app.model_params_for("guideline", settings, 3, "g3")
+    params = {}
     kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
                                       require_model_accepts_scenario=True)
     again = type(model)(**kwargs)
@@ -79,7 +79,7 @@ def test_every_guideline_builds_and_steps(settings, gid):
     model = app.build_model("guideline", settings, 1, gid)
     model.step()
     assert np.isfinite(model.difference())
-    assert len(app.guideline_components(model)) == 4
+    assert len(app.guideline_components(model)) == len(app.explore_components()) == 5
 
 
 def test_value_chain_picture_draws_groups_links_and_all_tiers(settings):
@@ -131,3 +131,15 @@ def test_cli_rejects_bad_port_and_busy_port(capsys):
 def test_cli_help_names_the_default_host(capsys):
     assert main(["app", "--help"]) == 0
     assert "127.0.0.1" in capsys.readouterr().out
+
+
+def test_component_slots_draw_either_mode(settings):
+    from mesa.visualization.solara_viz import _wrap_component
+
+    slots = app.component_slots()
+    explore = app.build_model("explore", settings, 0, "g3")
+    compare = app.build_model("guideline", settings, 0, "g3")
+    for fn, _page in slots:
+        assert _wrap_component(fn) is not None
+        assert fn(explore) is not None
+        assert fn(compare) is not None

@@ -30,11 +30,15 @@ def _time(page) -> float:
 def measure(page, seconds: float) -> float:
     """Press Play for `seconds`, return months advanced per second as shown."""
     page.get_by_role("button", name="▶").click()
+    page.get_by_role("button", name="❚❚").wait_for()
     page.wait_for_timeout(2000)  # past the first frame
     t0, m0 = time.monotonic(), _time(page)
-    page.wait_for_timeout(seconds * 1000)
+    while time.monotonic() - t0 < seconds:
+        page.wait_for_timeout(2000)
+        print(f"  {time.monotonic() - t0:5.1f} s  month {_time(page):.0f}", flush=True)
     t1, m1 = time.monotonic(), _time(page)
     page.get_by_role("button", name="❚❚").click()
+    page.get_by_role("button", name="▶").wait_for()
     return (m1 - m0) / (t1 - t0)
 
 
@@ -49,7 +53,8 @@ def main() -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdout=open(ROOT / "tests" / "_artifacts" / "speed-server.log", "w"),
+                            stderr=subprocess.STDOUT,
                             start_new_session=True)
     try:
         for _ in range(120):
@@ -70,6 +75,9 @@ def main() -> int:
             box.press("Enter")
             page.wait_for_timeout(3000)
             page.get_by_text("Time: 0.0", exact=True).wait_for()
+            page.locator(".vue-grid-item img").first.wait_for()
+            page.wait_for_timeout(8000)
+            page.screenshot(path=str(ROOT / "tests" / "_artifacts" / "speed-start.png"))
             every_month = measure(page, args.seconds)
             print(f"{args.mse} MSEs, charts every month:     {every_month:.2f} months/s shown")
             # Mesa's Render Interval slider: min 1, step 2; five steps right gives 11
@@ -83,7 +91,11 @@ def main() -> int:
             browser.close()
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a play loop can outlive SIGTERM
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     return 0
 
 

@@ -32,6 +32,13 @@ def step(page, times: int, start: int = 0):
     page.wait_for_timeout(1500)
 
 
+def screenshot(page, path):
+    """Save a screenshot with the sidebar scrolled to its top (scenario and mode visible)."""
+    page.locator(".v-navigation-drawer__content").first.evaluate("e => e.scrollTop = 0")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(path))
+
+
 def chart(page, index: int):
     """Return the image of the `index`-th component in SolaraViz's grid."""
     return page.locator(".vue-grid-item").nth(index).locator("img").first
@@ -41,7 +48,7 @@ def test_page_loads_without_console_errors(page, console, artifacts):
     wait_ready(page)
     page.locator(".mse-value-chain img").wait_for()
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(artifacts / "app-loaded.png"))
+    screenshot(page, artifacts / "app-loaded.png")
     assert page.get_by_text("Scenario").first.is_visible()
     page.get_by_text("Show the levers").click()
     assert page.get_by_text("Credit access for investment").is_visible()
@@ -65,7 +72,7 @@ def test_credit_slider_and_ten_steps_change_upgrading_chart(page, console, artif
     assert thumb.inner_text().strip() in ("1", "1.0", "0.95"), thumb.inner_text()
     step(page, 10)
     after = chart(page, 0).screenshot()
-    page.screenshot(path=str(artifacts / "app-credit-10-steps.png"))
+    screenshot(page, artifacts / "app-credit-10-steps.png")
 
     assert after != before, "the credit lever and ten steps did not change the upgrading chart"
     assert console.errors == [], f"console errors: {console.errors}"
@@ -83,7 +90,7 @@ def test_guideline_mode_shows_two_arms(page, console, artifacts):
     assert re.search(r"[+-]\d+(\.\d+)? points", page.locator(".mse-difference-value").inner_text())
     # both arms' charts, the difference card and the intervention arm's value chain
     assert page.locator(".vue-grid-item img").count() >= 3
-    page.screenshot(path=str(artifacts / "app-guideline-g3.png"))
+    screenshot(page, artifacts / "app-guideline-g3.png")
     assert console.errors == [], f"console errors: {console.errors}"
 
 
