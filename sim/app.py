@@ -285,7 +285,8 @@ def baked_class(mode: str, settings: Mapping[str, Any], seed: int, guideline: st
     if mode == "guideline":
         base = GuidelineComparison
 
-        def __init__(self, *args, **kwargs):
+        # keyword-only: Mesa refuses model classes whose __init__ takes *args
+        def __init__(self, **kwargs):
             GuidelineComparison.__init__(self, guideline, settings, rng=seed)
     else:
         base = _model_class()

@@ -35,12 +35,15 @@ def test_every_lever_has_a_plain_label_and_the_default_scenario_exists():
 
 def test_mesa_reset_rebuilds_the_model_on_screen(settings):
     """Mesa's Reset calls type(model)(**kwargs): it must reproduce scenario, levers and seed."""
+    from mesa.visualization.solara_viz import _check_model_params
+
     settings["credit_access"] = 0.9
     model = app.build_model("explore", settings, 7, "g3")
     params = {}  # the app keeps no parameters in Mesa: the settings travel with the class
     kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
                                       require_model_accepts_scenario=True)
     again = type(model)(**kwargs)
+    _check_model_params(model, {})
     assert again.scenario.to_record() == model.scenario.to_record()
     for _ in range(3):
         model.step()
@@ -49,7 +52,10 @@ def test_mesa_reset_rebuilds_the_model_on_screen(settings):
 
 
 def test_mesa_reset_rebuilds_the_guideline_comparison(settings):
+    from mesa.visualization.solara_viz import _check_model_params
+
     model = app.build_model("guideline", settings, 3, "g3")
+    _check_model_params(model, {})  # what SolaraViz checks when the model is shown
     params = {}
     kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
                                       require_model_accepts_scenario=True)

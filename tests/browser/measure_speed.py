@@ -53,8 +53,7 @@ def main() -> int:
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=open(ROOT / "tests" / "_artifacts" / "speed-server.log", "w"),
-                            stderr=subprocess.STDOUT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:
         for _ in range(120):
