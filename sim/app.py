@@ -22,6 +22,7 @@ import html
 import ipaddress
 import math
 import os
+import re
 import socket
 import sys
 from collections.abc import Callable, Mapping
@@ -789,8 +790,12 @@ def Page():
                 solara.HTML(tag="div", unsafe_innerHTML=html.escape(info["description"]),
                             classes=["mse-help"])
             if info.get("things_to_notice"):
-                solara.HTML(tag="div", unsafe_innerHTML="<b>What to notice:</b> "
-                            + html.escape(info["things_to_notice"]), classes=["mse-notice"])
+                # the first sentences only, so the controls below stay on screen; the whole
+                # text is in the tooltip and in `mse-sim scenarios --info`
+                notice = info["things_to_notice"]
+                with solara.Tooltip(notice):
+                    solara.HTML(tag="div", unsafe_innerHTML="<b>What to notice:</b> "
+                                + html.escape(first_sentences(notice)), classes=["mse-notice"])
             if error.value:
                 solara.Error(error.value, classes=["mse-error"])
             solara.ToggleButtonsSingle(
@@ -822,6 +827,18 @@ def Page():
             for name in LEVERS:
                 LeverSlider(name, settings.value[name],
                             on_value=lambda v, name=name: set_field(name, round(float(v), 4)))
+
+
+def first_sentences(text: str, limit: int = 200) -> str:
+    """Return whole leading sentences of `text` up to about `limit` characters (with "…")."""
+    if len(text) <= limit:
+        return text
+    out = ""
+    for sentence in re.split(r"(?<=[.!?])\s+", text):
+        if out and len(out) + len(sentence) + 1 > limit:
+            return out + " …"
+        out = f"{out} {sentence}".strip()
+    return out if len(out) <= limit + 80 else out[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _scenario_info(name: str) -> dict[str, str]:
