@@ -38,7 +38,7 @@ PRICE_PERSISTENCE = 0.85
 COMMON_SHOCK = 0.3
 #: Share of export and specialty orders cancelled per unit of negative log-price deviation:
 #: when a distant market slumps, buyers also cut volumes ("shifts in global markets").
-ORDER_SENSITIVITY = 2.0
+ORDER_SENSITIVITY = 3.0
 #: Largest share of orders cancelled in one month.
 MAX_ORDER_CUT = 0.8
 #: Fall in prices over ten years at competition = 1.

@@ -150,8 +150,9 @@ class ValueChainModel(Model):
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         services.recruit_suppliers(
             pop, n_lead_firms=sc.n_lead_firms, embedded_services=sc.embedded_services,
-            forward_contracts=sc.forward_contracts, social=self.social,
-            uniforms=draws.recruit)
+            forward_contracts=sc.forward_contracts,
+            pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
+            social=self.social, uniforms=draws.recruit)
         self._trade(account=True)
 
         # Information: price and premium signals, group meetings, news of options.
@@ -162,7 +163,7 @@ class ValueChainModel(Model):
         service_level = services.service_intensity(pop, sc.embedded_services)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
-            pop, rows, self.social, service_level, sc.intermediary_rent,
+            pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
             groups.share_done(pop, pop.group, pop.in_chain & pop.in_group, rows),
             groups.share_done(pop, pop.village, pop.active, rows))
         signals.learn_options(pop, rows, hazard, draws.learn[rows])

@@ -18,6 +18,8 @@ from sim.population import Population
 RECRUIT_HAZARD = 0.015
 #: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
 RECRUIT_BASE, RECRUIT_SERVICES, RECRUIT_CONTRACTS = 0.2, 0.6, 0.2
+#: Share of recruitment that goes on with no pull from end markets (domestic processing).
+PULL_FLOOR = 0.2
 #: Reach multiplier for members of a producer group (one contact reaches many).
 GROUP_REACH = 3.0
 #: Reach lost at distance 1 and at full social barrier.
@@ -47,9 +49,18 @@ def contract_share(pop: Population, forward_contracts: float) -> np.ndarray:
     return forward_contracts * (pop.lead_firm >= 0)
 
 
+def end_market_pull(export_premium: float, demand_shift: float) -> float:
+    """How strongly end markets pull lead firms to recruit suppliers, in [0, 1].
+
+    Lead firms exist to serve distant buyers: the bigger the export price gap and the faster
+    preferences move toward quality, the more suppliers they seek (structural effect 1).
+    """
+    return min(1.0, 2.0 * export_premium + demand_shift)
+
+
 def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: float,
-                      forward_contracts: float, social: np.ndarray, uniforms: np.ndarray
-                      ) -> None:
+                      forward_contracts: float, pull: float, social: np.ndarray,
+                      uniforms: np.ndarray) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -60,6 +71,7 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
         n_lead_firms: Number of lead firms (none: nothing happens).
         embedded_services: Scenario lever.
         forward_contracts: Scenario lever.
+        pull: End markets' pull, from :func:`end_market_pull`.
         social: Social barrier per MSE.
         uniforms: Uniform draws, shape (n,). A linked MSE's link ends when its draw is below
             DELINK_HAZARD; an unlinked one is reached when its draw ``u`` is below its hazard
@@ -70,8 +82,8 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
     linked = pop.lead_firm >= 0
     pop.lead_firm[(linked & (uniforms < DELINK_HAZARD)) | ~pop.in_chain] = -1
 
-    offer = RECRUIT_BASE + RECRUIT_SERVICES * embedded_services + (
-        RECRUIT_CONTRACTS * forward_contracts)
+    offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
+             + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
     hazard = RECRUIT_HAZARD * offer * (1.0 + (GROUP_REACH - 1.0) * pop.in_group) * (
         1.0 - DISTANCE_REACH_LOSS * pop.distance
     ) * (1.0 - SOCIAL_REACH_LOSS * social)

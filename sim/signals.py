@@ -46,6 +46,8 @@ LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
 ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
 #: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
 TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
+#: ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
+HERDING_PROMOTION = np.array([0.0, 0.0, 0.0, 0.05, 0.0])
 #: Share of every source of news lost at distance 1 and at full social barrier.
 DISTANCE_ISOLATION = 0.5
 SOCIAL_ISOLATION = 0.6
@@ -89,7 +91,7 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
 
 
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
-                   services: np.ndarray, intermediary_rent: float,
+                   services: np.ndarray, intermediary_rent: float, herding: float,
                    group_share_done: np.ndarray, village_share_done: np.ndarray) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for MSEs ``rows``.
 
@@ -103,6 +105,7 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         social: Social barrier per MSE (all n).
         services: Embedded-service intensity per MSE (all n).
         intermediary_rent: Scenario lever.
+        herding: Scenario lever (projects that herd MSEs also promote the channel).
         group_share_done: (5, m) share of each one's group that made each upgrade.
         village_share_done: (5, m) the same for its village.
     """
@@ -111,6 +114,7 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         + LEAD_FIRM_HAZARD[:, None] * services[rows]
         + ICT_HAZARD[:, None] * pop.ict[rows]
         + (1.0 - intermediary_rent) * TRADER_HAZARD[:, None]
+        + herding * HERDING_PROMOTION[:, None]
         + GROUP_HAZARD * group_share_done
         + VILLAGE_HAZARD * village_share_done
     )

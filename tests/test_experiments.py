@@ -179,9 +179,18 @@ def baseline_results():
                        n_mse=DIRECTION["n_mse"])
 
 
+#: Distress under herding depends on the path of export prices, which all MSEs of a run share,
+#: so it varies much more between seeds than within them: g7 needs more seeds to show it.
+MORE_SEEDS = {"g7": 30}
+
+
 @pytest.mark.parametrize("gid", list(ex.GUIDELINES))
 def test_guideline_moves_its_key_metrics_the_way_the_paper_says(baseline_results, gid):
-    result = baseline_results[gid]
+    if gid in MORE_SEEDS:
+        result = ex.run(gid, scenario="baseline", seeds=MORE_SEEDS[gid],
+                        steps=DIRECTION["steps"], n_mse=DIRECTION["n_mse"])
+    else:
+        result = baseline_results[gid]
     for metric, direction in result.guideline.expect.items():
         row = result.effect(metric)
         shown = row["ci_low"] > 0 if direction == "up" else row["ci_high"] < 0

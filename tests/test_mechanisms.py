@@ -155,13 +155,13 @@ def test_options_are_learnt_faster_with_more_sources():
     zero = np.zeros((5, pop.n))
     rows = np.arange(pop.n)
     pop.aware[:] = 0
-    lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, zero,
+    lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, 0.0, zero,
                                     zero)
-    served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1,
+    served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
                                     zero + 0.5, zero + 0.5)
     assert np.all(served > lonely)
     pop.aware[:] = 1 << PROCESS
-    known = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1,
+    known = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
                                    zero + 0.5, zero + 0.5)
     assert np.all(known[PROCESS] == 0) and np.all(known[1:] > 0)  # no news of the known
     pop.aware[:] = 0
@@ -243,13 +243,13 @@ def test_lead_firms_reach_groups_first_and_stop_at_capacity():
     pop.group[: pop.n // 2] = 0
     pop.distance[:] = 0.0
     services.recruit_suppliers(pop, n_lead_firms=3, embedded_services=1.0,
-                               forward_contracts=1.0, social=np.zeros(pop.n),
+                               forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
                                uniforms=np.full(pop.n, 0.02))
     linked = pop.lead_firm >= 0
     assert linked[: pop.n // 2].mean() > linked[pop.n // 2:].mean()
     for _ in range(200):
         services.recruit_suppliers(pop, n_lead_firms=3, embedded_services=1.0,
-                                   forward_contracts=1.0, social=np.zeros(pop.n),
+                                   forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
                                    uniforms=m.rng.random(pop.n))
     assert (pop.lead_firm >= 0).sum() <= services.LEAD_FIRM_CAPACITY * pop.n
     assert set(np.unique(pop.lead_firm[pop.lead_firm >= 0])) <= {0, 1, 2}
