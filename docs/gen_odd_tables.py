@@ -39,7 +39,8 @@ USER_MODULES = MODULES + ("model", "metrics", "agents")
 NOT_CALIBRATION = {"N_CHANNELS", "N_OPTIONS", "CHANNELS", "UPGRADE_TYPES", "ALL_OPTIONS"}
 
 BLOCK = re.compile(
-    r"(<!-- BEGIN GENERATED (?P<name>[\w-]+)[^>]*-->\n)(?P<body>.*?)(<!-- END GENERATED (?P=name) -->)",
+    r"(<!-- BEGIN GENERATED (?P<name>[\w-]+)[^>]*-->\n)(?P<body>.*?)"
+    r"(<!-- END GENERATED (?P=name) -->)",
     re.S,
 )
 
@@ -67,6 +68,7 @@ def baseline_comments() -> dict[str, str]:
 
 
 def scenario_fields_table() -> str:
+    """Table 1: every scenario field with meaning, unit, range, default and source."""
     from sim.scenario import FIELDS
 
     comments = baseline_comments()
@@ -137,6 +139,7 @@ def _users() -> dict[str, list[str]]:
 
 
 def constants_table() -> str:
+    """Table 2: every calibration constant with its value, meaning and users."""
     users = _users()
     rows = ["| constant | value | meaning (from the code) | used in |", "|---|---|---|---|"]
     for mod in MODULES:
@@ -173,6 +176,7 @@ def regenerate(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Regenerate the tables in docs/ODD.md, or with --check report whether they are stale."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",
                         help="exit 1 if docs/ODD.md's generated tables are out of date")
