@@ -46,7 +46,8 @@ def parse_assignments(items: Sequence[str] | None) -> dict[str, str]:
     return out
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """Argparse type: a whole number of at least 1."""
     try:
         value = int(text)
     except ValueError:
@@ -135,7 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run one scenario and summarise it")
     p.add_argument("scenario", nargs="?", default="baseline",
                    help="bundled scenario name or path to a .toml file (default: baseline)")
-    p.add_argument("--steps", type=_positive_int, default=120, help="months to simulate")
+    p.add_argument("--steps", type=positive_int, default=120, help="months to simulate")
     p.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario field; repeatable")

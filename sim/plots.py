@@ -5,14 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import matplotlib
+import pandas as pd
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # files only; the app and notebooks choose their own backends
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-
-from sim.errors import UserInputError  # noqa: E402
-from sim.io import atomic_write  # noqa: E402
+from sim.errors import UserInputError
+from sim.io import atomic_write
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 UPGRADE_COLUMNS = {
@@ -50,6 +47,8 @@ def check_figure_path(path: str | os.PathLike) -> Path:
 def plot_upgrading(df: pd.DataFrame, ax=None):
     """Draw the cumulative upgrading share by type on ``ax`` (created if None)."""
     if ax is None:
+        import matplotlib.pyplot as plt  # interactive use: the caller's backend decides
+
         _, ax = plt.subplots(figsize=(7, 4))
     for column, label in UPGRADE_COLUMNS.items():
         ax.plot(df["step"], df[column], label=label, color=UPGRADE_COLOURS[label], lw=2)
@@ -65,7 +64,9 @@ def plot_upgrading(df: pd.DataFrame, ax=None):
 def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Save a four-panel figure of a run: upgrading, income, premium share, groups."""
     path = check_figure_path(path)
-    fig, axes = plt.subplots(2, 2, figsize=(12, 8), constrained_layout=True)
+    # A bare Figure needs no pyplot backend, so writing files never disturbs a notebook's.
+    fig = Figure(figsize=(12, 8), constrained_layout=True)
+    axes = fig.subplots(2, 2)
     plot_upgrading(df, axes[0, 0])
     axes[0, 0].set_title("Upgrading by type")
     ax = axes[0, 1]
@@ -98,5 +99,4 @@ def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     fig.suptitle(f"{name} (seed {df.attrs.get('seed')}, mse-sim {df.attrs.get('version')})")
     with atomic_write(path) as fh:
         fig.savefig(fh, format=path.suffix.lstrip(".").lower(), dpi=110)
-    plt.close(fig)
     return path

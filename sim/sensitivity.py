@@ -27,9 +27,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserInputError
+from sim.plots import check_figure_path
 from sim.sweeps import SweepStore, output_column
-
-FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 
 
 def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> tuple[str, int]:
@@ -63,21 +62,6 @@ def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> t
             f"{', '.join(map(str, shown))})"
         )
     return name, step
-
-
-def check_figure_path(path: str | os.PathLike) -> Path:
-    """Check a chart path's suffix before any work is done.
-
-    Raises:
-        UserInputError: Unknown suffix.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise UserInputError(
-            f"plot file '{path}': suffix '{path.suffix}' is not supported "
-            f"(allowed: {', '.join(FIGURE_SUFFIXES)})"
-        )
-    return path
 
 
 def point_means(store: SweepStore, column: str, n_points: int) -> tuple[np.ndarray, pd.DataFrame]:

@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.cli import positive_int
 from sim.errors import UserInputError
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
 
@@ -1127,16 +1128,6 @@ def sweep(
 # --------------------------------------------------------------------------------------------
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
 def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.scheduler and args.engine == "local":
         raise UserInputError("--scheduler needs --engine dask (or no --engine)")
@@ -1175,13 +1166,13 @@ def register_cli(subparsers: Any) -> None:
     p.add_argument("spec", type=Path, help="sweep spec (.toml); see docs/sweeps.md")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="store folder")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive_int, metavar="N",
+    where.add_argument("--workers", type=positive_int, metavar="N",
                        help="worker processes (default: all cores)")
     where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
                        help="run on an existing Dask cluster")
     p.add_argument("--engine", choices=ENGINES,
                    help="local processes (default) or dask (a LocalCluster of --workers)")
-    p.add_argument("--chunk-size", type=_positive_int, metavar="RUNS",
+    p.add_argument("--chunk-size", type=positive_int, metavar="RUNS",
                    help="runs per task (default: about 20 baseline runs, and at least 8 "
                         "tasks per worker)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
