@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.population import Population
+from sim.population import FUNCTIONAL, Population
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
 RECRUIT_HAZARD = 0.015
@@ -88,7 +88,8 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
         1.0 - DISTANCE_REACH_LOSS * pop.distance
     ) * (1.0 - SOCIAL_REACH_LOSS * social)
     room = int(LEAD_FIRM_CAPACITY * pop.n) - int((pop.lead_firm >= 0).sum())
-    reached = np.flatnonzero(~linked & pop.in_chain & (uniforms < hazard))
+    # An MSE that took on the trader's function sells straight to end markets: not a supplier.
+    reached = np.flatnonzero(~linked & pop.in_chain & ~pop.has(FUNCTIONAL) & (uniforms < hazard))
     if room <= 0 or reached.size == 0:
         return
     # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.

@@ -428,3 +428,14 @@ def test_intersectoral_requires_a_stepping_stone():
     assert decisions.eligible_options(pop)[4].all()
     pop.upgrades[:] = 1 << FUNCTIONAL
     assert decisions.eligible_options(pop)[4].all()
+
+
+def test_lead_firms_do_not_recruit_mses_that_sell_directly():
+    m = small(n=500)
+    pop = m.population
+    pop.upgrades[:250] = 1 << FUNCTIONAL
+    pop.lead_firm[:] = -1
+    services.recruit_suppliers(pop, n_lead_firms=2, embedded_services=1.0,
+                               forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
+                               uniforms=np.full(pop.n, 1e-6))
+    assert (pop.lead_firm[:250] == -1).all() and (pop.lead_firm[250:] >= 0).any()
