@@ -5,13 +5,16 @@ kernel evaluates the MSE's expected monthly income and its variance *from its ow
 twice — as things are and as they would be after the upgrade — and values the option as a
 risk-adjusted return over a planning horizon (a mean-variance certainty equivalent):
 
-    value = p * H * dE - cost - (a / 2) * (H * K * dVar + p (1 - p) (H dE)^2)
+    value = p H dE - C - r L - (a / 2) (H K p dVar + p (1 - p) (H dE)^2)
+            - a M (M / W) sqrt(H K Var)
 
 where ``p`` is the chance the upgrade succeeds, ``H`` the horizon, ``dE`` and ``dVar`` the
 changes in the mean and variance of monthly income, ``K`` the persistence of price
-deviations, and ``a`` the absolute risk aversion, which rises with the household's dependence
-on the enterprise. The cost is lowered by lead firms' embedded services and by group cost
-sharing, and must fit within cash plus investment credit plus input advances.
+deviations, ``a`` the absolute risk aversion, which rises with the household's dependence on
+the enterprise, ``C`` the cost, ``r L`` the interest on what is borrowed and ``M`` the part
+paid from the household's cash buffer ``W`` (see :func:`risk_adjusted_value`). The cost is
+lowered by lead firms' embedded services and by group cost sharing, and must fit within cash
+plus investment credit plus input advances.
 
 The seed's drivers come out of these terms rather than being written in as rules: process
 upgrading pays when competition costs sales; product upgrading pays only if the premium

@@ -91,12 +91,13 @@ class ValueChainModel(Model):
     def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
                  rng: Any = None, **overrides: Any):
         sc = coerce_scenario(scenario, overrides)
-        if rng is not None or sc.rng is not None:
-            sc = ValueChainScenario(rng=rng if rng is not None else sc.rng, **sc.to_record())
+        rng = sc.rng if rng is None else rng
+        if rng is None:
+            # Draw the seed ourselves, so that the one recorded in the results reproduces them.
+            rng = np.random.SeedSequence().entropy
+        sc = ValueChainScenario(rng=rng, **sc.to_record())
         super().__init__(scenario=sc)
         self.seed = self._seed
-        self.social = None  # set below, once the population exists
-        rng_ = self.rng
         self.population = pop = create_population(
             sc.n_mse,
             n_villages=sc.n_villages,
@@ -107,7 +108,7 @@ class ValueChainModel(Model):
             ict_access=sc.ict_access,
             household_dependence=sc.household_dependence,
             education=sc.education,
-            rng=rng_,
+            rng=self.rng,
         )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
         self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST)

@@ -110,3 +110,9 @@ def test_agent_views_read_the_right_row_of_channel_arrays():
         assert beliefs["domestic"]["premium"] == pytest.approx(pop.belief_premium[0, mse.row])
         assert sum(mse.channels.values()) == pytest.approx(1.0)
         assert mse.channels.get("domestic", 0.0) == pytest.approx(pop.channel_weight[0, mse.row])
+
+
+def test_an_unseeded_run_records_a_seed_that_reproduces_it():
+    first = sim.run(steps=5, n_mse=40)
+    again = sim.run(steps=5, n_mse=40, rng=first.attrs["seed"])
+    assert first.equals(again)
