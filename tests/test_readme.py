@@ -1,0 +1,23 @@
+"""The README's Python example runs as written."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def test_readme_python_example_runs(capsys):
+    blocks = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
+    assert blocks, "the README has a Python example"
+    for block in blocks:
+        exec(compile(block, "README.md", "exec"), {})
+    assert "baseline 42" in capsys.readouterr().out
+
+
+def test_readme_links_exist():
+    root = README.parent
+    for target in re.findall(r"\]\(((?:docs|notebooks|experiments|\.ci)[^)#]*)\)",
+                             README.read_text()):
+        assert (root / target).exists(), target
