@@ -52,19 +52,29 @@ def atomic_write(path: str | os.PathLike, mode: str = "wb") -> Iterator[Any]:
         raise
 
 
-def check_table_path(path: str | os.PathLike) -> Path:
-    """Check that ``path`` names a table format we write (before any work is done).
+def check_suffix(path: str | os.PathLike, allowed: tuple[str, ...], what: str) -> Path:
+    """Check that ``path`` ends in one of ``allowed`` (before any work is done).
+
+    Args:
+        path: The file a command will write.
+        allowed: Suffixes it may have, e.g. ``(".csv", ".parquet")``.
+        what: How the error names the file, e.g. ``"output file"``.
 
     Raises:
-        UserInputError: Unknown suffix.
+        UserInputError: Unknown suffix, naming the path, the suffix and what is allowed.
     """
     path = Path(path)
-    if path.suffix.lower() not in TABLE_SUFFIXES:
+    if path.suffix.lower() not in allowed:
         raise UserInputError(
-            f"output file '{path}': suffix '{path.suffix}' is not supported "
-            f"(allowed: {', '.join(TABLE_SUFFIXES)})"
+            f"{what} '{path}': suffix '{path.suffix}' is not supported "
+            f"(allowed: {', '.join(allowed)})"
         )
     return path
+
+
+def check_table_path(path: str | os.PathLike) -> Path:
+    """Check that ``path`` names a table format we write."""
+    return check_suffix(path, TABLE_SUFFIXES, "output file")
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:

@@ -8,8 +8,7 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
-from sim.errors import UserInputError
-from sim.io import atomic_write
+from sim.io import atomic_write, check_suffix
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
 UPGRADE_COLUMNS = {
@@ -30,18 +29,8 @@ UPGRADE_COLOURS = {
 
 
 def check_figure_path(path: str | os.PathLike) -> Path:
-    """Check that ``path`` names a figure format we write (before any work is done).
-
-    Raises:
-        UserInputError: Unknown suffix.
-    """
-    path = Path(path)
-    if path.suffix.lower() not in FIGURE_SUFFIXES:
-        raise UserInputError(
-            f"plot file '{path}': suffix '{path.suffix}' is not supported "
-            f"(allowed: {', '.join(FIGURE_SUFFIXES)})"
-        )
-    return path
+    """Check that ``path`` names a figure format we write."""
+    return check_suffix(path, FIGURE_SUFFIXES, "plot file")
 
 
 def plot_upgrading(df: pd.DataFrame, ax=None):
