@@ -208,8 +208,10 @@ class ValueChainModel(Model):
                                  sc.intermediary_rent)
         self.terms = terms
         self.trend = self.markets.trend_price(sc.competition)
-        contracts = services.contract_share(pop, sc.forward_contracts)
-        sales = trade.sell_output(pop, self.markets, terms, self.trend, contracts,
+        # Links change only in recruitment (before) and upgrades (after the decisions use
+        # this), so the month's contract shares serve sales and decisions alike.
+        self.contracts = services.contract_share(pop, sc.forward_contracts)
+        sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
         production_cost = sales.produced * pop.unit_cost
@@ -249,7 +251,7 @@ class ValueChainModel(Model):
             pass_through=self.terms.pass_through,
             clarity=clarity,
             services=service_level,
-            contract_share=services.contract_share(pop, sc.forward_contracts),
+            contract_share=self.contracts,
             social=self.social,
             credit=finance.credit_limit(pop, sc.credit_access, self.social),
             cost_share=groups.group_cost_share(pop),
