@@ -30,13 +30,17 @@ and doing nothing (bounded rationality).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim import finance
+from sim.finance import INTEREST_BURDEN, can_finance, split_costs
 from sim.markets import (
+    N_CHANNELS,
     PRICE_PERSISTENCE,
+    clears_standard,
     competitive_sales_share,
     meets_standard,
     price_covariance,
@@ -51,7 +55,7 @@ from sim.population import (
     Population,
 )
 from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
-from sim.trade import direct_selling_cost, effective_channel_weights
+from sim.trade import direct_selling_cost, sold_in_channels
 
 #: Planning horizon (months).
 HORIZON = 36
@@ -97,7 +101,7 @@ UPGRADE_SKILL_GAIN = 0.05
 class Context:
     """What the decision needs besides the population: markets, links and scenario levers.
 
-    Per-MSE arrays have one element per MSE (or one column, for (3, n) arrays).
+    Per-MSE arrays have one element per MSE.
     """
 
     benchmark_cost: float
@@ -114,202 +118,154 @@ class Context:
     cost_share: np.ndarray
 
 
-@dataclass
-class Deciders:
-    """The MSEs weighing options this month, with the state the valuation reads (gathered).
-
-    Attributes:
-        rows: Their rows in the population.
-    """
-
-    rows: np.ndarray
-    capacity: np.ndarray
-    unit_cost: np.ndarray
-    quality: np.ndarray
-    skill: np.ndarray
-    dependence: np.ndarray
-    distance: np.ndarray
-    in_group: np.ndarray
-    aware: np.ndarray
-    entered: np.ndarray
-    weights: np.ndarray
-    base: np.ndarray
-    premium: np.ndarray
-    markup: np.ndarray
-    pass_through: np.ndarray
-    clarity: np.ndarray
-    services: np.ndarray
-    contract_share: np.ndarray
-    social: np.ndarray
-
-    @classmethod
-    def gather(cls, pop: Population, ctx: Context, rows: np.ndarray) -> Deciders:
-        """Collect the state of MSEs ``rows``."""
-        return cls(
-            rows=rows,
-            capacity=pop.capacity[rows],
-            unit_cost=pop.unit_cost[rows],
-            quality=pop.quality[rows],
-            skill=pop.skill[rows],
-            dependence=pop.dependence[rows],
-            distance=pop.distance[rows],
-            in_group=pop.in_group[rows],
-            aware=pop.aware[rows],
-            entered=pop.entered(rows),
-            weights=np.take(pop.channel_weight, rows, axis=1),
-            base=np.take(pop.belief_price, rows, axis=1),
-            premium=np.take(pop.belief_premium, rows, axis=1),
-            markup=ctx.markup[rows],
-            pass_through=ctx.pass_through[rows],
-            clarity=ctx.clarity[rows],
-            services=ctx.services[rows],
-            contract_share=ctx.contract_share[rows],
-            social=ctx.social[rows],
-        )
-
-    def take(self, cols: np.ndarray) -> Deciders:
-        """The subset of these deciders at positions ``cols``."""
-        return _take(self, cols)
-
-
-def _take(record, cols: np.ndarray):
-    """Subset every per-MSE array of a dataclass (1-D arrays by element, 2-D by column)."""
-    changes = {}
-    for f in fields(record):
-        value = getattr(record, f.name)
-        if isinstance(value, np.ndarray):
-            changes[f.name] = value[cols] if value.ndim == 1 else np.take(value, cols, axis=1)
-    return replace(record, **changes)
-
-
-def outside_income(skill: np.ndarray, social: np.ndarray) -> np.ndarray:
-    """Monthly income an owner could earn in another value chain."""
+@njit(cache=True)
+def outside_income(skill, social):
+    """Monthly income an owner could earn in another value chain (elementwise)."""
     return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - OUTSIDE_SOCIAL_PENALTY * social)
 
 
-@dataclass
-class Income:
-    """Believed income of deciders under one configuration (mean and variance per month).
+@njit(cache=True)
+def income_moments(capacity, unit_cost, quality, weights, base, premium, contract_share,
+                   covariance, benchmark_cost, competition):
+    """One MSE's believed monthly income under one configuration of its enterprise.
 
-    Attributes:
-        mean: Believed mean monthly income.
-        var: Believed variance of monthly income.
-        margin: Believed revenue per unit sold minus unit cost.
-        volume: Units sold per month.
-        risk: Price risk per unit of volume squared (``var / volume**2``): the quadratic
-            form of the channel weights and prices with the channel price covariance.
+    One formula values the status quo and every option alike: an option is the same MSE with
+    another unit cost, quality, channel weights or believed prices.
+
+    Args:
+        capacity: Units the enterprise can make per month.
+        unit_cost: Cost per unit.
+        quality: Product quality in [0, 1].
+        weights: Share of sales by channel (3,).
+        base: Believed base price by channel (3,).
+        premium: Believed premium per unit of quality by channel (3,).
+        contract_share: Share of output sold forward at a guaranteed price.
+        covariance: Covariance of relative price deviations between channels (3, 3).
+        benchmark_cost: Unit cost of low-cost competitors.
+        competition: Scenario lever.
+
+    Returns:
+        ``(mean, variance, margin, volume, risk)``: the mean and variance of monthly income,
+        revenue per unit sold minus unit cost, units sold per month, and price risk per unit
+        of volume squared.
     """
-
-    mean: np.ndarray
-    var: np.ndarray
-    margin: np.ndarray
-    volume: np.ndarray
-    risk: np.ndarray
-
-
-
-def income_moments(d: Deciders, ctx: Context, *, unit_cost=None, quality=None,
-                   weights=None, base=None, premium=None) -> Income:
-    """Believed mean and variance of monthly income, optionally under a changed state.
-
-    Keyword arguments replace the MSEs' unit cost, quality, channel weights (3, m) or
-    believed base prices and premiums (3, m), so that one formula values the status quo and
-    every option alike.
-    """
-    unit_cost = d.unit_cost if unit_cost is None else unit_cost
-    quality = d.quality if quality is None else quality
-    weights = d.weights if weights is None else weights
-    base = d.base if base is None else base
-    premium = d.premium if premium is None else premium
-    w = effective_channel_weights(weights, quality)
-    volume = d.capacity * competitive_sales_share(unit_cost, ctx.benchmark_cost,
-                                                  ctx.competition)
-    unit_price = base + premium * quality
-    margin = (w * unit_price).sum(axis=0) - unit_cost
+    w = sold_in_channels(weights, quality)
+    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost, competition)
+    revenue = 0.0
+    risk = 0.0
     # A forward contract's guaranteed price takes the contracted share out of price risk.
-    exposure = w * np.maximum(unit_price, 0.0) * (1.0 - d.contract_share)
-    risk = (exposure * (price_covariance(ctx.price_volatility) @ exposure)).sum(axis=0)
-    return Income(volume * margin, volume**2 * risk, margin, volume, risk)
+    spot = 1.0 - contract_share
+    for c in range(N_CHANNELS):
+        unit_price = base[c] + premium[c] * quality
+        revenue += w[c] * unit_price
+        exposure = w[c] * max(unit_price, 0.0) * spot
+        for d in range(N_CHANNELS):
+            risk += exposure * covariance[c, d] * w[d] * max(base[d] + premium[d] * quality,
+                                                             0.0) * spot
+    margin = revenue - unit_cost
+    return volume * margin, volume * volume * risk, margin, volume, risk
 
 
-def with_unit_cost(status_quo: Income, d: Deciders, ctx: Context, unit_cost: np.ndarray
-                   ) -> Income:
-    """The status quo with a different unit cost (a cheap special case).
+@njit(cache=True)
+def best_new_channel(channels, base, premium, quality):
+    """The channel an MSE would enter, or -1 if none.
 
-    Prices and channels are unchanged, so only the margin and the volume sold against
-    competitors change.
+    That is the best-paying channel it has not entered (``channels`` is its bit set) and
+    whose standard its product meets.
     """
-    volume = d.capacity * competitive_sales_share(unit_cost, ctx.benchmark_cost,
-                                                  ctx.competition)
-    margin = status_quo.margin + d.unit_cost - unit_cost
-    return Income(volume * margin, volume**2 * status_quo.risk, margin, volume,
-                  status_quo.risk)
+    best, best_price = -1, -np.inf
+    for c in range(N_CHANNELS):
+        if (channels >> c) & 1 == 0 and clears_standard(quality, c):
+            price = base[c] + premium[c] * quality
+            if price > best_price:
+                best, best_price = c, price
+    return best
 
 
-def best_new_channel(entered: np.ndarray, base: np.ndarray, premium: np.ndarray,
-                     quality: np.ndarray) -> np.ndarray:
-    """The channel each MSE would enter, or -1 if none.
-
-    That is the best-paying channel it has not entered and whose standard its product meets.
-    """
-    open_ = ~entered & meets_standard(quality)
-    score = np.where(open_, base + premium * quality, -np.inf)
-    best = score.argmax(axis=0)
-    return np.where(open_.any(axis=0), best, -1)
+@njit(cache=True)
+def diversified_weights(channels, new_channel):
+    """Channel weights (3,) after entering ``new_channel`` (or none, if -1): spread evenly."""
+    used = channels | ((1 << new_channel) if new_channel >= 0 else 0)
+    count = (used & 1) + ((used >> 1) & 1) + ((used >> 2) & 1)
+    return ((used & 1) / count, ((used >> 1) & 1) / count, ((used >> 2) & 1) / count)
 
 
-def diversified_weights(entered: np.ndarray, new_channel: np.ndarray) -> np.ndarray:
-    """Channel weights (3, m) after entering ``new_channel``: sales spread evenly."""
-    used = entered.copy()
-    cols = np.flatnonzero(new_channel >= 0)
-    used[new_channel[cols], cols] = True
-    return used / used.sum(axis=0)
-
-
-def upgrade_costs(distance: np.ndarray, services: np.ndarray, cost_share: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Investment and working-capital cost of each option, shape (5, n).
+@njit(cache=True)
+def upgrade_costs(option, distance, services, cost_share):
+    """Investment and working-capital cost of ``option`` (elementwise over MSEs).
 
     Inputs, transport and training cost more far from markets; embedded services (technical
     and design help) and group cost sharing make upgrading cheaper.
     """
-    cost = BASE_COST[:, None] * (
+    cost = BASE_COST[option] * (
         (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
-    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[:, None] * services)
-    return cost * (1.0 - WORKING_CAPITAL_SHARE)[:, None], cost * WORKING_CAPITAL_SHARE[:, None]
+    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services)
+    return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
+            cost * WORKING_CAPITAL_SHARE[option])
 
 
-def success_chance(skill: np.ndarray, services: np.ndarray, in_group: np.ndarray
-                   ) -> np.ndarray:
-    """Chance that an attempted upgrade works, per MSE."""
-    return np.clip(
+@njit(cache=True)
+def success_chance(skill, services, in_group):
+    """Chance that an attempted upgrade works (elementwise)."""
+    return np.minimum(np.maximum(
         SUCCESS_BASE + SUCCESS_SKILL * skill + SERVICE_SUCCESS_GAIN * services
-        + SUCCESS_GROUP * in_group,
-        0.05,
-        0.97,
-    )
+        + SUCCESS_GROUP * in_group, 0.05), 0.97)
 
 
-def eligible_options(pop: Population) -> np.ndarray:
-    """Options each MSE knows of and may take, shape (5, n), before costs.
+@njit(cache=True)
+def advance_share(services):
+    """Share of an option's working capital a lead firm would advance (elementwise)."""
+    return ADVANCE_SHARE * services
+
+
+@njit(cache=True)
+def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group):
+    """Bit set of the options one MSE knows of and may take, before costs.
 
     Quality and channels can be upgraded again (toward a stricter channel's standard, into a
     further channel); process, functional and intersectoral moves are made once. Taking on a
     trader's job needs some skill or a group to do it jointly; the outside option opens after
     product or functional upgrading, or to the most skilled.
     """
-    bits = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
-    known = (pop.aware[None, :] >> bits) & 1 == 1
-    done = (pop.upgrades[None, :] >> bits) & 1 == 1
-    done[[PRODUCT, CHANNEL]] = False
-    eligible = known & ~done & pop.in_chain
-    eligible[PRODUCT] &= pop.quality < 0.95
-    eligible[CHANNEL] &= (~pop.entered() & meets_standard(pop.quality)).any(axis=0)
-    eligible[FUNCTIONAL] &= (pop.skill >= FUNCTIONAL_SKILL) | pop.in_group
-    eligible[INTERSECTORAL] &= (
-        pop.has(PRODUCT) | pop.has(FUNCTIONAL) | (pop.skill >= OUTSIDE_SKILL)
-    )
-    return eligible
+    if not in_chain:
+        return 0
+    once = upgrades & ~((1 << PRODUCT) | (1 << CHANNEL))
+    allowed = aware & ~once
+    if quality >= 0.95:
+        allowed &= ~(1 << PRODUCT)
+    if not _channel_open(channels, quality):
+        allowed &= ~(1 << CHANNEL)
+    if not (skill >= FUNCTIONAL_SKILL or in_group):
+        allowed &= ~(1 << FUNCTIONAL)
+    if not ((upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1 or skill >= OUTSIDE_SKILL):
+        allowed &= ~(1 << INTERSECTORAL)
+    return allowed
+
+
+@njit(cache=True)
+def _channel_open(channels, quality):
+    """Whether some channel not yet entered accepts this quality."""
+    for c in range(N_CHANNELS):  # noqa: SIM110 (numba compiles loops, not generators)
+        if (channels >> c) & 1 == 0 and clears_standard(quality, c):
+            return True
+    return False
+
+
+@njit(cache=True)
+def _eligible_all(aware, upgrades, in_chain, channels, quality, skill, in_group):
+    out = np.zeros((N_OPTIONS, aware.size), dtype=np.bool_)
+    for i in range(aware.size):
+        bits = eligible(aware[i], upgrades[i], in_chain[i], channels[i], quality[i], skill[i],
+                        in_group[i])
+        for k in range(N_OPTIONS):
+            out[k, i] = (bits >> k) & 1
+    return out
+
+
+def eligible_options(pop: Population) -> np.ndarray:
+    """Options each MSE knows of and may take, shape (5, n), before costs (see `eligible`)."""
+    return _eligible_all(pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality,
+                         pop.skill, pop.in_group)
 
 
 @dataclass
@@ -318,12 +274,12 @@ class Options:
 
     Attributes:
         rows: Population rows of the deciders (m of them).
-        gain: Change in believed mean monthly income.
-        variance_change: Change in believed variance of monthly income.
+        gain: Change in believed mean monthly income (0 where infeasible).
+        variance_change: Change in believed variance of monthly income (0 where infeasible).
         investment: Long-term investment cost.
         working_capital: Working-capital cost.
         success: Chance of success.
-        value: Risk-adjusted value over the horizon.
+        value: Risk-adjusted value over the horizon (-inf where infeasible).
         feasible: Known, allowed and affordable.
         new_channel: Channel a channel upgrade would enter, per decider, or -1.
     """
@@ -339,126 +295,149 @@ class Options:
     new_channel: np.ndarray
 
 
-def advance_share(services: np.ndarray) -> np.ndarray:
-    """Share of an option's working capital a lead firm would advance, per MSE."""
-    return ADVANCE_SHARE * services
-
-
 def value_options(pop: Population, ctx: Context) -> Options:
-    """Value every option for every MSE that knows of one it can afford (the kernel).
+    """Value every option for every MSE that knows of one it can afford.
 
     MSEs with nothing to weigh (no option known and allowed, or none affordable) are skipped,
-    which is most of them in most months.
+    which is most of them in most months. The work is done MSE by MSE in one compiled pass
+    (`_value_all`), which reads the population in place.
     """
-    eligible = eligible_options(pop)
-    # Costs and affordability only for MSEs that know of an option they may take.
-    aware = np.flatnonzero(eligible.any(axis=0))
-    investment, working_capital = upgrade_costs(
-        pop.distance[aware], ctx.services[aware], ctx.cost_share[aware])
-    affordable = finance.can_finance(
-        pop.cash[aware], ctx.credit[aware], investment, working_capital,
-        advance_share(ctx.services[aware]) * working_capital)
-    feasible = np.take(eligible, aware, axis=1) & affordable
-    deciding = feasible.any(axis=0)
-    rows = aware[deciding]
-    feasible, investment, working_capital = (
-        feasible[:, deciding], investment[:, deciding], working_capital[:, deciding])
-    d = Deciders.gather(pop, ctx, rows)
-    m = rows.size
-    gain = np.zeros((N_OPTIONS, m))
-    dvar = np.zeros((N_OPTIONS, m))
-    now = income_moments(d, ctx)
-
-    def weigh(option: int, change) -> np.ndarray:
-        """Income change from ``change(sub)`` for the deciders to whom ``option`` is open.
-
-        A sparse option is valued on the subset it is open to; a common one on everybody,
-        which costs less than gathering a large subset.
-        """
-        cols = np.flatnonzero(feasible[option])
-        if 2 * cols.size > m:
-            after = change(d)
-            gain[option, cols] = (after.mean - now.mean)[cols]
-            dvar[option, cols] = (after.var - now.var)[cols]
-        elif cols.size:
-            after = change(d.take(cols))
-            gain[option, cols] = after.mean - now.mean[cols]
-            dvar[option, cols] = after.var - now.var[cols]
-        return cols
-
-    cut = PROCESS_COST_CUT + PROCESS_SKILL_CUT * d.skill
-    record = with_unit_cost(now, d, ctx, d.unit_cost * (1.0 - cut))
-    gain[PROCESS], dvar[PROCESS] = record.mean - now.mean, record.var - now.var
-
-    def better(sub: Deciders) -> np.ndarray:
-        return np.minimum(sub.quality + PRODUCT_QUALITY_GAIN, 1.0)
-
-    product_cols = weigh(PRODUCT, lambda sub: income_moments(
-        sub, ctx, quality=better(sub), unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE)))
-
-    def direct(sub: Deciders) -> Income:
-        # Selling directly, the MSE keeps what it sees of the buyer's markup and premium
-        # rent, and pays its own haulage and marketing instead.
-        base = sub.base + sub.clarity * sub.markup * ctx.price[:, None] - direct_selling_cost(
-            sub.distance, sub.social)
-        escaped = 1.0 / np.maximum(sub.pass_through, 0.05) - 1.0
-        return income_moments(sub, ctx, base=base,
-                              premium=sub.premium * (1.0 + sub.clarity * escaped))
-
-    weigh(FUNCTIONAL, direct)
-
-    new_channel = np.full(m, -1)
-
-    def enter(sub: Deciders) -> Income:
-        chosen = best_new_channel(sub.entered, sub.base, sub.premium, sub.quality)
-        if sub is d:
-            new_channel[:] = np.where(feasible[CHANNEL], chosen, -1)
-        else:
-            new_channel[np.flatnonzero(feasible[CHANNEL])] = chosen
-        return income_moments(sub, ctx, weights=diversified_weights(sub.entered, chosen))
-
-    weigh(CHANNEL, enter)
-
-    outside = outside_income(d.skill, d.social)
-    gain[INTERSECTORAL] = outside - now.mean
-    dvar[INTERSECTORAL] = (OUTSIDE_VOLATILITY * outside) ** 2 - now.var
-
-    success = success_chance(d.skill, d.services, d.in_group)
-    risk_aversion = RISK_AVERSION * (0.5 + d.dependence)
-    cash, credit = pop.cash[rows], ctx.credit[rows]
-    paid = finance.finance(cash, credit, investment, working_capital,
-                           advance_share(d.services) * working_capital)
-    value = risk_adjusted_value(gain, dvar, investment + working_capital, paid, cash,
-                                success, risk_aversion, now.var)
-
-    # Product upgrading often pays only through the channel whose standard it meets
-    # ("product upgrading may be a requirement for entering a new market channel"): an MSE
-    # that knows of channel upgrading also values the plan product-then-channel.
-    if product_cols.size:
-        sub = d.take(product_cols)
-        unlocked = best_new_channel(sub.entered, sub.base, sub.premium, better(sub))
-        plan = (unlocked >= 0) & ((sub.aware >> CHANNEL) & 1 == 1)
-        cols = product_cols[plan]
-        if cols.size:
-            sub = sub.take(np.flatnonzero(plan))
-            after = income_moments(sub, ctx, quality=better(sub),
-                                   unit_cost=sub.unit_cost * (1.0 + PRODUCT_COST_INCREASE),
-                                   weights=diversified_weights(sub.entered, unlocked[plan]))
-            plan_inv = investment[PRODUCT, cols] + investment[CHANNEL, cols]
-            plan_wc = working_capital[PRODUCT, cols] + working_capital[CHANNEL, cols]
-            plan_paid = finance.finance(cash[cols], credit[cols], plan_inv, plan_wc,
-                                        advance_share(sub.services) * plan_wc)
-            plan_value = risk_adjusted_value(
-                after.mean - now.mean[cols], after.var - now.var[cols], plan_inv + plan_wc,
-                plan_paid, cash[cols], success[cols], risk_aversion[cols], now.var[cols])
-            value[PRODUCT, cols] = np.maximum(value[PRODUCT, cols], plan_value)
-    return Options(rows, gain, dvar, investment, working_capital,
-                   np.broadcast_to(success, gain.shape), value, feasible, new_channel)
+    n = pop.n
+    rows = np.empty(n, dtype=np.int64)
+    gain, dvar, investment, working_capital, value = (np.zeros((N_OPTIONS, n))
+                                                      for _ in range(5))
+    success = np.empty(n)
+    feasible = np.zeros((N_OPTIONS, n), dtype=bool)
+    new_channel = np.full(n, -1, dtype=np.int64)
+    m = _value_all(
+        pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality, pop.unit_cost,
+        pop.skill, pop.dependence, pop.distance, pop.in_group, pop.capacity, pop.cash,
+        pop.channel_weight, pop.belief_price, pop.belief_premium,
+        ctx.markup, ctx.pass_through, ctx.clarity, ctx.services, ctx.contract_share,
+        ctx.social, ctx.credit, ctx.cost_share, np.asarray(ctx.price, dtype=float),
+        price_covariance(ctx.price_volatility), float(ctx.benchmark_cost),
+        float(ctx.competition),
+        rows, gain, dvar, investment, working_capital, success, value, feasible, new_channel)
+    return Options(rows[:m], gain[:, :m], dvar[:, :m], investment[:, :m],
+                   working_capital[:, :m], np.broadcast_to(success[:m], (N_OPTIONS, m)),
+                   value[:, :m], feasible[:, :m], new_channel[:m])
 
 
-def risk_adjusted_value(gain: np.ndarray, variance_change: np.ndarray, cost: np.ndarray,
-                        paid: finance.Financing, cash: np.ndarray, success: np.ndarray,
-                        risk_aversion: np.ndarray, income_variance: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, dependence,
+               distance, in_group, capacity, cash, weight, belief_price, belief_premium,
+               markup, pass_through, clarity, services, contract_share, social, credit,
+               cost_share, price, covariance, benchmark_cost, competition,
+               rows, gain, dvar, investment, working_capital, success, value, feasible,
+               new_channel):
+    """The valuation kernel: fills column ``m`` of the outputs for the m-th decider.
+
+    Returns the number of deciders m.
+    """
+    m = 0
+    for i in range(aware.size):
+        allowed = eligible(aware[i], upgrades[i], in_chain[i], channels[i], quality[i],
+                           skill[i], in_group[i])
+        if allowed == 0:
+            continue
+        cap = advance_share(services[i])
+        any_feasible = False
+        for k in range(N_OPTIONS):
+            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i])
+            investment[k, m], working_capital[k, m] = inv, wc
+            ok = (allowed >> k) & 1 == 1 and can_finance(cash[i], credit[i], inv, wc, cap * wc)
+            feasible[k, m] = ok
+            any_feasible = any_feasible or ok
+        if not any_feasible:
+            continue
+        rows[m] = i
+
+        weights = (weight[0, i], weight[1, i], weight[2, i])
+        base = (belief_price[0, i], belief_price[1, i], belief_price[2, i])
+        premium = (belief_premium[0, i], belief_premium[1, i], belief_premium[2, i])
+        cs = contract_share[i]
+        mean, var, margin, volume, risk = income_moments(
+            capacity[i], unit_cost[i], quality[i], weights, base, premium, cs, covariance,
+            benchmark_cost, competition)
+        better = min(quality[i] + PRODUCT_QUALITY_GAIN, 1.0)
+        dearer = unit_cost[i] * (1.0 + PRODUCT_COST_INCREASE)
+
+        for k in range(N_OPTIONS):
+            if not feasible[k, m]:
+                value[k, m] = -np.inf
+                continue
+            if k == PROCESS:
+                # Prices and channels unchanged: only the margin and the volume sold against
+                # competitors change.
+                cheaper = unit_cost[i] * (1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * skill[i]))
+                new_volume = capacity[i] * competitive_sales_share(cheaper, benchmark_cost,
+                                                                   competition)
+                new_margin = margin + unit_cost[i] - cheaper
+                after_mean, after_var = new_volume * new_margin, new_volume**2 * risk
+            elif k == PRODUCT:
+                after_mean, after_var, _, _, _ = income_moments(
+                    capacity[i], dearer, better, weights, base, premium, cs, covariance,
+                    benchmark_cost, competition)
+            elif k == FUNCTIONAL:
+                # Selling directly, the MSE keeps what it sees of the buyer's markup and
+                # premium rent, and pays its own haulage and marketing instead.
+                escaped = 1.0 / max(pass_through[i], 0.05) - 1.0
+                direct_base = (
+                    base[0] + clarity[i] * markup[i] * price[0]
+                    - direct_selling_cost(distance[i], social[i], 0),
+                    base[1] + clarity[i] * markup[i] * price[1]
+                    - direct_selling_cost(distance[i], social[i], 1),
+                    base[2] + clarity[i] * markup[i] * price[2]
+                    - direct_selling_cost(distance[i], social[i], 2))
+                keeps = 1.0 + clarity[i] * escaped
+                direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
+                after_mean, after_var, _, _, _ = income_moments(
+                    capacity[i], unit_cost[i], quality[i], weights, direct_base,
+                    direct_premium, cs, covariance, benchmark_cost, competition)
+            elif k == CHANNEL:
+                chosen = best_new_channel(channels[i], base, premium, quality[i])
+                new_channel[m] = chosen
+                after_mean, after_var, _, _, _ = income_moments(
+                    capacity[i], unit_cost[i], quality[i],
+                    diversified_weights(channels[i], chosen), base, premium, cs, covariance,
+                    benchmark_cost, competition)
+            else:  # INTERSECTORAL
+                after_mean = outside_income(skill[i], social[i])
+                after_var = (OUTSIDE_VOLATILITY * after_mean) ** 2
+            gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
+
+        p = success_chance(skill[i], services[i], in_group[i])
+        aversion = RISK_AVERSION * (0.5 + dependence[i])
+        success[m] = p
+        for k in range(N_OPTIONS):
+            if feasible[k, m]:
+                inv, wc = investment[k, m], working_capital[k, m]
+                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
+                value[k, m] = risk_adjusted_value(gain[k, m], dvar[k, m], inv + wc, from_cash,
+                                                  loan, cash[i], p, aversion, var)
+
+        # Product upgrading often pays only through the channel whose standard it meets
+        # ("product upgrading may be a requirement for entering a new market channel"): an
+        # MSE that knows of channel upgrading also values the plan product-then-channel.
+        if feasible[PRODUCT, m] and (aware[i] >> CHANNEL) & 1:
+            unlocked = best_new_channel(channels[i], base, premium, better)
+            if unlocked >= 0:
+                after_mean, after_var, _, _, _ = income_moments(
+                    capacity[i], dearer, better, diversified_weights(channels[i], unlocked),
+                    base, premium, cs, covariance, benchmark_cost, competition)
+                inv = investment[PRODUCT, m] + investment[CHANNEL, m]
+                wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
+                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
+                plan = risk_adjusted_value(after_mean - mean, after_var - var, inv + wc,
+                                           from_cash, loan, cash[i], p, aversion, var)
+                value[PRODUCT, m] = max(value[PRODUCT, m], plan)
+        m += 1
+    return m
+
+
+@njit(cache=True)
+def risk_adjusted_value(gain, variance_change, cost, from_cash, loan, cash, success,
+                        risk_aversion, income_variance):
     """Mean-variance certainty equivalent of an upgrade over the planning horizon.
 
     ``p H dE - C - r L - (a/2) (H K p dVar + p (1 - p) (H dE)^2) - a M (M / W) sqrt(H K Var)``:
@@ -468,21 +447,21 @@ def risk_adjusted_value(gain: np.ndarray, variance_change: np.ndarray, cost: np.
     charge for sinking the household's own cash ``M`` out of its buffer ``W`` while income is
     uncertain: spending a small part of a large buffer costs little, emptying a small one a
     lot. Long-term credit spares the buffer (guideline 4); forward contracts and steadier
-    markets shrink the uncertainty.
+    markets shrink the uncertainty. Elementwise.
     """
     persistence = (1.0 + PRICE_PERSISTENCE) / (1.0 - PRICE_PERSISTENCE)
     horizon_gain = HORIZON * gain
     return (
         success * horizon_gain
         - cost
-        - finance.INTEREST_BURDEN * paid.loan
+        - INTEREST_BURDEN * loan
         - 0.5 * risk_aversion * (
             HORIZON * persistence * success * variance_change
             + success * (1.0 - success) * horizon_gain**2
         )
-        - LIQUIDITY_RISK * risk_aversion * paid.from_cash
-        * (paid.from_cash / np.maximum(cash, 1.0)) * np.sqrt(HORIZON * persistence
-                                                           * income_variance)
+        - LIQUIDITY_RISK * risk_aversion * from_cash
+        * (from_cash / np.maximum(cash, 1.0)) * np.sqrt(HORIZON * persistence
+                                                        * income_variance)
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim.population import Population
 
@@ -56,22 +57,22 @@ class Financing:
     advance: np.ndarray
 
 
-def can_finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
-                working_capital: np.ndarray, advance_cap: np.ndarray) -> np.ndarray:
+@njit(cache=True)
+def can_finance(cash, credit, investment, working_capital, advance_cap):
     """Whether each (MSE, option) cost fits within cash plus credit plus advances.
 
     Working capital can be covered by cash or a lead firm's advance, never by investment
-    credit; the investment part by cash left over or credit.
-    Arrays broadcast: costs may be (n, k) against per-MSE (n, 1) resources.
+    credit; the investment part by cash left over or credit. Elementwise: one MSE's numbers
+    or arrays that broadcast.
     """
-    wc_from_cash = np.clip(working_capital - advance_cap, 0.0, None)
+    wc_from_cash = np.maximum(working_capital - advance_cap, 0.0)
     spare = cash - wc_from_cash
     return (spare >= 0.0) & (spare + credit >= investment)
 
 
-def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
-            working_capital: np.ndarray, advance_cap: np.ndarray) -> Financing:
-    """Split feasible costs into cash, loan and advance.
+@njit(cache=True)
+def split_costs(credit, investment, working_capital, advance_cap):
+    """Split feasible costs into ``(from_cash, loan, advance)`` (elementwise).
 
     Working capital comes from a lead firm's advance, then cash. The long-term investment is
     borrowed as far as the credit line allows, sparing the household's cash buffer, and the
@@ -79,7 +80,13 @@ def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
     """
     advance = np.minimum(working_capital, advance_cap)
     loan = np.minimum(investment, credit)
-    return Financing(working_capital - advance + investment - loan, loan, advance)
+    return working_capital - advance + investment - loan, loan, advance
+
+
+def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
+            working_capital: np.ndarray, advance_cap: np.ndarray) -> Financing:
+    """How each MSE pays for its upgrade (see `split_costs`); ``cash`` must suffice."""
+    return Financing(*split_costs(credit, investment, working_capital, advance_cap))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
@@ -135,17 +136,27 @@ def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: flo
     markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition * markets._ramp())
 
 
-def competitive_sales_share(unit_cost: np.ndarray, benchmark_cost: float,
-                            competition: float) -> np.ndarray:
+@njit(cache=True)
+def competitive_sales_share(unit_cost, benchmark_cost, competition):
     """Share of capacity an MSE can sell against low-cost competitors.
 
     MSEs whose unit cost is above the competitive benchmark lose sales in proportion to the
-    gap and to competition; at zero competition every unit sells.
+    gap and to competition; at zero competition every unit sells. Elementwise: takes one
+    MSE's unit cost or an array of them.
     """
-    gap = np.clip(unit_cost / benchmark_cost - 1.0, 0.0, None)
-    return np.clip(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2, 1.0)
+    gap = np.maximum(unit_cost / benchmark_cost - 1.0, 0.0)
+    return np.minimum(np.maximum(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2), 1.0)
+
+
+@njit(cache=True)
+def clears_standard(quality, channel):
+    """Whether a product of this quality may enter channel ``channel`` (elementwise)."""
+    return quality >= QUALITY_STANDARD[channel] - 1e-12
 
 
 def meets_standard(quality: np.ndarray) -> np.ndarray:
     """Boolean (3, n): whether each MSE's product may enter each channel."""
-    return quality[None, :] >= QUALITY_STANDARD[:, None] - 1e-12
+    return clears_standard(quality[None, :], _CHANNEL_INDEX)
+
+
+_CHANNEL_INDEX = np.arange(N_CHANNELS)[:, None]

@@ -20,13 +20,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim.markets import (
     DOMESTIC,
     N_CHANNELS,
     Markets,
+    clears_standard,
     competitive_sales_share,
-    meets_standard,
     order_cuts,
 )
 from sim.population import Population
@@ -124,20 +125,22 @@ class LinkTerms:
     transport: np.ndarray
 
 
-def direct_selling_cost(distance: np.ndarray, social: np.ndarray) -> np.ndarray:
-    """Extra haulage and marketing cost per unit of selling directly, by channel (3, n).
+@njit(cache=True)
+def direct_selling_cost(distance, social, channel):
+    """Extra haulage and marketing cost per unit of selling directly in ``channel``.
 
     Lower in the domestic channel, where physical and social distances between layers of the
-    chain are smaller and information is better.
+    chain are smaller and information is better. Elementwise: broadcast ``channel`` against
+    per-MSE arrays for a (3, n) table.
     """
     return (
-        DIRECT_TRANSPORT_EXTRA * distance[None, :]
-        + DIRECT_MARKETING_COST[:, None]
-        + SOCIAL_MARKETING_COST * social[None, :] * _NOT_DOMESTIC
+        DIRECT_TRANSPORT_EXTRA * distance
+        + DIRECT_MARKETING_COST[channel]
+        + SOCIAL_MARKETING_COST * social * (channel != DOMESTIC)
     )
 
 
-_NOT_DOMESTIC = (np.arange(N_CHANNELS) != DOMESTIC)[:, None]
+_CHANNEL_INDEX = np.arange(N_CHANNELS)[:, None]
 
 
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
@@ -161,16 +164,34 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
     )
     transport = CHANNEL_HANDLING_COST[:, None] + TRANSPORT_COST * pop.distance
     if direct.any():
-        transport[:, direct] += direct_selling_cost(pop.distance[direct], social[direct])
+        transport[:, direct] += direct_selling_cost(pop.distance[direct][None, :],
+                                                    social[direct][None, :], _CHANNEL_INDEX)
     return LinkTerms(link, markup, pass_through, transport)
 
 
-def effective_channel_weights(weights: np.ndarray, quality: np.ndarray) -> np.ndarray:
-    """Channel shares after standards: what fails a channel's standard sells domestically."""
-    ok = meets_standard(quality)
-    effective = weights * ok
-    effective[DOMESTIC] += (weights * ~ok).sum(axis=0)
-    return effective
+@njit(cache=True)
+def sold_in_channels(weights, quality):
+    """Where one MSE's sales go after standards: ``weights`` (3,) by channel, as a tuple.
+
+    What fails a channel's standard sells domestically, which takes any quality.
+    """
+    unmet = 0.0
+    for c in range(N_CHANNELS):
+        if not clears_standard(quality, c):
+            unmet += weights[c]
+    # Channel 0 is DOMESTIC, whose standard every product clears.
+    return (weights[0] * clears_standard(quality, 0) + unmet,
+            weights[1] * clears_standard(quality, 1),
+            weights[2] * clears_standard(quality, 2))
+
+
+@njit(cache=True)
+def effective_channel_weights(weights, quality):
+    """Channel shares (3, n) after standards, for every MSE (see `sold_in_channels`)."""
+    out = np.empty_like(weights)
+    for i in range(quality.size):
+        out[0, i], out[1, i], out[2, i] = sold_in_channels(weights[:, i], quality[i])
+    return out
 
 
 def paid_price(markets: Markets, trend: np.ndarray, contract_share: np.ndarray) -> np.ndarray:

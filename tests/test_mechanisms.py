@@ -98,7 +98,8 @@ def test_lead_firms_pass_on_more_of_the_premium_than_traders():
 
 
 def test_direct_selling_is_cheapest_in_the_domestic_channel():
-    cost = trade.direct_selling_cost(np.array([0.5, 0.5]), np.array([0.0, 1.0]))
+    cost = trade.direct_selling_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]]),
+                                     np.arange(3)[:, None])  # (channel, MSE)
     assert np.all(cost[0] < cost[1]) and np.all(cost[0] < cost[2])
     assert cost[1, 1] > cost[1, 0]  # social distance makes export marketing dearer
 
