@@ -30,6 +30,7 @@ and doing nothing (bounded rationality).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,11 +39,11 @@ from numba import njit
 from sim import finance
 from sim.finance import INTEREST_BURDEN, can_finance, split_costs
 from sim.markets import (
+    DOMESTIC,
     N_CHANNELS,
     PRICE_PERSISTENCE,
     clears_standard,
     competitive_sales_share,
-    meets_standard,
     price_covariance,
 )
 from sim.population import (
@@ -303,12 +304,12 @@ def value_options(pop: Population, ctx: Context) -> Options:
     (`_value_all`), which reads the population in place.
     """
     n = pop.n
-    rows = np.empty(n, dtype=np.int64)
-    gain, dvar, investment, working_capital, value = (np.zeros((N_OPTIONS, n))
+    # The kernel fills the first m columns; the rest is never read.
+    rows, new_channel = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    gain, dvar, investment, working_capital, value = (np.empty((N_OPTIONS, n))
                                                       for _ in range(5))
     success = np.empty(n)
-    feasible = np.zeros((N_OPTIONS, n), dtype=bool)
-    new_channel = np.full(n, -1, dtype=np.int64)
+    feasible = np.empty((N_OPTIONS, n), dtype=bool)
     m = _value_all(
         pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality, pop.unit_cost,
         pop.skill, pop.dependence, pop.distance, pop.in_group, pop.capacity, pop.cash,
@@ -351,6 +352,7 @@ def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, d
         if not any_feasible:
             continue
         rows[m] = i
+        new_channel[m] = -1
 
         weights = (weight[0, i], weight[1, i], weight[2, i])
         base = (belief_price[0, i], belief_price[1, i], belief_price[2, i])
@@ -359,17 +361,18 @@ def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, d
         mean, var, margin, volume, risk = income_moments(
             capacity[i], unit_cost[i], quality[i], weights, base, premium, cs, covariance,
             benchmark_cost, competition)
-        better = min(quality[i] + PRODUCT_QUALITY_GAIN, 1.0)
-        dearer = unit_cost[i] * (1.0 + PRODUCT_COST_INCREASE)
+        better = product_quality(quality[i])
+        dearer = product_unit_cost(unit_cost[i])
 
         for k in range(N_OPTIONS):
             if not feasible[k, m]:
+                gain[k, m] = dvar[k, m] = 0.0
                 value[k, m] = -np.inf
                 continue
             if k == PROCESS:
                 # Prices and channels unchanged: only the margin and the volume sold against
                 # competitors change.
-                cheaper = unit_cost[i] * (1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * skill[i]))
+                cheaper = process_unit_cost(unit_cost[i], skill[i])
                 new_volume = capacity[i] * competitive_sales_share(cheaper, benchmark_cost,
                                                                    competition)
                 new_margin = margin + unit_cost[i] - cheaper
@@ -494,16 +497,49 @@ def choose_upgrades(options: Options, uniforms: np.ndarray) -> np.ndarray:
     Returns:
         Option index per decider, or -1 for no upgrade this month.
     """
-    # float32 is ample for choice probabilities, and its exp is several times faster.
-    scaled = np.where(options.feasible, options.value / DECISION_NOISE, -np.inf).astype(
-        np.float32)
-    top = np.maximum(scaled.max(axis=0), 0.0)
-    weight = np.exp(scaled - top)
-    stay = np.exp(-top)
-    cumulative = np.cumsum(weight, axis=0)
-    total = cumulative[-1] + stay
-    pick = (uniforms * total)[None, :] < cumulative
-    return np.where(pick.any(axis=0), pick.argmax(axis=0), -1)
+    return _logit_choice(options.value, options.feasible, uniforms)
+
+
+@njit(cache=True)
+def _logit_choice(value, feasible, uniforms):
+    choice = np.full(uniforms.size, -1)
+    for j in range(uniforms.size):
+        # Weights relative to the best alternative, doing nothing included, cannot overflow.
+        top = 0.0
+        for k in range(N_OPTIONS):
+            if feasible[k, j]:
+                top = max(top, value[k, j] / DECISION_NOISE)
+        total = math.exp(-top)
+        for k in range(N_OPTIONS):
+            if feasible[k, j]:
+                total += math.exp(value[k, j] / DECISION_NOISE - top)
+        threshold = uniforms[j] * total
+        cumulative = 0.0
+        for k in range(N_OPTIONS):
+            if feasible[k, j]:
+                cumulative += math.exp(value[k, j] / DECISION_NOISE - top)
+                if threshold < cumulative:
+                    choice[j] = k
+                    break
+    return choice
+
+
+@njit(cache=True)
+def process_unit_cost(unit_cost, skill):
+    """Unit cost after a process upgrade: a base cut plus a skill-dependent part."""
+    return unit_cost * (1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * skill))
+
+
+@njit(cache=True)
+def product_quality(quality):
+    """Quality after a product upgrade."""
+    return min(quality + PRODUCT_QUALITY_GAIN, 1.0)
+
+
+@njit(cache=True)
+def product_unit_cost(unit_cost):
+    """Unit cost after a product upgrade (better inputs and more work per unit)."""
+    return unit_cost * (1.0 + PRODUCT_COST_INCREASE)
 
 
 def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
@@ -528,56 +564,74 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
     """
     n = pop.n
     option = np.full(n, -1, dtype=np.int64)
-    option[options.rows] = choice
-    taking = choice >= 0
-    rows, k = options.rows[taking], choice[taking]
-    investment, working_capital = np.zeros(n), np.zeros(n)
-    investment[rows] = options.investment[k, taking.nonzero()[0]]
-    working_capital[rows] = options.working_capital[k, taking.nonzero()[0]]
-    paid = finance.finance(pop.cash, ctx.credit, investment, working_capital,
-                           advance_share(ctx.services) * working_capital)
-    pop.cash -= paid.from_cash
-    pop.debt += paid.loan
-    pop.advance_due += paid.advance
-
     succeeded = np.zeros(n, dtype=bool)
-    chance = options.success[k, taking.nonzero()[0]]
-    succeeded[rows] = success_draw[taking] < chance
-    herded = np.zeros(n, dtype=bool)
-    herded[rows] = success_draw[taking] / chance < herding
-    new_channel = np.full(n, -1)
-    new_channel[options.rows] = options.new_channel
-    for kind in range(N_OPTIONS):
-        won = succeeded & (option == kind)
-        if not won.any():
-            continue
-        if kind == PROCESS:
-            pop.unit_cost[won] *= 1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * pop.skill[won])
-        elif kind == PRODUCT:
-            pop.quality[won] = np.minimum(pop.quality[won] + PRODUCT_QUALITY_GAIN, 1.0)
-            pop.unit_cost[won] *= 1.0 + PRODUCT_COST_INCREASE
-        elif kind == FUNCTIONAL:
-            pop.lead_firm[won] = -1  # it now sells past the lead firm, straight to buyers
-        elif kind == CHANNEL:
-            entry = (1 << new_channel[won]).astype(np.uint8)
-            pop.channels[won] = np.where(herded[won], entry, pop.channels[won] | entry)
-        elif kind == INTERSECTORAL:
-            pop.lead_firm[won] = -1
-            pop.group[won] = -1
-        pop.upgrades[won] |= np.uint8(1 << kind)
-    pop.skill[succeeded] = np.minimum(pop.skill[succeeded] + UPGRADE_SKILL_GAIN, 1.0)
+    paid = finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n))
+    _apply(options.rows, choice, options.investment, options.working_capital,
+           np.ascontiguousarray(options.success[0]), options.new_channel, success_draw,
+           herding, ctx.credit, ctx.services, pop.cash, pop.debt, pop.advance_due,
+           pop.unit_cost, pop.quality, pop.skill, pop.lead_firm, pop.channels, pop.group,
+           pop.upgrades, option, succeeded, paid.from_cash, paid.loan, paid.advance)
     return Attempts(option, succeeded, paid)
+
+
+@njit(cache=True)
+def _apply(rows, choice, investment, working_capital, success, new_channel, success_draw,
+           herding, credit, services, cash, debt, advance_due, unit_cost, quality, skill,
+           lead_firm, channels, group, upgrades, option, succeeded, from_cash, loan, advance):
+    for j in range(rows.size):
+        k = choice[j]
+        if k < 0:
+            continue
+        i = rows[j]
+        option[i] = k
+        wc = working_capital[k, j]
+        from_cash[i], loan[i], advance[i] = split_costs(
+            credit[i], investment[k, j], wc, advance_share(services[i]) * wc)
+        cash[i] -= from_cash[i]
+        debt[i] += loan[i]
+        advance_due[i] += advance[i]
+        if not success_draw[j] < success[j]:
+            continue
+        succeeded[i] = True
+        if k == PROCESS:
+            unit_cost[i] = process_unit_cost(unit_cost[i], skill[i])
+        elif k == PRODUCT:
+            quality[i] = product_quality(quality[i])
+            unit_cost[i] = product_unit_cost(unit_cost[i])
+        elif k == FUNCTIONAL:
+            lead_firm[i] = -1  # it now sells past the lead firm, straight to buyers
+        elif k == CHANNEL:
+            entry = 1 << new_channel[j]
+            herded = success_draw[j] / success[j] < herding
+            channels[i] = entry if herded else channels[i] | entry
+        else:  # INTERSECTORAL
+            lead_firm[i] = -1
+            group[i] = -1
+        upgrades[i] |= 1 << k
+        skill[i] = min(skill[i] + UPGRADE_SKILL_GAIN, 1.0)
 
 
 def allocate_channels(pop: Population) -> None:
     """Spread each MSE's sales evenly over the channels open to it.
 
     Those are the channels it has entered and whose standard its product meets;
-    diversification manages risk (guideline 7).
+    diversification manages risk (guideline 7). Output that meets no entered channel's
+    standard goes to the domestic market, which takes any quality.
     """
-    # Output that meets no entered channel's standard goes to the domestic market, which
-    # takes any quality (see `effective_channel_weights`).
-    entered = pop.entered() & meets_standard(pop.quality)
-    count = entered.sum(axis=0)
-    pop.channel_weight[:] = np.where(count > 0, entered / np.maximum(count, 1), 0.0)
-    pop.channel_weight[0] += count == 0
+    _allocate_channels(pop.channels, pop.quality, pop.channel_weight)
+
+
+@njit(cache=True)
+def _allocate_channels(channels, quality, weight):
+    for i in range(channels.size):
+        count = 0
+        for c in range(N_CHANNELS):
+            if (channels[i] >> c) & 1 == 1 and clears_standard(quality[i], c):
+                count += 1
+        for c in range(N_CHANNELS):
+            if count == 0:
+                weight[c, i] = 1.0 if c == DOMESTIC else 0.0
+            elif (channels[i] >> c) & 1 == 1 and clears_standard(quality[i], c):
+                weight[c, i] = 1.0 / count
+            else:
+                weight[c, i] = 0.0

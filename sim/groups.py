@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 from sim.population import N_OPTIONS, Population
 
@@ -202,22 +203,28 @@ def share_done(pop: Population, key: np.ndarray, mask: np.ndarray,
         Array (5, len(rows)); zero where ``mask`` is False.
     """
     rows = np.arange(pop.n) if rows is None else rows
-    peers = np.flatnonzero(mask)
-    if peers.size == 0:
-        return np.zeros((N_OPTIONS, rows.size))
-    k = key[peers]
-    size = int(k.max()) + 1
-    # Count peers by (key, set of upgrades made) in one bincount, then turn sets of upgrades
-    # into counts per upgrade with a small matrix product: far cheaper than a pass per option.
-    by_mask = np.bincount(k * _MASKS + pop.upgrades[peers], minlength=size * _MASKS)
-    by_mask = by_mask.reshape(size, _MASKS)
-    members = np.maximum(by_mask.sum(axis=1), 1)
-    done = (_MASK_BITS @ by_mask.T) / members  # (5, size)
-    mine = key[rows]
-    inside = mask[rows] & (mine >= 0) & (mine < size)
-    return done[:, np.where(inside, mine, 0)] * inside
+    return _share_done(key, mask, pop.upgrades, rows)
 
 
-_MASKS = 1 << N_OPTIONS
-#: Bit k of each possible set of upgrades: row k, column = the set as a bit mask.
-_MASK_BITS = ((np.arange(_MASKS)[None, :] >> np.arange(N_OPTIONS)[:, None]) & 1).astype(float)
+@njit(cache=True)
+def _share_done(key, mask, upgrades, rows):
+    size = 0
+    for i in range(key.size):
+        if mask[i] and key[i] >= size:
+            size = key[i] + 1
+    # One pass counts each key's peers and, per option, those who made it.
+    members = np.zeros(size)
+    done = np.zeros((size, N_OPTIONS))
+    for i in range(key.size):
+        if mask[i] and key[i] >= 0:
+            members[key[i]] += 1.0
+            for k in range(N_OPTIONS):
+                done[key[i], k] += (upgrades[i] >> k) & 1
+    out = np.zeros((N_OPTIONS, rows.size))
+    for j in range(rows.size):
+        i = rows[j]
+        g = key[i]
+        if mask[i] and 0 <= g < size:
+            for k in range(N_OPTIONS):
+                out[k, j] = done[g, k] / max(members[g], 1.0)
+    return out

@@ -13,12 +13,14 @@ hears of them through vertical links, ICT, its group and its neighbours.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from numba import njit
 
 from sim.population import N_OPTIONS, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
-_OPTION_BITS = np.arange(N_OPTIONS, dtype=np.uint8)[:, None]
 
 #: Share of the gap between signal and belief closed each month at distance 0.
 LEARNING_RATE = 0.3
@@ -109,21 +111,31 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         group_share_done: (5, m) share of each one's group that made each upgrade.
         village_share_done: (5, m) the same for its village.
     """
-    hazard = (
-        BACKGROUND_HAZARD[:, None]
-        + LEAD_FIRM_HAZARD[:, None] * services[rows]
-        + ICT_HAZARD[:, None] * pop.ict[rows]
-        + (1.0 - intermediary_rent) * TRADER_HAZARD[:, None]
-        + herding * HERDING_PROMOTION[:, None]
-        + GROUP_HAZARD * group_share_done
-        + VILLAGE_HAZARD * village_share_done
-    )
-    unknown = (pop.aware[rows][None, :] >> _OPTION_BITS) & 1 == 0
-    # Only news of an option the MSE does not know yet counts as news.
-    return hazard * unknown * (
-        (1.0 - DISTANCE_ISOLATION * pop.distance[rows])
-        * (1.0 - SOCIAL_ISOLATION * social[rows])
-    )
+    return _option_hazards(rows, pop.aware, pop.ict, pop.distance, social, services,
+                           intermediary_rent, herding, group_share_done, village_share_done)
+
+
+@njit(cache=True)
+def _option_hazards(rows, aware, ict, distance, social, services, intermediary_rent, herding,
+                    group_share_done, village_share_done):
+    hazard = np.zeros((N_OPTIONS, rows.size))
+    for j in range(rows.size):
+        i = rows[j]
+        isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
+        for k in range(N_OPTIONS):
+            # Only news of an option the MSE does not know yet counts as news.
+            if (aware[i] >> k) & 1:
+                continue
+            hazard[k, j] = (
+                BACKGROUND_HAZARD[k]
+                + LEAD_FIRM_HAZARD[k] * services[i]
+                + ICT_HAZARD[k] * ict[i]
+                + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
+                + herding * HERDING_PROMOTION[k]
+                + GROUP_HAZARD * group_share_done[k, j]
+                + VILLAGE_HAZARD * village_share_done[k, j]
+            ) * isolation
+    return hazard
 
 
 def learners(pop: Population) -> np.ndarray:
@@ -146,16 +158,25 @@ def learn_options(pop: Population, rows: np.ndarray, hazard: np.ndarray,
         hazard: Monthly hazards, (5, m), from :func:`option_hazards`.
         uniforms: Uniform draws, shape (m,).
     """
-    edges = np.cumsum(hazard, axis=0)
-    total = edges[-1]
-    chance = -np.expm1(-total)
-    hit = np.flatnonzero(uniforms < chance)
-    if hit.size == 0:
-        return
-    # Given news, u / P(news) is uniform again and picks the option by its share of hazard.
-    position = uniforms[hit] / chance[hit] * total[hit]
-    option = np.minimum((position[None, :] >= edges[:, hit]).sum(axis=0), len(edges) - 1)
-    pop.aware[rows[hit]] |= (1 << option).astype(np.uint8)
+    _learn_options(rows, hazard, uniforms, pop.aware)
+
+
+@njit(cache=True)
+def _learn_options(rows, hazard, uniforms, aware):
+    for j in range(rows.size):
+        total = 0.0
+        for k in range(N_OPTIONS):
+            total += hazard[k, j]
+        chance = -math.expm1(-total)
+        if not uniforms[j] < chance:
+            continue
+        # Given news, u / P(news) is uniform again and picks the option by its share of hazard.
+        position = uniforms[j] / chance * total
+        option, edge = 0, hazard[0, j]
+        while option < N_OPTIONS - 1 and position >= edge:
+            option += 1
+            edge += hazard[option, j]
+        aware[rows[j]] |= 1 << option
 
 
 def initial_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,

@@ -194,29 +194,34 @@ def effective_channel_weights(weights, quality):
     return out
 
 
-def paid_price(markets: Markets, trend: np.ndarray, contract_share: np.ndarray) -> np.ndarray:
-    """Base price a buyer pays per unit, by channel (3, n).
+@njit(cache=True)
+def paid_price(spot, trend, contract_share):
+    """Base price a buyer pays per unit (elementwise).
 
     That is the guaranteed (trend) price on the contracted share of a lead-firm supplier's
     output, and this month's spot price on the rest.
     """
-    return markets.price[:, None] + (trend - markets.price)[:, None] * contract_share[None, :]
+    return spot + (trend - spot) * contract_share
 
 
-def unit_prices(markets: Markets, trend: np.ndarray, terms: LinkTerms,
-                contract_share: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """What an MSE's link pays per unit in each channel: base part and premium rate.
+@njit(cache=True)
+def unit_prices(paid, premium, markup, pass_through, transport):
+    """What an MSE's link pays per unit in one channel: base part and premium rate.
 
     An MSE of quality ``q`` receives ``base + premium_rate * q`` per unit.
 
+    Args:
+        paid: Base price the buyer pays (`paid_price`).
+        premium: The channel's premium per unit of quality.
+        markup: Share of the base price the MSE's buyer keeps.
+        pass_through: Share of the premium that reaches the MSE.
+        transport: Transport and marketing cost per unit.
+
     Returns:
-        ``(base, premium_rate)``, each shape (3, n): the base price net of the buyer's markup
-        and of transport, and the quality premium per unit of quality that reaches the MSE.
+        ``(base, premium_rate)``: the base price net of the buyer's markup and of transport,
+        and the quality premium per unit of quality that reaches the MSE.
     """
-    price = paid_price(markets, trend, contract_share)
-    base = price * (1.0 - terms.markup) - terms.transport
-    premium_rate = price * markets.premium[:, None] * terms.pass_through
-    return base, premium_rate
+    return paid * (1.0 - markup) - transport, paid * premium * pass_through
 
 
 @dataclass
@@ -259,51 +264,77 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
     check on the price formulas rather than true by construction.
     """
-    volume = pop.capacity * competitive_sales_share(
-        pop.unit_cost, markets.benchmark_cost, competition
-    ) * pop.in_chain
-    units = volume * effective_channel_weights(pop.channel_weight, pop.quality)
-    # Orders cancelled in a slumping export market sell at home if the MSE kept its domestic
-    # ties, and are lost if it did not (guideline 7); forward contracts are honoured.
-    cancelled = units * order_cuts(markets)[:, None] * (1.0 - contract_share)
-    units -= cancelled
-    units[DOMESTIC] += cancelled.sum(axis=0) * pop.entered()[DOMESTIC]
-    base, premium_rate = unit_prices(markets, trend, terms, contract_share)
-    premium_received = premium_rate * pop.quality
-    revenue = (units * (base + premium_received)).sum(axis=0)
-
-    premium_per_unit = markets.premium[:, None] * pop.quality  # (3, n)
-    spot_value = units * markets.price[:, None]
-    buyer_payments = (spot_value * (1.0 + premium_per_unit)).sum(axis=1)
-    premium_paid = float((spot_value * premium_per_unit).sum())
-
-    # The buyer's own share of base price and premium, on the price it actually pays the MSE.
-    paid_value = units * paid_price(markets, trend, contract_share)
-    kept = (paid_value * (terms.markup + premium_per_unit * (1.0 - terms.pass_through))
-            ).sum(axis=0)
-    # Under a forward contract the lead firm gains when spot is above the guaranteed price
-    # and bears the loss when it is below.
-    contract_gain = ((spot_value - paid_value) * (1.0 + premium_per_unit)).sum(axis=0)
-    via_trader = terms.link == VIA_TRADER
-    intermediary_take = np.bincount(pop.trader[via_trader], weights=kept[via_trader],
-                                    minlength=n_intermediaries)
-    on_lead = terms.link == VIA_LEAD_FIRM
-    lead_firm_take = np.bincount(
-        pop.lead_firm[on_lead], weights=(kept + contract_gain)[on_lead],
-        minlength=n_lead_firms,
-    )
+    n = pop.n
+    produced, revenue = np.empty(n), np.empty(n)
+    units, base, premium_rate = (np.empty((N_CHANNELS, n)) for _ in range(3))
+    buyer_payments = np.zeros(N_CHANNELS)
+    intermediary_take, lead_firm_take = np.zeros(n_intermediaries), np.zeros(n_lead_firms)
+    totals = np.zeros(3)  # transport, premium paid, premium reaching MSEs
+    _sell(pop.capacity, pop.unit_cost, pop.in_chain, pop.channel_weight, pop.quality,
+          pop.channels, pop.trader, pop.lead_firm, terms.link, terms.markup,
+          terms.pass_through, terms.transport, markets.price, markets.premium,
+          order_cuts(markets), trend, contract_share, float(markets.benchmark_cost),
+          float(competition), produced, units, revenue, base, premium_rate, buyer_payments,
+          intermediary_take, lead_firm_take, totals)
     return Sales(
-        produced=volume,
+        produced=produced,
         units=units,
         revenue=revenue,
         buyer_payments=buyer_payments,
         intermediary_take=intermediary_take,
         lead_firm_take=lead_firm_take,
-        transport=float((units * terms.transport).sum()),
-        premium_paid=premium_paid,
-        # Measured at the spot price, like the premium paid: the share that passes through,
-        # not forward contracts' price guarantee (which can pay more than spot).
-        premium_to_mse=float((spot_value * premium_per_unit * terms.pass_through).sum()),
+        transport=float(totals[0]),
+        premium_paid=float(totals[1]),
+        premium_to_mse=float(totals[2]),
         base=base,
         premium_rate=premium_rate,
     )
+
+
+@njit(cache=True)
+def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trader, lead_firm,
+          link, markup, pass_through, transport, spot, premium, cuts, trend, contract_share,
+          benchmark_cost, competition, produced, units, revenue, base, premium_rate,
+          buyer_payments, intermediary_take, lead_firm_take, totals):
+    for i in range(capacity.size):
+        volume = capacity[i] * competitive_sales_share(unit_cost[i], benchmark_cost,
+                                                       competition) * in_chain[i]
+        produced[i] = volume
+        q, cs = quality[i], contract_share[i]
+        w = sold_in_channels(channel_weight[:, i], q)
+        # Orders cancelled in a slumping export market sell at home if the MSE kept its
+        # domestic ties, and are lost if it did not (guideline 7); forward contracts are
+        # honoured.
+        cancelled = 0.0
+        for c in range(N_CHANNELS):
+            sold = volume * w[c]
+            cut = sold * cuts[c] * (1.0 - cs)
+            units[c, i] = sold - cut
+            cancelled += cut
+        units[DOMESTIC, i] += cancelled * ((channels[i] >> DOMESTIC) & 1)
+
+        received = kept = contract_gain = 0.0
+        for c in range(N_CHANNELS):
+            u = units[c, i]
+            paid = paid_price(spot[c], trend[c], cs)
+            base[c, i], premium_rate[c, i] = unit_prices(paid, premium[c], markup[i],
+                                                         pass_through[i], transport[c, i])
+            received += u * (base[c, i] + premium_rate[c, i] * q)
+            premium_per_unit = premium[c] * q
+            spot_value, paid_value = u * spot[c], u * paid
+            buyer_payments[c] += spot_value * (1.0 + premium_per_unit)
+            totals[0] += u * transport[c, i]
+            totals[1] += spot_value * premium_per_unit
+            # Measured at the spot price, like the premium paid: the share that passes
+            # through, not forward contracts' price guarantee (which can pay more than spot).
+            totals[2] += spot_value * premium_per_unit * pass_through[i]
+            # The buyer's own share of base price and premium, on the price it pays the MSE.
+            kept += paid_value * (markup[i] + premium_per_unit * (1.0 - pass_through[i]))
+            # Under a forward contract the lead firm gains when spot is above the guaranteed
+            # price and bears the loss when it is below.
+            contract_gain += (spot_value - paid_value) * (1.0 + premium_per_unit)
+        revenue[i] = received
+        if link[i] == VIA_TRADER:
+            intermediary_take[trader[i]] += kept
+        elif link[i] == VIA_LEAD_FIRM:
+            lead_firm_take[lead_firm[i]] += kept + contract_gain
