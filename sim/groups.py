@@ -13,8 +13,6 @@ longer. Members
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import numpy as np
 from numba import njit
 
@@ -44,27 +42,49 @@ GROUP_COST_SHARE = 0.3
 INFORMATION_SHARING = 0.5
 
 
-@dataclass
 class Groups:
-    """Registry of producer groups ever formed (ids index these arrays).
+    """Registry of producer groups ever formed (group ids index its arrays)."""
 
-    Attributes:
-        cell: Village-and-social-group cell each group belongs to.
-        founder: Row of the MSE that founded it (its draws decide dissolution).
-        alive: Still operating.
-    """
+    def __init__(self) -> None:
+        self._count = 0
+        self._cell = np.empty(64, dtype=np.int64)
+        self._founder = np.empty(64, dtype=np.int64)
+        self._alive = np.empty(64, dtype=bool)
 
-    cell: list[int] = field(default_factory=list)
-    founder: list[int] = field(default_factory=list)
-    alive: list[bool] = field(default_factory=list)
+    def __len__(self) -> int:
+        return self._count
+
+    @property
+    def cell(self) -> np.ndarray:
+        """Village-and-social-group cell each group belongs to."""
+        return self._cell[:self._count]
+
+    @property
+    def founder(self) -> np.ndarray:
+        """Row of the MSE that founded each group (its draws decide dissolution)."""
+        return self._founder[:self._count]
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Whether each group still operates (a view: writes go to the registry)."""
+        return self._alive[:self._count]
 
     def add(self, cells: np.ndarray, founders: np.ndarray) -> np.ndarray:
         """Register new groups; return their ids."""
-        start = len(self.cell)
-        self.cell.extend(cells.tolist())
-        self.founder.extend(founders.tolist())
-        self.alive.extend([True] * len(cells))
-        return np.arange(start, start + len(cells), dtype=np.int32)
+        start, end = self._count, self._count + len(cells)
+        if end > self._cell.size:
+            # Grow geometrically: groups form every month, and copying is then rare.
+            capacity = max(2 * self._cell.size, end)
+            for name in ("_cell", "_founder", "_alive"):
+                old = getattr(self, name)
+                new = np.empty(capacity, dtype=old.dtype)
+                new[:start] = old[:start]
+                setattr(self, name, new)
+        self._cell[start:end] = cells
+        self._founder[start:end] = founders
+        self._alive[start:end] = True
+        self._count = end
+        return np.arange(start, end, dtype=np.int32)
 
 
 def group_sizes(pop: Population) -> np.ndarray:
@@ -85,16 +105,14 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
     """
-    if not groups.cell:
+    if not len(groups):
         return
-    founder = np.asarray(groups.founder)
-    alive = np.asarray(groups.alive)
+    founder, alive = groups.founder, groups.alive
     hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
     dissolving = alive & (uniforms[founder] < hazard)
     sizes = np.bincount(pop.group[pop.active & pop.in_group], minlength=len(alive))
     dissolving |= alive & (sizes < 2)  # a group of one is no group
-    for gid in np.flatnonzero(dissolving):
-        groups.alive[gid] = False
+    alive[dissolving] = False
     member = pop.in_group
     leaving = member & (
         ~pop.active | (uniforms > 1.0 - LEAVE_HAZARD) | dissolving[np.where(member, pop.group, 0)]
@@ -135,13 +153,13 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
     cell = 2 * pop.village[seekers] + (segregated & pop.excluded[seekers])
 
     # Open groups: alive, below the size cap; one (the smallest) per cell takes newcomers.
-    sizes = np.bincount(pop.group[pop.in_chain & pop.in_group], minlength=len(groups.cell))
-    alive = np.asarray(groups.alive, dtype=bool)
+    sizes = np.bincount(pop.group[pop.in_chain & pop.in_group], minlength=len(groups))
+    alive = groups.alive
     open_ids = np.flatnonzero(alive & (sizes < MAX_GROUP_SIZE) & (sizes > 0))
     n_cells = 2 * (int(pop.village.max()) + 1)
     open_of_cell = np.full(n_cells, -1, dtype=np.int64)
     if open_ids.size:
-        cells_of_open = np.asarray(groups.cell)[open_ids]
+        cells_of_open = groups.cell[open_ids]
         order = np.lexsort((-sizes[open_ids], cells_of_open))  # smallest last in each cell
         open_of_cell[cells_of_open[order]] = open_ids[order]
     target = open_of_cell[cell]
@@ -172,16 +190,34 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
 
 def share_information(pop: Population) -> None:
     """Members pool their price and premium beliefs (one meeting a month)."""
-    member = np.flatnonzero(pop.in_chain & pop.in_group)
-    if member.size == 0:
+    _share_information(pop.group, pop.in_chain, pop.belief_price, pop.belief_premium)
+
+
+@njit(cache=True)
+def _share_information(group, in_chain, belief_price, belief_premium):
+    size = 0
+    for i in range(group.size):
+        if in_chain[i] and group[i] >= size:
+            size = group[i] + 1
+    if size == 0:
         return
-    gid = pop.group[member]
-    counts = np.maximum(np.bincount(gid), 1)
-    for belief in (pop.belief_price, pop.belief_premium):
-        for row in belief:
-            mine = row[member]
-            pooled = np.bincount(gid, weights=mine, minlength=counts.size) / counts
-            row[member] = mine + INFORMATION_SHARING * (pooled[gid] - mine)
+    members = np.zeros(size)
+    pooled = np.zeros((2, belief_price.shape[0], size))
+    for i in range(group.size):
+        g = group[i]
+        if in_chain[i] and g >= 0:
+            members[g] += 1.0
+            for c in range(belief_price.shape[0]):
+                pooled[0, c, g] += belief_price[c, i]
+                pooled[1, c, g] += belief_premium[c, i]
+    for i in range(group.size):
+        g = group[i]
+        if in_chain[i] and g >= 0:
+            for c in range(belief_price.shape[0]):
+                belief_price[c, i] += INFORMATION_SHARING * (pooled[0, c, g] / members[g]
+                                                             - belief_price[c, i])
+                belief_premium[c, i] += INFORMATION_SHARING * (pooled[1, c, g] / members[g]
+                                                               - belief_premium[c, i])
 
 
 def group_cost_share(pop: Population) -> np.ndarray:

@@ -18,6 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
+from sim.markets import N_CHANNELS
 from sim.population import N_OPTIONS, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
@@ -83,13 +84,28 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
     """
-    selling = pop.channel_weight > 0.0
-    own = (base * selling).sum(axis=0) / np.maximum(selling.sum(axis=0), 1)
-    seen_price = np.where(selling, base, own + clarity * (base - own))
-    wobble = 1.0 + SIGNAL_NOISE * noise
-    speed = LEARNING_RATE * (1.0 - DISTANCE_DELAY * pop.distance)
-    pop.belief_price += speed * (seen_price * wobble - pop.belief_price)
-    pop.belief_premium += speed * (clarity * premium_rate * wobble - pop.belief_premium)
+    _update_beliefs(pop.channel_weight, pop.distance, base, premium_rate, clarity, noise,
+                    pop.belief_price, pop.belief_premium)
+
+
+@njit(cache=True)
+def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief_price,
+                    belief_premium):
+    for i in range(distance.size):
+        selling = 0
+        own = 0.0
+        for c in range(N_CHANNELS):
+            if weight[c, i] > 0.0:
+                selling += 1
+                own += base[c, i]
+        own /= max(selling, 1)
+        wobble = 1.0 + SIGNAL_NOISE * noise[i]
+        speed = LEARNING_RATE * (1.0 - DISTANCE_DELAY * distance[i])
+        for c in range(N_CHANNELS):
+            seen = base[c, i] if weight[c, i] > 0.0 else own + clarity[i] * (base[c, i] - own)
+            belief_price[c, i] += speed * (seen * wobble - belief_price[c, i])
+            belief_premium[c, i] += speed * (clarity[i] * premium_rate[c, i] * wobble
+                                             - belief_premium[c, i])
 
 
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
