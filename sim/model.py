@@ -25,6 +25,7 @@ from mesa import DataCollector, Model
 
 from sim import decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
     INTERSECTORAL,
@@ -91,6 +92,7 @@ class ValueChainModel(Model):
     def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
                  rng: Any = None, **overrides: Any):
         sc = coerce_scenario(scenario, overrides)
+        retain_freed_memory()  # each month's temporaries then reuse warm pages (sim.memory)
         rng = sc.rng if rng is None else rng
         if rng is None:
             # Draw the seed ourselves, so that the one recorded in the results reproduces them.
