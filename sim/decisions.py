@@ -503,6 +503,7 @@ def choose_upgrades(options: Options, uniforms: np.ndarray) -> np.ndarray:
 @njit(cache=True)
 def _logit_choice(value, feasible, uniforms):
     choice = np.full(uniforms.size, -1)
+    weight = np.empty(N_OPTIONS)
     for j in range(uniforms.size):
         # Weights relative to the best alternative, doing nothing included, cannot overflow.
         top = 0.0
@@ -511,16 +512,15 @@ def _logit_choice(value, feasible, uniforms):
                 top = max(top, value[k, j] / DECISION_NOISE)
         total = math.exp(-top)
         for k in range(N_OPTIONS):
-            if feasible[k, j]:
-                total += math.exp(value[k, j] / DECISION_NOISE - top)
+            weight[k] = math.exp(value[k, j] / DECISION_NOISE - top) if feasible[k, j] else 0.0
+            total += weight[k]
         threshold = uniforms[j] * total
         cumulative = 0.0
         for k in range(N_OPTIONS):
-            if feasible[k, j]:
-                cumulative += math.exp(value[k, j] / DECISION_NOISE - top)
-                if threshold < cumulative:
-                    choice[j] = k
-                    break
+            cumulative += weight[k]
+            if weight[k] > 0.0 and threshold < cumulative:
+                choice[j] = k
+                break
     return choice
 
 

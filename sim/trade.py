@@ -98,8 +98,8 @@ def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediarie
     return 1.0 - BYPASS_EFFECT * share
 
 
-def intermediary_premium_capture(rent: float, power: np.ndarray, bargaining: np.ndarray
-                                 ) -> np.ndarray:
+@njit(cache=True)
+def intermediary_premium_capture(rent, power, bargaining):
     """Share of the quality premium an intermediary keeps from each of its MSEs.
 
     The scenario's ``intermediary_rent`` is what an intermediary with full market power keeps
@@ -140,33 +140,38 @@ def direct_selling_cost(distance, social, channel):
     )
 
 
-_CHANNEL_INDEX = np.arange(N_CHANNELS)[:, None]
-
-
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
                bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float
                ) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link."""
-    power = trader_power[pop.trader]
-    soft = 1.0 - bargaining
-    via_trader = link == VIA_TRADER
-    via_lead = link == VIA_LEAD_FIRM
-    direct = link == DIRECT
-    markup = np.where(
-        via_trader,
-        MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social,
-        np.where(via_lead, LEAD_FIRM_MARKUP * soft, 0.0),
-    )
-    pass_through = np.where(
-        via_trader,
-        1.0 - intermediary_premium_capture(intermediary_rent, power, bargaining),
-        np.where(via_lead, 1.0 - LEAD_FIRM_PREMIUM_RENT * soft, 1.0),
-    )
-    transport = CHANNEL_HANDLING_COST[:, None] + TRANSPORT_COST * pop.distance
-    if direct.any():
-        transport[:, direct] += direct_selling_cost(pop.distance[direct][None, :],
-                                                    social[direct][None, :], _CHANNEL_INDEX)
+    n = pop.n
+    markup, pass_through = np.empty(n), np.empty(n)
+    transport = np.empty((N_CHANNELS, n))
+    _link_terms(link, pop.trader, trader_power, bargaining, social, pop.distance,
+                float(intermediary_rent), markup, pass_through, transport)
     return LinkTerms(link, markup, pass_through, transport)
+
+
+@njit(cache=True)
+def _link_terms(link, trader, trader_power, bargaining, social, distance, intermediary_rent,
+                markup, pass_through, transport):
+    for i in range(link.size):
+        soft = 1.0 - bargaining[i]
+        for c in range(N_CHANNELS):
+            transport[c, i] = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]
+        if link[i] == VIA_TRADER:
+            power = trader_power[trader[i]]
+            markup[i] = MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social[i]
+            pass_through[i] = 1.0 - intermediary_premium_capture(intermediary_rent, power,
+                                                                 bargaining[i])
+        elif link[i] == VIA_LEAD_FIRM:
+            markup[i] = LEAD_FIRM_MARKUP * soft
+            pass_through[i] = 1.0 - LEAD_FIRM_PREMIUM_RENT * soft
+        else:  # DIRECT: no buyer's margin, but its own haulage and marketing
+            markup[i] = 0.0
+            pass_through[i] = 1.0
+            for c in range(N_CHANNELS):
+                transport[c, i] += direct_selling_cost(distance[i], social[i], c)
 
 
 @njit(cache=True)
