@@ -152,17 +152,18 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
     """
     w = sold_in_channels(weights, quality)
     volume = capacity * competitive_sales_share(unit_cost, benchmark_cost, competition)
-    revenue = 0.0
-    risk = 0.0
+    price = (base[0] + premium[0] * quality, base[1] + premium[1] * quality,
+             base[2] + premium[2] * quality)
     # A forward contract's guaranteed price takes the contracted share out of price risk.
     spot = 1.0 - contract_share
+    exposure = (w[0] * max(price[0], 0.0) * spot, w[1] * max(price[1], 0.0) * spot,
+                w[2] * max(price[2], 0.0) * spot)
+    revenue = 0.0
+    risk = 0.0
     for c in range(N_CHANNELS):
-        unit_price = base[c] + premium[c] * quality
-        revenue += w[c] * unit_price
-        exposure = w[c] * max(unit_price, 0.0) * spot
+        revenue += w[c] * price[c]
         for d in range(N_CHANNELS):
-            risk += exposure * covariance[c, d] * w[d] * max(base[d] + premium[d] * quality,
-                                                             0.0) * spot
+            risk += exposure[c] * covariance[c, d] * exposure[d]
     margin = revenue - unit_cost
     return volume * margin, volume * volume * risk, margin, volume, risk
 
