@@ -138,54 +138,82 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
     """
     hazard = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
     hazard = hazard * (1.0 - SOCIAL_JOINING_LOSS * social) * (1.0 + ICT_JOINING_GAIN * pop.ict)
-    # Seekers who found no group last month keep looking (group == SEEKING); they are still
-    # outside a group for every other purpose.
-    newly = pop.in_chain & (pop.group == NO_GROUP) & (uniforms < hazard)
-    pop.group[newly] = SEEKING
-    pop.group[~pop.in_chain & (pop.group == SEEKING)] = NO_GROUP
-    seekers = np.flatnonzero(pop.group == SEEKING)
-    if seekers.size == 0:
-        return
-    # u / h is uniform again for new seekers; old seekers' draws are fresh this month.
-    segment_draw = np.where(newly[seekers], uniforms[seekers] / hazard[seekers],
-                            uniforms[seekers])
-    segregated = segment_draw < social_distance
-    cell = 2 * pop.village[seekers] + (segregated & pop.excluded[seekers])
+    founders, cells = _seek_and_join(
+        pop.group, pop.in_chain, pop.village, pop.excluded, uniforms, hazard,
+        float(social_distance), groups.alive, groups.cell, 2 * (int(pop.village.max()) + 1))
+    if founders.size:
+        groups.add(cells, founders)
 
-    # Open groups: alive, below the size cap; one (the smallest) per cell takes newcomers.
-    sizes = np.bincount(pop.group[pop.in_chain & pop.in_group], minlength=len(groups))
-    alive = groups.alive
-    open_ids = np.flatnonzero(alive & (sizes < MAX_GROUP_SIZE) & (sizes > 0))
-    n_cells = 2 * (int(pop.village.max()) + 1)
-    open_of_cell = np.full(n_cells, -1, dtype=np.int64)
-    if open_ids.size:
-        cells_of_open = groups.cell[open_ids]
-        order = np.lexsort((-sizes[open_ids], cells_of_open))  # smallest last in each cell
-        open_of_cell[cells_of_open[order]] = open_ids[order]
-    target = open_of_cell[cell]
-    joins = target >= 0
-    pop.group[seekers[joins]] = target[joins]
 
-    # Seekers with no open group found new groups, MAX_GROUP_SIZE at a time per cell.
-    rest, rest_cell = seekers[~joins], cell[~joins]
-    if rest.size == 0:
-        return
-    order = np.argsort(rest_cell, kind="stable")
-    rest, rest_cell = rest[order], rest_cell[order]
-    first = np.r_[True, rest_cell[1:] != rest_cell[:-1]]
-    start = np.flatnonzero(first)
-    counts = np.diff(np.r_[start, rest.size])
-    rank = np.arange(rest.size) - np.repeat(start, counts)
-    chunk = rank // MAX_GROUP_SIZE
-    key = np.repeat(np.arange(start.size), counts) * (rest.size + 1) + chunk
-    _, first, inverse, chunk_sizes = np.unique(
-        key, return_index=True, return_inverse=True, return_counts=True
-    )
-    viable = chunk_sizes >= MIN_GROUP_SIZE
-    ids = np.full(first.size, SEEKING, dtype=np.int32)
-    # The first seeker of each chunk founds the group; its draws decide dissolution later.
-    ids[viable] = groups.add(rest_cell[first[viable]], rest[first[viable]])
-    pop.group[rest] = ids[inverse]
+@njit(cache=True)
+def _seek_and_join(group, in_chain, village, excluded, uniforms, hazard, social_distance,
+                   alive, group_cell, n_cells):
+    """Seekers join their cell's open group or found new ones; returns founders and cells.
+
+    New groups take the next ids of the registry (``alive.size`` on), in order of cell and
+    then of the founders' rows; the caller registers them.
+    """
+    n = group.size
+    seekers, cell = np.empty(n, np.int64), np.empty(n, np.int64)
+    m = 0
+    for i in range(n):
+        draw = uniforms[i]
+        if group[i] == NO_GROUP and in_chain[i] and draw < hazard[i]:
+            group[i] = SEEKING
+            draw = draw / hazard[i]  # uniform again, given that it seeks
+        elif group[i] == SEEKING and not in_chain[i]:
+            group[i] = NO_GROUP
+        # Seekers who found no group last month keep looking (group == SEEKING), with a
+        # fresh draw; they are still outside a group for every other purpose.
+        if group[i] == SEEKING:
+            seekers[m] = i
+            cell[m] = 2 * village[i] + (1 if draw < social_distance and excluded[i] else 0)
+            m += 1
+    if m == 0:
+        return seekers[:0], cell[:0]
+
+    # Open groups: alive, below the size cap; one per cell takes newcomers, the smallest
+    # (the most recent among equals).
+    sizes = np.zeros(alive.size, np.int64)
+    for i in range(n):
+        if in_chain[i] and group[i] >= 0:
+            sizes[group[i]] += 1
+    open_of_cell = np.full(n_cells, -1, np.int64)
+    for g in range(alive.size):
+        if alive[g] and 0 < sizes[g] < MAX_GROUP_SIZE:
+            current = open_of_cell[group_cell[g]]
+            if current < 0 or sizes[g] <= sizes[current]:
+                open_of_cell[group_cell[g]] = g
+    rest = np.empty(m, np.int64)
+    n_rest = 0
+    for j in range(m):
+        target = open_of_cell[cell[j]]
+        if target >= 0:
+            group[seekers[j]] = target
+        else:
+            rest[n_rest] = j
+            n_rest += 1
+
+    # Seekers with no open group found new groups, MAX_GROUP_SIZE at a time per cell; too
+    # few to found one keep seeking.
+    rest = rest[:n_rest][np.argsort(cell[rest[:n_rest]], kind="mergesort")]
+    founders, founded_cells = np.empty(n_rest, np.int64), np.empty(n_rest, np.int64)
+    n_new = 0
+    start = 0
+    while start < n_rest:
+        this_cell = cell[rest[start]]
+        end = start
+        while end < n_rest and cell[rest[end]] == this_cell and end - start < MAX_GROUP_SIZE:
+            end += 1
+        if end - start >= MIN_GROUP_SIZE:
+            # The first seeker founds the group; its draws decide dissolution later.
+            founders[n_new] = seekers[rest[start]]
+            founded_cells[n_new] = this_cell
+            for j in range(start, end):
+                group[seekers[rest[j]]] = alive.size + n_new
+            n_new += 1
+        start = end
+    return founders[:n_new], founded_cells[:n_new]
 
 
 def share_information(pop: Population) -> None:
