@@ -107,17 +107,26 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
     """
     if not len(groups):
         return
-    founder, alive = groups.founder, groups.alive
     hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
-    dissolving = alive & (uniforms[founder] < hazard)
-    sizes = np.bincount(pop.group[pop.active & pop.in_group], minlength=len(alive))
-    dissolving |= alive & (sizes < 2)  # a group of one is no group
-    alive[dissolving] = False
-    member = pop.in_group
-    leaving = member & (
-        ~pop.active | (uniforms > 1.0 - LEAVE_HAZARD) | dissolving[np.where(member, pop.group, 0)]
-    )
-    pop.group[leaving] = -1
+    _dissolve(pop.group, pop.active, groups.founder, groups.alive, uniforms, hazard)
+
+
+@njit(cache=True)
+def _dissolve(group, active, founder, alive, uniforms, hazard):
+    sizes = np.zeros(alive.size, np.int64)
+    for i in range(group.size):
+        if active[i] and group[i] >= 0:
+            sizes[group[i]] += 1
+    dissolving = np.zeros(alive.size, np.bool_)
+    for g in range(alive.size):
+        # A group of one is no group.
+        if alive[g] and (uniforms[founder[g]] < hazard or sizes[g] < 2):
+            dissolving[g] = True
+            alive[g] = False
+    for i in range(group.size):
+        if group[i] >= 0 and (not active[i] or uniforms[i] > 1.0 - LEAVE_HAZARD
+                              or dissolving[group[i]]):
+            group[i] = NO_GROUP
 
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,

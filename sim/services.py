@@ -11,6 +11,7 @@ Stand-alone support markets are weak (structural effect 4); lead firms fill part
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from sim.population import FUNCTIONAL, Population
 
@@ -79,23 +80,40 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
     """
     if n_lead_firms == 0:
         return
-    linked = pop.lead_firm >= 0
-    pop.lead_firm[(linked & (uniforms < DELINK_HAZARD)) | ~pop.in_chain] = -1
-
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
              + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    hazard = RECRUIT_HAZARD * offer * (1.0 + (GROUP_REACH - 1.0) * pop.in_group) * (
-        1.0 - DISTANCE_REACH_LOSS * pop.distance
-    ) * (1.0 - SOCIAL_REACH_LOSS * social)
-    room = int(LEAD_FIRM_CAPACITY * pop.n) - int((pop.lead_firm >= 0).sum())
-    # An MSE that took on the trader's function sells straight to end markets: not a supplier.
-    reached = np.flatnonzero(~linked & pop.in_chain & ~pop.has(FUNCTIONAL) & (uniforms < hazard))
-    if room <= 0 or reached.size == 0:
+    _recruit(pop.lead_firm, pop.in_chain, pop.in_group, pop.upgrades, pop.distance, social,
+             uniforms, RECRUIT_HAZARD * offer, n_lead_firms, int(LEAD_FIRM_CAPACITY * pop.n))
+
+
+@njit(cache=True)
+def _recruit(lead_firm, in_chain, in_group, upgrades, distance, social, uniforms, base_hazard,
+             n_lead_firms, capacity):
+    reached = np.empty(lead_firm.size, np.int64)
+    hazard = np.empty(lead_firm.size)
+    n_reached = 0
+    n_linked = 0
+    for i in range(lead_firm.size):
+        was_linked = lead_firm[i] >= 0
+        if (was_linked and uniforms[i] < DELINK_HAZARD) or not in_chain[i]:
+            lead_firm[i] = -1
+        n_linked += lead_firm[i] >= 0
+        hazard[i] = base_hazard * (1.0 + (GROUP_REACH - 1.0) * in_group[i]) * (
+            1.0 - DISTANCE_REACH_LOSS * distance[i]) * (1.0 - SOCIAL_REACH_LOSS * social[i])
+        # An MSE that took on the trader's function sells straight to end markets: not a
+        # supplier.
+        if (not was_linked and in_chain[i] and (upgrades[i] >> FUNCTIONAL) & 1 == 0
+                and uniforms[i] < hazard[i]):
+            reached[n_reached] = i
+            n_reached += 1
+    room = capacity - n_linked
+    if room <= 0 or n_reached == 0:
         return
     # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.
-    reached = reached[np.argsort(uniforms[reached], kind="stable")][:room]
-    firm = np.minimum(uniforms[reached] / hazard[reached] * n_lead_firms, n_lead_firms - 1)
-    pop.lead_firm[reached] = firm.astype(np.int32)
+    reached = reached[:n_reached]
+    reached = reached[np.argsort(uniforms[reached], kind="mergesort")][:room]
+    for i in reached:
+        lead_firm[i] = int(min(uniforms[i] / hazard[i] * n_lead_firms, n_lead_firms - 1))
 
 
 def technical_assistance(pop: Population, services: np.ndarray) -> None:
