@@ -100,19 +100,65 @@ class HouseholdFlows:
 
 
 def household_flows(pop: Population, income: np.ndarray) -> HouseholdFlows:
-    """What the household takes out of the enterprise and what it repays this month.
+    """What each household takes out of its enterprise and repays this month.
+
+    See `household_budget`; nothing changes in ``pop``.
+    """
+    return HouseholdFlows(*_household_budgets(pop.cash, income, pop.dependence, pop.debt,
+                                              pop.advance_due, pop.active))
+
+
+@njit(cache=True)
+def _household_budgets(cash, income, dependence, debt, advance_due, active):
+    flows = np.empty((4, cash.size))
+    for i in range(cash.size):
+        flows[0, i], flows[1, i], flows[2, i], flows[3, i] = household_budget(
+            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i])
+    return flows
+
+
+@njit(cache=True)
+def household_budget(cash, income, dependence, debt, advance_due, active):
+    """One household's month: ``(draw, debt_service, principal, advance_repaid)``.
 
     The more a household depends on the enterprise, the more it must draw for living,
-    whatever the month's income; part of any income above that is consumed too.
+    whatever the month's income; part of any income above that is consumed too. A household
+    short of cash cuts its living toward a floor rather than stop eating. Loans are repaid in
+    equal instalments with interest; input advances from last month's upgrades are repaid
+    from this month's sales. An MSE that has exited draws and repays nothing.
     """
-    need = pop.dependence * SUBSISTENCE
-    draw = need + CONSUMPTION_RATE * np.clip(income - need, 0.0, None)
-    # A household short of cash cuts its living toward a floor rather than stop eating.
-    short = np.clip(pop.cash + income, 0.0, None)
-    draw = np.where(short < need, np.maximum(short, HARDSHIP_FLOOR * need), draw) * pop.active
-    principal = np.minimum(pop.debt, np.maximum(pop.debt / LOAN_TERM, MIN_INSTALMENT)) * pop.active
-    interest = LOAN_INTEREST * pop.debt * pop.active
-    return HouseholdFlows(draw, principal + interest, principal, pop.advance_due * pop.active)
+    if not active:
+        return 0.0, 0.0, 0.0, 0.0
+    need = dependence * SUBSISTENCE
+    draw = need + CONSUMPTION_RATE * max(income - need, 0.0)
+    short = max(cash + income, 0.0)
+    if short < need:
+        draw = max(short, HARDSHIP_FLOOR * need)
+    principal = min(debt, max(debt / LOAN_TERM, MIN_INSTALMENT))
+    interest = LOAN_INTEREST * debt
+    return draw, principal + interest, principal, advance_due
+
+
+@njit(cache=True)
+def settle_accounts(cash, debt, advance_due, income, dependence, active):
+    """Book one month's income and household flows into cash, debt and advances.
+
+    Returns the month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
+    ledger.
+    """
+    totals = np.zeros(4)
+    for i in range(cash.size):
+        draw, debt_service, principal, repaid = household_budget(
+            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i])
+        cash[i] += income[i] - draw - debt_service - repaid
+        debt[i] -= principal
+        if active[i]:
+            advance_due[i] = 0.0
+        totals[0] += draw
+        totals[1] += debt_service
+        totals[2] += principal
+        totals[3] += repaid
+    return totals
 
 
 def update_distress(pop: Population) -> np.ndarray:

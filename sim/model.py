@@ -223,19 +223,16 @@ class ValueChainModel(Model):
         pop.income = np.where(pop.active, income, 0.0)
         if not account:
             return
-        flows = finance.household_flows(pop, pop.income)
-        pop.cash += pop.income - flows.draw - flows.debt_service - flows.advance_repaid
-        pop.debt -= flows.principal
-        pop.advance_due = np.where(pop.active, 0.0, pop.advance_due)
+        flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
+                                        pop.dependence, pop.active)
         pop.record_income(self.markets.month)
         ledger = self.ledger
         ledger["revenue"] += float(sales.revenue.sum())
         ledger["production_cost"] += float(production_cost.sum())
         ledger["outside_income"] += float(outside.sum())
-        ledger["household_draw"] += float(flows.draw.sum())
-        ledger["debt_service"] += float(flows.debt_service.sum())
-        ledger["principal_repaid"] += float(flows.principal.sum())
-        ledger["advances_repaid"] += float(flows.advance_repaid.sum())
+        for key, total in zip(("household_draw", "debt_service", "principal_repaid",
+                               "advances_repaid"), flows, strict=True):
+            ledger[key] += float(total)
         ledger["buyer_payments"] += float(sales.buyer_payments.sum())
         ledger["intermediary_take"] += float(sales.intermediary_take.sum())
         ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
