@@ -11,10 +11,12 @@ computed once per step by :func:`status`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 
 from sim.population import (
     CHANNEL,
@@ -30,50 +32,87 @@ from sim.population import (
 #: income averages near zero does not make the metric explode.
 MIN_MEAN_INCOME_FOR_CV = 5.0
 
-#: Bit k of each possible set of upgrades (rows: upgrades, columns: sets as bit masks).
-_MASK_BITS = (np.arange(1 << N_OPTIONS)[None, :] >> np.arange(N_OPTIONS)[:, None]) & 1
-
 
 @dataclass(frozen=True)
 class Status:
-    """Counts and masks shared by several metrics, for one step."""
+    """Counts and sums shared by the metrics, for one step (one pass over the MSEs)."""
 
     step: int
     n: int
-    active: np.ndarray
-    in_chain: np.ndarray
     n_active: int
     n_in_chain: int
     adopters: np.ndarray  # MSEs that made each upgrade, (5,)
-    upgraded: np.ndarray
+    n_upgraded: int
+    n_excluded: int
+    n_upgraded_excluded: int
     n_members: int
     n_groups: int
+    n_distressed: int
+    n_linked: int
+    income: float  # summed over active MSEs
+    income_cv: float  # summed over active MSEs
+    quality: float  # summed over in-chain MSEs
+    unit_cost: float  # summed over in-chain MSEs
 
 
 def status(model) -> Status:
-    """The shared masks and counts for the model's current step (computed once per step)."""
+    """The shared counts and sums for the model's current step (computed once per step)."""
     cached = getattr(model, "_metrics_status", None)
     if cached is not None and cached.step == model.steps and cached.n == model.population.n:
         return cached
     pop = model.population
-    active = pop.active
-    in_chain = pop.in_chain
-    member_groups = pop.group[in_chain & pop.in_group]
-    by_mask = np.bincount(pop.upgrades, minlength=1 << N_OPTIONS)
+    counts, sums = _census(pop.active, pop.upgrades, pop.excluded, pop.group, pop.cash,
+                           pop.lead_firm, pop.income, pop.income_sum, pop.income_sumsq,
+                           pop.quality, pop.unit_cost, min(int(model.steps), INCOME_MEMORY))
+    n_active, n_in_chain, n_upgraded, n_excluded = (int(c) for c in counts[:4])
+    upgraded_excluded, members, groups, distressed, linked = (
+        int(c) for c in counts[4 + N_OPTIONS:])
     result = Status(
-        step=model.steps,
-        n=pop.n,
-        active=active,
-        in_chain=in_chain,
-        n_active=int(active.sum()),
-        n_in_chain=int(in_chain.sum()),
-        adopters=_MASK_BITS @ by_mask,
-        upgraded=pop.upgrades > 0,
-        n_members=int(member_groups.size),
-        n_groups=int(np.count_nonzero(np.bincount(member_groups))) if member_groups.size else 0,
-    )
+        step=model.steps, n=pop.n, n_active=n_active, n_in_chain=n_in_chain,
+        adopters=counts[4:4 + N_OPTIONS], n_upgraded=n_upgraded, n_excluded=n_excluded,
+        n_upgraded_excluded=upgraded_excluded, n_members=members, n_groups=groups,
+        n_distressed=distressed, n_linked=linked, income=float(sums[0]),
+        income_cv=float(sums[1]), quality=float(sums[2]), unit_cost=float(sums[3]))
     model._metrics_status = result
     return result
+
+
+@njit(cache=True)
+def _census(active, upgrades, excluded, group, cash, lead_firm, income, income_sum,
+            income_sumsq, quality, unit_cost, months):
+    # counts: active, in chain, upgraded, excluded, adopters by option, upgraded excluded,
+    # members, groups, distressed, linked.
+    counts = np.zeros(4 + N_OPTIONS + 5, np.int64)
+    sums = np.zeros(4)
+    seen = np.zeros(group.max() + 2, np.bool_)
+    for i in range(active.size):
+        counts[3] += excluded[i]
+        if upgrades[i]:
+            counts[2] += 1
+            counts[4 + N_OPTIONS] += excluded[i]
+            for k in range(N_OPTIONS):
+                counts[4 + k] += (upgrades[i] >> k) & 1
+        if not active[i]:
+            continue
+        counts[0] += 1
+        counts[4 + N_OPTIONS + 3] += cash[i] < 0.0
+        sums[0] += income[i]
+        if months >= 2:
+            mean = income_sum[i] / months
+            var = max(income_sumsq[i] / months - mean * mean, 0.0)
+            sums[1] += math.sqrt(var) / max(abs(mean), MIN_MEAN_INCOME_FOR_CV)
+        if (upgrades[i] >> INTERSECTORAL) & 1:
+            continue
+        counts[1] += 1
+        sums[2] += quality[i]
+        sums[3] += unit_cost[i]
+        counts[4 + N_OPTIONS + 4] += lead_firm[i] >= 0
+        if group[i] >= 0:
+            counts[4 + N_OPTIONS + 1] += 1
+            if not seen[group[i]]:
+                seen[group[i]] = True
+                counts[4 + N_OPTIONS + 2] += 1
+    return counts, sums
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -118,45 +157,37 @@ def share_intersectoral(model) -> float:
 def share_upgraded(model) -> float:
     """Cumulative share of MSEs that have made any upgrade."""
     s = status(model)
-    return _ratio(np.count_nonzero(s.upgraded), s.n)
+    return _ratio(s.n_upgraded, s.n)
 
 
 def share_upgraded_excluded(model) -> float:
     """Cumulative share of the excluded group that has made any upgrade."""
-    excluded = model.population.excluded
-    return _ratio(np.count_nonzero(status(model).upgraded & excluded),
-                  np.count_nonzero(excluded))
+    s = status(model)
+    return _ratio(s.n_upgraded_excluded, s.n_excluded)
 
 
 def share_upgraded_included(model) -> float:
     """Cumulative share of the included group that has made any upgrade."""
-    included = ~model.population.excluded
-    return _ratio(np.count_nonzero(status(model).upgraded & included),
-                  np.count_nonzero(included))
+    s = status(model)
+    return _ratio(s.n_upgraded - s.n_upgraded_excluded, s.n - s.n_excluded)
 
 
 def mean_income(model) -> float:
     """Mean monthly income of active MSEs (inside or outside the chain)."""
     s = status(model)
-    return _ratio(model.population.income.dot(s.active), s.n_active)
+    return _ratio(s.income, s.n_active)
 
 
 def income_volatility(model) -> float:
     """Mean over active MSEs of the coefficient of variation of income, last 12 months."""
-    pop, s = model.population, status(model)
-    months = min(int(model.steps), INCOME_MEMORY)
-    if months < 2 or not s.n_active:
-        return 0.0
-    mean = pop.income_sum / months
-    var = np.clip(pop.income_sumsq / months - mean**2, 0.0, None)
-    cv = np.sqrt(var) / np.maximum(np.abs(mean), MIN_MEAN_INCOME_FOR_CV)
-    return _ratio(cv.dot(s.active), s.n_active)
+    s = status(model)  # zero in the first two months: no variation to measure yet
+    return _ratio(s.income_cv, s.n_active)
 
 
 def share_in_distress(model) -> float:
     """Share of active MSEs with negative cash (owing for their living and inputs)."""
     s = status(model)
-    return _ratio(np.count_nonzero(s.active & (model.population.cash < 0.0)), s.n_active)
+    return _ratio(s.n_distressed, s.n_active)
 
 
 def premium_share_mse(model) -> float:
@@ -187,20 +218,19 @@ def mean_group_size(model) -> float:
 def share_linked_lead_firm(model) -> float:
     """Share of active in-chain MSEs supplying a lead firm."""
     s = status(model)
-    return _ratio(np.count_nonzero(s.in_chain & (model.population.lead_firm >= 0)),
-                  s.n_in_chain)
+    return _ratio(s.n_linked, s.n_in_chain)
 
 
 def mean_quality(model) -> float:
     """Mean product quality of active in-chain MSEs."""
     s = status(model)
-    return _ratio(model.population.quality.dot(s.in_chain), s.n_in_chain)
+    return _ratio(s.quality, s.n_in_chain)
 
 
 def mean_unit_cost(model) -> float:
     """Mean unit production cost of active in-chain MSEs."""
     s = status(model)
-    return _ratio(model.population.unit_cost.dot(s.in_chain), s.n_in_chain)
+    return _ratio(s.unit_cost, s.n_in_chain)
 
 
 def n_active(model) -> int:
@@ -211,7 +241,7 @@ def n_active(model) -> int:
 def gini_income(model) -> float:
     """Gini coefficient of active MSEs' monthly income (losses counted as zero)."""
     s = status(model)
-    x = np.sort(np.clip(model.population.income, 0.0, None) * s.active)
+    x = np.sort(np.maximum(model.population.income, 0.0) * model.population.active)
     total = x.sum()
     if not s.n_active or total <= 0.0:
         return 0.0
