@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from mesa import DataCollector, Model
+from numba import njit
 
 from sim import decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
@@ -216,11 +217,9 @@ class ValueChainModel(Model):
         sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
-        production_cost = sales.produced * pop.unit_cost
-        moved = pop.active & pop.has(INTERSECTORAL)
-        outside = decisions.outside_income(pop.skill, self.social) * moved
-        income = sales.revenue - production_cost + outside
-        pop.income = np.where(pop.active, income, 0.0)
+        production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
+                                                 pop.skill, self.social, pop.active,
+                                                 pop.upgrades, pop.income)
         if not account:
             return
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
@@ -228,8 +227,8 @@ class ValueChainModel(Model):
         pop.record_income(self.markets.month)
         ledger = self.ledger
         ledger["revenue"] += float(sales.revenue.sum())
-        ledger["production_cost"] += float(production_cost.sum())
-        ledger["outside_income"] += float(outside.sum())
+        ledger["production_cost"] += production_cost
+        ledger["outside_income"] += outside
         for key, total in zip(("household_draw", "debt_service", "principal_repaid",
                                "advances_repaid"), flows, strict=True):
             ledger[key] += float(total)
@@ -271,6 +270,24 @@ class ValueChainModel(Model):
         df = df[list(METRICS)]
         df.attrs.update(self.provenance())
         return df
+
+
+@njit(cache=True)
+def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income):
+    """Each MSE's income this month: sales less production cost, or its outside earnings.
+
+    Every unit produced is paid for, sold or not. Writes ``income`` (zero for MSEs that have
+    exited) and returns the month's total production cost and outside income.
+    """
+    production_total = outside_total = 0.0
+    for i in range(revenue.size):
+        production_cost = produced[i] * unit_cost[i]
+        moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
+        outside = decisions.outside_income(skill[i], social[i]) if moved else 0.0
+        income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
+        production_total += production_cost
+        outside_total += outside
+    return production_total, outside_total
 
 
 def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: int = 120,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
+from numba import njit
 
 from sim.markets import N_CHANNELS
 
@@ -132,11 +133,8 @@ class Population:
 
     def record_income(self, month: int) -> None:
         """Write this month's income into the ring buffer, updating its running sums."""
-        slot = (month - 1) % INCOME_MEMORY
-        old = self.income_history[slot].astype(np.float64)
-        self.income_sum += self.income - old
-        self.income_sumsq += self.income**2 - old**2
-        self.income_history[slot] = self.income
+        _record_income(self.income_history[(month - 1) % INCOME_MEMORY], self.income,
+                       self.income_sum, self.income_sumsq)
 
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
@@ -237,3 +235,12 @@ def social_barrier(
     reduced by facilitation targeted at that group (guideline 5).
     """
     return excluded * (social_distance * (1.0 - targeted_facilitation))
+
+
+@njit(cache=True)
+def _record_income(slot, income, income_sum, income_sumsq):
+    for i in range(income.size):
+        old = np.float64(slot[i])
+        income_sum[i] += income[i] - old
+        income_sumsq[i] += income[i] ** 2 - old**2
+        slot[i] = income[i]

@@ -63,11 +63,22 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
                    intermediary_rent: float) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1]."""
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    clarity = own * (1.0 - DISTANCE_ATTENUATION * pop.distance) * (
-        1.0 - SOCIAL_ATTENUATION * social
-    )
-    clarity = np.where(pop.ict, np.maximum(clarity, ICT_CLARITY), clarity)
-    return np.where(linked, np.maximum(clarity, LEAD_FIRM_CLARITY), clarity)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked)
+
+
+@njit(cache=True)
+def _signal_clarity(own, distance, social, ict, linked):
+    clarity = np.empty(distance.size)
+    for i in range(distance.size):
+        c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
+                                                                * social[i])
+        # ICT and a lead firm give a clear, direct view of end markets.
+        if ict[i]:
+            c = max(c, ICT_CLARITY)
+        if linked[i]:
+            c = max(c, LEAD_FIRM_CLARITY)
+        clarity[i] = c
+    return clarity
 
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,

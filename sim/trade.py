@@ -30,7 +30,7 @@ from sim.markets import (
     competitive_sales_share,
     order_cuts,
 )
-from sim.population import Population
+from sim.population import FUNCTIONAL, Population
 
 VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
 
@@ -69,20 +69,34 @@ def bargaining_power(pop: Population, lever: float, social: np.ndarray) -> np.nd
     The scenario's base level, raised by collective bargaining in a producer group and by the
     price knowledge ICT gives, lowered by social exclusion.
     """
-    return np.clip(
-        lever + GROUP_BARGAINING * pop.in_group + ICT_BARGAINING * pop.ict
-        - SOCIAL_BARGAINING * social,
-        0.0,
-        1.0,
-    )
+    return _bargaining_power(float(lever), pop.group, pop.ict, social)
+
+
+@njit(cache=True)
+def _bargaining_power(lever, group, ict, social):
+    power = np.empty(group.size)
+    for i in range(group.size):
+        power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
+                           - SOCIAL_BARGAINING * social[i], 0.0), 1.0)
+    return power
 
 
 def link_type(pop: Population) -> np.ndarray:
     """Each MSE's link: direct after functional upgrading, else lead firm, else trader."""
-    from sim.population import FUNCTIONAL
+    return _link_type(pop.upgrades, pop.lead_firm)
 
-    link = np.where(pop.lead_firm >= 0, VIA_LEAD_FIRM, VIA_TRADER)
-    return np.where(pop.has(FUNCTIONAL), DIRECT, link).astype(np.int8)
+
+@njit(cache=True)
+def _link_type(upgrades, lead_firm):
+    link = np.empty(upgrades.size, np.int8)
+    for i in range(upgrades.size):
+        if (upgrades[i] >> FUNCTIONAL) & 1:
+            link[i] = DIRECT
+        elif lead_firm[i] >= 0:
+            link[i] = VIA_LEAD_FIRM
+        else:
+            link[i] = VIA_TRADER
+    return link
 
 
 def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
@@ -91,11 +105,22 @@ def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediarie
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
     """
-    serving = pop.in_chain
-    catchment = np.bincount(pop.trader[serving], minlength=n_intermediaries)
-    bypass = np.bincount(pop.trader[serving & (link != VIA_TRADER)], minlength=n_intermediaries)
-    share = np.divide(bypass, catchment, out=np.zeros(n_intermediaries), where=catchment > 0)
-    return 1.0 - BYPASS_EFFECT * share
+    return _market_power(pop.trader, pop.in_chain, link, n_intermediaries)
+
+
+@njit(cache=True)
+def _market_power(trader, in_chain, link, n_intermediaries):
+    catchment = np.zeros(n_intermediaries)
+    bypass = np.zeros(n_intermediaries)
+    for i in range(trader.size):
+        if in_chain[i]:
+            catchment[trader[i]] += 1.0
+            bypass[trader[i]] += link[i] != VIA_TRADER
+    power = np.empty(n_intermediaries)
+    for j in range(n_intermediaries):
+        share = bypass[j] / catchment[j] if catchment[j] > 0 else 0.0
+        power[j] = 1.0 - BYPASS_EFFECT * share
+    return power
 
 
 @njit(cache=True)
