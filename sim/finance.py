@@ -163,8 +163,15 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active):
 
 def update_distress(pop: Population) -> np.ndarray:
     """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
-    distressed = pop.active & (pop.cash < 0.0)
-    pop.distress_months = np.where(distressed, pop.distress_months + 1, 0).astype(np.int16)
-    exits = pop.distress_months >= EXIT_AFTER_MONTHS
-    pop.active &= ~exits
+    return _update_distress(pop.active, pop.cash, pop.distress_months)
+
+
+@njit(cache=True)
+def _update_distress(active, cash, distress_months):
+    exits = np.zeros(active.size, np.bool_)
+    for i in range(active.size):
+        distress_months[i] = distress_months[i] + 1 if active[i] and cash[i] < 0.0 else 0
+        if distress_months[i] >= EXIT_AFTER_MONTHS:
+            exits[i] = True
+            active[i] = False
     return exits

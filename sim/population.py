@@ -124,7 +124,7 @@ class Population:
     @property
     def in_chain(self) -> np.ndarray:
         """Active MSEs that still produce in this value chain (not moved out)."""
-        return self.active & ~self.has(INTERSECTORAL)
+        return _in_chain(self.active, self.upgrades)
 
     @property
     def in_group(self) -> np.ndarray:
@@ -244,3 +244,11 @@ def _record_income(slot, income, income_sum, income_sumsq):
         income_sum[i] += income[i] - old
         income_sumsq[i] += income[i] ** 2 - old**2
         slot[i] = income[i]
+
+
+@njit(cache=True)
+def _in_chain(active, upgrades):
+    out = np.empty(active.size, np.bool_)
+    for i in range(active.size):
+        out[i] = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
+    return out

@@ -42,12 +42,21 @@ ADVANCE_SHARE = 1.0
 
 def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     """Embedded-service intensity each MSE receives: the lever if linked to a lead firm."""
-    return embedded_services * (pop.lead_firm >= 0) * pop.active
+    return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
 def contract_share(pop: Population, forward_contracts: float) -> np.ndarray:
     """Share of each MSE's output bought under a forward contract at a guaranteed price."""
-    return forward_contracts * (pop.lead_firm >= 0)
+    return _linked_share(float(forward_contracts), pop.lead_firm, pop.active)
+
+
+@njit(cache=True)
+def _linked_share(lever, lead_firm, active):
+    """The lever for active MSEs linked to a lead firm, zero for the rest."""
+    out = np.empty(lead_firm.size)
+    for i in range(lead_firm.size):
+        out[i] = lever if lead_firm[i] >= 0 and active[i] else 0.0
+    return out
 
 
 def end_market_pull(export_premium: float, demand_shift: float) -> float:
@@ -118,4 +127,10 @@ def _recruit(lead_firm, in_chain, in_group, upgrades, distance, social, uniforms
 
 def technical_assistance(pop: Population, services: np.ndarray) -> None:
     """Suppliers learn from lead firms' technical assistance (skill grows)."""
-    pop.skill = np.minimum(pop.skill + SERVICE_SKILL_GAIN * services, 1.0)
+    _learn_from_assistance(pop.skill, services)
+
+
+@njit(cache=True)
+def _learn_from_assistance(skill, services):
+    for i in range(skill.size):
+        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * services[i], 1.0)
