@@ -262,25 +262,23 @@ def group_cost_share(pop: Population) -> np.ndarray:
     return GROUP_COST_SHARE * pop.in_group
 
 
-def share_done(pop: Population, key: np.ndarray, mask: np.ndarray,
-               rows: np.ndarray | None = None) -> np.ndarray:
-    """For each MSE, the share of its group (or village) peers that made each upgrade.
+def peer_adoption(pop: Population, key: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Share of each group's (or village's) peers that made each upgrade.
 
     Args:
         pop: Population.
         key: Group id or village per MSE (ignored where ``mask`` is False).
-        mask: Which MSEs count as peers and receive a share.
-        rows: The MSEs to report on (default: all).
+        mask: Which MSEs count as peers.
 
     Returns:
-        Array (5, len(rows)); zero where ``mask`` is False.
+        Array (number of keys, 5): row ``g`` holds, per option, the share of the peers with
+        key ``g`` that made it.
     """
-    rows = np.arange(pop.n) if rows is None else rows
-    return _share_done(key, mask, pop.upgrades, rows)
+    return _peer_adoption(key, mask, pop.upgrades)
 
 
 @njit(cache=True)
-def _share_done(key, mask, upgrades, rows):
+def _peer_adoption(key, mask, upgrades):
     size = 0
     for i in range(key.size):
         if mask[i] and key[i] >= size:
@@ -293,11 +291,7 @@ def _share_done(key, mask, upgrades, rows):
             members[key[i]] += 1.0
             for k in range(N_OPTIONS):
                 done[key[i], k] += (upgrades[i] >> k) & 1
-    out = np.zeros((N_OPTIONS, rows.size))
-    for j in range(rows.size):
-        i = rows[j]
-        g = key[i]
-        if mask[i] and 0 <= g < size:
-            for k in range(N_OPTIONS):
-                out[k, j] = done[g, k] / max(members[g], 1.0)
-    return out
+    for g in range(size):
+        for k in range(N_OPTIONS):
+            done[g, k] /= max(members[g], 1.0)
+    return done

@@ -168,8 +168,8 @@ class ValueChainModel(Model):
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
             pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
-            groups.share_done(pop, pop.group, pop.in_chain & pop.in_group, rows),
-            groups.share_done(pop, pop.village, pop.active, rows))
+            groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
+            groups.peer_adoption(pop, pop.village, pop.active))
         signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.

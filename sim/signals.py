@@ -121,8 +121,8 @@ def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief
 
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
-                   group_share_done: np.ndarray, village_share_done: np.ndarray) -> np.ndarray:
-    """Monthly hazard of hearing of each option, shape (5, m), for MSEs ``rows``.
+                   group_adoption: np.ndarray, village_adoption: np.ndarray) -> np.ndarray:
+    """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
     when it keeps the premium as rent), group members and village neighbours who made the
@@ -130,25 +130,28 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
 
     Args:
         pop: Population.
-        rows: The MSEs concerned (m of them).
+        rows: The MSEs concerned (m of them, all in the chain).
         social: Social barrier per MSE (all n).
         services: Embedded-service intensity per MSE (all n).
         intermediary_rent: Scenario lever.
         herding: Scenario lever (projects that herd MSEs also promote the channel).
-        group_share_done: (5, m) share of each one's group that made each upgrade.
-        village_share_done: (5, m) the same for its village.
+        group_adoption: Share of each group's members that made each upgrade, (groups, 5),
+            from `sim.groups.peer_adoption`.
+        village_adoption: The same for villages, (villages, 5).
     """
-    return _option_hazards(rows, pop.aware, pop.ict, pop.distance, social, services,
-                           intermediary_rent, herding, group_share_done, village_share_done)
+    return _option_hazards(rows, pop.aware, pop.ict, pop.distance, pop.group, pop.village,
+                           social, services, intermediary_rent, herding, group_adoption,
+                           village_adoption)
 
 
 @njit(cache=True)
-def _option_hazards(rows, aware, ict, distance, social, services, intermediary_rent, herding,
-                    group_share_done, village_share_done):
+def _option_hazards(rows, aware, ict, distance, group, village, social, services,
+                    intermediary_rent, herding, group_adoption, village_adoption):
     hazard = np.zeros((N_OPTIONS, rows.size))
     for j in range(rows.size):
         i = rows[j]
         isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
+        in_group = 0 <= group[i] < group_adoption.shape[0]
         for k in range(N_OPTIONS):
             # Only news of an option the MSE does not know yet counts as news.
             if (aware[i] >> k) & 1:
@@ -159,8 +162,8 @@ def _option_hazards(rows, aware, ict, distance, social, services, intermediary_r
                 + ICT_HAZARD[k] * ict[i]
                 + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
                 + herding * HERDING_PROMOTION[k]
-                + GROUP_HAZARD * group_share_done[k, j]
-                + VILLAGE_HAZARD * village_share_done[k, j]
+                + GROUP_HAZARD * (group_adoption[group[i], k] if in_group else 0.0)
+                + VILLAGE_HAZARD * village_adoption[village[i], k]
             ) * isolation
     return hazard
 

@@ -153,17 +153,21 @@ def test_premium_beliefs_converge_to_the_attenuated_premium():
 def test_options_are_learnt_faster_with_more_sources():
     m = small()
     pop = m.population
-    zero = np.zeros((5, pop.n))
+    pop.group[:] = np.arange(pop.n) % 4
+    nobody = np.zeros((4, 5)), np.zeros((pop.village.max() + 1, 5))  # group, village tables
+    half = tuple(table + 0.5 for table in nobody)
     rows = np.arange(pop.n)
     pop.aware[:] = 0
-    lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, 0.0, zero,
-                                    zero)
+    lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, 0.0,
+                                    *nobody)
     served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
-                                    zero + 0.5, zero + 0.5)
-    assert np.all(served > lonely)
+                                    *half)
+    demonstrated = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9,
+                                          0.0, *half)
+    assert np.all(served > lonely) and np.all(demonstrated > lonely)
     pop.aware[:] = 1 << PROCESS
     known = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
-                                   zero + 0.5, zero + 0.5)
+                                   *half)
     assert np.all(known[PROCESS] == 0) and np.all(known[1:] > 0)  # no news of the known
     pop.aware[:] = 0
     assert np.array_equal(signals.learners(pop), rows)
@@ -214,16 +218,16 @@ def test_information_sharing_pulls_members_toward_the_group_mean():
     assert np.allclose(after.mean(axis=1), means)  # pooling moves nobody's mean
 
 
-def test_share_done_counts_peers():
+def test_peer_adoption_counts_peers():
     m = small(n=10)
     pop = m.population
     pop.group[:] = [0, 0, 0, 0, 1, 1, -1, -1, -1, -1]
     pop.upgrades[:] = [1, 1, 0, 0, 2, 0, 1, 1, 1, 1]
-    out = groups.share_done(pop, pop.group, pop.group >= 0)
-    assert np.allclose(out[PROCESS, :4], 0.5) and np.allclose(out[PRODUCT, 4:6], 0.5)
-    assert np.all(out[:, 6:] == 0)
-    some = groups.share_done(pop, pop.group, pop.group >= 0, np.array([5, 0, 9]))
-    assert np.array_equal(some, out[:, [5, 0, 9]])
+    table = groups.peer_adoption(pop, pop.group, pop.group >= 0)
+    assert table.shape == (2, 5)  # MSEs outside a group count for no group
+    assert np.allclose(table[0], [0.5, 0, 0, 0, 0]) and np.allclose(table[1], [0, 0.5, 0, 0, 0])
+    villages = groups.peer_adoption(pop, np.zeros(10, dtype=np.int32), np.ones(10, dtype=bool))
+    assert np.allclose(villages, [[0.6, 0.1, 0, 0, 0]])
 
 
 def test_groups_dissolve_and_members_leave():
