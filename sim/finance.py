@@ -38,8 +38,16 @@ EXIT_AFTER_MONTHS = 9
 
 def credit_limit(pop: Population, credit_access: float, social: np.ndarray) -> np.ndarray:
     """Investment credit still available to each MSE (the line minus what it owes)."""
-    line = credit_access * MAX_LOAN * (1.0 - SOCIAL_CREDIT_PENALTY * social)
-    return np.clip(line - pop.debt, 0.0, None)
+    return _credit_limit(float(credit_access), social, pop.debt)
+
+
+@njit(cache=True)
+def _credit_limit(credit_access, social, debt):
+    available = np.empty(debt.size)
+    for i in range(debt.size):
+        line = credit_access * MAX_LOAN * (1.0 - SOCIAL_CREDIT_PENALTY * social[i])
+        available[i] = max(line - debt[i], 0.0)
+    return available
 
 
 @dataclass

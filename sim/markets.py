@@ -16,6 +16,7 @@ End markets are where the seed's drivers of upgrading start (structural effect 1
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -123,12 +124,19 @@ def order_cuts(markets: Markets) -> np.ndarray:
     return cuts
 
 
+@functools.lru_cache(maxsize=64)
 def price_covariance(price_volatility: float) -> np.ndarray:
-    """Covariance of relative monthly price deviations between channels (long-run)."""
+    """Covariance of relative monthly price deviations between channels (long-run).
+
+    The matrix depends on the lever alone, so it is computed once per value and shared
+    (read-only).
+    """
     sd = price_volatility * VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
     corr = np.full((N_CHANNELS, N_CHANNELS), COMMON_SHOCK)
     np.fill_diagonal(corr, 1.0)
-    return corr * np.outer(sd, sd)
+    covariance = corr * np.outer(sd, sd)
+    covariance.flags.writeable = False
+    return covariance
 
 
 def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float) -> None:
