@@ -80,39 +80,43 @@ def status(model) -> Status:
 @njit(cache=True)
 def _census(active, upgrades, excluded, group, cash, lead_firm, income, income_sum,
             income_sumsq, quality, unit_cost, months):
-    # counts: active, in chain, upgraded, excluded, adopters by option, upgraded excluded,
-    # members, groups, distressed, linked.
-    counts = np.zeros(4 + N_OPTIONS + 5, np.int64)
-    sums = np.zeros(4)
+    adopters = np.zeros(N_OPTIONS, np.int64)
     seen = np.zeros(group.max() + 2, np.bool_)
+    # Running totals in locals rather than array slots, so they stay in registers.
+    n_active = n_in_chain = n_upgraded = n_excluded = upgraded_excluded = 0
+    members = groups = distressed = linked = 0
+    income_total = cv_total = quality_total = unit_cost_total = 0.0
     for i in range(active.size):
-        counts[3] += excluded[i]
+        n_excluded += excluded[i]
         if upgrades[i]:
-            counts[2] += 1
-            counts[4 + N_OPTIONS] += excluded[i]
+            n_upgraded += 1
+            upgraded_excluded += excluded[i]
             for k in range(N_OPTIONS):
-                counts[4 + k] += (upgrades[i] >> k) & 1
+                adopters[k] += (upgrades[i] >> k) & 1
         if not active[i]:
             continue
-        counts[0] += 1
-        counts[4 + N_OPTIONS + 3] += cash[i] < 0.0
-        sums[0] += income[i]
+        n_active += 1
+        distressed += cash[i] < 0.0
+        income_total += income[i]
         if months >= 2:
             mean = income_sum[i] / months
             var = max(income_sumsq[i] / months - mean * mean, 0.0)
-            sums[1] += math.sqrt(var) / max(abs(mean), MIN_MEAN_INCOME_FOR_CV)
+            cv_total += math.sqrt(var) / max(abs(mean), MIN_MEAN_INCOME_FOR_CV)
         if (upgrades[i] >> INTERSECTORAL) & 1:
             continue
-        counts[1] += 1
-        sums[2] += quality[i]
-        sums[3] += unit_cost[i]
-        counts[4 + N_OPTIONS + 4] += lead_firm[i] >= 0
+        n_in_chain += 1
+        quality_total += quality[i]
+        unit_cost_total += unit_cost[i]
+        linked += lead_firm[i] >= 0
         if group[i] >= 0:
-            counts[4 + N_OPTIONS + 1] += 1
+            members += 1
             if not seen[group[i]]:
                 seen[group[i]] = True
-                counts[4 + N_OPTIONS + 2] += 1
-    return counts, sums
+                groups += 1
+    counts = np.array([n_active, n_in_chain, n_upgraded, n_excluded, adopters[0], adopters[1],
+                       adopters[2], adopters[3], adopters[4], upgraded_excluded, members, groups,
+                       distressed, linked])
+    return counts, np.array([income_total, cv_total, quality_total, unit_cost_total])
 
 
 def _ratio(part: float, whole: float) -> float:

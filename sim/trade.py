@@ -326,6 +326,8 @@ def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trad
           link, markup, pass_through, transport, spot, premium, cuts, trend, contract_share,
           benchmark_cost, competition, produced, units, revenue, base, premium_rate,
           buyer_payments, intermediary_take, lead_firm_take, totals):
+    # Running totals in locals rather than array slots, so they stay in registers.
+    transport_paid = premium_paid = premium_to_mse = 0.0
     for i in range(capacity.size):
         volume = capacity[i] * competitive_sales_share(unit_cost[i], benchmark_cost,
                                                        competition) * in_chain[i]
@@ -353,11 +355,11 @@ def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trad
             premium_per_unit = premium[c] * q
             spot_value, paid_value = u * spot[c], u * paid
             buyer_payments[c] += spot_value * (1.0 + premium_per_unit)
-            totals[0] += u * transport[c, i]
-            totals[1] += spot_value * premium_per_unit
+            transport_paid += u * transport[c, i]
+            premium_paid += spot_value * premium_per_unit
             # Measured at the spot price, like the premium paid: the share that passes
             # through, not forward contracts' price guarantee (which can pay more than spot).
-            totals[2] += spot_value * premium_per_unit * pass_through[i]
+            premium_to_mse += spot_value * premium_per_unit * pass_through[i]
             # The buyer's own share of base price and premium, on the price it pays the MSE.
             kept += paid_value * (markup[i] + premium_per_unit * (1.0 - pass_through[i]))
             # Under a forward contract the lead firm gains when spot is above the guaranteed
@@ -368,3 +370,4 @@ def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trad
             intermediary_take[trader[i]] += kept
         elif link[i] == VIA_LEAD_FIRM:
             lead_firm_take[lead_firm[i]] += kept + contract_gain
+    totals[0], totals[1], totals[2] = transport_paid, premium_paid, premium_to_mse
