@@ -230,6 +230,17 @@ def test_peer_adoption_counts_peers():
     assert np.allclose(villages, [[0.6, 0.1, 0, 0, 0]])
 
 
+def test_group_registry_keeps_every_group_as_it_grows():
+    registry = groups.Groups()
+    ids = [registry.add(np.array([c, c + 1]), np.array([10 * c, 10 * c + 1]))
+           for c in range(100)]  # past the initial capacity several times
+    assert len(registry) == 200
+    assert np.array_equal(np.concatenate(ids), np.arange(200))
+    assert registry.cell[150] == 75 and registry.cell[151] == 76 and registry.founder[151] == 751
+    registry.alive[3] = False  # a view: writes reach the registry
+    assert not registry.alive[3] and registry.alive.sum() == 199
+
+
 def test_groups_dissolve_and_members_leave():
     m = small(n=300)
     pop = m.population
