@@ -229,28 +229,26 @@ def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group):
     trader's job needs some skill or a group to do it jointly; the outside option opens after
     product or functional upgrading, or to the most skilled.
     """
-    if not in_chain:
-        return 0
+    # Bit arithmetic rather than branches: these conditions vary from MSE to MSE in no
+    # pattern a CPU could predict.
     once = upgrades & ~((1 << PRODUCT) | (1 << CHANNEL))
-    allowed = aware & ~once
-    if quality >= 0.95:
-        allowed &= ~(1 << PRODUCT)
-    if not _channel_open(channels, quality):
-        allowed &= ~(1 << CHANNEL)
-    if not (skill >= FUNCTIONAL_SKILL or in_group):
-        allowed &= ~(1 << FUNCTIONAL)
-    if not ((upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1 or skill >= OUTSIDE_SKILL):
-        allowed &= ~(1 << INTERSECTORAL)
-    return allowed
+    blocked = (
+        (quality >= 0.95) << PRODUCT
+        | (not _channel_open(channels, quality)) << CHANNEL
+        | (not (skill >= FUNCTIONAL_SKILL or in_group)) << FUNCTIONAL
+        | (not ((upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1
+                or skill >= OUTSIDE_SKILL)) << INTERSECTORAL
+    )
+    return (aware & ~once & ~blocked) * in_chain
 
 
 @njit(cache=True)
 def _channel_open(channels, quality):
     """Whether some channel not yet entered accepts this quality."""
-    for c in range(N_CHANNELS):  # noqa: SIM110 (numba compiles loops, not generators)
-        if (channels >> c) & 1 == 0 and clears_standard(quality, c):
-            return True
-    return False
+    open_ = 0
+    for c in range(N_CHANNELS):
+        open_ |= ((channels >> c) & 1 == 0) & clears_standard(quality, c)
+    return open_ != 0
 
 
 @njit(cache=True)
@@ -347,9 +345,9 @@ def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, d
         for k in range(N_OPTIONS):
             inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i])
             investment[k, m], working_capital[k, m] = inv, wc
-            ok = (allowed >> k) & 1 == 1 and can_finance(cash[i], credit[i], inv, wc, cap * wc)
+            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc)
             feasible[k, m] = ok
-            any_feasible = any_feasible or ok
+            any_feasible |= ok
         if not any_feasible:
             continue
         rows[m] = i

@@ -86,29 +86,29 @@ def _census(active, upgrades, excluded, group, cash, lead_firm, income, income_s
     n_active = n_in_chain = n_upgraded = n_excluded = upgraded_excluded = 0
     members = groups = distressed = linked = 0
     income_total = cv_total = quality_total = unit_cost_total = 0.0
+    # Arithmetic rather than branches where a branch would be a coin toss for the CPU:
+    # adding zero leaves a total exactly as it was.
     for i in range(active.size):
+        upgraded = upgrades[i] != 0
         n_excluded += excluded[i]
-        if upgrades[i]:
-            n_upgraded += 1
-            upgraded_excluded += excluded[i]
-            for k in range(N_OPTIONS):
-                adopters[k] += (upgrades[i] >> k) & 1
-        if not active[i]:
-            continue
-        n_active += 1
-        distressed += cash[i] < 0.0
-        income_total += income[i]
+        n_upgraded += upgraded
+        upgraded_excluded += upgraded and excluded[i]
+        for k in range(N_OPTIONS):
+            adopters[k] += (upgrades[i] >> k) & 1
+        here = active[i]
+        n_active += here
+        distressed += here and cash[i] < 0.0
+        income_total += income[i] * here
         if months >= 2:
             mean = income_sum[i] / months
             var = max(income_sumsq[i] / months - mean * mean, 0.0)
-            cv_total += math.sqrt(var) / max(abs(mean), MIN_MEAN_INCOME_FOR_CV)
-        if (upgrades[i] >> INTERSECTORAL) & 1:
-            continue
-        n_in_chain += 1
-        quality_total += quality[i]
-        unit_cost_total += unit_cost[i]
-        linked += lead_firm[i] >= 0
-        if group[i] >= 0:
+            cv_total += math.sqrt(var) / max(abs(mean), MIN_MEAN_INCOME_FOR_CV) * here
+        in_chain = here and (upgrades[i] >> INTERSECTORAL) & 1 == 0
+        n_in_chain += in_chain
+        quality_total += quality[i] * in_chain
+        unit_cost_total += unit_cost[i] * in_chain
+        linked += in_chain and lead_firm[i] >= 0
+        if in_chain and group[i] >= 0:
             members += 1
             if not seen[group[i]]:
                 seen[group[i]] = True

@@ -151,20 +151,20 @@ def _option_hazards(rows, aware, ict, distance, group, village, social, services
     for j in range(rows.size):
         i = rows[j]
         isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
-        in_group = 0 <= group[i] < group_adoption.shape[0]
+        g = group[i] if 0 <= group[i] < group_adoption.shape[0] else -1
         for k in range(N_OPTIONS):
-            # Only news of an option the MSE does not know yet counts as news.
-            if (aware[i] >> k) & 1:
-                continue
+            # Only news of an option the MSE does not know yet counts as news. (Multiplying
+            # rather than branching: which options an MSE knows is too irregular to predict.)
+            unknown = 1 - ((aware[i] >> k) & 1)
             hazard[k, j] = (
                 BACKGROUND_HAZARD[k]
                 + LEAD_FIRM_HAZARD[k] * services[i]
                 + ICT_HAZARD[k] * ict[i]
                 + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
                 + herding * HERDING_PROMOTION[k]
-                + GROUP_HAZARD * (group_adoption[group[i], k] if in_group else 0.0)
+                + GROUP_HAZARD * (group_adoption[g, k] if g >= 0 else 0.0)
                 + VILLAGE_HAZARD * village_adoption[village[i], k]
-            ) * isolation
+            ) * isolation * unknown
     return hazard
 
 
