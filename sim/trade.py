@@ -366,8 +366,10 @@ def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trad
             # price and bears the loss when it is below.
             contract_gain += (spot_value - paid_value) * (1.0 + premium_per_unit)
         revenue[i] = received
-        if link[i] == VIA_TRADER:
-            intermediary_take[trader[i]] += kept
-        elif link[i] == VIA_LEAD_FIRM:
-            lead_firm_take[lead_firm[i]] += kept + contract_gain
+        # Each buyer's take goes to its own books. Adding zero to the others (rather than
+        # branching on a link type the CPU cannot predict) leaves them exactly as they were.
+        intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
+        if lead_firm_take.size:
+            lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
+                link[i] == VIA_LEAD_FIRM)
     totals[0], totals[1], totals[2] = transport_paid, premium_paid, premium_to_mse
