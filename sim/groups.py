@@ -145,18 +145,19 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
     """
-    hazard = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
-    hazard = hazard * (1.0 - SOCIAL_JOINING_LOSS * social) * (1.0 + ICT_JOINING_GAIN * pop.ict)
+    supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
+                               + (1.0 - UNSUPPORTED_JOINING) * group_support)
     founders, cells = _seek_and_join(
-        pop.group, pop.in_chain, pop.village, pop.excluded, uniforms, hazard,
-        float(social_distance), groups.alive, groups.cell, 2 * (int(pop.village.max()) + 1))
+        pop.group, pop.in_chain, pop.village, pop.excluded, pop.ict, social, uniforms,
+        supported, float(social_distance), groups.alive, groups.cell,
+        2 * (int(pop.village.max()) + 1))
     if founders.size:
         groups.add(cells, founders)
 
 
 @njit(cache=True)
-def _seek_and_join(group, in_chain, village, excluded, uniforms, hazard, social_distance,
-                   alive, group_cell, n_cells):
+def _seek_and_join(group, in_chain, village, excluded, ict, social, uniforms, supported,
+                   social_distance, alive, group_cell, n_cells):
     """Seekers join their cell's open group or found new ones; returns founders and cells.
 
     New groups take the next ids of the registry (``alive.size`` on), in order of cell and
@@ -167,9 +168,12 @@ def _seek_and_join(group, in_chain, village, excluded, uniforms, hazard, social_
     m = 0
     for i in range(n):
         draw = uniforms[i]
-        if group[i] == NO_GROUP and in_chain[i] and draw < hazard[i]:
+        # Excluded MSEs join less readily; ICT makes it easier to stay in touch.
+        hazard = supported * (1.0 - SOCIAL_JOINING_LOSS * social[i]) * (
+            1.0 + ICT_JOINING_GAIN * ict[i])
+        if group[i] == NO_GROUP and in_chain[i] and draw < hazard:
             group[i] = SEEKING
-            draw = draw / hazard[i]  # uniform again, given that it seeks
+            draw = draw / hazard  # uniform again, given that it seeks
         elif group[i] == SEEKING and not in_chain[i]:
             group[i] = NO_GROUP
         # Seekers who found no group last month keep looking (group == SEEKING), with a
