@@ -9,7 +9,7 @@ busy machine from favouring either. Times are CPU time of this process
 (`time.process_time`), which other load on the machine disturbs far less than wall time.
 
 Usage:
-    python benchmarks/bench_model.py [--agents 10000] [--steps 30] [--rounds 5]
+    python benchmarks/bench_model.py [--agents 10000] [--steps 30] [--rounds 7]
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--agents", type=int, default=10_000)
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
     n = args.agents
     side = max(10, int(round(n**0.5)))
