@@ -32,6 +32,7 @@ import os
 import sys
 import threading
 import tomllib
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -421,7 +422,12 @@ def _run_tasks(
     # One run per task: a run costs far more than sending it, and the bar moves every run.
     chunk = 1
     with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=ctx) as pool:
-        outputs = pool.map(_simulate, tasks, chunksize=chunk)
+        with warnings.catch_warnings():
+            # Python 3.12+ warns on any fork of a process with OS threads; the only ones here
+            # are idle native pools (OpenBLAS) with at-fork handlers. Workers start in map().
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded",
+                                    DeprecationWarning)
+            outputs = pool.map(_simulate, tasks, chunksize=chunk)
         with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress,
                   file=sys.stderr, dynamic_ncols=True) as bar:
             for out in outputs:
