@@ -3,6 +3,7 @@
     python benchmarks/bench_sweep.py                 # 1,000 runs of 1,000 MSEs x 120 steps
     python benchmarks/bench_sweep.py --runs 40       # a quick check
     python benchmarks/bench_sweep.py --workers 1 2 4 --engine dask
+    python benchmarks/bench_sweep.py --runs 300 --repeats 5   # medians over repeats
 
 Measures, for each worker count, on a fresh store:
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import statistics
 import tempfile
 from pathlib import Path
 
@@ -55,6 +57,8 @@ def main() -> None:
     parser.add_argument("--n-mse", type=int, default=None, help="default: the scenario's 1,000")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--engine", choices=["local", "dask"], default="local")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="repeat the comparison, alternating the order; report medians")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
 
@@ -64,23 +68,35 @@ def main() -> None:
         n_runs = len(spec["parameters"]["credit_access"]) * spec["sweep"]["replicates"]
         print(f"sweep of {n_runs} runs, {args.steps} steps, engine {args.engine}")
         results = []
-        for workers in args.workers:
-            out = tmp / f"w{workers}"
-            df = sweep(spec, out=out, workers=workers, engine=args.engine, progress=False)
-            stats = df.attrs["stats"]
-            wall, model = stats["wall_seconds"], stats["model_seconds"]
-            row = {"workers": workers, "runs": len(df), "wall_s": wall, "model_s": model,
-                   "runs_per_s": len(df) / wall, "model_s_per_run": model / len(df),
-                   "overhead": 1 - model / (wall * workers)}
-            results.append(row)
-            print(f"workers {workers}: {wall:8.1f} s wall, {row['runs_per_s']:7.2f} runs/s, "
-                  f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
-                  f"overhead {100 * row['overhead']:5.2f}%", flush=True)
-        base = results[0]
-        for row in results[1:]:
-            row["speedup"] = base["wall_s"] / row["wall_s"]
-            print(f"speed-up {row['workers']} vs {base['workers']} workers: "
-                  f"{row['speedup']:.2f}x")
+        for rep in range(args.repeats):
+            # Alternate the order of worker counts between repeats: the machine's speed drifts,
+            # and a fixed order would hand the drift to one side.
+            order = args.workers if rep % 2 == 0 else args.workers[::-1]
+            for workers in order:
+                out = tmp / f"r{rep}-w{workers}"
+                df = sweep(spec, out=out, workers=workers, engine=args.engine, progress=False)
+                stats = df.attrs["stats"]
+                wall, model = stats["wall_seconds"], stats["model_seconds"]
+                row = {"repeat": rep, "workers": workers, "runs": len(df), "wall_s": wall,
+                       "model_s": model, "runs_per_s": len(df) / wall,
+                       "model_s_per_run": model / len(df),
+                       "overhead": 1 - model / (wall * workers)}
+                results.append(row)
+                print(f"repeat {rep} workers {workers}: {wall:8.1f} s wall, "
+                      f"{row['runs_per_s']:7.2f} runs/s, "
+                      f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
+                      f"overhead {100 * row['overhead']:5.2f}%", flush=True)
+        first = args.workers[0]
+        for workers in args.workers[1:]:
+            speedups = []
+            for rep in range(args.repeats):
+                pair = {r["workers"]: r for r in results if r["repeat"] == rep}
+                speedups.append(pair[first]["wall_s"] / pair[workers]["wall_s"])
+                pair[workers]["speedup"] = speedups[-1]
+            overheads = [r["overhead"] for r in results if r["workers"] == workers]
+            print(f"speed-up {workers} vs {first} workers: {statistics.median(speedups):.2f}x "
+                  f"(median of {args.repeats}: {', '.join(f'{x:.2f}' for x in speedups)}); "
+                  f"overhead median {100 * statistics.median(overheads):.2f}%")
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))
     finally:
