@@ -2,7 +2,8 @@
 
 After Dunn, Sebstad, Batzdorff & Parsons (2006), *Lessons Learned on MSE Upgrading in Value
 Chains*. MSEs, intermediaries, lead firms and end-market buyers are Mesa agents; MSE state lives
-in numpy arrays stepped by one vectorized kernel, with the `MSE` agents as views onto it.
+in numpy arrays stepped by compiled passes over all MSEs, with the `MSE` agents as views
+onto it.
 """
 
 from importlib.metadata import PackageNotFoundError, version

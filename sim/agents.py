@@ -36,7 +36,7 @@ def _row(name: str, doc: str, cast=float):
 class MSE(Agent):
     """A micro or small enterprise (a producer household): a view onto one population row.
 
-    Its behaviour is in the vectorized mechanisms the model runs for all MSEs each month
+    Its behaviour is in the mechanisms the model runs over all MSEs each month
     (:mod:`sim.decisions`, :mod:`sim.signals`, :mod:`sim.groups`, :mod:`sim.trade`), so
     `step` does nothing here.
 

@@ -8,7 +8,8 @@ longer. Members
 - share information: their beliefs are pooled (:func:`share_information`),
 - share the fixed costs of upgrading (:func:`group_cost_share`),
 - are reached by lead firms at lower transaction cost (:data:`sim.services.GROUP_REACH`),
-- see each other's upgrades (demonstration, in :func:`sim.signals.learn_options`).
+- see each other's upgrades (demonstration: :func:`peer_adoption`, read by
+  :func:`sim.signals.option_hazards`).
 """
 
 from __future__ import annotations

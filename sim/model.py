@@ -9,8 +9,8 @@ MSE weighs the upgrading options it knows of — process, product, functional, c
 intersectoral — on risk-adjusted returns within its cash and credit.
 
 The state of all MSEs lives in numpy arrays (:mod:`sim.population`) and each mechanism is one
-vectorized function in its own module, called from :meth:`ValueChainModel.step` in the order
-below. `MSE` agents are views onto those arrays, so Mesa's tools work as usual.
+pass over all MSEs (a loop compiled with numba, or a few numpy operations) in its own module,
+called from :meth:`ValueChainModel.step` in the order below. `MSE` agents are views onto those arrays, so Mesa's tools work as usual.
 """
 
 from __future__ import annotations
