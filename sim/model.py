@@ -10,7 +10,8 @@ intersectoral — on risk-adjusted returns within its cash and credit.
 
 The state of all MSEs lives in numpy arrays (:mod:`sim.population`) and each mechanism is one
 pass over all MSEs (a loop compiled with numba, or a few numpy operations) in its own module,
-called from :meth:`ValueChainModel.step` in the order below. `MSE` agents are views onto those arrays, so Mesa's tools work as usual.
+called from :meth:`ValueChainModel.step` in the order below. `MSE` agents are views onto those
+arrays, so Mesa's tools work as usual.
 """
 
 from __future__ import annotations
