@@ -91,40 +91,6 @@ def split_costs(credit, investment, working_capital, advance_cap):
     return working_capital - advance + investment - loan, loan, advance
 
 
-def finance(cash: np.ndarray, credit: np.ndarray, investment: np.ndarray,
-            working_capital: np.ndarray, advance_cap: np.ndarray) -> Financing:
-    """How each MSE pays for its upgrade (see `split_costs`); ``cash`` must suffice."""
-    return Financing(*split_costs(credit, investment, working_capital, advance_cap))
-
-
-@dataclass
-class HouseholdFlows:
-    """One month's non-sales cash flows of each MSE."""
-
-    draw: np.ndarray
-    debt_service: np.ndarray
-    principal: np.ndarray
-    advance_repaid: np.ndarray
-
-
-def household_flows(pop: Population, income: np.ndarray) -> HouseholdFlows:
-    """What each household takes out of its enterprise and repays this month.
-
-    See `household_budget`; nothing changes in ``pop``.
-    """
-    return HouseholdFlows(*_household_budgets(pop.cash, income, pop.dependence, pop.debt,
-                                              pop.advance_due, pop.active))
-
-
-@njit(cache=True)
-def _household_budgets(cash, income, dependence, debt, advance_due, active):
-    flows = np.empty((4, cash.size))
-    for i in range(cash.size):
-        flows[0, i], flows[1, i], flows[2, i], flows[3, i] = household_budget(
-            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i])
-    return flows
-
-
 @njit(cache=True)
 def household_budget(cash, income, dependence, debt, advance_due, active):
     """One household's month: ``(draw, debt_service, principal, advance_repaid)``.

@@ -160,11 +160,3 @@ def competitive_sales_share(unit_cost, benchmark_cost, competition):
 def clears_standard(quality, channel):
     """Whether a product of this quality may enter channel ``channel`` (elementwise)."""
     return quality >= QUALITY_STANDARD[channel] - 1e-12
-
-
-def meets_standard(quality: np.ndarray) -> np.ndarray:
-    """Boolean (3, n): whether each MSE's product may enter each channel."""
-    return clears_standard(quality[None, :], _CHANNEL_INDEX)
-
-
-_CHANNEL_INDEX = np.arange(N_CHANNELS)[:, None]

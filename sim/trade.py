@@ -216,15 +216,6 @@ def sold_in_channels(weights, quality):
 
 
 @njit(cache=True)
-def effective_channel_weights(weights, quality):
-    """Channel shares (3, n) after standards, for every MSE (see `sold_in_channels`)."""
-    out = np.empty_like(weights)
-    for i in range(quality.size):
-        out[0, i], out[1, i], out[2, i] = sold_in_channels(weights[:, i], quality[i])
-    return out
-
-
-@njit(cache=True)
 def paid_price(spot, trend, contract_share):
     """Base price a buyer pays per unit (elementwise).
 

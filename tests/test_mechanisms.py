@@ -115,10 +115,8 @@ def test_money_is_accounted_for_in_every_sale():
 
 
 def test_goods_failing_a_standard_sell_domestically():
-    weights = np.array([[0.0, 0.5], [1.0, 0.5], [0.0, 0.0]])
-    eff = trade.effective_channel_weights(weights, np.array([0.1, 0.9]))
-    assert np.allclose(eff[:, 0], [1.0, 0.0, 0.0])
-    assert np.allclose(eff[:, 1], [0.5, 0.5, 0.0])
+    assert np.allclose(trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.1), [1.0, 0.0, 0.0])
+    assert np.allclose(trade.sold_in_channels(np.array([0.5, 0.5, 0.0]), 0.9), [0.5, 0.5, 0.0])
 
 
 # -- signals -------------------------------------------------------------------------------
@@ -302,24 +300,21 @@ def test_credit_never_pays_working_capital_but_advances_do():
                                    np.array([0.0]))[0]
     assert finance.can_finance(cash, credit, np.array([100.0]), np.array([50.0]),
                                np.array([50.0]))[0]
-    paid = finance.finance(np.array([60.0]), credit, np.array([100.0]), np.array([50.0]),
-                           np.array([20.0]))
+    paid = finance.Financing(*finance.split_costs(credit, np.array([100.0]), np.array([50.0]),
+                                                  np.array([20.0])))
     # Advance first for working capital, cash for the rest of it; the investment borrowed.
     assert paid.advance[0] == 20 and paid.from_cash[0] == 30 and paid.loan[0] == 100
-    short = finance.finance(np.array([60.0]), np.array([40.0]), np.array([100.0]),
-                            np.array([0.0]), np.array([0.0]))
+    short = finance.Financing(*finance.split_costs(np.array([40.0]), np.array([100.0]),
+                                                   np.array([0.0]), np.array([0.0])))
     assert short.loan[0] == 40 and short.from_cash[0] == 60
     for p in (paid, short):
         assert p.from_cash[0] + p.loan[0] + p.advance[0] in (150, 100)
 
 
 def test_dependent_households_draw_more():
-    m = small()
-    pop = m.population
-    pop.cash[:] = 1000
-    pop.dependence[:] = np.linspace(0.1, 1.0, pop.n)
-    flows = finance.household_flows(pop, np.full(pop.n, 5.0))
-    assert np.all(np.diff(flows.draw) > 0)
+    draws = [finance.household_budget(1000.0, 5.0, dependence, 0.0, 0.0, True)[0]
+             for dependence in np.linspace(0.1, 1.0, 50)]
+    assert np.all(np.diff(draws) > 0)
 
 
 def test_exit_after_months_of_distress():
