@@ -28,7 +28,7 @@ report: setup
 	@echo "open $(OUT)/report.html"
 
 test: setup
-	$(BIN)/python -m sim.app_assets
+	$(BIN)/python -m sim.ui.app.assets
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
 
 lint: setup

@@ -4,7 +4,7 @@ The ODD's prose is written by hand; its two parameter tables are generated, so t
 drift from the code:
 
 - ``scenario-fields``: every field of :data:`sim.scenario.FIELDS` with meaning, unit, range and
-  default, and its source (the comment on the field's line in ``scenarios/baseline.toml``);
+  default, and its source (the comment on the field's line in ``sim/data/scenarios/baseline.toml``);
 - ``constants``: every module-level calibration constant of the mechanism modules, with its
   value, the ``#:`` comment above it in the code and the functions that use it.
 
@@ -28,7 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
-BASELINE = ROOT / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "sim" / "data" / "scenarios" / "baseline.toml"
 
 #: Mechanism modules whose UPPERCASE module-level constants are calibration constants.
 MODULES = ("population", "markets", "trade", "signals", "services", "groups", "finance",
@@ -58,7 +58,7 @@ def _fmt(value) -> str:
 
 
 def baseline_comments() -> dict[str, str]:
-    """The comment on each parameter line of scenarios/baseline.toml."""
+    """The comment on each parameter line of sim/data/scenarios/baseline.toml."""
     comments = {}
     for line in BASELINE.read_text(encoding="utf-8").splitlines():
         m = re.match(r"\s*(\w+)\s*=\s*[^#]+#\s*(.*)$", line)
@@ -72,7 +72,7 @@ def scenario_fields_table() -> str:
     from sim.scenario import FIELDS
 
     comments = baseline_comments()
-    rows = ["| field | meaning | unit | range | default | source (scenarios/baseline.toml) |",
+    rows = ["| field | meaning | unit | range | default | source (sim/data/scenarios/baseline.toml) |",
             "|---|---|---|---|---|---|"]
     for name, f in FIELDS.items():
         low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",

@@ -4,8 +4,19 @@ After Dunn, Sebstad, Batzdorff & Parsons (2006), *Lessons Learned on MSE Upgradi
 Chains*. MSEs, intermediaries, lead firms and end-market buyers are Mesa agents; MSE state lives
 in numpy arrays stepped by compiled passes over all MSEs, with the `MSE` agents as views
 onto it.
+
+Layers, imports going one way only (``tests/test_layers.py`` checks it):
+
+* the model: ``sim.scenario``, ``sim.population``, the mechanism modules, ``sim.model``,
+  ``sim.metrics``, with shared utilities (``sim.errors``, ``sim.io``, ``sim.data``,
+  ``sim.engines``);
+* studies of many runs: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``;
+* the user interface: ``sim.ui`` (CLI, report, figures, words, app).
+
+``import sim`` is cheap: the names below load their module on first use.
 """
 
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 
 try:
@@ -13,39 +24,38 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
-from sim.agents import MSE, Buyer, Intermediary, LeadFirm
-from sim.errors import UserInputError
-from sim.metrics import METRICS
-from sim.model import ValueChainModel, run
-from sim.scenario import (
-    FIELDS,
-    LEVERS,
-    ScenarioError,
-    ValueChainScenario,
-    list_scenarios,
-    load_scenario,
-    read_scenario_file,
-)
-from sim.sensitivity import analyze
-from sim.sweeps import sweep
+#: Public name -> the module that defines it (loaded when the name is first used).
+_EXPORTS: dict[str, str] = {
+    "MSE": "sim.agents",
+    "Buyer": "sim.agents",
+    "Intermediary": "sim.agents",
+    "LeadFirm": "sim.agents",
+    "UserInputError": "sim.errors",
+    "METRICS": "sim.metrics",
+    "METRIC_INFO": "sim.metrics",
+    "ValueChainModel": "sim.model",
+    "run": "sim.model",
+    "FIELDS": "sim.scenario",
+    "LEVERS": "sim.scenario",
+    "ScenarioError": "sim.scenario",
+    "ValueChainScenario": "sim.scenario",
+    "list_scenarios": "sim.scenario",
+    "load_scenario": "sim.scenario",
+    "read_scenario_file": "sim.scenario",
+    "analyze": "sim.sweeps",
+    "sweep": "sim.sweeps",
+}
 
-__all__ = [
-    "MSE",
-    "METRICS",
-    "Buyer",
-    "Intermediary",
-    "LeadFirm",
-    "ValueChainModel",
-    "analyze",
-    "run",
-    "sweep",
-    "FIELDS",
-    "LEVERS",
-    "ScenarioError",
-    "UserInputError",
-    "ValueChainScenario",
-    "__version__",
-    "list_scenarios",
-    "load_scenario",
-    "read_scenario_file",
-]
+__all__ = ["__version__", *_EXPORTS]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

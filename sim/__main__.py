@@ -1,7 +1,7 @@
-"""``python -m sim``: the same as the ``mse-sim`` command."""
+"""``python -m sim``: the ``mse-sim`` command."""
 
 import sys
 
-from sim.cli import main
+from sim.ui.cli import main
 
 sys.exit(main())

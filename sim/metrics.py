@@ -274,3 +274,93 @@ SUMMARY_METRICS: tuple[str, ...] = (
     "share_intersectoral", "share_upgraded", "mean_income", "income_volatility",
     "share_in_distress", "premium_share_mse", "share_in_groups", "share_linked_lead_firm",
 )
+
+
+@dataclass(frozen=True)
+class MetricInfo:
+    """How a metric is read: the one description the report, the app and the plots share.
+
+    Attributes:
+        label: Plain words, lower case, that fit in a sentence ("process upgrading").
+        unit: Unit of the value ("share of MSEs", "currency units a month", "groups").
+        kind: ``share`` (a fraction, shown in percent, effects in percentage points) or
+            ``level`` (effects in percent of the baseline value).
+    """
+
+    label: str
+    unit: str
+    kind: str
+
+    @property
+    def title(self) -> str:
+        """The label with a capital first letter, for chart titles and legends."""
+        return self.label[0].upper() + self.label[1:]
+
+
+#: Every reported metric (and the derived ones in :data:`DERIVED`), in plain words. The
+#: currency unit buys one unit of domestic product at the initial price (docs/ODD.md).
+METRIC_INFO: dict[str, MetricInfo] = {
+    "step": MetricInfo("month", "months", "level"),
+    "share_process": MetricInfo("process upgrading", "share of MSEs", "share"),
+    "share_product": MetricInfo("product upgrading", "share of MSEs", "share"),
+    "share_functional": MetricInfo("functional upgrading", "share of MSEs", "share"),
+    "share_channel": MetricInfo("channel upgrading", "share of MSEs", "share"),
+    "share_intersectoral": MetricInfo("intersectoral upgrading", "share of MSEs", "share"),
+    "share_upgraded": MetricInfo("upgrading of any kind", "share of MSEs", "share"),
+    "share_upgraded_excluded": MetricInfo("upgrading in the excluded group",
+                                          "share of excluded MSEs", "share"),
+    "share_upgraded_included": MetricInfo("upgrading in the included group",
+                                          "share of included MSEs", "share"),
+    "upgrading_gap": MetricInfo("the upgrading gap between included and excluded MSEs",
+                                "percentage points", "share"),
+    "mean_income": MetricInfo("mean income", "currency units a month", "level"),
+    "income_volatility": MetricInfo("income volatility", "coefficient of variation", "level"),
+    "share_in_distress": MetricInfo("the share of MSEs in distress", "share of active MSEs",
+                                    "share"),
+    "premium_share_mse": MetricInfo("MSEs' share of the quality premium",
+                                    "share of the premium", "share"),
+    "share_in_groups": MetricInfo("membership of producer groups", "share of active MSEs",
+                                  "share"),
+    "n_groups": MetricInfo("the number of groups", "groups", "level"),
+    "mean_group_size": MetricInfo("mean group size", "members", "level"),
+    "share_linked_lead_firm": MetricInfo("links to lead firms", "share of active MSEs",
+                                         "share"),
+    "mean_quality": MetricInfo("mean quality", "quality index (0-1)", "level"),
+    "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
+    "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
+    "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
+}
+
+#: Metrics computed from the model's columns after a run: name -> (source columns, function).
+DERIVED: dict[str, tuple[tuple[str, ...], Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
+    # Positive when included MSEs upgrade more than excluded ones; guideline 5 should shrink it.
+    "upgrading_gap": (("share_upgraded_included", "share_upgraded_excluded"),
+                      lambda included, excluded: included - excluded),
+}
+
+
+def metric_info(metric: str) -> MetricInfo:
+    """Return a metric's description (a plain fallback for a name not in the table)."""
+    return METRIC_INFO.get(metric, MetricInfo(metric.replace("_", " "), "", "level"))
+
+
+def source_columns(metrics) -> tuple[str, ...]:
+    """Return the model columns needed to compute ``metrics`` (derived ones included)."""
+    cols: dict[str, None] = {}
+    for metric in metrics:
+        for col in DERIVED[metric][0] if metric in DERIVED else (metric,):
+            cols[col] = None
+    return tuple(cols)
+
+
+def derive(metric: str, column) -> np.ndarray:
+    """Return a metric's values from ``column(name)``, computing a derived metric.
+
+    Args:
+        metric: A model column or a name in :data:`DERIVED`.
+        column: A function returning a source column's values (any array shape).
+    """
+    if metric in DERIVED:
+        sources, fn = DERIVED[metric]
+        return fn(*(column(c) for c in sources))
+    return column(metric)

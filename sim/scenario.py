@@ -5,7 +5,7 @@ A scenario is a set of *levers* (floats in [0, 1], so that sweeps share one scal
 :class:`~mesa.experimental.scenarios.Scenario` subclass with a typed default for every field;
 it is validated when it is constructed, so a model never starts from a bad input.
 
-Scenario files live in ``scenarios/`` as TOML::
+Scenario files live in ``sim/data/scenarios/`` (package data) as TOML::
 
     name = "baseline"
     description = "One line shown by `mse-sim scenarios`."
@@ -36,6 +36,7 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
+from sim.data import data_path
 from sim.errors import UserInputError
 
 
@@ -148,11 +149,15 @@ INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", 
 
 
 def scenario_dir() -> Path:
-    """Return the folder of bundled scenario files (``$MSE_SIM_SCENARIOS`` overrides it)."""
+    """Return the folder of bundled scenario files (``$MSE_SIM_SCENARIOS`` overrides it).
+
+    The bundled files are package data (``sim/data/scenarios``), so an installed wheel finds
+    them wherever it is run from.
+    """
     env = os.environ.get("MSE_SIM_SCENARIOS")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parent.parent / "scenarios"
+    return data_path("scenarios")
 
 
 def _where(source: str | None) -> str:
@@ -324,7 +329,7 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
     """Read and validate a scenario file with its description and Info text.
 
     Args:
-        path_or_name: A path to a TOML file, or the name of a file in ``scenarios/``.
+        path_or_name: A path to a TOML file, or the name of a bundled scenario.
 
     Returns:
         The parsed :class:`ScenarioFile`.
@@ -371,7 +376,7 @@ def load_scenario(path_or_name: str | os.PathLike, **overrides: Any) -> ValueCha
     """Load a scenario by bundled name (e.g. ``"baseline"``) or TOML path.
 
     Args:
-        path_or_name: Name of a file in ``scenarios/`` or a path to a TOML file.
+        path_or_name: Name of a bundled scenario or a path to a TOML file.
         **overrides: Field values applied after loading (validated too).
 
     Returns:

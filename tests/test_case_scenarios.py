@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sim.cli import main
+from sim.ui.cli import main
 from sim.scenario import FIELDS, INFO_KEYS, list_scenarios, read_scenario_file, scenario_dir
 
 CASES = [

@@ -9,7 +9,7 @@ import sys
 import pandas as pd
 import pytest
 
-from sim.cli import main
+from sim.ui.cli import main
 
 
 def cli(*args, cwd=None):

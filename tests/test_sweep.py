@@ -14,7 +14,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.cli import main
+from sim.ui.cli import main
 from sim.errors import UserInputError
 from sim.sweeps import SweepStore, sweep
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import sim.sweeps
+import sim.sweeps.worker
 from sim.metrics import METRICS
-from sim.sensitivity import analyze
-from sim.sweeps import sweep
+from sim.sweeps import analyze, sweep
+from sim.ui.plots import plot_analysis
 
 LEVERS3 = ("credit_access", "bargaining_power", "ict_access")
 # Ishigami with a = 7, b = 0.1 (Saltelli et al. 2008): analytic first and total indices.
@@ -32,6 +32,12 @@ def ishigami_model(scenario, steps, seed):
     return frame
 
 
+def ishigami_columns(task):
+    """Stands in for :func:`sim.engines.run_columns`: the columns a run would return."""
+    scenario, seed, steps, columns = task
+    return ishigami_model(scenario, steps, seed).loc[:, list(columns)].to_numpy(float)
+
+
 def ishigami_spec(tmp_path, method: str, samples: int) -> dict:
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 10\n')
     return {"sweep": {"scenario": str(tmp_path / "tiny.toml"), "steps": 1, "replicates": 1,
@@ -42,7 +48,7 @@ def ishigami_spec(tmp_path, method: str, samples: int) -> dict:
 
 @pytest.fixture
 def ishigami(monkeypatch):
-    monkeypatch.setattr(sim.sweeps, "simulate", ishigami_model)
+    monkeypatch.setattr(sim.sweeps.worker, "run_columns", ishigami_columns)
 
 
 def test_sobol_recovers_ishigami_indices(tmp_path, ishigami):
@@ -50,7 +56,8 @@ def test_sobol_recovers_ishigami_indices(tmp_path, ishigami):
     runs = sweep(ishigami_spec(tmp_path, "sobol", 1024), out=out, workers=1, progress=False)
     assert len(runs) == 1024 * (3 + 2)
     plot = tmp_path / "sobol.png"
-    table = analyze(out, "share_upgraded", plot=plot)
+    table = analyze(out, "share_upgraded")
+    plot_analysis(table, plot)
     assert list(table["parameter"]) == list(LEVERS3)
     np.testing.assert_allclose(table["S1"], S1, atol=0.05)
     np.testing.assert_allclose(table["ST"], ST, atol=0.05)
@@ -68,7 +75,9 @@ def test_lhs_rbd_fast_recovers_first_order_indices(tmp_path, ishigami):
 def test_morris_ranks_the_ishigami_inputs(tmp_path, ishigami):
     out = tmp_path / "morris"
     sweep(ishigami_spec(tmp_path, "morris", 50), out=out, workers=1, progress=False)
-    table = analyze(out, "share_upgraded", plot=tmp_path / "morris.svg").set_index("parameter")
+    table = analyze(out, "share_upgraded")
+    plot_analysis(table, tmp_path / "morris.svg")
+    table = table.set_index("parameter")
     assert {"mu", "mu_star", "mu_star_conf", "sigma"} <= set(table.columns)
     # x1 acts mostly through its interaction with x3: large sigma; x2 has the largest mu*.
     assert table.loc["bargaining_power", "mu_star"] > table.loc["ict_access", "mu_star"]

@@ -103,7 +103,7 @@ def artifacts() -> Path:
 @pytest.fixture(scope="session")
 def app_url(chromium_path, artifacts):
     """Start ``python -m sim app`` on a free port; yield its URL; kill it afterwards."""
-    from sim.app_assets import AssetError, ensure_assets
+    from sim.ui.app.assets import AssetError, ensure_assets
 
     try:
         ensure_assets(log=None)

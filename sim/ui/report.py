@@ -14,19 +14,18 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-from sim.experiments import (
-    CONFIDENCE,
-    METRIC_WORDS,
-    OUTCOME_WINDOW,
-    ExperimentResult,
-    effect_sentence,
-)
+from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
+from sim.io import atomic_write
+from sim.metrics import metric_info
+from sim.ui.plots import experiment_figure, png_bytes
+from sim.ui.style import ACCENT_COLOUR
+from sim.ui.words import effect_sentence, format_number, sentences
 
 _CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1100px;
        margin: 2em auto; padding: 0 1.2em; color: #1d1d1d; line-height: 1.45; }
 h1 { font-size: 1.9em; margin-bottom: 0.2em; }
-h2 { font-size: 1.45em; border-top: 3px solid #0b6fb8; padding-top: 0.6em; margin-top: 2.2em; }
+h2 { font-size: 1.45em; border-top: 3px solid ACCENT; padding-top: 0.6em; margin-top: 2.2em; }
 .sub { color: #555; margin-top: 0; }
 blockquote { margin: 0.8em 0; padding: 0.6em 1em; background: #f3f6f9;
              border-left: 4px solid #9bb7cf; font-size: 0.95em; }
@@ -41,7 +40,7 @@ td.up { color: #0a6b2a; } td.down { color: #a3261b; } td.none { color: #777; }
 .prov { color: #666; font-size: 0.82em; }
 .method { font-size: 0.92em; color: #333; }
 @media print { h2 { page-break-before: always; } }
-"""
+""".replace("ACCENT", ACCENT_COLOUR)
 
 
 def _e(text: object) -> str:
@@ -51,12 +50,8 @@ def _e(text: object) -> str:
 def _fmt(value: float, kind: str) -> str:
     if kind == "share":
         # Percent, with a second decimal for small values so "0.0 to 0.0" never appears.
-        text = f"{value * 100:.2f}" if abs(value) < 0.01 else f"{value * 100:.1f}"
-    else:
-        text = f"{value:.3g}"
-    if text.lstrip("-").strip("0.") == "":  # "-0.0" and "-0" read as typos
-        text = text.lstrip("-")
-    return text.replace("-", "−")
+        return format_number(value * 100, 2 if abs(value) < 0.01 else 1)
+    return format_number(value, None)
 
 
 def _direction(row) -> str:
@@ -73,7 +68,8 @@ def _effect_table(result: ExperimentResult) -> str:
     rows = []
     expect = result.guideline.expect if result.guideline else {}
     for _, row in result.effects.iterrows():
-        label, kind = METRIC_WORDS.get(row["metric"], (row["metric"], "level"))
+        info = metric_info(row["metric"])
+        label, kind = info.label, info.kind
         unit = " (%)" if kind == "share" else ""
         direction = _direction(row)
         rows.append(
@@ -94,7 +90,7 @@ def _verdict(result: ExperimentResult) -> str:
     parts = []
     for metric, direction in g.expect.items():
         shown = _direction(result.effect(metric))
-        label = METRIC_WORDS.get(metric, (metric, ""))[0]
+        label = metric_info(metric).label
         if shown == direction:
             parts.append(f"{label} {direction}: shown")
         elif shown == "none":
@@ -104,10 +100,10 @@ def _verdict(result: ExperimentResult) -> str:
     return "; ".join(parts)
 
 
-def _section(result: ExperimentResult) -> str:
+def _section(result: ExperimentResult, png: bytes) -> str:
     g = result.guideline
-    img = base64.b64encode(result.png()).decode("ascii")
-    sentences = "".join(f"<li>{_e(s)}</li>" for s in result.sentences())
+    img = base64.b64encode(png).decode("ascii")
+    items = "".join(f"<li>{_e(s)}</li>" for s in sentences(result))
     prov = result.provenance()
     seeds = result.seeds
     seed_text = f"{seeds[0]}–{seeds[-1]}" if seeds == tuple(range(seeds[0], seeds[-1] + 1)) \
@@ -120,7 +116,7 @@ def _section(result: ExperimentResult) -> str:
 <p class="changes">Experiment: {_e(g.action)} — {_e(g.describe_changes(result.scenario))}.</p>
 <p>{_e(g.why)}</p>
 <img alt="{_e(g.title)}: both arms over time" src="data:image/png;base64,{img}">
-<ul class="effects">{sentences}</ul>
+<ul class="effects">{items}</ul>
 <p><strong>Paper vs model:</strong> {_e(_verdict(result))}</p>
 {_effect_table(result)}
 <p class="prov">Scenario <strong>{_e(result.scenario.name)}</strong>
@@ -142,15 +138,20 @@ def _summary(results: Mapping[str, ExperimentResult]) -> str:
             + "".join(rows) + "</table>")
 
 
-def build_report(results: Mapping[str, ExperimentResult]) -> str:
+def build_report(results: Mapping[str, ExperimentResult],
+                 pngs: Mapping[str, bytes] | None = None) -> str:
     """Return the report as one HTML string (figures embedded).
 
     Args:
         results: Guideline experiment results by id, all on the same scenario and seeds.
+        pngs: Each result's figure as PNG bytes, by id, if already rendered.
     """
     first = next(iter(results.values()))
     scenario = first.scenario
-    sections = "".join(_section(r) for r in results.values())
+    pngs = pngs or {}
+    sections = "".join(
+        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r)))
+        for gid, r in results.items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -173,12 +174,11 @@ what this model does, not measurements from the case studies.</p>
 """
 
 
-def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike) -> Path:
+def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
+                 pngs: Mapping[str, bytes] | None = None) -> Path:
     """Write :func:`build_report` to ``path`` atomically and return the path."""
-    from sim.io import atomic_write
-
     path = Path(path)
-    text = build_report(results)
+    text = build_report(results, pngs)
     with atomic_write(path, "w") as fh:
         fh.write(text)
     return path

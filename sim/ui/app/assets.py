@@ -15,8 +15,8 @@ only for what cannot be found that way.
 
 Run it once after installing the ``app`` extra::
 
-    python -m sim.app_assets          # install what is missing, then list the cache
-    python -m sim.app_assets --check  # exit 2 and list what is missing, install nothing
+    python -m sim.ui.app.assets          # install what is missing, then list the cache
+    python -m sim.ui.app.assets --check  # exit 2 and list what is missing, install nothing
 """
 
 from __future__ import annotations
@@ -147,7 +147,7 @@ def _npm() -> str:
         raise AssetError(
             "npm was not found, and the app's front-end files must come from the npm registry "
             "on a machine without a CDN. Install Node.js with npm (Debian: apt-get install "
-            "npm), then run: python -m sim.app_assets"
+            "npm), then run: python -m sim.ui.app.assets"
         )
     return npm
 
@@ -227,7 +227,7 @@ def ensure_assets(
 def main(argv: Sequence[str] | None = None) -> int:
     """Install (or with ``--check`` only list) the app's front-end files; return an exit code."""
     parser = argparse.ArgumentParser(
-        prog="python -m sim.app_assets",
+        prog="python -m sim.ui.app.assets",
         description="Install the browser app's front-end files into solara's CDN cache "
         "from the npm registry (for machines with no CDN).",
     )
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             for name, version in missing:
                 print(f"missing {name}@{version}")
             if missing:
-                print(f"run: python -m sim.app_assets  (cache: {root})")
+                print(f"run: python -m sim.ui.app.assets  (cache: {root})")
                 return 2
         else:
             ensure_assets(root)

@@ -20,15 +20,14 @@ grid     main effects (mean over the other factors)    value, mean, ci_low, ci_h
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from sim.errors import UserInputError
-from sim.plots import check_figure_path
-from sim.sweeps import SweepStore, output_column
+from sim.sweeps.spec import output_column
+from sim.sweeps.store import SweepStore
 
 
 def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> tuple[str, int]:
@@ -86,7 +85,6 @@ def analyze(
     metric: str,
     *,
     step: int | None = None,
-    plot: str | os.PathLike | None = None,
     conf_level: float = 0.95,
     num_resamples: int = 1000,
     seed: int = 0,
@@ -97,7 +95,6 @@ def analyze(
         out: The sweep's store folder.
         metric: Output name, optionally with ``@step`` (e.g. ``"share_upgraded@60"``).
         step: Recorded step (default: the last one recorded).
-        plot: Save a chart to this file (.png, .svg or .pdf).
         conf_level: Confidence level of the intervals.
         num_resamples: Bootstrap resamples of the SALib analysers.
         seed: Seed of the bootstrap, so the intervals are reproducible.
@@ -107,13 +104,11 @@ def analyze(
         for the columns. ``attrs`` holds method, metric, step and run counts.
 
     Raises:
-        UserInputError: Not a sweep folder, unfinished sweep, unknown metric or step, bad plot
-            suffix or confidence level.
+        UserInputError: Not a sweep folder, unfinished sweep, unknown metric or step, or a bad
+            confidence level.
     """
     if not 0 < conf_level < 1:
         raise UserInputError(f"--conf-level {conf_level}: must be between 0 and 1")
-    if plot is not None:
-        check_figure_path(plot)
     store = SweepStore(out)
     manifest = store.manifest()
     name, step = resolve_metric(manifest, metric, step)
@@ -144,8 +139,6 @@ def analyze(
         "n_points": len(design), "n_runs": len(runs), "replicates": spec["replicates"],
         "conf_level": conf_level, "out": str(out),
     }
-    if plot is not None:
-        plot_analysis(table, plot)
     return table
 
 
@@ -232,67 +225,3 @@ def grid_main_effects(
                          "ci_low": mean - half, "ci_high": mean + half,
                          "n_points": n_points, "n_runs": int(group["count"].sum())})
     return pd.DataFrame(rows)
-
-
-def format_analysis(table: pd.DataFrame) -> str:
-    """Format an :func:`analyze` result as text for the terminal."""
-    a = table.attrs
-    head = (f"{a.get('method', '?')} analysis of {a.get('column', '?')}: "
-            f"{a.get('n_points', '?')} design points, {a.get('n_runs', '?')} runs "
-            f"({a.get('replicates', '?')} replicates averaged per point); "
-            f"*_conf / ci at {100 * a.get('conf_level', 0.95):.0f}%")
-    body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
-    return f"{head}\n{body}"
-
-
-def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Save a chart of an :func:`analyze` result: index bars with error bars, or effect lines.
-
-    Uses matplotlib's object API (no pyplot), so it never touches the user's backend.
-    """
-    from matplotlib.figure import Figure
-
-    from sim.io import atomic_write
-
-    path = check_figure_path(path)
-    a = table.attrs
-    method = a.get("method")
-    title = f"{method}: {a.get('column')} ({a.get('n_runs')} runs)"
-    if method == "grid":
-        names = list(dict.fromkeys(table["parameter"]))
-        fig = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
-        axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
-        for ax, name in zip(axes, names, strict=True):
-            t = table[table["parameter"] == name]
-            x = np.arange(len(t))
-            ax.plot(x, t["mean"], marker="o")
-            ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25)
-            ax.set_xticks(x, [f"{v:g}" for v in t["value"]])
-            ax.set_xlabel(name)
-        axes[0].set_ylabel(a.get("column", "mean"))
-    else:
-        if method == "sobol":
-            bars = [("S1", "S1_conf"), ("ST", "ST_conf")]
-            ylabel = "Sobol' index"
-        elif method == "morris":
-            bars = [("mu_star", "mu_star_conf"), ("sigma", None)]
-            ylabel = "elementary effect"
-        else:
-            bars = [("S1", "S1_conf")]
-            ylabel = "first-order index (RBD-FAST)"
-        n = len(table)
-        fig = Figure(figsize=(max(4.0, 1.2 * n + 2), 3.6), layout="constrained")
-        ax = fig.subplots()
-        width = 0.8 / len(bars)
-        x = np.arange(n)
-        for i, (key, conf) in enumerate(bars):
-            ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
-                   yerr=None if conf is None else table[conf], capsize=3, label=key)
-        ax.set_xticks(x, table["parameter"], rotation=20, ha="right")
-        ax.set_ylabel(ylabel)
-        ax.axhline(0, color="black", linewidth=0.6)
-        ax.legend()
-    fig.suptitle(title)
-    with atomic_write(path) as fh:
-        fig.savefig(fh, format=path.suffix.lower().lstrip("."), dpi=120)
-    return path

@@ -1,0 +1,393 @@
+"""Sweep specs: a TOML file, validated, normalised and fingerprinted.
+
+A spec names the base scenario, the design method (a grid, or an LHS / Sobol / Morris sample
+of parameter bounds drawn with SALib), the swept parameters, replicates per design point, the
+master seed and the outputs (metrics at steps). See ``docs/sweeps.md`` for every key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.errors import UserInputError
+from sim.metrics import METRICS
+from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
+
+METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
+SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
+ENGINES: tuple[str, ...] = ("local", "dask")
+
+#: Keys of the ``[sweep]`` table and their defaults (``None``: required or derived).
+SWEEP_KEYS: dict[str, Any] = {
+    "scenario": "baseline",
+    "steps": 120,
+    "replicates": 10,
+    "seed": 12345,
+    "method": "grid",
+    "samples": 256,
+    "outputs": ["share_upgraded", "share_product", "mean_income"],
+    "at_steps": None,  # default: [steps]
+    "second_order": False,  # sobol: also sample for second-order indices (S2)
+    "levels": 4,  # morris: number of grid levels of each trajectory
+    "chunk_size": None,  # runs per task; default sized from the cost of a run
+}
+TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
+
+#: Largest number of steps a sweep accepts (ten centuries of months is plenty).
+MAX_STEPS = 12_000
+#: Column names of the per-run identification, in front of parameters and outputs.
+ID_COLUMNS: tuple[str, ...] = ("run_id", "point_id", "replicate", "seed")
+
+
+class SweepSpecError(UserInputError):
+    """A sweep spec that cannot be run: unknown key, bad value, or a bad parameter range."""
+
+
+
+@dataclass(frozen=True)
+class ParameterRange:
+    """One swept scenario field: grid values, or bounds for a sampled design.
+
+    Attributes:
+        name: Scenario field name.
+        values: Grid values (``None`` for sampled designs).
+        low: Lower bound (sampled designs).
+        high: Upper bound (sampled designs).
+    """
+
+    name: str
+    values: tuple[float | int, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+
+    def to_json(self) -> Any:
+        """Return the range as plain JSON: a list of values or ``{low, high}``."""
+        if self.values is not None:
+            return list(self.values)
+        return {"low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep spec (see ``docs/sweeps.md`` for every key).
+
+    Attributes:
+        scenario: The base scenario, with ``[fixed]`` values applied.
+        steps: Months simulated per run.
+        replicates: Seeds per design point.
+        seed: Master seed.
+        method: ``grid``, ``lhs``, ``sobol`` or ``morris``.
+        samples: Base sample size for sampled designs.
+        outputs: Metric names recorded.
+        at_steps: Steps at which the outputs are recorded.
+        parameters: Swept fields, in spec order.
+        second_order: Sobol only: sample for second-order indices too.
+        levels: Morris only: number of levels.
+        chunk_size: Runs per task, or ``None`` for automatic.
+        source: Where the spec came from (for messages and the manifest).
+        raw: The spec as given (JSON-able), kept in the manifest.
+    """
+
+    scenario: ValueChainScenario
+    steps: int
+    replicates: int
+    seed: int
+    method: str
+    samples: int
+    outputs: tuple[str, ...]
+    at_steps: tuple[int, ...]
+    parameters: tuple[ParameterRange, ...]
+    second_order: bool = False
+    levels: int = 4
+    chunk_size: int | None = None
+    source: str = "<dict>"
+    raw: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the swept parameters."""
+        return tuple(p.name for p in self.parameters)
+
+    @property
+    def output_columns(self) -> tuple[str, ...]:
+        """Result columns: ``metric@step`` for every output and recorded step."""
+        return tuple(output_column(m, s) for m in self.outputs for s in self.at_steps)
+
+    def normalized(self) -> dict[str, Any]:
+        """Return everything that determines the results, as plain JSON.
+
+        Two specs with equal normalized forms produce identical stores; ``chunk_size`` and the
+        spec's location are left out because they do not change any result.
+        """
+        return {
+            "scenario": self.scenario.to_record(),
+            "steps": self.steps,
+            "replicates": self.replicates,
+            "seed": self.seed,
+            "method": self.method,
+            "samples": self.samples if self.method in SAMPLED_METHODS else None,
+            "second_order": self.second_order if self.method == "sobol" else None,
+            "levels": self.levels if self.method == "morris" else None,
+            "outputs": list(self.outputs),
+            "at_steps": list(self.at_steps),
+            "parameters": {p.name: p.to_json() for p in self.parameters},
+        }
+
+    def fingerprint(self) -> str:
+        """Return a hash of :meth:`normalized`: equal fingerprints mean the same sweep."""
+        return stable_hash(self.normalized(), 32)
+
+
+def output_column(metric: str, step: int) -> str:
+    """Name of the result column holding ``metric`` at ``step`` (e.g. ``share_upgraded@120``)."""
+    return f"{metric}@{step}"
+
+
+def known_metrics() -> tuple[str, ...]:
+    """Return the metric names a sweep can record (the model's ``METRICS``)."""
+    return tuple(m for m in METRICS if m != "step")
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """Return a hex digest of ``obj``'s canonical JSON: the same on every machine and run."""
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
+
+
+def _suggest(key: str, known: Iterable[str]) -> str:
+    hint = difflib.get_close_matches(key, list(known), n=1)
+    return f"; did you mean '{hint[0]}'?" if hint else ""
+
+
+def is_int(value: Any) -> bool:
+    """Whether ``value`` is a whole number (not a bool)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _int_key(sweep: Mapping[str, Any], key: str, low: int, high: int, where: str) -> int:
+    value = sweep.get(key, SWEEP_KEYS[key])
+    if not is_int(value) or not low <= value <= high:
+        raise SweepSpecError(
+            f"[sweep] {key} = {value!r}{where}: must be a whole number from {low} to {high}"
+        )
+    return value
+
+
+def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
+    """Read and validate a sweep spec before anything runs.
+
+    Args:
+        spec: Path to a TOML file, or a dict with the same tables (``sweep``, ``parameters``,
+            optionally ``fixed``).
+
+    Returns:
+        The validated :class:`SweepSpec`.
+
+    Raises:
+        SweepSpecError: An unknown key or parameter, a value of the wrong type or out of range,
+            an unknown method or output, a grid with bounds, or bounds outside a field's range.
+            The message names the key, the value and what is allowed.
+        ScenarioError: The base scenario cannot be loaded.
+    """
+    base_dir: Path | None = None
+    if isinstance(spec, Mapping):
+        data = json.loads(json.dumps(spec, default=str))
+        source = "<dict>"
+    else:
+        path = Path(spec)
+        source = str(path)
+        if not path.is_file():
+            raise SweepSpecError(f"sweep spec '{path}' does not exist")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise SweepSpecError(f"{path} is not valid TOML: {exc}") from None
+        base_dir = path.resolve().parent
+    where = "" if source == "<dict>" else f" in {source}"
+    for key in data:
+        if key not in TOP_KEYS:
+            raise SweepSpecError(
+                f"unknown table '{key}'{where}{_suggest(key, TOP_KEYS)} "
+                f"(allowed: {', '.join(TOP_KEYS)})"
+            )
+    sweep = data.get("sweep", {})
+    params = data.get("parameters", {})
+    fixed = data.get("fixed", {})
+    for name, table in (("sweep", sweep), ("parameters", params), ("fixed", fixed)):
+        if not isinstance(table, Mapping):
+            raise SweepSpecError(f"'{name}'{where} must be a table, got {table!r}")
+    for key in sweep:
+        if key not in SWEEP_KEYS:
+            raise SweepSpecError(
+                f"unknown key '{key}' in [sweep]{where}{_suggest(key, SWEEP_KEYS)} "
+                f"(allowed: {', '.join(SWEEP_KEYS)})"
+            )
+
+    method = sweep.get("method", SWEEP_KEYS["method"])
+    if method not in METHODS:
+        raise SweepSpecError(
+            f"[sweep] method = {method!r}{where}: unknown method (allowed: {', '.join(METHODS)})"
+        )
+    steps = _int_key(sweep, "steps", 1, MAX_STEPS, where)
+    replicates = _int_key(sweep, "replicates", 1, 1_000_000, where)
+    seed = _int_key(sweep, "seed", 0, 2**63 - 1, where)
+    samples = _int_key(sweep, "samples", 1, 10_000_000, where)
+    levels = _int_key(sweep, "levels", 2, 1000, where)
+    chunk_size = sweep.get("chunk_size")
+    if chunk_size is not None:
+        chunk_size = _int_key(sweep, "chunk_size", 1, 10_000_000, where)
+    second_order = sweep.get("second_order", False)
+    if not isinstance(second_order, bool):
+        raise SweepSpecError(
+            f"[sweep] second_order = {second_order!r}{where}: must be true or false"
+        )
+    if method == "sobol" and samples & (samples - 1):
+        lower = 1 << (samples.bit_length() - 1)
+        raise SweepSpecError(
+            f"[sweep] samples = {samples}{where}: Sobol' samples must be a power of two "
+            f"(e.g. {lower} or {lower * 2}) to keep the sequence balanced"
+        )
+    if method == "morris" and levels % 2:
+        raise SweepSpecError(
+            f"[sweep] levels = {levels}{where}: Morris needs an even number of levels"
+        )
+
+    outputs = sweep.get("outputs", SWEEP_KEYS["outputs"])
+    metrics = known_metrics()
+    if outputs == "all":
+        outputs = list(metrics)
+    if not isinstance(outputs, list) or not outputs:
+        raise SweepSpecError(
+            f"[sweep] outputs = {outputs!r}{where}: must be a non-empty list of metric names "
+            f"or \"all\" (metrics: {', '.join(metrics)})"
+        )
+    for name in outputs:
+        if name not in metrics:
+            raise SweepSpecError(
+                f"[sweep] outputs{where}: unknown metric {name!r}{_suggest(str(name), metrics)} "
+                f"(metrics: {', '.join(metrics)})"
+            )
+    if len(set(outputs)) != len(outputs):
+        raise SweepSpecError(f"[sweep] outputs = {outputs!r}{where}: a metric is listed twice")
+
+    at_steps = sweep.get("at_steps")
+    if at_steps is None:
+        at_steps = [steps]
+    elif at_steps == "all":
+        at_steps = list(range(steps + 1))
+    if not isinstance(at_steps, list) or not at_steps:
+        raise SweepSpecError(
+            f"[sweep] at_steps = {at_steps!r}{where}: must be a list of steps from 0 to "
+            f"{steps} or \"all\""
+        )
+    for step in at_steps:
+        if not is_int(step) or not 0 <= step <= steps:
+            raise SweepSpecError(
+                f"[sweep] at_steps{where}: step {step!r} is not a whole number from 0 to "
+                f"steps = {steps}"
+            )
+    at_steps = sorted(set(at_steps))
+
+    scenario_ref = sweep.get("scenario", SWEEP_KEYS["scenario"])
+    if not isinstance(scenario_ref, str):
+        raise SweepSpecError(
+            f"[sweep] scenario = {scenario_ref!r}{where}: must be a bundled scenario name "
+            "or a path to a .toml file"
+        )
+    if base_dir is not None and ("/" in scenario_ref or scenario_ref.endswith(".toml")):
+        # A relative path in a spec file means relative to the spec, not to the cwd.
+        candidate = base_dir / scenario_ref
+        if candidate.is_file():
+            scenario_ref = str(candidate)
+    fixed_values = {}
+    for name, value in fixed.items():
+        if name == "name":
+            raise SweepSpecError(f"[fixed] name{where}: the scenario name cannot be changed")
+        fixed_values[name] = validate_value(name, value, f"[fixed]{where}")
+    scenario = coerce_scenario(scenario_ref, fixed_values)
+
+    if not params:
+        raise SweepSpecError(
+            f"[parameters]{where} is empty: give at least one scenario field to vary "
+            f"(levers: {', '.join(LEVERS)})"
+        )
+    ranges = []
+    for name, value in params.items():
+        if name not in FIELDS:
+            raise SweepSpecError(
+                f"[parameters]{where}: unknown parameter '{name}'{_suggest(name, FIELDS)} "
+                f"(scenario fields: {', '.join(FIELDS)})"
+            )
+        if name in fixed_values:
+            raise SweepSpecError(
+                f"[parameters] {name}{where}: also set in [fixed]; a field is swept or fixed"
+            )
+        ranges.append(_parameter_range(name, value, method, where))
+    return SweepSpec(
+        scenario=scenario,
+        steps=steps,
+        replicates=replicates,
+        seed=seed,
+        method=method,
+        samples=samples,
+        outputs=tuple(outputs),
+        at_steps=tuple(at_steps),
+        parameters=tuple(ranges),
+        second_order=second_order,
+        levels=levels,
+        chunk_size=chunk_size,
+        source=source,
+        raw=data,
+    )
+
+
+def _parameter_range(name: str, value: Any, method: str, where: str) -> ParameterRange:
+    spec = FIELDS[name]
+    key = f"[parameters] {name}"
+    if method == "grid":
+        if isinstance(value, Mapping):
+            raise SweepSpecError(
+                f"{key} = {dict(value)!r}{where}: method 'grid' needs a list of values, e.g. "
+                f"{name} = [{spec.low}, {spec.high}] (bounds {{ low, high }} are for "
+                f"{', '.join(SAMPLED_METHODS)})"
+            )
+        if not isinstance(value, list) or not value:
+            raise SweepSpecError(
+                f"{key} = {value!r}{where}: method 'grid' needs a non-empty list of values, "
+                f"each {spec.allowed}"
+            )
+        values = tuple(validate_value(name, v, f"{key}{where}") for v in value)
+        if len(set(values)) != len(values):
+            raise SweepSpecError(f"{key} = {value!r}{where}: a value is listed twice")
+        return ParameterRange(name, values=values)
+    if spec.kind is not float:
+        raise SweepSpecError(
+            f"{key}{where}: '{name}' is a whole-number structure field; method '{method}' "
+            f"samples levers only (vary {name} with method 'grid', or put it in [fixed])"
+        )
+    if not isinstance(value, Mapping) or set(value) != {"low", "high"}:
+        raise SweepSpecError(
+            f"{key} = {value!r}{where}: method '{method}' needs bounds "
+            f"{{ low = ..., high = ... }} within {spec.low} to {spec.high}"
+        )
+    low, high = value["low"], value["high"]
+    for bound, number in (("low", low), ("high", high)):
+        if isinstance(number, bool) or not isinstance(number, int | float) or math.isnan(number):
+            raise SweepSpecError(f"{key}.{bound} = {number!r}{where}: must be a number")
+        if not spec.low <= number <= spec.high:
+            raise SweepSpecError(
+                f"{key}.{bound} = {number!r}{where}: outside the range of '{name}' "
+                f"({spec.allowed})"
+            )
+    if not low < high:
+        raise SweepSpecError(f"{key} = {dict(value)!r}{where}: low must be below high")
+    return ParameterRange(name, low=float(low), high=float(high))

@@ -1,0 +1,112 @@
+"""The work of a sweep: chunks of runs, the only code that executes on workers.
+
+A chunk carries plain data (a base scenario record and the runs' parameters and seeds), runs
+each model, and returns the outputs as columns, so a worker needs nothing but ``sim``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.engines import run_columns
+from sim.scenario import ValueChainScenario
+from sim.sweeps.design import plain
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec, output_column
+
+#: Target cost of one task in MSE-steps (n_mse x steps): 20 baseline runs, so the
+#: per-task overhead (pickling, scheduling, one Parquet file) stays well under 1%.
+CHUNK_COST = 2_400_000
+
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A task: several runs sharing a base scenario, steps and outputs.
+
+    Attributes:
+        base: Base scenario record.
+        steps: Months per run.
+        outputs: Metric names.
+        at_steps: Steps recorded.
+        names: Swept parameter names.
+        runs: Tuples ``(run_id, point_id, replicate, seed, *parameter values)``.
+    """
+
+    base: dict[str, Any]
+    steps: int
+    outputs: tuple[str, ...]
+    at_steps: tuple[int, ...]
+    names: tuple[str, ...]
+    runs: tuple[tuple[Any, ...], ...]
+
+
+def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
+    """Run every run of a chunk; return the result columns and the seconds spent in the model.
+
+    Runs inside worker processes (or Dask workers), so it takes and returns plain data.
+    """
+    base = ValueChainScenario(**chunk.base)
+    n_ids = len(ID_COLUMNS)
+    columns: dict[str, Any] = {c: [] for c in ID_COLUMNS}
+    for name in chunk.names:
+        columns[name] = []
+    steps_idx = np.asarray(chunk.at_steps)
+    wanted = ("step", *chunk.outputs)
+    series = {m: np.empty((len(chunk.runs), len(steps_idx))) for m in chunk.outputs}
+    model_seconds = 0.0
+    for i, run in enumerate(chunk.runs):
+        for col, value in zip(ID_COLUMNS, run[:n_ids], strict=True):
+            columns[col].append(value)
+        params = dict(zip(chunk.names, run[n_ids:], strict=True))
+        for name, value in params.items():
+            columns[name].append(value)
+        t0 = time.perf_counter()
+        values = run_columns((base.replace(**params), run[3], chunk.steps, wanted))
+        model_seconds += time.perf_counter() - t0
+        if i == 0:
+            # One row per step 0..steps, so row positions are steps; checked once per chunk.
+            step_col = values[:, 0]
+            if len(step_col) != chunk.steps + 1 or step_col[-1] != chunk.steps:
+                raise RuntimeError(
+                    f"model returned steps {step_col[0]}..{step_col[-1]}, expected "
+                    f"0..{chunk.steps}"
+                )
+        for pos, metric in enumerate(chunk.outputs, start=1):
+            series[metric][i] = values[steps_idx, pos]
+    for metric in chunk.outputs:
+        for j, step in enumerate(chunk.at_steps):
+            columns[output_column(metric, step)] = series[metric][:, j]
+    return columns, model_seconds
+
+
+def chunks(
+    spec: SweepSpec, runs: pd.DataFrame, chunk_size: int
+) -> Iterator[Chunk]:
+    """Yield the planned ``runs`` in chunks of ``chunk_size``, in plan order."""
+    base = spec.scenario.to_record()
+    rows = list(runs.itertuples(index=False, name=None))
+    for start in range(0, len(rows), chunk_size):
+        yield Chunk(base, spec.steps, spec.outputs, spec.at_steps, spec.names,
+                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + chunk_size]))
+
+
+def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
+    """Choose the runs per task: about ``CHUNK_COST`` MSE-steps, and enough tasks to balance.
+
+    Big enough that per-task overhead is small, small enough that every worker gets at least
+    eight tasks (so the last one does not leave the others idle for long) and a crash loses
+    little.
+    """
+    n_mse = max([spec.scenario.n_mse, *(max(p.values) for p in spec.parameters
+                                        if p.name == "n_mse" and p.values)])
+    by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps))
+    by_balance = max(1, math.ceil(n_runs / (8 * max(1, slots))))
+    return max(1, min(by_cost, by_balance))
+

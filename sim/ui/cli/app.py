@@ -1,0 +1,97 @@
+"""``mse-sim app``: serve the trainer's browser app (needs the ``app`` extra)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import ipaddress
+import os
+import socket
+import sys
+
+from sim.errors import UserInputError
+from sim.ui.app.assets import ensure_assets, uses_vue3
+from sim.ui.cli.args import port
+
+#: Modules of the ``app`` extra the app cannot start without.
+APP_MODULES: tuple[str, ...] = ("solara", "ipyvuetify", "ipyvue")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_address(host: str, port: int) -> None:
+    """Check that the app can listen on host:port.
+
+    Raises:
+        UserInputError: Port outside 1-65535, or already in use.
+    """
+    if not 1 <= port <= 65535:
+        raise UserInputError(f"--port {port}: must be from 1 to 65535")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise UserInputError(
+                f"cannot listen on {host}:{port} ({exc.strerror}); is the app already "
+                f"running? Try another port, e.g. --port {port + 1 if port < 65535 else 8765}"
+            ) from None
+
+
+def _cmd_app(args: argparse.Namespace) -> int:
+    missing = [m for m in APP_MODULES if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UserInputError(
+            f"the app needs the 'app' extra ({', '.join(missing)} not installed): "
+            "pip install 'mse-upgrading[app]'"
+        )
+    check_address(args.host, args.port)
+    if uses_vue3():
+        print("warning: ipyvue 3 is installed; the app's charts need ipyvue<2 and "
+              "ipyvuetify<2 (pip install 'mse-upgrading[app]')", file=sys.stderr)
+    ensure_assets()  # front-end files from npm, only when missing (offline machines)
+    host_in_url = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{host_in_url}:{args.port}/"
+    print(f"mse-sim app: open {url} in a browser (Ctrl+C stops it)", flush=True)
+    if not _is_loopback(args.host):
+        print(f"note: listening on {args.host}: other machines on the network can open it",
+              flush=True)
+    # Mesa's Play loop runs in the server; a closed tab leaves it running until solara culls
+    # the session, so cull after minutes rather than solara's default of a day
+    os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "5m")
+    from solara.__main__ import main as solara_main  # the app extra, checked above
+
+    argv = ["solara", "run", "sim.ui.app.page", "--host", args.host,
+            "--port", str(args.port), "--production", "--no-open", "--log-level", "warning"]
+    old_argv = sys.argv
+    sys.argv = argv
+    try:
+        solara_main()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        sys.argv = old_argv
+    return 0
+
+
+def register(subparsers) -> None:
+    """Add the ``app`` subcommand to the ``mse-sim`` command."""
+    p = subparsers.add_parser(
+        "app", help="start the trainer's browser app",
+        description="Start the browser app and print its address. It listens on 127.0.0.1 "
+        "(this computer only) unless --host says otherwise.")
+    p.add_argument("--port", type=port, default=8765, help="port to listen on (default 8765)")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the "
+                   "network)")
+    p.set_defaults(func=_cmd_app)

@@ -1,0 +1,55 @@
+"""Argument types shared by every ``mse-sim`` subcommand (one definition each)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from sim.errors import UserInputError
+
+
+def whole_number(text: str) -> int:
+    """Argparse type: any whole number (ranges are checked where the value is used)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def positive_int(text: str) -> int:
+    """Argparse type: a whole number of at least 1."""
+    value = whole_number(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def seed(text: str) -> int:
+    """Argparse type: a random seed, a whole number of 0 or more."""
+    value = whole_number(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be 0 or more")
+    return value
+
+
+def port(text: str) -> int:
+    """Argparse type: a port number (its range is checked when binding)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+
+
+def parse_assignments(items: Sequence[str] | None) -> dict[str, str]:
+    """Parse ``--set key=value`` items into a dict (values validated later by the scenario).
+
+    Raises:
+        UserInputError: An item without ``=``.
+    """
+    out: dict[str, str] = {}
+    for item in items or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UserInputError(f"--set {item!r}: expected key=value, e.g. credit_access=0.5")
+        out[key.strip()] = value.strip()
+    return out

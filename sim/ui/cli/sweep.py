@@ -1,0 +1,92 @@
+"""``mse-sim sweep`` and ``mse-sim analyze``: run a sweep into a store; analyse a store."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.engines import ENGINES
+from sim.errors import UserInputError
+from sim.sweeps import SweepStore, analyze, sweep
+from sim.ui.cli.args import positive_int
+from sim.ui.plots import check_figure_path, plot_analysis
+
+
+def format_analysis(table: pd.DataFrame) -> str:
+    """Format an :func:`analyze` result as text for the terminal."""
+    a = table.attrs
+    head = (f"{a.get('method', '?')} analysis of {a.get('column', '?')}: "
+            f"{a.get('n_points', '?')} design points, {a.get('n_runs', '?')} runs "
+            f"({a.get('replicates', '?')} replicates averaged per point); "
+            f"*_conf / ci at {100 * a.get('conf_level', 0.95):.0f}%")
+    body = table.to_string(index=False, float_format=lambda v: f"{v:.4f}")
+    return f"{head}\n{body}"
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    if args.scheduler and args.engine == "local":
+        raise UserInputError("--scheduler needs --engine dask (or no --engine)")
+    t0 = time.perf_counter()
+    sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
+          resume=args.resume, progress=not args.no_progress,
+          engine=args.engine or ("dask" if args.scheduler else "local"),
+          chunk_size=args.chunk_size, collect=False)
+    store = SweepStore(args.out)
+    manifest = store.manifest()
+    n_done = len(store.done_ids())
+    print(f"sweep: {n_done}/{manifest['n_runs']} runs in {args.out} "
+          f"({manifest['n_points']} design points x {manifest['spec']['replicates']} "
+          f"replicates), {time.perf_counter() - t0:.1f} s")
+    print(f"next: mse-sim analyze {args.out} --metric {manifest['spec']['outputs'][0]}")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    if args.plot:
+        check_figure_path(args.plot)
+    table = analyze(args.out, metric=args.metric, step=args.step, conf_level=args.conf_level)
+    print(format_analysis(table))
+    if args.plot:
+        print(f"wrote {plot_analysis(table, args.plot)}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``sweep`` and ``analyze`` subcommands to the ``mse-sim`` parser."""
+    p = subparsers.add_parser(
+        "sweep", help="run a parameter sweep into a resumable Parquet store",
+        description="Run the sweep described by SPEC.toml into DIR. Rerunning the same "
+                    "command resumes: only runs missing from DIR are run.")
+    p.add_argument("spec", type=Path, help="sweep spec (.toml); see docs/sweeps.md")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="store folder")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive_int, metavar="N",
+                       help="worker processes (default: all cores)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="local processes (default) or dask (a LocalCluster of --workers)")
+    p.add_argument("--chunk-size", type=positive_int, metavar="RUNS",
+                   help="runs per task (default: about 20 baseline runs, and at least 8 "
+                        "tasks per worker)")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="delete this sweep's earlier results in DIR and start over")
+    p.add_argument("--no-progress", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_sweep)
+
+    p = subparsers.add_parser(
+        "analyze", help="sensitivity indices or main effects of a sweep",
+        description="Sobol: S1 and ST; Morris: mu*, sigma; LHS: RBD-FAST S1; grid: main "
+                    "effects; all with confidence intervals.")
+    p.add_argument("out", type=Path, metavar="DIR", help="the sweep's store folder")
+    p.add_argument("--metric", required=True,
+                   help="output to analyse, e.g. share_upgraded or share_upgraded@60")
+    p.add_argument("--step", type=int, help="recorded step (default: the last one)")
+    p.add_argument("--conf-level", type=float, default=0.95,
+                   help="confidence level of the intervals (default 0.95)")
+    p.add_argument("--plot", type=Path, metavar="FILE", help="save a chart (.png, .svg, .pdf)")
+    p.set_defaults(func=_cmd_analyze)

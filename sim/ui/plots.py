@@ -1,0 +1,188 @@
+"""Figures: a run's curves, an experiment's two arms, a sweep's sensitivity indices.
+
+Every figure is a bare matplotlib ``Figure`` (no pyplot), so writing files never disturbs a
+notebook's backend, and colours come from :mod:`sim.ui.style`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.experiments import CONFIDENCE, ExperimentResult
+from sim.experiments.stats import t_crit
+from sim.io import atomic_write, check_suffix
+from sim.metrics import metric_info
+from sim.population import UPGRADE_TYPES
+from sim.ui.style import (
+    BASELINE_COLOUR,
+    INTERVENTION_COLOUR,
+    SERIES_COLOURS,
+    UPGRADE_COLOURS,
+)
+
+FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+
+
+def check_figure_path(path: str | os.PathLike) -> Path:
+    """Check that ``path`` names a figure format we write."""
+    return check_suffix(path, FIGURE_SUFFIXES, "plot file")
+
+
+def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 110) -> Path:
+    """Write ``fig`` atomically in the format its suffix names."""
+    path = check_figure_path(path)
+    with atomic_write(path) as fh:
+        fig.savefig(fh, format=path.suffix.lstrip(".").lower(), dpi=dpi)
+    return path
+
+
+def png_bytes(fig: Figure, *, dpi: int = 110) -> bytes:
+    """Return ``fig`` as PNG bytes (for embedding in a self-contained page)."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
+
+
+def plot_upgrading(df: pd.DataFrame, ax=None):
+    """Draw the cumulative upgrading share by type on ``ax`` (created if None)."""
+    if ax is None:
+        import matplotlib.pyplot as plt  # interactive use: the caller's backend decides
+
+        _, ax = plt.subplots(figsize=(7, 4))
+    for kind in UPGRADE_TYPES:
+        ax.plot(df["step"], df[f"share_{kind}"], label=kind, color=UPGRADE_COLOURS[kind], lw=2)
+    ax.plot(df["step"], df["share_upgraded"], label="any", color="black", lw=1.5, ls="--")
+    ax.set_xlabel("month")
+    ax.set_ylabel("share of MSEs (cumulative)")
+    ax.set_ylim(0, 1)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize=9, ncols=2)
+    return ax
+
+
+def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Save a four-panel figure of a run: upgrading, income, premium share, groups."""
+    path = check_figure_path(path)
+    # A bare Figure needs no pyplot backend, so writing files never disturbs a notebook's.
+    fig = Figure(figsize=(12, 8), constrained_layout=True)
+    axes = fig.subplots(2, 2)
+    plot_upgrading(df, axes[0, 0])
+    axes[0, 0].set_title("Upgrading by type")
+    ax = axes[0, 1]
+    ax.plot(df["step"], df["mean_income"], color=SERIES_COLOURS["mean_income"], lw=2,
+            label="mean income")
+    ax.set_ylabel("income per MSE per month")
+    ax2 = ax.twinx()
+    ax2.plot(df["step"], df["income_volatility"], color=SERIES_COLOURS["income_volatility"], lw=1.5,
+             label="income volatility (CV)")
+    ax2.set_ylabel("coefficient of variation")
+    ax.set_title("Income and its volatility")
+    ax.set_xlabel("month")
+    lines = ax.get_lines() + ax2.get_lines()
+    ax.legend(lines, [ln.get_label() for ln in lines], loc="upper left", fontsize=9)
+    ax = axes[1, 0]
+    ax.plot(df["step"], df["premium_share_mse"], color=SERIES_COLOURS["premium_share_mse"], lw=2)
+    ax.set_ylim(0, 1)
+    ax.set_title("Share of the quality premium reaching MSEs")
+    ax.set_xlabel("month")
+    ax = axes[1, 1]
+    ax.plot(df["step"], df["share_in_groups"], color=SERIES_COLOURS["share_in_groups"], lw=2,
+            label="in groups")
+    ax.plot(df["step"], df["share_linked_lead_firm"],
+            color=SERIES_COLOURS["share_linked_lead_firm"], lw=2,
+            label="linked to a lead firm")
+    ax.set_ylim(0, 1)
+    ax.set_title("Horizontal and vertical links")
+    ax.set_xlabel("month")
+    ax.legend(loc="upper left", fontsize=9)
+    for a in axes.flat:
+        a.grid(alpha=0.3)
+    name = df.attrs.get("scenario", {}).get("name", "")
+    fig.suptitle(f"{name} (seed {df.attrs.get('seed')}, mse-sim {df.attrs.get('version')})")
+    return save_figure(fig, path)
+
+
+def experiment_figure(result: ExperimentResult) -> Figure:
+    """Return a matplotlib Figure: each key metric over time, both arms, 95% bands."""
+    keys = result.guideline.key_metrics if result.guideline else result.metrics[:3]
+    fig = Figure(figsize=(4.4 * len(keys), 3.6), layout="constrained")
+    axes = fig.subplots(1, len(keys), squeeze=False)[0]
+    t = t_crit(len(result.seeds))
+    steps = np.arange(result.steps + 1)
+    styles = {"baseline": (BASELINE_COLOUR, "baseline"),
+              "intervention": (INTERVENTION_COLOUR, "with the guideline" if result.guideline
+                               else "intervention")}
+    for ax, metric in zip(axes, keys, strict=True):
+        info = metric_info(metric)
+        scale = 100.0 if info.kind == "share" else 1.0
+        for arm, (color, name) in styles.items():
+            values = result.series[arm][metric] * scale
+            mean = values.mean(axis=0)
+            half = t * values.std(axis=0, ddof=1) / math.sqrt(values.shape[0])
+            ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.22,
+                            linewidth=0)
+            ax.plot(steps, mean, color=color, linewidth=1.8, label=name)
+        ax.set_title(info.title, fontsize=10)
+        ax.set_xlabel("month")
+        ax.set_ylabel("% of MSEs" if info.kind == "share" else info.unit)
+        ax.grid(alpha=0.3)
+    axes[0].legend(loc="best", fontsize=8, frameon=False)
+    title = (f"G{result.guideline.number}. {result.guideline.title}" if result.guideline
+             else "Intervention vs baseline")
+    fig.suptitle(f"{title}\nscenario {result.scenario.name}, {len(result.seeds)} seeds, "
+                 f"mean and {CONFIDENCE:.0%} band", fontsize=10)
+    return fig
+
+
+def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Save a chart of an :func:`analyze` result: index bars with error bars, or effect lines.
+
+    Uses matplotlib's object API (no pyplot), so it never touches the user's backend.
+    """
+    path = check_figure_path(path)
+    a = table.attrs
+    method = a.get("method")
+    title = f"{method}: {a.get('column')} ({a.get('n_runs')} runs)"
+    if method == "grid":
+        names = list(dict.fromkeys(table["parameter"]))
+        fig = Figure(figsize=(3.6 * len(names), 3.4), layout="constrained")
+        axes = fig.subplots(1, len(names), sharey=True, squeeze=False)[0]
+        for ax, name in zip(axes, names, strict=True):
+            t = table[table["parameter"] == name]
+            x = np.arange(len(t))
+            ax.plot(x, t["mean"], marker="o")
+            ax.fill_between(x, t["ci_low"], t["ci_high"], alpha=0.25)
+            ax.set_xticks(x, [f"{v:g}" for v in t["value"]])
+            ax.set_xlabel(name)
+        axes[0].set_ylabel(a.get("column", "mean"))
+    else:
+        if method == "sobol":
+            bars = [("S1", "S1_conf"), ("ST", "ST_conf")]
+            ylabel = "Sobol' index"
+        elif method == "morris":
+            bars = [("mu_star", "mu_star_conf"), ("sigma", None)]
+            ylabel = "elementary effect"
+        else:
+            bars = [("S1", "S1_conf")]
+            ylabel = "first-order index (RBD-FAST)"
+        n = len(table)
+        fig = Figure(figsize=(max(4.0, 1.2 * n + 2), 3.6), layout="constrained")
+        ax = fig.subplots()
+        width = 0.8 / len(bars)
+        x = np.arange(n)
+        for i, (key, conf) in enumerate(bars):
+            ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
+                   yerr=None if conf is None else table[conf], capsize=3, label=key)
+        ax.set_xticks(x, table["parameter"], rotation=20, ha="right")
+        ax.set_ylabel(ylabel)
+        ax.axhline(0, color="black", linewidth=0.6)
+        ax.legend()
+    fig.suptitle(title)
+    return save_figure(fig, path, dpi=120)
