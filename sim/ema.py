@@ -1,0 +1,372 @@
+"""EMA Workbench adapter: the value-chain model as an exploratory-modelling model.
+
+:func:`model` wraps :func:`sim.run` in an `EMA Workbench <https://emaworkbench.readthedocs.io>`_
+``ReplicatorModel``. Chosen scenario fields become EMA *uncertainties* (or *levers*), chosen
+metrics become EMA *outcomes*, and every experiment is run once per seed, with the outcomes
+averaged over the seeds. The result works directly with ``perform_experiments``, PRIM,
+feature scoring and ``optimize``::
+
+    from ema_workbench import SequentialEvaluator
+    from ema_workbench.analysis import feature_scoring
+
+    import sim.ema
+
+    m = sim.ema.model("baseline", levers=["credit_access", "competition", "education"],
+                      outcomes=["share_upgraded@120", "mean_income@last12"],
+                      steps=120, replications=4, seed=1)
+    with SequentialEvaluator(m) as evaluator:
+        experiments, outcomes = evaluator.perform_experiments(scenarios=64)
+    print(feature_scoring.get_feature_scores_all(experiments, outcomes))
+
+Outcome specifications (``metric`` is one of :data:`sim.metrics.METRICS`):
+
+================== ======================= ====================================================
+spec               EMA outcome name        value (mean over the replications)
+================== ======================= ====================================================
+``metric``         ``metric``              the metric at the last step
+``metric@N``       ``metric_at_N``         the metric at step ``N`` (month ``N``)
+``metric@lastK``   ``metric_lastK``        the mean of the metric over the last ``K`` steps
+``metric@series``  ``metric_series``       the whole series, steps 0 to ``steps`` (a
+                                           ``TimeSeriesOutcome`` of ``steps + 1`` values)
+================== ======================= ====================================================
+
+EMA Workbench is an optional dependency: ``pip install 'mse-upgrading[ema]'``. It is imported
+when :func:`model` is called, never when :mod:`sim` is imported. Tested with EMA Workbench
+2.5.3 and 3.0.0. Things EMA does that surprise:
+
+- A run that raises is re-raised as ``EMAError``, which derives from ``BaseException``:
+  ``except Exception`` does not catch it.
+- EMA 3.0 ``optimize`` needs ``filename=`` and ``directory=`` (where it archives results), and
+  with ``searchover="levers"`` it fails ("Parameters exist in both ...") unless the model has
+  at least one uncertainty as well as its ``decisions``.
+- The replication seeds are the same for every experiment (common random numbers), so
+  differences between experiments come from the fields, not from seed noise.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+import numpy as np
+
+from sim.errors import UserInputError
+from sim.metrics import METRICS, SUMMARY_METRICS
+from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
+
+__all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
+
+_SOURCE = "sim.ema bounds"
+_KINDS = {"info": 0, "maximize": 1, "max": 1, "minimize": -1, "min": -1}
+
+
+class MissingExtraError(UserInputError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+def _ema():
+    """Import EMA Workbench, or say which extra installs it."""
+    try:
+        with warnings.catch_warnings():
+            # EMA warns on import when the optional ipyparallel is missing; we do not use it.
+            warnings.filterwarnings("ignore", message="ipyparallel not installed")
+            import ema_workbench
+    except ImportError as exc:
+        raise MissingExtraError(
+            "sim.ema needs EMA Workbench, which is not installed; install it with "
+            "pip install 'mse-upgrading[ema]'"
+        ) from exc
+    return ema_workbench
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """One parsed outcome specification.
+
+    Attributes:
+        spec: The specification as written, e.g. ``"share_upgraded@120"``.
+        name: The EMA outcome name (a Python identifier), e.g. ``"share_upgraded_at_120"``.
+        metric: The metric, one of :data:`sim.metrics.METRICS`.
+        mode: ``"step"`` (value at one step), ``"last"`` (mean over the last steps) or
+            ``"series"`` (the whole series).
+        n: The step for ``"step"``, the number of steps for ``"last"``; None for the last step
+            or a series.
+    """
+
+    spec: str
+    name: str
+    metric: str
+    mode: str
+    n: int | None = None
+
+    def value(self, df) -> float | np.ndarray:
+        """Extract this outcome from one run's results.
+
+        Args:
+            df: The DataFrame returned by :func:`sim.run`.
+
+        Returns:
+            A float, or a 1-D array for a series.
+        """
+        column = df[self.metric].to_numpy(dtype=float)
+        if self.mode == "series":
+            return column
+        if self.mode == "last":
+            return float(column[-self.n:].mean())
+        return float(column[-1] if self.n is None else column[self.n])
+
+
+def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
+    """Parse an outcome specification such as ``"share_upgraded@120"``.
+
+    Args:
+        spec: ``metric``, ``metric@N``, ``metric@lastK`` or ``metric@series``.
+        steps: Months each run lasts; steps named by the spec must lie within it.
+
+    Returns:
+        The parsed specification.
+
+    Raises:
+        UserInputError: Unknown metric, malformed spec or a step beyond ``steps``.
+    """
+    if not isinstance(spec, str):
+        raise UserInputError(f"outcome {spec!r} is not text such as 'share_upgraded@120'")
+    metric, sep, when = spec.partition("@")
+    if metric not in METRICS:
+        import difflib
+
+        hint = difflib.get_close_matches(metric, METRICS, n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise UserInputError(
+            f"outcome {spec!r}: unknown metric '{metric}'{did} (known: {', '.join(METRICS)})"
+        )
+    if not sep:
+        return OutcomeSpec(spec, metric, metric, "step")
+    if when == "series":
+        return OutcomeSpec(spec, f"{metric}_series", metric, "series")
+    if m := re.fullmatch(r"last(\d+)", when):
+        k = int(m.group(1))
+        if not 1 <= k <= steps + 1:
+            raise UserInputError(
+                f"outcome {spec!r}: last {k} steps is not a whole number from 1 to "
+                f"{steps + 1} (runs have steps 0 to {steps})"
+            )
+        return OutcomeSpec(spec, f"{metric}_last{k}", metric, "last", k)
+    if re.fullmatch(r"\d+", when):
+        n = int(when)
+        if n > steps:
+            raise UserInputError(
+                f"outcome {spec!r}: step {n} is not a whole number from 0 to {steps} "
+                f"(runs last {steps} steps; raise steps= or pick an earlier step)"
+            )
+        return OutcomeSpec(spec, f"{metric}_at_{n}", metric, "step", n)
+    raise UserInputError(
+        f"outcome {spec!r}: '@{when}' is not a step ('@120'), 'last' and a number of steps "
+        "('@last12') or '@series'"
+    )
+
+
+def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
+    """Return the validated ``(low, high)`` for one field (the field's range if None)."""
+    spec = FIELDS.get(name)
+    if spec is None:
+        validate_value(name, spec, _SOURCE)  # raises the house-style "unknown field" error
+    if bounds is None:
+        return spec.low, spec.high
+    if isinstance(bounds, str) or not isinstance(bounds, Sequence) or len(bounds) != 2:
+        raise UserInputError(
+            f"field '{name}' in {_SOURCE}: {bounds!r} is not a pair (low, high) of "
+            f"{spec.allowed}"
+        )
+    low, high = (validate_value(name, b, _SOURCE) for b in bounds)
+    if not low < high:
+        raise UserInputError(
+            f"field '{name}' in {_SOURCE}: low {low!r} is not below high {high!r} "
+            f"(bounds must be {spec.allowed}, low < high)"
+        )
+    return low, high
+
+
+def _parameters(ema, fields: Any, role: str) -> list:
+    """Turn a list of names or a mapping name -> bounds|None into EMA parameters."""
+    if fields is None:
+        return []
+    if isinstance(fields, str):
+        fields = [fields]
+    if not isinstance(fields, Mapping):
+        if not isinstance(fields, Sequence):
+            raise UserInputError(
+                f"{role}: {fields!r} is not a list of field names or a dict of "
+                "field name -> (low, high)"
+            )
+        fields = dict.fromkeys(fields)
+    out = []
+    for name, bounds in fields.items():
+        if not isinstance(name, str):
+            raise UserInputError(f"{role}: field name {name!r} is not text")
+        low, high = _bounds(name, bounds)
+        if FIELDS[name].kind is int:
+            out.append(ema.IntegerParameter(name, int(low), int(high)))
+        else:
+            out.append(ema.RealParameter(name, float(low), float(high)))
+    return out
+
+
+def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
+    """Return the seeds of the replications, drawn reproducibly from ``seed``.
+
+    Args:
+        replications: Number of replications, or the seeds themselves.
+        seed: Root seed; the same root gives the same seeds.
+
+    Returns:
+        One distinct seed per replication.
+
+    Raises:
+        UserInputError: Fewer than one replication, or seeds that are not distinct whole numbers.
+    """
+    if isinstance(replications, bool):
+        raise UserInputError(f"replications: value {replications!r} is not a whole number")
+    if isinstance(replications, int | np.integer):
+        if replications < 1:
+            raise UserInputError(
+                f"replications: value {replications!r} is not a whole number of 1 or more"
+            )
+        state = np.random.SeedSequence(seed).generate_state(int(replications), dtype=np.uint64)
+        out = [int(s) for s in state]
+    else:
+        out = list(replications)
+        if not out or not all(isinstance(s, int | np.integer) and s >= 0 for s in out):
+            raise UserInputError(
+                f"replications: {replications!r} is not a whole number or a list of seeds "
+                "(whole numbers of 0 or more)"
+            )
+        out = [int(s) for s in out]
+    if len(set(out)) != len(out):
+        raise UserInputError(f"replications: seeds {out} are not distinct")
+    return out
+
+
+@dataclass(frozen=True)
+class _Runner:
+    """The callable EMA runs: one seed, some field values -> outcome values (picklable)."""
+
+    scenario: dict[str, Any]
+    steps: int
+    outcomes: tuple[OutcomeSpec, ...]
+
+    def __call__(self, seed: int, **fields: Any) -> dict[str, Any]:
+        from sim.model import run
+
+        clean = {k: (int(v) if FIELDS[k].kind is int else float(v)) for k, v in fields.items()}
+        df = run(self.scenario, steps=self.steps, rng=seed, **clean)
+        return {o.name: o.value(df) for o in self.outcomes}
+
+
+def model(
+    scenario: ValueChainScenario | str | Mapping[str, Any] | None = None,
+    levers: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    outcomes: Sequence[str] | Mapping[str, str] | None = None,
+    *,
+    decisions: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    steps: int = 120,
+    replications: int | Sequence[int] = 2,
+    seed: int | None = 0,
+    name: str = "mseupgrading",
+):
+    """Build an EMA Workbench model of the value chain.
+
+    Args:
+        scenario: The base scenario (a scenario, bundled name, TOML path or dict of fields);
+            fields not sampled keep its values.
+        levers: Scenario fields EMA samples as *uncertainties*: a list of names (bounds: the
+            field's allowed range, see :data:`sim.scenario.FIELDS`) or a dict of name ->
+            ``(low, high)`` or None. Float fields become ``RealParameter``, whole-number
+            fields ``IntegerParameter``. Default: every lever (float field) over [0, 1].
+        outcomes: Outcome specs (see the module docstring), or a dict of spec -> direction
+            (``"maximize"``, ``"minimize"`` or ``"info"``) for ``optimize``. Default: the
+            summary metrics at the last step.
+        decisions: Scenario fields EMA treats as *levers* (policies): sampled by
+            ``perform_experiments(model, scenarios, policies)`` and searched by
+            ``optimize(searchover="levers")``. Same forms as ``levers``; none by default.
+        steps: Months each run lasts.
+        replications: Runs per experiment (each with its own seed), or the list of seeds.
+            Every experiment uses the same seeds (common random numbers).
+        seed: Root seed the replication seeds are drawn from.
+        name: EMA model name: letters and digits, starting with a letter.
+
+    Returns:
+        An ``ema_workbench.ReplicatorModel``. Scalar outcomes are ``ScalarOutcome`` objects,
+        series ``TimeSeriesOutcome`` objects, each the mean over the replications.
+
+    Raises:
+        MissingExtraError: EMA Workbench is not installed.
+        UserInputError: Unknown field or metric, bounds outside a field's range, a field both
+            sampled and decided, or bad ``steps``/``replications``.
+    """
+    ema = _ema()
+    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
+        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
+    steps = int(steps)
+    if not isinstance(name, str) or not (name.isidentifier() and name.isalnum()):
+        raise UserInputError(
+            f"name: value {name!r} is not letters and digits starting with a letter "
+            "(what every EMA Workbench version accepts)"
+        )
+    base = coerce_scenario(scenario)
+
+    uncertainties = _parameters(ema, list(LEVERS) if levers is None else levers, "levers")
+    policy_levers = _parameters(ema, decisions, "decisions")
+    both = {p.name for p in uncertainties} & {p.name for p in policy_levers}
+    if both:
+        raise UserInputError(
+            f"fields {sorted(both)} are in both levers (uncertainties) and decisions "
+            "(policy levers); give each field one role"
+        )
+    if not uncertainties and not policy_levers:
+        raise UserInputError("levers and decisions are both empty: give EMA a field to sample")
+
+    if outcomes is None:
+        outcomes = list(SUMMARY_METRICS)
+    if isinstance(outcomes, str):
+        outcomes = [outcomes]
+    directions = dict(outcomes) if isinstance(outcomes, Mapping) else dict.fromkeys(outcomes)
+    if not directions:
+        raise UserInputError("outcomes is empty: name at least one metric")
+    parsed = [parse_outcome(spec, steps) for spec in directions]
+    names = [o.name for o in parsed]
+    if len(set(names)) != len(names):
+        raise UserInputError(f"outcomes {list(directions)} name the same outcome twice")
+
+    ema_outcomes = []
+    mean = partial(np.mean, axis=0)  # picklable: over replications, per step for a series
+    for o in parsed:
+        direction = directions[o.spec] or "info"
+        kind = _KINDS.get(direction) if isinstance(direction, str) else None
+        if kind is None:
+            raise UserInputError(
+                f"outcome {o.spec!r}: direction {direction!r} is not 'maximize', 'minimize' "
+                "or 'info'"
+            )
+        if o.mode == "series":
+            if kind:
+                raise UserInputError(
+                    f"outcome {o.spec!r}: a series cannot be maximized or minimized; "
+                    "use 'metric@N' or 'metric@lastK'"
+                )
+            ema_outcomes.append(ema.TimeSeriesOutcome(o.name, function=mean))
+        else:
+            ema_outcomes.append(ema.ScalarOutcome(o.name, kind=kind, function=mean))
+
+    m = ema.ReplicatorModel(
+        name, function=_Runner(base.to_record(), steps, tuple(parsed))
+    )
+    m.uncertainties = uncertainties
+    m.levers = policy_levers
+    m.outcomes = ema_outcomes
+    m.replications = [{"seed": s} for s in seeds(replications, seed)]
+    return m
