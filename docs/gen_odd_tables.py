@@ -72,7 +72,8 @@ def scenario_fields_table() -> str:
     from sim.scenario import FIELDS
 
     comments = baseline_comments()
-    rows = ["| field | meaning | unit | range | default | source (sim/data/scenarios/baseline.toml) |",
+    rows = ["| field | meaning | unit | range | default "
+            "| source (sim/data/scenarios/baseline.toml) |",
             "|---|---|---|---|---|---|"]
     for name, f in FIELDS.items():
         low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from sim.ui.cli import main
 from sim.scenario import FIELDS, INFO_KEYS, list_scenarios, read_scenario_file, scenario_dir
+from sim.ui.cli import main
 
 CASES = [
     "guatemala-handicrafts",

@@ -11,10 +11,10 @@ import pytest
 from scipy import stats
 
 from sim import experiments as ex
-from sim.ui import words
-from sim.ui.cli import main
 from sim.errors import UserInputError
 from sim.scenario import load_scenario
+from sim.ui import words
+from sim.ui.cli import main
 
 EFFECT_COLUMNS = ["metric", "baseline_mean", "intervention_mean", "effect", "ci_low", "ci_high",
                   "n_seeds"]

@@ -14,9 +14,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.ui.cli import main
 from sim.errors import UserInputError
 from sim.sweeps import SweepStore, sweep
+from sim.ui.cli import main
 
 
 def write_spec(tmp_path: Path, *, replicates: int = 2, steps: int = 8, n_mse: int = 60,
