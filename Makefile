@@ -1,6 +1,7 @@
 # Two commands do everything (see README):
 #   make report   set up, then run the main job: the seven guideline experiments on the baseline
-#   make test     set up, then run every test (unit, property, CLI, sweeps, browser, notebooks)
+#   make test     set up, then run every test (lint, unit, property, CLI, sweeps, browser,
+#                 notebooks) and install a built wheel without extras as a user would
 # The virtual environment is (re)built whenever pyproject.toml changes.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/report
 
-.PHONY: setup report test lint bench clean
+.PHONY: setup report test lint check-wheel bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "mse-sim needs Python 3.12 or newer, found " + sys.version.split()[0]'
@@ -28,11 +29,17 @@ report: setup
 	@echo "open $(OUT)/report.html"
 
 test: setup
+	$(BIN)/ruff check sim tests benchmarks experiments docs scripts
 	$(BIN)/python -m sim.ui.app.assets
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
+	bash scripts/check_wheel.sh $(PYTHON)
+
+# Build a wheel, install it without extras in a fresh venv, run the CLI from outside the checkout.
+check-wheel:
+	bash scripts/check_wheel.sh $(PYTHON)
 
 lint: setup
-	$(BIN)/ruff check sim tests benchmarks experiments docs
+	$(BIN)/ruff check sim tests benchmarks experiments docs scripts
 
 bench: setup
 	$(BIN)/python benchmarks/bench_model.py

@@ -56,6 +56,7 @@ import numpy as np
 
 from sim.errors import UserInputError
 from sim.metrics import METRICS, SUMMARY_METRICS
+from sim.model import run
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
 
 __all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
@@ -260,8 +261,6 @@ class _Runner:
     outcomes: tuple[OutcomeSpec, ...]
 
     def __call__(self, seed: int, **fields: Any) -> dict[str, Any]:
-        from sim.model import run
-
         clean = {k: (int(v) if FIELDS[k].kind is int else float(v)) for k, v in fields.items()}
         df = run(self.scenario, steps=self.steps, rng=seed, **clean)
         return {o.name: o.value(df) for o in self.outcomes}

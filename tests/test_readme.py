@@ -21,3 +21,20 @@ def test_readme_links_exist():
     for target in re.findall(r"\]\(((?:docs|notebooks|experiments|\.ci)[^)#]*)\)",
                              README.read_text()):
         assert (root / target).exists(), target
+
+
+def test_readme_module_tables_list_every_module():
+    # Every module of sim is named in the README's tables, itself or by its subpackage's folder
+    # (e.g. `sim/sweeps/`), so a reader can find where each job lives.
+    text = README.read_text()
+    root = README.parent
+    missing = []
+    for path in sorted((root / "sim").rglob("*.py")):
+        rel = path.relative_to(root)
+        folders = [p for p in rel.parents if len(p.parts) > 1]  # sim/x/, sim/x/y/, not sim/
+        if path.name in ("__init__.py", "__main__.py") and len(rel.parts) == 2:
+            continue
+        if f"`{rel.as_posix()}`" not in text and not any(
+                f"`{folder.as_posix()}/`" in text for folder in folders):
+            missing.append(rel.as_posix())
+    assert not missing, f"modules missing from the README's tables: {missing}"

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Install the package as a user would and run it: build a wheel, install it WITHOUT extras into a
+# fresh virtual environment, and run the CLI and `import sim` from a folder outside the checkout.
+# Catches what an editable install hides: undeclared dependencies, data found through the source
+# tree instead of as package data, optional extras imported where they are not needed.
+# Usage: scripts/check_wheel.sh [PYTHON]   (default python3)
+set -euo pipefail
+python=${1:-python3}
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "check-wheel: building the wheel"
+"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$root"
+wheel=$(ls "$work"/dist/mse_upgrading-*.whl)
+echo "check-wheel: $(basename "$wheel")"
+listing=$("$python" -m zipfile -l "$wheel")
+for needed in sim/data/guidelines.toml sim/data/scenarios/baseline.toml sim/ui/cli/__init__.py; do
+  grep -q "^$needed " <<<"$listing" \
+    || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
+done
+
+echo "check-wheel: installing it without extras into a fresh venv"
+"$python" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet --upgrade pip
+"$work/venv/bin/python" -m pip install --quiet "$wheel"
+
+cd "$work"  # outside the checkout: nothing may be found through the source tree
+export PATH="$work/venv/bin:$PATH"
+run() { echo "check-wheel: \$ $*"; "$@"; }
+run python -c "import sim; print('import sim ok,', sim.__version__)"
+run mse-sim scenarios
+run mse-sim run baseline --steps 12
+run mse-sim experiment g1 --seeds 2 --steps 12 --out "$work/g1" --quiet
+test -s "$work/g1/g1.csv" && test -s "$work/g1/g1.png"
+# Without the app extra, the app says which extra to install (exit 2), with no traceback.
+set +e
+mse-sim app --port 18765 >"$work/app.out" 2>&1
+code=$?
+set -e
+cat "$work/app.out"
+if [ "$code" != 2 ] || ! grep -q "mse-upgrading\[app\]" "$work/app.out" \
+   || grep -q Traceback "$work/app.out"; then
+  echo "check-wheel: 'mse-sim app' without the app extra should exit 2 naming the extra" >&2
+  exit 1
+fi
+echo "check-wheel: passed"
