@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -54,6 +55,7 @@ from sim.population import (
     PROCESS,
     PRODUCT,
     Population,
+    stays_in_chain,
 )
 from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
 from sim.trade import direct_selling_cost, sold_in_channels
@@ -109,6 +111,55 @@ class Context:
     competition: float
     price_volatility: float
     price: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    clarity: np.ndarray
+    services: np.ndarray
+    contract_share: np.ndarray
+    social: np.ndarray
+    credit: np.ndarray
+    cost_share: np.ndarray
+
+    def terms(self) -> DecisionTerms:
+        """The context as the compiled passes take it (see `DecisionTerms`)."""
+        return DecisionTerms(
+            price=np.asarray(self.price, dtype=float),
+            covariance=price_covariance(self.price_volatility),
+            benchmark_cost=float(self.benchmark_cost),
+            competition=float(self.competition),
+            markup=self.markup,
+            pass_through=self.pass_through,
+            clarity=self.clarity,
+            services=self.services,
+            contract_share=self.contract_share,
+            social=self.social,
+            credit=self.credit,
+            cost_share=self.cost_share,
+        )
+
+
+class DecisionTerms(NamedTuple):
+    """Markets, links and levers as one argument of the decision passes (from `Context`).
+
+    Attributes:
+        price: End-market base price by channel this month, (3,) (currency per unit).
+        covariance: Covariance of relative price deviations between channels, (3, 3).
+        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
+        competition: Scenario lever in [0, 1].
+        markup: Share of the base price the MSE's buyer keeps, per MSE.
+        pass_through: Share of the quality premium reaching the MSE, per MSE.
+        clarity: How clearly the MSE perceives premiums and distant markets, in [0, 1].
+        services: Embedded-service intensity the MSE receives, in [0, 1].
+        contract_share: Share of output sold forward at a guaranteed price, per MSE.
+        social: Social barrier holding the MSE back, in [0, 1].
+        credit: Investment credit still available to the MSE (currency units).
+        cost_share: Share of upgrading costs the MSE saves through its group.
+    """
+
+    price: np.ndarray
+    covariance: np.ndarray
+    benchmark_cost: float
+    competition: float
     markup: np.ndarray
     pass_through: np.ndarray
     clarity: np.ndarray
@@ -294,6 +345,41 @@ class Options:
     feasible: np.ndarray
     new_channel: np.ndarray
 
+    def values(self) -> OptionValues:
+        """The options as the compiled passes take them (success per decider, contiguous)."""
+        return OptionValues(self.rows, self.gain, self.variance_change, self.investment,
+                            self.working_capital, np.ascontiguousarray(self.success[0]),
+                            self.value, self.feasible, self.new_channel)
+
+
+class OptionValues(NamedTuple):
+    """Options valued for the deciders, as one argument of the compiled passes.
+
+    Column ``j`` of each (5, m) array and element ``j`` of each (m,) array is the j-th
+    decider; `_value_all` writes them, `_apply` reads them.
+
+    Attributes:
+        rows: Population row of each decider.
+        gain: Change in believed mean monthly income, (5, m) (currency per month).
+        variance_change: Change in believed variance of monthly income, (5, m).
+        investment: Long-term investment cost, (5, m) (currency units).
+        working_capital: Working-capital cost, (5, m) (currency units).
+        success: Chance that an attempted upgrade works, per decider (same for every option).
+        value: Risk-adjusted value over the horizon, (5, m) (currency; -inf where infeasible).
+        feasible: Known, allowed and affordable, (5, m).
+        new_channel: Channel a channel upgrade would enter, per decider, or -1.
+    """
+
+    rows: np.ndarray
+    gain: np.ndarray
+    variance_change: np.ndarray
+    investment: np.ndarray
+    working_capital: np.ndarray
+    success: np.ndarray
+    value: np.ndarray
+    feasible: np.ndarray
+    new_channel: np.ndarray
+
 
 def value_options(pop: Population, ctx: Context) -> Options:
     """Value every option for every MSE that knows of one it can afford.
@@ -304,40 +390,56 @@ def value_options(pop: Population, ctx: Context) -> Options:
     """
     n = pop.n
     # The kernel fills the first m columns; the rest is never read.
-    rows, new_channel = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
-    gain, dvar, investment, working_capital, value = (np.empty((N_OPTIONS, n))
-                                                      for _ in range(5))
-    success = np.empty(n)
-    feasible = np.empty((N_OPTIONS, n), dtype=bool)
-    m = _value_all(
-        pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality, pop.unit_cost,
-        pop.skill, pop.dependence, pop.distance, pop.in_group, pop.capacity, pop.cash,
-        pop.channel_weight, pop.belief_price, pop.belief_premium,
-        ctx.markup, ctx.pass_through, ctx.clarity, ctx.services, ctx.contract_share,
-        ctx.social, ctx.credit, ctx.cost_share, np.asarray(ctx.price, dtype=float),
-        price_covariance(ctx.price_volatility), float(ctx.benchmark_cost),
-        float(ctx.competition),
-        rows, gain, dvar, investment, working_capital, success, value, feasible, new_channel)
-    return Options(rows[:m], gain[:, :m], dvar[:, :m], investment[:, :m],
-                   working_capital[:, :m], np.broadcast_to(success[:m], (N_OPTIONS, m)),
-                   value[:, :m], feasible[:, :m], new_channel[:m])
+    out = OptionValues(
+        rows=np.empty(n, dtype=np.int64),
+        gain=np.empty((N_OPTIONS, n)),
+        variance_change=np.empty((N_OPTIONS, n)),
+        investment=np.empty((N_OPTIONS, n)),
+        working_capital=np.empty((N_OPTIONS, n)),
+        success=np.empty(n),
+        value=np.empty((N_OPTIONS, n)),
+        feasible=np.empty((N_OPTIONS, n), dtype=bool),
+        new_channel=np.empty(n, dtype=np.int64),
+    )
+    m = _value_all(pop.state, ctx.terms(), out)
+    return Options(out.rows[:m], out.gain[:, :m], out.variance_change[:, :m],
+                   out.investment[:, :m], out.working_capital[:, :m],
+                   np.broadcast_to(out.success[:m], (N_OPTIONS, m)), out.value[:, :m],
+                   out.feasible[:, :m], out.new_channel[:m])
 
 
 @njit(cache=True)
-def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, dependence,
-               distance, in_group, capacity, cash, weight, belief_price, belief_premium,
-               markup, pass_through, clarity, services, contract_share, social, credit,
-               cost_share, price, covariance, benchmark_cost, competition,
-               rows, gain, dvar, investment, working_capital, success, value, feasible,
-               new_channel):
-    """The valuation kernel: fills column ``m`` of the outputs for the m-th decider.
+def _value_all(mse, terms, out):
+    """The valuation kernel: fills column ``m`` of ``out`` for the m-th decider.
 
-    Returns the number of deciders m.
+    Args:
+        mse: `MseState` (read only).
+        terms: `DecisionTerms`.
+        out: `OptionValues` of n columns, written.
+
+    Returns:
+        The number of deciders m.
     """
+    aware, upgrades, channels, quality, unit_cost, skill, dependence, distance = (
+        mse.aware, mse.upgrades, mse.channels, mse.quality, mse.unit_cost, mse.skill,
+        mse.dependence, mse.distance)
+    capacity, cash, weight, belief_price, belief_premium, group, active = (
+        mse.capacity, mse.cash, mse.channel_weight, mse.belief_price, mse.belief_premium,
+        mse.group, mse.active)
+    markup, pass_through, clarity, services, contract_share, social, credit, cost_share = (
+        terms.markup, terms.pass_through, terms.clarity, terms.services,
+        terms.contract_share, terms.social, terms.credit, terms.cost_share)
+    price, covariance = terms.price, terms.covariance
+    benchmark_cost, competition = terms.benchmark_cost, terms.competition
+    rows, gain, dvar, investment, working_capital = (
+        out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
+    success, value, feasible, new_channel = (out.success, out.value, out.feasible,
+                                             out.new_channel)
     m = 0
     for i in range(aware.size):
-        allowed = eligible(aware[i], upgrades[i], in_chain[i], channels[i], quality[i],
-                           skill[i], in_group[i])
+        in_group = group[i] >= 0
+        allowed = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
+                           channels[i], quality[i], skill[i], in_group)
         if allowed == 0:
             continue
         cap = advance_share(services[i])
@@ -408,7 +510,7 @@ def _value_all(aware, upgrades, in_chain, channels, quality, unit_cost, skill, d
                 after_var = (OUTSIDE_VOLATILITY * after_mean) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
-        p = success_chance(skill[i], services[i], in_group[i])
+        p = success_chance(skill[i], services[i], in_group)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
         success[m] = p
         for k in range(N_OPTIONS):
@@ -467,14 +569,13 @@ def risk_adjusted_value(gain, variance_change, cost, from_cash, loan, cash, succ
     )
 
 
-@dataclass
-class Attempts:
-    """The month's upgrade attempts (one element per MSE).
+class Attempts(NamedTuple):
+    """The month's upgrade attempts (one element per MSE); `_apply` writes it by name.
 
     Attributes:
         option: Option attempted by each MSE, or -1.
         succeeded: Whether the attempt worked.
-        financing: How each attempt was paid for (zeros where none).
+        financing: How each attempt was paid for (zeros where none; currency units).
     """
 
     option: np.ndarray
@@ -562,21 +663,39 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
         The attempts, one element per MSE, with their financing.
     """
     n = pop.n
-    option = np.full(n, -1, dtype=np.int64)
-    succeeded = np.zeros(n, dtype=bool)
-    paid = finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n))
-    _apply(options.rows, choice, options.investment, options.working_capital,
-           np.ascontiguousarray(options.success[0]), options.new_channel, success_draw,
-           herding, ctx.credit, ctx.services, pop.cash, pop.debt, pop.advance_due,
-           pop.unit_cost, pop.quality, pop.skill, pop.lead_firm, pop.channels, pop.group,
-           pop.upgrades, option, succeeded, paid.from_cash, paid.loan, paid.advance)
-    return Attempts(option, succeeded, paid)
+    attempts = Attempts(
+        option=np.full(n, -1, dtype=np.int64),
+        succeeded=np.zeros(n, dtype=bool),
+        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n)),
+    )
+    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.credit,
+           ctx.services, attempts)
+    return attempts
 
 
 @njit(cache=True)
-def _apply(rows, choice, investment, working_capital, success, new_channel, success_draw,
-           herding, credit, services, cash, debt, advance_due, unit_cost, quality, skill,
-           lead_firm, channels, group, upgrades, option, succeeded, from_cash, loan, advance):
+def _apply(mse, options, choice, success_draw, herding, credit, services, attempts):
+    """Pay for and apply the chosen upgrades.
+
+    Args:
+        mse: `MseState`, written (cash, debt, advances, state, upgrade bits).
+        options: `OptionValues` of the deciders.
+        choice: Option per decider, or -1.
+        success_draw: Uniform draw per decider.
+        herding: Scenario lever.
+        credit: Investment credit available per MSE (currency units).
+        services: Embedded-service intensity per MSE.
+        attempts: `Attempts`, written.
+    """
+    rows, investment, working_capital, success, new_channel = (
+        options.rows, options.investment, options.working_capital, options.success,
+        options.new_channel)
+    cash, debt, advance_due, unit_cost, quality, skill = (
+        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill)
+    lead_firm, channels, group, upgrades = mse.lead_firm, mse.channels, mse.group, mse.upgrades
+    option, succeeded = attempts.option, attempts.succeeded
+    from_cash, loan, advance = (attempts.financing.from_cash, attempts.financing.loan,
+                                attempts.financing.advance)
     for j in range(rows.size):
         k = choice[j]
         if k < 0:

@@ -7,7 +7,7 @@ from the next month's sales, as the seed says lead firms rarely bear long-term f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -50,9 +50,8 @@ def _credit_limit(credit_access, social, debt):
     return available
 
 
-@dataclass
-class Financing:
-    """How a set of upgrades is paid for.
+class Financing(NamedTuple):
+    """How a set of upgrades is paid for (currency units; compiled passes write it by name).
 
     Attributes:
         from_cash: Paid from the MSE's own cash.

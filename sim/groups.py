@@ -14,10 +14,12 @@ longer. Members
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit
 
-from sim.population import N_OPTIONS, Population
+from sim.population import N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
 NO_GROUP, SEEKING = -1, -2
@@ -41,6 +43,20 @@ MAX_GROUP_SIZE = 25
 GROUP_COST_SHARE = 0.3
 #: Weight of the group's pooled belief in a member's belief after each month's meeting.
 INFORMATION_SHARING = 0.5
+
+
+class GroupArrays(NamedTuple):
+    """The group registry as one argument of the compiled passes (views, one per group id).
+
+    Attributes:
+        cell: Village-and-social-group cell each group belongs to.
+        founder: Row of the MSE that founded each group.
+        alive: Whether each group still operates (written when groups dissolve).
+    """
+
+    cell: np.ndarray
+    founder: np.ndarray
+    alive: np.ndarray
 
 
 class Groups:
@@ -69,6 +85,10 @@ class Groups:
     def alive(self) -> np.ndarray:
         """Whether each group still operates (a view: writes go to the registry)."""
         return self._alive[:self._count]
+
+    def arrays(self) -> GroupArrays:
+        """The registry's arrays for the compiled passes (rebuilt per call: they grow)."""
+        return GroupArrays(self.cell, self.founder, self.alive)
 
     def add(self, cells: np.ndarray, founders: np.ndarray) -> np.ndarray:
         """Register new groups; return their ids."""
@@ -148,22 +168,32 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
     """
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
                                + (1.0 - UNSUPPORTED_JOINING) * group_support)
-    founders, cells = _seek_and_join(
-        pop.group, pop.in_chain, pop.village, pop.excluded, pop.ict, social, uniforms,
-        supported, float(social_distance), groups.alive, groups.cell,
-        2 * (int(pop.village.max()) + 1))
+    founders, cells = _seek_and_join(pop.state, social, uniforms, supported,
+                                     float(social_distance), groups.arrays(),
+                                     2 * (int(pop.village.max()) + 1))
     if founders.size:
         groups.add(cells, founders)
 
 
 @njit(cache=True)
-def _seek_and_join(group, in_chain, village, excluded, ict, social, uniforms, supported,
-                   social_distance, alive, group_cell, n_cells):
+def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, n_cells):
     """Seekers join their cell's open group or found new ones; returns founders and cells.
 
-    New groups take the next ids of the registry (``alive.size`` on), in order of cell and
-    then of the founders' rows; the caller registers them.
+    New groups take the next ids of the registry (``registry.alive.size`` on), in order of
+    cell and then of the founders' rows; the caller registers them.
+
+    Args:
+        mse: `MseState`; ``group`` written.
+        social: Social barrier per MSE.
+        uniforms: One uniform draw per MSE.
+        supported: Monthly chance of seeking a group, before social barrier and ICT.
+        social_distance: Scenario lever.
+        registry: `GroupArrays` of the groups formed so far (read only).
+        n_cells: Number of village-and-social-group cells.
     """
+    group, village, excluded, ict = mse.group, mse.village, mse.excluded, mse.ict
+    active, upgrades = mse.active, mse.upgrades
+    alive, group_cell = registry.alive, registry.cell
     n = group.size
     seekers, cell = np.empty(n, np.int64), np.empty(n, np.int64)
     m = 0
@@ -172,10 +202,11 @@ def _seek_and_join(group, in_chain, village, excluded, ict, social, uniforms, su
         # Excluded MSEs join less readily; ICT makes it easier to stay in touch.
         hazard = supported * (1.0 - SOCIAL_JOINING_LOSS * social[i]) * (
             1.0 + ICT_JOINING_GAIN * ict[i])
-        if group[i] == NO_GROUP and in_chain[i] and draw < hazard:
+        in_chain = stays_in_chain(active[i], upgrades[i])
+        if group[i] == NO_GROUP and in_chain and draw < hazard:
             group[i] = SEEKING
             draw = draw / hazard  # uniform again, given that it seeks
-        elif group[i] == SEEKING and not in_chain[i]:
+        elif group[i] == SEEKING and not in_chain:
             group[i] = NO_GROUP
         # Seekers who found no group last month keep looking (group == SEEKING), with a
         # fresh draw; they are still outside a group for every other purpose.
@@ -190,7 +221,7 @@ def _seek_and_join(group, in_chain, village, excluded, ict, social, uniforms, su
     # (the most recent among equals).
     sizes = np.zeros(alive.size, np.int64)
     for i in range(n):
-        if in_chain[i] and group[i] >= 0:
+        if stays_in_chain(active[i], upgrades[i]) and group[i] >= 0:
             sizes[group[i]] += 1
     open_of_cell = np.full(n_cells, -1, np.int64)
     for g in range(alive.size):

@@ -61,9 +61,7 @@ def status(model) -> Status:
     if cached is not None and cached.step == model.steps and cached.n == model.population.n:
         return cached
     pop = model.population
-    counts, sums = _census(pop.active, pop.upgrades, pop.excluded, pop.group, pop.cash,
-                           pop.lead_firm, pop.income, pop.income_sum, pop.income_sumsq,
-                           pop.quality, pop.unit_cost, min(int(model.steps), INCOME_MEMORY))
+    counts, sums = _census(pop.state, min(int(model.steps), INCOME_MEMORY))
     n_active, n_in_chain, n_upgraded, n_excluded = (int(c) for c in counts[:4])
     upgraded_excluded, members, groups, distressed, linked = (
         int(c) for c in counts[4 + N_OPTIONS:])
@@ -78,8 +76,12 @@ def status(model) -> Status:
 
 
 @njit(cache=True)
-def _census(active, upgrades, excluded, group, cash, lead_firm, income, income_sum,
-            income_sumsq, quality, unit_cost, months):
+def _census(mse, months):
+    """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``."""
+    active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
+    cash, lead_firm, income = mse.cash, mse.lead_firm, mse.income
+    income_sum, income_sumsq, quality, unit_cost = (mse.income_sum, mse.income_sumsq,
+                                                    mse.quality, mse.unit_cost)
     adopters = np.zeros(N_OPTIONS, np.int64)
     seen = np.zeros(group.max() + 2, np.bool_)
     # Running totals in locals rather than array slots, so they stay in registers.

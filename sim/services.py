@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.population import FUNCTIONAL, Population
+from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
 RECRUIT_HAZARD = 0.015
@@ -91,27 +91,39 @@ def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: 
         return
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
              + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    _recruit(pop.lead_firm, pop.in_chain, pop.in_group, pop.upgrades, pop.distance, social,
-             uniforms, RECRUIT_HAZARD * offer, n_lead_firms, int(LEAD_FIRM_CAPACITY * pop.n))
+    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, n_lead_firms,
+             int(LEAD_FIRM_CAPACITY * pop.n))
 
 
 @njit(cache=True)
-def _recruit(lead_firm, in_chain, in_group, upgrades, distance, social, uniforms, base_hazard,
-             n_lead_firms, capacity):
+def _recruit(mse, social, uniforms, base_hazard, n_lead_firms, capacity):
+    """Links end and lead firms reach new suppliers, up to ``capacity`` linked in all.
+
+    Args:
+        mse: `MseState`; ``lead_firm`` written.
+        social: Social barrier per MSE.
+        uniforms: One uniform draw per MSE.
+        base_hazard: Monthly chance of being reached, before reach and losses.
+        n_lead_firms: Number of lead firms.
+        capacity: Most MSEs the lead firms together buy from.
+    """
+    lead_firm, upgrades, distance, group = mse.lead_firm, mse.upgrades, mse.distance, mse.group
+    active = mse.active
     reached = np.empty(lead_firm.size, np.int64)
     hazard = np.empty(lead_firm.size)
     n_reached = 0
     n_linked = 0
     for i in range(lead_firm.size):
         was_linked = lead_firm[i] >= 0
-        if (was_linked and uniforms[i] < DELINK_HAZARD) or not in_chain[i]:
+        in_chain = stays_in_chain(active[i], upgrades[i])
+        if (was_linked and uniforms[i] < DELINK_HAZARD) or not in_chain:
             lead_firm[i] = -1
         n_linked += lead_firm[i] >= 0
-        hazard[i] = base_hazard * (1.0 + (GROUP_REACH - 1.0) * in_group[i]) * (
+        hazard[i] = base_hazard * (1.0 + (GROUP_REACH - 1.0) * (group[i] >= 0)) * (
             1.0 - DISTANCE_REACH_LOSS * distance[i]) * (1.0 - SOCIAL_REACH_LOSS * social[i])
         # An MSE that took on the trader's function sells straight to end markets: not a
         # supplier.
-        if (not was_linked and in_chain[i] and (upgrades[i] >> FUNCTIONAL) & 1 == 0
+        if (not was_linked and in_chain and (upgrades[i] >> FUNCTIONAL) & 1 == 0
                 and uniforms[i] < hazard[i]):
             reached[n_reached] = i
             n_reached += 1

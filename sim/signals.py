@@ -14,6 +14,7 @@ hears of them through vertical links, ICT, its group and its neighbours.
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -57,6 +58,26 @@ SOCIAL_ISOLATION = 0.6
 #: ... from seeing group members (demonstration) and village neighbours who made it.
 GROUP_HAZARD = 0.25
 VILLAGE_HAZARD = 0.04
+
+
+class NewsSources(NamedTuple):
+    """Where news of upgrading options comes from, as one argument of the hazard pass.
+
+    Attributes:
+        social: Social barrier per MSE, in [0, 1] (cuts every source), (n,).
+        services: Embedded-service intensity per MSE, in [0, 1], (n,).
+        intermediary_rent: Scenario lever (traders who keep the premium explain less).
+        herding: Scenario lever (projects that herd MSEs promote the channel).
+        group_adoption: Share of each group's members that made each upgrade, (groups, 5).
+        village_adoption: Share of each village's MSEs that made each upgrade, (villages, 5).
+    """
+
+    social: np.ndarray
+    services: np.ndarray
+    intermediary_rent: float
+    herding: float
+    group_adoption: np.ndarray
+    village_adoption: np.ndarray
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
@@ -139,14 +160,20 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
     """
-    return _option_hazards(rows, pop.aware, pop.ict, pop.distance, pop.group, pop.village,
-                           social, services, intermediary_rent, herding, group_adoption,
-                           village_adoption)
+    sources = NewsSources(social=social, services=services,
+                          intermediary_rent=float(intermediary_rent), herding=float(herding),
+                          group_adoption=group_adoption, village_adoption=village_adoption)
+    return _option_hazards(pop.state, rows, sources)
 
 
 @njit(cache=True)
-def _option_hazards(rows, aware, ict, distance, group, village, social, services,
-                    intermediary_rent, herding, group_adoption, village_adoption):
+def _option_hazards(mse, rows, sources):
+    """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
+    aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
+                                            mse.village)
+    social, services, intermediary_rent, herding = (sources.social, sources.services,
+                                                    sources.intermediary_rent, sources.herding)
+    group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
     hazard = np.zeros((N_OPTIONS, rows.size))
     for j in range(rows.size):
         i = rows[j]

@@ -18,6 +18,7 @@ intermediaries and lead firms keep, plus transport and marketing costs paid to t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -30,7 +31,7 @@ from sim.markets import (
     competitive_sales_share,
     order_cuts,
 )
-from sim.population import FUNCTIONAL, Population
+from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
 
@@ -133,15 +134,16 @@ def intermediary_premium_capture(rent, power, bargaining):
     return rent * power * (1.0 - bargaining)
 
 
-@dataclass
-class LinkTerms:
-    """Terms each MSE gets from its link, all per unit sold.
+class LinkTerms(NamedTuple):
+    """Terms each MSE gets from its link, all per unit sold (one element per MSE).
+
+    Compiled passes take it as one argument and read it by name.
 
     Attributes:
-        link: VIA_TRADER, VIA_LEAD_FIRM or DIRECT.
+        link: VIA_TRADER, VIA_LEAD_FIRM or DIRECT (int8).
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
-        transport: Transport and marketing cost per unit, by channel, shape (3, n).
+        transport: Transport and marketing cost per unit (currency), by channel, (3, n).
     """
 
     link: np.ndarray
@@ -170,16 +172,27 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
                ) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link."""
     n = pop.n
-    markup, pass_through = np.empty(n), np.empty(n)
-    transport = np.empty((N_CHANNELS, n))
-    _link_terms(link, pop.trader, trader_power, bargaining, social, pop.distance,
-                float(intermediary_rent), markup, pass_through, transport)
-    return LinkTerms(link, markup, pass_through, transport)
+    terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
+                      transport=np.empty((N_CHANNELS, n)))
+    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), terms)
+    return terms
 
 
 @njit(cache=True)
-def _link_terms(link, trader, trader_power, bargaining, social, distance, intermediary_rent,
-                markup, pass_through, transport):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms):
+    """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
+
+    Args:
+        mse: `MseState` (read only).
+        trader_power: Market power of each intermediary.
+        bargaining: Bargaining power per MSE.
+        social: Social barrier per MSE.
+        intermediary_rent: Scenario lever.
+        terms: `LinkTerms`; ``link`` is read, the rest written.
+    """
+    trader, distance = mse.trader, mse.distance
+    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
+                                             terms.transport)
     for i in range(link.size):
         soft = 1.0 - bargaining[i]
         for c in range(N_CHANNELS):
@@ -245,6 +258,52 @@ def unit_prices(paid, premium, markup, pass_through, transport):
     return paid * (1.0 - markup) - transport, paid * premium * pass_through
 
 
+class MarketTerms(NamedTuple):
+    """End markets this month, as one argument of the sales pass.
+
+    Attributes:
+        spot: Base price by channel this month, (3,) (currency per unit).
+        premium: Premium per unit of quality by channel, (3,).
+        order_cuts: Share of each channel's orders cancelled this month, (3,).
+        trend: Guaranteed (trend) base price of forward contracts by channel, (3,).
+        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
+        competition: Scenario lever in [0, 1].
+    """
+
+    spot: np.ndarray
+    premium: np.ndarray
+    order_cuts: np.ndarray
+    trend: np.ndarray
+    benchmark_cost: float
+    competition: float
+
+
+class SalesAccounts(NamedTuple):
+    """Where the sales pass writes one month's sales (see `Sales` for the meanings).
+
+    Attributes:
+        produced: Units each MSE produced, (n,).
+        units: Units sold by each MSE in each channel, (3, n).
+        revenue: Each MSE's sales revenue (currency), (n,).
+        base: Base price per unit each MSE's link pays, by channel, (3, n).
+        premium_rate: Premium per unit of quality reaching each MSE, by channel, (3, n).
+        buyer_payments: Total paid by end-market buyers, by channel, (3,).
+        intermediary_take: What each intermediary kept, (intermediaries,).
+        lead_firm_take: What each lead firm kept, (lead firms,).
+        totals: Transport and marketing paid, premium paid, premium reaching MSEs, (3,).
+    """
+
+    produced: np.ndarray
+    units: np.ndarray
+    revenue: np.ndarray
+    base: np.ndarray
+    premium_rate: np.ndarray
+    buyer_payments: np.ndarray
+    intermediary_take: np.ndarray
+    lead_firm_take: np.ndarray
+    totals: np.ndarray
+
+
 @dataclass
 class Sales:
     """One month's sales, per MSE and in total.
@@ -286,42 +345,66 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     check on the price formulas rather than true by construction.
     """
     n = pop.n
-    produced, revenue = np.empty(n), np.empty(n)
-    units, base, premium_rate = (np.empty((N_CHANNELS, n)) for _ in range(3))
-    buyer_payments = np.zeros(N_CHANNELS)
-    intermediary_take, lead_firm_take = np.zeros(n_intermediaries), np.zeros(n_lead_firms)
-    totals = np.zeros(3)  # transport, premium paid, premium reaching MSEs
-    _sell(pop.capacity, pop.unit_cost, pop.in_chain, pop.channel_weight, pop.quality,
-          pop.channels, pop.trader, pop.lead_firm, terms.link, terms.markup,
-          terms.pass_through, terms.transport, markets.price, markets.premium,
-          order_cuts(markets), trend, contract_share, float(markets.benchmark_cost),
-          float(competition), produced, units, revenue, base, premium_rate, buyer_payments,
-          intermediary_take, lead_firm_take, totals)
+    market = MarketTerms(spot=markets.price, premium=markets.premium,
+                         order_cuts=order_cuts(markets), trend=trend,
+                         benchmark_cost=float(markets.benchmark_cost),
+                         competition=float(competition))
+    out = SalesAccounts(
+        produced=np.empty(n),
+        units=np.empty((N_CHANNELS, n)),
+        revenue=np.empty(n),
+        base=np.empty((N_CHANNELS, n)),
+        premium_rate=np.empty((N_CHANNELS, n)),
+        buyer_payments=np.zeros(N_CHANNELS),
+        intermediary_take=np.zeros(n_intermediaries),
+        lead_firm_take=np.zeros(n_lead_firms),
+        totals=np.zeros(3),
+    )
+    _sell(pop.state, terms, market, contract_share, out)
     return Sales(
-        produced=produced,
-        units=units,
-        revenue=revenue,
-        buyer_payments=buyer_payments,
-        intermediary_take=intermediary_take,
-        lead_firm_take=lead_firm_take,
-        transport=float(totals[0]),
-        premium_paid=float(totals[1]),
-        premium_to_mse=float(totals[2]),
-        base=base,
-        premium_rate=premium_rate,
+        produced=out.produced,
+        units=out.units,
+        revenue=out.revenue,
+        buyer_payments=out.buyer_payments,
+        intermediary_take=out.intermediary_take,
+        lead_firm_take=out.lead_firm_take,
+        transport=float(out.totals[0]),
+        premium_paid=float(out.totals[1]),
+        premium_to_mse=float(out.totals[2]),
+        base=out.base,
+        premium_rate=out.premium_rate,
     )
 
 
 @njit(cache=True)
-def _sell(capacity, unit_cost, in_chain, channel_weight, quality, channels, trader, lead_firm,
-          link, markup, pass_through, transport, spot, premium, cuts, trend, contract_share,
-          benchmark_cost, competition, produced, units, revenue, base, premium_rate,
-          buyer_payments, intermediary_take, lead_firm_take, totals):
+def _sell(mse, terms, market, contract_share, out):
+    """Sell every MSE's output and book each party's share.
+
+    Args:
+        mse: `MseState` (read only).
+        terms: `LinkTerms` of each MSE's link.
+        market: `MarketTerms` of this month.
+        contract_share: Share of each MSE's output sold forward.
+        out: `SalesAccounts`, written (takes and payments added to zeroed arrays).
+    """
+    capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
+        mse.capacity, mse.unit_cost, mse.channel_weight, mse.quality, mse.channels,
+        mse.trader, mse.lead_firm)
+    active, upgrades = mse.active, mse.upgrades
+    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
+                                             terms.transport)
+    spot, premium, cuts, trend = market.spot, market.premium, market.order_cuts, market.trend
+    benchmark_cost, competition = market.benchmark_cost, market.competition
+    produced, units, revenue, base, premium_rate = (out.produced, out.units, out.revenue,
+                                                    out.base, out.premium_rate)
+    buyer_payments, intermediary_take, lead_firm_take, totals = (
+        out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
     # Running totals in locals rather than array slots, so they stay in registers.
     transport_paid = premium_paid = premium_to_mse = 0.0
     for i in range(capacity.size):
+        in_chain = stays_in_chain(active[i], upgrades[i])
         volume = capacity[i] * competitive_sales_share(unit_cost[i], benchmark_cost,
-                                                       competition) * in_chain[i]
+                                                       competition) * in_chain
         produced[i] = volume
         q, cs = quality[i], contract_share[i]
         w = sold_in_channels(channel_weight[:, i], q)
