@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from mesa import Agent
 
 from sim.markets import CHANNELS, QUALITY_STANDARD, VOLATILITY
-from sim.population import UPGRADE_TYPES
+from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
 
 if TYPE_CHECKING:
     from sim.model import ValueChainModel
@@ -99,8 +99,6 @@ class MSE(Agent):
     @property
     def buyer(self) -> Agent | None:
         """The agent this MSE sells to: its lead firm, its intermediary, or None if direct."""
-        from sim.population import FUNCTIONAL, INTERSECTORAL
-
         pop = self.model.population
         if not pop.active[self.row] or pop.has(INTERSECTORAL)[self.row]:
             return None

@@ -25,8 +25,9 @@ import pandas as pd
 from mesa import DataCollector, Model
 from numba import njit
 
-from sim import decisions, finance, groups, markets, services, signals, trade
+from sim import __version__, decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+from sim.errors import UserInputError
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
@@ -89,6 +90,14 @@ class ValueChainModel(Model):
         intermediaries, lead_firms, buyers: Lists of the other agents, by index.
         datacollector: Mesa DataCollector with every metric in :data:`sim.metrics.METRICS`.
         ledger: Cumulative money flows, for checking that money is accounted for.
+        links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
+            firm, direct), set by the month's trade.
+        trader_power: Each intermediary's market power this month (0-1).
+        terms: This month's :class:`sim.trade.LinkTerms` (markups, premium pass-through).
+        trend: The end markets' trend price by channel this month.
+        contracts: Share of each MSE's output under a forward contract this month.
+        last_sales: This month's :class:`sim.trade.Sales`.
+        last_attempts: This month's upgrade attempts (:class:`sim.decisions.Attempts`).
     """
 
     def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
@@ -128,6 +137,12 @@ class ValueChainModel(Model):
         self.lead_firms = [LeadFirm(self, k) for k in range(sc.n_lead_firms)]
         self.mses = MSE.create_agents(self, sc.n_mse, np.arange(sc.n_mse))
 
+        # Set by every month's trade (first in _trade below); the agents read them.
+        self.links: np.ndarray
+        self.trader_power: np.ndarray
+        self.terms: trade.LinkTerms
+        self.trend: np.ndarray
+        self.contracts: np.ndarray
         self.last_sales: trade.Sales | None = None
         self.last_attempts: decisions.Attempts | None = None
         self._trade(account=False)
@@ -260,8 +275,6 @@ class ValueChainModel(Model):
 
     def provenance(self) -> dict[str, Any]:
         """Scenario, seed and package version: what is needed to reproduce this run."""
-        from sim import __version__
-
         return {"scenario": self.scenario.to_record(), "seed": self.seed,
                 "version": __version__}
 
@@ -306,8 +319,6 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         scenario (a dict), the seed and the package version.
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        from sim.errors import UserInputError
-
         raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
     model = ValueChainModel(scenario, rng=rng, **overrides)
     for _ in range(int(steps)):
