@@ -481,9 +481,12 @@ def calibrate(
             with atomic_write(manifest_path, "w") as fh:
                 json.dump(manifest, fh, indent=1, sort_keys=True)
             abc.new(db, {t.id: _midpoint(t) for t in targets})
-        history = abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations,
-                          min_acceptance_rate=spec.min_acceptance_rate,
-                          max_total_nr_simulations=max_evaluations)
+        if resuming and _finished(abc.history, spec, max_evaluations):
+            history = abc.history  # an earlier session already met a stopping rule
+        else:
+            history = abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations,
+                              min_acceptance_rate=spec.min_acceptance_rate,
+                              max_total_nr_simulations=max_evaluations)
         wall = time.perf_counter() - started
         result = _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall,
                           resuming)
@@ -491,6 +494,16 @@ def calibrate(
         if eng is not None:
             eng.close()
     return result
+
+
+def _finished(history, spec: CalibrationSpec, max_evaluations: int) -> bool:
+    """Whether a stored calibration already met one of its stopping rules."""
+    if history.max_t < 0:
+        return False
+    pops = history.get_all_populations()
+    last_eps = float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf
+    return (history.max_t + 1 >= spec.generations
+            or history.total_nr_simulations >= max_evaluations or last_eps <= 0.0)
 
 
 def _midpoint(t: Target) -> float:
@@ -589,7 +602,7 @@ def scenario_toml(result: CalibrationResult) -> str:
         else:
             comment = f"as in {result.case}"
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        lines.append(f"{f'{name} = {text}':<29}# {comment}")
+        lines.append(f"{f'{name} = {text}':<28} # {comment}")
     return "\n".join(lines) + "\n"
 
 
