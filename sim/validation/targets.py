@@ -295,7 +295,7 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
                               f"(allowed: {', '.join(arms) or 'none defined in [arms]'})")
         if against not in arms:
             raise _unknown(str(against), list(arms), "arm", f"{where}.against")
-    window = spec.get("window", [steps - DEFAULT_WINDOW_MONTHS + 1, steps])
+    window = spec.get("window", [max(0, steps - DEFAULT_WINDOW_MONTHS + 1), steps])
     if (not isinstance(window, list) or len(window) != 2
             or not all(isinstance(w, int) and not isinstance(w, bool) for w in window)
             or not 0 <= window[0] <= window[1] <= steps):

@@ -25,7 +25,8 @@ def format_table(table) -> str:
             ci = (f"{mean} [{format_value(row['ci_low'], row['metric'], row['statistic'])}, "
                   f"{format_value(row['ci_high'], row['metric'], row['statistic'])}]")
         status = row["status"] + ("" if row["counts"] else " (assumption)")
-        name = f"{row['case']} / {row['id']}"
+        case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
+        name = f"{case} / {row['id']}"
         lines.append(f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}")
         if row["source"]:
             lines.append(f"{'':4}source: {row['source'][:110]}")
