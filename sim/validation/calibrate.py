@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import logging
 import math
 import os
 import time
@@ -467,10 +468,8 @@ def calibrate(
         abc = pyabc.ABCSMC(sim, prior, _Distance(targets), population_size=spec.population,
                            sampler=_sampler(pyabc, eng, workers or 1))
         if progress:
-            import logging
             logging.getLogger("ABC").setLevel(logging.INFO)
         else:
-            import logging
             for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor"):
                 logging.getLogger(name).setLevel(logging.WARNING)
         out.mkdir(parents=True, exist_ok=True)

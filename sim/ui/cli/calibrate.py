@@ -12,12 +12,10 @@ from sim.io import atomic_write
 from sim.ui.cli.args import positive_int
 from sim.ui.plots import png_bytes, predictive_figure
 from sim.ui.validation_report import describe_statistic
+from sim.validation.calibrate import calibrate, write_calibration
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    # Imported here: the study needs the optional 'calibrate' extra only when it runs.
-    from sim.validation.calibrate import calibrate, write_calibration
-
     if args.scheduler and args.engine == "local":
         raise UserInputError("--scheduler needs --engine dask (or no --engine)")
     engine = args.engine or ("dask" if args.scheduler else "local")
