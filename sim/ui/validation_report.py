@@ -51,7 +51,8 @@ def format_value(value: float, metric: str, statistic: str) -> str:
         return "–"
     if statistic == "ratio":
         return f"{format_number(value, 2)}×"
-    if metric_info(metric).kind == "share":
+    # Planned metrics (issue 10) are not in METRIC_INFO yet; their names say they are shares.
+    if metric_info(metric).kind == "share" or metric.startswith("share_"):
         unit = " pts" if statistic == "difference" else "%"
         return f"{format_number(100 * value, 1)}{unit}"
     return format_number(value, None)
