@@ -10,7 +10,7 @@ Layers, imports going one way only (``tests/test_layers.py`` checks it):
 * the model: ``sim.scenario``, ``sim.population``, the mechanism modules, ``sim.model``,
   ``sim.metrics``, with shared utilities (``sim.errors``, ``sim.io``, ``sim.data``,
   ``sim.engines``);
-* studies of many runs: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``;
+* studies of many runs: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``, ``sim.validation``;
 * the user interface: ``sim.ui`` (CLI, report, figures, words, app).
 
 ``import sim`` is cheap: the names below load their module on first use.
@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "read_scenario_file": "sim.scenario",
     "analyze": "sim.sweeps",
     "sweep": "sim.sweeps",
+    "validate": "sim.validation",
 }
 
 __all__ = ["__version__", *_EXPORTS]

@@ -91,6 +91,16 @@ class Engine:
     """
 
     slots = 1
+    #: ``inprocess``, ``local`` or ``dask``.
+    kind = "inprocess"
+
+    def executor(self) -> Any:
+        """Return the engine's ``concurrent.futures``-style executor (None: this process).
+
+        For libraries that schedule their own tasks on the same workers (pyABC's samplers,
+        in :mod:`sim.validation.calibrate`).
+        """
+        return None
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in the order they finish."""
@@ -181,7 +191,11 @@ class LocalEngine(Engine):
         if method == "forkserver":
             ctx.set_forkserver_preload(["sim.engines"])
         self.slots = workers
+        self.kind = "local"
         self._pool = cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+
+    def executor(self):  # noqa: D102
+        return self._pool
 
     def imap_unordered(self, fn, tasks):  # noqa: D102
         tasks = iter(tasks)
@@ -249,8 +263,12 @@ class DaskEngine(Engine):
         else:  # an existing distributed.Client
             self._client = scheduler
             self._own_client = False
+        self.kind = "dask"
         info = self._client.scheduler_info()
         self.slots = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+
+    def executor(self):  # noqa: D102
+        return self._client
 
     def imap_unordered(self, fn, tasks):  # noqa: D102
         from distributed import as_completed

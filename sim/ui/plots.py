@@ -186,3 +186,35 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax.legend()
     fig.suptitle(title)
     return save_figure(fig, path, dpi=120)
+
+
+def predictive_figure(values, low: float, high: float, *, title: str, xlabel: str) -> Figure:
+    """Return a histogram of posterior-predictive numbers of one target, with its interval.
+
+    Args:
+        values: One number per posterior-predictive run.
+        low: The target's lower bound (``-inf`` when none).
+        high: The target's upper bound (``inf`` when none).
+        title: Figure title (the target's claim or id).
+        xlabel: What the numbers are.
+    """
+    values = np.asarray(values, float)
+    values = values[np.isfinite(values)]
+    fig = Figure(figsize=(6, 3.6), layout="constrained")
+    ax = fig.subplots()
+    ax.hist(values, bins=max(5, min(30, values.size // 2 or 1)), color=INTERVENTION_COLOUR,
+            alpha=0.8, label=f"posterior predictive ({values.size} runs)")
+    span = (values.max() - values.min()) if values.size else 1.0
+    left = low if math.isfinite(low) else (values.min() if values.size else 0) - 0.2 * span
+    right = high if math.isfinite(high) else (values.max() if values.size else 1) + 0.2 * span
+    ax.axvspan(left, right, color=BASELINE_COLOUR, alpha=0.15, label="target")
+    for bound in (low, high):
+        if math.isfinite(bound):
+            ax.axvline(bound, color=BASELINE_COLOUR, lw=1.5)
+    inside = float(np.mean((values >= low) & (values <= high))) if values.size else math.nan
+    ax.set_title(f"{title}\n{100 * inside:.0f}% of runs inside the target", fontsize=10)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("runs")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig

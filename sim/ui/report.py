@@ -20,6 +20,7 @@ from sim.metrics import metric_info
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.style import ACCENT_COLOUR
 from sim.ui.words import effect_sentence, format_number, sentences
+from sim.validation import NOT_MODELLED, NOT_RUN, PASS, targets_met
 
 _CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1100px;
@@ -138,6 +139,41 @@ def _summary(results: Mapping[str, ExperimentResult]) -> str:
             + "".join(rows) + "</table>")
 
 
+def targets_section(results: Mapping[str, ExperimentResult]) -> str:
+    """Say which of the scenario's documented targets the report's own runs meet.
+
+    Uses the runs of the scenario as it is (the baseline arm of every guideline that does not
+    change both arms), so no model is run again. Targets needing another arm (a before/after
+    ratio) or a metric the experiments did not record are listed as not checked here; `mse-sim
+    validate` checks them all. Returns "" when the scenario has no targets file.
+    """
+    first = next(iter(results.values()))
+    series: dict = {}
+    for r in results.values():
+        if r.baseline_scenario.params() == r.scenario.params():
+            series.update(r.series["baseline"])
+    table = targets_met(first.scenario.name, series)
+    if table.empty:
+        return ""
+    met = table[table["status"] == PASS]
+    rows = []
+    for _, row in table.iterrows():
+        if row["status"] == NOT_RUN:
+            shown = "not checked here (run mse-sim validate)"
+        elif row["status"] == NOT_MODELLED:
+            shown = f"not yet modelled (needs {row['requires']})"
+        else:
+            shown = (f"{row['status']}: {format_number(row['mean'], None)} "
+                     f"(target {row['target']})")
+        kind = "" if row["counts"] else " (assumption)"
+        rows.append(f"<tr><td>{_e(row['claim'])}{kind}</td><td style='text-align:left'>"
+                    f"{_e(shown)}</td><td style='text-align:left'>{_e(row['source'])}</td></tr>")
+    return (f"<h2 id='targets'>Does {_e(first.scenario.name)} meet its documented targets?</h2>"
+            f"<p>{len(met)} of {len(table)} targets are met by the runs above; see "
+            "docs/validation.md.</p><table><tr><th>target</th><th>in these runs</th>"
+            f"<th>source</th></tr>{''.join(rows)}</table>")
+
+
 def build_report(results: Mapping[str, ExperimentResult],
                  pngs: Mapping[str, bytes] | None = None) -> str:
     """Return the report as one HTML string (figures embedded).
@@ -169,6 +205,7 @@ is the mean per-seed difference with a paired-t {CONFIDENCE:.0%} confidence inte
 are in percentage points; incomes and volatility in percent of the baseline. The effects are
 what this model does, not measurements from the case studies.</p>
 {_summary(results)}
+{targets_section(results)}
 {sections}
 </body></html>
 """

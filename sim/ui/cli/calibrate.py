@@ -1,0 +1,79 @@
+"""``mse-sim calibrate``: fit a case's levers to its documented targets (ABC-SMC, pyABC)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sim.engines import ENGINES
+from sim.errors import UserInputError
+from sim.io import atomic_write
+from sim.ui.cli.args import positive_int
+from sim.ui.plots import png_bytes, predictive_figure
+from sim.ui.validation_report import describe_statistic
+from sim.validation.calibrate import calibrate, write_calibration
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    if args.scheduler and args.engine == "local":
+        raise UserInputError("--scheduler needs --engine dask (or no --engine)")
+    engine = args.engine or ("dask" if args.scheduler else "local")
+    result = calibrate(args.case, args.parameters, budget=args.budget, out=args.out,
+                       workers=None if args.scheduler else args.workers, engine=engine,
+                       scheduler=args.scheduler, resume=args.resume, progress=not args.quiet)
+    # Figures are drawn before the first result file is written.
+    pngs = {}
+    for t in result.targets:
+        row = {"metric": t.metric, "statistic": t.statistic, "against": t.against}
+        pngs[t.id] = png_bytes(predictive_figure(
+            result.predictive[t.id], t.low, t.high, title=t.claim[:90],
+            xlabel=describe_statistic(row)))
+    s = result.summary
+    print(f"calibrate {result.case}: {s['evaluations']} evaluations "
+          f"({s['runs_per_evaluation']} run(s) each), {s['generations']} generations, "
+          f"{s['wall_seconds_this_session']} s this session")
+    for name, p in s["posterior"].items():
+        print(f"  {name:<24} posterior mean {p['mean']:.3f} (sd {p['sd']:.3f}, "
+              f"90% {p['q05']:.3f} to {p['q95']:.3f})")
+    for t in s["targets"]:
+        print(f"  target {t['id']:<36} {t['bounds']:>16}: "
+              f"{100 * t['predictive_share_inside']:.0f}% of predictive runs inside")
+    for path in write_calibration(result, args.out):
+        print(f"wrote {path}")
+    for tid, data in pngs.items():
+        path = Path(args.out) / f"predictive-{tid}.png"
+        with atomic_write(path) as fh:
+            fh.write(data)
+        print(f"wrote {path}")
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``calibrate`` subcommand to the ``mse-sim`` parser."""
+    p = subparsers.add_parser(
+        "calibrate", help="fit a case's levers to its documented targets (ABC-SMC)",
+        description=(
+            "Fit free scenario levers of a case to its sourced targets with ABC-SMC (pyABC; "
+            "install the 'calibrate' extra). Writes DIR/posterior.csv, "
+            "DIR/<case>-calibrated.toml, DIR/predictive-<target>.png, DIR/summary.json; "
+            "DIR/abc.db holds the state, so rerunning the command resumes. "
+            "See docs/validation.md."),
+    )
+    p.add_argument("case", help="a case with targets (e.g. kenya-avocados) or a targets .toml")
+    p.add_argument("--parameters", required=True, metavar="SPEC",
+                   help="a .toml spec or name=low:high,... (e.g. intermediary_rent=0:1)")
+    p.add_argument("--budget", type=positive_int, required=True, metavar="RUNS",
+                   help="most model runs (checked after each generation)")
+    p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=positive_int, default=1, metavar="N",
+                       help="worker processes (default 1: reproducible from the spec's seed)")
+    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                       help="run on an existing Dask cluster")
+    p.add_argument("--engine", choices=ENGINES,
+                   help="local processes (default) or dask (a LocalCluster of --workers)")
+    p.add_argument("--no-resume", dest="resume", action="store_false",
+                   help="delete an earlier calibration in DIR and start over")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(func=_cmd_calibrate)

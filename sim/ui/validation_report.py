@@ -1,0 +1,179 @@
+"""The validation page: every case's targets against the model, in one self-contained HTML file.
+
+``validation.html`` has no external resources (inline style, no scripts), so it opens offline.
+It words a :func:`sim.validation.validate` table: a summary, then per case the targets with the
+model's mean over seeds, its 95% interval, the target, pass or fail, and the source with its
+quoted figure.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from sim.io import atomic_write
+from sim.metrics import metric_info
+from sim.scenario import read_scenario_file
+from sim.ui.style import ACCENT_COLOUR
+from sim.ui.words import format_number
+from sim.validation import FAIL, NOT_MODELLED, PASS, summary_counts
+
+_CSS = """
+body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1200px;
+       margin: 2em auto; padding: 0 1.2em; color: #1d1d1d; line-height: 1.45; }
+h1 { font-size: 1.8em; margin-bottom: 0.2em; }
+h2 { font-size: 1.35em; border-top: 3px solid ACCENT; padding-top: 0.5em; margin-top: 2em; }
+.sub, .prov { color: #555; }
+.prov { font-size: 0.82em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.88em; width: 100%; }
+th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
+td.num { text-align: right; white-space: nowrap; }
+th { background: #eef2f5; }
+.pass { color: #0a6b2a; font-weight: bold; } .fail { color: #a3261b; font-weight: bold; }
+.todo { color: #777; font-style: italic; } .assume { color: #777; }
+q { font-style: italic; color: #333; }
+""".replace("ACCENT", ACCENT_COLOUR)
+
+_STATUS_CLASS = {PASS: "pass", FAIL: "fail", NOT_MODELLED: "todo"}
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def format_value(value: float, metric: str, statistic: str) -> str:
+    """Format a target's number: shares in percent, ratios with ×, levels as they are."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if statistic == "ratio":
+        return f"{format_number(value, 2)}×"
+    # Planned metrics (issue 10) are not in METRIC_INFO yet; their names say they are shares.
+    if metric_info(metric).kind == "share" or metric.startswith("share_"):
+        unit = " pts" if statistic == "difference" else "%"
+        return f"{format_number(100 * value, 1)}{unit}"
+    return format_number(value, None)
+
+
+def format_bounds(row: pd.Series) -> str:
+    """Format a target's bounds in the units :func:`format_value` uses."""
+    low, high = row["low"], row["high"]
+
+    def f(v):
+        return format_value(v, row["metric"], row["statistic"])
+
+    if math.isfinite(low) and math.isfinite(high):
+        return f"{f(low)} to {f(high)}"
+    return f"≥ {f(low)}" if math.isfinite(low) else f"≤ {f(high)}"
+
+
+def describe_statistic(row: pd.Series) -> str:
+    """Say what number the target is about, e.g. ``mean income, ratio to 'before'``."""
+    label = metric_info(row["metric"]).label
+    if row["statistic"] == "ratio":
+        return f"{label}: case ÷ '{row['against']}'"
+    if row["statistic"] == "difference":
+        return f"{label}: case − '{row['against']}'"
+    return label
+
+
+def _source_cell(row: pd.Series) -> str:
+    parts = []
+    if row["kind"] == "assumption":
+        parts.append("<span class='assume'>assumption (does not count)</span>")
+    if row["source"]:
+        src = _e(row["source"])
+        if row["url"]:
+            src = f"<a href='{_e(row['url'])}'>{src}</a>"
+        parts.append(src)
+    if row["quote"]:
+        parts.append(f"<q>{_e(row['quote'])}</q>")
+    if row["interval"]:
+        parts.append(f"Interval: {_e(row['interval'])}.")
+    if row["note"]:
+        parts.append(f"Note: {_e(row['note'])}")
+    return "<br>".join(parts)
+
+
+def _case_section(case: str, rows: pd.DataFrame, n_seeds: int) -> str:
+    try:
+        description = read_scenario_file(case).description
+    except Exception:  # a custom targets file may name a case by path; the table still shows
+        description = ""
+    head = ("<tr><th>target</th><th>what is compared</th><th>months</th><th>model mean</th>"
+            "<th>95% CI</th><th>target</th><th>result</th><th>source</th></tr>")
+    body = []
+    for _, row in rows.iterrows():
+        status = row["status"]
+        cls = _STATUS_CLASS.get(status, "todo")
+        shown = status if row["kind"] == "sourced" else f"{status} (assumption)"
+        if status == NOT_MODELLED:
+            shown = f"not yet modelled (needs {row['requires']})"
+        ci = (f"{format_value(row['ci_low'], row['metric'], row['statistic'])} to "
+              f"{format_value(row['ci_high'], row['metric'], row['statistic'])}")
+        body.append(
+            f"<tr><td><strong>{_e(row['claim'])}</strong><br><small>{_e(row['id'])}</small>"
+            f"</td><td>{_e(describe_statistic(row))}</td><td class='num'>{_e(row['window'])}"
+            f"</td><td class='num'>{format_value(row['mean'], row['metric'], row['statistic'])}"
+            f"</td><td class='num'>{ci}</td><td class='num'>{_e(format_bounds(row))}</td>"
+            f"<td class='{cls}'>{_e(shown)}</td><td>{_source_cell(row)}</td></tr>")
+    return (f"<section id='{_e(case)}'><h2>{_e(case)}</h2><p>{_e(description)}</p>"
+            f"<table>{head}{''.join(body)}</table></section>")
+
+
+def build_validation_html(table: pd.DataFrame) -> str:
+    """Return the validation page for a :func:`sim.validation.validate` table."""
+    a = table.attrs
+    counts = summary_counts(table)
+    seeds = a.get("seeds", [])
+    summary_rows = []
+    for case, rows in table.groupby("case", sort=False):
+        sourced = rows[rows["counts"]]
+        summary_rows.append(
+            f"<tr><td><a href='#{_e(case)}'>{_e(case)}</a></td>"
+            f"<td class='num'>{int((sourced['status'] == PASS).sum())}</td>"
+            f"<td class='num'>{int((sourced['status'] == FAIL).sum())}</td>"
+            f"<td class='num'>{int((rows['status'] == NOT_MODELLED).sum())}</td>"
+            f"<td class='num'>{int((~rows['counts']).sum())}</td></tr>")
+    sections = "".join(_case_section(case, rows, len(seeds))
+                       for case, rows in table.groupby("case", sort=False))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MSE upgrading: does the model reproduce the nine cases?</title>
+<style>{_CSS}</style></head>
+<body>
+<h1>Does the model reproduce the cases?</h1>
+<p class="sub">{len(seeds)} seeds per case and arm · mse-sim {_e(a.get('version', '?'))} ·
+{_e(a.get('created', ''))}</p>
+<p>Each case chain of Dunn, Sebstad, Batzdorff &amp; Parsons (2006) is run with the arms its
+targets compare with (e.g. the chain <em>before</em> a project), on the same seeds. A target's
+number is a metric's mean over a window of months; for a ratio or difference it is taken per
+seed against the arm. A target <strong>passes</strong> when the mean over seeds lies within its
+bounds; the 95% t interval shows the spread over seeds. Only sourced targets count as
+validation; targets naming a metric the model does not report yet are <em>not yet
+modelled</em>.</p>
+<p><strong>{counts['sourced_pass']} of {counts['sourced'] - counts['not_yet_modelled']}</strong>
+sourced, modelled targets pass; {counts['sourced_fail']} fail;
+{counts['not_yet_modelled']} are not yet modelled; {counts['assumptions']} assumptions are
+shown but do not count.</p>
+<table><tr><th>case</th><th>sourced: pass</th><th>sourced: fail</th><th>not yet modelled</th>
+<th>assumptions</th></tr>{''.join(summary_rows)}</table>
+{sections}
+<p class="prov">Pass rule: {_e(a.get('pass_rule', ''))}. Seeds {_e(seeds[:1] and seeds[0])}
+to {_e(seeds[-1:] and seeds[-1])}; months per run: {_e(a.get('steps', ''))}. Scenarios and
+arms are in the provenance of validation.csv (validation.csv.meta.json).</p>
+</body></html>
+"""
+
+
+def write_validation_html(table: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write :func:`build_validation_html` to ``path`` atomically and return the path."""
+    path = Path(path)
+    text = build_validation_html(table)
+    with atomic_write(path, "w") as fh:
+        fh.write(text)
+    return path

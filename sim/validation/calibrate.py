@@ -1,0 +1,629 @@
+"""Calibration: fitting free parameters of a case to its documented targets with ABC-SMC.
+
+The model is a stochastic simulator with no likelihood, so the fit is approximate Bayesian
+computation by sequential Monte Carlo (pyABC's ``ABCSMC``, the optional ``calibrate`` extra).
+Each evaluation draws free parameters from the current proposal, runs the case (and any arm a
+target compares with) on one fresh seed, and computes every sourced, modelled target's number
+as :func:`~sim.validation.validate.validate` does. The distance of an evaluation is the root
+of the summed squares of each target's *violation* (how far the number lies outside the
+target's bounds, in units of the interval's width, or of the bound's size for a one-sided
+target), so every evaluation inside all the intervals has distance 0: the targets are
+intervals, and the posterior is the distribution of parameters whose runs land inside them.
+
+Parameters are given by a spec (a TOML file or ``name=low:high,...``). Today a free parameter
+is a scenario *lever* (``kind = "lever"``). The spec already has a ``kind`` so that model
+constants can be added (``kind = "constant"``) once constants are validated inputs (issue 13,
+item 4, which needs the model modules and is not done yet); until then such an entry is
+refused with a message saying so.
+
+A calibration keeps its state in ``OUT/abc.db`` (pyABC's SQLite history) and
+``OUT/manifest.json``; running the same command again resumes from the last finished
+generation. Results (posterior sample, calibrated scenario, summary) are written once the run
+has finished, each file atomically.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import logging
+import math
+import os
+import time
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.engines import check_workers, make_engine, run_columns
+from sim.errors import UserInputError
+from sim.io import atomic_write, write_table
+from sim.metrics import derive, source_columns
+from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
+from sim.sweeps.spec import stable_hash
+from sim.validation.targets import CaseTargets, Target, read_targets
+from sim.validation.validate import per_seed
+
+#: Kinds of free parameter: scenario levers now; model constants once they are inputs.
+PARAMETER_KINDS: tuple[str, ...] = ("lever", "constant")
+#: Defaults of the ``[abc]`` table of a parameter spec.
+ABC_DEFAULTS: dict[str, Any] = {
+    "population": 40,          # particles per generation
+    "generations": 10,         # at most this many generations
+    "seed": 1,                 # seeds pyABC's numpy generator (reproducible with 1 worker)
+    "min_acceptance_rate": 0.01,  # stop when a generation accepts fewer (a stuck epsilon)
+    "predictive_draws": 40,    # posterior-predictive runs
+}
+#: Smallest scale of a one-sided target's violation (shares, differences near 0).
+MIN_SCALE = 0.05
+STATE_FORMAT = "mse-sim-calibration/1"
+
+
+class CalibrationError(UserInputError):
+    """A parameter spec or calibration folder that cannot be used."""
+
+
+def _require_pyabc():
+    try:
+        import pyabc
+    except ImportError as exc:
+        raise UserInputError(
+            "calibration needs pyABC, the optional 'calibrate' extra: "
+            "pip install 'mse-upgrading[calibrate]'") from exc
+    return pyabc
+
+
+@dataclass(frozen=True)
+class FreeParameter:
+    """A parameter fitted by calibration, with a uniform prior on [low, high].
+
+    Attributes:
+        name: Scenario field (kind ``lever``).
+        low: Lower prior bound.
+        high: Upper prior bound.
+        kind: ``lever`` (a scenario field); ``constant`` is reserved for model constants.
+    """
+
+    name: str
+    low: float
+    high: float
+    kind: str = "lever"
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    """What to fit and how.
+
+    Attributes:
+        parameters: The free parameters, in spec order.
+        fixed: Scenario fields set before fitting (e.g. a smaller ``n_mse`` for speed).
+        population: Particles per generation.
+        generations: Most generations.
+        seed: Seed of pyABC's numpy generator.
+        min_acceptance_rate: Stop when a generation's acceptance rate falls below it.
+        predictive_draws: Posterior draws run for the posterior-predictive check.
+        source: Where the spec came from.
+    """
+
+    parameters: tuple[FreeParameter, ...]
+    fixed: Mapping[str, float | int] = field(default_factory=dict)
+    population: int = ABC_DEFAULTS["population"]
+    generations: int = ABC_DEFAULTS["generations"]
+    seed: int = ABC_DEFAULTS["seed"]
+    min_acceptance_rate: float = ABC_DEFAULTS["min_acceptance_rate"]
+    predictive_draws: int = ABC_DEFAULTS["predictive_draws"]
+    source: str = "<inline>"
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Names of the free parameters."""
+        return tuple(p.name for p in self.parameters)
+
+    def to_json(self) -> dict[str, Any]:
+        """Everything that determines a calibration, as plain JSON."""
+        return {
+            "parameters": {p.name: {"low": p.low, "high": p.high, "kind": p.kind}
+                           for p in self.parameters},
+            "fixed": dict(self.fixed), "population": self.population,
+            "generations": self.generations, "seed": self.seed,
+            "min_acceptance_rate": self.min_acceptance_rate,
+            "predictive_draws": self.predictive_draws,
+        }
+
+
+def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
+    kind = spec.get("kind", "lever")
+    if kind not in PARAMETER_KINDS:
+        raise CalibrationError(f"{where}: kind {kind!r} is not known (allowed: "
+                               f"{', '.join(PARAMETER_KINDS)})")
+    if kind == "constant":
+        raise CalibrationError(
+            f"{where}: model constants cannot be calibrated yet; they become validated inputs "
+            "with issue 13, item 4 (constants as inputs). Free parameters are scenario levers "
+            f"for now (allowed: {', '.join(LEVERS)})")
+    if name not in LEVERS:
+        hint = difflib.get_close_matches(name, list(LEVERS), n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        what = "a structure field, not a lever" if name in FIELDS else "not a scenario lever"
+        raise CalibrationError(f"{where}: '{name}' is {what}{did} (allowed: "
+                               f"{', '.join(LEVERS)})")
+    for key in spec:
+        if key not in ("low", "high", "kind"):
+            raise CalibrationError(f"{where}: unknown key '{key}' (allowed: low, high, kind)")
+    f = FIELDS[name]
+    low = spec.get("low", f.low)
+    high = spec.get("high", f.high)
+    low = validate_value(name, low, f"{where}.low")
+    high = validate_value(name, high, f"{where}.high")
+    if not low < high:
+        raise CalibrationError(f"{where}: low {low} must be below high {high}")
+    return FreeParameter(name, float(low), float(high), kind)
+
+
+def _inline_spec(text: str) -> dict[str, Any]:
+    """Parse ``name=low:high,name=low:high`` into a spec dict."""
+    params: dict[str, Any] = {}
+    for item in text.split(","):
+        item = item.strip()
+        if not item:
+            continue
+        name, sep, bounds = item.partition("=")
+        low, colon, high = bounds.partition(":")
+        if not sep or not colon:
+            raise CalibrationError(
+                f"--parameters {item!r}: expected name=low:high, e.g. intermediary_rent=0:1, "
+                "or a .toml spec file")
+        try:
+            params[name.strip()] = {"low": float(low), "high": float(high)}
+        except ValueError:
+            raise CalibrationError(f"--parameters {item!r}: bounds are not numbers") from None
+    return {"parameters": params}
+
+
+def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationSpec:
+    """Read and check a parameter spec before anything runs.
+
+    Args:
+        spec: A TOML file (``[parameters.NAME] low/high/kind``, optional ``[abc]`` and
+            ``[fixed]`` tables), an inline ``name=low:high,...`` string, or a dict.
+
+    Raises:
+        CalibrationError: Unknown key or parameter, a constant (not yet calibratable), bad
+            bounds, bad ``[abc]`` values.
+        ScenarioError: A bad ``[fixed]`` field or value.
+    """
+    if isinstance(spec, Mapping):
+        data, where = dict(spec), "<dict>"
+    else:
+        text = os.fspath(spec)
+        path = Path(text)
+        if path.suffix == ".toml" or path.is_file():
+            where = str(path)
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise CalibrationError(f"{where} is not valid TOML: {exc}") from None
+            except OSError as exc:
+                raise CalibrationError(f"cannot read parameter spec {where}: {exc}") from None
+        else:
+            data, where = _inline_spec(text), "--parameters"
+    for key in data:
+        if key not in ("parameters", "abc", "fixed"):
+            raise CalibrationError(f"{where}: unknown table '{key}' (allowed: parameters, abc, "
+                                   "fixed)")
+    raw = data.get("parameters", {})
+    if not isinstance(raw, Mapping) or not raw:
+        raise CalibrationError(f"{where}: no free parameters given ([parameters.NAME] with "
+                               "low and high, or name=low:high)")
+    params = tuple(_parameter(name, s if isinstance(s, Mapping) else {"bad": s},
+                              f"{where}: parameters.{name}") for name, s in raw.items())
+    fixed = data.get("fixed", {})
+    if not isinstance(fixed, Mapping):
+        raise CalibrationError(f"{where}: [fixed] must be a table of field = value")
+    fixed = {k: validate_value(k, v, f"{where}: [fixed]") for k, v in fixed.items()}
+    clash = set(fixed) & {p.name for p in params}
+    if clash:
+        raise CalibrationError(f"{where}: '{sorted(clash)[0]}' is both fixed and free")
+    abc = data.get("abc", {})
+    if not isinstance(abc, Mapping):
+        raise CalibrationError(f"{where}: [abc] must be a table")
+    for key in abc:
+        if key not in ABC_DEFAULTS:
+            raise CalibrationError(f"{where}: [abc] key '{key}' is not known (allowed: "
+                                   f"{', '.join(ABC_DEFAULTS)})")
+    values = {**ABC_DEFAULTS, **abc}
+    for key, low in (("population", 2), ("generations", 1), ("seed", 0),
+                     ("predictive_draws", 1)):
+        v = values[key]
+        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+            raise CalibrationError(f"{where}: [abc] {key} = {v!r} is not a whole number of "
+                                   f"{low} or more")
+    rate = values["min_acceptance_rate"]
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+        raise CalibrationError(f"{where}: [abc] min_acceptance_rate = {rate!r} is not a "
+                               "number from 0 to below 1")
+    return CalibrationSpec(parameters=params, fixed=fixed, population=values["population"],
+                           generations=values["generations"], seed=values["seed"],
+                           min_acceptance_rate=float(rate),
+                           predictive_draws=values["predictive_draws"], source=where)
+
+
+def fit_targets(ct: CaseTargets) -> tuple[Target, ...]:
+    """Return the targets a calibration fits: sourced ones the model reports."""
+    return tuple(t for t in ct.targets if t.counts and t.modelled)
+
+
+def violation(target: Target, value: float) -> float:
+    """Return how far ``value`` lies outside the target, in units of the target's scale."""
+    if not math.isfinite(value):
+        return 10.0  # a run with no number (a ratio over zero) is far from every target
+    if target.contains(value):
+        return 0.0
+    if math.isfinite(target.low) and math.isfinite(target.high) and target.high > target.low:
+        scale = target.high - target.low
+    else:
+        bound = target.low if math.isfinite(target.low) else target.high
+        scale = max(abs(bound), MIN_SCALE)
+    gap = target.low - value if value < target.low else value - target.high
+    return float(gap / scale)
+
+
+def interval_distance(x: Mapping[str, float], x0: Mapping[str, float] | None = None,
+                      targets: Sequence[Target] = ()) -> float:
+    """Return the root summed square of the targets' violations (0: inside every interval)."""
+    return float(math.sqrt(sum(violation(t, float(x[t.id])) ** 2 for t in targets)))
+
+
+class _Distance:
+    """The interval distance for pyABC (a picklable callable)."""
+
+    def __init__(self, targets: Sequence[Target]):
+        self.targets = tuple(targets)
+
+    def __call__(self, x, x0):
+        return interval_distance(x, x0, self.targets)
+
+
+class CaseSimulator:
+    """Run a case at given free-parameter values and return each target's number.
+
+    A picklable callable: pyABC sends it to worker processes. Each call runs every arm the
+    targets need on one seed, the same for all arms (a paired before/after).
+
+    Args:
+        ct: The case's targets.
+        targets: The targets to compute.
+        fixed: Scenario fields set first.
+    """
+
+    def __init__(self, ct: CaseTargets, targets: Sequence[Target],
+                 fixed: Mapping[str, Any] | None = None):
+        self.ct = ct
+        self.targets = tuple(targets)
+        self.fixed = dict(fixed or {})
+        self.arms = ct.needed_arms(self.targets)
+        self.columns = source_columns(t.metric for t in self.targets)
+
+    def runs_per_evaluation(self) -> int:
+        """Model runs one evaluation makes (one per arm)."""
+        return len(self.arms)
+
+    def scenario(self, params: Mapping[str, float], arm: str = "case") -> ValueChainScenario:
+        """Return the scenario of ``arm`` at ``params`` (arms' own changes win)."""
+        base = self.ct.scenario.replace(**self.fixed, **{k: float(v) for k, v in params.items()})
+        if arm == "case":
+            return base
+        return base.replace(**dict(self.ct.arms[arm].changes))
+
+    def statistics(self, params: Mapping[str, float], seed: int) -> dict[str, float]:
+        """Return target id -> number for one seed."""
+        raw = {}
+        for arm in self.arms:
+            s = self.scenario(params, arm)
+            data = run_columns(({"name": s.name, **s.params()}, int(seed), self.ct.steps,
+                                self.columns))[None]
+            raw[arm] = (lambda d: lambda m: derive(
+                m, lambda c: d[:, :, self.columns.index(c)]))(data)
+        return {t.id: float(per_seed(t, raw)[0]) for t in self.targets}
+
+    def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
+        """Return target id -> number for ``params`` on a seed drawn for this evaluation."""
+        # pyABC draws its particles from numpy's global generator (seeded by the spec, or per
+        # worker process by its samplers), so the model's seed is drawn from the same one.
+        seed = int(np.random.randint(0, 2**31 - 1))  # noqa: NPY002
+        return self.statistics({k: params[k] for k in params}, seed)
+
+
+@dataclass
+class CalibrationResult:
+    """What a calibration returns.
+
+    Attributes:
+        case: Case name.
+        spec: The parameter spec.
+        targets: The fitted targets.
+        posterior: The last generation's particles: one column per parameter and ``weight``.
+        scenario: The calibrated scenario (posterior weighted means of the free parameters).
+        predictive: Target id -> numbers of posterior-predictive runs.
+        predictive_params: The parameter draws of those runs.
+        summary: Provenance and statistics (JSON-able).
+    """
+
+    case: str
+    spec: CalibrationSpec
+    targets: tuple[Target, ...]
+    posterior: pd.DataFrame
+    scenario: ValueChainScenario
+    predictive: dict[str, np.ndarray]
+    predictive_params: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
+              budget: int) -> dict[str, Any]:
+    body = {"case": ct.case, "scenario": ct.scenario.to_record(), "steps": ct.steps,
+            "spec": spec.to_json(), "budget": budget,
+            "targets": [{"id": t.id, "metric": t.metric, "statistic": t.statistic,
+                         "against": t.against, "window": list(t.window),
+                         "low": t.low if math.isfinite(t.low) else None,
+                         "high": t.high if math.isfinite(t.high) else None}
+                        for t in targets],
+            "arms": {a.name: dict(a.changes) for a in ct.arms.values()}}
+    return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
+
+
+def _sampler(pyabc, engine, workers: int):
+    from pyabc.sampler import (
+        ConcurrentFutureSampler,
+        DaskDistributedSampler,
+        SingleCoreSampler,
+    )
+
+    executor = engine.executor() if engine is not None else None
+    if executor is None:
+        return SingleCoreSampler()
+    if engine.kind == "dask":
+        return DaskDistributedSampler(dask_client=executor, client_max_jobs=2 * engine.slots)
+    return ConcurrentFutureSampler(cfuture_executor=executor, client_max_jobs=2 * workers)
+
+
+def calibrate(
+    case: str | os.PathLike,
+    parameters: str | os.PathLike | Mapping[str, Any],
+    *,
+    budget: int,
+    out: str | os.PathLike,
+    workers: int | None = 1,
+    engine: str = "local",
+    scheduler: Any = None,
+    resume: bool = True,
+    progress: bool = False,
+) -> CalibrationResult:
+    """Fit a case's free parameters to its sourced targets with ABC-SMC (pyABC).
+
+    Args:
+        case: A case with a targets file, or a path to a targets file.
+        parameters: The parameter spec (see :func:`read_parameters`).
+        budget: Most model runs (an evaluation runs one model per arm it needs); pyABC checks
+            it after each generation, so the last generation may pass it.
+        out: Folder of the calibration's state (``abc.db``, ``manifest.json``).
+        workers: Worker processes (1: in this process, reproducible with the spec's seed).
+        engine: ``local`` or ``dask``.
+        scheduler: A Dask scheduler address or client (engine ``dask``).
+        resume: Continue a calibration already in ``out`` (same case, spec, targets, budget).
+        progress: Print one line per generation on stderr.
+
+    Returns:
+        The :class:`CalibrationResult`.
+
+    Raises:
+        UserInputError: Bad case, targets, spec, budget or folder; pyABC missing.
+    """
+    pyabc = _require_pyabc()
+    ct = read_targets(case)
+    spec = read_parameters(parameters)
+    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
+        raise CalibrationError(f"budget: value {budget!r} is not a whole number of 1 or more")
+    targets = fit_targets(ct)
+    if not targets:
+        raise CalibrationError(f"{ct.case}: no sourced target the model reports, nothing to fit")
+    if engine == "local":
+        workers = check_workers(workers)
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise CalibrationError(f"--out: value '{out}' is a file, not a folder")
+    sim = CaseSimulator(ct, targets, spec.fixed)
+    sim.scenario({p.name: p.low for p in spec.parameters})  # fail on bad values before runs
+    manifest = _manifest(ct, spec, targets, int(budget))
+    db_path = out / "abc.db"
+    manifest_path = out / "manifest.json"
+    resuming = False
+    if manifest_path.is_file() or db_path.exists():
+        old = {}
+        if manifest_path.is_file():
+            old = json.loads(manifest_path.read_text(encoding="utf-8"))
+        if resume and old.get("fingerprint") == manifest["fingerprint"] and db_path.is_file():
+            resuming = True
+        elif resume:
+            raise CalibrationError(
+                f"--out: '{out}' holds a different calibration (another case, spec, targets "
+                "or budget); give another folder, or --no-resume to start over")
+        else:
+            db_path.unlink(missing_ok=True)
+    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low)
+                                  for p in spec.parameters})
+    max_evaluations = max(1, int(budget) // sim.runs_per_evaluation())
+    started = time.perf_counter()
+    eng = None
+    if engine == "dask" or (workers or 1) > 1:
+        eng = make_engine(engine, workers=workers, scheduler=scheduler)
+    try:
+        np.random.seed(spec.seed)  # noqa: NPY002 - pyABC samples from the global generator
+        abc = pyabc.ABCSMC(sim, prior, _Distance(targets), population_size=spec.population,
+                           sampler=_sampler(pyabc, eng, workers or 1))
+        if progress:
+            logging.getLogger("ABC").setLevel(logging.INFO)
+        else:
+            for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor"):
+                logging.getLogger(name).setLevel(logging.WARNING)
+        out.mkdir(parents=True, exist_ok=True)
+        db = f"sqlite:///{db_path.resolve()}"
+        if resuming:
+            abc.load(db, 1)
+        else:
+            with atomic_write(manifest_path, "w") as fh:
+                json.dump(manifest, fh, indent=1, sort_keys=True)
+            abc.new(db, {t.id: _midpoint(t) for t in targets})
+        if resuming and _finished(abc.history, spec, max_evaluations):
+            history = abc.history  # an earlier session already met a stopping rule
+        else:
+            history = abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations,
+                              min_acceptance_rate=spec.min_acceptance_rate,
+                              max_total_nr_simulations=max_evaluations)
+        wall = time.perf_counter() - started
+        result = _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall,
+                          resuming)
+    finally:
+        if eng is not None:
+            eng.close()
+    return result
+
+
+def _finished(history, spec: CalibrationSpec, max_evaluations: int) -> bool:
+    """Whether a stored calibration already met one of its stopping rules."""
+    if history.max_t < 0:
+        return False
+    pops = history.get_all_populations()
+    last_eps = float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf
+    return (history.max_t + 1 >= spec.generations
+            or history.total_nr_simulations >= max_evaluations or last_eps <= 0.0)
+
+
+def _midpoint(t: Target) -> float:
+    if math.isfinite(t.low) and math.isfinite(t.high):
+        return (t.low + t.high) / 2
+    return t.low if math.isfinite(t.low) else t.high
+
+
+def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resumed):
+    df, w = history.get_distribution(m=0, t=history.max_t)
+    posterior = df[list(spec.names)].reset_index(drop=True)
+    posterior["weight"] = np.asarray(w, float) / np.sum(w)
+    means = {n: float(np.average(posterior[n], weights=posterior["weight"]))
+             for n in spec.names}
+    sds = {n: float(math.sqrt(np.average((posterior[n] - means[n]) ** 2,
+                                         weights=posterior["weight"]))) for n in spec.names}
+    calibrated = sim.scenario(means).replace(name=f"{ct.scenario.name}-calibrated")
+    # Posterior predictive: parameter draws by weight and fresh seeds, both from one generator
+    # seeded by the spec, so the check is reproducible.
+    rng = np.random.default_rng([spec.seed, 7])
+    idx = rng.choice(len(posterior), size=spec.predictive_draws, p=posterior["weight"])
+    draws = posterior.iloc[idx][list(spec.names)].reset_index(drop=True)
+    seeds = rng.integers(0, 2**31 - 1, size=len(draws))
+    tasks = [(dict(draws.iloc[i]), int(seeds[i])) for i in range(len(draws))]
+    if eng is not None:
+        stats = list(eng.map(_PredictiveRun(sim), tasks))
+    else:
+        stats = [_PredictiveRun(sim)(task) for task in tasks]
+    predictive = {t.id: np.array([s[t.id] for s in stats]) for t in targets}
+    pops = history.get_all_populations()
+    summary = {
+        "study": "calibration", "case": ct.case, "version": __version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "method": f"ABC-SMC (pyABC {pyabc.__version__}), uniform priors, interval distance",
+        "fingerprint": manifest["fingerprint"], "spec": spec.to_json(),
+        "budget_runs": manifest["budget"], "runs_per_evaluation": sim.runs_per_evaluation(),
+        "evaluations": int(history.total_nr_simulations),
+        "model_runs": int(history.total_nr_simulations) * sim.runs_per_evaluation()
+        + spec.predictive_draws * sim.runs_per_evaluation(),
+        "generations": int(history.max_t) + 1,
+        "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
+        "wall_seconds_this_session": round(wall, 1), "resumed": resumed,
+        "posterior": {n: {"mean": means[n], "sd": sds[n],
+                          "q05": _wq(posterior[n], posterior["weight"], 0.05),
+                          "q95": _wq(posterior[n], posterior["weight"], 0.95)}
+                      for n in spec.names},
+        "targets": [{"id": t.id, "claim": t.claim, "metric": t.metric,
+                     "statistic": t.statistic, "against": t.against, "bounds": t.bounds_text(),
+                     "source": t.source,
+                     "predictive_share_inside": float(np.mean(
+                         [t.contains(v) for v in predictive[t.id]]))}
+                    for t in targets],
+        "scenario_before": ct.scenario.to_record(), "scenario_calibrated": calibrated.to_record(),
+    }
+    return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
+                             draws, summary)
+
+
+class _PredictiveRun:
+    """One posterior-predictive evaluation: (params, seed) -> target numbers (picklable)."""
+
+    def __init__(self, sim: CaseSimulator):
+        self.sim = sim
+
+    def __call__(self, task):
+        params, seed = task
+        return self.sim.statistics(params, seed)
+
+
+def _wq(values, weights, q: float) -> float:
+    order = np.argsort(np.asarray(values))
+    v = np.asarray(values)[order]
+    c = np.cumsum(np.asarray(weights)[order])
+    return float(v[min(np.searchsorted(c, q * c[-1]), len(v) - 1)])
+
+
+def scenario_toml(result: CalibrationResult) -> str:
+    """Return the calibrated scenario as a scenario file, with provenance in comments."""
+    s = result.scenario
+    post = result.summary["posterior"]
+    lines = [f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
+             f"{result.summary['created']}.",
+             f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
+             f"targets (sim/data/targets/{result.case}.toml);",
+             "# free parameters are posterior weighted means; others are the case's values.",
+             "", f'name = "{s.name}"',
+             f'description = "{result.case} calibrated to its targets (posterior means)."', "",
+             "[parameters]"]
+    for name, value in s.params().items():
+        if name in post:
+            p = post[name]
+            comment = (f"calibrated: posterior mean (sd {p['sd']:.3f}, 90% {p['q05']:.3f} to "
+                       f"{p['q95']:.3f})")
+        elif name in result.spec.fixed:
+            comment = "fixed for the calibration"
+        else:
+            comment = f"as in {result.case}"
+        text = f"{value:.4f}" if isinstance(value, float) else str(value)
+        lines.append(f"{f'{name} = {text}':<28} # {comment}")
+    return "\n".join(lines) + "\n"
+
+
+def write_calibration(result: CalibrationResult, out: str | os.PathLike) -> list[Path]:
+    """Write the posterior sample, calibrated scenario, predictive sample and summary."""
+    out = Path(out)
+    written = []
+    post = result.posterior.copy()
+    post.attrs = {"case": result.case, "fingerprint": result.summary["fingerprint"],
+                  "version": result.summary["version"]}
+    written.append(write_table(post, out / "posterior.csv"))
+    pred = result.predictive_params.copy()
+    for tid, values in result.predictive.items():
+        pred[f"target:{tid}"] = values
+    pred.attrs = dict(post.attrs)
+    written.append(write_table(pred, out / "predictive.csv"))
+    path = out / f"{result.case}-calibrated.toml"
+    with atomic_write(path, "w") as fh:
+        fh.write(scenario_toml(result))
+    written.append(path)
+    path = out / "summary.json"
+    with atomic_write(path, "w") as fh:
+        json.dump(result.summary, fh, indent=1, default=float)
+    written.append(path)
+    return written

@@ -1,0 +1,399 @@
+"""Documented targets: what was observed in each case chain, as checked data.
+
+Each case has a targets file, ``sim/data/targets/<case>.toml`` (package data). A target names a
+metric, a window of months, a statistic, a bound or an interval, and its source: a line of
+the seed (Dunn et al. 2006) or a public report (author, year, title, page) with the quoted
+figure. A target with no source is ``kind = "assumption"`` and does not count as validation.
+
+Targets live beside the scenarios rather than inside them because a scenario is an *input*
+(the sliders, the sweeps and ``calibrate``'s calibrated scenario are scenarios) and a target
+is an *observation* the inputs are judged against: keeping them apart means calibrating a
+scenario never rewrites its evidence, and the scenario format (read by the ODD generator and
+the app) stays as it was.
+
+File format (every key is checked; see docs/validation.md)::
+
+    case = "pakistan-embroidery"       # the scenario the targets are about
+    steps = 120                        # months each run lasts (default 120)
+
+    [arms.before]                      # a variant of the case, run on the same seeds
+    description = "The chain before the project"
+    source = "..."
+    changes = { targeted_facilitation = 0.0, intermediary_rent = 0.7 }
+
+    [[targets]]
+    id = "income-tripled"
+    claim = "Embroiderers' incomes more than tripled."
+    metric = "mean_income"
+    statistic = "ratio"                # value (default), ratio or difference
+    against = "before"                 # the arm a ratio or difference compares with
+    window = [109, 120]                # months averaged, inclusive (default: the last 12)
+    low = 2.0                          # a bound, or both
+    kind = "sourced"                   # or "assumption"
+    source = "MEDA & ECDI (2007), ..."
+    quote = "..."
+    url = "..."
+    interval = "how the bounds follow from the quoted figure"
+    description = true                 # restates an outcome sentence of the description
+    requires = "issue 10"              # only for a planned metric the model lacks yet
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim.data import data_path
+from sim.errors import UserInputError
+from sim.metrics import DERIVED, METRIC_INFO, METRICS
+from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
+
+#: Metrics that are planned but not yet in the model, with the issue that adds them. A target
+#: may name one (with ``requires``); ``validate`` then reports it as "not yet modelled" until
+#: the model reports the metric, after which it is checked like any other.
+PLANNED_METRICS: dict[str, str] = {
+    "share_sold_via_brokers": "issue 10",
+    "share_in_second_chain": "issue 10",
+    "n_traders_active": "issue 10",
+}
+#: How a target turns runs into one number per seed: ``value`` (the case's mean over the
+#: window), ``ratio`` (case / arm) or ``difference`` (case − arm), both on the same seed.
+STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
+KINDS: tuple[str, ...] = ("sourced", "assumption")
+#: Default months per run: ten years, as in the guideline experiments.
+DEFAULT_STEPS = 120
+#: Default window: the last twelve months, the outcome window of the guideline experiments.
+DEFAULT_WINDOW_MONTHS = 12
+MAX_STEPS = 1200
+
+_TOP_KEYS = ("case", "steps", "arms", "targets")
+_ARM_KEYS = ("description", "source", "changes")
+_TARGET_KEYS = ("id", "claim", "metric", "statistic", "against", "window", "low", "high",
+                "kind", "source", "quote", "url", "page", "interval", "description",
+                "requires", "note")
+
+
+class TargetError(UserInputError):
+    """A targets file that cannot be used: bad TOML, unknown key, metric or arm, bad bound."""
+
+
+@dataclass(frozen=True)
+class Arm:
+    """A named variant of a case, run on the case's seeds (e.g. the chain *before* a project).
+
+    Attributes:
+        name: Arm name, referred to by a target's ``against``.
+        changes: Scenario fields changed from the case.
+        description: What the arm stands for.
+        source: Where the changed values come from.
+    """
+
+    name: str
+    changes: Mapping[str, float | int]
+    description: str = ""
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Target:
+    """One observed outcome of a case, with its source.
+
+    Attributes:
+        case: Scenario name.
+        id: Short id, unique within the case.
+        claim: The observation in words.
+        metric: A model metric (``sim.metrics``), a derived one, or a planned one.
+        statistic: ``value``, ``ratio`` or ``difference``.
+        against: Arm compared with (ratio and difference).
+        window: First and last month averaged (inclusive).
+        low: Lower bound (``-inf`` when none).
+        high: Upper bound (``inf`` when none).
+        kind: ``sourced`` or ``assumption``.
+        source: Author, year, title, page; or the seed's lines.
+        quote: The quoted figure or sentence.
+        url: Where the source can be read.
+        interval: How the bounds follow from the quoted figure.
+        description: Whether the target restates a sentence of the scenario's description.
+        requires: The issue that adds a planned metric, if the target needs one.
+        note: Anything else a reader should know (e.g. a proxy metric).
+    """
+
+    case: str
+    id: str
+    claim: str
+    metric: str
+    statistic: str = "value"
+    against: str | None = None
+    window: tuple[int, int] = (DEFAULT_STEPS - DEFAULT_WINDOW_MONTHS + 1, DEFAULT_STEPS)
+    low: float = -math.inf
+    high: float = math.inf
+    kind: str = "sourced"
+    source: str = ""
+    quote: str = ""
+    url: str = ""
+    interval: str = ""
+    description: bool = False
+    requires: str | None = None
+    note: str = ""
+
+    @property
+    def counts(self) -> bool:
+        """Whether the target counts as validation (sourced, not an assumption)."""
+        return self.kind == "sourced"
+
+    @property
+    def modelled(self) -> bool:
+        """Whether the model reports the metric now."""
+        return is_model_metric(self.metric)
+
+    def bounds_text(self) -> str:
+        """The target in words, e.g. ``≥ 2`` or ``0.25 to 0.3``."""
+        if math.isfinite(self.low) and math.isfinite(self.high):
+            return f"{self.low:g} to {self.high:g}"
+        if math.isfinite(self.low):
+            return f"≥ {self.low:g}"
+        return f"≤ {self.high:g}"
+
+    def contains(self, value: float) -> bool:
+        """Whether ``value`` meets the target."""
+        return bool(self.low <= value <= self.high)
+
+
+@dataclass(frozen=True)
+class CaseTargets:
+    """The targets of one case and the arms they compare with.
+
+    Attributes:
+        case: Scenario name (bundled) or path.
+        scenario: The case's scenario.
+        steps: Months per run.
+        arms: Named variants, by name.
+        targets: The targets, in file order.
+        path: The targets file.
+    """
+
+    case: str
+    scenario: ValueChainScenario
+    steps: int
+    arms: dict[str, Arm] = field(default_factory=dict)
+    targets: tuple[Target, ...] = ()
+    path: Path | None = None
+
+    def arm_scenario(self, arm: str) -> ValueChainScenario:
+        """Return the scenario of an arm (``case`` is the case itself)."""
+        if arm == "case":
+            return self.scenario
+        return self.scenario.replace(**dict(self.arms[arm].changes))
+
+    def needed_arms(self, targets: tuple[Target, ...] | None = None) -> tuple[str, ...]:
+        """Return ``case`` and every arm a modelled target compares with."""
+        chosen = self.targets if targets is None else targets
+        names = ["case"] + [t.against for t in chosen if t.against and t.modelled]
+        return tuple(dict.fromkeys(names))
+
+
+def is_model_metric(metric: str) -> bool:
+    """Whether the model reports ``metric`` (a column) or derives it from columns."""
+    return metric in METRICS or metric in DERIVED
+
+
+def known_metrics() -> tuple[str, ...]:
+    """Return every metric a target may name: the model's, derived ones and planned ones."""
+    names = [m for m in METRIC_INFO if m != "step"] + [m for m in METRICS if m != "step"]
+    names += list(DERIVED) + list(PLANNED_METRICS)
+    return tuple(dict.fromkeys(names))
+
+
+def targets_dir() -> Path:
+    """Return the folder of bundled targets files (``$MSE_SIM_TARGETS`` overrides it)."""
+    env = os.environ.get("MSE_SIM_TARGETS")
+    if env:
+        return Path(env)
+    return data_path("targets")
+
+
+def list_target_cases() -> list[str]:
+    """Return the cases that have a bundled targets file, in scenario order."""
+    have = {p.stem for p in targets_dir().glob("*.toml")}
+    return [name for name in list_scenarios() if name in have]
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise TargetError(f"{where}: value {value!r} is not a number")
+    return float(value)
+
+
+def _text(value: Any, where: str) -> str:
+    if not isinstance(value, str):
+        raise TargetError(f"{where}: value {value!r} is not text")
+    return " ".join(value.split())
+
+
+def _unknown(key: str, known: tuple[str, ...] | list[str], what: str, where: str) -> TargetError:
+    hint = difflib.get_close_matches(key, list(known), n=1)
+    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    return TargetError(f"{where}: unknown {what} '{key}'{did} (allowed: {', '.join(known)})")
+
+
+def _parse_arm(name: str, spec: Any, scenario: ValueChainScenario, where: str) -> Arm:
+    if not isinstance(spec, Mapping):
+        raise TargetError(f"{where} must be a table with description, source and changes")
+    for key in spec:
+        if key not in _ARM_KEYS:
+            raise _unknown(key, _ARM_KEYS, "key", where)
+    changes = spec.get("changes", {})
+    if not isinstance(changes, Mapping) or not changes:
+        raise TargetError(f"{where}.changes must be a table of field = value (at least one)")
+    # Validated now, so a bad field fails before any run (the message names the field).
+    scenario.replace(**dict(changes))
+    return Arm(name, dict(changes), _text(spec.get("description", ""), f"{where}.description"),
+               _text(spec.get("source", ""), f"{where}.source"))
+
+
+def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, where: str,
+                  seen: set[str]) -> Target:
+    if not isinstance(spec, Mapping):
+        raise TargetError(f"{where} must be a table")
+    for key in spec:
+        if key not in _TARGET_KEYS:
+            raise _unknown(key, _TARGET_KEYS, "key", where)
+    for key in ("id", "claim", "metric"):
+        if key not in spec:
+            raise TargetError(f"{where}: '{key}' is required")
+    tid = _text(spec["id"], f"{where}.id")
+    if not tid or tid in seen:
+        raise TargetError(f"{where}.id: value {tid!r} is empty or used twice in {case}")
+    seen.add(tid)
+    where = f"{where} ({tid})"
+    metric = _text(spec["metric"], f"{where}.metric")
+    requires = spec.get("requires")
+    if requires is not None:
+        requires = _text(requires, f"{where}.requires")
+    if metric not in known_metrics():
+        raise _unknown(metric, known_metrics(), "metric", f"{where}.metric")
+    if not is_model_metric(metric) and requires is None:
+        raise TargetError(
+            f"{where}.metric: '{metric}' is planned ({PLANNED_METRICS[metric]}) but not in "
+            f"the model yet; mark the target requires = \"{PLANNED_METRICS[metric]}\"")
+    statistic = spec.get("statistic", "value")
+    if statistic not in STATISTICS:
+        raise _unknown(str(statistic), STATISTICS, "statistic", f"{where}.statistic")
+    against = spec.get("against")
+    if statistic == "value":
+        if against is not None:
+            raise TargetError(f"{where}.against: a 'value' target compares with no arm")
+    else:
+        if against is None:
+            raise TargetError(f"{where}.against: a '{statistic}' target needs an arm "
+                              f"(allowed: {', '.join(arms) or 'none defined in [arms]'})")
+        if against not in arms:
+            raise _unknown(str(against), list(arms), "arm", f"{where}.against")
+    window = spec.get("window", [max(0, steps - DEFAULT_WINDOW_MONTHS + 1), steps])
+    if (not isinstance(window, list) or len(window) != 2
+            or not all(isinstance(w, int) and not isinstance(w, bool) for w in window)
+            or not 0 <= window[0] <= window[1] <= steps):
+        raise TargetError(f"{where}.window: value {window!r} is not [first, last] months "
+                          f"with 0 <= first <= last <= steps ({steps})")
+    low = _number(spec["low"], f"{where}.low") if "low" in spec else -math.inf
+    high = _number(spec["high"], f"{where}.high") if "high" in spec else math.inf
+    if not (math.isfinite(low) or math.isfinite(high)):
+        raise TargetError(f"{where}: give a bound, 'low' or 'high' or both")
+    if low > high:
+        raise TargetError(f"{where}: low {low:g} is above high {high:g}")
+    kind = spec.get("kind", "sourced")
+    if kind not in KINDS:
+        raise _unknown(str(kind), KINDS, "kind", f"{where}.kind")
+    source = _text(spec.get("source", ""), f"{where}.source")
+    if kind == "sourced" and not source:
+        raise TargetError(f"{where}.source: a sourced target needs its source (author, year, "
+                          "title, page; or the seed's lines); otherwise kind = \"assumption\"")
+    description = spec.get("description", False)
+    if not isinstance(description, bool):
+        raise TargetError(f"{where}.description: value {description!r} is not true or false")
+    return Target(
+        case=case, id=tid, claim=_text(spec["claim"], f"{where}.claim"), metric=metric,
+        statistic=statistic, against=against, window=(window[0], window[1]), low=low,
+        high=high, kind=kind, source=source, quote=_text(spec.get("quote", ""), f"{where}.quote"),
+        url=_text(spec.get("url", ""), f"{where}.url"),
+        interval=_text(spec.get("interval", ""), f"{where}.interval"), description=description,
+        requires=requires, note=_text(spec.get("note", ""), f"{where}.note"),
+    )
+
+
+def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
+    """Read and check a targets file before anything runs.
+
+    Args:
+        path_or_case: A bundled case name (``"kenya-avocados"``) or a path to a TOML file.
+
+    Returns:
+        The case's :class:`CaseTargets`.
+
+    Raises:
+        TargetError: Missing or broken file, unknown key, metric, statistic or arm, a planned
+            metric without ``requires``, a sourced target without a source, bad bounds.
+        ScenarioError: The case or an arm's change names an unknown field or a bad value.
+    """
+    text = os.fspath(path_or_case)
+    path = Path(text)
+    if not (path.suffix == ".toml" or "/" in text or os.sep in text):
+        path = targets_dir() / f"{text}.toml"
+        if not path.is_file():
+            known = list_target_cases()
+            hint = difflib.get_close_matches(text, known, n=1)
+            did = f"; did you mean '{hint[0]}'?" if hint else ""
+            raise TargetError(f"no targets for case '{text}'{did} (cases with targets: "
+                              f"{', '.join(known) or 'none'})")
+    where = str(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise TargetError(f"{where} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise TargetError(f"cannot read targets file {where}: {exc}") from None
+    for key in data:
+        if key not in _TOP_KEYS:
+            raise _unknown(key, _TOP_KEYS, "top-level key", where)
+    case = data.get("case")
+    if not isinstance(case, str) or not case:
+        raise TargetError(f"{where}: 'case' must name the scenario the targets are about")
+    scenario = load_scenario(case)
+    steps = data.get("steps", DEFAULT_STEPS)
+    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+        raise TargetError(f"{where}: steps = {steps!r} is not a whole number from 1 to "
+                          f"{MAX_STEPS}")
+    raw_arms = data.get("arms", {})
+    if not isinstance(raw_arms, Mapping):
+        raise TargetError(f"{where}: 'arms' must be a table of [arms.NAME] tables")
+    if "case" in raw_arms:
+        raise TargetError(f"{where}: an arm may not be called 'case' (the case itself)")
+    arms = {name: _parse_arm(name, spec, scenario, f"{where}: [arms.{name}]")
+            for name, spec in raw_arms.items()}
+    raw = data.get("targets", [])
+    if not isinstance(raw, list) or not raw:
+        raise TargetError(f"{where}: no [[targets]] given")
+    seen: set[str] = set()
+    targets = tuple(_parse_target(spec, case, arms, steps, f"{where}: target {i + 1}", seen)
+                    for i, spec in enumerate(raw))
+    return CaseTargets(case=case, scenario=scenario, steps=steps, arms=arms, targets=targets,
+                       path=path)
+
+
+def read_all_targets(cases: str | os.PathLike | list | tuple = "all") -> list[CaseTargets]:
+    """Read the targets of ``cases``: ``"all"``, one case or path, or a list of them."""
+    if isinstance(cases, str) and cases == "all":
+        chosen: list = list_target_cases()
+    elif isinstance(cases, str | os.PathLike):
+        chosen = [cases]
+    else:
+        chosen = list(cases)
+    if not chosen:
+        raise TargetError("no cases given")
+    return [read_targets(c) for c in chosen]

@@ -1,0 +1,271 @@
+"""Running the cases and comparing them with their documented targets.
+
+Every case is run on seeds ``0 .. n-1`` together with the arms its targets compare with (the
+same seeds, so a before/after ratio is paired). For each target, each seed gives one number:
+the metric's mean over the target's window of months for the case (``value``), or that of the
+case divided by (``ratio``) or minus (``difference``) that of the arm on the same seed. The
+table gives the mean over seeds, its 95% t interval, and *pass* when the mean lies within the
+target's bounds. Targets naming a planned metric are "not yet modelled" (neither pass nor
+fail); assumption targets are checked but do not count as validation.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim import __version__
+from sim.engines import Progress, check_workers, make_engine, run_columns
+from sim.errors import UserInputError
+from sim.metrics import derive, source_columns
+from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
+
+#: Confidence level of the intervals over seeds.
+CONFIDENCE = 0.95
+#: Seeds per case when none are given.
+DEFAULT_SEEDS = 20
+
+PASS, FAIL, NOT_MODELLED, NOT_RUN = "pass", "fail", "not yet modelled", "not in this run"
+#: Columns of a validation table, in order.
+COLUMNS = ("case", "id", "claim", "metric", "statistic", "against", "window", "target", "low",
+           "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "kind", "counts",
+           "description", "source", "quote", "url", "interval", "requires", "note")
+
+
+def t_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Return the mean of ``values`` and its two-sided t confidence interval."""
+    # scipy is loaded on first use: it is slow to import and only needed here.
+    from scipy import stats
+
+    x = np.asarray(values, float)
+    x = x[np.isfinite(x)]
+    if x.size == 0:
+        return math.nan, math.nan, math.nan
+    mean = float(x.mean())
+    if x.size < 2:
+        return mean, math.nan, math.nan
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, x.size - 1) * x.std(ddof=1)
+                 / math.sqrt(x.size))
+    return mean, mean - half, mean + half
+
+
+def window_mean(series: np.ndarray, window: tuple[int, int]) -> np.ndarray:
+    """Return each seed's mean of ``series`` (seeds, months + 1) over months ``window``."""
+    return series[:, window[0]:window[1] + 1].mean(axis=1)
+
+
+def per_seed(target: Target, series: Mapping[str, Callable[[str], np.ndarray]]) -> np.ndarray:
+    """Return one number per seed for ``target``.
+
+    Args:
+        target: The target.
+        series: Arm name (``case`` and others) -> ``metric -> array (seeds, months + 1)``.
+    """
+    case = window_mean(series["case"](target.metric), target.window)
+    if target.statistic == "value":
+        return case
+    other = window_mean(series[target.against](target.metric), target.window)
+    if target.statistic == "difference":
+        return case - other
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(other != 0, case / np.where(other != 0, other, 1.0), np.nan)
+
+
+def _row(target: Target, values: np.ndarray | None, status: str | None = None) -> dict:
+    if values is None:
+        mean = low = high = math.nan
+        n = 0
+    else:
+        mean, low, high = t_interval(values)
+        n = int(np.isfinite(values).sum())
+    if status is None:
+        status = PASS if math.isfinite(mean) and target.contains(mean) else FAIL
+    return {
+        "case": target.case, "id": target.id, "claim": target.claim, "metric": target.metric,
+        "statistic": target.statistic, "against": target.against or "",
+        "window": f"{target.window[0]}-{target.window[1]}", "target": target.bounds_text(),
+        "low": target.low, "high": target.high, "mean": mean, "ci_low": low, "ci_high": high,
+        "n_seeds": n, "status": status, "kind": target.kind, "counts": target.counts,
+        "description": target.description, "source": target.source, "quote": target.quote,
+        "url": target.url, "interval": target.interval, "requires": target.requires or "",
+        "note": target.note,
+    }
+
+
+def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
+    if isinstance(seeds, bool):
+        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
+    if isinstance(seeds, int | np.integer):
+        if seeds < 2:
+            raise UserInputError(f"seeds: value {seeds} is not allowed (a confidence interval "
+                                 "needs a whole number of 2 or more)")
+        return tuple(range(int(seeds)))
+    try:
+        out = tuple(int(s) for s in seeds)
+    except (TypeError, ValueError):
+        raise UserInputError(f"seeds: value {seeds!r} is not a count or a list of whole "
+                             "numbers") from None
+    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
+        raise UserInputError(f"seeds: value {list(out)!r} is not allowed (2 or more distinct "
+                             "seeds, each 0 or more)")
+    return out
+
+
+def _plan(cases: list[CaseTargets], seeds: tuple[int, ...]) -> tuple[list, list]:
+    """Return the tasks to run and, per case, (arm names, columns, first task index)."""
+    tasks, layout = [], []
+    for ct in cases:
+        modelled = [t for t in ct.targets if t.modelled]
+        arms = ct.needed_arms(tuple(modelled))
+        columns = source_columns(t.metric for t in modelled)
+        layout.append((arms, columns, len(tasks)))
+        for arm in arms:
+            record = {"name": ct.scenario.name, **ct.arm_scenario(arm).params()}
+            tasks += [(record, seed, ct.steps, columns) for seed in seeds]
+    return tasks, layout
+
+
+def validate(
+    cases: str | os.PathLike | Sequence[str | os.PathLike] = "all",
+    *,
+    seeds: int | Sequence[int] = DEFAULT_SEEDS,
+    workers: int | None = None,
+    engine: str = "local",
+    scheduler: Any = None,
+    progress: bool = False,
+) -> pd.DataFrame:
+    """Run each case (and the arms its targets compare with) and check every target.
+
+    Args:
+        cases: ``"all"`` (every case with a targets file), a case name, a path to a targets
+            file, or a list of them.
+        seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
+        workers: Worker processes (default: one per core). Results do not depend on it.
+        engine: ``local`` or ``dask``.
+        scheduler: A Dask scheduler address or client (engine ``dask``).
+        progress: Show progress on stderr.
+
+    Returns:
+        One row per target (columns :data:`COLUMNS`); ``attrs`` hold the provenance.
+
+    Raises:
+        UserInputError: A bad case, targets file, seed list, worker count or engine; raised
+            before any model runs.
+    """
+    chosen = read_all_targets(cases)
+    seed_list = _check_seeds(seeds)
+    if engine == "local":
+        check_workers(workers)
+    tasks, layout = _plan(chosen, seed_list)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    results: list[np.ndarray] = []
+    if tasks:
+        with make_engine(engine, workers=workers, scheduler=scheduler,
+                         n_tasks=len(tasks)) as eng, \
+                Progress(len(tasks), enabled=progress, desc="validate") as bar:
+            for result in eng.map(run_columns, tasks):
+                results.append(result)
+                bar.update()
+    n = len(seed_list)
+    rows = []
+    for ct, (arms, columns, start) in zip(chosen, layout, strict=True):
+        raw = {arm: np.stack(results[start + i * n:start + (i + 1) * n])
+               for i, arm in enumerate(arms)}
+        series = {arm: _column_getter(data, columns) for arm, data in raw.items()}
+        for target in ct.targets:
+            if not target.modelled:
+                rows.append(_row(target, None, NOT_MODELLED))
+            else:
+                rows.append(_row(target, per_seed(target, series)))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table.attrs = {
+        "study": "validation", "cases": [ct.case for ct in chosen],
+        "scenarios": {ct.case: ct.scenario.to_record() for ct in chosen},
+        "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
+        "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
+        "confidence": CONFIDENCE, "pass_rule": "the mean over seeds lies within the bounds",
+        "version": __version__, "created": created,
+    }
+    return table
+
+
+def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:
+    def get(metric: str) -> np.ndarray:
+        return derive(metric, lambda c: data[:, :, columns.index(c)])
+    return get
+
+
+def exit_code(table: pd.DataFrame) -> int:
+    """Return 0 when every sourced, modelled target passes, else 1."""
+    counted = table[table["counts"] & (table["status"] != NOT_MODELLED)]
+    return 0 if (counted["status"] == PASS).all() else 1
+
+
+def summary_counts(table: pd.DataFrame) -> dict[str, int]:
+    """Count targets by outcome: sourced pass/fail, not yet modelled, assumptions."""
+    sourced = table[table["counts"]]
+    return {
+        "targets": len(table),
+        "sourced": len(sourced),
+        "sourced_pass": int((sourced["status"] == PASS).sum()),
+        "sourced_fail": int((sourced["status"] == FAIL).sum()),
+        "not_yet_modelled": int((table["status"] == NOT_MODELLED).sum()),
+        "assumptions": int((~table["counts"]).sum()),
+    }
+
+
+def targets_met(
+    scenario: str | os.PathLike,
+    series: Mapping[str, np.ndarray],
+    *,
+    arms: Mapping[str, Mapping[str, np.ndarray]] | None = None,
+) -> pd.DataFrame:
+    """Say which of a case's targets runs already made meet, without running anything.
+
+    For the guideline report: the runs of the scenario the report was made on (its baseline
+    arm) are checked against that scenario's targets. A target whose metric was not
+    recorded, whose window lies beyond the runs, or whose comparison arm was not run is
+    ``not in this run``.
+
+    Args:
+        scenario: Scenario name (or targets file) of the runs.
+        series: Metric -> array (seeds, months + 1) of the scenario's runs.
+        arms: Optional arm name -> the same for other arms of the same seeds.
+
+    Returns:
+        A table like :func:`validate`'s, empty if the scenario has no targets file.
+    """
+    try:
+        ct = read_targets(scenario)
+    except UserInputError:
+        return pd.DataFrame(columns=list(COLUMNS))
+    runs = {"case": series, **(arms or {})}
+    rows = []
+    for target in ct.targets:
+        if not target.modelled:
+            rows.append(_row(target, None, NOT_MODELLED))
+            continue
+        needed = ["case"] + ([target.against] if target.against else [])
+        try:
+            getters = {a: _series_getter(runs[a], target.window) for a in needed}
+            values = per_seed(target, getters)
+        except (KeyError, IndexError):
+            rows.append(_row(target, None, NOT_RUN))
+            continue
+        rows.append(_row(target, values))
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def _series_getter(arm: Mapping[str, np.ndarray], window: tuple[int, int]):
+    def get(metric: str) -> np.ndarray:
+        data = derive(metric, lambda c: np.asarray(arm[c], float))
+        if data.ndim != 2 or data.shape[1] <= window[1]:
+            raise IndexError(metric)
+        return data
+    return get
