@@ -17,11 +17,12 @@ Reach (who was trained, linked, financed, connected) is counted by the model its
 """
 
 from sim.costs.effectiveness import cost_effectiveness, evaluate, fieller, seed_costs
-from sim.costs.gains import lever_by_lever, who_gains
+from sim.costs.gains import LEVER_BY_LEVER, lever_by_lever, who_gains
 from sim.costs.model import COSTS, CostModel, LeverCost, load_costs
 
 __all__ = [
     "COSTS",
+    "LEVER_BY_LEVER",
     "CostModel",
     "LeverCost",
     "cost_effectiveness",

@@ -14,6 +14,9 @@ import pandas as pd
 
 from sim.experiments import ExperimentResult, Guideline, paired_effect
 
+#: Guidelines whose levers the report also shows one by one: guideline 6 moves roads and ICT
+#: at once, and its effect is otherwise read as "roads beat credit".
+LEVER_BY_LEVER: tuple[str, ...] = ("g6",)
 #: Columns of :func:`who_gains`.
 COLUMNS: tuple[str, ...] = (
     "dimension", "group", "n_mse", "upgrading_change", "upgrading_ci_low", "upgrading_ci_high",

@@ -47,7 +47,8 @@ class MissingOptimizerError(UserInputError, ImportError):
     """pymoo is not installed; the message names the extra to install."""
 
 
-def _pymoo():
+def require_pymoo() -> None:
+    """Check pymoo is installed, or say which extra installs it."""
     try:
         import pymoo  # noqa: F401
     except ImportError as exc:
@@ -122,7 +123,7 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     Raises:
         UserInputError: The checkpoint belongs to another problem or cannot be read.
     """
-    _pymoo()
+    require_pymoo()
     from pymoo.algorithms.moo.nsga2 import NSGA2
     from pymoo.core.evaluator import Evaluator
     from pymoo.core.problem import Problem

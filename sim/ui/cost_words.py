@@ -9,7 +9,7 @@ from sim.ui.words import format_number
 
 
 def _usd(value: float) -> str:
-    return f"${value:,.0f}"
+    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
 
 
 def _move_words(row: pd.Series, baseline: dict[str, float]) -> str:

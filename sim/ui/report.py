@@ -193,7 +193,7 @@ def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLik
 def _usd(value: float) -> str:
     if value != value:  # NaN
         return "–"
-    return f"${format_number(value, 0)}"
+    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
 
 
 def _interval(low: float, high: float, fmt) -> str:
@@ -295,7 +295,10 @@ trained). Costs and incomes are US dollars over the whole horizon, at {usd_per_u
 per model currency unit. Each seed gives one cost, one number of additional upgraders and
 one extra income; totals have paired-t {CONFIDENCE:.0%} intervals and ratios Fieller
 intervals ("not bounded" when the gain is not clearly above zero). Income per dollar is the
-extra income of all MSEs over the horizon for each dollar spent.</p>
+extra income of all MSEs over the horizon for each dollar spent. MSEs reached are those newly
+connected, financed, linked or grouped; where a lever serves an audience (all MSEs, or the
+excluded group) with an intensity that grows with the move, they are counted in proportion
+to the move.</p>
 {_cost_table(table, results)}
 <h3>Ranking by cost per additional MSE upgrading</h3>
 {_ranking_words(table, results)}

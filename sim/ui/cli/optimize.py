@@ -7,10 +7,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.costs.optimize import DEFAULT_GENERATIONS, DEFAULT_POP_SIZE, _pymoo, optimize
+from sim.costs.optimize import DEFAULT_GENERATIONS, DEFAULT_POP_SIZE, optimize, require_pymoo
 from sim.costs.portfolio import DEFAULT_LEVERS, OBJECTIVES, portfolios
 from sim.errors import UserInputError
 from sim.io import atomic_write, write_table
+from sim.scenario import coerce_scenario
 from sim.ui.cli.args import parse_assignments, positive_int, seed, whole_number
 from sim.ui.cost_figures import front_figure
 from sim.ui.cost_words import front_text
@@ -34,12 +35,10 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
         raise UserInputError(f"--out: value '{out}' is a file, not a folder")
     scenario = args.scenario
     overrides = parse_assignments(args.set)
-    from sim.scenario import coerce_scenario
-
     problem = portfolios(coerce_scenario(scenario, overrides),
                          levers=args.levers.split(","), objectives=args.objectives.split(","),
                          seeds=args.seeds, steps=args.steps)
-    _pymoo()  # say which extra is missing before any run
+    require_pymoo()  # say which extra is missing before any run
     t0 = time.perf_counter()
     front = optimize(problem, budget, pop_size=args.pop_size, generations=args.generations,
                      seed=args.seed, out=out, workers=args.workers, progress=not args.quiet)
