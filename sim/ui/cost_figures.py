@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from sim.costs.portfolio import OBJECTIVES
 from sim.ui.style import BASELINE_COLOUR, INTERVENTION_COLOUR, UPGRADE_COLOURS
 
 
@@ -74,9 +75,8 @@ def front_figure(front: pd.DataFrame, objectives: list[str], budget: float,
     points = ax.scatter(x, y, c=front["cost_usd"], cmap="viridis", vmin=0, vmax=budget, s=60,
                         edgecolor="#333333")
     fig.colorbar(points, ax=ax, label="cost (US$)")
-    ax.set_xlabel(f"{objectives[0]} (change vs no intervention)")
-    ax.set_ylabel(f"{objectives[1]} (change vs no intervention)" if len(objectives) > 1
-                  else "cost (US$)")
+    ax.set_xlabel(OBJECTIVES[objectives[0]])
+    ax.set_ylabel(OBJECTIVES[objectives[1]] if len(objectives) > 1 else "cost (US$)")
     ax.grid(alpha=0.3)
     ax.set_title(title, fontsize=12)
     return fig
