@@ -217,6 +217,9 @@ def _cost_table(table, results: Mapping[str, ExperimentResult]) -> str:
     for _, r in table.iterrows():
         def num(v, d=1):
             return format_number(v, d)
+
+        def two(v):
+            return format_number(v, 2)
         rank = "" if pd.isna(r["rank"]) else str(int(r["rank"]))
         rows.append(
             f"<tr><td>{_e(_experiment_name(r['experiment'], results))}</td>"
@@ -231,7 +234,7 @@ def _cost_table(table, results: Mapping[str, ExperimentResult]) -> str:
             f"<td>{_usd(r['extra_income_usd'])}<br><small>"
             f"{_interval(r['income_ci_low'], r['income_ci_high'], _usd)}</small></td>"
             f"<td>{num(r['income_per_usd'], 2)}<br><small>"
-            f"{_interval(r['income_per_usd_ci_low'], r['income_per_usd_ci_high'], num)}"
+            f"{_interval(r['income_per_usd_ci_low'], r['income_per_usd_ci_high'], two)}"
             f"</small></td><td>{rank}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
