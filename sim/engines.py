@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import UserInputError
-from sim.model import run
+from sim.model import ValueChainModel, run
 from sim.scenario import ValueChainScenario
 
 ENGINES: tuple[str, ...] = ("local", "dask")
@@ -36,23 +36,38 @@ _FORK_WARNING = "This process .* is multi-threaded"
 
 
 def run_columns(
-    task: tuple[ValueChainScenario | Mapping[str, Any], int, int, Sequence[str]],
-) -> np.ndarray:
+    task: tuple[ValueChainScenario | Mapping[str, Any], int, int, Sequence[str]]
+    | tuple[ValueChainScenario | Mapping[str, Any], int, int, Sequence[str], Callable],
+) -> np.ndarray | tuple[np.ndarray, Any]:
     """Run one model and return chosen columns as a ``(steps + 1, columns)`` array.
 
     The one "run the model once" function of every study; a top-level function, so worker
     processes can receive it.
 
     Args:
-        task: ``(scenario or scenario record, seed, steps, columns)``.
+        task: ``(scenario or scenario record, seed, steps, columns)``, optionally followed by
+            a *probe*: a top-level function of the finished model (e.g.
+            :func:`sim.distribution.summary`) whose result is returned too.
+
+    Returns:
+        The array; with a probe, ``(array, probe(model))``.
 
     Raises:
         RuntimeError: The model does not report a requested column.
     """
-    scenario, seed, steps, columns = task
+    scenario, seed, steps, columns, *probe = task
     if not isinstance(scenario, ValueChainScenario):
         scenario = ValueChainScenario(**scenario)
-    df = run(scenario, steps=steps, rng=seed)
+    if probe:
+        model = ValueChainModel(scenario, rng=seed)
+        for _ in range(int(steps)):
+            model.step()
+        array = _columns(model.results(), columns)
+        return array, probe[0](model)
+    return _columns(run(scenario, steps=steps, rng=seed), columns)
+
+
+def _columns(df, columns: Sequence[str]) -> np.ndarray:
     # pandas deep-copies attrs into every derived frame; here only the numbers are wanted.
     df.attrs = {}
     missing = [c for c in columns if c not in df.columns]

@@ -98,6 +98,9 @@ class ValueChainModel(Model):
         contracts: Share of each MSE's output under a forward contract this month.
         last_sales: This month's :class:`sim.trade.Sales`.
         last_attempts: This month's upgrade attempts (:class:`sim.decisions.Attempts`).
+        initial_cash: Each MSE's cash at creation (currency units).
+        ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
+            investment loan, supplied a lead firm, or belonged to a producer group.
     """
 
     def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
@@ -131,6 +134,16 @@ class ValueChainModel(Model):
              "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
              "buyer_payments", "intermediary_take", "lead_firm_take", "transport"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
+        # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
+        # (sim.distribution); the state array `cash` changes every month.
+        self.initial_cash = pop.cash.copy()
+        # Who an intervention has reached so far, one flag per MSE (read by sim.distribution
+        # to cost interventions per MSE reached): ever took an investment loan, ever supplied
+        # a lead firm, ever belonged to a producer group. Updated at the end of each month;
+        # they read the state and draw nothing, so runs are unchanged.
+        self.ever_financed = np.zeros(pop.n, dtype=bool)
+        self.ever_linked = np.zeros(pop.n, dtype=bool)
+        self.ever_grouped = np.zeros(pop.n, dtype=bool)
 
         self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
         self.intermediaries = [Intermediary(self, j) for j in range(sc.n_intermediaries)]
@@ -207,6 +220,9 @@ class ValueChainModel(Model):
         services.technical_assistance(pop, service_level)
 
         finance.update_distress(pop)
+        self.ever_financed |= attempts.financing.loan > 0.0
+        self.ever_linked |= pop.lead_firm >= 0
+        self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)
 
     # -- mechanisms that need several modules ------------------------------------------------

@@ -165,7 +165,12 @@ def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, cap
         assert (out / f"{gid}.png").read_bytes()[:4] == b"\x89PNG"
     html = (out / "report.html").read_text()
     assert len(re.findall(r"<section id=\"g\d\">", html)) == 7
-    assert html.count("data:image/png;base64,") == 7
+    # Seven guideline figures and, in the section on costs, seven who-gains figures.
+    assert html.count("data:image/png;base64,") == 14
+    assert '<section id="costs">' in html and "cost per additional upgrader" in html
+    costs = pd.read_csv(out / "costs.csv")
+    assert list(costs["experiment"]) == [*ex.GUIDELINES, "g6:physical_distance",
+                                         "g6:ict_access"]
     assert not re.search(r"(src|href)=\"https?://", html), "the report must work offline"
     assert "Scenario <strong>baseline</strong>" in html and "mse-sim" in html
     assert "wrote" in capsys.readouterr().out

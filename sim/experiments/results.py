@@ -5,7 +5,7 @@ A result is data. The user interface (``sim.ui``) words it, draws it and writes 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,8 @@ class ExperimentResult:
             ci_high, n_seeds (outcomes are means over the last :data:`OUTCOME_WINDOW` months).
         version: mse-sim version.
         created: UTC time the result was computed (ISO 8601).
+        probes: Per arm, one probe result per seed, when the experiment was run with a
+            probe (see :func:`sim.experiments.run_many`); empty otherwise.
     """
 
     guideline: Guideline | None
@@ -48,6 +50,7 @@ class ExperimentResult:
     effects: pd.DataFrame
     version: str
     created: str
+    probes: dict[str, list[Any]] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -8,7 +8,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -71,6 +71,8 @@ class _Plan:
     columns: tuple[str, ...]
     keys: dict[tuple, int] = field(default_factory=dict)
     scenarios: list[ValueChainScenario] = field(default_factory=list)
+    probe: Callable | None = None  # a function of each finished model (see run_columns)
+    probes: list[list[Any]] = field(default_factory=list)  # per scenario, per seed
 
     def add(self, scenario: ValueChainScenario) -> int:
         key = _scenario_key(scenario)
@@ -81,19 +83,25 @@ class _Plan:
 
     def execute(self, workers: int, progress: bool, desc: str) -> list[np.ndarray]:
         """Return, per unique scenario, an array (seeds, steps + 1, columns)."""
+        probe = (self.probe,) if self.probe is not None else ()
         tasks = [
-            ({"name": s.name, **s.params()}, seed, self.steps, self.columns)
+            ({"name": s.name, **s.params()}, seed, self.steps, self.columns, *probe)
             for s in self.scenarios
             for seed in self.seeds
         ]
-        flat = []
+        flat, probed = [], []
         # One run per task: a run costs far more than sending it, and progress moves each run.
         with make_engine(workers=workers, n_tasks=len(tasks)) as engine, \
                 Progress(len(tasks), enabled=progress, desc=desc) as bar:
             for result in engine.map(run_columns, tasks):
+                if probe:
+                    result, extra = result
+                    probed.append(extra)
                 flat.append(result)
                 bar.update()
         n = len(self.seeds)
+        if probe:
+            self.probes = [probed[i * n:(i + 1) * n] for i in range(len(self.scenarios))]
         return [np.stack(flat[i * n:(i + 1) * n]) for i in range(len(self.scenarios))]
 
 
@@ -105,6 +113,7 @@ def run_many(
     steps: int = DEFAULT_STEPS,
     workers: int | None = None,
     progress: bool = False,
+    probe: Callable | None = None,
     **overrides: Any,
 ) -> dict[str, ExperimentResult]:
     """Run several guideline experiments on one scenario, sharing identical runs.
@@ -118,6 +127,9 @@ def run_many(
         steps: Months per run.
         workers: Worker processes (default: one per CPU). Results do not depend on it.
         progress: Show a progress bar on stderr.
+        probe: A top-level function of each finished model (e.g.
+            :func:`sim.distribution.summary`); its results are kept in each result's
+            ``probes``, per arm and seed. Runs are the same with or without it.
         **overrides: Scenario fields to change first (e.g. ``n_mse=400``).
 
     Returns:
@@ -134,18 +146,22 @@ def run_many(
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario, overrides)
     columns = source_columns(m for g in chosen for m in g.metrics)
-    plan = _Plan(seed_list, steps, columns)
+    plan = _Plan(seed_list, steps, columns, probe=probe)
     layout = []
     for g in chosen:
         arms = g.arms(base)
         layout.append((g, arms, plan.add(arms[0]), plan.add(arms[1])))
     created = datetime.now(UTC).isoformat(timespec="seconds")
     raw = plan.execute(n_workers, progress, desc=f"{len(chosen)} experiment(s) on {base.name}")
-    return {
+    results = {
         g.id: build_result(g, base, arms, (raw[i], raw[j]), seed_list, steps, g.metrics, columns,
                       created)
         for g, arms, i, j in layout
     }
+    if probe is not None:
+        for g, _, i, j in layout:
+            results[g.id].probes = {"baseline": plan.probes[i], "intervention": plan.probes[j]}
+    return results
 
 
 def run(

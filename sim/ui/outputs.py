@@ -10,10 +10,14 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
+from sim.costs import COSTS, CostModel, cost_effectiveness, who_gains
 from sim.experiments import ExperimentResult
 from sim.io import atomic_write, write_table
+from sim.ui.cost_figures import who_gains_figure
 from sim.ui.plots import experiment_figure, png_bytes
-from sim.ui.report import write_report
+from sim.ui.report import cost_section, write_report
 
 
 def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
@@ -31,13 +35,35 @@ def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
 
 
 def write_outputs(
-    results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool
+    results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool,
+    parts: Mapping[str, ExperimentResult] | None = None, costs: CostModel = COSTS,
 ) -> list[Path]:
-    """Write each result's table and figure, and optionally ``report.html``, into ``out_dir``."""
+    """Write each result's table and figure, and optionally ``report.html``, into ``out_dir``.
+
+    Results run with the probe :func:`sim.distribution.summary` also get the cost study:
+    ``costs.csv`` (cost-effectiveness of each guideline and of ``parts``, e.g. guideline 6
+    lever by lever), ``who_gains.csv``, and the report's section on costs and who gains.
+    """
     pngs = {gid: png_bytes(experiment_figure(r)) for gid, r in results.items()}
+    costed = all(r.probes for r in results.values())
+    tables = []
+    extra_html = ""
+    if costed:
+        everything = {**results, **(parts or {})}
+        table = cost_effectiveness(everything, costs)
+        gains = {gid: who_gains(r) for gid, r in results.items()}
+        figures = {gid: png_bytes(who_gains_figure(
+            g, f"Guideline {results[gid].guideline.number}: who gains"))
+            for gid, g in gains.items()}
+        extra_html = cost_section(table, gains, results, figures, costs.usd_per_unit)
+        long = pd.concat([g.assign(experiment=gid) for gid, g in gains.items()],
+                         ignore_index=True)
+        tables = [(table, "costs.csv"), (long, "who_gains.csv")]
     written: list[Path] = []
     for gid, result in results.items():
         written += write_result(result, out_dir, pngs[gid])
+    for table, name in tables:
+        written.append(write_table(table, Path(out_dir) / name))
     if report:
-        written.append(write_report(results, Path(out_dir) / "report.html", pngs))
+        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html))
     return written

@@ -14,6 +14,8 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+import pandas as pd
+
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.io import atomic_write
 from sim.metrics import metric_info
@@ -175,12 +177,13 @@ def targets_section(results: Mapping[str, ExperimentResult]) -> str:
 
 
 def build_report(results: Mapping[str, ExperimentResult],
-                 pngs: Mapping[str, bytes] | None = None) -> str:
+                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "") -> str:
     """Return the report as one HTML string (figures embedded).
 
     Args:
         results: Guideline experiment results by id, all on the same scenario and seeds.
         pngs: Each result's figure as PNG bytes, by id, if already rendered.
+        extra_html: Further sections placed after the summary (e.g. :func:`cost_section`).
     """
     first = next(iter(results.values()))
     scenario = first.scenario
@@ -206,16 +209,147 @@ are in percentage points; incomes and volatility in percent of the baseline. The
 what this model does, not measurements from the case studies.</p>
 {_summary(results)}
 {targets_section(results)}
+{extra_html}
 {sections}
 </body></html>
 """
 
 
 def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
-                 pngs: Mapping[str, bytes] | None = None) -> Path:
+                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "") -> Path:
     """Write :func:`build_report` to ``path`` atomically and return the path."""
     path = Path(path)
-    text = build_report(results, pngs)
+    text = build_report(results, pngs, extra_html)
     with atomic_write(path, "w") as fh:
         fh.write(text)
     return path
+
+
+# -- costs: what each guideline costs, the ranking, who gains (sim.costs) ---------------------
+
+def _usd(value: float) -> str:
+    if value != value:  # NaN
+        return "–"
+    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
+
+
+def _interval(low: float, high: float, fmt) -> str:
+    if low != low or high != high:
+        return "not bounded"
+    return f"{fmt(low)} to {fmt(high)}"
+
+
+def _experiment_name(experiment: str, results: Mapping[str, ExperimentResult]) -> str:
+    gid, _, lever = experiment.partition(":")
+    g = results[gid].guideline if gid in results else None
+    name = f"{g.number}. {g.action}" if g else gid
+    return f"{name} — {lever.replace('_', ' ')} only" if lever else name
+
+
+def _cost_table(table, results: Mapping[str, ExperimentResult]) -> str:
+    head = ("<tr><th>guideline</th><th>cost</th><th>MSEs reached</th>"
+            "<th>additional MSEs upgrading</th><th>cost per additional upgrader</th>"
+            "<th>extra MSE income</th><th>income per dollar</th><th>rank</th></tr>")
+    rows = []
+    for _, r in table.iterrows():
+        def num(v, d=1):
+            return format_number(v, d)
+
+        def two(v):
+            return format_number(v, 2)
+        rank = "" if pd.isna(r["rank"]) else str(int(r["rank"]))
+        rows.append(
+            f"<tr><td>{_e(_experiment_name(r['experiment'], results))}</td>"
+            f"<td>{_usd(r['cost_usd'])}<br><small>"
+            f"{_interval(r['cost_ci_low'], r['cost_ci_high'], _usd)}</small></td>"
+            f"<td>{format_number(r['mses_reached'], 0)}</td>"
+            f"<td>{num(r['extra_upgraders'])}<br><small>"
+            f"{_interval(r['upgraders_ci_low'], r['upgraders_ci_high'], num)}</small></td>"
+            f"<td>{_usd(r['cost_per_upgrader_usd'])}<br><small>"
+            f"{_interval(r['per_upgrader_ci_low'], r['per_upgrader_ci_high'], _usd)}"
+            f"</small></td>"
+            f"<td>{_usd(r['extra_income_usd'])}<br><small>"
+            f"{_interval(r['income_ci_low'], r['income_ci_high'], _usd)}</small></td>"
+            f"<td>{num(r['income_per_usd'], 2)}<br><small>"
+            f"{_interval(r['income_per_usd_ci_low'], r['income_per_usd_ci_high'], two)}"
+            f"</small></td><td>{rank}</td></tr>")
+    return f"<table>{head}{''.join(rows)}</table>"
+
+
+def _ranking_words(table, results: Mapping[str, ExperimentResult]) -> str:
+    ranked = table[table["rank"].notna()].sort_values("rank")
+    items = [f"<li>{_e(_experiment_name(r['experiment'], results))}: "
+             f"{_usd(r['cost_per_upgrader_usd'])} per additional MSE upgrading "
+             f"({CONFIDENCE:.0%} CI "
+             f"{_interval(r['per_upgrader_ci_low'], r['per_upgrader_ci_high'], _usd)})</li>"
+             for _, r in ranked.iterrows()]
+    unranked = [_experiment_name(x, results) for x in table.loc[table["rank"].isna(),
+                                                                 "experiment"]]
+    rest = (f"<p>Not ranked, because their gain in upgrading is not clearly above zero: "
+            f"{_e('; '.join(unranked))}.</p>" if unranked else "")
+    return f"<ol class='ranking'>{''.join(items)}</ol>{rest}"
+
+
+#: What the ranking does and does not mean, in plain words (shown under it).
+RANKING_CAVEATS: tuple[str, ...] = (
+    "It ranks the cost to the programme of each additional MSE that has made any upgrade by "
+    "the end of the horizon, in this scenario, with its {conf} interval over seeds.",
+    "Most unit costs are assumptions (sim/data/costs.toml says which): change them for your "
+    "programme and the order can change.",
+    "Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
+    "not the same effort or the same budget, which is why this table exists.",
+    "An upgrade counts once whatever its kind: a new channel counts as much as a new product.",
+    "A guideline without a clear gain in upgrading is not ranked; that does not make it "
+    "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
+    "sections and the who-gains figures.",
+    "Guideline 6 moves two levers; its parts are shown alone too, and need not add up to it.",
+    "These are the model's consequences of its assumptions, not measured programme results.",
+)
+
+
+def cost_section(table, gains: Mapping[str, object], results: Mapping[str, ExperimentResult],
+                 figures: Mapping[str, bytes], usd_per_unit: float) -> str:
+    """Return the report's section on costs: the table, the ranking and who gains.
+
+    Args:
+        table: :func:`sim.costs.cost_effectiveness` of the guidelines (and parts).
+        gains: :func:`sim.costs.who_gains` by guideline id.
+        results: The guideline results, by id (for names).
+        figures: A who-gains figure per guideline id, as PNG bytes.
+        usd_per_unit: US dollars per model currency unit.
+    """
+    caveats = "".join(f"<li>{_e(c.format(conf=f'{CONFIDENCE:.0%}'))}</li>"
+                      for c in RANKING_CAVEATS)
+    pictures = "".join(
+        f"<h3>{_e(_experiment_name(gid, results))}</h3>"
+        f"<img alt='who gains: {_e(gid)}' src='data:image/png;base64,"
+        f"{base64.b64encode(png).decode('ascii')}'>"
+        for gid, png in figures.items())
+    return f"""
+<section id="costs">
+<h2>What each guideline costs, and who gains</h2>
+<p class="method">Each guideline's lever moves are costed with the cost model
+(<code>sim/data/costs.toml</code>): a fixed part, a part per unit of lever, and a part per
+MSE the model counts as reached (connected, financed, linked to a lead firm, in a group, or
+trained). Costs and incomes are US dollars over the whole horizon, at {usd_per_unit:g} US$
+per model currency unit. Each seed gives one cost, one number of additional upgraders and
+one extra income; totals have paired-t {CONFIDENCE:.0%} intervals and ratios Fieller
+intervals ("not bounded" when the gain is not clearly above zero). Income per dollar is the
+extra income of all MSEs over the horizon for each dollar spent. MSEs reached are those newly
+connected, financed, linked or grouped; where a lever serves an audience (all MSEs, or the
+excluded group) with an intensity that grows with the move, they are counted in proportion
+to the move.</p>
+{_cost_table(table, results)}
+<h3>Ranking by cost per additional MSE upgrading</h3>
+{_ranking_words(table, results)}
+<p><strong>What this ranking does and does not mean:</strong></p>
+<ul class="method">{caveats}</ul>
+<h3>Who gains</h3>
+<p class="method">For each guideline: the change in the share of MSEs that upgraded and in
+their mean monthly income (last 12 months) for the included and the excluded group, for
+near, middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and
+the change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, lead
+firms, transport). Brokers are not in the model yet, so their share is zero. Bars are mean
+paired differences, whiskers {CONFIDENCE:.0%} intervals.</p>
+{pictures}
+</section>"""

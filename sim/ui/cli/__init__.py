@@ -16,10 +16,19 @@ from collections.abc import Sequence
 
 from sim import __version__
 from sim.errors import UserInputError
-from sim.ui.cli import app, calibrate, experiment, run, sweep, validate
+from sim.ui.cli import (
+    app,
+    calibrate,
+    discover,
+    experiment,
+    optimize,
+    run,
+    sweep,
+    validate,
+)
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, experiment, sweep, validate, calibrate, app)
+COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from sim.costs import LEVER_BY_LEVER, lever_by_lever
+from sim.distribution import summary
 from sim.errors import UserInputError
 from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
 from sim.ui.cli.args import parse_assignments, whole_number
@@ -24,9 +26,14 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UserInputError(f"--out: value '{out}' is a file, not a folder")
     ids = list(GUIDELINES) if choice == "all" else [choice]
-    results = run_many(ids, args.scenario, seeds=args.seeds, steps=args.steps,
-                       workers=args.workers, progress=not args.quiet,
-                       **parse_assignments(args.set))
+    # The cost study (sim.costs) reads reach and who gains from the same runs, and adds
+    # guideline 6's two levers alone (they share the baseline arm).
+    parts = [p for gid in ids if gid in LEVER_BY_LEVER for p in lever_by_lever(GUIDELINES[gid])]
+    everything = run_many([*ids, *parts], args.scenario, seeds=args.seeds, steps=args.steps,
+                          workers=args.workers, progress=not args.quiet, probe=summary,
+                          **parse_assignments(args.set))
+    results = {gid: everything[gid] for gid in ids}
+    part_results = {p.id: everything[p.id] for p in parts}
     # Everything is computed before the first file is written, and each file is written
     # atomically: a failure leaves no half-written report.
     for result in results.values():
@@ -35,7 +42,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
         for sentence in sentences(result):
             print(f"  - {sentence}")
     print()
-    for path in write_outputs(results, out, report=choice == "all"):
+    for path in write_outputs(results, out, report=choice == "all", parts=part_results):
         print(f"wrote {path}")
     return 0
 
