@@ -31,7 +31,9 @@ def test_readme_module_tables_list_every_module():
     missing = []
     for path in sorted((root / "sim").rglob("*.py")):
         rel = path.relative_to(root)
-        folders = [p for p in rel.parents if len(p.parts) > 1]  # sim/x/, sim/x/y/, not sim/
+        # A subpackage with one job each module (sim/sweeps/, sim/ui/app/) may be named by its
+        # folder; sim/ and sim/ui/ are layers, whose modules are named one by one.
+        folders = [p for p in rel.parents if len(p.parts) > 1 and p.as_posix() != "sim/ui"]
         if path.name in ("__init__.py", "__main__.py") and len(rel.parts) == 2:
             continue
         if f"`{rel.as_posix()}`" not in text and not any(
