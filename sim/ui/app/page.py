@@ -337,8 +337,9 @@ def GuessRow(metric: str, diff: float, lang: str, guess: solara.Reactive[str]):
 
 
 @solara.component
-def Panels(run: Run, month: int, lang: str, guess: solara.Reactive[str]):
+def Panels(run: Run, month: solara.Reactive[int], lang: str, guess: solara.Reactive[str]):
     """The charts and pictures of the run on screen (re-rendered every month)."""
+    month.value  # noqa: B018 - read, so that a new month re-renders the panels (only them)
     with solara.Div(classes=["mse-panels"]):
         if run.guideline is None:
             for key, _t, _m in EXPLORE_CHARTS[:2]:
@@ -351,7 +352,7 @@ def Panels(run: Run, month: int, lang: str, guess: solara.Reactive[str]):
             second = next(m for m in (*run.guideline.key_metrics[1:], "share_upgraded",
                                       "share_in_groups") if m != metric)
             solara.HTML(tag="div", unsafe_innerHTML=arm_chart_html(run, metric, lang, "key"))
-            DifferenceCard(run, month, lang, guess)
+            DifferenceCard(run, run.month, lang, guess)
             solara.HTML(tag="div", unsafe_innerHTML=arm_chart_html(run, second, lang, "second"))
             solara.HTML(tag="div", unsafe_innerHTML=chain_html(run, lang, INTERVENTION))
 
@@ -512,19 +513,7 @@ def Page():
     solara.Style(CSS)
     solara.Title(_("MSE upgrading in value chains"))
     with solara.Div(classes=["mse-top"]):
-        solara.Button("❚❚ " + _("Pause") if playing.value else "▶ " + _("Play"),
-                      on_click=lambda: playing.set(not playing.value),
-                      disabled=r.finished and not playing.value, color="primary",
-                      classes=["mse-play"])
-        solara.Button(_("Step"), on_click=do_step, disabled=playing.value or r.finished,
-                      classes=["mse-step"], outlined=True)
-        solara.Button(_("Reset"), on_click=do_reset, classes=["mse-reset"], outlined=True)
-        solara.HTML(tag="div", classes=["mse-month"], unsafe_innerHTML=(
-            _("Month {month} of {horizon}").format(
-                month=f'<b class="mse-month-value">{month.value}</b>', horizon=r.horizon)))
-        if r.finished:
-            solara.HTML(tag="div", classes=["mse-finished"],
-                        unsafe_innerHTML=html.escape(_("End of the run: press Reset")))
+        Controls(r, month, playing, lg, do_step, do_reset)
         solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
             f"{scenario_title(scenario_name.value)} · "
             + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
@@ -538,7 +527,29 @@ def Page():
             Settings_(scenarios, scenario_name.value, settings.value, lg, error.value,
                       choose_scenario, change, set_lever)
         with solara.Div(classes=["mse-main"]):
-            Panels(r, month.value, lg, guess)
+            Panels(r, month, lg, guess)
+
+
+@solara.component
+def Controls(run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool], lang: str,
+             do_step: Callable[[], None], do_reset: Callable[[], None]):
+    """▶/❚❚, Step, Reset and the month counter (the only parts of the bar that change)."""
+    _ = gettext_for(lang)
+    finished = month.value >= run.horizon
+    with solara.Div(classes=["mse-controls"]):
+        solara.Button("❚❚ " + _("Pause") if playing.value else "▶ " + _("Play"),
+                      on_click=lambda: playing.set(not playing.value),
+                      disabled=finished and not playing.value, color="primary",
+                      classes=["mse-play"])
+        solara.Button(_("Step"), on_click=do_step, disabled=playing.value or finished,
+                      classes=["mse-step"], outlined=True)
+        solara.Button(_("Reset"), on_click=do_reset, classes=["mse-reset"], outlined=True)
+        solara.HTML(tag="div", classes=["mse-month"], unsafe_innerHTML=(
+            _("Month {month} of {horizon}").format(
+                month=f'<b class="mse-month-value">{month.value}</b>', horizon=run.horizon)))
+        if finished:
+            solara.HTML(tag="div", classes=["mse-finished"],
+                        unsafe_innerHTML=html.escape(_("End of the run: press Reset")))
 
 
 @solara.component
