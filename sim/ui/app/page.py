@@ -107,41 +107,51 @@ def tab_is_gone(context) -> bool:
 
 
 def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
-              context=None, gap: float = FRAME_GAP) -> str:
+              context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None) -> str:
     """Step `run` until the horizon, `stop`, or the tab going away; call `on_month` each month.
+
+    Each month is checked, stepped and shown while holding `gate`; a Pause takes `gate` before
+    setting `stop`, so no month is stepped or shown after the Pause button says so.
 
     Returns:
         Why it ended: ``horizon``, ``stopped`` or ``tab closed``.
     """
-    while not stop.is_set():
-        if tab_is_gone(context):
-            return "tab closed"
-        if not run.step():
-            return "horizon"
-        on_month(run.month)
+    gate = gate or threading.Lock()
+    while True:
+        with gate:
+            if stop.is_set():
+                return "stopped"
+            if tab_is_gone(context):
+                return "tab closed"
+            if not run.step():
+                return "horizon"
+            on_month(run.month)
         stop.wait(gap)
-    return "stopped"
 
 
-def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[int]) -> None:
-    """Run :func:`play_loop` in a thread while `playing` is true; stop it on any change.
+class Player:
+    """The page's play loop: a thread stepping one run, started and stopped by the page."""
 
-    The thread is started by an effect and stopped by the effect's cleanup, which solara runs
-    when `playing` or the run changes and when the page closes (tab closed), so no run outlives
-    its tab. The loop also checks the tab's connection itself, in case the close is late.
-    """
-    context = kernel_context.get_current_context() if kernel_context.has_current_context() \
-        else None
+    def __init__(self):
+        self.gate = threading.Lock()
+        self.stop = threading.Event()
+        self.stop.set()
 
-    def start():
-        if not playing.value:
-            return None
-        stop = threading.Event()
+    def pause(self) -> None:
+        """Stop the loop after the month it is on; once this returns no month is added."""
+        with self.gate:
+            self.stop.set()
+
+    def start(self, run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool],
+              context) -> Callable[[], None]:
+        """Start a loop on `run` (stopping any other); return the function that stops it."""
+        self.pause()
+        stop = self.stop = threading.Event()
 
         def loop():
             with context if context is not None else _nothing():
                 try:
-                    why = play_loop(run, month.set, stop, context)
+                    why = play_loop(run, month.set, stop, context, gate=self.gate)
                 except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
                     print(f"mse-sim app: the run stopped: {exc!r}", file=sys.stderr)
                     why = "error"
@@ -151,7 +161,24 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
         threading.Thread(target=loop, name="mse-sim-play", daemon=True).start()
         return stop.set
 
+
+def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[int]) -> Player:
+    """Run :func:`play_loop` in a thread while `playing` is true; stop it on any change.
+
+    The thread is started by an effect and stopped by the effect's cleanup, which solara runs
+    when `playing` or the run changes and when the page closes (tab closed), so no run outlives
+    its tab. The loop also checks the tab's connection itself, in case the close is late.
+    Returns the :class:`Player`, whose :meth:`Player.pause` the Pause button calls.
+    """
+    context = kernel_context.get_current_context() if kernel_context.has_current_context() \
+        else None
+    player = solara.use_memo(Player, [])
+
+    def start():
+        return player.start(run, month, playing, context) if playing.value else None
+
     solara.use_effect(start, [playing.value, run])
+    return player
 
 
 class _nothing:
@@ -468,7 +495,7 @@ def Page():
     error = solara.use_reactive("")
     guess = solara.use_reactive("")
     _ = gettext_for(lang.value)
-    use_play(run.value, playing, month)
+    player = use_play(run.value, playing, month)
 
     def apply(new: Settings):
         """Build the run for new settings first; show it, or say why it cannot run."""
@@ -482,6 +509,7 @@ def Page():
             error.set(_("The model could not be started with these settings; the details "
                         "are in the terminal running the app."))
             return
+        player.pause()
         playing.set(False)
         error.set("")
         settings.set(new)
@@ -507,13 +535,14 @@ def Page():
             month.set(run.value.month)
 
     def do_reset():
+        player.pause()
         apply(settings.value)
 
     r, lg = run.value, lang.value
     solara.Style(CSS)
     solara.Title(_("MSE upgrading in value chains"))
     with solara.Div(classes=["mse-top"]):
-        Controls(r, month, playing, lg, do_step, do_reset)
+        Controls(r, month, playing, lg, do_step, do_reset, player)
         solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
             f"{scenario_title(scenario_name.value)} · "
             + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
@@ -532,13 +561,19 @@ def Page():
 
 @solara.component
 def Controls(run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool], lang: str,
-             do_step: Callable[[], None], do_reset: Callable[[], None]):
+             do_step: Callable[[], None], do_reset: Callable[[], None], player: Player):
     """▶/❚❚, Step, Reset and the month counter (the only parts of the bar that change)."""
     _ = gettext_for(lang)
     finished = month.value >= run.horizon
+
+    def toggle():
+        if playing.value:
+            player.pause()  # first: no month is added once the button shows ▶
+        playing.set(not playing.value)
+
     with solara.Div(classes=["mse-controls"]):
         solara.Button("❚❚ " + _("Pause") if playing.value else "▶ " + _("Play"),
-                      on_click=lambda: playing.set(not playing.value),
+                      on_click=toggle,
                       disabled=finished and not playing.value, color="primary",
                       classes=["mse-play"])
         solara.Button(_("Step"), on_click=do_step, disabled=playing.value or finished,
