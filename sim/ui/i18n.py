@@ -32,7 +32,7 @@ from pathlib import Path
 from sim.data import data_path
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
-from sim.metrics import METRIC_INFO
+from sim.metrics import METRIC_INFO, metric_info
 from sim.scenario import FIELDS, LEVERS
 
 #: The languages offered, by code, with their own names (what a language menu shows).
@@ -93,6 +93,23 @@ def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0
     return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
 
 
+def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's label in `lang`, lower case, to use in a sentence."""
+    return gettext_for(lang)(metric_info(metric).label)
+
+
+def metric_title(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's label in `lang` with a capital first letter (titles, legends)."""
+    label = metric_label(metric, lang)
+    return label[:1].upper() + label[1:]
+
+
+def metric_unit(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's unit in `lang`."""
+    unit = metric_info(metric).unit
+    return gettext_for(lang)(unit) if unit else ""
+
+
 def translation_note(lang: str) -> str:
     """Return the note shown under a translated paragraph of the paper (empty in English)."""
     if lang == DEFAULT_LANGUAGE:
@@ -106,7 +123,7 @@ def data_messages() -> list[tuple[str, str]]:
     """Return the texts from data that the catalogs translate, as (text, where) pairs."""
     out: list[tuple[str, str]] = []
     for name, info in METRIC_INFO.items():
-        out.append((info.title, f"sim.metrics.METRIC_INFO[{name}].label"))
+        out.append((info.label, f"sim.metrics.METRIC_INFO[{name}].label"))
         out.append((info.unit, f"sim.metrics.METRIC_INFO[{name}].unit"))
     for name in LEVERS:
         out.append((FIELDS[name].label, f"sim.scenario.FIELDS[{name}].label"))

@@ -31,13 +31,14 @@ def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
 
 
 def write_outputs(
-    results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool
+    results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool,
+    lang: str = "en",
 ) -> list[Path]:
-    """Write each result's table and figure, and optionally ``report.html``, into ``out_dir``."""
+    """Write each result's table and figure, and optionally ``report.html`` (in `lang`)."""
     pngs = {gid: png_bytes(experiment_figure(r)) for gid, r in results.items()}
     written: list[Path] = []
     for gid, result in results.items():
         written += write_result(result, out_dir, pngs[gid])
     if report:
-        written.append(write_report(results, Path(out_dir) / "report.html", pngs))
+        written.append(write_report(results, Path(out_dir) / "report.html", pngs, lang))
     return written

@@ -67,6 +67,8 @@ from sim.ui.i18n import (  # noqa: E402
     format_number,
     format_percent,
     gettext_for,
+    metric_title,
+    metric_unit,
     paper_text,
     translation_note,
 )
@@ -261,10 +263,10 @@ def explore_chart_html(run: Run, key: str, lang: str) -> str:
         lines = [Line(_(UPGRADE_NAMES[t]), UPGRADE_COLOURS[t], run.series(f"share_{t}"))
                  for t in UPGRADE_TYPES]
     else:
-        lines = [Line(_(metric_info(m).title), SERIES_COLOURS.get(m, "#0072B2"), run.series(m))
+        lines = [Line(metric_title(m, lang), SERIES_COLOURS.get(m, "#0072B2"), run.series(m))
                  for m in metrics]
-    return _chart(run, title or metric_info(metrics[0]).title, lines, metrics[0], share, lang,
-                  key)
+    return _chart(run, _(title) if title else metric_title(metrics[0], lang), lines,
+                  metrics[0], share, lang, key)
 
 
 def arm_chart_html(run: Run, metric: str, lang: str, key: str) -> str:
@@ -273,7 +275,7 @@ def arm_chart_html(run: Run, metric: str, lang: str, key: str) -> str:
     lines = [Line(_("Baseline"), BASELINE_COLOUR, run.series(metric, BASELINE), dashed=True),
              Line(_("With {g}").format(g=run.guideline.id), INTERVENTION_COLOUR,
                   run.series(metric, INTERVENTION))]
-    return _chart(run, metric_info(metric).title, lines, metric,
+    return _chart(run, metric_title(metric, lang), lines, metric,
                   metric_info(metric).kind == "share", lang, key)
 
 
@@ -284,8 +286,8 @@ def _chart(run: Run, title: str, lines: list[Line], metric: str, share: bool, la
            if share
            else (lambda v: format_number(v, lang, 0 if abs(v) >= 10 or v == 0 else 1)))
     note = _("Press ▶ or Step to start") if run.month == 0 else ""
-    return line_chart(_(title), lines, horizon=run.horizon, share=share, fmt=fmt,
-                      x_label=_("Month"), y_label=_(metric_info(metric).unit), note=note,
+    return line_chart(title, lines, horizon=run.horizon, share=share, fmt=fmt,
+                      x_label=_("Month"), y_label=metric_unit(metric, lang), note=note,
                       css_class=f"mse-chart-{key}")
 
 
@@ -331,7 +333,7 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str])
         solara.HTML(tag="div", classes=["mse-difference-text"], unsafe_innerHTML=html.escape(
             _("{metric} after {months} months: {new} with {g}, {base} in the baseline "
               "(same seed, same MSEs).").format(
-                metric=_(metric_info(metric).title), months=month, g=g.id,
+                metric=metric_title(metric, lang), months=month, g=g.id,
                 new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
                 base=fmt_value(run.value(metric, BASELINE), metric, lang))))
         GuessRow(metric, diff, lang, guess)

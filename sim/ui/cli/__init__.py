@@ -16,10 +16,10 @@ from collections.abc import Sequence
 
 from sim import __version__
 from sim.errors import UserInputError
-from sim.ui.cli import app, experiment, run, sweep
+from sim.ui.cli import app, experiment, handout, run, sweep
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, experiment, sweep, app)
+COMMANDS = (run, experiment, sweep, app, handout)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
