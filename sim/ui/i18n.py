@@ -127,6 +127,8 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((info.unit, f"sim.metrics.METRIC_INFO[{name}].unit"))
     for name in LEVERS:
         out.append((FIELDS[name].label, f"sim.scenario.FIELDS[{name}].label"))
+    for direction in ("up", "down"):  # guidelines.toml [gN.expect] and the report's verdicts
+        out.append((direction, "guidelines.toml [gN.expect]"))
     for gid, g in GUIDELINES.items():
         out.append((g.title, f"guidelines.toml [{gid}] title"))
         out.append((g.action, f"guidelines.toml [{gid}] action"))
