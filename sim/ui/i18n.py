@@ -87,9 +87,13 @@ def format_number(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0)
 
 def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
     """Format a share (0.123) as a percentage the way `lang` writes it ("12 %" in French)."""
+    from babel import Locale
     from babel.numbers import format_percent as babel_percent
 
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "") + "%"
+    # the locale's own pattern ("#,##0%" in English, "#,##0 %" in French) with our decimals
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    if decimals > 0 and "." not in pattern:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
     return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
 
 
