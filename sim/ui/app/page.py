@@ -520,6 +520,8 @@ def Page():
 
     def change(**kw):
         s = settings.value
+        if kw.get("guideline", s.guideline) != s.guideline:
+            guess.set("")  # a new question for the room
         apply(Settings(**{"scenario": s.scenario, "seed": s.seed, "guideline": s.guideline,
                           "horizon": s.horizon, **kw}))
 
@@ -541,24 +543,25 @@ def Page():
         apply(settings.value)
 
     r, lg = run.value, lang.value
-    solara.Style(CSS)
-    solara.Title(_("MSE upgrading in value chains"))
-    with solara.Div(classes=["mse-top"]):
-        Controls(r, month, playing, lg, do_step, do_reset, player)
-        solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
-            f"{scenario_title(scenario_name.value)} · "
-            + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
-        names = list(LANGUAGES.values())
-        solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
-                      on_value=lambda v: lang.set(next(k for k, n in LANGUAGES.items()
-                                                       if n == v)),
-                      classes=["mse-language"], dense=True)
-    with solara.Div(classes=["mse-body"]):
-        with solara.Div(classes=["mse-side"]):
-            Settings_(scenarios, scenario_name.value, settings.value, lg, error.value,
-                      choose_scenario, change, set_lever)
-        with solara.Div(classes=["mse-main"]):
-            Panels(r, month, lg, guess)
+    with solara.Div(classes=["mse-app"]):
+        solara.Style(CSS)
+        solara.Title(_("MSE upgrading in value chains"))
+        with solara.Div(classes=["mse-top"]):
+            Controls(r, month, playing, lg, do_step, do_reset, player)
+            solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
+                f"{scenario_title(scenario_name.value)} · "
+                + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
+            names = list(LANGUAGES.values())
+            solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
+                          on_value=lambda v: lang.set(next(k for k, n in LANGUAGES.items()
+                                                           if n == v)),
+                          classes=["mse-language"], dense=True)
+        with solara.Div(classes=["mse-body"]):
+            with solara.Div(classes=["mse-side"]):
+                Settings_(scenarios, scenario_name.value, settings.value, lg, error.value,
+                          choose_scenario, change, set_lever)
+            with solara.Div(classes=["mse-main"]):
+                Panels(r, month, lg, guess)
 
 
 @solara.component
