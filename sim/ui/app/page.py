@@ -81,8 +81,8 @@ from sim.ui.style import (  # noqa: E402
 
 #: Seconds the play loop leaves between months after a frame is rendered: time for the server
 #: to handle a click (Pause) and send the frame. The model itself needs ~5 ms a month at 1,000
-#: MSEs, so this sets most of Play's pace (about 10-15 months a second).
-FRAME_GAP = 0.02
+#: MSEs and drawing a month about 15 ms in Python; the rest of a frame is solara sending it.
+FRAME_GAP = 0.01
 
 #: Environment variables by which ``mse-sim app`` passes its options to the page.
 ENV_LANG, ENV_HORIZON = "MSE_SIM_APP_LANG", "MSE_SIM_APP_HORIZON"
