@@ -86,11 +86,32 @@ def _wrapped(text: str, width: int) -> str:
     return "\n".join(textwrap.fill(p, width) for p in text.split("\n"))
 
 
+#: Sizes tried for the paper's paragraph, points: the largest that lets the page fit is used
+#: (paragraphs differ in length, and French runs about 15 % longer than English).
+PAPER_TEXT_SIZES = (9.5, 9.0, 8.5, 8.0, 7.5)
+
+
 def handout_page(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
     """Return the one-page handout of a guideline experiment as a matplotlib Figure.
 
     Raises:
-        RuntimeError: The texts do not fit on one page (never cut silently).
+        RuntimeError: The texts do not fit on one page even in the smallest size (never cut
+            silently).
+    """
+    for size in PAPER_TEXT_SIZES:
+        page, room = _draw_page(result, lang, size)
+        if room >= 0.02:
+            return page
+    raise RuntimeError(f"the handout of {result.guideline.id} in {lang} does not fit on one "
+                       "page")
+
+
+def _draw_page(result: ExperimentResult, lang: str, paper_size: float):
+    """Draw the handout with the paper's paragraph in `paper_size` points.
+
+    Returns:
+        The page, and the room left at its bottom (a share of the page height; below 0.02
+        when the texts do not fit).
     """
     import matplotlib.image as mpimg
     from matplotlib.figure import Figure
@@ -121,7 +142,7 @@ def handout_page(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
     buf = io.BytesIO()
     handout_figure(result, lang).savefig(buf, format="png", dpi=200)
     buf.seek(0)
-    height = 0.28
+    height = 0.27
     ax = page.add_axes((0.06, y - height, 0.88, height))
     ax.imshow(mpimg.imread(buf))
     ax.set_axis_off()
@@ -134,7 +155,7 @@ def handout_page(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
         level=f"{CONFIDENCE:.0%}", n=len(result.seeds)), 9, colour="#444", style="italic",
         gap=0.014)
     text(_("The paper's guideline"), 12.5, weight="bold", colour=ACCENT_COLOUR)
-    text(_(paper_text(g.seed_text)), 9.5)
+    text(_(paper_text(g.seed_text)), paper_size)
     source = "— Dunn, Sebstad, Batzdorff & Parsons (2006), USAID"
     note = translation_note(lang)
     text(source + (f". {note}" if note else ""), 8.5, colour="#444", style="italic",
@@ -144,9 +165,7 @@ def handout_page(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
         text(f"{k}. " + _(question).format(action=_(g.action),
                                            metric=metric_title(metric, lang).lower()),
              10.5, gap=0.01)
-    if y < 0.02:  # never silently cut: a handout that does not fit is a bug to see
-        raise RuntimeError(f"the handout of {g.id} in {lang} does not fit on one page")
-    return page
+    return page, y
 
 
 def handout_pdf(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> bytes:

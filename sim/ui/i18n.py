@@ -118,9 +118,9 @@ def translation_note(lang: str) -> str:
     """Return the note shown under a translated paragraph of the paper (empty in English)."""
     if lang == DEFAULT_LANGUAGE:
         return ""
-    return gettext_for(lang)(
-        "Translated from the English original (Dunn, Sebstad, Batzdorff & Parsons 2006); "
-        "the translation is ours.")
+    _ = gettext_for(lang)
+    return _("Translated from the English original (Dunn, Sebstad, Batzdorff & Parsons 2006); "
+             "the translation is ours.")
 
 
 def data_messages() -> list[tuple[str, str]]:
