@@ -54,3 +54,14 @@ def test_cli_writes_the_pdf_and_rejects_bad_input(tmp_path, capsys):
         assert not bad.exists()
     assert main(["handout", "g1", "--out", str(tmp_path / "g1.png")]) == 2
     assert "pdf" in capsys.readouterr().err
+
+
+def test_the_guideline_report_speaks_the_chosen_language(result):
+    from sim.ui.report import build_report
+
+    pngs = {"g1": b"\x89PNG"}
+    es = build_report({"g1": result}, pngs, lang="es")
+    assert '<html lang="es">' in es and "Pauta 1." in es and "la traducción es nuestra" in es
+    assert "Scenario" not in es and "Escenario <strong>kenya-avocados</strong>" in es
+    en = build_report({"g1": result}, pngs)
+    assert "Guideline 1." in en and "translation" not in en

@@ -153,10 +153,11 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
 <ul class="effects">{items}</ul>
 <p><strong>{_e(_("Paper vs model:"))}</strong> {_e(_verdict(result, lang))}</p>
 {_effect_table(result, lang)}
-<p class="prov">{_e(_(PROVENANCE).format(
-    name=result.scenario.name, n_mse=result.scenario.n_mse, n_seeds=len(seeds), seeds=seed_text,
-    months=result.steps, window=min(OUTCOME_WINDOW, result.steps + 1),
-    version=prov['version'], created=prov['created']))}</p>
+<p class="prov">{_e(_(PROVENANCE)).format(
+    name=f"<strong>{_e(result.scenario.name)}</strong>", n_mse=_e(result.scenario.n_mse),
+    n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
+    window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
+    created=_e(prov['created']))}</p>
 </section>"""
 
 
@@ -197,8 +198,9 @@ def build_report(results: Mapping[str, ExperimentResult],
 <style>{_CSS}</style></head>
 <body>
 <h1>{_e(_("MSE upgrading in value chains: the guidelines for practitioners, tested"))}</h1>
-<p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months").format(
-    name=scenario.name, n_seeds=len(first.seeds), months=first.steps))} ·
+<p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
+    name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
+    months=first.steps)} ·
 mse-sim {_e(first.version)} · {_e(first.created)}</p>
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
 {_summary(results, lang)}
