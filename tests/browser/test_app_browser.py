@@ -233,3 +233,23 @@ def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, conso
     assert "Guess +5.0 points, result" in text, text
     assert page.locator(".mse-chart-key polyline").count() == 2
     assert console.errors == [], console.errors
+
+
+def test_light_theme_even_when_the_browser_asks_for_dark(browser, app_url):
+    """The app is designed light: a dark preference, or solara's remembered dark mode, is
+    ignored (charts and text stay readable)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  color_scheme="dark")
+    context.add_init_script(
+        "localStorage.setItem(':solara:theme.variant', JSON.stringify('dark'))")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        ready(page)
+        page.wait_for_timeout(500)
+        assert "theme--light" in page.locator("#app").get_attribute("class")
+        background = page.locator(".mse-app").evaluate(
+            "e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(255, 255, 255)"
+    finally:
+        context.close()

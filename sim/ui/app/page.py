@@ -499,6 +499,12 @@ def Page():
     _ = gettext_for(lang.value)
     player = use_play(run.value, playing, month)
 
+    def light_theme():
+        # the app is designed light; a browser may remember solara's dark mode from elsewhere
+        solara.lab.theme.dark = False
+
+    solara.use_effect(light_theme, [])
+
     def apply(new: Settings):
         """Build the run for new settings first; show it, or say why it cannot run."""
         try:
