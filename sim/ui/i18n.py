@@ -33,7 +33,7 @@ from sim.data import data_path
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.metrics import METRIC_INFO, metric_info
-from sim.scenario import FIELDS, LEVERS
+from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file
 
 #: The languages offered, by code, with their own names (what a language menu shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
@@ -131,6 +131,8 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((info.unit, f"sim.metrics.METRIC_INFO[{name}].unit"))
     for name in LEVERS:
         out.append((FIELDS[name].label, f"sim.scenario.FIELDS[{name}].label"))
+    for name in list_scenarios():  # one line each, shown under the scenario menu
+        out.append((read_scenario_file(name).description, f"scenarios/{name}.toml description"))
     for direction in ("up", "down"):  # guidelines.toml [gN.expect] and the report's verdicts
         out.append((direction, "guidelines.toml [gN.expect]"))
     for gid, g in GUIDELINES.items():

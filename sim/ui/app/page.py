@@ -609,7 +609,7 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
     info = _scenario_info(scenario_name)
     if info.get("description"):
         solara.HTML(tag="div", classes=["mse-help"],
-                    unsafe_innerHTML=html.escape(info["description"]))
+                    unsafe_innerHTML=html.escape(_(info["description"])))
     if info.get("things_to_notice"):
         with solara.Details(summary=_("What to notice"), expand=False):
             solara.HTML(tag="div", classes=["mse-notice"],
