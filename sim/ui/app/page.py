@@ -24,6 +24,7 @@ import html
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -108,17 +109,41 @@ def tab_is_gone(context) -> bool:
     return bool(status) and kernel_context.PageStatus.CONNECTED not in status.values()
 
 
+def wait_for_render(render_context, timeout: float = 5.0) -> None:
+    """Wait until no other thread is rendering the page (reacton's render pass).
+
+    Why: a state change made while another thread renders is left to that thread, which
+    renders again before it returns. When the play loop's months arrive faster than a render
+    pass, the thread that happened to be rendering (the one handling the ▶ click) keeps
+    rendering months for the whole run and never gets back to the next click: ❚❚ was then
+    ignored until the horizon in about a third of fresh pages. Waiting here lets that render
+    pass end with nothing new to do. Only watches the render lock's owner, never takes it.
+    """
+    if render_context is None:
+        return
+    me = threading.current_thread()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        owner = getattr(render_context, "_lock_thread", None)
+        if owner is None or owner is me:
+            return
+        time.sleep(0.002)
+
+
 def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
               context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None) -> str:
     """Step `run` until the horizon, `stop`, or the tab going away; call `on_month` each month.
 
     Each month is checked, stepped and shown while holding `gate`; a Pause takes `gate` before
-    setting `stop`, so no month is stepped or shown after the Pause button says so.
+    setting `stop`, so no month is stepped or shown after the Pause button says so. After each
+    month the loop waits for the page's render to finish (:func:`wait_for_render`) and then
+    `gap` seconds, so clicks are handled between months.
 
     Returns:
         Why it ended: ``horizon``, ``stopped`` or ``tab closed``.
     """
     gate = gate or threading.Lock()
+    render_context = getattr(context, "app_object", None)
     while True:
         with gate:
             if stop.is_set():
@@ -128,6 +153,7 @@ def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
             if not run.step():
                 return "horizon"
             on_month(run.month)
+        wait_for_render(render_context)
         stop.wait(gap)
 
 
