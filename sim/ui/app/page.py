@@ -8,14 +8,15 @@ Start it with ``mse-sim app`` (or ``solara run sim.ui.app.page``). Two modes:
   seed and the same MSEs; the app shows both curves, the difference as one number and the
   room's guess next to it ("predict, then run").
 
-Why not Mesa's SolaraViz: its controller steps the model in a threaded task that sleeps only
-``play_interval`` ms between steps and re-renders every chart (matplotlib PNGs) from that
-thread, with no end but ``model.running`` (never false here), so a page could spend seconds
-rendering before the first frame reached the browser, ignore Pause meanwhile, run forever and
-keep running after its tab closed (see :func:`play_loop`). Here the play loop is a plain thread
-owned by the page: it steps, bumps a month counter (the only thing the charts listen to), waits
-a few milliseconds so the server can handle clicks, and stops at the horizon, on Pause, when
-the settings change, and when the tab closes or disconnects.
+Why not Mesa's SolaraViz: its controller steps the model in a threaded task and forces a
+re-render of every chart (matplotlib PNGs) after each step while the thread that handled the
+▶ click may still be rendering; reacton then leaves each new render to that thread, which
+renders step after step and never reads the next click (❚❚), and nothing ends the task but
+``model.running`` (never false here). Here the play loop is a plain thread owned by the page
+(:func:`play_loop`): it steps, bumps a month counter (the only thing the charts listen to),
+waits until no other thread is rendering (:func:`wait_for_render`) and a few milliseconds more,
+and stops at the horizon, on Pause, when the settings change, and when the tab closes or
+disconnects. docs/app.md tells the whole story.
 """
 
 from __future__ import annotations
