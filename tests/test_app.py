@@ -1,129 +1,186 @@
-"""Fast checks of the browser app's Python side (no browser): models, pictures, CLI."""
+"""Fast checks of the browser app's Python side (no browser): runs, play loop, charts, CLI."""
 
 from __future__ import annotations
 
+import gc
 import re
 import socket
+import threading
+import weakref
 
 import numpy as np
 import pytest
-from matplotlib.figure import Figure
 
-pytest.importorskip("solara")
-pytest.importorskip("mesa.visualization")
+from sim.errors import UserInputError
+from sim.scenario import FIELDS, LEVERS, list_scenarios
+from sim.ui.app import chain, charts, session
+from sim.ui.cli import main
 
-from mesa.visualization.solara_viz import _build_model_init_kwargs  # noqa: E402
-
-from sim.errors import UserInputError  # noqa: E402
-from sim.scenario import LEVERS  # noqa: E402
-from sim.ui.app import drawing, models, page  # noqa: E402
-from sim.ui.cli import app as app_command  # noqa: E402
-from sim.ui.cli import main  # noqa: E402
+solara = pytest.importorskip("solara")
+page = pytest.importorskip("sim.ui.app.page")
 
 
 @pytest.fixture
 def settings():
-    return {**models.scenario_record("kenya-avocados"), "n_mse": 200}
+    return session.Settings({**session.scenario_record("kenya-avocados"), "n_mse": 200},
+                            seed=3, horizon=6)
 
 
 def test_every_lever_has_a_plain_label_and_the_default_scenario_exists():
-    from sim.scenario import FIELDS, list_scenarios
-
-    assert models.DEFAULT_SCENARIO in list_scenarios()
+    assert session.DEFAULT_SCENARIO in list_scenarios()
     for name in LEVERS:
         assert FIELDS[name].label and "_" not in FIELDS[name].label
 
 
-def test_mesa_reset_rebuilds_the_model_on_screen(settings):
-    """Mesa's Reset calls type(model)(**kwargs): it must reproduce scenario, levers and seed."""
-    from mesa.visualization.solara_viz import _check_model_params
-
-    settings["credit_access"] = 0.9
-    model = models.build_model("explore", settings, 7, "g3")
-    params = {}  # the app keeps no parameters in Mesa: the settings travel with the class
-    kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
-    again = type(model)(**kwargs)
-    _check_model_params(model, {})
-    assert again.scenario.to_record() == model.scenario.to_record()
-    for _ in range(3):
-        model.step()
-        again.step()
-    assert model.datacollector.model_vars == again.datacollector.model_vars
+def test_every_bundled_lever_value_sits_on_the_slider_grid():
+    """A value off the slider's grid is snapped when drawn, which used to restart the run."""
+    for name in list_scenarios():
+        record = session.scenario_record(name)
+        for lever in LEVERS:
+            steps = record[lever] / page.LEVER_STEP
+            assert abs(steps - round(steps)) < 1e-6, (name, lever, record[lever])
 
 
-def test_mesa_reset_rebuilds_the_guideline_comparison(settings):
-    from mesa.visualization.solara_viz import _check_model_params
-
-    model = models.build_model("guideline", settings, 3, "g3")
-    _check_model_params(model, {})  # what SolaraViz checks when the model is shown
-    params = {}
-    kwargs = _build_model_init_kwargs(model, params, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
-    again = type(model)(**kwargs)
-    assert again.guideline.id == "g3"
-    assert again.intervention.scenario.to_record() == model.intervention.scenario.to_record()
+def test_run_stops_at_its_horizon(settings):
+    run = session.Run(settings)
+    months = 0
+    while run.step():
+        months += 1
+    assert months == run.month == 6 and run.finished
+    assert not run.step() and run.month == 6
+    assert len(run.series("share_upgraded")) == 7  # month 0 to 6
 
 
 def test_guideline_arms_share_the_seed_and_differ_only_in_levers(settings):
-    model = models.GuidelineComparison("g3", settings, rng=5)
-    base, new = model.baseline.scenario.to_record(), model.intervention.scenario.to_record()
+    run = session.Run(session.Settings(settings.scenario, 5, "g3", 4))
+    base = run.scenario(session.BASELINE).to_record()
+    new = run.scenario(session.INTERVENTION).to_record()
     changed = {k for k in base if base[k] != new[k]}
-    assert changed and changed <= set(model.guideline.levers)
-    assert model.baseline.seed == model.intervention.seed
-    for _ in range(4):
-        model.step()
-    df = model.datacollector.get_model_vars_dataframe()
-    metric = model.metric
-    assert {models.arm_column(metric, a) for a in model.arm_names} <= set(df.columns)
-    assert model.difference() == pytest.approx(
-        df[models.arm_column(metric, model.arm_names[1])].iloc[-1]
-        - df[models.arm_column(metric, model.arm_names[0])].iloc[-1])
+    assert changed and changed <= set(run.guideline.levers)
+    while run.step():
+        pass
+    metric = page.key_metric(run)
+    assert run.difference(metric) == pytest.approx(
+        run.series(metric, session.INTERVENTION)[-1] - run.series(metric, session.BASELINE)[-1])
 
 
-@pytest.mark.parametrize("gid", ["g1", "g2", "g3", "g4", "g5", "g6", "g7"])
-def test_every_guideline_builds_and_steps(settings, gid):
-    model = models.build_model("guideline", settings, 1, gid)
-    model.step()
-    assert np.isfinite(model.difference())
-    assert len(page.guideline_components(model)) == len(page.explore_components()) == 5
+def test_same_settings_give_the_same_run(settings):
+    a, b = session.Run(settings), session.Run(settings)
+    for run in (a, b):
+        while run.step():
+            pass
+    assert np.array_equal(a.series("mean_income"), b.series("mean_income"))
 
 
-def test_value_chain_picture_draws_groups_links_and_all_tiers(settings):
-    settings["n_mse"] = 2000
-    model = models.build_model("explore", settings, 0, "g3")
-    for _ in range(12):
-        model.step()
-    fig = Figure()
-    ax = fig.add_subplot()
-    drawing.draw_value_chain(ax, model, title="t")
-    texts = " ".join(t.get_text() for t in ax.texts)
-    for word in ("Buyers", "Intermediaries", "Lead firms", "MSEs", "Domestic", "Export"):
-        assert word in texts
-    drawn, active = map(int, re.search(r"(\d+) of (\d+) drawn", texts).groups())
-    assert drawn <= drawing.MAX_DRAWN_MSES < active  # sampled, not all 2,000
-    assert ax.collections  # links and dots
+def test_bad_settings_raise_a_user_input_error(settings):
+    with pytest.raises(UserInputError):
+        session.Run(session.Settings({**settings.scenario, "credit_access": 7.0}))
+    with pytest.raises(UserInputError, match="guideline"):
+        session.Run(session.Settings(settings.scenario, 0, "g9"))
 
 
-def test_most_advanced_upgrade_and_stable_sample():
-    levels = drawing.most_advanced_upgrade(np.array([0, 1, 2, 3, 16, 31]))
-    assert levels.tolist() == [0, 1, 2, 2, 5, 5]
-    assert np.array_equal(drawing.sample_indices(5000), drawing.sample_indices(5000))
-    assert len(drawing.sample_indices(100)) == 100
+@pytest.mark.parametrize("text, value", [("1000", 1000), ("10,000", 10_000),
+                                         ("10.000", 10_000), ("10 000", 10_000), (" 7 ", 7)])
+def test_number_fields_read_whole_numbers_with_separators(text, value):
+    assert session.parse_whole_number(text, 0, 20_000) == value
 
 
-def test_bad_settings_become_a_message_not_a_traceback(settings):
-    settings["credit_access"] = 7.0
-    model, error = page._safe_build("explore", settings, 0, "g3")
-    assert model is None and "cannot be run" in error and "Traceback" not in error
+@pytest.mark.parametrize("text, kind", [("0", "too_small"), ("-5", "too_small"),
+                                        ("10,000,000", "too_large"), ("abc", "not_whole"),
+                                        ("1.5", "not_whole"), ("", "not_whole"),
+                                        ("12345678901234567890123", "too_large")])
+def test_number_fields_say_what_is_wrong(text, kind):
+    with pytest.raises(session.FieldProblem) as err:
+        session.parse_whole_number(text, 10, 20_000, "Number of MSEs")
+    assert err.value.kind == kind
+    message = page.field_message(err.value, "1,000", "en")
+    assert "Still using 1,000" in message and text in message
 
 
-def test_format_difference():
-    assert page.format_difference("share_upgraded", 0.123) == "+12.3 points"
-    assert page.format_difference("mean_income", -2.5) == "-2.5"
+class _Context:
+    """A stand-in for solara's kernel context: open, connected, or closed."""
+
+    def __init__(self, status="connected"):
+        self.closed_event = threading.Event()
+        self.page_status = {"p": page.kernel_context.PageStatus(status)}
 
 
-def test_cli_rejects_bad_port_and_busy_port(capsys):
+def test_play_loop_stops_at_the_horizon_on_stop_and_when_the_tab_goes(settings):
+    shown = []
+    run = session.Run(settings)
+    assert page.play_loop(run, shown.append, threading.Event(), _Context(), gap=0) == "horizon"
+    assert shown == [1, 2, 3, 4, 5, 6]
+
+    stop = threading.Event()
+    run = session.Run(settings)
+    assert page.play_loop(run, lambda m: stop.set() if m == 2 else None, stop, gap=0) \
+        == "stopped"
+    assert run.month == 2  # stopped after the month it was on, nothing more
+
+    context = _Context()
+    run = session.Run(settings)
+    assert page.play_loop(run, lambda m: context.closed_event.set(), threading.Event(),
+                          context, gap=0) == "tab closed"
+    assert run.month == 1
+    assert page.play_loop(session.Run(settings), shown.append, threading.Event(),
+                          _Context("disconnected"), gap=0) == "tab closed"
+
+
+def test_a_stopped_run_is_freed(settings):
+    run = session.Run(settings)
+    ref = weakref.ref(run)
+    page.play_loop(run, lambda m: None, threading.Event(), gap=0)
+    del run
+    gc.collect()
+    assert ref() is None
+
+
+def test_line_chart_has_axes_legend_outside_and_projector_text():
+    lines = [charts.Line("a", "#000", np.array([0.0, 0.1, 0.2])),
+             charts.Line("b", "#111", np.array([0.0, 0.05, 0.3]), dashed=True)]
+    out = charts.line_chart("Title", lines, horizon=120, share=True, fmt=lambda v: f"{v:.0%}",
+                            x_label="Month")
+    assert out.count("<polyline") == 2 and "stroke-dasharray" in out
+    assert out.index("mse-legend") < out.index("<svg")  # legend above the plot, not on it
+    assert int(re.search(r'font-size="(\d+)"', out)[1]) >= 14
+    assert ">120<" in out and ">Month<" in out
+    # at month 0 one dot per line and a y axis from 0, never a negative share
+    first = charts.line_chart("T", [charts.Line("a", "#000", np.array([0.0]))], horizon=120,
+                              share=True, fmt=lambda v: f"{v:.0%}", x_label="Month",
+                              note="Press ▶")
+    assert "<circle" in first and "-" not in re.sub(r"<[^>]*>", " ", first).replace("▶", "")
+
+
+def test_axis_tops_are_round():
+    assert [charts.nice_ceiling(v) for v in (0.07, 0.3, 0.9, 41, 260)] == [0.1, 0.5, 1, 50, 500]
+    assert charts.month_ticks(120) == list(range(0, 121, 12))
+    assert charts.month_ticks(15)[-1] <= 15
+
+
+def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
+    run = session.Run(session.Settings({**settings.scenario, "n_mse": 2000}, 0, None, 12))
+    while run.step():
+        pass
+    scenario = run.scenario()
+    svg = chain.value_chain_svg(run.population(), n_intermediaries=scenario.n_intermediaries,
+                                n_lead_firms=scenario.n_lead_firms)
+    for word in ("Buyers in end markets", "Intermediaries", "Lead firms", "Domestic", "Export"):
+        assert word in svg
+    drawn, active = map(int, re.search(r"(\d+) of (\d+) drawn", svg).groups())
+    assert drawn <= chain.MAX_DRAWN_MSES < active
+    assert svg.count("<circle") == drawn
+    assert np.array_equal(chain.sample_indices(5000), chain.sample_indices(5000))
+    assert chain.most_advanced_upgrade(np.array([0, 1, 2, 3, 16])).tolist() == [0, 1, 2, 2, 5]
+
+
+def test_difference_and_values_are_worded_per_locale():
+    assert page.fmt_difference(0.123, "share_upgraded", "en") == "+12.3 points"
+    assert page.fmt_difference(-2.5, "mean_income", "en") == "−2.5"
+    assert page.fmt_value(0.0234, "share_upgraded", "en") == "2.3%"
+    assert page.fmt_difference(0.123, "share_upgraded", "es") == "+12,3 puntos"
+
+
+def test_cli_rejects_bad_port_busy_port_language_and_horizon(capsys):
     assert main(["app", "--port", "0"]) == 2
     assert "1 to 65535" in capsys.readouterr().err
     with socket.socket() as sock:
@@ -132,22 +189,11 @@ def test_cli_rejects_bad_port_and_busy_port(capsys):
         port = sock.getsockname()[1]
         assert main(["app", "--port", str(port)]) == 2
         assert "cannot listen" in capsys.readouterr().err
-    with pytest.raises(UserInputError):
-        app_command.check_address("127.0.0.1", 70000)
+    assert main(["app", "--lang", "de"]) == 2
+    assert main(["app", "--months", "0", "--port", "1"]) == 2
 
 
 def test_cli_help_names_the_default_host(capsys):
     assert main(["app", "--help"]) == 0
-    assert "127.0.0.1" in capsys.readouterr().out
-
-
-def test_component_slots_draw_either_mode(settings):
-    from mesa.visualization.solara_viz import _wrap_component
-
-    slots = page.component_slots()
-    explore = models.build_model("explore", settings, 0, "g3")
-    compare = models.build_model("guideline", settings, 0, "g3")
-    for fn, _page in slots:
-        assert _wrap_component(fn) is not None
-        assert fn(explore) is not None
-        assert fn(compare) is not None
+    out = capsys.readouterr().out
+    assert "127.0.0.1" in out and "--lang" in out and "--months" in out

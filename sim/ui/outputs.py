@@ -37,8 +37,9 @@ def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
 def write_outputs(
     results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool,
     parts: Mapping[str, ExperimentResult] | None = None, costs: CostModel = COSTS,
+    lang: str = "en",
 ) -> list[Path]:
-    """Write each result's table and figure, and optionally ``report.html``, into ``out_dir``.
+    """Write each result's table and figure, and optionally ``report.html`` (in ``lang``).
 
     Results run with the probe :func:`sim.distribution.summary` also get the cost study:
     ``costs.csv`` (cost-effectiveness of each guideline and of ``parts``, e.g. guideline 6
@@ -65,5 +66,6 @@ def write_outputs(
     for table, name in tables:
         written.append(write_table(table, Path(out_dir) / name))
     if report:
-        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html))
+        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html,
+                                    lang))
     return written

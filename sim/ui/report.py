@@ -19,6 +19,14 @@ import pandas as pd
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.io import atomic_write
 from sim.metrics import metric_info
+from sim.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    N_,
+    gettext_for,
+    metric_label,
+    paper_text,
+    translation_note,
+)
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.style import ACCENT_COLOUR
 from sim.ui.words import effect_sentence, format_number, sentences
@@ -46,15 +54,29 @@ td.up { color: #0a6b2a; } td.down { color: #a3261b; } td.none { color: #777; }
 """.replace("ACCENT", ACCENT_COLOUR)
 
 
+#: Long texts of the report, translated through the catalogs (:mod:`sim.ui.i18n`).
+METHOD = N_(
+    "Each guideline from Dunn, Sebstad, Batzdorff & Parsons (2006), Lessons Learned on MSE "
+    "Upgrading in Value Chains, is applied to the scenario as an intervention. The model is run "
+    "with and without it on the same random seeds (common random numbers); an outcome is a "
+    "metric's mean over the last {window} months, and an effect is the mean per-seed difference "
+    "with a paired-t {level} confidence interval. Shares are in percentage points; incomes and "
+    "volatility in percent of the baseline. The effects are what this model does, not "
+    "measurements from the case studies.")
+PROVENANCE = N_(
+    "Scenario {name} ({n_mse} MSEs), {n_seeds} seeds ({seeds}), {months} months, outcome = mean "
+    "of the last {window} months; mse-sim {version}; computed {created}.")
+
+
 def _e(text: object) -> str:
     return html.escape(str(text))
 
 
-def _fmt(value: float, kind: str) -> str:
+def _fmt(value: float, kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
     if kind == "share":
         # Percent, with a second decimal for small values so "0.0 to 0.0" never appears.
-        return format_number(value * 100, 2 if abs(value) < 0.01 else 1)
-    return format_number(value, None)
+        return format_number(value * 100, 2 if abs(value) < 0.01 else 1, lang)
+    return format_number(value, None, lang)
 
 
 def _direction(row) -> str:
@@ -65,80 +87,94 @@ def _direction(row) -> str:
     return "none"
 
 
-def _effect_table(result: ExperimentResult) -> str:
-    head = ("<tr><th>metric</th><th>baseline</th><th>with the guideline</th><th>effect</th>"
-            f"<th>{CONFIDENCE:.0%} CI</th><th>seeds</th><th>paper implies</th></tr>")
+def _effect_table(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
+    head = (f"<tr><th>{_('metric')}</th><th>{_('baseline')}</th>"
+            f"<th>{_('with the guideline')}</th><th>{_('effect')}</th>"
+            f"<th>{CONFIDENCE:.0%} {_('CI')}</th><th>{_('seeds')}</th>"
+            f"<th>{_('paper implies')}</th></tr>")
     rows = []
     expect = result.guideline.expect if result.guideline else {}
-    for _, row in result.effects.iterrows():
+    for _i, row in result.effects.iterrows():
         info = metric_info(row["metric"])
-        label, kind = info.label, info.kind
+        label, kind = metric_label(row["metric"], lang), info.kind
         unit = " (%)" if kind == "share" else ""
         direction = _direction(row)
         rows.append(
-            f"<tr><td>{_e(label)}{unit}</td><td>{_fmt(row['baseline_mean'], kind)}</td>"
-            f"<td>{_fmt(row['intervention_mean'], kind)}</td>"
-            f"<td class='{direction}'>{_fmt(row['effect'], kind)}</td>"
-            f"<td>{_fmt(row['ci_low'], kind)} to {_fmt(row['ci_high'], kind)}</td>"
-            f"<td>{int(row['n_seeds'])}</td><td>{_e(expect.get(row['metric'], ''))}</td></tr>"
+            f"<tr><td>{_e(label)}{unit}</td><td>{_fmt(row['baseline_mean'], kind, lang)}</td>"
+            f"<td>{_fmt(row['intervention_mean'], kind, lang)}</td>"
+            f"<td class='{direction}'>{_fmt(row['effect'], kind, lang)}</td>"
+            f"<td>{_('{low} to {high}').format(low=_fmt(row['ci_low'], kind, lang),
+                                                high=_fmt(row['ci_high'], kind, lang))}</td>"
+            f"<td>{int(row['n_seeds'])}</td>"
+            f"<td>{_e(_(expect[row['metric']]) if row['metric'] in expect else '')}</td></tr>"
         )
     return f"<table>{head}{''.join(rows)}</table>"
 
 
-def _verdict(result: ExperimentResult) -> str:
+def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """Say whether the model shows each direction the paper implies."""
+    _ = gettext_for(lang)
     g = result.guideline
     if not g or not g.expect:
         return ""
     parts = []
     for metric, direction in g.expect.items():
         shown = _direction(result.effect(metric))
-        label = metric_info(metric).label
+        label, way = metric_label(metric, lang), _(direction)
         if shown == direction:
-            parts.append(f"{label} {direction}: shown")
+            parts.append(_("{label} {direction}: shown").format(label=label, direction=way))
         elif shown == "none":
-            parts.append(f"{label} {direction}: not shown (no clear effect)")
+            parts.append(_("{label} {direction}: not shown (no clear effect)").format(
+                label=label, direction=way))
         else:
-            parts.append(f"{label} {direction}: contradicted (moved {shown})")
+            parts.append(_("{label} {direction}: contradicted (moved {shown})").format(
+                label=label, direction=way, shown=_(shown)))
     return "; ".join(parts)
 
 
-def _section(result: ExperimentResult, png: bytes) -> str:
+def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
     g = result.guideline
     img = base64.b64encode(png).decode("ascii")
-    items = "".join(f"<li>{_e(s)}</li>" for s in sentences(result))
+    items = "".join(f"<li>{_e(s)}</li>" for s in sentences(result, lang=lang))
+    note = translation_note(lang)
     prov = result.provenance()
     seeds = result.seeds
     seed_text = f"{seeds[0]}–{seeds[-1]}" if seeds == tuple(range(seeds[0], seeds[-1] + 1)) \
         else ", ".join(map(str, seeds))
     return f"""
 <section id="{_e(g.id)}">
-<h2>Guideline {g.number}. {_e(g.title)}</h2>
-<blockquote>{_e(g.seed_text)}<br><em>— Dunn, Sebstad, Batzdorff &amp; Parsons (2006)</em>
+<h2>{_e(_("Guideline {number}.").format(number=g.number))} {_e(_(g.title))}</h2>
+<blockquote>{_e(_(paper_text(g.seed_text)))}<br><em>— Dunn, Sebstad, Batzdorff &amp; Parsons
+(2006)</em>{f"<br><em>{_e(note)}</em>" if note else ""}
 </blockquote>
-<p class="changes">Experiment: {_e(g.action)} — {_e(g.describe_changes(result.scenario))}.</p>
-<p>{_e(g.why)}</p>
-<img alt="{_e(g.title)}: both arms over time" src="data:image/png;base64,{img}">
+<p class="changes">{_e(_("Experiment:"))} {_e(_(g.action))} —
+{_e(g.describe_changes(result.scenario))}.</p>
+<p>{_e(_(g.why))}</p>
+<img alt="{_e(_(g.title))}" src="data:image/png;base64,{img}">
 <ul class="effects">{items}</ul>
-<p><strong>Paper vs model:</strong> {_e(_verdict(result))}</p>
-{_effect_table(result)}
-<p class="prov">Scenario <strong>{_e(result.scenario.name)}</strong>
-({_e(result.scenario.n_mse)} MSEs), {len(seeds)} seeds ({_e(seed_text)}), {result.steps} months,
-outcome = mean of the last {min(OUTCOME_WINDOW, result.steps + 1)} months; mse-sim
-{_e(prov['version'])}; computed {_e(prov['created'])}.</p>
+<p><strong>{_e(_("Paper vs model:"))}</strong> {_e(_verdict(result, lang))}</p>
+{_effect_table(result, lang)}
+<p class="prov">{_e(_(PROVENANCE)).format(
+    name=f"<strong>{_e(result.scenario.name)}</strong>", n_mse=_e(result.scenario.n_mse),
+    n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
+    window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
+    created=_e(prov['created']))}</p>
 </section>"""
 
 
-def _summary(results: Mapping[str, ExperimentResult]) -> str:
+def _summary(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
     rows = []
     for r in results.values():
         g = r.guideline
         metric = g.key_metrics[0]
-        sentence = effect_sentence(g.action, metric, r.effect(metric))
-        rows.append(f"<tr><td><a href='#{_e(g.id)}'>{g.number}. {_e(g.title)}</a></td>"
+        sentence = effect_sentence(_(g.action), metric, r.effect(metric), lang)
+        rows.append(f"<tr><td><a href='#{_e(g.id)}'>{g.number}. {_e(_(g.title))}</a></td>"
                     f"<td style='text-align:left'>{_e(sentence)}</td></tr>")
-    return ("<table><tr><th>guideline</th><th style='text-align:left'>key effect</th></tr>"
-            + "".join(rows) + "</table>")
+    return (f"<table><tr><th>{_('guideline')}</th><th style='text-align:left'>"
+            f"{_('key effect')}</th></tr>" + "".join(rows) + "</table>")
 
 
 def targets_section(results: Mapping[str, ExperimentResult]) -> str:
@@ -177,37 +213,37 @@ def targets_section(results: Mapping[str, ExperimentResult]) -> str:
 
 
 def build_report(results: Mapping[str, ExperimentResult],
-                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "") -> str:
+                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "",
+                 lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the report as one HTML string (figures embedded).
 
     Args:
         results: Guideline experiment results by id, all on the same scenario and seeds.
         pngs: Each result's figure as PNG bytes, by id, if already rendered.
         extra_html: Further sections placed after the summary (e.g. :func:`cost_section`).
+        lang: Language of the report's words (:data:`sim.ui.i18n.LANGUAGES`).
     """
+    _ = gettext_for(lang)
     first = next(iter(results.values()))
     scenario = first.scenario
     pngs = pngs or {}
     sections = "".join(
-        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r)))
+        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r)), lang)
         for gid, r in results.items())
     return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
+<html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MSE upgrading: the seven guidelines on {_e(scenario.name)}</title>
+<title>{_e(_("MSE upgrading: the seven guidelines on {name}").format(
+    name=scenario.name))}</title>
 <style>{_CSS}</style></head>
 <body>
-<h1>MSE upgrading in value chains: the guidelines for practitioners, tested</h1>
-<p class="sub">Scenario <strong>{_e(scenario.name)}</strong> · {len(first.seeds)} seeds per arm ·
-{first.steps} months · mse-sim {_e(first.version)} · {_e(first.created)}</p>
-<p class="method">Each guideline from Dunn, Sebstad, Batzdorff &amp; Parsons (2006),
-<em>Lessons Learned on MSE Upgrading in Value Chains</em>, is applied to the scenario as an
-intervention. The model is run with and without it on the same random seeds (common random
-numbers); an outcome is a metric's mean over the last {OUTCOME_WINDOW} months, and an effect
-is the mean per-seed difference with a paired-t {CONFIDENCE:.0%} confidence interval. Shares
-are in percentage points; incomes and volatility in percent of the baseline. The effects are
-what this model does, not measurements from the case studies.</p>
-{_summary(results)}
+<h1>{_e(_("MSE upgrading in value chains: the guidelines for practitioners, tested"))}</h1>
+<p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
+    name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
+    months=first.steps)} ·
+mse-sim {_e(first.version)} · {_e(first.created)}</p>
+<p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
+{_summary(results, lang)}
 {targets_section(results)}
 {extra_html}
 {sections}
@@ -216,10 +252,11 @@ what this model does, not measurements from the case studies.</p>
 
 
 def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
-                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "") -> Path:
+                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "",
+                 lang: str = DEFAULT_LANGUAGE) -> Path:
     """Write :func:`build_report` to ``path`` atomically and return the path."""
     path = Path(path)
-    text = build_report(results, pngs, extra_html)
+    text = build_report(results, pngs, extra_html, lang)
     with atomic_write(path, "w") as fh:
         fh.write(text)
     return path

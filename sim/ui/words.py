@@ -10,41 +10,48 @@ from collections.abc import Iterable, Mapping
 
 from sim.experiments import CONFIDENCE, ExperimentResult
 from sim.metrics import metric_info
+from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label
 
 
-def format_number(value: float, decimals: int | None = 1) -> str:
+def format_number(value: float, decimals: int | None = 1, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a number for reading: a true minus sign, and never "−0.0".
 
     Args:
         value: The number.
         decimals: Digits after the point; ``None`` for three significant digits.
+        lang: Language whose decimal mark is used (``1.5`` in English, ``1,5`` elsewhere).
     """
     text = f"{value:.3g}" if decimals is None else f"{value:.{decimals}f}"
     # A true minus sign reads better in reports than a hyphen; "−0.0" reads as a typo.
     if text.lstrip("-").strip("0.") == "":
         text = text.lstrip("-")
+    if lang != DEFAULT_LANGUAGE:  # the app's other languages (es, fr, pt) write a comma
+        text = text.replace(".", ",")
     return text.replace("-", "−")
 
 
-def effect_sentence(subject: str, metric: str, row: Mapping[str, float]) -> str:
+def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
+                    lang: str = DEFAULT_LANGUAGE) -> str:
     """Write one effect in plain words.
 
     Args:
-        subject: What changed ("More investment credit").
+        subject: What changed ("More investment credit"), already in `lang`.
         metric: Metric name.
         row: ``baseline_mean``, ``effect``, ``ci_low``, ``ci_high``.
+        lang: Language of the sentence (gettext catalogs, :mod:`sim.ui.i18n`).
 
     Returns:
         E.g. "More investment credit raised product upgrading by 14.0 points (95% CI 9.1 to
         18.9)." A share metric's effect is in percentage points; a level metric's in percent
         of its baseline value.
     """
+    _ = gettext_for(lang)
     info = metric_info(metric)
-    label, kind = info.label, info.kind
+    label, kind = metric_label(metric, lang), info.kind
     effect, low, high = row["effect"], row["ci_low"], row["ci_high"]
     base = row["baseline_mean"]
     if kind == "share":
-        scale, unit = 100.0, " points"
+        scale, unit = 100.0, " " + _("points")
     elif abs(base) > 1e-12:
         scale, unit = 100.0 / abs(base), "%"
     else:
@@ -54,30 +61,40 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float]) -> str:
     digits = 2 if max(abs(e), abs(lo), abs(hi)) < 1 else 1
 
     def fmt(value: float) -> str:
-        return format_number(value, digits)
+        return format_number(value, digits, lang)
 
-    ci = f"{CONFIDENCE:.0%} CI {fmt(lo)} to {fmt(hi)}"
+    level = f"{CONFIDENCE:.0%}"
+
+    def ci_text(a: float, b: float) -> str:
+        return _("{level} CI {low} to {high}").format(level=level, low=fmt(a), high=fmt(b))
+
+    ci = ci_text(lo, hi)
     if effect == 0 and low == 0 and high == 0:
-        return f"{subject} left {label} unchanged in every seed."
+        return _("{subject} left {label} unchanged in every seed.").format(
+            subject=subject, label=label)
     if lo > 0 or hi < 0:
         if e > 0:
-            return f"{subject} raised {label} by {fmt(e)}{unit} ({ci})."
+            return _("{subject} raised {label} by {effect} ({ci}).").format(
+                subject=subject, label=label, effect=fmt(e) + unit, ci=ci)
         # "lowered by 5 (CI 3 to 7)" reads better than a CI of negative numbers.
-        ci = f"{CONFIDENCE:.0%} CI {fmt(-hi)} to {fmt(-lo)}"
-        return f"{subject} lowered {label} by {fmt(-e)}{unit} ({ci})."
-    return (f"{subject} had no clear effect on {label} ({fmt(e)}{unit}, {ci}: the "
-            "interval includes zero).")
+        return _("{subject} lowered {label} by {effect} ({ci}).").format(
+            subject=subject, label=label, effect=fmt(-e) + unit, ci=ci_text(-hi, -lo))
+    return _("{subject} had no clear effect on {label} ({effect}, {ci}: the interval "
+             "includes zero).").format(subject=subject, label=label, effect=fmt(e) + unit,
+                                       ci=ci)
 
 
-def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None) -> list[str]:
+def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None,
+              lang: str = DEFAULT_LANGUAGE) -> list[str]:
     """Describe the effects in plain words, one sentence per metric.
 
     Example: "More investment credit raised product upgrading by 14.0 points (95% CI 9.1
     to 18.9)."
     """
-    subject = result.guideline.action if result.guideline else "The intervention"
+    _ = gettext_for(lang)
+    subject = _(result.guideline.action) if result.guideline else _("The intervention")
     out = []
     for i, metric in enumerate(metrics or result.metrics):
         row = result.effect(metric)
-        out.append(effect_sentence(subject if i == 0 else "It", metric, row))
+        out.append(effect_sentence(subject if i == 0 else _("It"), metric, row, lang))
     return out

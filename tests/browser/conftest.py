@@ -39,8 +39,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-#: Viewport of a typical projector (1280x800 and up): what the trainer's audience sees.
-VIEWPORT = {"width": 1440, "height": 900}
+#: Viewport of a small projector: what the trainer's audience sees.
+VIEWPORT = {"width": 1280, "height": 720}
 
 #: Seconds to wait for the server to answer and for the page to show its first plot.
 SERVER_TIMEOUT = 90
@@ -101,8 +101,26 @@ def artifacts() -> Path:
 
 
 @pytest.fixture(scope="session")
-def app_url(chromium_path, artifacts):
-    """Start ``python -m sim app`` on a free port; yield its URL; kill it afterwards."""
+def app_url(app_server):
+    """The URL of the app under test."""
+    return app_server.url
+
+
+class AppServer:
+    """The app's server process: its URL and process id (to read its CPU time)."""
+
+    def __init__(self, url: str, pid: int):
+        self.url, self.pid = url, pid
+
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server has used so far, in seconds (Linux /proc)."""
+        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.fixture(scope="session")
+def app_server(chromium_path, artifacts):
+    """Start ``python -m sim app`` on a free port; yield it; kill it afterwards."""
     from sim.ui.app.assets import AssetError, ensure_assets
 
     try:
@@ -136,7 +154,7 @@ def app_url(chromium_path, artifacts):
                 pytest.fail(f"the app did not answer at {url} within {SERVER_TIMEOUT} s",
                             pytrace=False)
             time.sleep(0.5)
-        yield url
+        yield AppServer(url, proc.pid)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -1,114 +1,267 @@
-"""The trainer's app in a real browser: Debian's Chromium driven by Playwright.
+"""The trainer's app in a real browser: Debian's Chromium driven by Playwright, at 1280x720.
 
 Each test opens a fresh page (a new solara session on the shared app server started by
-``conftest.py``), checks what a trainer would see, and saves a screenshot to
-``tests/_artifacts/``. Stepping waits for Mesa's "Time: N" counter, so a test never races the
-server.
+``conftest.py``) and checks what a trainer would see; screenshots go to ``tests/_artifacts/``.
+Tests wait for the month counter on screen rather than for fixed times, except where they
+check that something does *not* happen (the counter standing still after Pause).
 """
 
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
-STEP_TIMEOUT = 30_000
+#: English labels that must all disappear when the page switches to another language.
+ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
+                  "Number of MSEs", "Seed", "Months to run", "Reset levers",
+                  "MSEs that have upgraded, by type", "Mean income", "What to notice")
 
 
-def wait_ready(page):
-    """Wait until SolaraViz's controls and the first chart are on screen."""
-    page.get_by_role("button", name="Step").wait_for()
-    page.locator(".vue-grid-item img").first.wait_for()
-    page.get_by_text("Time: 0.0").wait_for()
+def month(page) -> int:
+    return int(page.locator(".mse-month-value").inner_text())
 
 
-def step(page, times: int, start: int = 0):
-    """Click Mesa's Step button `times` times, waiting for each month to be shown."""
-    button = page.get_by_role("button", name="Step")
-    for k in range(start + 1, start + times + 1):
-        button.click()
-        page.get_by_text(f"Time: {k}.0", exact=True).wait_for(timeout=STEP_TIMEOUT)
-    # the charts re-render after the counter; give the last images time to arrive
-    page.wait_for_timeout(1500)
+def wait_month(page, predicate: str, timeout: float = 60_000):
+    """Wait until the counter's number `n` satisfies a JavaScript expression in `n`."""
+    page.wait_for_function(
+        "() => { const n = parseInt(document.querySelector('.mse-month-value').textContent);"
+        f" return {predicate}; }}", timeout=timeout, polling=50)
 
 
-def screenshot(page, path):
-    """Save a screenshot with the sidebar scrolled to its top (scenario and mode visible)."""
-    page.locator(".v-navigation-drawer__content").first.evaluate("e => e.scrollTop = 0")
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(path))
+def ready(page):
+    page.locator(".mse-month-value").wait_for()
+    page.locator(".mse-chart-upgrading svg").wait_for()
 
 
-def chart(page, index: int):
-    """Return the image of the `index`-th component in SolaraViz's grid."""
-    return page.locator(".vue-grid-item").nth(index).locator("img").first
+def play_and_pause(page, at_least: int = 10):
+    """Press ▶ until the month advanced `at_least`, press ❚❚; return the month it stopped at."""
+    start = month(page)
+    page.locator(".mse-play").click()
+    wait_month(page, f"n >= {start + at_least}")
+    page.locator(".mse-play").click()
+    # the click is handled at once, not when the run ends (it once waited for the horizon)
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=3000)
+    stopped = month(page)
+    page.wait_for_timeout(700)
+    assert month(page) == stopped, "the month kept advancing after Pause"
+    assert stopped < 60, f"Pause took effect only at month {stopped}"
+    return stopped
 
 
-def test_page_loads_without_console_errors(page, console, artifacts):
-    wait_ready(page)
-    page.locator(".mse-value-chain img").wait_for()
-    page.wait_for_timeout(1000)
-    screenshot(page, artifacts / "app-loaded.png")
-    assert page.get_by_text("Scenario").first.is_visible()
-    page.get_by_text("Show the levers").click()
-    assert page.get_by_text("Credit access for investment").is_visible()
-    assert page.get_by_text("What to notice").is_visible()
-    assert not page.get_by_text("Traceback").count(), "a Python traceback is on the page"
-    assert console.errors == [], f"console errors: {console.errors}"
+def set_number(page, field: str, text: str):
+    box = page.locator(f".mse-number-{field} input")
+    box.fill(text)
+    box.press("Enter")
 
 
-def test_credit_slider_and_ten_steps_change_upgrading_chart(page, console, artifacts):
-    wait_ready(page)
-    before = chart(page, 0).screenshot()
+def test_play_then_pause_in_fresh_pages(page, browser, app_url, console, artifacts):
+    """▶ then ❚❚ in several fresh pages (Pause was lost in about a third of them once)."""
+    for _ in range(4):
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        try:
+            other = context.new_page()
+            other.goto(app_url)
+            ready(other)
+            assert play_and_pause(other) >= 10
+        finally:
+            context.close()
+    ready(page)
+    assert month(page) == 0
+    stopped = play_and_pause(page)
+    assert stopped >= 10
+    # the charts were redrawn: the upgrading chart has lines, not the month-0 note
+    assert page.locator(".mse-chart-upgrading polyline").count() >= 1
+    page.screenshot(path=str(artifacts / "play-pause.png"))
+    assert console.errors == [], console.errors
 
-    # unfold the levers, move credit access to the far right; the run restarts from month 0
-    page.get_by_text("Show the levers").click()
+
+def test_play_after_step_and_after_reset(page, console):
+    ready(page)
+    for k in (1, 2):
+        page.locator(".mse-step").click()
+        wait_month(page, f"n === {k}")
+    play_and_pause(page)
+    page.locator(".mse-reset").click()
+    wait_month(page, "n === 0")
+    play_and_pause(page)
+    assert console.errors == [], console.errors
+
+
+def test_play_after_a_settings_change(page):
+    ready(page)
+    set_number(page, "seed", "7")
+    page.locator(".mse-number-seed .mse-field-ok").get_by_text("Using 7 ").wait_for()
+    play_and_pause(page)
+
+
+def test_run_stops_at_the_horizon(page):
+    ready(page)
+    set_number(page, "horizon", "15")
+    page.get_by_text("of 15").wait_for()
+    page.locator(".mse-play").click()
+    wait_month(page, "n === 15")
+    page.get_by_text("End of the run").wait_for()
+    page.wait_for_timeout(500)
+    assert month(page) == 15
+    assert page.locator(".mse-play").is_disabled() and page.locator(".mse-step").is_disabled()
+
+
+def test_two_tabs_play_independently(browser, app_url):
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(2)]
+    try:
+        a, b = (c.new_page() for c in contexts)
+        for p in (a, b):
+            p.goto(app_url)
+            ready(p)
+        a.locator(".mse-play").click()
+        b.locator(".mse-play").click()
+        wait_month(a, "n >= 10")
+        wait_month(b, "n >= 10")
+        a.locator(".mse-play").click()
+        a.get_by_role("button", name="▶ Play").wait_for()
+        stopped = month(a)
+        wait_month(b, f"n >= {month(b) + 5}")  # b goes on while a stands still
+        assert month(a) == stopped
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_closed_tab_stops_its_run(browser, app_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(app_server.url)
+    ready(page)
+    set_number(page, "horizon", "600")
+    page.get_by_text("of 600").wait_for()
+    page.locator(".mse-play").click()
+    wait_month(page, "n >= 5")
+    playing = _busy(app_server, 1.0)
+    context.close()  # the tab closes while playing
+    # back to idle within a few seconds (the page-close message, one last month, solara's
+    # clean-up); a playing run keeps a core busy
+    samples = [_busy(app_server, 1.0) for _ in range(6)]
+    assert min(samples) < 0.1 < playing, (
+        f"server CPU while playing {playing:.0%}, after the tab closed {samples}")
+
+
+def _busy(server, seconds: float) -> float:
+    """Share of a core the server used over the next `seconds`."""
+    before = server.cpu_seconds()
+    time.sleep(seconds)
+    return (server.cpu_seconds() - before) / seconds
+
+
+def test_label_click_leaves_the_lever_unchanged(page):
+    ready(page)
+    lever = page.locator(".mse-lever-credit_access")
+    value = lever.locator(".mse-lever-value").inner_text()
+    lever.locator(".mse-lever-name").click()
+    page.wait_for_timeout(500)
+    assert lever.locator(".mse-lever-value").inner_text() == value
+    assert not lever.evaluate("e => e.classList.contains('mse-changed')")
+
+
+def test_moving_a_lever_marks_it_changed_and_reset_levers_undoes_it(page):
+    ready(page)
     slider = page.locator(".mse-lever-credit_access .v-slider")
     slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
     slider.click(position={"x": box["width"] - 2, "y": box["height"] / 2})
-    page.get_by_text("Time: 0.0", exact=True).wait_for()
-    thumb = page.locator(".mse-lever-credit_access .v-slider__thumb-label").first
-    assert thumb.inner_text().strip() in ("1", "1.0", "0.95"), thumb.inner_text()
-    step(page, 10)
-    after = chart(page, 0).screenshot()
-    screenshot(page, artifacts / "app-credit-10-steps.png")
-
-    assert after != before, "the credit lever and ten steps did not change the upgrading chart"
-    assert console.errors == [], f"console errors: {console.errors}"
+    lever = page.locator(".mse-lever-credit_access.mse-changed")
+    lever.wait_for()
+    assert float(lever.locator(".mse-lever-value").inner_text()) >= 0.95
+    page.locator(".mse-reset-levers").click()
+    lever.wait_for(state="detached")
 
 
-def test_guideline_mode_shows_two_arms(page, console, artifacts):
-    wait_ready(page)
-    page.get_by_role("button", name="Guideline").click()
+@pytest.mark.parametrize("field, text, words", [
+    ("n_mse", "0", "too small"),
+    ("n_mse", "-5", "too small"),
+    ("n_mse", "10,000,000", "too large"),
+    ("seed", "-1", "too small"),
+    ("seed", "12345678901234567890123", "too large"),
+    ("seed", "abc", "not a whole number"),
+])
+def test_bad_number_fields_say_what_was_wrong_and_what_is_used(page, field, text, words):
+    ready(page)
+    set_number(page, field, text)
+    message = page.locator(f".mse-number-{field} .mse-field-problem")
+    message.wait_for()
+    said = message.inner_text()
+    assert words in said and "Still using" in said, said
+    assert month(page) == 0
+
+
+def test_language_switch_changes_every_visible_label(page, artifacts):
+    ready(page)
+    page.locator(".mse-language").click()
+    page.get_by_role("option", name="Español").click()
+    page.get_by_text("Mes", exact=True).first.wait_for()
+    page.screenshot(path=str(artifacts / "language-es.png"))
+    text = page.locator(".mse-app").inner_text()
+    left = [w for w in ENGLISH_LABELS if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)]
+    assert left == [], f"still in English after switching to Spanish: {left}"
+    assert "Reproducir" in text and "Aguacates de Kenia" in text
+
+
+def test_no_framework_leftovers_and_projector_sizes(page, artifacts):
+    ready(page)
+    text = page.locator("body").inner_text()
+    for leftover in ("Page 0", "PAGE 0", "Model Parameters", "Use Threads", "runs on Solara",
+                     "Time:"):
+        assert leftover not in text, leftover
+    # controls and the month counter are on screen at 1280x720, even with the last lever and
+    # the last chart scrolled into view
+    page.locator(".mse-lever").last.scroll_into_view_if_needed()
+    page.locator(".mse-chart").last.scroll_into_view_if_needed()
+    for selector in (".mse-play", ".mse-step", ".mse-reset", ".mse-month-value"):
+        box = page.locator(selector).bounding_box()
+        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, selector
+    # every chart text is at least 14 px
+    sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart text, "
+                          ".mse-chart-title, .mse-legend')].map("
+                          "e => parseFloat(getComputedStyle(e).fontSize))")
+    assert sizes and min(sizes) >= 14, min(sizes)
+    page.screenshot(path=str(artifacts / "layout-1280x720.png"))
+
+
+def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, console):
+    ready(page)
+    page.locator(".mse-mode-guideline").click()
     card = page.locator(".mse-difference")
     card.wait_for()
     assert "g3" in page.locator(".mse-difference-title").inner_text()
-    step(page, 6)
+    guess = page.locator(".mse-guess-input input")
+    guess.fill("5")
+    guess.press("Enter")
+    for k in range(1, 4):
+        page.locator(".mse-step").click()
+        wait_month(page, f"n === {k}")
     text = card.inner_text()
-    assert re.search(r"with g3 vs .* in the baseline", text), text
-    assert re.search(r"[+-]\d+(\.\d+)? points", page.locator(".mse-difference-value").inner_text())
-    # both arms' charts, the difference card and the intervention arm's value chain
-    assert page.locator(".vue-grid-item img").count() >= 3
-    screenshot(page, artifacts / "app-guideline-g3.png")
-    assert console.errors == [], f"console errors: {console.errors}"
+    assert re.search(r"[+−]\d+\.\d points", text), text
+    assert "Guess +5.0 points, result" in text, text
+    assert page.locator(".mse-chart-key polyline").count() == 2
+    assert console.errors == [], console.errors
 
 
-def test_value_chain_picture_renders(page, console, artifacts):
-    wait_ready(page)
-    step(page, 3)
-    picture = page.locator(".mse-value-chain img").first
-    picture.wait_for()
-    width = picture.evaluate("img => img.naturalWidth")
-    assert width > 300, f"value-chain picture is {width} px wide"
-    assert not page.get_by_text("cannot be drawn").count()
-    png = picture.screenshot(path=str(artifacts / "app-value-chain.png"))
-    # a drawn picture has many colours; a blank or error image has a handful
-    pytest.importorskip("PIL")
-    import io
-
-    from PIL import Image
-
-    colours = Image.open(io.BytesIO(png)).convert("RGB").getcolors(maxcolors=1_000_000)
-    assert colours is not None and len(colours) > 50
-    assert console.errors == [], f"console errors: {console.errors}"
+def test_light_theme_even_when_the_browser_asks_for_dark(browser, app_url):
+    """The app is designed light: a dark preference, or solara's remembered dark mode, is
+    ignored (charts and text stay readable)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720},
+                                  color_scheme="dark")
+    context.add_init_script(
+        "localStorage.setItem(':solara:theme.variant', JSON.stringify('dark'))")
+    try:
+        page = context.new_page()
+        page.goto(app_url)
+        ready(page)
+        page.wait_for_timeout(500)
+        assert "theme--light" in page.locator("#app").get_attribute("class")
+        background = page.locator(".mse-app").evaluate(
+            "e => getComputedStyle(e).backgroundColor")
+        assert background == "rgb(255, 255, 255)"
+    finally:
+        context.close()

@@ -21,6 +21,7 @@ from sim.ui.cli import (
     calibrate,
     discover,
     experiment,
+    handout,
     optimize,
     run,
     sweep,
@@ -28,7 +29,7 @@ from sim.ui.cli import (
 )
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app)
+COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app, handout)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

@@ -12,6 +12,7 @@ import sys
 from sim.errors import UserInputError
 from sim.ui.app.assets import ensure_assets, uses_vue3
 from sim.ui.cli.args import port
+from sim.ui.i18n import LANGUAGES, check_language
 
 #: Modules of the ``app`` extra the app cannot start without.
 APP_MODULES: tuple[str, ...] = ("solara", "ipyvuetify", "ipyvue")
@@ -54,6 +55,15 @@ def _cmd_app(args: argparse.Namespace) -> int:
             "pip install 'mse-upgrading[app]'"
         )
     check_address(args.host, args.port)
+    # solara reads its settings when imported (ensure_assets imports it): no telemetry
+    # (offline), no loading badge, the light theme the app is designed for
+    for key, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),
+                       ("SOLARA_THEME_LOADER", "plain"), ("SOLARA_THEME_VARIANT", "light"),
+                       ("SOLARA_THEME_SHOW_BANNER", "false")):
+        os.environ.setdefault(key, value)
+    check_language(args.lang)
+    if not 1 <= args.months <= 600:
+        raise UserInputError(f"--months {args.months}: must be from 1 to 600")
     if uses_vue3():
         print("warning: ipyvue 3 is installed; the app's charts need ipyvue<2 and "
               "ipyvuetify<2 (pip install 'mse-upgrading[app]')", file=sys.stderr)
@@ -64,9 +74,13 @@ def _cmd_app(args: argparse.Namespace) -> int:
     if not _is_loopback(args.host):
         print(f"note: listening on {args.host}: other machines on the network can open it",
               flush=True)
-    # Mesa's Play loop runs in the server; a closed tab leaves it running until solara culls
-    # the session, so cull after minutes rather than solara's default of a day
+    # a tab's state lives in the server until solara culls its session: a closed tab's run
+    # stops at once (the page's play loop checks), its memory goes after minutes rather than
+    # solara's default of a day
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "5m")
+    # the page reads its first language and horizon from these (one server, many tabs)
+    os.environ["MSE_SIM_APP_LANG"] = args.lang
+    os.environ["MSE_SIM_APP_HORIZON"] = str(args.months)
     from solara.__main__ import main as solara_main  # the app extra, checked above
 
     argv = ["solara", "run", "sim.ui.app.page", "--host", args.host,
@@ -94,4 +108,8 @@ def register(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1",
                    help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the "
                    "network)")
+    p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
+                   help="language the app opens in (en, es, fr, pt; each tab can switch)")
+    p.add_argument("--months", type=int, default=120,
+                   help="months a run lasts before it stops (default 120, ten years)")
     p.set_defaults(func=_cmd_app)

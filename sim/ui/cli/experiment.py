@@ -11,6 +11,7 @@ from sim.distribution import summary
 from sim.errors import UserInputError
 from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
 from sim.ui.cli.args import parse_assignments, whole_number
+from sim.ui.i18n import LANGUAGES
 from sim.ui.outputs import write_outputs
 from sim.ui.words import sentences
 
@@ -39,10 +40,11 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     for result in results.values():
         print(f"\n{result.id.upper()}. {result.guideline.title}  "
               f"[{result.guideline.describe_changes(result.scenario)}]")
-        for sentence in sentences(result):
+        for sentence in sentences(result, lang=args.lang):
             print(f"  - {sentence}")
     print()
-    for path in write_outputs(results, out, report=choice == "all", parts=part_results):
+    for path in write_outputs(results, out, report=choice == "all", parts=part_results,
+                              lang=args.lang):
         print(f"wrote {path}")
     return 0
 
@@ -72,4 +74,6 @@ def register(subparsers: Any) -> None:
                    help="override a scenario field in both arms; repeatable")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
+                   help="language of the sentences and the report (default en)")
     p.set_defaults(func=_cmd_experiment)

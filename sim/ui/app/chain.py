@@ -1,0 +1,199 @@
+"""The value-chain picture as SVG: MSEs by upgrade, their links to traders, lead firms and markets.
+
+Tiers run from buyers in the end markets (top) through the firms that buy from MSEs
+(intermediaries on the left, lead firms on the right, middle) down to the MSEs (bottom). Each
+drawn MSE is a dot coloured by its most advanced upgrade, placed next to the other members of
+its producer group (a shaded band per group); a line joins it to whom it sells: its village's
+intermediary (grey), the lead firm it supplies (blue) or, after functional upgrading, the end
+market itself (green). A firm's line to an end market is as thick as the volume it carries
+there.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable, Mapping
+
+import numpy as np
+
+from sim.markets import CHANNELS
+from sim.population import UPGRADE_TYPES
+from sim.trade import DIRECT, VIA_LEAD_FIRM
+from sim.ui.i18n import N_
+from sim.ui.style import UPGRADE_COLOURS
+
+#: Most MSEs drawn; above this a fixed, evenly spread sample is drawn (a stable one, so the
+#: picture does not jitter from month to month).
+MAX_DRAWN_MSES = 240
+#: Picture size in CSS pixels, and its text size (at least 14 px for a projector).
+WIDTH, HEIGHT = 440, 300
+FONT_PX = 14
+
+
+def most_advanced_upgrade(upgrades: np.ndarray) -> np.ndarray:
+    """Return 0 for no upgrade, else 1 + the index of the highest upgrade bit set."""
+    upgrades = np.asarray(upgrades, dtype=np.int64)
+    out = np.zeros(upgrades.shape, dtype=np.int64)
+    for k in range(len(UPGRADE_TYPES)):
+        out[(upgrades >> k) & 1 == 1] = k + 1
+    return out
+
+
+def sample_indices(n: int, k: int = MAX_DRAWN_MSES) -> np.ndarray:
+    """Return up to `k` evenly spread MSE indices: stable from step to step."""
+    if n <= k:
+        return np.arange(n)
+    return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
+
+
+def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_lead_firms: int,
+                    _: Callable[[str], str] = str) -> str:
+    """Return the value-chain picture as an SVG string.
+
+    Args:
+        pop: MSE arrays (:meth:`sim.ui.app.session.Run.population`).
+        n_intermediaries: Intermediaries in the scenario.
+        n_lead_firms: Lead firms in the scenario.
+        _: Translates the picture's words.
+    """
+    def X(x):  # noqa: N802 - picture coordinates (0-1) to pixels
+        return 8 + (WIDTH - 16) * x
+
+    def Y(y):  # noqa: N802
+        return HEIGHT * (1 - (y - 0.02) / 0.96)
+
+    active = pop["active"]
+    channel_weight = pop["channel_weight"]
+    idx = sample_indices(len(active))
+    idx = idx[active[idx]]
+    group = pop["group"][idx]
+    village = pop["village"][idx]
+    order = np.lexsort((village, np.where(group >= 0, group, np.iinfo(np.int64).max)))
+    idx, group = idx[order], group[order]
+    level = most_advanced_upgrade(pop["upgrades"][idx])
+    trader, lead, link = pop["trader"][idx], pop["lead_firm"][idx], pop["link"][idx]
+    main_channel = channel_weight[:, idx].argmax(axis=0) if len(idx) else np.zeros(0, int)
+
+    n_drawn = len(idx)
+    rows = 4 if n_drawn > 120 else (2 if n_drawn > 30 else 1)
+    per_row = max(1, math.ceil(n_drawn / rows))
+    xs = (np.arange(n_drawn) % per_row + 0.5) / per_row
+    ys = 0.30 - 0.06 * (np.arange(n_drawn) // per_row)
+    n_traders = max(int(n_intermediaries), 1)
+    n_leads = int(n_lead_firms)
+    shown_traders = min(n_traders, 24)
+    split = 0.68 if n_leads else 1.0
+    trader_x = split * (np.arange(shown_traders) + 0.5) / shown_traders
+    lead_x = split + (1 - split) * (np.arange(max(n_leads, 1)) + 0.5) / max(n_leads, 1)
+    market_x = (np.arange(len(CHANNELS)) + 0.5) / len(CHANNELS)
+    y_firm, y_market = 0.58, 0.86
+
+    out = [f'<svg class="mse-chain-svg" width="{WIDTH}" height="{HEIGHT}" '
+           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-size="{FONT_PX}" font-family="inherit">']
+    # producer-group bands
+    for row in range(rows):
+        lo, hi = row * per_row, min((row + 1) * per_row, n_drawn)
+        start = lo
+        for i in range(lo + 1, hi + 1):
+            if i == hi or group[i] != group[start]:
+                if group[start] >= 0:
+                    x0 = X(xs[start] - 0.45 / per_row)
+                    w = X(xs[i - 1] + 0.45 / per_row) - x0
+                    out.append(f'<rect x="{x0:.1f}" y="{Y(ys[start]) - 8:.1f}" width="{w:.1f}"'
+                               f' height="16" fill="#f3dc9b" stroke="#c9a227"/>')
+                start = i
+
+    def path(mask, x_to, y_to, colour, width, opacity):
+        if not mask.any():
+            return
+        d = "".join(f"M{X(a):.1f} {Y(b):.1f}L{X(c):.1f} {Y(y_to):.1f}"
+                    for a, b, c in zip(xs[mask], ys[mask], x_to, strict=True))
+        out.append(f'<path d="{d}" stroke="{colour}" stroke-width="{width}" '
+                   f'stroke-opacity="{opacity}" fill="none"/>')
+
+    via_lead = (link == VIA_LEAD_FIRM) & (lead >= 0) & (n_leads > 0)
+    direct = link == DIRECT
+    via_trader = ~via_lead & ~direct
+    path(via_trader, trader_x[trader[via_trader] % shown_traders], y_firm, "#8a8a8a", 0.6, 0.4)
+    if n_leads:
+        path(via_lead, lead_x[lead[via_lead] % n_leads], y_firm, "#0072B2", 1, 0.55)
+    path(direct, market_x[main_channel[direct]], y_market, "#009E73", 1.2, 0.75)
+
+    # firm -> end-market flows, as thick as the volume carried (all MSEs, not only drawn ones)
+    volume = (pop["capacity"][None, :] * channel_weight)[:, active]
+    kind = pop["link"][active]
+    all_trader = pop["trader"][active] % shown_traders
+    all_lead = pop["lead_firm"][active]
+    total = max(float(volume.sum()), 1e-9)
+    for c, mx in enumerate(market_x):
+        by_trader = kind == 0
+        flows = [(trader_x, np.bincount(all_trader[by_trader], weights=volume[c, by_trader],
+                                        minlength=shown_traders), "#7a7a7a")]
+        if n_leads:
+            by_lead = (kind == VIA_LEAD_FIRM) & (all_lead >= 0)
+            flows.append((lead_x, np.bincount(all_lead[by_lead] % n_leads,
+                                              weights=volume[c, by_lead], minlength=n_leads),
+                          "#0072B2"))
+        for x_from, flow, colour in flows:
+            for x0, v in zip(x_from, flow, strict=False):
+                if v > 0:
+                    out.append(f'<line x1="{X(x0):.1f}" y1="{Y(y_firm):.1f}" x2="{X(mx):.1f}" '
+                               f'y2="{Y(y_market):.1f}" stroke="{colour}" stroke-opacity="0.5" '
+                               f'stroke-width="{0.5 + 30 * v / total:.1f}"/>')
+
+    r = max(2.5, min(6.0, 300 / max(per_row, 1)))
+    palette = [UPGRADE_COLOURS[k] for k in ("none", *UPGRADE_TYPES)]
+    out.extend(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r:.1f}" fill="{palette[v]}"/>'
+               for x, y, v in zip(xs, ys, level, strict=True))
+    out.extend(f'<rect x="{X(x) - 5:.1f}" y="{Y(y_firm) - 5:.1f}" width="10" height="10" '
+               f'fill="#555"/>' for x in trader_x)
+    out.extend(f'<rect x="{X(x) - 8:.1f}" y="{Y(y_firm) - 8:.1f}" width="16" height="16" '
+               f'fill="#0072B2" transform="rotate(45 {X(x):.1f} {Y(y_firm):.1f})"/>'
+               for x in lead_x[:n_leads])
+    for c, mx in enumerate(market_x):
+        name = html.escape(_(CHANNEL_NAMES[CHANNELS[c]]))
+        out.append(f'<rect x="{X(mx) - 55:.1f}" y="{Y(y_market) - 13:.1f}" width="110" '
+                   f'height="26" rx="8" fill="#333"/><text x="{X(mx):.1f}" '
+                   f'y="{Y(y_market) + 5:.1f}" text-anchor="middle" fill="#fff" '
+                   f'font-weight="bold">{name}</text>')
+
+    def label(x, y, text, anchor="start"):
+        out.append(f'<text x="{X(x):.1f}" y="{Y(y):.1f}" text-anchor="{anchor}" fill="#111" '
+                   f'paint-order="stroke" stroke="#fff" stroke-width="4">'
+                   f'{html.escape(text)}</text>')
+
+    label(0.0, y_market + 0.075, _("Buyers in end markets"))
+    label(0.0, y_firm + 0.05, _("Intermediaries ({n})").format(n=n_traders))
+    if n_leads:
+        label(1.0, y_firm + 0.05, _("Lead firms ({n})").format(n=n_leads), "end")
+    n_active = int(active.sum())
+    in_groups = float((pop["group"][active] >= 0).mean()) if n_active else 0.0
+    label(0.0, 0.345, _("MSEs: {drawn} of {active} drawn; {groups} % in groups (shaded)").format(
+        drawn=n_drawn, active=n_active, groups=round(100 * in_groups)))
+    out.append("</svg>")
+    return "".join(out)
+
+
+def upgrade_legend(_: Callable[[str], str] = str) -> str:
+    """Return the picture's legend (dot colours by most advanced upgrade) as HTML."""
+    items = "".join(
+        f'<span class="mse-legend-item"><span class="mse-dot" style="background:'
+        f'{UPGRADE_COLOURS[k]}"></span>{html.escape(_(UPGRADE_NAMES[k]))}</span>'
+        for k in ("none", *UPGRADE_TYPES))
+    return f'<div class="mse-legend">{items}</div>'
+
+
+#: Names of the upgrade types in plain words (legend of the picture and the upgrading chart).
+UPGRADE_NAMES: dict[str, str] = {
+    "none": N_("no upgrade"),
+    "process": N_("process"),
+    "product": N_("product"),
+    "functional": N_("functional"),
+    "channel": N_("channel"),
+    "intersectoral": N_("intersectoral"),
+}
+
+#: Names of the end markets (:data:`sim.markets.CHANNELS`) on the picture.
+CHANNEL_NAMES: dict[str, str] = {"domestic": N_("Domestic"), "export": N_("Export"),
+                                 "specialty": N_("Specialty")}

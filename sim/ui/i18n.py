@@ -1,0 +1,248 @@
+"""Languages of the app, the guideline report and the handouts: gettext catalogs and locale numbers.
+
+The texts live in standard gettext catalogs, one per language, in
+``sim/data/locale/<lang>/LC_MESSAGES/mse_sim.po`` (the sources translators edit) compiled to
+``.mo`` files next to them (shipped as package data and read with the standard library's
+:mod:`gettext`). Numbers are formatted per locale with Babel (``1,234.5`` in English,
+``1.234,5`` in Spanish and Portuguese, ``1 234,5`` in French).
+
+Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the texts that live in
+data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`)
+and the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
+paragraph). The paper's texts are shown translated with a note saying so
+(:func:`translation_note`).
+
+Maintainers (needs Babel, a dependency)::
+
+    python -m sim.ui.i18n update    # extract strings, update every .po, compile the .mo files
+    python -m sim.ui.i18n compile   # compile the .mo files only
+    python -m sim.ui.i18n check     # exit 1 when a .po has untranslated or fuzzy entries
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import gettext
+import io
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from sim.data import data_path
+from sim.errors import UserInputError
+from sim.experiments import GUIDELINES
+from sim.metrics import METRIC_INFO, metric_info
+from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file
+
+#: The languages offered, by code, with their own names (what a language menu shows).
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
+                             "pt": "Português"}
+DEFAULT_LANGUAGE = "en"
+DOMAIN = "mse_sim"
+
+
+def locale_dir() -> Path:
+    """Folder of the catalogs (``<lang>/LC_MESSAGES/mse_sim.po|.mo``)."""
+    return data_path("locale")
+
+
+def check_language(lang: str) -> str:
+    """Return `lang` if offered.
+
+    Raises:
+        UserInputError: Not one of :data:`LANGUAGES`.
+    """
+    if lang not in LANGUAGES:
+        raise UserInputError(f"--lang {lang!r}: must be one of {', '.join(LANGUAGES)}")
+    return lang
+
+
+@functools.cache
+def translation(lang: str = DEFAULT_LANGUAGE) -> gettext.NullTranslations:
+    """Return the catalog of `lang` (English, the source language, needs none)."""
+    check_language(lang)
+    if lang == DEFAULT_LANGUAGE:
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, localedir=str(locale_dir()), languages=[lang])
+
+
+def gettext_for(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
+    """Return the ``_`` function of `lang`: English text in, translated text out."""
+    return translation(lang).gettext
+
+
+def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark `text` for the catalogs without translating it here."""
+    return text
+
+
+def format_number(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """Format a number the way `lang` writes it, with `decimals` decimals."""
+    from babel.numbers import format_decimal  # Babel: a dependency; heavy tables, load late
+
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(round(float(value), decimals), format=pattern, locale=lang)
+
+
+def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
+    """Format a share (0.123) as a percentage the way `lang` writes it ("12 %" in French)."""
+    from babel import Locale
+    from babel.numbers import format_percent as babel_percent
+
+    # the locale's own pattern ("#,##0%" in English, "#,##0 %" in French) with our decimals
+    pattern = Locale.parse(lang).percent_formats[None].pattern
+    if decimals > 0 and "." not in pattern:
+        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
+    return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
+
+
+def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's label in `lang`, lower case, to use in a sentence."""
+    return gettext_for(lang)(metric_info(metric).label)
+
+
+def metric_title(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's label in `lang` with a capital first letter (titles, legends)."""
+    label = metric_label(metric, lang)
+    return label[:1].upper() + label[1:]
+
+
+def metric_unit(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a metric's unit in `lang`."""
+    unit = metric_info(metric).unit
+    return gettext_for(lang)(unit) if unit else ""
+
+
+def translation_note(lang: str) -> str:
+    """Return the note shown under a translated paragraph of the paper (empty in English)."""
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    _ = gettext_for(lang)
+    return _("Translated from the English original (Dunn, Sebstad, Batzdorff & Parsons 2006); "
+             "the translation is ours.")
+
+
+def data_messages() -> list[tuple[str, str]]:
+    """Return the texts from data that the catalogs translate, as (text, where) pairs."""
+    out: list[tuple[str, str]] = []
+    for name, info in METRIC_INFO.items():
+        out.append((info.label, f"sim.metrics.METRIC_INFO[{name}].label"))
+        out.append((info.unit, f"sim.metrics.METRIC_INFO[{name}].unit"))
+    for name in LEVERS:
+        out.append((FIELDS[name].label, f"sim.scenario.FIELDS[{name}].label"))
+    for name in list_scenarios():  # one line each, shown under the scenario menu
+        out.append((read_scenario_file(name).description, f"scenarios/{name}.toml description"))
+    for direction in ("up", "down"):  # guidelines.toml [gN.expect] and the report's verdicts
+        out.append((direction, "guidelines.toml [gN.expect]"))
+    for gid, g in GUIDELINES.items():
+        out.append((g.title, f"guidelines.toml [{gid}] title"))
+        out.append((g.action, f"guidelines.toml [{gid}] action"))
+        out.append((g.why, f"guidelines.toml [{gid}] why"))
+        out.append((paper_text(g.seed_text), f"guidelines.toml [{gid}] seed_text"))
+    return out
+
+
+def paper_text(text: str) -> str:
+    """Return a paragraph of the paper on one line (the catalog key of its translation)."""
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------------------------
+# Catalog maintenance (Babel)
+# --------------------------------------------------------------------------------------------
+
+
+def _template():
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_dir
+
+    catalog = Catalog(project="mse-upgrading", charset="utf-8")
+    ui = Path(__file__).resolve().parent
+    for filename, lineno, message, comments, _context in extract_from_dir(
+            str(ui), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+        catalog.add(message, locations=[(f"sim/ui/{filename}", lineno)],
+                    auto_comments=comments)
+    for text, where in data_messages():
+        if text:
+            catalog.add(text, locations=[(where, 0)])
+    return catalog
+
+
+def _catalog_paths(langs: Iterable[str]) -> list[tuple[str, Path]]:
+    return [(lang, locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po")
+            for lang in langs if lang != DEFAULT_LANGUAGE]
+
+
+def update_catalogs() -> None:
+    """Extract the messages, update each language's .po (keeping translations), compile."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    template = _template()
+    for lang, po in _catalog_paths(LANGUAGES):
+        if po.exists():
+            with po.open("rb") as fh:
+                catalog = read_po(fh, locale=lang)
+        else:
+            catalog = Catalog(locale=lang, project="mse-upgrading", charset="utf-8")
+        catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
+        po.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        write_po(buf, catalog, width=100, omit_header=False, ignore_obsolete=True,
+                 sort_output=False)
+        po.write_bytes(buf.getvalue())
+    compile_catalogs()
+
+
+def compile_catalogs() -> None:
+    """Compile each .po into the .mo file the app reads."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
+    for lang, po in _catalog_paths(LANGUAGES):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        buf = io.BytesIO()
+        write_mo(buf, catalog, use_fuzzy=False)
+        po.with_suffix(".mo").write_bytes(buf.getvalue())
+    translation.cache_clear()
+
+
+def missing_translations() -> dict[str, list[str]]:
+    """Return, per language, the messages of the template with no (or a fuzzy) translation."""
+    from babel.messages.pofile import read_po
+
+    template = _template()
+    out: dict[str, list[str]] = {}
+    for lang, po in _catalog_paths(LANGUAGES):
+        with po.open("rb") as fh:
+            catalog = read_po(fh, locale=lang)
+        gaps = []
+        for message in template:
+            if not message.id:
+                continue
+            found = catalog.get(message.id)
+            if found is None or not found.string or found.fuzzy:
+                gaps.append(str(message.id))
+        out[lang] = gaps
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Maintain the catalogs: ``update``, ``compile`` or ``check``."""
+    parser = argparse.ArgumentParser(prog="python -m sim.ui.i18n", description=__doc__)
+    parser.add_argument("action", choices=("update", "compile", "check"))
+    args = parser.parse_args(argv)
+    if args.action == "update":
+        update_catalogs()
+    elif args.action == "compile":
+        compile_catalogs()
+    gaps = missing_translations()
+    for lang, missing in gaps.items():
+        print(f"{lang}: {len(missing)} untranslated")
+    return 1 if args.action == "check" and any(gaps.values()) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
