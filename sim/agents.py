@@ -144,13 +144,17 @@ class LeadFirm(Agent):
 
     Attributes:
         index: Position among the model's lead firms.
-        standard: Quality its buyers require for export.
+        standard: Quality a supplier must meet for this firm's forward contract.
+        contract: Share of a qualifying supplier's output this firm buys forward.
+        capacity: Most suppliers this firm buys from.
     """
 
     def __init__(self, model: ValueChainModel, index: int):
         super().__init__(model)
         self.index = int(index)
-        self.standard = float(QUALITY_STANDARD[1])
+        self.standard = float(model.firms.standard[index])
+        self.contract = float(model.firms.contract[index])
+        self.capacity = int(model.firms.capacity[index])
 
     @property
     def take(self) -> float:

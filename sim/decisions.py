@@ -45,6 +45,7 @@ from sim.markets import (
     PRICE_PERSISTENCE,
     clears_standard,
     competitive_sales_share,
+    market_depth,
     price_covariance,
 )
 from sim.population import (
@@ -73,6 +74,9 @@ SERVICE_HELPS = np.array([1.0, 1.0, 0.0, 0.5, 0.0])
 #: Unit cost cut by process upgrading: base plus a skill-dependent part.
 PROCESS_COST_CUT = 0.03
 PROCESS_SKILL_CUT = 0.06
+#: Monthly output gained by process upgrading ("increased agricultural output from
+#: irrigation", seed lines 97-101; "cut costs and/or increase output", line 122).
+PROCESS_OUTPUT_GAIN = 0.12
 #: Quality gained by product upgrading, and the unit-cost increase it brings.
 PRODUCT_QUALITY_GAIN = 0.3
 PRODUCT_COST_INCREASE = 0.04
@@ -202,7 +206,8 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
         of volume squared.
     """
     w = sold_in_channels(weights, quality)
-    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost, competition)
+    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost,
+                                                competition) * market_depth(w)
     price = (base[0] + premium[0] * quality, base[1] + premium[1] * quality,
              base[2] + premium[2] * quality)
     # A forward contract's guaranteed price takes the contracted share out of price risk.
@@ -471,11 +476,12 @@ def _value_all(mse, terms, out):
                 value[k, m] = -np.inf
                 continue
             if k == PROCESS:
-                # Prices and channels unchanged: only the margin and the volume sold against
-                # competitors change.
+                # Prices and channels unchanged: the margin, the output and the volume sold
+                # against competitors change.
                 cheaper = process_unit_cost(unit_cost[i], skill[i])
-                new_volume = capacity[i] * competitive_sales_share(cheaper, benchmark_cost,
-                                                                   competition)
+                new_volume = volume * process_capacity(capacity[i]) / capacity[i] * (
+                    competitive_sales_share(cheaper, benchmark_cost, competition)
+                    / competitive_sales_share(unit_cost[i], benchmark_cost, competition))
                 new_margin = margin + unit_cost[i] - cheaper
                 after_mean, after_var = new_volume * new_margin, new_volume**2 * risk
             elif k == PRODUCT:
@@ -631,6 +637,12 @@ def process_unit_cost(unit_cost, skill):
 
 
 @njit(cache=True)
+def process_capacity(capacity):
+    """Monthly output after a process upgrade (mechanisation, irrigation)."""
+    return capacity * (1.0 + PROCESS_OUTPUT_GAIN)
+
+
+@njit(cache=True)
 def product_quality(quality):
     """Quality after a product upgrade."""
     return min(quality + PRODUCT_QUALITY_GAIN, 1.0)
@@ -690,8 +702,9 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
     rows, investment, working_capital, success, new_channel = (
         options.rows, options.investment, options.working_capital, options.success,
         options.new_channel)
-    cash, debt, advance_due, unit_cost, quality, skill = (
-        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill)
+    cash, debt, advance_due, unit_cost, quality, skill, capacity = (
+        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill,
+        mse.capacity)
     lead_firm, channels, group, upgrades = mse.lead_firm, mse.channels, mse.group, mse.upgrades
     option, succeeded = attempts.option, attempts.succeeded
     from_cash, loan, advance = (attempts.financing.from_cash, attempts.financing.loan,
@@ -713,6 +726,7 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         succeeded[i] = True
         if k == PROCESS:
             unit_cost[i] = process_unit_cost(unit_cost[i], skill[i])
+            capacity[i] = process_capacity(capacity[i])
         elif k == PRODUCT:
             quality[i] = product_quality(quality[i])
             unit_cost[i] = product_unit_cost(unit_cost[i])

@@ -50,7 +50,7 @@ class _Draws:
     probability ``p``, so the things stay independent.
     """
 
-    prices: np.ndarray        # (4,) standard normals: common factor, then per channel
+    prices: np.ndarray        # (7,) standard normals: common factor, per channel, shifts
     recruit: np.ndarray       # (n,) lead firms reach or drop MSEs
     belief_noise: np.ndarray  # (n,) zero mean, unit variance
     learn: np.ndarray         # (n,) news of an option
@@ -63,7 +63,7 @@ class _Draws:
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
         u = rng.random((7, n))
         return cls(
-            prices=rng.standard_normal(4),
+            prices=rng.standard_normal(1 + 2 * markets.N_CHANNELS),
             recruit=u[0],
             belief_noise=(u[1] - 0.5) * np.sqrt(12.0),
             learn=u[2],
@@ -125,6 +125,8 @@ class ValueChainModel(Model):
         )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
         self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST)
+        self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
+                                                sc.quality_demand, self.rng)
         self.groups = groups.Groups()
         self.ledger: dict[str, float] = dict.fromkeys(
             ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
@@ -165,11 +167,12 @@ class ValueChainModel(Model):
         self.markets.month += 1
         markets.drift_preferences(self.markets, sc.demand_shift)
         markets.lower_benchmark_cost(self.markets, MEAN_UNIT_COST, sc.competition)
-        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices)
+        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices,
+                             sc.market_shifts)
 
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         services.recruit_suppliers(
-            pop, n_lead_firms=sc.n_lead_firms, embedded_services=sc.embedded_services,
+            pop, self.firms, embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
             social=self.social, uniforms=draws.recruit)
@@ -224,12 +227,12 @@ class ValueChainModel(Model):
                                                             sc.n_intermediaries)
         bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)
         terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
-                                 sc.intermediary_rent)
+                                 sc.intermediary_rent, self.firms)
         self.terms = terms
         self.trend = self.markets.trend_price(sc.competition)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
-        self.contracts = services.contract_share(pop, sc.forward_contracts)
+        self.contracts = services.contract_share(pop, self.firms)
         sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales

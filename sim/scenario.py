@@ -117,6 +117,11 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("forward_contracts", 0.2, "Forward contracts (guaranteed price)",
                "Share of a lead-firm supplier's sales covered by a forward contract at a "
                "guaranteed price."),
+        _lever("quality_demand", 0.0, "Quality demanded without a higher price",
+               "How far lead firms' buyers demand higher quality as a condition of doing "
+               "business without paying more (seed lines 245-249): raises every lead firm's "
+               "standard by up to 0.3, lets the firm keep that share of the quality premium, and "
+               "drops suppliers below standard. 0: quality is paid for."),
         _lever("group_support", 0.3, "Support for producer groups",
                "Facilitation of horizontal collaboration: how readily producer groups form and "
                "how long they last."),
@@ -132,6 +137,11 @@ FIELDS: dict[str, FieldSpec] = {
                "Rate at which end-market preferences (and quality premiums) drift toward quality."),
         _lever("price_volatility", 0.4, "End-market price volatility",
                "Scale of monthly end-market price shocks (export and specialty most of all)."),
+        _lever("market_shifts", 0.5, "Long-run shifts in end markets",
+               "Scale of slow, channel-specific shifts in each end market's long-run price "
+               "level, so that the channel paying most today may not pay most in a few years "
+               "(seed lines 362-384). 0: the long-run order of channels by price never "
+               "changes."),
         _lever("export_premium", 0.1, "Export price premium",
                "How far export and specialty base prices exceed the domestic price "
                "(0: the same; 1: three times)."),
@@ -240,12 +250,14 @@ class ValueChainScenario(Scenario):
     intermediary_rent: float = 0.6
     embedded_services: float = 0.3
     forward_contracts: float = 0.2
+    quality_demand: float = 0.0
     group_support: float = 0.3
     targeted_facilitation: float = 0.0
     herding: float = 0.0
     competition: float = 0.4
     demand_shift: float = 0.4
     price_volatility: float = 0.4
+    market_shifts: float = 0.5
     export_premium: float = 0.1
     household_dependence: float = 0.6
     education: float = 0.5

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from sim.markets import N_CHANNELS
-from sim.population import N_OPTIONS, Population
+from sim.population import FUNCTIONAL, N_OPTIONS, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -28,12 +28,20 @@ ALL_OPTIONS = (1 << N_OPTIONS) - 1
 LEARNING_RATE = 0.3
 #: Share of that speed lost at distance 1 (slow news).
 DISTANCE_DELAY = 0.5
+#: Share of the gap closed each month by a direct seller, which deals with end-market buyers
+#: itself and hears their prices at once, whatever its distance.
+DIRECT_LEARNING_RATE = 0.8
 #: Clarity lost at distance 1 and at full social barrier.
 DISTANCE_ATTENUATION = 0.6
 SOCIAL_ATTENUATION = 0.6
 #: Clarity of information through ICT and through a lead firm link.
 ICT_CLARITY = 0.9
 LEAD_FIRM_CLARITY = 0.85
+#: Clarity of a direct seller (after functional upgrading): it deals with end-market buyers
+#: and reads their prices and premiums directly ("direct relationships between producers and
+#: exporters facilitate the flow of information", seed lines 199-203). At least the lead-firm
+#: clarity, so that functional upgrading never worsens an MSE's information.
+DIRECT_CLARITY = 1.0
 #: Clarity of an intermediary's information about premiums, at zero rent.
 TRADER_CLARITY = 0.8
 #: Share of a trader's clarity lost at full rent: traders who keep the premium hide it.
@@ -82,22 +90,37 @@ class NewsSources(NamedTuple):
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
                    intermediary_rent: float) -> np.ndarray:
-    """How clearly each MSE perceives premiums and distant markets, in [0, 1]."""
+    """How clearly each MSE perceives premiums and distant markets, in [0, 1].
+
+    Through its trader the MSE sees end markets dimly (less so far away, in an excluded
+    group, or when the trader keeps the premium); ICT and a lead-firm link give a clearer
+    view, and a direct seller (functional upgrading) reads end markets directly.
+
+    Args:
+        pop: Population.
+        social: Social barrier per MSE.
+        linked: Whether each MSE's information comes through a lead firm or an MSE broker
+            (clarity at least `LEAD_FIRM_CLARITY`).
+        intermediary_rent: Scenario lever.
+    """
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(own, pop.distance, social, pop.ict, linked)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades)
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked):
+def _signal_clarity(own, distance, social, ict, linked, upgrades):
     clarity = np.empty(distance.size)
     for i in range(distance.size):
         c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
                                                                 * social[i])
-        # ICT and a lead firm give a clear, direct view of end markets.
+        # ICT and a lead firm give a clear, direct view of end markets; selling directly
+        # gives the clearest (so taking on the trader's function never loses information).
         if ict[i]:
             c = max(c, ICT_CLARITY)
         if linked[i]:
             c = max(c, LEAD_FIRM_CLARITY)
+        if (upgrades[i] >> FUNCTIONAL) & 1:
+            c = max(c, DIRECT_CLARITY)
         clarity[i] = c
     return clarity
 
@@ -107,7 +130,8 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
-    sell in, and every premium, are seen only as clearly as its information allows.
+    sell in, and every premium, are seen only as clearly as its information allows. A direct
+    seller hears end-market prices at once (`DIRECT_LEARNING_RATE`).
 
     Args:
         pop: Population, beliefs updated in place.
@@ -116,13 +140,13 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
     """
-    _update_beliefs(pop.channel_weight, pop.distance, base, premium_rate, clarity, noise,
-                    pop.belief_price, pop.belief_premium)
+    _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
+                    noise, pop.belief_price, pop.belief_premium)
 
 
 @njit(cache=True)
-def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief_price,
-                    belief_premium):
+def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
+                    belief_price, belief_premium):
     for i in range(distance.size):
         selling = 0
         own = 0.0
@@ -133,6 +157,8 @@ def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief
         own /= max(selling, 1)
         wobble = 1.0 + SIGNAL_NOISE * noise[i]
         speed = LEARNING_RATE * (1.0 - DISTANCE_DELAY * distance[i])
+        if (upgrades[i] >> FUNCTIONAL) & 1:
+            speed = max(speed, DIRECT_LEARNING_RATE)
         for c in range(N_CHANNELS):
             seen = base[c, i] if weight[c, i] > 0.0 else own + clarity[i] * (base[c, i] - own)
             belief_price[c, i] += speed * (seen * wobble - belief_price[c, i])

@@ -29,9 +29,11 @@ from sim.markets import (
     Markets,
     clears_standard,
     competitive_sales_share,
+    market_depth,
     order_cuts,
 )
 from sim.population import FUNCTIONAL, Population, stays_in_chain
+from sim.services import LeadFirms
 
 VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
 
@@ -40,10 +42,12 @@ VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
 MAX_INTERMEDIARY_MARKUP = 0.25
 #: Extra markup imposed on the excluded group at full social barrier (discriminatory terms).
 SOCIAL_MARKUP = 0.08
-#: Lead firms' margin on the base price against an MSE with no bargaining power.
-LEAD_FIRM_MARKUP = 0.15
-#: Share of the quality premium a lead firm keeps against an MSE with no bargaining power.
-LEAD_FIRM_PREMIUM_RENT = 0.15
+#: Lead firms' margin on the base price against an MSE with no bargaining power, for a lead
+#: firm with no rival (scaled by `sim.services.firm_power`).
+LEAD_FIRM_MARKUP = 0.2
+#: Share of the quality premium a lead firm with no rival keeps against an MSE with no
+#: bargaining power.
+LEAD_FIRM_PREMIUM_RENT = 0.2
 #: Drop in an intermediary's market power when all its suppliers bypass it.
 BYPASS_EFFECT = 0.6
 #: Bargaining power added by collective bargaining in a producer group.
@@ -168,18 +172,24 @@ def direct_selling_cost(distance, social, channel):
 
 
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
-               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float
-               ) -> LinkTerms:
-    """Compute markup, premium pass-through and transport cost for every MSE's link."""
+               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
+               firms: LeadFirms) -> LinkTerms:
+    """Compute markup, premium pass-through and transport cost for every MSE's link.
+
+    Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
+    demand quality without paying for it (`LeadFirms.quality_demand`: the firm then keeps
+    that share of the premium).
+    """
     n = pop.n
     terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
                       transport=np.empty((N_CHANNELS, n)))
-    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), terms)
+    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
+                terms)
     return terms
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, terms):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -188,8 +198,10 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms)
         bargaining: Bargaining power per MSE.
         social: Social barrier per MSE.
         intermediary_rent: Scenario lever.
+        firms: `sim.services.LeadFirms` (buying power and quality demand are read).
         terms: `LinkTerms`; ``link`` is read, the rest written.
     """
+    firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
     link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
                                              terms.transport)
@@ -203,8 +215,8 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms)
             pass_through[i] = 1.0 - intermediary_premium_capture(intermediary_rent, power,
                                                                  bargaining[i])
         elif link[i] == VIA_LEAD_FIRM:
-            markup[i] = LEAD_FIRM_MARKUP * soft
-            pass_through[i] = 1.0 - LEAD_FIRM_PREMIUM_RENT * soft
+            markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
+            pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
         else:  # DIRECT: no buyer's margin, but its own haulage and marketing
             markup[i] = 0.0
             pass_through[i] = 1.0
@@ -403,11 +415,13 @@ def _sell(mse, terms, market, contract_share, out):
     transport_paid = premium_paid = premium_to_mse = 0.0
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
-        volume = capacity[i] * competitive_sales_share(unit_cost[i], benchmark_cost,
-                                                       competition) * in_chain
-        produced[i] = volume
         q, cs = quality[i], contract_share[i]
         w = sold_in_channels(channel_weight[:, i], q)
+        # The MSE makes what it can sell: against low-cost competitors, and as much as its
+        # channels' buyers take.
+        volume = capacity[i] * competitive_sales_share(
+            unit_cost[i], benchmark_cost, competition) * in_chain * market_depth(w)
+        produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are
         # honoured.
