@@ -16,6 +16,7 @@ from mesa import Agent
 
 from sim.markets import CHANNELS, QUALITY_STANDARD, VOLATILITY
 from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
+from sim.trade import VIA_BROKER
 
 if TYPE_CHECKING:
     from sim.model import ValueChainModel
@@ -98,12 +99,15 @@ class MSE(Agent):
 
     @property
     def buyer(self) -> Agent | None:
-        """The agent this MSE sells to: its lead firm, its intermediary, or None if direct."""
+        """The agent it sells to: lead firm, MSE broker, intermediary, or None if direct."""
         pop = self.model.population
         if not pop.active[self.row] or pop.has(INTERSECTORAL)[self.row]:
             return None
         if pop.has(FUNCTIONAL)[self.row]:
             return None
+        if self.model.links[self.row] == VIA_BROKER:
+            broker = int(self.model.brokers[pop.village[self.row]])
+            return self.model.mses.select(lambda a: a.row == broker)[0]
         lead = int(pop.lead_firm[self.row])
         if lead >= 0:
             return self.model.lead_firms[lead]
@@ -131,6 +135,11 @@ class Intermediary(Agent):
         """What it kept last month: markups and captured premium rent."""
         sales = self.model.last_sales
         return float(sales.intermediary_take[self.index]) if sales is not None else 0.0
+
+    @property
+    def operating(self) -> bool:
+        """Still trading (it exits when bypassed, and may come back)."""
+        return bool(self.model.traders.active[self.index])
 
     @property
     def suppliers(self) -> int:

@@ -91,7 +91,10 @@ class ValueChainModel(Model):
         datacollector: Mesa DataCollector with every metric in :data:`sim.metrics.METRICS`.
         ledger: Cumulative money flows, for checking that money is accounted for.
         links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
-            firm, direct), set by the month's trade.
+            firm, direct, via an MSE broker), set by the month's trade.
+        brokers: This month's MSE broker (row) of each village, or -1.
+        traders: The intermediaries' state (:class:`sim.trade.Traders`: which operate).
+        firms: The lead firms' own terms (:class:`sim.services.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
         terms: This month's :class:`sim.trade.LinkTerms` (markups, premium pass-through).
         trend: The end markets' trend price by channel this month.
@@ -128,6 +131,7 @@ class ValueChainModel(Model):
         self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
                                                 sc.quality_demand, self.rng)
         self.groups = groups.Groups()
+        self.traders = trade.create_traders(pop, sc.n_intermediaries, sc.n_villages)
         self.ledger: dict[str, float] = dict.fromkeys(
             ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
              "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
@@ -141,6 +145,7 @@ class ValueChainModel(Model):
 
         # Set by every month's trade (first in _trade below); the agents read them.
         self.links: np.ndarray
+        self.brokers: np.ndarray
         self.trader_power: np.ndarray
         self.terms: trade.LinkTerms
         self.trend: np.ndarray
@@ -216,18 +221,19 @@ class ValueChainModel(Model):
 
     def _clarity(self) -> np.ndarray:
         pop = self.population
-        return signals.signal_clarity(pop, self.social, pop.lead_firm >= 0,
-                                      self.scenario.intermediary_rent)
+        # A lead firm or an MSE broker (Pakistan's sales agents) brings end-market news.
+        linked = (pop.lead_firm >= 0) | (self.links == trade.VIA_BROKER)
+        return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent)
 
     def _trade(self, *, account: bool) -> None:
         """Sell this month's output and, if ``account``, settle every MSE's cash."""
         sc, pop = self.scenario, self.population
-        self.links = trade.link_type(pop)
+        self.links, self.brokers = trade.link_type(pop, sc.mse_brokers, sc.n_villages)
         self.trader_power = trade.intermediary_market_power(pop, self.links,
                                                             sc.n_intermediaries)
         bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)
         terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
-                                 sc.intermediary_rent, self.firms)
+                                 sc.intermediary_rent, self.firms, self.brokers, self.traders)
         self.terms = terms
         self.trend = self.markets.trend_price(sc.competition)
         # Links change only in recruitment (before) and upgrades (after the decisions use
@@ -236,6 +242,9 @@ class ValueChainModel(Model):
         sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
+        # Traders bypassed by direct selling and brokers exit; their villages turn to others.
+        trade.update_traders(pop, self.links, sales.units, self.traders,
+                             start=self.markets.month == 0)
         production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
                                                  pop.skill, self.social, pop.active,
                                                  pop.upgrades, pop.income)

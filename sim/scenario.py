@@ -122,6 +122,12 @@ FIELDS: dict[str, FieldSpec] = {
                "business without paying more (seed lines 245-249): raises every lead firm's "
                "standard by up to 0.3, lets the firm keep that share of the quality premium, and "
                "drops suppliers below standard. 0: quality is paid for."),
+        _lever("mse_brokers", 0.3, "MSE brokers serving their neighbours",
+               "Share of a village's MSEs (not supplying a lead firm) that sell through the "
+               "village's MSE broker, where one exists: a direct seller that aggregates its "
+               "neighbours' output for a smaller margin than a trader and brings them "
+               "end-market news (seed lines 113-115, 144-148; Pakistan's women sales agents, "
+               "lines 239-243). 0: MSEs never broker for others."),
         _lever("group_support", 0.3, "Support for producer groups",
                "Facilitation of horizontal collaboration: how readily producer groups form and "
                "how long they last."),
@@ -251,6 +257,7 @@ class ValueChainScenario(Scenario):
     embedded_services: float = 0.3
     forward_contracts: float = 0.2
     quality_demand: float = 0.0
+    mse_brokers: float = 0.3
     group_support: float = 0.3
     targeted_facilitation: float = 0.0
     herding: float = 0.0

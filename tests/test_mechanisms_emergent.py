@@ -78,3 +78,18 @@ def test_3_quality_demanded_without_pay_holds_back_product_upgrading():
     assert _excludes_zero(r.effect("unpaid", "paid", "premium_share_mse"), "down")
     assert _excludes_zero(r.effect("unpaid", "paid", "share_product"), "down"), (
         r.mean("paid", "share_product"), r.mean("unpaid", "share_product"))
+
+
+def test_4_where_mses_bypass_traders_through_brokers_traders_exit():
+    # Seed lines 112-115, 144-148: an MSE that brokers for others; a level of firms eliminated.
+    # A chain where direct selling pays (rent-taking traders, skilled owners, credit).
+    chain = dict(n_mse=400, education=0.9, intermediary_rent=1.0, bargaining_power=0.0,
+                 credit_access=0.8)
+    r = run_arms("baseline", {"no brokers": {**chain, "mse_brokers": 0.0},
+                              "brokers": {**chain, "mse_brokers": 1.0}},
+                 metrics=["n_traders_active", "share_sold_via_brokers", "premium_share_mse"],
+                 seeds=SEEDS, steps=120, workers=1)
+    assert _excludes_zero(r.effect("brokers", "no brokers", "share_sold_via_brokers"), "up")
+    assert _excludes_zero(r.effect("brokers", "no brokers", "n_traders_active"), "down")
+    # Pakistan: sales agents passed on higher prices for quality (seed lines 239-243).
+    assert _excludes_zero(r.effect("brokers", "no brokers", "premium_share_mse"), "up")

@@ -203,3 +203,84 @@ def test_any_number_of_lead_firms_runs(n_lead_firms):
     for _ in range(6):
         m.step()
     assert (m.population.lead_firm < max(n_lead_firms, 1)).all()
+
+
+# -- 4. intermediaries that act: traders exit and return, MSE brokers ------------------------
+
+
+def _one_catchment_bypassed(m, link_of_catchment):
+    """Links with trader 0's villages selling by ``link_of_catchment``, the rest via traders."""
+    pop = m.population
+    link = np.full(pop.n, trade.VIA_TRADER, dtype=np.int8)
+    link[m.traders.home[pop.village] == 0] = link_of_catchment
+    units = np.ones((3, pop.n))
+    return link, units
+
+
+def test_a_bypassed_trader_exits_and_comes_back_when_its_catchment_returns():
+    m = small(n=400, n_intermediaries=5)
+    pop = m.population
+    assert m.traders.active.all()
+    catchment = m.traders.home[pop.village] == 0
+    assert catchment.any()
+    trade.update_traders(pop, *_one_catchment_bypassed(m, trade.VIA_TRADER), m.traders,
+                         start=True)  # reference volumes: one unit per channel and MSE
+    for link_of_catchment, months, expect_active in (
+            (trade.VIA_TRADER, 12, True),  # nobody bypasses: the lever of exit is off
+            (trade.DIRECT, trade.TRADER_EXIT_MONTHS - 1, True),
+            (trade.DIRECT, 1, False),  # the sixth month of low volume
+            (trade.VIA_TRADER, 1, True)):  # its villages sell through traders again
+        link, units = _one_catchment_bypassed(m, link_of_catchment)
+        for _ in range(months):
+            trade.update_traders(pop, link, units, m.traders)
+        assert m.traders.active[0] == expect_active
+        assert m.traders.active[1:].all()
+        if not expect_active:
+            # Its villages are served by the next trader, at an extra cost for distance.
+            assert (pop.trader[catchment] == 1).all()
+            zero = np.zeros(pop.n)
+            terms = trade.link_terms(pop, np.zeros(pop.n, dtype=np.int8), np.ones(5), zero,
+                                     zero, 0.6, m.firms, None, m.traders)
+            far = catchment & (pop.distance > 0)
+            assert np.allclose(terms.transport[0, far] - trade.CHANNEL_HANDLING_COST[0]
+                               - trade.TRANSPORT_COST * pop.distance[far],
+                               trade.FAR_TRADER_COST * pop.distance[far])
+        else:
+            assert (pop.trader == m.traders.home[pop.village]).all()
+
+
+def test_the_last_trader_never_exits():
+    m = small(n=100, n_intermediaries=2)
+    pop = m.population
+    link = np.full(pop.n, trade.DIRECT, dtype=np.int8)
+    for _ in range(3 * trade.TRADER_EXIT_MONTHS):
+        trade.update_traders(pop, link, np.ones((3, pop.n)), m.traders)
+    assert m.traders.active.sum() == 1
+
+
+def test_a_direct_seller_brokers_for_its_neighbours_only_with_the_lever():
+    for share, expect in ((0.0, 0), (1.0, None)):
+        m = small(n=300, mse_brokers=share, n_lead_firms=0)
+        pop = m.population
+        village = pop.village == 0
+        broker = np.flatnonzero(village)[0]
+        pop.upgrades[broker] = 1 << FUNCTIONAL
+        m._trade(account=False)
+        neighbours = village & (np.arange(pop.n) != broker)
+        via = m.links[neighbours] == trade.VIA_BROKER
+        if expect == 0:
+            assert not via.any() and m.last_sales.via_brokers == 0
+            assert (m.brokers == -1).sum() == m.brokers.size - 1  # a broker could serve
+        else:
+            assert via.all() and m.brokers[0] == broker
+            assert (m.links[~village] != trade.VIA_BROKER).all()
+            s = m.last_sales
+            assert s.via_brokers == pytest.approx(s.units[:, neighbours].sum())
+            # The broker's take is part of its revenue; money still balances.
+            assert s.buyer_payments.sum() == pytest.approx(
+                s.revenue.sum() + s.intermediary_take.sum() + s.lead_firm_take.sum()
+                + s.transport, rel=1e-12)
+            assert s.revenue[broker] > s.units[:, broker].sum() * 0.5  # own sales plus take
+            # Brokered MSEs get better terms than a trader gives, and clearer news.
+            assert np.all(m.terms.markup[neighbours] <= trade.BROKER_MARKUP)
+            assert np.all(m._clarity()[neighbours] >= signals.LEAD_FIRM_CLARITY)
