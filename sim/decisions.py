@@ -47,6 +47,7 @@ from sim.markets import (
     competitive_sales_share,
     market_depth,
     price_covariance,
+    second_chain_sd,
 )
 from sim.population import (
     CHANNEL,
@@ -82,14 +83,21 @@ PRODUCT_QUALITY_GAIN = 0.3
 PRODUCT_COST_INCREASE = 0.04
 #: Skill an MSE needs to take on an intermediary's function alone (groups can do it jointly).
 FUNCTIONAL_SKILL = 0.45
-#: Monthly income outside the chain for an owner of skill 0.5 (intersectoral option).
+#: Monthly income in the second value chain (intersectoral upgrading: another product, its
+#: own end market) for an owner of skill 0.5, at that chain's long-run price.
 OUTSIDE_INCOME = 45.0
+#: Income gained in the second chain by an MSE that upgraded product or function first: the
+#: quality know-how, market contacts and standing it carries over (the India "stepping
+#: stone", seed lines 335-340).
+STEPPING_STONE_GAIN = 0.4
+#: Share of the cost of moving to the second chain saved by an MSE that upgraded product or
+#: function first: it has contacts and skills there already.
+STEPPING_STONE_COST_CUT = 0.4
 #: Skill that opens the outside option without earlier product or functional upgrading.
 OUTSIDE_SKILL = 0.85
-#: Share of the outside income lost at full social barrier (exclusion follows people).
-OUTSIDE_SOCIAL_PENALTY = 0.3
-#: Relative monthly income standard deviation outside the chain.
-OUTSIDE_VOLATILITY = 0.1
+#: Share of the second-chain income lost at full social barrier: exclusion follows people,
+#: but less than in a chain tied to their caste or group (India's leather, lines 335-340).
+OUTSIDE_SOCIAL_PENALTY = 0.15
 #: Absolute risk aversion per unit of currency at dependence 0.5.
 RISK_AVERSION = 0.0015
 #: Chance of success: base, per unit of skill, and for group members.
@@ -114,6 +122,7 @@ class Context:
     benchmark_cost: float
     competition: float
     price_volatility: float
+    second_level: float
     price: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
@@ -129,6 +138,8 @@ class Context:
         return DecisionTerms(
             price=np.asarray(self.price, dtype=float),
             covariance=price_covariance(self.price_volatility),
+            second_sd=float(second_chain_sd(self.price_volatility)),
+            second_level=float(self.second_level),
             benchmark_cost=float(self.benchmark_cost),
             competition=float(self.competition),
             markup=self.markup,
@@ -148,6 +159,8 @@ class DecisionTerms(NamedTuple):
     Attributes:
         price: End-market base price by channel this month, (3,) (currency per unit).
         covariance: Covariance of relative price deviations between channels, (3, 3).
+        second_sd: Long-run relative price risk of the second value chain.
+        second_level: The second chain's long-run price level (1: reference income).
         benchmark_cost: Unit cost of low-cost competitors (currency per unit).
         competition: Scenario lever in [0, 1].
         markup: Share of the base price the MSE's buyer keeps, per MSE.
@@ -162,6 +175,8 @@ class DecisionTerms(NamedTuple):
 
     price: np.ndarray
     covariance: np.ndarray
+    second_sd: float
+    second_level: float
     benchmark_cost: float
     competition: float
     markup: np.ndarray
@@ -175,9 +190,21 @@ class DecisionTerms(NamedTuple):
 
 
 @njit(cache=True)
-def outside_income(skill, social):
-    """Monthly income an owner could earn in another value chain (elementwise)."""
-    return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - OUTSIDE_SOCIAL_PENALTY * social)
+def outside_income(skill, social, upgrades, second_price):
+    """Monthly income an owner earns in the second value chain (elementwise).
+
+    It rises with skill and with a product or functional upgrade made first (the stepping
+    stone), falls with the social barrier, and moves with the second chain's own price.
+
+    Args:
+        skill: Owner's skill.
+        social: Social barrier.
+        upgrades: Bit set of upgrades made in this chain.
+        second_price: The second chain's price relative to its long-run level.
+    """
+    stepping = ((upgrades >> PRODUCT) & 1) | ((upgrades >> FUNCTIONAL) & 1)
+    return (OUTSIDE_INCOME * (0.5 + skill) * (1.0 + STEPPING_STONE_GAIN * stepping)
+            * (1.0 - OUTSIDE_SOCIAL_PENALTY * social) * second_price)
 
 
 @njit(cache=True)
@@ -434,7 +461,8 @@ def _value_all(mse, terms, out):
     markup, pass_through, clarity, services, contract_share, social, credit, cost_share = (
         terms.markup, terms.pass_through, terms.clarity, terms.services,
         terms.contract_share, terms.social, terms.credit, terms.cost_share)
-    price, covariance = terms.price, terms.covariance
+    price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
+    second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
@@ -449,8 +477,11 @@ def _value_all(mse, terms, out):
             continue
         cap = advance_share(services[i])
         any_feasible = False
+        stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i])
+            if k == INTERSECTORAL:
+                inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
             ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc)
             feasible[k, m] = ok
@@ -511,9 +542,9 @@ def _value_all(mse, terms, out):
                     capacity[i], unit_cost[i], quality[i],
                     diversified_weights(channels[i], chosen), base, premium, cs, covariance,
                     benchmark_cost, competition)
-            else:  # INTERSECTORAL
-                after_mean = outside_income(skill[i], social[i])
-                after_var = (OUTSIDE_VOLATILITY * after_mean) ** 2
+            else:  # INTERSECTORAL: the second chain at its long-run price
+                after_mean = outside_income(skill[i], social[i], upgrades[i], second_level)
+                after_var = (second_sd * after_mean) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
         p = success_chance(skill[i], services[i], in_group)

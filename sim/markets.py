@@ -55,6 +55,13 @@ SHIFT_VOLATILITY = np.array([0.01, 0.03, 0.03])
 #: Persistence of long-run price shifts from month to month (a slow AR(1): half-life about
 #: three years).
 SHIFT_PERSISTENCE = 0.98
+#: Monthly standard deviation of log-price shocks in the second value chain (the one MSEs move
+#: to by intersectoral upgrading) at price_volatility = 1: another product, its own end
+#: market, shocks independent of this chain's.
+SECOND_CHAIN_VOLATILITY = 0.1
+#: The second chain's long-run price level at second_chain_pull = 0 (the lever adds to it):
+#: at the default pull of 0.3 the second chain pays its reference income.
+SECOND_CHAIN_FLOOR = 0.7
 #: Fall in prices over ten years at competition = 1.
 PRICE_EROSION = 0.15
 #: Fall of the competitive cost benchmark over ten years at competition = 1.
@@ -77,6 +84,8 @@ class Markets:
     Attributes:
         base_price: Long-run base price by channel, before shifts.
         shift: Current log shift of each channel's long-run price level (market shifts).
+        second_deviation: Current log deviation of the second chain's price from its level.
+        second_level: The second chain's long-run price level (1: reference income).
         deviation: Current log deviation of each channel's price from its trend.
         price: Current base price by channel (trend x shock).
         premium: Current premium per unit of quality by channel.
@@ -91,13 +100,22 @@ class Markets:
     premium: np.ndarray
     benchmark_cost: float
     month: int = 0
+    second_deviation: float = 0.0
+    second_level: float = 1.0
+
+    @property
+    def second_price(self) -> float:
+        """The second value chain's price this month (1: the reference income)."""
+        return float(self.second_level * np.exp(self.second_deviation))
 
     @classmethod
-    def create(cls, export_premium: float, benchmark_cost: float) -> Markets:
+    def create(cls, export_premium: float, benchmark_cost: float,
+               second_chain_pull: float = 0.3) -> Markets:
         """Markets at their long-run levels."""
         base = base_prices(export_premium)
         return cls(base, np.zeros(N_CHANNELS), np.zeros(N_CHANNELS), base.copy(),
-                   INITIAL_PREMIUM.copy(), benchmark_cost)
+                   INITIAL_PREMIUM.copy(), benchmark_cost,
+                   second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
 
     def trend_price(self, competition: float) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
@@ -124,13 +142,17 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
         markets: Market state, updated in place.
         price_volatility: Scenario lever scaling shock sizes.
         competition: Scenario lever eroding the price trend.
-        normals: Standard normal draws, shape (2 N_CHANNELS + 1,): one common factor, one
-            per channel, then one per channel for the long-run shifts. Always drawn, whatever
-            the levers, so that runs differing only in levers share their random numbers.
+        normals: Standard normal draws, shape (2 N_CHANNELS + 2,): one common factor, one
+            per channel, one per channel for the long-run shifts, then one for the second
+            value chain. Always drawn, whatever the levers, so that runs differing only in
+            levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
     """
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
-        market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:])
+        market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:1 + 2 * N_CHANNELS])
+    if normals.size > 1 + 2 * N_CHANNELS:
+        markets.second_deviation = PRICE_PERSISTENCE * markets.second_deviation + (
+            price_volatility * SECOND_CHAIN_VOLATILITY * normals[1 + 2 * N_CHANNELS])
     shock = (np.sqrt(COMMON_SHOCK) * normals[0]
              + np.sqrt(1.0 - COMMON_SHOCK) * normals[1:1 + N_CHANNELS])
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
@@ -144,6 +166,11 @@ def order_cuts(markets: Markets) -> np.ndarray:
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
     cuts[DOMESTIC] = 0.0
     return cuts
+
+
+def second_chain_sd(price_volatility: float) -> float:
+    """Long-run standard deviation of the second chain's relative price deviation."""
+    return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
 
 
 @functools.lru_cache(maxsize=64)

@@ -257,6 +257,12 @@ def gini_income(model) -> float:
     return float((2.0 * np.arange(1, n + 1) - n - 1).dot(x) / (n * total))
 
 
+def share_in_second_chain(model) -> float:
+    """Share of active MSEs that now produce in the second value chain (intersectoral)."""
+    s = status(model)
+    return _ratio(s.n_active - s.n_in_chain, s.n_active)
+
+
 def n_traders_active(model) -> int:
     """Number of intermediaries (traders) still operating."""
     return int(model.traders.active.sum())
@@ -278,7 +284,7 @@ REPORTERS: dict[str, Callable] = {
         share_upgraded_included, mean_income, income_volatility, share_in_distress,
         premium_share_mse, share_in_groups, n_groups, mean_group_size,
         share_linked_lead_firm, mean_quality, mean_unit_cost, n_active, gini_income,
-        n_traders_active, share_sold_via_brokers,
+        n_traders_active, share_sold_via_brokers, share_in_second_chain,
     )
 }
 METRICS: tuple[str, ...] = tuple(REPORTERS)
@@ -344,6 +350,8 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
     "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
     "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
+    "share_in_second_chain": MetricInfo("MSEs producing in the second value chain",
+                                        "share of active MSEs", "share"),
     "n_traders_active": MetricInfo("the number of traders operating", "traders", "level"),
     "share_sold_via_brokers": MetricInfo("sales through MSE brokers", "share of units sold",
                                          "share"),

@@ -50,7 +50,7 @@ class _Draws:
     probability ``p``, so the things stay independent.
     """
 
-    prices: np.ndarray        # (7,) standard normals: common factor, per channel, shifts
+    prices: np.ndarray        # (8,) normals: common, per channel, shifts, second chain
     recruit: np.ndarray       # (n,) lead firms reach or drop MSEs
     belief_noise: np.ndarray  # (n,) zero mean, unit variance
     learn: np.ndarray         # (n,) news of an option
@@ -63,7 +63,7 @@ class _Draws:
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
         u = rng.random((7, n))
         return cls(
-            prices=rng.standard_normal(1 + 2 * markets.N_CHANNELS),
+            prices=rng.standard_normal(2 + 2 * markets.N_CHANNELS),
             recruit=u[0],
             belief_noise=(u[1] - 0.5) * np.sqrt(12.0),
             learn=u[2],
@@ -127,7 +127,8 @@ class ValueChainModel(Model):
             rng=self.rng,
         )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
-        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST)
+        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST,
+                                              sc.second_chain_pull)
         self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
                                                 sc.quality_demand, self.rng)
         self.groups = groups.Groups()
@@ -247,7 +248,8 @@ class ValueChainModel(Model):
                              start=self.markets.month == 0)
         production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
                                                  pop.skill, self.social, pop.active,
-                                                 pop.upgrades, pop.income)
+                                                 pop.upgrades, pop.income,
+                                                 self.markets.second_price)
         if not account:
             return
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
@@ -272,6 +274,7 @@ class ValueChainModel(Model):
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
             price_volatility=sc.price_volatility,
+            second_level=self.markets.second_level,
             price=self.markets.price,
             markup=self.terms.markup,
             pass_through=self.terms.pass_through,
@@ -299,8 +302,9 @@ class ValueChainModel(Model):
 
 
 @njit(cache=True)
-def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income):
-    """Each MSE's income this month: sales less production cost, or its outside earnings.
+def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
+                  second_price):
+    """Each MSE's income this month: sales less production cost, or its second-chain income.
 
     Every unit produced is paid for, sold or not. Writes ``income`` (zero for MSEs that have
     exited) and returns the month's total production cost and outside income.
@@ -309,7 +313,8 @@ def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades,
     for i in range(revenue.size):
         production_cost = produced[i] * unit_cost[i]
         moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
-        outside = decisions.outside_income(skill[i], social[i]) if moved else 0.0
+        outside = decisions.outside_income(skill[i], social[i], upgrades[i],
+                                           second_price) if moved else 0.0
         income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
         production_total += production_cost
         outside_total += outside

@@ -151,6 +151,11 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("export_premium", 0.1, "Export price premium",
                "How far export and specialty base prices exceed the domestic price "
                "(0: the same; 1: three times)."),
+        _lever("second_chain_pull", 0.3, "Pull of another value chain",
+               "How well another value chain (a different product, its own end market) pays "
+               "the MSEs that move to it by intersectoral upgrading: its long-run price level "
+               "is 0.7 + this lever times the reference (seed lines 19-21, 116-118, 335-340). "
+               "0.3: the reference income."),
         _lever("household_dependence", 0.6, "Households' dependence on the enterprise",
                "Mean share of household income that comes from the enterprise; raises risk "
                "aversion and the cash drawn for living."),
@@ -266,6 +271,7 @@ class ValueChainScenario(Scenario):
     price_volatility: float = 0.4
     market_shifts: float = 0.5
     export_premium: float = 0.1
+    second_chain_pull: float = 0.3
     household_dependence: float = 0.6
     education: float = 0.5
 

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from sim.markets import N_CHANNELS
-from sim.population import FUNCTIONAL, N_OPTIONS, Population
+from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -60,6 +60,9 @@ ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
 TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
 #: ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
 HERDING_PROMOTION = np.array([0.0, 0.0, 0.0, 0.05, 0.0])
+#: ... from the buyers, designers and traders an MSE meets once it has upgraded product or
+#: function: news of other value chains (the India "stepping stone", seed lines 335-340).
+STEPPING_STONE_HAZARD = np.array([0.0, 0.0, 0.0, 0.0, 0.04])
 #: Share of every source of news lost at distance 1 and at full social barrier.
 DISTANCE_ISOLATION = 0.5
 SOCIAL_ISOLATION = 0.6
@@ -197,6 +200,7 @@ def _option_hazards(mse, rows, sources):
     """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
     aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
                                             mse.village)
+    upgrades = mse.upgrades
     social, services, intermediary_rent, herding = (sources.social, sources.services,
                                                     sources.intermediary_rent, sources.herding)
     group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
@@ -205,6 +209,7 @@ def _option_hazards(mse, rows, sources):
         i = rows[j]
         isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
         g = group[i] if 0 <= group[i] < group_adoption.shape[0] else -1
+        stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             # Only news of an option the MSE does not know yet counts as news. (Multiplying
             # rather than branching: which options an MSE knows is too irregular to predict.)
@@ -217,6 +222,7 @@ def _option_hazards(mse, rows, sources):
                 + herding * HERDING_PROMOTION[k]
                 + GROUP_HAZARD * (group_adoption[g, k] if g >= 0 else 0.0)
                 + VILLAGE_HAZARD * village_adoption[village[i], k]
+                + STEPPING_STONE_HAZARD[k] * stepping
             ) * isolation * unknown
     return hazard
 

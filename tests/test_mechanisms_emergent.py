@@ -93,3 +93,36 @@ def test_4_where_mses_bypass_traders_through_brokers_traders_exit():
     assert _excludes_zero(r.effect("brokers", "no brokers", "n_traders_active"), "down")
     # Pakistan: sales agents passed on higher prices for quality (seed lines 239-243).
     assert _excludes_zero(r.effect("brokers", "no brokers", "premium_share_mse"), "up")
+
+
+#: Levers under which india-leather-shoes shows the stepping stone at the size issue 10 asks
+#: for (at least 5% of MSEs moved by month 120): another chain that pulls (second_chain_pull),
+#: facilitation reaching the lower-caste producers and embedded services. The bundled scenario
+#: keeps baseline values for these (no source gives a number); see docs/seed-to-model.md.
+INDIA_STEPPING_STONE = {"second_chain_pull": 0.8, "targeted_facilitation": 0.8,
+                        "embedded_services": 0.5}
+
+
+def _india_movers(seed, **levers):
+    from sim.population import INTERSECTORAL, PRODUCT
+
+    m = ValueChainModel("india-leather-shoes", rng=seed, **levers)
+    for _ in range(120):
+        m.step()
+    pop = m.population
+    moved = pop.has(INTERSECTORAL)
+    stepping = pop.has(PRODUCT) | pop.has(FUNCTIONAL)
+    rate_stepping = (moved & stepping).sum() / max(stepping.sum(), 1)
+    rate_other = (moved & ~stepping).sum() / max((~stepping).sum(), 1)
+    return moved.mean(), (moved & stepping).sum() / max(moved.sum(), 1), rate_stepping, rate_other
+
+
+def test_8_india_movers_went_through_product_or_functional_upgrading_first():
+    # Seed lines 335-340: product and functional upgrading "may provide a stepping stone for
+    # lateral movement through intersectoral upgrading".
+    runs = np.array([_india_movers(seed, **INDIA_STEPPING_STONE) for seed in range(SEEDS)])
+    share, stepping_share, rate_stepping, rate_other = runs.T
+    assert share.mean() >= 0.05, share
+    assert (stepping_share * share).sum() / share.sum() >= 0.8, stepping_share
+    # Moves are more often made after product or functional upgrading, seed by seed.
+    assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")

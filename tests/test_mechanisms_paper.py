@@ -284,3 +284,84 @@ def test_a_direct_seller_brokers_for_its_neighbours_only_with_the_lever():
             # Brokered MSEs get better terms than a trader gives, and clearer news.
             assert np.all(m.terms.markup[neighbours] <= trade.BROKER_MARKUP)
             assert np.all(m._clarity()[neighbours] >= signals.LEAD_FIRM_CLARITY)
+
+
+# -- 8. a second chain for intersectoral upgrading --------------------------------------------
+
+
+def test_movers_earn_the_second_chains_price_and_stepping_stones_pay_there():
+    from sim.population import INTERSECTORAL, PRODUCT
+
+    skill, social = np.full(2, 0.5), np.zeros(2)
+    plain, stepped = np.uint8(1 << INTERSECTORAL), np.uint8(1 << INTERSECTORAL | 1 << PRODUCT)
+    base = decisions.outside_income(skill, social, np.array([plain, plain]), 1.0)
+    assert np.allclose(base, decisions.OUTSIDE_INCOME)
+    assert np.allclose(decisions.outside_income(skill, social, np.array([stepped] * 2), 1.0),
+                       base * (1 + decisions.STEPPING_STONE_GAIN))
+    assert np.allclose(decisions.outside_income(skill, social, np.array([plain] * 2), 1.2),
+                       1.2 * base)
+    # The second chain has its own end market: its price moves movers' income only.
+    incomes = {}
+    for pull in (0.0, 1.0):
+        m = small(n=50, second_chain_pull=pull, price_volatility=0.0)
+        pop = m.population
+        pop.upgrades[:25] = 1 << INTERSECTORAL
+        m.step()
+        incomes[pull] = pop.income.copy()
+        assert m.markets.second_level == pytest.approx(markets.SECOND_CHAIN_FLOOR + pull)
+    moved = np.arange(50) < 25
+    assert np.allclose(incomes[1.0][moved] / incomes[0.0][moved],
+                       (markets.SECOND_CHAIN_FLOOR + 1.0) / markets.SECOND_CHAIN_FLOOR)
+
+
+def test_the_second_chains_price_has_its_own_shocks():
+    m = markets.Markets.create(0.1, 0.55)
+    z = np.zeros(8)
+    z[7] = 1.0
+    markets.shock_prices(m, 1.0, 0.0, z, 0.0)
+    assert np.allclose(m.deviation, 0.0) and m.second_deviation > 0
+    markets.shock_prices(m, 0.0, 0.0, np.zeros(8), 0.0)
+    assert m.second_deviation == pytest.approx(markets.PRICE_PERSISTENCE
+                                               * markets.SECOND_CHAIN_VOLATILITY)
+
+
+def test_product_or_functional_upgrading_makes_moving_cheaper_and_known():
+    from sim.population import INTERSECTORAL, PRODUCT
+
+    m = small()
+    pop = m.population
+    pop.aware[:] = 0b11111
+    pop.cash[:] = 10_000.0
+    pop.skill[:] = 0.9  # every MSE may move
+    pop.upgrades[:] = np.where(np.arange(pop.n) % 2 == 0, 1 << PRODUCT, 0).astype(np.uint8)
+    clarity = m._clarity()
+    svc = services.service_intensity(pop, m.scenario.embedded_services)
+    ctx = m._decision_context(clarity, svc)
+    opts = decisions.value_options(pop, ctx)
+    stepped = pop.upgrades[opts.rows] != 0
+    cost = opts.investment[INTERSECTORAL] / (1 + decisions.DISTANCE_COST * pop.distance[opts.rows])
+    assert np.allclose(cost[stepped].max(), cost[stepped].min())
+    assert cost[stepped].max() == pytest.approx(
+        cost[~stepped].max() * (1 - decisions.STEPPING_STONE_COST_CUT), rel=0.35)
+    assert cost[stepped].max() < cost[~stepped].min()
+    pop.aware[:] = 0
+    rows = np.arange(pop.n)
+    zero = np.zeros(pop.n)
+    tables = np.zeros((1, 5)), np.zeros((pop.village.max() + 1, 5))
+    hazard = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables)
+    isolation = 1 - signals.DISTANCE_ISOLATION * pop.distance
+    gap = (hazard[INTERSECTORAL] / isolation)[rows % 2 == 0].mean() - (
+        hazard[INTERSECTORAL] / isolation)[rows % 2 == 1].mean()
+    assert gap == pytest.approx(signals.STEPPING_STONE_HAZARD[INTERSECTORAL], rel=0.2)
+
+
+def test_share_in_second_chain_counts_active_movers():
+    from sim.metrics import share_in_second_chain
+    from sim.population import INTERSECTORAL
+
+    m = small(n=100)
+    pop = m.population
+    pop.upgrades[:20] = 1 << INTERSECTORAL
+    pop.active[90:] = False
+    m._metrics_status = None
+    assert share_in_second_chain(m) == pytest.approx(20 / 90)
