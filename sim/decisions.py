@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from sim import finance
-from sim.finance import INTEREST_BURDEN, can_finance, split_costs
+from sim.finance import INTEREST_BURDEN, WORKING_LOAN_INTEREST, can_finance, split_costs
 from sim.markets import (
     DOMESTIC,
     N_CHANNELS,
@@ -132,6 +132,8 @@ class Context:
     social: np.ndarray
     credit: np.ndarray
     cost_share: np.ndarray
+    working_credit: np.ndarray | None = None
+    input_discount: np.ndarray | None = None
 
     def terms(self) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
@@ -150,6 +152,10 @@ class Context:
             social=self.social,
             credit=self.credit,
             cost_share=self.cost_share,
+            working_credit=(self.working_credit if self.working_credit is not None
+                            else np.zeros_like(self.credit)),
+            input_discount=(self.input_discount if self.input_discount is not None
+                            else np.zeros_like(self.credit)),
         )
 
 
@@ -171,6 +177,8 @@ class DecisionTerms(NamedTuple):
         social: Social barrier holding the MSE back, in [0, 1].
         credit: Investment credit still available to the MSE (currency units).
         cost_share: Share of upgrading costs the MSE saves through its group.
+        working_credit: Working-capital loan the MSE can take this month (currency units).
+        input_discount: Share of working capital saved by joint input purchase in a group.
     """
 
     price: np.ndarray
@@ -187,6 +195,8 @@ class DecisionTerms(NamedTuple):
     social: np.ndarray
     credit: np.ndarray
     cost_share: np.ndarray
+    working_credit: np.ndarray
+    input_discount: np.ndarray
 
 
 @njit(cache=True)
@@ -276,17 +286,18 @@ def diversified_weights(channels, new_channel):
 
 
 @njit(cache=True)
-def upgrade_costs(option, distance, services, cost_share):
+def upgrade_costs(option, distance, services, cost_share, input_discount=0.0):
     """Investment and working-capital cost of ``option`` (elementwise over MSEs).
 
     Inputs, transport and training cost more far from markets; embedded services (technical
-    and design help) and group cost sharing make upgrading cheaper.
+    and design help) and group cost sharing make upgrading cheaper, and joint input purchase
+    (``input_discount``) makes its working capital cheaper.
     """
     cost = BASE_COST[option] * (
         (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
     ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services)
     return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
-            cost * WORKING_CAPITAL_SHARE[option])
+            cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount))
 
 
 @njit(cache=True)
@@ -464,6 +475,7 @@ def _value_all(mse, terms, out):
     price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
+    working_credit, input_discount = terms.working_credit, terms.input_discount
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
     success, value, feasible, new_channel = (out.success, out.value, out.feasible,
@@ -479,11 +491,13 @@ def _value_all(mse, terms, out):
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
-            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i])
+            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i],
+                                    input_discount[i])
             if k == INTERSECTORAL:
                 inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
-            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc)
+            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc,
+                                                          working_credit[i])
             feasible[k, m] = ok
             any_feasible |= ok
         if not any_feasible:
@@ -553,9 +567,11 @@ def _value_all(mse, terms, out):
         for k in range(N_OPTIONS):
             if feasible[k, m]:
                 inv, wc = investment[k, m], working_capital[k, m]
-                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
-                value[k, m] = risk_adjusted_value(gain[k, m], dvar[k, m], inv + wc, from_cash,
-                                                  loan, cash[i], p, aversion, var)
+                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
+                                                        working_credit[i])
+                value[k, m] = risk_adjusted_value(
+                    gain[k, m], dvar[k, m], inv + wc + WORKING_LOAN_INTEREST * short,
+                    from_cash, loan, cash[i], p, aversion, var)
 
         # Product upgrading often pays only through the channel whose standard it meets
         # ("product upgrading may be a requirement for entering a new market channel"): an
@@ -568,8 +584,10 @@ def _value_all(mse, terms, out):
                     base, premium, cs, covariance, benchmark_cost, competition)
                 inv = investment[PRODUCT, m] + investment[CHANNEL, m]
                 wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
-                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
-                plan = risk_adjusted_value(after_mean - mean, after_var - var, inv + wc,
+                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
+                                                        working_credit[i])
+                plan = risk_adjusted_value(after_mean - mean, after_var - var,
+                                           inv + wc + WORKING_LOAN_INTEREST * short,
                                            from_cash, loan, cash[i], p, aversion, var)
                 value[PRODUCT, m] = max(value[PRODUCT, m], plan)
         m += 1
@@ -709,16 +727,19 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
     attempts = Attempts(
         option=np.full(n, -1, dtype=np.int64),
         succeeded=np.zeros(n, dtype=bool),
-        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n)),
+        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)),
     )
-    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.credit,
-           ctx.services, attempts)
+    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.terms(),
+           attempts)
     return attempts
 
 
 @njit(cache=True)
-def _apply(mse, options, choice, success_draw, herding, credit, services, attempts):
+def _apply(mse, options, choice, success_draw, herding, terms, attempts):
     """Pay for and apply the chosen upgrades.
+
+    Working-capital loans and lead firms' advances are repaid from next month's sales (with
+    interest on the loans): they are booked in ``advance_due``.
 
     Args:
         mse: `MseState`, written (cash, debt, advances, state, upgrade bits).
@@ -726,10 +747,10 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         choice: Option per decider, or -1.
         success_draw: Uniform draw per decider.
         herding: Scenario lever.
-        credit: Investment credit available per MSE (currency units).
-        services: Embedded-service intensity per MSE.
+        terms: `DecisionTerms` (credit lines and service intensity are read).
         attempts: `Attempts`, written.
     """
+    credit, services, working_credit = terms.credit, terms.services, terms.working_credit
     rows, investment, working_capital, success, new_channel = (
         options.rows, options.investment, options.working_capital, options.success,
         options.new_channel)
@@ -738,8 +759,9 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         mse.capacity)
     lead_firm, channels, group, upgrades = mse.lead_firm, mse.channels, mse.group, mse.upgrades
     option, succeeded = attempts.option, attempts.succeeded
-    from_cash, loan, advance = (attempts.financing.from_cash, attempts.financing.loan,
-                                attempts.financing.advance)
+    from_cash, loan, advance, working_loan = (
+        attempts.financing.from_cash, attempts.financing.loan, attempts.financing.advance,
+        attempts.financing.working_loan)
     for j in range(rows.size):
         k = choice[j]
         if k < 0:
@@ -747,11 +769,11 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         i = rows[j]
         option[i] = k
         wc = working_capital[k, j]
-        from_cash[i], loan[i], advance[i] = split_costs(
-            credit[i], investment[k, j], wc, advance_share(services[i]) * wc)
+        from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
+            credit[i], investment[k, j], wc, advance_share(services[i]) * wc, working_credit[i])
         cash[i] -= from_cash[i]
         debt[i] += loan[i]
-        advance_due[i] += advance[i]
+        advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)
         if not success_draw[j] < success[j]:
             continue
         succeeded[i] = True

@@ -136,7 +136,8 @@ class ValueChainModel(Model):
         self.ledger: dict[str, float] = dict.fromkeys(
             ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
              "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
-             "buyer_payments", "intermediary_take", "lead_firm_take", "transport"), 0.0)
+             "buyer_payments", "intermediary_take", "lead_firm_take", "transport",
+             "working_loans"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
 
         self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
@@ -212,6 +213,7 @@ class ValueChainModel(Model):
         self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
         self.ledger["loans"] += float(attempts.financing.loan.sum())
         self.ledger["advances"] += float(attempts.financing.advance.sum())
+        self.ledger["working_loans"] += float(attempts.financing.working_loan.sum())
         decisions.allocate_channels(pop)
         services.technical_assistance(pop, service_level)
 
@@ -282,8 +284,11 @@ class ValueChainModel(Model):
             services=service_level,
             contract_share=self.contracts,
             social=self.social,
-            credit=finance.credit_limit(pop, sc.credit_access, self.social),
+            credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance),
             cost_share=groups.group_cost_share(pop),
+            working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
+                                                        self.social, sc.group_finance),
+            input_discount=finance.input_discount(pop, sc.group_finance),
         )
 
     # -- results -----------------------------------------------------------------------------

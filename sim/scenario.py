@@ -105,6 +105,14 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("credit_access", 0.2, "Credit access for investment",
                "Access to long-term investment credit: the credit line as a share of the largest "
                "loan the financial market could offer an MSE."),
+        _lever("working_capital_credit", 0.4, "Working-capital credit",
+               "Access to short-term working-capital loans (repaid with interest from next "
+               "month's sales) as a share of the largest such loan; distinct from investment "
+               "credit, and what lenders' terms are better adapted to (seed lines 304-307)."),
+        _lever("group_finance", 0.2, "Finance through producer groups",
+               "How far producer groups give members access to finance (seed lines 289-291): "
+               "group lending adds up to half the largest loan to both credit lines, and joint "
+               "input purchase cuts members' working-capital costs by up to 30%."),
         _lever("ict_access", 0.2, "Mobile phone / ICT access",
                "Share of MSEs with ICT (cell phones, internet): direct market information, "
                "better bargaining, easier contact with groups and buyers."),
@@ -257,6 +265,8 @@ class ValueChainScenario(Scenario):
     excluded_share: float = 0.3
     bargaining_power: float = 0.3
     credit_access: float = 0.2
+    working_capital_credit: float = 0.4
+    group_finance: float = 0.2
     ict_access: float = 0.2
     intermediary_rent: float = 0.6
     embedded_services: float = 0.3

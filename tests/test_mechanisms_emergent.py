@@ -126,3 +126,22 @@ def test_8_india_movers_went_through_product_or_functional_upgrading_first():
     assert (stepping_share * share).sum() / share.sum() >= 0.8, stepping_share
     # Moves are more often made after product or functional upgrading, seed by seed.
     assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")
+
+
+def test_6_investment_credit_not_working_capital_credit_unlocks_upgrading_and_groups_help():
+    # Seed lines 297-315: upgrading needs long-term investment; the credit available is
+    # "better adapted to short-term working capital loans" and does not fit those needs.
+    # Lines 289-291: horizontal collaboration can facilitate access to finance.
+    r = run_arms("baseline", {"as is": {"n_mse": 400},
+                              "more investment credit": {"n_mse": 400, "credit_access": 0.6},
+                              "more working capital credit": {"n_mse": 400,
+                                                              "working_capital_credit": 0.8},
+                              "no group finance": {"n_mse": 400, "group_finance": 0.0},
+                              "group finance": {"n_mse": 400, "group_finance": 1.0}},
+                 metrics=["share_process", "share_upgraded"], seeds=SEEDS, steps=120,
+                 workers=1)
+    for metric in ("share_process", "share_upgraded"):
+        investment = r.outcomes["more investment credit"][metric]
+        working = r.outcomes["more working capital credit"][metric]
+        assert _excludes_zero(paired_effect(working, investment), "up"), metric
+        assert _excludes_zero(r.effect("group finance", "no group finance", metric), "up")

@@ -365,3 +365,86 @@ def test_share_in_second_chain_counts_active_movers():
     pop.active[90:] = False
     m._metrics_status = None
     assert share_in_second_chain(m) == pytest.approx(20 / 90)
+
+
+# -- 6. working-capital credit, finance through producer groups ------------------------------
+
+
+def test_working_capital_loans_pay_only_working_capital():
+    from sim import finance
+
+    one = np.array
+    # Working capital with no cash: only a working-capital loan makes it affordable.
+    assert not finance.can_finance(one([0.0]), one([1000.0]), one([0.0]), one([50.0]),
+                                   one([0.0]), one([0.0]))[0]
+    assert finance.can_finance(one([0.0]), one([0.0]), one([0.0]), one([50.0]), one([0.0]),
+                               one([50.0]))[0]
+    # ... and never pays for an investment.
+    assert not finance.can_finance(one([0.0]), one([0.0]), one([100.0]), one([0.0]),
+                                   one([0.0]), one([1000.0]))[0]
+    paid = finance.Financing(*finance.split_costs(one([100.0]), one([100.0]), one([50.0]),
+                                                  one([20.0]), one([20.0])))
+    assert (paid.advance[0], paid.working_loan[0], paid.loan[0], paid.from_cash[0]) == (
+        20, 20, 100, 10)
+
+
+def test_working_capital_credit_lines_follow_their_own_lever():
+    from sim import finance
+
+    m = small()
+    pop = m.population
+    zero = np.zeros(pop.n)
+    assert np.all(finance.working_credit_limit(pop, 0.0, zero) == 0)
+    assert np.allclose(finance.working_credit_limit(pop, 1.0, zero), finance.MAX_WORKING_LOAN)
+    pop.debt[:] = 1000.0  # investment debt does not use up the working-capital line
+    assert np.allclose(finance.working_credit_limit(pop, 1.0, zero), finance.MAX_WORKING_LOAN)
+    assert np.all(finance.credit_limit(pop, 1.0, zero) == 0)
+
+
+def test_working_capital_loans_are_repaid_next_month_with_interest():
+    from sim import finance
+    from sim.population import PRODUCT
+
+    for lever in (0.0, 1.0):
+        m = small(working_capital_credit=lever, embedded_services=0.0)
+        pop = m.population
+        pop.lead_firm[:] = -1
+        pop.aware[:] = 0b11111
+        pop.cash[:] = 10_000.0
+        pop.advance_due[:] = 0.0
+        clarity = m._clarity()
+        svc = services.service_intensity(pop, 0.0)
+        ctx = m._decision_context(clarity, svc)
+        opts = decisions.value_options(pop, ctx)
+        attempts = decisions.apply_upgrades(pop, ctx, opts, np.full(opts.rows.size, PRODUCT),
+                                            np.ones(opts.rows.size), 0.0)
+        wl = attempts.financing.working_loan
+        if lever == 0.0:
+            assert wl.sum() == 0 and pop.advance_due.sum() == 0
+        else:
+            assert wl[opts.rows].min() > 0
+            assert np.allclose(pop.advance_due, wl * (1 + finance.WORKING_LOAN_INTEREST))
+
+
+def test_producer_groups_open_credit_and_cheaper_inputs_only_with_group_finance():
+    from sim import finance
+
+    m = small()
+    pop = m.population
+    pop.group[:] = np.where(np.arange(pop.n) % 2 == 0, 0, -1)
+    zero = np.zeros(pop.n)
+    member = pop.group >= 0
+    for lever in (0.0, 1.0):
+        line = finance.credit_limit(pop, 0.2, zero, lever)
+        short = finance.working_credit_limit(pop, 0.2, zero, lever)
+        discount = finance.input_discount(pop, lever)
+        assert np.all(line[~member] == 0.2 * finance.MAX_LOAN) and np.all(discount[~member] == 0)
+        if lever == 0.0:
+            assert np.all(line[member] == line[~member][0]) and np.all(discount == 0)
+        else:
+            assert np.allclose(line[member], (0.2 + finance.GROUP_LENDING) * finance.MAX_LOAN)
+            assert np.all(short[member] > short[~member][0])
+            assert np.allclose(discount[member], finance.GROUP_INPUT_DISCOUNT)
+    inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT)
+    inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0)
+    assert inv == inv0 and wc == pytest.approx(wc0 * (1 - finance.GROUP_INPUT_DISCOUNT))
