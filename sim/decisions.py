@@ -59,7 +59,7 @@ from sim.population import (
     Population,
     stays_in_chain,
 )
-from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
+from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN, SUPPORT_FEE
 from sim.trade import direct_selling_cost, sold_in_channels
 
 #: Planning horizon (months).
@@ -134,6 +134,7 @@ class Context:
     cost_share: np.ndarray
     working_credit: np.ndarray | None = None
     input_discount: np.ndarray | None = None
+    support: np.ndarray | None = None
 
     def terms(self) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
@@ -156,6 +157,8 @@ class Context:
                             else np.zeros_like(self.credit)),
             input_discount=(self.input_discount if self.input_discount is not None
                             else np.zeros_like(self.credit)),
+            support=(self.support if self.support is not None
+                     else np.zeros_like(self.credit)),
         )
 
 
@@ -179,6 +182,7 @@ class DecisionTerms(NamedTuple):
         cost_share: Share of upgrading costs the MSE saves through its group.
         working_credit: Working-capital loan the MSE can take this month (currency units).
         input_discount: Share of working capital saved by joint input purchase in a group.
+        support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1].
     """
 
     price: np.ndarray
@@ -197,6 +201,7 @@ class DecisionTerms(NamedTuple):
     cost_share: np.ndarray
     working_credit: np.ndarray
     input_discount: np.ndarray
+    support: np.ndarray
 
 
 @njit(cache=True)
@@ -286,16 +291,17 @@ def diversified_weights(channels, new_channel):
 
 
 @njit(cache=True)
-def upgrade_costs(option, distance, services, cost_share, input_discount=0.0):
+def upgrade_costs(option, distance, services, cost_share, input_discount=0.0, fee=0.0):
     """Investment and working-capital cost of ``option`` (elementwise over MSEs).
 
     Inputs, transport and training cost more far from markets; embedded services (technical
     and design help) and group cost sharing make upgrading cheaper, and joint input purchase
-    (``input_discount``) makes its working capital cheaper.
+    (``input_discount``) makes its working capital cheaper. Stand-alone services add their
+    ``fee`` (a share of the cost).
     """
     cost = BASE_COST[option] * (
         (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
-    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services)
+    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services) * (1.0 + fee)
     return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
             cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount))
 
@@ -475,7 +481,8 @@ def _value_all(mse, terms, out):
     price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
-    working_credit, input_discount = terms.working_credit, terms.input_discount
+    working_credit, input_discount, support = (terms.working_credit, terms.input_discount,
+                                               terms.support)
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
     success, value, feasible, new_channel = (out.success, out.value, out.feasible,
@@ -492,7 +499,7 @@ def _value_all(mse, terms, out):
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i],
-                                    input_discount[i])
+                                    input_discount[i], SUPPORT_FEE * support[i])
             if k == INTERSECTORAL:
                 inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
@@ -561,7 +568,7 @@ def _value_all(mse, terms, out):
                 after_var = (second_sd * after_mean) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
-        p = success_chance(skill[i], services[i], in_group)
+        p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
         success[m] = p
         for k in range(N_OPTIONS):

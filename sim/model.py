@@ -191,11 +191,12 @@ class ValueChainModel(Model):
                                clarity, draws.belief_noise)
         groups.share_information(pop)
         service_level = services.service_intensity(pop, sc.embedded_services)
+        support = services.support_intensity(pop, sc.support_services, self.social)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
             pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
             groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.peer_adoption(pop, pop.village, pop.active))
+            groups.peer_adoption(pop, pop.village, pop.active), support)
         signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.
@@ -204,7 +205,7 @@ class ValueChainModel(Model):
                            sc.social_distance, draws.join)
 
         # Decisions: value every option for every MSE, choose, pay, apply.
-        ctx = self._decision_context(clarity, service_level)
+        ctx = self._decision_context(clarity, service_level, support)
         options = decisions.value_options(pop, ctx)
         choice = decisions.choose_upgrades(options, draws.decide[options.rows])
         attempts = decisions.apply_upgrades(pop, ctx, options, choice,
@@ -215,7 +216,7 @@ class ValueChainModel(Model):
         self.ledger["advances"] += float(attempts.financing.advance.sum())
         self.ledger["working_loans"] += float(attempts.financing.working_loan.sum())
         decisions.allocate_channels(pop)
-        services.technical_assistance(pop, service_level)
+        services.technical_assistance(pop, service_level, support)
 
         finance.update_distress(pop)
         self.datacollector.collect(self)
@@ -269,8 +270,8 @@ class ValueChainModel(Model):
         ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
         ledger["transport"] += sales.transport
 
-    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray
-                          ) -> decisions.Context:
+    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
+                          support: np.ndarray | None = None) -> decisions.Context:
         sc, pop = self.scenario, self.population
         return decisions.Context(
             benchmark_cost=self.markets.benchmark_cost,
@@ -289,6 +290,7 @@ class ValueChainModel(Model):
             working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
                                                         self.social, sc.group_finance),
             input_discount=finance.input_discount(pop, sc.group_finance),
+            support=support,
         )
 
     # -- results -----------------------------------------------------------------------------

@@ -122,6 +122,11 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("embedded_services", 0.3, "Embedded services from lead firms",
                "Intensity of lead firms' embedded services (technical assistance, input advances, "
                "design help) and their reach to new suppliers."),
+        _lever("support_services", 0.1, "Stand-alone support services",
+               "Supply of fee-based support services any MSE can buy (training, extension, "
+               "business services), apart from lead firms' embedded services; weak by default "
+               "(\"a much less important source of learning\", seed lines 167-169). They reach "
+               "remote and excluded MSEs poorly and charge a fee."),
         _lever("forward_contracts", 0.2, "Forward contracts (guaranteed price)",
                "Share of a lead-firm supplier's sales covered by a forward contract at a "
                "guaranteed price."),
@@ -270,6 +275,7 @@ class ValueChainScenario(Scenario):
     ict_access: float = 0.2
     intermediary_rent: float = 0.6
     embedded_services: float = 0.3
+    support_services: float = 0.1
     forward_contracts: float = 0.2
     quality_demand: float = 0.0
     mse_brokers: float = 0.3

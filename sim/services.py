@@ -5,7 +5,10 @@ reach out to MSEs, more readily to producer groups (lower transaction cost per u
 and to MSEs that are near and socially close. To the MSEs linked to them they offer
 *embedded services* — technical assistance, input advances, design help — that lower the cost
 and risk of upgrading, and *forward contracts* at a guaranteed price that take away price risk.
-Stand-alone support markets are weak (structural effect 4); lead firms fill part of the gap.
+Stand-alone support markets — fee-based training, extension and business services bought by
+any MSE — are a separate, weak source (``support_services``; "a much less important source of
+learning", seed lines 167-169; structural effect 4): they reach remote and excluded MSEs
+poorly and charge a fee, so lead firms' embedded services fill part of the gap.
 """
 
 from __future__ import annotations
@@ -57,6 +60,13 @@ SERVICE_SUCCESS_GAIN = 0.25
 SERVICE_SKILL_GAIN = 0.004
 #: Share of an upgrade's working capital a lead firm advances at full intensity.
 ADVANCE_SHARE = 1.0
+#: Reach of stand-alone support services lost at distance 1 and at full social barrier:
+#: supporting markets are thin away from towns and for excluded groups.
+SUPPORT_DISTANCE_LOSS = 0.6
+SUPPORT_SOCIAL_LOSS = 0.6
+#: Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they are
+#: paid for, unlike embedded services).
+SUPPORT_FEE = 0.2
 
 
 class LeadFirms(NamedTuple):
@@ -111,6 +121,27 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
 def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     """Embedded-service intensity each MSE receives: the lever if linked to a lead firm."""
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
+
+
+def support_intensity(pop: Population, support_services: float, social: np.ndarray
+                      ) -> np.ndarray:
+    """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
+
+    Open to every MSE, linked or not, but thinner far from markets and for the excluded
+    group. They raise the chance of success, skills and news of options like embedded
+    services do, but cost a fee and bring no input advances or cost-cutting design help.
+    """
+    return _support_intensity(float(support_services), pop.distance, social, pop.active,
+                              pop.upgrades)
+
+
+@njit(cache=True)
+def _support_intensity(lever, distance, social, active, upgrades):
+    out = np.empty(distance.size)
+    for i in range(distance.size):
+        out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
+            1.0 - SUPPORT_SOCIAL_LOSS * social[i]) * stays_in_chain(active[i], upgrades[i])
+    return out
 
 
 def contract_share(pop: Population, firms: LeadFirms) -> np.ndarray:
@@ -238,12 +269,14 @@ def _recruit(mse, social, uniforms, base_hazard, firms):
                 break
 
 
-def technical_assistance(pop: Population, services: np.ndarray) -> None:
-    """Suppliers learn from lead firms' technical assistance (skill grows)."""
-    _learn_from_assistance(pop.skill, services)
+def technical_assistance(pop: Population, services: np.ndarray,
+                         support: np.ndarray | None = None) -> None:
+    """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
+    _learn_from_assistance(pop.skill, services,
+                           np.zeros_like(services) if support is None else support)
 
 
 @njit(cache=True)
-def _learn_from_assistance(skill, services):
+def _learn_from_assistance(skill, services, support):
     for i in range(skill.size):
-        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * services[i], 1.0)
+        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)

@@ -54,6 +54,8 @@ SIGNAL_NOISE = 0.05
 BACKGROUND_HAZARD = np.array([0.010, 0.006, 0.003, 0.004, 0.003])
 #: ... from a lead firm's embedded services, at embedded_services = 1.
 LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
+#: ... from stand-alone support services (training, extension), at full intensity.
+SUPPORT_HAZARD = np.array([0.06, 0.06, 0.01, 0.02, 0.0])
 #: ... from ICT (market information about prices and buyers).
 ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
 #: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
@@ -81,6 +83,7 @@ class NewsSources(NamedTuple):
         herding: Scenario lever (projects that herd MSEs promote the channel).
         group_adoption: Share of each group's members that made each upgrade, (groups, 5).
         village_adoption: Share of each village's MSEs that made each upgrade, (villages, 5).
+        support: Stand-alone support-service intensity per MSE, in [0, 1], (n,).
     """
 
     social: np.ndarray
@@ -89,6 +92,7 @@ class NewsSources(NamedTuple):
     herding: float
     group_adoption: np.ndarray
     village_adoption: np.ndarray
+    support: np.ndarray
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
@@ -171,7 +175,8 @@ def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noi
 
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
-                   group_adoption: np.ndarray, village_adoption: np.ndarray) -> np.ndarray:
+                   group_adoption: np.ndarray, village_adoption: np.ndarray,
+                   support: np.ndarray | None = None) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -188,10 +193,12 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         group_adoption: Share of each group's members that made each upgrade, (groups, 5),
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
+        support: Stand-alone support-service intensity per MSE (all n; none if omitted).
     """
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
-                          group_adoption=group_adoption, village_adoption=village_adoption)
+                          group_adoption=group_adoption, village_adoption=village_adoption,
+                          support=np.zeros(pop.n) if support is None else support)
     return _option_hazards(pop.state, rows, sources)
 
 
@@ -204,6 +211,7 @@ def _option_hazards(mse, rows, sources):
     social, services, intermediary_rent, herding = (sources.social, sources.services,
                                                     sources.intermediary_rent, sources.herding)
     group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
+    support = sources.support
     hazard = np.zeros((N_OPTIONS, rows.size))
     for j in range(rows.size):
         i = rows[j]
@@ -217,6 +225,7 @@ def _option_hazards(mse, rows, sources):
             hazard[k, j] = (
                 BACKGROUND_HAZARD[k]
                 + LEAD_FIRM_HAZARD[k] * services[i]
+                + SUPPORT_HAZARD[k] * support[i]
                 + ICT_HAZARD[k] * ict[i]
                 + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
                 + herding * HERDING_PROMOTION[k]

@@ -145,3 +145,23 @@ def test_6_investment_credit_not_working_capital_credit_unlocks_upgrading_and_gr
         working = r.outcomes["more working capital credit"][metric]
         assert _excludes_zero(paired_effect(working, investment), "up"), metric
         assert _excludes_zero(r.effect("group finance", "no group finance", metric), "up")
+
+
+def test_5_lead_firms_step_into_the_gap_where_supporting_markets_are_weak():
+    # Structural effect 4 (seed lines 402-404): "Supporting markets for MSE upgrading are
+    # generally weak, with lead firms sometimes stepping into the gap to provide embedded
+    # services". Embedded services add more upgrading where stand-alone services are weak than
+    # where they are strong (a difference in differences, paired by seed).
+    arms = {f"{market} {embedded}": {"n_mse": 400, "support_services": support,
+                                     "embedded_services": level}
+            for market, support in (("weak", 0.1), ("strong", 0.9))
+            for embedded, level in (("with", 0.3), ("without", 0.0))}
+    r = run_arms("baseline", arms, metrics=["share_process", "share_upgraded"], seeds=SEEDS,
+                 steps=120, workers=1)
+    o = r.outcomes
+    for metric in ("share_process", "share_upgraded"):
+        weak = o["weak with"][metric] - o["weak without"][metric]
+        strong = o["strong with"][metric] - o["strong without"][metric]
+        assert _excludes_zero(paired_effect(strong, weak), "up"), metric
+        # Stand-alone services do help when they exist.
+        assert _excludes_zero(r.effect("strong without", "weak without", metric), "up")

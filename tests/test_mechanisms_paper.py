@@ -448,3 +448,39 @@ def test_producer_groups_open_credit_and_cheaper_inputs_only_with_group_finance(
     inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT)
     inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0)
     assert inv == inv0 and wc == pytest.approx(wc0 * (1 - finance.GROUP_INPUT_DISCOUNT))
+
+
+# -- 5. stand-alone (fee-based) support services ------------------------------------------------
+
+
+def test_stand_alone_services_reach_unlinked_mses_for_a_fee_only_with_the_lever():
+    from sim.population import PROCESS as P
+
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    zero = np.zeros(pop.n)
+    assert np.all(services.support_intensity(pop, 0.0, zero) == 0)
+    support = services.support_intensity(pop, 1.0, zero)
+    assert np.all(support > 0)
+    assert np.all(np.diff(support[np.argsort(pop.distance)]) <= 1e-12)  # thinner far away
+    assert np.all(services.support_intensity(pop, 1.0, np.ones(pop.n)) < support)
+    assert np.all(services.service_intensity(pop, 1.0) == 0)  # no embedded services unlinked
+    # News, success and skills rise with them; costs rise by their fee.
+    rows = np.arange(pop.n)
+    pop.aware[:] = 0
+    tables = np.zeros((1, 5)), np.zeros((pop.village.max() + 1, 5))
+    without = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables)
+    with_ = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables, support)
+    assert np.all(with_[P] > without[P])
+    pop.aware[:] = 0b11111
+    pop.cash[:] = 10_000.0
+    clarity = m._clarity()
+    plain = decisions.value_options(pop, m._decision_context(clarity, zero))
+    served = decisions.value_options(pop, m._decision_context(clarity, zero, support))
+    assert np.all(served.success[0] > plain.success[0])
+    assert np.allclose(served.investment[P], plain.investment[P]
+                       * (1 + services.SUPPORT_FEE * support[served.rows]))
+    skill = pop.skill.copy()
+    services.technical_assistance(pop, zero, support)
+    assert np.all(pop.skill >= skill) and np.any(pop.skill > skill)
