@@ -60,7 +60,7 @@ from sim.population import (
     stays_in_chain,
 )
 from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN, SUPPORT_FEE
-from sim.trade import direct_selling_cost, sold_in_channels
+from sim.trade import direct_selling_cost, expected_transit_loss, sold_in_channels
 
 #: Planning horizon (months).
 HORIZON = 36
@@ -135,6 +135,7 @@ class Context:
     working_credit: np.ndarray | None = None
     input_discount: np.ndarray | None = None
     support: np.ndarray | None = None
+    transit_risk: float = 0.0
 
     def terms(self) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
@@ -159,6 +160,7 @@ class Context:
                             else np.zeros_like(self.credit)),
             support=(self.support if self.support is not None
                      else np.zeros_like(self.credit)),
+            transit_risk=float(self.transit_risk),
         )
 
 
@@ -183,6 +185,7 @@ class DecisionTerms(NamedTuple):
         working_credit: Working-capital loan the MSE can take this month (currency units).
         input_discount: Share of working capital saved by joint input purchase in a group.
         support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1].
+        transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
     """
 
     price: np.ndarray
@@ -202,6 +205,7 @@ class DecisionTerms(NamedTuple):
     working_credit: np.ndarray
     input_discount: np.ndarray
     support: np.ndarray
+    transit_risk: float
 
 
 @njit(cache=True)
@@ -483,6 +487,7 @@ def _value_all(mse, terms, out):
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
     working_credit, input_discount, support = (terms.working_credit, terms.input_discount,
                                                terms.support)
+    transit_risk = terms.transit_risk
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
     success, value, feasible, new_channel = (out.success, out.value, out.feasible,
@@ -553,6 +558,12 @@ def _value_all(mse, terms, out):
                     - direct_selling_cost(distance[i], social[i], 2))
                 keeps = 1.0 + clarity[i] * escaped
                 direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
+                # Hauling its own goods and cash far, it expects to lose some on the way.
+                safe = 1.0 - expected_transit_loss(distance[i], transit_risk)
+                direct_base = (direct_base[0] * safe, direct_base[1] * safe,
+                               direct_base[2] * safe)
+                direct_premium = (direct_premium[0] * safe, direct_premium[1] * safe,
+                                  direct_premium[2] * safe)
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], unit_cost[i], quality[i], weights, direct_base,
                     direct_premium, cs, covariance, benchmark_cost, competition)

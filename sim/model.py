@@ -58,10 +58,11 @@ class _Draws:
     join: np.ndarray          # (n,) MSEs seek a group
     decide: np.ndarray        # (n,) logit choice among options
     success: np.ndarray       # (n,) an attempted upgrade works
+    transit: np.ndarray       # (n,) a direct seller loses goods or cash in transit
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        u = rng.random((7, n))
+        u = rng.random((8, n))
         return cls(
             prices=rng.standard_normal(2 + 2 * markets.N_CHANNELS),
             recruit=u[0],
@@ -71,6 +72,7 @@ class _Draws:
             join=u[4],
             decide=u[5],
             success=u[6],
+            transit=u[7],
         )
 
 
@@ -137,7 +139,7 @@ class ValueChainModel(Model):
             ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
              "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
              "buyer_payments", "intermediary_take", "lead_firm_take", "transport",
-             "working_loans"), 0.0)
+             "working_loans", "transit_losses"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
 
         self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
@@ -183,7 +185,7 @@ class ValueChainModel(Model):
             forward_contracts=sc.forward_contracts,
             pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
             social=self.social, uniforms=draws.recruit)
-        self._trade(account=True)
+        self._trade(account=True, transit=draws.transit)
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self._clarity()
@@ -229,8 +231,11 @@ class ValueChainModel(Model):
         linked = (pop.lead_firm >= 0) | (self.links == trade.VIA_BROKER)
         return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent)
 
-    def _trade(self, *, account: bool) -> None:
-        """Sell this month's output and, if ``account``, settle every MSE's cash."""
+    def _trade(self, *, account: bool, transit: np.ndarray | None = None) -> None:
+        """Sell this month's output and, if ``account``, settle every MSE's cash.
+
+        ``transit`` holds the month's draws for losses in transit (none if omitted).
+        """
         sc, pop = self.scenario, self.population
         self.links, self.brokers = trade.link_type(pop, sc.mse_brokers, sc.n_villages)
         self.trader_power = trade.intermediary_market_power(pop, self.links,
@@ -255,6 +260,8 @@ class ValueChainModel(Model):
                                                  self.markets.second_price)
         if not account:
             return
+        lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk)
+                if transit is not None else 0.0)
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
                                         pop.dependence, pop.active)
         pop.record_income(self.markets.month)
@@ -269,6 +276,7 @@ class ValueChainModel(Model):
         ledger["intermediary_take"] += float(sales.intermediary_take.sum())
         ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
         ledger["transport"] += sales.transport
+        ledger["transit_losses"] += lost
 
     def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
                           support: np.ndarray | None = None) -> decisions.Context:
@@ -287,6 +295,7 @@ class ValueChainModel(Model):
             social=self.social,
             credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance),
             cost_share=groups.group_cost_share(pop),
+            transit_risk=sc.transit_risk,
             working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
                                                         self.social, sc.group_finance),
             input_discount=finance.input_discount(pop, sc.group_finance),

@@ -94,6 +94,10 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("physical_distance", 0.4, "Physical distance to markets",
                "Scales every MSE's remoteness: transport cost, delay and attenuation of price "
                "signals, cost of inputs and training, lead firms' reach."),
+        _lever("transit_risk", 0.3, "Security risk in transit",
+               "Risk of losing goods or cash carried over long distances (seed lines 208-210): "
+               "a direct seller hauling its own products to distant buyers may lose half a "
+               "month's sales, with a monthly chance of up to 15% at distance 1."),
         _lever("social_distance", 0.4, "Social distance of the excluded group",
                "Strength of socio-cultural segmentation (gender, caste, ethnicity): how much "
                "worse the excluded group's information, links, credit and terms are."),
@@ -266,6 +270,7 @@ class ValueChainScenario(Scenario):
     n_lead_firms: int = 3
     n_villages: int = 40
     physical_distance: float = 0.4
+    transit_risk: float = 0.3
     social_distance: float = 0.4
     excluded_share: float = 0.3
     bargaining_power: float = 0.3

@@ -84,6 +84,13 @@ TRADER_ENTRY_SHARE = 0.6
 #: Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that
 #: sells to a trader from elsewhere.
 FAR_TRADER_COST = 0.05
+#: Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own products
+#: to distant buyers and the cash back loses a load ("the transport of products or cash
+#: payments over long distances may expose MSE owners to increased security and market risks",
+#: seed lines 208-210). Buyers who collect at the farm gate carry that risk themselves.
+TRANSIT_LOSS_HAZARD = 0.15
+#: Share of the month's sales revenue lost when it happens.
+TRANSIT_LOSS_SHARE = 0.5
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
 #: broker serves (the first ``mse_brokers`` share by this key) without a random draw.
 _BROKER_KEY = 0.6180339887498949
@@ -167,6 +174,40 @@ def _link_type(mse, mse_brokers, n_villages):
         else:
             link[i] = VIA_TRADER
     return link, broker
+
+
+@njit(cache=True)
+def expected_transit_loss(distance, transit_risk):
+    """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
+    return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
+
+
+def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
+                    uniforms: np.ndarray, transit_risk: float) -> float:
+    """Direct sellers who haul far may lose goods or cash on the way (one month).
+
+    A direct seller (who carries its own products and the cash back; an MSE broker carries
+    its neighbours' too) loses TRANSIT_LOSS_SHARE of its month's revenue when its draw is
+    below ``TRANSIT_LOSS_HAZARD * transit_risk * distance``. The loss comes out of its
+    income (``pop.income``, written); sales and what buyers paid are unchanged.
+
+    Returns:
+        The month's total loss (for the ledger).
+    """
+    return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
+                            float(transit_risk), pop.income)
+
+
+@njit(cache=True)
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income):
+    total = 0.0
+    for i in range(link.size):
+        if (active[i] and link[i] == DIRECT
+                and uniforms[i] < TRANSIT_LOSS_HAZARD * transit_risk * distance[i]):
+            loss = TRANSIT_LOSS_SHARE * max(revenue[i], 0.0)
+            income[i] -= loss
+            total += loss
+    return total
 
 
 def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,

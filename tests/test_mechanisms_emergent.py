@@ -165,3 +165,15 @@ def test_5_lead_firms_step_into_the_gap_where_supporting_markets_are_weak():
         assert _excludes_zero(paired_effect(strong, weak), "up"), metric
         # Stand-alone services do help when they exist.
         assert _excludes_zero(r.effect("strong without", "weak without", metric), "up")
+
+
+def test_7_security_risk_in_transit_holds_back_functional_upgrading_far_from_markets():
+    # Seed lines 205-210: distance raises costs and exposes MSEs who carry products or cash
+    # to security and market risks, "reducing the profits from upgrading".
+    chain = dict(n_mse=400, education=0.9, intermediary_rent=1.0, bargaining_power=0.0,
+                 credit_access=0.8, physical_distance=0.8)
+    r = run_arms("baseline", {"safe": {**chain, "transit_risk": 0.0},
+                              "risky": {**chain, "transit_risk": 1.0}},
+                 metrics=["share_functional"], seeds=SEEDS, steps=120, workers=1)
+    assert _excludes_zero(r.effect("risky", "safe", "share_functional"), "down"), (
+        r.mean("safe", "share_functional"), r.mean("risky", "share_functional"))

@@ -484,3 +484,44 @@ def test_stand_alone_services_reach_unlinked_mses_for_a_fee_only_with_the_lever(
     skill = pop.skill.copy()
     services.technical_assistance(pop, zero, support)
     assert np.all(pop.skill >= skill) and np.any(pop.skill > skill)
+
+
+# -- 7. security and market risk with distance --------------------------------------------------
+
+
+def test_direct_sellers_far_away_lose_goods_or_cash_only_with_transit_risk():
+    m = small(n=400)
+    pop = m.population
+    pop.distance[:] = np.linspace(0.0, 1.0, pop.n)
+    link = np.where(np.arange(pop.n) % 2 == 0, trade.DIRECT, trade.VIA_TRADER).astype(np.int8)
+    revenue = np.full(pop.n, 100.0)
+    draws = np.full(pop.n, 0.05)
+    for risk in (0.0, 1.0):
+        pop.income[:] = 50.0
+        lost = trade.lose_in_transit(pop, link, revenue, draws, risk)
+        hit = pop.income < 50.0
+        if risk == 0.0:
+            assert lost == 0.0 and not hit.any()
+        else:
+            expect = (link == trade.DIRECT) & (0.05 < trade.TRANSIT_LOSS_HAZARD * pop.distance)
+            assert np.array_equal(hit, expect) and expect.any()
+            assert np.allclose(pop.income[hit], 50.0 - trade.TRANSIT_LOSS_SHARE * 100.0)
+            assert lost == pytest.approx(hit.sum() * trade.TRANSIT_LOSS_SHARE * 100.0)
+            assert pop.distance[hit].min() > pop.distance[link == trade.DIRECT].min()
+
+
+def test_transit_risk_lowers_the_value_of_selling_directly_far_away():
+    from sim.population import FUNCTIONAL as F
+
+    gains = {}
+    for risk in (0.0, 1.0):
+        m = small(transit_risk=risk)
+        pop = m.population
+        pop.aware[:] = 0b11111
+        pop.cash[:] = 10_000.0
+        pop.skill[:] = 0.9
+        pop.distance[:] = 0.8
+        clarity = m._clarity()
+        svc = services.service_intensity(pop, m.scenario.embedded_services)
+        gains[risk] = decisions.value_options(pop, m._decision_context(clarity, svc)).gain[F]
+    assert np.all(gains[1.0] < gains[0.0])
