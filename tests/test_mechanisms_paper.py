@@ -503,7 +503,7 @@ def test_direct_sellers_far_away_lose_goods_or_cash_only_with_transit_risk():
         if risk == 0.0:
             assert lost == 0.0 and not hit.any()
         else:
-            expect = (link == trade.DIRECT) & (0.05 < trade.TRANSIT_LOSS_HAZARD * pop.distance)
+            expect = (link == trade.DIRECT) & (trade.TRANSIT_LOSS_HAZARD * pop.distance > 0.05)
             assert np.array_equal(hit, expect) and expect.any()
             assert np.allclose(pop.income[hit], 50.0 - trade.TRANSIT_LOSS_SHARE * 100.0)
             assert lost == pytest.approx(hit.sum() * trade.TRANSIT_LOSS_SHARE * 100.0)
