@@ -501,6 +501,7 @@ class SalesAccounts(NamedTuple):
         lead_firm_take: What each lead firm kept, (lead firms,).
         totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
             through MSE brokers, (4,).
+        channel_units: Units sold in each channel by all MSEs, (3,).
     """
 
     produced: np.ndarray
@@ -512,6 +513,7 @@ class SalesAccounts(NamedTuple):
     intermediary_take: np.ndarray
     lead_firm_take: np.ndarray
     totals: np.ndarray
+    channel_units: np.ndarray
 
 
 @dataclass
@@ -529,6 +531,7 @@ class Sales:
         premium_paid: Total quality premium paid by buyers.
         premium_to_mse: Total quality premium reaching MSEs.
         via_brokers: Units sold through MSE brokers (brokers' takes are in their revenue).
+        channel_units: Units sold in each channel by all MSEs, (3,).
         base: Base price per unit each MSE's link pays, by channel (3, n).
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
     """
@@ -543,6 +546,7 @@ class Sales:
     premium_paid: float
     premium_to_mse: float
     via_brokers: float
+    channel_units: np.ndarray
     base: np.ndarray
     premium_rate: np.ndarray
 
@@ -571,6 +575,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         intermediary_take=np.zeros(n_intermediaries),
         lead_firm_take=np.zeros(n_lead_firms),
         totals=np.zeros(4),
+        channel_units=np.zeros(N_CHANNELS),
     )
     _sell(pop.state, terms, market, contract_share, out)
     return Sales(
@@ -584,6 +589,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         premium_paid=float(out.totals[1]),
         premium_to_mse=float(out.totals[2]),
         via_brokers=float(out.totals[3]),
+        channel_units=out.channel_units,
         base=out.base,
         premium_rate=out.premium_rate,
     )
@@ -602,6 +608,7 @@ def _sell(mse, terms, market, contract_share, out):
     """
     village = mse.village
     broker = terms.broker
+    channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
         mse.capacity, mse.unit_cost, mse.channel_weight, mse.quality, mse.channels,
         mse.trader, mse.lead_firm)
@@ -639,6 +646,7 @@ def _sell(mse, terms, market, contract_share, out):
         received = kept = contract_gain = 0.0
         for c in range(N_CHANNELS):
             u = units[c, i]
+            channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
             base[c, i], premium_rate[c, i] = unit_prices(paid, premium[c], markup[i],
                                                          pass_through[i], transport[c, i])

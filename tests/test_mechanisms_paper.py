@@ -525,3 +525,24 @@ def test_transit_risk_lowers_the_value_of_selling_directly_far_away():
         svc = services.service_intensity(pop, m.scenario.embedded_services)
         gains[risk] = decisions.value_options(pop, m._decision_context(clarity, svc)).gain[F]
     assert np.all(gains[1.0] < gains[0.0])
+
+
+# -- metrics ----------------------------------------------------------------------------------
+
+
+def test_sales_shares_by_channel_are_unit_weighted_and_add_up():
+    from sim import metrics
+
+    m = small(n=300)
+    pop = m.population
+    pop.quality[:] = 1.0
+    pop.channels[:100] = 0b011
+    pop.channels[100:150] = 0b101
+    decisions.allocate_channels(pop)
+    m._trade(account=False)
+    units = m.last_sales.units
+    shares = [metrics.share_sales_domestic(m), metrics.share_sales_export(m),
+              metrics.share_sales_specialty(m)]
+    assert sum(shares) == pytest.approx(1.0)
+    assert shares[1] == pytest.approx(units[1].sum() / units.sum())
+    assert shares[2] == pytest.approx(units[2].sum() / units.sum()) and shares[2] > 0
