@@ -107,7 +107,7 @@ class MSE(Agent):
             return None
         if self.model.links[self.row] == VIA_BROKER:
             broker = int(self.model.brokers[pop.village[self.row]])
-            return self.model.mses.select(lambda a: a.row == broker)[0]
+            return self.model.mses.select(lambda a: a.row == broker).to_list()[0]
         lead = int(pop.lead_firm[self.row])
         if lead >= 0:
             return self.model.lead_firms[lead]

@@ -237,7 +237,7 @@ class ValueChainModel(Model):
         ``transit`` holds the month's draws for losses in transit (none if omitted).
         """
         sc, pop = self.scenario, self.population
-        self.links, self.brokers = trade.link_type(pop, sc.mse_brokers, sc.n_villages)
+        self.links, self.brokers = trade.links_and_brokers(pop, sc.mse_brokers, sc.n_villages)
         self.trader_power = trade.intermediary_market_power(pop, self.links,
                                                             sc.n_intermediaries)
         bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)

@@ -109,7 +109,7 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("credit_access", 0.2, "Credit access for investment",
                "Access to long-term investment credit: the credit line as a share of the largest "
                "loan the financial market could offer an MSE."),
-        _lever("working_capital_credit", 0.4, "Working-capital credit",
+        _lever("working_capital_credit", 0.2, "Working-capital credit",
                "Access to short-term working-capital loans (repaid with interest from next "
                "month's sales) as a share of the largest such loan; distinct from investment "
                "credit, and what lenders' terms are better adapted to (seed lines 304-307)."),
@@ -275,7 +275,7 @@ class ValueChainScenario(Scenario):
     excluded_share: float = 0.3
     bargaining_power: float = 0.3
     credit_access: float = 0.2
-    working_capital_credit: float = 0.4
+    working_capital_credit: float = 0.2
     group_finance: float = 0.2
     ict_access: float = 0.2
     intermediary_rent: float = 0.6

@@ -140,8 +140,13 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
                    np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
 
 
-def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
-              ) -> tuple[np.ndarray, np.ndarray]:
+def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0) -> np.ndarray:
+    """Each MSE's link (see `links_and_brokers`, which also returns the villages' brokers)."""
+    return links_and_brokers(pop, mse_brokers, n_villages)[0]
+
+
+def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
+                      ) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and each village's MSE broker.
 
     Direct after functional upgrading, else lead firm, else the village's MSE broker (if
