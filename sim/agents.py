@@ -106,7 +106,7 @@ class MSE(Agent):
         if pop.has(FUNCTIONAL)[self.row]:
             return None
         if self.model.links[self.row] == VIA_BROKER:
-            broker = int(self.model.brokers[pop.village[self.row]])
+            broker = int(self.model.brokers[self.row])
             return self.model.mses.select(lambda a: a.row == broker).to_list()[0]
         lead = int(pop.lead_firm[self.row])
         if lead >= 0:

@@ -94,7 +94,7 @@ class ValueChainModel(Model):
         ledger: Cumulative money flows, for checking that money is accounted for.
         links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
             firm, direct, via an MSE broker), set by the month's trade.
-        brokers: This month's MSE broker (row) of each village, or -1.
+        brokers: This month's MSE broker (row) of each MSE, or -1.
         traders: The intermediaries' state (:class:`sim.trade.Traders`: which operate).
         firms: The lead firms' own terms (:class:`sim.services.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).

@@ -91,6 +91,10 @@ FAR_TRADER_COST = 0.05
 TRANSIT_LOSS_HAZARD = 0.15
 #: Share of the month's sales revenue lost when it happens.
 TRANSIT_LOSS_SHARE = 0.5
+#: Most neighbours one MSE broker serves (one truck, one sales agent's round): a village with
+#: more customers than its brokers can serve sends the rest to its trader. A calibration
+#: choice; it keeps brokering local whatever the size of villages.
+BROKER_CAPACITY = 20
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
 #: broker serves (the first ``mse_brokers`` share by this key) without a random draw.
 _BROKER_KEY = 0.6180339887498949
@@ -141,20 +145,21 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
 
 
 def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0) -> np.ndarray:
-    """Each MSE's link (see `links_and_brokers`, which also returns the villages' brokers)."""
+    """Each MSE's link (see `links_and_brokers`, which also returns each MSE's broker)."""
     return links_and_brokers(pop, mse_brokers, n_villages)[0]
 
 
 def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
                       ) -> tuple[np.ndarray, np.ndarray]:
-    """Each MSE's link and each village's MSE broker.
+    """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
-    Direct after functional upgrading, else lead firm, else the village's MSE broker (if
-    there is one, for the first ``mse_brokers`` share of the village's MSEs), else the trader.
-    A village's broker is its first (lowest-row) direct seller still in the chain.
+    Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
+    (for the ``mse_brokers`` share of the village's MSEs, by a fixed key, while the brokers
+    have room), else the trader. Every direct seller still in the chain brokers for up to
+    BROKER_CAPACITY neighbours, taken in row order.
 
     Returns:
-        ``(link, broker)``: link per MSE (int8) and the broker's row per village (-1: none).
+        ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
     """
     return _link_type(pop.state, float(mse_brokers),
                       max(int(n_villages), int(pop.village.max()) + 1))
@@ -163,19 +168,36 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
 @njit(cache=True)
 def _link_type(mse, mse_brokers, n_villages):
     upgrades, lead_firm, village, active = mse.upgrades, mse.lead_firm, mse.village, mse.active
-    broker = np.full(n_villages, -1, np.int64)
-    for i in range(upgrades.size):
-        if ((upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i])
-                and broker[village[i]] < 0):
-            broker[village[i]] = i
-    link = np.empty(upgrades.size, np.int8)
-    for i in range(upgrades.size):
+    n = upgrades.size
+    # The direct sellers of each village, grouped by village (counting sort, in row order).
+    start = np.zeros(n_villages + 1, np.int64)
+    if mse_brokers > 0.0:
+        for i in range(n):
+            if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
+                start[village[i] + 1] += 1
+        for v in range(n_villages):
+            start[v + 1] += start[v]
+    brokers = np.empty(start[n_villages], np.int64)
+    filled = start[:n_villages].copy()
+    if mse_brokers > 0.0:
+        for i in range(n):
+            if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
+                brokers[filled[village[i]]] = i
+                filled[village[i]] += 1
+    served = np.zeros(n_villages, np.int64)
+    link = np.empty(n, np.int8)
+    broker = np.full(n, -1, np.int64)
+    for i in range(n):
+        v = village[i]
         if (upgrades[i] >> FUNCTIONAL) & 1:
             link[i] = DIRECT
         elif lead_firm[i] >= 0:
             link[i] = VIA_LEAD_FIRM
-        elif broker[village[i]] >= 0 and (i * _BROKER_KEY) % 1.0 < mse_brokers:
+        elif ((i * _BROKER_KEY) % 1.0 < mse_brokers
+              and served[v] < (start[v + 1] - start[v]) * BROKER_CAPACITY):
             link[i] = VIA_BROKER
+            broker[i] = brokers[start[v] + served[v] // BROKER_CAPACITY]
+            served[v] += 1
         else:
             link[i] = VIA_TRADER
     return link, broker
@@ -320,7 +342,7 @@ class LinkTerms(NamedTuple):
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
         transport: Transport and marketing cost per unit (currency), by channel, (3, n).
-        broker: Row of each village's MSE broker, or -1, (villages,) (int64).
+        broker: Row of each MSE's broker, or -1, (n,) (int64).
     """
 
     link: np.ndarray
@@ -365,14 +387,14 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         social: Social barrier per MSE.
         intermediary_rent: Scenario lever.
         firms: The lead firms (`sim.services.LeadFirms`).
-        broker: Row of each village's MSE broker, or -1 (from `link_type`; none if omitted).
+        broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
     """
     n = pop.n
     if broker is None:
-        broker = np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int64)
+        broker = np.full(n, -1, dtype=np.int64)
     home = (traders.home if traders is not None
-            else np.full(broker.size, -1, dtype=np.int32))
+            else np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int32))
     terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
                       transport=np.empty((N_CHANNELS, n)), broker=broker)
     _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
@@ -611,7 +633,6 @@ def _sell(mse, terms, market, contract_share, out):
         contract_share: Share of each MSE's output sold forward.
         out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
     """
-    village = mse.village
     broker = terms.broker
     channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
@@ -672,7 +693,7 @@ def _sell(mse, terms, market, contract_share, out):
         # Added, not set: an MSE broker's take from its neighbours' sales is its revenue too.
         revenue[i] += received
         if link[i] == VIA_BROKER:
-            revenue[broker[village[i]]] += kept
+            revenue[broker[i]] += kept
             via_brokers += units[0, i] + units[1, i] + units[2, i]
         # Each buyer's take goes to its own books. Adding zero to the others (rather than
         # branching on a link type the CPU cannot predict) leaves them exactly as they were.
