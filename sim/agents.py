@@ -16,6 +16,7 @@ from mesa import Agent
 
 from sim.markets import CHANNELS, QUALITY_STANDARD, VOLATILITY
 from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
+from sim.trade import VIA_BROKER
 
 if TYPE_CHECKING:
     from sim.model import ValueChainModel
@@ -98,12 +99,15 @@ class MSE(Agent):
 
     @property
     def buyer(self) -> Agent | None:
-        """The agent this MSE sells to: its lead firm, its intermediary, or None if direct."""
+        """The agent it sells to: lead firm, MSE broker, intermediary, or None if direct."""
         pop = self.model.population
         if not pop.active[self.row] or pop.has(INTERSECTORAL)[self.row]:
             return None
         if pop.has(FUNCTIONAL)[self.row]:
             return None
+        if self.model.links[self.row] == VIA_BROKER:
+            broker = int(self.model.brokers[self.row])
+            return self.model.mses.select(lambda a: a.row == broker).to_list()[0]
         lead = int(pop.lead_firm[self.row])
         if lead >= 0:
             return self.model.lead_firms[lead]
@@ -133,6 +137,11 @@ class Intermediary(Agent):
         return float(sales.intermediary_take[self.index]) if sales is not None else 0.0
 
     @property
+    def operating(self) -> bool:
+        """Still trading (it exits when bypassed, and may come back)."""
+        return bool(self.model.traders.active[self.index])
+
+    @property
     def suppliers(self) -> int:
         """Active MSEs selling through it."""
         pop = self.model.population
@@ -144,13 +153,17 @@ class LeadFirm(Agent):
 
     Attributes:
         index: Position among the model's lead firms.
-        standard: Quality its buyers require for export.
+        standard: Quality a supplier must meet for this firm's forward contract.
+        contract: Share of a qualifying supplier's output this firm buys forward.
+        capacity: Most suppliers this firm buys from.
     """
 
     def __init__(self, model: ValueChainModel, index: int):
         super().__init__(model)
         self.index = int(index)
-        self.standard = float(QUALITY_STANDARD[1])
+        self.standard = float(model.firms.standard[index])
+        self.contract = float(model.firms.contract[index])
+        self.capacity = int(model.firms.capacity[index])
 
     @property
     def take(self) -> float:

@@ -38,14 +38,16 @@ import numpy as np
 from numba import njit
 
 from sim import finance
-from sim.finance import INTEREST_BURDEN, can_finance, split_costs
+from sim.finance import INTEREST_BURDEN, WORKING_LOAN_INTEREST, can_finance, split_costs
 from sim.markets import (
     DOMESTIC,
     N_CHANNELS,
     PRICE_PERSISTENCE,
     clears_standard,
     competitive_sales_share,
+    market_depth,
     price_covariance,
+    second_chain_sd,
 )
 from sim.population import (
     CHANNEL,
@@ -57,8 +59,8 @@ from sim.population import (
     Population,
     stays_in_chain,
 )
-from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN
-from sim.trade import direct_selling_cost, sold_in_channels
+from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN, SUPPORT_FEE
+from sim.trade import direct_selling_cost, expected_transit_loss, sold_in_channels
 
 #: Planning horizon (months).
 HORIZON = 36
@@ -73,19 +75,32 @@ SERVICE_HELPS = np.array([1.0, 1.0, 0.0, 0.5, 0.0])
 #: Unit cost cut by process upgrading: base plus a skill-dependent part.
 PROCESS_COST_CUT = 0.03
 PROCESS_SKILL_CUT = 0.06
+#: Monthly output gained by process upgrading ("increased agricultural output from
+#: irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
+#: at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
+#: it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
+#: the main drivers"); at 0.05 competition stays the main driver.
+PROCESS_OUTPUT_GAIN = 0.05
 #: Quality gained by product upgrading, and the unit-cost increase it brings.
 PRODUCT_QUALITY_GAIN = 0.3
 PRODUCT_COST_INCREASE = 0.04
 #: Skill an MSE needs to take on an intermediary's function alone (groups can do it jointly).
 FUNCTIONAL_SKILL = 0.45
-#: Monthly income outside the chain for an owner of skill 0.5 (intersectoral option).
+#: Monthly income in the second value chain (intersectoral upgrading: another product, its
+#: own end market) for an owner of skill 0.5, at that chain's long-run price.
 OUTSIDE_INCOME = 45.0
+#: Income gained in the second chain by an MSE that upgraded product or function first: the
+#: quality know-how, market contacts and standing it carries over (the India "stepping
+#: stone", seed lines 335-340).
+STEPPING_STONE_GAIN = 0.4
+#: Share of the cost of moving to the second chain saved by an MSE that upgraded product or
+#: function first: it has contacts and skills there already.
+STEPPING_STONE_COST_CUT = 0.4
 #: Skill that opens the outside option without earlier product or functional upgrading.
 OUTSIDE_SKILL = 0.85
-#: Share of the outside income lost at full social barrier (exclusion follows people).
-OUTSIDE_SOCIAL_PENALTY = 0.3
-#: Relative monthly income standard deviation outside the chain.
-OUTSIDE_VOLATILITY = 0.1
+#: Share of the second-chain income lost at full social barrier: exclusion follows people,
+#: but less than in a chain tied to their caste or group (India's leather, lines 335-340).
+OUTSIDE_SOCIAL_PENALTY = 0.15
 #: Absolute risk aversion per unit of currency at dependence 0.5.
 RISK_AVERSION = 0.0015
 #: Chance of success: base, per unit of skill, and for group members.
@@ -110,6 +125,7 @@ class Context:
     benchmark_cost: float
     competition: float
     price_volatility: float
+    second_level: float
     price: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
@@ -119,12 +135,18 @@ class Context:
     social: np.ndarray
     credit: np.ndarray
     cost_share: np.ndarray
+    working_credit: np.ndarray | None = None
+    input_discount: np.ndarray | None = None
+    support: np.ndarray | None = None
+    transit_risk: float = 0.0
 
     def terms(self) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
         return DecisionTerms(
             price=np.asarray(self.price, dtype=float),
             covariance=price_covariance(self.price_volatility),
+            second_sd=float(second_chain_sd(self.price_volatility)),
+            second_level=float(self.second_level),
             benchmark_cost=float(self.benchmark_cost),
             competition=float(self.competition),
             markup=self.markup,
@@ -135,6 +157,13 @@ class Context:
             social=self.social,
             credit=self.credit,
             cost_share=self.cost_share,
+            working_credit=(self.working_credit if self.working_credit is not None
+                            else np.zeros_like(self.credit)),
+            input_discount=(self.input_discount if self.input_discount is not None
+                            else np.zeros_like(self.credit)),
+            support=(self.support if self.support is not None
+                     else np.zeros_like(self.credit)),
+            transit_risk=float(self.transit_risk),
         )
 
 
@@ -144,6 +173,8 @@ class DecisionTerms(NamedTuple):
     Attributes:
         price: End-market base price by channel this month, (3,) (currency per unit).
         covariance: Covariance of relative price deviations between channels, (3, 3).
+        second_sd: Long-run relative price risk of the second value chain.
+        second_level: The second chain's long-run price level (1: reference income).
         benchmark_cost: Unit cost of low-cost competitors (currency per unit).
         competition: Scenario lever in [0, 1].
         markup: Share of the base price the MSE's buyer keeps, per MSE.
@@ -154,10 +185,16 @@ class DecisionTerms(NamedTuple):
         social: Social barrier holding the MSE back, in [0, 1].
         credit: Investment credit still available to the MSE (currency units).
         cost_share: Share of upgrading costs the MSE saves through its group.
+        working_credit: Working-capital loan the MSE can take this month (currency units).
+        input_discount: Share of working capital saved by joint input purchase in a group.
+        support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1].
+        transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
     """
 
     price: np.ndarray
     covariance: np.ndarray
+    second_sd: float
+    second_level: float
     benchmark_cost: float
     competition: float
     markup: np.ndarray
@@ -168,12 +205,28 @@ class DecisionTerms(NamedTuple):
     social: np.ndarray
     credit: np.ndarray
     cost_share: np.ndarray
+    working_credit: np.ndarray
+    input_discount: np.ndarray
+    support: np.ndarray
+    transit_risk: float
 
 
 @njit(cache=True)
-def outside_income(skill, social):
-    """Monthly income an owner could earn in another value chain (elementwise)."""
-    return OUTSIDE_INCOME * (0.5 + skill) * (1.0 - OUTSIDE_SOCIAL_PENALTY * social)
+def outside_income(skill, social, upgrades, second_price):
+    """Monthly income an owner earns in the second value chain (elementwise).
+
+    It rises with skill and with a product or functional upgrade made first (the stepping
+    stone), falls with the social barrier, and moves with the second chain's own price.
+
+    Args:
+        skill: Owner's skill.
+        social: Social barrier.
+        upgrades: Bit set of upgrades made in this chain.
+        second_price: The second chain's price relative to its long-run level.
+    """
+    stepping = ((upgrades >> PRODUCT) & 1) | ((upgrades >> FUNCTIONAL) & 1)
+    return (OUTSIDE_INCOME * (0.5 + skill) * (1.0 + STEPPING_STONE_GAIN * stepping)
+            * (1.0 - OUTSIDE_SOCIAL_PENALTY * social) * second_price)
 
 
 @njit(cache=True)
@@ -202,7 +255,8 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
         of volume squared.
     """
     w = sold_in_channels(weights, quality)
-    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost, competition)
+    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost,
+                                                competition) * market_depth(w)
     price = (base[0] + premium[0] * quality, base[1] + premium[1] * quality,
              base[2] + premium[2] * quality)
     # A forward contract's guaranteed price takes the contracted share out of price risk.
@@ -244,17 +298,19 @@ def diversified_weights(channels, new_channel):
 
 
 @njit(cache=True)
-def upgrade_costs(option, distance, services, cost_share):
+def upgrade_costs(option, distance, services, cost_share, input_discount=0.0, fee=0.0):
     """Investment and working-capital cost of ``option`` (elementwise over MSEs).
 
     Inputs, transport and training cost more far from markets; embedded services (technical
-    and design help) and group cost sharing make upgrading cheaper.
+    and design help) and group cost sharing make upgrading cheaper, and joint input purchase
+    (``input_discount``) makes its working capital cheaper. Stand-alone services add their
+    ``fee`` (a share of the cost).
     """
     cost = BASE_COST[option] * (
         (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
-    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services)
+    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services) * (1.0 + fee)
     return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
-            cost * WORKING_CAPITAL_SHARE[option])
+            cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount))
 
 
 @njit(cache=True)
@@ -429,8 +485,12 @@ def _value_all(mse, terms, out):
     markup, pass_through, clarity, services, contract_share, social, credit, cost_share = (
         terms.markup, terms.pass_through, terms.clarity, terms.services,
         terms.contract_share, terms.social, terms.credit, terms.cost_share)
-    price, covariance = terms.price, terms.covariance
+    price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
+    second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
+    working_credit, input_discount, support = (terms.working_credit, terms.input_discount,
+                                               terms.support)
+    transit_risk = terms.transit_risk
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
     success, value, feasible, new_channel = (out.success, out.value, out.feasible,
@@ -444,10 +504,15 @@ def _value_all(mse, terms, out):
             continue
         cap = advance_share(services[i])
         any_feasible = False
+        stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
-            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i])
+            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i],
+                                    input_discount[i], SUPPORT_FEE * support[i])
+            if k == INTERSECTORAL:
+                inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
-            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc)
+            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc,
+                                                          working_credit[i])
             feasible[k, m] = ok
             any_feasible |= ok
         if not any_feasible:
@@ -471,11 +536,12 @@ def _value_all(mse, terms, out):
                 value[k, m] = -np.inf
                 continue
             if k == PROCESS:
-                # Prices and channels unchanged: only the margin and the volume sold against
-                # competitors change.
+                # Prices and channels unchanged: the margin, the output and the volume sold
+                # against competitors change.
                 cheaper = process_unit_cost(unit_cost[i], skill[i])
-                new_volume = capacity[i] * competitive_sales_share(cheaper, benchmark_cost,
-                                                                   competition)
+                new_volume = volume * process_capacity(capacity[i]) / capacity[i] * (
+                    competitive_sales_share(cheaper, benchmark_cost, competition)
+                    / competitive_sales_share(unit_cost[i], benchmark_cost, competition))
                 new_margin = margin + unit_cost[i] - cheaper
                 after_mean, after_var = new_volume * new_margin, new_volume**2 * risk
             elif k == PRODUCT:
@@ -495,6 +561,12 @@ def _value_all(mse, terms, out):
                     - direct_selling_cost(distance[i], social[i], 2))
                 keeps = 1.0 + clarity[i] * escaped
                 direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
+                # Hauling its own goods and cash far, it expects to lose some on the way.
+                safe = 1.0 - expected_transit_loss(distance[i], transit_risk)
+                direct_base = (direct_base[0] * safe, direct_base[1] * safe,
+                               direct_base[2] * safe)
+                direct_premium = (direct_premium[0] * safe, direct_premium[1] * safe,
+                                  direct_premium[2] * safe)
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], unit_cost[i], quality[i], weights, direct_base,
                     direct_premium, cs, covariance, benchmark_cost, competition)
@@ -505,20 +577,22 @@ def _value_all(mse, terms, out):
                     capacity[i], unit_cost[i], quality[i],
                     diversified_weights(channels[i], chosen), base, premium, cs, covariance,
                     benchmark_cost, competition)
-            else:  # INTERSECTORAL
-                after_mean = outside_income(skill[i], social[i])
-                after_var = (OUTSIDE_VOLATILITY * after_mean) ** 2
+            else:  # INTERSECTORAL: the second chain at its long-run price
+                after_mean = outside_income(skill[i], social[i], upgrades[i], second_level)
+                after_var = (second_sd * after_mean) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
-        p = success_chance(skill[i], services[i], in_group)
+        p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
         success[m] = p
         for k in range(N_OPTIONS):
             if feasible[k, m]:
                 inv, wc = investment[k, m], working_capital[k, m]
-                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
-                value[k, m] = risk_adjusted_value(gain[k, m], dvar[k, m], inv + wc, from_cash,
-                                                  loan, cash[i], p, aversion, var)
+                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
+                                                        working_credit[i])
+                value[k, m] = risk_adjusted_value(
+                    gain[k, m], dvar[k, m], inv + wc + WORKING_LOAN_INTEREST * short,
+                    from_cash, loan, cash[i], p, aversion, var)
 
         # Product upgrading often pays only through the channel whose standard it meets
         # ("product upgrading may be a requirement for entering a new market channel"): an
@@ -531,8 +605,10 @@ def _value_all(mse, terms, out):
                     base, premium, cs, covariance, benchmark_cost, competition)
                 inv = investment[PRODUCT, m] + investment[CHANNEL, m]
                 wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
-                from_cash, loan, _ = split_costs(credit[i], inv, wc, cap * wc)
-                plan = risk_adjusted_value(after_mean - mean, after_var - var, inv + wc,
+                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
+                                                        working_credit[i])
+                plan = risk_adjusted_value(after_mean - mean, after_var - var,
+                                           inv + wc + WORKING_LOAN_INTEREST * short,
                                            from_cash, loan, cash[i], p, aversion, var)
                 value[PRODUCT, m] = max(value[PRODUCT, m], plan)
         m += 1
@@ -631,6 +707,12 @@ def process_unit_cost(unit_cost, skill):
 
 
 @njit(cache=True)
+def process_capacity(capacity):
+    """Monthly output after a process upgrade (mechanisation, irrigation)."""
+    return capacity * (1.0 + PROCESS_OUTPUT_GAIN)
+
+
+@njit(cache=True)
 def product_quality(quality):
     """Quality after a product upgrade."""
     return min(quality + PRODUCT_QUALITY_GAIN, 1.0)
@@ -666,16 +748,19 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
     attempts = Attempts(
         option=np.full(n, -1, dtype=np.int64),
         succeeded=np.zeros(n, dtype=bool),
-        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n)),
+        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)),
     )
-    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.credit,
-           ctx.services, attempts)
+    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.terms(),
+           attempts)
     return attempts
 
 
 @njit(cache=True)
-def _apply(mse, options, choice, success_draw, herding, credit, services, attempts):
+def _apply(mse, options, choice, success_draw, herding, terms, attempts):
     """Pay for and apply the chosen upgrades.
+
+    Working-capital loans and lead firms' advances are repaid from next month's sales (with
+    interest on the loans): they are booked in ``advance_due``.
 
     Args:
         mse: `MseState`, written (cash, debt, advances, state, upgrade bits).
@@ -683,19 +768,21 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         choice: Option per decider, or -1.
         success_draw: Uniform draw per decider.
         herding: Scenario lever.
-        credit: Investment credit available per MSE (currency units).
-        services: Embedded-service intensity per MSE.
+        terms: `DecisionTerms` (credit lines and service intensity are read).
         attempts: `Attempts`, written.
     """
+    credit, services, working_credit = terms.credit, terms.services, terms.working_credit
     rows, investment, working_capital, success, new_channel = (
         options.rows, options.investment, options.working_capital, options.success,
         options.new_channel)
-    cash, debt, advance_due, unit_cost, quality, skill = (
-        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill)
+    cash, debt, advance_due, unit_cost, quality, skill, capacity = (
+        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill,
+        mse.capacity)
     lead_firm, channels, group, upgrades = mse.lead_firm, mse.channels, mse.group, mse.upgrades
     option, succeeded = attempts.option, attempts.succeeded
-    from_cash, loan, advance = (attempts.financing.from_cash, attempts.financing.loan,
-                                attempts.financing.advance)
+    from_cash, loan, advance, working_loan = (
+        attempts.financing.from_cash, attempts.financing.loan, attempts.financing.advance,
+        attempts.financing.working_loan)
     for j in range(rows.size):
         k = choice[j]
         if k < 0:
@@ -703,16 +790,17 @@ def _apply(mse, options, choice, success_draw, herding, credit, services, attemp
         i = rows[j]
         option[i] = k
         wc = working_capital[k, j]
-        from_cash[i], loan[i], advance[i] = split_costs(
-            credit[i], investment[k, j], wc, advance_share(services[i]) * wc)
+        from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
+            credit[i], investment[k, j], wc, advance_share(services[i]) * wc, working_credit[i])
         cash[i] -= from_cash[i]
         debt[i] += loan[i]
-        advance_due[i] += advance[i]
+        advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)
         if not success_draw[j] < success[j]:
             continue
         succeeded[i] = True
         if k == PROCESS:
             unit_cost[i] = process_unit_cost(unit_cost[i], skill[i])
+            capacity[i] = process_capacity(capacity[i])
         elif k == PRODUCT:
             quality[i] = product_quality(quality[i])
             unit_cost[i] = product_unit_cost(unit_cost[i])

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.population import N_OPTIONS, Population, stays_in_chain
+from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
 NO_GROUP, SEEKING = -1, -2
@@ -262,12 +262,17 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
 
 
 def share_information(pop: Population) -> None:
-    """Members pool their price and premium beliefs (one meeting a month)."""
-    _share_information(pop.group, pop.in_chain, pop.belief_price, pop.belief_premium)
+    """Members pool their price and premium beliefs (one meeting a month).
+
+    A member that sells directly (functional upgrading) brings what it reads in end markets
+    to the pool but keeps its own reading: it knows its buyers' prices better than the group.
+    """
+    _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
+                       pop.belief_premium)
 
 
 @njit(cache=True)
-def _share_information(group, in_chain, belief_price, belief_premium):
+def _share_information(group, in_chain, upgrades, belief_price, belief_premium):
     size = 0
     for i in range(group.size):
         if in_chain[i] and group[i] >= size:
@@ -285,7 +290,7 @@ def _share_information(group, in_chain, belief_price, belief_premium):
                 pooled[1, c, g] += belief_premium[c, i]
     for i in range(group.size):
         g = group[i]
-        if in_chain[i] and g >= 0:
+        if in_chain[i] and g >= 0 and (upgrades[i] >> FUNCTIONAL) & 1 == 0:
             for c in range(belief_price.shape[0]):
                 belief_price[c, i] += INFORMATION_SHARING * (pooled[0, c, g] / members[g]
                                                              - belief_price[c, i])

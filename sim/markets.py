@@ -32,6 +32,11 @@ INITIAL_PREMIUM = np.array([0.02, 0.06, 0.12])
 PREMIUM_DRIFT_PER_YEAR = np.array([0.02, 0.06, 0.10])
 #: Minimum quality a channel accepts.
 QUALITY_STANDARD = np.array([0.0, 0.45, 0.65])
+#: Share of an MSE's output each channel's buyers take at the going price: the local market
+#: is thin, while export and specialty buyers take all an MSE can supply. Entering a new
+#: channel can therefore raise sales volume ("higher prices, higher sales volumes", seed
+#: lines 151-152). The domestic level is a calibration choice.
+CHANNEL_DEPTH = np.array([0.9, 1.0, 1.0])
 #: Monthly standard deviation of log-price shocks at price_volatility = 1.
 VOLATILITY = np.array([0.05, 0.20, 0.25])
 #: Persistence of price deviations from month to month (AR(1) coefficient).
@@ -43,6 +48,20 @@ COMMON_SHOCK = 0.3
 ORDER_SENSITIVITY = 3.0
 #: Largest share of orders cancelled in one month.
 MAX_ORDER_CUT = 0.8
+#: Monthly standard deviation of the shocks to each channel's long-run price level at
+#: market_shifts = 1. These shifts are slow and independent between channels, so over years
+#: the channel that pays most today may not pay most tomorrow (seed lines 362-384).
+SHIFT_VOLATILITY = np.array([0.01, 0.03, 0.03])
+#: Persistence of long-run price shifts from month to month (a slow AR(1): half-life about
+#: three years).
+SHIFT_PERSISTENCE = 0.98
+#: Monthly standard deviation of log-price shocks in the second value chain (the one MSEs move
+#: to by intersectoral upgrading) at price_volatility = 1: another product, its own end
+#: market, shocks independent of this chain's.
+SECOND_CHAIN_VOLATILITY = 0.1
+#: The second chain's long-run price level at second_chain_pull = 0 (the lever adds to it):
+#: at the default pull of 0.3 the second chain pays its reference income.
+SECOND_CHAIN_FLOOR = 0.7
 #: Fall in prices over ten years at competition = 1.
 PRICE_EROSION = 0.15
 #: Fall of the competitive cost benchmark over ten years at competition = 1.
@@ -63,7 +82,10 @@ class Markets:
     """State of the three end-market channels.
 
     Attributes:
-        base_price: Long-run base price by channel.
+        base_price: Long-run base price by channel, before shifts.
+        shift: Current log shift of each channel's long-run price level (market shifts).
+        second_deviation: Current log deviation of the second chain's price from its level.
+        second_level: The second chain's long-run price level (1: reference income).
         deviation: Current log deviation of each channel's price from its trend.
         price: Current base price by channel (trend x shock).
         premium: Current premium per unit of quality by channel.
@@ -72,22 +94,33 @@ class Markets:
     """
 
     base_price: np.ndarray
+    shift: np.ndarray
     deviation: np.ndarray
     price: np.ndarray
     premium: np.ndarray
     benchmark_cost: float
     month: int = 0
+    second_deviation: float = 0.0
+    second_level: float = 1.0
+
+    @property
+    def second_price(self) -> float:
+        """The second value chain's price this month (1: the reference income)."""
+        return float(self.second_level * np.exp(self.second_deviation))
 
     @classmethod
-    def create(cls, export_premium: float, benchmark_cost: float) -> Markets:
+    def create(cls, export_premium: float, benchmark_cost: float,
+               second_chain_pull: float = 0.3) -> Markets:
         """Markets at their long-run levels."""
         base = base_prices(export_premium)
-        return cls(base, np.zeros(N_CHANNELS), base.copy(), INITIAL_PREMIUM.copy(),
-                   benchmark_cost)
+        return cls(base, np.zeros(N_CHANNELS), np.zeros(N_CHANNELS), base.copy(),
+                   INITIAL_PREMIUM.copy(), benchmark_cost,
+                   second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
 
     def trend_price(self, competition: float) -> np.ndarray:
-        """Expected base price by channel after competition's erosion (no shock)."""
-        return self.base_price * (1.0 - PRICE_EROSION * competition * self._ramp())
+        """Expected base price by channel: the shifted long-run level, eroded by competition."""
+        return self.base_price * np.exp(self.shift) * (
+            1.0 - PRICE_EROSION * competition * self._ramp())
 
     def _ramp(self) -> float:
         return min(self.month / HORIZON_MONTHS, 1.0)
@@ -99,18 +132,29 @@ def drift_preferences(markets: Markets, demand_shift: float) -> None:
 
 
 def shock_prices(markets: Markets, price_volatility: float, competition: float,
-                 normals: np.ndarray) -> None:
+                 normals: np.ndarray, market_shifts: float = 0.0) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
+
+    The trend itself shifts slowly and independently by channel (``market_shifts``), so the
+    order of channels by price can change over the years.
 
     Args:
         markets: Market state, updated in place.
         price_volatility: Scenario lever scaling shock sizes.
         competition: Scenario lever eroding the price trend.
-        normals: Standard normal draws, shape (N_CHANNELS + 1,): one common factor, then one
-            per channel. Always drawn, whatever the volatility, so that runs differing only in
+        normals: Standard normal draws, shape (2 N_CHANNELS + 2,): one common factor, one
+            per channel, one per channel for the long-run shifts, then one for the second
+            value chain. Always drawn, whatever the levers, so that runs differing only in
             levers share their random numbers.
+        market_shifts: Scenario lever scaling the long-run shifts.
     """
-    shock = np.sqrt(COMMON_SHOCK) * normals[0] + np.sqrt(1.0 - COMMON_SHOCK) * normals[1:]
+    markets.shift = SHIFT_PERSISTENCE * markets.shift + (
+        market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:1 + 2 * N_CHANNELS])
+    if normals.size > 1 + 2 * N_CHANNELS:
+        markets.second_deviation = PRICE_PERSISTENCE * markets.second_deviation + (
+            price_volatility * SECOND_CHAIN_VOLATILITY * normals[1 + 2 * N_CHANNELS])
+    shock = (np.sqrt(COMMON_SHOCK) * normals[0]
+             + np.sqrt(1.0 - COMMON_SHOCK) * normals[1:1 + N_CHANNELS])
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
@@ -122,6 +166,11 @@ def order_cuts(markets: Markets) -> np.ndarray:
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
     cuts[DOMESTIC] = 0.0
     return cuts
+
+
+def second_chain_sd(price_volatility: float) -> float:
+    """Long-run standard deviation of the second chain's relative price deviation."""
+    return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
 
 
 @functools.lru_cache(maxsize=64)
@@ -154,6 +203,12 @@ def competitive_sales_share(unit_cost, benchmark_cost, competition):
     """
     gap = np.maximum(unit_cost / benchmark_cost - 1.0, 0.0)
     return np.minimum(np.maximum(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2), 1.0)
+
+
+@njit(cache=True)
+def market_depth(sold):
+    """Share of output the channels take, for sales split ``sold`` (3,) by channel."""
+    return sold[0] * CHANNEL_DEPTH[0] + sold[1] * CHANNEL_DEPTH[1] + sold[2] * CHANNEL_DEPTH[2]
 
 
 @njit(cache=True)

@@ -257,6 +257,46 @@ def gini_income(model) -> float:
     return float((2.0 * np.arange(1, n + 1) - n - 1).dot(x) / (n * total))
 
 
+def share_in_second_chain(model) -> float:
+    """Share of active MSEs that now produce in the second value chain (intersectoral)."""
+    s = status(model)
+    return _ratio(s.n_active - s.n_in_chain, s.n_active)
+
+
+def _sales_share(model, channel: int) -> float:
+    sales = model.last_sales
+    if sales is None:
+        return 0.0
+    return _ratio(sales.channel_units[channel], float(sales.channel_units.sum()))
+
+
+def share_sales_domestic(model) -> float:
+    """Share of this month's units sold in the domestic channel (unit-weighted)."""
+    return _sales_share(model, 0)
+
+
+def share_sales_export(model) -> float:
+    """Share of this month's units sold in the export channel (unit-weighted)."""
+    return _sales_share(model, 1)
+
+
+def share_sales_specialty(model) -> float:
+    """Share of this month's units sold in the specialty channel (unit-weighted)."""
+    return _sales_share(model, 2)
+
+
+def n_traders_active(model) -> int:
+    """Number of intermediaries (traders) still operating."""
+    return int(model.traders.active.sum())
+
+
+def share_sold_via_brokers(model) -> float:
+    """Share of this month's units sold that went through MSE brokers."""
+    sales = model.last_sales
+    total = float(sales.units.sum()) if sales is not None else 0.0
+    return _ratio(sales.via_brokers, total) if total > 0 else 0.0
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -266,6 +306,8 @@ REPORTERS: dict[str, Callable] = {
         share_upgraded_included, mean_income, income_volatility, share_in_distress,
         premium_share_mse, share_in_groups, n_groups, mean_group_size,
         share_linked_lead_firm, mean_quality, mean_unit_cost, n_active, gini_income,
+        n_traders_active, share_sold_via_brokers, share_in_second_chain,
+        share_sales_domestic, share_sales_export, share_sales_specialty,
     )
 }
 METRICS: tuple[str, ...] = tuple(REPORTERS)
@@ -331,6 +373,17 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
     "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
     "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
+    "share_sales_domestic": MetricInfo("sales in the domestic market", "share of units sold",
+                                       "share"),
+    "share_sales_export": MetricInfo("sales in the export market", "share of units sold",
+                                     "share"),
+    "share_sales_specialty": MetricInfo("sales in the specialty market", "share of units sold",
+                                        "share"),
+    "share_in_second_chain": MetricInfo("MSEs producing in the second value chain",
+                                        "share of active MSEs", "share"),
+    "n_traders_active": MetricInfo("the number of traders operating", "traders", "level"),
+    "share_sold_via_brokers": MetricInfo("sales through MSE brokers", "share of units sold",
+                                         "share"),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).

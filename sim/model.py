@@ -50,7 +50,7 @@ class _Draws:
     probability ``p``, so the things stay independent.
     """
 
-    prices: np.ndarray        # (4,) standard normals: common factor, then per channel
+    prices: np.ndarray        # (8,) normals: common, per channel, shifts, second chain
     recruit: np.ndarray       # (n,) lead firms reach or drop MSEs
     belief_noise: np.ndarray  # (n,) zero mean, unit variance
     learn: np.ndarray         # (n,) news of an option
@@ -58,12 +58,13 @@ class _Draws:
     join: np.ndarray          # (n,) MSEs seek a group
     decide: np.ndarray        # (n,) logit choice among options
     success: np.ndarray       # (n,) an attempted upgrade works
+    transit: np.ndarray       # (n,) a direct seller loses goods or cash in transit
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        u = rng.random((7, n))
+        u = rng.random((8, n))
         return cls(
-            prices=rng.standard_normal(4),
+            prices=rng.standard_normal(2 + 2 * markets.N_CHANNELS),
             recruit=u[0],
             belief_noise=(u[1] - 0.5) * np.sqrt(12.0),
             learn=u[2],
@@ -71,6 +72,7 @@ class _Draws:
             join=u[4],
             decide=u[5],
             success=u[6],
+            transit=u[7],
         )
 
 
@@ -91,7 +93,10 @@ class ValueChainModel(Model):
         datacollector: Mesa DataCollector with every metric in :data:`sim.metrics.METRICS`.
         ledger: Cumulative money flows, for checking that money is accounted for.
         links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
-            firm, direct), set by the month's trade.
+            firm, direct, via an MSE broker), set by the month's trade.
+        brokers: This month's MSE broker (row) of each MSE, or -1.
+        traders: The intermediaries' state (:class:`sim.trade.Traders`: which operate).
+        firms: The lead firms' own terms (:class:`sim.services.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
         terms: This month's :class:`sim.trade.LinkTerms` (markups, premium pass-through).
         trend: The end markets' trend price by channel this month.
@@ -127,12 +132,17 @@ class ValueChainModel(Model):
             rng=self.rng,
         )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
-        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST)
+        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST,
+                                              sc.second_chain_pull)
+        self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
+                                                sc.quality_demand, self.rng)
         self.groups = groups.Groups()
+        self.traders = trade.create_traders(pop, sc.n_intermediaries, sc.n_villages)
         self.ledger: dict[str, float] = dict.fromkeys(
             ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
              "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
-             "buyer_payments", "intermediary_take", "lead_firm_take", "transport"), 0.0)
+             "buyer_payments", "intermediary_take", "lead_firm_take", "transport",
+             "working_loans", "transit_losses"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
         # (sim.distribution); the state array `cash` changes every month.
@@ -152,6 +162,7 @@ class ValueChainModel(Model):
 
         # Set by every month's trade (first in _trade below); the agents read them.
         self.links: np.ndarray
+        self.brokers: np.ndarray
         self.trader_power: np.ndarray
         self.terms: trade.LinkTerms
         self.trend: np.ndarray
@@ -178,15 +189,16 @@ class ValueChainModel(Model):
         self.markets.month += 1
         markets.drift_preferences(self.markets, sc.demand_shift)
         markets.lower_benchmark_cost(self.markets, MEAN_UNIT_COST, sc.competition)
-        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices)
+        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices,
+                             sc.market_shifts)
 
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         services.recruit_suppliers(
-            pop, n_lead_firms=sc.n_lead_firms, embedded_services=sc.embedded_services,
+            pop, self.firms, embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
             social=self.social, uniforms=draws.recruit)
-        self._trade(account=True)
+        self._trade(account=True, transit=draws.transit)
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self._clarity()
@@ -194,11 +206,12 @@ class ValueChainModel(Model):
                                clarity, draws.belief_noise)
         groups.share_information(pop)
         service_level = services.service_intensity(pop, sc.embedded_services)
+        support = services.support_intensity(pop, sc.support_services, self.social)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
             pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
             groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.peer_adoption(pop, pop.village, pop.active))
+            groups.peer_adoption(pop, pop.village, pop.active), support)
         signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.
@@ -207,7 +220,7 @@ class ValueChainModel(Model):
                            sc.social_distance, draws.join)
 
         # Decisions: value every option for every MSE, choose, pay, apply.
-        ctx = self._decision_context(clarity, service_level)
+        ctx = self._decision_context(clarity, service_level, support)
         options = decisions.value_options(pop, ctx)
         choice = decisions.choose_upgrades(options, draws.decide[options.rows])
         attempts = decisions.apply_upgrades(pop, ctx, options, choice,
@@ -216,8 +229,9 @@ class ValueChainModel(Model):
         self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
         self.ledger["loans"] += float(attempts.financing.loan.sum())
         self.ledger["advances"] += float(attempts.financing.advance.sum())
+        self.ledger["working_loans"] += float(attempts.financing.working_loan.sum())
         decisions.allocate_channels(pop)
-        services.technical_assistance(pop, service_level)
+        services.technical_assistance(pop, service_level, support)
 
         finance.update_distress(pop)
         self.ever_financed |= attempts.financing.loan > 0.0
@@ -229,31 +243,41 @@ class ValueChainModel(Model):
 
     def _clarity(self) -> np.ndarray:
         pop = self.population
-        return signals.signal_clarity(pop, self.social, pop.lead_firm >= 0,
-                                      self.scenario.intermediary_rent)
+        # A lead firm or an MSE broker (Pakistan's sales agents) brings end-market news.
+        linked = (pop.lead_firm >= 0) | (self.links == trade.VIA_BROKER)
+        return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent)
 
-    def _trade(self, *, account: bool) -> None:
-        """Sell this month's output and, if ``account``, settle every MSE's cash."""
+    def _trade(self, *, account: bool, transit: np.ndarray | None = None) -> None:
+        """Sell this month's output and, if ``account``, settle every MSE's cash.
+
+        ``transit`` holds the month's draws for losses in transit (none if omitted).
+        """
         sc, pop = self.scenario, self.population
-        self.links = trade.link_type(pop)
+        self.links, self.brokers = trade.links_and_brokers(pop, sc.mse_brokers, sc.n_villages)
         self.trader_power = trade.intermediary_market_power(pop, self.links,
                                                             sc.n_intermediaries)
         bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)
         terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
-                                 sc.intermediary_rent)
+                                 sc.intermediary_rent, self.firms, self.brokers, self.traders)
         self.terms = terms
         self.trend = self.markets.trend_price(sc.competition)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
-        self.contracts = services.contract_share(pop, sc.forward_contracts)
+        self.contracts = services.contract_share(pop, self.firms)
         sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
                                   sc.competition, sc.n_intermediaries, sc.n_lead_firms)
         self.last_sales = sales
+        # Traders bypassed by direct selling and brokers exit; their villages turn to others.
+        trade.update_traders(pop, self.links, sales.units, self.traders,
+                             start=self.markets.month == 0)
         production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
                                                  pop.skill, self.social, pop.active,
-                                                 pop.upgrades, pop.income)
+                                                 pop.upgrades, pop.income,
+                                                 self.markets.second_price)
         if not account:
             return
+        lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk)
+                if transit is not None else 0.0)
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
                                         pop.dependence, pop.active)
         pop.record_income(self.markets.month)
@@ -268,14 +292,16 @@ class ValueChainModel(Model):
         ledger["intermediary_take"] += float(sales.intermediary_take.sum())
         ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
         ledger["transport"] += sales.transport
+        ledger["transit_losses"] += lost
 
-    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray
-                          ) -> decisions.Context:
+    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
+                          support: np.ndarray | None = None) -> decisions.Context:
         sc, pop = self.scenario, self.population
         return decisions.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
             price_volatility=sc.price_volatility,
+            second_level=self.markets.second_level,
             price=self.markets.price,
             markup=self.terms.markup,
             pass_through=self.terms.pass_through,
@@ -283,8 +309,13 @@ class ValueChainModel(Model):
             services=service_level,
             contract_share=self.contracts,
             social=self.social,
-            credit=finance.credit_limit(pop, sc.credit_access, self.social),
+            credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance),
             cost_share=groups.group_cost_share(pop),
+            transit_risk=sc.transit_risk,
+            working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
+                                                        self.social, sc.group_finance),
+            input_discount=finance.input_discount(pop, sc.group_finance),
+            support=support,
         )
 
     # -- results -----------------------------------------------------------------------------
@@ -303,8 +334,9 @@ class ValueChainModel(Model):
 
 
 @njit(cache=True)
-def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income):
-    """Each MSE's income this month: sales less production cost, or its outside earnings.
+def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
+                  second_price):
+    """Each MSE's income this month: sales less production cost, or its second-chain income.
 
     Every unit produced is paid for, sold or not. Writes ``income`` (zero for MSEs that have
     exited) and returns the month's total production cost and outside income.
@@ -313,7 +345,8 @@ def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades,
     for i in range(revenue.size):
         production_cost = produced[i] * unit_cost[i]
         moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
-        outside = decisions.outside_income(skill[i], social[i]) if moved else 0.0
+        outside = decisions.outside_income(skill[i], social[i], upgrades[i],
+                                           second_price) if moved else 0.0
         income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
         production_total += production_cost
         outside_total += outside

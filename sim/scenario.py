@@ -94,6 +94,10 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("physical_distance", 0.4, "Physical distance to markets",
                "Scales every MSE's remoteness: transport cost, delay and attenuation of price "
                "signals, cost of inputs and training, lead firms' reach."),
+        _lever("transit_risk", 0.3, "Security risk in transit",
+               "Risk of losing goods or cash carried over long distances (seed lines 208-210): "
+               "a direct seller hauling its own products to distant buyers may lose half a "
+               "month's sales, with a monthly chance of up to 15% at distance 1."),
         _lever("social_distance", 0.4, "Social distance of the excluded group",
                "Strength of socio-cultural segmentation (gender, caste, ethnicity): how much "
                "worse the excluded group's information, links, credit and terms are."),
@@ -105,6 +109,14 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("credit_access", 0.2, "Credit access for investment",
                "Access to long-term investment credit: the credit line as a share of the largest "
                "loan the financial market could offer an MSE."),
+        _lever("working_capital_credit", 0.2, "Working-capital credit",
+               "Access to short-term working-capital loans (repaid with interest from next "
+               "month's sales) as a share of the largest such loan; distinct from investment "
+               "credit, and what lenders' terms are better adapted to (seed lines 304-307)."),
+        _lever("group_finance", 0.2, "Finance through producer groups",
+               "How far producer groups give members access to finance (seed lines 289-291): "
+               "group lending adds up to half the largest loan to both credit lines, and joint "
+               "input purchase cuts members' working-capital costs by up to 30%."),
         _lever("ict_access", 0.2, "Mobile phone / ICT access",
                "Share of MSEs with ICT (cell phones, internet): direct market information, "
                "better bargaining, easier contact with groups and buyers."),
@@ -114,9 +126,25 @@ FIELDS: dict[str, FieldSpec] = {
         _lever("embedded_services", 0.3, "Embedded services from lead firms",
                "Intensity of lead firms' embedded services (technical assistance, input advances, "
                "design help) and their reach to new suppliers."),
+        _lever("support_services", 0.1, "Stand-alone support services",
+               "Supply of fee-based support services any MSE can buy (training, extension, "
+               "business services), apart from lead firms' embedded services; weak by default "
+               "(\"a much less important source of learning\", seed lines 167-169). They reach "
+               "remote and excluded MSEs poorly and charge a fee."),
         _lever("forward_contracts", 0.2, "Forward contracts (guaranteed price)",
                "Share of a lead-firm supplier's sales covered by a forward contract at a "
                "guaranteed price."),
+        _lever("quality_demand", 0.0, "Quality demanded without a higher price",
+               "How far lead firms' buyers demand higher quality as a condition of doing "
+               "business without paying more (seed lines 245-249): raises every lead firm's "
+               "standard by up to 0.3, lets the firm keep that share of the quality premium, and "
+               "drops suppliers below standard. 0: quality is paid for."),
+        _lever("mse_brokers", 0.3, "MSE brokers serving their neighbours",
+               "Share of a village's MSEs (not supplying a lead firm) that sell through the "
+               "village's MSE broker, where one exists: a direct seller that aggregates its "
+               "neighbours' output for a smaller margin than a trader and brings them "
+               "end-market news (seed lines 113-115, 144-148; Pakistan's women sales agents, "
+               "lines 239-243). 0: MSEs never broker for others."),
         _lever("group_support", 0.3, "Support for producer groups",
                "Facilitation of horizontal collaboration: how readily producer groups form and "
                "how long they last."),
@@ -132,9 +160,19 @@ FIELDS: dict[str, FieldSpec] = {
                "Rate at which end-market preferences (and quality premiums) drift toward quality."),
         _lever("price_volatility", 0.4, "End-market price volatility",
                "Scale of monthly end-market price shocks (export and specialty most of all)."),
+        _lever("market_shifts", 0.5, "Long-run shifts in end markets",
+               "Scale of slow, channel-specific shifts in each end market's long-run price "
+               "level, so that the channel paying most today may not pay most in a few years "
+               "(seed lines 362-384). 0: the long-run order of channels by price never "
+               "changes."),
         _lever("export_premium", 0.1, "Export price premium",
                "How far export and specialty base prices exceed the domestic price "
                "(0: the same; 1: three times)."),
+        _lever("second_chain_pull", 0.3, "Pull of another value chain",
+               "How well another value chain (a different product, its own end market) pays "
+               "the MSEs that move to it by intersectoral upgrading: its long-run price level "
+               "is 0.7 + this lever times the reference (seed lines 19-21, 116-118, 335-340). "
+               "0.3: the reference income."),
         _lever("household_dependence", 0.6, "Households' dependence on the enterprise",
                "Mean share of household income that comes from the enterprise; raises risk "
                "aversion and the cash drawn for living."),
@@ -232,21 +270,29 @@ class ValueChainScenario(Scenario):
     n_lead_firms: int = 3
     n_villages: int = 40
     physical_distance: float = 0.4
+    transit_risk: float = 0.3
     social_distance: float = 0.4
     excluded_share: float = 0.3
     bargaining_power: float = 0.3
     credit_access: float = 0.2
+    working_capital_credit: float = 0.2
+    group_finance: float = 0.2
     ict_access: float = 0.2
     intermediary_rent: float = 0.6
     embedded_services: float = 0.3
+    support_services: float = 0.1
     forward_contracts: float = 0.2
+    quality_demand: float = 0.0
+    mse_brokers: float = 0.3
     group_support: float = 0.3
     targeted_facilitation: float = 0.0
     herding: float = 0.0
     competition: float = 0.4
     demand_shift: float = 0.4
     price_volatility: float = 0.4
+    market_shifts: float = 0.5
     export_premium: float = 0.1
+    second_chain_pull: float = 0.3
     household_dependence: float = 0.6
     education: float = 0.5
 

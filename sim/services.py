@@ -5,10 +5,15 @@ reach out to MSEs, more readily to producer groups (lower transaction cost per u
 and to MSEs that are near and socially close. To the MSEs linked to them they offer
 *embedded services* — technical assistance, input advances, design help — that lower the cost
 and risk of upgrading, and *forward contracts* at a guaranteed price that take away price risk.
-Stand-alone support markets are weak (structural effect 4); lead firms fill part of the gap.
+Stand-alone support markets — fee-based training, extension and business services bought by
+any MSE — are a separate, weak source (``support_services``; "a much less important source of
+learning", seed lines 167-169; structural effect 4): they reach remote and excluded MSEs
+poorly and charge a fee, so lead firms' embedded services fill part of the gap.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit
@@ -26,8 +31,25 @@ GROUP_REACH = 3.0
 #: Reach lost at distance 1 and at full social barrier.
 DISTANCE_REACH_LOSS = 0.7
 SOCIAL_REACH_LOSS = 0.7
-#: Share of all MSEs the lead firms together can buy from.
-LEAD_FIRM_CAPACITY = 0.3
+#: Share of all MSEs one lead firm can buy from (its own supplier capacity): more lead firms
+#: buy from more MSEs.
+SUPPLIERS_PER_FIRM = 0.1
+#: Range of lead firms' own quality standards for a forward contract (one draw per firm):
+#: contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
+FIRM_STANDARD_LOW = 0.2
+FIRM_STANDARD_HIGH = 0.5
+#: Range of each firm's contract terms, as a multiple of the ``forward_contracts`` lever (one
+#: draw per firm; the share of output contracted is at most 1).
+FIRM_CONTRACT_LOW = 0.5
+FIRM_CONTRACT_HIGH = 1.5
+#: Rise of every firm's standard at quality_demand = 1: buyers demand higher quality "as a
+#: condition of doing business, without offering higher prices" (seed lines 245-249).
+DEMANDED_QUALITY = 0.3
+#: Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is dropped.
+BELOW_STANDARD_DROP = 0.05
+#: Buying power a lead firm loses to each rival competing for the same suppliers: its power is
+#: ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
+FIRM_RIVALRY = 0.3
 #: Monthly chance that a supply relationship ends.
 DELINK_HAZARD = 0.005
 #: Cost of upgrading removed by design help and technical assistance at full intensity.
@@ -38,6 +60,62 @@ SERVICE_SUCCESS_GAIN = 0.25
 SERVICE_SKILL_GAIN = 0.004
 #: Share of an upgrade's working capital a lead firm advances at full intensity.
 ADVANCE_SHARE = 1.0
+#: Reach of stand-alone support services lost at distance 1 and at full social barrier:
+#: supporting markets are thin away from towns and for excluded groups.
+SUPPORT_DISTANCE_LOSS = 0.6
+SUPPORT_SOCIAL_LOSS = 0.6
+#: Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they are
+#: paid for, unlike embedded services).
+SUPPORT_FEE = 0.2
+
+
+class LeadFirms(NamedTuple):
+    """Each lead firm's own terms, as one argument of the compiled passes (one per firm).
+
+    Attributes:
+        standard: Quality a supplier must meet for a forward contract, (firms,).
+        contract: Share of a qualifying supplier's output bought forward, (firms,).
+        capacity: Most suppliers the firm buys from, (firms,) (int64).
+        power: Buying power of each firm against its suppliers in (0, 1]: less the more
+            rival lead firms compete for suppliers.
+        quality_demand: Scenario lever: quality demanded without a higher price.
+    """
+
+    standard: np.ndarray
+    contract: np.ndarray
+    capacity: np.ndarray
+    power: float
+    quality_demand: float
+
+
+def firm_power(n_lead_firms: int) -> float:
+    """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
+
+    Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
+    of the quality premium.
+    """
+    return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
+
+
+def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
+                      quality_demand: float, rng: np.random.Generator) -> LeadFirms:
+    """Draw each lead firm's standard and contract terms; give each its supplier capacity.
+
+    Args:
+        n_lead_firms: Number of lead firms.
+        n_mse: Number of MSEs (capacity is a share of them).
+        forward_contracts: Scenario lever: the mean share of output contracted.
+        quality_demand: Scenario lever: raises every standard, without a higher price.
+        rng: The model's random number generator (two draws per firm).
+    """
+    draws = rng.random((2, n_lead_firms))
+    standard = np.minimum(FIRM_STANDARD_LOW + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
+                          + DEMANDED_QUALITY * quality_demand, 1.0)
+    contract = np.minimum(forward_contracts * (
+        FIRM_CONTRACT_LOW + (FIRM_CONTRACT_HIGH - FIRM_CONTRACT_LOW) * draws[1]), 1.0)
+    capacity = np.full(n_lead_firms, int(SUPPLIERS_PER_FIRM * n_mse), dtype=np.int64)
+    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms),
+                     float(quality_demand))
 
 
 def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
@@ -45,9 +123,45 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
-def contract_share(pop: Population, forward_contracts: float) -> np.ndarray:
-    """Share of each MSE's output bought under a forward contract at a guaranteed price."""
-    return _linked_share(float(forward_contracts), pop.lead_firm, pop.active)
+def support_intensity(pop: Population, support_services: float, social: np.ndarray
+                      ) -> np.ndarray:
+    """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
+
+    Open to every MSE, linked or not, but thinner far from markets and for the excluded
+    group. They raise the chance of success, skills and news of options like embedded
+    services do, but cost a fee and bring no input advances or cost-cutting design help.
+    """
+    return _support_intensity(float(support_services), pop.distance, social, pop.active,
+                              pop.upgrades)
+
+
+@njit(cache=True)
+def _support_intensity(lever, distance, social, active, upgrades):
+    out = np.empty(distance.size)
+    for i in range(distance.size):
+        out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
+            1.0 - SUPPORT_SOCIAL_LOSS * social[i]) * stays_in_chain(active[i], upgrades[i])
+    return out
+
+
+def contract_share(pop: Population, firms: LeadFirms) -> np.ndarray:
+    """Share of each MSE's output bought under a forward contract at a guaranteed price.
+
+    A supplier gets its lead firm's contract terms if its product meets the firm's standard,
+    and none otherwise.
+    """
+    return _contract_share(firms.standard, firms.contract, pop.lead_firm, pop.active,
+                           pop.quality)
+
+
+@njit(cache=True)
+def _contract_share(standard, contract, lead_firm, active, quality):
+    out = np.zeros(lead_firm.size)
+    for i in range(lead_firm.size):
+        k = lead_firm[i]
+        if k >= 0 and active[i] and quality[i] >= standard[k] - 1e-12:
+            out[i] = contract[k]
+    return out
 
 
 @njit(cache=True)
@@ -68,57 +182,65 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
     return min(1.0, 2.0 * export_premium + demand_shift)
 
 
-def recruit_suppliers(pop: Population, *, n_lead_firms: int, embedded_services: float,
+def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
                       forward_contracts: float, pull: float, social: np.ndarray,
                       uniforms: np.ndarray) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
     strongest for producer-group members and for MSEs close to them, physically and socially.
+    Each firm buys from at most its own capacity of suppliers; a reached MSE goes to the firm
+    its draw picks, or to the next one with room. When buyers demand quality without paying
+    more (``firms.quality_demand``), suppliers below their firm's standard may be dropped.
 
     Args:
         pop: Population; `lead_firm` updated in place.
-        n_lead_firms: Number of lead firms (none: nothing happens).
+        firms: The lead firms (none: nothing happens).
         embedded_services: Scenario lever.
         forward_contracts: Scenario lever.
         pull: End markets' pull, from :func:`end_market_pull`.
         social: Social barrier per MSE.
         uniforms: Uniform draws, shape (n,). A linked MSE's link ends when its draw is below
-            DELINK_HAZARD; an unlinked one is reached when its draw ``u`` is below its hazard
-            ``h``, and then ``u / h`` (uniform again) picks the lead firm.
+            DELINK_HAZARD (plus BELOW_STANDARD_DROP x quality demand if below standard);
+            an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
+            then ``u / h`` (uniform again) picks the lead firm.
     """
-    if n_lead_firms == 0:
+    if firms.capacity.size == 0:
         return
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
              + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, n_lead_firms,
-             int(LEAD_FIRM_CAPACITY * pop.n))
+    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms)
 
 
 @njit(cache=True)
-def _recruit(mse, social, uniforms, base_hazard, n_lead_firms, capacity):
-    """Links end and lead firms reach new suppliers, up to ``capacity`` linked in all.
+def _recruit(mse, social, uniforms, base_hazard, firms):
+    """Links end and lead firms reach new suppliers, each up to its own capacity.
 
     Args:
         mse: `MseState`; ``lead_firm`` written.
         social: Social barrier per MSE.
         uniforms: One uniform draw per MSE.
         base_hazard: Monthly chance of being reached, before reach and losses.
-        n_lead_firms: Number of lead firms.
-        capacity: Most MSEs the lead firms together buy from.
+        firms: `LeadFirms`.
     """
     lead_firm, upgrades, distance, group = mse.lead_firm, mse.upgrades, mse.distance, mse.group
-    active = mse.active
+    active, quality = mse.active, mse.quality
+    standard, capacity = firms.standard, firms.capacity
+    n_lead_firms = capacity.size
+    drop = BELOW_STANDARD_DROP * firms.quality_demand
     reached = np.empty(lead_firm.size, np.int64)
     hazard = np.empty(lead_firm.size)
+    linked = np.zeros(n_lead_firms, np.int64)
     n_reached = 0
-    n_linked = 0
     for i in range(lead_firm.size):
-        was_linked = lead_firm[i] >= 0
+        k = lead_firm[i]
+        was_linked = k >= 0
         in_chain = stays_in_chain(active[i], upgrades[i])
-        if (was_linked and uniforms[i] < DELINK_HAZARD) or not in_chain:
+        below = was_linked and quality[i] < standard[k] - 1e-12
+        if (was_linked and uniforms[i] < DELINK_HAZARD + drop * below) or not in_chain:
             lead_firm[i] = -1
-        n_linked += lead_firm[i] >= 0
+        if lead_firm[i] >= 0:
+            linked[lead_firm[i]] += 1
         hazard[i] = base_hazard * (1.0 + (GROUP_REACH - 1.0) * (group[i] >= 0)) * (
             1.0 - DISTANCE_REACH_LOSS * distance[i]) * (1.0 - SOCIAL_REACH_LOSS * social[i])
         # An MSE that took on the trader's function sells straight to end markets: not a
@@ -127,22 +249,34 @@ def _recruit(mse, social, uniforms, base_hazard, n_lead_firms, capacity):
                 and uniforms[i] < hazard[i]):
             reached[n_reached] = i
             n_reached += 1
-    room = capacity - n_linked
-    if room <= 0 or n_reached == 0:
+    if n_reached == 0:
         return
     # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.
     reached = reached[:n_reached]
-    reached = reached[np.argsort(uniforms[reached], kind="mergesort")][:room]
+    reached = reached[np.argsort(uniforms[reached], kind="mergesort")]
+    room = capacity.sum() - linked.sum()
     for i in reached:
-        lead_firm[i] = int(min(uniforms[i] / hazard[i] * n_lead_firms, n_lead_firms - 1))
+        if room <= 0:
+            break
+        pick = int(min(uniforms[i] / hazard[i] * n_lead_firms, n_lead_firms - 1))
+        # The firm the draw picks, or the next with room: firms compete for suppliers.
+        for step in range(n_lead_firms):
+            k = (pick + step) % n_lead_firms
+            if linked[k] < capacity[k]:
+                lead_firm[i] = k
+                linked[k] += 1
+                room -= 1
+                break
 
 
-def technical_assistance(pop: Population, services: np.ndarray) -> None:
-    """Suppliers learn from lead firms' technical assistance (skill grows)."""
-    _learn_from_assistance(pop.skill, services)
+def technical_assistance(pop: Population, services: np.ndarray,
+                         support: np.ndarray | None = None) -> None:
+    """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
+    _learn_from_assistance(pop.skill, services,
+                           np.zeros_like(services) if support is None else support)
 
 
 @njit(cache=True)
-def _learn_from_assistance(skill, services):
+def _learn_from_assistance(skill, services, support):
     for i in range(skill.size):
-        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * services[i], 1.0)
+        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)

@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from sim.markets import N_CHANNELS
-from sim.population import N_OPTIONS, Population
+from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -28,12 +28,20 @@ ALL_OPTIONS = (1 << N_OPTIONS) - 1
 LEARNING_RATE = 0.3
 #: Share of that speed lost at distance 1 (slow news).
 DISTANCE_DELAY = 0.5
+#: Share of the gap closed each month by a direct seller, which deals with end-market buyers
+#: itself and hears their prices at once, whatever its distance.
+DIRECT_LEARNING_RATE = 0.8
 #: Clarity lost at distance 1 and at full social barrier.
 DISTANCE_ATTENUATION = 0.6
 SOCIAL_ATTENUATION = 0.6
 #: Clarity of information through ICT and through a lead firm link.
 ICT_CLARITY = 0.9
 LEAD_FIRM_CLARITY = 0.85
+#: Clarity of a direct seller (after functional upgrading): it deals with end-market buyers
+#: and reads their prices and premiums directly ("direct relationships between producers and
+#: exporters facilitate the flow of information", seed lines 199-203). At least the lead-firm
+#: clarity, so that functional upgrading never worsens an MSE's information.
+DIRECT_CLARITY = 1.0
 #: Clarity of an intermediary's information about premiums, at zero rent.
 TRADER_CLARITY = 0.8
 #: Share of a trader's clarity lost at full rent: traders who keep the premium hide it.
@@ -46,12 +54,17 @@ SIGNAL_NOISE = 0.05
 BACKGROUND_HAZARD = np.array([0.010, 0.006, 0.003, 0.004, 0.003])
 #: ... from a lead firm's embedded services, at embedded_services = 1.
 LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
+#: ... from stand-alone support services (training, extension), at full intensity.
+SUPPORT_HAZARD = np.array([0.06, 0.06, 0.01, 0.02, 0.0])
 #: ... from ICT (market information about prices and buyers).
 ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
 #: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
 TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
 #: ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
 HERDING_PROMOTION = np.array([0.0, 0.0, 0.0, 0.05, 0.0])
+#: ... from the buyers, designers and traders an MSE meets once it has upgraded product or
+#: function: news of other value chains (the India "stepping stone", seed lines 335-340).
+STEPPING_STONE_HAZARD = np.array([0.0, 0.0, 0.0, 0.0, 0.04])
 #: Share of every source of news lost at distance 1 and at full social barrier.
 DISTANCE_ISOLATION = 0.5
 SOCIAL_ISOLATION = 0.6
@@ -70,6 +83,7 @@ class NewsSources(NamedTuple):
         herding: Scenario lever (projects that herd MSEs promote the channel).
         group_adoption: Share of each group's members that made each upgrade, (groups, 5).
         village_adoption: Share of each village's MSEs that made each upgrade, (villages, 5).
+        support: Stand-alone support-service intensity per MSE, in [0, 1], (n,).
     """
 
     social: np.ndarray
@@ -78,26 +92,42 @@ class NewsSources(NamedTuple):
     herding: float
     group_adoption: np.ndarray
     village_adoption: np.ndarray
+    support: np.ndarray
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
                    intermediary_rent: float) -> np.ndarray:
-    """How clearly each MSE perceives premiums and distant markets, in [0, 1]."""
+    """How clearly each MSE perceives premiums and distant markets, in [0, 1].
+
+    Through its trader the MSE sees end markets dimly (less so far away, in an excluded
+    group, or when the trader keeps the premium); ICT and a lead-firm link give a clearer
+    view, and a direct seller (functional upgrading) reads end markets directly.
+
+    Args:
+        pop: Population.
+        social: Social barrier per MSE.
+        linked: Whether each MSE's information comes through a lead firm or an MSE broker
+            (clarity at least `LEAD_FIRM_CLARITY`).
+        intermediary_rent: Scenario lever.
+    """
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(own, pop.distance, social, pop.ict, linked)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades)
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked):
+def _signal_clarity(own, distance, social, ict, linked, upgrades):
     clarity = np.empty(distance.size)
     for i in range(distance.size):
         c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
                                                                 * social[i])
-        # ICT and a lead firm give a clear, direct view of end markets.
+        # ICT and a lead firm give a clear, direct view of end markets; selling directly
+        # gives the clearest (so taking on the trader's function never loses information).
         if ict[i]:
             c = max(c, ICT_CLARITY)
         if linked[i]:
             c = max(c, LEAD_FIRM_CLARITY)
+        if (upgrades[i] >> FUNCTIONAL) & 1:
+            c = max(c, DIRECT_CLARITY)
         clarity[i] = c
     return clarity
 
@@ -107,7 +137,8 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
-    sell in, and every premium, are seen only as clearly as its information allows.
+    sell in, and every premium, are seen only as clearly as its information allows. A direct
+    seller hears end-market prices at once (`DIRECT_LEARNING_RATE`).
 
     Args:
         pop: Population, beliefs updated in place.
@@ -116,13 +147,13 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
     """
-    _update_beliefs(pop.channel_weight, pop.distance, base, premium_rate, clarity, noise,
-                    pop.belief_price, pop.belief_premium)
+    _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
+                    noise, pop.belief_price, pop.belief_premium)
 
 
 @njit(cache=True)
-def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief_price,
-                    belief_premium):
+def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
+                    belief_price, belief_premium):
     for i in range(distance.size):
         selling = 0
         own = 0.0
@@ -133,6 +164,8 @@ def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief
         own /= max(selling, 1)
         wobble = 1.0 + SIGNAL_NOISE * noise[i]
         speed = LEARNING_RATE * (1.0 - DISTANCE_DELAY * distance[i])
+        if (upgrades[i] >> FUNCTIONAL) & 1:
+            speed = max(speed, DIRECT_LEARNING_RATE)
         for c in range(N_CHANNELS):
             seen = base[c, i] if weight[c, i] > 0.0 else own + clarity[i] * (base[c, i] - own)
             belief_price[c, i] += speed * (seen * wobble - belief_price[c, i])
@@ -142,7 +175,8 @@ def _update_beliefs(weight, distance, base, premium_rate, clarity, noise, belief
 
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
-                   group_adoption: np.ndarray, village_adoption: np.ndarray) -> np.ndarray:
+                   group_adoption: np.ndarray, village_adoption: np.ndarray,
+                   support: np.ndarray | None = None) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -159,10 +193,12 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         group_adoption: Share of each group's members that made each upgrade, (groups, 5),
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
+        support: Stand-alone support-service intensity per MSE (all n; none if omitted).
     """
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
-                          group_adoption=group_adoption, village_adoption=village_adoption)
+                          group_adoption=group_adoption, village_adoption=village_adoption,
+                          support=np.zeros(pop.n) if support is None else support)
     return _option_hazards(pop.state, rows, sources)
 
 
@@ -171,14 +207,17 @@ def _option_hazards(mse, rows, sources):
     """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
     aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
                                             mse.village)
+    upgrades = mse.upgrades
     social, services, intermediary_rent, herding = (sources.social, sources.services,
                                                     sources.intermediary_rent, sources.herding)
     group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
+    support = sources.support
     hazard = np.zeros((N_OPTIONS, rows.size))
     for j in range(rows.size):
         i = rows[j]
         isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
         g = group[i] if 0 <= group[i] < group_adoption.shape[0] else -1
+        stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             # Only news of an option the MSE does not know yet counts as news. (Multiplying
             # rather than branching: which options an MSE knows is too irregular to predict.)
@@ -186,11 +225,13 @@ def _option_hazards(mse, rows, sources):
             hazard[k, j] = (
                 BACKGROUND_HAZARD[k]
                 + LEAD_FIRM_HAZARD[k] * services[i]
+                + SUPPORT_HAZARD[k] * support[i]
                 + ICT_HAZARD[k] * ict[i]
                 + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
                 + herding * HERDING_PROMOTION[k]
                 + GROUP_HAZARD * (group_adoption[g, k] if g >= 0 else 0.0)
                 + VILLAGE_HAZARD * village_adoption[village[i], k]
+                + STEPPING_STONE_HAZARD[k] * stepping
             ) * isolation * unknown
     return hazard
 

@@ -29,21 +29,25 @@ from sim.markets import (
     Markets,
     clears_standard,
     competitive_sales_share,
+    market_depth,
     order_cuts,
 )
 from sim.population import FUNCTIONAL, Population, stays_in_chain
+from sim.services import LeadFirms
 
-VIA_TRADER, VIA_LEAD_FIRM, DIRECT = 0, 1, 2
+VIA_TRADER, VIA_LEAD_FIRM, DIRECT, VIA_BROKER = 0, 1, 2, 3
 
 #: Largest markup (share of the base price) an intermediary with full market power takes from
 #: an MSE with no bargaining power.
 MAX_INTERMEDIARY_MARKUP = 0.25
 #: Extra markup imposed on the excluded group at full social barrier (discriminatory terms).
 SOCIAL_MARKUP = 0.08
-#: Lead firms' margin on the base price against an MSE with no bargaining power.
-LEAD_FIRM_MARKUP = 0.15
-#: Share of the quality premium a lead firm keeps against an MSE with no bargaining power.
-LEAD_FIRM_PREMIUM_RENT = 0.15
+#: Lead firms' margin on the base price against an MSE with no bargaining power, for a lead
+#: firm with no rival (scaled by `sim.services.firm_power`).
+LEAD_FIRM_MARKUP = 0.2
+#: Share of the quality premium a lead firm with no rival keeps against an MSE with no
+#: bargaining power.
+LEAD_FIRM_PREMIUM_RENT = 0.2
 #: Drop in an intermediary's market power when all its suppliers bypass it.
 BYPASS_EFFECT = 0.6
 #: Bargaining power added by collective bargaining in a producer group.
@@ -62,6 +66,38 @@ DIRECT_TRANSPORT_EXTRA = 0.06
 DIRECT_MARKETING_COST = np.array([0.01, 0.10, 0.10])
 #: Extra marketing cost per unit, outside the domestic channel, at full social barrier.
 SOCIAL_MARKETING_COST = 0.10
+#: An MSE broker's margin on the base price against an MSE with no bargaining power: a
+#: neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck
+#: and begins brokering on behalf of other producers", seed lines 113-115).
+BROKER_MARKUP = 0.10
+#: Share of the quality premium an MSE broker keeps against an MSE with no bargaining power
+#: (Pakistan's women sales agents passed on "higher prices", seed lines 239-243).
+BROKER_PREMIUM_RENT = 0.10
+#: A trader exits when the volume it buys in its own catchment stays below this share of its
+#: volume at the start for TRADER_EXIT_MONTHS months: bypassed by direct selling, "an entire
+#: level of firms may be eliminated" (seed lines 144-145).
+TRADER_EXIT_SHARE = 0.35
+TRADER_EXIT_MONTHS = 6
+#: An exited trader comes back when the volume its catchment sells through traders recovers
+#: to this share of its volume at the start (above the exit share, so it does not flicker).
+TRADER_ENTRY_SHARE = 0.6
+#: Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that
+#: sells to a trader from elsewhere.
+FAR_TRADER_COST = 0.05
+#: Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own products
+#: to distant buyers and the cash back loses a load ("the transport of products or cash
+#: payments over long distances may expose MSE owners to increased security and market risks",
+#: seed lines 208-210). Buyers who collect at the farm gate carry that risk themselves.
+TRANSIT_LOSS_HAZARD = 0.15
+#: Share of the month's sales revenue lost when it happens.
+TRANSIT_LOSS_SHARE = 0.5
+#: Most neighbours one MSE broker serves (one truck, one sales agent's round): a village with
+#: more customers than its brokers can serve sends the rest to its trader. A calibration
+#: choice; it keeps brokering local whatever the size of villages.
+BROKER_CAPACITY = 20
+#: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
+#: broker serves (the first ``mse_brokers`` share by this key) without a random draw.
+_BROKER_KEY = 0.6180339887498949
 
 
 def bargaining_power(pop: Population, lever: float, social: np.ndarray) -> np.ndarray:
@@ -82,22 +118,183 @@ def _bargaining_power(lever, group, ict, social):
     return power
 
 
-def link_type(pop: Population) -> np.ndarray:
-    """Each MSE's link: direct after functional upgrading, else lead firm, else trader."""
-    return _link_type(pop.upgrades, pop.lead_firm)
+class Traders(NamedTuple):
+    """The intermediaries' state, as one argument of the compiled passes.
+
+    Attributes:
+        home: The trader whose catchment each village is, (villages,) (int32; -1 if the
+            village has no MSE).
+        active: Whether each trader still operates, (traders,).
+        low_months: Consecutive months each trader's catchment volume was below the exit
+            share, (traders,) (int64).
+        reference: Units each trader bought in its catchment at the start, (traders,).
+    """
+
+    home: np.ndarray
+    active: np.ndarray
+    low_months: np.ndarray
+    reference: np.ndarray
+
+
+def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> Traders:
+    """Every trader active, serving the villages the population was drawn with."""
+    home = np.full(n_villages, -1, dtype=np.int32)
+    home[pop.village] = pop.trader
+    return Traders(home, np.ones(n_intermediaries, dtype=bool),
+                   np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
+
+
+def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0) -> np.ndarray:
+    """Each MSE's link (see `links_and_brokers`, which also returns each MSE's broker)."""
+    return links_and_brokers(pop, mse_brokers, n_villages)[0]
+
+
+def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Each MSE's link and, for MSEs selling through one, its MSE broker.
+
+    Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
+    (for the ``mse_brokers`` share of the village's MSEs, by a fixed key, while the brokers
+    have room), else the trader. Every direct seller still in the chain brokers for up to
+    BROKER_CAPACITY neighbours, taken in row order.
+
+    Returns:
+        ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
+    """
+    return _link_type(pop.state, float(mse_brokers),
+                      max(int(n_villages), int(pop.village.max()) + 1))
 
 
 @njit(cache=True)
-def _link_type(upgrades, lead_firm):
-    link = np.empty(upgrades.size, np.int8)
-    for i in range(upgrades.size):
+def _link_type(mse, mse_brokers, n_villages):
+    upgrades, lead_firm, village, active = mse.upgrades, mse.lead_firm, mse.village, mse.active
+    n = upgrades.size
+    # The direct sellers of each village, grouped by village (counting sort, in row order).
+    start = np.zeros(n_villages + 1, np.int64)
+    if mse_brokers > 0.0:
+        for i in range(n):
+            if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
+                start[village[i] + 1] += 1
+        for v in range(n_villages):
+            start[v + 1] += start[v]
+    brokers = np.empty(start[n_villages], np.int64)
+    filled = start[:n_villages].copy()
+    if mse_brokers > 0.0:
+        for i in range(n):
+            if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
+                brokers[filled[village[i]]] = i
+                filled[village[i]] += 1
+    served = np.zeros(n_villages, np.int64)
+    link = np.empty(n, np.int8)
+    broker = np.full(n, -1, np.int64)
+    for i in range(n):
+        v = village[i]
         if (upgrades[i] >> FUNCTIONAL) & 1:
             link[i] = DIRECT
         elif lead_firm[i] >= 0:
             link[i] = VIA_LEAD_FIRM
+        elif ((i * _BROKER_KEY) % 1.0 < mse_brokers
+              and served[v] < (start[v + 1] - start[v]) * BROKER_CAPACITY):
+            link[i] = VIA_BROKER
+            broker[i] = brokers[start[v] + served[v] // BROKER_CAPACITY]
+            served[v] += 1
         else:
             link[i] = VIA_TRADER
-    return link
+    return link, broker
+
+
+@njit(cache=True)
+def expected_transit_loss(distance, transit_risk):
+    """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
+    return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
+
+
+def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
+                    uniforms: np.ndarray, transit_risk: float) -> float:
+    """Direct sellers who haul far may lose goods or cash on the way (one month).
+
+    A direct seller (who carries its own products and the cash back; an MSE broker carries
+    its neighbours' too) loses TRANSIT_LOSS_SHARE of its month's revenue when its draw is
+    below ``TRANSIT_LOSS_HAZARD * transit_risk * distance``. The loss comes out of its
+    income (``pop.income``, written); sales and what buyers paid are unchanged.
+
+    Returns:
+        The month's total loss (for the ledger).
+    """
+    return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
+                            float(transit_risk), pop.income)
+
+
+@njit(cache=True)
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income):
+    total = 0.0
+    for i in range(link.size):
+        if (active[i] and link[i] == DIRECT
+                and uniforms[i] < TRANSIT_LOSS_HAZARD * transit_risk * distance[i]):
+            loss = TRANSIT_LOSS_SHARE * max(revenue[i], 0.0)
+            income[i] -= loss
+            total += loss
+    return total
+
+
+def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,
+                   *, start: bool = False) -> None:
+    """Traders exit when bypassed and come back when their catchment sells through traders.
+
+    Each trader's catchment volume is what the MSEs of its home villages sold through a
+    trader this month (itself or, if it exited, the trader serving them instead). At the
+    start it is recorded as the reference. Then MSEs are assigned to their home trader if it
+    operates, else to the next operating trader (by index). The last trader never exits.
+
+    Args:
+        pop: Population; ``trader`` written.
+        link: This month's link per MSE.
+        units: Units sold by channel and MSE this month, (3, n).
+        traders: `Traders`, updated in place.
+        start: Record the reference volumes (first trade) instead of updating.
+    """
+    _update_traders(pop.state, link, units, traders, start)
+
+
+@njit(cache=True)
+def _update_traders(mse, link, units, traders, start):
+    village, trader, active_mse = mse.village, mse.trader, mse.active
+    home, active, low_months, reference = (traders.home, traders.active, traders.low_months,
+                                           traders.reference)
+    n_traders = active.size
+    volume = np.zeros(n_traders)
+    for i in range(village.size):
+        if active_mse[i] and link[i] == VIA_TRADER:
+            volume[home[village[i]]] += units[0, i] + units[1, i] + units[2, i]
+    if start:
+        for j in range(n_traders):
+            reference[j] = volume[j]
+        return
+    n_active = 0
+    for j in range(n_traders):
+        n_active += active[j]
+    for j in range(n_traders):
+        share = volume[j] / reference[j] if reference[j] > 0.0 else 1.0
+        if active[j]:
+            low_months[j] = low_months[j] + 1 if share < TRADER_EXIT_SHARE else 0
+            if low_months[j] >= TRADER_EXIT_MONTHS and n_active > 1:
+                active[j] = False
+                n_active -= 1
+        elif share >= TRADER_ENTRY_SHARE:
+            active[j] = True
+            low_months[j] = 0
+            n_active += 1
+    # Who serves each trader's catchment: itself, or the next operating trader.
+    serves = np.empty(n_traders, np.int64)
+    for j in range(n_traders):
+        serves[j] = j
+        for step in range(n_traders):
+            k = (j + step) % n_traders
+            if active[k]:
+                serves[j] = k
+                break
+    for i in range(village.size):
+        trader[i] = serves[home[village[i]]]
 
 
 def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
@@ -111,6 +308,7 @@ def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediarie
 
 @njit(cache=True)
 def _market_power(trader, in_chain, link, n_intermediaries):
+    # An MSE selling through its village's broker bypasses the trader too.
     catchment = np.zeros(n_intermediaries)
     bypass = np.zeros(n_intermediaries)
     for i in range(trader.size):
@@ -140,16 +338,18 @@ class LinkTerms(NamedTuple):
     Compiled passes take it as one argument and read it by name.
 
     Attributes:
-        link: VIA_TRADER, VIA_LEAD_FIRM or DIRECT (int8).
+        link: VIA_TRADER, VIA_LEAD_FIRM, DIRECT or VIA_BROKER (int8).
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
         transport: Transport and marketing cost per unit (currency), by channel, (3, n).
+        broker: Row of each MSE's broker, or -1, (n,) (int64).
     """
 
     link: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
     transport: np.ndarray
+    broker: np.ndarray
 
 
 @njit(cache=True)
@@ -168,18 +368,42 @@ def direct_selling_cost(distance, social, channel):
 
 
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
-               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float
-               ) -> LinkTerms:
-    """Compute markup, premium pass-through and transport cost for every MSE's link."""
+               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
+               firms: LeadFirms, broker: np.ndarray | None = None,
+               traders: Traders | None = None) -> LinkTerms:
+    """Compute markup, premium pass-through and transport cost for every MSE's link.
+
+    Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
+    demand quality without paying for it (`LeadFirms.quality_demand`: the firm then keeps
+    that share of the premium). An MSE broker keeps a smaller margin than a trader and hauls
+    the village's output itself (its customers pay the haulage). An MSE whose own trader
+    exited sells to one from elsewhere, at an extra transport cost.
+
+    Args:
+        pop: Population.
+        link: Link per MSE (`link_type`).
+        trader_power: Market power of each intermediary.
+        bargaining: Bargaining power per MSE.
+        social: Social barrier per MSE.
+        intermediary_rent: Scenario lever.
+        firms: The lead firms (`sim.services.LeadFirms`).
+        broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
+        traders: `Traders` (every MSE served by its home trader if omitted).
+    """
     n = pop.n
+    if broker is None:
+        broker = np.full(n, -1, dtype=np.int64)
+    home = (traders.home if traders is not None
+            else np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int32))
     terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
-                      transport=np.empty((N_CHANNELS, n)))
-    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), terms)
+                      transport=np.empty((N_CHANNELS, n)), broker=broker)
+    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
+                home, terms)
     return terms
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -188,8 +412,12 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms)
         bargaining: Bargaining power per MSE.
         social: Social barrier per MSE.
         intermediary_rent: Scenario lever.
+        firms: `sim.services.LeadFirms` (buying power and quality demand are read).
+        home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
     """
+    village = mse.village
+    firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
     link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
                                              terms.transport)
@@ -202,9 +430,17 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, terms)
             markup[i] = MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social[i]
             pass_through[i] = 1.0 - intermediary_premium_capture(intermediary_rent, power,
                                                                  bargaining[i])
+            far = home[village[i]] >= 0 and home[village[i]] != trader[i]
+            for c in range(N_CHANNELS):
+                transport[c, i] += FAR_TRADER_COST * distance[i] * far
+        elif link[i] == VIA_BROKER:
+            markup[i] = BROKER_MARKUP * soft
+            pass_through[i] = 1.0 - BROKER_PREMIUM_RENT * soft
+            for c in range(N_CHANNELS):
+                transport[c, i] += direct_selling_cost(distance[i], 0.0, c)
         elif link[i] == VIA_LEAD_FIRM:
-            markup[i] = LEAD_FIRM_MARKUP * soft
-            pass_through[i] = 1.0 - LEAD_FIRM_PREMIUM_RENT * soft
+            markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
+            pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
         else:  # DIRECT: no buyer's margin, but its own haulage and marketing
             markup[i] = 0.0
             pass_through[i] = 1.0
@@ -290,7 +526,9 @@ class SalesAccounts(NamedTuple):
         buyer_payments: Total paid by end-market buyers, by channel, (3,).
         intermediary_take: What each intermediary kept, (intermediaries,).
         lead_firm_take: What each lead firm kept, (lead firms,).
-        totals: Transport and marketing paid, premium paid, premium reaching MSEs, (3,).
+        totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
+            through MSE brokers, (4,).
+        channel_units: Units sold in each channel by all MSEs, (3,).
     """
 
     produced: np.ndarray
@@ -302,6 +540,7 @@ class SalesAccounts(NamedTuple):
     intermediary_take: np.ndarray
     lead_firm_take: np.ndarray
     totals: np.ndarray
+    channel_units: np.ndarray
 
 
 @dataclass
@@ -318,6 +557,8 @@ class Sales:
         transport: Total transport and marketing costs paid to third parties.
         premium_paid: Total quality premium paid by buyers.
         premium_to_mse: Total quality premium reaching MSEs.
+        via_brokers: Units sold through MSE brokers (brokers' takes are in their revenue).
+        channel_units: Units sold in each channel by all MSEs, (3,).
         base: Base price per unit each MSE's link pays, by channel (3, n).
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
     """
@@ -331,6 +572,8 @@ class Sales:
     transport: float
     premium_paid: float
     premium_to_mse: float
+    via_brokers: float
+    channel_units: np.ndarray
     base: np.ndarray
     premium_rate: np.ndarray
 
@@ -352,13 +595,14 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     out = SalesAccounts(
         produced=np.empty(n),
         units=np.empty((N_CHANNELS, n)),
-        revenue=np.empty(n),
+        revenue=np.zeros(n),
         base=np.empty((N_CHANNELS, n)),
         premium_rate=np.empty((N_CHANNELS, n)),
         buyer_payments=np.zeros(N_CHANNELS),
         intermediary_take=np.zeros(n_intermediaries),
         lead_firm_take=np.zeros(n_lead_firms),
-        totals=np.zeros(3),
+        totals=np.zeros(4),
+        channel_units=np.zeros(N_CHANNELS),
     )
     _sell(pop.state, terms, market, contract_share, out)
     return Sales(
@@ -371,6 +615,8 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         transport=float(out.totals[0]),
         premium_paid=float(out.totals[1]),
         premium_to_mse=float(out.totals[2]),
+        via_brokers=float(out.totals[3]),
+        channel_units=out.channel_units,
         base=out.base,
         premium_rate=out.premium_rate,
     )
@@ -385,8 +631,10 @@ def _sell(mse, terms, market, contract_share, out):
         terms: `LinkTerms` of each MSE's link.
         market: `MarketTerms` of this month.
         contract_share: Share of each MSE's output sold forward.
-        out: `SalesAccounts`, written (takes and payments added to zeroed arrays).
+        out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
     """
+    broker = terms.broker
+    channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
         mse.capacity, mse.unit_cost, mse.channel_weight, mse.quality, mse.channels,
         mse.trader, mse.lead_firm)
@@ -400,14 +648,16 @@ def _sell(mse, terms, market, contract_share, out):
     buyer_payments, intermediary_take, lead_firm_take, totals = (
         out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
     # Running totals in locals rather than array slots, so they stay in registers.
-    transport_paid = premium_paid = premium_to_mse = 0.0
+    transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
-        volume = capacity[i] * competitive_sales_share(unit_cost[i], benchmark_cost,
-                                                       competition) * in_chain
-        produced[i] = volume
         q, cs = quality[i], contract_share[i]
         w = sold_in_channels(channel_weight[:, i], q)
+        # The MSE makes what it can sell: against low-cost competitors, and as much as its
+        # channels' buyers take.
+        volume = capacity[i] * competitive_sales_share(
+            unit_cost[i], benchmark_cost, competition) * in_chain * market_depth(w)
+        produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are
         # honoured.
@@ -422,6 +672,7 @@ def _sell(mse, terms, market, contract_share, out):
         received = kept = contract_gain = 0.0
         for c in range(N_CHANNELS):
             u = units[c, i]
+            channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
             base[c, i], premium_rate[c, i] = unit_prices(paid, premium[c], markup[i],
                                                          pass_through[i], transport[c, i])
@@ -439,11 +690,16 @@ def _sell(mse, terms, market, contract_share, out):
             # Under a forward contract the lead firm gains when spot is above the guaranteed
             # price and bears the loss when it is below.
             contract_gain += (spot_value - paid_value) * (1.0 + premium_per_unit)
-        revenue[i] = received
+        # Added, not set: an MSE broker's take from its neighbours' sales is its revenue too.
+        revenue[i] += received
+        if link[i] == VIA_BROKER:
+            revenue[broker[i]] += kept
+            via_brokers += units[0, i] + units[1, i] + units[2, i]
         # Each buyer's take goes to its own books. Adding zero to the others (rather than
         # branching on a link type the CPU cannot predict) leaves them exactly as they were.
         intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
         if lead_firm_take.size:
             lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
                 link[i] == VIA_LEAD_FIRM)
-    totals[0], totals[1], totals[2] = transport_paid, premium_paid, premium_to_mse
+    totals[0], totals[1], totals[2], totals[3] = (transport_paid, premium_paid, premium_to_mse,
+                                                  via_brokers)

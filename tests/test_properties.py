@@ -74,7 +74,7 @@ def test_money_is_accounted_for(levers, structure, steps, seed):
     expected_cash = (
         ledger["initial_cash"] + ledger["revenue"] - ledger["production_cost"]
         + ledger["outside_income"] - ledger["household_draw"] - ledger["debt_service"]
-        - ledger["advances_repaid"] - ledger["invested_from_cash"]
+        - ledger["advances_repaid"] - ledger["invested_from_cash"] - ledger["transit_losses"]
     )
     assert pop.cash.sum() == pytest.approx(expected_cash, abs=1e-9 * scale + 1e-6)
     assert pop.debt.sum() == pytest.approx(ledger["loans"] - ledger["principal_repaid"],

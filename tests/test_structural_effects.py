@@ -26,7 +26,7 @@ ARMS = {
     # 1. End markets
     # Every end-market lever: competition, preferences, volatility and the export price gap.
     "muted end markets": {"competition": 0.0, "demand_shift": 0.0, "price_volatility": 0.0,
-                          "export_premium": 0.0},
+                          "export_premium": 0.0, "market_shifts": 0.0},
     "no competition": {"competition": 0.0},
     "no demand shift": {"demand_shift": 0.0},
     # 2. Vertical linkages
