@@ -57,11 +57,7 @@ from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
 #: Metrics that are planned but not yet in the model, with the issue that adds them. A target
 #: may name one (with ``requires``); ``validate`` then reports it as "not yet modelled" until
 #: the model reports the metric, after which it is checked like any other.
-PLANNED_METRICS: dict[str, str] = {
-    "share_sold_via_brokers": "issue 10",
-    "share_in_second_chain": "issue 10",
-    "n_traders_active": "issue 10",
-}
+PLANNED_METRICS: dict[str, str] = {}  # issue 10's metrics (brokers, traders, second chain) landed
 #: How a target turns runs into one number per seed: ``value`` (the case's mean over the
 #: window), ``ratio`` (case / arm) or ``difference`` (case − arm), both on the same seed.
 STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
