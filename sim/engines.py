@@ -29,6 +29,10 @@ from sim.scenario import ValueChainScenario
 
 ENGINES: tuple[str, ...] = ("local", "dask")
 
+#: Size of the run :func:`warm_up` makes in each Dask worker (MSEs, months): small, so it
+#: costs milliseconds once numba's passes are loaded, and long enough to call each pass.
+WARM_UP_MSES, WARM_UP_STEPS = 50, 3
+
 #: Python 3.12+ warns on any fork of a process that has OS threads. The only threads here
 #: are idle native pools (OpenBLAS, Arrow) with at-fork handlers, so the warning is silenced
 #: around the fork, and only there.
@@ -88,9 +92,12 @@ class Engine:
 
     Attributes:
         slots: Tasks that run at once.
+        start_model_seconds: Seconds spent inside the model while the workers started
+            (:func:`warm_up`), summed over workers; part of a study's model time.
     """
 
     slots = 1
+    start_model_seconds = 0.0
 
     def imap_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         """Yield ``fn(task)`` for every task, in the order they finish."""
@@ -216,26 +223,40 @@ class LocalEngine(Engine):
 class DaskEngine(Engine):
     """A Dask ``distributed`` cluster: an existing one, or a LocalCluster started here.
 
+    Where the time of a Dask sweep went before, and what this class does about it (2 cores,
+    baseline runs of about 0.13 s; ``benchmarks/bench_sweep.py``, ``docs/sweeps.md``):
+
+    * **Worker start.** distributed spawns its worker processes by default: each re-imports
+      Python, distributed, ``sim`` (NumPy, pandas, Mesa, numba) and loads the compiled model
+      from numba's cache, 1.5-5 s under load, and closing spawned workers took 1-2 s more. A
+      LocalCluster here starts its workers by the same method as :class:`LocalEngine`
+      (:func:`start_method`: fork where that is safe), so they start in a fraction of a
+      second with everything imported.
+    * **Compiling once.** Every worker imports the model and loads its compiled passes once,
+      when the engine starts (:func:`warm_up`, sent to each worker with ``Client.run``),
+      not inside the first task, so no task's model time carries it.
+    * **Results.** Finished tasks' results are gathered in the background
+      (``as_completed(..., with_results=True)``) instead of one request per task after it
+      finished, while a window of tasks in flight keeps every worker busy.
+    * **Task size** is chosen by the study (sweeps: :func:`sim.sweeps.worker.chunks`).
+
     Args:
         scheduler: ``None`` (start a LocalCluster of ``workers`` processes), a scheduler
             address (``tcp://host:8786``) or a ``distributed.Client``.
         workers: Worker processes of the LocalCluster (default: every core).
+        warm: Import and load the compiled model in every worker at start.
     """
 
-    def __init__(self, scheduler: Any = None, workers: int | None = None):
+    def __init__(self, scheduler: Any = None, workers: int | None = None, *, warm: bool = True):
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise UserInputError(
                 "the dask engine needs dask[distributed]: pip install 'dask[distributed]'"
             ) from exc
         self._cluster = None
         if scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
-                dashboard_address=None,
-            )
-            self._client = Client(self._cluster)
+            self._cluster, self._client = _local_cluster(workers or cpu_count())
             self._own_client = True
         elif isinstance(scheduler, str):
             try:
@@ -251,22 +272,25 @@ class DaskEngine(Engine):
             self._own_client = False
         info = self._client.scheduler_info()
         self.slots = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        if warm:
+            # Workers that join later import and compile on their first task instead.
+            self.start_model_seconds = sum(self._client.run(warm_up).values())
 
     def imap_unordered(self, fn, tasks):  # noqa: D102
         from distributed import as_completed
 
-        # A window of tasks in flight keeps every worker busy while the client holds only a
-        # bounded number of results.
+        # A window of tasks in flight keeps every worker busy (a task queued on each while
+        # its result travels back) while the client holds a bounded number of results.
         window = 2 * self.slots + 2
         it = iter(tasks)
-        futures = [self._client.submit(fn, t, pure=False) for t in itertools.islice(it, window)]
-        queue = as_completed(futures)
-        for fut in queue:
-            result = fut.result()
+        submit = self._client.submit
+        queue = as_completed([submit(fn, t, pure=False) for t in itertools.islice(it, window)],
+                             loop=self._client.loop, with_results=True)
+        for fut, result in queue:
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                queue.add(self._client.submit(fn, nxt, pure=False))
+                queue.add(submit(fn, nxt, pure=False))
             yield result
 
     def close(self):  # noqa: D102
@@ -274,6 +298,77 @@ class DaskEngine(Engine):
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _local_cluster(workers: int) -> tuple[Any, Any]:
+    """Start a LocalCluster of single-threaded worker processes and its client.
+
+    distributed's own default is to spawn workers; here they start by
+    :func:`dask_start_method`. The forks are made by distributed itself (its
+    ``multiprocessing-method`` setting), from one of its threads while its event loop runs
+    in another; the check that no other thread runs is made before the cluster starts.
+
+    The statistical profiler (a thread in every worker, and in this process, sampling the
+    running task every 10 ms) is off: it takes the interpreter lock from the model each
+    time, and its reports are only seen on a dashboard, which is off too.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    method = dask_start_method()
+    config = {
+        "distributed.worker.multiprocessing-method": method,
+        "distributed.worker.profile.enabled": False,
+    }
+    with dask.config.set(config), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _FORK_WARNING, DeprecationWarning)
+        if method == "forkserver":
+            from distributed.utils import get_mp_context
+
+            # distributed sets its own fork-server preload list on first use; the model
+            # belongs there too, so each forked worker starts with it imported.
+            get_mp_context().set_forkserver_preload(["distributed", "sim.engines"])
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            # No dashboard; the scheduler's HTTP routes (health, metrics) on a free port, not
+            # on 8787, which another cluster or app may hold.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+        )
+        return cluster, Client(cluster)
+
+
+def dask_start_method() -> str:
+    """Return how a Dask LocalCluster here starts its workers.
+
+    As :func:`start_method` says, but a fork server where that says spawn. Forking skips
+    the workers' imports and numba cache loads (1.5-5 s a worker on 2 busy cores). Where
+    forking is not safe, in particular once an earlier cluster has left distributed's
+    offload thread running (a forked worker would inherit a copy of its pool whose thread
+    does not exist, and wait for it for ever), a fork server, started once per process with
+    the model imported, forks the workers from its single thread, so only the first cluster
+    of a process pays the imports. ``$MSE_SIM_START_METHOD`` chooses for both engines.
+    """
+    import multiprocessing as mp
+
+    method = start_method()
+    if (method == "spawn" and not os.environ.get("MSE_SIM_START_METHOD")
+            and "forkserver" in mp.get_all_start_methods()):
+        return "forkserver"
+    return method
+
+
+def warm_up() -> float:
+    """Import the model and load its compiled passes in this process (a Dask worker).
+
+    One short run calls every compiled pass once, so numba loads each from its cache (or
+    compiles it) here, once per process, not in the first task of a study.
+
+    Returns:
+        Seconds spent in the model.
+    """
+    t0 = time.perf_counter()
+    run(ValueChainScenario(n_mse=WARM_UP_MSES), steps=WARM_UP_STEPS, rng=0)
+    return time.perf_counter() - t0
 
 
 def make_engine(engine: str = "local", *, workers: int | None = None, scheduler: Any = None,
