@@ -16,7 +16,10 @@ Measures, for each engine and worker count, on a fresh store:
   start, pickling, scheduling, writing Parquet, progress, idle workers at the end.
   The same definition for every engine, so the local and Dask figures compare;
 * start and close: seconds to start the engine's workers (a Dask LocalCluster, the warm-up)
-  and to stop them, parts of the overhead.
+  and to stop them, parts of the overhead;
+* sweep process CPU: CPU seconds of the process that calls ``sweep`` (not its workers):
+  planning, Parquet writes and, for Dask, the scheduler and client. On a machine with as
+  many workers as cores it is taken from the workers.
 
 Each sweep runs in a fresh Python process, as ``mse-sim sweep`` does, so no sweep inherits
 another's workers, threads or compiled code (a process that has run a Dask cluster keeps
@@ -73,10 +76,15 @@ def measure(spec: dict, out: Path, engine: str, workers: int) -> dict:
 
 def one(path: Path) -> None:
     """Run the sweep described in ``path`` here and print its stats as JSON."""
+    import resource
+
     job = json.loads(path.read_text())
+    before = resource.getrusage(resource.RUSAGE_SELF)
     df = sweep(job["spec"], out=job["out"], workers=job["workers"], engine=job["engine"],
                progress=False)
-    print(json.dumps({**df.attrs["stats"], "runs": len(df)}))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    print(json.dumps({**df.attrs["stats"], "runs": len(df), "main_cpu_seconds": cpu}))
 
 
 def main() -> None:
@@ -115,12 +123,14 @@ def main() -> None:
                        "wall_s": wall, "model_s": model, "runs_per_s": n / wall,
                        "model_s_per_run": model / n,
                        "start_s": stats["start_seconds"], "close_s": stats["close_seconds"],
+                       "main_cpu_s": stats["main_cpu_seconds"],
                        "overhead": 1 - model / (wall * workers)}
                 results.append(row)
                 print(f"repeat {rep} {engine:5s} workers {workers}: {wall:8.1f} s wall, "
                       f"{row['runs_per_s']:7.2f} runs/s, "
                       f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
                       f"start {row['start_s']:5.2f} s, close {row['close_s']:5.2f} s, "
+                      f"sweep process CPU {row['main_cpu_s']:5.2f} s, "
                       f"overhead {100 * row['overhead']:5.2f}%", flush=True)
         for engine in args.engine:
             first = args.workers[0]
