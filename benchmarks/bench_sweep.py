@@ -19,7 +19,11 @@ Measures, for each engine and worker count, on a fresh store:
   and to stop them, parts of the overhead;
 * sweep process CPU: CPU seconds of the process that calls ``sweep`` (not its workers):
   planning, Parquet writes and, for Dask, the scheduler and client. On a machine with as
-  many workers as cores it is taken from the workers.
+  many workers as cores it is taken from the workers;
+* worker CPU per run: CPU seconds of the worker processes (model and housekeeping) over
+  runs, counted when they stop (children of the sweep process: not a fork server's; with
+  1 worker the model runs in the sweep process). It hardly grows when other work on the
+  machine slows the workers down, so it shows whether an engine makes the model slower.
 
 Each sweep runs in a fresh Python process, as ``mse-sim sweep`` does, so no sweep inherits
 another's workers, threads or compiled code (a process that has run a Dask cluster keeps
@@ -79,12 +83,18 @@ def one(path: Path) -> None:
     import resource
 
     job = json.loads(path.read_text())
-    before = resource.getrusage(resource.RUSAGE_SELF)
+    def cpu(who: int) -> float:
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    main0, workers0 = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
     df = sweep(job["spec"], out=job["out"], workers=job["workers"], engine=job["engine"],
                progress=False)
-    after = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
-    print(json.dumps({**df.attrs["stats"], "runs": len(df), "main_cpu_seconds": cpu}))
+    main_cpu = cpu(resource.RUSAGE_SELF) - main0
+    # Worker processes forked from this one and stopped by now (local pool, Dask fork).
+    worker_cpu = cpu(resource.RUSAGE_CHILDREN) - workers0
+    print(json.dumps({**df.attrs["stats"], "runs": len(df), "main_cpu_seconds": main_cpu,
+                      "worker_cpu_seconds": worker_cpu}))
 
 
 def main() -> None:
@@ -124,6 +134,7 @@ def main() -> None:
                        "model_s_per_run": model / n,
                        "start_s": stats["start_seconds"], "close_s": stats["close_seconds"],
                        "main_cpu_s": stats["main_cpu_seconds"],
+                       "worker_cpu_s_per_run": stats["worker_cpu_seconds"] / n,
                        "overhead": 1 - model / (wall * workers)}
                 results.append(row)
                 print(f"repeat {rep} {engine:5s} workers {workers}: {wall:8.1f} s wall, "
@@ -131,6 +142,7 @@ def main() -> None:
                       f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
                       f"start {row['start_s']:5.2f} s, close {row['close_s']:5.2f} s, "
                       f"sweep process CPU {row['main_cpu_s']:5.2f} s, "
+                      f"worker CPU {row['worker_cpu_s_per_run'] * 1000:6.1f} ms/run, "
                       f"overhead {100 * row['overhead']:5.2f}%", flush=True)
         for engine in args.engine:
             first = args.workers[0]

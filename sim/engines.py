@@ -243,18 +243,21 @@ class LocalEngine(Engine):
 class DaskEngine(Engine):
     """A Dask ``distributed`` cluster: an existing one, or a LocalCluster started here.
 
-    Where the time of a Dask sweep went before, and what this class does about it (2 cores,
-    baseline runs of about 0.13 s; ``benchmarks/bench_sweep.py``, ``docs/sweeps.md``):
+    Where the time of a Dask sweep went before, and what this class does about it (2 cores
+    shared with other work; ``benchmarks/bench_sweep.py``, ``docs/sweeps.md``):
 
-    * **Worker start.** distributed spawns its worker processes by default: each re-imports
-      Python, distributed, ``sim`` (NumPy, pandas, Mesa, numba) and loads the compiled model
-      from numba's cache, 1.5-5 s under load, and closing spawned workers took 1-2 s more. A
-      LocalCluster here starts its workers by the same method as :class:`LocalEngine`
-      (:func:`start_method`: fork where that is safe), so they start in a fraction of a
-      second with everything imported.
-    * **Compiling once.** Every worker imports the model and loads its compiled passes once,
-      when the engine starts (:func:`warm_up`, sent to each worker with ``Client.run``),
-      not inside the first task, so no task's model time carries it.
+    * **Worker start and stop.** distributed spawns its worker processes by default: each
+      re-imports Python, distributed and ``sim`` (NumPy, pandas, Mesa, numba) before its
+      first task, 1.5-5 s, and closing spawned workers took 1-4 s more. A LocalCluster here
+      forks its workers where that is safe, else starts them from a fork server
+      (:func:`dask_start_method`), so they start in a fraction of a second with the model
+      imported and close in a tenth of a second.
+    * **Housekeeping.** distributed's profiler, health checks and monitors run on the same
+      cores as the model and take its interpreter lock; a LocalCluster here runs them less
+      often (:data:`QUIET_DASK`).
+    * **Compiling once.** Every worker loads the model's compiled passes once, when the
+      engine starts (:func:`warm_up`, sent to each worker with ``Client.run``), not in the
+      middle of its first task; the seconds it takes are :attr:`start_model_seconds`.
     * **Results.** Finished tasks' results are gathered in the background
       (``as_completed(..., with_results=True)``) instead of one request per task after it
       finished, while a window of tasks in flight keeps every worker busy.
