@@ -116,8 +116,9 @@ def chunks(
 def chunk_sizes(n_runs: int, chunk_size: int, slots: int | None = None) -> list[int]:
     """Return the runs of each successive chunk: ``chunk_size``, smaller towards the end.
 
-    With ``slots``, a chunk holds at most the remaining runs over ``TAPER x slots`` (guided
-    self-scheduling, Polychronopoulos & Kuck 1987, IEEE Trans. Computers C-36(12)), and never
+    With ``slots``, a chunk holds at most the remaining runs over ``TAPER x slots`` (a form of
+    guided self-scheduling: Polychronopoulos & Kuck 1987, IEEE Trans. Computers C-36(12),
+    1425-1439, where the divisor is the number of processors), and never
     less than ``chunk_size / TAPER_FLOOR``: while the last chunks run, the other workers run
     small ones instead of waiting for one full chunk. Which runs share a chunk never changes
     a result.
