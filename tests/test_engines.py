@@ -6,6 +6,7 @@ number of workers, how runs are grouped into chunks or how the workers were star
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -87,9 +88,10 @@ def test_a_dask_sweep_from_a_fresh_process_forks_its_workers_and_agrees(tmp_path
     out = tmp_path / "cli"
     code = ("import sys; from sim import engines; assert engines.dask_start_method() == 'fork';"
             "from sim.ui.cli import main; sys.exit(main(sys.argv[1:]))")
+    env = {k: v for k, v in os.environ.items() if k != "MSE_SIM_START_METHOD"}
     done = subprocess.run([sys.executable, "-c", code, "sweep", str(spec), "--out", str(out),
                            "--engine", "dask", "--workers", "2", "--no-progress"],
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr
     one = sweep(spec, out=tmp_path / "one", workers=1, progress=False)
     pd.testing.assert_frame_equal(SweepStore(out).read(), one)
