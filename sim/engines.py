@@ -29,6 +29,30 @@ from sim.scenario import ValueChainScenario
 
 ENGINES: tuple[str, ...] = ("local", "dask")
 
+#: Size of the run :func:`warm_up` makes in each Dask worker (MSEs, months): small, so it
+#: costs milliseconds once numba's passes are loaded, and long enough to call each pass.
+WARM_UP_MSES, WARM_UP_STEPS = 50, 3
+
+#: distributed settings for a LocalCluster started here. Its housekeeping runs on event
+#: loops in every worker, which take the interpreter lock from the running model, and in this
+#: process, which shares the cores with the workers. Measured on 2 busy cores with a task
+#: spinning in each of 2 workers: this process used 0.4 CPU-s per 10 s with distributed's
+#: defaults and 0.1 with these, and each worker's housekeeping 0.2 and 0.07.
+#:
+#: * the statistical profiler (a thread sampling the running task every 10 ms) is off: its
+#:   reports are only seen on a dashboard, which is off too;
+#: * the event-loop health check every 1 s instead of 20 ms (it only warns of a blocked loop);
+#: * the system monitor (CPU, memory, network for the dashboard) every 5 s instead of 0.5 s;
+#: * memory checks every 1 s instead of 0.1 s: a chunk of runs grows memory by megabytes;
+#: * no work stealing: tasks queue on the scheduler and go to whichever worker is free.
+QUIET_DASK: dict[str, Any] = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.scheduler.work-stealing": False,
+}
+
 #: Python 3.12+ warns on any fork of a process that has OS threads. The only threads here
 #: are idle native pools (OpenBLAS, Arrow) with at-fork handlers, so the warning is silenced
 #: around the fork, and only there.
@@ -103,9 +127,12 @@ class Engine:
 
     Attributes:
         slots: Tasks that run at once.
+        start_model_seconds: Seconds spent inside the model while the workers started
+            (:func:`warm_up`), summed over workers; part of a study's model time.
     """
 
     slots = 1
+    start_model_seconds = 0.0
     #: ``inprocess``, ``local`` or ``dask``.
     kind = "inprocess"
 
@@ -245,26 +272,43 @@ class LocalEngine(Engine):
 class DaskEngine(Engine):
     """A Dask ``distributed`` cluster: an existing one, or a LocalCluster started here.
 
+    Where the time of a Dask sweep went before, and what this class does about it (2 cores
+    shared with other work; ``benchmarks/bench_sweep.py``, ``docs/sweeps.md``):
+
+    * **Worker start and stop.** distributed spawns its worker processes by default: each
+      re-imports Python, distributed and ``sim`` (NumPy, pandas, Mesa, numba) before its
+      first task, 1.5-5 s, and closing spawned workers took 1-4 s more. A LocalCluster here
+      forks its workers where that is safe, else starts them from a fork server
+      (:func:`dask_start_method`), so they start with the model imported: a cluster of 2
+      in 0.2-0.5 s (2-3 s on 2 cores loaded 10 deep), closing in 0.04-0.2 s.
+    * **Housekeeping.** distributed's profiler, health checks and monitors run on the same
+      cores as the model and take its interpreter lock; a LocalCluster here runs them less
+      often (:data:`QUIET_DASK`).
+    * **Compiling once.** Every worker loads the model's compiled passes once, when the
+      engine starts (:func:`warm_up`, sent to each worker with ``Client.run``), not in the
+      middle of its first task; the seconds it takes are :attr:`start_model_seconds`.
+    * **Results.** Finished tasks' results are gathered in the background
+      (``as_completed(..., with_results=True)``) instead of one request per task after it
+      finished, while a window of tasks in flight keeps every worker busy.
+    * **Task size** is chosen by the study (sweeps: :func:`sim.sweeps.worker.chunks`).
+
     Args:
         scheduler: ``None`` (start a LocalCluster of ``workers`` processes), a scheduler
             address (``tcp://host:8786``) or a ``distributed.Client``.
         workers: Worker processes of the LocalCluster (default: every core).
+        warm: Import and load the compiled model in every worker at start.
     """
 
-    def __init__(self, scheduler: Any = None, workers: int | None = None):
+    def __init__(self, scheduler: Any = None, workers: int | None = None, *, warm: bool = True):
         try:
-            from distributed import Client, LocalCluster
+            from distributed import Client
         except ImportError as exc:  # pragma: no cover - a declared dependency
             raise UserInputError(
                 "the dask engine needs dask[distributed]: pip install 'dask[distributed]'"
             ) from exc
         self._cluster = None
         if scheduler is None:
-            self._cluster = LocalCluster(
-                n_workers=workers or cpu_count(), threads_per_worker=1, processes=True,
-                dashboard_address=None,
-            )
-            self._client = Client(self._cluster)
+            self._cluster, self._client = _local_cluster(workers or cpu_count())
             self._own_client = True
         elif isinstance(scheduler, str):
             try:
@@ -281,6 +325,9 @@ class DaskEngine(Engine):
         self.kind = "dask"
         info = self._client.scheduler_info()
         self.slots = max(1, sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()))
+        if warm:
+            # Workers that join later import and compile on their first task instead.
+            self.start_model_seconds = sum(self._client.run(warm_up).values())
 
     def executor(self):  # noqa: D102
         return self._client
@@ -288,18 +335,18 @@ class DaskEngine(Engine):
     def imap_unordered(self, fn, tasks):  # noqa: D102
         from distributed import as_completed
 
-        # A window of tasks in flight keeps every worker busy while the client holds only a
-        # bounded number of results.
+        # A window of tasks in flight keeps every worker busy (a task queued on each while
+        # its result travels back) while the client holds a bounded number of results.
         window = 2 * self.slots + 2
         it = iter(tasks)
-        futures = [self._client.submit(fn, t, pure=False) for t in itertools.islice(it, window)]
-        queue = as_completed(futures)
-        for fut in queue:
-            result = fut.result()
+        submit = self._client.submit
+        queue = as_completed([submit(fn, t, pure=False) for t in itertools.islice(it, window)],
+                             loop=self._client.loop, with_results=True)
+        for fut, result in queue:
             fut.release()
             nxt = next(it, None)
             if nxt is not None:
-                queue.add(self._client.submit(fn, nxt, pure=False))
+                queue.add(submit(fn, nxt, pure=False))
             yield result
 
     def close(self):  # noqa: D102
@@ -307,6 +354,75 @@ class DaskEngine(Engine):
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+
+
+def _local_cluster(workers: int) -> tuple[Any, Any]:
+    """Start a LocalCluster of single-threaded worker processes and its client.
+
+    distributed's own default is to spawn workers; here they start by
+    :func:`dask_start_method`. The forks are made by distributed itself (its
+    ``multiprocessing-method`` setting), from one of its threads while its event loop runs
+    in another; the check that no other thread runs is made before the cluster starts.
+
+    distributed's housekeeping runs less often (:data:`QUIET_DASK`).
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    method = dask_start_method()
+    config = {
+        "distributed.worker.multiprocessing-method": method,
+        **QUIET_DASK,
+    }
+    with dask.config.set(config), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _FORK_WARNING, DeprecationWarning)
+        if method == "forkserver":
+            from distributed.utils import get_mp_context
+
+            # distributed sets its own fork-server preload list on first use; the model
+            # belongs there too, so each forked worker starts with it imported.
+            get_mp_context().set_forkserver_preload(["distributed", "sim.engines"])
+        cluster = LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            # No dashboard; the scheduler's HTTP routes (health, metrics) on a free port, not
+            # on 8787, which another cluster or app may hold.
+            scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
+        )
+        return cluster, Client(cluster)
+
+
+def dask_start_method() -> str:
+    """Return how a Dask LocalCluster here starts its workers.
+
+    As :func:`start_method` says, but a fork server where that says spawn. Forking skips
+    the workers' imports and numba cache loads (1.5-5 s a worker on 2 busy cores). Where
+    forking is not safe, in particular once an earlier cluster has left distributed's
+    offload thread running (a forked worker would inherit a copy of its pool whose thread
+    does not exist, and wait for it for ever), a fork server, started once per process with
+    the model imported, forks the workers from its single thread, so only the first cluster
+    of a process pays the imports. ``$MSE_SIM_START_METHOD`` chooses for both engines.
+    """
+    import multiprocessing as mp
+
+    method = start_method()
+    if (method == "spawn" and not os.environ.get("MSE_SIM_START_METHOD")
+            and "forkserver" in mp.get_all_start_methods()):
+        return "forkserver"
+    return method
+
+
+def warm_up() -> float:
+    """Import the model and load its compiled passes in this process (a Dask worker).
+
+    One short run calls every compiled pass once, so numba loads each from its cache (or
+    compiles it) here, once per process, not in the first task of a study.
+
+    Returns:
+        Seconds spent in the model.
+    """
+    t0 = time.perf_counter()
+    run(ValueChainScenario(n_mse=WARM_UP_MSES), steps=WARM_UP_STEPS, rng=0)
+    return time.perf_counter() - t0
 
 
 def make_engine(engine: str = "local", *, workers: int | None = None, scheduler: Any = None,

@@ -170,13 +170,3 @@ def test_kill_9_then_resume_completes_every_run_exactly_once(tmp_path):
     assert not list(out.rglob("*.tmp"))
     reference = sweep(spec, out=tmp_path / "reference", workers=2, progress=False)
     pd.testing.assert_frame_equal(SweepStore(out).read(), reference)
-
-
-def test_dask_local_cluster_gives_the_same_results(tmp_path):
-    pytest.importorskip("distributed")
-    spec = write_spec(tmp_path)
-    local = sweep(spec, out=tmp_path / "local", workers=1, progress=False)
-    dask = sweep(spec, out=tmp_path / "dask", workers=2, engine="dask", chunk_size=3,
-                 progress=False)
-    assert dask.attrs["stats"]["engine"] == "dask"
-    pd.testing.assert_frame_equal(local, dask)

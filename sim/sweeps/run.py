@@ -92,17 +92,25 @@ def sweep(
         model_seconds = 0.0
         slots = 1
         t_run = time.perf_counter()
+        start_seconds = close_seconds = 0.0
         if len(todo):
             runner = make_engine(engine, workers=workers, scheduler=scheduler,
                                  n_tasks=len(todo))
             slots = runner.slots
-            size = chunk_size or spec.chunk_size or auto_chunk_size(spec, len(todo), slots)
+            start_seconds = time.perf_counter() - t_run
+            model_seconds += runner.start_model_seconds  # loading the compiled model
+            size = chunk_size or spec.chunk_size
+            if size:  # the user's size, kept for every chunk
+                tasks = chunks(spec, todo, size)
+            else:  # sized from the cost of a run, the last chunks smaller
+                tasks = chunks(spec, todo, auto_chunk_size(spec, len(todo), slots), slots)
             with runner, Progress(len(runs), n_before, enabled=progress, desc="sweep") as bar:
-                for columns, seconds in runner.imap_unordered(run_chunk,
-                                                              chunks(spec, todo, size)):
+                for columns, seconds in runner.imap_unordered(run_chunk, tasks):
                     store.write_part(columns)
                     model_seconds += seconds
                     bar.update(len(columns["run_id"]))
+                t_close = time.perf_counter()
+            close_seconds = time.perf_counter() - t_close
         t_end = time.perf_counter()
 
     stats = {
@@ -114,6 +122,8 @@ def sweep(
         "wall_seconds": t_end - t_start,
         "run_seconds": t_end - t_run,
         "model_seconds": model_seconds,
+        "start_seconds": start_seconds,
+        "close_seconds": close_seconds,
     }
     if not collect:
         return None

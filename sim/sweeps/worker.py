@@ -24,6 +24,12 @@ from sim.sweeps.spec import ID_COLUMNS, SweepSpec, output_column
 #: per-task overhead (pickling, scheduling, one Parquet file) stays well under 1%.
 CHUNK_COST = 2_400_000
 
+#: Automatic chunks shrink once fewer than ``TAPER x slots`` full chunks remain...
+TAPER = 2
+
+#: ... down to a quarter of a full chunk: a tail of runs at most a quarter chunk long per
+#: worker, for about ``3 x slots`` more tasks (and Parquet parts) than fixed-size chunks.
+TAPER_FLOOR = 4
 
 
 @dataclass(frozen=True)
@@ -87,14 +93,47 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
 
 
 def chunks(
-    spec: SweepSpec, runs: pd.DataFrame, chunk_size: int
+    spec: SweepSpec, runs: pd.DataFrame, chunk_size: int, slots: int | None = None
 ) -> Iterator[Chunk]:
-    """Yield the planned ``runs`` in chunks of ``chunk_size``, in plan order."""
+    """Yield the planned ``runs`` in chunks, in plan order.
+
+    Args:
+        spec: The sweep.
+        runs: The runs to do, in plan order.
+        chunk_size: Runs per chunk.
+        slots: Tasks that run at once. Given, the last chunks shrink (:func:`chunk_sizes`),
+            so the workers finish together; ``None`` keeps every chunk at ``chunk_size``.
+    """
     base = spec.scenario.to_record()
     rows = list(runs.itertuples(index=False, name=None))
-    for start in range(0, len(rows), chunk_size):
+    start = 0
+    for size in chunk_sizes(len(rows), chunk_size, slots):
         yield Chunk(base, spec.steps, spec.outputs, spec.at_steps, spec.names,
-                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + chunk_size]))
+                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + size]))
+        start += size
+
+
+def chunk_sizes(n_runs: int, chunk_size: int, slots: int | None = None) -> list[int]:
+    """Return the runs of each successive chunk: ``chunk_size``, smaller towards the end.
+
+    With ``slots``, a chunk holds at most the remaining runs over ``TAPER x slots`` (a form of
+    guided self-scheduling: Polychronopoulos & Kuck 1987, IEEE Trans. Computers C-36(12),
+    1425-1439, where the divisor is the number of processors), and never
+    less than ``chunk_size / TAPER_FLOOR``: while the last chunks run, the other workers run
+    small ones instead of waiting for one full chunk. Which runs share a chunk never changes
+    a result.
+    """
+    sizes = []
+    remaining = n_runs
+    floor = max(1, math.ceil(chunk_size / TAPER_FLOOR))
+    while remaining > 0:
+        size = chunk_size
+        if slots is not None:
+            size = min(chunk_size, max(floor, math.ceil(remaining / (TAPER * slots))))
+        size = min(size, remaining)
+        sizes.append(size)
+        remaining -= size
+    return sizes
 
 
 def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
@@ -109,4 +148,3 @@ def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
     by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps))
     by_balance = max(1, math.ceil(n_runs / (8 * max(1, slots))))
     return max(1, min(by_cost, by_balance))
-
