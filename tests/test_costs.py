@@ -104,7 +104,10 @@ def test_bad_cost_files_name_the_problem(tmp_path):
 # -- reach and who gains, from the model's state ----------------------------------------------
 
 def test_reach_comes_from_state_and_vanishes_with_its_lever():
-    with_credit, without = _model(credit_access=0.8), _model(credit_access=0.0)
+    # Investment loans come from credit access and, through producer groups, from group
+    # lending (issue 10); with both off nobody is financed.
+    no_finance = {"credit_access": 0.0, "group_finance": 0.0, "working_capital_credit": 0.0}
+    with_credit, without = _model(credit_access=0.8), _model(**no_finance)
     assert reach(with_credit)["financed"] > 0
     assert reach(without)["financed"] == 0
     more_ict = _model(steps=1, ict_access=0.6)
