@@ -18,7 +18,7 @@ def test_readme_python_example_runs(capsys):
 
 def test_readme_links_exist():
     root = README.parent
-    for target in re.findall(r"\]\(((?:docs|notebooks|experiments|\.ci)[^)#]*)\)",
+    for target in re.findall(r"\]\(((?:docs|notebooks|experiments|scripts|\.ci)[^)#]*)\)",
                              README.read_text()):
         assert (root / target).exists(), target
 
