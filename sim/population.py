@@ -38,75 +38,6 @@ INITIAL_AWARENESS = np.array([0.2, 0.1, 0.05, 0.05, 0.05])
 _CHANNEL_BITS = np.arange(N_CHANNELS, dtype=np.uint8)[:, None]
 
 
-class MseState(NamedTuple):
-    """Every MSE state array as one argument of a compiled pass, read and written by name.
-
-    The same arrays as :class:`Population` (not copies), in a form numba accepts: a kernel
-    takes ``mse`` and takes the arrays it uses by name (``cash = mse.cash``) before its loop,
-    so no call can pass one array where another of the same type belongs. Get it from
-    :attr:`Population.state`. One element per MSE; arrays by channel are (3, n).
-
-    Attributes:
-        village: Village index (int32).
-        remoteness: Remoteness of the location in [0, 1], before physical distance.
-        distance: Effective distance to market in [0, 1].
-        excluded: Member of the socially excluded group (bool).
-        ict: Has ICT access (bool).
-        skill: Owner's skill in [0, 1].
-        dependence: Household's dependence on the enterprise in [0, 1].
-        capacity: Monthly output (units of product).
-        unit_cost: Production cost per unit (currency units).
-        quality: Product quality in [0, 1].
-        cash: Cash on hand (currency units; below zero when owing).
-        debt: Outstanding long-term investment loan (currency units).
-        advance_due: Lead firm input advance to repay from next month's sales (currency).
-        channels: Bit set of the end-market channels entered (uint8).
-        channel_weight: Share of output meant for each channel, (3, n).
-        trader: Index of the intermediary serving the MSE's village (int32).
-        lead_firm: Index of the lead firm supplied, or -1 (int32).
-        group: Producer group id; -1 in none, -2 seeking one (int32).
-        upgrades: Bit set of upgrades made, bit k for ``UPGRADE_TYPES[k]`` (uint8).
-        aware: Bit set of the upgrading options known (uint8).
-        belief_price: Believed base price per unit by channel, (3, n) (currency per unit).
-        belief_premium: Believed premium per unit of quality by channel, (3, n).
-        income: This month's operating income (currency units).
-        income_history: Ring buffer of the last 12 months' incomes, (12, n), float32.
-        income_sum: Sum of the incomes in the ring buffer.
-        income_sumsq: Sum of their squares.
-        distress_months: Consecutive months with negative cash (int16).
-        active: Still operating (bool).
-    """
-
-    village: np.ndarray
-    remoteness: np.ndarray
-    distance: np.ndarray
-    excluded: np.ndarray
-    ict: np.ndarray
-    skill: np.ndarray
-    dependence: np.ndarray
-    capacity: np.ndarray
-    unit_cost: np.ndarray
-    quality: np.ndarray
-    cash: np.ndarray
-    debt: np.ndarray
-    advance_due: np.ndarray
-    channels: np.ndarray
-    channel_weight: np.ndarray
-    trader: np.ndarray
-    lead_firm: np.ndarray
-    group: np.ndarray
-    upgrades: np.ndarray
-    aware: np.ndarray
-    belief_price: np.ndarray
-    belief_premium: np.ndarray
-    income: np.ndarray
-    income_history: np.ndarray
-    income_sum: np.ndarray
-    income_sumsq: np.ndarray
-    distress_months: np.ndarray
-    active: np.ndarray
-
-
 @dataclass
 class Population:
     """State of all MSEs, one array element per MSE.
@@ -227,6 +158,17 @@ class Population:
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
         return sum(getattr(self, f.name).nbytes for f in fields(self)) / max(self.n, 1)
+
+
+# The same arrays as :class:`Population` (not copies), as one argument numba accepts. Built
+# from Population's fields, so the two lists of arrays can never differ.
+MseState = NamedTuple("MseState", [(f.name, np.ndarray) for f in fields(Population)])
+MseState.__doc__ = """Every MSE state array as one argument of a compiled pass, by name.
+
+A kernel takes ``mse`` and takes the arrays it uses by name (``cash = mse.cash``) before its
+loop, so no call can pass one array where another of the same type belongs. The fields are
+:class:`Population`'s (see its attributes); get it from :attr:`Population.state`.
+"""
 
 
 def create_population(
