@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import Any
 
 from sim.errors import UserInputError
 
@@ -53,3 +54,22 @@ def parse_assignments(items: Sequence[str] | None) -> dict[str, str]:
             raise UserInputError(f"--set {item!r}: expected key=value, e.g. credit_access=0.5")
         out[key.strip()] = value.strip()
     return out
+
+
+def add_arm_options(parser: Any, *, seeds: int, steps: int) -> None:
+    """Add the options of commands that run a guideline's two arms on common seeds.
+
+    ``--scenario``, ``--seeds``, ``--steps``, ``--workers``, ``--set`` and ``--quiet``.
+    """
+    parser.add_argument("--scenario", default="baseline",
+                        help="bundled scenario name or path to a .toml file (default: baseline)")
+    parser.add_argument("--seeds", type=whole_number, default=seeds,
+                        help=f"seeds per arm, at least 2 (default {seeds})")
+    parser.add_argument("--steps", type=whole_number, default=steps,
+                        help=f"months per run (default {steps})")
+    parser.add_argument("--workers", type=whole_number, default=None,
+                        help="worker processes (default: one per CPU); results do not depend "
+                             "on it")
+    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
+                        help="override a scenario field in both arms; repeatable")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -10,7 +10,7 @@ from sim.costs import LEVER_BY_LEVER, lever_by_lever
 from sim.distribution import summary
 from sim.errors import UserInputError
 from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
-from sim.ui.cli.args import parse_assignments, whole_number
+from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.i18n import LANGUAGES
 from sim.ui.outputs import write_outputs
 from sim.ui.words import sentences
@@ -62,18 +62,8 @@ def register(subparsers: Any) -> None:
         ),
     )
     p.add_argument("guideline", help=f"one of {ids}, or all")
-    p.add_argument("--scenario", default="baseline",
-                   help="bundled scenario name or path to a .toml file (default: baseline)")
-    p.add_argument("--seeds", type=whole_number, default=DEFAULT_SEEDS,
-                   help=f"seeds per arm, at least 2 (default {DEFAULT_SEEDS})")
-    p.add_argument("--steps", type=whole_number, default=DEFAULT_STEPS,
-                   help=f"months per run (default {DEFAULT_STEPS})")
-    p.add_argument("--workers", type=whole_number, default=None,
-                   help="worker processes (default: one per CPU); results do not depend on it")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario field in both arms; repeatable")
+    add_arm_options(p, seeds=DEFAULT_SEEDS, steps=DEFAULT_STEPS)
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
                    help="language of the sentences and the report (default en)")
     p.set_defaults(func=_cmd_experiment)

@@ -8,7 +8,7 @@ from typing import Any
 
 from sim.errors import UserInputError
 from sim.experiments import DEFAULT_STEPS, GUIDELINES, run_many
-from sim.ui.cli.args import parse_assignments, whole_number
+from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.handout import write_handout
 from sim.ui.i18n import LANGUAGES, check_language
 
@@ -44,18 +44,8 @@ def register(subparsers: Any) -> None:
         description="Run a guideline experiment and write a one-page printable handout: the "
         "figure, the effect in plain words, the paper's guideline and three debrief questions.")
     p.add_argument("guideline", help=f"one of {', '.join(GUIDELINES)}")
-    p.add_argument("--scenario", default="baseline",
-                   help="bundled scenario name or path to a .toml file (default: baseline)")
     p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
                    help="language of the handout (default en)")
-    p.add_argument("--seeds", type=whole_number, default=HANDOUT_SEEDS,
-                   help=f"seeds per arm (default {HANDOUT_SEEDS})")
-    p.add_argument("--steps", type=whole_number, default=DEFAULT_STEPS,
-                   help=f"months per run (default {DEFAULT_STEPS})")
-    p.add_argument("--workers", type=whole_number, default=None,
-                   help="worker processes (default: one per CPU); results do not depend on it")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario field in both arms; repeatable")
+    add_arm_options(p, seeds=HANDOUT_SEEDS, steps=DEFAULT_STEPS)
     p.add_argument("--out", type=Path, required=True, help="the PDF to write")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_handout)
