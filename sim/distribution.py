@@ -188,6 +188,40 @@ def summary(model: Any) -> dict[str, Any]:
             "distribution": distribution(model)}
 
 
+#: Who-gains columns a sweep records at its last step when its spec says ``who_gains = true``:
+#: upgrading and mean income of each group, and each party's share of the end-market payment.
+WHO_GAINS_GROUPS: dict[str, tuple[str, str]] = {
+    "included": ("social group", "included"), "excluded": ("social group", "excluded"),
+    "near": ("distance", "near"), "middle": ("distance", "middle"),
+    "remote": ("distance", "remote"), "wealth_q1": ("initial wealth", "Q1 poorest"),
+    "wealth_q2": ("initial wealth", "Q2"), "wealth_q3": ("initial wealth", "Q3"),
+    "wealth_q4": ("initial wealth", "Q4"), "wealth_q5": ("initial wealth", "Q5 richest"),
+}
+WHO_GAINS_MARGINS: dict[str, str] = {
+    "mses": "MSEs", "traders": "traders", "brokers": "brokers", "lead_firms": "lead firms",
+    "transport": "transport",
+}
+WHO_GAINS_COLUMNS: tuple[str, ...] = (
+    *(f"who_{g}_{v}" for g in WHO_GAINS_GROUPS for v in ("share_upgraded", "mean_income")),
+    *(f"who_margin_{m}" for m in WHO_GAINS_MARGINS),
+)
+
+
+def who_gains_columns(model: Any) -> dict[str, float]:
+    """Return :data:`WHO_GAINS_COLUMNS` of a finished run (a probe for sweeps' workers).
+
+    The same numbers as :func:`distribution`, flattened into one value per column.
+    """
+    df = distribution(model).set_index(["dimension", "group"])
+    out: dict[str, float] = {}
+    for name, key in WHO_GAINS_GROUPS.items():
+        out[f"who_{name}_share_upgraded"] = float(df.loc[key, "share_upgraded"])
+        out[f"who_{name}_mean_income"] = float(df.loc[key, "mean_income"])
+    for name, group in WHO_GAINS_MARGINS.items():
+        out[f"who_margin_{name}"] = float(df.loc[("margin", group), "payment_share"])
+    return out
+
+
 class _CallableModule(types.ModuleType):
     """The module sim.distribution, callable as :func:`distribution`.
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
 from sim.metrics import METRICS
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
@@ -39,6 +40,7 @@ SWEEP_KEYS: dict[str, Any] = {
     "second_order": False,  # sobol: also sample for second-order indices (S2)
     "levels": 4,  # morris: number of grid levels of each trajectory
     "chunk_size": None,  # runs per task; default sized from the cost of a run
+    "who_gains": False,  # also record who gains at the last step (sim.distribution)
 }
 TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
 
@@ -91,6 +93,8 @@ class SweepSpec:
         at_steps: Steps at which the outputs are recorded.
         parameters: Swept fields, in spec order.
         second_order: Sobol only: sample for second-order indices too.
+        who_gains: Also record who gains at the last step: upgrading and income by group and
+            the margin shares (``sim.distribution.WHO_GAINS_COLUMNS``).
         levels: Morris only: number of levels.
         chunk_size: Runs per task, or ``None`` for automatic.
         source: Where the spec came from (for messages and the manifest).
@@ -107,6 +111,7 @@ class SweepSpec:
     at_steps: tuple[int, ...]
     parameters: tuple[ParameterRange, ...]
     second_order: bool = False
+    who_gains: bool = False
     levels: int = 4
     chunk_size: int | None = None
     source: str = "<dict>"
@@ -119,8 +124,9 @@ class SweepSpec:
 
     @property
     def output_columns(self) -> tuple[str, ...]:
-        """Result columns: ``metric@step`` for every output and recorded step."""
-        return tuple(output_column(m, s) for m in self.outputs for s in self.at_steps)
+        """Result columns: ``metric@step`` for every output and step, then who gains."""
+        columns = tuple(output_column(m, s) for m in self.outputs for s in self.at_steps)
+        return columns + (WHO_GAINS_COLUMNS if self.who_gains else ())
 
     def normalized(self) -> dict[str, Any]:
         """Return everything that determines the results, as plain JSON.
@@ -140,6 +146,9 @@ class SweepSpec:
             "outputs": list(self.outputs),
             "at_steps": list(self.at_steps),
             "parameters": {p.name: p.to_json() for p in self.parameters},
+            # Only when asked for, so that stores written before this key keep their
+            # fingerprint and resume.
+            **({"who_gains": True} if self.who_gains else {}),
         }
 
     def fingerprint(self) -> str:
@@ -250,6 +259,9 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         raise SweepSpecError(
             f"[sweep] second_order = {second_order!r}{where}: must be true or false"
         )
+    who_gains = sweep.get("who_gains", False)
+    if not isinstance(who_gains, bool):
+        raise SweepSpecError(f"[sweep] who_gains = {who_gains!r}{where}: must be true or false")
     if method == "sobol" and samples & (samples - 1):
         lower = 1 << (samples.bit_length() - 1)
         raise SweepSpecError(
@@ -343,6 +355,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         at_steps=tuple(at_steps),
         parameters=tuple(ranges),
         second_order=second_order,
+        who_gains=who_gains,
         levels=levels,
         chunk_size=chunk_size,
         source=source,

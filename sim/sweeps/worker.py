@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.distribution import WHO_GAINS_COLUMNS, who_gains_columns
 from sim.engines import run_columns
 from sim.scenario import ValueChainScenario
 from sim.sweeps.design import plain
@@ -43,6 +44,7 @@ class Chunk:
         at_steps: Steps recorded.
         names: Swept parameter names.
         runs: Tuples ``(run_id, point_id, replicate, seed, *parameter values)``.
+        who_gains: Also record :data:`sim.distribution.WHO_GAINS_COLUMNS` at the last step.
     """
 
     base: dict[str, Any]
@@ -51,6 +53,7 @@ class Chunk:
     at_steps: tuple[int, ...]
     names: tuple[str, ...]
     runs: tuple[tuple[Any, ...], ...]
+    who_gains: bool = False
 
 
 def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
@@ -66,6 +69,7 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     steps_idx = np.asarray(chunk.at_steps)
     wanted = ("step", *chunk.outputs)
     series = {m: np.empty((len(chunk.runs), len(steps_idx))) for m in chunk.outputs}
+    who = {c: np.empty(len(chunk.runs)) for c in (WHO_GAINS_COLUMNS if chunk.who_gains else ())}
     model_seconds = 0.0
     for i, run in enumerate(chunk.runs):
         for col, value in zip(ID_COLUMNS, run[:n_ids], strict=True):
@@ -74,7 +78,13 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
         for name, value in params.items():
             columns[name].append(value)
         t0 = time.perf_counter()
-        values = run_columns((base.replace(**params), run[3], chunk.steps, wanted))
+        task = (base.replace(**params), run[3], chunk.steps, wanted)
+        if chunk.who_gains:
+            values, gains = run_columns((*task, who_gains_columns))
+            for column, array in who.items():
+                array[i] = gains[column]
+        else:
+            values = run_columns(task)
         model_seconds += time.perf_counter() - t0
         if i == 0:
             # One row per step 0..steps, so row positions are steps; checked once per chunk.
@@ -89,6 +99,7 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     for metric in chunk.outputs:
         for j, step in enumerate(chunk.at_steps):
             columns[output_column(metric, step)] = series[metric][:, j]
+    columns.update(who)
     return columns, model_seconds
 
 
@@ -109,7 +120,8 @@ def chunks(
     start = 0
     for size in chunk_sizes(len(rows), chunk_size, slots):
         yield Chunk(base, spec.steps, spec.outputs, spec.at_steps, spec.names,
-                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + size]))
+                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + size]),
+                    spec.who_gains)
         start += size
 
 
