@@ -9,7 +9,8 @@ DataFrame:
   started with, kept by the model as ``initial_cash``);
 * the margin: what the end-market buyers paid last month for each unit sold, split among the
   MSEs (net of transport), intermediaries (traders), brokers, lead firms, and transport and
-  marketing paid to third parties. Brokers are not in the model yet, so their row is zero.
+  marketing paid to third parties. An MSE broker is an MSE: what it kept of its neighbours'
+  sales is the brokers' part, and the rest of its revenue is in the MSEs' part.
 
 :func:`reach` counts the MSEs an intervention can be said to have reached (connected,
 financed, linked, grouped, trained), the base of the per-MSE costs in :mod:`sim.costs`.
@@ -136,9 +137,11 @@ def margins(model: Any) -> dict[str, float]:
     return {
         "units": float(sales.units.sum()),
         "payment": float(sales.buyer_payments.sum()),
-        "MSEs": float(sales.revenue.sum()),
+        # A broker is an MSE whose revenue includes what it kept of its neighbours' sales:
+        # counted once, as the brokers' part.
+        "MSEs": float(sales.revenue.sum()) - sales.broker_take,
         "traders": float(sales.intermediary_take.sum()),
-        "brokers": 0.0,  # brokers are not in the model yet: nothing to keep
+        "brokers": sales.broker_take,
         "lead firms": float(sales.lead_firm_take.sum()),
         "transport": float(sales.transport),
     }
@@ -161,7 +164,7 @@ def distribution(model: Any) -> pd.DataFrame:
           the MSEs, so counts, upgraders and income add up to the ``all`` row.
         * ``margin`` rows, one per party in :data:`PARTIES`: ``per_unit`` (currency units
           per unit sold last month) and ``payment_share`` (share of what end-market buyers
-          paid). Brokers are zero until the model has brokers.
+          paid). MSE brokers' part is what they kept of their neighbours' sales.
     """
     rows = _group_rows(model)
     m = margins(model)

@@ -527,7 +527,7 @@ class SalesAccounts(NamedTuple):
         intermediary_take: What each intermediary kept, (intermediaries,).
         lead_firm_take: What each lead firm kept, (lead firms,).
         totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
-            through MSE brokers, (4,).
+            through MSE brokers, what MSE brokers kept of their neighbours' sales, (5,).
         channel_units: Units sold in each channel by all MSEs, (3,).
     """
 
@@ -557,7 +557,9 @@ class Sales:
         transport: Total transport and marketing costs paid to third parties.
         premium_paid: Total quality premium paid by buyers.
         premium_to_mse: Total quality premium reaching MSEs.
-        via_brokers: Units sold through MSE brokers (brokers' takes are in their revenue).
+        via_brokers: Units sold through MSE brokers.
+        broker_take: What MSE brokers kept of their neighbours' sales (currency; it is in the
+            brokers' own revenue too, since a broker is an MSE).
         channel_units: Units sold in each channel by all MSEs, (3,).
         base: Base price per unit each MSE's link pays, by channel (3, n).
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
@@ -573,6 +575,7 @@ class Sales:
     premium_paid: float
     premium_to_mse: float
     via_brokers: float
+    broker_take: float
     channel_units: np.ndarray
     base: np.ndarray
     premium_rate: np.ndarray
@@ -601,7 +604,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         buyer_payments=np.zeros(N_CHANNELS),
         intermediary_take=np.zeros(n_intermediaries),
         lead_firm_take=np.zeros(n_lead_firms),
-        totals=np.zeros(4),
+        totals=np.zeros(5),
         channel_units=np.zeros(N_CHANNELS),
     )
     _sell(pop.state, terms, market, contract_share, out)
@@ -616,6 +619,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         premium_paid=float(out.totals[1]),
         premium_to_mse=float(out.totals[2]),
         via_brokers=float(out.totals[3]),
+        broker_take=float(out.totals[4]),
         channel_units=out.channel_units,
         base=out.base,
         premium_rate=out.premium_rate,
@@ -648,7 +652,7 @@ def _sell(mse, terms, market, contract_share, out):
     buyer_payments, intermediary_take, lead_firm_take, totals = (
         out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
     # Running totals in locals rather than array slots, so they stay in registers.
-    transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
+    transport_paid = premium_paid = premium_to_mse = via_brokers = broker_take = 0.0
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
@@ -695,11 +699,12 @@ def _sell(mse, terms, market, contract_share, out):
         if link[i] == VIA_BROKER:
             revenue[broker[i]] += kept
             via_brokers += units[0, i] + units[1, i] + units[2, i]
+            broker_take += kept
         # Each buyer's take goes to its own books. Adding zero to the others (rather than
         # branching on a link type the CPU cannot predict) leaves them exactly as they were.
         intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
         if lead_firm_take.size:
             lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
                 link[i] == VIA_LEAD_FIRM)
-    totals[0], totals[1], totals[2], totals[3] = (transport_paid, premium_paid, premium_to_mse,
-                                                  via_brokers)
+    totals[0], totals[1], totals[2], totals[3], totals[4] = (
+        transport_paid, premium_paid, premium_to_mse, via_brokers, broker_take)

@@ -155,8 +155,19 @@ def test_margin_shares_add_up_to_the_end_market_payment(overrides):
     sales = m.last_sales
     per_unit = sales.buyer_payments.sum() / sales.units.sum()
     assert margin["per_unit"].sum() == pytest.approx(per_unit, rel=1e-9)
-    assert margin.loc["brokers", "per_unit"] == 0  # no brokers in the model yet
+    assert margin.loc["brokers", "per_unit"] == pytest.approx(
+        sales.broker_take / sales.units.sum(), rel=1e-12)
     assert margin.loc["MSEs", "payment_share"] > 0.5
+
+
+def test_brokers_part_appears_with_mse_brokers_and_vanishes_without():
+    def brokers_share(level):
+        df = sim.distribution(_model(steps=36, mse_brokers=level, intermediary_rent=0.9))
+        return df[(df["dimension"] == "margin") & (df["group"] == "brokers")][
+            "payment_share"].iloc[0]
+
+    assert brokers_share(0.0) == 0
+    assert brokers_share(1.0) > 0
 
 
 def test_sim_distribution_is_callable_however_it_was_imported():

@@ -386,7 +386,7 @@ to the move.</p>
 their mean monthly income (last 12 months) for the included and the excluded group, for
 near, middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and
 the change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, lead
-firms, transport). Brokers are not in the model yet, so their share is zero. Bars are mean
+firms, transport; an MSE broker's part is what it kept of its neighbours' sales). Bars are mean
 paired differences, whiskers {CONFIDENCE:.0%} intervals.</p>
 {pictures}
 </section>"""
