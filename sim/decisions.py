@@ -31,7 +31,7 @@ and doing nothing (bounded rationality).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -403,38 +403,20 @@ class Options:
 
     def values(self) -> OptionValues:
         """The options as the compiled passes take them (success per decider, contiguous)."""
-        return OptionValues(self.rows, self.gain, self.variance_change, self.investment,
-                            self.working_capital, np.ascontiguousarray(self.success[0]),
-                            self.value, self.feasible, self.new_channel)
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        arrays["success"] = np.ascontiguousarray(self.success[0])
+        return OptionValues(**arrays)
 
 
-class OptionValues(NamedTuple):
-    """Options valued for the deciders, as one argument of the compiled passes.
+# The same arrays as :class:`Options`, as one argument numba accepts. Built from Options'
+# fields, so the two lists can never differ.
+OptionValues = NamedTuple("OptionValues", [(f.name, np.ndarray) for f in fields(Options)])
+OptionValues.__doc__ = """Options valued for the deciders, as one argument of the compiled passes.
 
-    Column ``j`` of each (5, m) array and element ``j`` of each (m,) array is the j-th
-    decider; `_value_all` writes them, `_apply` reads them.
-
-    Attributes:
-        rows: Population row of each decider.
-        gain: Change in believed mean monthly income, (5, m) (currency per month).
-        variance_change: Change in believed variance of monthly income, (5, m).
-        investment: Long-term investment cost, (5, m) (currency units).
-        working_capital: Working-capital cost, (5, m) (currency units).
-        success: Chance that an attempted upgrade works, per decider (same for every option).
-        value: Risk-adjusted value over the horizon, (5, m) (currency; -inf where infeasible).
-        feasible: Known, allowed and affordable, (5, m).
-        new_channel: Channel a channel upgrade would enter, per decider, or -1.
-    """
-
-    rows: np.ndarray
-    gain: np.ndarray
-    variance_change: np.ndarray
-    investment: np.ndarray
-    working_capital: np.ndarray
-    success: np.ndarray
-    value: np.ndarray
-    feasible: np.ndarray
-    new_channel: np.ndarray
+The fields are :class:`Options`' (see its attributes), except that ``success`` holds one value
+per decider. Column ``j`` of each (5, m) array and element ``j`` of each (m,) array is the
+j-th decider; `_value_all` writes them, `_apply` reads them.
+"""
 
 
 def value_options(pop: Population, ctx: Context) -> Options:
