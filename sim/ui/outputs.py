@@ -1,4 +1,4 @@
-"""Files of experiments: each result's effect table and figure, and the HTML report.
+"""Files the commands write: experiments' tables, figures and report, and any command's set.
 
 Everything is computed before the first file is written, and each file is written
 atomically, so a failure leaves no half-written output.
@@ -13,11 +13,48 @@ from pathlib import Path
 import pandas as pd
 
 from sim.costs import COSTS, CostModel, cost_effectiveness, who_gains
+from sim.errors import UserInputError
 from sim.experiments import ExperimentResult
 from sim.io import atomic_write, write_table
 from sim.ui.cost_figures import who_gains_figure
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.report import cost_section, write_report
+
+
+def out_folder(path: str | os.PathLike, option: str = "--out") -> Path:
+    """Return ``path`` as an output folder, or say that it names a file.
+
+    Raises:
+        UserInputError: ``path`` exists and is not a folder.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UserInputError(f"{option}: value '{path}' is a file, not a folder")
+    return path
+
+
+def write_files(out_dir: str | os.PathLike,
+                files: Mapping[str, pd.DataFrame | bytes | str]) -> list[Path]:
+    """Write a command's files into ``out_dir``, each atomically, in the given order.
+
+    Args:
+        out_dir: The output folder (created when missing).
+        files: File name to content: a table (written by :func:`sim.io.write_table`, so
+            its ``attrs`` become the provenance sidecar), bytes (e.g. a PNG) or text.
+
+    Returns:
+        The paths written.
+    """
+    written = []
+    for name, content in files.items():
+        path = Path(out_dir) / name
+        if isinstance(content, pd.DataFrame):
+            written.append(write_table(content, path))
+            continue
+        with atomic_write(path, "wb" if isinstance(content, bytes) else "w") as fh:
+            fh.write(content)
+        written.append(path)
+    return written
 
 
 def write_result(result: ExperimentResult, out_dir: str | os.PathLike,

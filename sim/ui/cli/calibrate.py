@@ -8,8 +8,8 @@ from typing import Any
 
 from sim.engines import ENGINES
 from sim.errors import UserInputError
-from sim.io import atomic_write
 from sim.ui.cli.args import positive_int
+from sim.ui.outputs import write_files
 from sim.ui.plots import png_bytes, predictive_figure
 from sim.ui.validation_report import describe_statistic
 from sim.validation.calibrate import calibrate, write_calibration
@@ -41,10 +41,8 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
               f"{100 * t['predictive_share_inside']:.0f}% of predictive runs inside")
     for path in write_calibration(result, args.out):
         print(f"wrote {path}")
-    for tid, data in pngs.items():
-        path = Path(args.out) / f"predictive-{tid}.png"
-        with atomic_write(path) as fh:
-            fh.write(data)
+    for path in write_files(args.out, {f"predictive-{tid}.png": data
+                                       for tid, data in pngs.items()}):
         print(f"wrote {path}")
     return 0
 

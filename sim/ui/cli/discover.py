@@ -7,17 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from sim.costs.discover import DEFAULT_MIN_DENSITY, discover
-from sim.errors import UserInputError
-from sim.io import atomic_write, write_table
 from sim.ui.cost_figures import prim_figure
 from sim.ui.cost_words import prim_text
+from sim.ui.outputs import out_folder, write_files
 from sim.ui.plots import png_bytes
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else Path(args.store) / "discover"
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"--out: value '{out}' is a file, not a folder")
+    out = out_folder(args.out if args.out else Path(args.store) / "discover")
     result = discover(args.store, args.metric, args.below, step=args.step,
                       baseline=args.baseline, min_density=args.min_density)
     text = prim_text(result.box, result.info())
@@ -28,15 +25,8 @@ def _cmd_discover(args: argparse.Namespace) -> int:
                             mass=result.mass)
     box.attrs.update({"store": str(args.store), "baseline": str(args.baseline or ""),
                       "metric": args.metric, "below": args.below, **result.info()})
-    written = [write_table(box, out / "box.csv"),
-               write_table(result.trajectory, out / "trajectory.csv")]
-    with atomic_write(out / "prim.png") as fh:
-        fh.write(png)
-    written.append(out / "prim.png")
-    with atomic_write(out / "box.txt", "w") as fh:
-        fh.write(text)
-    written.append(out / "box.txt")
-    for path in written:
+    for path in write_files(out, {"box.csv": box, "trajectory.csv": result.trajectory,
+                                  "prim.png": png, "box.txt": text}):
         print(f"wrote {path}")
     return 0
 

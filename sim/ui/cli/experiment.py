@@ -12,7 +12,7 @@ from sim.errors import UserInputError
 from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
 from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.i18n import LANGUAGES
-from sim.ui.outputs import write_outputs
+from sim.ui.outputs import out_folder, write_outputs
 from sim.ui.words import sentences
 
 
@@ -23,9 +23,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
             f"guideline: value {args.guideline!r} is not known "
             f"(allowed: {', '.join(GUIDELINES)}, all)"
         )
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"--out: value '{out}' is a file, not a folder")
+    out = out_folder(args.out)
     ids = list(GUIDELINES) if choice == "all" else [choice]
     # The cost study (sim.costs) reads reach and who gains from the same runs, and adds
     # guideline 6's two levers alone (they share the baseline arm).

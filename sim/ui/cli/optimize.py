@@ -10,11 +10,11 @@ from typing import Any
 from sim.costs.optimize import DEFAULT_GENERATIONS, DEFAULT_POP_SIZE, optimize, require_pymoo
 from sim.costs.portfolio import DEFAULT_LEVERS, OBJECTIVES, portfolios
 from sim.errors import UserInputError
-from sim.io import atomic_write, write_table
 from sim.scenario import coerce_scenario
 from sim.ui.cli.args import parse_assignments, positive_int, seed, whole_number
 from sim.ui.cost_figures import front_figure
 from sim.ui.cost_words import front_text
+from sim.ui.outputs import out_folder, write_files
 from sim.ui.plots import png_bytes
 
 
@@ -30,9 +30,7 @@ def _budget(text: str) -> float:
 
 def _cmd_optimize(args: argparse.Namespace) -> int:
     budget = _budget(args.budget)
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UserInputError(f"--out: value '{out}' is a file, not a folder")
+    out = out_folder(args.out)
     scenario = args.scenario
     overrides = parse_assignments(args.set)
     problem = portfolios(coerce_scenario(scenario, overrides),
@@ -49,14 +47,7 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
                                  f"{problem.scenario.name}: portfolios within ${budget:,.0f}"))
     print(text)
     print(f"search took {seconds:.0f} s")
-    written = [write_table(front, out / "front.csv")]
-    with atomic_write(out / "front.png") as fh:
-        fh.write(png)
-    written.append(out / "front.png")
-    with atomic_write(out / "front.md", "w") as fh:
-        fh.write(text)
-    written.append(out / "front.md")
-    for path in written:
+    for path in write_files(out, {"front.csv": front, "front.png": png, "front.md": text}):
         print(f"wrote {path}")
     return 0
 

@@ -10,6 +10,7 @@ from sim.engines import ENGINES
 from sim.errors import UserInputError
 from sim.io import write_table
 from sim.ui.cli.args import positive_int, whole_number
+from sim.ui.outputs import out_folder
 from sim.ui.validation_report import format_bounds, format_value, write_validation_html
 from sim.validation import DEFAULT_SEEDS, NOT_MODELLED, exit_code, summary_counts, validate
 
@@ -38,9 +39,7 @@ def format_table(table) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    out = Path(args.out) if args.out else None
-    if out is not None and out.exists() and not out.is_dir():
-        raise UserInputError(f"--out: value '{out}' is a file, not a folder")
+    out = out_folder(args.out) if args.out else None
     if args.scheduler and args.engine == "local":
         raise UserInputError("--scheduler needs --engine dask (or no --engine)")
     engine = args.engine or ("dask" if args.scheduler else "local")
