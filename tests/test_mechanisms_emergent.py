@@ -95,15 +95,9 @@ def test_4_where_mses_bypass_traders_through_brokers_traders_exit():
     assert _excludes_zero(r.effect("brokers", "no brokers", "premium_share_mse"), "up")
 
 
-#: Levers under which india-leather-shoes shows the stepping stone at the size issue 10 asks
-#: for (at least 5% of MSEs moved by month 120): another chain that pulls (second_chain_pull),
-#: facilitation reaching the lower-caste producers and embedded services. The bundled scenario
-#: keeps baseline values for these (no source gives a number); see docs/seed-to-model.md.
-INDIA_STEPPING_STONE = {"second_chain_pull": 0.8, "targeted_facilitation": 0.8,
-                        "embedded_services": 0.5}
-
-
 def _india_movers(seed, **levers):
+    """Share of MSEs moved to the second chain by month 120, share of movers who upgraded
+    product or function first, and the moving rates of those who did and those who did not."""
     from sim.population import INTERSECTORAL, PRODUCT
 
     m = ValueChainModel("india-leather-shoes", rng=seed, **levers)
@@ -117,15 +111,36 @@ def _india_movers(seed, **levers):
     return moved.mean(), (moved & stepping).sum() / max(moved.sum(), 1), rate_stepping, rate_other
 
 
+def _mean_ci(x):
+    """Mean and 95% t interval over seeds."""
+    mean, low, high = paired_effect(np.zeros(len(x)), np.asarray(x))
+    return mean, low, high
+
+
 def test_8_india_movers_went_through_product_or_functional_upgrading_first():
-    # Seed lines 335-340: product and functional upgrading "may provide a stepping stone for
-    # lateral movement through intersectoral upgrading".
-    runs = np.array([_india_movers(seed, **INDIA_STEPPING_STONE) for seed in range(SEEDS)])
-    share, stepping_share, rate_stepping, rate_other = runs.T
-    assert share.mean() >= 0.05, share
-    assert (stepping_share * share).sum() / share.sum() >= 0.8, stepping_share
-    # Moves are more often made after product or functional upgrading, seed by seed.
-    assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")
+    # Seed lines 322-340 (guideline 5): "Special facilitation may be needed to reach socially
+    # isolated groups, such as training targeted explicitly to these groups"; "In India, where
+    # working with leather is associated with lower castes, the movement of producers into
+    # higher value-added activities within the leather value chain through product and
+    # functional upgrading may provide a stepping stone for lateral movement through
+    # intersectoral upgrading". Issue 10 asks for at least 5% of MSEs moved by month 120, at
+    # least 80% of them after product or functional upgrading. The bundled scenario (no
+    # outreach: targeted_facilitation 0, nothing known) moves 3.3% (95% CI 2.6-4.1%, 10 seeds)
+    # because only 7% of its MSEs upgrade product or function at all, and about half of those
+    # move; with the outreach the paper pairs with the India case at its fullest, the stepping
+    # stone carries at least 5%.
+    bundled = np.array([_india_movers(seed) for seed in range(SEEDS)])
+    reached = np.array([_india_movers(seed, targeted_facilitation=1.0) for seed in range(SEEDS)])
+    for runs in (bundled, reached):
+        share, stepping_share, rate_stepping, rate_other = runs.T
+        # At least 80% of movers upgraded product or function first, seed by seed (CI).
+        assert _mean_ci(stepping_share)[1] >= 0.8, stepping_share
+        # Moves are more often made after product or functional upgrading, seed by seed.
+        assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")
+    # With the outreach, at least 5% of MSEs have moved by month 120 (the CI's lower bound).
+    assert _mean_ci(reached[:, 0])[1] >= 0.05, reached[:, 0]
+    # And the outreach is what takes it there: more movers than without, paired by seed.
+    assert _excludes_zero(paired_effect(bundled[:, 0], reached[:, 0]), "up")
 
 
 def test_6_investment_credit_not_working_capital_credit_unlocks_upgrading_and_groups_help():
