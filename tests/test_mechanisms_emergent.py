@@ -95,15 +95,9 @@ def test_4_where_mses_bypass_traders_through_brokers_traders_exit():
     assert _excludes_zero(r.effect("brokers", "no brokers", "premium_share_mse"), "up")
 
 
-#: Levers under which india-leather-shoes shows the stepping stone at the size issue 10 asks
-#: for (at least 5% of MSEs moved by month 120): another chain that pulls (second_chain_pull),
-#: facilitation reaching the lower-caste producers and embedded services. The bundled scenario
-#: keeps baseline values for these (no source gives a number); see docs/seed-to-model.md.
-INDIA_STEPPING_STONE = {"second_chain_pull": 0.8, "targeted_facilitation": 0.8,
-                        "embedded_services": 0.5}
-
-
 def _india_movers(seed, **levers):
+    """Share of MSEs moved to the second chain by month 120, share of movers who upgraded
+    product or function first, and the moving rates of those who did and those who did not."""
     from sim.population import INTERSECTORAL, PRODUCT
 
     m = ValueChainModel("india-leather-shoes", rng=seed, **levers)
@@ -117,15 +111,38 @@ def _india_movers(seed, **levers):
     return moved.mean(), (moved & stepping).sum() / max(moved.sum(), 1), rate_stepping, rate_other
 
 
+def _mean_ci(x):
+    """Mean and 95% t interval over seeds."""
+    mean, low, high = paired_effect(np.zeros(len(x)), np.asarray(x))
+    return mean, low, high
+
+
 def test_8_india_movers_went_through_product_or_functional_upgrading_first():
-    # Seed lines 335-340: product and functional upgrading "may provide a stepping stone for
-    # lateral movement through intersectoral upgrading".
-    runs = np.array([_india_movers(seed, **INDIA_STEPPING_STONE) for seed in range(SEEDS)])
-    share, stepping_share, rate_stepping, rate_other = runs.T
-    assert share.mean() >= 0.05, share
-    assert (stepping_share * share).sum() / share.sum() >= 0.8, stepping_share
-    # Moves are more often made after product or functional upgrading, seed by seed.
-    assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")
+    # Seed lines 322-340 (guideline 5): "Special facilitation may be needed to reach socially
+    # isolated groups, such as training targeted explicitly to these groups"; "In India, where
+    # working with leather is associated with lower castes, the movement of producers into
+    # higher value-added activities within the leather value chain through product and
+    # functional upgrading may provide a stepping stone for lateral movement through
+    # intersectoral upgrading". Issue 10 asks for at least 5% of MSEs moved by month 120, at
+    # least 80% of them after product or functional upgrading. The bundled scenario (no
+    # outreach: targeted_facilitation 0, nothing known) falls short: 2.8% moved (95% CI
+    # 2.4-3.1%, seeds 0-29, when this test was written), because only 6% of its MSEs upgrade
+    # product or function at all and about half of those move. With the outreach the paper
+    # pairs with the India case, at its fullest, the stepping stone carries 6.2% (5.4-7.0%).
+    # 20 seeds: at 10 the interval is too wide to tell 6% from 5%.
+    seeds = range(2 * SEEDS)
+    bundled = np.array([_india_movers(seed) for seed in seeds])
+    reached = np.array([_india_movers(seed, targeted_facilitation=1.0) for seed in seeds])
+    for runs in (bundled, reached):
+        share, stepping_share, rate_stepping, rate_other = runs.T
+        # At least 80% of movers upgraded product or function first (the CI's lower bound).
+        assert _mean_ci(stepping_share)[1] >= 0.8, stepping_share
+        # Moves are more often made after product or functional upgrading, seed by seed.
+        assert _excludes_zero(paired_effect(rate_other, rate_stepping), "up")
+    # With the outreach, at least 5% of MSEs have moved by month 120 (the CI's lower bound).
+    assert _mean_ci(reached[:, 0])[1] >= 0.05, reached[:, 0]
+    # And the outreach is what takes it there: more movers than without, paired by seed.
+    assert _excludes_zero(paired_effect(bundled[:, 0], reached[:, 0]), "up")
 
 
 def test_6_investment_credit_not_working_capital_credit_unlocks_upgrading_and_groups_help():
@@ -179,3 +196,46 @@ def test_7_security_risk_in_transit_holds_back_functional_upgrading_far_from_mar
                  metrics=["share_functional"], seeds=SEEDS, steps=120, workers=1)
     assert _excludes_zero(r.effect("risky", "safe", "share_functional"), "down"), (
         r.mean("safe", "share_functional"), r.mean("risky", "share_functional"))
+
+
+def _channel_upgraders_yearly_risk(seed, herding, market_shifts, years=10, last=5):
+    """Year-to-year income risk of the MSEs that upgraded channel: the median absolute log
+    change of each one's annual income from one year to the next over the last ``last``
+    years, pooled (the median, because years of near-zero income make the tails erratic)."""
+    from sim.population import CHANNEL
+
+    m = ValueChainModel("baseline", rng=seed, n_mse=400, herding=herding,
+                        market_shifts=market_shifts, price_volatility=0.0)
+    annual = np.zeros((years, m.population.income.size))
+    for year in range(years):
+        for _ in range(12):
+            m.step()
+            annual[year] += m.population.income
+    pop = m.population
+    tail = annual[-last - 1:, pop.has(CHANNEL) & pop.in_chain]
+    before, after = tail[:-1], tail[1:]
+    ok = (before > 0) & (after > 0)
+    return np.median(np.abs(np.log(after[ok] / before[ok])))
+
+
+def test_9_herding_into_todays_best_channel_is_riskier_when_the_best_channel_can_change():
+    # Guideline 7 (seed lines 362-384): "To reduce risk, MSEs should not be pushed to operate
+    # exclusively in the market channel that pays the highest price today but may not pay the
+    # highest price tomorrow"; "Diversification of market channels helps MSEs manage risk".
+    # The income risk herding adds to channel upgraders (herded minus diversified, same seed)
+    # is larger when the long-run order of channels can change (market_shifts 1) than when it
+    # cannot (0): a difference in differences, paired by seed. Month-to-month price shocks are
+    # muted (price_volatility 0) so that what is measured is the long-run shift alone; with
+    # them at the baseline 0.4, order cancellations in the herded channel dominate
+    # year-to-year risk and the difference is not detectable (+0.003, 95% CI -0.026 to +0.032
+    # over seeds 0-29 when this test was written, against +0.028, 0.022 to 0.035, muted;
+    # docs/seed-to-model.md).
+    added = {}
+    for shifts in (0.0, 1.0):
+        herded = np.array([_channel_upgraders_yearly_risk(s, 1.0, shifts) for s in range(SEEDS)])
+        diverse = np.array([_channel_upgraders_yearly_risk(s, 0.0, shifts) for s in range(SEEDS)])
+        added[shifts] = herded - diverse
+    # Herded channel upgraders carry more risk when the order of channels can change ...
+    assert _excludes_zero(paired_effect(np.zeros(SEEDS), added[1.0]), "up"), added
+    # ... and more than the risk herding adds when it cannot.
+    assert _excludes_zero(paired_effect(added[0.0], added[1.0]), "up"), added

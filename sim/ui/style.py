@@ -17,6 +17,17 @@ UPGRADE_COLOURS: dict[str, str] = {
     "intersectoral": "#D55E00",
 }
 
+#: One colour per link on the value-chain picture: an MSE selling through a village
+#: intermediary, supplying a lead firm, selling directly (after functional upgrading; the
+#: functional colour), or selling through an MSE broker (a neighbour who took on the
+#: trader's job: sky blue, drawn dashed to stand apart from the lead firms' blue).
+LINK_COLOURS: dict[str, str] = {
+    "trader": "#8a8a8a",
+    "lead_firm": "#0072B2",
+    "direct": "#009E73",
+    "broker": "#56B4E9",
+}
+
 #: The two arms of an experiment.
 BASELINE_COLOUR = "#6b6b6b"
 INTERVENTION_COLOUR = "#0072B2"

@@ -4,9 +4,11 @@ Tiers run from buyers in the end markets (top) through the firms that buy from M
 (intermediaries on the left, lead firms on the right, middle) down to the MSEs (bottom). Each
 drawn MSE is a dot coloured by its most advanced upgrade, placed next to the other members of
 its producer group (a shaded band per group); a line joins it to whom it sells: its village's
-intermediary (grey), the lead firm it supplies (blue) or, after functional upgrading, the end
-market itself (green). A firm's line to an end market is as thick as the volume it carries
-there.
+intermediary (grey), the lead firm it supplies (blue), an MSE broker (a neighbour who sells
+for others after functional upgrading: sky blue, dashed, to the brokers' tier between the MSEs
+and the firms; the brokers' own dots are ringed in that colour) or, after functional
+upgrading, the end market itself (green). A firm's or the brokers' line to an end market is
+as thick as the volume it carries there.
 """
 
 from __future__ import annotations
@@ -19,9 +21,9 @@ import numpy as np
 
 from sim.markets import CHANNELS
 from sim.population import UPGRADE_TYPES
-from sim.trade import DIRECT, VIA_LEAD_FIRM
+from sim.trade import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.ui.i18n import N_
-from sim.ui.style import UPGRADE_COLOURS
+from sim.ui.style import LINK_COLOURS, UPGRADE_COLOURS
 
 #: Most MSEs drawn; above this a fixed, evenly spread sample is drawn (a stable one, so the
 #: picture does not jitter from month to month).
@@ -29,6 +31,8 @@ MAX_DRAWN_MSES = 240
 #: Picture size in CSS pixels, and its text size (at least 14 px for a projector).
 WIDTH, HEIGHT = 440, 300
 FONT_PX = 14
+#: Most intermediaries, and most MSE brokers, drawn as markers on their tier.
+MAX_DRAWN_FIRMS = 24
 
 
 def most_advanced_upgrade(upgrades: np.ndarray) -> np.ndarray:
@@ -73,6 +77,7 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
     idx, group = idx[order], group[order]
     level = most_advanced_upgrade(pop["upgrades"][idx])
     trader, lead, link = pop["trader"][idx], pop["lead_firm"][idx], pop["link"][idx]
+    all_broker = pop.get("broker", np.full(len(active), -1))
     main_channel = channel_weight[:, idx].argmax(axis=0) if len(idx) else np.zeros(0, int)
 
     n_drawn = len(idx)
@@ -82,12 +87,22 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
     ys = 0.30 - 0.06 * (np.arange(n_drawn) // per_row)
     n_traders = max(int(n_intermediaries), 1)
     n_leads = int(n_lead_firms)
-    shown_traders = min(n_traders, 24)
+    shown_traders = min(n_traders, MAX_DRAWN_FIRMS)
+    # MSE brokers: the MSEs other MSEs sell through this month, on their own tier.
+    by_broker_all = (pop["link"] == VIA_BROKER) & active & (all_broker >= 0)
+    broker_rows = np.unique(all_broker[by_broker_all])
+    n_brokers = len(broker_rows)
+    shown_brokers = min(n_brokers, MAX_DRAWN_FIRMS)
     split = 0.68 if n_leads else 1.0
     trader_x = split * (np.arange(shown_traders) + 0.5) / shown_traders
     lead_x = split + (1 - split) * (np.arange(max(n_leads, 1)) + 0.5) / max(n_leads, 1)
     market_x = (np.arange(len(CHANNELS)) + 0.5) / len(CHANNELS)
-    y_firm, y_market = 0.58, 0.86
+    broker_x = split * (np.arange(shown_brokers) + 0.5) / max(shown_brokers, 1)
+
+    def broker_slot(rows):
+        return np.searchsorted(broker_rows, rows) % max(shown_brokers, 1)
+
+    y_firm, y_market, y_broker = 0.58, 0.86, 0.42
 
     out = [f'<svg class="mse-chain-svg" width="{WIDTH}" height="{HEIGHT}" '
            f'viewBox="0 0 {WIDTH} {HEIGHT}" font-size="{FONT_PX}" font-family="inherit">']
@@ -104,21 +119,27 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
                                f' height="16" fill="#f3dc9b" stroke="#c9a227"/>')
                 start = i
 
-    def path(mask, x_to, y_to, colour, width, opacity):
+    def path(mask, x_to, y_to, colour, width, opacity, dash=""):
         if not mask.any():
             return
         d = "".join(f"M{X(a):.1f} {Y(b):.1f}L{X(c):.1f} {Y(y_to):.1f}"
                     for a, b, c in zip(xs[mask], ys[mask], x_to, strict=True))
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
         out.append(f'<path d="{d}" stroke="{colour}" stroke-width="{width}" '
-                   f'stroke-opacity="{opacity}" fill="none"/>')
+                   f'stroke-opacity="{opacity}" fill="none"{dashes}/>')
 
     via_lead = (link == VIA_LEAD_FIRM) & (lead >= 0) & (n_leads > 0)
     direct = link == DIRECT
-    via_trader = ~via_lead & ~direct
-    path(via_trader, trader_x[trader[via_trader] % shown_traders], y_firm, "#8a8a8a", 0.6, 0.4)
+    via_broker = (link == VIA_BROKER) & (all_broker[idx] >= 0) & (n_brokers > 0)
+    via_trader = ~via_lead & ~direct & ~via_broker
+    path(via_trader, trader_x[trader[via_trader] % shown_traders], y_firm,
+         LINK_COLOURS["trader"], 0.6, 0.4)
     if n_leads:
-        path(via_lead, lead_x[lead[via_lead] % n_leads], y_firm, "#0072B2", 1, 0.55)
-    path(direct, market_x[main_channel[direct]], y_market, "#009E73", 1.2, 0.75)
+        path(via_lead, lead_x[lead[via_lead] % n_leads], y_firm, LINK_COLOURS["lead_firm"], 1,
+             0.55)
+    path(via_broker, broker_x[broker_slot(all_broker[idx][via_broker])], y_broker,
+         LINK_COLOURS["broker"], 1.2, 0.8, "3 2")
+    path(direct, market_x[main_channel[direct]], y_market, LINK_COLOURS["direct"], 1.2, 0.75)
 
     # firm -> end-market flows, as thick as the volume carried (all MSEs, not only drawn ones)
     volume = (pop["capacity"][None, :] * channel_weight)[:, active]
@@ -126,26 +147,41 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
     all_trader = pop["trader"][active] % shown_traders
     all_lead = pop["lead_firm"][active]
     total = max(float(volume.sum()), 1e-9)
+    via_brokers = by_broker_all[active]
+    all_broker_slot = broker_slot(all_broker[active][via_brokers])
     for c, mx in enumerate(market_x):
-        by_trader = kind == 0
-        flows = [(trader_x, np.bincount(all_trader[by_trader], weights=volume[c, by_trader],
-                                        minlength=shown_traders), "#7a7a7a")]
+        by_trader = kind == VIA_TRADER
+        flows = [(trader_x, y_firm, np.bincount(all_trader[by_trader],
+                                                weights=volume[c, by_trader],
+                                                minlength=shown_traders), "#7a7a7a")]
         if n_leads:
             by_lead = (kind == VIA_LEAD_FIRM) & (all_lead >= 0)
-            flows.append((lead_x, np.bincount(all_lead[by_lead] % n_leads,
-                                              weights=volume[c, by_lead], minlength=n_leads),
-                          "#0072B2"))
-        for x_from, flow, colour in flows:
+            flows.append((lead_x, y_firm, np.bincount(all_lead[by_lead] % n_leads,
+                                                      weights=volume[c, by_lead],
+                                                      minlength=n_leads),
+                          LINK_COLOURS["lead_firm"]))
+        if n_brokers:
+            flows.append((broker_x, y_broker, np.bincount(all_broker_slot,
+                                                          weights=volume[c, via_brokers],
+                                                          minlength=shown_brokers),
+                          LINK_COLOURS["broker"]))
+        for x_from, y_from, flow, colour in flows:
             for x0, v in zip(x_from, flow, strict=False):
                 if v > 0:
-                    out.append(f'<line x1="{X(x0):.1f}" y1="{Y(y_firm):.1f}" x2="{X(mx):.1f}" '
+                    out.append(f'<line x1="{X(x0):.1f}" y1="{Y(y_from):.1f}" x2="{X(mx):.1f}" '
                                f'y2="{Y(y_market):.1f}" stroke="{colour}" stroke-opacity="0.5" '
                                f'stroke-width="{0.5 + 30 * v / total:.1f}"/>')
 
     r = max(2.5, min(6.0, 300 / max(per_row, 1)))
     palette = [UPGRADE_COLOURS[k] for k in ("none", *UPGRADE_TYPES)]
-    out.extend(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r:.1f}" fill="{palette[v]}"/>'
-               for x, y, v in zip(xs, ys, level, strict=True))
+    is_broker = np.isin(idx, broker_rows)
+    ring = f' stroke="{LINK_COLOURS["broker"]}" stroke-width="2"'
+    out.extend(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r:.1f}" fill="{palette[v]}"'
+               f'{ring if b else ""}/>'
+               for x, y, v, b in zip(xs, ys, level, is_broker, strict=True))
+    # MSE brokers' tier: one triangle per broker (up to MAX_DRAWN_FIRMS).
+    out.extend(f'<path d="M{X(x):.1f} {Y(y_broker) - 6:.1f}l6 10h-12z" '
+               f'fill="{LINK_COLOURS["broker"]}" class="mse-broker"/>' for x in broker_x)
     out.extend(f'<rect x="{X(x) - 5:.1f}" y="{Y(y_firm) - 5:.1f}" width="10" height="10" '
                f'fill="#555"/>' for x in trader_x)
     out.extend(f'<rect x="{X(x) - 8:.1f}" y="{Y(y_firm) - 8:.1f}" width="16" height="16" '
@@ -165,6 +201,9 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
 
     label(0.0, y_market + 0.075, _("Buyers in end markets"))
     label(0.0, y_firm + 0.05, _("Intermediaries ({n})").format(n=n_traders))
+    if n_brokers:
+        label(1.0 if not n_leads else split, y_broker + 0.045,
+              _("MSE brokers ({n})").format(n=n_brokers), "end")
     if n_leads:
         label(1.0, y_firm + 0.05, _("Lead firms ({n})").format(n=n_leads), "end")
     n_active = int(active.sum())
@@ -176,12 +215,21 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
 
 
 def upgrade_legend(_: Callable[[str], str] = str) -> str:
-    """Return the picture's legend (dot colours by most advanced upgrade) as HTML."""
+    """Return the picture's legend as HTML.
+
+    Dot colours by most advanced upgrade, then line colours by whom an MSE sells to.
+    """
     items = "".join(
         f'<span class="mse-legend-item"><span class="mse-dot" style="background:'
         f'{UPGRADE_COLOURS[k]}"></span>{html.escape(_(UPGRADE_NAMES[k]))}</span>'
         for k in ("none", *UPGRADE_TYPES))
-    return f'<div class="mse-legend">{items}</div>'
+    links = "".join(
+        f'<span class="mse-legend-item"><span class="mse-swatch'
+        f'{" mse-dashed" if k == "broker" else ""}" style="border-color:{LINK_COLOURS[k]}">'
+        f'</span>{html.escape(_(LINK_NAMES[k]))}</span>'
+        for k in LINK_NAMES)
+    return (f'<div class="mse-legend">{items}</div>'
+            f'<div class="mse-legend mse-legend-links">{html.escape(_("Sells to:"))} {links}</div>')
 
 
 #: Names of the upgrade types in plain words (legend of the picture and the upgrading chart).
@@ -192,6 +240,14 @@ UPGRADE_NAMES: dict[str, str] = {
     "functional": N_("functional"),
     "channel": N_("channel"),
     "intersectoral": N_("intersectoral"),
+}
+
+#: Whom an MSE sells to, by line colour (legend of the picture).
+LINK_NAMES: dict[str, str] = {
+    "trader": N_("an intermediary"),
+    "lead_firm": N_("a lead firm"),
+    "broker": N_("an MSE broker"),
+    "direct": N_("the end market"),
 }
 
 #: Names of the end markets (:data:`sim.markets.CHANNELS`) on the picture.

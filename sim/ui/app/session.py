@@ -22,7 +22,7 @@ from sim.experiments.runs import DEFAULT_STEPS
 from sim.metrics import DERIVED
 from sim.model import ValueChainModel
 from sim.scenario import ValueChainScenario, read_scenario_file
-from sim.trade import link_type
+from sim.trade import links_and_brokers
 
 #: Scenario shown first: the one the workshop story starts from.
 DEFAULT_SCENARIO = "kenya-avocados"
@@ -144,6 +144,10 @@ class Run:
         model = self.arms[arm or next(iter(self.arms))]
         pop = model.population
         with self._lock:
+            # The links of this month's sales with the scenario's MSE brokers (without them
+            # the MSEs selling through a broker would be drawn as selling to a trader).
+            link, broker = links_and_brokers(pop, model.scenario.mse_brokers,
+                                             model.scenario.n_villages)
             return {
                 "active": np.array(pop.active, dtype=bool),
                 "group": np.array(pop.group, dtype=np.int64),
@@ -153,7 +157,8 @@ class Run:
                 "lead_firm": np.array(pop.lead_firm, dtype=np.int64),
                 "channel_weight": np.array(pop.channel_weight),
                 "capacity": np.array(pop.capacity, dtype=float),
-                "link": np.array(link_type(pop)),
+                "link": link,
+                "broker": broker,
             }
 
     def scenario(self, arm: str | None = None) -> ValueChainScenario:
