@@ -43,6 +43,7 @@ import solara.server.kernel_context as kernel_context  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
+from sim.experiments.definitions import LeverMove  # noqa: E402
 from sim.metrics import metric_info  # noqa: E402
 from sim.population import UPGRADE_TYPES  # noqa: E402
 from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file  # noqa: E402
@@ -72,6 +73,7 @@ from sim.ui.i18n import (  # noqa: E402
     metric_title,
     metric_unit,
     paper_text,
+    scenario_text,
     translation_note,
 )
 from sim.ui.style import (  # noqa: E402
@@ -80,6 +82,7 @@ from sim.ui.style import (  # noqa: E402
     SERIES_COLOURS,
     UPGRADE_COLOURS,
 )
+from sim.ui.words import describe_moves  # noqa: E402
 
 #: Seconds the play loop leaves between months after a frame is rendered: time for the server
 #: to handle a click (Pause) and send the frame. The model itself needs ~5 ms a month at 1,000
@@ -253,6 +256,13 @@ def _scenario_info(name: str) -> dict[str, str]:
     return {"description": sf.description, **{k: " ".join(v.split()) for k, v in sf.info.items()}}
 
 
+#: The scenario's Info texts the settings panel offers, folded, with their headings.
+INFO_SECTIONS = (("things_to_notice", N_("What to notice")),
+                 ("what_it_is", N_("About this scenario")),
+                 ("how_it_works", N_("How it works in the model")),
+                 ("things_to_try", N_("Things to try")))
+
+
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     """Say what was wrong with a number field and what the app still uses."""
     _ = gettext_for(lang)
@@ -334,11 +344,9 @@ def chain_html(run: Run, lang: str, arm: str | None = None) -> str:
 
 def changes_text(run: Run, lang: str) -> str:
     """Say what the intervention arm changes, in lever labels: ``Credit ...: 0.20 → 0.60``."""
-    _ = gettext_for(lang)
     base, new = run.scenario(BASELINE), run.scenario(INTERVENTION)
-    return "; ".join(
-        f"{_(FIELDS[c.lever].label)}: {format_number(getattr(base, c.lever), lang, 2)} → "
-        f"{format_number(getattr(new, c.lever), lang, 2)}" for c in run.guideline.intervention)
+    return describe_moves([LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
+                           for c in run.guideline.intervention], lang)
 
 
 def key_metric(run: Run) -> str:
@@ -636,11 +644,13 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
     info = _scenario_info(scenario_name)
     if info.get("description"):
         solara.HTML(tag="div", classes=["mse-help"],
-                    unsafe_innerHTML=html.escape(_(info["description"])))
-    if info.get("things_to_notice"):
-        with solara.Details(summary=_("What to notice"), expand=False):
-            solara.HTML(tag="div", classes=["mse-notice"],
-                        unsafe_innerHTML=html.escape(info["things_to_notice"]))
+                    unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
+    for key, summary in INFO_SECTIONS:
+        if info.get(key):
+            with solara.Details(summary=_(summary), expand=False):
+                style = "mse-notice" if key == "things_to_notice" else "mse-help"
+                solara.HTML(tag="div", classes=[style, f"mse-info-{key}"],
+                            unsafe_innerHTML=html.escape(scenario_text(info[key], lang)))
     if error:
         solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
     mode = "guideline" if settings.guideline else "explore"
