@@ -150,6 +150,15 @@ def translation_note(lang: str) -> str:
              "the translation is ours.")
 
 
+def scenario_translation_note(lang: str) -> str:
+    """Return the note shown under a scenario's translated Info texts (empty in English)."""
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    _ = gettext_for(lang)
+    return _("Translated from the English original of the scenario file; the translation is "
+             "ours.")
+
+
 def data_messages() -> list[tuple[str, str]]:
     """Return the texts from data that the catalogs translate, as (text, where) pairs."""
     out: list[tuple[str, str]] = []

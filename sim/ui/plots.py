@@ -158,12 +158,17 @@ def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) ->
 
 
 def locale_ticks(ax, lang: str) -> None:
-    """Write an axes' tick numbers with `lang`'s decimal mark (0,5 rather than 0.5)."""
+    """Write an axes' tick numbers with `lang`'s decimal mark (0,5 rather than 0.5).
+
+    Only number axes change; an axis with its own labels (group names) keeps them.
+    """
     if lang == DEFAULT_LANGUAGE:
         return
     from matplotlib.ticker import FuncFormatter, ScalarFormatter
 
     for axis in (ax.xaxis, ax.yaxis):
+        if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+            continue
         plain = ScalarFormatter()
         plain.set_axis(axis)
 

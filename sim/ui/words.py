@@ -125,10 +125,12 @@ def describe_moves(moves: Iterable[LeverMove], lang: str = DEFAULT_LANGUAGE) -> 
         return i18n.format_number(value, lang, 2)
 
     moves = list(moves)
-    text = "; ".join(f"{lever_label(m.lever, lang)}: {num(m.start)} → {num(m.end)}"
-                     for m in moves if not m.both_arms)
-    shared = "; ".join(f"{lever_label(m.lever, lang)} {num(m.start)}"
-                       for m in moves if m.both_arms)
+    sep = _("; ")  # French sets a space before a semicolon
+    text = sep.join(_("{lever}: {start} → {end}").format(
+        lever=lever_label(m.lever, lang), start=num(m.start), end=num(m.end))
+        for m in moves if not m.both_arms)
+    shared = sep.join(f"{lever_label(m.lever, lang)} {num(m.start)}"
+                      for m in moves if m.both_arms)
     if shared:
         text += " " + _("(both arms start from {levers})").format(levers=shared)
     return text

@@ -74,6 +74,7 @@ from sim.ui.i18n import (  # noqa: E402
     metric_unit,
     paper_text,
     scenario_text,
+    scenario_translation_note,
     translation_note,
 )
 from sim.ui.style import (  # noqa: E402
@@ -649,8 +650,11 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
         if info.get(key):
             with solara.Details(summary=_(summary), expand=False):
                 style = "mse-notice" if key == "things_to_notice" else "mse-help"
-                solara.HTML(tag="div", classes=[style, f"mse-info-{key}"],
-                            unsafe_innerHTML=html.escape(scenario_text(info[key], lang)))
+                note = scenario_translation_note(lang)
+                solara.HTML(tag="div", classes=[style, f"mse-info-{key}"], unsafe_innerHTML=(
+                    html.escape(scenario_text(info[key], lang))
+                    + (f'<div class="mse-translation-note">{html.escape(note)}</div>'
+                       if note else "")))
     if error:
         solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
     mode = "guideline" if settings.guideline else "explore"
