@@ -231,7 +231,10 @@ def test_scenario_texts_are_extracted_into_the_catalogs():
     messages = dict(i18n.scenario_messages())
     sf = read_scenario_file("kenya-avocados")
     assert i18n.paper_text(sf.info["things_to_notice"]) in messages
-    assert len(messages) == sum(1 + len(read_scenario_file(n).info) for n in list_scenarios())
+    # per file: its title (from its name), its description and each Info text
+    assert len(messages) == sum(2 + len(read_scenario_file(n).info) for n in list_scenarios())
+    assert i18n.scenario_title("kenya-avocados") == "Kenya avocados"
+    assert i18n.scenario_title("kenya-avocados", "es") == "Aguacates de Kenia"
     for lang in OTHER:
         assert i18n.scenario_text(sf.info["what_it_is"], lang) != i18n.paper_text(
             sf.info["what_it_is"])

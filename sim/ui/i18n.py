@@ -200,6 +200,8 @@ def extract_scenario_toml(fileobj, keywords, comment_tags, options):
                      if line.lstrip().startswith(f"{key} =")), 0)
 
     name = data.get("name", "")
+    if name:  # the scenario's title in menus, made from its name
+        yield line_of("name"), None, _title_of(name), [f"scenario {name}: title (from its name)"]
     texts = [("description", data.get("description", ""))]
     texts += [(key, data.get("info", {}).get(key, "")) for key in INFO_KEYS]
     for key, text in texts:
@@ -214,6 +216,19 @@ def scenario_messages() -> list[tuple[str, str]]:
     return [(message, f"sim/data/scenarios/{filename}:{lineno}")
             for filename, lineno, message, _comments, _context in extract_from_dir(
                 str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)])]
+
+
+def _title_of(name: str) -> str:
+    words = name.replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def scenario_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A scenario's title in `lang`: ``kenya-avocados`` -> "Kenya avocados", "Aguacates de Kenia".
+
+    A scenario file outside the catalogs (a user's own) gets its name in words.
+    """
+    return gettext_for(lang)(_title_of(name))
 
 
 def scenario_text(text: str, lang: str = DEFAULT_LANGUAGE) -> str:

@@ -16,7 +16,9 @@ import pytest
 #: English labels that must all disappear when the page switches to another language.
 ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
                   "Number of MSEs", "Seed", "Months to run", "Reset levers",
-                  "MSEs that have upgraded, by type", "Mean income", "What to notice")
+                  "MSEs that have upgraded, by type", "Mean income", "What to notice",
+                  "About this scenario", "How it works in the model", "Things to try",
+                  "Kenya avocados")
 
 
 def month(page) -> int:
@@ -205,6 +207,16 @@ def test_language_switch_changes_every_visible_label(page, artifacts):
     left = [w for w in ENGLISH_LABELS if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)]
     assert left == [], f"still in English after switching to Spanish: {left}"
     assert "Reproducir" in text and "Aguacates de Kenia" in text
+    # the scenario's Info texts, opened, are in Spanish too and marked as our translation
+    for summary in ("Qué observar", "Acerca de este escenario"):
+        page.get_by_text(summary, exact=True).click()
+    page.locator(".mse-info-what_it_is").wait_for()
+    page.screenshot(path=str(artifacts / "language-es-info.png"))
+    info = page.locator(".mse-side").inner_text()
+    assert "La cadena del aguacate en Kenia" in info
+    assert "La mejora de canal hacia la exportación" in info
+    assert "The avocado chain in Kenya" not in info and "Channel upgrading into" not in info
+    assert "la traducción es nuestra" in info
 
 
 def test_no_framework_leftovers_and_projector_sizes(page, artifacts):

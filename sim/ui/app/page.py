@@ -74,6 +74,7 @@ from sim.ui.i18n import (  # noqa: E402
     metric_unit,
     paper_text,
     scenario_text,
+    scenario_title,
     scenario_translation_note,
     translation_note,
 )
@@ -241,12 +242,6 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
     if metric_info(metric).kind == "share":
         return _("{value} points").format(value=sign + format_number(abs(100 * value), lang, 1))
     return sign + format_number(abs(value), lang, 1)
-
-
-def scenario_title(name: str) -> str:
-    """A scenario's file name in words: ``kenya-avocados`` -> ``Kenya avocados``."""
-    words = name.replace("-", " ").replace("_", " ")
-    return words[:1].upper() + words[1:]
 
 
 def _scenario_info(name: str) -> dict[str, str]:
@@ -591,7 +586,7 @@ def Page():
         with solara.Div(classes=["mse-top"]):
             Controls(r, month, playing, lg, do_step, do_reset, player)
             solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
-                f"{scenario_title(scenario_name.value)} · "
+                f"{scenario_title(scenario_name.value, lg)} · "
                 + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
             names = list(LANGUAGES.values())
             solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
@@ -639,8 +634,8 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
               change, set_lever):
     """The settings panel: scenario, mode, guideline, number fields and levers."""
     _ = gettext_for(lang)
-    titles = {scenario_title(n): n for n in scenarios}
-    solara.Select(_("Scenario"), values=list(titles), value=scenario_title(scenario_name),
+    titles = {scenario_title(n, lang): n for n in scenarios}
+    solara.Select(_("Scenario"), values=list(titles), value=scenario_title(scenario_name, lang),
                   on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
     info = _scenario_info(scenario_name)
     if info.get("description"):
