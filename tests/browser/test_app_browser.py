@@ -197,12 +197,41 @@ def test_bad_number_fields_say_what_was_wrong_and_what_is_used(page, field, text
     assert month(page) == 0
 
 
+def visible_lines(page) -> list[str]:
+    return [line.strip() for line in page.locator(".mse-app").inner_text().splitlines()
+            if line.strip()]
+
+
+def same_lines(english: list[str], other: list[str]) -> list[str]:
+    """Lines shown alike in both languages, but for numbers and guideline ids (g1-g7)."""
+    return sorted(line for line in set(english) & set(other)
+                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line))
+
+
+def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[str]:
+    """:func:`same_lines` once the page has re-rendered (or what is left after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = same_lines(english, visible_lines(page))
+        if not left or time.monotonic() > deadline:
+            return left
+        page.wait_for_timeout(200)
+
+
 def test_language_switch_changes_every_visible_label(page, artifacts):
     ready(page)
+    english = visible_lines(page)
+    page.locator(".mse-mode-guideline").click()
+    page.locator(".mse-difference").wait_for()
+    english_guideline = visible_lines(page)
     page.locator(".mse-language").click()
     page.get_by_role("option", name="Español").click()
     page.get_by_text("Mes", exact=True).first.wait_for()
+    assert settled_same_lines(page, english_guideline) == []
+    page.locator(".mse-mode-explore").click()
+    page.locator(".mse-chart-upgrading svg").wait_for()
     page.screenshot(path=str(artifacts / "language-es.png"))
+    assert settled_same_lines(page, english) == []
     text = page.locator(".mse-app").inner_text()
     left = [w for w in ENGLISH_LABELS if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)]
     assert left == [], f"still in English after switching to Spanish: {left}"
