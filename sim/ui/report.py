@@ -139,7 +139,7 @@ def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
         else:
             parts.append(_("{label} {direction}: contradicted (moved {shown})").format(
                 label=label, direction=way, shown=_(shown)))
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
 def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -383,7 +383,7 @@ def _ranking_words(table, results: Mapping[str, ExperimentResult],
     unranked = [_experiment_name(x, results, lang)
                 for x in table.loc[table["rank"].isna(), "experiment"]]
     rest = (f"<p>{_e(_('Not ranked, because their gain in upgrading is not clearly above '
-                       'zero: {names}.').format(names='; '.join(unranked)))}</p>"
+                       'zero: {names}.').format(names=_('; ').join(unranked)))}</p>"
             if unranked else "")
     return f"<ol class='ranking'>{''.join(items)}</ol>{rest}"
 
