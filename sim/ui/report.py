@@ -17,9 +17,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import UserInputError
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.io import atomic_write
 from sim.metrics import metric_info
+from sim.scenario import read_scenario_file
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
     N_,
@@ -28,6 +30,8 @@ from sim.ui.i18n import (
     gettext_for,
     metric_label,
     paper_text,
+    scenario_text,
+    scenario_translation_note,
     translation_note,
 )
 from sim.ui.plots import experiment_figure, png_bytes
@@ -269,6 +273,7 @@ def build_report(results: Mapping[str, ExperimentResult],
     name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
     months=first.steps)} ·
 mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang))}</p>
+{_scenario_description(scenario.name, lang)}
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
 {_summary(results, lang)}
 {targets_section(results, lang)}
@@ -276,6 +281,19 @@ mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang))}</p>
 {sections}
 </body></html>
 """
+
+
+def _scenario_description(name: str, lang: str) -> str:
+    """The bundled scenario's one-line description in `lang`, marked when translated."""
+    try:
+        description = read_scenario_file(name).description
+    except UserInputError:  # a scenario of the user's own, not bundled: nothing to say
+        return ""
+    if not description:
+        return ""
+    note = scenario_translation_note(lang)
+    return (f"<p class='sub'>{_e(scenario_text(description, lang))}"
+            + (f" <em>({_e(note)})</em>" if note else "") + "</p>")
 
 
 def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
