@@ -253,10 +253,27 @@ def _scenario_info(name: str) -> dict[str, str]:
 
 
 #: The scenario's Info texts the settings panel offers, folded, with their headings.
-INFO_SECTIONS = (("things_to_notice", N_("What to notice")),
-                 ("what_it_is", N_("About this scenario")),
-                 ("how_it_works", N_("How it works in the model")),
-                 ("things_to_try", N_("Things to try")))
+#: Two folds: what to notice, and the rest of the Info under its own small headings.
+INFO_SECTIONS = ((N_("What to notice"), (("things_to_notice", None),)),
+                 (N_("About this scenario"), (("what_it_is", None),
+                                              ("how_it_works", N_("How it works in the model")),
+                                              ("things_to_try", N_("Things to try")))))
+
+
+def info_html(info: dict[str, str], parts, lang: str) -> str:
+    """Return Info texts of a scenario as HTML in `lang`, each under its heading if it has one."""
+    _ = gettext_for(lang)
+    out = []
+    for key, heading in parts:
+        if info.get(key):
+            style = "mse-notice" if key == "things_to_notice" else "mse-help"
+            out.append((f"<b>{html.escape(_(heading))}</b>" if heading else "")
+                       + f'<div class="{style} mse-info-{key}">'
+                       + html.escape(scenario_text(info[key], lang)) + "</div>")
+    note = scenario_translation_note(lang)
+    if out and note:
+        out.append(f'<div class="mse-translation-note">{html.escape(note)}</div>')
+    return "".join(out)
 
 
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
@@ -641,15 +658,11 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
     if info.get("description"):
         solara.HTML(tag="div", classes=["mse-help"],
                     unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
-    for key, summary in INFO_SECTIONS:
-        if info.get(key):
+    for summary, parts in INFO_SECTIONS:
+        text = info_html(info, parts, lang)
+        if text:
             with solara.Details(summary=_(summary), expand=False):
-                style = "mse-notice" if key == "things_to_notice" else "mse-help"
-                note = scenario_translation_note(lang)
-                solara.HTML(tag="div", classes=[style, f"mse-info-{key}"], unsafe_innerHTML=(
-                    html.escape(scenario_text(info[key], lang))
-                    + (f'<div class="mse-translation-note">{html.escape(note)}</div>'
-                       if note else "")))
+                solara.HTML(tag="div", classes=["mse-info"], unsafe_innerHTML=text)
     if error:
         solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
     mode = "guideline" if settings.guideline else "explore"
