@@ -119,21 +119,36 @@ class Guideline:
         base = _apply(scenario, self.comparison)
         return {c.lever: c.apply(getattr(base, c.lever)) for c in self.intervention}
 
-    def describe_changes(self, scenario: ValueChainScenario) -> str:
-        """Describe both arms on ``scenario``, e.g. ``credit access 0.20 -> 0.60``."""
+    def lever_moves(self, scenario: ValueChainScenario) -> tuple[LeverMove, ...]:
+        """Return what the experiment does to each lever on ``scenario``, as data.
+
+        The intervention's levers first (baseline value -> intervention value), then the
+        levers both arms share (``both_arms``; ``start == end``). The UI words them
+        (:func:`sim.ui.words.describe_moves`), in lever labels and the reader's language.
+        """
         base, new = self.arms(scenario)
-        parts = [
-            f"{c.lever.replace('_', ' ')} {getattr(base, c.lever):.2f} → "
-            f"{getattr(new, c.lever):.2f}"
-            for c in self.intervention
-        ]
-        text = ", ".join(parts)
-        if self.comparison:
-            both = ", ".join(
-                f"{c.lever.replace('_', ' ')} {getattr(base, c.lever):.2f}" for c in self.comparison
-            )
-            text += f" (both arms start from {both})"
-        return text
+        moves = [LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
+                 for c in self.intervention]
+        moves += [LeverMove(c.lever, getattr(base, c.lever), getattr(base, c.lever), True)
+                  for c in self.comparison]
+        return tuple(moves)
+
+
+@dataclass(frozen=True)
+class LeverMove:
+    """One lever in a guideline experiment on a given scenario.
+
+    Attributes:
+        lever: Scenario lever name.
+        start: Its value in the baseline arm.
+        end: Its value in the intervention arm.
+        both_arms: True for a comparison change, applied to both arms (then ``start == end``).
+    """
+
+    lever: str
+    start: float
+    end: float
+    both_arms: bool = False
 
 
 def _apply(scenario: ValueChainScenario, changes: Iterable[Change]) -> ValueChainScenario:

@@ -11,6 +11,8 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from sim.costs.portfolio import OBJECTIVES
+from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for
+from sim.ui.plots import locale_ticks
 from sim.ui.style import BASELINE_COLOUR, INTERVENTION_COLOUR, UPGRADE_COLOURS
 
 
@@ -27,32 +29,36 @@ def _bars(ax, labels, values, lows, highs, colour, xlabel):
     ax.grid(axis="x", alpha=0.3)
 
 
-def who_gains_figure(gains: pd.DataFrame, title: str) -> Figure:
+def who_gains_figure(gains: pd.DataFrame, title: str, lang: str = DEFAULT_LANGUAGE) -> Figure:
     """One compact figure of who gains from a guideline.
 
     Args:
         gains: :func:`sim.costs.who_gains` of one experiment.
-        title: The figure's title.
+        title: The figure's title, already in `lang`.
+        lang: Language of the axis labels, the group names and the tick numbers.
 
     Returns:
         Three panels: change in upgrading (percentage points) and in mean monthly income by
         group of MSEs, and change in each party's share of the end-market payment
         (percentage points), each with its 95% interval.
     """
+    _ = gettext_for(lang)
     groups = gains[(gains["dimension"] != "margin") & (gains["dimension"] != "all")]
     margin = gains[gains["dimension"] == "margin"]
     fig = Figure(figsize=(11, 3.9), layout="constrained")
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.8]})
-    labels = list(groups["group"])
+    labels = [_(g) for g in groups["group"]]
     _bars(axes[0], labels, 100 * groups["upgrading_change"], 100 * groups["upgrading_ci_low"],
-          100 * groups["upgrading_ci_high"], INTERVENTION_COLOUR, "upgrading (points)")
+          100 * groups["upgrading_ci_high"], INTERVENTION_COLOUR, _("upgrading (points)"))
     _bars(axes[1], labels, groups["income_change"], groups["income_ci_low"],
           groups["income_ci_high"], UPGRADE_COLOURS["functional"],
-          "income (units a month)")
+          _("income (units a month)"))
     axes[1].set_yticklabels([])
-    _bars(axes[2], list(margin["group"]), 100 * margin["margin_change"],
+    _bars(axes[2], [_(g) for g in margin["group"]], 100 * margin["margin_change"],
           100 * margin["margin_ci_low"], 100 * margin["margin_ci_high"], BASELINE_COLOUR,
-          "share of the sale price (points)")
+          _("share of the sale price (points)"))
+    for ax in axes:
+        locale_ticks(ax, lang)
     fig.suptitle(title, fontsize=12)
     return fig
 

@@ -7,10 +7,14 @@ The texts live in standard gettext catalogs, one per language, in
 ``1.234,5`` in Spanish and Portuguese, ``1 234,5`` in French).
 
 Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the texts that live in
-data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`)
-and the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
-paragraph). The paper's texts are shown translated with a note saying so
-(:func:`translation_note`).
+data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`),
+the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
+paragraph), the groups of the who-gains study (:mod:`sim.distribution`), the claims of the
+cases' targets (``sim/data/targets``) and each scenario file's description and Info texts
+(``sim/data/scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
+translator finds every text in one catalog). The paper's texts, and the Info texts that quote
+it, are shown translated with a note saying so (:func:`translation_note`). Dates are written
+per locale too (:func:`format_datetime`).
 
 Maintainers (needs Babel, a dependency)::
 
@@ -26,14 +30,18 @@ import functools
 import gettext
 import io
 import sys
+import tomllib
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.data import data_path
+from sim.distribution import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.metrics import METRIC_INFO, metric_info
-from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file
+from sim.scenario import FIELDS, INFO_KEYS, LEVERS
+from sim.validation.targets import list_target_cases, read_targets
 
 #: The languages offered, by code, with their own names (what a language menu shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
@@ -97,6 +105,25 @@ def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0
     return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
 
 
+def format_datetime(value: str | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Write a moment (an ISO 8601 string or a datetime) the way `lang` writes dates, in UTC.
+
+    E.g. "November 30, 2026, 4:27 AM UTC" in English, "30 de noviembre de 2026, 4:27 UTC" in
+    Spanish. A text that is no ISO date is returned as it is (never fail a report on a date).
+    """
+    from babel.dates import format_date, format_time
+
+    try:
+        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return str(value)
+    if moment.tzinfo is None:  # results record UTC; a naive time is taken as UTC
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    return (f"{format_date(moment, 'long', locale=lang)}, "
+            f"{format_time(moment, 'short', tzinfo=UTC, locale=lang)} UTC")
+
+
 def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return a metric's label in `lang`, lower case, to use in a sentence."""
     return gettext_for(lang)(metric_info(metric).label)
@@ -123,6 +150,15 @@ def translation_note(lang: str) -> str:
              "the translation is ours.")
 
 
+def scenario_translation_note(lang: str) -> str:
+    """Return the note shown under a scenario's translated Info texts (empty in English)."""
+    if lang == DEFAULT_LANGUAGE:
+        return ""
+    _ = gettext_for(lang)
+    return _("Translated from the English original of the scenario file; the translation is "
+             "ours.")
+
+
 def data_messages() -> list[tuple[str, str]]:
     """Return the texts from data that the catalogs translate, as (text, where) pairs."""
     out: list[tuple[str, str]] = []
@@ -131,8 +167,6 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((info.unit, f"sim.metrics.METRIC_INFO[{name}].unit"))
     for name in LEVERS:
         out.append((FIELDS[name].label, f"sim.scenario.FIELDS[{name}].label"))
-    for name in list_scenarios():  # one line each, shown under the scenario menu
-        out.append((read_scenario_file(name).description, f"scenarios/{name}.toml description"))
     for direction in ("up", "down"):  # guidelines.toml [gN.expect] and the report's verdicts
         out.append((direction, "guidelines.toml [gN.expect]"))
     for gid, g in GUIDELINES.items():
@@ -140,7 +174,66 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((g.action, f"guidelines.toml [{gid}] action"))
         out.append((g.why, f"guidelines.toml [{gid}] why"))
         out.append((paper_text(g.seed_text), f"guidelines.toml [{gid}] seed_text"))
+    # who gains (sim.distribution): the groups of MSEs and the parties of the margin split
+    for group in ("included", "excluded", *DISTANCE_GROUPS, *WEALTH_GROUPS, *PARTIES):
+        out.append((group, "sim.distribution groups"))
+    for name in list_target_cases():  # the report says which of a case's targets its runs meet
+        for target in read_targets(name).targets:
+            out.append((target.claim, f"targets/{name}.toml [{target.id}] claim"))
+            if target.requires:
+                out.append((target.requires, f"targets/{name}.toml [{target.id}] requires"))
     return out
+
+
+def extract_scenario_toml(fileobj, keywords, comment_tags, options):
+    """A Babel extraction method for scenario files: the description and the Info texts.
+
+    Yields ``(lineno, funcname, message, comments)`` as Babel's extractors do; each text is
+    put on one line (:func:`paper_text`), the key the app, report and handouts look up.
+    """
+    raw = fileobj.read().decode("utf-8")
+    data = tomllib.loads(raw)
+    lines = raw.splitlines()
+
+    def line_of(key: str) -> int:
+        return next((i + 1 for i, line in enumerate(lines)
+                     if line.lstrip().startswith(f"{key} =")), 0)
+
+    name = data.get("name", "")
+    if name:  # the scenario's title in menus, made from its name
+        yield line_of("name"), None, _title_of(name), [f"scenario {name}: title (from its name)"]
+    texts = [("description", data.get("description", ""))]
+    texts += [(key, data.get("info", {}).get(key, "")) for key in INFO_KEYS]
+    for key, text in texts:
+        if str(text).strip():
+            yield line_of(key), None, paper_text(str(text)), [f"scenario {name}: {key}"]
+
+
+def scenario_messages() -> list[tuple[str, str]]:
+    """Return every scenario file's description and Info texts as (text, where) pairs."""
+    from babel.messages.extract import extract_from_dir
+
+    return [(message, f"sim/data/scenarios/{filename}:{lineno}")
+            for filename, lineno, message, _comments, _context in extract_from_dir(
+                str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)])]
+
+
+def _title_of(name: str) -> str:
+    words = name.replace("-", " ").replace("_", " ")
+    return words[:1].upper() + words[1:]
+
+
+def scenario_title(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """A scenario's title in `lang`: ``kenya-avocados`` -> "Kenya avocados", "Aguacates de Kenia".
+
+    A scenario file outside the catalogs (a user's own) gets its name in words.
+    """
+    return gettext_for(lang)(_title_of(name))
+
+
+def scenario_text(text: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a scenario's description or Info text in `lang` (on one line)."""
+    return gettext_for(lang)(paper_text(text)) if text.strip() else ""
 
 
 def paper_text(text: str) -> str:
@@ -166,6 +259,11 @@ def _template():
     for text, where in data_messages():
         if text:
             catalog.add(text, locations=[(where, 0)])
+    # the scenarios' description and Info texts, by a Babel extraction method of our own
+    for filename, lineno, message, comments, _context in extract_from_dir(
+            str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]):
+        catalog.add(message, locations=[(f"sim/data/scenarios/{filename}", lineno)],
+                    auto_comments=comments)
     return catalog
 
 

@@ -17,6 +17,7 @@ from sim.errors import UserInputError
 from sim.experiments import ExperimentResult
 from sim.io import atomic_write, write_table
 from sim.ui.cost_figures import who_gains_figure
+from sim.ui.i18n import gettext_for
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.report import cost_section, write_report
 
@@ -82,7 +83,8 @@ def write_outputs(
     ``costs.csv`` (cost-effectiveness of each guideline and of ``parts``, e.g. guideline 6
     lever by lever), ``who_gains.csv``, and the report's section on costs and who gains.
     """
-    pngs = {gid: png_bytes(experiment_figure(r)) for gid, r in results.items()}
+    _ = gettext_for(lang)
+    pngs = {gid: png_bytes(experiment_figure(r, lang)) for gid, r in results.items()}
     costed = all(r.probes for r in results.values())
     tables = []
     extra_html = ""
@@ -91,9 +93,10 @@ def write_outputs(
         table = cost_effectiveness(everything, costs)
         gains = {gid: who_gains(r) for gid, r in results.items()}
         figures = {gid: png_bytes(who_gains_figure(
-            g, f"Guideline {results[gid].guideline.number}: who gains"))
+            g, _("Guideline {number}: who gains").format(
+                number=results[gid].guideline.number), lang))
             for gid, g in gains.items()}
-        extra_html = cost_section(table, gains, results, figures, costs.usd_per_unit)
+        extra_html = cost_section(table, gains, results, figures, costs.usd_per_unit, lang)
         long = pd.concat([g.assign(experiment=gid) for gid, g in gains.items()],
                          ignore_index=True)
         tables = [(table, "costs.csv"), (long, "who_gains.csv")]

@@ -20,6 +20,13 @@ from sim.experiments.stats import t_crit
 from sim.io import atomic_write, check_suffix
 from sim.metrics import metric_info
 from sim.population import UPGRADE_TYPES
+from sim.ui.i18n import (
+    DEFAULT_LANGUAGE,
+    format_percent,
+    gettext_for,
+    metric_title,
+    metric_unit,
+)
 from sim.ui.style import (
     BASELINE_COLOUR,
     INTERVENTION_COLOUR,
@@ -109,16 +116,22 @@ def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return save_figure(fig, path)
 
 
-def experiment_figure(result: ExperimentResult) -> Figure:
-    """Return a matplotlib Figure: each key metric over time, both arms, 95% bands."""
+def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> Figure:
+    """Return a matplotlib Figure: each key metric over time, both arms, 95% bands.
+
+    Args:
+        result: The experiment.
+        lang: Language of the titles, axes and legend, and of the tick numbers.
+    """
+    _ = gettext_for(lang)
     keys = result.guideline.key_metrics if result.guideline else result.metrics[:3]
     fig = Figure(figsize=(4.4 * len(keys), 3.6), layout="constrained")
     axes = fig.subplots(1, len(keys), squeeze=False)[0]
     t = t_crit(len(result.seeds))
     steps = np.arange(result.steps + 1)
-    styles = {"baseline": (BASELINE_COLOUR, "baseline"),
-              "intervention": (INTERVENTION_COLOUR, "with the guideline" if result.guideline
-                               else "intervention")}
+    styles = {"baseline": (BASELINE_COLOUR, _("baseline")),
+              "intervention": (INTERVENTION_COLOUR, _("with the guideline") if result.guideline
+                               else _("intervention"))}
     for ax, metric in zip(axes, keys, strict=True):
         info = metric_info(metric)
         scale = 100.0 if info.kind == "share" else 1.0
@@ -129,16 +142,41 @@ def experiment_figure(result: ExperimentResult) -> Figure:
             ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.22,
                             linewidth=0)
             ax.plot(steps, mean, color=color, linewidth=1.8, label=name)
-        ax.set_title(info.title, fontsize=10)
-        ax.set_xlabel("month")
-        ax.set_ylabel("% of MSEs" if info.kind == "share" else info.unit)
+        ax.set_title(metric_title(metric, lang), fontsize=10)
+        ax.set_xlabel(_("month"))
+        ax.set_ylabel(_("% of MSEs") if info.kind == "share" else metric_unit(metric, lang))
+        locale_ticks(ax, lang)
         ax.grid(alpha=0.3)
     axes[0].legend(loc="best", fontsize=8, frameon=False)
-    title = (f"G{result.guideline.number}. {result.guideline.title}" if result.guideline
-             else "Intervention vs baseline")
-    fig.suptitle(f"{title}\nscenario {result.scenario.name}, {len(result.seeds)} seeds, "
-                 f"mean and {CONFIDENCE:.0%} band", fontsize=10)
+    title = (_("G{number}. {title}").format(number=result.guideline.number,
+                                           title=_(result.guideline.title))
+             if result.guideline else _("Intervention vs baseline"))
+    sub = _("scenario {name}, {n} seeds, mean and {level} band").format(
+        name=result.scenario.name, n=len(result.seeds), level=format_percent(CONFIDENCE, lang))
+    fig.suptitle(f"{title}\n{sub}", fontsize=10)
     return fig
+
+
+def locale_ticks(ax, lang: str) -> None:
+    """Write an axes' tick numbers with `lang`'s decimal mark (0,5 rather than 0.5).
+
+    Only number axes change; an axis with its own labels (group names) keeps them.
+    """
+    if lang == DEFAULT_LANGUAGE:
+        return
+    from matplotlib.ticker import FuncFormatter, ScalarFormatter
+
+    for axis in (ax.xaxis, ax.yaxis):
+        if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+            continue
+        plain = ScalarFormatter()
+        plain.set_axis(axis)
+
+        def fmt(value, pos, plain=plain, axis=axis):
+            plain.set_locs(axis.get_majorticklocs())
+            return plain(value, pos).replace("−", "-").replace(".", ",").replace("-", "−")
+
+        axis.set_major_formatter(FuncFormatter(fmt))
 
 
 def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:

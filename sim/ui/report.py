@@ -10,27 +10,40 @@ from __future__ import annotations
 
 import base64
 import html
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import UserInputError
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.io import atomic_write
 from sim.metrics import metric_info
+from sim.scenario import read_scenario_file
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
     N_,
+    format_datetime,
+    format_percent,
     gettext_for,
     metric_label,
     paper_text,
+    scenario_text,
+    scenario_translation_note,
     translation_note,
 )
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.style import ACCENT_COLOUR
-from sim.ui.words import effect_sentence, format_number, sentences
-from sim.validation import NOT_MODELLED, NOT_RUN, PASS, targets_met
+from sim.ui.words import (
+    describe_moves,
+    effect_sentence,
+    format_number,
+    lever_label,
+    sentences,
+)
+from sim.validation import FAIL, NOT_MODELLED, NOT_RUN, PASS, targets_met
 
 _CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1100px;
@@ -130,7 +143,7 @@ def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
         else:
             parts.append(_("{label} {direction}: contradicted (moved {shown})").format(
                 label=label, direction=way, shown=_(shown)))
-    return "; ".join(parts)
+    return _("; ").join(parts)
 
 
 def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -150,7 +163,7 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
 (2006)</em>{f"<br><em>{_e(note)}</em>" if note else ""}
 </blockquote>
 <p class="changes">{_e(_("Experiment:"))} {_e(_(g.action))} —
-{_e(g.describe_changes(result.scenario))}.</p>
+{_e(describe_moves(g.lever_moves(result.scenario), lang))}.</p>
 <p>{_e(_(g.why))}</p>
 <img alt="{_e(_(g.title))}" src="data:image/png;base64,{img}">
 <ul class="effects">{items}</ul>
@@ -160,7 +173,7 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
     name=f"<strong>{_e(result.scenario.name)}</strong>", n_mse=_e(result.scenario.n_mse),
     n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
     window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
-    created=_e(prov['created']))}</p>
+    created=_e(format_datetime(prov['created'], lang)))}</p>
 </section>"""
 
 
@@ -177,7 +190,7 @@ def _summary(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUA
             f"{_('key effect')}</th></tr>" + "".join(rows) + "</table>")
 
 
-def targets_section(results: Mapping[str, ExperimentResult]) -> str:
+def targets_section(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE) -> str:
     """Say which of the scenario's documented targets the report's own runs meet.
 
     Uses the runs of the scenario as it is (the baseline arm of every guideline that does not
@@ -185,6 +198,7 @@ def targets_section(results: Mapping[str, ExperimentResult]) -> str:
     ratio) or a metric the experiments did not record are listed as not checked here; `mse-sim
     validate` checks them all. Returns "" when the scenario has no targets file.
     """
+    _ = gettext_for(lang)
     first = next(iter(results.values()))
     series: dict = {}
     for r in results.values():
@@ -194,22 +208,39 @@ def targets_section(results: Mapping[str, ExperimentResult]) -> str:
     if table.empty:
         return ""
     met = table[table["status"] == PASS]
+    statuses = {PASS: _("pass"), FAIL: _("fail")}
     rows = []
-    for _, row in table.iterrows():
+    for _i, row in table.iterrows():
         if row["status"] == NOT_RUN:
-            shown = "not checked here (run mse-sim validate)"
+            shown = _("not checked here (run mse-sim validate)")
         elif row["status"] == NOT_MODELLED:
-            shown = f"not yet modelled (needs {row['requires']})"
+            shown = _("not yet modelled (needs {what})").format(what=_(row["requires"]))
         else:
-            shown = (f"{row['status']}: {format_number(row['mean'], None)} "
-                     f"(target {row['target']})")
-        kind = "" if row["counts"] else " (assumption)"
-        rows.append(f"<tr><td>{_e(row['claim'])}{kind}</td><td style='text-align:left'>"
+            shown = _("{status}: {mean} (target {target})").format(
+                status=statuses.get(row["status"], row["status"]),
+                mean=format_number(row["mean"], None, lang),
+                target=_bounds_text(row["low"], row["high"], lang))
+        kind = "" if row["counts"] else " " + _("(assumption)")
+        rows.append(f"<tr><td>{_e(_(row['claim']))}{_e(kind)}</td><td style='text-align:left'>"
                     f"{_e(shown)}</td><td style='text-align:left'>{_e(row['source'])}</td></tr>")
-    return (f"<h2 id='targets'>Does {_e(first.scenario.name)} meet its documented targets?</h2>"
-            f"<p>{len(met)} of {len(table)} targets are met by the runs above; see "
-            "docs/validation.md.</p><table><tr><th>target</th><th>in these runs</th>"
-            f"<th>source</th></tr>{''.join(rows)}</table>")
+    title = _("Does {name} meet its documented targets?").format(name=first.scenario.name)
+    met_text = _("{met} of {n} targets are met by the runs above; see "
+                 "docs/validation.md.").format(met=len(met), n=len(table))
+    return (f"<h2 id='targets'>{_e(title)}</h2><p>{_e(met_text)}</p><table><tr>"
+            f"<th>{_e(_('target'))}</th><th>{_e(_('in these runs'))}</th>"
+            f"<th>{_e(_('source'))}</th></tr>{''.join(rows)}</table>")
+
+
+def _bounds_text(low: float, high: float, lang: str) -> str:
+    """A target's bounds in words and `lang`'s numbers: "0,05 to 0,5", "≥ 2"."""
+    _ = gettext_for(lang)
+
+    def num(v: float) -> str:
+        return format_number(v, None, lang)
+
+    if math.isfinite(low) and math.isfinite(high):
+        return _("{low} to {high}").format(low=num(low), high=num(high))
+    return f"≥ {num(low)}" if math.isfinite(low) else f"≤ {num(high)}"
 
 
 def build_report(results: Mapping[str, ExperimentResult],
@@ -228,7 +259,7 @@ def build_report(results: Mapping[str, ExperimentResult],
     scenario = first.scenario
     pngs = pngs or {}
     sections = "".join(
-        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r)), lang)
+        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r, lang)), lang)
         for gid, r in results.items())
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
@@ -241,14 +272,28 @@ def build_report(results: Mapping[str, ExperimentResult],
 <p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
     name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
     months=first.steps)} ·
-mse-sim {_e(first.version)} · {_e(first.created)}</p>
+mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang))}</p>
+{_scenario_description(scenario.name, lang)}
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
 {_summary(results, lang)}
-{targets_section(results)}
+{targets_section(results, lang)}
 {extra_html}
 {sections}
 </body></html>
 """
+
+
+def _scenario_description(name: str, lang: str) -> str:
+    """The bundled scenario's one-line description in `lang`, marked when translated."""
+    try:
+        description = read_scenario_file(name).description
+    except UserInputError:  # a scenario of the user's own, not bundled: nothing to say
+        return ""
+    if not description:
+        return ""
+    note = scenario_translation_note(lang)
+    return (f"<p class='sub'>{_e(scenario_text(description, lang))}"
+            + (f" <em>({_e(note)})</em>" if note else "") + "</p>")
 
 
 def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
@@ -264,129 +309,177 @@ def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLik
 
 # -- costs: what each guideline costs, the ranking, who gains (sim.costs) ---------------------
 
-def _usd(value: float) -> str:
+def _usd(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
+    """US dollars, whole, in `lang`'s digits: "$1,234" in English, "1.234 US$" in Spanish."""
     if value != value:  # NaN
         return "–"
-    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
+    from babel.numbers import format_currency  # Babel: a dependency; heavy tables, load late
+
+    # whole dollars: the locale's pattern with its decimals dropped
+    text = format_currency(round(abs(float(value))), "USD", locale=lang,
+                           format=_whole_currency_pattern(lang), currency_digits=False)
+    return ("−" if value < 0 else "") + text
 
 
-def _interval(low: float, high: float, fmt) -> str:
+def _whole_currency_pattern(lang: str) -> str:
+    from babel import Locale
+
+    pattern = Locale.parse(lang).currency_formats["standard"].pattern.split(";")[0]
+    return pattern.replace(".00", "").replace(",00", "")
+
+
+def _interval(low: float, high: float, fmt, lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
     if low != low or high != high:
-        return "not bounded"
-    return f"{fmt(low)} to {fmt(high)}"
+        return _("not bounded")
+    return _("{low} to {high}").format(low=fmt(low), high=fmt(high))
 
 
-def _experiment_name(experiment: str, results: Mapping[str, ExperimentResult]) -> str:
-    gid, _, lever = experiment.partition(":")
+def _experiment_name(experiment: str, results: Mapping[str, ExperimentResult],
+                     lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
+    gid, _sep, lever = experiment.partition(":")
     g = results[gid].guideline if gid in results else None
-    name = f"{g.number}. {g.action}" if g else gid
-    return f"{name} — {lever.replace('_', ' ')} only" if lever else name
+    name = f"{g.number}. {_(g.action)}" if g else gid
+    return (_("{name} — {lever} only").format(name=name, lever=lever_label(lever, lang))
+            if lever else name)
 
 
-def _cost_table(table, results: Mapping[str, ExperimentResult]) -> str:
-    head = ("<tr><th>guideline</th><th>cost</th><th>MSEs reached</th>"
-            "<th>additional MSEs upgrading</th><th>cost per additional upgrader</th>"
-            "<th>extra MSE income</th><th>income per dollar</th><th>rank</th></tr>")
+def _cost_table(table, results: Mapping[str, ExperimentResult],
+                lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
+    head = "".join(f"<th>{_e(_(h))}</th>" for h in (
+        N_("guideline"), N_("cost"), N_("MSEs reached"), N_("additional MSEs upgrading"),
+        N_("cost per additional upgrader"), N_("extra MSE income"), N_("income per dollar"),
+        N_("rank")))
+
+    def usd(v):
+        return _usd(v, lang)
+
+    def num(v):
+        return format_number(v, 1, lang)
+
+    def two(v):
+        return format_number(v, 2, lang)
+
+    def cell(value: str, low: float, high: float, fmt) -> str:
+        return f"<td>{value}<br><small>{_e(_interval(low, high, fmt, lang))}</small></td>"
+
     rows = []
-    for _, r in table.iterrows():
-        def num(v, d=1):
-            return format_number(v, d)
-
-        def two(v):
-            return format_number(v, 2)
-        rank = "" if pd.isna(r["rank"]) else str(int(r["rank"]))
+    for _i, r in table.iterrows():
+        rank = "" if pd.isna(r["rank"]) else format_number(int(r["rank"]), 0, lang)
         rows.append(
-            f"<tr><td>{_e(_experiment_name(r['experiment'], results))}</td>"
-            f"<td>{_usd(r['cost_usd'])}<br><small>"
-            f"{_interval(r['cost_ci_low'], r['cost_ci_high'], _usd)}</small></td>"
-            f"<td>{format_number(r['mses_reached'], 0)}</td>"
-            f"<td>{num(r['extra_upgraders'])}<br><small>"
-            f"{_interval(r['upgraders_ci_low'], r['upgraders_ci_high'], num)}</small></td>"
-            f"<td>{_usd(r['cost_per_upgrader_usd'])}<br><small>"
-            f"{_interval(r['per_upgrader_ci_low'], r['per_upgrader_ci_high'], _usd)}"
-            f"</small></td>"
-            f"<td>{_usd(r['extra_income_usd'])}<br><small>"
-            f"{_interval(r['income_ci_low'], r['income_ci_high'], _usd)}</small></td>"
-            f"<td>{num(r['income_per_usd'], 2)}<br><small>"
-            f"{_interval(r['income_per_usd_ci_low'], r['income_per_usd_ci_high'], two)}"
-            f"</small></td><td>{rank}</td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+            f"<tr><td>{_e(_experiment_name(r['experiment'], results, lang))}</td>"
+            + cell(usd(r["cost_usd"]), r["cost_ci_low"], r["cost_ci_high"], usd)
+            + f"<td>{format_number(r['mses_reached'], 0, lang)}</td>"
+            + cell(num(r["extra_upgraders"]), r["upgraders_ci_low"], r["upgraders_ci_high"], num)
+            + cell(usd(r["cost_per_upgrader_usd"]), r["per_upgrader_ci_low"],
+                   r["per_upgrader_ci_high"], usd)
+            + cell(usd(r["extra_income_usd"]), r["income_ci_low"], r["income_ci_high"], usd)
+            + cell(two(r["income_per_usd"]), r["income_per_usd_ci_low"],
+                   r["income_per_usd_ci_high"], two)
+            + f"<td>{rank}</td></tr>")
+    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _ranking_words(table, results: Mapping[str, ExperimentResult]) -> str:
+def _ranking_words(table, results: Mapping[str, ExperimentResult],
+                   lang: str = DEFAULT_LANGUAGE) -> str:
+    _ = gettext_for(lang)
+
+    def usd(v):
+        return _usd(v, lang)
+
     ranked = table[table["rank"].notna()].sort_values("rank")
-    items = [f"<li>{_e(_experiment_name(r['experiment'], results))}: "
-             f"{_usd(r['cost_per_upgrader_usd'])} per additional MSE upgrading "
-             f"({CONFIDENCE:.0%} CI "
-             f"{_interval(r['per_upgrader_ci_low'], r['per_upgrader_ci_high'], _usd)})</li>"
-             for _, r in ranked.iterrows()]
-    unranked = [_experiment_name(x, results) for x in table.loc[table["rank"].isna(),
-                                                                 "experiment"]]
-    rest = (f"<p>Not ranked, because their gain in upgrading is not clearly above zero: "
-            f"{_e('; '.join(unranked))}.</p>" if unranked else "")
+    level = format_percent(CONFIDENCE, lang)
+    items = []
+    for _i, r in ranked.iterrows():
+        line = _("{name}: {cost} per additional MSE upgrading ({level} CI {interval})").format(
+            name=_experiment_name(r["experiment"], results, lang),
+            cost=usd(r["cost_per_upgrader_usd"]), level=level,
+            interval=_interval(r["per_upgrader_ci_low"], r["per_upgrader_ci_high"], usd, lang))
+        items.append(f"<li>{_e(line)}</li>")
+    unranked = [_experiment_name(x, results, lang)
+                for x in table.loc[table["rank"].isna(), "experiment"]]
+    rest = (f"<p>{_e(_('Not ranked, because their gain in upgrading is not clearly above '
+                       'zero: {names}.').format(names=_('; ').join(unranked)))}</p>"
+            if unranked else "")
     return f"<ol class='ranking'>{''.join(items)}</ol>{rest}"
 
 
 #: What the ranking does and does not mean, in plain words (shown under it).
 RANKING_CAVEATS: tuple[str, ...] = (
-    "It ranks the cost to the programme of each additional MSE that has made any upgrade by "
-    "the end of the horizon, in this scenario, with its {conf} interval over seeds.",
-    "Most unit costs are assumptions (sim/data/costs.toml says which): change them for your "
-    "programme and the order can change.",
-    "Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
-    "not the same effort or the same budget, which is why this table exists.",
-    "An upgrade counts once whatever its kind: a new channel counts as much as a new product.",
-    "A guideline without a clear gain in upgrading is not ranked; that does not make it "
-    "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
-    "sections and the who-gains figures.",
-    "Guideline 6 moves two levers; its parts are shown alone too, and need not add up to it.",
-    "These are the model's consequences of its assumptions, not measured programme results.",
+    N_("It ranks the cost to the programme of each additional MSE that has made any upgrade "
+       "by the end of the horizon, in this scenario, with its {conf} interval over seeds."),
+    N_("Most unit costs are assumptions (sim/data/costs.toml says which): change them for "
+       "your programme and the order can change."),
+    N_("Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
+       "not the same effort or the same budget, which is why this table exists."),
+    N_("An upgrade counts once whatever its kind: a new channel counts as much as a new "
+       "product."),
+    N_("A guideline without a clear gain in upgrading is not ranked; that does not make it "
+       "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
+       "sections and the who-gains figures."),
+    N_("Guideline 6 moves two levers; its parts are shown alone too, and need not add up to "
+       "it."),
+    N_("These are the model's consequences of its assumptions, not measured programme "
+       "results."),
 )
+
+#: The cost section's explanation of the method; {rate} is US$ per model currency unit.
+COST_METHOD = N_(
+    "Each guideline's lever moves are costed with the cost model (sim/data/costs.toml): a "
+    "fixed part, a part per unit of lever, and a part per MSE the model counts as reached "
+    "(connected, financed, linked to a lead firm, in a group, or trained). Costs and incomes "
+    "are US dollars over the whole horizon, at {rate} US$ per model currency unit. Each seed "
+    "gives one cost, one number of additional upgraders and one extra income; totals have "
+    "paired-t {level} intervals and ratios Fieller intervals (\"not bounded\" when the gain is "
+    "not clearly above zero). Income per dollar is the extra income of all MSEs over the "
+    "horizon for each dollar spent. MSEs reached are those newly connected, financed, linked "
+    "or grouped; where a lever serves an audience (all MSEs, or the excluded group) with an "
+    "intensity that grows with the move, they are counted in proportion to the move.")
+#: The who-gains explanation under its heading.
+WHO_GAINS_METHOD = N_(
+    "For each guideline: the change in the share of MSEs that upgraded and in their mean "
+    "monthly income (last 12 months) for the included and the excluded group, for near, "
+    "middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and the "
+    "change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, "
+    "lead firms, transport; an MSE broker's part is what it kept of its neighbours' sales). "
+    "Bars are mean paired differences, whiskers {level} intervals.")
 
 
 def cost_section(table, gains: Mapping[str, object], results: Mapping[str, ExperimentResult],
-                 figures: Mapping[str, bytes], usd_per_unit: float) -> str:
+                 figures: Mapping[str, bytes], usd_per_unit: float,
+                 lang: str = DEFAULT_LANGUAGE) -> str:
     """Return the report's section on costs: the table, the ranking and who gains.
 
     Args:
         table: :func:`sim.costs.cost_effectiveness` of the guidelines (and parts).
         gains: :func:`sim.costs.who_gains` by guideline id.
         results: The guideline results, by id (for names).
-        figures: A who-gains figure per guideline id, as PNG bytes.
+        figures: A who-gains figure per guideline id, as PNG bytes (drawn in `lang`).
         usd_per_unit: US dollars per model currency unit.
+        lang: Language of the section's words and numbers.
     """
-    caveats = "".join(f"<li>{_e(c.format(conf=f'{CONFIDENCE:.0%}'))}</li>"
-                      for c in RANKING_CAVEATS)
-    pictures = "".join(
-        f"<h3>{_e(_experiment_name(gid, results))}</h3>"
-        f"<img alt='who gains: {_e(gid)}' src='data:image/png;base64,"
-        f"{base64.b64encode(png).decode('ascii')}'>"
-        for gid, png in figures.items())
+    _ = gettext_for(lang)
+    level = format_percent(CONFIDENCE, lang)
+    caveats = "".join(f"<li>{_e(_(c).format(conf=level))}</li>" for c in RANKING_CAVEATS)
+    pictures = []
+    for gid, png in figures.items():
+        name = _experiment_name(gid, results, lang)
+        alt = _("Who gains: {name}").format(name=name)
+        pictures.append(f"<h3>{_e(name)}</h3><img alt='{_e(alt)}' src='data:image/png;base64,"
+                        f"{base64.b64encode(png).decode('ascii')}'>")
+    rate = format_number(usd_per_unit, None, lang)
     return f"""
 <section id="costs">
-<h2>What each guideline costs, and who gains</h2>
-<p class="method">Each guideline's lever moves are costed with the cost model
-(<code>sim/data/costs.toml</code>): a fixed part, a part per unit of lever, and a part per
-MSE the model counts as reached (connected, financed, linked to a lead firm, in a group, or
-trained). Costs and incomes are US dollars over the whole horizon, at {usd_per_unit:g} US$
-per model currency unit. Each seed gives one cost, one number of additional upgraders and
-one extra income; totals have paired-t {CONFIDENCE:.0%} intervals and ratios Fieller
-intervals ("not bounded" when the gain is not clearly above zero). Income per dollar is the
-extra income of all MSEs over the horizon for each dollar spent. MSEs reached are those newly
-connected, financed, linked or grouped; where a lever serves an audience (all MSEs, or the
-excluded group) with an intensity that grows with the move, they are counted in proportion
-to the move.</p>
-{_cost_table(table, results)}
-<h3>Ranking by cost per additional MSE upgrading</h3>
-{_ranking_words(table, results)}
-<p><strong>What this ranking does and does not mean:</strong></p>
+<h2>{_e(_("What each guideline costs, and who gains"))}</h2>
+<p class="method">{_e(_(COST_METHOD).format(rate=rate, level=level))}</p>
+{_cost_table(table, results, lang)}
+<h3>{_e(_("Ranking by cost per additional MSE upgrading"))}</h3>
+{_ranking_words(table, results, lang)}
+<p><strong>{_e(_("What this ranking does and does not mean:"))}</strong></p>
 <ul class="method">{caveats}</ul>
-<h3>Who gains</h3>
-<p class="method">For each guideline: the change in the share of MSEs that upgraded and in
-their mean monthly income (last 12 months) for the included and the excluded group, for
-near, middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and
-the change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, lead
-firms, transport; an MSE broker's part is what it kept of its neighbours' sales). Bars are mean
-paired differences, whiskers {CONFIDENCE:.0%} intervals.</p>
-{pictures}
+<h3>{_e(_("Who gains"))}</h3>
+<p class="method">{_e(_(WHO_GAINS_METHOD).format(level=level))}</p>
+{''.join(pictures)}
 </section>"""

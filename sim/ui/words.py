@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from sim.experiments import CONFIDENCE, ExperimentResult
+from sim.experiments.definitions import LeverMove
 from sim.metrics import metric_info
+from sim.scenario import FIELDS
+from sim.ui import i18n
 from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label
 
 
@@ -98,3 +101,36 @@ def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None,
         row = result.effect(metric)
         out.append(effect_sentence(subject if i == 0 else _("It"), metric, row, lang))
     return out
+
+
+def lever_label(lever: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Return a lever's label in `lang` (:data:`sim.scenario.FIELDS`), e.g. "Credit access"."""
+    return gettext_for(lang)(FIELDS[lever].label) if lever in FIELDS \
+        else lever.replace("_", " ")
+
+
+def describe_moves(moves: Iterable[LeverMove], lang: str = DEFAULT_LANGUAGE) -> str:
+    """Say what an experiment does to the levers, in lever labels and `lang`'s numbers.
+
+    Args:
+        moves: :meth:`sim.experiments.Guideline.lever_moves` on the scenario.
+        lang: Language of the words and numbers.
+
+    Returns:
+        E.g. "Credit access: 0.20 → 0.60 (both arms: Excluded share 0.50)".
+    """
+    _ = gettext_for(lang)
+
+    def num(value: float) -> str:
+        return i18n.format_number(value, lang, 2)
+
+    moves = list(moves)
+    sep = _("; ")  # French sets a space before a semicolon
+    text = sep.join(_("{lever}: {start} → {end}").format(
+        lever=lever_label(m.lever, lang), start=num(m.start), end=num(m.end))
+        for m in moves if not m.both_arms)
+    shared = sep.join(f"{lever_label(m.lever, lang)} {num(m.start)}"
+                      for m in moves if m.both_arms)
+    if shared:
+        text += " " + _("(both arms start from {levers})").format(levers=shared)
+    return text

@@ -16,7 +16,9 @@ import pytest
 #: English labels that must all disappear when the page switches to another language.
 ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
                   "Number of MSEs", "Seed", "Months to run", "Reset levers",
-                  "MSEs that have upgraded, by type", "Mean income", "What to notice")
+                  "MSEs that have upgraded, by type", "Mean income", "What to notice",
+                  "About this scenario", "How it works in the model", "Things to try",
+                  "Kenya avocados")
 
 
 def month(page) -> int:
@@ -195,16 +197,55 @@ def test_bad_number_fields_say_what_was_wrong_and_what_is_used(page, field, text
     assert month(page) == 0
 
 
+def visible_lines(page) -> list[str]:
+    return [line.strip() for line in page.locator(".mse-app").inner_text().splitlines()
+            if line.strip()]
+
+
+def same_lines(english: list[str], other: list[str]) -> list[str]:
+    """Lines shown alike in both languages, but for numbers and guideline ids (g1-g7)."""
+    return sorted(line for line in set(english) & set(other)
+                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line))
+
+
+def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[str]:
+    """:func:`same_lines` once the page has re-rendered (or what is left after `timeout` s)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = same_lines(english, visible_lines(page))
+        if not left or time.monotonic() > deadline:
+            return left
+        page.wait_for_timeout(200)
+
+
 def test_language_switch_changes_every_visible_label(page, artifacts):
     ready(page)
+    english = visible_lines(page)
+    page.locator(".mse-mode-guideline").click()
+    page.locator(".mse-difference").wait_for()
+    english_guideline = visible_lines(page)
     page.locator(".mse-language").click()
     page.get_by_role("option", name="Español").click()
     page.get_by_text("Mes", exact=True).first.wait_for()
+    assert settled_same_lines(page, english_guideline) == []
+    page.locator(".mse-mode-explore").click()
+    page.locator(".mse-chart-upgrading svg").wait_for()
     page.screenshot(path=str(artifacts / "language-es.png"))
+    assert settled_same_lines(page, english) == []
     text = page.locator(".mse-app").inner_text()
     left = [w for w in ENGLISH_LABELS if re.search(rf"(?<![\w]){re.escape(w)}(?![\w])", text)]
     assert left == [], f"still in English after switching to Spanish: {left}"
     assert "Reproducir" in text and "Aguacates de Kenia" in text
+    # the scenario's Info texts, opened, are in Spanish too and marked as our translation
+    for summary in ("Qué observar", "Acerca de este escenario"):
+        page.get_by_text(summary, exact=True).click()
+    page.locator(".mse-info-what_it_is").wait_for()
+    page.screenshot(path=str(artifacts / "language-es-info.png"))
+    info = page.locator(".mse-side").inner_text()
+    assert "La cadena del aguacate en Kenia" in info
+    assert "La mejora de canal hacia la exportación" in info
+    assert "The avocado chain in Kenya" not in info and "Channel upgrading into" not in info
+    assert "la traducción es nuestra" in info
 
 
 def test_no_framework_leftovers_and_projector_sizes(page, artifacts):

@@ -43,6 +43,7 @@ import solara.server.kernel_context as kernel_context  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
+from sim.experiments.definitions import LeverMove  # noqa: E402
 from sim.metrics import metric_info  # noqa: E402
 from sim.population import UPGRADE_TYPES  # noqa: E402
 from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file  # noqa: E402
@@ -72,6 +73,9 @@ from sim.ui.i18n import (  # noqa: E402
     metric_title,
     metric_unit,
     paper_text,
+    scenario_text,
+    scenario_title,
+    scenario_translation_note,
     translation_note,
 )
 from sim.ui.style import (  # noqa: E402
@@ -80,6 +84,7 @@ from sim.ui.style import (  # noqa: E402
     SERIES_COLOURS,
     UPGRADE_COLOURS,
 )
+from sim.ui.words import describe_moves  # noqa: E402
 
 #: Seconds the play loop leaves between months after a frame is rendered: time for the server
 #: to handle a click (Pause) and send the frame. The model itself needs ~5 ms a month at 1,000
@@ -239,18 +244,36 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
     return sign + format_number(abs(value), lang, 1)
 
 
-def scenario_title(name: str) -> str:
-    """A scenario's file name in words: ``kenya-avocados`` -> ``Kenya avocados``."""
-    words = name.replace("-", " ").replace("_", " ")
-    return words[:1].upper() + words[1:]
-
-
 def _scenario_info(name: str) -> dict[str, str]:
     try:
         sf = read_scenario_file(name)
     except UserInputError:
         return {}
     return {"description": sf.description, **{k: " ".join(v.split()) for k, v in sf.info.items()}}
+
+
+#: The scenario's Info texts the settings panel offers, folded, with their headings.
+#: Two folds: what to notice, and the rest of the Info under its own small headings.
+INFO_SECTIONS = ((N_("What to notice"), (("things_to_notice", None),)),
+                 (N_("About this scenario"), (("what_it_is", None),
+                                              ("how_it_works", N_("How it works in the model")),
+                                              ("things_to_try", N_("Things to try")))))
+
+
+def info_html(info: dict[str, str], parts, lang: str) -> str:
+    """Return Info texts of a scenario as HTML in `lang`, each under its heading if it has one."""
+    _ = gettext_for(lang)
+    out = []
+    for key, heading in parts:
+        if info.get(key):
+            style = "mse-notice" if key == "things_to_notice" else "mse-help"
+            out.append((f"<b>{html.escape(_(heading))}</b>" if heading else "")
+                       + f'<div class="{style} mse-info-{key}">'
+                       + html.escape(scenario_text(info[key], lang)) + "</div>")
+    note = scenario_translation_note(lang)
+    if out and note:
+        out.append(f'<div class="mse-translation-note">{html.escape(note)}</div>')
+    return "".join(out)
 
 
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
@@ -334,11 +357,9 @@ def chain_html(run: Run, lang: str, arm: str | None = None) -> str:
 
 def changes_text(run: Run, lang: str) -> str:
     """Say what the intervention arm changes, in lever labels: ``Credit ...: 0.20 → 0.60``."""
-    _ = gettext_for(lang)
     base, new = run.scenario(BASELINE), run.scenario(INTERVENTION)
-    return "; ".join(
-        f"{_(FIELDS[c.lever].label)}: {format_number(getattr(base, c.lever), lang, 2)} → "
-        f"{format_number(getattr(new, c.lever), lang, 2)}" for c in run.guideline.intervention)
+    return describe_moves([LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
+                           for c in run.guideline.intervention], lang)
 
 
 def key_metric(run: Run) -> str:
@@ -582,7 +603,7 @@ def Page():
         with solara.Div(classes=["mse-top"]):
             Controls(r, month, playing, lg, do_step, do_reset, player)
             solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
-                f"{scenario_title(scenario_name.value)} · "
+                f"{scenario_title(scenario_name.value, lg)} · "
                 + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
             names = list(LANGUAGES.values())
             solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
@@ -630,17 +651,18 @@ def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_
               change, set_lever):
     """The settings panel: scenario, mode, guideline, number fields and levers."""
     _ = gettext_for(lang)
-    titles = {scenario_title(n): n for n in scenarios}
-    solara.Select(_("Scenario"), values=list(titles), value=scenario_title(scenario_name),
+    titles = {scenario_title(n, lang): n for n in scenarios}
+    solara.Select(_("Scenario"), values=list(titles), value=scenario_title(scenario_name, lang),
                   on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
     info = _scenario_info(scenario_name)
     if info.get("description"):
         solara.HTML(tag="div", classes=["mse-help"],
-                    unsafe_innerHTML=html.escape(_(info["description"])))
-    if info.get("things_to_notice"):
-        with solara.Details(summary=_("What to notice"), expand=False):
-            solara.HTML(tag="div", classes=["mse-notice"],
-                        unsafe_innerHTML=html.escape(info["things_to_notice"]))
+                    unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
+    for summary, parts in INFO_SECTIONS:
+        text = info_html(info, parts, lang)
+        if text:
+            with solara.Details(summary=_(summary), expand=False):
+                solara.HTML(tag="div", classes=["mse-info"], unsafe_innerHTML=text)
     if error:
         solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
     mode = "guideline" if settings.guideline else "explore"

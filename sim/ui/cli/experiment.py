@@ -13,7 +13,7 @@ from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
 from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.i18n import LANGUAGES
 from sim.ui.outputs import out_folder, write_outputs
-from sim.ui.words import sentences
+from sim.ui.words import describe_moves, sentences
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -37,7 +37,7 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     # atomically: a failure leaves no half-written report.
     for result in results.values():
         print(f"\n{result.id.upper()}. {result.guideline.title}  "
-              f"[{result.guideline.describe_changes(result.scenario)}]")
+              f"[{describe_moves(result.guideline.lever_moves(result.scenario), args.lang)}]")
         for sentence in sentences(result, lang=args.lang):
             print(f"  - {sentence}")
     print()
