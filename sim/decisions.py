@@ -38,6 +38,7 @@ import numpy as np
 from numba import njit
 
 from sim import finance
+from sim.constants import declare, real, vector, whole
 from sim.finance import INTEREST_BURDEN, WORKING_LOAN_INTEREST, can_finance, split_costs
 from sim.markets import (
     DOMESTIC,
@@ -56,6 +57,7 @@ from sim.population import (
     N_OPTIONS,
     PROCESS,
     PRODUCT,
+    UPGRADE_TYPES,
     Population,
     stays_in_chain,
 )
@@ -113,6 +115,84 @@ LIQUIDITY_RISK = 6.0
 DECISION_NOISE = 5.0
 #: Skill gained by a successful upgrade (learning by doing).
 UPGRADE_SKILL_GAIN = 0.05
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    whole("horizon", HORIZON, 1, 600,
+        "months",
+        "Planning horizon (months)."),
+    vector("base_cost", BASE_COST, UPGRADE_TYPES, 0.01, 100000,
+        "currency units",
+        "Base cost of each upgrade (process, product, functional, channel, intersectoral)."),
+    vector("working_capital_share", WORKING_CAPITAL_SHARE, UPGRADE_TYPES, 0, 1,
+        "share of cost",
+        "Part of each cost that is working capital (inputs), the rest long-term investment."),
+    real("distance_cost", DISTANCE_COST, 0.0, 10.0,
+        "share of cost",
+        "Cost increase at distance 1 (inputs, transport and training cost more far away)."),
+    vector("service_helps", SERVICE_HELPS, UPGRADE_TYPES, 0, 1,
+        "share",
+        "Which options embedded services make cheaper (technical and design help)."),
+    real("process_cost_cut", PROCESS_COST_CUT, 0.0, 1.0,
+        "share of unit cost",
+        "Unit cost cut by process upgrading: the base part."),
+    real("process_skill_cut", PROCESS_SKILL_CUT, 0.0, 1.0,
+        "share of unit cost per unit skill",
+        "Unit cost cut by process upgrading: the part per unit of skill."),
+    real("process_output_gain", PROCESS_OUTPUT_GAIN, 0.0, 1.0,
+        "share of output",
+        "Monthly output gained by process upgrading (seed lines 97-101, 122).",
+        source="calibration choice, guided by the seed (seed lines 97-101)"),
+    real("product_quality_gain", PRODUCT_QUALITY_GAIN, 0.0, 1.0,
+        "quality 0-1",
+        "Quality gained by product upgrading."),
+    real("product_cost_increase", PRODUCT_COST_INCREASE, 0.0, 1.0,
+        "share of unit cost",
+        "Unit-cost increase product upgrading brings."),
+    real("functional_skill", FUNCTIONAL_SKILL, 0.0, 1.0,
+        "skill 0-1",
+        "Skill an MSE needs to take on an intermediary's function alone (groups can do it "
+        "jointly)."),
+    real("outside_income", OUTSIDE_INCOME, 0.0, 100000.0,
+        "currency units per month",
+        "Monthly income in the second value chain (intersectoral upgrading."),
+    real("stepping_stone_gain", STEPPING_STONE_GAIN, 0.0, 5.0,
+        "share of income",
+        "Income gained in the second chain by an MSE that upgraded product or function first.",
+        source="calibration choice, guided by the seed (seed lines 335-340)"),
+    real("stepping_stone_cost_cut", STEPPING_STONE_COST_CUT, 0.0, 1.0,
+        "share of cost",
+        "Share of the cost of moving to the second chain saved by an MSE that upgraded product "
+        "or function first."),
+    real("outside_skill", OUTSIDE_SKILL, 0.0, 1.0,
+        "skill 0-1",
+        "Skill that opens the outside option without earlier product or functional upgrading."),
+    real("outside_social_penalty", OUTSIDE_SOCIAL_PENALTY, 0.0, 1.0,
+        "share of income",
+        "Share of the second-chain income lost at full social barrier."),
+    real("risk_aversion", RISK_AVERSION, 0.0, 1.0,
+        "per currency unit",
+        "Absolute risk aversion per unit of currency at dependence 0.5."),
+    real("success_base", SUCCESS_BASE, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade's success: the base."),
+    real("success_skill", SUCCESS_SKILL, 0.0, 1.0,
+        "probability per unit skill",
+        "Chance of an upgrade's success added per unit of skill."),
+    real("success_group", SUCCESS_GROUP, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade's success added for group members."),
+    real("liquidity_risk", LIQUIDITY_RISK, 0.0, 100.0,
+        "weight",
+        "Weight of the charge for sinking money into an upgrade while income is uncertain."),
+    real("decision_noise", DECISION_NOISE, 0.001, 10000.0,
+        "currency units",
+        "Scale of the bounded-rationality noise added to option values (currency units)."),
+    real("upgrade_skill_gain", UPGRADE_SKILL_GAIN, 0.0, 1.0,
+        "skill 0-1",
+        "Skill gained by a successful upgrade (learning by doing)."),
+])
 
 
 @dataclass

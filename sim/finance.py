@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, whole
 from sim.population import Population
 
 #: Largest investment loan the financial market offers one MSE at credit_access = 1.
@@ -55,6 +56,56 @@ HARDSHIP_FLOOR = 0.5
 CONSUMPTION_RATE = 0.8
 #: Consecutive months of negative cash after which an MSE exits.
 EXIT_AFTER_MONTHS = 9
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("max_loan", MAX_LOAN, 0.0, 100000.0,
+        "currency units",
+        "Largest investment loan the financial market offers one MSE at credit_access = 1."),
+    real("max_working_loan", MAX_WORKING_LOAN, 0.0, 100000.0,
+        "currency units per month",
+        "Largest working-capital loan offered one MSE a month at working_capital_credit = 1."),
+    real("working_loan_interest", WORKING_LOAN_INTEREST, 0.0, 1.0,
+        "per month",
+        "Interest on a one-month working-capital loan (repaid with the next month's sales)."),
+    real("group_lending", GROUP_LENDING, 0.0, 1.0,
+        "share of largest loan",
+        "Credit added for producer-group members at group_finance = 1 (group lending with joint "
+        "liability), as a share of the largest loan of each kind."),
+    real("group_input_discount", GROUP_INPUT_DISCOUNT, 0.0, 1.0,
+        "share of working capital",
+        "Share of working-capital costs a group member saves at group_finance = 1 by buying "
+        "inputs jointly."),
+    real("social_credit_penalty", SOCIAL_CREDIT_PENALTY, 0.0, 1.0,
+        "share of credit line",
+        "Share of the credit line lost at full social barrier."),
+    real("loan_interest", LOAN_INTEREST, 0.0, 1.0,
+        "per month",
+        "Monthly interest rate on investment loans."),
+    whole("loan_term", LOAN_TERM, 1, 600,
+        "months",
+        "Repayment period of investment loans (months)."),
+    real("min_instalment", MIN_INSTALMENT, 0.01, 10000.0,
+        "currency units per month",
+        "Smallest monthly principal repayment, so that loans end."),
+    real("subsistence", SUBSISTENCE, 0.0, 10000.0,
+        "currency units per month",
+        "Monthly subsistence need a fully dependent household draws from the enterprise."),
+    real("hardship_floor", HARDSHIP_FLOOR, 0.0, 1.0,
+        "share of subsistence",
+        "Share of its subsistence need a household short of cash still draws (borrowing for it)."),
+    real("consumption_rate", CONSUMPTION_RATE, 0.0, 1.0,
+        "share of income",
+        "Share of income above the subsistence draw that the household consumes."),
+    whole("exit_after_months", EXIT_AFTER_MONTHS, 1, 600,
+        "months",
+        "Consecutive months of negative cash after which an MSE exits."),
+],
+    derived={"interest_burden": (
+        lambda v: v["loan_interest"] * (v["loan_term"] + 1) / 2,
+        "Interest paid over a loan's life per unit borrowed (equal principal instalments); "
+        "from loan_interest and loan_term.")})
 
 
 def credit_limit(pop: Population, credit_access: float, social: np.ndarray,

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
@@ -43,6 +44,46 @@ MAX_GROUP_SIZE = 25
 GROUP_COST_SHARE = 0.3
 #: Weight of the group's pooled belief in a member's belief after each month's meeting.
 INFORMATION_SHARING = 0.5
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("join_hazard", JOIN_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that an MSE outside a group seeks to join one, at group_support = 1."),
+    real("unsupported_joining", UNSUPPORTED_JOINING, 0.0, 1.0,
+        "share of join hazard",
+        "Share of that chance that exists without any support (groups formed for other "
+        "purposes)."),
+    real("dissolve_hazard", DISSOLVE_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a group dissolves without support."),
+    real("support_durability", SUPPORT_DURABILITY, 0.0, 1.0,
+        "share of dissolve hazard",
+        "Share of the dissolution hazard that full support removes."),
+    real("social_joining_loss", SOCIAL_JOINING_LOSS, 0.0, 1.0,
+        "share of joining",
+        "Joining lost at full social barrier."),
+    real("ict_joining_gain", ICT_JOINING_GAIN, 0.0, 5.0,
+        "share of joining",
+        "Joining gained with ICT (easier to stay in touch)."),
+    real("leave_hazard", LEAVE_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a member leaves its group."),
+    whole("min_group_size", MIN_GROUP_SIZE, 2, 1000,
+        "members",
+        "Fewest seekers that start a new group."),
+    whole("max_group_size", MAX_GROUP_SIZE, 2, 1000,
+        "members",
+        "Size above which a group takes no new members."),
+    real("group_cost_share", GROUP_COST_SHARE, 0.0, 1.0,
+        "share of cost",
+        "Share of upgrading costs a group member saves by sharing equipment, training, "
+        "transport."),
+    real("information_sharing", INFORMATION_SHARING, 0.0, 1.0,
+        "weight",
+        "Weight of the group's pooled belief in a member's belief after each month's meeting."),
+])
 
 
 class GroupArrays(NamedTuple):

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -34,6 +35,23 @@ MEDIAN_CASH = 40.0
 #: Share of MSEs that know of each option at the start (process, product, functional,
 #: channel, intersectoral): most know their own process can improve, few know distant options.
 INITIAL_AWARENESS = np.array([0.2, 0.1, 0.05, 0.05, 0.05])
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("mean_capacity", MEAN_CAPACITY, 1.0, 10000.0,
+        "units of product/month",
+        "Mean monthly output of an MSE (units of product)."),
+    real("mean_unit_cost", MEAN_UNIT_COST, 0.05, 2.0,
+        "share of domestic price",
+        "Mean unit production cost at the start, relative to a domestic price of 1."),
+    real("median_cash", MEDIAN_CASH, 0.0, 100000.0,
+        "currency units",
+        "Median starting cash (currency units."),
+    vector("initial_awareness", INITIAL_AWARENESS, UPGRADE_TYPES, 0, 1,
+        "share of MSEs",
+        "Share of MSEs that know of each option at the start."),
+])
 
 _CHANNEL_BITS = np.arange(N_CHANNELS, dtype=np.uint8)[:, None]
 

@@ -18,12 +18,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
 RECRUIT_HAZARD = 0.015
 #: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
-RECRUIT_BASE, RECRUIT_SERVICES, RECRUIT_CONTRACTS = 0.2, 0.6, 0.2
+RECRUIT_BASE = 0.2
+RECRUIT_SERVICES = 0.6
+RECRUIT_CONTRACTS = 0.2
 #: Share of recruitment that goes on with no pull from end markets (domestic processing).
 PULL_FLOOR = 0.2
 #: Reach multiplier for members of a producer group (one contact reaches many).
@@ -67,6 +70,88 @@ SUPPORT_SOCIAL_LOSS = 0.6
 #: Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they are
 #: paid for, unlike embedded services).
 SUPPORT_FEE = 0.2
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("recruit_hazard", RECRUIT_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1."),
+    real("recruit_base", RECRUIT_BASE, 0.0, 1.0,
+        "weight",
+        "How actively lead firms recruit with no services or contracts (base weight)."),
+    real("recruit_services", RECRUIT_SERVICES, 0.0, 1.0,
+        "weight",
+        "Weight of embedded services in how actively lead firms recruit."),
+    real("recruit_contracts", RECRUIT_CONTRACTS, 0.0, 1.0,
+        "weight",
+        "Weight of forward contracts in how actively lead firms recruit."),
+    real("pull_floor", PULL_FLOOR, 0.0, 1.0,
+        "share",
+        "Share of recruitment that goes on with no pull from end markets (domestic processing)."),
+    real("group_reach", GROUP_REACH, 0.0, 20.0,
+        "multiplier",
+        "Reach multiplier for members of a producer group (one contact reaches many)."),
+    real("distance_reach_loss", DISTANCE_REACH_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Lead firms' reach lost at distance 1."),
+    real("social_reach_loss", SOCIAL_REACH_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Lead firms' reach lost at full social barrier."),
+    real("suppliers_per_firm", SUPPLIERS_PER_FIRM, 0.0, 1.0,
+        "share of MSEs",
+        "Share of all MSEs one lead firm can buy from (its own supplier capacity)."),
+    real("firm_standard_low", FIRM_STANDARD_LOW, 0.0, 1.0,
+        "quality 0-1",
+        "Lowest of lead firms' own quality standards for a forward contract (one draw per firm).",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("firm_standard_high", FIRM_STANDARD_HIGH, 0.0, 1.0,
+        "quality 0-1",
+        "Highest of lead firms' own quality standards for a forward contract.",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("firm_contract_low", FIRM_CONTRACT_LOW, 0.0, 10.0,
+        "multiple of forward_contracts",
+        "Lowest of the firms' contract terms, as a multiple of the forward_contracts lever."),
+    real("firm_contract_high", FIRM_CONTRACT_HIGH, 0.0, 10.0,
+        "multiple of forward_contracts",
+        "Highest of the firms' contract terms, as a multiple of the forward_contracts lever."),
+    real("demanded_quality", DEMANDED_QUALITY, 0.0, 1.0,
+        "quality 0-1",
+        "Rise of every firm's standard at quality_demand = 1.",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("below_standard_drop", BELOW_STANDARD_DROP, 0.0, 1.0,
+        "per month",
+        "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
+        "dropped."),
+    real("firm_rivalry", FIRM_RIVALRY, 0.0, 10.0,
+        "share of buying power per rival",
+        "Buying power a lead firm loses to each rival competing for the same suppliers."),
+    real("delink_hazard", DELINK_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a supply relationship ends."),
+    real("service_cost_discount", SERVICE_COST_DISCOUNT, 0.0, 1.0,
+        "share of cost",
+        "Cost of upgrading removed by design help and technical assistance at full intensity."),
+    real("service_success_gain", SERVICE_SUCCESS_GAIN, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade succeeding added by technical assistance at full intensity."),
+    real("service_skill_gain", SERVICE_SKILL_GAIN, 0.0, 0.1,
+        "skill per month",
+        "Skill gained per month from technical assistance at full intensity."),
+    real("advance_share", ADVANCE_SHARE, 0.0, 1.0,
+        "share of working capital",
+        "Share of an upgrade's working capital a lead firm advances at full intensity."),
+    real("support_distance_loss", SUPPORT_DISTANCE_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Reach of stand-alone support services lost at distance 1."),
+    real("support_social_loss", SUPPORT_SOCIAL_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Reach of stand-alone support services lost at full social barrier."),
+    real("support_fee", SUPPORT_FEE, 0.0, 1.0,
+        "share of upgrade cost",
+        "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
+        "are paid for, unlike embedded services)."),
+])
 
 
 class LeadFirms(NamedTuple):

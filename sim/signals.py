@@ -19,8 +19,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, vector
 from sim.markets import N_CHANNELS
-from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, Population
+from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -71,6 +72,87 @@ SOCIAL_ISOLATION = 0.6
 #: ... from seeing group members (demonstration) and village neighbours who made it.
 GROUP_HAZARD = 0.25
 VILLAGE_HAZARD = 0.04
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("learning_rate", LEARNING_RATE, 0.0, 1.0,
+        "share of gap per month",
+        "Share of the gap between signal and belief closed each month at distance 0."),
+    real("distance_delay", DISTANCE_DELAY, 0.0, 1.0,
+        "share of learning speed",
+        "Share of that speed lost at distance 1 (slow news)."),
+    real("direct_learning_rate", DIRECT_LEARNING_RATE, 0.0, 1.0,
+        "share of gap per month",
+        "Share of the gap closed each month by a direct seller, which deals with end-market "
+        "buyers itself and hears their prices at once, whatever its distance."),
+    real("distance_attenuation", DISTANCE_ATTENUATION, 0.0, 1.0,
+        "share of clarity",
+        "Clarity lost at distance 1."),
+    real("social_attenuation", SOCIAL_ATTENUATION, 0.0, 1.0,
+        "share of clarity",
+        "Clarity lost at full social barrier."),
+    real("ict_clarity", ICT_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of information through ICT."),
+    real("lead_firm_clarity", LEAD_FIRM_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of information through a lead firm (or MSE broker) link."),
+    real("direct_clarity", DIRECT_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of a direct seller (after functional upgrading).",
+        source="calibration choice, guided by the seed (seed lines 199-203)"),
+    real("trader_clarity", TRADER_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of an intermediary's information about premiums, at zero rent."),
+    real("rent_opacity", RENT_OPACITY, 0.0, 1.0,
+        "share of clarity",
+        "Share of a trader's clarity lost at full rent."),
+    real("signal_noise", SIGNAL_NOISE, 0.0, 1.0,
+        "relative sd",
+        "Relative noise of observed signals."),
+    vector("background_hazard", BACKGROUND_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from background sources (neighbours, "
+        "extension, radio)."),
+    vector("lead_firm_hazard", LEAD_FIRM_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from a lead firm's embedded services, at "
+        "embedded_services = 1."),
+    vector("support_hazard", SUPPORT_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from stand-alone support services at full "
+        "intensity."),
+    vector("ict_hazard", ICT_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option through ICT."),
+    vector("trader_hazard", TRADER_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from an intermediary, at zero rent."),
+    vector("herding_promotion", HERDING_PROMOTION, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from a project herding MSEs into one channel, "
+        "at herding = 1."),
+    vector("stepping_stone_hazard", STEPPING_STONE_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option, once an MSE has upgraded product or function,"
+        " from the buyers and traders it meets (India's stepping stone, seed lines 335-340).",
+        source="calibration choice, guided by the seed (seed lines 335-340)"),
+    real("distance_isolation", DISTANCE_ISOLATION, 0.0, 1.0,
+        "share of news",
+        "Share of every source of news lost at distance 1."),
+    real("social_isolation", SOCIAL_ISOLATION, 0.0, 1.0,
+        "share of news",
+        "Share of every source of news lost at full social barrier."),
+    real("group_hazard", GROUP_HAZARD, 0.0, 1.0,
+        "per month per adopting share",
+        "Monthly hazard of hearing of an option per share of one's group members who made it "
+        "(demonstration)."),
+    real("village_hazard", VILLAGE_HAZARD, 0.0, 1.0,
+        "per month per adopting share",
+        "Monthly hazard of hearing of an option per share of one's village neighbours who made "
+        "it."),
+])
 
 
 class NewsSources(NamedTuple):

@@ -23,7 +23,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, vector, whole
 from sim.markets import (
+    CHANNELS,
     DOMESTIC,
     N_CHANNELS,
     Markets,
@@ -95,6 +97,95 @@ TRANSIT_LOSS_SHARE = 0.5
 #: more customers than its brokers can serve sends the rest to its trader. A calibration
 #: choice; it keeps brokering local whatever the size of villages.
 BROKER_CAPACITY = 20
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("max_intermediary_markup", MAX_INTERMEDIARY_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Largest markup (share of the base price) an intermediary with full market power takes "
+        "from an MSE with no bargaining power."),
+    real("social_markup", SOCIAL_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Extra markup imposed on the excluded group at full social barrier (discriminatory "
+        "terms)."),
+    real("lead_firm_markup", LEAD_FIRM_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
+        "lead firm with no rival (scaled by `sim.services.firm_power`)."),
+    real("lead_firm_premium_rent", LEAD_FIRM_PREMIUM_RENT, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
+        "bargaining power."),
+    real("bypass_effect", BYPASS_EFFECT, 0.0, 1.0,
+        "share of market power",
+        "Drop in an intermediary's market power when all its suppliers bypass it."),
+    real("group_bargaining", GROUP_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by collective bargaining in a producer group."),
+    real("ict_bargaining", ICT_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by knowing market prices through ICT."),
+    real("social_bargaining", SOCIAL_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power lost at full social barrier."),
+    real("transport_cost", TRANSPORT_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Transport cost per unit at distance 1 when a buyer collects (share of the domestic "
+        "price)."),
+    vector("channel_handling_cost", CHANNEL_HANDLING_COST, CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Handling cost per unit by channel."),
+    real("direct_transport_extra", DIRECT_TRANSPORT_EXTRA, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE that hauls its own product."),
+    vector("direct_marketing_cost", DIRECT_MARKETING_COST, CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Marketing cost per unit of selling directly in each channel (domestic is easiest)."),
+    real("social_marketing_cost", SOCIAL_MARKETING_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra marketing cost per unit, outside the domestic channel, at full social barrier."),
+    real("broker_markup", BROKER_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "An MSE broker's margin on the base price against an MSE with no bargaining power.",
+        source="calibration choice, guided by the seed (seed lines 113-115)"),
+    real("broker_premium_rent", BROKER_PREMIUM_RENT, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium an MSE broker keeps against an MSE with no bargaining "
+        "power (Pakistan's women sales agents passed on \"higher prices\", seed lines 239-243).",
+        source="calibration choice, guided by the seed (seed lines 239-243)"),
+    real("trader_exit_share", TRADER_EXIT_SHARE, 0.0, 1.0,
+        "share of starting volume",
+        "A trader exits when its own catchment's volume stays below this share of its starting "
+        "volume for trader_exit_months.",
+        source="calibration choice, guided by the seed (seed lines 144-145)"),
+    whole("trader_exit_months", TRADER_EXIT_MONTHS, 1, 120,
+        "months",
+        "Months below trader_exit_share after which a trader exits.",
+        source="calibration choice, guided by the seed (seed lines 144-145)"),
+    real("trader_entry_share", TRADER_ENTRY_SHARE, 0.0, 1.0,
+        "share of starting volume",
+        "An exited trader comes back when the volume its catchment sells through traders "
+        "recovers to this share of its volume at the start (above the exit share, so it does not"
+        " flicker)."),
+    real("far_trader_cost", FAR_TRADER_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that"
+        " sells to a trader from elsewhere."),
+    real("transit_loss_hazard", TRANSIT_LOSS_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own "
+        "products to distant buyers and the cash back loses a load (\"the transport of products "
+        "or cash payments over long distances may expose MSE owners to increased security and "
+        "market risks\", seed lines 208-210).",
+        source="calibration choice, guided by the seed (seed lines 208-210)"),
+    real("transit_loss_share", TRANSIT_LOSS_SHARE, 0.0, 1.0,
+        "share of month's sales",
+        "Share of the month's sales revenue lost when it happens."),
+    whole("broker_capacity", BROKER_CAPACITY, 1, 100000,
+        "MSEs",
+        "Most neighbours one MSE broker serves (one truck, one sales agent's round)."),
+])
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
 #: broker serves (the first ``mse_brokers`` share by this key) without a random draw.
 _BROKER_KEY = 0.6180339887498949
