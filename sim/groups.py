@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, whole
+from sim.constants import declare, real, resolve, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
@@ -156,7 +156,7 @@ def group_sizes(pop: Population) -> np.ndarray:
 
 
 def dissolve_groups(pop: Population, groups: Groups, group_support: float,
-                    uniforms: np.ndarray) -> None:
+                    uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
     """Some groups dissolve and some members leave (one month).
 
     Args:
@@ -167,14 +167,18 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
     """
+    consts = resolve(consts)
+    DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
+    SUPPORT_DURABILITY = consts[0]["support_durability"]
     if not len(groups):
         return
     hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
-    _dissolve(pop.group, pop.active, groups.founder, groups.alive, uniforms, hazard)
+    _dissolve(pop.group, pop.active, groups.founder, groups.alive, uniforms, hazard, consts)
 
 
 @njit(cache=True)
-def _dissolve(group, active, founder, alive, uniforms, hazard):
+def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
+    LEAVE_HAZARD = consts[0]["leave_hazard"]
     sizes = np.zeros(alive.size, np.int64)
     for i in range(group.size):
         if active[i] and group[i] >= 0:
@@ -192,7 +196,7 @@ def _dissolve(group, active, founder, alive, uniforms, hazard):
 
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
-                social_distance: float, uniforms: np.ndarray) -> None:
+                social_distance: float, uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -207,17 +211,20 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
     """
+    consts = resolve(consts)
+    JOIN_HAZARD = consts[0]["join_hazard"]
+    UNSUPPORTED_JOINING = consts[0]["unsupported_joining"]
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
                                + (1.0 - UNSUPPORTED_JOINING) * group_support)
     founders, cells = _seek_and_join(pop.state, social, uniforms, supported,
                                      float(social_distance), groups.arrays(),
-                                     2 * (int(pop.village.max()) + 1))
+                                     2 * (int(pop.village.max()) + 1), consts)
     if founders.size:
         groups.add(cells, founders)
 
 
 @njit(cache=True)
-def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, n_cells):
+def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, n_cells, consts):
     """Seekers join their cell's open group or found new ones; returns founders and cells.
 
     New groups take the next ids of the registry (``registry.alive.size`` on), in order of
@@ -232,6 +239,10 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
         registry: `GroupArrays` of the groups formed so far (read only).
         n_cells: Number of village-and-social-group cells.
     """
+    ICT_JOINING_GAIN = consts[0]["ict_joining_gain"]
+    MAX_GROUP_SIZE = consts[0]["max_group_size"]
+    MIN_GROUP_SIZE = consts[0]["min_group_size"]
+    SOCIAL_JOINING_LOSS = consts[0]["social_joining_loss"]
     group, village, excluded, ict = mse.group, mse.village, mse.excluded, mse.ict
     active, upgrades = mse.active, mse.upgrades
     alive, group_cell = registry.alive, registry.cell
@@ -302,18 +313,20 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     return founders[:n_new], founded_cells[:n_new]
 
 
-def share_information(pop: Population) -> None:
+def share_information(pop: Population, consts: np.ndarray | None = None) -> None:
     """Members pool their price and premium beliefs (one meeting a month).
 
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
     """
+    consts = resolve(consts)
     _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
-                       pop.belief_premium)
+                       pop.belief_premium, consts)
 
 
 @njit(cache=True)
-def _share_information(group, in_chain, upgrades, belief_price, belief_premium):
+def _share_information(group, in_chain, upgrades, belief_price, belief_premium, consts):
+    INFORMATION_SHARING = consts[0]["information_sharing"]
     size = 0
     for i in range(group.size):
         if in_chain[i] and group[i] >= size:
@@ -339,8 +352,10 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium):
                                                                - belief_premium[c, i])
 
 
-def group_cost_share(pop: Population) -> np.ndarray:
+def group_cost_share(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
     """Share of upgrading costs each MSE saves through its group."""
+    consts = resolve(consts)
+    GROUP_COST_SHARE = consts[0]["group_cost_share"]
     return GROUP_COST_SHARE * pop.in_group
 
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, vector
+from sim.constants import declare, real, resolve, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -200,7 +200,7 @@ def create_population(
     ict_access: float,
     household_dependence: float,
     education: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator,consts: np.ndarray | None = None
 ) -> Population:
     """Draw a heterogeneous population of MSEs.
 
@@ -223,6 +223,11 @@ def create_population(
     Returns:
         The initial population.
     """
+    consts = resolve(consts)
+    INITIAL_AWARENESS = consts[0]["initial_awareness"]
+    MEAN_CAPACITY = consts[0]["mean_capacity"]
+    MEAN_UNIT_COST = consts[0]["mean_unit_cost"]
+    MEDIAN_CASH = consts[0]["median_cash"]
     village = rng.integers(0, n_villages, size=n).astype(np.int32)
     # Remoteness is mostly a property of the village, with some spread within it.
     village_remoteness = rng.random(n_villages)

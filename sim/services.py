@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real
+from sim.constants import declare, real, resolve
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
@@ -173,17 +173,19 @@ class LeadFirms(NamedTuple):
     quality_demand: float
 
 
-def firm_power(n_lead_firms: int) -> float:
+def firm_power(n_lead_firms: int, consts: np.ndarray | None = None) -> float:
     """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
 
     Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
     of the quality premium.
     """
+    consts = resolve(consts)
+    FIRM_RIVALRY = consts[0]["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
 def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
-                      quality_demand: float, rng: np.random.Generator) -> LeadFirms:
+                      quality_demand: float, rng: np.random.Generator, consts: np.ndarray | None = None) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -193,13 +195,20 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         quality_demand: Scenario lever: raises every standard, without a higher price.
         rng: The model's random number generator (two draws per firm).
     """
+    consts = resolve(consts)
+    DEMANDED_QUALITY = consts[0]["demanded_quality"]
+    FIRM_CONTRACT_HIGH = consts[0]["firm_contract_high"]
+    FIRM_CONTRACT_LOW = consts[0]["firm_contract_low"]
+    FIRM_STANDARD_HIGH = consts[0]["firm_standard_high"]
+    FIRM_STANDARD_LOW = consts[0]["firm_standard_low"]
+    SUPPLIERS_PER_FIRM = consts[0]["suppliers_per_firm"]
     draws = rng.random((2, n_lead_firms))
     standard = np.minimum(FIRM_STANDARD_LOW + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
                           + DEMANDED_QUALITY * quality_demand, 1.0)
     contract = np.minimum(forward_contracts * (
         FIRM_CONTRACT_LOW + (FIRM_CONTRACT_HIGH - FIRM_CONTRACT_LOW) * draws[1]), 1.0)
     capacity = np.full(n_lead_firms, int(SUPPLIERS_PER_FIRM * n_mse), dtype=np.int64)
-    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms),
+    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms, consts=consts),
                      float(quality_demand))
 
 
@@ -208,7 +217,7 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
-def support_intensity(pop: Population, support_services: float, social: np.ndarray
+def support_intensity(pop: Population, support_services: float, social: np.ndarray, consts: np.ndarray | None = None
                       ) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
@@ -216,12 +225,15 @@ def support_intensity(pop: Population, support_services: float, social: np.ndarr
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
+    consts = resolve(consts)
     return _support_intensity(float(support_services), pop.distance, social, pop.active,
-                              pop.upgrades)
+                              pop.upgrades, consts)
 
 
 @njit(cache=True)
-def _support_intensity(lever, distance, social, active, upgrades):
+def _support_intensity(lever, distance, social, active, upgrades, consts):
+    SUPPORT_DISTANCE_LOSS = consts[0]["support_distance_loss"]
+    SUPPORT_SOCIAL_LOSS = consts[0]["support_social_loss"]
     out = np.empty(distance.size)
     for i in range(distance.size):
         out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
@@ -269,7 +281,7 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
 
 def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
                       forward_contracts: float, pull: float, social: np.ndarray,
-                      uniforms: np.ndarray) -> None:
+                      uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -290,15 +302,21 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
     """
+    consts = resolve(consts)
+    PULL_FLOOR = consts[0]["pull_floor"]
+    RECRUIT_BASE = consts[0]["recruit_base"]
+    RECRUIT_CONTRACTS = consts[0]["recruit_contracts"]
+    RECRUIT_HAZARD = consts[0]["recruit_hazard"]
+    RECRUIT_SERVICES = consts[0]["recruit_services"]
     if firms.capacity.size == 0:
         return
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
              + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms)
+    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts)
 
 
 @njit(cache=True)
-def _recruit(mse, social, uniforms, base_hazard, firms):
+def _recruit(mse, social, uniforms, base_hazard, firms, consts):
     """Links end and lead firms reach new suppliers, each up to its own capacity.
 
     Args:
@@ -308,6 +326,11 @@ def _recruit(mse, social, uniforms, base_hazard, firms):
         base_hazard: Monthly chance of being reached, before reach and losses.
         firms: `LeadFirms`.
     """
+    BELOW_STANDARD_DROP = consts[0]["below_standard_drop"]
+    DELINK_HAZARD = consts[0]["delink_hazard"]
+    DISTANCE_REACH_LOSS = consts[0]["distance_reach_loss"]
+    GROUP_REACH = consts[0]["group_reach"]
+    SOCIAL_REACH_LOSS = consts[0]["social_reach_loss"]
     lead_firm, upgrades, distance, group = mse.lead_firm, mse.upgrades, mse.distance, mse.group
     active, quality = mse.active, mse.quality
     standard, capacity = firms.standard, firms.capacity
@@ -355,13 +378,15 @@ def _recruit(mse, social, uniforms, base_hazard, firms):
 
 
 def technical_assistance(pop: Population, services: np.ndarray,
-                         support: np.ndarray | None = None) -> None:
+                         support: np.ndarray | None = None, consts: np.ndarray | None = None) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
+    consts = resolve(consts)
     _learn_from_assistance(pop.skill, services,
-                           np.zeros_like(services) if support is None else support)
+                           np.zeros_like(services) if support is None else support, consts)
 
 
 @njit(cache=True)
-def _learn_from_assistance(skill, services, support):
+def _learn_from_assistance(skill, services, support, consts):
+    SERVICE_SKILL_GAIN = consts[0]["service_skill_gain"]
     for i in range(skill.size):
         skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, vector
+from sim.constants import declare, real, resolve, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
@@ -178,7 +178,7 @@ class NewsSources(NamedTuple):
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
-                   intermediary_rent: float) -> np.ndarray:
+                   intermediary_rent: float, consts: np.ndarray | None = None) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1].
 
     Through its trader the MSE sees end markets dimly (less so far away, in an excluded
@@ -192,12 +192,20 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
             (clarity at least `LEAD_FIRM_CLARITY`).
         intermediary_rent: Scenario lever.
     """
+    consts = resolve(consts)
+    RENT_OPACITY = consts[0]["rent_opacity"]
+    TRADER_CLARITY = consts[0]["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked, upgrades):
+def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
+    DIRECT_CLARITY = consts[0]["direct_clarity"]
+    DISTANCE_ATTENUATION = consts[0]["distance_attenuation"]
+    ICT_CLARITY = consts[0]["ict_clarity"]
+    LEAD_FIRM_CLARITY = consts[0]["lead_firm_clarity"]
+    SOCIAL_ATTENUATION = consts[0]["social_attenuation"]
     clarity = np.empty(distance.size)
     for i in range(distance.size):
         c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
@@ -215,7 +223,7 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades):
 
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
-                   clarity: np.ndarray, noise: np.ndarray) -> None:
+                   clarity: np.ndarray, noise: np.ndarray, consts: np.ndarray | None = None) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -229,13 +237,18 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
     """
+    consts = resolve(consts)
     _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
-                    noise, pop.belief_price, pop.belief_premium)
+                    noise, pop.belief_price, pop.belief_premium, consts)
 
 
 @njit(cache=True)
 def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
-                    belief_price, belief_premium):
+                    belief_price, belief_premium, consts):
+    DIRECT_LEARNING_RATE = consts[0]["direct_learning_rate"]
+    DISTANCE_DELAY = consts[0]["distance_delay"]
+    LEARNING_RATE = consts[0]["learning_rate"]
+    SIGNAL_NOISE = consts[0]["signal_noise"]
     for i in range(distance.size):
         selling = 0
         own = 0.0
@@ -258,7 +271,7 @@ def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noi
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
                    group_adoption: np.ndarray, village_adoption: np.ndarray,
-                   support: np.ndarray | None = None) -> np.ndarray:
+                   support: np.ndarray | None = None, consts: np.ndarray | None = None) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -277,16 +290,28 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         village_adoption: The same for villages, (villages, 5).
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
     """
+    consts = resolve(consts)
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
                           group_adoption=group_adoption, village_adoption=village_adoption,
                           support=np.zeros(pop.n) if support is None else support)
-    return _option_hazards(pop.state, rows, sources)
+    return _option_hazards(pop.state, rows, sources, consts)
 
 
 @njit(cache=True)
-def _option_hazards(mse, rows, sources):
+def _option_hazards(mse, rows, sources, consts):
     """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
+    BACKGROUND_HAZARD = consts[0]["background_hazard"]
+    DISTANCE_ISOLATION = consts[0]["distance_isolation"]
+    GROUP_HAZARD = consts[0]["group_hazard"]
+    HERDING_PROMOTION = consts[0]["herding_promotion"]
+    ICT_HAZARD = consts[0]["ict_hazard"]
+    LEAD_FIRM_HAZARD = consts[0]["lead_firm_hazard"]
+    SOCIAL_ISOLATION = consts[0]["social_isolation"]
+    STEPPING_STONE_HAZARD = consts[0]["stepping_stone_hazard"]
+    SUPPORT_HAZARD = consts[0]["support_hazard"]
+    TRADER_HAZARD = consts[0]["trader_hazard"]
+    VILLAGE_HAZARD = consts[0]["village_hazard"]
     aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
                                             mse.village)
     upgrades = mse.upgrades

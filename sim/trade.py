@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, vector, whole
+from sim.constants import declare, real, resolve, vector, whole
 from sim.markets import (
     CHANNELS,
     DOMESTIC,
@@ -191,17 +191,21 @@ CONSTANTS = declare(__name__, [
 _BROKER_KEY = 0.6180339887498949
 
 
-def bargaining_power(pop: Population, lever: float, social: np.ndarray) -> np.ndarray:
+def bargaining_power(pop: Population, lever: float, social: np.ndarray, consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
     The scenario's base level, raised by collective bargaining in a producer group and by the
     price knowledge ICT gives, lowered by social exclusion.
     """
-    return _bargaining_power(float(lever), pop.group, pop.ict, social)
+    consts = resolve(consts)
+    return _bargaining_power(float(lever), pop.group, pop.ict, social, consts)
 
 
 @njit(cache=True)
-def _bargaining_power(lever, group, ict, social):
+def _bargaining_power(lever, group, ict, social, consts):
+    GROUP_BARGAINING = consts[0]["group_bargaining"]
+    ICT_BARGAINING = consts[0]["ict_bargaining"]
+    SOCIAL_BARGAINING = consts[0]["social_bargaining"]
     power = np.empty(group.size)
     for i in range(group.size):
         power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
@@ -235,12 +239,13 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
                    np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
 
 
-def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0) -> np.ndarray:
+def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0, consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's link (see `links_and_brokers`, which also returns each MSE's broker)."""
-    return links_and_brokers(pop, mse_brokers, n_villages)[0]
+    consts = resolve(consts)
+    return links_and_brokers(pop, mse_brokers, n_villages, consts=consts)[0]
 
 
-def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
+def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0, consts: np.ndarray | None = None
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
@@ -252,12 +257,14 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
     Returns:
         ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
     """
+    consts = resolve(consts)
     return _link_type(pop.state, float(mse_brokers),
-                      max(int(n_villages), int(pop.village.max()) + 1))
+                      max(int(n_villages), int(pop.village.max()) + 1), consts)
 
 
 @njit(cache=True)
-def _link_type(mse, mse_brokers, n_villages):
+def _link_type(mse, mse_brokers, n_villages, consts):
+    BROKER_CAPACITY = consts[0]["broker_capacity"]
     upgrades, lead_firm, village, active = mse.upgrades, mse.lead_firm, mse.village, mse.active
     n = upgrades.size
     # The direct sellers of each village, grouped by village (counting sort, in row order).
@@ -295,13 +302,15 @@ def _link_type(mse, mse_brokers, n_villages):
 
 
 @njit(cache=True)
-def expected_transit_loss(distance, transit_risk):
+def expected_transit_loss(distance, transit_risk, consts):
     """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
+    TRANSIT_LOSS_HAZARD = consts[0]["transit_loss_hazard"]
+    TRANSIT_LOSS_SHARE = consts[0]["transit_loss_share"]
     return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
 
 
 def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
-                    uniforms: np.ndarray, transit_risk: float) -> float:
+                    uniforms: np.ndarray, transit_risk: float, consts: np.ndarray | None = None) -> float:
     """Direct sellers who haul far may lose goods or cash on the way (one month).
 
     A direct seller (who carries its own products and the cash back; an MSE broker carries
@@ -312,12 +321,15 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
     Returns:
         The month's total loss (for the ledger).
     """
+    consts = resolve(consts)
     return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
-                            float(transit_risk), pop.income)
+                            float(transit_risk), pop.income, consts)
 
 
 @njit(cache=True)
-def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income):
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income, consts):
+    TRANSIT_LOSS_HAZARD = consts[0]["transit_loss_hazard"]
+    TRANSIT_LOSS_SHARE = consts[0]["transit_loss_share"]
     total = 0.0
     for i in range(link.size):
         if (active[i] and link[i] == DIRECT
@@ -329,7 +341,7 @@ def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, in
 
 
 def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,
-                   *, start: bool = False) -> None:
+                   *, start: bool = False, consts: np.ndarray | None = None) -> None:
     """Traders exit when bypassed and come back when their catchment sells through traders.
 
     Each trader's catchment volume is what the MSEs of its home villages sold through a
@@ -344,11 +356,15 @@ def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders
         traders: `Traders`, updated in place.
         start: Record the reference volumes (first trade) instead of updating.
     """
-    _update_traders(pop.state, link, units, traders, start)
+    consts = resolve(consts)
+    _update_traders(pop.state, link, units, traders, start, consts)
 
 
 @njit(cache=True)
-def _update_traders(mse, link, units, traders, start):
+def _update_traders(mse, link, units, traders, start, consts):
+    TRADER_ENTRY_SHARE = consts[0]["trader_entry_share"]
+    TRADER_EXIT_MONTHS = consts[0]["trader_exit_months"]
+    TRADER_EXIT_SHARE = consts[0]["trader_exit_share"]
     village, trader, active_mse = mse.village, mse.trader, mse.active
     home, active, low_months, reference = (traders.home, traders.active, traders.low_months,
                                            traders.reference)
@@ -388,18 +404,20 @@ def _update_traders(mse, link, units, traders, start):
         trader[i] = serves[home[village[i]]]
 
 
-def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
+def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int, consts: np.ndarray | None = None
                               ) -> np.ndarray:
     """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
     """
-    return _market_power(pop.trader, pop.in_chain, link, n_intermediaries)
+    consts = resolve(consts)
+    return _market_power(pop.trader, pop.in_chain, link, n_intermediaries, consts)
 
 
 @njit(cache=True)
-def _market_power(trader, in_chain, link, n_intermediaries):
+def _market_power(trader, in_chain, link, n_intermediaries, consts):
     # An MSE selling through its village's broker bypasses the trader too.
+    BYPASS_EFFECT = consts[0]["bypass_effect"]
     catchment = np.zeros(n_intermediaries)
     bypass = np.zeros(n_intermediaries)
     for i in range(trader.size):
@@ -444,13 +462,16 @@ class LinkTerms(NamedTuple):
 
 
 @njit(cache=True)
-def direct_selling_cost(distance, social, channel):
+def direct_selling_cost(distance, social, channel, consts):
     """Extra haulage and marketing cost per unit of selling directly in ``channel``.
 
     Lower in the domestic channel, where physical and social distances between layers of the
     chain are smaller and information is better. Elementwise: broadcast ``channel`` against
     per-MSE arrays for a (3, n) table.
     """
+    DIRECT_MARKETING_COST = consts[0]["direct_marketing_cost"]
+    DIRECT_TRANSPORT_EXTRA = consts[0]["direct_transport_extra"]
+    SOCIAL_MARKETING_COST = consts[0]["social_marketing_cost"]
     return (
         DIRECT_TRANSPORT_EXTRA * distance
         + DIRECT_MARKETING_COST[channel]
@@ -461,7 +482,7 @@ def direct_selling_cost(distance, social, channel):
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
                bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
                firms: LeadFirms, broker: np.ndarray | None = None,
-               traders: Traders | None = None) -> LinkTerms:
+               traders: Traders | None = None, consts: np.ndarray | None = None) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link.
 
     Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
@@ -481,6 +502,7 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
     """
+    consts = resolve(consts)
     n = pop.n
     if broker is None:
         broker = np.full(n, -1, dtype=np.int64)
@@ -489,12 +511,12 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
     terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
                       transport=np.empty((N_CHANNELS, n)), broker=broker)
     _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
-                home, terms)
+                home, terms, consts)
     return terms
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms, consts):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -507,6 +529,15 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
     """
+    BROKER_MARKUP = consts[0]["broker_markup"]
+    BROKER_PREMIUM_RENT = consts[0]["broker_premium_rent"]
+    CHANNEL_HANDLING_COST = consts[0]["channel_handling_cost"]
+    FAR_TRADER_COST = consts[0]["far_trader_cost"]
+    LEAD_FIRM_MARKUP = consts[0]["lead_firm_markup"]
+    LEAD_FIRM_PREMIUM_RENT = consts[0]["lead_firm_premium_rent"]
+    MAX_INTERMEDIARY_MARKUP = consts[0]["max_intermediary_markup"]
+    SOCIAL_MARKUP = consts[0]["social_markup"]
+    TRANSPORT_COST = consts[0]["transport_cost"]
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
@@ -528,7 +559,7 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
             markup[i] = BROKER_MARKUP * soft
             pass_through[i] = 1.0 - BROKER_PREMIUM_RENT * soft
             for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], 0.0, c)
+                transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
         elif link[i] == VIA_LEAD_FIRM:
             markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
             pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
@@ -536,23 +567,23 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
             markup[i] = 0.0
             pass_through[i] = 1.0
             for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], social[i], c)
+                transport[c, i] += direct_selling_cost(distance[i], social[i], c, consts)
 
 
 @njit(cache=True)
-def sold_in_channels(weights, quality):
+def sold_in_channels(weights, quality, consts):
     """Where one MSE's sales go after standards: ``weights`` (3,) by channel, as a tuple.
 
     What fails a channel's standard sells domestically, which takes any quality.
     """
     unmet = 0.0
     for c in range(N_CHANNELS):
-        if not clears_standard(quality, c):
+        if not clears_standard(quality, c, consts):
             unmet += weights[c]
     # Channel 0 is DOMESTIC, whose standard every product clears.
-    return (weights[0] * clears_standard(quality, 0) + unmet,
-            weights[1] * clears_standard(quality, 1),
-            weights[2] * clears_standard(quality, 2))
+    return (weights[0] * clears_standard(quality, 0, consts) + unmet,
+            weights[1] * clears_standard(quality, 1, consts),
+            weights[2] * clears_standard(quality, 2, consts))
 
 
 @njit(cache=True)
@@ -674,16 +705,17 @@ class Sales:
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
                 contract_share: np.ndarray, competition: float, n_intermediaries: int,
-                n_lead_firms: int) -> Sales:
+                n_lead_firms: int, consts: np.ndarray | None = None) -> Sales:
     """Sell every in-chain MSE's output and account for each party's share.
 
     Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
     rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
     check on the price formulas rather than true by construction.
     """
+    consts = resolve(consts)
     n = pop.n
     market = MarketTerms(spot=markets.price, premium=markets.premium,
-                         order_cuts=order_cuts(markets), trend=trend,
+                         order_cuts=order_cuts(markets, consts=consts), trend=trend,
                          benchmark_cost=float(markets.benchmark_cost),
                          competition=float(competition))
     out = SalesAccounts(
@@ -698,7 +730,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         totals=np.zeros(5),
         channel_units=np.zeros(N_CHANNELS),
     )
-    _sell(pop.state, terms, market, contract_share, out)
+    _sell(pop.state, terms, market, contract_share, out, consts)
     return Sales(
         produced=out.produced,
         units=out.units,
@@ -718,7 +750,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
 
 
 @njit(cache=True)
-def _sell(mse, terms, market, contract_share, out):
+def _sell(mse, terms, market, contract_share, out, consts):
     """Sell every MSE's output and book each party's share.
 
     Args:
@@ -747,11 +779,11 @@ def _sell(mse, terms, market, contract_share, out):
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
-        w = sold_in_channels(channel_weight[:, i], q)
+        w = sold_in_channels(channel_weight[:, i], q, consts)
         # The MSE makes what it can sell: against low-cost competitors, and as much as its
         # channels' buyers take.
         volume = capacity[i] * competitive_sales_share(
-            unit_cost[i], benchmark_cost, competition) * in_chain * market_depth(w)
+            unit_cost[i], benchmark_cost, competition, consts) * in_chain * market_depth(w, consts)
         produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are

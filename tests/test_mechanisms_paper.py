@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import decisions, markets, services, signals, trade
+from sim import constants, decisions, markets, services, signals, trade
 from sim.model import ValueChainModel
 from sim.population import FUNCTIONAL, PROCESS
 
@@ -448,8 +448,9 @@ def test_producer_groups_open_credit_and_cheaper_inputs_only_with_group_finance(
             assert np.allclose(line[member], (0.2 + finance.GROUP_LENDING) * finance.MAX_LOAN)
             assert np.all(short[member] > short[~member][0])
             assert np.allclose(discount[member], finance.GROUP_INPUT_DISCOUNT)
-    inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT)
-    inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0)
+    inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT, 0.0,
+                                      constants.defaults())
+    inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0, 0.0, constants.defaults())
     assert inv == inv0 and wc == pytest.approx(wc0 * (1 - finance.GROUP_INPUT_DISCOUNT))
 
 
