@@ -38,12 +38,11 @@ import numpy as np
 from numba import njit
 
 from sim import finance
-from sim.constants import resolve, declare, real, vector, whole
-from sim.finance import INTEREST_BURDEN, WORKING_LOAN_INTEREST, can_finance, split_costs
+from sim.constants import declare, real, resolve, vector, whole
+from sim.finance import can_finance, split_costs
 from sim.markets import (
     DOMESTIC,
     N_CHANNELS,
-    PRICE_PERSISTENCE,
     clears_standard,
     competitive_sales_share,
     market_depth,
@@ -61,7 +60,6 @@ from sim.population import (
     Population,
     stays_in_chain,
 )
-from sim.services import ADVANCE_SHARE, SERVICE_COST_DISCOUNT, SERVICE_SUCCESS_GAIN, SUPPORT_FEE
 from sim.trade import direct_selling_cost, expected_transit_loss, sold_in_channels
 
 #: Planning horizon (months).
@@ -304,6 +302,7 @@ def outside_income(skill, social, upgrades, second_price, consts):
         social: Social barrier.
         upgrades: Bit set of upgrades made in this chain.
         second_price: The second chain's price relative to its long-run level.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     OUTSIDE_INCOME = consts[0]["outside_income"]
     OUTSIDE_SOCIAL_PENALTY = consts[0]["outside_social_penalty"]
@@ -332,6 +331,7 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
         covariance: Covariance of relative price deviations between channels (3, 3).
         benchmark_cost: Unit cost of low-cost competitors.
         competition: Scenario lever.
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         ``(mean, variance, margin, volume, risk)``: the mean and variance of monthly income,
@@ -552,6 +552,7 @@ def _value_all(mse, terms, out, consts):
         mse: `MseState` (read only).
         terms: `DecisionTerms`.
         out: `OptionValues` of n columns, written.
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         The number of deciders m.
@@ -747,7 +748,8 @@ class Attempts(NamedTuple):
     financing: finance.Financing
 
 
-def choose_upgrades(options: Options, uniforms: np.ndarray, consts: np.ndarray | None = None) -> np.ndarray:
+def choose_upgrades(options: Options, uniforms: np.ndarray,
+                    consts: np.ndarray | None = None) -> np.ndarray:
     """Pick at most one option per decider: a logit choice among feasible options and none.
 
     Bounded rationality: an option of value ``v`` is taken with probability proportional to
@@ -757,6 +759,8 @@ def choose_upgrades(options: Options, uniforms: np.ndarray, consts: np.ndarray |
     Args:
         options: Valued options.
         uniforms: One uniform draw per decider.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
 
     Returns:
         Option index per decider, or -1 for no upgrade this month.
@@ -820,7 +824,8 @@ def product_unit_cost(unit_cost, consts):
 
 
 def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
-                   success_draw: np.ndarray, herding: float, consts: np.ndarray | None = None) -> Attempts:
+                   success_draw: np.ndarray, herding: float,
+                   consts: np.ndarray | None = None) -> Attempts:
     """Pay for the chosen upgrades and apply those that succeed.
 
     Herding (guideline 7): an MSE entering a new channel is pushed, with probability
@@ -835,6 +840,8 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
         success_draw: Uniform draws, one per decider. An attempt succeeds when its draw
             ``u`` is below its chance ``p``; then ``u / p`` (uniform again) decides herding.
         herding: Scenario lever.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
 
     Returns:
         The attempts, one element per MSE, with their financing.
@@ -866,6 +873,7 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         herding: Scenario lever.
         terms: `DecisionTerms` (credit lines and service intensity are read).
         attempts: `Attempts`, written.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     UPGRADE_SKILL_GAIN = consts[0]["upgrade_skill_gain"]
     WORKING_LOAN_INTEREST = consts[0]["working_loan_interest"]
@@ -889,7 +897,8 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         option[i] = k
         wc = working_capital[k, j]
         from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
-            credit[i], investment[k, j], wc, advance_share(services[i], consts) * wc, working_credit[i])
+            credit[i], investment[k, j], wc, advance_share(services[i], consts) * wc,
+            working_credit[i])
         cash[i] -= from_cash[i]
         debt[i] += loan[i]
         advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)

@@ -133,7 +133,8 @@ def _credit_limit(credit_access, social, debt, group, group_finance, consts):
 
 
 def working_credit_limit(pop: Population, working_capital_credit: float, social: np.ndarray,
-                         group_finance: float = 0.0, consts: np.ndarray | None = None) -> np.ndarray:
+                         group_finance: float = 0.0,
+                         consts: np.ndarray | None = None) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
     consts = resolve(consts)
     return _working_credit_limit(float(working_capital_credit), social, pop.group,
@@ -152,7 +153,8 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
     return available
 
 
-def input_discount(pop: Population, group_finance: float, consts: np.ndarray | None = None) -> np.ndarray:
+def input_discount(pop: Population, group_finance: float,
+                   consts: np.ndarray | None = None) -> np.ndarray:
     """Share of working-capital costs each MSE saves by joint input purchase in its group."""
     consts = resolve(consts)
     GROUP_INPUT_DISCOUNT = consts[0]["group_input_discount"]

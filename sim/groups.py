@@ -166,6 +166,8 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         uniforms: Uniform draws, shape (n,). A group dissolves when its founder's draw is
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
@@ -196,7 +198,8 @@ def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
 
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
-                social_distance: float, uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
+                social_distance: float, uniforms: np.ndarray,
+                consts: np.ndarray | None = None) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -210,6 +213,8 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         social_distance: Scenario lever.
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     JOIN_HAZARD = consts[0]["join_hazard"]
@@ -238,6 +243,7 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
         social_distance: Scenario lever.
         registry: `GroupArrays` of the groups formed so far (read only).
         n_cells: Number of village-and-social-group cells.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     ICT_JOINING_GAIN = consts[0]["ict_joining_gain"]
     MAX_GROUP_SIZE = consts[0]["max_group_size"]

@@ -198,7 +198,8 @@ class Markets:
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
-def drift_preferences(markets: Markets, demand_shift: float, consts: np.ndarray | None = None) -> None:
+def drift_preferences(markets: Markets, demand_shift: float,
+                      consts: np.ndarray | None = None) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
     consts = resolve(consts)
     PREMIUM_DRIFT_PER_YEAR = consts[0]["premium_drift_per_year"]
@@ -206,7 +207,8 @@ def drift_preferences(markets: Markets, demand_shift: float, consts: np.ndarray 
 
 
 def shock_prices(markets: Markets, price_volatility: float, competition: float,
-                 normals: np.ndarray, market_shifts: float = 0.0, consts: np.ndarray | None = None) -> None:
+                 normals: np.ndarray, market_shifts: float = 0.0,
+                 consts: np.ndarray | None = None) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -221,6 +223,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
             value chain. Always drawn, whatever the levers, so that runs differing only in
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     COMMON_SHOCK = consts[0]["common_shock"]
@@ -283,11 +287,13 @@ def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N80
     return covariance
 
 
-def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float, consts: np.ndarray | None = None) -> None:
+def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
+                         consts: np.ndarray | None = None) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
     consts = resolve(consts)
     BENCHMARK_FALL = consts[0]["benchmark_fall"]
-    markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition * markets._ramp(consts=consts))
+    markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
+                                             * markets._ramp(consts=consts))
 
 
 @njit(cache=True)

@@ -219,6 +219,8 @@ def create_population(
         household_dependence: Mean dependence of households on the enterprise.
         education: Mean skill.
         rng: The model's random number generator.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
 
     Returns:
         The initial population.

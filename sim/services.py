@@ -185,7 +185,8 @@ def firm_power(n_lead_firms: int, consts: np.ndarray | None = None) -> float:
 
 
 def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
-                      quality_demand: float, rng: np.random.Generator, consts: np.ndarray | None = None) -> LeadFirms:
+                      quality_demand: float, rng: np.random.Generator,
+                      consts: np.ndarray | None = None) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -194,6 +195,8 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         forward_contracts: Scenario lever: the mean share of output contracted.
         quality_demand: Scenario lever: raises every standard, without a higher price.
         rng: The model's random number generator (two draws per firm).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     DEMANDED_QUALITY = consts[0]["demanded_quality"]
@@ -217,8 +220,8 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
-def support_intensity(pop: Population, support_services: float, social: np.ndarray, consts: np.ndarray | None = None
-                      ) -> np.ndarray:
+def support_intensity(pop: Population, support_services: float, social: np.ndarray,
+                      consts: np.ndarray | None = None) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
     Open to every MSE, linked or not, but thinner far from markets and for the excluded
@@ -301,6 +304,8 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             DELINK_HAZARD (plus BELOW_STANDARD_DROP x quality demand if below standard);
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     PULL_FLOOR = consts[0]["pull_floor"]
@@ -325,6 +330,7 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
         uniforms: One uniform draw per MSE.
         base_hazard: Monthly chance of being reached, before reach and losses.
         firms: `LeadFirms`.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     BELOW_STANDARD_DROP = consts[0]["below_standard_drop"]
     DELINK_HAZARD = consts[0]["delink_hazard"]
@@ -378,7 +384,8 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
 
 
 def technical_assistance(pop: Population, services: np.ndarray,
-                         support: np.ndarray | None = None, consts: np.ndarray | None = None) -> None:
+                         support: np.ndarray | None = None,
+                         consts: np.ndarray | None = None) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
     consts = resolve(consts)
     _learn_from_assistance(pop.skill, services,

@@ -191,6 +191,8 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
         linked: Whether each MSE's information comes through a lead firm or an MSE broker
             (clarity at least `LEAD_FIRM_CLARITY`).
         intermediary_rent: Scenario lever.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     RENT_OPACITY = consts[0]["rent_opacity"]
@@ -223,7 +225,8 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
 
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
-                   clarity: np.ndarray, noise: np.ndarray, consts: np.ndarray | None = None) -> None:
+                   clarity: np.ndarray, noise: np.ndarray,
+                   consts: np.ndarray | None = None) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -236,6 +239,8 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         premium_rate: Premium per unit of quality that would reach the MSE, (3, n).
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
@@ -271,7 +276,8 @@ def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noi
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
                    group_adoption: np.ndarray, village_adoption: np.ndarray,
-                   support: np.ndarray | None = None, consts: np.ndarray | None = None) -> np.ndarray:
+                   support: np.ndarray | None = None,
+                   consts: np.ndarray | None = None) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -289,6 +295,8 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     sources = NewsSources(social=social, services=services,

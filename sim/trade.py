@@ -191,7 +191,8 @@ CONSTANTS = declare(__name__, [
 _BROKER_KEY = 0.6180339887498949
 
 
-def bargaining_power(pop: Population, lever: float, social: np.ndarray, consts: np.ndarray | None = None) -> np.ndarray:
+def bargaining_power(pop: Population, lever: float, social: np.ndarray,
+                     consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
     The scenario's base level, raised by collective bargaining in a producer group and by the
@@ -239,14 +240,15 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
                    np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
 
 
-def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0, consts: np.ndarray | None = None) -> np.ndarray:
+def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
+              consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's link (see `links_and_brokers`, which also returns each MSE's broker)."""
     consts = resolve(consts)
     return links_and_brokers(pop, mse_brokers, n_villages, consts=consts)[0]
 
 
-def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0, consts: np.ndarray | None = None
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
+                      consts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
     Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
@@ -310,7 +312,8 @@ def expected_transit_loss(distance, transit_risk, consts):
 
 
 def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
-                    uniforms: np.ndarray, transit_risk: float, consts: np.ndarray | None = None) -> float:
+                    uniforms: np.ndarray, transit_risk: float,
+                    consts: np.ndarray | None = None) -> float:
     """Direct sellers who haul far may lose goods or cash on the way (one month).
 
     A direct seller (who carries its own products and the cash back; an MSE broker carries
@@ -355,6 +358,8 @@ def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders
         units: Units sold by channel and MSE this month, (3, n).
         traders: `Traders`, updated in place.
         start: Record the reference volumes (first trade) instead of updating.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     _update_traders(pop.state, link, units, traders, start, consts)
@@ -404,8 +409,8 @@ def _update_traders(mse, link, units, traders, start, consts):
         trader[i] = serves[home[village[i]]]
 
 
-def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int, consts: np.ndarray | None = None
-                              ) -> np.ndarray:
+def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int,
+                              consts: np.ndarray | None = None) -> np.ndarray:
     """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
@@ -501,6 +506,8 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         firms: The lead firms (`sim.services.LeadFirms`).
         broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
     consts = resolve(consts)
     n = pop.n
@@ -516,7 +523,8 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms, consts):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms,
+                consts):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -528,6 +536,7 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         firms: `sim.services.LeadFirms` (buying power and quality demand are read).
         home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     BROKER_MARKUP = consts[0]["broker_markup"]
     BROKER_PREMIUM_RENT = consts[0]["broker_premium_rent"]
@@ -759,6 +768,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
         market: `MarketTerms` of this month.
         contract_share: Share of each MSE's output sold forward.
         out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
     broker = terms.broker
     channel_units = out.channel_units
