@@ -284,6 +284,23 @@ def validate_constant(key: str, value: Any, source: str | None = None,
                                                                                strict=True))
 
 
+def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn TOML's nested form of vector elements into ``name.element`` keys.
+
+    In TOML, ``base_cost.process = 180`` is a table ``base_cost = {process = 180}``; both
+    mean the element. Other keys pass through unchanged.
+    """
+    out: dict[str, Any] = {}
+    for key, value in values.items():
+        c = REGISTRY.get(key)
+        if c is not None and c.kind == "vector" and isinstance(value, Mapping) and all(
+                k in c.labels for k in value):
+            out.update({f"{key}.{element}": v for element, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
 def is_constant(key: str) -> bool:
     """Whether ``key`` names a constant (or an element of one); no validation."""
     return key.partition(".")[0] in REGISTRY
@@ -329,7 +346,8 @@ class ConstantSet:
                                 f"not {values!r}")
         # Whole values first, then elements, so that ``base_cost.process`` edits the vector
         # given in the same set.
-        keys = sorted(values or {}, key=lambda key: "." in key)
+        values = flatten(values or {})
+        keys = sorted(values, key=lambda key: "." in key)
         for key in keys:
             name, value = validate_constant(key, values[key], source, current)
             current[name] = value

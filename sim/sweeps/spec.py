@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.constants import REGISTRY, ConstantError, is_constant, validate_constant
+from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
@@ -368,6 +368,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         candidate = base_dir / scenario_ref
         if candidate.is_file():
             scenario_ref = str(candidate)
+    fixed, params = flatten(fixed), flatten(params)
     fixed_values = {}
     for name, value in fixed.items():
         if name == "name":
