@@ -154,7 +154,8 @@ CONSTANTS = declare(__name__, [
         "jointly)."),
     real("outside_income", OUTSIDE_INCOME, 0.0, 100000.0,
         "currency units per month",
-        "Monthly income in the second value chain (intersectoral upgrading."),
+        "Monthly income in the second value chain (intersectoral upgrading) for an owner of "
+        "skill 0.5, at that chain's long-run price."),
     real("stepping_stone_gain", STEPPING_STONE_GAIN, 0.0, 5.0,
         "share of income",
         "Income gained in the second chain by an MSE that upgraded product or function first.",

@@ -113,7 +113,8 @@ CONSTANTS = declare(__name__, [
         source="calibration choice, guided by the seed (seed lines 362-384)"),
     real("shift_persistence", SHIFT_PERSISTENCE, 0.0, 0.9999,
         "AR(1) coefficient",
-        "Persistence of long-run price shifts from month to month (a slow AR(1)."),
+        "Persistence of long-run price shifts from month to month (a slow AR(1): half-life "
+        "about three years)."),
     real("second_chain_volatility", SECOND_CHAIN_VOLATILITY, 0.0, 1.0,
         "sd of log price per month",
         "Monthly standard deviation of log-price shocks in the second value chain (the one MSEs "

@@ -47,7 +47,7 @@ CONSTANTS = declare(__name__, [
         "Mean unit production cost at the start, relative to a domestic price of 1."),
     real("median_cash", MEDIAN_CASH, 0.0, 100000.0,
         "currency units",
-        "Median starting cash (currency units."),
+        "Median starting cash (currency units; one unit buys one unit of domestic product)."),
     vector("initial_awareness", INITIAL_AWARENESS, UPGRADE_TYPES, 0, 1,
         "share of MSEs",
         "Share of MSEs that know of each option at the start."),
