@@ -40,7 +40,7 @@ from typing import Any
 from mesa.experimental.scenarios import Scenario
 
 from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
-from sim.constants import DEFAULT_SET, ConstantSet, is_constant
+from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.data import data_path
 from sim.errors import UserInputError
@@ -259,6 +259,34 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
     if not spec.low <= value <= spec.high:
         raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
     return value
+
+
+def input_spec(name: str) -> FieldSpec:
+    """The range and kind of a scenario field or a calibration constant, as a `FieldSpec`.
+
+    A constant counts when it is one number (``max_group_size``) or one element of a vector
+    (``base_cost.process``); studies that vary inputs (sweeps, EMA) use this.
+
+    Raises:
+        ScenarioError: Unknown name, unknown element, or a whole vector.
+    """
+    if name in FIELDS:
+        return FIELDS[name]
+    if not is_constant(name):
+        raise _unknown(name, list(FIELDS), "scenario field", None, constant_names())
+    base, _, element = name.partition(".")
+    c = REGISTRY[base]
+    if c.kind == "vector" and not element:
+        raise ScenarioError(
+            f"'{name}' is a vector ({', '.join(c.labels)}): vary one element at a time, "
+            f"e.g. '{name}.{c.labels[0]}'")
+    try:
+        validate_constant(name, c.low)  # a known element
+    except UserInputError as exc:
+        raise ScenarioError(str(exc)) from None
+    default = c.default[c.labels.index(element)] if element else c.default
+    kind = int if c.kind == "int" else float
+    return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
 
 
 class ValueChainScenario(Scenario):

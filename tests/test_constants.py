@@ -272,3 +272,16 @@ def test_any_constants_in_range_give_finite_metrics_and_kept_invariants(chosen, 
         + ledger["transport"], abs=1e-9 * scale)
     assert pop.debt.sum() == pytest.approx(ledger["loans"] - ledger["principal_repaid"],
                                            abs=1e-9 * scale + 1e-6)
+
+
+def test_ema_and_sweeps_may_name_constants():
+    from sim.ema import _bounds
+    from sim.scenario import input_spec
+
+    assert _bounds("learning_rate", None) == (0.0, 1.0)
+    assert _bounds("base_cost.process", (100, 300)) == (100.0, 300.0)
+    assert input_spec("max_group_size").kind is int
+    with pytest.raises(sim.UserInputError, match="one element at a time"):
+        _bounds("base_cost", None)
+    with pytest.raises(sim.UserInputError, match="not a number from 0 to 1"):
+        _bounds("learning_rate", (0.0, 2.0))

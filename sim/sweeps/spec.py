@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
+from sim.constants import REGISTRY, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
@@ -27,8 +27,10 @@ from sim.scenario import (
     FIELDS,
     LEVERS,
     FieldSpec,
+    ScenarioError,
     ValueChainScenario,
     coerce_scenario,
+    input_spec,
     validate_value,
 )
 
@@ -182,31 +184,15 @@ def stable_hash(obj: Any, length: int = 16) -> str:
 
 
 def parameter_spec(name: str) -> FieldSpec:
-    """The range and kind of a sweepable name: a scenario field or a calibration constant.
-
-    A constant is swept by name when it is one number (``max_group_size``) and by element
-    when it is a vector (``base_cost.process``).
+    """The range and kind of a sweepable name (:func:`sim.scenario.input_spec`).
 
     Raises:
-        SweepSpecError: Unknown name, or a whole vector.
+        SweepSpecError: Unknown name, or a whole vector constant.
     """
-    if name in FIELDS:
-        return FIELDS[name]
-    if not is_constant(name):
-        raise SweepSpecError(f"unknown parameter '{name}'")
-    base, _, element = name.partition(".")
-    c = REGISTRY[base]
-    if c.kind == "vector" and not element:
-        raise SweepSpecError(
-            f"'{name}' is a vector ({', '.join(c.labels)}): sweep one element at a time, "
-            f"e.g. '{name}.{c.labels[0]}'")
     try:
-        validate_constant(name, c.low)  # checks the element's name
-    except ConstantError as exc:
+        return input_spec(name)
+    except ScenarioError as exc:
         raise SweepSpecError(str(exc)) from None
-    default = c.default[c.labels.index(element)] if element else c.default
-    kind = int if c.kind == "int" else float
-    return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
 
 
 def _check_value(name: str, value: Any, where: str) -> float | int:
