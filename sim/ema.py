@@ -62,7 +62,7 @@ from sim.scenario import (
     ValueChainScenario,
     coerce_scenario,
     input_spec,
-    validate_value,
+    validate_input,
 )
 
 __all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
@@ -187,7 +187,7 @@ def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
             f"field '{name}' in {_SOURCE}: {bounds!r} is not a pair (low, high) of "
             f"{spec.allowed}"
         )
-    low, high = (validate_value(name, b, _SOURCE) for b in bounds)
+    low, high = (validate_input(name, b, _SOURCE) for b in bounds)
     if not low < high:
         raise UserInputError(
             f"field '{name}' in {_SOURCE}: low {low!r} is not below high {high!r} "

@@ -289,6 +289,16 @@ def input_spec(name: str) -> FieldSpec:
     return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
 
 
+def validate_input(name: str, value: Any, source: str | None = None) -> float | int:
+    """Like :func:`validate_value`, for a scenario field or a constant (or one element)."""
+    if name in FIELDS or not is_constant(name):
+        return validate_value(name, value, source)
+    input_spec(name)  # a whole vector is not one value
+    _, full = validate_constant(name, value, source)
+    base, _, element = name.partition(".")
+    return full[REGISTRY[base].labels.index(element)] if element else full
+
+
 class ValueChainScenario(Scenario):
     """Inputs of one value-chain model run: levers in [0, 1] and structure counts.
 

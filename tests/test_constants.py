@@ -236,8 +236,8 @@ def _in_range(c):
         return st.integers(int(c.low), int(min(c.high, 60)))
     # Money and counts have wide ranges; keep draws within 10x of the default so that a few
     # months mean something, but reach both ends of the shares' ranges.
-    high = c.high if c.high <= 10 else max(c.default if c.kind != "vector" else max(c.default),
-                                           1.0) * 10
+    top = max(c.default) if c.kind == "vector" else c.default
+    high = c.high if c.high <= 10 else min(c.high, max(top, 1.0) * 10)
     number = st.floats(c.low, high, allow_nan=False)
     if c.kind == "vector":
         return st.lists(number, min_size=len(c.labels), max_size=len(c.labels))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.constants import REGISTRY, flatten, is_constant, validate_constant
+from sim.constants import flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
@@ -31,6 +31,7 @@ from sim.scenario import (
     ValueChainScenario,
     coerce_scenario,
     input_spec,
+    validate_input,
     validate_value,
 )
 
@@ -197,13 +198,9 @@ def parameter_spec(name: str) -> FieldSpec:
 
 def _check_value(name: str, value: Any, where: str) -> float | int:
     """Validate one value of a field or constant (element) and return it."""
-    if name in FIELDS:
-        return validate_value(name, value, where)
-    if isinstance(value, list | tuple):
-        return validate_constant(name, value, where)[1]
-    _, full = validate_constant(name, value, where)
-    base, _, element = name.partition(".")
-    return full[REGISTRY[base].labels.index(element)] if element else full
+    if isinstance(value, list | tuple) and is_constant(name) and name not in FIELDS:
+        return validate_constant(name, value, where)[1]  # a whole vector in [fixed]
+    return validate_input(name, value, where)
 
 
 def _suggest(key: str, known: Iterable[str]) -> str:
