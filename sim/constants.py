@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from numba import njit
 
 from sim.errors import UserInputError
 
@@ -400,3 +401,19 @@ def defaults() -> np.ndarray:
 def resolve(k: np.ndarray | None) -> np.ndarray:
     """``k`` itself, or the default record when None (mechanism functions' default)."""
     return defaults() if k is None else k
+
+
+@njit(cache=True)
+def values3(v):
+    """A vector constant of 3 (channels) as a tuple of values, for a kernel's inner loop.
+
+    Read from the record inside a loop that writes arrays, a vector is memory the compiler
+    must load again after every write; as a tuple it stays in registers.
+    """
+    return (v[0], v[1], v[2])
+
+
+@njit(cache=True)
+def values5(v):
+    """A vector constant of 5 (upgrading types) as a tuple of values (see `values3`)."""
+    return (v[0], v[1], v[2], v[3], v[4])

@@ -38,7 +38,7 @@ import numpy as np
 from numba import njit
 
 from sim import finance
-from sim.constants import declare, real, resolve, vector, whole
+from sim.constants import declare, real, resolve, values3, values5, vector, whole
 from sim.finance import can_finance, split_costs
 from sim.markets import (
     DOMESTIC,
@@ -194,6 +194,92 @@ CONSTANTS = declare(__name__, [
 ])
 
 
+class HotConstants(NamedTuple):
+    """The constants the valuation pass's helpers read, held as values (`hot_constants`).
+
+    Same names as the record's fields (:mod:`sim.constants`); vectors are tuples.
+    """
+
+    advance_share: float
+    base_cost: tuple
+    channel_depth: tuple
+    direct_marketing_cost: tuple
+    direct_transport_extra: float
+    distance_cost: float
+    functional_skill: float
+    horizon: int
+    interest_burden: float
+    liquidity_risk: float
+    outside_income: float
+    outside_skill: float
+    outside_social_penalty: float
+    price_persistence: float
+    process_cost_cut: float
+    process_output_gain: float
+    process_skill_cut: float
+    product_cost_increase: float
+    product_quality_gain: float
+    quality_standard: tuple
+    sales_loss_per_10pct: float
+    service_cost_discount: float
+    service_helps: tuple
+    service_success_gain: float
+    social_marketing_cost: float
+    stepping_stone_gain: float
+    success_base: float
+    success_group: float
+    success_skill: float
+    transit_loss_hazard: float
+    transit_loss_share: float
+    working_capital_share: tuple
+
+
+@njit(cache=True)
+def hot_constants(consts):
+    """The constants `_value_all`'s helpers read, copied out of the record once: ``(hot,)``.
+
+    The helpers read ``consts[0].name`` from the record or from this tuple alike. As values
+    the compiler keeps them in registers; read from the record inside the loop they are
+    memory it must load again after every write to the output arrays (measured: the
+    valuation pass took 0.35 ms instead of 0.24 ms a month at 10,000 MSEs).
+    """
+    k = consts[0]
+    return (HotConstants(
+        k.advance_share,
+        values5(k.base_cost),
+        values3(k.channel_depth),
+        values3(k.direct_marketing_cost),
+        k.direct_transport_extra,
+        k.distance_cost,
+        k.functional_skill,
+        k.horizon,
+        k.interest_burden,
+        k.liquidity_risk,
+        k.outside_income,
+        k.outside_skill,
+        k.outside_social_penalty,
+        k.price_persistence,
+        k.process_cost_cut,
+        k.process_output_gain,
+        k.process_skill_cut,
+        k.product_cost_increase,
+        k.product_quality_gain,
+        values3(k.quality_standard),
+        k.sales_loss_per_10pct,
+        k.service_cost_discount,
+        values5(k.service_helps),
+        k.service_success_gain,
+        k.social_marketing_cost,
+        k.stepping_stone_gain,
+        k.success_base,
+        k.success_group,
+        k.success_skill,
+        k.transit_loss_hazard,
+        k.transit_loss_share,
+        values5(k.working_capital_share),
+    ),)
+
+
 @dataclass
 class Context:
     """What the decision needs besides the population: markets, links and scenario levers.
@@ -305,9 +391,9 @@ def outside_income(skill, social, upgrades, second_price, consts):
         second_price: The second chain's price relative to its long-run level.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    OUTSIDE_INCOME = consts[0]["outside_income"]
-    OUTSIDE_SOCIAL_PENALTY = consts[0]["outside_social_penalty"]
-    STEPPING_STONE_GAIN = consts[0]["stepping_stone_gain"]
+    OUTSIDE_INCOME = consts[0].outside_income
+    OUTSIDE_SOCIAL_PENALTY = consts[0].outside_social_penalty
+    STEPPING_STONE_GAIN = consts[0].stepping_stone_gain
     stepping = ((upgrades >> PRODUCT) & 1) | ((upgrades >> FUNCTIONAL) & 1)
     return (OUTSIDE_INCOME * (0.5 + skill) * (1.0 + STEPPING_STONE_GAIN * stepping)
             * (1.0 - OUTSIDE_SOCIAL_PENALTY * social) * second_price)
@@ -391,11 +477,11 @@ def upgrade_costs(option, distance, services, cost_share, input_discount, fee, c
     (``input_discount``) makes its working capital cheaper. Stand-alone services add their
     ``fee`` (a share of the cost).
     """
-    BASE_COST = consts[0]["base_cost"]
-    DISTANCE_COST = consts[0]["distance_cost"]
-    SERVICE_COST_DISCOUNT = consts[0]["service_cost_discount"]
-    SERVICE_HELPS = consts[0]["service_helps"]
-    WORKING_CAPITAL_SHARE = consts[0]["working_capital_share"]
+    BASE_COST = consts[0].base_cost
+    DISTANCE_COST = consts[0].distance_cost
+    SERVICE_COST_DISCOUNT = consts[0].service_cost_discount
+    SERVICE_HELPS = consts[0].service_helps
+    WORKING_CAPITAL_SHARE = consts[0].working_capital_share
     cost = BASE_COST[option] * (
         (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
     ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services) * (1.0 + fee)
@@ -406,10 +492,10 @@ def upgrade_costs(option, distance, services, cost_share, input_discount, fee, c
 @njit(cache=True)
 def success_chance(skill, services, in_group, consts):
     """Chance that an attempted upgrade works (elementwise)."""
-    SERVICE_SUCCESS_GAIN = consts[0]["service_success_gain"]
-    SUCCESS_BASE = consts[0]["success_base"]
-    SUCCESS_GROUP = consts[0]["success_group"]
-    SUCCESS_SKILL = consts[0]["success_skill"]
+    SERVICE_SUCCESS_GAIN = consts[0].service_success_gain
+    SUCCESS_BASE = consts[0].success_base
+    SUCCESS_GROUP = consts[0].success_group
+    SUCCESS_SKILL = consts[0].success_skill
     return np.minimum(np.maximum(
         SUCCESS_BASE + SUCCESS_SKILL * skill + SERVICE_SUCCESS_GAIN * services
         + SUCCESS_GROUP * in_group, 0.05), 0.97)
@@ -418,7 +504,7 @@ def success_chance(skill, services, in_group, consts):
 @njit(cache=True)
 def advance_share(services, consts):
     """Share of an option's working capital a lead firm would advance (elementwise)."""
-    ADVANCE_SHARE = consts[0]["advance_share"]
+    ADVANCE_SHARE = consts[0].advance_share
     return ADVANCE_SHARE * services
 
 
@@ -431,8 +517,8 @@ def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group, cons
     trader's job needs some skill or a group to do it jointly; the outside option opens after
     product or functional upgrading, or to the most skilled.
     """
-    FUNCTIONAL_SKILL = consts[0]["functional_skill"]
-    OUTSIDE_SKILL = consts[0]["outside_skill"]
+    FUNCTIONAL_SKILL = consts[0].functional_skill
+    OUTSIDE_SKILL = consts[0].outside_skill
     # Bit arithmetic rather than branches: these conditions vary from MSE to MSE in no
     # pattern a CPU could predict.
     once = upgrades & ~((1 << PRODUCT) | (1 << CHANNEL))
@@ -558,10 +644,11 @@ def _value_all(mse, terms, out, consts):
     Returns:
         The number of deciders m.
     """
-    RISK_AVERSION = consts[0]["risk_aversion"]
-    STEPPING_STONE_COST_CUT = consts[0]["stepping_stone_cost_cut"]
-    SUPPORT_FEE = consts[0]["support_fee"]
-    WORKING_LOAN_INTEREST = consts[0]["working_loan_interest"]
+    RISK_AVERSION = consts[0].risk_aversion
+    STEPPING_STONE_COST_CUT = consts[0].stepping_stone_cost_cut
+    SUPPORT_FEE = consts[0].support_fee
+    WORKING_LOAN_INTEREST = consts[0].working_loan_interest
+    hot = hot_constants(consts)
     aware, upgrades, channels, quality, unit_cost, skill, dependence, distance = (
         mse.aware, mse.upgrades, mse.channels, mse.quality, mse.unit_cost, mse.skill,
         mse.dependence, mse.distance)
@@ -585,15 +672,15 @@ def _value_all(mse, terms, out, consts):
     for i in range(aware.size):
         in_group = group[i] >= 0
         allowed = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
-                           channels[i], quality[i], skill[i], in_group, consts)
+                           channels[i], quality[i], skill[i], in_group, hot)
         if allowed == 0:
             continue
-        cap = advance_share(services[i], consts)
+        cap = advance_share(services[i], hot)
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i],
-                                    input_discount[i], SUPPORT_FEE * support[i], consts)
+                                    input_discount[i], SUPPORT_FEE * support[i], hot)
             if k == INTERSECTORAL:
                 inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
@@ -612,9 +699,9 @@ def _value_all(mse, terms, out, consts):
         cs = contract_share[i]
         mean, var, margin, volume, risk = income_moments(
             capacity[i], unit_cost[i], quality[i], weights, base, premium, cs, covariance,
-            benchmark_cost, competition, consts)
-        better = product_quality(quality[i], consts)
-        dearer = product_unit_cost(unit_cost[i], consts)
+            benchmark_cost, competition, hot)
+        better = product_quality(quality[i], hot)
+        dearer = product_unit_cost(unit_cost[i], hot)
 
         for k in range(N_OPTIONS):
             if not feasible[k, m]:
@@ -624,51 +711,51 @@ def _value_all(mse, terms, out, consts):
             if k == PROCESS:
                 # Prices and channels unchanged: the margin, the output and the volume sold
                 # against competitors change.
-                cheaper = process_unit_cost(unit_cost[i], skill[i], consts)
-                new_volume = volume * process_capacity(capacity[i], consts) / capacity[i] * (
-                    competitive_sales_share(cheaper, benchmark_cost, competition, consts)
-                    / competitive_sales_share(unit_cost[i], benchmark_cost, competition, consts))
+                cheaper = process_unit_cost(unit_cost[i], skill[i], hot)
+                new_volume = volume * process_capacity(capacity[i], hot) / capacity[i] * (
+                    competitive_sales_share(cheaper, benchmark_cost, competition, hot)
+                    / competitive_sales_share(unit_cost[i], benchmark_cost, competition, hot))
                 new_margin = margin + unit_cost[i] - cheaper
                 after_mean, after_var = new_volume * new_margin, new_volume**2 * risk
             elif k == PRODUCT:
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], dearer, better, weights, base, premium, cs, covariance,
-                    benchmark_cost, competition, consts)
+                    benchmark_cost, competition, hot)
             elif k == FUNCTIONAL:
                 # Selling directly, the MSE keeps what it sees of the buyer's markup and
                 # premium rent, and pays its own haulage and marketing instead.
                 escaped = 1.0 / max(pass_through[i], 0.05) - 1.0
                 direct_base = (
                     base[0] + clarity[i] * markup[i] * price[0]
-                    - direct_selling_cost(distance[i], social[i], 0, consts),
+                    - direct_selling_cost(distance[i], social[i], 0, hot),
                     base[1] + clarity[i] * markup[i] * price[1]
-                    - direct_selling_cost(distance[i], social[i], 1, consts),
+                    - direct_selling_cost(distance[i], social[i], 1, hot),
                     base[2] + clarity[i] * markup[i] * price[2]
-                    - direct_selling_cost(distance[i], social[i], 2, consts))
+                    - direct_selling_cost(distance[i], social[i], 2, hot))
                 keeps = 1.0 + clarity[i] * escaped
                 direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
                 # Hauling its own goods and cash far, it expects to lose some on the way.
-                safe = 1.0 - expected_transit_loss(distance[i], transit_risk, consts)
+                safe = 1.0 - expected_transit_loss(distance[i], transit_risk, hot)
                 direct_base = (direct_base[0] * safe, direct_base[1] * safe,
                                direct_base[2] * safe)
                 direct_premium = (direct_premium[0] * safe, direct_premium[1] * safe,
                                   direct_premium[2] * safe)
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], unit_cost[i], quality[i], weights, direct_base,
-                    direct_premium, cs, covariance, benchmark_cost, competition, consts)
+                    direct_premium, cs, covariance, benchmark_cost, competition, hot)
             elif k == CHANNEL:
-                chosen = best_new_channel(channels[i], base, premium, quality[i], consts)
+                chosen = best_new_channel(channels[i], base, premium, quality[i], hot)
                 new_channel[m] = chosen
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], unit_cost[i], quality[i],
                     diversified_weights(channels[i], chosen), base, premium, cs, covariance,
-                    benchmark_cost, competition, consts)
+                    benchmark_cost, competition, hot)
             else:  # INTERSECTORAL: the second chain at its long-run price
-                after_mean = outside_income(skill[i], social[i], upgrades[i], second_level, consts)
+                after_mean = outside_income(skill[i], social[i], upgrades[i], second_level, hot)
                 after_var = (second_sd * after_mean) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
-        p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group, consts)
+        p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group, hot)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
         success[m] = p
         for k in range(N_OPTIONS):
@@ -678,24 +765,24 @@ def _value_all(mse, terms, out, consts):
                                                         working_credit[i])
                 value[k, m] = risk_adjusted_value(
                     gain[k, m], dvar[k, m], inv + wc + WORKING_LOAN_INTEREST * short,
-                    from_cash, loan, cash[i], p, aversion, var, consts)
+                    from_cash, loan, cash[i], p, aversion, var, hot)
 
         # Product upgrading often pays only through the channel whose standard it meets
         # ("product upgrading may be a requirement for entering a new market channel"): an
         # MSE that knows of channel upgrading also values the plan product-then-channel.
         if feasible[PRODUCT, m] and (aware[i] >> CHANNEL) & 1:
-            unlocked = best_new_channel(channels[i], base, premium, better, consts)
+            unlocked = best_new_channel(channels[i], base, premium, better, hot)
             if unlocked >= 0:
                 after_mean, after_var, _, _, _ = income_moments(
                     capacity[i], dearer, better, diversified_weights(channels[i], unlocked),
-                    base, premium, cs, covariance, benchmark_cost, competition, consts)
+                    base, premium, cs, covariance, benchmark_cost, competition, hot)
                 inv = investment[PRODUCT, m] + investment[CHANNEL, m]
                 wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
                 from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
                                                         working_credit[i])
                 plan = risk_adjusted_value(after_mean - mean, after_var - var,
                                            inv + wc + WORKING_LOAN_INTEREST * short,
-                                           from_cash, loan, cash[i], p, aversion, var, consts)
+                                           from_cash, loan, cash[i], p, aversion, var, hot)
                 value[PRODUCT, m] = max(value[PRODUCT, m], plan)
         m += 1
     return m
@@ -715,10 +802,10 @@ def risk_adjusted_value(gain, variance_change, cost, from_cash, loan, cash, succ
     lot. Long-term credit spares the buffer (guideline 4); forward contracts and steadier
     markets shrink the uncertainty. Elementwise.
     """
-    HORIZON = consts[0]["horizon"]
-    INTEREST_BURDEN = consts[0]["interest_burden"]
-    LIQUIDITY_RISK = consts[0]["liquidity_risk"]
-    PRICE_PERSISTENCE = consts[0]["price_persistence"]
+    HORIZON = consts[0].horizon
+    INTEREST_BURDEN = consts[0].interest_burden
+    LIQUIDITY_RISK = consts[0].liquidity_risk
+    PRICE_PERSISTENCE = consts[0].price_persistence
     persistence = (1.0 + PRICE_PERSISTENCE) / (1.0 - PRICE_PERSISTENCE)
     horizon_gain = HORIZON * gain
     return (
@@ -772,7 +859,7 @@ def choose_upgrades(options: Options, uniforms: np.ndarray,
 
 @njit(cache=True)
 def _logit_choice(value, feasible, uniforms, consts):
-    DECISION_NOISE = consts[0]["decision_noise"]
+    DECISION_NOISE = consts[0].decision_noise
     choice = np.full(uniforms.size, -1)
     weight = np.empty(N_OPTIONS)
     for j in range(uniforms.size):
@@ -798,29 +885,29 @@ def _logit_choice(value, feasible, uniforms, consts):
 @njit(cache=True)
 def process_unit_cost(unit_cost, skill, consts):
     """Unit cost after a process upgrade: a base cut plus a skill-dependent part."""
-    PROCESS_COST_CUT = consts[0]["process_cost_cut"]
-    PROCESS_SKILL_CUT = consts[0]["process_skill_cut"]
+    PROCESS_COST_CUT = consts[0].process_cost_cut
+    PROCESS_SKILL_CUT = consts[0].process_skill_cut
     return unit_cost * (1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * skill))
 
 
 @njit(cache=True)
 def process_capacity(capacity, consts):
     """Monthly output after a process upgrade (mechanisation, irrigation)."""
-    PROCESS_OUTPUT_GAIN = consts[0]["process_output_gain"]
+    PROCESS_OUTPUT_GAIN = consts[0].process_output_gain
     return capacity * (1.0 + PROCESS_OUTPUT_GAIN)
 
 
 @njit(cache=True)
 def product_quality(quality, consts):
     """Quality after a product upgrade."""
-    PRODUCT_QUALITY_GAIN = consts[0]["product_quality_gain"]
+    PRODUCT_QUALITY_GAIN = consts[0].product_quality_gain
     return min(quality + PRODUCT_QUALITY_GAIN, 1.0)
 
 
 @njit(cache=True)
 def product_unit_cost(unit_cost, consts):
     """Unit cost after a product upgrade (better inputs and more work per unit)."""
-    PRODUCT_COST_INCREASE = consts[0]["product_cost_increase"]
+    PRODUCT_COST_INCREASE = consts[0].product_cost_increase
     return unit_cost * (1.0 + PRODUCT_COST_INCREASE)
 
 
@@ -876,8 +963,8 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         attempts: `Attempts`, written.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    UPGRADE_SKILL_GAIN = consts[0]["upgrade_skill_gain"]
-    WORKING_LOAN_INTEREST = consts[0]["working_loan_interest"]
+    UPGRADE_SKILL_GAIN = consts[0].upgrade_skill_gain
+    WORKING_LOAN_INTEREST = consts[0].working_loan_interest
     credit, services, working_credit = terms.credit, terms.services, terms.working_credit
     rows, investment, working_capital, success, new_channel = (
         options.rows, options.investment, options.working_capital, options.success,

@@ -121,9 +121,9 @@ def credit_limit(pop: Population, credit_access: float, social: np.ndarray,
 
 @njit(cache=True)
 def _credit_limit(credit_access, social, debt, group, group_finance, consts):
-    GROUP_LENDING = consts[0]["group_lending"]
-    MAX_LOAN = consts[0]["max_loan"]
-    SOCIAL_CREDIT_PENALTY = consts[0]["social_credit_penalty"]
+    GROUP_LENDING = consts[0].group_lending
+    MAX_LOAN = consts[0].max_loan
+    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(debt.size)
     for i in range(debt.size):
         access = min(credit_access + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
@@ -143,9 +143,9 @@ def working_credit_limit(pop: Population, working_capital_credit: float, social:
 
 @njit(cache=True)
 def _working_credit_limit(lever, social, group, group_finance, consts):
-    GROUP_LENDING = consts[0]["group_lending"]
-    MAX_WORKING_LOAN = consts[0]["max_working_loan"]
-    SOCIAL_CREDIT_PENALTY = consts[0]["social_credit_penalty"]
+    GROUP_LENDING = consts[0].group_lending
+    MAX_WORKING_LOAN = consts[0].max_working_loan
+    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(group.size)
     for i in range(group.size):
         access = min(lever + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
@@ -215,12 +215,12 @@ def household_budget(cash, income, dependence, debt, advance_due, active, consts
     equal instalments with interest; input advances from last month's upgrades are repaid
     from this month's sales. An MSE that has exited draws and repays nothing.
     """
-    CONSUMPTION_RATE = consts[0]["consumption_rate"]
-    HARDSHIP_FLOOR = consts[0]["hardship_floor"]
-    LOAN_INTEREST = consts[0]["loan_interest"]
-    LOAN_TERM = consts[0]["loan_term"]
-    MIN_INSTALMENT = consts[0]["min_instalment"]
-    SUBSISTENCE = consts[0]["subsistence"]
+    CONSUMPTION_RATE = consts[0].consumption_rate
+    HARDSHIP_FLOOR = consts[0].hardship_floor
+    LOAN_INTEREST = consts[0].loan_interest
+    LOAN_TERM = consts[0].loan_term
+    MIN_INSTALMENT = consts[0].min_instalment
+    SUBSISTENCE = consts[0].subsistence
     if not active:
         return 0.0, 0.0, 0.0, 0.0
     need = dependence * SUBSISTENCE
@@ -263,7 +263,7 @@ def update_distress(pop: Population, consts: np.ndarray | None = None) -> np.nda
 
 @njit(cache=True)
 def _update_distress(active, cash, distress_months, consts):
-    EXIT_AFTER_MONTHS = consts[0]["exit_after_months"]
+    EXIT_AFTER_MONTHS = consts[0].exit_after_months
     exits = np.zeros(active.size, np.bool_)
     for i in range(active.size):
         distress_months[i] = distress_months[i] + 1 if active[i] and cash[i] < 0.0 else 0

@@ -180,7 +180,7 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
 
 @njit(cache=True)
 def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
-    LEAVE_HAZARD = consts[0]["leave_hazard"]
+    LEAVE_HAZARD = consts[0].leave_hazard
     sizes = np.zeros(alive.size, np.int64)
     for i in range(group.size):
         if active[i] and group[i] >= 0:
@@ -245,10 +245,10 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
         n_cells: Number of village-and-social-group cells.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    ICT_JOINING_GAIN = consts[0]["ict_joining_gain"]
-    MAX_GROUP_SIZE = consts[0]["max_group_size"]
-    MIN_GROUP_SIZE = consts[0]["min_group_size"]
-    SOCIAL_JOINING_LOSS = consts[0]["social_joining_loss"]
+    ICT_JOINING_GAIN = consts[0].ict_joining_gain
+    MAX_GROUP_SIZE = consts[0].max_group_size
+    MIN_GROUP_SIZE = consts[0].min_group_size
+    SOCIAL_JOINING_LOSS = consts[0].social_joining_loss
     group, village, excluded, ict = mse.group, mse.village, mse.excluded, mse.ict
     active, upgrades = mse.active, mse.upgrades
     alive, group_cell = registry.alive, registry.cell
@@ -332,7 +332,7 @@ def share_information(pop: Population, consts: np.ndarray | None = None) -> None
 
 @njit(cache=True)
 def _share_information(group, in_chain, upgrades, belief_price, belief_premium, consts):
-    INFORMATION_SHARING = consts[0]["information_sharing"]
+    INFORMATION_SHARING = consts[0].information_sharing
     size = 0
     for i in range(group.size):
         if in_chain[i] and group[i] >= size:

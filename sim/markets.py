@@ -305,7 +305,7 @@ def competitive_sales_share(unit_cost, benchmark_cost, competition, consts):
     gap and to competition; at zero competition every unit sells. Elementwise: takes one
     MSE's unit cost or an array of them.
     """
-    SALES_LOSS_PER_10PCT = consts[0]["sales_loss_per_10pct"]
+    SALES_LOSS_PER_10PCT = consts[0].sales_loss_per_10pct
     gap = np.maximum(unit_cost / benchmark_cost - 1.0, 0.0)
     return np.minimum(np.maximum(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2), 1.0)
 
@@ -313,12 +313,12 @@ def competitive_sales_share(unit_cost, benchmark_cost, competition, consts):
 @njit(cache=True)
 def market_depth(sold, consts):
     """Share of output the channels take, for sales split ``sold`` (3,) by channel."""
-    CHANNEL_DEPTH = consts[0]["channel_depth"]
+    CHANNEL_DEPTH = consts[0].channel_depth
     return sold[0] * CHANNEL_DEPTH[0] + sold[1] * CHANNEL_DEPTH[1] + sold[2] * CHANNEL_DEPTH[2]
 
 
 @njit(cache=True)
 def clears_standard(quality, channel, consts):
     """Whether a product of this quality may enter channel ``channel`` (elementwise)."""
-    QUALITY_STANDARD = consts[0]["quality_standard"]
+    QUALITY_STANDARD = consts[0].quality_standard
     return quality >= QUALITY_STANDARD[channel] - 1e-12

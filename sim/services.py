@@ -235,8 +235,8 @@ def support_intensity(pop: Population, support_services: float, social: np.ndarr
 
 @njit(cache=True)
 def _support_intensity(lever, distance, social, active, upgrades, consts):
-    SUPPORT_DISTANCE_LOSS = consts[0]["support_distance_loss"]
-    SUPPORT_SOCIAL_LOSS = consts[0]["support_social_loss"]
+    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
+    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
     out = np.empty(distance.size)
     for i in range(distance.size):
         out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
@@ -332,11 +332,11 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
         firms: `LeadFirms`.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    BELOW_STANDARD_DROP = consts[0]["below_standard_drop"]
-    DELINK_HAZARD = consts[0]["delink_hazard"]
-    DISTANCE_REACH_LOSS = consts[0]["distance_reach_loss"]
-    GROUP_REACH = consts[0]["group_reach"]
-    SOCIAL_REACH_LOSS = consts[0]["social_reach_loss"]
+    BELOW_STANDARD_DROP = consts[0].below_standard_drop
+    DELINK_HAZARD = consts[0].delink_hazard
+    DISTANCE_REACH_LOSS = consts[0].distance_reach_loss
+    GROUP_REACH = consts[0].group_reach
+    SOCIAL_REACH_LOSS = consts[0].social_reach_loss
     lead_firm, upgrades, distance, group = mse.lead_firm, mse.upgrades, mse.distance, mse.group
     active, quality = mse.active, mse.quality
     standard, capacity = firms.standard, firms.capacity
@@ -394,6 +394,6 @@ def technical_assistance(pop: Population, services: np.ndarray,
 
 @njit(cache=True)
 def _learn_from_assistance(skill, services, support, consts):
-    SERVICE_SKILL_GAIN = consts[0]["service_skill_gain"]
+    SERVICE_SKILL_GAIN = consts[0].service_skill_gain
     for i in range(skill.size):
         skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)

@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, resolve, values5, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
@@ -203,11 +203,11 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
 
 @njit(cache=True)
 def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
-    DIRECT_CLARITY = consts[0]["direct_clarity"]
-    DISTANCE_ATTENUATION = consts[0]["distance_attenuation"]
-    ICT_CLARITY = consts[0]["ict_clarity"]
-    LEAD_FIRM_CLARITY = consts[0]["lead_firm_clarity"]
-    SOCIAL_ATTENUATION = consts[0]["social_attenuation"]
+    DIRECT_CLARITY = consts[0].direct_clarity
+    DISTANCE_ATTENUATION = consts[0].distance_attenuation
+    ICT_CLARITY = consts[0].ict_clarity
+    LEAD_FIRM_CLARITY = consts[0].lead_firm_clarity
+    SOCIAL_ATTENUATION = consts[0].social_attenuation
     clarity = np.empty(distance.size)
     for i in range(distance.size):
         c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
@@ -250,10 +250,10 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
 @njit(cache=True)
 def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
                     belief_price, belief_premium, consts):
-    DIRECT_LEARNING_RATE = consts[0]["direct_learning_rate"]
-    DISTANCE_DELAY = consts[0]["distance_delay"]
-    LEARNING_RATE = consts[0]["learning_rate"]
-    SIGNAL_NOISE = consts[0]["signal_noise"]
+    DIRECT_LEARNING_RATE = consts[0].direct_learning_rate
+    DISTANCE_DELAY = consts[0].distance_delay
+    LEARNING_RATE = consts[0].learning_rate
+    SIGNAL_NOISE = consts[0].signal_noise
     for i in range(distance.size):
         selling = 0
         own = 0.0
@@ -309,17 +309,17 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
 @njit(cache=True)
 def _option_hazards(mse, rows, sources, consts):
     """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
-    BACKGROUND_HAZARD = consts[0]["background_hazard"]
-    DISTANCE_ISOLATION = consts[0]["distance_isolation"]
-    GROUP_HAZARD = consts[0]["group_hazard"]
-    HERDING_PROMOTION = consts[0]["herding_promotion"]
-    ICT_HAZARD = consts[0]["ict_hazard"]
-    LEAD_FIRM_HAZARD = consts[0]["lead_firm_hazard"]
-    SOCIAL_ISOLATION = consts[0]["social_isolation"]
-    STEPPING_STONE_HAZARD = consts[0]["stepping_stone_hazard"]
-    SUPPORT_HAZARD = consts[0]["support_hazard"]
-    TRADER_HAZARD = consts[0]["trader_hazard"]
-    VILLAGE_HAZARD = consts[0]["village_hazard"]
+    BACKGROUND_HAZARD = values5(consts[0].background_hazard)
+    DISTANCE_ISOLATION = consts[0].distance_isolation
+    GROUP_HAZARD = consts[0].group_hazard
+    HERDING_PROMOTION = values5(consts[0].herding_promotion)
+    ICT_HAZARD = values5(consts[0].ict_hazard)
+    LEAD_FIRM_HAZARD = values5(consts[0].lead_firm_hazard)
+    SOCIAL_ISOLATION = consts[0].social_isolation
+    STEPPING_STONE_HAZARD = values5(consts[0].stepping_stone_hazard)
+    SUPPORT_HAZARD = values5(consts[0].support_hazard)
+    TRADER_HAZARD = values5(consts[0].trader_hazard)
+    VILLAGE_HAZARD = consts[0].village_hazard
     aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
                                             mse.village)
     upgrades = mse.upgrades

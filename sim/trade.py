@@ -204,9 +204,9 @@ def bargaining_power(pop: Population, lever: float, social: np.ndarray,
 
 @njit(cache=True)
 def _bargaining_power(lever, group, ict, social, consts):
-    GROUP_BARGAINING = consts[0]["group_bargaining"]
-    ICT_BARGAINING = consts[0]["ict_bargaining"]
-    SOCIAL_BARGAINING = consts[0]["social_bargaining"]
+    GROUP_BARGAINING = consts[0].group_bargaining
+    ICT_BARGAINING = consts[0].ict_bargaining
+    SOCIAL_BARGAINING = consts[0].social_bargaining
     power = np.empty(group.size)
     for i in range(group.size):
         power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
@@ -266,7 +266,7 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
 
 @njit(cache=True)
 def _link_type(mse, mse_brokers, n_villages, consts):
-    BROKER_CAPACITY = consts[0]["broker_capacity"]
+    BROKER_CAPACITY = consts[0].broker_capacity
     upgrades, lead_firm, village, active = mse.upgrades, mse.lead_firm, mse.village, mse.active
     n = upgrades.size
     # The direct sellers of each village, grouped by village (counting sort, in row order).
@@ -306,8 +306,8 @@ def _link_type(mse, mse_brokers, n_villages, consts):
 @njit(cache=True)
 def expected_transit_loss(distance, transit_risk, consts):
     """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
-    TRANSIT_LOSS_HAZARD = consts[0]["transit_loss_hazard"]
-    TRANSIT_LOSS_SHARE = consts[0]["transit_loss_share"]
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
 
 
@@ -331,8 +331,8 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
 
 @njit(cache=True)
 def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income, consts):
-    TRANSIT_LOSS_HAZARD = consts[0]["transit_loss_hazard"]
-    TRANSIT_LOSS_SHARE = consts[0]["transit_loss_share"]
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     total = 0.0
     for i in range(link.size):
         if (active[i] and link[i] == DIRECT
@@ -367,9 +367,9 @@ def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders
 
 @njit(cache=True)
 def _update_traders(mse, link, units, traders, start, consts):
-    TRADER_ENTRY_SHARE = consts[0]["trader_entry_share"]
-    TRADER_EXIT_MONTHS = consts[0]["trader_exit_months"]
-    TRADER_EXIT_SHARE = consts[0]["trader_exit_share"]
+    TRADER_ENTRY_SHARE = consts[0].trader_entry_share
+    TRADER_EXIT_MONTHS = consts[0].trader_exit_months
+    TRADER_EXIT_SHARE = consts[0].trader_exit_share
     village, trader, active_mse = mse.village, mse.trader, mse.active
     home, active, low_months, reference = (traders.home, traders.active, traders.low_months,
                                            traders.reference)
@@ -422,7 +422,7 @@ def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediarie
 @njit(cache=True)
 def _market_power(trader, in_chain, link, n_intermediaries, consts):
     # An MSE selling through its village's broker bypasses the trader too.
-    BYPASS_EFFECT = consts[0]["bypass_effect"]
+    BYPASS_EFFECT = consts[0].bypass_effect
     catchment = np.zeros(n_intermediaries)
     bypass = np.zeros(n_intermediaries)
     for i in range(trader.size):
@@ -474,9 +474,9 @@ def direct_selling_cost(distance, social, channel, consts):
     chain are smaller and information is better. Elementwise: broadcast ``channel`` against
     per-MSE arrays for a (3, n) table.
     """
-    DIRECT_MARKETING_COST = consts[0]["direct_marketing_cost"]
-    DIRECT_TRANSPORT_EXTRA = consts[0]["direct_transport_extra"]
-    SOCIAL_MARKETING_COST = consts[0]["social_marketing_cost"]
+    DIRECT_MARKETING_COST = consts[0].direct_marketing_cost
+    DIRECT_TRANSPORT_EXTRA = consts[0].direct_transport_extra
+    SOCIAL_MARKETING_COST = consts[0].social_marketing_cost
     return (
         DIRECT_TRANSPORT_EXTRA * distance
         + DIRECT_MARKETING_COST[channel]
@@ -538,15 +538,15 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         terms: `LinkTerms`; ``link`` is read, the rest written.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    BROKER_MARKUP = consts[0]["broker_markup"]
-    BROKER_PREMIUM_RENT = consts[0]["broker_premium_rent"]
-    CHANNEL_HANDLING_COST = consts[0]["channel_handling_cost"]
-    FAR_TRADER_COST = consts[0]["far_trader_cost"]
-    LEAD_FIRM_MARKUP = consts[0]["lead_firm_markup"]
-    LEAD_FIRM_PREMIUM_RENT = consts[0]["lead_firm_premium_rent"]
-    MAX_INTERMEDIARY_MARKUP = consts[0]["max_intermediary_markup"]
-    SOCIAL_MARKUP = consts[0]["social_markup"]
-    TRANSPORT_COST = consts[0]["transport_cost"]
+    BROKER_MARKUP = consts[0].broker_markup
+    BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
+    CHANNEL_HANDLING_COST = consts[0].channel_handling_cost
+    FAR_TRADER_COST = consts[0].far_trader_cost
+    LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
+    LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
+    MAX_INTERMEDIARY_MARKUP = consts[0].max_intermediary_markup
+    SOCIAL_MARKUP = consts[0].social_markup
+    TRANSPORT_COST = consts[0].transport_cost
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
