@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector, whole
+from sim.constants import declare, real, resolve, values3, vector, whole
 from sim.markets import (
     CHANNELS,
     DOMESTIC,
@@ -540,7 +540,7 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
     """
     BROKER_MARKUP = consts[0].broker_markup
     BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
-    CHANNEL_HANDLING_COST = consts[0].channel_handling_cost
+    CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
     FAR_TRADER_COST = consts[0].far_trader_cost
     LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
     LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
@@ -758,6 +758,14 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     )
 
 
+class SaleConstants(NamedTuple):
+    """The constants the sales pass's helpers read, held as values (names as in the record)."""
+
+    quality_standard: tuple
+    channel_depth: tuple
+    sales_loss_per_10pct: float
+
+
 @njit(cache=True)
 def _sell(mse, terms, market, contract_share, out, consts):
     """Sell every MSE's output and book each party's share.
@@ -770,6 +778,10 @@ def _sell(mse, terms, market, contract_share, out, consts):
         out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
         consts: The run's calibration constants (a `sim.constants` record).
     """
+    # The helpers below read these constants inside the loop; as values they stay in
+    # registers (see sim.decisions.hot_constants).
+    hot = (SaleConstants(values3(consts[0].quality_standard), values3(consts[0].channel_depth),
+                         consts[0].sales_loss_per_10pct),)
     broker = terms.broker
     channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
@@ -789,11 +801,11 @@ def _sell(mse, terms, market, contract_share, out, consts):
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
-        w = sold_in_channels(channel_weight[:, i], q, consts)
+        w = sold_in_channels(channel_weight[:, i], q, hot)
         # The MSE makes what it can sell: against low-cost competitors, and as much as its
         # channels' buyers take.
         volume = capacity[i] * competitive_sales_share(
-            unit_cost[i], benchmark_cost, competition, consts) * in_chain * market_depth(w, consts)
+            unit_cost[i], benchmark_cost, competition, hot) * in_chain * market_depth(w, hot)
         produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are
