@@ -5,8 +5,9 @@ drift from the code:
 
 - ``scenario-fields``: every field of :data:`sim.scenario.FIELDS` with meaning, unit, range and
   default, and its source (the comment on the field's line in ``sim/data/scenarios/baseline.toml``);
-- ``constants``: every module-level calibration constant of the mechanism modules, with its
-  value, the ``#:`` comment above it in the code and the functions that use it.
+- ``constants``: every calibration constant of the registry (:mod:`sim.constants`, declared in
+  its mechanism module) with default, allowed range, unit, meaning, source and the functions
+  that use it.
 
 Each table sits between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GENERATED name -->``
 markers in ODD.md. Usage::
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib
 import re
 import sys
 from pathlib import Path
@@ -85,36 +85,6 @@ def scenario_fields_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-def _constant_docs(path: Path) -> list[tuple[str, str]]:
-    """(name, comment) of each UPPERCASE module-level constant, in source order.
-
-    The comment is the block of ``#:`` lines just above the assignment; a constant directly
-    below another one, with no comment of its own, shares that one's comment.
-    """
-    source = path.read_text(encoding="utf-8")
-    lines = source.splitlines()
-    out, previous_end, previous_doc = [], -10, ""
-    for node in ast.parse(source).body:
-        if not (isinstance(node, ast.Assign | ast.AnnAssign)):
-            continue
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-        if len(targets) != 1 or not isinstance(targets[0], ast.Name):
-            continue
-        name = targets[0].id
-        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in NOT_CALIBRATION:
-            continue
-        doc, i = [], node.lineno - 2
-        while i >= 0 and lines[i].lstrip().startswith("#:"):
-            doc.insert(0, lines[i].lstrip()[2:].strip())
-            i -= 1
-        text = " ".join(doc)
-        if not text and node.lineno == previous_end + 1:
-            text = previous_doc
-        out.append((name, text))
-        previous_end, previous_doc = node.end_lineno, text
-    return out
-
-
 def _users() -> dict[str, list[str]]:
     """Constant name -> functions (``sim.module.function``) whose code names it."""
     users: dict[str, list[str]] = {}
@@ -140,18 +110,25 @@ def _users() -> dict[str, list[str]]:
 
 
 def constants_table() -> str:
-    """Table 2: every calibration constant with its value, meaning and users."""
+    """Table 2: every calibration constant from the registry (sim.constants), with its users."""
+    from sim.constants import DERIVED, REGISTRY, names
+    from sim.scenario import FIELDS  # noqa: F401  (importing it declares every constant)
+
     users = _users()
-    rows = ["| constant | value | meaning (from the code) | used in |", "|---|---|---|---|"]
-    for mod in MODULES:
-        module = importlib.import_module(f"sim.{mod}")
-        for name, doc in _constant_docs(ROOT / "sim" / f"{mod}.py"):
-            value = getattr(module, name)
-            if not isinstance(value, int | float | np.ndarray) or isinstance(value, bool):
-                continue
-            used = ", ".join(f"`{u}`" for u in users.get(name, [])) or "—"
-            rows.append(f"| `sim.{mod}.{name}` | {_fmt(value)} | {_cell(doc) or '—'} | "
-                        f"{used} |")
+    rows = ["| constant | module | default | range | unit | meaning | source | used in |",
+            "|---|---|---|---|---|---|---|---|"]
+    for name in names():
+        c = REGISTRY[name]
+        default = c.default_text()
+        if c.kind == "vector":
+            default += " (" + ", ".join(c.labels) + ")"
+        used = ", ".join(f"`{u}`" for u in users.get(name.upper(), [])) or "—"
+        rows.append(f"| `{name}` | {c.module} | {default} | {c.low:g} – {c.high:g} | "
+                    f"{_cell(c.unit)} | {_cell(c.meaning)} | {_cell(c.source)} | {used} |")
+    for name, (_, meaning) in DERIVED.items():
+        used = ", ".join(f"`{u}`" for u in users.get(name.upper(), [])) or "—"
+        rows.append(f"| `{name}` | finance | derived | — | per unit borrowed | "
+                    f"{_cell(meaning)} | computed, not set | {used} |")
     return "\n".join(rows) + "\n"
 
 

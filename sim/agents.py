@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mesa import Agent
 
-from sim.markets import CHANNELS, QUALITY_STANDARD, VOLATILITY
+from sim.markets import CHANNELS
 from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
 from sim.trade import VIA_BROKER
 
@@ -192,8 +192,8 @@ class Buyer(Agent):
         super().__init__(model)
         self.channel = int(channel)
         self.name = CHANNELS[channel]
-        self.standard = float(QUALITY_STANDARD[channel])
-        self.volatility = float(VOLATILITY[channel])
+        self.standard = float(model.constants[0]["quality_standard"][channel])
+        self.volatility = float(model.constants[0]["volatility"][channel])
 
     @property
     def price(self) -> float:

@@ -57,7 +57,13 @@ import numpy as np
 from sim.errors import UserInputError
 from sim.metrics import METRICS, SUMMARY_METRICS
 from sim.model import run
-from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
+from sim.scenario import (
+    LEVERS,
+    ValueChainScenario,
+    coerce_scenario,
+    input_spec,
+    validate_input,
+)
 
 __all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
 
@@ -173,9 +179,7 @@ def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
 
 def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
     """Return the validated ``(low, high)`` for one field (the field's range if None)."""
-    spec = FIELDS.get(name)
-    if spec is None:
-        validate_value(name, spec, _SOURCE)  # raises the house-style "unknown field" error
+    spec = input_spec(name)  # a field, or a calibration constant (or one element of one)
     if bounds is None:
         return spec.low, spec.high
     if isinstance(bounds, str) or not isinstance(bounds, Sequence) or len(bounds) != 2:
@@ -183,7 +187,7 @@ def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
             f"field '{name}' in {_SOURCE}: {bounds!r} is not a pair (low, high) of "
             f"{spec.allowed}"
         )
-    low, high = (validate_value(name, b, _SOURCE) for b in bounds)
+    low, high = (validate_input(name, b, _SOURCE) for b in bounds)
     if not low < high:
         raise UserInputError(
             f"field '{name}' in {_SOURCE}: low {low!r} is not below high {high!r} "
@@ -210,7 +214,7 @@ def _parameters(ema, fields: Any, role: str) -> list:
         if not isinstance(name, str):
             raise UserInputError(f"{role}: field name {name!r} is not text")
         low, high = _bounds(name, bounds)
-        if FIELDS[name].kind is int:
+        if input_spec(name).kind is int:
             out.append(ema.IntegerParameter(name, int(low), int(high)))
         else:
             out.append(ema.RealParameter(name, float(low), float(high)))
@@ -261,7 +265,8 @@ class _Runner:
     outcomes: tuple[OutcomeSpec, ...]
 
     def __call__(self, seed: int, **fields: Any) -> dict[str, Any]:
-        clean = {k: (int(v) if FIELDS[k].kind is int else float(v)) for k, v in fields.items()}
+        clean = {k: (int(v) if input_spec(k).kind is int else float(v))
+                 for k, v in fields.items()}
         df = run(self.scenario, steps=self.steps, rng=seed, **clean)
         return {o.name: o.value(df) for o in self.outcomes}
 
@@ -283,7 +288,9 @@ def model(
         scenario: The base scenario (a scenario, bundled name, TOML path or dict of fields);
             fields not sampled keep its values.
         levers: Scenario fields EMA samples as *uncertainties*: a list of names (bounds: the
-            field's allowed range, see :data:`sim.scenario.FIELDS`) or a dict of name ->
+            field's allowed range, see :data:`sim.scenario.FIELDS`; calibration constants,
+            or one element of a vector as ``base_cost.process``, may be named too, see
+            :mod:`sim.constants`) or a dict of name ->
             ``(low, high)`` or None. Float fields become ``RealParameter``, whole-number
             fields ``IntegerParameter``. Default: every lever (float field) over [0, 1].
         outcomes: Outcome specs (see the module docstring), or a dict of spec -> direction

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, whole
 from sim.population import Population
 
 #: Largest investment loan the financial market offers one MSE at credit_access = 1.
@@ -56,19 +57,73 @@ CONSUMPTION_RATE = 0.8
 #: Consecutive months of negative cash after which an MSE exits.
 EXIT_AFTER_MONTHS = 9
 
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("max_loan", MAX_LOAN, 0.0, 100000.0,
+        "currency units",
+        "Largest investment loan the financial market offers one MSE at credit_access = 1."),
+    real("max_working_loan", MAX_WORKING_LOAN, 0.0, 100000.0,
+        "currency units per month",
+        "Largest working-capital loan offered one MSE a month at working_capital_credit = 1."),
+    real("working_loan_interest", WORKING_LOAN_INTEREST, 0.0, 1.0,
+        "per month",
+        "Interest on a one-month working-capital loan (repaid with the next month's sales)."),
+    real("group_lending", GROUP_LENDING, 0.0, 1.0,
+        "share of largest loan",
+        "Credit added for producer-group members at group_finance = 1 (group lending with joint "
+        "liability), as a share of the largest loan of each kind."),
+    real("group_input_discount", GROUP_INPUT_DISCOUNT, 0.0, 1.0,
+        "share of working capital",
+        "Share of working-capital costs a group member saves at group_finance = 1 by buying "
+        "inputs jointly."),
+    real("social_credit_penalty", SOCIAL_CREDIT_PENALTY, 0.0, 1.0,
+        "share of credit line",
+        "Share of the credit line lost at full social barrier."),
+    real("loan_interest", LOAN_INTEREST, 0.0, 1.0,
+        "per month",
+        "Monthly interest rate on investment loans."),
+    whole("loan_term", LOAN_TERM, 1, 600,
+        "months",
+        "Repayment period of investment loans (months)."),
+    real("min_instalment", MIN_INSTALMENT, 0.01, 10000.0,
+        "currency units per month",
+        "Smallest monthly principal repayment, so that loans end."),
+    real("subsistence", SUBSISTENCE, 0.0, 10000.0,
+        "currency units per month",
+        "Monthly subsistence need a fully dependent household draws from the enterprise."),
+    real("hardship_floor", HARDSHIP_FLOOR, 0.0, 1.0,
+        "share of subsistence",
+        "Share of its subsistence need a household short of cash still draws (borrowing for it)."),
+    real("consumption_rate", CONSUMPTION_RATE, 0.0, 1.0,
+        "share of income",
+        "Share of income above the subsistence draw that the household consumes."),
+    whole("exit_after_months", EXIT_AFTER_MONTHS, 1, 600,
+        "months",
+        "Consecutive months of negative cash after which an MSE exits."),
+],
+    derived={"interest_burden": (
+        lambda v: v["loan_interest"] * (v["loan_term"] + 1) / 2,
+        "Interest paid over a loan's life per unit borrowed (equal principal instalments); "
+        "from loan_interest and loan_term.")})
+
 
 def credit_limit(pop: Population, credit_access: float, social: np.ndarray,
-                 group_finance: float = 0.0) -> np.ndarray:
+                 group_finance: float = 0.0, consts: np.ndarray | None = None) -> np.ndarray:
     """Investment credit still available to each MSE (the line minus what it owes).
 
     Producer-group members borrow more through group lending (``group_finance``).
     """
+    consts = resolve(consts)
     return _credit_limit(float(credit_access), social, pop.debt, pop.group,
-                         float(group_finance))
+                         float(group_finance), consts)
 
 
 @njit(cache=True)
-def _credit_limit(credit_access, social, debt, group, group_finance):
+def _credit_limit(credit_access, social, debt, group, group_finance, consts):
+    GROUP_LENDING = consts[0].group_lending
+    MAX_LOAN = consts[0].max_loan
+    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(debt.size)
     for i in range(debt.size):
         access = min(credit_access + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
@@ -78,14 +133,19 @@ def _credit_limit(credit_access, social, debt, group, group_finance):
 
 
 def working_credit_limit(pop: Population, working_capital_credit: float, social: np.ndarray,
-                         group_finance: float = 0.0) -> np.ndarray:
+                         group_finance: float = 0.0,
+                         consts: np.ndarray | None = None) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
+    consts = resolve(consts)
     return _working_credit_limit(float(working_capital_credit), social, pop.group,
-                                 float(group_finance))
+                                 float(group_finance), consts)
 
 
 @njit(cache=True)
-def _working_credit_limit(lever, social, group, group_finance):
+def _working_credit_limit(lever, social, group, group_finance, consts):
+    GROUP_LENDING = consts[0].group_lending
+    MAX_WORKING_LOAN = consts[0].max_working_loan
+    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(group.size)
     for i in range(group.size):
         access = min(lever + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
@@ -93,8 +153,11 @@ def _working_credit_limit(lever, social, group, group_finance):
     return available
 
 
-def input_discount(pop: Population, group_finance: float) -> np.ndarray:
+def input_discount(pop: Population, group_finance: float,
+                   consts: np.ndarray | None = None) -> np.ndarray:
     """Share of working-capital costs each MSE saves by joint input purchase in its group."""
+    consts = resolve(consts)
+    GROUP_INPUT_DISCOUNT = consts[0]["group_input_discount"]
     return GROUP_INPUT_DISCOUNT * group_finance * pop.in_group
 
 
@@ -143,7 +206,7 @@ def split_costs(credit, investment, working_capital, advance_cap, working_credit
 
 
 @njit(cache=True)
-def household_budget(cash, income, dependence, debt, advance_due, active):
+def household_budget(cash, income, dependence, debt, advance_due, active, consts):
     """One household's month: ``(draw, debt_service, principal, advance_repaid)``.
 
     The more a household depends on the enterprise, the more it must draw for living,
@@ -152,6 +215,12 @@ def household_budget(cash, income, dependence, debt, advance_due, active):
     equal instalments with interest; input advances from last month's upgrades are repaid
     from this month's sales. An MSE that has exited draws and repays nothing.
     """
+    CONSUMPTION_RATE = consts[0].consumption_rate
+    HARDSHIP_FLOOR = consts[0].hardship_floor
+    LOAN_INTEREST = consts[0].loan_interest
+    LOAN_TERM = consts[0].loan_term
+    MIN_INSTALMENT = consts[0].min_instalment
+    SUBSISTENCE = consts[0].subsistence
     if not active:
         return 0.0, 0.0, 0.0, 0.0
     need = dependence * SUBSISTENCE
@@ -165,7 +234,7 @@ def household_budget(cash, income, dependence, debt, advance_due, active):
 
 
 @njit(cache=True)
-def settle_accounts(cash, debt, advance_due, income, dependence, active):
+def settle_accounts(cash, debt, advance_due, income, dependence, active, consts):
     """Book one month's income and household flows into cash, debt and advances.
 
     Returns the month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
@@ -174,7 +243,7 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active):
     totals = np.zeros(4)
     for i in range(cash.size):
         draw, debt_service, principal, repaid = household_budget(
-            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i])
+            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts)
         cash[i] += income[i] - draw - debt_service - repaid
         debt[i] -= principal
         if active[i]:
@@ -186,13 +255,15 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active):
     return totals
 
 
-def update_distress(pop: Population) -> np.ndarray:
+def update_distress(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
     """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
-    return _update_distress(pop.active, pop.cash, pop.distress_months)
+    consts = resolve(consts)
+    return _update_distress(pop.active, pop.cash, pop.distress_months, consts)
 
 
 @njit(cache=True)
-def _update_distress(active, cash, distress_months):
+def _update_distress(active, cash, distress_months, consts):
+    EXIT_AFTER_MONTHS = consts[0].exit_after_months
     exits = np.zeros(active.size, np.bool_)
     for i in range(active.size):
         distress_months[i] = distress_months[i] + 1 if active[i] and cash[i] < 0.0 else 0

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
@@ -43,6 +44,46 @@ MAX_GROUP_SIZE = 25
 GROUP_COST_SHARE = 0.3
 #: Weight of the group's pooled belief in a member's belief after each month's meeting.
 INFORMATION_SHARING = 0.5
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("join_hazard", JOIN_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that an MSE outside a group seeks to join one, at group_support = 1."),
+    real("unsupported_joining", UNSUPPORTED_JOINING, 0.0, 1.0,
+        "share of join hazard",
+        "Share of that chance that exists without any support (groups formed for other "
+        "purposes)."),
+    real("dissolve_hazard", DISSOLVE_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a group dissolves without support."),
+    real("support_durability", SUPPORT_DURABILITY, 0.0, 1.0,
+        "share of dissolve hazard",
+        "Share of the dissolution hazard that full support removes."),
+    real("social_joining_loss", SOCIAL_JOINING_LOSS, 0.0, 1.0,
+        "share of joining",
+        "Joining lost at full social barrier."),
+    real("ict_joining_gain", ICT_JOINING_GAIN, 0.0, 5.0,
+        "share of joining",
+        "Joining gained with ICT (easier to stay in touch)."),
+    real("leave_hazard", LEAVE_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a member leaves its group."),
+    whole("min_group_size", MIN_GROUP_SIZE, 2, 1000,
+        "members",
+        "Fewest seekers that start a new group."),
+    whole("max_group_size", MAX_GROUP_SIZE, 2, 1000,
+        "members",
+        "Size above which a group takes no new members."),
+    real("group_cost_share", GROUP_COST_SHARE, 0.0, 1.0,
+        "share of cost",
+        "Share of upgrading costs a group member saves by sharing equipment, training, "
+        "transport."),
+    real("information_sharing", INFORMATION_SHARING, 0.0, 1.0,
+        "weight",
+        "Weight of the group's pooled belief in a member's belief after each month's meeting."),
+])
 
 
 class GroupArrays(NamedTuple):
@@ -115,7 +156,7 @@ def group_sizes(pop: Population) -> np.ndarray:
 
 
 def dissolve_groups(pop: Population, groups: Groups, group_support: float,
-                    uniforms: np.ndarray) -> None:
+                    uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
     """Some groups dissolve and some members leave (one month).
 
     Args:
@@ -125,15 +166,21 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         uniforms: Uniform draws, shape (n,). A group dissolves when its founder's draw is
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
+    SUPPORT_DURABILITY = consts[0]["support_durability"]
     if not len(groups):
         return
     hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
-    _dissolve(pop.group, pop.active, groups.founder, groups.alive, uniforms, hazard)
+    _dissolve(pop.group, pop.active, groups.founder, groups.alive, uniforms, hazard, consts)
 
 
 @njit(cache=True)
-def _dissolve(group, active, founder, alive, uniforms, hazard):
+def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
+    LEAVE_HAZARD = consts[0].leave_hazard
     sizes = np.zeros(alive.size, np.int64)
     for i in range(group.size):
         if active[i] and group[i] >= 0:
@@ -151,7 +198,8 @@ def _dissolve(group, active, founder, alive, uniforms, hazard):
 
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
-                social_distance: float, uniforms: np.ndarray) -> None:
+                social_distance: float, uniforms: np.ndarray,
+                consts: np.ndarray | None = None) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -165,18 +213,23 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         social_distance: Scenario lever.
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    JOIN_HAZARD = consts[0]["join_hazard"]
+    UNSUPPORTED_JOINING = consts[0]["unsupported_joining"]
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
                                + (1.0 - UNSUPPORTED_JOINING) * group_support)
     founders, cells = _seek_and_join(pop.state, social, uniforms, supported,
                                      float(social_distance), groups.arrays(),
-                                     2 * (int(pop.village.max()) + 1))
+                                     2 * (int(pop.village.max()) + 1), consts)
     if founders.size:
         groups.add(cells, founders)
 
 
 @njit(cache=True)
-def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, n_cells):
+def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, n_cells, consts):
     """Seekers join their cell's open group or found new ones; returns founders and cells.
 
     New groups take the next ids of the registry (``registry.alive.size`` on), in order of
@@ -190,7 +243,12 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
         social_distance: Scenario lever.
         registry: `GroupArrays` of the groups formed so far (read only).
         n_cells: Number of village-and-social-group cells.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
+    ICT_JOINING_GAIN = consts[0].ict_joining_gain
+    MAX_GROUP_SIZE = consts[0].max_group_size
+    MIN_GROUP_SIZE = consts[0].min_group_size
+    SOCIAL_JOINING_LOSS = consts[0].social_joining_loss
     group, village, excluded, ict = mse.group, mse.village, mse.excluded, mse.ict
     active, upgrades = mse.active, mse.upgrades
     alive, group_cell = registry.alive, registry.cell
@@ -261,18 +319,20 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     return founders[:n_new], founded_cells[:n_new]
 
 
-def share_information(pop: Population) -> None:
+def share_information(pop: Population, consts: np.ndarray | None = None) -> None:
     """Members pool their price and premium beliefs (one meeting a month).
 
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
     """
+    consts = resolve(consts)
     _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
-                       pop.belief_premium)
+                       pop.belief_premium, consts)
 
 
 @njit(cache=True)
-def _share_information(group, in_chain, upgrades, belief_price, belief_premium):
+def _share_information(group, in_chain, upgrades, belief_price, belief_premium, consts):
+    INFORMATION_SHARING = consts[0].information_sharing
     size = 0
     for i in range(group.size):
         if in_chain[i] and group[i] >= size:
@@ -298,8 +358,10 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium):
                                                                - belief_premium[c, i])
 
 
-def group_cost_share(pop: Population) -> np.ndarray:
+def group_cost_share(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
     """Share of upgrading costs each MSE saves through its group."""
+    consts = resolve(consts)
+    GROUP_COST_SHARE = consts[0]["group_cost_share"]
     return GROUP_COST_SHARE * pop.in_group
 
 

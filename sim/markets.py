@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, vector
+
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
 N_CHANNELS = len(CHANNELS)
@@ -71,6 +73,70 @@ SALES_LOSS_PER_10PCT = 0.4
 #: Months over which competition's effects build up.
 HORIZON_MONTHS = 120.0
 
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    vector("initial_premium", INITIAL_PREMIUM, CHANNELS, 0, 2,
+        "price share per unit quality",
+        "Premium per unit of quality at the start (price multiplier at quality 1 is 1 + "
+        "premium)."),
+    vector("premium_drift_per_year", PREMIUM_DRIFT_PER_YEAR, CHANNELS, 0, 1,
+        "price share per unit quality per year",
+        "Growth of each channel's premium per year at demand_shift = 1."),
+    vector("quality_standard", QUALITY_STANDARD, CHANNELS, 0, 1,
+        "quality 0-1",
+        "Minimum quality a channel accepts."),
+    vector("channel_depth", CHANNEL_DEPTH, CHANNELS, 0, 1,
+        "share of output",
+        "Share of an MSE's output each channel's buyers take at the going price.",
+        source="calibration choice, guided by the seed (seed lines 151-152)"),
+    vector("volatility", VOLATILITY, CHANNELS, 0, 1,
+        "sd of log price per month",
+        "Monthly standard deviation of log-price shocks at price_volatility = 1."),
+    real("price_persistence", PRICE_PERSISTENCE, 0.0, 0.999,
+        "AR(1) coefficient",
+        "Persistence of price deviations from month to month (AR(1) coefficient)."),
+    real("common_shock", COMMON_SHOCK, 0.0, 1.0,
+        "share",
+        "Share of a shock common to all channels (the rest is channel-specific)."),
+    real("order_sensitivity", ORDER_SENSITIVITY, 0.0, 20.0,
+        "share per unit log deviation",
+        "Share of export and specialty orders cancelled per unit of negative log-price "
+        "deviation."),
+    real("max_order_cut", MAX_ORDER_CUT, 0.0, 1.0,
+        "share of orders",
+        "Largest share of orders cancelled in one month."),
+    vector("shift_volatility", SHIFT_VOLATILITY, CHANNELS, 0, 0.5,
+        "sd of log price per month",
+        "Monthly standard deviation of the shocks to each channel's long-run price level at "
+        "market_shifts = 1.",
+        source="calibration choice, guided by the seed (seed lines 362-384)"),
+    real("shift_persistence", SHIFT_PERSISTENCE, 0.0, 0.9999,
+        "AR(1) coefficient",
+        "Persistence of long-run price shifts from month to month (a slow AR(1): half-life "
+        "about three years)."),
+    real("second_chain_volatility", SECOND_CHAIN_VOLATILITY, 0.0, 1.0,
+        "sd of log price per month",
+        "Monthly standard deviation of log-price shocks in the second value chain (the one MSEs "
+        "move to by intersectoral upgrading) at price_volatility = 1."),
+    real("second_chain_floor", SECOND_CHAIN_FLOOR, 0.0, 5.0,
+        "price multiplier",
+        "The second chain's long-run price level at second_chain_pull = 0 (the lever adds to "
+        "it)."),
+    real("price_erosion", PRICE_EROSION, 0.0, 1.0,
+        "share over 10 years",
+        "Fall in prices over ten years at competition = 1."),
+    real("benchmark_fall", BENCHMARK_FALL, 0.0, 1.0,
+        "share over 10 years",
+        "Fall of the competitive cost benchmark over ten years at competition = 1."),
+    real("sales_loss_per_10pct", SALES_LOSS_PER_10PCT, 0.0, 1.0,
+        "share of sales",
+        "Share of sales lost per 10% of unit cost above the benchmark, at competition = 1."),
+    real("horizon_months", HORIZON_MONTHS, 1.0, 1200.0,
+        "months",
+        "Months over which competition's effects build up."),
+])
+
 
 def base_prices(export_premium: float) -> np.ndarray:
     """Long-run base prices by channel: export and specialty above domestic."""
@@ -110,29 +176,40 @@ class Markets:
 
     @classmethod
     def create(cls, export_premium: float, benchmark_cost: float,
-               second_chain_pull: float = 0.3) -> Markets:
+               second_chain_pull: float = 0.3, consts: np.ndarray | None = None) -> Markets:
         """Markets at their long-run levels."""
+        consts = resolve(consts)
+        INITIAL_PREMIUM = consts[0]["initial_premium"]
+        SECOND_CHAIN_FLOOR = consts[0]["second_chain_floor"]
         base = base_prices(export_premium)
         return cls(base, np.zeros(N_CHANNELS), np.zeros(N_CHANNELS), base.copy(),
                    INITIAL_PREMIUM.copy(), benchmark_cost,
                    second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
 
-    def trend_price(self, competition: float) -> np.ndarray:
+    def trend_price(self, competition: float, consts: np.ndarray | None = None) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
+        consts = resolve(consts)
+        PRICE_EROSION = consts[0]["price_erosion"]
         return self.base_price * np.exp(self.shift) * (
-            1.0 - PRICE_EROSION * competition * self._ramp())
+            1.0 - PRICE_EROSION * competition * self._ramp(consts))
 
-    def _ramp(self) -> float:
+    def _ramp(self, consts: np.ndarray | None = None) -> float:
+        consts = resolve(consts)
+        HORIZON_MONTHS = consts[0]["horizon_months"]
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
-def drift_preferences(markets: Markets, demand_shift: float) -> None:
+def drift_preferences(markets: Markets, demand_shift: float,
+                      consts: np.ndarray | None = None) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
+    consts = resolve(consts)
+    PREMIUM_DRIFT_PER_YEAR = consts[0]["premium_drift_per_year"]
     markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
 
 
 def shock_prices(markets: Markets, price_volatility: float, competition: float,
-                 normals: np.ndarray, market_shifts: float = 0.0) -> None:
+                 normals: np.ndarray, market_shifts: float = 0.0,
+                 consts: np.ndarray | None = None) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -147,7 +224,16 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
             value chain. Always drawn, whatever the levers, so that runs differing only in
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    COMMON_SHOCK = consts[0]["common_shock"]
+    PRICE_PERSISTENCE = consts[0]["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
+    SHIFT_PERSISTENCE = consts[0]["shift_persistence"]
+    SHIFT_VOLATILITY = consts[0]["shift_volatility"]
+    VOLATILITY = consts[0]["volatility"]
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
         market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:1 + 2 * N_CHANNELS])
     if normals.size > 1 + 2 * N_CHANNELS:
@@ -158,28 +244,42 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
-    markets.price = markets.trend_price(competition) * np.exp(markets.deviation)
+    markets.price = markets.trend_price(competition, consts=consts) * np.exp(markets.deviation)
 
 
-def order_cuts(markets: Markets) -> np.ndarray:
+def order_cuts(markets: Markets, consts: np.ndarray | None = None) -> np.ndarray:
     """Share of each channel's orders cancelled this month (none in the domestic market)."""
+    consts = resolve(consts)
+    MAX_ORDER_CUT = consts[0]["max_order_cut"]
+    ORDER_SENSITIVITY = consts[0]["order_sensitivity"]
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
     cuts[DOMESTIC] = 0.0
     return cuts
 
 
-def second_chain_sd(price_volatility: float) -> float:
+def second_chain_sd(price_volatility: float, consts: np.ndarray | None = None) -> float:
     """Long-run standard deviation of the second chain's relative price deviation."""
+    consts = resolve(consts)
+    PRICE_PERSISTENCE = consts[0]["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
     return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
 
 
-@functools.lru_cache(maxsize=64)
-def price_covariance(price_volatility: float) -> np.ndarray:
+def price_covariance(price_volatility: float, consts: np.ndarray | None = None) -> np.ndarray:
     """Covariance of relative monthly price deviations between channels (long-run).
 
-    The matrix depends on the lever alone, so it is computed once per value and shared
-    (read-only).
+    The matrix depends on the lever and three constants alone, so it is computed once per
+    set of values and shared (read-only).
     """
+    k = resolve(consts)[0]
+    return _price_covariance(float(price_volatility), float(k["common_shock"]),
+                             float(k["price_persistence"]), tuple(k["volatility"].tolist()))
+
+
+@functools.lru_cache(maxsize=64)
+def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N803
+                      PRICE_PERSISTENCE: float, volatility: tuple) -> np.ndarray:  # noqa: N803
+    VOLATILITY = np.array(volatility)
     sd = price_volatility * VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
     corr = np.full((N_CHANNELS, N_CHANNELS), COMMON_SHOCK)
     np.fill_diagonal(corr, 1.0)
@@ -188,30 +288,37 @@ def price_covariance(price_volatility: float) -> np.ndarray:
     return covariance
 
 
-def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float) -> None:
+def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
+                         consts: np.ndarray | None = None) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
-    markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition * markets._ramp())
+    consts = resolve(consts)
+    BENCHMARK_FALL = consts[0]["benchmark_fall"]
+    markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
+                                             * markets._ramp(consts=consts))
 
 
 @njit(cache=True)
-def competitive_sales_share(unit_cost, benchmark_cost, competition):
+def competitive_sales_share(unit_cost, benchmark_cost, competition, consts):
     """Share of capacity an MSE can sell against low-cost competitors.
 
     MSEs whose unit cost is above the competitive benchmark lose sales in proportion to the
     gap and to competition; at zero competition every unit sells. Elementwise: takes one
     MSE's unit cost or an array of them.
     """
+    SALES_LOSS_PER_10PCT = consts[0].sales_loss_per_10pct
     gap = np.maximum(unit_cost / benchmark_cost - 1.0, 0.0)
     return np.minimum(np.maximum(1.0 - competition * SALES_LOSS_PER_10PCT * gap * 10.0, 0.2), 1.0)
 
 
 @njit(cache=True)
-def market_depth(sold):
+def market_depth(sold, consts):
     """Share of output the channels take, for sales split ``sold`` (3,) by channel."""
+    CHANNEL_DEPTH = consts[0].channel_depth
     return sold[0] * CHANNEL_DEPTH[0] + sold[1] * CHANNEL_DEPTH[1] + sold[2] * CHANNEL_DEPTH[2]
 
 
 @njit(cache=True)
-def clears_standard(quality, channel):
+def clears_standard(quality, channel, consts):
     """Whether a product of this quality may enter channel ``channel`` (elementwise)."""
+    QUALITY_STANDARD = consts[0].quality_standard
     return quality >= QUALITY_STANDARD[channel] - 1e-12

@@ -32,7 +32,6 @@ from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
     INTERSECTORAL,
-    MEAN_UNIT_COST,
     create_population,
     social_barrier,
 )
@@ -119,6 +118,8 @@ class ValueChainModel(Model):
         sc = ValueChainScenario(rng=rng, **sc.to_record())
         super().__init__(scenario=sc)
         self.seed = self._seed
+        # The run's calibration constants, one record every mechanism reads (sim.constants).
+        self.constants = sc.constants.record()
         self.population = pop = create_population(
             sc.n_mse,
             n_villages=sc.n_villages,
@@ -130,12 +131,14 @@ class ValueChainModel(Model):
             household_dependence=sc.household_dependence,
             education=sc.education,
             rng=self.rng,
+            consts=self.constants,
         )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
-        self.markets = markets.Markets.create(sc.export_premium, MEAN_UNIT_COST,
-                                              sc.second_chain_pull)
+        self.markets = markets.Markets.create(sc.export_premium, self._mean_unit_cost,
+                                              sc.second_chain_pull, consts=self.constants)
         self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
-                                                sc.quality_demand, self.rng)
+                                                sc.quality_demand, self.rng,
+                                                consts=self.constants)
         self.groups = groups.Groups()
         self.traders = trade.create_traders(pop, sc.n_intermediaries, sc.n_villages)
         self.ledger: dict[str, float] = dict.fromkeys(
@@ -181,105 +184,113 @@ class ValueChainModel(Model):
 
     def step(self) -> None:
         """Advance one month: markets, links, sales, information, groups, decisions, exit."""
-        sc, pop = self.scenario, self.population
+        sc, pop, k = self.scenario, self.population, self.constants
         draws = _Draws.draw(self.rng, pop.n)
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
         # prices take this month's shock.
         self.markets.month += 1
-        markets.drift_preferences(self.markets, sc.demand_shift)
-        markets.lower_benchmark_cost(self.markets, MEAN_UNIT_COST, sc.competition)
+        markets.drift_preferences(self.markets, sc.demand_shift, consts=k)
+        markets.lower_benchmark_cost(self.markets, self._mean_unit_cost, sc.competition, consts=k)
         markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices,
-                             sc.market_shifts)
+                             sc.market_shifts, consts=k)
 
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         services.recruit_suppliers(
             pop, self.firms, embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
-            social=self.social, uniforms=draws.recruit)
+            social=self.social, uniforms=draws.recruit, consts=k)
         self._trade(account=True, transit=draws.transit)
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self._clarity()
         signals.update_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
-                               clarity, draws.belief_noise)
-        groups.share_information(pop)
+                               clarity, draws.belief_noise, consts=k)
+        groups.share_information(pop, consts=k)
         service_level = services.service_intensity(pop, sc.embedded_services)
-        support = services.support_intensity(pop, sc.support_services, self.social)
+        support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
             pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
             groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.peer_adoption(pop, pop.village, pop.active), support)
+            groups.peer_adoption(pop, pop.village, pop.active), support, consts=k)
         signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.
-        groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups)
+        groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups, consts=k)
         groups.form_groups(pop, self.groups, sc.group_support, self.social,
-                           sc.social_distance, draws.join)
+                           sc.social_distance, draws.join, consts=k)
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self._decision_context(clarity, service_level, support)
-        options = decisions.value_options(pop, ctx)
-        choice = decisions.choose_upgrades(options, draws.decide[options.rows])
+        options = decisions.value_options(pop, ctx, consts=k)
+        choice = decisions.choose_upgrades(options, draws.decide[options.rows], consts=k)
         attempts = decisions.apply_upgrades(pop, ctx, options, choice,
-                                            draws.success[options.rows], sc.herding)
+                                            draws.success[options.rows], sc.herding, consts=k)
         self.last_attempts = attempts
         self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
         self.ledger["loans"] += float(attempts.financing.loan.sum())
         self.ledger["advances"] += float(attempts.financing.advance.sum())
         self.ledger["working_loans"] += float(attempts.financing.working_loan.sum())
-        decisions.allocate_channels(pop)
-        services.technical_assistance(pop, service_level, support)
+        decisions.allocate_channels(pop, consts=k)
+        services.technical_assistance(pop, service_level, support, consts=k)
 
-        finance.update_distress(pop)
+        finance.update_distress(pop, consts=k)
         self.ever_financed |= attempts.financing.loan > 0.0
         self.ever_linked |= pop.lead_firm >= 0
         self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)
 
+    @property
+    def _mean_unit_cost(self) -> float:
+        return self.constants[0]["mean_unit_cost"]
+
     # -- mechanisms that need several modules ------------------------------------------------
 
     def _clarity(self) -> np.ndarray:
-        pop = self.population
+        pop, k = self.population, self.constants
         # A lead firm or an MSE broker (Pakistan's sales agents) brings end-market news.
         linked = (pop.lead_firm >= 0) | (self.links == trade.VIA_BROKER)
-        return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent)
+        return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent,
+                                      consts=k)
 
     def _trade(self, *, account: bool, transit: np.ndarray | None = None) -> None:
         """Sell this month's output and, if ``account``, settle every MSE's cash.
 
         ``transit`` holds the month's draws for losses in transit (none if omitted).
         """
-        sc, pop = self.scenario, self.population
-        self.links, self.brokers = trade.links_and_brokers(pop, sc.mse_brokers, sc.n_villages)
+        sc, pop, k = self.scenario, self.population, self.constants
+        self.links, self.brokers = trade.links_and_brokers(pop, sc.mse_brokers, sc.n_villages,
+                                                           consts=k)
         self.trader_power = trade.intermediary_market_power(pop, self.links,
-                                                            sc.n_intermediaries)
-        bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social)
+                                                            sc.n_intermediaries, consts=k)
+        bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social, consts=k)
         terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
-                                 sc.intermediary_rent, self.firms, self.brokers, self.traders)
+                                 sc.intermediary_rent, self.firms, self.brokers, self.traders,
+                                 consts=k)
         self.terms = terms
-        self.trend = self.markets.trend_price(sc.competition)
+        self.trend = self.markets.trend_price(sc.competition, consts=k)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
         self.contracts = services.contract_share(pop, self.firms)
         sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
-                                  sc.competition, sc.n_intermediaries, sc.n_lead_firms)
+                                  sc.competition, sc.n_intermediaries, sc.n_lead_firms, consts=k)
         self.last_sales = sales
         # Traders bypassed by direct selling and brokers exit; their villages turn to others.
         trade.update_traders(pop, self.links, sales.units, self.traders,
-                             start=self.markets.month == 0)
+                             start=self.markets.month == 0, consts=k)
         production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
                                                  pop.skill, self.social, pop.active,
                                                  pop.upgrades, pop.income,
-                                                 self.markets.second_price)
+                                                 self.markets.second_price, self.constants)
         if not account:
             return
-        lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk)
+        lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk,
+                                      consts=k)
                 if transit is not None else 0.0)
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
-                                        pop.dependence, pop.active)
+                                        pop.dependence, pop.active, self.constants)
         pop.record_income(self.markets.month)
         ledger = self.ledger
         ledger["revenue"] += float(sales.revenue.sum())
@@ -296,7 +307,7 @@ class ValueChainModel(Model):
 
     def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
                           support: np.ndarray | None = None) -> decisions.Context:
-        sc, pop = self.scenario, self.population
+        sc, pop, k = self.scenario, self.population, self.constants
         return decisions.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
@@ -309,12 +320,13 @@ class ValueChainModel(Model):
             services=service_level,
             contract_share=self.contracts,
             social=self.social,
-            credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance),
-            cost_share=groups.group_cost_share(pop),
+            credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance,
+                                        consts=k),
+            cost_share=groups.group_cost_share(pop, consts=k),
             transit_risk=sc.transit_risk,
             working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
-                                                        self.social, sc.group_finance),
-            input_discount=finance.input_discount(pop, sc.group_finance),
+                                                        self.social, sc.group_finance, consts=k),
+            input_discount=finance.input_discount(pop, sc.group_finance, consts=k),
             support=support,
         )
 
@@ -335,7 +347,7 @@ class ValueChainModel(Model):
 
 @njit(cache=True)
 def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
-                  second_price):
+                  second_price, consts):
     """Each MSE's income this month: sales less production cost, or its second-chain income.
 
     Every unit produced is paid for, sold or not. Writes ``income`` (zero for MSEs that have
@@ -346,7 +358,7 @@ def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades,
         production_cost = produced[i] * unit_cost[i]
         moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
         outside = decisions.outside_income(skill[i], social[i], upgrades[i],
-                                           second_price) if moved else 0.0
+                                           second_price, consts) if moved else 0.0
         income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
         production_total += production_cost
         outside_total += outside

@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -34,6 +35,23 @@ MEDIAN_CASH = 40.0
 #: Share of MSEs that know of each option at the start (process, product, functional,
 #: channel, intersectoral): most know their own process can improve, few know distant options.
 INITIAL_AWARENESS = np.array([0.2, 0.1, 0.05, 0.05, 0.05])
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("mean_capacity", MEAN_CAPACITY, 1.0, 10000.0,
+        "units of product/month",
+        "Mean monthly output of an MSE (units of product)."),
+    real("mean_unit_cost", MEAN_UNIT_COST, 0.05, 2.0,
+        "share of domestic price",
+        "Mean unit production cost at the start, relative to a domestic price of 1."),
+    real("median_cash", MEDIAN_CASH, 0.0, 100000.0,
+        "currency units",
+        "Median starting cash (currency units; one unit buys one unit of domestic product)."),
+    vector("initial_awareness", INITIAL_AWARENESS, UPGRADE_TYPES, 0, 1,
+        "share of MSEs",
+        "Share of MSEs that know of each option at the start."),
+])
 
 _CHANNEL_BITS = np.arange(N_CHANNELS, dtype=np.uint8)[:, None]
 
@@ -182,7 +200,7 @@ def create_population(
     ict_access: float,
     household_dependence: float,
     education: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator,consts: np.ndarray | None = None
 ) -> Population:
     """Draw a heterogeneous population of MSEs.
 
@@ -201,10 +219,17 @@ def create_population(
         household_dependence: Mean dependence of households on the enterprise.
         education: Mean skill.
         rng: The model's random number generator.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
 
     Returns:
         The initial population.
     """
+    consts = resolve(consts)
+    INITIAL_AWARENESS = consts[0]["initial_awareness"]
+    MEAN_CAPACITY = consts[0]["mean_capacity"]
+    MEAN_UNIT_COST = consts[0]["mean_unit_cost"]
+    MEDIAN_CASH = consts[0]["median_cash"]
     village = rng.integers(0, n_villages, size=n).astype(np.int32)
     # Remoteness is mostly a property of the village, with some spread within it.
     village_remoteness = rng.random(n_villages)

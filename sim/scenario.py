@@ -13,6 +13,9 @@ Scenario files live in ``sim/data/scenarios/`` (package data) as TOML::
     [parameters]
     credit_access = 0.2      # where the value comes from
 
+    [constants]              # calibration constants changed for this case (`mse-sim constants`)
+    max_group_size = 30      # where the value comes from
+
     [info]                   # NetLogo-style Info tab, printed by `mse-sim scenarios --info`
     what_it_is = "..."
     how_it_works = "..."
@@ -36,6 +39,9 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
+from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
+from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
+from sim.constants import names as constant_names
 from sim.data import data_path
 from sim.errors import UserInputError
 
@@ -202,11 +208,13 @@ def _where(source: str | None) -> str:
     return f" in {source}" if source else ""
 
 
-def _unknown(key: str, known: list[str], what: str, source: str | None) -> ScenarioError:
-    hint = difflib.get_close_matches(key, known, n=1)
+def _unknown(key: str, known: list[str], what: str, source: str | None,
+             also: list[str] | None = None) -> ScenarioError:
+    hint = difflib.get_close_matches(key, known + (also or []), n=1)
     did = f"; did you mean '{hint[0]}'?" if hint else ""
+    more = "; or a calibration constant, see `mse-sim constants`" if also else ""
     return ScenarioError(
-        f"unknown {what} '{key}'{_where(source)}{did} (known: {', '.join(known)})"
+        f"unknown {what} '{key}'{_where(source)}{did} (known: {', '.join(known)}{more})"
     )
 
 
@@ -226,7 +234,7 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
     """
     spec = FIELDS.get(name)
     if spec is None:
-        raise _unknown(name, list(FIELDS), "scenario field", source)
+        raise _unknown(name, list(FIELDS), "scenario field", source, constant_names())
     where = _where(source)
     if isinstance(value, str):
         try:
@@ -253,6 +261,44 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
     return value
 
 
+def input_spec(name: str) -> FieldSpec:
+    """The range and kind of a scenario field or a calibration constant, as a `FieldSpec`.
+
+    A constant counts when it is one number (``max_group_size``) or one element of a vector
+    (``base_cost.process``); studies that vary inputs (sweeps, EMA) use this.
+
+    Raises:
+        ScenarioError: Unknown name, unknown element, or a whole vector.
+    """
+    if name in FIELDS:
+        return FIELDS[name]
+    if not is_constant(name):
+        raise _unknown(name, list(FIELDS), "scenario field", None, constant_names())
+    base, _, element = name.partition(".")
+    c = REGISTRY[base]
+    if c.kind == "vector" and not element:
+        raise ScenarioError(
+            f"'{name}' is a vector ({', '.join(c.labels)}): vary one element at a time, "
+            f"e.g. '{name}.{c.labels[0]}'")
+    try:
+        validate_constant(name, c.low)  # a known element
+    except UserInputError as exc:
+        raise ScenarioError(str(exc)) from None
+    default = c.default[c.labels.index(element)] if element else c.default
+    kind = int if c.kind == "int" else float
+    return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
+
+
+def validate_input(name: str, value: Any, source: str | None = None) -> float | int:
+    """Like :func:`validate_value`, for a scenario field or a constant (or one element)."""
+    if name in FIELDS or not is_constant(name):
+        return validate_value(name, value, source)
+    input_spec(name)  # a whole vector is not one value
+    _, full = validate_constant(name, value, source)
+    base, _, element = name.partition(".")
+    return full[REGISTRY[base].labels.index(element)] if element else full
+
+
 class ValueChainScenario(Scenario):
     """Inputs of one value-chain model run: levers in [0, 1] and structure counts.
 
@@ -260,11 +306,18 @@ class ValueChainScenario(Scenario):
     range. Construction validates every field, so ``ValueChainScenario(credit_access=2)``
     raises :class:`ScenarioError`.
 
+    Calibration constants (:mod:`sim.constants`) are set with ``constants={"name": value}``
+    (or ``name=value`` like a field, or ``base_cost.process=180`` for one element of a
+    vector); they are kept as a validated, hashable :class:`~sim.constants.ConstantSet` of the
+    values that differ from the defaults.
+
     Attributes:
         name: Scenario name (the file stem for bundled scenarios).
+        constants: The calibration constants changed from their defaults.
     """
 
     name: str = "custom"
+    constants: ConstantSet = DEFAULT_SET
     n_mse: int = 1000
     n_intermediaries: int = 20
     n_lead_firms: int = 3
@@ -308,7 +361,12 @@ class ValueChainScenario(Scenario):
             ScenarioError: If any field is unknown or invalid.
         """
         scenario_id = kwargs.pop("_scenario_id", None)
-        clean: dict[str, Any] = {}
+        given = kwargs.pop("constants", None)
+        base = given if isinstance(given, ConstantSet) else ConstantSet.of(given, _source)
+        loose = {key: kwargs.pop(key) for key in list(kwargs)
+                 if key not in FIELDS and key != "name" and is_constant(key)}
+        clean: dict[str, Any] = {"constants": ConstantSet.of(loose, _source, base)
+                                 if loose else base}
         for key, value in kwargs.items():
             if key == "name":
                 if not isinstance(value, str):
@@ -327,8 +385,15 @@ class ValueChainScenario(Scenario):
         return {k: getattr(self, k) for k in FIELDS}
 
     def to_record(self) -> dict[str, Any]:
-        """Return name and field values: the scenario as provenance for results."""
-        return {"name": self.name, **self.params()}
+        """Return name and field values: the scenario as provenance for results.
+
+        The constants that differ from their defaults are under ``"constants"`` (absent when
+        there are none, so records of default runs are as they always were).
+        """
+        record = {"name": self.name, **self.params()}
+        if self.constants:
+            record["constants"] = self.constants.changed()
+        return record
 
     def replace(self, **changes: Any) -> ValueChainScenario:
         """Return a validated copy with some fields changed."""
@@ -338,6 +403,7 @@ class ValueChainScenario(Scenario):
         changed = {
             k: v for k, v in self.params().items() if v != FIELDS[k].default
         }
+        changed.update(self.constants.changed())
         inner = ", ".join(f"{k}={v!r}" for k, v in changed.items())
         return f"ValueChainScenario(name={self.name!r}{', ' if inner else ''}{inner})"
 
@@ -391,7 +457,7 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
         raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
     except OSError as exc:
         raise ScenarioError(f"cannot read scenario file {source}: {exc}") from None
-    top = ["name", "description", "parameters", "info"]
+    top = ["name", "description", "parameters", "constants", "info"]
     for key in data:
         if key not in top:
             raise _unknown(key, top, "top-level key", source)
@@ -412,8 +478,11 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
     description = data.get("description", "")
     if not isinstance(description, str):
         raise ScenarioError(f"'description' in {source}: value {description!r} is not text")
+    consts = data.get("constants", {})
+    if not isinstance(consts, Mapping):
+        raise ScenarioError(f"'constants' in {source} must be a table of name = value")
     name = data.get("name", path.stem)
-    scenario = ValueChainScenario(_source=source, name=name, **params)
+    scenario = ValueChainScenario(_source=source, name=name, constants=dict(consts), **params)
     return ScenarioFile(scenario, description.strip(), {k: v.strip() for k, v in info.items()},
                         path)
 

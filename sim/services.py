@@ -18,12 +18,15 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
 RECRUIT_HAZARD = 0.015
 #: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
-RECRUIT_BASE, RECRUIT_SERVICES, RECRUIT_CONTRACTS = 0.2, 0.6, 0.2
+RECRUIT_BASE = 0.2
+RECRUIT_SERVICES = 0.6
+RECRUIT_CONTRACTS = 0.2
 #: Share of recruitment that goes on with no pull from end markets (domestic processing).
 PULL_FLOOR = 0.2
 #: Reach multiplier for members of a producer group (one contact reaches many).
@@ -68,6 +71,88 @@ SUPPORT_SOCIAL_LOSS = 0.6
 #: paid for, unlike embedded services).
 SUPPORT_FEE = 0.2
 
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("recruit_hazard", RECRUIT_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1."),
+    real("recruit_base", RECRUIT_BASE, 0.0, 1.0,
+        "weight",
+        "How actively lead firms recruit with no services or contracts (base weight)."),
+    real("recruit_services", RECRUIT_SERVICES, 0.0, 1.0,
+        "weight",
+        "Weight of embedded services in how actively lead firms recruit."),
+    real("recruit_contracts", RECRUIT_CONTRACTS, 0.0, 1.0,
+        "weight",
+        "Weight of forward contracts in how actively lead firms recruit."),
+    real("pull_floor", PULL_FLOOR, 0.0, 1.0,
+        "share",
+        "Share of recruitment that goes on with no pull from end markets (domestic processing)."),
+    real("group_reach", GROUP_REACH, 0.0, 20.0,
+        "multiplier",
+        "Reach multiplier for members of a producer group (one contact reaches many)."),
+    real("distance_reach_loss", DISTANCE_REACH_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Lead firms' reach lost at distance 1."),
+    real("social_reach_loss", SOCIAL_REACH_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Lead firms' reach lost at full social barrier."),
+    real("suppliers_per_firm", SUPPLIERS_PER_FIRM, 0.0, 1.0,
+        "share of MSEs",
+        "Share of all MSEs one lead firm can buy from (its own supplier capacity)."),
+    real("firm_standard_low", FIRM_STANDARD_LOW, 0.0, 1.0,
+        "quality 0-1",
+        "Lowest of lead firms' own quality standards for a forward contract (one draw per firm).",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("firm_standard_high", FIRM_STANDARD_HIGH, 0.0, 1.0,
+        "quality 0-1",
+        "Highest of lead firms' own quality standards for a forward contract.",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("firm_contract_low", FIRM_CONTRACT_LOW, 0.0, 10.0,
+        "multiple of forward_contracts",
+        "Lowest of the firms' contract terms, as a multiple of the forward_contracts lever."),
+    real("firm_contract_high", FIRM_CONTRACT_HIGH, 0.0, 10.0,
+        "multiple of forward_contracts",
+        "Highest of the firms' contract terms, as a multiple of the forward_contracts lever."),
+    real("demanded_quality", DEMANDED_QUALITY, 0.0, 1.0,
+        "quality 0-1",
+        "Rise of every firm's standard at quality_demand = 1.",
+        source="calibration choice, guided by the seed (seed lines 245-249)"),
+    real("below_standard_drop", BELOW_STANDARD_DROP, 0.0, 1.0,
+        "per month",
+        "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
+        "dropped."),
+    real("firm_rivalry", FIRM_RIVALRY, 0.0, 10.0,
+        "share of buying power per rival",
+        "Buying power a lead firm loses to each rival competing for the same suppliers."),
+    real("delink_hazard", DELINK_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance that a supply relationship ends."),
+    real("service_cost_discount", SERVICE_COST_DISCOUNT, 0.0, 1.0,
+        "share of cost",
+        "Cost of upgrading removed by design help and technical assistance at full intensity."),
+    real("service_success_gain", SERVICE_SUCCESS_GAIN, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade succeeding added by technical assistance at full intensity."),
+    real("service_skill_gain", SERVICE_SKILL_GAIN, 0.0, 0.1,
+        "skill per month",
+        "Skill gained per month from technical assistance at full intensity."),
+    real("advance_share", ADVANCE_SHARE, 0.0, 1.0,
+        "share of working capital",
+        "Share of an upgrade's working capital a lead firm advances at full intensity."),
+    real("support_distance_loss", SUPPORT_DISTANCE_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Reach of stand-alone support services lost at distance 1."),
+    real("support_social_loss", SUPPORT_SOCIAL_LOSS, 0.0, 1.0,
+        "share of reach",
+        "Reach of stand-alone support services lost at full social barrier."),
+    real("support_fee", SUPPORT_FEE, 0.0, 1.0,
+        "share of upgrade cost",
+        "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
+        "are paid for, unlike embedded services)."),
+])
+
 
 class LeadFirms(NamedTuple):
     """Each lead firm's own terms, as one argument of the compiled passes (one per firm).
@@ -88,17 +173,20 @@ class LeadFirms(NamedTuple):
     quality_demand: float
 
 
-def firm_power(n_lead_firms: int) -> float:
+def firm_power(n_lead_firms: int, consts: np.ndarray | None = None) -> float:
     """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
 
     Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
     of the quality premium.
     """
+    consts = resolve(consts)
+    FIRM_RIVALRY = consts[0]["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
 def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
-                      quality_demand: float, rng: np.random.Generator) -> LeadFirms:
+                      quality_demand: float, rng: np.random.Generator,
+                      consts: np.ndarray | None = None) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -107,14 +195,23 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         forward_contracts: Scenario lever: the mean share of output contracted.
         quality_demand: Scenario lever: raises every standard, without a higher price.
         rng: The model's random number generator (two draws per firm).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    DEMANDED_QUALITY = consts[0]["demanded_quality"]
+    FIRM_CONTRACT_HIGH = consts[0]["firm_contract_high"]
+    FIRM_CONTRACT_LOW = consts[0]["firm_contract_low"]
+    FIRM_STANDARD_HIGH = consts[0]["firm_standard_high"]
+    FIRM_STANDARD_LOW = consts[0]["firm_standard_low"]
+    SUPPLIERS_PER_FIRM = consts[0]["suppliers_per_firm"]
     draws = rng.random((2, n_lead_firms))
     standard = np.minimum(FIRM_STANDARD_LOW + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
                           + DEMANDED_QUALITY * quality_demand, 1.0)
     contract = np.minimum(forward_contracts * (
         FIRM_CONTRACT_LOW + (FIRM_CONTRACT_HIGH - FIRM_CONTRACT_LOW) * draws[1]), 1.0)
     capacity = np.full(n_lead_firms, int(SUPPLIERS_PER_FIRM * n_mse), dtype=np.int64)
-    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms),
+    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms, consts=consts),
                      float(quality_demand))
 
 
@@ -123,20 +220,23 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
-def support_intensity(pop: Population, support_services: float, social: np.ndarray
-                      ) -> np.ndarray:
+def support_intensity(pop: Population, support_services: float, social: np.ndarray,
+                      consts: np.ndarray | None = None) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
     Open to every MSE, linked or not, but thinner far from markets and for the excluded
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
+    consts = resolve(consts)
     return _support_intensity(float(support_services), pop.distance, social, pop.active,
-                              pop.upgrades)
+                              pop.upgrades, consts)
 
 
 @njit(cache=True)
-def _support_intensity(lever, distance, social, active, upgrades):
+def _support_intensity(lever, distance, social, active, upgrades, consts):
+    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
+    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
     out = np.empty(distance.size)
     for i in range(distance.size):
         out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
@@ -184,7 +284,7 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
 
 def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
                       forward_contracts: float, pull: float, social: np.ndarray,
-                      uniforms: np.ndarray) -> None:
+                      uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -204,16 +304,24 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             DELINK_HAZARD (plus BELOW_STANDARD_DROP x quality demand if below standard);
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    PULL_FLOOR = consts[0]["pull_floor"]
+    RECRUIT_BASE = consts[0]["recruit_base"]
+    RECRUIT_CONTRACTS = consts[0]["recruit_contracts"]
+    RECRUIT_HAZARD = consts[0]["recruit_hazard"]
+    RECRUIT_SERVICES = consts[0]["recruit_services"]
     if firms.capacity.size == 0:
         return
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
              + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms)
+    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts)
 
 
 @njit(cache=True)
-def _recruit(mse, social, uniforms, base_hazard, firms):
+def _recruit(mse, social, uniforms, base_hazard, firms, consts):
     """Links end and lead firms reach new suppliers, each up to its own capacity.
 
     Args:
@@ -222,7 +330,13 @@ def _recruit(mse, social, uniforms, base_hazard, firms):
         uniforms: One uniform draw per MSE.
         base_hazard: Monthly chance of being reached, before reach and losses.
         firms: `LeadFirms`.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
+    BELOW_STANDARD_DROP = consts[0].below_standard_drop
+    DELINK_HAZARD = consts[0].delink_hazard
+    DISTANCE_REACH_LOSS = consts[0].distance_reach_loss
+    GROUP_REACH = consts[0].group_reach
+    SOCIAL_REACH_LOSS = consts[0].social_reach_loss
     lead_firm, upgrades, distance, group = mse.lead_firm, mse.upgrades, mse.distance, mse.group
     active, quality = mse.active, mse.quality
     standard, capacity = firms.standard, firms.capacity
@@ -270,13 +384,16 @@ def _recruit(mse, social, uniforms, base_hazard, firms):
 
 
 def technical_assistance(pop: Population, services: np.ndarray,
-                         support: np.ndarray | None = None) -> None:
+                         support: np.ndarray | None = None,
+                         consts: np.ndarray | None = None) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
+    consts = resolve(consts)
     _learn_from_assistance(pop.skill, services,
-                           np.zeros_like(services) if support is None else support)
+                           np.zeros_like(services) if support is None else support, consts)
 
 
 @njit(cache=True)
-def _learn_from_assistance(skill, services, support):
+def _learn_from_assistance(skill, services, support, consts):
+    SERVICE_SKILL_GAIN = consts[0].service_skill_gain
     for i in range(skill.size):
         skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)

@@ -19,8 +19,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, values5, vector
 from sim.markets import N_CHANNELS
-from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, Population
+from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -72,6 +73,87 @@ SOCIAL_ISOLATION = 0.6
 GROUP_HAZARD = 0.25
 VILLAGE_HAZARD = 0.04
 
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("learning_rate", LEARNING_RATE, 0.0, 1.0,
+        "share of gap per month",
+        "Share of the gap between signal and belief closed each month at distance 0."),
+    real("distance_delay", DISTANCE_DELAY, 0.0, 1.0,
+        "share of learning speed",
+        "Share of that speed lost at distance 1 (slow news)."),
+    real("direct_learning_rate", DIRECT_LEARNING_RATE, 0.0, 1.0,
+        "share of gap per month",
+        "Share of the gap closed each month by a direct seller, which deals with end-market "
+        "buyers itself and hears their prices at once, whatever its distance."),
+    real("distance_attenuation", DISTANCE_ATTENUATION, 0.0, 1.0,
+        "share of clarity",
+        "Clarity lost at distance 1."),
+    real("social_attenuation", SOCIAL_ATTENUATION, 0.0, 1.0,
+        "share of clarity",
+        "Clarity lost at full social barrier."),
+    real("ict_clarity", ICT_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of information through ICT."),
+    real("lead_firm_clarity", LEAD_FIRM_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of information through a lead firm (or MSE broker) link."),
+    real("direct_clarity", DIRECT_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of a direct seller (after functional upgrading).",
+        source="calibration choice, guided by the seed (seed lines 199-203)"),
+    real("trader_clarity", TRADER_CLARITY, 0.0, 1.0,
+        "clarity 0-1",
+        "Clarity of an intermediary's information about premiums, at zero rent."),
+    real("rent_opacity", RENT_OPACITY, 0.0, 1.0,
+        "share of clarity",
+        "Share of a trader's clarity lost at full rent."),
+    real("signal_noise", SIGNAL_NOISE, 0.0, 1.0,
+        "relative sd",
+        "Relative noise of observed signals."),
+    vector("background_hazard", BACKGROUND_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from background sources (neighbours, "
+        "extension, radio)."),
+    vector("lead_firm_hazard", LEAD_FIRM_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from a lead firm's embedded services, at "
+        "embedded_services = 1."),
+    vector("support_hazard", SUPPORT_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from stand-alone support services at full "
+        "intensity."),
+    vector("ict_hazard", ICT_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option through ICT."),
+    vector("trader_hazard", TRADER_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from an intermediary, at zero rent."),
+    vector("herding_promotion", HERDING_PROMOTION, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option from a project herding MSEs into one channel, "
+        "at herding = 1."),
+    vector("stepping_stone_hazard", STEPPING_STONE_HAZARD, UPGRADE_TYPES, 0, 1,
+        "per month",
+        "Monthly hazard of hearing of each option, once an MSE has upgraded product or function,"
+        " from the buyers and traders it meets (India's stepping stone, seed lines 335-340).",
+        source="calibration choice, guided by the seed (seed lines 335-340)"),
+    real("distance_isolation", DISTANCE_ISOLATION, 0.0, 1.0,
+        "share of news",
+        "Share of every source of news lost at distance 1."),
+    real("social_isolation", SOCIAL_ISOLATION, 0.0, 1.0,
+        "share of news",
+        "Share of every source of news lost at full social barrier."),
+    real("group_hazard", GROUP_HAZARD, 0.0, 1.0,
+        "per month per adopting share",
+        "Monthly hazard of hearing of an option per share of one's group members who made it "
+        "(demonstration)."),
+    real("village_hazard", VILLAGE_HAZARD, 0.0, 1.0,
+        "per month per adopting share",
+        "Monthly hazard of hearing of an option per share of one's village neighbours who made "
+        "it."),
+])
+
 
 class NewsSources(NamedTuple):
     """Where news of upgrading options comes from, as one argument of the hazard pass.
@@ -96,7 +178,7 @@ class NewsSources(NamedTuple):
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
-                   intermediary_rent: float) -> np.ndarray:
+                   intermediary_rent: float, consts: np.ndarray | None = None) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1].
 
     Through its trader the MSE sees end markets dimly (less so far away, in an excluded
@@ -109,13 +191,23 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
         linked: Whether each MSE's information comes through a lead firm or an MSE broker
             (clarity at least `LEAD_FIRM_CLARITY`).
         intermediary_rent: Scenario lever.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
+    RENT_OPACITY = consts[0]["rent_opacity"]
+    TRADER_CLARITY = consts[0]["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked, upgrades):
+def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
+    DIRECT_CLARITY = consts[0].direct_clarity
+    DISTANCE_ATTENUATION = consts[0].distance_attenuation
+    ICT_CLARITY = consts[0].ict_clarity
+    LEAD_FIRM_CLARITY = consts[0].lead_firm_clarity
+    SOCIAL_ATTENUATION = consts[0].social_attenuation
     clarity = np.empty(distance.size)
     for i in range(distance.size):
         c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
@@ -133,7 +225,8 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades):
 
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
-                   clarity: np.ndarray, noise: np.ndarray) -> None:
+                   clarity: np.ndarray, noise: np.ndarray,
+                   consts: np.ndarray | None = None) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -146,14 +239,21 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         premium_rate: Premium per unit of quality that would reach the MSE, (3, n).
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
     _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
-                    noise, pop.belief_price, pop.belief_premium)
+                    noise, pop.belief_price, pop.belief_premium, consts)
 
 
 @njit(cache=True)
 def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
-                    belief_price, belief_premium):
+                    belief_price, belief_premium, consts):
+    DIRECT_LEARNING_RATE = consts[0].direct_learning_rate
+    DISTANCE_DELAY = consts[0].distance_delay
+    LEARNING_RATE = consts[0].learning_rate
+    SIGNAL_NOISE = consts[0].signal_noise
     for i in range(distance.size):
         selling = 0
         own = 0.0
@@ -176,7 +276,8 @@ def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noi
 def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
                    group_adoption: np.ndarray, village_adoption: np.ndarray,
-                   support: np.ndarray | None = None) -> np.ndarray:
+                   support: np.ndarray | None = None,
+                   consts: np.ndarray | None = None) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -194,17 +295,31 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
                           group_adoption=group_adoption, village_adoption=village_adoption,
                           support=np.zeros(pop.n) if support is None else support)
-    return _option_hazards(pop.state, rows, sources)
+    return _option_hazards(pop.state, rows, sources, consts)
 
 
 @njit(cache=True)
-def _option_hazards(mse, rows, sources):
+def _option_hazards(mse, rows, sources, consts):
     """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
+    BACKGROUND_HAZARD = values5(consts[0].background_hazard)
+    DISTANCE_ISOLATION = consts[0].distance_isolation
+    GROUP_HAZARD = consts[0].group_hazard
+    HERDING_PROMOTION = values5(consts[0].herding_promotion)
+    ICT_HAZARD = values5(consts[0].ict_hazard)
+    LEAD_FIRM_HAZARD = values5(consts[0].lead_firm_hazard)
+    SOCIAL_ISOLATION = consts[0].social_isolation
+    STEPPING_STONE_HAZARD = values5(consts[0].stepping_stone_hazard)
+    SUPPORT_HAZARD = values5(consts[0].support_hazard)
+    TRADER_HAZARD = values5(consts[0].trader_hazard)
+    VILLAGE_HAZARD = consts[0].village_hazard
     aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
                                             mse.village)
     upgrades = mse.upgrades

@@ -23,7 +23,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim.constants import declare, real, resolve, values3, vector, whole
 from sim.markets import (
+    CHANNELS,
     DOMESTIC,
     N_CHANNELS,
     Markets,
@@ -95,22 +97,116 @@ TRANSIT_LOSS_SHARE = 0.5
 #: more customers than its brokers can serve sends the rest to its trader. A calibration
 #: choice; it keeps brokering local whatever the size of villages.
 BROKER_CAPACITY = 20
+
+#: This module's calibration constants as model inputs, with unit, allowed range and source
+#: (collected by sim.constants; listed by `mse-sim constants`).
+CONSTANTS = declare(__name__, [
+    real("max_intermediary_markup", MAX_INTERMEDIARY_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Largest markup (share of the base price) an intermediary with full market power takes "
+        "from an MSE with no bargaining power."),
+    real("social_markup", SOCIAL_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Extra markup imposed on the excluded group at full social barrier (discriminatory "
+        "terms)."),
+    real("lead_firm_markup", LEAD_FIRM_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
+        "lead firm with no rival (scaled by `sim.services.firm_power`)."),
+    real("lead_firm_premium_rent", LEAD_FIRM_PREMIUM_RENT, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
+        "bargaining power."),
+    real("bypass_effect", BYPASS_EFFECT, 0.0, 1.0,
+        "share of market power",
+        "Drop in an intermediary's market power when all its suppliers bypass it."),
+    real("group_bargaining", GROUP_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by collective bargaining in a producer group."),
+    real("ict_bargaining", ICT_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by knowing market prices through ICT."),
+    real("social_bargaining", SOCIAL_BARGAINING, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power lost at full social barrier."),
+    real("transport_cost", TRANSPORT_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Transport cost per unit at distance 1 when a buyer collects (share of the domestic "
+        "price)."),
+    vector("channel_handling_cost", CHANNEL_HANDLING_COST, CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Handling cost per unit by channel."),
+    real("direct_transport_extra", DIRECT_TRANSPORT_EXTRA, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE that hauls its own product."),
+    vector("direct_marketing_cost", DIRECT_MARKETING_COST, CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Marketing cost per unit of selling directly in each channel (domestic is easiest)."),
+    real("social_marketing_cost", SOCIAL_MARKETING_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra marketing cost per unit, outside the domestic channel, at full social barrier."),
+    real("broker_markup", BROKER_MARKUP, 0.0, 1.0,
+        "share of base price",
+        "An MSE broker's margin on the base price against an MSE with no bargaining power.",
+        source="calibration choice, guided by the seed (seed lines 113-115)"),
+    real("broker_premium_rent", BROKER_PREMIUM_RENT, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium an MSE broker keeps against an MSE with no bargaining "
+        "power (Pakistan's women sales agents passed on \"higher prices\", seed lines 239-243).",
+        source="calibration choice, guided by the seed (seed lines 239-243)"),
+    real("trader_exit_share", TRADER_EXIT_SHARE, 0.0, 1.0,
+        "share of starting volume",
+        "A trader exits when its own catchment's volume stays below this share of its starting "
+        "volume for trader_exit_months.",
+        source="calibration choice, guided by the seed (seed lines 144-145)"),
+    whole("trader_exit_months", TRADER_EXIT_MONTHS, 1, 120,
+        "months",
+        "Months below trader_exit_share after which a trader exits.",
+        source="calibration choice, guided by the seed (seed lines 144-145)"),
+    real("trader_entry_share", TRADER_ENTRY_SHARE, 0.0, 1.0,
+        "share of starting volume",
+        "An exited trader comes back when the volume its catchment sells through traders "
+        "recovers to this share of its volume at the start (above the exit share, so it does not"
+        " flicker)."),
+    real("far_trader_cost", FAR_TRADER_COST, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that"
+        " sells to a trader from elsewhere."),
+    real("transit_loss_hazard", TRANSIT_LOSS_HAZARD, 0.0, 1.0,
+        "per month",
+        "Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own "
+        "products to distant buyers and the cash back loses a load (\"the transport of products "
+        "or cash payments over long distances may expose MSE owners to increased security and "
+        "market risks\", seed lines 208-210).",
+        source="calibration choice, guided by the seed (seed lines 208-210)"),
+    real("transit_loss_share", TRANSIT_LOSS_SHARE, 0.0, 1.0,
+        "share of month's sales",
+        "Share of the month's sales revenue lost when it happens."),
+    whole("broker_capacity", BROKER_CAPACITY, 1, 100000,
+        "MSEs",
+        "Most neighbours one MSE broker serves (one truck, one sales agent's round)."),
+])
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
 #: broker serves (the first ``mse_brokers`` share by this key) without a random draw.
 _BROKER_KEY = 0.6180339887498949
 
 
-def bargaining_power(pop: Population, lever: float, social: np.ndarray) -> np.ndarray:
+def bargaining_power(pop: Population, lever: float, social: np.ndarray,
+                     consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
     The scenario's base level, raised by collective bargaining in a producer group and by the
     price knowledge ICT gives, lowered by social exclusion.
     """
-    return _bargaining_power(float(lever), pop.group, pop.ict, social)
+    consts = resolve(consts)
+    return _bargaining_power(float(lever), pop.group, pop.ict, social, consts)
 
 
 @njit(cache=True)
-def _bargaining_power(lever, group, ict, social):
+def _bargaining_power(lever, group, ict, social, consts):
+    GROUP_BARGAINING = consts[0].group_bargaining
+    ICT_BARGAINING = consts[0].ict_bargaining
+    SOCIAL_BARGAINING = consts[0].social_bargaining
     power = np.empty(group.size)
     for i in range(group.size):
         power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
@@ -144,13 +240,15 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
                    np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
 
 
-def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0) -> np.ndarray:
+def link_type(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
+              consts: np.ndarray | None = None) -> np.ndarray:
     """Each MSE's link (see `links_and_brokers`, which also returns each MSE's broker)."""
-    return links_and_brokers(pop, mse_brokers, n_villages)[0]
+    consts = resolve(consts)
+    return links_and_brokers(pop, mse_brokers, n_villages, consts=consts)[0]
 
 
-def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0
-                      ) -> tuple[np.ndarray, np.ndarray]:
+def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
+                      consts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
     Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
@@ -161,12 +259,14 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
     Returns:
         ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
     """
+    consts = resolve(consts)
     return _link_type(pop.state, float(mse_brokers),
-                      max(int(n_villages), int(pop.village.max()) + 1))
+                      max(int(n_villages), int(pop.village.max()) + 1), consts)
 
 
 @njit(cache=True)
-def _link_type(mse, mse_brokers, n_villages):
+def _link_type(mse, mse_brokers, n_villages, consts):
+    BROKER_CAPACITY = consts[0].broker_capacity
     upgrades, lead_firm, village, active = mse.upgrades, mse.lead_firm, mse.village, mse.active
     n = upgrades.size
     # The direct sellers of each village, grouped by village (counting sort, in row order).
@@ -204,13 +304,16 @@ def _link_type(mse, mse_brokers, n_villages):
 
 
 @njit(cache=True)
-def expected_transit_loss(distance, transit_risk):
+def expected_transit_loss(distance, transit_risk, consts):
     """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
 
 
 def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
-                    uniforms: np.ndarray, transit_risk: float) -> float:
+                    uniforms: np.ndarray, transit_risk: float,
+                    consts: np.ndarray | None = None) -> float:
     """Direct sellers who haul far may lose goods or cash on the way (one month).
 
     A direct seller (who carries its own products and the cash back; an MSE broker carries
@@ -221,12 +324,15 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
     Returns:
         The month's total loss (for the ledger).
     """
+    consts = resolve(consts)
     return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
-                            float(transit_risk), pop.income)
+                            float(transit_risk), pop.income, consts)
 
 
 @njit(cache=True)
-def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income):
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income, consts):
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     total = 0.0
     for i in range(link.size):
         if (active[i] and link[i] == DIRECT
@@ -238,7 +344,7 @@ def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, in
 
 
 def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,
-                   *, start: bool = False) -> None:
+                   *, start: bool = False, consts: np.ndarray | None = None) -> None:
     """Traders exit when bypassed and come back when their catchment sells through traders.
 
     Each trader's catchment volume is what the MSEs of its home villages sold through a
@@ -252,12 +358,18 @@ def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders
         units: Units sold by channel and MSE this month, (3, n).
         traders: `Traders`, updated in place.
         start: Record the reference volumes (first trade) instead of updating.
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
-    _update_traders(pop.state, link, units, traders, start)
+    consts = resolve(consts)
+    _update_traders(pop.state, link, units, traders, start, consts)
 
 
 @njit(cache=True)
-def _update_traders(mse, link, units, traders, start):
+def _update_traders(mse, link, units, traders, start, consts):
+    TRADER_ENTRY_SHARE = consts[0].trader_entry_share
+    TRADER_EXIT_MONTHS = consts[0].trader_exit_months
+    TRADER_EXIT_SHARE = consts[0].trader_exit_share
     village, trader, active_mse = mse.village, mse.trader, mse.active
     home, active, low_months, reference = (traders.home, traders.active, traders.low_months,
                                            traders.reference)
@@ -297,18 +409,20 @@ def _update_traders(mse, link, units, traders, start):
         trader[i] = serves[home[village[i]]]
 
 
-def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int
-                              ) -> np.ndarray:
+def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int,
+                              consts: np.ndarray | None = None) -> np.ndarray:
     """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
     """
-    return _market_power(pop.trader, pop.in_chain, link, n_intermediaries)
+    consts = resolve(consts)
+    return _market_power(pop.trader, pop.in_chain, link, n_intermediaries, consts)
 
 
 @njit(cache=True)
-def _market_power(trader, in_chain, link, n_intermediaries):
+def _market_power(trader, in_chain, link, n_intermediaries, consts):
     # An MSE selling through its village's broker bypasses the trader too.
+    BYPASS_EFFECT = consts[0].bypass_effect
     catchment = np.zeros(n_intermediaries)
     bypass = np.zeros(n_intermediaries)
     for i in range(trader.size):
@@ -353,13 +467,16 @@ class LinkTerms(NamedTuple):
 
 
 @njit(cache=True)
-def direct_selling_cost(distance, social, channel):
+def direct_selling_cost(distance, social, channel, consts):
     """Extra haulage and marketing cost per unit of selling directly in ``channel``.
 
     Lower in the domestic channel, where physical and social distances between layers of the
     chain are smaller and information is better. Elementwise: broadcast ``channel`` against
     per-MSE arrays for a (3, n) table.
     """
+    DIRECT_MARKETING_COST = consts[0].direct_marketing_cost
+    DIRECT_TRANSPORT_EXTRA = consts[0].direct_transport_extra
+    SOCIAL_MARKETING_COST = consts[0].social_marketing_cost
     return (
         DIRECT_TRANSPORT_EXTRA * distance
         + DIRECT_MARKETING_COST[channel]
@@ -370,7 +487,7 @@ def direct_selling_cost(distance, social, channel):
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
                bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
                firms: LeadFirms, broker: np.ndarray | None = None,
-               traders: Traders | None = None) -> LinkTerms:
+               traders: Traders | None = None, consts: np.ndarray | None = None) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link.
 
     Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
@@ -389,7 +506,10 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         firms: The lead firms (`sim.services.LeadFirms`).
         broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
+        consts: The run's calibration constants (a `sim.constants` record;
+            the defaults if omitted).
     """
+    consts = resolve(consts)
     n = pop.n
     if broker is None:
         broker = np.full(n, -1, dtype=np.int64)
@@ -398,12 +518,13 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
     terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
                       transport=np.empty((N_CHANNELS, n)), broker=broker)
     _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
-                home, terms)
+                home, terms, consts)
     return terms
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms):
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms,
+                consts):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -415,7 +536,17 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         firms: `sim.services.LeadFirms` (buying power and quality demand are read).
         home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
+        consts: The run's calibration constants (a `sim.constants` record).
     """
+    BROKER_MARKUP = consts[0].broker_markup
+    BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
+    CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
+    FAR_TRADER_COST = consts[0].far_trader_cost
+    LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
+    LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
+    MAX_INTERMEDIARY_MARKUP = consts[0].max_intermediary_markup
+    SOCIAL_MARKUP = consts[0].social_markup
+    TRANSPORT_COST = consts[0].transport_cost
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
@@ -437,7 +568,7 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
             markup[i] = BROKER_MARKUP * soft
             pass_through[i] = 1.0 - BROKER_PREMIUM_RENT * soft
             for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], 0.0, c)
+                transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
         elif link[i] == VIA_LEAD_FIRM:
             markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
             pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
@@ -445,23 +576,23 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
             markup[i] = 0.0
             pass_through[i] = 1.0
             for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], social[i], c)
+                transport[c, i] += direct_selling_cost(distance[i], social[i], c, consts)
 
 
 @njit(cache=True)
-def sold_in_channels(weights, quality):
+def sold_in_channels(weights, quality, consts):
     """Where one MSE's sales go after standards: ``weights`` (3,) by channel, as a tuple.
 
     What fails a channel's standard sells domestically, which takes any quality.
     """
     unmet = 0.0
     for c in range(N_CHANNELS):
-        if not clears_standard(quality, c):
+        if not clears_standard(quality, c, consts):
             unmet += weights[c]
     # Channel 0 is DOMESTIC, whose standard every product clears.
-    return (weights[0] * clears_standard(quality, 0) + unmet,
-            weights[1] * clears_standard(quality, 1),
-            weights[2] * clears_standard(quality, 2))
+    return (weights[0] * clears_standard(quality, 0, consts) + unmet,
+            weights[1] * clears_standard(quality, 1, consts),
+            weights[2] * clears_standard(quality, 2, consts))
 
 
 @njit(cache=True)
@@ -583,16 +714,17 @@ class Sales:
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
                 contract_share: np.ndarray, competition: float, n_intermediaries: int,
-                n_lead_firms: int) -> Sales:
+                n_lead_firms: int, consts: np.ndarray | None = None) -> Sales:
     """Sell every in-chain MSE's output and account for each party's share.
 
     Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
     rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
     check on the price formulas rather than true by construction.
     """
+    consts = resolve(consts)
     n = pop.n
     market = MarketTerms(spot=markets.price, premium=markets.premium,
-                         order_cuts=order_cuts(markets), trend=trend,
+                         order_cuts=order_cuts(markets, consts=consts), trend=trend,
                          benchmark_cost=float(markets.benchmark_cost),
                          competition=float(competition))
     out = SalesAccounts(
@@ -607,7 +739,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         totals=np.zeros(5),
         channel_units=np.zeros(N_CHANNELS),
     )
-    _sell(pop.state, terms, market, contract_share, out)
+    _sell(pop.state, terms, market, contract_share, out, consts)
     return Sales(
         produced=out.produced,
         units=out.units,
@@ -626,8 +758,16 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     )
 
 
+class SaleConstants(NamedTuple):
+    """The constants the sales pass's helpers read, held as values (names as in the record)."""
+
+    quality_standard: tuple
+    channel_depth: tuple
+    sales_loss_per_10pct: float
+
+
 @njit(cache=True)
-def _sell(mse, terms, market, contract_share, out):
+def _sell(mse, terms, market, contract_share, out, consts):
     """Sell every MSE's output and book each party's share.
 
     Args:
@@ -636,7 +776,12 @@ def _sell(mse, terms, market, contract_share, out):
         market: `MarketTerms` of this month.
         contract_share: Share of each MSE's output sold forward.
         out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
+    # The helpers below read these constants inside the loop; as values they stay in
+    # registers (see sim.decisions.hot_constants).
+    hot = (SaleConstants(values3(consts[0].quality_standard), values3(consts[0].channel_depth),
+                         consts[0].sales_loss_per_10pct),)
     broker = terms.broker
     channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
@@ -656,11 +801,11 @@ def _sell(mse, terms, market, contract_share, out):
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
-        w = sold_in_channels(channel_weight[:, i], q)
+        w = sold_in_channels(channel_weight[:, i], q, hot)
         # The MSE makes what it can sell: against low-cost competitors, and as much as its
         # channels' buyers take.
         volume = capacity[i] * competitive_sales_share(
-            unit_cost[i], benchmark_cost, competition) * in_chain * market_depth(w)
+            unit_cost[i], benchmark_cost, competition, hot) * in_chain * market_depth(w, hot)
         produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are

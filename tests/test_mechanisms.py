@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import decisions, finance, groups, markets, services, signals, trade
+from sim import constants, decisions, finance, groups, markets, services, signals, trade
 from sim.model import ValueChainModel
 from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT, social_barrier
+
+K = constants.defaults()  # the default calibration constants, for compiled helpers
 
 
 def small(n=200, **levers):
@@ -41,8 +43,8 @@ def test_price_shocks_scale_with_volatility_and_competition_erodes_prices():
 
 def test_competitive_sales_share_punishes_cost_above_the_benchmark():
     cost = np.array([0.4, 0.55, 0.6, 0.8])
-    none = markets.competitive_sales_share(cost, 0.55, 0.0)
-    some = markets.competitive_sales_share(cost, 0.55, 0.8)
+    none = markets.competitive_sales_share(cost, 0.55, 0.0, K)
+    some = markets.competitive_sales_share(cost, 0.55, 0.8, K)
     assert np.all(none == 1.0)
     assert some[0] == some[1] == 1.0 and 1.0 > some[2] > some[3] >= 0.2
 
@@ -99,7 +101,7 @@ def test_lead_firms_pass_on_more_of_the_premium_than_traders():
 
 def test_direct_selling_is_cheapest_in_the_domestic_channel():
     cost = trade.direct_selling_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]]),
-                                     np.arange(3)[:, None])  # (channel, MSE)
+                                     np.arange(3)[:, None], K)  # (channel, MSE)
     assert np.all(cost[0] < cost[1]) and np.all(cost[0] < cost[2])
     assert cost[1, 1] > cost[1, 0]  # social distance makes export marketing dearer
 
@@ -115,8 +117,8 @@ def test_money_is_accounted_for_in_every_sale():
 
 
 def test_goods_failing_a_standard_sell_domestically():
-    assert np.allclose(trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.1), [1.0, 0.0, 0.0])
-    assert np.allclose(trade.sold_in_channels(np.array([0.5, 0.5, 0.0]), 0.9), [0.5, 0.5, 0.0])
+    assert np.allclose(trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.1, K), [1.0, 0.0, 0.0])
+    assert np.allclose(trade.sold_in_channels(np.array([0.5, 0.5, 0.0]), 0.9, K), [0.5, 0.5, 0.0])
 
 
 # -- signals -------------------------------------------------------------------------------
@@ -316,7 +318,7 @@ def test_credit_never_pays_working_capital_but_advances_do():
 
 
 def test_dependent_households_draw_more():
-    draws = [finance.household_budget(1000.0, 5.0, dependence, 0.0, 0.0, True)[0]
+    draws = [finance.household_budget(1000.0, 5.0, dependence, 0.0, 0.0, True, K)[0]
              for dependence in np.linspace(0.1, 1.0, 50)]
     assert np.all(np.diff(draws) > 0)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import decisions, markets, services, signals, trade
+from sim import constants, decisions, markets, services, signals, trade
 from sim.model import ValueChainModel
 from sim.population import FUNCTIONAL, PROCESS
+
+K = constants.defaults()  # the default calibration constants, for compiled helpers
 
 
 def small(n=200, **levers):
@@ -297,11 +299,11 @@ def test_movers_earn_the_second_chains_price_and_stepping_stones_pay_there():
 
     skill, social = np.full(2, 0.5), np.zeros(2)
     plain, stepped = np.uint8(1 << INTERSECTORAL), np.uint8(1 << INTERSECTORAL | 1 << PRODUCT)
-    base = decisions.outside_income(skill, social, np.array([plain, plain]), 1.0)
+    base = decisions.outside_income(skill, social, np.array([plain, plain]), 1.0, K)
     assert np.allclose(base, decisions.OUTSIDE_INCOME)
-    assert np.allclose(decisions.outside_income(skill, social, np.array([stepped] * 2), 1.0),
+    assert np.allclose(decisions.outside_income(skill, social, np.array([stepped] * 2), 1.0, K),
                        base * (1 + decisions.STEPPING_STONE_GAIN))
-    assert np.allclose(decisions.outside_income(skill, social, np.array([plain] * 2), 1.2),
+    assert np.allclose(decisions.outside_income(skill, social, np.array([plain] * 2), 1.2, K),
                        1.2 * base)
     # The second chain has its own end market: its price moves movers' income only.
     incomes = {}
@@ -448,8 +450,9 @@ def test_producer_groups_open_credit_and_cheaper_inputs_only_with_group_finance(
             assert np.allclose(line[member], (0.2 + finance.GROUP_LENDING) * finance.MAX_LOAN)
             assert np.all(short[member] > short[~member][0])
             assert np.allclose(discount[member], finance.GROUP_INPUT_DISCOUNT)
-    inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT)
-    inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0)
+    inv, wc = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, finance.GROUP_INPUT_DISCOUNT, 0.0,
+                                      K)
+    inv0, wc0 = decisions.upgrade_costs(1, 0.0, 0.0, 0.0, 0.0, 0.0, K)
     assert inv == inv0 and wc == pytest.approx(wc0 * (1 - finance.GROUP_INPUT_DISCOUNT))
 
 

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.scenario import read_scenario_file
 from sim.ui.cli import main
 from sim.validation.calibrate import (
     CalibrationError,
@@ -15,6 +16,7 @@ from sim.validation.calibrate import (
     calibrate,
     interval_distance,
     read_parameters,
+    write_calibration,
 )
 from sim.validation.targets import read_targets
 
@@ -100,8 +102,13 @@ def test_a_different_calibration_in_the_folder_is_refused(tmp_path):
     ("intermediary_rent=0.8:0.2", "must be below"),
     ("intermediary_rent=0:2", "intermediary_rent"),
     ("intermediary_rent", "name=low:high"),
-    ({"parameters": {"MAX_GROUP_SIZE": {"low": 10, "high": 40, "kind": "constant"}}},
-     "issue 13, item 4"),
+    ({"parameters": {"max_group_size": {"low": 10, "high": 40, "kind": "constant"}}},
+     "whole number"),
+    ({"parameters": {"learning_rte": {"kind": "constant"}}}, "did you mean 'learning_rate'"),
+    ({"parameters": {"base_cost": {"kind": "constant"}}}, "one element at a time"),
+    ("learning_rate=0:2", "learning_rate"),
+    ({"parameters": {"learning_rate": {"low": 0.1, "high": 0.5, "kind": "lever"}}},
+     "not a scenario lever"),
     ({"parameters": {"credit_access": {"low": 0, "high": 1}}, "abc": {"speed": 2}},
      "'speed'"),
 ])
@@ -141,3 +148,34 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
         assert main(argv) == 2
         assert "error:" in capsys.readouterr().err
         assert not out.exists()
+
+
+#: The constant the synthetic targets are generated at, its prior, and how close the fit must
+#: come: stated before the test was first run, as 15% of the prior's width.
+CONSTANT_TRUTH = {"join_hazard": 0.03}
+CONSTANT_PRIOR = (0.0, 0.12)
+
+
+def test_synthetic_recovery_of_a_constant(tmp_path):
+    (tmp_path / "small.toml").write_text(SMALL + "group_support = 0.5\n")
+    runs = [sim.run(str(tmp_path / "small.toml"), steps=STEPS, rng=100 + s,
+                    constants=CONSTANT_TRUTH) for s in range(6)]
+    v = np.array([r["share_in_groups"].iloc[-12:].mean() for r in runs])
+    mu, sd = v.mean(), v.std(ddof=1)
+    path = tmp_path / "targets.toml"
+    path.write_text("\n".join([
+        f'case = "{tmp_path / "small.toml"}"', f"steps = {STEPS}", "[[targets]]",
+        'id = "groups"', 'claim = "synthetic"', 'metric = "share_in_groups"',
+        f"low = {mu - sd}", f"high = {mu + sd}",
+        'source = "synthetic (2026): the model at a known constant"', 'quote = "-"',
+        'interval = "mean ± 1 sd over six seeds"']) + "\n")
+    low, high = CONSTANT_PRIOR
+    spec = {"parameters": {"join_hazard": {"low": low, "high": high, "kind": "constant"}},
+            "abc": {"population": 20, "generations": 4, "predictive_draws": 3, "seed": 2}}
+    result = calibrate(path, spec, budget=120, out=tmp_path / "fit", workers=1)
+    post = result.summary["posterior"]["join_hazard"]
+    assert abs(post["mean"] - CONSTANT_TRUTH["join_hazard"]) <= 0.15 * (high - low), post
+    # The calibrated scenario carries the constant in its [constants] table, and loads.
+    paths = write_calibration(result, tmp_path / "fit")
+    written = read_scenario_file(next(p for p in paths if p.suffix == ".toml")).scenario
+    assert written.constants.changed()["join_hazard"] == pytest.approx(post["mean"], rel=1e-5)

@@ -159,7 +159,7 @@ class Portfolios:
     def run(self, scenarios: Sequence[ValueChainScenario], workers: int | None,
             progress: bool = False) -> list[list[dict]]:
         """Run each scenario on every seed; return the run summaries, per scenario."""
-        tasks = [({"name": s.name, **s.params()}, seed, self.steps, ("share_upgraded",),
+        tasks = [(s.to_record(), seed, self.steps, ("share_upgraded",),
                   summary) for s in scenarios for seed in self.seeds]
         out: list[dict] = []
         with make_engine(workers=workers, n_tasks=len(tasks)) as engine, \

@@ -59,7 +59,7 @@ def _check_steps(steps: int) -> int:
 
 
 def _scenario_key(scenario: ValueChainScenario) -> tuple:
-    return tuple(sorted(scenario.params().items()))
+    return (*sorted(scenario.params().items()), *scenario.constants.items)
 
 
 @dataclass
@@ -85,7 +85,7 @@ class _Plan:
         """Return, per unique scenario, an array (seeds, steps + 1, columns)."""
         probe = (self.probe,) if self.probe is not None else ()
         tasks = [
-            ({"name": s.name, **s.params()}, seed, self.steps, self.columns, *probe)
+            (s.to_record(), seed, self.steps, self.columns, *probe)
             for s in self.scenarios
             for seed in self.seeds
         ]

@@ -16,8 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.scenario import FIELDS
-from sim.sweeps.spec import ID_COLUMNS, SweepSpec, stable_hash
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec, parameter_spec, stable_hash
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
@@ -63,7 +62,7 @@ def build_design(spec: SweepSpec) -> pd.DataFrame:
         # Scaling can round a hair past a bound; the scenario would then reject the value.
         design = pd.DataFrame(np.clip(x, lows, highs), columns=names)
     for p in spec.parameters:
-        if FIELDS[p.name].kind is int:
+        if parameter_spec(p.name).kind is int:
             design[p.name] = design[p.name].astype("int64")
         else:
             design[p.name] = design[p.name].astype("float64")

@@ -18,10 +18,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.constants import flatten, is_constant, validate_constant
+from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
 from sim.metrics import METRICS
-from sim.scenario import FIELDS, LEVERS, ValueChainScenario, coerce_scenario, validate_value
+from sim.scenario import (
+    FIELDS,
+    LEVERS,
+    FieldSpec,
+    ScenarioError,
+    ValueChainScenario,
+    coerce_scenario,
+    input_spec,
+    validate_input,
+    validate_value,
+)
 
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
@@ -172,6 +184,25 @@ def stable_hash(obj: Any, length: int = 16) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
+def parameter_spec(name: str) -> FieldSpec:
+    """The range and kind of a sweepable name (:func:`sim.scenario.input_spec`).
+
+    Raises:
+        SweepSpecError: Unknown name, or a whole vector constant.
+    """
+    try:
+        return input_spec(name)
+    except ScenarioError as exc:
+        raise SweepSpecError(str(exc)) from None
+
+
+def _check_value(name: str, value: Any, where: str) -> float | int:
+    """Validate one value of a field or constant (element) and return it."""
+    if isinstance(value, list | tuple) and is_constant(name) and name not in FIELDS:
+        return validate_constant(name, value, where)[1]  # a whole vector in [fixed]
+    return validate_input(name, value, where)
+
+
 def _suggest(key: str, known: Iterable[str]) -> str:
     hint = difflib.get_close_matches(key, list(known), n=1)
     return f"; did you mean '{hint[0]}'?" if hint else ""
@@ -320,11 +351,15 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         candidate = base_dir / scenario_ref
         if candidate.is_file():
             scenario_ref = str(candidate)
+    fixed, params = flatten(fixed), flatten(params)
     fixed_values = {}
     for name, value in fixed.items():
         if name == "name":
             raise SweepSpecError(f"[fixed] name{where}: the scenario name cannot be changed")
-        fixed_values[name] = validate_value(name, value, f"[fixed]{where}")
+        if name not in FIELDS and is_constant(name):
+            fixed_values[name] = _check_value(name, value, f"[fixed]{where}")
+        else:
+            fixed_values[name] = validate_value(name, value, f"[fixed]{where}")
     scenario = coerce_scenario(scenario_ref, fixed_values)
 
     if not params:
@@ -334,10 +369,12 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         )
     ranges = []
     for name, value in params.items():
-        if name not in FIELDS:
+        if name not in FIELDS and not is_constant(name):
             raise SweepSpecError(
-                f"[parameters]{where}: unknown parameter '{name}'{_suggest(name, FIELDS)} "
-                f"(scenario fields: {', '.join(FIELDS)})"
+                f"[parameters]{where}: unknown parameter '{name}'"
+                f"{_suggest(name, [*FIELDS, *constant_names()])} "
+                f"(scenario fields: {', '.join(FIELDS)}; or a calibration constant, see "
+                "`mse-sim constants`)"
             )
         if name in fixed_values:
             raise SweepSpecError(
@@ -364,7 +401,10 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
 
 
 def _parameter_range(name: str, value: Any, method: str, where: str) -> ParameterRange:
-    spec = FIELDS[name]
+    try:
+        spec = parameter_spec(name)
+    except SweepSpecError as exc:
+        raise SweepSpecError(f"[parameters] {name}{where}: {exc}") from None
     key = f"[parameters] {name}"
     if method == "grid":
         if isinstance(value, Mapping):
@@ -378,14 +418,14 @@ def _parameter_range(name: str, value: Any, method: str, where: str) -> Paramete
                 f"{key} = {value!r}{where}: method 'grid' needs a non-empty list of values, "
                 f"each {spec.allowed}"
             )
-        values = tuple(validate_value(name, v, f"{key}{where}") for v in value)
+        values = tuple(_check_value(name, v, f"{key}{where}") for v in value)
         if len(set(values)) != len(values):
             raise SweepSpecError(f"{key} = {value!r}{where}: a value is listed twice")
         return ParameterRange(name, values=values)
     if spec.kind is not float:
         raise SweepSpecError(
-            f"{key}{where}: '{name}' is a whole-number structure field; method '{method}' "
-            f"samples levers only (vary {name} with method 'grid', or put it in [fixed])"
+            f"{key}{where}: '{name}' is a whole number; method '{method}' samples real "
+            f"numbers only (vary {name} with method 'grid', or put it in [fixed])"
         )
     if not isinstance(value, Mapping) or set(value) != {"low", "high"}:
         raise SweepSpecError(

@@ -10,11 +10,11 @@ target's bounds, in units of the interval's width, or of the bound's size for a 
 target), so every evaluation inside all the intervals has distance 0: the targets are
 intervals, and the posterior is the distribution of parameters whose runs land inside them.
 
-Parameters are given by a spec (a TOML file or ``name=low:high,...``). Today a free parameter
-is a scenario *lever* (``kind = "lever"``). The spec already has a ``kind`` so that model
-constants can be added (``kind = "constant"``) once constants are validated inputs (issue 13,
-item 4, which needs the model modules and is not done yet); until then such an entry is
-refused with a message saying so.
+Parameters are given by a spec (a TOML file or ``name=low:high,...``). A free parameter is a
+scenario *lever* (``kind = "lever"``, the default) or a calibration *constant*
+(``kind = "constant"``, :mod:`sim.constants`; one element of a vector as
+``base_cost.process``); a constant's bounds default to its allowed range. Whole-number
+constants are not fitted (ABC-SMC samples real numbers): set them in ``[fixed]``.
 
 A calibration keeps its state in ``OUT/abc.db`` (pyABC's SQLite history) and
 ``OUT/manifest.json``; running the same command again resumes from the last finished
@@ -41,6 +41,8 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
+from sim.constants import names as constant_names
 from sim.engines import check_workers, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.io import atomic_write, write_table
@@ -84,10 +86,11 @@ class FreeParameter:
     """A parameter fitted by calibration, with a uniform prior on [low, high].
 
     Attributes:
-        name: Scenario field (kind ``lever``).
+        name: Scenario lever (kind ``lever``), or a calibration constant or one element of a
+            vector constant, e.g. ``base_cost.process`` (kind ``constant``).
         low: Lower prior bound.
         high: Upper prior bound.
-        kind: ``lever`` (a scenario field); ``constant`` is reserved for model constants.
+        kind: ``lever`` (a scenario field) or ``constant`` (:mod:`sim.constants`).
     """
 
     name: str
@@ -137,16 +140,47 @@ class CalibrationSpec:
         }
 
 
+def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
+    """A calibration constant (or one element of a vector) as a free parameter."""
+    if not is_constant(name):
+        hint = difflib.get_close_matches(name, constant_names(), n=1)
+        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        raise CalibrationError(f"{where}: '{name}' is not a calibration constant{did} (see "
+                               "`mse-sim constants`)")
+    base, _, element = name.partition(".")
+    c = REGISTRY[base]
+    if c.kind == "vector" and not element:
+        raise CalibrationError(f"{where}: '{name}' is a vector ({', '.join(c.labels)}); fit "
+                               f"one element at a time, e.g. '{name}.{c.labels[0]}'")
+    if c.kind == "int":
+        raise CalibrationError(f"{where}: '{name}' is a whole number; ABC-SMC fits real "
+                               "numbers (set it in [fixed] or the scenario's [constants])")
+    try:
+        validate_constant(name, c.low)  # a known element
+        bounds = [validate_constant(name, spec.get(b, getattr(c, b)), f"{where}.{b}")[1]
+                  for b in ("low", "high")]
+    except ConstantError as exc:
+        raise CalibrationError(str(exc)) from None
+    if element:
+        bounds = [v[c.labels.index(element)] for v in bounds]
+    low, high = bounds
+    if not low < high:
+        raise CalibrationError(f"{where}: low {low} must be below high {high}")
+    return FreeParameter(name, float(low), float(high), "constant")
+
+
 def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
-    kind = spec.get("kind", "lever")
+    # Without a kind, a constant's name means the constant (inline specs have no kind).
+    kind = spec.get("kind", "constant" if is_constant(name) and name not in FIELDS
+                    else "lever")
     if kind not in PARAMETER_KINDS:
         raise CalibrationError(f"{where}: kind {kind!r} is not known (allowed: "
                                f"{', '.join(PARAMETER_KINDS)})")
+    for key in spec:
+        if key not in ("low", "high", "kind"):
+            raise CalibrationError(f"{where}: unknown key '{key}' (allowed: low, high, kind)")
     if kind == "constant":
-        raise CalibrationError(
-            f"{where}: model constants cannot be calibrated yet; they become validated inputs "
-            "with issue 13, item 4 (constants as inputs). Free parameters are scenario levers "
-            f"for now (allowed: {', '.join(LEVERS)})")
+        return _constant_parameter(name, spec, where)
     if name not in LEVERS:
         hint = difflib.get_close_matches(name, list(LEVERS), n=1)
         did = f"; did you mean '{hint[0]}'?" if hint else ""
@@ -221,12 +255,18 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
     if not isinstance(raw, Mapping) or not raw:
         raise CalibrationError(f"{where}: no free parameters given ([parameters.NAME] with "
                                "low and high, or name=low:high)")
+    raw = flatten(raw)  # TOML reads ``base_cost.process = {...}`` as a nested table
     params = tuple(_parameter(name, s if isinstance(s, Mapping) else {"bad": s},
                               f"{where}: parameters.{name}") for name, s in raw.items())
     fixed = data.get("fixed", {})
     if not isinstance(fixed, Mapping):
         raise CalibrationError(f"{where}: [fixed] must be a table of field = value")
-    fixed = {k: validate_value(k, v, f"{where}: [fixed]") for k, v in fixed.items()}
+    fixed = {k: v if is_constant(k) and k not in FIELDS
+             else validate_value(k, v, f"{where}: [fixed]")
+             for k, v in flatten(fixed).items()}
+    # Constants (or vector elements) in [fixed]: validated as a scenario would.
+    ValueChainScenario(**{k: v for k, v in fixed.items() if k not in FIELDS},
+                       _source=f"{where}: [fixed]")
     clash = set(fixed) & {p.name for p in params}
     if clash:
         raise CalibrationError(f"{where}: '{sorted(clash)[0]}' is both fixed and free")
@@ -326,7 +366,7 @@ class CaseSimulator:
         raw = {}
         for arm in self.arms:
             s = self.scenario(params, arm)
-            data = run_columns(({"name": s.name, **s.params()}, int(seed), self.ct.steps,
+            data = run_columns((s.to_record(), int(seed), self.ct.steps,
                                 self.columns))[None]
             raw[arm] = (lambda d: lambda m: derive(
                 m, lambda c: d[:, :, self.columns.index(c)]))(data)
@@ -591,6 +631,21 @@ def scenario_toml(result: CalibrationResult) -> str:
              "", f'name = "{s.name}"',
              f'description = "{result.case} calibrated to its targets (posterior means)."', "",
              "[parameters]"]
+    constant_lines = []
+    for name, value in s.constants.changed().items():
+        elements = [p for p in post if p.partition(".")[0] == name]
+        if name in post or elements:
+            which = name if name in post else elements[0]
+            p = post[which]
+            comment = (f"calibrated ({which}): posterior mean (sd {p['sd']:.3g}, 90% "
+                       f"{p['q05']:.4g} to {p['q95']:.4g})")
+        elif name in result.spec.fixed:
+            comment = "fixed for the calibration"
+        else:
+            comment = f"as in {result.case}"
+        text = (f"[{', '.join(f'{x:.6g}' for x in value)}]" if isinstance(value, list)
+                else f"{value:.6g}" if isinstance(value, float) else str(value))
+        constant_lines.append(f"{f'{name} = {text}':<28} # {comment}")
     for name, value in s.params().items():
         if name in post:
             p = post[name]
@@ -602,6 +657,8 @@ def scenario_toml(result: CalibrationResult) -> str:
             comment = f"as in {result.case}"
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
         lines.append(f"{f'{name} = {text}':<28} # {comment}")
+    if constant_lines:
+        lines += ["", "[constants]", *constant_lines]
     return "\n".join(lines) + "\n"
 
 

@@ -126,7 +126,7 @@ def _plan(cases: list[CaseTargets], seeds: tuple[int, ...]) -> tuple[list, list]
         columns = source_columns(t.metric for t in modelled)
         layout.append((arms, columns, len(tasks)))
         for arm in arms:
-            record = {"name": ct.scenario.name, **ct.arm_scenario(arm).params()}
+            record = {**ct.arm_scenario(arm).to_record(), "name": ct.scenario.name}
             tasks += [(record, seed, ct.steps, columns) for seed in seeds]
     return tasks, layout
 

@@ -19,6 +19,7 @@ from sim.errors import UserInputError
 from sim.ui.cli import (
     app,
     calibrate,
+    constants,
     discover,
     experiment,
     handout,
@@ -29,7 +30,8 @@ from sim.ui.cli import (
 )
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app, handout)
+COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app, handout,
+            constants)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 

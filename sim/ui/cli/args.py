@@ -71,5 +71,6 @@ def add_arm_options(parser: Any, *, seeds: int, steps: int) -> None:
                         help="worker processes (default: one per CPU); results do not depend "
                              "on it")
     parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a scenario field in both arms; repeatable")
+                        help="override a scenario field or a calibration constant (`mse-sim "
+                             "constants`) in both arms; repeatable")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from sim.constants import REGISTRY
 from sim.io import check_table_path, write_table
 from sim.metrics import SUMMARY_METRICS
 from sim.model import run
@@ -55,6 +56,10 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
         for name, value in sf.scenario.params().items():
             if value != FIELDS[name].default:
                 print(f"  {name:<24} {value:<8} (default {FIELDS[name].default})")
+        if sf.scenario.constants:
+            print("CONSTANTS (changed from the defaults; see `mse-sim constants`)")
+            for name, value in sf.scenario.constants.changed().items():
+                print(f"  {name:<24} {value!s:<8} (default {REGISTRY[name].default_text()})")
         return 0
     for name in list_scenarios():
         sf = read_scenario_file(name)
@@ -70,7 +75,8 @@ def register(sub: Any) -> None:
     p.add_argument("--steps", type=positive_int, default=120, help="months to simulate")
     p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario field; repeatable")
+                   help="override a scenario field or a calibration constant (`mse-sim "
+                        "constants`; a vector's element as NAME.ELEMENT=VALUE); repeatable")
     p.add_argument("--out", type=Path, help="write the time series (.csv or .parquet)")
     p.add_argument("--plot", type=Path, help="write upgrading curves (.png, .svg or .pdf)")
     p.set_defaults(func=_cmd_run)
