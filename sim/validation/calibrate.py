@@ -631,32 +631,26 @@ def scenario_toml(result: CalibrationResult) -> str:
              "", f'name = "{s.name}"',
              f'description = "{result.case} calibrated to its targets (posterior means)."', "",
              "[parameters]"]
+    def origin(name: str, fitted: str | None) -> str:
+        """Say where a value in the file comes from: the fit, the spec's [fixed], or the case."""
+        if fitted is not None:
+            p = post[fitted]
+            which = "" if fitted == name else f" ({fitted})"
+            return (f"calibrated{which}: posterior mean (sd {p['sd']:.3g}, 90% "
+                    f"{p['q05']:.4g} to {p['q95']:.4g})")
+        return "fixed for the calibration" if name in result.spec.fixed else f"as in {result.case}"
+
     constant_lines = []
     for name, value in s.constants.changed().items():
-        elements = [p for p in post if p.partition(".")[0] == name]
-        if name in post or elements:
-            which = name if name in post else elements[0]
-            p = post[which]
-            comment = (f"calibrated ({which}): posterior mean (sd {p['sd']:.3g}, 90% "
-                       f"{p['q05']:.4g} to {p['q95']:.4g})")
-        elif name in result.spec.fixed:
-            comment = "fixed for the calibration"
-        else:
-            comment = f"as in {result.case}"
+        # A vector constant is fitted one element at a time (``base_cost.process``).
+        fitted = next((p for p in post if p == name or p.partition(".")[0] == name), None)
         text = (f"[{', '.join(f'{x:.6g}' for x in value)}]" if isinstance(value, list)
                 else f"{value:.6g}" if isinstance(value, float) else str(value))
-        constant_lines.append(f"{f'{name} = {text}':<28} # {comment}")
+        constant_lines.append(f"{f'{name} = {text}':<28} # {origin(name, fitted)}")
     for name, value in s.params().items():
-        if name in post:
-            p = post[name]
-            comment = (f"calibrated: posterior mean (sd {p['sd']:.3f}, 90% {p['q05']:.3f} to "
-                       f"{p['q95']:.3f})")
-        elif name in result.spec.fixed:
-            comment = "fixed for the calibration"
-        else:
-            comment = f"as in {result.case}"
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
-        lines.append(f"{f'{name} = {text}':<28} # {comment}")
+        fitted = name if name in post else None
+        lines.append(f"{f'{name} = {text}':<28} # {origin(name, fitted)}")
     if constant_lines:
         lines += ["", "[constants]", *constant_lines]
     return "\n".join(lines) + "\n"
