@@ -94,6 +94,8 @@ class ValueChainModel(Model):
         links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
             firm, direct, via an MSE broker), set by the month's trade.
         brokers: This month's MSE broker (row) of each MSE, or -1.
+        trained_agents: Rows of the MSEs a project trained as sales agents at the start
+            (lever ``agent_training``; `sim.decisions.train_sales_agents`).
         traders: The intermediaries' state (:class:`sim.trade.Traders`: which operate).
         firms: The lead firms' own terms (:class:`sim.services.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
@@ -133,6 +135,10 @@ class ValueChainModel(Model):
             rng=self.rng,
             consts=self.constants,
         )
+        # A project's sales agents start as direct sellers (no draw: the lever at 0 changes
+        # nothing, not even the random numbers).
+        self.trained_agents = decisions.train_sales_agents(pop, sc.agent_training,
+                                                           sc.n_villages, consts=self.constants)
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
         self.markets = markets.Markets.create(sc.export_premium, self._mean_unit_cost,
                                               sc.second_chain_pull, consts=self.constants)

@@ -151,6 +151,13 @@ FIELDS: dict[str, FieldSpec] = {
                "neighbours' output for a smaller margin than a trader and brings them "
                "end-market news (seed lines 113-115, 144-148; Pakistan's women sales agents, "
                "lines 239-243). 0: MSEs never broker for others."),
+        _lever("agent_training", 0.0, "Sales agents trained by a project",
+               "A project recruits and trains MSEs as sales agents (functional upgrading it "
+               "facilitates): this lever times max_trained_agents (5% by default) of each "
+               "village's MSEs, the most skilled, start as direct sellers who broker for their "
+               "neighbours (lever mse_brokers). Pakistan's women sales agents (seed lines "
+               "239-243, 357-360): ECDI trained 120 for about 6,000 embroiderers. 0: no "
+               "project agents."),
         _lever("group_support", 0.3, "Support for producer groups",
                "Facilitation of horizontal collaboration: how readily producer groups form and "
                "how long they last."),
@@ -337,6 +344,7 @@ class ValueChainScenario(Scenario):
     forward_contracts: float = 0.2
     quality_demand: float = 0.0
     mse_brokers: float = 0.3
+    agent_training: float = 0.0
     group_support: float = 0.3
     targeted_facilitation: float = 0.0
     herding: float = 0.0

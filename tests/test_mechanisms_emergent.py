@@ -8,6 +8,7 @@ small (a few hundred MSEs, five to ten years) so each test takes seconds.
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from sim.experiments import paired_effect, run_arms
 from sim.model import ValueChainModel
@@ -239,3 +240,34 @@ def test_9_herding_into_todays_best_channel_is_riskier_when_the_best_channel_can
     assert _excludes_zero(paired_effect(np.zeros(SEEDS), added[1.0]), "up"), added
     # ... and more than the risk herding adds when it cannot.
     assert _excludes_zero(paired_effect(added[0.0], added[1.0]), "up"), added
+
+
+def _pakistan_agents(steps, metrics):
+    # Pakistan with its trained sales agents (agent_training 0.4: 2% of MSEs, ECDI's 120
+    # agents for ~6,000 embroiderers) against the same chain without them, on common seeds.
+    return run_arms("pakistan-embroidery", {"none": {"agent_training": 0.0}, "agents": {}},
+                    metrics=metrics, seeds=SEEDS, steps=steps, workers=1)
+
+
+def test_pakistan_trained_sales_agents_carry_sales_and_raise_womens_incomes():
+    # Seed lines 239-243, 357-360: women sales agents link isolated women producers to urban
+    # buyers and "helped reduce the isolation of women producers". Read at 36 months, while
+    # the trained agents are in the chain: in the model they later move to the second chain
+    # (their brokerage take is not in what they weigh when deciding), so at 120 months the
+    # effect on brokered sales is small (+1.0 points [0.04, 1.9] over 10 seeds).
+    r = _pakistan_agents(36, ["share_sold_via_brokers", "mean_income",
+                              "share_upgraded_excluded"])
+    for metric in ("share_sold_via_brokers", "mean_income", "share_upgraded_excluded"):
+        assert _excludes_zero(r.effect("agents", "none", metric), "up"), (
+            metric, r.effect("agents", "none", metric))
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "model and seed disagree: the agents' design and colour information 'helped to elicit a "
+    "strong product upgrading response' (seed lines 239-243), but training agents alone "
+    "moves share_product by +0.2 points [-0.4, 0.7] at 120 months and by -0.01 points "
+    "[-0.1, 0.1] at 36 months (10 seeds; docs/validation.md)"))
+def test_pakistan_trained_sales_agents_elicit_product_upgrading():
+    r = _pakistan_agents(120, ["share_product"])
+    assert _excludes_zero(r.effect("agents", "none", "share_product"), "up"), (
+        r.effect("agents", "none", "share_product"))

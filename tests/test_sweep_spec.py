@@ -153,6 +153,18 @@ def test_changing_anything_that_matters_changes_the_fingerprint(scenario_file):
     assert read_spec(data).fingerprint() != a.fingerprint()
 
 
+def test_a_later_field_at_its_neutral_value_keeps_older_fingerprints(scenario_file, tmp_path):
+    # agent_training was added after sweep stores were written: at 0 the model runs as before,
+    # so the field stays out of the fingerprint; at any other value it changes it.
+    a = read_spec(spec(scenario_file))
+    assert "agent_training" not in a.normalized()["scenario"]
+    trained = tmp_path / "trained.toml"
+    trained.write_text('name = "tiny"\n[parameters]\nn_mse = 40\nagent_training = 0.5\n')
+    b = read_spec(spec(trained))
+    assert b.normalized()["scenario"]["agent_training"] == 0.5
+    assert b.fingerprint() != a.fingerprint()
+
+
 @pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "sweeps").glob("*.toml")),
                          ids=lambda p: p.name)
 def test_example_specs_are_valid(path):
