@@ -316,6 +316,7 @@ class Context:
     input_discount: np.ndarray | None = None
     support: np.ndarray | None = None
     transit_risk: float = 0.0
+    brokerage: np.ndarray | None = None
 
     def terms(self, consts: np.ndarray | None = None) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
@@ -342,6 +343,8 @@ class Context:
             support=(self.support if self.support is not None
                      else np.zeros_like(self.credit)),
             transit_risk=float(self.transit_risk),
+            brokerage=(self.brokerage if self.brokerage is not None
+                       else np.zeros_like(self.credit)),
         )
 
 
@@ -367,6 +370,8 @@ class DecisionTerms(NamedTuple):
         input_discount: Share of working capital saved by joint input purchase in a group.
         support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1].
         transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
+        brokerage: What the MSE earned this month brokering its neighbours' sales (currency),
+            per MSE: an MSE broker gives it up if it leaves the chain.
     """
 
     price: np.ndarray
@@ -387,6 +392,7 @@ class DecisionTerms(NamedTuple):
     input_discount: np.ndarray
     support: np.ndarray
     transit_risk: float
+    brokerage: np.ndarray
 
 
 @njit(cache=True)
@@ -675,7 +681,7 @@ def _value_all(mse, terms, out, consts):
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
     working_credit, input_discount, support = (terms.working_credit, terms.input_discount,
                                                terms.support)
-    transit_risk = terms.transit_risk
+    transit_risk, brokerage = terms.transit_risk, terms.brokerage
     rows, gain, dvar, investment, working_capital = (
         out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
     success, value, feasible, new_channel = (out.success, out.value, out.feasible,
@@ -763,8 +769,11 @@ def _value_all(mse, terms, out, consts):
                     diversified_weights(channels[i], chosen), base, premium, cs, covariance,
                     benchmark_cost, competition, hot)
             else:  # INTERSECTORAL: the second chain at its long-run price
-                after_mean = outside_income(skill[i], social[i], upgrades[i], second_level, hot)
-                after_var = (second_sd * after_mean) ** 2
+                outside = outside_income(skill[i], social[i], upgrades[i], second_level, hot)
+                # Leaving the chain also gives up what an MSE broker earns from its
+                # neighbours' sales (Pakistan's sales agents live on that take).
+                after_mean = outside - brokerage[i]
+                after_var = (second_sd * outside) ** 2
             gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
 
         p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group, hot)

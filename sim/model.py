@@ -334,6 +334,7 @@ class ValueChainModel(Model):
                                                         self.social, sc.group_finance, consts=k),
             input_discount=finance.input_discount(pop, sc.group_finance, consts=k),
             support=support,
+            brokerage=self.last_sales.brokerage,
         )
 
     # -- results -----------------------------------------------------------------------------

@@ -660,6 +660,7 @@ class SalesAccounts(NamedTuple):
         totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
             through MSE brokers, what MSE brokers kept of their neighbours' sales, (5,).
         channel_units: Units sold in each channel by all MSEs, (3,).
+        brokerage: What each MSE kept brokering its neighbours' sales (currency), (n,).
     """
 
     produced: np.ndarray
@@ -672,6 +673,7 @@ class SalesAccounts(NamedTuple):
     lead_firm_take: np.ndarray
     totals: np.ndarray
     channel_units: np.ndarray
+    brokerage: np.ndarray
 
 
 @dataclass
@@ -694,6 +696,8 @@ class Sales:
         channel_units: Units sold in each channel by all MSEs, (3,).
         base: Base price per unit each MSE's link pays, by channel (3, n).
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
+        brokerage: What each MSE kept brokering its neighbours' sales (part of its revenue;
+            zero for MSEs that are not brokers), (n,).
     """
 
     produced: np.ndarray
@@ -710,6 +714,7 @@ class Sales:
     channel_units: np.ndarray
     base: np.ndarray
     premium_rate: np.ndarray
+    brokerage: np.ndarray
 
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
@@ -738,6 +743,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         lead_firm_take=np.zeros(n_lead_firms),
         totals=np.zeros(5),
         channel_units=np.zeros(N_CHANNELS),
+        brokerage=np.zeros(n),
     )
     _sell(pop.state, terms, market, contract_share, out, consts)
     return Sales(
@@ -755,6 +761,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         channel_units=out.channel_units,
         base=out.base,
         premium_rate=out.premium_rate,
+        brokerage=out.brokerage,
     )
 
 
@@ -843,6 +850,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
         revenue[i] += received
         if link[i] == VIA_BROKER:
             revenue[broker[i]] += kept
+            out.brokerage[broker[i]] += kept
             via_brokers += units[0, i] + units[1, i] + units[2, i]
             broker_take += kept
         # Each buyer's take goes to its own books. Adding zero to the others (rather than

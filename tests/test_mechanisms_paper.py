@@ -321,6 +321,34 @@ def test_a_project_trains_sales_agents_who_broker_only_with_the_lever():
         small(n=300, agent_training=0.0, mse_brokers=1.0).links == trade.VIA_BROKER).sum()
 
 
+def test_a_broker_weighs_its_take_from_neighbours_before_leaving_the_chain():
+    # A sales agent who moves to another chain gives up her own sales and what she earns
+    # brokering her neighbours' (seed lines 239-243): both count against the move.
+    from sim.population import INTERSECTORAL, PRODUCT
+
+    gains = {}
+    for share in (0.0, 1.0):
+        m = small(n=300, mse_brokers=share, n_lead_firms=0)
+        pop = m.population
+        broker = np.flatnonzero(pop.village == 0)[0]
+        pop.upgrades[broker] = 1 << FUNCTIONAL | 1 << PRODUCT  # a stepping stone out too
+        pop.aware[:] = 0b11111
+        pop.cash[:] = 10_000.0
+        pop.skill[:] = 0.9
+        m._trade(account=False)
+        ctx = m._decision_context(m._clarity(),
+                                  services.service_intensity(pop, m.scenario.embedded_services))
+        opts = decisions.value_options(pop, ctx)
+        col = np.flatnonzero(opts.rows == broker)[0]
+        assert opts.feasible[INTERSECTORAL, col]
+        gains[share] = (opts.gain[INTERSECTORAL, col], m.last_sales.brokerage[broker])
+    (alone, no_take), (brokering, take) = gains[0.0], gains[1.0]
+    assert no_take == 0.0 and take > 0.0
+    # With the lever off nothing changes; with it, the move is worth exactly the take less
+    # (the broker's own sales and the outside income are the same in both runs).
+    assert brokering == pytest.approx(alone - take, rel=1e-9)
+
+
 # -- 8. a second chain for intersectoral upgrading --------------------------------------------
 
 

@@ -583,6 +583,8 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
         "model_runs": int(history.total_nr_simulations) * sim.runs_per_evaluation()
         + spec.predictive_draws * sim.runs_per_evaluation(),
         "generations": int(history.max_t) + 1,
+        # pyABC checks the budget after each generation: all but the last stay within it.
+        "evaluations_per_generation": [int(n) for n in pops["samples"].tolist()],
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
         "wall_seconds_this_session": round(wall, 1), "resumed": resumed,
         "posterior": {n: {"mean": means[n], "sd": sds[n],
