@@ -62,15 +62,13 @@ from sim.population import (
 )
 from sim.trade import direct_selling_cost, expected_transit_loss, sold_in_channels
 
-#: Planning horizon (months).
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 HORIZON = 36
-#: Base cost of each upgrade (process, product, functional, channel, intersectoral).
 BASE_COST = np.array([200.0, 150.0, 250.0, 120.0, 350.0])
-#: Part of each cost that is working capital (inputs), the rest long-term investment.
 WORKING_CAPITAL_SHARE = np.array([0.2, 0.4, 0.3, 0.2, 0.0])
-#: Cost increase at distance 1 (inputs, transport and training cost more far away).
 DISTANCE_COST = 0.6
-#: Which options embedded services make cheaper (technical and design help).
 SERVICE_HELPS = np.array([1.0, 1.0, 0.0, 0.5, 0.0])
 #: Unit cost cut by process upgrading: base plus a skill-dependent part.
 PROCESS_COST_CUT = 0.03
@@ -84,34 +82,26 @@ PROCESS_OUTPUT_GAIN = 0.05
 #: Quality gained by product upgrading, and the unit-cost increase it brings.
 PRODUCT_QUALITY_GAIN = 0.3
 PRODUCT_COST_INCREASE = 0.04
-#: Skill an MSE needs to take on an intermediary's function alone (groups can do it jointly).
 FUNCTIONAL_SKILL = 0.45
 #: Monthly income in the second value chain (intersectoral upgrading: another product, its
 #: own end market) for an owner of skill 0.5, at that chain's long-run price.
 OUTSIDE_INCOME = 45.0
-#: Income gained in the second chain by an MSE that upgraded product or function first: the
-#: quality know-how, market contacts and standing it carries over (the India "stepping
-#: stone", seed lines 335-340).
+#: The quality know-how, market contacts and standing it carries over (the India "stepping stone",
+#: seed lines 335-340).
 STEPPING_STONE_GAIN = 0.4
-#: Share of the cost of moving to the second chain saved by an MSE that upgraded product or
-#: function first: it has contacts and skills there already.
+#: It has contacts and skills there already.
 STEPPING_STONE_COST_CUT = 0.4
-#: Skill that opens the outside option without earlier product or functional upgrading.
 OUTSIDE_SKILL = 0.85
-#: Share of the second-chain income lost at full social barrier: exclusion follows people,
-#: but less than in a chain tied to their caste or group (India's leather, lines 335-340).
+#: Exclusion follows people, but less than in a chain tied to their caste or group (India's leather,
+#: lines 335-340).
 OUTSIDE_SOCIAL_PENALTY = 0.15
-#: Absolute risk aversion per unit of currency at dependence 0.5.
 RISK_AVERSION = 0.0015
 #: Chance of success: base, per unit of skill, and for group members.
 SUCCESS_BASE = 0.35
 SUCCESS_SKILL = 0.55
 SUCCESS_GROUP = 0.05
-#: Weight of the charge for sinking money into an upgrade while income is uncertain.
 LIQUIDITY_RISK = 6.0
-#: Scale of the bounded-rationality noise added to option values (currency units).
 DECISION_NOISE = 5.0
-#: Skill gained by a successful upgrade (learning by doing).
 UPGRADE_SKILL_GAIN = 0.05
 #: Share of MSEs a project trains as sales agents at ``agent_training`` = 1: they start as
 #: functional upgraders (direct sellers) and so broker for their neighbours. ECDI "created a

@@ -21,7 +21,9 @@ from numba import njit
 from sim.constants import declare, real, resolve, whole
 from sim.population import Population
 
-#: Largest investment loan the financial market offers one MSE at credit_access = 1.
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 MAX_LOAN = 400.0
 #: Largest working-capital loan offered one MSE a month at working_capital_credit = 1 (a
 #: little over half a month's sales). Calibration note: with 150 and a default lever of 0.4,
@@ -30,31 +32,18 @@ MAX_LOAN = 400.0
 #: MSEs, 10 seeds): the richer model then says working capital, not investment capital, held
 #: product upgrading back. Smaller short loans keep the paper's reading (lines 297-315).
 MAX_WORKING_LOAN = 60.0
-#: Interest on a one-month working-capital loan (repaid with the next month's sales).
 WORKING_LOAN_INTEREST = 0.03
-#: Credit added for producer-group members at group_finance = 1 (group lending with joint
-#: liability), as a share of the largest loan of each kind.
 GROUP_LENDING = 0.5
-#: Share of working-capital costs a group member saves at group_finance = 1 by buying inputs
-#: jointly.
 GROUP_INPUT_DISCOUNT = 0.3
-#: Share of the credit line lost at full social barrier.
 SOCIAL_CREDIT_PENALTY = 0.5
-#: Monthly interest rate on investment loans.
 LOAN_INTEREST = 0.01
-#: Repayment period of investment loans (months).
 LOAN_TERM = 36
 #: Interest paid over a loan's life per unit borrowed (equal principal instalments).
 INTEREST_BURDEN = LOAN_INTEREST * (LOAN_TERM + 1) / 2
-#: Smallest monthly principal repayment, so that loans end.
 MIN_INSTALMENT = 2.0
-#: Monthly subsistence need a fully dependent household draws from the enterprise.
 SUBSISTENCE = 15.0
-#: Share of its subsistence need a household short of cash still draws (borrowing for it).
 HARDSHIP_FLOOR = 0.5
-#: Share of income above the subsistence draw that the household consumes.
 CONSUMPTION_RATE = 0.8
-#: Consecutive months of negative cash after which an MSE exits.
 EXIT_AFTER_MONTHS = 9
 
 #: This module's calibration constants as model inputs, with unit, allowed range and source

@@ -24,25 +24,21 @@ from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
 NO_GROUP, SEEKING = -1, -2
-#: Monthly chance that an MSE outside a group seeks to join one, at group_support = 1.
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 JOIN_HAZARD = 0.06
-#: Share of that chance that exists without any support (groups formed for other purposes).
 UNSUPPORTED_JOINING = 0.15
-#: Monthly chance that a group dissolves without support.
 DISSOLVE_HAZARD = 0.03
-#: Share of the dissolution hazard that full support removes.
 SUPPORT_DURABILITY = 0.8
 #: Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
 SOCIAL_JOINING_LOSS = 0.5
 ICT_JOINING_GAIN = 0.5
-#: Monthly chance that a member leaves its group.
 LEAVE_HAZARD = 0.005
 #: Fewest seekers that start a new group, and the size above which a group takes no members.
 MIN_GROUP_SIZE = 3
 MAX_GROUP_SIZE = 25
-#: Share of upgrading costs a group member saves by sharing equipment, training, transport.
 GROUP_COST_SHARE = 0.3
-#: Weight of the group's pooled belief in a member's belief after each month's meeting.
 INFORMATION_SHARING = 0.5
 
 #: This module's calibration constants as model inputs, with unit, allowed range and source

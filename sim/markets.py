@@ -28,49 +28,33 @@ CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
 N_CHANNELS = len(CHANNELS)
 
-#: Premium per unit of quality at the start (price multiplier at quality 1 is 1 + premium).
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 INITIAL_PREMIUM = np.array([0.02, 0.06, 0.12])
-#: Growth of each channel's premium per year at demand_shift = 1.
 PREMIUM_DRIFT_PER_YEAR = np.array([0.02, 0.06, 0.10])
-#: Minimum quality a channel accepts.
 QUALITY_STANDARD = np.array([0.0, 0.45, 0.65])
-#: Share of an MSE's output each channel's buyers take at the going price: the local market
-#: is thin, while export and specialty buyers take all an MSE can supply. Entering a new
-#: channel can therefore raise sales volume ("higher prices, higher sales volumes", seed
-#: lines 151-152). The domestic level is a calibration choice.
+#: The local market is thin, while export and specialty buyers take all an MSE can supply. Entering
+#: a new channel can therefore raise sales volume ("higher prices, higher sales volumes", seed lines
+#: 151-152). The domestic level is a calibration choice.
 CHANNEL_DEPTH = np.array([0.9, 1.0, 1.0])
-#: Monthly standard deviation of log-price shocks at price_volatility = 1.
 VOLATILITY = np.array([0.05, 0.20, 0.25])
-#: Persistence of price deviations from month to month (AR(1) coefficient).
 PRICE_PERSISTENCE = 0.85
-#: Share of a shock common to all channels (the rest is channel-specific).
 COMMON_SHOCK = 0.3
-#: Share of export and specialty orders cancelled per unit of negative log-price deviation:
-#: when a distant market slumps, buyers also cut volumes ("shifts in global markets").
+#: When a distant market slumps, buyers also cut volumes ("shifts in global markets").
 ORDER_SENSITIVITY = 3.0
-#: Largest share of orders cancelled in one month.
 MAX_ORDER_CUT = 0.8
-#: Monthly standard deviation of the shocks to each channel's long-run price level at
-#: market_shifts = 1. These shifts are slow and independent between channels, so over years
-#: the channel that pays most today may not pay most tomorrow (seed lines 362-384).
+#: These shifts are slow and independent between channels, so over years the channel that pays most
+#: today may not pay most tomorrow (seed lines 362-384).
 SHIFT_VOLATILITY = np.array([0.01, 0.03, 0.03])
-#: Persistence of long-run price shifts from month to month (a slow AR(1): half-life about
-#: three years).
 SHIFT_PERSISTENCE = 0.98
-#: Monthly standard deviation of log-price shocks in the second value chain (the one MSEs move
-#: to by intersectoral upgrading) at price_volatility = 1: another product, its own end
-#: market, shocks independent of this chain's.
+#: Another product, its own end market, shocks independent of this chain's.
 SECOND_CHAIN_VOLATILITY = 0.1
-#: The second chain's long-run price level at second_chain_pull = 0 (the lever adds to it):
-#: at the default pull of 0.3 the second chain pays its reference income.
+#: At the default pull of 0.3 the second chain pays its reference income.
 SECOND_CHAIN_FLOOR = 0.7
-#: Fall in prices over ten years at competition = 1.
 PRICE_EROSION = 0.15
-#: Fall of the competitive cost benchmark over ten years at competition = 1.
 BENCHMARK_FALL = 0.3
-#: Share of sales lost per 10% of unit cost above the benchmark, at competition = 1.
 SALES_LOSS_PER_10PCT = 0.4
-#: Months over which competition's effects build up.
 HORIZON_MONTHS = 120.0
 
 #: This module's calibration constants as model inputs, with unit, allowed range and source

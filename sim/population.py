@@ -25,11 +25,11 @@ N_OPTIONS = len(UPGRADE_TYPES)
 #: Months of income kept for the income-volatility metric.
 INCOME_MEMORY = 12
 
-#: Mean monthly output of an MSE (units of product).
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 MEAN_CAPACITY = 100.0
-#: Mean unit production cost at the start, relative to a domestic price of 1.
 MEAN_UNIT_COST = 0.55
-#: Median starting cash (currency units; one unit buys one unit of domestic product).
 MEDIAN_CASH = 40.0
 
 #: Share of MSEs that know of each option at the start (process, product, functional,

@@ -21,21 +21,20 @@ from numba import njit
 from sim.constants import declare, real, resolve
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
-#: Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 RECRUIT_HAZARD = 0.015
 #: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
 RECRUIT_BASE = 0.2
 RECRUIT_SERVICES = 0.6
 RECRUIT_CONTRACTS = 0.2
-#: Share of recruitment that goes on with no pull from end markets (domestic processing).
 PULL_FLOOR = 0.2
-#: Reach multiplier for members of a producer group (one contact reaches many).
 GROUP_REACH = 3.0
 #: Reach lost at distance 1 and at full social barrier.
 DISTANCE_REACH_LOSS = 0.7
 SOCIAL_REACH_LOSS = 0.7
-#: Share of all MSEs one lead firm can buy from (its own supplier capacity): more lead firms
-#: buy from more MSEs.
+#: More lead firms buy from more MSEs.
 SUPPLIERS_PER_FIRM = 0.1
 #: Range of lead firms' own quality standards for a forward contract (one draw per firm):
 #: contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
@@ -45,30 +44,21 @@ FIRM_STANDARD_HIGH = 0.5
 #: draw per firm; the share of output contracted is at most 1).
 FIRM_CONTRACT_LOW = 0.5
 FIRM_CONTRACT_HIGH = 1.5
-#: Rise of every firm's standard at quality_demand = 1: buyers demand higher quality "as a
-#: condition of doing business, without offering higher prices" (seed lines 245-249).
+#: Buyers demand higher quality "as a condition of doing business, without offering higher prices"
+#: (seed lines 245-249).
 DEMANDED_QUALITY = 0.3
-#: Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is dropped.
 BELOW_STANDARD_DROP = 0.05
-#: Buying power a lead firm loses to each rival competing for the same suppliers: its power is
-#: ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
+#: Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
 FIRM_RIVALRY = 0.3
-#: Monthly chance that a supply relationship ends.
 DELINK_HAZARD = 0.005
-#: Cost of upgrading removed by design help and technical assistance at full intensity.
 SERVICE_COST_DISCOUNT = 0.4
-#: Chance of an upgrade succeeding added by technical assistance at full intensity.
 SERVICE_SUCCESS_GAIN = 0.25
-#: Skill gained per month from technical assistance at full intensity.
 SERVICE_SKILL_GAIN = 0.004
-#: Share of an upgrade's working capital a lead firm advances at full intensity.
 ADVANCE_SHARE = 1.0
 #: Reach of stand-alone support services lost at distance 1 and at full social barrier:
 #: supporting markets are thin away from towns and for excluded groups.
 SUPPORT_DISTANCE_LOSS = 0.6
 SUPPORT_SOCIAL_LOSS = 0.6
-#: Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they are
-#: paid for, unlike embedded services).
 SUPPORT_FEE = 0.2
 
 #: This module's calibration constants as model inputs, with unit, allowed range and source

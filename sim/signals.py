@@ -25,12 +25,11 @@ from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Popula
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
-#: Share of the gap between signal and belief closed each month at distance 0.
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 LEARNING_RATE = 0.3
-#: Share of that speed lost at distance 1 (slow news).
 DISTANCE_DELAY = 0.5
-#: Share of the gap closed each month by a direct seller, which deals with end-market buyers
-#: itself and hears their prices at once, whatever its distance.
 DIRECT_LEARNING_RATE = 0.8
 #: Clarity lost at distance 1 and at full social barrier.
 DISTANCE_ATTENUATION = 0.6
@@ -38,16 +37,14 @@ SOCIAL_ATTENUATION = 0.6
 #: Clarity of information through ICT and through a lead firm link.
 ICT_CLARITY = 0.9
 LEAD_FIRM_CLARITY = 0.85
-#: Clarity of a direct seller (after functional upgrading): it deals with end-market buyers
-#: and reads their prices and premiums directly ("direct relationships between producers and
-#: exporters facilitate the flow of information", seed lines 199-203). At least the lead-firm
-#: clarity, so that functional upgrading never worsens an MSE's information.
+#: It deals with end-market buyers and reads their prices and premiums directly ("direct
+#: relationships between producers and exporters facilitate the flow of information", seed lines
+#: 199-203). At least the lead-firm clarity, so that functional upgrading never worsens an MSE's
+#: information.
 DIRECT_CLARITY = 1.0
-#: Clarity of an intermediary's information about premiums, at zero rent.
 TRADER_CLARITY = 0.8
-#: Share of a trader's clarity lost at full rent: traders who keep the premium hide it.
+#: Traders who keep the premium hide it.
 RENT_OPACITY = 0.5
-#: Relative noise of observed signals.
 SIGNAL_NOISE = 0.05
 
 #: Monthly hazard of hearing of each option (process, product, functional, channel,

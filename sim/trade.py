@@ -39,63 +39,39 @@ from sim.services import LeadFirms
 
 VIA_TRADER, VIA_LEAD_FIRM, DIRECT, VIA_BROKER = 0, 1, 2, 3
 
-#: Largest markup (share of the base price) an intermediary with full market power takes from
-#: an MSE with no bargaining power.
+# Calibration constants, at their default values. What each means, its unit, allowed range
+# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
+# comments here say why a value is what it is.
 MAX_INTERMEDIARY_MARKUP = 0.25
-#: Extra markup imposed on the excluded group at full social barrier (discriminatory terms).
 SOCIAL_MARKUP = 0.08
-#: Lead firms' margin on the base price against an MSE with no bargaining power, for a lead
-#: firm with no rival (scaled by `sim.services.firm_power`).
 LEAD_FIRM_MARKUP = 0.2
-#: Share of the quality premium a lead firm with no rival keeps against an MSE with no
-#: bargaining power.
 LEAD_FIRM_PREMIUM_RENT = 0.2
-#: Drop in an intermediary's market power when all its suppliers bypass it.
 BYPASS_EFFECT = 0.6
-#: Bargaining power added by collective bargaining in a producer group.
 GROUP_BARGAINING = 0.25
-#: Bargaining power added by knowing market prices through ICT.
 ICT_BARGAINING = 0.10
-#: Bargaining power lost at full social barrier.
 SOCIAL_BARGAINING = 0.15
-#: Transport cost per unit at distance 1 when a buyer collects (share of the domestic price).
 TRANSPORT_COST = 0.12
-#: Handling cost per unit by channel: grading, packing, certification for export markets.
+#: Grading, packing, certification for export markets.
 CHANNEL_HANDLING_COST = np.array([0.0, 0.12, 0.15])
-#: Extra transport cost per unit at distance 1 for an MSE that hauls its own product.
 DIRECT_TRANSPORT_EXTRA = 0.06
-#: Marketing cost per unit of selling directly in each channel (domestic is easiest).
 DIRECT_MARKETING_COST = np.array([0.01, 0.10, 0.10])
-#: Extra marketing cost per unit, outside the domestic channel, at full social barrier.
 SOCIAL_MARKETING_COST = 0.10
-#: An MSE broker's margin on the base price against an MSE with no bargaining power: a
-#: neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck
-#: and begins brokering on behalf of other producers", seed lines 113-115).
+#: A neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck and
+#: begins brokering on behalf of other producers", seed lines 113-115).
 BROKER_MARKUP = 0.10
-#: Share of the quality premium an MSE broker keeps against an MSE with no bargaining power
-#: (Pakistan's women sales agents passed on "higher prices", seed lines 239-243).
 BROKER_PREMIUM_RENT = 0.10
 #: A trader exits when the volume it buys in its own catchment stays below this share of its
 #: volume at the start for TRADER_EXIT_MONTHS months: bypassed by direct selling, "an entire
 #: level of firms may be eliminated" (seed lines 144-145).
 TRADER_EXIT_SHARE = 0.35
 TRADER_EXIT_MONTHS = 6
-#: An exited trader comes back when the volume its catchment sells through traders recovers
-#: to this share of its volume at the start (above the exit share, so it does not flicker).
 TRADER_ENTRY_SHARE = 0.6
-#: Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that
-#: sells to a trader from elsewhere.
 FAR_TRADER_COST = 0.05
-#: Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own products
-#: to distant buyers and the cash back loses a load ("the transport of products or cash
-#: payments over long distances may expose MSE owners to increased security and market risks",
-#: seed lines 208-210). Buyers who collect at the farm gate carry that risk themselves.
+#: Buyers who collect at the farm gate carry that risk themselves.
 TRANSIT_LOSS_HAZARD = 0.15
-#: Share of the month's sales revenue lost when it happens.
 TRANSIT_LOSS_SHARE = 0.5
-#: Most neighbours one MSE broker serves (one truck, one sales agent's round): a village with
-#: more customers than its brokers can serve sends the rest to its trader. A calibration
-#: choice; it keeps brokering local whatever the size of villages.
+#: A village with more customers than its brokers can serve sends the rest to its trader. A
+#: calibration choice; it keeps brokering local whatever the size of villages.
 BROKER_CAPACITY = 20
 
 #: This module's calibration constants as model inputs, with unit, allowed range and source
