@@ -59,15 +59,6 @@ class Change:
         # Rounding keeps 0.2 + 0.4 from printing as 0.6000000000000001 in reports.
         return round(min(1.0, max(0.0, new)), 10)
 
-    def describe(self) -> str:
-        """Describe the change in words, e.g. ``credit access +0.4``."""
-        label = self.lever.replace("_", " ")
-        if self.op == "add":
-            return f"{label} {self.value:+.2g}"
-        if self.op == "set":
-            return f"{label} set to {self.value:g}"
-        return f"{label} {self.op.replace('_', ' ')} {self.value:g}"
-
 
 @dataclass(frozen=True)
 class Guideline:
