@@ -974,16 +974,12 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         attempts: `Attempts`, written.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    UPGRADE_SKILL_GAIN = consts[0].upgrade_skill_gain
     WORKING_LOAN_INTEREST = consts[0].working_loan_interest
     credit, services, working_credit = terms.credit, terms.services, terms.working_credit
     rows, investment, working_capital, success, new_channel = (
         options.rows, options.investment, options.working_capital, options.success,
         options.new_channel)
-    cash, debt, advance_due, unit_cost, quality, skill, capacity = (
-        mse.cash, mse.debt, mse.advance_due, mse.unit_cost, mse.quality, mse.skill,
-        mse.capacity)
-    lead_firm, channels, group, upgrades = mse.lead_firm, mse.channels, mse.group, mse.upgrades
+    cash, debt, advance_due = mse.cash, mse.debt, mse.advance_due
     option, succeeded = attempts.option, attempts.succeeded
     from_cash, loan, advance, working_loan = (
         attempts.financing.from_cash, attempts.financing.loan, attempts.financing.advance,
@@ -1004,23 +1000,45 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         if not success_draw[j] < success[j]:
             continue
         succeeded[i] = True
-        if k == PROCESS:
-            unit_cost[i] = process_unit_cost(unit_cost[i], skill[i], consts)
-            capacity[i] = process_capacity(capacity[i], consts)
-        elif k == PRODUCT:
-            quality[i] = product_quality(quality[i], consts)
-            unit_cost[i] = product_unit_cost(unit_cost[i], consts)
-        elif k == FUNCTIONAL:
-            lead_firm[i] = -1  # it now sells past the lead firm, straight to buyers
-        elif k == CHANNEL:
-            entry = 1 << new_channel[j]
-            herded = success_draw[j] / success[j] < herding
-            channels[i] = entry if herded else channels[i] | entry
-        else:  # INTERSECTORAL
-            lead_firm[i] = -1
-            group[i] = -1
-        upgrades[i] |= 1 << k
-        skill[i] = min(skill[i] + UPGRADE_SKILL_GAIN, 1.0)
+        herded = k == CHANNEL and success_draw[j] / success[j] < herding
+        upgrade_succeeds(mse, i, k, new_channel[j], herded, consts)
+
+
+@njit(cache=True)
+def upgrade_succeeds(mse, i, k, new_channel, herded, consts):
+    """What a successful upgrade ``k`` changes for MSE ``i`` (the one place that says so).
+
+    Args:
+        mse: `MseState`, written.
+        i: The MSE's row.
+        k: The upgrade (an index of `UPGRADE_TYPES`).
+        new_channel: For channel upgrading, the channel entered.
+        herded: For channel upgrading, whether a project herded it into that channel alone.
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    if k == PROCESS:
+        mse.unit_cost[i] = process_unit_cost(mse.unit_cost[i], mse.skill[i], consts)
+        mse.capacity[i] = process_capacity(mse.capacity[i], consts)
+    elif k == PRODUCT:
+        mse.quality[i] = product_quality(mse.quality[i], consts)
+        mse.unit_cost[i] = product_unit_cost(mse.unit_cost[i], consts)
+    elif k == FUNCTIONAL:
+        mse.lead_firm[i] = -1  # it now sells past the lead firm, straight to buyers
+    elif k == CHANNEL:
+        entry = 1 << new_channel
+        mse.channels[i] = entry if herded else mse.channels[i] | entry
+    else:  # INTERSECTORAL
+        mse.lead_firm[i] = -1
+        mse.group[i] = -1
+    mse.upgrades[i] |= 1 << k
+    mse.skill[i] = min(mse.skill[i] + consts[0].upgrade_skill_gain, 1.0)
+
+
+@njit(cache=True)
+def _train(mse, rows, consts):
+    for i in rows:
+        mse.aware[i] |= 1 << FUNCTIONAL
+        upgrade_succeeds(mse, i, FUNCTIONAL, -1, False, consts)
 
 
 def train_sales_agents(pop: Population, agent_training: float, n_villages: int = 0,
@@ -1032,8 +1050,8 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
     stays the rounded share), and within a village the most skilled first (ties by row): a
     project recruits the more able producers as agents. No random draw, so the model's draw
     sequence does not depend on the lever. A trained agent ends up as if it had upgraded
-    functionally by itself (the FUNCTIONAL branch of `_apply`): it sells past any lead firm,
-    straight to buyers, knows the option and gains the upgrade's skill; as a direct seller it
+    functionally by itself (`upgrade_succeeds`): it sells past any lead firm, straight to
+    buyers, knows the option and gains the upgrade's skill; as a direct seller it
     brokers for its neighbours (`sim.trade.links_and_brokers`). Call it before the first
     month's trade.
 
@@ -1059,10 +1077,7 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
     starts = ends - counts
     rows = np.concatenate([order[s:s + q] for s, q in zip(starts, quota, strict=True)])
     rows = rows.astype(np.int64)
-    pop.upgrades[rows] |= np.uint8(1 << FUNCTIONAL)
-    pop.aware[rows] |= np.uint8(1 << FUNCTIONAL)
-    pop.lead_firm[rows] = -1  # it sells past any lead firm, straight to buyers
-    pop.skill[rows] = np.minimum(pop.skill[rows] + consts[0]["upgrade_skill_gain"], 1.0)
+    _train(pop.state, rows, consts)
     return rows
 
 

@@ -289,14 +289,14 @@ class ValueChainModel(Model):
         production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
                                                  pop.skill, self.social, pop.active,
                                                  pop.upgrades, pop.income,
-                                                 self.markets.second_price, self.constants)
+                                                 self.markets.second_price, k)
         if not account:
             return
         lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk,
                                       consts=k)
                 if transit is not None else 0.0)
         flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
-                                        pop.dependence, pop.active, self.constants)
+                                        pop.dependence, pop.active, k)
         pop.record_income(self.markets.month)
         ledger = self.ledger
         ledger["revenue"] += float(sales.revenue.sum())
