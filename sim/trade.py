@@ -634,7 +634,7 @@ class SalesAccounts(NamedTuple):
         intermediary_take: What each intermediary kept, (intermediaries,).
         lead_firm_take: What each lead firm kept, (lead firms,).
         totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
-            through MSE brokers, what MSE brokers kept of their neighbours' sales, (5,).
+            through MSE brokers, (4,).
         channel_units: Units sold in each channel by all MSEs, (3,).
         brokerage: What each MSE kept brokering its neighbours' sales (currency), (n,).
     """
@@ -667,8 +667,6 @@ class Sales:
         premium_paid: Total quality premium paid by buyers.
         premium_to_mse: Total quality premium reaching MSEs.
         via_brokers: Units sold through MSE brokers.
-        broker_take: What MSE brokers kept of their neighbours' sales (currency; it is in the
-            brokers' own revenue too, since a broker is an MSE).
         channel_units: Units sold in each channel by all MSEs, (3,).
         base: Base price per unit each MSE's link pays, by channel (3, n).
         premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
@@ -686,11 +684,18 @@ class Sales:
     premium_paid: float
     premium_to_mse: float
     via_brokers: float
-    broker_take: float
     channel_units: np.ndarray
     base: np.ndarray
     premium_rate: np.ndarray
     brokerage: np.ndarray
+
+    @property
+    def broker_take(self) -> float:
+        """What MSE brokers kept of their neighbours' sales (currency).
+
+        It is in the brokers' own revenue too, since a broker is an MSE.
+        """
+        return float(self.brokerage.sum())
 
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
@@ -717,7 +722,7 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         buyer_payments=np.zeros(N_CHANNELS),
         intermediary_take=np.zeros(n_intermediaries),
         lead_firm_take=np.zeros(n_lead_firms),
-        totals=np.zeros(5),
+        totals=np.zeros(4),
         channel_units=np.zeros(N_CHANNELS),
         brokerage=np.zeros(n),
     )
@@ -733,7 +738,6 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
         premium_paid=float(out.totals[1]),
         premium_to_mse=float(out.totals[2]),
         via_brokers=float(out.totals[3]),
-        broker_take=float(out.totals[4]),
         channel_units=out.channel_units,
         base=out.base,
         premium_rate=out.premium_rate,
@@ -780,7 +784,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
     buyer_payments, intermediary_take, lead_firm_take, totals = (
         out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
     # Running totals in locals rather than array slots, so they stay in registers.
-    transport_paid = premium_paid = premium_to_mse = via_brokers = broker_take = 0.0
+    transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
     for i in range(capacity.size):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
@@ -828,12 +832,11 @@ def _sell(mse, terms, market, contract_share, out, consts):
             revenue[broker[i]] += kept
             out.brokerage[broker[i]] += kept
             via_brokers += units[0, i] + units[1, i] + units[2, i]
-            broker_take += kept
         # Each buyer's take goes to its own books. Adding zero to the others (rather than
         # branching on a link type the CPU cannot predict) leaves them exactly as they were.
         intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
         if lead_firm_take.size:
             lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
                 link[i] == VIA_LEAD_FIRM)
-    totals[0], totals[1], totals[2], totals[3], totals[4] = (
-        transport_paid, premium_paid, premium_to_mse, via_brokers, broker_take)
+    totals[0], totals[1], totals[2], totals[3] = (
+        transport_paid, premium_paid, premium_to_mse, via_brokers)
