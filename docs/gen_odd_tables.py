@@ -4,7 +4,7 @@ The ODD's prose is written by hand; its two parameter tables are generated, so t
 drift from the code:
 
 - ``scenario-fields``: every field of :data:`sim.scenario.FIELDS` with meaning, unit, range and
-  default, and its source (the comment on the field's line in ``sim/data/scenarios/baseline.toml``);
+  default, and its source (the comment on the field's line in ``scenarios/baseline.toml``);
 - ``constants``: every calibration constant of the registry (:mod:`sim.constants`, declared in
   its mechanism module) with default, allowed range, unit, meaning, source and the functions
   that use it.
@@ -58,7 +58,7 @@ def _fmt(value) -> str:
 
 
 def baseline_comments() -> dict[str, str]:
-    """The comment on each parameter line of sim/data/scenarios/baseline.toml."""
+    """The comment on each parameter line of scenarios/baseline.toml."""
     comments = {}
     for line in BASELINE.read_text(encoding="utf-8").splitlines():
         m = re.match(r"\s*(\w+)\s*=\s*[^#]+#\s*(.*)$", line)
@@ -73,7 +73,7 @@ def scenario_fields_table() -> str:
 
     comments = baseline_comments()
     rows = ["| field | meaning | unit | range | default "
-            "| source (sim/data/scenarios/baseline.toml) |",
+            "| source (scenarios/baseline.toml) |",
             "|---|---|---|---|---|---|"]
     for name, f in FIELDS.items():
         low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",

@@ -15,7 +15,7 @@ echo "check-wheel: building the wheel"
 wheel=$(ls "$work"/dist/mse_upgrading-*.whl)
 echo "check-wheel: $(basename "$wheel")"
 listing=$("$python" -m zipfile -l "$wheel")
-for needed in sim/data/guidelines.toml sim/data/scenarios/baseline.toml sim/ui/cli/__init__.py; do
+for needed in experiments/guidelines.toml scenarios/baseline.toml sim/ui/cli/__init__.py; do
   grep -q "^$needed " <<<"$listing" \
     || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
 done

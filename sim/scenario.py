@@ -5,7 +5,7 @@ A scenario is a set of *levers* (floats in [0, 1], so that sweeps share one scal
 :class:`~mesa.experimental.scenarios.Scenario` subclass with a typed default for every field;
 it is validated when it is constructed, so a model never starts from a bad input.
 
-Scenario files live in ``sim/data/scenarios/`` (package data) as TOML::
+Scenario files live in the top-level ``scenarios/`` folder (package data in a wheel) as TOML::
 
     name = "baseline"
     description = "One line shown by `mse-sim scenarios`."
@@ -202,8 +202,8 @@ INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", 
 def scenario_dir() -> Path:
     """Return the folder of bundled scenario files (``$MSE_SIM_SCENARIOS`` overrides it).
 
-    The bundled files are package data (``sim/data/scenarios``), so an installed wheel finds
-    them wherever it is run from.
+    The bundled files are the repository's ``scenarios/`` folder, shipped as package data, so
+    an installed wheel finds them wherever it is run from (see :func:`sim.data.data_path`).
     """
     env = os.environ.get("MSE_SIM_SCENARIOS")
     if env:

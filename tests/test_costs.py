@@ -84,7 +84,7 @@ def test_an_audience_is_charged_by_the_size_of_the_move():
 
 
 def test_bad_cost_files_name_the_problem(tmp_path):
-    good = (sim.data.data_path("costs.toml")).read_text(encoding="utf-8")
+    good = (sim.data.data_path("experiments", "costs.toml")).read_text(encoding="utf-8")
     cases = {
         "negative": (good.replace("per_mse_usd = 130", "per_mse_usd = -130"), "per_mse_usd"),
         "lever": (good.replace("[levers.herding]", "[levers.hurding]"), "hurding"),

@@ -2,7 +2,7 @@
 
 Modules, one job each:
 
-* :mod:`~sim.costs.model`: the cost model read from ``sim/data/costs.toml`` (:data:`COSTS`);
+* :mod:`~sim.costs.model`: the cost model read from ``experiments/costs.toml`` (:data:`COSTS`);
 * :mod:`~sim.costs.effectiveness`: cost per additional upgrader and extra income per dollar
   of guideline experiments, with paired and Fieller 95% intervals;
 * :mod:`~sim.costs.gains`: who gains, by group of MSEs and in the margin split;

@@ -1,4 +1,4 @@
-"""The cost model: what each lever move costs, from ``sim/data/costs.toml``.
+"""The cost model: what each lever move costs, from ``experiments/costs.toml``.
 
 A lever move of size ``d`` costs a fixed part (once, if the lever moves), a part per unit of
 lever (``per_lever_unit_usd * d``) and a part per MSE reached (``per_mse_usd`` times the MSEs
@@ -36,7 +36,7 @@ _NUMBERS = ("fixed_usd", "per_lever_unit_usd", "per_mse_usd")
 def costs_path() -> Path:
     """Return the cost data file (``$MSE_SIM_COSTS`` overrides the bundled one)."""
     env = os.environ.get("MSE_SIM_COSTS")
-    return Path(env) if env else data_path("costs.toml")
+    return Path(env) if env else data_path("experiments", "costs.toml")
 
 
 @dataclass(frozen=True)
@@ -154,7 +154,7 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
     """Read and check a cost file.
 
     Args:
-        path: A TOML file in the format of ``sim/data/costs.toml`` (default: that file).
+        path: A TOML file in the format of ``experiments/costs.toml`` (default: that file).
 
     Raises:
         UserInputError: Unreadable file, unknown lever or reach kind, a negative or missing

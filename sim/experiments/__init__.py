@@ -6,7 +6,7 @@ same seeds, and the effect is the mean paired difference with a paired-t 95% int
 
 Modules, one job each:
 
-* :mod:`~sim.experiments.definitions`: the guidelines as data (``sim/data/guidelines.toml``);
+* :mod:`~sim.experiments.definitions`: the guidelines as data (``experiments/guidelines.toml``);
 * :mod:`~sim.experiments.runs`: running arms on common seeds (:func:`run`, :func:`run_many`,
   :func:`compare`, :func:`run_arms`);
 * :mod:`~sim.experiments.stats`: outcomes and paired effects;

@@ -2,7 +2,7 @@
 
 Dunn et al. (2006) close with seven guidelines for practitioners. Each one's title, verbatim
 text from the paper, the levers it moves, the metrics it is about and the direction the paper
-implies are in ``sim/data/guidelines.toml`` (package data), read once into
+implies are in ``experiments/guidelines.toml`` (shipped as package data), read once into
 :data:`GUIDELINES`: the one definition the CLI, the report, the app and the tests share.
 """
 
@@ -26,7 +26,7 @@ def guidelines_path() -> Path:
     env = os.environ.get("MSE_SIM_GUIDELINES")
     if env:
         return Path(env)
-    return data_path("guidelines.toml")
+    return data_path("experiments", "guidelines.toml")
 
 
 _OPS = ("add", "set", "at_least", "at_most")
@@ -179,7 +179,7 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
     """Read and check guideline definitions.
 
     Args:
-        path: A TOML file in the format of ``sim/data/guidelines.toml`` (default: that file).
+        path: A TOML file in the format of ``experiments/guidelines.toml`` (default: that file).
 
     Returns:
         Guidelines by id, in file order.

@@ -49,7 +49,7 @@ def front_text(front: pd.DataFrame) -> str:
     lines = [f"# Best lever portfolios for {budget} in {a['scenario']}", ""]
     if front.empty:
         lines.append(f"No portfolio evaluated stayed within {budget} on every seed. Raise the "
-                     "budget, or search fewer or cheaper levers (see sim/data/costs.toml).")
+                     "budget, or search fewer or cheaper levers (see experiments/costs.toml).")
         return "\n".join(lines) + "\n"
     lines.append(
         f"Searched {len(a['levers'])} levers ({', '.join(a['levers'])}) with NSGA-II: "
@@ -66,7 +66,7 @@ def front_text(front: pd.DataFrame) -> str:
             f"mix found was {_move_words(best, a['baseline'])}, costing "
             f"{_usd(best['cost_usd'])}: {_objective_words(best, objectives)}.")
     lines += ["", "What this does and does not mean: these are the model's consequences of "
-              "the costs in sim/data/costs.toml (mostly assumptions) and of its mechanisms; "
+              "the costs in experiments/costs.toml (mostly assumptions) and of its mechanisms; "
               "the search is a heuristic, so a better mix may exist; the objectives are means "
               "over the seeds, and a mix on the front trades one objective against another. "
               "Use it to see which levers keep appearing, not as a budget line."]

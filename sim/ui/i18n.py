@@ -10,8 +10,8 @@ Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the tex
 data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`),
 the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
 paragraph), the groups of the who-gains study (:mod:`sim.distribution`), the claims of the
-cases' targets (``sim/data/targets``) and each scenario file's description and Info texts
-(``sim/data/scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
+cases' targets (``targets/``) and each scenario file's description and Info texts
+(``scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
 translator finds every text in one catalog). The paper's texts, and the Info texts that quote
 it, are shown translated with a note saying so (:func:`translation_note`). Dates are written
 per locale too (:func:`format_datetime`).
@@ -213,7 +213,7 @@ def scenario_messages() -> list[tuple[str, str]]:
     """Return every scenario file's description and Info texts as (text, where) pairs."""
     from babel.messages.extract import extract_from_dir
 
-    return [(message, f"sim/data/scenarios/{filename}:{lineno}")
+    return [(message, f"scenarios/{filename}:{lineno}")
             for filename, lineno, message, _comments, _context in extract_from_dir(
                 str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)])]
 
@@ -262,7 +262,7 @@ def _template():
     # the scenarios' description and Info texts, by a Babel extraction method of our own
     for filename, lineno, message, comments, _context in extract_from_dir(
             str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]):
-        catalog.add(message, locations=[(f"sim/data/scenarios/{filename}", lineno)],
+        catalog.add(message, locations=[(f"scenarios/{filename}", lineno)],
                     auto_comments=comments)
     return catalog
 

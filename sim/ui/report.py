@@ -410,7 +410,7 @@ def _ranking_words(table, results: Mapping[str, ExperimentResult],
 RANKING_CAVEATS: tuple[str, ...] = (
     N_("It ranks the cost to the programme of each additional MSE that has made any upgrade "
        "by the end of the horizon, in this scenario, with its {conf} interval over seeds."),
-    N_("Most unit costs are assumptions (sim/data/costs.toml says which): change them for "
+    N_("Most unit costs are assumptions (experiments/costs.toml says which): change them for "
        "your programme and the order can change."),
     N_("Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
        "not the same effort or the same budget, which is why this table exists."),
@@ -427,7 +427,7 @@ RANKING_CAVEATS: tuple[str, ...] = (
 
 #: The cost section's explanation of the method; {rate} is US$ per model currency unit.
 COST_METHOD = N_(
-    "Each guideline's lever moves are costed with the cost model (sim/data/costs.toml): a "
+    "Each guideline's lever moves are costed with the cost model (experiments/costs.toml): a "
     "fixed part, a part per unit of lever, and a part per MSE the model counts as reached "
     "(connected, financed, linked to a lead firm, in a group, or trained). Costs and incomes "
     "are US dollars over the whole horizon, at {rate} US$ per model currency unit. Each seed "

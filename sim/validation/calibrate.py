@@ -628,7 +628,7 @@ def scenario_toml(result: CalibrationResult) -> str:
     lines = [f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
              f"{result.summary['created']}.",
              f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
-             f"targets (sim/data/targets/{result.case}.toml);",
+             f"targets (targets/{result.case}.toml);",
              "# free parameters are posterior weighted means; others are the case's values.",
              "", f'name = "{s.name}"',
              f'description = "{result.case} calibrated to its targets (posterior means)."', "",

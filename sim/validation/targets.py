@@ -1,6 +1,6 @@
 """Documented targets: what was observed in each case chain, as checked data.
 
-Each case has a targets file, ``sim/data/targets/<case>.toml`` (package data). A target names a
+Each case has a targets file, ``targets/<case>.toml`` (shipped as package data). A target names a
 metric, a window of months, a statistic, a bound or an interval, and its source: a line of
 the seed (Dunn et al. 2006) or a public report (author, year, title, page) with the quoted
 figure. A target with no source is ``kind = "assumption"`` and does not count as validation.
