@@ -430,8 +430,12 @@ def _resolve(path_or_name: str | os.PathLike) -> Path:
     text = os.fspath(path_or_name)
     path = Path(text)
     if path.suffix == ".toml" or os.sep in text or "/" in text:
+        if path.is_dir():
+            raise ScenarioError(f"'{text}' is a folder, not a scenario file: give a .toml file "
+                                "in it, or the name of a bundled scenario (`mse-sim scenarios`)")
         if not path.is_file():
-            raise ScenarioError(f"scenario file '{text}' does not exist")
+            raise ScenarioError(f"scenario file '{text}' does not exist (give a .toml file, or "
+                                "the name of a bundled scenario: `mse-sim scenarios` lists them)")
         return path
     candidate = scenario_dir() / f"{text}.toml"
     if not candidate.is_file():

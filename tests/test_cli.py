@@ -58,6 +58,8 @@ def test_scenarios_lists_and_shows_info():
         (["run", "--set", "credit_acess=0.5"], ["did you mean 'credit_access'"]),
         (["run", "--set", "credit_access"], ["key=value"]),
         (["run", "nowhere"], ["unknown scenario 'nowhere'"]),
+        (["run", "missing.toml"], ["'missing.toml' does not exist", "mse-sim scenarios"]),
+        (["run", "."], ["'.' is a folder, not a scenario file"]),
         (["run", "--steps", "0"], ["--steps", "at least 1"]),
         (["run", "--steps", "ten"], ["--steps", "'ten'"]),
         (["run", "--out", "x.xlsx"], [".xlsx", ".csv", ".parquet"]),
@@ -73,6 +75,21 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, args, words
     for word in words:
         assert word in result.stderr
     assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_a_copied_and_edited_scenario_runs_by_path(tmp_path):
+    # The README's way to make a case: copy a file of scenarios/, edit it, run it by its path.
+    from sim.scenario import scenario_dir
+
+    text = (scenario_dir() / "kenya-avocados.toml").read_text(encoding="utf-8")
+    assert 'name = "kenya-avocados"' in text
+    (tmp_path / "my-case.toml").write_text(
+        text.replace('name = "kenya-avocados"', 'name = "my-case"'), encoding="utf-8")
+    result = cli("run", "my-case.toml", "--steps", "3", "--set", "n_mse=60", "--out", "r.csv",
+                 cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    meta = json.loads((tmp_path / "r.csv.meta.json").read_text())
+    assert meta["scenario"]["name"] == "my-case"
 
 
 def test_bad_scenario_file_names_the_file(tmp_path):

@@ -18,8 +18,8 @@ def test_readme_python_example_runs(capsys):
 
 def test_readme_links_exist():
     root = README.parent
-    for target in re.findall(r"\]\(((?:docs|notebooks|experiments|scripts|\.ci)[^)#]*)\)",
-                             README.read_text()):
+    folders = "docs|notebooks|experiments|scenarios|targets|scripts|\\.ci"
+    for target in re.findall(rf"\]\(((?:{folders})[^)#]*)\)", README.read_text()):
         assert (root / target).exists(), target
 
 
