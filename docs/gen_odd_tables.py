@@ -28,7 +28,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
-BASELINE = ROOT / "sim" / "data" / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
 
 #: Mechanism modules whose UPPERCASE module-level constants are calibration constants.
 MODULES = ("population", "markets", "trade", "signals", "services", "groups", "finance",
