@@ -426,18 +426,24 @@ class ScenarioFile:
     path: Path
 
 
+def _folder_given(text: str) -> ScenarioError:
+    return ScenarioError(f"'{text}' is a folder, not a scenario file: give a .toml file in it, "
+                         "or the name of a bundled scenario (`mse-sim scenarios`)")
+
+
 def _resolve(path_or_name: str | os.PathLike) -> Path:
     text = os.fspath(path_or_name)
     path = Path(text)
     if path.suffix == ".toml" or os.sep in text or "/" in text:
         if path.is_dir():
-            raise ScenarioError(f"'{text}' is a folder, not a scenario file: give a .toml file "
-                                "in it, or the name of a bundled scenario (`mse-sim scenarios`)")
+            raise _folder_given(text)
         if not path.is_file():
             raise ScenarioError(f"scenario file '{text}' does not exist (give a .toml file, or "
                                 "the name of a bundled scenario: `mse-sim scenarios` lists them)")
         return path
     candidate = scenario_dir() / f"{text}.toml"
+    if not candidate.is_file() and path.is_dir():
+        raise _folder_given(text)  # e.g. `mse-sim run scenarios`
     if not candidate.is_file():
         known = list_scenarios()
         hint = difflib.get_close_matches(text, known, n=1)
