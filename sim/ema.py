@@ -46,7 +46,6 @@ when :func:`model` is called, never when :mod:`sim` is imported. Tested with EMA
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -54,7 +53,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UserInputError
+from sim.checks import did_you_mean
+from sim.errors import UserInputError, import_extra
 from sim.metrics import METRICS, SUMMARY_METRICS
 from sim.model import run
 from sim.scenario import (
@@ -65,29 +65,16 @@ from sim.scenario import (
     validate_input,
 )
 
-__all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
+__all__ = ["OutcomeSpec", "model", "parse_outcome", "seeds"]
 
 _SOURCE = "sim.ema bounds"
 _KINDS = {"info": 0, "maximize": 1, "max": 1, "minimize": -1, "min": -1}
 
 
-class MissingExtraError(UserInputError, ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
-
-
 def _ema():
     """Import EMA Workbench, or say which extra installs it."""
-    try:
-        with warnings.catch_warnings():
-            # EMA warns on import when the optional ipyparallel is missing; we do not use it.
-            warnings.filterwarnings("ignore", message="ipyparallel not installed")
-            import ema_workbench
-    except ImportError as exc:
-        raise MissingExtraError(
-            "sim.ema needs EMA Workbench, which is not installed; install it with "
-            "pip install 'mse-upgrading[ema]'"
-        ) from exc
-    return ema_workbench
+    # EMA warns on import when the optional ipyparallel is missing; we do not use it.
+    return import_extra("ema_workbench", "ema", "sim.ema", quiet="ipyparallel not installed")
 
 
 @dataclass(frozen=True)
@@ -144,10 +131,7 @@ def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
         raise UserInputError(f"outcome {spec!r} is not text such as 'share_upgraded@120'")
     metric, sep, when = spec.partition("@")
     if metric not in METRICS:
-        import difflib
-
-        hint = difflib.get_close_matches(metric, METRICS, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(metric, METRICS)
         raise UserInputError(
             f"outcome {spec!r}: unknown metric '{metric}'{did} (known: {', '.join(METRICS)})"
         )

@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.ema import MissingExtraError
-from sim.errors import UserInputError
+from sim.errors import UserInputError, import_extra
 from sim.metrics import metric_info
 from sim.sweeps import SweepStore, output_column
 
@@ -69,15 +68,8 @@ class Discovery:
 
 
 def _prim_module():
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore")  # EMA's import-time notes on optional packages
-            from ema_workbench.analysis import prim
-    except ImportError as exc:
-        raise MissingExtraError(
-            "discover needs EMA Workbench (PRIM), which is not installed; install it with "
-            "pip install 'mse-upgrading[ema]'") from exc
-    return prim
+    # quiet: EMA's import-time notes on optional packages
+    return import_extra("ema_workbench.analysis.prim", "ema", "discover", quiet=".*")
 
 
 def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,

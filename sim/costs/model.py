@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 from sim.data import data_path
 from sim.distribution import REACH
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.scenario import LEVERS
 
 #: Reach kinds whose per-MSE cost is paid for MSEs *newly* reached: the count with the
@@ -161,10 +161,7 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
             number, or a missing source.
     """
     path = Path(path) if path is not None else costs_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserInputError(f"cannot read cost file {path}: {exc}") from None
+    data = read_toml(path, "cost file")
     currency = data.get("currency", {})
     rate = currency.get("usd_per_unit")
     if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:

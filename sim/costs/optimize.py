@@ -20,8 +20,6 @@ known optima); :func:`optimize` runs it on model portfolios (:mod:`sim.costs.por
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 from collections.abc import Callable
@@ -33,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from sim.costs.portfolio import Portfolios
-from sim.errors import UserInputError
-from sim.io import atomic_write
+from sim.errors import UserInputError, import_extra
+from sim.io import atomic_write, stable_hash
 
 #: Candidate portfolios per generation and generations, when not given: 24 x 8 portfolios
 #: proposed (162 simulated once duplicates and those over budget by their fixed part alone
@@ -45,18 +43,9 @@ DEFAULT_GENERATIONS = 8
 CHECKPOINT = "checkpoint.pkl"
 
 
-class MissingOptimizerError(UserInputError, ImportError):
-    """pymoo is not installed; the message names the extra to install."""
-
-
 def require_pymoo() -> None:
-    """Check pymoo is installed, or say which extra installs it."""
-    try:
-        import pymoo  # noqa: F401
-    except ImportError as exc:
-        raise MissingOptimizerError(
-            "optimize needs pymoo, which is not installed; install it with "
-            "pip install 'mse-upgrading[optimize]'") from exc
+    """Check pymoo is installed, or raise a :class:`~sim.errors.MissingExtraError`."""
+    import_extra("pymoo", "optimize", "optimize")
 
 
 @dataclass
@@ -80,10 +69,6 @@ class SearchResult:
     budget: float
     evaluated_fresh: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def _fingerprint(key: Any) -> str:
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def feasible_front(F: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray:
@@ -132,9 +117,9 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     from pymoo.problems.static import StaticProblem
 
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    fingerprint = _fingerprint({"key": key, "n_obj": n_obj, "budget": budget,
+    fingerprint = stable_hash({"key": key, "n_obj": n_obj, "budget": budget,
                                 "pop_size": pop_size, "seed": seed,
-                                "lower": lower.tolist(), "upper": upper.tolist()})
+                                "lower": lower.tolist(), "upper": upper.tolist()}, 64)
     path = Path(checkpoint) if checkpoint is not None else None
     state = _load(path, fingerprint)
     if state is None:

@@ -9,7 +9,6 @@ implies are in ``sim/data/guidelines.toml`` (package data), read once into
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from typing import Any
 
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.metrics import METRIC_INFO
 from sim.scenario import LEVERS, ValueChainScenario
 
@@ -188,10 +188,7 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
         UserInputError: Unreadable file, unknown lever, operation, metric or direction.
     """
     path = Path(path) if path is not None else guidelines_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserInputError(f"cannot read guideline definitions {path}: {exc}") from None
+    data = read_toml(path, "guideline definitions")
     known_keys = {"number", "title", "action", "why", "seed_text", "comparison", "intervention",
                   "key_metrics", "also_report", "expect"}
     out: dict[str, Guideline] = {}

@@ -7,21 +7,20 @@ master seed and the outputs (metrics at steps). See ``docs/sweeps.md`` for every
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import math
 import os
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import did_you_mean
 from sim.constants import flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
+from sim.io import read_toml, stable_hash
 from sim.metrics import METRICS
 from sim.scenario import (
     FIELDS,
@@ -188,12 +187,6 @@ def known_metrics() -> tuple[str, ...]:
     return tuple(m for m in METRICS if m != "step")
 
 
-def stable_hash(obj: Any, length: int = 16) -> str:
-    """Return a hex digest of ``obj``'s canonical JSON: the same on every machine and run."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
 def parameter_spec(name: str) -> FieldSpec:
     """The range and kind of a sweepable name (:func:`sim.scenario.input_spec`).
 
@@ -211,11 +204,6 @@ def _check_value(name: str, value: Any, where: str) -> float | int:
     if isinstance(value, list | tuple) and is_constant(name) and name not in FIELDS:
         return validate_constant(name, value, where)[1]  # a whole vector in [fixed]
     return validate_input(name, value, where)
-
-
-def _suggest(key: str, known: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(key, list(known), n=1)
-    return f"; did you mean '{hint[0]}'?" if hint else ""
 
 
 def is_int(value: Any) -> bool:
@@ -257,16 +245,13 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         source = str(path)
         if not path.is_file():
             raise SweepSpecError(f"sweep spec '{path}' does not exist")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SweepSpecError(f"{path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "sweep spec", SweepSpecError)
         base_dir = path.resolve().parent
     where = "" if source == "<dict>" else f" in {source}"
     for key in data:
         if key not in TOP_KEYS:
             raise SweepSpecError(
-                f"unknown table '{key}'{where}{_suggest(key, TOP_KEYS)} "
+                f"unknown table '{key}'{where}{did_you_mean(key, TOP_KEYS)} "
                 f"(allowed: {', '.join(TOP_KEYS)})"
             )
     sweep = data.get("sweep", {})
@@ -278,7 +263,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     for key in sweep:
         if key not in SWEEP_KEYS:
             raise SweepSpecError(
-                f"unknown key '{key}' in [sweep]{where}{_suggest(key, SWEEP_KEYS)} "
+                f"unknown key '{key}' in [sweep]{where}{did_you_mean(key, SWEEP_KEYS)} "
                 f"(allowed: {', '.join(SWEEP_KEYS)})"
             )
 
@@ -326,7 +311,8 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     for name in outputs:
         if name not in metrics:
             raise SweepSpecError(
-                f"[sweep] outputs{where}: unknown metric {name!r}{_suggest(str(name), metrics)} "
+                f"[sweep] outputs{where}: unknown metric {name!r}"
+                f"{did_you_mean(str(name), metrics)} "
                 f"(metrics: {', '.join(metrics)})"
             )
     if len(set(outputs)) != len(outputs):
@@ -382,7 +368,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         if name not in FIELDS and not is_constant(name):
             raise SweepSpecError(
                 f"[parameters]{where}: unknown parameter '{name}'"
-                f"{_suggest(name, [*FIELDS, *constant_names()])} "
+                f"{did_you_mean(name, [*FIELDS, *constant_names()])} "
                 f"(scenario fields: {', '.join(FIELDS)}; or a calibration constant, see "
                 "`mse-sim constants`)"
             )

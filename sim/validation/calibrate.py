@@ -24,13 +24,11 @@ has finished, each file atomically.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
 import os
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,14 +39,14 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.checks import did_you_mean
 from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.engines import check_workers, make_engine, run_columns
-from sim.errors import UserInputError
-from sim.io import atomic_write, write_table
+from sim.errors import UserInputError, import_extra
+from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
-from sim.sweeps.spec import stable_hash
 from sim.validation.targets import CaseTargets, Target, read_targets
 from sim.validation.validate import per_seed
 
@@ -72,13 +70,7 @@ class CalibrationError(UserInputError):
 
 
 def _require_pyabc():
-    try:
-        import pyabc
-    except ImportError as exc:
-        raise UserInputError(
-            "calibration needs pyABC, the optional 'calibrate' extra: "
-            "pip install 'mse-upgrading[calibrate]'") from exc
-    return pyabc
+    return import_extra("pyabc", "calibrate", "calibration")
 
 
 @dataclass(frozen=True)
@@ -143,8 +135,7 @@ class CalibrationSpec:
 def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     """A calibration constant (or one element of a vector) as a free parameter."""
     if not is_constant(name):
-        hint = difflib.get_close_matches(name, constant_names(), n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(name, constant_names())
         raise CalibrationError(f"{where}: '{name}' is not a calibration constant{did} (see "
                                "`mse-sim constants`)")
     base, _, element = name.partition(".")
@@ -182,8 +173,7 @@ def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     if kind == "constant":
         return _constant_parameter(name, spec, where)
     if name not in LEVERS:
-        hint = difflib.get_close_matches(name, list(LEVERS), n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(name, LEVERS)
         what = "a structure field, not a lever" if name in FIELDS else "not a scenario lever"
         raise CalibrationError(f"{where}: '{name}' is {what}{did} (allowed: "
                                f"{', '.join(LEVERS)})")
@@ -239,12 +229,7 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
         path = Path(text)
         if path.suffix == ".toml" or path.is_file():
             where = str(path)
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise CalibrationError(f"{where} is not valid TOML: {exc}") from None
-            except OSError as exc:
-                raise CalibrationError(f"cannot read parameter spec {where}: {exc}") from None
+            data = read_toml(path, "parameter spec", CalibrationError)
         else:
             data, where = _inline_spec(text), "--parameters"
     for key in data:

@@ -40,17 +40,17 @@ File format (every key is checked; see docs/validation.md)::
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import did_you_mean
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.metrics import DERIVED, METRIC_INFO, METRICS
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
 
@@ -233,8 +233,7 @@ def _text(value: Any, where: str) -> str:
 
 
 def _unknown(key: str, known: tuple[str, ...] | list[str], what: str, where: str) -> TargetError:
-    hint = difflib.get_close_matches(key, list(known), n=1)
-    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    did = did_you_mean(key, known)
     return TargetError(f"{where}: unknown {what} '{key}'{did} (allowed: {', '.join(known)})")
 
 
@@ -343,17 +342,11 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         path = targets_dir() / f"{text}.toml"
         if not path.is_file():
             known = list_target_cases()
-            hint = difflib.get_close_matches(text, known, n=1)
-            did = f"; did you mean '{hint[0]}'?" if hint else ""
+            did = did_you_mean(text, known)
             raise TargetError(f"no targets for case '{text}'{did} (cases with targets: "
                               f"{', '.join(known) or 'none'})")
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise TargetError(f"{where} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise TargetError(f"cannot read targets file {where}: {exc}") from None
+    data = read_toml(path, "targets file", TargetError)
     for key in data:
         if key not in _TOP_KEYS:
             raise _unknown(key, _TOP_KEYS, "top-level key", where)
