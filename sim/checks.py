@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from sim.errors import UserInputError
+
 
 def is_whole_number(value: Any) -> bool:
     """Whether ``value`` is an integer (Python or numpy), and not a bool."""
@@ -46,3 +48,24 @@ def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
     """
     hint = difflib.get_close_matches(name, list(known), n=1)
     return f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
+
+
+def check_whole_number(value: Any, what: str, low: int = 0, high: int | None = None,
+                       error: type[UserInputError] = UserInputError) -> int:
+    """Return ``value`` as an int if it is a whole number from ``low`` (to ``high``).
+
+    Args:
+        value: The value given.
+        what: Its name in the message (an argument, an option or a field).
+        low: The smallest allowed.
+        high: The largest allowed (``None``: no limit).
+        error: The error type to raise (a :class:`UserInputError`).
+
+    Raises:
+        UserInputError: (or ``error``) Not a whole number in the range; the message names
+            ``what``, the value and the range.
+    """
+    if not is_whole_number(value) or value < low or (high is not None and value > high):
+        allowed = f"{low} or more" if high is None else f"from {low} to {high}"
+        raise error(f"{what}: value {value!r} is not allowed (a whole number, {allowed})")
+    return int(value)

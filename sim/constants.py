@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
-from sim.checks import did_you_mean
+from sim.checks import did_you_mean, is_real_number
 from sim.errors import UserInputError
 
 #: The modules that declare calibration constants, in the order of the registry and record.
@@ -218,7 +218,7 @@ def _number(c: Constant, label: str, value: Any, where: str) -> float | int:
             value = int(value) if c.kind == "int" else float(value)
         except ValueError:
             raise bad from None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    if not is_real_number(value):
         raise bad
     if c.kind == "int":
         if isinstance(value, float | np.floating) and not float(value).is_integer():

@@ -53,7 +53,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.checks import did_you_mean
+from sim.checks import check_whole_number, did_you_mean, is_whole_number
 from sim.errors import UserInputError, import_extra
 from sim.metrics import METRICS, SUMMARY_METRICS
 from sim.model import run
@@ -218,18 +218,13 @@ def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
     Raises:
         UserInputError: Fewer than one replication, or seeds that are not distinct whole numbers.
     """
-    if isinstance(replications, bool):
-        raise UserInputError(f"replications: value {replications!r} is not a whole number")
-    if isinstance(replications, int | np.integer):
-        if replications < 1:
-            raise UserInputError(
-                f"replications: value {replications!r} is not a whole number of 1 or more"
-            )
+    if isinstance(replications, bool) or is_whole_number(replications):
+        replications = check_whole_number(replications, "replications", 1)
         state = np.random.SeedSequence(seed).generate_state(int(replications), dtype=np.uint64)
         out = [int(s) for s in state]
     else:
         out = list(replications)
-        if not out or not all(isinstance(s, int | np.integer) and s >= 0 for s in out):
+        if not out or not all(is_whole_number(s) and s >= 0 for s in out):
             raise UserInputError(
                 f"replications: {replications!r} is not a whole number or a list of seeds "
                 "(whole numbers of 0 or more)"
@@ -299,9 +294,7 @@ def model(
             sampled and decided, or bad ``steps``/``replications``.
     """
     ema = _ema()
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
-    steps = int(steps)
+    steps = check_whole_number(steps, "steps", 0)
     if not isinstance(name, str) or not (name.isidentifier() and name.isalnum()):
         raise UserInputError(
             f"name: value {name!r} is not letters and digits starting with a letter "

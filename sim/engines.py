@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks import check_whole_number
 from sim.errors import UserInputError
 from sim.model import ValueChainModel, run
 from sim.scenario import ValueChainScenario
@@ -116,10 +117,7 @@ def check_workers(workers: Any, what: str = "workers") -> int:
     """
     if workers is None:
         return cpu_count()
-    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
-        raise UserInputError(f"{what}: value {workers!r} is not allowed (a whole number, "
-                             "1 or more)")
-    return int(workers)
+    return check_whole_number(workers, what, 1)
 
 
 class Engine:

@@ -27,7 +27,7 @@ from numba import njit
 
 from sim import __version__, decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
-from sim.errors import UserInputError
+from sim.checks import check_whole_number
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
@@ -386,8 +386,7 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
         scenario (a dict), the seed and the package version.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
+    check_whole_number(steps, "steps", 0)
     model = ValueChainModel(scenario, rng=rng, **overrides)
     for _ in range(int(steps)):
         model.step()

@@ -38,7 +38,7 @@ from typing import Any
 from mesa.experimental.scenarios import Scenario
 
 from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
-from sim.checks import did_you_mean
+from sim.checks import did_you_mean, is_real_number
 from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.data import data_path
@@ -249,7 +249,7 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
             raise ScenarioError(
                 f"field '{name}'{where}: value {value!r} is not {spec.allowed}"
             ) from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_real_number(value):
         raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
     if spec.kind is int:
         if isinstance(value, float):

@@ -8,13 +8,13 @@ guideline, or any portfolio of lever moves, costs the sum of its moves.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sim.checks import is_real_number
 from sim.data import data_path
 from sim.distribution import REACH
 from sim.errors import UserInputError
@@ -144,8 +144,7 @@ class CostModel:
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or value < 0:
+    if not is_real_number(value, finite=True) or value < 0:
         raise UserInputError(f"{where}: value {value!r} is not a number of 0 or more")
     return float(value)
 
@@ -164,7 +163,7 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
     data = read_toml(path, "cost file")
     currency = data.get("currency", {})
     rate = currency.get("usd_per_unit")
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+    if not is_real_number(rate) or not rate > 0:
         raise UserInputError(f"{path}: [currency] usd_per_unit = {rate!r} must be a number "
                              "above 0")
     levers: dict[str, LeverCost] = {}

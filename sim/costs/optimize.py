@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.checks import check_whole_number, is_real_number
 from sim.costs.portfolio import Portfolios
 from sim.errors import UserInputError, import_extra
 from sim.io import atomic_write, stable_hash
@@ -208,16 +209,12 @@ def optimize(problem: Portfolios, budget: float, *, pop_size: int = DEFAULT_POP_
         UserInputError: A bad budget, population or generations, or a checkpoint of
             another problem.
     """
-    import math
     import sys
 
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(
-            budget) or budget <= 0:
+    if not is_real_number(budget, finite=True) or budget <= 0:
         raise UserInputError(f"budget: value {budget!r} is not allowed (US dollars, above 0)")
-    for name, value, low in (("pop_size", pop_size, 4), ("generations", generations, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UserInputError(f"{name}: value {value!r} is not allowed (a whole number, "
-                                 f"{low} or more)")
+    check_whole_number(pop_size, "pop_size", 4)
+    check_whole_number(generations, "generations", 1)
     baseline = problem.run([problem.scenario], workers)[0]
 
     def evaluate(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

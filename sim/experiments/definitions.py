@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import is_real_number
 from sim.data import data_path
 from sim.errors import UserInputError
 from sim.io import read_toml
@@ -165,7 +166,7 @@ def _parse_changes(table: Any, where: str) -> tuple[Change, ...]:
             raise UserInputError(
                 f"{where}.{lever}: operation {op!r} is not known (allowed: {', '.join(_OPS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+        if not is_real_number(value) or not (
             -1.0 <= value <= 1.0
         ):
             raise UserInputError(

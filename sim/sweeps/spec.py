@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.checks import did_you_mean
+from sim.checks import did_you_mean, is_real_number, is_whole_number
 from sim.constants import flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.distribution import WHO_GAINS_COLUMNS
@@ -206,14 +206,9 @@ def _check_value(name: str, value: Any, where: str) -> float | int:
     return validate_input(name, value, where)
 
 
-def is_int(value: Any) -> bool:
-    """Whether ``value`` is a whole number (not a bool)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _int_key(sweep: Mapping[str, Any], key: str, low: int, high: int, where: str) -> int:
     value = sweep.get(key, SWEEP_KEYS[key])
-    if not is_int(value) or not low <= value <= high:
+    if not is_whole_number(value) or not low <= value <= high:
         raise SweepSpecError(
             f"[sweep] {key} = {value!r}{where}: must be a whole number from {low} to {high}"
         )
@@ -329,7 +324,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
             f"{steps} or \"all\""
         )
     for step in at_steps:
-        if not is_int(step) or not 0 <= step <= steps:
+        if not is_whole_number(step) or not 0 <= step <= steps:
             raise SweepSpecError(
                 f"[sweep] at_steps{where}: step {step!r} is not a whole number from 0 to "
                 f"steps = {steps}"
@@ -430,7 +425,7 @@ def _parameter_range(name: str, value: Any, method: str, where: str) -> Paramete
         )
     low, high = value["low"], value["high"]
     for bound, number in (("low", low), ("high", high)):
-        if isinstance(number, bool) or not isinstance(number, int | float) or math.isnan(number):
+        if not is_real_number(number) or math.isnan(number):
             raise SweepSpecError(f"{key}.{bound} = {number!r}{where}: must be a number")
         if not spec.low <= number <= spec.high:
             raise SweepSpecError(

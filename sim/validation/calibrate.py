@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.checks import did_you_mean
+from sim.checks import check_whole_number, did_you_mean, is_real_number, is_whole_number
 from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.engines import check_workers, make_engine, run_columns
@@ -266,11 +266,11 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
     for key, low in (("population", 2), ("generations", 1), ("seed", 0),
                      ("predictive_draws", 1)):
         v = values[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        if not is_whole_number(v) or v < low:
             raise CalibrationError(f"{where}: [abc] {key} = {v!r} is not a whole number of "
                                    f"{low} or more")
     rate = values["min_acceptance_rate"]
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+    if not is_real_number(rate) or not 0 <= rate < 1:
         raise CalibrationError(f"{where}: [abc] min_acceptance_rate = {rate!r} is not a "
                                "number from 0 to below 1")
     return CalibrationSpec(parameters=params, fixed=fixed, population=values["population"],
@@ -453,8 +453,7 @@ def calibrate(
     pyabc = _require_pyabc()
     ct = read_targets(case)
     spec = read_parameters(parameters)
-    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
-        raise CalibrationError(f"budget: value {budget!r} is not a whole number of 1 or more")
+    check_whole_number(budget, "budget", 1, error=CalibrationError)
     targets = fit_targets(ct)
     if not targets:
         raise CalibrationError(f"{ct.case}: no sourced target the model reports, nothing to fit")
