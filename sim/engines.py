@@ -423,12 +423,40 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
-def make_engine(engine: str = "local", *, workers: int | None = None, scheduler: Any = None,
-                n_tasks: int | None = None) -> Engine:
+def choose_engine(engine: str | None = None, scheduler: Any = None,
+                  workers: int | None = None) -> str:
+    """Return the engine a study uses: the one named, else ``dask`` if a scheduler is given.
+
+    Every study and command decides this here, before anything runs.
+
+    Args:
+        engine: ``local``, ``dask`` or ``None`` (``dask`` with a scheduler, else ``local``).
+        scheduler: A Dask scheduler address or ``distributed.Client``, or ``None``.
+        workers: Worker processes asked for, or ``None``.
+
+    Raises:
+        UserInputError: Unknown engine, a scheduler with engine ``local``, or both a
+            scheduler and a number of workers.
+    """
+    if engine is None:
+        engine = "dask" if scheduler is not None else "local"
+    if engine not in ENGINES:
+        raise UserInputError(f"engine: value {engine!r} is not known (allowed: "
+                             f"{', '.join(ENGINES)})")
+    if scheduler is not None and engine != "dask":
+        raise UserInputError("a scheduler address needs engine 'dask' (or no engine named)")
+    if scheduler is not None and workers is not None:
+        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
+    return engine
+
+
+def make_engine(engine: str | None = None, *, workers: int | None = None,
+                scheduler: Any = None, n_tasks: int | None = None) -> Engine:
     """Return the engine for a study.
 
     Args:
-        engine: ``local`` (processes on this machine) or ``dask``.
+        engine: ``local`` (processes on this machine), ``dask``, or ``None``
+            (:func:`choose_engine`: ``dask`` if a scheduler is given, else ``local``).
         workers: Worker processes (default: every core). One worker, or a single task, runs
             in this process.
         scheduler: A Dask scheduler address or ``distributed.Client`` (engine ``dask``).
@@ -437,13 +465,7 @@ def make_engine(engine: str = "local", *, workers: int | None = None, scheduler:
     Raises:
         UserInputError: Unknown engine, or a bad combination of options.
     """
-    if engine not in ENGINES:
-        raise UserInputError(f"engine: value {engine!r} is not known (allowed: "
-                             f"{', '.join(ENGINES)})")
-    if scheduler is not None and engine != "dask":
-        raise UserInputError("a scheduler address needs engine 'dask'")
-    if scheduler is not None and workers is not None:
-        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
+    engine = choose_engine(engine, scheduler, workers)
     if engine == "dask":
         return DaskEngine(scheduler, None if workers is None else check_workers(workers))
     n = check_workers(workers)

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sim.checks import is_whole_number
-from sim.engines import ENGINES, Progress, make_engine
+from sim.engines import Progress, choose_engine, make_engine
 from sim.errors import UserInputError
 from sim.sweeps.design import build_design, plan_runs
 from sim.sweeps.spec import SweepSpec, read_spec
@@ -65,14 +65,7 @@ def sweep(
     """
     t_start = time.perf_counter()
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
-    if engine is None:
-        engine = "dask" if scheduler is not None else "local"
-    if engine not in ENGINES:
-        raise UserInputError(f"engine {engine!r} is unknown (allowed: {', '.join(ENGINES)})")
-    if scheduler is not None and engine != "dask":
-        raise UserInputError("a scheduler address needs engine 'dask'")
-    if scheduler is not None and workers is not None:
-        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
+    engine = choose_engine(engine, scheduler, workers)
     if workers is not None and (not is_whole_number(workers) or workers < 1):
         raise UserInputError(f"workers = {workers!r}: must be a whole number of at least 1")
     if chunk_size is not None and (not is_whole_number(chunk_size) or chunk_size < 1):

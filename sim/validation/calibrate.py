@@ -42,7 +42,7 @@ from sim import __version__
 from sim.checks import check_whole_number, did_you_mean, is_real_number, is_whole_number
 from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
-from sim.engines import check_workers, make_engine, run_columns
+from sim.engines import check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError, import_extra
 from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
@@ -425,7 +425,7 @@ def calibrate(
     budget: int,
     out: str | os.PathLike,
     workers: int | None = 1,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     resume: bool = True,
     progress: bool = False,
@@ -439,7 +439,8 @@ def calibrate(
             it after each generation, so the last generation may pass it.
         out: Folder of the calibration's state (``abc.db``, ``manifest.json``).
         workers: Worker processes (1: in this process, reproducible with the spec's seed).
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         resume: Continue a calibration already in ``out`` (same case, spec, targets, budget).
         progress: Print one line per generation on stderr.
@@ -457,6 +458,7 @@ def calibrate(
     targets = fit_targets(ct)
     if not targets:
         raise CalibrationError(f"{ct.case}: no sourced target the model reports, nothing to fit")
+    engine = choose_engine(engine, scheduler, workers)
     if engine == "local":
         workers = check_workers(workers)
     out = Path(out)

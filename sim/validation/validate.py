@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.engines import Progress, check_workers, make_engine, run_columns
+from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
@@ -118,7 +118,7 @@ def validate(
     *,
     seeds: int | Sequence[int] = DEFAULT_SEEDS,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -129,7 +129,8 @@ def validate(
             file, or a list of them.
         seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
         workers: Worker processes (default: one per core). Results do not depend on it.
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
 
@@ -142,7 +143,7 @@ def validate(
     """
     chosen = read_all_targets(cases)
     seed_list = check_seeds(seeds)
-    if engine == "local":
+    if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     tasks, layout = _plan(chosen, seed_list)
     created = datetime.now(UTC).isoformat(timespec="seconds")
