@@ -3,8 +3,8 @@
 The texts live in standard gettext catalogs, one per language, in
 ``sim/data/locale/<lang>/LC_MESSAGES/mse_sim.po`` (the sources translators edit) compiled to
 ``.mo`` files next to them (shipped as package data and read with the standard library's
-:mod:`gettext`). Numbers are formatted per locale with Babel (``1,234.5`` in English,
-``1.234,5`` in Spanish and Portuguese, ``1 234,5`` in French).
+:mod:`gettext`). Numbers, percentages, dollars and dates are written per locale by
+:mod:`sim.ui.numbers`.
 
 Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the texts that live in
 data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`),
@@ -13,8 +13,7 @@ paragraph), the groups of the who-gains study (:mod:`sim.distribution`), the cla
 cases' targets (``sim/data/targets``) and each scenario file's description and Info texts
 (``sim/data/scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
 translator finds every text in one catalog). The paper's texts, and the Info texts that quote
-it, are shown translated with a note saying so (:func:`translation_note`). Dates are written
-per locale too (:func:`format_datetime`).
+it, are shown translated with a note saying so (:func:`translation_note`).
 
 Maintainers (needs Babel, a dependency)::
 
@@ -32,7 +31,6 @@ import io
 import sys
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.data import data_path
@@ -83,45 +81,6 @@ def gettext_for(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark `text` for the catalogs without translating it here."""
     return text
-
-
-def format_number(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """Format a number the way `lang` writes it, with `decimals` decimals."""
-    from babel.numbers import format_decimal  # Babel: a dependency; heavy tables, load late
-
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round(float(value), decimals), format=pattern, locale=lang)
-
-
-def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """Format a share (0.123) as a percentage the way `lang` writes it ("12 %" in French)."""
-    from babel import Locale
-    from babel.numbers import format_percent as babel_percent
-
-    # the locale's own pattern ("#,##0%" in English, "#,##0 %" in French) with our decimals
-    pattern = Locale.parse(lang).percent_formats[None].pattern
-    if decimals > 0 and "." not in pattern:
-        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
-    return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
-
-
-def format_datetime(value: str | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Write a moment (an ISO 8601 string or a datetime) the way `lang` writes dates, in UTC.
-
-    E.g. "November 30, 2026, 4:27 AM UTC" in English, "30 de noviembre de 2026, 4:27 UTC" in
-    Spanish. A text that is no ISO date is returned as it is (never fail a report on a date).
-    """
-    from babel.dates import format_date, format_time
-
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is None:  # results record UTC; a naive time is taken as UTC
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return (f"{format_date(moment, 'long', locale=lang)}, "
-            f"{format_time(moment, 'short', tzinfo=UTC, locale=lang)} UTC")
 
 
 def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
