@@ -106,11 +106,6 @@ class Guideline:
         base = _apply(scenario, self.comparison)
         return base, _apply(base, self.intervention)
 
-    def intervention_values(self, scenario: ValueChainScenario) -> dict[str, float]:
-        """Return the levers the intervention sets, with their values on ``scenario``."""
-        base = _apply(scenario, self.comparison)
-        return {c.lever: c.apply(getattr(base, c.lever)) for c in self.intervention}
-
     def lever_moves(self, scenario: ValueChainScenario) -> tuple[LeverMove, ...]:
         """Return what the experiment does to each lever on ``scenario``, as data.
 

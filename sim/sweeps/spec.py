@@ -36,7 +36,6 @@ from sim.scenario import (
 
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
-ENGINES: tuple[str, ...] = ("local", "dask")
 
 #: Keys of the ``[sweep]`` table and their defaults (``None``: required or derived).
 SWEEP_KEYS: dict[str, Any] = {

@@ -21,6 +21,7 @@ disconnects. docs/app.md tells the whole story.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import sys
@@ -182,7 +183,7 @@ class Player:
         stop = self.stop = threading.Event()
 
         def loop():
-            with context if context is not None else _nothing():
+            with context if context is not None else contextlib.nullcontext():
                 try:
                     why = play_loop(run, month.set, stop, context, gate=self.gate)
                 except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
@@ -212,14 +213,6 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
 
     solara.use_effect(start, [playing.value, run])
     return player
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 # --------------------------------------------------------------------------------------------
