@@ -31,7 +31,7 @@ _EXPORTS: dict[str, str] = {
     "Intermediary": "sim.agents",
     "LeadFirm": "sim.agents",
     "UserInputError": "sim.errors",
-    "distribution": "sim.distribution",
+    "distribution": "sim.who_gains",
     "METRICS": "sim.metrics",
     "METRIC_INFO": "sim.metrics",
     "ValueChainModel": "sim.model",

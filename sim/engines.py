@@ -72,7 +72,7 @@ def run_columns(
     Args:
         task: ``(scenario or scenario record, seed, steps, columns)``, optionally followed by
             a *probe*: a top-level function of the finished model (e.g.
-            :func:`sim.distribution.summary`) whose result is returned too.
+            :func:`sim.who_gains.summary`) whose result is returned too.
 
     Returns:
         The array; with a probe, ``(array, probe(model))``.

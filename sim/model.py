@@ -154,9 +154,9 @@ class ValueChainModel(Model):
              "working_loans", "transit_losses"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
-        # (sim.distribution); the state array `cash` changes every month.
+        # (sim.who_gains); the state array `cash` changes every month.
         self.initial_cash = pop.cash.copy()
-        # Who an intervention has reached so far, one flag per MSE (read by sim.distribution
+        # Who an intervention has reached so far, one flag per MSE (read by sim.who_gains
         # to cost interventions per MSE reached): ever took an investment loan, ever supplied
         # a lead firm, ever belonged to a producer group. Updated at the end of each month;
         # they read the state and draw nothing, so runs are unchanged.

@@ -11,10 +11,10 @@ import sim
 from sim import experiments
 from sim.costs import COSTS, cost_effectiveness, fieller, lever_by_lever, load_costs, who_gains
 from sim.costs.effectiveness import COLUMNS, seed_costs
-from sim.distribution import DIMENSIONS, PARTIES, reach, summary
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.scenario import LEVERS
+from sim.who_gains import DIMENSIONS, PARTIES, reach, summary
 
 
 def _model(steps=36, **overrides):
@@ -28,8 +28,8 @@ def _model(steps=36, **overrides):
 def costed():
     """Guidelines 4 and 6 (and 6's levers alone) on a small scenario, with the probe."""
     gs = [GUIDELINES["g4"], GUIDELINES["g6"], *lever_by_lever(GUIDELINES["g6"])]
-    return experiments.run_many(gs, "baseline", seeds=4, steps=36, workers=1,
-                                probe=summary, n_mse=250)
+    return experiments.run_experiments(gs, "baseline", seeds=4, steps=36, workers=1,
+                                       probe=summary, n_mse=250)
 
 
 # -- the cost model ------------------------------------------------------------------------
@@ -170,9 +170,13 @@ def test_brokers_part_appears_with_mse_brokers_and_vanishes_without():
     assert brokers_share(1.0) > 0
 
 
-def test_sim_distribution_is_callable_however_it_was_imported():
-    import sim.distribution as module
+def test_sim_distribution_is_the_who_gains_function_however_it_was_imported():
+    import types
 
+    import sim.who_gains as module
+
+    assert sim.distribution is module.distribution
+    assert not isinstance(sim.distribution, types.ModuleType)
     m = _model(steps=3)
     assert sim.distribution(m).equals(module.distribution(m))
 

@@ -123,7 +123,7 @@ def test_effect_sentences_in_plain_words():
 def test_bad_input_raises_user_input_error(kwargs, match):
     args = {"guideline": "g4", "scenario": "baseline", "seeds": 2, "steps": 2, **kwargs}
     with pytest.raises(UserInputError, match=match):
-        ex.run(args.pop("guideline"), args.pop("scenario"), **args)
+        ex.run_experiment(args.pop("guideline"), args.pop("scenario"), **args)
 
 
 @pytest.mark.parametrize(
@@ -147,8 +147,8 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv):
 
 
 def test_results_do_not_depend_on_the_number_of_workers():
-    one = ex.run("g4", "baseline", workers=1, **TINY)
-    two = ex.run("g4", "baseline", workers=2, **TINY)
+    one = ex.run_experiment("g4", "baseline", workers=1, **TINY)
+    two = ex.run_experiment("g4", "baseline", workers=2, **TINY)
     pd.testing.assert_frame_equal(one.effects, two.effects)
     assert list(one.effects.columns) == EFFECT_COLUMNS
 
@@ -181,8 +181,8 @@ def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, cap
 
 @pytest.fixture(scope="module")
 def baseline_results():
-    return ex.run_many(scenario="baseline", seeds=DIRECTION["seeds"], steps=DIRECTION["steps"],
-                       n_mse=DIRECTION["n_mse"])
+    return ex.run_experiments(scenario="baseline", seeds=DIRECTION["seeds"],
+                              steps=DIRECTION["steps"], n_mse=DIRECTION["n_mse"])
 
 
 #: Distress under herding depends on the path of export prices, which all MSEs of a run share,
@@ -193,7 +193,7 @@ MORE_SEEDS = {"g7": 30}
 @pytest.mark.parametrize("gid", list(ex.GUIDELINES))
 def test_guideline_moves_its_key_metrics_the_way_the_paper_says(baseline_results, gid):
     if gid in MORE_SEEDS:
-        result = ex.run(gid, scenario="baseline", seeds=MORE_SEEDS[gid],
+        result = ex.run_experiment(gid, scenario="baseline", seeds=MORE_SEEDS[gid],
                         steps=DIRECTION["steps"], n_mse=DIRECTION["n_mse"])
     else:
         result = baseline_results[gid]

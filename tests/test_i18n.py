@@ -94,12 +94,12 @@ def _allowed_names() -> set[str]:
 def _runs():
     """Two guidelines on the baseline (one with a part, one with a comparison arm), small."""
     from sim.costs import lever_by_lever
-    from sim.distribution import summary
-    from sim.experiments import run_many
+    from sim.experiments import run_experiments
+    from sim.who_gains import summary
 
     parts = lever_by_lever(GUIDELINES["g6"])
-    everything = run_many(["g6", "g7", *parts], "baseline", seeds=2, steps=12, n_mse=120,
-                          probe=summary)
+    everything = run_experiments(["g6", "g7", *parts], "baseline", seeds=2, steps=12, n_mse=120,
+                                 probe=summary)
     return ({gid: everything[gid] for gid in ("g6", "g7")},
             {p.id: everything[p.id] for p in parts})
 

@@ -238,11 +238,11 @@ def test_bad_seeds_are_refused_before_running():
 
 
 def test_report_says_which_targets_the_scenario_meets():
-    results = experiments.run_many(["g3"], "mozambique-oilseeds", seeds=2, steps=120,
-                                   workers=1, n_mse=60)
+    results = experiments.run_experiments(["g3"], "mozambique-oilseeds", seeds=2, steps=120,
+                                          workers=1, n_mse=60)
     text = targets_section(results)
     assert "Does mozambique-oilseeds meet its documented targets?" in text
     assert "not checked here" in text  # the before/after ratio needs the 'before' arm
     assert "Farmers&#x27; associations have 25 to 30 members" in text
-    assert targets_section(experiments.run_many(["g3"], "baseline", seeds=2, steps=12,
-                                                workers=1, n_mse=40))  # baseline has a file
+    assert targets_section(experiments.run_experiments(["g3"], "baseline", seeds=2, steps=12,
+                                                       workers=1, n_mse=40))  # baseline has a file

@@ -2,7 +2,7 @@
 
 A lever move of size ``d`` costs a fixed part (once, if the lever moves), a part per unit of
 lever (``per_lever_unit_usd * d``) and a part per MSE reached (``per_mse_usd`` times the MSEs
-the model counts as reached; see the file's header and :data:`sim.distribution.REACH`). A
+the model counts as reached; see the file's header and :data:`sim.who_gains.REACH`). A
 guideline, or any portfolio of lever moves, costs the sum of its moves.
 """
 
@@ -16,10 +16,10 @@ from typing import Any
 
 from sim.checks import is_real_number
 from sim.data import data_path
-from sim.distribution import REACH
 from sim.errors import UserInputError
 from sim.io import read_toml
 from sim.scenario import LEVERS
+from sim.who_gains import REACH
 
 #: Reach kinds whose per-MSE cost is paid for MSEs *newly* reached: the count with the
 #: intervention less the count without it on the same seed (never below zero).
@@ -46,7 +46,7 @@ class LeverCost:
     Attributes:
         lever: Scenario lever.
         label: Plain words for what is bought.
-        reach: Kind of reach the per-MSE cost applies to (:data:`sim.distribution.REACH`).
+        reach: Kind of reach the per-MSE cost applies to (:data:`sim.who_gains.REACH`).
         fixed_usd: Paid once if the lever moves (US$).
         per_lever_unit_usd: Paid per unit of lever moved (US$ for a move of 1.0).
         per_mse_usd: Paid per MSE reached (US$; for an audience, for a full move).
@@ -67,7 +67,7 @@ class LeverCost:
 
         Args:
             move: Size of the lever move (absolute change of its value).
-            reach_new: Reach counts with the intervention (:func:`sim.distribution.reach`).
+            reach_new: Reach counts with the intervention (:func:`sim.who_gains.reach`).
             reach_before: Reach counts without it, same seed.
         """
         if self.reach == "none" or move == 0:

@@ -25,10 +25,10 @@ import numpy as np
 
 from sim.checks import check_whole_number
 from sim.costs.model import COSTS, CostModel
-from sim.distribution import summary
 from sim.engines import Progress, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.scenario import ValueChainScenario, coerce_scenario
+from sim.who_gains import summary
 
 #: Objectives a portfolio is judged on (all maximised): name -> plain words and unit.
 OBJECTIVES: dict[str, str] = {

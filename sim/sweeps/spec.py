@@ -18,7 +18,6 @@ from typing import Any
 from sim.checks import did_you_mean, is_real_number, is_whole_number
 from sim.constants import flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
-from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
 from sim.io import read_toml, stable_hash
 from sim.metrics import METRICS
@@ -33,6 +32,7 @@ from sim.scenario import (
     validate_input,
     validate_value,
 )
+from sim.who_gains import WHO_GAINS_COLUMNS
 
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
@@ -50,7 +50,7 @@ SWEEP_KEYS: dict[str, Any] = {
     "second_order": False,  # sobol: also sample for second-order indices (S2)
     "levels": 4,  # morris: number of grid levels of each trajectory
     "chunk_size": None,  # runs per task; default sized from the cost of a run
-    "who_gains": False,  # also record who gains at the last step (sim.distribution)
+    "who_gains": False,  # also record who gains at the last step (sim.who_gains)
 }
 TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
 
@@ -104,7 +104,7 @@ class SweepSpec:
         parameters: Swept fields, in spec order.
         second_order: Sobol only: sample for second-order indices too.
         who_gains: Also record who gains at the last step: upgrading and income by group and
-            the margin shares (``sim.distribution.WHO_GAINS_COLUMNS``).
+            the margin shares (``sim.who_gains.WHO_GAINS_COLUMNS``).
         levels: Morris only: number of levels.
         chunk_size: Runs per task, or ``None`` for automatic.
         source: Where the spec came from (for messages and the manifest).

@@ -9,7 +9,7 @@ The texts live in standard gettext catalogs, one per language, in
 Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the texts that live in
 data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`),
 the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
-paragraph), the groups of the who-gains study (:mod:`sim.distribution`), the claims of the
+paragraph), the groups of the who-gains study (:mod:`sim.who_gains`), the claims of the
 cases' targets (``sim/data/targets``) and each scenario file's description and Info texts
 (``sim/data/scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
 translator finds every text in one catalog). The paper's texts, and the Info texts that quote
@@ -34,12 +34,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from sim.data import data_path
-from sim.distribution import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.metrics import METRIC_INFO, metric_info
 from sim.scenario import FIELDS, INFO_KEYS, LEVERS
 from sim.validation.targets import list_target_cases, read_targets
+from sim.who_gains import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 
 #: The languages offered, by code, with their own names (what a language menu shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
@@ -133,9 +133,9 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((g.action, f"guidelines.toml [{gid}] action"))
         out.append((g.why, f"guidelines.toml [{gid}] why"))
         out.append((paper_text(g.seed_text), f"guidelines.toml [{gid}] seed_text"))
-    # who gains (sim.distribution): the groups of MSEs and the parties of the margin split
+    # who gains (sim.who_gains): the groups of MSEs and the parties of the margin split
     for group in ("included", "excluded", *DISTANCE_GROUPS, *WEALTH_GROUPS, *PARTIES):
-        out.append((group, "sim.distribution groups"))
+        out.append((group, "sim.who_gains groups"))
     for name in list_target_cases():  # the report says which of a case's targets its runs meet
         for target in read_targets(name).targets:
             out.append((target.claim, f"targets/{name}.toml [{target.id}] claim"))

@@ -2,8 +2,8 @@
 
 Example:
     >>> from sim import experiments
-    >>> result = experiments.run("g4", scenario="baseline", seeds=20)   # doctest: +SKIP
-    >>> result.effects                                                    # doctest: +SKIP
+    >>> result = experiments.run_experiment("g4", scenario="baseline", seeds=20)  # doctest: +SKIP
+    >>> result.effects                                                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -77,7 +77,7 @@ class _Plan:
         return [np.stack(flat[i * n:(i + 1) * n]) for i in range(len(self.scenarios))]
 
 
-def run_many(
+def run_experiments(
     guidelines: Iterable[str | Guideline] | None = None,
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = "baseline",
     *,
@@ -100,7 +100,7 @@ def run_many(
         workers: Worker processes (default: one per CPU). Results do not depend on it.
         progress: Show a progress bar on stderr.
         probe: A top-level function of each finished model (e.g.
-            :func:`sim.distribution.summary`); its results are kept in each result's
+            :func:`sim.who_gains.summary`); its results are kept in each result's
             ``probes``, per arm and seed. Runs are the same with or without it.
         **overrides: Scenario fields to change first (e.g. ``n_mse=400``).
 
@@ -136,7 +136,7 @@ def run_many(
     return results
 
 
-def run(
+def run_experiment(
     guideline: str | Guideline,
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = "baseline",
     *,
@@ -164,12 +164,12 @@ def run(
         UserInputError: Unknown guideline or scenario, fewer than 2 seeds, bad steps or workers.
 
     Example:
-        >>> r = run("g4", scenario="kenya-avocados", seeds=20)   # doctest: +SKIP
-        >>> r.effect("share_process")["effect"]                    # doctest: +SKIP
+        >>> r = run_experiment("g4", scenario="kenya-avocados", seeds=20)  # doctest: +SKIP
+        >>> r.effect("share_process")["effect"]                           # doctest: +SKIP
     """
     g = get_guideline(guideline)
-    return run_many([g], scenario, seeds=seeds, steps=steps, workers=workers,
-                    progress=progress, **overrides)[g.id]
+    return run_experiments([g], scenario, seeds=seeds, steps=steps, workers=workers,
+                           progress=progress, **overrides)[g.id]
 
 
 def compare(
