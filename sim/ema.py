@@ -1,17 +1,18 @@
 """EMA Workbench adapter: the value-chain model as an exploratory-modelling model.
 
 :func:`model` wraps :func:`sim.run` in an `EMA Workbench <https://emaworkbench.readthedocs.io>`_
-``ReplicatorModel``. Chosen scenario fields become EMA *uncertainties* (or *levers*), chosen
-metrics become EMA *outcomes*, and every experiment is run once per seed, with the outcomes
-averaged over the seeds. The result works directly with ``perform_experiments``, PRIM,
-feature scoring and ``optimize``::
+``ReplicatorModel``, in EMA's own words: the scenario fields EMA samples are its
+*uncertainties*, those a policy sets are its *levers*, the metrics are its *outcomes*. (Any
+scenario lever, :data:`sim.scenario.LEVERS`, may play either EMA role.) Every experiment is run
+once per seed, with the outcomes averaged over the seeds. The result works directly with
+``perform_experiments``, PRIM, feature scoring and ``optimize``::
 
     from ema_workbench import SequentialEvaluator
     from ema_workbench.analysis import feature_scoring
 
     import sim.ema
 
-    m = sim.ema.model("baseline", levers=["credit_access", "competition", "education"],
+    m = sim.ema.model("baseline", uncertainties=["credit_access", "competition", "education"],
                       outcomes=["share_upgraded@120", "mean_income@last12"],
                       steps=120, replications=4, seed=1)
     with SequentialEvaluator(m) as evaluator:
@@ -38,7 +39,7 @@ when :func:`model` is called, never when :mod:`sim` is imported. Tested with EMA
   ``except Exception`` does not catch it.
 - EMA 3.0 ``optimize`` needs ``filename=`` and ``directory=`` (where it archives results), and
   with ``searchover="levers"`` it fails ("Parameters exist in both ...") unless the model has
-  at least one uncertainty as well as its ``decisions``.
+  at least one uncertainty as well as its ``levers``.
 - The replication seeds are the same for every experiment (common random numbers), so
   differences between experiments come from the fields, not from seed noise.
 """
@@ -252,10 +253,10 @@ class _Runner:
 
 def model(
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = None,
-    levers: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    uncertainties: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
     outcomes: Sequence[str] | Mapping[str, str] | None = None,
     *,
-    decisions: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    levers: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
     steps: int = 120,
     replications: int | Sequence[int] = 2,
     seed: int | None = 0,
@@ -266,18 +267,19 @@ def model(
     Args:
         scenario: The base scenario (a scenario, bundled name, TOML path or dict of fields);
             fields not sampled keep its values.
-        levers: Scenario fields EMA samples as *uncertainties*: a list of names (bounds: the
-            field's allowed range, see :data:`sim.scenario.FIELDS`; calibration constants,
-            or one element of a vector as ``base_cost.process``, may be named too, see
-            :mod:`sim.constants`) or a dict of name ->
-            ``(low, high)`` or None. Float fields become ``RealParameter``, whole-number
-            fields ``IntegerParameter``. Default: every lever (float field) over [0, 1].
+        uncertainties: Scenario fields EMA samples (its *uncertainties*): a list of names
+            (bounds: the field's allowed range, see :data:`sim.scenario.FIELDS`; calibration
+            constants, or one element of a vector as ``base_cost.process``, may be named too,
+            see :mod:`sim.constants`) or a dict of name -> ``(low, high)`` or None. Float
+            fields become ``RealParameter``, whole-number fields ``IntegerParameter``.
+            Default: every scenario lever (float field) over [0, 1].
         outcomes: Outcome specs (see the module docstring), or a dict of spec -> direction
             (``"maximize"``, ``"minimize"`` or ``"info"``) for ``optimize``. Default: the
             summary metrics at the last step.
-        decisions: Scenario fields EMA treats as *levers* (policies): sampled by
+        levers: Scenario fields a policy sets (EMA's *levers*): sampled by
             ``perform_experiments(model, scenarios, policies)`` and searched by
-            ``optimize(searchover="levers")``. Same forms as ``levers``; none by default.
+            ``optimize(searchover="levers")``. Same forms as ``uncertainties``; none by
+            default.
         steps: Months each run lasts.
         replications: Runs per experiment (each with its own seed), or the list of seeds.
             Every experiment uses the same seeds (common random numbers).
@@ -291,7 +293,7 @@ def model(
     Raises:
         MissingExtraError: EMA Workbench is not installed.
         UserInputError: Unknown field or metric, bounds outside a field's range, a field both
-            sampled and decided, or bad ``steps``/``replications``.
+            sampled and set by a policy, or bad ``steps``/``replications``.
     """
     ema = _ema()
     steps = check_whole_number(steps, "steps", 0)
@@ -302,16 +304,18 @@ def model(
         )
     base = coerce_scenario(scenario)
 
-    uncertainties = _parameters(ema, list(LEVERS) if levers is None else levers, "levers")
-    policy_levers = _parameters(ema, decisions, "decisions")
-    both = {p.name for p in uncertainties} & {p.name for p in policy_levers}
+    sampled = _parameters(ema, list(LEVERS) if uncertainties is None else uncertainties,
+                          "uncertainties")
+    policy = _parameters(ema, levers, "levers")
+    both = {p.name for p in sampled} & {p.name for p in policy}
     if both:
         raise UserInputError(
-            f"fields {sorted(both)} are in both levers (uncertainties) and decisions "
-            "(policy levers); give each field one role"
+            f"fields {sorted(both)} are in both uncertainties and levers; give each field "
+            "one role"
         )
-    if not uncertainties and not policy_levers:
-        raise UserInputError("levers and decisions are both empty: give EMA a field to sample")
+    if not sampled and not policy:
+        raise UserInputError("uncertainties and levers are both empty: give EMA a field to "
+                             "sample")
 
     if outcomes is None:
         outcomes = list(SUMMARY_METRICS)
@@ -348,8 +352,8 @@ def model(
     m = ema.ReplicatorModel(
         name, function=_Runner(base.to_record(), steps, tuple(parsed))
     )
-    m.uncertainties = uncertainties
-    m.levers = policy_levers
+    m.uncertainties = sampled
+    m.levers = policy
     m.outcomes = ema_outcomes
     m.replications = [{"seed": s} for s in seeds(replications, seed)]
     return m
