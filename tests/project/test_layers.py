@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sim"
 STUDIES = ("sim.experiments", "sim.sweeps", "sim.ema", "sim.validation", "sim.costs")
 LAYERS = {"model": 0, "study": 1, "ui": 2}
