@@ -1,7 +1,7 @@
 """The package's layers, read from its imports: user interface -> studies -> model, never back.
 
 * model: every ``sim`` module outside the two groups below (scenario, mechanisms, metrics,
-  model, and the shared utilities errors, io, data, engines, memory);
+  model, who_gains, and the shared utilities errors, checks, io, data, engines, memory);
 * studies: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``, ``sim.validation``, ``sim.costs``;
 * user interface: ``sim.ui`` (and ``sim.__main__``, which starts its CLI).
 
