@@ -13,7 +13,7 @@ Each table sits between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GEN
 markers in ODD.md. Usage::
 
     python docs/gen_odd_tables.py          # rewrite the blocks in docs/ODD.md
-    python docs/gen_odd_tables.py --check  # exit 1 if they are out of date (tests/test_docs.py)
+    python docs/gen_odd_tables.py --check  # exit 1 if out of date (tests/project/test_docs.py)
 """
 
 from __future__ import annotations

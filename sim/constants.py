@@ -28,7 +28,6 @@ or :mod:`sim.model` imports them all.
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from typing import Any
 import numpy as np
 from numba import njit
 
+from sim.checks import did_you_mean, is_real_number
 from sim.errors import UserInputError
 
 #: The modules that declare calibration constants, in the order of the registry and record.
@@ -206,8 +206,7 @@ def _where(source: str | None) -> str:
 def unknown_constant(key: str, source: str | None = None, also: Iterable[str] = ()) -> str:
     """The message for an unknown constant name, with a did-you-mean."""
     known = [*names(), *also]
-    hint = difflib.get_close_matches(key, known, n=1)
-    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    did = did_you_mean(key, known)
     return (f"unknown constant '{key}'{_where(source)}{did} (see `mse-sim constants` for the "
             f"{len(REGISTRY)} constants)")
 
@@ -219,7 +218,7 @@ def _number(c: Constant, label: str, value: Any, where: str) -> float | int:
             value = int(value) if c.kind == "int" else float(value)
         except ValueError:
             raise bad from None
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+    if not is_real_number(value):
         raise bad
     if c.kind == "int":
         if isinstance(value, float | np.floating) and not float(value).is_integer():
@@ -269,8 +268,7 @@ def validate_constant(key: str, value: Any, source: str | None = None,
             raise ConstantError(f"constant '{name}'{where} has no elements ('{key}'): it is "
                                 f"{c.allowed}")
         if element not in c.labels:
-            hint = difflib.get_close_matches(element, c.labels, n=1)
-            did = f"; did you mean '{name}.{hint[0]}'?" if hint else ""
+            did = did_you_mean(element, c.labels, prefix=f"{name}.")
             raise ConstantError(f"unknown element '{element}' of constant '{name}'{where}"
                                 f"{did} (elements: {', '.join(c.labels)})")
         current = list((base or {}).get(name, c.default))

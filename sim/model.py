@@ -27,7 +27,7 @@ from numba import njit
 
 from sim import __version__, decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
-from sim.errors import UserInputError
+from sim.checks import check_whole_number
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import (
@@ -154,9 +154,9 @@ class ValueChainModel(Model):
              "working_loans", "transit_losses"), 0.0)
         self.ledger["initial_cash"] = float(pop.cash.sum())
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
-        # (sim.distribution); the state array `cash` changes every month.
+        # (sim.who_gains); the state array `cash` changes every month.
         self.initial_cash = pop.cash.copy()
-        # Who an intervention has reached so far, one flag per MSE (read by sim.distribution
+        # Who an intervention has reached so far, one flag per MSE (read by sim.who_gains
         # to cost interventions per MSE reached): ever took an investment loan, ever supplied
         # a lead firm, ever belonged to a producer group. Updated at the end of each month;
         # they read the state and draw nothing, so runs are unchanged.
@@ -386,8 +386,7 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
         scenario (a dict), the seed and the package version.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
+    check_whole_number(steps, "steps", 0)
     model = ValueChainModel(scenario, rng=rng, **overrides)
     for _ in range(int(steps)):
         model.step()

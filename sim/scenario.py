@@ -28,10 +28,8 @@ allowed and, when there is one, the file.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,10 +38,12 @@ from typing import Any
 from mesa.experimental.scenarios import Scenario
 
 from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
+from sim.checks import did_you_mean, is_real_number
 from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 
 
 class ScenarioError(UserInputError):
@@ -217,8 +217,7 @@ def _where(source: str | None) -> str:
 
 def _unknown(key: str, known: list[str], what: str, source: str | None,
              also: list[str] | None = None) -> ScenarioError:
-    hint = difflib.get_close_matches(key, known + (also or []), n=1)
-    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    did = did_you_mean(key, known + (also or []))
     more = "; or a calibration constant, see `mse-sim constants`" if also else ""
     return ScenarioError(
         f"unknown {what} '{key}'{_where(source)}{did} (known: {', '.join(known)}{more})"
@@ -250,7 +249,7 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
             raise ScenarioError(
                 f"field '{name}'{where}: value {value!r} is not {spec.allowed}"
             ) from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_real_number(value):
         raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
     if spec.kind is int:
         if isinstance(value, float):
@@ -446,8 +445,7 @@ def _resolve(path_or_name: str | os.PathLike) -> Path:
         raise _folder_given(text)  # e.g. `mse-sim run scenarios`
     if not candidate.is_file():
         known = list_scenarios()
-        hint = difflib.get_close_matches(text, known, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(text, known)
         raise ScenarioError(
             f"unknown scenario '{text}'{did} (bundled: {', '.join(known) or 'none'}; "
             "or give a path to a .toml file)"
@@ -469,12 +467,7 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
     """
     path = _resolve(path_or_name)
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file {source}: {exc}") from None
+    data = read_toml(path, "scenario file", ScenarioError)
     top = ["name", "description", "parameters", "constants", "info"]
     for key in data:
         if key not in top:

@@ -13,7 +13,7 @@ Modules, one job each:
 * :mod:`~sim.costs.discover`: scenario discovery (PRIM, EMA Workbench) on a sweep store.
 
 Reach (who was trained, linked, financed, connected) is counted by the model itself:
-:func:`sim.distribution.reach`.
+:func:`sim.who_gains.reach`.
 """
 
 from sim.costs.effectiveness import cost_effectiveness, evaluate, fieller, seed_costs

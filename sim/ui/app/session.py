@@ -18,7 +18,7 @@ import numpy as np
 
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
-from sim.experiments.runs import DEFAULT_STEPS
+from sim.experiments.arms import DEFAULT_STEPS
 from sim.metrics import DERIVED
 from sim.model import ValueChainModel
 from sim.scenario import ValueChainScenario, read_scenario_file

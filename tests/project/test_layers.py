@@ -1,7 +1,7 @@
 """The package's layers, read from its imports: user interface -> studies -> model, never back.
 
 * model: every ``sim`` module outside the two groups below (scenario, mechanisms, metrics,
-  model, and the shared utilities errors, io, data, engines, memory);
+  model, who_gains, and the shared utilities errors, checks, io, data, engines, memory);
 * studies: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``, ``sim.validation``, ``sim.costs``;
 * user interface: ``sim.ui`` (and ``sim.__main__``, which starts its CLI).
 
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "sim"
 STUDIES = ("sim.experiments", "sim.sweeps", "sim.ema", "sim.validation", "sim.costs")
 LAYERS = {"model": 0, "study": 1, "ui": 2}

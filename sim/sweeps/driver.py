@@ -16,10 +16,11 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engines import ENGINES, Progress, make_engine
+from sim.checks import is_whole_number
+from sim.engines import Progress, choose_engine, make_engine
 from sim.errors import UserInputError
 from sim.sweeps.design import build_design, plan_runs
-from sim.sweeps.spec import SweepSpec, is_int, read_spec
+from sim.sweeps.spec import SweepSpec, read_spec
 from sim.sweeps.store import SweepStore, open_store, visible_entries
 from sim.sweeps.worker import auto_chunk_size, chunks, run_chunk
 
@@ -64,17 +65,10 @@ def sweep(
     """
     t_start = time.perf_counter()
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)
-    if engine is None:
-        engine = "dask" if scheduler is not None else "local"
-    if engine not in ENGINES:
-        raise UserInputError(f"engine {engine!r} is unknown (allowed: {', '.join(ENGINES)})")
-    if scheduler is not None and engine != "dask":
-        raise UserInputError("a scheduler address needs engine 'dask'")
-    if scheduler is not None and workers is not None:
-        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
-    if workers is not None and (not is_int(workers) or workers < 1):
+    engine = choose_engine(engine, scheduler, workers)
+    if workers is not None and (not is_whole_number(workers) or workers < 1):
         raise UserInputError(f"workers = {workers!r}: must be a whole number of at least 1")
-    if chunk_size is not None and (not is_int(chunk_size) or chunk_size < 1):
+    if chunk_size is not None and (not is_whole_number(chunk_size) or chunk_size < 1):
         raise UserInputError(f"chunk_size = {chunk_size!r}: must be a whole number of at least 1")
     design = build_design(spec)
     runs = plan_runs(spec, design)

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.distribution import WHO_GAINS_COLUMNS, who_gains_columns
 from sim.sweeps import SweepSpecError, read_spec, sweep
+from sim.who_gains import WHO_GAINS_COLUMNS, who_gains_columns
 
 
 def _spec(**extra) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from sim.errors import UserInputError
 from sim.sweeps import build_design, plan_runs, read_spec, run_seed
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

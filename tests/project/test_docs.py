@@ -19,7 +19,7 @@ import pytest
 from sim.constants import REGISTRY
 from sim.scenario import FIELDS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 ODD = DOCS / "ODD.md"
 SEED_TO_MODEL = DOCS / "seed-to-model.md"

@@ -145,7 +145,7 @@ def test_kill_9_then_resume_completes_every_run_exactly_once(tmp_path):
                       values="[0.0, 0.2, 0.4, 0.6, 0.8, 1.0]")
     out = tmp_path / "store"
     cmd = [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(out),
-           "--workers", "2", "--chunk-size", "2", "--no-progress"]
+           "--workers", "2", "--chunk-size", "2", "--quiet"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE)
     try:

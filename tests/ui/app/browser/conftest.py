@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 
 #: Flags for a headless Chromium on a machine that reaches no network but the package

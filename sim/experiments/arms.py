@@ -2,8 +2,8 @@
 
 Example:
     >>> from sim import experiments
-    >>> result = experiments.run("g4", scenario="baseline", seeds=20)   # doctest: +SKIP
-    >>> result.effects                                                    # doctest: +SKIP
+    >>> result = experiments.run_experiment("g4", scenario="baseline", seeds=20)  # doctest: +SKIP
+    >>> result.effects                                                   # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks import check_whole_number
 from sim.engines import Progress, check_workers, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.definitions import GUIDELINES, Guideline, get_guideline
 from sim.experiments.results import ExperimentResult, build_result
-from sim.experiments.stats import outcome, paired_effect
+from sim.experiments.stats import check_seeds, outcome, paired_effect
 from sim.metrics import derive, source_columns
 from sim.scenario import ValueChainScenario, coerce_scenario
 
@@ -27,35 +28,6 @@ from sim.scenario import ValueChainScenario, coerce_scenario
 DEFAULT_SEEDS = 20
 #: Months simulated per run (ten years).
 DEFAULT_STEPS = 120
-
-
-def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(seeds, bool):
-        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
-    if isinstance(seeds, int | np.integer):
-        if seeds < 2:
-            raise UserInputError(
-                f"seeds: value {seeds} is not allowed (a confidence interval needs a whole "
-                "number of 2 or more)"
-            )
-        return tuple(range(int(seeds)))
-    try:
-        out = tuple(int(s) for s in seeds)
-    except (TypeError, ValueError):
-        raise UserInputError(
-            f"seeds: value {seeds!r} is not a count or a list of whole numbers"
-        ) from None
-    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
-        raise UserInputError(
-            f"seeds: value {list(out)!r} is not allowed (2 or more distinct seeds, each 0 or more)"
-        )
-    return out
-
-
-def _check_steps(steps: int) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 1:
-        raise UserInputError(f"steps: value {steps!r} is not allowed (a whole number, 1 or more)")
-    return int(steps)
 
 
 def _scenario_key(scenario: ValueChainScenario) -> tuple:
@@ -105,7 +77,7 @@ class _Plan:
         return [np.stack(flat[i * n:(i + 1) * n]) for i in range(len(self.scenarios))]
 
 
-def run_many(
+def run_experiments(
     guidelines: Iterable[str | Guideline] | None = None,
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = "baseline",
     *,
@@ -128,7 +100,7 @@ def run_many(
         workers: Worker processes (default: one per CPU). Results do not depend on it.
         progress: Show a progress bar on stderr.
         probe: A top-level function of each finished model (e.g.
-            :func:`sim.distribution.summary`); its results are kept in each result's
+            :func:`sim.who_gains.summary`); its results are kept in each result's
             ``probes``, per arm and seed. Runs are the same with or without it.
         **overrides: Scenario fields to change first (e.g. ``n_mse=400``).
 
@@ -141,8 +113,8 @@ def run_many(
     chosen = [get_guideline(g) for g in (guidelines if guidelines is not None else GUIDELINES)]
     if not chosen:
         raise UserInputError(f"guidelines: none given (allowed: {', '.join(GUIDELINES)})")
-    seed_list = _check_seeds(seeds)
-    steps = _check_steps(steps)
+    seed_list = check_seeds(seeds)
+    steps = check_whole_number(steps, "steps", 1)
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario, overrides)
     columns = source_columns(m for g in chosen for m in g.metrics)
@@ -164,7 +136,7 @@ def run_many(
     return results
 
 
-def run(
+def run_experiment(
     guideline: str | Guideline,
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = "baseline",
     *,
@@ -192,12 +164,12 @@ def run(
         UserInputError: Unknown guideline or scenario, fewer than 2 seeds, bad steps or workers.
 
     Example:
-        >>> r = run("g4", scenario="kenya-avocados", seeds=20)   # doctest: +SKIP
-        >>> r.effect("share_process")["effect"]                    # doctest: +SKIP
+        >>> r = run_experiment("g4", scenario="kenya-avocados", seeds=20)  # doctest: +SKIP
+        >>> r.effect("share_process")["effect"]                           # doctest: +SKIP
     """
     g = get_guideline(guideline)
-    return run_many([g], scenario, seeds=seeds, steps=steps, workers=workers,
-                    progress=progress, **overrides)[g.id]
+    return run_experiments([g], scenario, seeds=seeds, steps=steps, workers=workers,
+                           progress=progress, **overrides)[g.id]
 
 
 def compare(
@@ -228,8 +200,8 @@ def compare(
     Returns:
         The :class:`ExperimentResult` (``guideline`` is None).
     """
-    seed_list = _check_seeds(seeds)
-    steps = _check_steps(steps)
+    seed_list = check_seeds(seeds)
+    steps = check_whole_number(steps, "steps", 1)
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario, comparison)
     new = base.replace(**intervention)
@@ -291,8 +263,8 @@ def run_arms(
     Returns:
         The :class:`ArmOutcomes`; ``effect(arm, reference, metric)`` pairs two arms.
     """
-    seed_list = _check_seeds(seeds)
-    steps = _check_steps(steps)
+    seed_list = check_seeds(seeds)
+    steps = check_whole_number(steps, "steps", 1)
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario)
     scenarios = {name: base.replace(**changes) if changes else base

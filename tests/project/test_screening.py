@@ -22,7 +22,7 @@ from sim.constants import REGISTRY
 from sim.scenario import FIELDS
 from sim.sweeps.spec import read_spec
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "experiments" / "sweeps" / "morris-constants.toml"
 PAGE = ROOT / "docs" / "screening.md"
 

@@ -1,6 +1,6 @@
 """Take the documentation's screenshots of the app at 1280x720 (by hand, not a test).
 
-    python tests/browser/screenshots.py --url http://127.0.0.1:8765/ [--out docs/img]
+    python tests/ui/app/browser/screenshots.py --url http://127.0.0.1:8765/ [--out docs/img]
 
 Writes ``app.png`` (explore mode, kenya-avocados after five years), ``app-guideline.png`` (g3
 after five years, with a guess recorded), ``app-es.png`` (the same in Spanish at month 24) and

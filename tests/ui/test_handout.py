@@ -6,14 +6,14 @@ import re
 
 import pytest
 
-from sim.experiments import run_many
+from sim.experiments import run_experiments
 from sim.ui import handout
 from sim.ui.cli import main
 
 
 @pytest.fixture(scope="module")
 def result():
-    return run_many(["g1"], "kenya-avocados", seeds=2, steps=12, n_mse=150)["g1"]
+    return run_experiments(["g1"], "kenya-avocados", seeds=2, steps=12, n_mse=150)["g1"]
 
 
 def _pages(pdf: bytes) -> int:
@@ -36,7 +36,7 @@ def test_handout_is_one_page_with_the_guideline_and_questions(result, lang):
 
 
 def test_every_guideline_fits_on_one_page_in_every_language():
-    results = run_many(None, "baseline", seeds=2, steps=3, n_mse=60)
+    results = run_experiments(None, "baseline", seeds=2, steps=3, n_mse=60)
     for r in results.values():
         for lang in ("en", "es", "fr", "pt"):
             handout.handout_page(r, lang)  # raises if the texts do not fit

@@ -1,4 +1,4 @@
-"""Validation against the nine cases: the targets data, validate(), the CLI and the page."""
+"""Validation against the cases (sim.validation.validate), its command and its page."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import sim
 import sim.validation.targets as targets_module
 from sim import experiments
 from sim.errors import UserInputError
-from sim.scenario import ScenarioError, list_scenarios, read_scenario_file
+from sim.scenario import ScenarioError
 from sim.ui.cli import main
 from sim.ui.report import targets_section
 from sim.ui.validation_report import build_validation_html
@@ -24,52 +24,10 @@ from sim.validation import (
     PASS,
     TargetError,
     exit_code,
-    list_target_cases,
     read_targets,
     targets_met,
     validate,
 )
-from sim.validation.targets import is_model_metric
-
-CASES = [n for n in list_scenarios() if n != "baseline"]
-
-
-# --- the bundled targets ---------------------------------------------------------------------
-
-def test_every_case_has_three_sourced_targets_and_thirty_in_all():
-    assert set(CASES) <= set(list_target_cases())
-    total = 0
-    for case in CASES:
-        ct = read_targets(case)
-        sourced = [t for t in ct.targets if t.counts]
-        assert len(sourced) >= 3, f"{case}: {len(sourced)} sourced targets"
-        total += len(sourced)
-    assert total >= 30
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_sourced_targets_cite_a_seed_line_or_a_dated_report(case):
-    for t in read_targets(case).targets:
-        if t.counts:
-            dated = r"\(\d{4}\)|\d{4}\)|\(n\.d\.\)"  # a year, or "n.d." for undated pages
-            assert re.search(r"seed lines? \d+", t.source) or re.search(dated, t.source), t.source
-            assert t.quote, f"{case}/{t.id}: a sourced target quotes its figure or sentence"
-            assert t.interval, f"{case}/{t.id}: says how the bounds follow from the source"
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_description_outcomes_are_targets(case):
-    # Every case's description states at least one outcome, and each is a target.
-    assert any(t.description for t in read_targets(case).targets), case
-
-
-def test_every_bundled_target_names_a_modelled_metric():
-    # Issue 10 added the brokers', traders' and second-chain metrics the cases' targets name.
-    unmodelled = [(case, t.id, t.metric) for case in list_target_cases()
-                  for t in read_targets(case).targets if not is_model_metric(t.metric)]
-    assert not unmodelled
-    for metric in ("share_sold_via_brokers", "n_traders_active", "share_in_second_chain"):
-        assert is_model_metric(metric)
 
 
 @pytest.fixture
@@ -85,18 +43,6 @@ def test_planned_metric_needs_its_issue_named(tmp_path, planned):
     with pytest.raises(TargetError, match="requires"):
         read_targets(path)
 
-
-def test_no_two_bundled_scenarios_have_identical_parameters():
-    params = {n: tuple(sorted(read_scenario_file(n).scenario.params().items()))
-              for n in list_scenarios()}
-    by_params: dict = {}
-    for name, p in params.items():
-        by_params.setdefault(p, []).append(name)
-    same = [names for names in by_params.values() if len(names) > 1]
-    assert not same, f"scenarios with identical parameters: {same}"
-
-
-# --- small, fast cases written in tmp -------------------------------------------------------
 
 SMALL = 'name = "small"\n[parameters]\nn_mse = 80\nn_villages = 4\n'
 
@@ -238,11 +184,11 @@ def test_bad_seeds_are_refused_before_running():
 
 
 def test_report_says_which_targets_the_scenario_meets():
-    results = experiments.run_many(["g3"], "mozambique-oilseeds", seeds=2, steps=120,
-                                   workers=1, n_mse=60)
+    results = experiments.run_experiments(["g3"], "mozambique-oilseeds", seeds=2, steps=120,
+                                          workers=1, n_mse=60)
     text = targets_section(results)
     assert "Does mozambique-oilseeds meet its documented targets?" in text
     assert "not checked here" in text  # the before/after ratio needs the 'before' arm
     assert "Farmers&#x27; associations have 25 to 30 members" in text
-    assert targets_section(experiments.run_many(["g3"], "baseline", seeds=2, steps=12,
-                                                workers=1, n_mse=40))  # baseline has a file
+    assert targets_section(experiments.run_experiments(["g3"], "baseline", seeds=2, steps=12,
+                                                       workers=1, n_mse=40))  # baseline has a file

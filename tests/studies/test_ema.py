@@ -60,9 +60,9 @@ def test_bounds_default_to_the_field_range_and_kinds_map_to_parameters():
     assert not list(m.levers)
 
 
-def test_explicit_bounds_default_levers_and_decisions():
+def test_explicit_bounds_default_uncertainties_and_levers():
     m = sim.ema.model(SMALL, {"credit_access": (0.1, 0.9), "competition": None},
-                      ["share_upgraded"], decisions={"n_villages": (5, 10)}, steps=12)
+                      ["share_upgraded"], levers={"n_villages": (5, 10)}, steps=12)
     assert (m.uncertainties["credit_access"].lower_bound,
             m.uncertainties["credit_access"].upper_bound) == (0.1, 0.9)
     assert m.uncertainties["competition"].upper_bound == 1.0
@@ -72,12 +72,12 @@ def test_explicit_bounds_default_levers_and_decisions():
 
 
 @pytest.mark.parametrize(("kwargs", "words"), [
-    ({"levers": ["credit_acess"]}, ["credit_acess", "did you mean 'credit_access'"]),
-    ({"levers": {"credit_access": (0.1, 1.5)}}, ["credit_access", "1.5", "from 0.0 to 1.0"]),
-    ({"levers": {"n_villages": (0, 10)}}, ["n_villages", "0", "from 1 to 1000000"]),
-    ({"levers": {"credit_access": (0.6, 0.2)}}, ["credit_access", "0.6", "below"]),
-    ({"levers": {"credit_access": 0.5}}, ["credit_access", "pair (low, high)"]),
-    ({"decisions": ["credit_access"]}, ["credit_access", "both"]),
+    ({"uncertainties": ["credit_acess"]}, ["credit_acess", "did you mean 'credit_access'"]),
+    ({"uncertainties": {"credit_access": (0.1, 1.5)}}, ["credit_access", "1.5", "from 0.0 to 1.0"]),
+    ({"uncertainties": {"n_villages": (0, 10)}}, ["n_villages", "0", "from 1 to 1000000"]),
+    ({"uncertainties": {"credit_access": (0.6, 0.2)}}, ["credit_access", "0.6", "below"]),
+    ({"uncertainties": {"credit_access": 0.5}}, ["credit_access", "pair (low, high)"]),
+    ({"levers": ["credit_access"]}, ["credit_access", "both"]),
     ({"outcomes": ["share_upgradde"]}, ["share_upgradde", "did you mean 'share_upgraded'"]),
     ({"outcomes": ["share_upgraded@121"]}, ["share_upgraded@121", "0 to 120"]),
     ({"outcomes": ["share_upgraded@end"]}, ["@end", "@last12", "@series"]),
@@ -88,7 +88,7 @@ def test_explicit_bounds_default_levers_and_decisions():
     ({"replications": [3, 3]}, ["not distinct"]),
 ])
 def test_bad_input_names_the_field_value_and_what_is_allowed(kwargs, words):
-    args = {"levers": ["credit_access"], "outcomes": ["share_upgraded"], **kwargs}
+    args = {"uncertainties": ["credit_access"], "outcomes": ["share_upgraded"], **kwargs}
     with pytest.raises(UserInputError) as info:
         sim.ema.model(SMALL, steps=120, **args)
     for word in words:
@@ -109,7 +109,7 @@ def test_series_shape_and_values_are_the_mean_over_seeded_replications():
     m = sim.ema.model(SMALL, ["credit_access", "n_villages"],
                       ["mean_income@series", "mean_income@4", "mean_income@last3",
                        "mean_income"],
-                      decisions={"competition": (0.2, 0.8)},
+                      levers={"competition": (0.2, 0.8)},
                       steps=steps, replications=3, seed=7)
     seeds = sim.ema.seeds(3, 7)
     assert [r["seed"] for r in m.replications] == seeds
@@ -151,9 +151,9 @@ def test_64_scenarios_with_feature_scoring():
     its range, in 24 months); herding barely moves it (0.653 -> 0.655). Extra trees must rank
     bargaining power first, well above herding and a planted column of pure noise.
     """
-    levers = ["bargaining_power", "competition", "herding"]
-    m = sim.ema.model(SMALL, levers, ["premium_share_mse@last12", "mean_income",
-                                      "share_upgraded@series"],
+    uncertainties = ["bargaining_power", "competition", "herding"]
+    m = sim.ema.model(SMALL, uncertainties, ["premium_share_mse@last12", "mean_income",
+                                             "share_upgraded@series"],
                       steps=24, replications=2, seed=11)
     experiments, outcomes = run_experiments(m, 64)
     assert len(experiments) == 64
@@ -163,8 +163,8 @@ def test_64_scenarios_with_feature_scoring():
     x["dummy"] = np.random.default_rng(5).uniform(size=len(x))
     scalars = {k: v for k, v in outcomes.items() if v.ndim == 1}
     scores = feature_scoring.get_feature_scores_all(x, scalars, random_state=0)
-    assert scores.shape == (len(levers) + 1, 2)
-    assert set(scores.index) == {*levers, "dummy"}
+    assert scores.shape == (len(uncertainties) + 1, 2)
+    assert set(scores.index) == {*uncertainties, "dummy"}
     assert scores.notna().all().all()
     np.testing.assert_allclose(scores.sum(), 1.0)
 

@@ -18,8 +18,6 @@ financed, linked, grouped, trained), the base of the per-MSE costs in :mod:`sim.
 
 from __future__ import annotations
 
-import sys
-import types
 from typing import Any
 
 import numpy as np
@@ -223,18 +221,3 @@ def who_gains_columns(model: Any) -> dict[str, float]:
     for name, group in WHO_GAINS_MARGINS.items():
         out[f"who_margin_{name}"] = float(df.loc[("margin", group), "payment_share"])
     return out
-
-
-class _CallableModule(types.ModuleType):
-    """The module sim.distribution, callable as :func:`distribution`.
-
-    ``import sim.distribution`` binds the name ``sim.distribution`` to this module, which
-    would hide the function of the same name that ``sim``'s lazy exports promise; a callable
-    module keeps ``sim.distribution(model)`` working whichever was loaded first.
-    """
-
-    def __call__(self, model: Any) -> pd.DataFrame:
-        return distribution(model)
-
-
-sys.modules[__name__].__class__ = _CallableModule
