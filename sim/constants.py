@@ -40,8 +40,9 @@ from numba import njit
 from sim.errors import UserInputError
 
 #: The modules that declare calibration constants, in the order of the registry and record.
-MECHANISMS: tuple[str, ...] = ("population", "markets", "trade", "signals", "services",
-                               "groups", "finance", "decisions")
+MECHANISMS: tuple[str, ...] = ("population", "markets", "links", "traders", "terms", "sales",
+                               "signals", "lead_firms", "groups", "finance", "second_chain",
+                               "upgrades", "valuation", "choice", "sales_agents")
 
 #: Default source of a constant whose value is the modeller's judgement.
 JUDGEMENT = "calibration choice (judgement; the seed gives directions, not numbers)"

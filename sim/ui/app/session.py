@@ -19,10 +19,10 @@ import numpy as np
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.experiments.runs import DEFAULT_STEPS
+from sim.links import links_and_brokers
 from sim.metrics import DERIVED
 from sim.model import ValueChainModel
 from sim.scenario import ValueChainScenario, read_scenario_file
-from sim.trade import links_and_brokers
 
 #: Scenario shown first: the one the workshop story starts from.
 DEFAULT_SCENARIO = "kenya-avocados"
