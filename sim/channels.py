@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.constants import resolve
 from sim.markets import DOMESTIC, N_CHANNELS, clears_standard
 from sim.population import Population
 
@@ -66,14 +65,13 @@ def channel_open(channels, quality, consts):
     return open_ != 0
 
 
-def allocate_channels(pop: Population, consts: np.ndarray | None = None) -> None:
+def allocate_channels(pop: Population, consts: np.ndarray) -> None:
     """Spread each MSE's sales evenly over the channels open to it.
 
     Those are the channels it has entered and whose standard its product meets;
     diversification manages risk (guideline 7). Output that meets no entered channel's
     standard goes to the domestic market, which takes any quality.
     """
-    consts = resolve(consts)
     _allocate_channels(pop.channels, pop.quality, pop.channel_weight, consts)
 
 

@@ -13,7 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve
+from sim.constants import declare, real
 from sim.population import N_OPTIONS
 from sim.valuation import Options
 
@@ -28,7 +28,7 @@ CONSTANTS = declare(__name__, [
 
 
 def choose_upgrades(options: Options, uniforms: np.ndarray,
-                    consts: np.ndarray | None = None) -> np.ndarray:
+                    consts: np.ndarray) -> np.ndarray:
     """Pick at most one option per decider: a logit choice among feasible options and none.
 
     Bounded rationality: an option of value ``v`` is taken with probability proportional to
@@ -38,13 +38,11 @@ def choose_upgrades(options: Options, uniforms: np.ndarray,
     Args:
         options: Valued options.
         uniforms: One uniform draw per decider.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         Option index per decider, or -1 for no upgrade this month.
     """
-    consts = resolve(consts)
     return _logit_choice(options.value, options.feasible, uniforms, consts)
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, whole
+from sim.constants import declare, real, whole
 from sim.population import INTERSECTORAL, Population
 from sim.second_chain import outside_income
 
@@ -84,12 +84,11 @@ CONSTANTS = declare(__name__, [
 
 
 def credit_limit(pop: Population, credit_access: float, social: np.ndarray,
-                 group_finance: float = 0.0, consts: np.ndarray | None = None) -> np.ndarray:
+                 group_finance: float = 0.0, *, consts: np.ndarray) -> np.ndarray:
     """Investment credit still available to each MSE (the line minus what it owes).
 
     Producer-group members borrow more through group lending (``group_finance``).
     """
-    consts = resolve(consts)
     return _credit_limit(float(credit_access), social, pop.debt, pop.group,
                          float(group_finance), consts)
 
@@ -109,9 +108,8 @@ def _credit_limit(credit_access, social, debt, group, group_finance, consts):
 
 def working_credit_limit(pop: Population, working_capital_credit: float, social: np.ndarray,
                          group_finance: float = 0.0,
-                         consts: np.ndarray | None = None) -> np.ndarray:
+                         *, consts: np.ndarray) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
-    consts = resolve(consts)
     return _working_credit_limit(float(working_capital_credit), social, pop.group,
                                  float(group_finance), consts)
 
@@ -129,9 +127,8 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
 
 
 def input_discount(pop: Population, group_finance: float,
-                   consts: np.ndarray | None = None) -> np.ndarray:
+                   consts: np.ndarray) -> np.ndarray:
     """Share of working-capital costs each MSE saves by joint input purchase in its group."""
-    consts = resolve(consts)
     GROUP_INPUT_DISCOUNT = consts[0]["group_input_discount"]
     return GROUP_INPUT_DISCOUNT * group_finance * pop.in_group
 
@@ -230,9 +227,8 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active, consts)
     return totals
 
 
-def update_distress(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
+def update_distress(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
-    consts = resolve(consts)
     return _update_distress(pop.active, pop.cash, pop.distress_months, consts)
 
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, whole
+from sim.constants import declare, real, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
@@ -139,7 +139,7 @@ def group_sizes(pop: Population) -> np.ndarray:
 
 
 def dissolve_groups(pop: Population, groups: Groups, group_support: float,
-                    uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
+                    uniforms: np.ndarray, consts: np.ndarray) -> None:
     """Some groups dissolve and some members leave (one month).
 
     Args:
@@ -149,10 +149,8 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         uniforms: Uniform draws, shape (n,). A group dissolves when its founder's draw is
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
     SUPPORT_DURABILITY = consts[0]["support_durability"]
     if not len(groups):
@@ -182,7 +180,7 @@ def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
                 social_distance: float, uniforms: np.ndarray,
-                consts: np.ndarray | None = None) -> None:
+                consts: np.ndarray) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -196,10 +194,8 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         social_distance: Scenario lever.
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     JOIN_HAZARD = consts[0]["join_hazard"]
     UNSUPPORTED_JOINING = consts[0]["unsupported_joining"]
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
@@ -302,13 +298,12 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     return founders[:n_new], founded_cells[:n_new]
 
 
-def share_information(pop: Population, consts: np.ndarray | None = None) -> None:
+def share_information(pop: Population, consts: np.ndarray) -> None:
     """Members pool their price and premium beliefs (one meeting a month).
 
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
     """
-    consts = resolve(consts)
     _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
                        pop.belief_premium, consts)
 
@@ -341,9 +336,8 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
                                                                - belief_premium[c, i])
 
 
-def group_cost_share(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
+def group_cost_share(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Share of upgrading costs each MSE saves through its group."""
-    consts = resolve(consts)
     GROUP_COST_SHARE = consts[0]["group_cost_share"]
     return GROUP_COST_SHARE * pop.in_group
 

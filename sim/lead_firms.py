@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve
+from sim.constants import declare, real
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -136,20 +136,19 @@ class LeadFirms(NamedTuple):
     quality_demand: float
 
 
-def firm_power(n_lead_firms: int, consts: np.ndarray | None = None) -> float:
+def firm_power(n_lead_firms: int, consts: np.ndarray) -> float:
     """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
 
     Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
     of the quality premium.
     """
-    consts = resolve(consts)
     FIRM_RIVALRY = consts[0]["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
 def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
                       quality_demand: float, rng: np.random.Generator,
-                      consts: np.ndarray | None = None) -> LeadFirms:
+                      consts: np.ndarray) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -158,10 +157,8 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         forward_contracts: Scenario lever: the mean share of output contracted.
         quality_demand: Scenario lever: raises every standard, without a higher price.
         rng: The model's random number generator (two draws per firm).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     DEMANDED_QUALITY = consts[0]["demanded_quality"]
     FIRM_CONTRACT_HIGH = consts[0]["firm_contract_high"]
     FIRM_CONTRACT_LOW = consts[0]["firm_contract_low"]
@@ -184,14 +181,13 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
 
 
 def support_intensity(pop: Population, support_services: float, social: np.ndarray,
-                      consts: np.ndarray | None = None) -> np.ndarray:
+                      consts: np.ndarray) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
     Open to every MSE, linked or not, but thinner far from markets and for the excluded
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
-    consts = resolve(consts)
     return _support_intensity(float(support_services), pop.distance, social, pop.active,
                               pop.upgrades, consts)
 
@@ -247,7 +243,7 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
 
 def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
                       forward_contracts: float, pull: float, social: np.ndarray,
-                      uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
+                      uniforms: np.ndarray, consts: np.ndarray) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -267,10 +263,8 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             DELINK_HAZARD (plus BELOW_STANDARD_DROP x quality demand if below standard);
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     PULL_FLOOR = consts[0]["pull_floor"]
     RECRUIT_BASE = consts[0]["recruit_base"]
     RECRUIT_CONTRACTS = consts[0]["recruit_contracts"]
@@ -348,9 +342,8 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
 
 def technical_assistance(pop: Population, services: np.ndarray,
                          support: np.ndarray | None = None,
-                         consts: np.ndarray | None = None) -> None:
+                         *, consts: np.ndarray) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
-    consts = resolve(consts)
     _learn_from_assistance(pop.skill, services,
                            np.zeros_like(services) if support is None else support, consts)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, resolve, whole
+from sim.constants import declare, whole
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: The link types: via the village's trader, via a lead firm, direct, via an MSE broker.
@@ -36,7 +36,7 @@ _BROKER_KEY = 0.6180339887498949
 
 
 def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
-                      consts: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      *, consts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
     Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
@@ -47,7 +47,6 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
     Returns:
         ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
     """
-    consts = resolve(consts)
     return _link_type(pop.state, float(mse_brokers),
                       max(int(n_villages), int(pop.village.max()) + 1), consts)
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, vector
 
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
@@ -140,9 +140,8 @@ class Markets:
 
     @classmethod
     def create(cls, export_premium: float, benchmark_cost: float,
-               second_chain_pull: float = 0.3, consts: np.ndarray | None = None) -> Markets:
+               second_chain_pull: float = 0.3, *, consts: np.ndarray) -> Markets:
         """Markets at their long-run levels."""
-        consts = resolve(consts)
         INITIAL_PREMIUM = consts[0]["initial_premium"]
         SECOND_CHAIN_FLOOR = consts[0]["second_chain_floor"]
         base = base_prices(export_premium)
@@ -150,30 +149,27 @@ class Markets:
                    INITIAL_PREMIUM.copy(), benchmark_cost,
                    second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
 
-    def trend_price(self, competition: float, consts: np.ndarray | None = None) -> np.ndarray:
+    def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
-        consts = resolve(consts)
         PRICE_EROSION = consts[0]["price_erosion"]
         return self.base_price * np.exp(self.shift) * (
             1.0 - PRICE_EROSION * competition * self._ramp(consts))
 
-    def _ramp(self, consts: np.ndarray | None = None) -> float:
-        consts = resolve(consts)
+    def _ramp(self, consts: np.ndarray) -> float:
         HORIZON_MONTHS = consts[0]["horizon_months"]
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
 def drift_preferences(markets: Markets, demand_shift: float,
-                      consts: np.ndarray | None = None) -> None:
+                      consts: np.ndarray) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
-    consts = resolve(consts)
     PREMIUM_DRIFT_PER_YEAR = consts[0]["premium_drift_per_year"]
     markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
 
 
 def shock_prices(markets: Markets, price_volatility: float, competition: float,
                  normals: np.ndarray, market_shifts: float = 0.0,
-                 consts: np.ndarray | None = None) -> None:
+                 *, consts: np.ndarray) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -188,10 +184,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
             value chain. Always drawn, whatever the levers, so that runs differing only in
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     COMMON_SHOCK = consts[0]["common_shock"]
     PRICE_PERSISTENCE = consts[0]["price_persistence"]
     SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
@@ -211,9 +205,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
     markets.price = markets.trend_price(competition, consts=consts) * np.exp(markets.deviation)
 
 
-def order_cuts(markets: Markets, consts: np.ndarray | None = None) -> np.ndarray:
+def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
     """Share of each channel's orders cancelled this month (none in the domestic market)."""
-    consts = resolve(consts)
     MAX_ORDER_CUT = consts[0]["max_order_cut"]
     ORDER_SENSITIVITY = consts[0]["order_sensitivity"]
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
@@ -221,21 +214,20 @@ def order_cuts(markets: Markets, consts: np.ndarray | None = None) -> np.ndarray
     return cuts
 
 
-def second_chain_sd(price_volatility: float, consts: np.ndarray | None = None) -> float:
+def second_chain_sd(price_volatility: float, consts: np.ndarray) -> float:
     """Long-run standard deviation of the second chain's relative price deviation."""
-    consts = resolve(consts)
     PRICE_PERSISTENCE = consts[0]["price_persistence"]
     SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
     return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
 
 
-def price_covariance(price_volatility: float, consts: np.ndarray | None = None) -> np.ndarray:
+def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
     """Covariance of relative monthly price deviations between channels (long-run).
 
     The matrix depends on the lever and three constants alone, so it is computed once per
     set of values and shared (read-only).
     """
-    k = resolve(consts)[0]
+    k = consts[0]
     return _price_covariance(float(price_volatility), float(k["common_shock"]),
                              float(k["price_persistence"]), tuple(k["volatility"].tolist()))
 
@@ -253,9 +245,8 @@ def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N80
 
 
 def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
-                         consts: np.ndarray | None = None) -> None:
+                         consts: np.ndarray) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
-    consts = resolve(consts)
     BENCHMARK_FALL = consts[0]["benchmark_fall"]
     markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
                                              * markets._ramp(consts=consts))

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -192,7 +192,7 @@ def create_population(
     ict_access: float,
     household_dependence: float,
     education: float,
-    rng: np.random.Generator,consts: np.ndarray | None = None
+    rng: np.random.Generator,consts: np.ndarray
 ) -> Population:
     """Draw a heterogeneous population of MSEs.
 
@@ -211,13 +211,11 @@ def create_population(
         household_dependence: Mean dependence of households on the enterprise.
         education: Mean skill.
         rng: The model's random number generator.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         The initial population.
     """
-    consts = resolve(consts)
     INITIAL_AWARENESS = consts[0]["initial_awareness"]
     MEAN_CAPACITY = consts[0]["mean_capacity"]
     MEAN_UNIT_COST = consts[0]["mean_unit_cost"]

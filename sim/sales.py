@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from sim.channels import sold_in_channels
-from sim.constants import declare, real, resolve, values3
+from sim.constants import declare, real, values_bundle
 from sim.links import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import (
     DOMESTIC,
@@ -175,14 +175,13 @@ class Sales:
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
                 contract_share: np.ndarray, competition: float, n_intermediaries: int,
-                n_lead_firms: int, consts: np.ndarray | None = None) -> Sales:
+                n_lead_firms: int, consts: np.ndarray) -> Sales:
     """Sell every in-chain MSE's output and account for each party's share.
 
     Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
     rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
     check on the price formulas rather than true by construction.
     """
-    consts = resolve(consts)
     n = pop.n
     market = MarketTerms(spot=markets.price, premium=markets.premium,
                          order_cuts=order_cuts(markets, consts=consts), trend=trend,
@@ -220,12 +219,9 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     )
 
 
-class SaleConstants(NamedTuple):
-    """The constants the sales pass's helpers read, held as values (names as in the record)."""
-
-    quality_standard: tuple
-    channel_depth: tuple
-    sales_loss_per_10pct: float
+#: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).
+SaleConstants, sale_constants = values_bundle(
+    "SaleConstants", ("quality_standard", "channel_depth", "sales_loss_per_10pct"), __name__)
 
 
 @njit(cache=True)
@@ -241,9 +237,8 @@ def _sell(mse, terms, market, contract_share, out, consts):
         consts: The run's calibration constants (a `sim.constants` record).
     """
     # The helpers below read these constants inside the loop; as values they stay in
-    # registers (see sim.decisions.hot_constants).
-    hot = (SaleConstants(values3(consts[0].quality_standard), values3(consts[0].channel_depth),
-                         consts[0].sales_loss_per_10pct),)
+    # registers (see sim.constants.values_bundle).
+    hot = sale_constants(consts)
     broker = terms.broker
     channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
@@ -327,7 +322,7 @@ def expected_transit_loss(distance, transit_risk, consts):
 
 def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
                     uniforms: np.ndarray, transit_risk: float,
-                    consts: np.ndarray | None = None) -> float:
+                    consts: np.ndarray) -> float:
     """Direct sellers who haul far may lose goods or cash on the way (one month).
 
     A direct seller (who carries its own products and the cash back; an MSE broker carries
@@ -338,7 +333,6 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
     Returns:
         The month's total loss (for the ledger).
     """
-    consts = resolve(consts)
     return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
                             float(transit_risk), pop.income, consts)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve
+from sim.constants import declare, real
 from sim.population import FUNCTIONAL, Population
 from sim.upgrades import upgrade_succeeds
 
@@ -40,7 +40,7 @@ def _train(mse, rows, consts):
 
 
 def train_sales_agents(pop: Population, agent_training: float, n_villages: int = 0,
-                       consts: np.ndarray | None = None) -> np.ndarray:
+                       *, consts: np.ndarray) -> np.ndarray:
     """A project trains some MSEs as sales agents: functional upgrading it facilitates.
 
     ``agent_training`` times MAX_TRAINED_AGENTS of the MSEs are trained, spread over villages
@@ -57,12 +57,11 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
         pop: The population, written (upgrades, aware, lead_firm, skill).
         agent_training: Scenario lever in [0, 1]; 0 trains nobody and changes nothing.
         n_villages: Number of villages (at least the largest village index + 1).
-        consts: The run's calibration constants (the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         The rows of the trained agents (int64), in village order.
     """
-    consts = resolve(consts)
     share = float(agent_training) * float(consts[0]["max_trained_agents"])
     if share <= 0.0 or pop.n == 0:
         return np.empty(0, dtype=np.int64)

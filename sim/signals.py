@@ -19,7 +19,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, values5, vector
+from sim.constants import declare, real, values5, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
@@ -149,7 +149,7 @@ class NewsSources(NamedTuple):
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
-                   intermediary_rent: float, consts: np.ndarray | None = None) -> np.ndarray:
+                   intermediary_rent: float, consts: np.ndarray) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1].
 
     Through its trader the MSE sees end markets dimly (less so far away, in an excluded
@@ -162,10 +162,8 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
         linked: Whether each MSE's information comes through a lead firm or an MSE broker
             (clarity at least `LEAD_FIRM_CLARITY`).
         intermediary_rent: Scenario lever.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     RENT_OPACITY = consts[0]["rent_opacity"]
     TRADER_CLARITY = consts[0]["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
@@ -197,7 +195,7 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
                    clarity: np.ndarray, noise: np.ndarray,
-                   consts: np.ndarray | None = None) -> None:
+                   consts: np.ndarray) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -210,10 +208,8 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         premium_rate: Premium per unit of quality that would reach the MSE, (3, n).
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
                     noise, pop.belief_price, pop.belief_premium, consts)
 
@@ -248,7 +244,7 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
                    group_adoption: np.ndarray, village_adoption: np.ndarray,
                    support: np.ndarray | None = None,
-                   consts: np.ndarray | None = None) -> np.ndarray:
+                   *, consts: np.ndarray) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -266,10 +262,8 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
                           group_adoption=group_adoption, village_adoption=village_adoption,

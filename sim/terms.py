@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, values3, vector
+from sim.constants import declare, real, values3, vector
 from sim.lead_firms import LeadFirms
 from sim.links import VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import CHANNELS, DOMESTIC, N_CHANNELS
@@ -90,13 +90,12 @@ CONSTANTS = declare(__name__, [
 
 
 def bargaining_power(pop: Population, lever: float, social: np.ndarray,
-                     consts: np.ndarray | None = None) -> np.ndarray:
+                     consts: np.ndarray) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
     The scenario's base level, raised by collective bargaining in a producer group and by the
     price knowledge ICT gives, lowered by social exclusion.
     """
-    consts = resolve(consts)
     return _bargaining_power(float(lever), pop.group, pop.ict, social, consts)
 
 
@@ -163,7 +162,7 @@ def direct_selling_cost(distance, social, channel, consts):
 def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
                bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
                firms: LeadFirms, broker: np.ndarray | None = None,
-               traders: Traders | None = None, consts: np.ndarray | None = None) -> LinkTerms:
+               traders: Traders | None = None, *, consts: np.ndarray) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link.
 
     Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
@@ -182,10 +181,8 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         firms: The lead firms (`sim.services.LeadFirms`).
         broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     n = pop.n
     if broker is None:
         broker = np.full(n, -1, dtype=np.int64)

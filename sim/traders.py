@@ -13,7 +13,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, whole
+from sim.constants import declare, real, whole
 from sim.links import VIA_TRADER
 from sim.population import Population
 
@@ -71,7 +71,7 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
 
 
 def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,
-                   *, start: bool = False, consts: np.ndarray | None = None) -> None:
+                   *, start: bool = False, consts: np.ndarray) -> None:
     """Traders exit when bypassed and come back when their catchment sells through traders.
 
     Each trader's catchment volume is what the MSEs of its home villages sold through a
@@ -85,10 +85,8 @@ def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders
         units: Units sold by channel and MSE this month, (3, n).
         traders: `Traders`, updated in place.
         start: Record the reference volumes (first trade) instead of updating.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     _update_traders(pop.state, link, units, traders, start, consts)
 
 
@@ -137,12 +135,11 @@ def _update_traders(mse, link, units, traders, start, consts):
 
 
 def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int,
-                              consts: np.ndarray | None = None) -> np.ndarray:
+                              consts: np.ndarray) -> np.ndarray:
     """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
     """
-    consts = resolve(consts)
     return _market_power(pop.trader, pop.in_chain, link, n_intermediaries, consts)
 
 

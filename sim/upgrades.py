@@ -21,7 +21,7 @@ from numba import njit
 
 from sim import finance
 from sim.channels import channel_open
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, vector
 from sim.finance import split_costs
 from sim.lead_firms import advance_share
 from sim.population import (
@@ -165,9 +165,8 @@ def _eligible_all(aware, upgrades, in_chain, channels, quality, skill, in_group,
     return out
 
 
-def eligible_options(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
+def eligible_options(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Options each MSE knows of and may take, shape (5, n), before costs (see `eligible`)."""
-    consts = resolve(consts)
     return _eligible_all(pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality,
                          pop.skill, pop.in_group, consts)
 
@@ -217,7 +216,7 @@ class Attempts(NamedTuple):
 
 def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
                    success_draw: np.ndarray, herding: float,
-                   consts: np.ndarray | None = None) -> Attempts:
+                   consts: np.ndarray) -> Attempts:
     """Pay for the chosen upgrades and apply those that succeed.
 
     Herding (guideline 7): an MSE entering a new channel is pushed, with probability
@@ -232,13 +231,11 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
         success_draw: Uniform draws, one per decider. An attempt succeeds when its draw
             ``u`` is below its chance ``p``; then ``u / p`` (uniform again) decides herding.
         herding: Scenario lever.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         The attempts, one element per MSE, with their financing.
     """
-    consts = resolve(consts)
     n = pop.n
     attempts = Attempts(
         option=np.full(n, -1, dtype=np.int64),

@@ -37,7 +37,7 @@ import numpy as np
 from numba import njit
 
 from sim.channels import best_new_channel, diversified_weights, sold_in_channels
-from sim.constants import declare, real, resolve, values3, values5, whole
+from sim.constants import declare, real, values_bundle, whole
 from sim.finance import can_finance, split_costs
 from sim.lead_firms import advance_share
 from sim.markets import (
@@ -86,97 +86,51 @@ CONSTANTS = declare(__name__, [
 ])
 
 
-class HotConstants(NamedTuple):
-    """The constants the valuation pass's helpers read, held as values (`hot_constants`).
-
-    Same names as the record's fields (:mod:`sim.constants`); vectors are tuples.
-    """
-
-    advance_share: float
-    base_cost: tuple
-    channel_depth: tuple
-    direct_marketing_cost: tuple
-    direct_transport_extra: float
-    distance_cost: float
-    functional_skill: float
-    horizon: int
-    interest_burden: float
-    liquidity_risk: float
-    outside_income: float
-    outside_skill: float
-    outside_social_penalty: float
-    price_persistence: float
-    process_cost_cut: float
-    process_output_gain: float
-    process_skill_cut: float
-    product_cost_increase: float
-    product_quality_gain: float
-    quality_standard: tuple
-    sales_loss_per_10pct: float
-    service_cost_discount: float
-    service_helps: tuple
-    service_success_gain: float
-    social_marketing_cost: float
-    stepping_stone_gain: float
-    success_base: float
-    success_group: float
-    success_skill: float
-    transit_loss_hazard: float
-    transit_loss_share: float
-    working_capital_share: tuple
-
-
-@njit(cache=True)
-def hot_constants(consts):
-    """The constants `_value_all`'s helpers read, copied out of the record once: ``(hot,)``.
-
-    The helpers read ``consts[0].name`` from the record or from this tuple alike. As values
-    the compiler keeps them in registers; read from the record inside the loop they are
-    memory it must load again after every write to the output arrays (measured: the
-    valuation pass took 0.35 ms instead of 0.24 ms a month at 10,000 MSEs).
-    """
-    k = consts[0]
-    return (HotConstants(
-        k.advance_share,
-        values5(k.base_cost),
-        values3(k.channel_depth),
-        values3(k.direct_marketing_cost),
-        k.direct_transport_extra,
-        k.distance_cost,
-        k.functional_skill,
-        k.horizon,
-        k.interest_burden,
-        k.liquidity_risk,
-        k.outside_income,
-        k.outside_skill,
-        k.outside_social_penalty,
-        k.price_persistence,
-        k.process_cost_cut,
-        k.process_output_gain,
-        k.process_skill_cut,
-        k.product_cost_increase,
-        k.product_quality_gain,
-        values3(k.quality_standard),
-        k.sales_loss_per_10pct,
-        k.service_cost_discount,
-        values5(k.service_helps),
-        k.service_success_gain,
-        k.social_marketing_cost,
-        k.stepping_stone_gain,
-        k.success_base,
-        k.success_group,
-        k.success_skill,
-        k.transit_loss_hazard,
-        k.transit_loss_share,
-        values5(k.working_capital_share),
-    ),)
+#: The constants the valuation pass's helpers read, copied out of the record once per call:
+#: ``hot_constants(consts)`` returns ``(HotConstants(...),)``, and the helpers read
+#: ``consts[0].name`` from it or from the record alike (`sim.constants.values_bundle`).
+HotConstants, hot_constants = values_bundle("HotConstants", (
+    "advance_share", "base_cost", "channel_depth", "direct_marketing_cost",
+    "direct_transport_extra", "distance_cost", "functional_skill", "horizon", "interest_burden",
+    "liquidity_risk", "outside_income", "outside_skill", "outside_social_penalty",
+    "price_persistence", "process_cost_cut", "process_output_gain", "process_skill_cut",
+    "product_cost_increase", "product_quality_gain", "quality_standard", "sales_loss_per_10pct",
+    "service_cost_discount", "service_helps", "service_success_gain", "social_marketing_cost",
+    "stepping_stone_gain", "success_base", "success_group", "success_skill",
+    "transit_loss_hazard", "transit_loss_share", "working_capital_share",
+), __name__)
 
 
 @dataclass
 class Context:
     """What the decision needs besides the population: markets, links and scenario levers.
 
-    Per-MSE arrays have one element per MSE.
+    The compiled passes take it as `DecisionTerms` (`terms`): the same fields, with
+    ``price_volatility`` turned into the covariance of prices and the second chain's risk.
+
+    Attributes:
+        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
+        competition: Scenario lever in [0, 1].
+        price_volatility: Scenario lever in [0, 1].
+        second_level: The second chain's long-run price level (1: reference income).
+        price: End-market base price by channel this month, (3,) (currency per unit).
+        markup: Share of the base price the MSE's buyer keeps, per MSE.
+        pass_through: Share of the quality premium reaching the MSE, per MSE.
+        clarity: How clearly the MSE perceives premiums and distant markets, in [0, 1].
+        services: Embedded-service intensity the MSE receives, in [0, 1].
+        contract_share: Share of output sold forward at a guaranteed price, per MSE.
+        social: Social barrier holding the MSE back, in [0, 1].
+        credit: Investment credit still available to the MSE (currency units).
+        cost_share: Share of upgrading costs the MSE saves through its group.
+        working_credit: Working-capital loan the MSE can take this month (currency units;
+            none if omitted).
+        input_discount: Share of working capital saved by joint input purchase in a group
+            (none if omitted).
+        support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1]
+            (none if omitted).
+        transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
+        brokerage: What the MSE earned this month brokering its neighbours' sales (currency),
+            per MSE: an MSE broker gives it up if it leaves the chain (none if omitted).
     """
 
     benchmark_cost: float
@@ -198,81 +152,38 @@ class Context:
     transit_risk: float = 0.0
     brokerage: np.ndarray | None = None
 
-    def terms(self, consts: np.ndarray | None = None) -> DecisionTerms:
+    def terms(self, consts: np.ndarray) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
-        consts = resolve(consts)
-        return DecisionTerms(
-            price=np.asarray(self.price, dtype=float),
-            covariance=price_covariance(self.price_volatility, consts=consts),
-            second_sd=float(second_chain_sd(self.price_volatility, consts=consts)),
-            second_level=float(self.second_level),
-            benchmark_cost=float(self.benchmark_cost),
-            competition=float(self.competition),
-            markup=self.markup,
-            pass_through=self.pass_through,
-            clarity=self.clarity,
-            services=self.services,
-            contract_share=self.contract_share,
-            social=self.social,
-            credit=self.credit,
-            cost_share=self.cost_share,
-            working_credit=(self.working_credit if self.working_credit is not None
-                            else np.zeros_like(self.credit)),
-            input_discount=(self.input_discount if self.input_discount is not None
-                            else np.zeros_like(self.credit)),
-            support=(self.support if self.support is not None
-                     else np.zeros_like(self.credit)),
-            transit_risk=float(self.transit_risk),
-            brokerage=(self.brokerage if self.brokerage is not None
-                       else np.zeros_like(self.credit)),
-        )
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        volatility = values.pop("price_volatility")
+        for name in _NUMBERS:
+            values[name] = float(values[name])
+        for name, value in values.items():
+            if value is None:  # an omitted per-MSE array: zeros
+                values[name] = np.zeros_like(self.credit)
+        values["price"] = np.asarray(self.price, dtype=float)
+        return DecisionTerms(**values,
+                             covariance=price_covariance(volatility, consts=consts),
+                             second_sd=float(second_chain_sd(volatility, consts=consts)))
 
 
-class DecisionTerms(NamedTuple):
-    """Markets, links and levers as one argument of the decision passes (from `Context`).
+# `Context`'s numbers, passed to the compiled passes as floats.
+_NUMBERS = ("benchmark_cost", "competition", "second_level", "transit_risk")
 
-    Attributes:
-        price: End-market base price by channel this month, (3,) (currency per unit).
-        covariance: Covariance of relative price deviations between channels, (3, 3).
-        second_sd: Long-run relative price risk of the second value chain.
-        second_level: The second chain's long-run price level (1: reference income).
-        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
-        competition: Scenario lever in [0, 1].
-        markup: Share of the base price the MSE's buyer keeps, per MSE.
-        pass_through: Share of the quality premium reaching the MSE, per MSE.
-        clarity: How clearly the MSE perceives premiums and distant markets, in [0, 1].
-        services: Embedded-service intensity the MSE receives, in [0, 1].
-        contract_share: Share of output sold forward at a guaranteed price, per MSE.
-        social: Social barrier holding the MSE back, in [0, 1].
-        credit: Investment credit still available to the MSE (currency units).
-        cost_share: Share of upgrading costs the MSE saves through its group.
-        working_credit: Working-capital loan the MSE can take this month (currency units).
-        input_discount: Share of working capital saved by joint input purchase in a group.
-        support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1].
-        transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
-        brokerage: What the MSE earned this month brokering its neighbours' sales (currency),
-            per MSE: an MSE broker gives it up if it leaves the chain.
-    """
+# `Context`'s fields as one argument numba accepts, built from them so the two lists cannot
+# differ; the price volatility comes as what the passes use of it.
+DecisionTerms = NamedTuple("DecisionTerms", [
+    *((f.name, np.ndarray if f.name not in _NUMBERS else float) for f in fields(Context)
+      if f.name != "price_volatility"),
+    ("covariance", np.ndarray),
+    ("second_sd", float),
+])
+DecisionTerms.__doc__ = """Markets, links and levers as one argument of the decision passes.
 
-    price: np.ndarray
-    covariance: np.ndarray
-    second_sd: float
-    second_level: float
-    benchmark_cost: float
-    competition: float
-    markup: np.ndarray
-    pass_through: np.ndarray
-    clarity: np.ndarray
-    services: np.ndarray
-    contract_share: np.ndarray
-    social: np.ndarray
-    credit: np.ndarray
-    cost_share: np.ndarray
-    working_credit: np.ndarray
-    input_discount: np.ndarray
-    support: np.ndarray
-    transit_risk: float
-    brokerage: np.ndarray
+The fields are :class:`Context`'s (see its attributes; omitted arrays are zeros), except
+``price_volatility``, replaced by ``covariance`` (of relative price deviations between
+channels, (3, 3)) and ``second_sd`` (long-run relative price risk of the second chain).
+"""
 
 
 @njit(cache=True)
@@ -400,14 +311,13 @@ j-th decider; `_value_all` writes them, `_apply` reads them.
 """
 
 
-def value_options(pop: Population, ctx: Context, consts: np.ndarray | None = None) -> Options:
+def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
     """Value every option for every MSE that knows of one it can afford.
 
     MSEs with nothing to weigh (no option known and allowed, or none affordable) are skipped,
     which is most of them in most months. The work is done MSE by MSE in one compiled pass
     (`_value_all`), which reads the population in place.
     """
-    consts = resolve(consts)
     n = pop.n
     # The kernel fills the first m columns; the rest is never read.
     out = OptionValues(
