@@ -206,12 +206,19 @@ def household_budget(cash, income, dependence, debt, advance_due, active, consts
 
 
 @njit(cache=True)
-def settle_accounts(cash, debt, advance_due, income, dependence, active, consts):
+def settle_accounts(mse, consts):
     """Book one month's income and household flows into cash, debt and advances.
 
-    Returns the month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
-    ledger.
+    Args:
+        mse: `MseState`; ``cash``, ``debt`` and ``advance_due`` written.
+        consts: The run's calibration constants (a `sim.constants` record).
+
+    Returns:
+        The month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
+        ledger.
     """
+    cash, debt, advance_due, income, dependence, active = (
+        mse.cash, mse.debt, mse.advance_due, mse.income, mse.dependence, mse.active)
     totals = np.zeros(4)
     for i in range(cash.size):
         draw, debt_service, principal, repaid = household_budget(

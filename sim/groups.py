@@ -132,12 +132,6 @@ class Groups:
         return np.arange(start, end, dtype=np.int32)
 
 
-def group_sizes(pop: Population) -> np.ndarray:
-    """Members per group id (active members only)."""
-    member = pop.active & pop.in_group
-    return np.bincount(pop.group[member], minlength=0)
-
-
 def dissolve_groups(pop: Population, groups: Groups, group_support: float,
                     uniforms: np.ndarray, consts: np.ndarray) -> None:
     """Some groups dissolve and some members leave (one month).

@@ -141,10 +141,6 @@ class Population:
         """Return a boolean array: which MSEs have made upgrade `option`."""
         return (self.upgrades >> option) & 1 == 1
 
-    def knows(self, option: int) -> np.ndarray:
-        """Return a boolean array: which MSEs know of upgrading option `option`."""
-        return (self.aware >> option) & 1 == 1
-
     def entered(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Boolean (3, n): which channels each MSE (or each of ``rows``) has entered."""
         channels = self.channels if rows is None else self.channels[rows]

@@ -33,6 +33,7 @@ from sim.population import (
     PRODUCT,
     UPGRADE_TYPES,
     Population,
+    stays_in_chain,
 )
 
 if TYPE_CHECKING:
@@ -155,11 +156,13 @@ def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group, cons
 
 
 @njit(cache=True)
-def _eligible_all(aware, upgrades, in_chain, channels, quality, skill, in_group, consts):
+def _eligible_all(mse, consts):
+    aware, upgrades, active, channels, quality, skill, group = (
+        mse.aware, mse.upgrades, mse.active, mse.channels, mse.quality, mse.skill, mse.group)
     out = np.zeros((N_OPTIONS, aware.size), dtype=np.bool_)
     for i in range(aware.size):
-        bits = eligible(aware[i], upgrades[i], in_chain[i], channels[i], quality[i], skill[i],
-                        in_group[i], consts)
+        bits = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
+                        channels[i], quality[i], skill[i], group[i] >= 0, consts)
         for k in range(N_OPTIONS):
             out[k, i] = (bits >> k) & 1
     return out
@@ -167,8 +170,7 @@ def _eligible_all(aware, upgrades, in_chain, channels, quality, skill, in_group,
 
 def eligible_options(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Options each MSE knows of and may take, shape (5, n), before costs (see `eligible`)."""
-    return _eligible_all(pop.aware, pop.upgrades, pop.in_chain, pop.channels, pop.quality,
-                         pop.skill, pop.in_group, consts)
+    return _eligible_all(pop.state, consts)
 
 
 @njit(cache=True)
