@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from sim.errors import UserInputError
+from sim.links import VIA_BROKER
 from sim.scenario import FIELDS, LEVERS, list_scenarios
-from sim.trade import VIA_BROKER
 from sim.ui.app import chain, charts, session
 from sim.ui.cli import main
 

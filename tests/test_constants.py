@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim import constants, decisions, finance, groups, markets, signals, trade
+from sim import channels, constants, groups, markets, signals, upgrades
 from sim.constants import REGISTRY, ConstantError, ConstantSet
 from sim.metrics import METRICS
 from sim.model import ValueChainModel
@@ -42,12 +42,42 @@ def test_registry_holds_every_constant_once_with_its_default_in_range():
         assert c.unit and c.meaning and c.source and c.module in constants.MECHANISMS
 
 
-def test_the_default_record_holds_the_module_values_exactly():
+def test_the_default_record_holds_the_declared_defaults_exactly():
     rec = constants.defaults()[0]
     for c in REGISTRY.values():
-        module_value = getattr(importlib.import_module(f"sim.{c.module}"), c.name.upper())
-        assert np.array_equal(np.asarray(rec[c.name]), np.asarray(module_value)), c.name
-    assert rec["interest_burden"] == finance.INTEREST_BURDEN
+        assert np.array_equal(np.asarray(rec[c.name]), np.asarray(c.default)), c.name
+    assert rec["interest_burden"] == rec["loan_interest"] * (rec["loan_term"] + 1) / 2
+
+
+def test_a_constant_is_spelled_only_in_its_declaration():
+    """No module keeps a default of its own that a kernel could compile in silently."""
+    for c in REGISTRY.values():
+        module = importlib.import_module(f"sim.{c.module}")
+        assert not hasattr(module, c.name.upper()), f"sim.{c.module}.{c.name.upper()}"
+
+
+def test_a_kernel_that_forgets_to_read_a_constant_fails_to_compile():
+    from numba import njit
+    from numba.core.errors import TypingError
+
+    @njit
+    def forgets(consts):
+        return HORIZON * consts[0].risk_aversion  # noqa: F821  (never bound)
+
+    with pytest.raises((NameError, TypingError)):
+        forgets(constants.defaults())
+
+
+def test_a_values_bundle_holds_the_record_values_compiled_or_not():
+    from sim.valuation import HotConstants, hot_constants
+
+    rec = constants.defaults()
+    hot = hot_constants(rec)[0]
+    assert isinstance(hot, HotConstants)
+    for name in HotConstants._fields:
+        assert np.array_equal(np.asarray(getattr(hot, name)), np.asarray(rec[0][name])), name
+    with pytest.raises(ValueError, match="no constant named"):
+        constants.values_bundle("Bad", ("no_such_constant",), __name__)
 
 
 def test_a_constant_set_is_frozen_hashable_and_keeps_only_changes():
@@ -101,7 +131,7 @@ def test_transport_cost_lowers_what_distant_mses_earn():
 
 def test_one_element_of_a_vector_changes_only_its_option():
     def cost(**values):
-        return decisions.upgrade_costs(np.arange(5), 0.0, 0.0, 0.0, 0.0, 0.0, record(**values))
+        return upgrades.upgrade_costs(np.arange(5), 0.0, 0.0, 0.0, 0.0, 0.0, record(**values))
 
     inv0, wc0 = cost()
     inv1, wc1 = cost(base_cost__process=400.0)
@@ -112,10 +142,10 @@ def test_one_element_of_a_vector_changes_only_its_option():
 def test_channel_depth_and_quality_standard_reach_the_compiled_helpers():
     assert markets.market_depth(np.array([1.0, 0.0, 0.0]), record(
         channel_depth=[0.5, 1.0, 1.0])) == pytest.approx(0.5)
-    sold = trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.42, record(
+    sold = channels.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.42, record(
         quality_standard=[0.0, 0.4, 0.65]))
     assert np.allclose(sold, [0.0, 1.0, 0.0])  # export now accepts quality 0.42
-    assert np.allclose(trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.42,
+    assert np.allclose(channels.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.42,
                                               constants.defaults()), [1.0, 0.0, 0.0])
 
 

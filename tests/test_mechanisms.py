@@ -5,7 +5,21 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim import constants, decisions, finance, groups, markets, services, signals, trade
+from sim import (
+    channels,
+    choice,
+    constants,
+    finance,
+    groups,
+    lead_firms,
+    links,
+    markets,
+    signals,
+    terms,
+    traders,
+    upgrades,
+    valuation,
+)
 from sim.model import ValueChainModel
 from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT, social_barrier
 
@@ -20,25 +34,25 @@ def small(n=200, **levers):
 
 
 def test_preferences_drift_toward_quality_at_the_scenario_rate():
-    m = markets.Markets.create(0.2, 0.55)
+    m = markets.Markets.create(0.2, 0.55, consts=K)
     before = m.premium.copy()
-    markets.drift_preferences(m, 0.0)
+    markets.drift_preferences(m, 0.0, consts=K)
     assert np.array_equal(m.premium, before)
-    markets.drift_preferences(m, 1.0)
-    assert np.allclose(m.premium - before, markets.PREMIUM_DRIFT_PER_YEAR / 12)
+    markets.drift_preferences(m, 1.0, consts=K)
+    assert np.allclose(m.premium - before, K[0]["premium_drift_per_year"] / 12)
 
 
 def test_price_shocks_scale_with_volatility_and_competition_erodes_prices():
     z = np.array([1.0, -1.0, 2.0, 0.5, 0.0, 0.0, 0.0])
-    calm = markets.Markets.create(0.2, 0.55)
-    markets.shock_prices(calm, 0.0, 0.0, z)
+    calm = markets.Markets.create(0.2, 0.55, consts=K)
+    markets.shock_prices(calm, 0.0, 0.0, z, consts=K)
     assert np.allclose(calm.price, calm.base_price)
-    wild = markets.Markets.create(0.2, 0.55)
-    markets.shock_prices(wild, 1.0, 0.0, z)
+    wild = markets.Markets.create(0.2, 0.55, consts=K)
+    markets.shock_prices(wild, 1.0, 0.0, z, consts=K)
     assert not np.allclose(wild.price, wild.base_price)
-    late = markets.Markets.create(0.2, 0.55)
+    late = markets.Markets.create(0.2, 0.55, consts=K)
     late.month = 120
-    assert np.all(late.trend_price(1.0) < late.trend_price(0.0))
+    assert np.all(late.trend_price(1.0, consts=K) < late.trend_price(0.0, consts=K))
 
 
 def test_competitive_sales_share_punishes_cost_above_the_benchmark():
@@ -50,9 +64,9 @@ def test_competitive_sales_share_punishes_cost_above_the_benchmark():
 
 
 def test_channel_covariance_is_positive_definite_and_scales():
-    cov = markets.price_covariance(0.5)
+    cov = markets.price_covariance(0.5, consts=K)
     assert np.all(np.linalg.eigvalsh(cov) > 0)
-    assert np.allclose(markets.price_covariance(1.0), 4 * cov)
+    assert np.allclose(markets.price_covariance(1.0, consts=K), 4 * cov)
 
 
 # -- trade: vertical links -----------------------------------------------------------------
@@ -60,20 +74,20 @@ def test_channel_covariance_is_positive_definite_and_scales():
 
 def test_intermediaries_capture_less_premium_from_stronger_bargainers():
     power = np.array([1.0, 1.0])
-    captured = trade.intermediary_premium_capture(0.6, power, np.array([0.0, 0.8]))
+    captured = terms.intermediary_premium_capture(0.6, power, np.array([0.0, 0.8]))
     assert captured[0] == pytest.approx(0.6) and captured[1] == pytest.approx(0.12)
 
 
 def test_bypass_lowers_intermediary_market_power():
     m = small()
     pop = m.population
-    links = np.zeros(pop.n, dtype=np.int8)
-    full = trade.intermediary_market_power(pop, links, 20)
-    links[:] = trade.DIRECT
-    none = trade.intermediary_market_power(pop, links, 20)
+    link = np.zeros(pop.n, dtype=np.int8)
+    full = traders.intermediary_market_power(pop, link, 20, consts=K)
+    link[:] = links.DIRECT
+    none = traders.intermediary_market_power(pop, link, 20, consts=K)
     served = np.unique(pop.trader)
     assert np.all(full[served] == 1.0)
-    assert np.allclose(none[served], 1.0 - trade.BYPASS_EFFECT)
+    assert np.allclose(none[served], 1.0 - K[0]["bypass_effect"])
 
 
 def test_group_membership_and_ict_raise_bargaining_power():
@@ -82,25 +96,25 @@ def test_group_membership_and_ict_raise_bargaining_power():
     zero = np.zeros(pop.n)
     pop.group[:] = -1
     had_ict = pop.ict.copy()
-    base = trade.bargaining_power(pop, 0.3, zero)
+    base = terms.bargaining_power(pop, 0.3, zero, consts=K)
     pop.group[:] = 0
     pop.ict[:] = True
-    assert np.allclose(trade.bargaining_power(pop, 0.3, zero) - base,
-                       trade.GROUP_BARGAINING + trade.ICT_BARGAINING * ~had_ict)
+    assert np.allclose(terms.bargaining_power(pop, 0.3, zero, consts=K) - base,
+                       K[0]["group_bargaining"] + K[0]["ict_bargaining"] * ~had_ict)
 
 
 def test_lead_firms_pass_on_more_of_the_premium_than_traders():
     m = small(intermediary_rent=0.8)
     pop = m.population
-    link = np.where(np.arange(pop.n) % 2 == 0, trade.VIA_TRADER, trade.VIA_LEAD_FIRM)
+    link = np.where(np.arange(pop.n) % 2 == 0, links.VIA_TRADER, links.VIA_LEAD_FIRM)
     power = np.ones(20)
-    terms = trade.link_terms(pop, link, power, np.zeros(pop.n), np.zeros(pop.n), 0.8, m.firms)
-    assert terms.pass_through[link == trade.VIA_LEAD_FIRM].min() > (
-        terms.pass_through[link == trade.VIA_TRADER].max())
+    offered = terms.link_terms(pop, link, power, np.zeros(pop.n), np.zeros(pop.n), 0.8, m.firms, consts=K)
+    assert offered.pass_through[link == links.VIA_LEAD_FIRM].min() > (
+        offered.pass_through[link == links.VIA_TRADER].max())
 
 
 def test_direct_selling_is_cheapest_in_the_domestic_channel():
-    cost = trade.direct_selling_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]]),
+    cost = terms.direct_selling_cost(np.array([[0.5, 0.5]]), np.array([[0.0, 1.0]]),
                                      np.arange(3)[:, None], K)  # (channel, MSE)
     assert np.all(cost[0] < cost[1]) and np.all(cost[0] < cost[2])
     assert cost[1, 1] > cost[1, 0]  # social distance makes export marketing dearer
@@ -117,8 +131,8 @@ def test_money_is_accounted_for_in_every_sale():
 
 
 def test_goods_failing_a_standard_sell_domestically():
-    assert np.allclose(trade.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.1, K), [1.0, 0.0, 0.0])
-    assert np.allclose(trade.sold_in_channels(np.array([0.5, 0.5, 0.0]), 0.9, K), [0.5, 0.5, 0.0])
+    assert np.allclose(channels.sold_in_channels(np.array([0.0, 1.0, 0.0]), 0.1, K), [1.0, 0.0, 0.0])
+    assert np.allclose(channels.sold_in_channels(np.array([0.5, 0.5, 0.0]), 0.9, K), [0.5, 0.5, 0.0])
 
 
 # -- signals -------------------------------------------------------------------------------
@@ -131,11 +145,11 @@ def test_clarity_falls_with_distance_and_exclusion_and_ict_restores_it():
     pop.distance[:] = np.linspace(0, 1, pop.n)
     zero = np.zeros(pop.n)
     linked = np.zeros(pop.n, dtype=bool)
-    c = signals.signal_clarity(pop, zero, linked, 0.5)
+    c = signals.signal_clarity(pop, zero, linked, 0.5, consts=K)
     assert np.all(np.diff(c) < 0)
-    assert np.all(signals.signal_clarity(pop, np.ones(pop.n), linked, 0.5) < c)
+    assert np.all(signals.signal_clarity(pop, np.ones(pop.n), linked, 0.5, consts=K) < c)
     pop.ict[:] = True
-    assert np.all(signals.signal_clarity(pop, zero, linked, 0.5) >= signals.ICT_CLARITY)
+    assert np.all(signals.signal_clarity(pop, zero, linked, 0.5, consts=K) >= K[0]["ict_clarity"])
 
 
 def test_premium_beliefs_converge_to_the_attenuated_premium():
@@ -145,7 +159,7 @@ def test_premium_beliefs_converge_to_the_attenuated_premium():
     premium = np.full((3, pop.n), 0.4)
     clarity = np.full(pop.n, 0.5)
     for _ in range(200):
-        signals.update_beliefs(pop, base, premium, clarity, np.zeros(pop.n))
+        signals.update_beliefs(pop, base, premium, clarity, np.zeros(pop.n), consts=K)
     assert np.allclose(pop.belief_premium, 0.2, atol=1e-6)
     assert np.allclose(pop.belief_price[0], 1.0, atol=1e-6)
 
@@ -159,15 +173,15 @@ def test_options_are_learnt_faster_with_more_sources():
     rows = np.arange(pop.n)
     pop.aware[:] = 0
     lonely = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9, 0.0,
-                                    *nobody)
+                                    *nobody, consts=K)
     served = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
-                                    *half)
+                                    *half, consts=K)
     demonstrated = signals.option_hazards(pop, rows, np.zeros(pop.n), np.zeros(pop.n), 0.9,
-                                          0.0, *half)
+                                          0.0, *half, consts=K)
     assert np.all(served > lonely) and np.all(demonstrated > lonely)
     pop.aware[:] = 1 << PROCESS
     known = signals.option_hazards(pop, rows, np.zeros(pop.n), np.ones(pop.n), 0.1, 0.0,
-                                   *half)
+                                   *half, consts=K)
     assert np.all(known[PROCESS] == 0) and np.all(known[1:] > 0)  # no news of the known
     pop.aware[:] = 0
     assert np.array_equal(signals.learners(pop), rows)
@@ -183,14 +197,14 @@ def test_groups_form_within_villages_and_social_groups():
     m = small(n=600, group_support=1.0, social_distance=1.0, excluded_share=0.5)
     pop = m.population
     for _ in range(36):
-        groups.form_groups(pop, m.groups, 1.0, m.social, 1.0, m.rng.random(pop.n))
+        groups.form_groups(pop, m.groups, 1.0, m.social, 1.0, m.rng.random(pop.n), consts=K)
     members = pop.group >= 0
     assert members.mean() > 0.3
     for gid in np.unique(pop.group[members]):
         rows = pop.group == gid
         assert np.unique(pop.village[rows]).size == 1
         assert np.unique(pop.excluded[rows]).size == 1
-        assert groups.MIN_GROUP_SIZE <= rows.sum() <= 2 * groups.MAX_GROUP_SIZE
+        assert K[0]["min_group_size"] <= rows.sum() <= 2 * K[0]["max_group_size"]
 
 
 def test_group_support_makes_groups_form_faster():
@@ -200,7 +214,7 @@ def test_group_support_makes_groups_form_faster():
         draws = np.random.default_rng(1)
         for _ in range(24):
             groups.form_groups(m.population, m.groups, support, m.social, 0.4,
-                               draws.random(600))
+                               draws.random(600), consts=K)
         shares.append(m.population.in_group.mean())
     assert shares[1] > shares[0] + 0.2
 
@@ -212,9 +226,9 @@ def test_information_sharing_pulls_members_toward_the_group_mean():
     pop.belief_premium[:] = m.rng.random((3, pop.n))
     spread = pop.belief_premium[:, pop.group == 0].std(axis=1)
     means = pop.belief_premium[:, pop.group == 0].mean(axis=1)
-    groups.share_information(pop)
+    groups.share_information(pop, consts=K)
     after = pop.belief_premium[:, pop.group == 0]
-    assert np.allclose(after.std(axis=1), spread * (1 - groups.INFORMATION_SHARING))
+    assert np.allclose(after.std(axis=1), spread * (1 - K[0]["information_sharing"]))
     assert np.allclose(after.mean(axis=1), means)  # pooling moves nobody's mean
 
 
@@ -246,7 +260,7 @@ def test_groups_dissolve_and_members_leave():
     pop = m.population
     pop.group[:] = np.arange(pop.n) % 10
     m.groups.add(np.arange(10), np.arange(10))
-    groups.dissolve_groups(pop, m.groups, 0.0, np.zeros(pop.n))  # every draw dissolves
+    groups.dissolve_groups(pop, m.groups, 0.0, np.zeros(pop.n), consts=K)  # every draw dissolves
     assert np.all(pop.group == -1)
 
 
@@ -258,15 +272,15 @@ def test_lead_firms_reach_groups_first_and_stop_at_capacity():
     pop = m.population
     pop.group[: pop.n // 2] = 0
     pop.distance[:] = 0.0
-    services.recruit_suppliers(pop, m.firms, embedded_services=1.0,
+    lead_firms.recruit_suppliers(pop, m.firms, embedded_services=1.0,
                                forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
-                               uniforms=np.full(pop.n, 0.02))
+                               uniforms=np.full(pop.n, 0.02), consts=K)
     linked = pop.lead_firm >= 0
     assert linked[: pop.n // 2].mean() > linked[pop.n // 2:].mean()
     for _ in range(200):
-        services.recruit_suppliers(pop, m.firms, embedded_services=1.0,
+        lead_firms.recruit_suppliers(pop, m.firms, embedded_services=1.0,
                                    forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
-                                   uniforms=m.rng.random(pop.n))
+                                   uniforms=m.rng.random(pop.n), consts=K)
     per_firm = np.bincount(pop.lead_firm[pop.lead_firm >= 0], minlength=3)
     assert per_firm.size == 3  # firms 0, 1, 2 only
     assert (per_firm <= m.firms.capacity).all()
@@ -279,10 +293,10 @@ def test_services_and_contracts_reach_only_linked_mses():
     pop.lead_firm[:] = -1
     pop.lead_firm[:10] = 1
     pop.quality[:] = 1.0
-    assert np.all(services.service_intensity(pop, 0.7)[:10] == 0.7)
-    assert np.all(services.service_intensity(pop, 0.7)[10:] == 0.0)
-    assert np.all(services.contract_share(pop, m.firms)[:10] == m.firms.contract[1])
-    assert np.all(services.contract_share(pop, m.firms)[10:] == 0.0)
+    assert np.all(lead_firms.service_intensity(pop, 0.7)[:10] == 0.7)
+    assert np.all(lead_firms.service_intensity(pop, 0.7)[10:] == 0.0)
+    assert np.all(lead_firms.contract_share(pop, m.firms)[:10] == m.firms.contract[1])
+    assert np.all(lead_firms.contract_share(pop, m.firms)[10:] == 0.0)
 
 
 # -- finance -------------------------------------------------------------------------------
@@ -292,12 +306,12 @@ def test_credit_line_grows_with_access_and_shrinks_with_debt_and_exclusion():
     m = small()
     pop = m.population
     zero = np.zeros(pop.n)
-    assert np.all(finance.credit_limit(pop, 0.0, zero) == 0)
-    full = finance.credit_limit(pop, 1.0, zero)
-    assert np.allclose(full, finance.MAX_LOAN)
+    assert np.all(finance.credit_limit(pop, 0.0, zero, consts=K) == 0)
+    full = finance.credit_limit(pop, 1.0, zero, consts=K)
+    assert np.allclose(full, K[0]["max_loan"])
     pop.debt[:] = 100
-    assert np.allclose(finance.credit_limit(pop, 1.0, zero), finance.MAX_LOAN - 100)
-    assert np.all(finance.credit_limit(pop, 1.0, np.ones(pop.n)) < finance.MAX_LOAN - 100)
+    assert np.allclose(finance.credit_limit(pop, 1.0, zero, consts=K), K[0]["max_loan"] - 100)
+    assert np.all(finance.credit_limit(pop, 1.0, np.ones(pop.n), consts=K) < K[0]["max_loan"] - 100)
 
 
 def test_credit_never_pays_working_capital_but_advances_do():
@@ -327,10 +341,10 @@ def test_exit_after_months_of_distress():
     m = small(n=10)
     pop = m.population
     pop.cash[:] = -1
-    for _ in range(finance.EXIT_AFTER_MONTHS - 1):
-        finance.update_distress(pop)
+    for _ in range(K[0]["exit_after_months"] - 1):
+        finance.update_distress(pop, consts=K)
     assert pop.active.all()
-    finance.update_distress(pop)
+    finance.update_distress(pop, consts=K)
     assert not pop.active.any()
 
 
@@ -338,10 +352,10 @@ def test_exit_after_months_of_distress():
 
 
 def _valued(m):
-    clarity = m._clarity()
-    svc = services.service_intensity(m.population, m.scenario.embedded_services)
-    ctx = m._decision_context(clarity, svc)
-    return ctx, decisions.value_options(m.population, ctx)
+    clarity = m.clarity()
+    svc = lead_firms.service_intensity(m.population, m.scenario.embedded_services)
+    ctx = m.decision_context(clarity, svc)
+    return ctx, valuation.value_options(m.population, ctx, consts=K)
 
 
 def _everyone_knows_everything(m, cash=10_000.0):
@@ -368,7 +382,7 @@ def test_competition_raises_the_value_of_process_upgrading():
         m = small(competition=competition)
         _everyone_knows_everything(m)
         m.markets.month = 36  # competitors are somewhat cheaper, not yet out of reach
-        markets.lower_benchmark_cost(m.markets, 0.55, competition)
+        markets.lower_benchmark_cost(m.markets, 0.55, competition, consts=K)
         _, opts = _valued(m)
         values.append(opts.value[PROCESS].mean())
     assert values[1] > values[0]
@@ -379,7 +393,7 @@ def test_functional_upgrading_pays_more_against_larger_markups():
     _everyone_knows_everything(m)
     ctx, low = _valued(m)
     ctx.markup = ctx.markup + 0.2
-    high = decisions.value_options(m.population, ctx)
+    high = valuation.value_options(m.population, ctx, consts=K)
     assert high.gain[FUNCTIONAL].mean() > low.gain[FUNCTIONAL].mean()
 
 
@@ -389,7 +403,7 @@ def test_entering_a_second_channel_diversifies_price_risk():
     pop = m.population
     pop.quality[:] = 0.95
     pop.channels[:] = 1 << markets.EXPORT  # all eggs in the riskiest basket
-    decisions.allocate_channels(pop)
+    channels.allocate_channels(pop, consts=K)
     pop.belief_price[:] = 1.0  # equal prices: only risk differs
     pop.belief_premium[:] = 0.0
     _, opts = _valued(m)
@@ -404,14 +418,14 @@ def test_no_option_is_taken_without_cash_or_credit():
 
 
 def test_logit_choice_takes_clear_winners_and_never_infeasible_options():
-    opts = decisions.Options(
+    opts = valuation.Options(
         rows=np.arange(3), gain=None, variance_change=None, investment=None,
         working_capital=None, success=None,
         value=np.array([[500.0, -500.0, 500.0]] + [[-1e9] * 3] * 4),
         feasible=np.array([[True, True, False]] + [[True] * 3] * 4),
         new_channel=np.full(3, -1))
-    choice = decisions.choose_upgrades(opts, np.array([0.5, 0.5, 0.5]))
-    assert list(choice) == [PROCESS, -1, -1]
+    chosen = choice.choose_upgrades(opts, np.array([0.5, 0.5, 0.5]), consts=K)
+    assert list(chosen) == [PROCESS, -1, -1]
 
 
 def test_herding_puts_channel_entrants_into_one_channel():
@@ -421,9 +435,9 @@ def test_herding_puts_channel_entrants_into_one_channel():
         pop = m.population
         pop.quality[:] = 0.95
         ctx, opts = _valued(m)
-        choice = np.full(opts.rows.size, CHANNEL)
+        chosen = np.full(opts.rows.size, CHANNEL)
         opts.success = np.ones_like(opts.value)
-        decisions.apply_upgrades(pop, ctx, opts, choice, np.full(opts.rows.size, 0.5), herding)
+        upgrades.apply_upgrades(pop, ctx, opts, chosen, np.full(opts.rows.size, 0.5), herding, consts=K)
         entered = pop.entered()[:, opts.rows].sum(axis=0)
         assert np.all(entered == 1) == expect_single
 
@@ -440,11 +454,11 @@ def test_intersectoral_requires_a_stepping_stone():
     _everyone_knows_everything(m)
     pop.skill[:] = 0.5
     pop.upgrades[:] = 0
-    assert not decisions.eligible_options(pop)[4].any()
+    assert not upgrades.eligible_options(pop, consts=K)[4].any()
     pop.upgrades[:] = 1 << PRODUCT
-    assert decisions.eligible_options(pop)[4].all()
+    assert upgrades.eligible_options(pop, consts=K)[4].all()
     pop.upgrades[:] = 1 << FUNCTIONAL
-    assert decisions.eligible_options(pop)[4].all()
+    assert upgrades.eligible_options(pop, consts=K)[4].all()
 
 
 def test_lead_firms_do_not_recruit_mses_that_sell_directly():
@@ -452,7 +466,7 @@ def test_lead_firms_do_not_recruit_mses_that_sell_directly():
     pop = m.population
     pop.upgrades[:250] = 1 << FUNCTIONAL
     pop.lead_firm[:] = -1
-    services.recruit_suppliers(pop, m.firms, embedded_services=1.0,
+    lead_firms.recruit_suppliers(pop, m.firms, embedded_services=1.0,
                                forward_contracts=1.0, pull=1.0, social=np.zeros(pop.n),
-                               uniforms=np.full(pop.n, 1e-6))
+                               uniforms=np.full(pop.n, 1e-6), consts=K)
     assert (pop.lead_firm[:250] == -1).all() and (pop.lead_firm[250:] >= 0).any()

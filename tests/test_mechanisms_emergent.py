@@ -23,9 +23,9 @@ def _excludes_zero(effect, direction):
 
 def _belief_error(model, rows):
     """Each MSE's error about what its own link pays: prices and premiums, all channels."""
-    pop, sales = model.population, model.last_sales
-    return (np.abs(pop.belief_price[:, rows] - sales.base[:, rows]).sum(axis=0)
-            + np.abs(pop.belief_premium[:, rows] - sales.premium_rate[:, rows]).sum(axis=0))
+    pop, sold = model.population, model.last_sales
+    return (np.abs(pop.belief_price[:, rows] - sold.base[:, rows]).sum(axis=0)
+            + np.abs(pop.belief_premium[:, rows] - sold.premium_rate[:, rows]).sum(axis=0))
 
 
 def test_1_functional_upgraders_know_their_markets_better_after_the_move():

@@ -147,7 +147,7 @@ class Run:
             # The links of this month's sales with the scenario's MSE brokers (without them
             # the MSEs selling through a broker would be drawn as selling to a trader).
             link, broker = links_and_brokers(pop, model.scenario.mse_brokers,
-                                             model.scenario.n_villages)
+                                             model.scenario.n_villages, consts=model.constants)
             return {
                 "active": np.array(pop.active, dtype=bool),
                 "group": np.array(pop.group, dtype=np.int64),
