@@ -50,7 +50,7 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
     sequence does not depend on the lever. A trained agent ends up as if it had upgraded
     functionally by itself (`upgrade_succeeds`): it sells past any lead firm, straight to
     buyers, knows the option and gains the upgrade's skill; as a direct seller it
-    brokers for its neighbours (`sim.trade.links_and_brokers`). Call it before the first
+    brokers for its neighbours (`sim.links.links_and_brokers`). Call it before the first
     month's trade.
 
     Args:

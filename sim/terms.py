@@ -40,7 +40,7 @@ CONSTANTS = declare(__name__, [
     real("lead_firm_markup", 0.2, 0.0, 1.0,
         "share of base price",
         "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
-        "lead firm with no rival (scaled by `sim.services.firm_power`)."),
+        "lead firm with no rival (scaled by `sim.lead_firms.firm_power`)."),
     real("lead_firm_premium_rent", 0.2, 0.0, 1.0,
         "share of premium",
         "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
@@ -178,7 +178,7 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
         bargaining: Bargaining power per MSE.
         social: Social barrier per MSE.
         intermediary_rent: Scenario lever.
-        firms: The lead firms (`sim.services.LeadFirms`).
+        firms: The lead firms (`sim.lead_firms.LeadFirms`).
         broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
         traders: `Traders` (every MSE served by its home trader if omitted).
         consts: The run's calibration constants (a `sim.constants` record).
@@ -206,7 +206,7 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         bargaining: Bargaining power per MSE.
         social: Social barrier per MSE.
         intermediary_rent: Scenario lever.
-        firms: `sim.services.LeadFirms` (buying power and quality demand are read).
+        firms: `sim.lead_firms.LeadFirms` (buying power and quality demand are read).
         home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
         consts: The run's calibration constants (a `sim.constants` record).
