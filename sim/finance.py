@@ -206,19 +206,12 @@ def household_budget(cash, income, dependence, debt, advance_due, active, consts
 
 
 @njit(cache=True)
-def settle_accounts(mse, consts):
+def settle_accounts(cash, debt, advance_due, income, dependence, active, consts):
     """Book one month's income and household flows into cash, debt and advances.
 
-    Args:
-        mse: `MseState`; ``cash``, ``debt`` and ``advance_due`` written.
-        consts: The run's calibration constants (a `sim.constants` record).
-
-    Returns:
-        The month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
-        ledger.
+    Returns the month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
+    ledger.
     """
-    cash, debt, advance_due, income, dependence, active = (
-        mse.cash, mse.debt, mse.advance_due, mse.income, mse.dependence, mse.active)
     totals = np.zeros(4)
     for i in range(cash.size):
         draw, debt_service, principal, repaid = household_budget(
@@ -252,10 +245,12 @@ def _update_distress(active, cash, distress_months, consts):
 
 
 @njit(cache=True)
-def _month_income(mse, revenue, produced, social, second_price, consts):
+def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
+                  second_price, consts):
+    # The arrays one by one rather than the population's state bundle: numba checks every
+    # array of an argument at each call, and this kernel runs once a month (measured: 13 us
+    # a call for the 28 arrays of `MseState`, 2 us for six).
     production_total = outside_total = 0.0
-    unit_cost, skill, active, upgrades, income = (mse.unit_cost, mse.skill, mse.active,
-                                                  mse.upgrades, mse.income)
     for i in range(revenue.size):
         production_cost = produced[i] * unit_cost[i]
         moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
@@ -284,8 +279,8 @@ def month_income(pop: Population, sales: Sales, social: np.ndarray, second_price
     Returns:
         The month's total production cost and outside (second-chain) income.
     """
-    return _month_income(pop.state, sales.revenue, sales.produced, social, second_price,
-                         consts)
+    return _month_income(sales.revenue, sales.produced, pop.unit_cost, pop.skill, social,
+                         pop.active, pop.upgrades, pop.income, second_price, consts)
 
 
 #: The money flows the ledger adds up month by month (currency units), besides the cash the

@@ -305,7 +305,8 @@ class ValueChainModel(Model):
             return None
         lost = sales.lose_in_transit(pop, self.links, sold.revenue, transit, sc.transit_risk,
                                      consts=k)
-        household = finance.settle_accounts(pop.state, k)
+        household = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
+                                            pop.dependence, pop.active, k)
         pop.record_income(self.markets.month)
         return finance.MonthAccounts(sold, production_cost, outside, household, lost)
 

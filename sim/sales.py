@@ -333,12 +333,12 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
     Returns:
         The month's total loss (for the ledger).
     """
-    return _lose_in_transit(pop.state, link, revenue, uniforms, float(transit_risk), consts)
+    return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
+                            float(transit_risk), pop.income, consts)
 
 
 @njit(cache=True)
-def _lose_in_transit(mse, link, revenue, uniforms, transit_risk, consts):
-    distance, active, income = mse.distance, mse.active, mse.income
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income, consts):
     TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
     TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     total = 0.0

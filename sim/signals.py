@@ -167,12 +167,11 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
     RENT_OPACITY = consts[0]["rent_opacity"]
     TRADER_CLARITY = consts[0]["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(pop.state, own, social, linked, consts)
+    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
 
 
 @njit(cache=True)
-def _signal_clarity(mse, own, social, linked, consts):
-    distance, ict, upgrades = mse.distance, mse.ict, mse.upgrades
+def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
     DIRECT_CLARITY = consts[0].direct_clarity
     DISTANCE_ATTENUATION = consts[0].distance_attenuation
     ICT_CLARITY = consts[0].ict_clarity
@@ -211,13 +210,13 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         noise: Zero-mean, unit-variance draws, shape (n,).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    _update_beliefs(pop.state, base, premium_rate, clarity, noise, consts)
+    _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
+                    noise, pop.belief_price, pop.belief_premium, consts)
 
 
 @njit(cache=True)
-def _update_beliefs(mse, base, premium_rate, clarity, noise, consts):
-    weight, distance, upgrades, belief_price, belief_premium = (
-        mse.channel_weight, mse.distance, mse.upgrades, mse.belief_price, mse.belief_premium)
+def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
+                    belief_price, belief_premium, consts):
     DIRECT_LEARNING_RATE = consts[0].direct_learning_rate
     DISTANCE_DELAY = consts[0].distance_delay
     LEARNING_RATE = consts[0].learning_rate

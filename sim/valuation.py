@@ -154,7 +154,7 @@ class Context:
 
     def terms(self, consts: np.ndarray) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values = dict(vars(self))
         volatility = values.pop("price_volatility")
         for name in _NUMBERS:
             values[name] = float(values[name])
