@@ -26,15 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.constants import MECHANISMS
+
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
 BASELINE = ROOT / "scenarios" / "baseline.toml"
 
-#: Mechanism modules whose UPPERCASE module-level constants are calibration constants.
-MODULES = ("population", "markets", "trade", "signals", "services", "groups", "finance",
-           "decisions")
-#: Modules searched for the functions that use a constant.
-USER_MODULES = MODULES + ("model", "metrics", "agents")
+#: The mechanism modules, which declare the calibration constants (`sim.constants.MECHANISMS`).
+MODULES = MECHANISMS
+#: Modules searched for the functions that use a constant (their UPPERCASE locals).
+USER_MODULES = MODULES + ("channels", "model", "metrics", "agents")
 #: Index and size names that are labels, not calibration.
 NOT_CALIBRATION = {"N_CHANNELS", "N_OPTIONS", "CHANNELS", "UPGRADE_TYPES", "ALL_OPTIONS"}
 
@@ -102,11 +103,29 @@ def _users() -> dict[str, list[str]]:
             for sub in ast.walk(node):
                 name = (sub.id if isinstance(sub, ast.Name)
                         else sub.attr if isinstance(sub, ast.Attribute) else None)
-                if name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
-                    found = users.setdefault(name, [])
+                if not (name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name)):
+                    name = _record_read(sub)
+                if name:
+                    found = users.setdefault(name.upper(), [])
                     if qualified not in found:
                         found.append(qualified)
     return users
+
+
+def _is_record(node: ast.AST) -> bool:
+    """Whether ``node`` is ``consts[0]`` or ``k`` (a run's record of constants, or a bundle)."""
+    return ((isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+             and node.value.id == "consts") or (isinstance(node, ast.Name) and node.id == "k"))
+
+
+def _record_read(node: ast.AST) -> str | None:
+    """The constant read by ``consts[0].name``, ``consts[0]["name"]`` or ``k.name``, if any."""
+    if isinstance(node, ast.Attribute) and _is_record(node.value):
+        return node.attr
+    if (isinstance(node, ast.Subscript) and _is_record(node.value)
+            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+        return node.slice.value
+    return None
 
 
 def constants_table() -> str:

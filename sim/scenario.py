@@ -37,7 +37,14 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
-from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
+from sim import (  # noqa: F401  (importing them declares their constants)
+    choice,
+    groups,
+    sales_agents,
+    signals,
+    traders,
+    valuation,
+)
 from sim.checks import did_you_mean, is_real_number
 from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
 from sim.constants import names as constant_names

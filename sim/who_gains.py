@@ -128,7 +128,7 @@ def margins(model: Any) -> dict[str, float]:
 
     Returns:
         ``units`` sold, ``payment`` by end-market buyers, and one entry per party in
-        :data:`PARTIES`. Each part comes from its own rule in :mod:`sim.trade`, so that the
+        :data:`PARTIES`. Each part comes from its own rule in :mod:`sim.sales`, so that the
         parts adding up to the payment is a check, not true by construction.
     """
     sales = model.last_sales

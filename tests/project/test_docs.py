@@ -121,7 +121,7 @@ def test_generated_odd_tables_are_up_to_date():
 NOT_INPUTS = {"CHANNELS", "N_CHANNELS", "UPGRADE_TYPES", "N_OPTIONS", "ALL_OPTIONS", "NO_GROUP",
               "SEEKING", "INCOME_MEMORY", "INTEREST_BURDEN", "DOMESTIC", "EXPORT", "SPECIALTY",
               "PROCESS", "PRODUCT", "FUNCTIONAL", "CHANNEL", "INTERSECTORAL", "VIA_TRADER",
-              "VIA_LEAD_FIRM", "DIRECT", "VIA_BROKER", "CONSTANTS"}
+              "VIA_LEAD_FIRM", "DIRECT", "VIA_BROKER", "CONSTANTS", "LEDGER_FLOWS"}
 
 
 def test_every_calibration_constant_is_a_declared_input_in_the_odd():

@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-from sim.trade import VIA_BROKER
+from sim.links import VIA_BROKER
 from sim.ui.app import chain, session
 
 

@@ -25,8 +25,13 @@ ARMS = {
     "as is": {},
     # 1. End markets
     # Every end-market lever: competition, preferences, volatility and the export price gap.
-    "muted end markets": {"competition": 0.0, "demand_shift": 0.0, "price_volatility": 0.0,
-                          "export_premium": 0.0, "market_shifts": 0.0},
+    "muted end markets": {
+        "competition": 0.0,
+        "demand_shift": 0.0,
+        "price_volatility": 0.0,
+        "export_premium": 0.0,
+        "market_shifts": 0.0,
+    },
     "no competition": {"competition": 0.0},
     "no demand shift": {"demand_shift": 0.0},
     # 2. Vertical linkages
@@ -41,9 +46,17 @@ ARMS = {
     "low education": {"education": 0.1},
     "remote": {"physical_distance": 0.9},
 }
-METRICS = ["share_process", "share_product", "share_channel", "share_upgraded",
-           "share_upgraded_excluded", "upgrading_gap", "premium_share_mse", "share_in_groups",
-           "share_linked_lead_firm"]
+METRICS = [
+    "share_process",
+    "share_product",
+    "share_channel",
+    "share_upgraded",
+    "share_upgraded_excluded",
+    "upgrading_gap",
+    "premium_share_mse",
+    "share_in_groups",
+    "share_linked_lead_firm",
+]
 
 
 @pytest.fixture(scope="module", params=SCENARIOS)
@@ -77,9 +90,11 @@ def test_1_without_end_market_pressure_process_product_channel_upgrading_are_rar
         muted, as_is = chain.mean("muted end markets", metric), chain.mean("as is", metric)
         # "Rare": it falls, to at most half of what the chain shows under its end markets.
         if not (high < 0 and muted <= 0.5 * as_is):
-            problems.append(f"{metric} {as_is:.3f} -> {muted:.3f} without end-market pressure "
-                            f"({muted / as_is:.0%} of its level; effect CI {low:+.3f} to "
-                            f"{high:+.3f})")
+            problems.append(
+                f"{metric} {as_is:.3f} -> {muted:.3f} without end-market pressure "
+                f"({muted / as_is:.0%} of its level; effect CI {low:+.3f} to "
+                f"{high:+.3f})"
+            )
     assert not problems, f"{_name(chain)}: not rare: " + "; ".join(problems)
 
 

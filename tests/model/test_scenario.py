@@ -8,10 +8,21 @@ import sim
 from sim.scenario import FIELDS, LEVERS, ScenarioError, ValueChainScenario, load_scenario
 
 CONTRACT_LEVERS = {
-    "physical_distance", "social_distance", "excluded_share", "bargaining_power",
-    "credit_access", "ict_access", "intermediary_rent", "embedded_services",
-    "forward_contracts", "group_support", "targeted_facilitation", "herding", "competition",
-    "demand_shift", "price_volatility",
+    "physical_distance",
+    "social_distance",
+    "excluded_share",
+    "bargaining_power",
+    "credit_access",
+    "ict_access",
+    "intermediary_rent",
+    "embedded_services",
+    "forward_contracts",
+    "group_support",
+    "targeted_facilitation",
+    "herding",
+    "competition",
+    "demand_shift",
+    "price_volatility",
 }
 
 

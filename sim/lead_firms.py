@@ -18,126 +18,99 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve
+from sim.constants import declare, real
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
-# Calibration constants, at their default values. What each means, its unit, allowed range
-# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
-# comments here say why a value is what it is.
-RECRUIT_HAZARD = 0.015
-#: How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
-RECRUIT_BASE = 0.2
-RECRUIT_SERVICES = 0.6
-RECRUIT_CONTRACTS = 0.2
-PULL_FLOOR = 0.2
-GROUP_REACH = 3.0
-#: Reach lost at distance 1 and at full social barrier.
-DISTANCE_REACH_LOSS = 0.7
-SOCIAL_REACH_LOSS = 0.7
-#: More lead firms buy from more MSEs.
-SUPPLIERS_PER_FIRM = 0.1
-#: Range of lead firms' own quality standards for a forward contract (one draw per firm):
-#: contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
-FIRM_STANDARD_LOW = 0.2
-FIRM_STANDARD_HIGH = 0.5
-#: Range of each firm's contract terms, as a multiple of the ``forward_contracts`` lever (one
-#: draw per firm; the share of output contracted is at most 1).
-FIRM_CONTRACT_LOW = 0.5
-FIRM_CONTRACT_HIGH = 1.5
-#: Buyers demand higher quality "as a condition of doing business, without offering higher prices"
-#: (seed lines 245-249).
-DEMANDED_QUALITY = 0.3
-BELOW_STANDARD_DROP = 0.05
-#: Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
-FIRM_RIVALRY = 0.3
-DELINK_HAZARD = 0.005
-SERVICE_COST_DISCOUNT = 0.4
-SERVICE_SUCCESS_GAIN = 0.25
-SERVICE_SKILL_GAIN = 0.004
-ADVANCE_SHARE = 1.0
-#: Reach of stand-alone support services lost at distance 1 and at full social barrier:
-#: supporting markets are thin away from towns and for excluded groups.
-SUPPORT_DISTANCE_LOSS = 0.6
-SUPPORT_SOCIAL_LOSS = 0.6
-SUPPORT_FEE = 0.2
-
-#: This module's calibration constants as model inputs, with unit, allowed range and source
-#: (collected by sim.constants; listed by `mse-sim constants`).
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
 CONSTANTS = declare(__name__, [
-    real("recruit_hazard", RECRUIT_HAZARD, 0.0, 1.0,
+    real("recruit_hazard", 0.015, 0.0, 1.0,
         "per month",
         "Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1."),
-    real("recruit_base", RECRUIT_BASE, 0.0, 1.0,
+    # How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
+    real("recruit_base", 0.2, 0.0, 1.0,
         "weight",
         "How actively lead firms recruit with no services or contracts (base weight)."),
-    real("recruit_services", RECRUIT_SERVICES, 0.0, 1.0,
+    real("recruit_services", 0.6, 0.0, 1.0,
         "weight",
         "Weight of embedded services in how actively lead firms recruit."),
-    real("recruit_contracts", RECRUIT_CONTRACTS, 0.0, 1.0,
+    real("recruit_contracts", 0.2, 0.0, 1.0,
         "weight",
         "Weight of forward contracts in how actively lead firms recruit."),
-    real("pull_floor", PULL_FLOOR, 0.0, 1.0,
+    real("pull_floor", 0.2, 0.0, 1.0,
         "share",
         "Share of recruitment that goes on with no pull from end markets (domestic processing)."),
-    real("group_reach", GROUP_REACH, 0.0, 20.0,
+    real("group_reach", 3.0, 0.0, 20.0,
         "multiplier",
         "Reach multiplier for members of a producer group (one contact reaches many)."),
-    real("distance_reach_loss", DISTANCE_REACH_LOSS, 0.0, 1.0,
+    # Reach lost at distance 1 and at full social barrier.
+    real("distance_reach_loss", 0.7, 0.0, 1.0,
         "share of reach",
         "Lead firms' reach lost at distance 1."),
-    real("social_reach_loss", SOCIAL_REACH_LOSS, 0.0, 1.0,
+    real("social_reach_loss", 0.7, 0.0, 1.0,
         "share of reach",
         "Lead firms' reach lost at full social barrier."),
-    real("suppliers_per_firm", SUPPLIERS_PER_FIRM, 0.0, 1.0,
+    # More lead firms buy from more MSEs.
+    real("suppliers_per_firm", 0.1, 0.0, 1.0,
         "share of MSEs",
         "Share of all MSEs one lead firm can buy from (its own supplier capacity)."),
-    real("firm_standard_low", FIRM_STANDARD_LOW, 0.0, 1.0,
+    # Range of lead firms' own quality standards for a forward contract (one draw per firm):
+    # contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
+    real("firm_standard_low", 0.2, 0.0, 1.0,
         "quality 0-1",
         "Lowest of lead firms' own quality standards for a forward contract (one draw per firm).",
         source="calibration choice, guided by the seed (seed lines 245-249)"),
-    real("firm_standard_high", FIRM_STANDARD_HIGH, 0.0, 1.0,
+    real("firm_standard_high", 0.5, 0.0, 1.0,
         "quality 0-1",
         "Highest of lead firms' own quality standards for a forward contract.",
         source="calibration choice, guided by the seed (seed lines 245-249)"),
-    real("firm_contract_low", FIRM_CONTRACT_LOW, 0.0, 10.0,
+    # Range of each firm's contract terms, as a multiple of the ``forward_contracts`` lever (one
+    # draw per firm; the share of output contracted is at most 1).
+    real("firm_contract_low", 0.5, 0.0, 10.0,
         "multiple of forward_contracts",
         "Lowest of the firms' contract terms, as a multiple of the forward_contracts lever."),
-    real("firm_contract_high", FIRM_CONTRACT_HIGH, 0.0, 10.0,
+    real("firm_contract_high", 1.5, 0.0, 10.0,
         "multiple of forward_contracts",
         "Highest of the firms' contract terms, as a multiple of the forward_contracts lever."),
-    real("demanded_quality", DEMANDED_QUALITY, 0.0, 1.0,
+    # Buyers demand higher quality "as a condition of doing business, without offering higher
+    # prices" (seed lines 245-249).
+    real("demanded_quality", 0.3, 0.0, 1.0,
         "quality 0-1",
         "Rise of every firm's standard at quality_demand = 1.",
         source="calibration choice, guided by the seed (seed lines 245-249)"),
-    real("below_standard_drop", BELOW_STANDARD_DROP, 0.0, 1.0,
+    real("below_standard_drop", 0.05, 0.0, 1.0,
         "per month",
         "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
         "dropped."),
-    real("firm_rivalry", FIRM_RIVALRY, 0.0, 10.0,
+    # Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
+    real("firm_rivalry", 0.3, 0.0, 10.0,
         "share of buying power per rival",
         "Buying power a lead firm loses to each rival competing for the same suppliers."),
-    real("delink_hazard", DELINK_HAZARD, 0.0, 1.0,
+    real("delink_hazard", 0.005, 0.0, 1.0,
         "per month",
         "Monthly chance that a supply relationship ends."),
-    real("service_cost_discount", SERVICE_COST_DISCOUNT, 0.0, 1.0,
+    real("service_cost_discount", 0.4, 0.0, 1.0,
         "share of cost",
         "Cost of upgrading removed by design help and technical assistance at full intensity."),
-    real("service_success_gain", SERVICE_SUCCESS_GAIN, 0.0, 1.0,
+    real("service_success_gain", 0.25, 0.0, 1.0,
         "probability",
         "Chance of an upgrade succeeding added by technical assistance at full intensity."),
-    real("service_skill_gain", SERVICE_SKILL_GAIN, 0.0, 0.1,
+    real("service_skill_gain", 0.004, 0.0, 0.1,
         "skill per month",
         "Skill gained per month from technical assistance at full intensity."),
-    real("advance_share", ADVANCE_SHARE, 0.0, 1.0,
+    real("advance_share", 1.0, 0.0, 1.0,
         "share of working capital",
         "Share of an upgrade's working capital a lead firm advances at full intensity."),
-    real("support_distance_loss", SUPPORT_DISTANCE_LOSS, 0.0, 1.0,
+    # Reach of stand-alone support services lost at distance 1 and at full social barrier:
+    # supporting markets are thin away from towns and for excluded groups.
+    real("support_distance_loss", 0.6, 0.0, 1.0,
         "share of reach",
         "Reach of stand-alone support services lost at distance 1."),
-    real("support_social_loss", SUPPORT_SOCIAL_LOSS, 0.0, 1.0,
+    real("support_social_loss", 0.6, 0.0, 1.0,
         "share of reach",
         "Reach of stand-alone support services lost at full social barrier."),
-    real("support_fee", SUPPORT_FEE, 0.0, 1.0,
+    real("support_fee", 0.2, 0.0, 1.0,
         "share of upgrade cost",
         "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
         "are paid for, unlike embedded services)."),
@@ -163,20 +136,19 @@ class LeadFirms(NamedTuple):
     quality_demand: float
 
 
-def firm_power(n_lead_firms: int, consts: np.ndarray | None = None) -> float:
+def firm_power(n_lead_firms: int, consts: np.ndarray) -> float:
     """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
 
     Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
     of the quality premium.
     """
-    consts = resolve(consts)
     FIRM_RIVALRY = consts[0]["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
 def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
                       quality_demand: float, rng: np.random.Generator,
-                      consts: np.ndarray | None = None) -> LeadFirms:
+                      consts: np.ndarray) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -185,10 +157,8 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         forward_contracts: Scenario lever: the mean share of output contracted.
         quality_demand: Scenario lever: raises every standard, without a higher price.
         rng: The model's random number generator (two draws per firm).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     DEMANDED_QUALITY = consts[0]["demanded_quality"]
     FIRM_CONTRACT_HIGH = consts[0]["firm_contract_high"]
     FIRM_CONTRACT_LOW = consts[0]["firm_contract_low"]
@@ -211,14 +181,13 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
 
 
 def support_intensity(pop: Population, support_services: float, social: np.ndarray,
-                      consts: np.ndarray | None = None) -> np.ndarray:
+                      consts: np.ndarray) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
     Open to every MSE, linked or not, but thinner far from markets and for the excluded
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
-    consts = resolve(consts)
     return _support_intensity(float(support_services), pop.distance, social, pop.active,
                               pop.upgrades, consts)
 
@@ -274,7 +243,7 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
 
 def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
                       forward_contracts: float, pull: float, social: np.ndarray,
-                      uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
+                      uniforms: np.ndarray, consts: np.ndarray) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -294,10 +263,8 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             DELINK_HAZARD (plus BELOW_STANDARD_DROP x quality demand if below standard);
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     PULL_FLOOR = consts[0]["pull_floor"]
     RECRUIT_BASE = consts[0]["recruit_base"]
     RECRUIT_CONTRACTS = consts[0]["recruit_contracts"]
@@ -375,9 +342,8 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
 
 def technical_assistance(pop: Population, services: np.ndarray,
                          support: np.ndarray | None = None,
-                         consts: np.ndarray | None = None) -> None:
+                         *, consts: np.ndarray) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
-    consts = resolve(consts)
     _learn_from_assistance(pop.skill, services,
                            np.zeros_like(services) if support is None else support, consts)
 
@@ -387,3 +353,11 @@ def _learn_from_assistance(skill, services, support, consts):
     SERVICE_SKILL_GAIN = consts[0].service_skill_gain
     for i in range(skill.size):
         skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)
+
+
+@njit(cache=True)
+def advance_share(services, consts):
+    """Share of an option's working capital a lead firm would advance (elementwise)."""
+    ADVANCE_SHARE = consts[0].advance_share
+    return ADVANCE_SHARE * services
+

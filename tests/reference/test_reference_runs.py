@@ -9,12 +9,13 @@ import importlib.util
 import json
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _reference_module():
     spec = importlib.util.spec_from_file_location(
-        "reference_runs", ROOT / "benchmarks" / "reference_runs.py")
+        "reference_runs", ROOT / "benchmarks" / "reference_runs.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
