@@ -50,9 +50,12 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sim.errors import UserInputError
 from sim.metrics import METRICS, SUMMARY_METRICS
@@ -110,7 +113,7 @@ class OutcomeSpec:
     mode: str
     n: int | None = None
 
-    def value(self, df) -> float | np.ndarray:
+    def value(self, df: pd.DataFrame) -> float | np.ndarray:
         """Extract this outcome from one run's results.
 
         Args:
@@ -123,6 +126,7 @@ class OutcomeSpec:
         if self.mode == "series":
             return column
         if self.mode == "last":
+            assert self.n is not None  # parse_outcome gives "last" a count
             return float(column[-self.n:].mean())
         return float(column[-1] if self.n is None else column[self.n])
 
@@ -196,7 +200,7 @@ def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
     return low, high
 
 
-def _parameters(ema, fields: Any, role: str) -> list:
+def _parameters(ema: Any, fields: Any, role: str) -> list:
     """Turn a list of names or a mapping name -> bounds|None into EMA parameters."""
     if fields is None:
         return []
@@ -281,7 +285,7 @@ def model(
     replications: int | Sequence[int] = 2,
     seed: int | None = 0,
     name: str = "mseupgrading",
-):
+) -> Any:
     """Build an EMA Workbench model of the value chain.
 
     Args:

@@ -176,7 +176,7 @@ class ValueChainModel(Model):
         self.terms: trade.LinkTerms
         self.trend: np.ndarray
         self.contracts: np.ndarray
-        self.last_sales: trade.Sales | None = None
+        self.last_sales: trade.Sales  # set by the month's trade, first just below
         self.last_attempts: decisions.Attempts | None = None
         self._trade(account=False)
         clarity = self._clarity()

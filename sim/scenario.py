@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
@@ -194,6 +195,7 @@ FIELDS: dict[str, FieldSpec] = {
     ]
 }
 
+#: The levers: the scenario fields that are shares in [0, 1], in the order of :data:`FIELDS`.
 LEVERS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is float)
 STRUCTURE: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is int)
 INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try")
@@ -291,7 +293,8 @@ def input_spec(name: str) -> FieldSpec:
         validate_constant(name, c.low)  # a known element
     except UserInputError as exc:
         raise ScenarioError(str(exc)) from None
-    default = c.default[c.labels.index(element)] if element else c.default
+    default = (c.default[c.labels.index(element)] if isinstance(c.default, tuple)
+               else c.default)  # a vector's element (a vector without one was refused above)
     kind = int if c.kind == "int" else float
     return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
 
@@ -357,7 +360,8 @@ class ValueChainScenario(Scenario):
     household_dependence: float = 0.6
     education: float = 0.5
 
-    def __init__(self, *, rng=None, _source: str | None = None, **kwargs):
+    def __init__(self, *, rng: int | np.random.Generator | None = None,
+                 _source: str | None = None, **kwargs: Any) -> None:
         """Create and validate a scenario.
 
         Args:
@@ -398,7 +402,7 @@ class ValueChainScenario(Scenario):
         The constants that differ from their defaults are under ``"constants"`` (absent when
         there are none, so records of default runs are as they always were).
         """
-        record = {"name": self.name, **self.params()}
+        record: dict[str, Any] = {"name": self.name, **self.params()}
         if self.constants:
             record["constants"] = self.constants.changed()
         return record

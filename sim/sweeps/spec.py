@@ -35,6 +35,7 @@ from sim.scenario import (
     validate_value,
 )
 
+#: The designs a sweep spec may ask for (``method = ...``).
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
 ENGINES: tuple[str, ...] = ("local", "dask")

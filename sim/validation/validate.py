@@ -31,7 +31,14 @@ CONFIDENCE = 0.95
 #: Seeds per case when none are given.
 DEFAULT_SEEDS = 20
 
-PASS, FAIL, NOT_MODELLED, NOT_RUN = "pass", "fail", "not yet modelled", "not in this run"
+#: A target's status: the runs meet it.
+PASS = "pass"
+#: A target's status: the runs miss it.
+FAIL = "fail"
+#: A target's status: its metric is not in the model yet.
+NOT_MODELLED = "not yet modelled"
+#: A target's status: its case or arm was not run.
+NOT_RUN = "not in this run"
 #: Columns of a validation table, in order.
 COLUMNS = ("case", "id", "claim", "metric", "statistic", "against", "window", "target", "low",
            "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "kind", "counts",
