@@ -28,14 +28,15 @@ import re
 import sys
 from pathlib import Path
 
+from sphinx.errors import PycodeError
+from sphinx.pycode import ModuleAnalyzer
+from sphinx.util import logging
+
 DOCS = Path(__file__).resolve().parent
 ROOT = DOCS.parent
 sys.path.insert(0, str(ROOT))  # the checkout's sim, whether or not it was installed
 
 import sim  # noqa: E402  (after the path is set)
-from sphinx.errors import PycodeError  # noqa: E402
-from sphinx.pycode import ModuleAnalyzer  # noqa: E402
-from sphinx.util import logging  # noqa: E402
 
 logger = logging.getLogger(__name__)
 _MISSING = object()
