@@ -75,7 +75,13 @@ _KINDS = {"info": 0, "maximize": 1, "max": 1, "minimize": -1, "min": -1}
 
 
 class MissingExtraError(UserInputError, ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
+    """An optional dependency is not installed; the message names the extra to install.
+
+    Examples:
+        >>> from sim.ema import MissingExtraError
+        >>> issubclass(MissingExtraError, ImportError)   # also a UserInputError: exit code 2
+        True
+    """
 
 
 def _ema():
@@ -105,6 +111,14 @@ class OutcomeSpec:
             ``"series"`` (the whole series).
         n: The step for ``"step"``, the number of steps for ``"last"``; None for the last step
             or a series.
+
+    Examples:
+        >>> import sim
+        >>> from sim.ema import parse_outcome
+        >>> outcome = parse_outcome("mean_income", steps=12)   # an OutcomeSpec
+        >>> value = outcome.value(sim.run("baseline", steps=12, rng=1, n_mse=100))
+        >>> isinstance(value, float)
+        True
     """
 
     spec: str
@@ -143,6 +157,12 @@ def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
 
     Raises:
         UserInputError: Unknown metric, malformed spec or a step beyond ``steps``.
+
+    Examples:
+        >>> from sim.ema import parse_outcome
+        >>> parse_outcome("share_upgraded@60", steps=120)
+        OutcomeSpec(spec='share_upgraded@60', name='share_upgraded_at_60',
+                    metric='share_upgraded', mode='step', n=60)
     """
     if not isinstance(spec, str):
         raise UserInputError(f"outcome {spec!r} is not text such as 'share_upgraded@120'")
@@ -237,6 +257,11 @@ def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
 
     Raises:
         UserInputError: Fewer than one replication, or seeds that are not distinct whole numbers.
+
+    Examples:
+        >>> from sim.ema import seeds
+        >>> seeds([5, 6]), len(seeds(3)), seeds(3) == seeds(3)
+        ([5, 6], 3, True)
     """
     if isinstance(replications, bool):
         raise UserInputError(f"replications: value {replications!r} is not a whole number")
@@ -317,6 +342,13 @@ def model(
         MissingExtraError: EMA Workbench is not installed.
         UserInputError: Unknown field or metric, bounds outside a field's range, a field both
             sampled and decided, or bad ``steps``/``replications``.
+
+    Examples:
+        >>> import sim.ema
+        >>> model = sim.ema.model("baseline", levers={"credit_access": (0.0, 1.0)},
+        ...                       outcomes=["share_upgraded"], steps=12, replications=2)
+        >>> [u.name for u in model.uncertainties], [o.name for o in model.outcomes]
+        (['credit_access'], ['share_upgraded'])
     """
     ema = _ema()
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:

@@ -48,7 +48,16 @@ from sim.errors import UserInputError
 
 
 class ScenarioError(UserInputError):
-    """An invalid scenario: unknown field, wrong type, value out of range or unreadable file."""
+    """An invalid scenario: unknown field, wrong type, value out of range or unreadable file.
+
+    Examples:
+        >>> import sim
+        >>> try:
+        ...     sim.load_scenario("baseline", credit_access=1.5)
+        ... except sim.ScenarioError as error:   # also a sim.UserInputError
+        ...     print(error)
+        field 'credit_access': value 1.5 is not a number from 0.0 to 1.0
+    """
 
 
 @dataclass(frozen=True)
@@ -324,6 +333,20 @@ class ValueChainScenario(Scenario):
     Attributes:
         name: Scenario name (the file stem for bundled scenarios).
         constants: The calibration constants changed from their defaults.
+
+    Examples:
+        >>> import sim
+        >>> sc = sim.ValueChainScenario(credit_access=0.8, constants={"learning_rate": 0.4})
+        >>> sc.name, sc.credit_access, sc.replace(ict_access=0.5).ict_access
+        ('custom', 0.8, 0.5)
+        >>> df = sim.run(sc.replace(n_mse=200), steps=12, rng=1)
+        >>> df.attrs["scenario"]["constants"]
+        {'learning_rate': 0.4}
+        >>> try:
+        ...     sim.ValueChainScenario(credit_access=2)
+        ... except sim.ScenarioError as error:
+        ...     print(error)
+        field 'credit_access': value 2.0 is not a number from 0.0 to 1.0
     """
 
     name: str = "custom"
@@ -460,6 +483,14 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
 
     Raises:
         ScenarioError: Missing file, bad TOML, unknown keys or invalid values.
+
+    Examples:
+        >>> import sim
+        >>> found = sim.read_scenario_file("kenya-avocados")
+        >>> found.scenario.name, found.path.name
+        ('kenya-avocados', 'kenya-avocados.toml')
+        >>> found.description.startswith("Kenya avocados")
+        True
     """
     path = _resolve(path_or_name)
     source = str(path)
@@ -511,13 +542,26 @@ def load_scenario(path_or_name: str | os.PathLike, **overrides: Any) -> ValueCha
 
     Raises:
         ScenarioError: If the file or any value is invalid.
+
+    Examples:
+        >>> import sim
+        >>> sc = sim.load_scenario("kenya-avocados", n_mse=300)
+        >>> sc.name, sc.n_mse
+        ('kenya-avocados', 300)
     """
     scenario = read_scenario_file(path_or_name).scenario
     return scenario.replace(**overrides) if overrides else scenario
 
 
 def list_scenarios() -> list[str]:
-    """Return the names of the bundled scenarios, baseline first."""
+    """Return the names of the bundled scenarios, baseline first.
+
+    Examples:
+        >>> import sim
+        >>> names = sim.list_scenarios()
+        >>> names[0], "kenya-avocados" in names, len(names)
+        ('baseline', True, 10)
+    """
     names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
     if "baseline" in names:
         names.remove("baseline")

@@ -3,17 +3,21 @@
 ``make docs`` builds the site (strict: Sphinx fails on any warning or dangling reference);
 these tests check what the build cannot know: that nothing public is left out of the
 reference, that every public function and class shows an example, and that every command's
-``--help`` ends with examples that its parser accepts. The examples themselves run in
-``tests/project/test_examples.py``.
+``--help`` ends with examples that its parser accepts; and that the examples run and print
+what they say they print. Examples use small populations and few months to stay quick, and
+show shapes, names and identities more than numbers, so a change that moves the model's
+numbers does not rewrite them.
 """
 
 from __future__ import annotations
 
+import doctest
 import importlib
 import inspect
 import re
 import shlex
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -32,10 +36,19 @@ def public_names() -> list[tuple[str, str]]:
             for name in importlib.import_module(package).__all__ if name != "__version__"]
 
 
+def public_object(package: str, name: str) -> object:
+    """The object ``package.name``; for ``sim.distribution``, the function, not its module.
+
+    (``sim.distribution`` is a callable module until its module is renamed.)
+    """
+    obj = getattr(importlib.import_module(package), name)
+    return getattr(obj, name) if isinstance(obj, ModuleType) else obj
+
+
 def public_callables() -> list[tuple[str, str]]:
     """(package, name) of every public function and class."""
-    return [(p, n) for p, n in public_names() if callable(getattr(importlib.import_module(p), n))
-            and not isinstance(getattr(importlib.import_module(p), n), dict)]
+    return [(p, n) for p, n in public_names()
+            if callable(public_object(p, n)) and not isinstance(public_object(p, n), dict)]
 
 
 def _documented() -> set[str]:
@@ -76,7 +89,7 @@ def test_the_reference_documents_nothing_that_is_not_public():
 @pytest.mark.parametrize(("package", "name"), public_callables(),
                          ids=lambda v: v if "." not in v else v)
 def test_every_public_function_and_class_has_an_example(package, name):
-    doc = inspect.getdoc(getattr(importlib.import_module(package), name)) or ""
+    doc = inspect.getdoc(public_object(package, name)) or ""
     assert re.search(r"^Examples?:\n(?:\s.*\n)*?\s+>>> ", doc + "\n", re.M), (
         f"{package}.{name}: its docstring needs an 'Examples:' section with >>> lines")
 
@@ -93,3 +106,31 @@ def test_every_command_ends_its_help_with_examples_that_parse():
             assert argv[0] == "mse-sim"
             parsed = parser.parse_args(argv[1:])
             assert command in ("mse-sim", parsed.command), line
+
+
+FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+
+
+def _unique() -> list[tuple[str, str]]:
+    """Each public object once (``sim.sweep`` is ``sim.sweeps.sweep``)."""
+    seen, out = set(), []
+    for package, name in public_callables():
+        obj = public_object(package, name)
+        if id(obj) not in seen:
+            seen.add(id(obj))
+            out.append((package, name))
+    return out
+
+
+@pytest.mark.parametrize(("package", "name"), _unique())
+def test_docstring_examples_run(package, name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    obj = public_object(package, name)
+    tests = doctest.DocTestFinder(recurse=False).find(obj, f"{package}.{name}", globs={})
+    examples = [t for t in tests if t.examples]
+    assert examples, f"{package}.{name} has no example to run"
+    runner = doctest.DocTestRunner(optionflags=FLAGS)
+    for test in examples:
+        runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{package}.{name}: {result.failed} example(s) failed (above)"
