@@ -44,9 +44,10 @@ check-wheel:
 
 # The documentation site: Sphinx, strict (-W: any warning fails; -n: any reference to nothing
 # fails), offline. Notebooks are executed once per version of the package's sources
-# (cached in .docs-cache/). Open site/index.html.
+# (cached in .docs-cache/). -E: every page is read again, so no warning hides in a cache.
+# Open site/index.html.
 docs: setup
-	$(BIN)/sphinx-build -W --keep-going -n -q -b html -d .docs-cache/doctrees docs site
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html -d .docs-cache/doctrees docs site
 
 # The public API's types (mypy; the modules are listed in pyproject.toml).
 typecheck: setup
