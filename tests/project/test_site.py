@@ -134,3 +134,40 @@ def test_docstring_examples_run(package, name, tmp_path, monkeypatch):
         runner.run(test)
     result = runner.summarize(verbose=False)
     assert result.failed == 0, f"{package}.{name}: {result.failed} example(s) failed (above)"
+
+
+LAYOUT = ROOT / "docs" / "guide" / "layout.md"
+
+
+def test_the_layout_page_names_every_module():
+    # Every module of sim is named on docs/guide/layout.md, itself or by its subpackage's folder
+    # (e.g. `sim/sweeps/`), so a reader can find where each job lives. sim/ and sim/ui/ are
+    # layers, whose modules are named one by one.
+    text = LAYOUT.read_text(encoding="utf-8")
+    missing = []
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        rel = path.relative_to(ROOT)
+        folders = [p for p in rel.parents if len(p.parts) > 1 and p.as_posix() != "sim/ui"]
+        if path.name in ("__init__.py", "__main__.py") and rel.parent.as_posix() in ("sim",
+                                                                                   "sim/ui"):
+            continue
+        if f"`{rel.as_posix()}`" not in text and not any(
+                f"`{folder.as_posix()}/`" in text for folder in folders):
+            missing.append(rel.as_posix())
+    assert not missing, f"modules missing from docs/guide/layout.md: {missing}"
+
+
+#: Pages whose Python blocks a reader copies first; they run here as written.
+RUNNABLE_PAGES = ("getting-started/analyst.md", "getting-started/researcher.md",
+                  "guide/usage.md")
+
+
+@pytest.mark.parametrize("page", RUNNABLE_PAGES)
+def test_python_examples_on_the_getting_started_pages_run(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(
+        encoding="utf-8"), re.S)
+    assert blocks, f"{page} has no Python example"
+    namespace: dict = {}
+    for block in blocks:   # one reader's session: later blocks use earlier names
+        exec(compile(block, page, "exec"), namespace)
