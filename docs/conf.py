@@ -92,13 +92,19 @@ myst_heading_anchors = 3          # links like [Table 2](#table-2-calibration-co
 suppress_warnings = ["myst.header"]  # pages start at "#", sections may skip a level
 
 # -- notebooks (MyST-NB) -------------------------------------------------------------------------
+#: Folders whose files a notebook's outputs depend on: the package and its data (the top-level
+#: data folders, where the layout has them, included).
+_SOURCES = ("sim", "scenarios", "experiments", "targets")
+
+
 def _sources_hash() -> str:
     """A hash of everything a notebook's outputs depend on: the package and its data."""
     h = hashlib.sha256()
-    for path in sorted((ROOT / "sim").rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".toml", ".po"}:
-            h.update(path.relative_to(ROOT).as_posix().encode())
-            h.update(path.read_bytes())
+    for folder in _SOURCES:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.is_file() and path.suffix in {".py", ".toml", ".po"}:
+                h.update(path.relative_to(ROOT).as_posix().encode())
+                h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
 
