@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import re
 import sys
+import types
 from pathlib import Path
 
 from sphinx.errors import PycodeError
@@ -216,10 +218,33 @@ def _internal_reference(app, env, node, contnode):
     return None
 
 
+def _function_of_callable_module(app, what: str, name: str, obj, options,
+                                 lines: list[str]) -> None:
+    """Document ``sim.distribution``'s function, not its module's docstring.
+
+    ``sim.distribution`` is a module that calls its function of the same name (until the
+    module is renamed); autodoc, handed the module, would show the module's docstring.
+    """
+    if what == "function" and isinstance(obj, types.ModuleType):
+        function = getattr(obj, name.rsplit(".", 1)[-1], None)
+        if callable(function) and function.__doc__:
+            lines[:] = inspect.cleandoc(function.__doc__).splitlines()
+
+
+def _has_example(app, what: str, name: str, obj, options, lines: list[str]) -> None:
+    """Fail the build on a public function or class documented without an example."""
+    if what in ("function", "class") and not any(
+            line.strip() in ("Examples:", "Example:") for line in lines):
+        logger.warning("%s is documented without an 'Examples:' section", name)
+
+
 def setup(app) -> None:
-    """Connect the notebook links, the constants' docstrings and the internal references."""
+    """Connect the notebook links, the docstring checks and the internal references."""
     app.connect("source-read", _notebook_links)
     app.connect("missing-reference", _internal_reference)
+    # before napoleon (priority 500) turns the sections into reStructuredText
+    app.connect("autodoc-process-docstring", _function_of_callable_module, priority=300)
+    app.connect("autodoc-process-docstring", _has_example, priority=350)
     app.connect("autodoc-process-docstring", _data_docstring, priority=400)
 
 
