@@ -24,10 +24,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
-import inspect
 import re
 import sys
-import types
 from pathlib import Path
 
 from sphinx.errors import PycodeError
@@ -197,7 +195,7 @@ def _internal_reference(app, env, node, contnode):
     """Show a reference to an existing but undocumented name of the package as code.
 
     The reference lists the public names; the docstrings also point at the modules and
-    helpers behind them (``:func:`sim.decisions.upgrade_succeeds```). Those render as code
+    helpers behind them (``:func:`sim.upgrades.upgrade_succeeds```). Those render as code
     without a link. A reference that names nothing in the package stays unresolved, and
     ``-n -W`` fails the build on it.
     """
@@ -218,19 +216,6 @@ def _internal_reference(app, env, node, contnode):
     return None
 
 
-def _function_of_callable_module(app, what: str, name: str, obj, options,
-                                 lines: list[str]) -> None:
-    """Document ``sim.distribution``'s function, not its module's docstring.
-
-    ``sim.distribution`` is a module that calls its function of the same name (until the
-    module is renamed); autodoc, handed the module, would show the module's docstring.
-    """
-    if what == "function" and isinstance(obj, types.ModuleType):
-        function = getattr(obj, name.rsplit(".", 1)[-1], None)
-        if callable(function) and function.__doc__:
-            lines[:] = inspect.cleandoc(function.__doc__).splitlines()
-
-
 def _has_example(app, what: str, name: str, obj, options, lines: list[str]) -> None:
     """Fail the build on a public function or class documented without an example."""
     if what in ("function", "class") and not any(
@@ -243,7 +228,6 @@ def setup(app) -> None:
     app.connect("source-read", _notebook_links)
     app.connect("missing-reference", _internal_reference)
     # before napoleon (priority 500) turns the sections into reStructuredText
-    app.connect("autodoc-process-docstring", _function_of_callable_module, priority=300)
     app.connect("autodoc-process-docstring", _has_example, priority=350)
     app.connect("autodoc-process-docstring", _data_docstring, priority=400)
 

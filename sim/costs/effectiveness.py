@@ -89,9 +89,9 @@ def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFra
         :data:`sim.costs.model.PARTS`, plus ``total``.
 
     Examples:
-        >>> from sim.distribution import summary
-        >>> from sim.experiments import run_many
-        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments import run_experiments
+        >>> results = run_experiments(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
         ...                    probe=summary)   # the probe records who was reached
         >>> from sim.costs import seed_costs
         >>> costs = seed_costs(results["g4"])
@@ -125,9 +125,9 @@ def evaluate(result: ExperimentResult, costs: CostModel = COSTS) -> dict[str, ob
     """One experiment's cost-effectiveness row (see :data:`COLUMNS`).
 
     Examples:
-        >>> from sim.distribution import summary
-        >>> from sim.experiments import run_many
-        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments import run_experiments
+        >>> results = run_experiments(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
         ...                    probe=summary)   # the probe records who was reached
         >>> from sim.costs import evaluate
         >>> row = evaluate(results["g4"])
@@ -181,9 +181,9 @@ def cost_effectiveness(results: Mapping[str, ExperimentResult],
         defined). Costs and incomes are US dollars over the whole horizon.
 
     Examples:
-        >>> from sim.distribution import summary
-        >>> from sim.experiments import run_many
-        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments import run_experiments
+        >>> results = run_experiments(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
         ...                    probe=summary)   # the probe records who was reached
         >>> from sim.costs import cost_effectiveness
         >>> table = cost_effectiveness(results)

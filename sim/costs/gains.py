@@ -37,9 +37,9 @@ def who_gains(result: ExperimentResult) -> pd.DataFrame:
         the change in the party's share of the end-market payment (``margin_change``).
 
     Examples:
-        >>> from sim.distribution import summary
-        >>> from sim.experiments import run_many
-        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments import run_experiments
+        >>> results = run_experiments(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
         ...                    probe=summary)   # the probe records who was reached
         >>> from sim.costs import who_gains
         >>> table = who_gains(results["g4"])

@@ -17,7 +17,6 @@ import inspect
 import re
 import shlex
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
@@ -37,12 +36,8 @@ def public_names() -> list[tuple[str, str]]:
 
 
 def public_object(package: str, name: str) -> object:
-    """The object ``package.name``; for ``sim.distribution``, the function, not its module.
-
-    (``sim.distribution`` is a callable module until its module is renamed.)
-    """
-    obj = getattr(importlib.import_module(package), name)
-    return getattr(obj, name) if isinstance(obj, ModuleType) else obj
+    """The object ``package.name``."""
+    return getattr(importlib.import_module(package), name)
 
 
 def public_callables() -> list[tuple[str, str]]:
@@ -106,6 +101,9 @@ def test_every_command_ends_its_help_with_examples_that_parse():
             assert argv[0] == "mse-sim"
             parsed = parser.parse_args(argv[1:])
             assert command in ("mse-sim", parsed.command), line
+            for arg in argv:   # the files the examples name in the repository exist
+                if arg.startswith(("experiments/", "scenarios/", "targets/")):
+                    assert (ROOT / arg).exists(), f"{line}: {arg} does not exist"
 
 
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE

@@ -11,7 +11,6 @@ import ast
 import importlib
 import tomllib
 from pathlib import Path
-from types import ModuleType
 
 import sim
 
@@ -32,9 +31,6 @@ def test_type_checkers_see_every_lazy_export_as_the_same_object():
     assert set(seen) == set(sim._EXPORTS), "sim/__init__.py: TYPE_CHECKING imports != _EXPORTS"
     for name, module in seen.items():
         runtime = getattr(sim, name)
-        # sim.distribution is (until its module is renamed) a callable module whose call is
-        # the function of the same name
-        runtime = getattr(runtime, name) if isinstance(runtime, ModuleType) else runtime
         assert getattr(importlib.import_module(module), name) is runtime, name
 
 
