@@ -61,7 +61,6 @@ if TYPE_CHECKING:  # the same names for type checkers, which do not run __getatt
     from sim.agents import Buyer as Buyer
     from sim.agents import Intermediary as Intermediary
     from sim.agents import LeadFirm as LeadFirm
-    from sim.who_gains import distribution as distribution
     from sim.errors import UserInputError as UserInputError
     from sim.metrics import METRIC_INFO as METRIC_INFO
     from sim.metrics import METRICS as METRICS
@@ -77,6 +76,7 @@ if TYPE_CHECKING:  # the same names for type checkers, which do not run __getatt
     from sim.sweeps import analyze as analyze
     from sim.sweeps import sweep as sweep
     from sim.validation.validate import validate as validate
+    from sim.who_gains import distribution as distribution
 
 
 def __getattr__(name: str) -> Any:

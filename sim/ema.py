@@ -50,7 +50,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -247,7 +247,7 @@ def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
         state = np.random.SeedSequence(seed).generate_state(int(replications), dtype=np.uint64)
         out = [int(s) for s in state]
     else:
-        out = list(replications)
+        out = list(cast("Sequence[int]", replications))  # not a whole number: a list
         if not out or not all(is_whole_number(s) and s >= 0 for s in out):
             raise UserInputError(
                 f"replications: {replications!r} is not a whole number or a list of seeds "

@@ -225,6 +225,7 @@ class ValueChainModel(Model):
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
             social=self.social, uniforms=draws.recruit, consts=k)
         month = self.trade(transit=draws.transit)
+        assert month is not None  # with the transit draws, trade settles the month
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()

@@ -112,7 +112,8 @@ def run_experiments(
 
     Examples:
         >>> from sim.experiments import run_experiments
-        >>> results = run_experiments(["g1", "g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200)
+        >>> results = run_experiments(["g1", "g4"], "baseline", seeds=2, steps=12, workers=1,
+        ...                           n_mse=200)
         >>> sorted(results), results["g4"].guideline.title
         (['g1', 'g4'], 'Develop financial markets for MSE investment capital')
     """
