@@ -2,12 +2,14 @@
 
 ``python benchmarks/reference_runs.py`` prints each run's SHA-256 (over the float64 bytes of
 every metric column) and compares it with ``tests/data/reference_runs.json``;
-``--write`` stores the current fingerprints there. A change that is meant to move the
-model's numbers (a new mechanism) rewrites the file in the same commit and says so.
+``--write`` stores the current fingerprints there, with the versions of Python and the
+libraries that made them. A change that is meant to move the model's numbers (a new
+mechanism) rewrites the file in the same commit and says so.
 
-The file names the version whose numbers it fingerprints (``"version"``). Moving the numbers
-raises the minor version (CHANGELOG.md), so ``--write`` refuses to store new fingerprints under
-the minor version of the stored ones: raise ``version`` in pyproject.toml first.
+The fingerprints do not depend on the machine: the model computes the same bits on every CPU
+(``sim.detmath``; ``benchmarks/simulated_cpus.py`` checks it), so exact bytes can be hashed.
+They may depend on library versions (numpy's random streams, say): when they differ, the
+message names the versions the file was made with and those in use.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import sim
+from sim.provenance import library_versions
 
 STORE = Path(__file__).resolve().parent.parent / "tests" / "data" / "reference_runs.json"
 
@@ -38,15 +41,6 @@ RUNS: dict[str, dict] = {
                       "physical_distance": 0.1, "herding": 0.9},
     },
 }
-
-
-#: The key naming the version the fingerprints belong to (not a run).
-VERSION_KEY = "version"
-
-
-def minor(version: str | None) -> tuple[str, ...]:
-    """Return the major and minor parts of a version ("0.2.1" -> ("0", "2"))."""
-    return tuple((version or "").split(".")[:2])
 
 
 def fingerprint(df) -> str:
@@ -67,30 +61,75 @@ def fingerprints(steps: int = 120) -> dict[str, str]:
     return out
 
 
+#: The key of the package version whose numbers the file holds (CHANGELOG.md: numbers that
+#: move raise the minor version).
+VERSION_KEY = "version"
+
+
+def minor(version: str) -> tuple[int, ...]:
+    """Return the ``(major, minor)`` of a version string such as ``"0.2.0"``."""
+    return tuple(int(part) for part in version.split(".")[:2])
+
+
+def stored() -> dict:
+    """The stored reference: ``versions`` (what made it) and ``fingerprints`` (run -> hash)."""
+    return json.loads(STORE.read_text(encoding="utf-8"))
+
+
+def write(current: dict[str, str]) -> None:
+    """Store ``current`` fingerprints with the versions in use."""
+    record = {VERSION_KEY: sim.__version__, "versions": library_versions(),
+              "fingerprints": current}
+    STORE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+
+
+def difference(reference: dict, current: dict[str, str]) -> str:
+    """Why ``current`` fingerprints differ from the stored ``reference``, or '' if they do not.
+
+    When the versions differ, the message names them: a library's new version may change
+    results legitimately (numpy's random streams, say). When they are the same, the code
+    moved the numbers.
+    """
+    differ = [name for name in reference["fingerprints"]
+              if current.get(name) != reference["fingerprints"][name]]
+    differ += [name for name in current if name not in reference["fingerprints"]]
+    if not differ:
+        return ""
+    made, now = reference.get("versions", {}), library_versions()
+    changed = {k: (made.get(k, "?"), now.get(k, "?")) for k in {**made, **now}
+               if made.get(k) != now.get(k)}
+    runs = ", ".join(differ)
+    if changed:
+        versions = ", ".join(f"{k} {old} (now {new})" for k, (old, new) in changed.items())
+        return (f"The reference runs ({runs}) differ from {STORE.name}, which was made with other "
+                f"library versions: {versions}. If that version change is known to move results "
+                "(read its changelog), regenerate the file with `python "
+                "benchmarks/reference_runs.py --write` on the new versions and say so in the "
+                "commit; otherwise install the versions it was made with.")
+    same = ", ".join(f"{k} {v}" for k, v in now.items())
+    return (f"The reference runs ({runs}) differ from {STORE.name}, made with the same versions "
+            f"({same}): the code moved the model's numbers. If that was meant, regenerate the "
+            "file with `python benchmarks/reference_runs.py --write` and say why in the commit; "
+            "if not, it is a regression.")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="store the current fingerprints")
     args = parser.parse_args()
     current = fingerprints()
-    stored = json.loads(STORE.read_text(encoding="utf-8"))
-    stored_version = stored.pop(VERSION_KEY, None)
     if args.write:
-        if stored != current and minor(stored_version) == minor(sim.__version__):
-            print(f"the numbers moved but the version did not ({sim.__version__}): raise the "
-                  "minor version in pyproject.toml, reinstall, and say why in CHANGELOG.md",
-                  file=sys.stderr)
-            return 1
-        record = {VERSION_KEY: sim.__version__ if stored != current else stored_version,
-                  **current}
-        STORE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+        write(current)
         print(f"wrote {STORE}")
         return 0
-    same = True
+    reference = stored()
     for name, value in current.items():
-        ok = stored.get(name) == value
-        same &= ok
+        ok = reference["fingerprints"].get(name) == value
         print(f"{name:<20} {'identical' if ok else 'DIFFERENT'}  {value[:16]}")
-    return 0 if same else 1
+    message = difference(reference, current)
+    if message:
+        print(message)
+    return 1 if message else 0
 
 
 if __name__ == "__main__":

@@ -8,11 +8,10 @@ upgrade changes is :mod:`sim.upgrades`.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
+from sim import detmath
 from sim.constants import declare, real
 from sim.population import N_OPTIONS
 from sim.valuation import Options
@@ -57,9 +56,10 @@ def _logit_choice(value, feasible, uniforms, consts):
         for k in range(N_OPTIONS):
             if feasible[k, j]:
                 top = max(top, value[k, j] / DECISION_NOISE)
-        total = math.exp(-top)
+        total = detmath.exp(-top)
         for k in range(N_OPTIONS):
-            weight[k] = math.exp(value[k, j] / DECISION_NOISE - top) if feasible[k, j] else 0.0
+            weight[k] = (detmath.exp(value[k, j] / DECISION_NOISE - top) if feasible[k, j]
+                         else 0.0)
             total += weight[k]
         threshold = uniforms[j] * total
         cumulative = 0.0

@@ -19,6 +19,7 @@ import numpy as np
 from numba import njit
 
 from sim.constants import declare, real, whole
+from sim.detmath import sum_in_order
 from sim.population import INTERSECTORAL, Population
 from sim.second_chain import outside_income
 
@@ -324,20 +325,20 @@ def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
     """Add one month's flows to ``ledger`` (the one place that writes it)."""
     sales = month.sales
     flows = {
-        "revenue": float(sales.revenue.sum()),
+        "revenue": sum_in_order(sales.revenue),
         "production_cost": month.production_cost,
         "outside_income": month.outside_income,
         **{key: float(total) for key, total in zip(
             ("household_draw", "debt_service", "principal_repaid", "advances_repaid"),
             month.household, strict=True)},
-        "invested_from_cash": float(month.financing.from_cash.sum()),
-        "loans": float(month.financing.loan.sum()),
-        "advances": float(month.financing.advance.sum()),
-        "buyer_payments": float(sales.buyer_payments.sum()),
-        "intermediary_take": float(sales.intermediary_take.sum()),
-        "lead_firm_take": float(sales.lead_firm_take.sum()),
+        "invested_from_cash": sum_in_order(month.financing.from_cash),
+        "loans": sum_in_order(month.financing.loan),
+        "advances": sum_in_order(month.financing.advance),
+        "buyer_payments": sum_in_order(sales.buyer_payments),
+        "intermediary_take": sum_in_order(sales.intermediary_take),
+        "lead_firm_take": sum_in_order(sales.lead_firm_take),
         "transport": sales.transport,
-        "working_loans": float(month.financing.working_loan.sum()),
+        "working_loans": sum_in_order(month.financing.working_loan),
         "transit_losses": month.transit_losses,
     }
     for key, value in flows.items():

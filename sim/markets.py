@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim import detmath
 from sim.constants import declare, real, vector
 
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
@@ -136,7 +137,7 @@ class Markets:
     @property
     def second_price(self) -> float:
         """The second value chain's price this month (1: the reference income)."""
-        return float(self.second_level * np.exp(self.second_deviation))
+        return float(self.second_level * detmath.exp(self.second_deviation))
 
     @classmethod
     def create(cls, export_premium: float, benchmark_cost: float,
@@ -152,7 +153,7 @@ class Markets:
     def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
         PRICE_EROSION = consts[0]["price_erosion"]
-        return self.base_price * np.exp(self.shift) * (
+        return self.base_price * detmath.exp_each(self.shift) * (
             1.0 - PRICE_EROSION * competition * self._ramp(consts))
 
     def _ramp(self, consts: np.ndarray) -> float:
@@ -202,7 +203,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
-    markets.price = markets.trend_price(competition, consts=consts) * np.exp(markets.deviation)
+    markets.price = (markets.trend_price(competition, consts=consts)
+                     * detmath.exp_each(markets.deviation))
 
 
 def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
@@ -218,7 +220,9 @@ def second_chain_sd(price_volatility: float, consts: np.ndarray) -> float:
     """Long-run standard deviation of the second chain's relative price deviation."""
     PRICE_PERSISTENCE = consts[0]["price_persistence"]
     SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
-    return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
+    # p * p, not p**2: Python's ** calls libm's pow, whose last bit depends on the CPU.
+    return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(
+        1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
 
 
 def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
@@ -236,7 +240,7 @@ def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
 def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N803
                       PRICE_PERSISTENCE: float, volatility: tuple) -> np.ndarray:  # noqa: N803
     VOLATILITY = np.array(volatility)
-    sd = price_volatility * VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
+    sd = price_volatility * VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
     corr = np.full((N_CHANNELS, N_CHANNELS), COMMON_SHOCK)
     np.fill_diagonal(corr, 1.0)
     covariance = corr * np.outer(sd, sd)

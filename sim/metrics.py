@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
+from sim.detmath import sum_in_order
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -251,15 +252,29 @@ def n_active(model) -> int:
 
 def gini_income(model) -> float:
     """Gini coefficient of active MSEs' monthly income (losses counted as zero)."""
-    s = status(model)
-    x = np.sort(np.maximum(model.population.income, 0.0) * model.population.active)
-    total = x.sum()
-    if not s.n_active or total <= 0.0:
+    if not status(model).n_active:
         return 0.0
-    # Inactive MSEs sort to the front as zeros; the formula runs over the active tail.
-    x = x[x.size - s.n_active:]
-    n = x.size
-    return float((2.0 * np.arange(1, n + 1) - n - 1).dot(x) / (n * total))
+    return float(_gini(model.population.income, model.population.active))
+
+
+@njit(cache=True)
+def _gini(income, active):
+    """Gini of the active MSEs' incomes floored at zero, summed in a fixed order.
+
+    Not a BLAS dot product: BLAS adds in an order that depends on the CPU's kernels.
+    """
+    x = np.empty(active.size)
+    n = 0
+    for i in range(active.size):
+        if active[i]:
+            x[n] = income[i] if income[i] > 0.0 else 0.0  # +0.0, never -0.0: one sort order
+            n += 1
+    x = np.sort(x[:n])
+    total = weighted = 0.0
+    for i in range(n):
+        total += x[i]
+        weighted += (2.0 * (i + 1) - n - 1) * x[i]
+    return weighted / (n * total) if total > 0.0 else 0.0
 
 
 def share_in_second_chain(model) -> float:
@@ -272,7 +287,7 @@ def _sales_share(model, channel: int) -> float:
     sales = model.last_sales
     if sales is None:
         return 0.0
-    return _ratio(sales.channel_units[channel], float(sales.channel_units.sum()))
+    return _ratio(sales.channel_units[channel], sum_in_order(sales.channel_units))
 
 
 def share_sales_domestic(model) -> float:
@@ -298,7 +313,7 @@ def n_traders_active(model) -> int:
 def share_sold_via_brokers(model) -> float:
     """Share of this month's units sold that went through MSE brokers."""
     sales = model.last_sales
-    total = float(sales.units.sum()) if sales is not None else 0.0
+    total = sum_in_order(sales.units) if sales is not None else 0.0
     return _ratio(sales.via_brokers, total) if total > 0 else 0.0
 
 

@@ -39,13 +39,16 @@ from sim import (
     traders,
     upgrades,
     valuation,
+    variates,
 )
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
+from sim.detmath import sum_in_order
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import create_population, social_barrier
+from sim.provenance import versions
 from sim.scenario import ValueChainScenario, coerce_scenario
 
 
@@ -74,7 +77,7 @@ class _Draws:
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
         u = rng.random((8, n))
         return cls(
-            prices=rng.standard_normal(2 + 2 * markets.N_CHANNELS),
+            prices=variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS),
             recruit=u[0],
             belief_noise=(u[1] - 0.5) * np.sqrt(12.0),
             learn=u[2],
@@ -169,7 +172,7 @@ class ValueChainModel(Model):
                                                 consts=self.constants)
         self.groups = groups.Groups()
         self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
-        self.ledger = finance.open_ledger(pop.cash.sum())
+        self.ledger = finance.open_ledger(sum_in_order(pop.cash))
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
         # (sim.who_gains); the state array `cash` changes every month.
         self.initial_cash = pop.cash.copy()
@@ -358,9 +361,9 @@ class ValueChainModel(Model):
     # -- results -----------------------------------------------------------------------------
 
     def provenance(self) -> dict[str, Any]:
-        """Scenario, seed and package version: what is needed to reproduce this run."""
+        """Scenario, seed and versions: what is needed to reproduce this run."""
         return {"scenario": self.scenario.to_record(), "seed": self.seed,
-                "version": __version__}
+                "version": __version__, "versions": versions()}
 
     def results(self) -> pd.DataFrame:
         """The metrics collected so far, one row per step, with provenance in ``attrs``."""
@@ -384,7 +387,8 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
 
     Returns:
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
-        scenario (a dict), the seed and the package version.
+        scenario (a dict), the seed, the package version and, under ``versions``, those of
+        Python and the libraries that decide the numbers (:mod:`sim.provenance`).
 
     Examples:
         >>> import sim

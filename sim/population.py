@@ -14,6 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim import variates
 from sim.constants import declare, real, vector
 from sim.markets import N_CHANNELS
 
@@ -194,7 +195,8 @@ def create_population(
 
     Uniform draws are thresholded (``u < share``) for the excluded group and ICT access so that
     two runs with the same seed and a higher share contain the same MSEs plus some more: the
-    comparison between scenarios is then one of levers, not of luck.
+    comparison between scenarios is then one of levers, not of luck. Normal, lognormal and
+    beta draws come from :mod:`sim.variates` (the same bits on every CPU).
 
     Args:
         n: Number of MSEs.
@@ -219,17 +221,17 @@ def create_population(
     village = rng.integers(0, n_villages, size=n).astype(np.int32)
     # Remoteness is mostly a property of the village, with some spread within it.
     village_remoteness = rng.random(n_villages)
-    remoteness = np.clip(village_remoteness[village] + rng.normal(0, 0.08, n), 0.0, 1.0)
+    remoteness = np.clip(village_remoteness[village] + variates.normal(rng, 0.0, 0.08, n), 0.0, 1.0)
     excluded = rng.random(n) < excluded_share
     ict = rng.random(n) < ict_access
     skill = np.clip(
-        education + rng.normal(0, 0.15, n) - 0.15 * social_distance * excluded, 0.0, 1.0
+        education + variates.normal(rng, 0.0, 0.15, n) - 0.15 * social_distance * excluded, 0.0, 1.0
     )
-    dependence = np.clip(household_dependence + rng.normal(0, 0.15, n), 0.05, 1.0)
-    capacity = MEAN_CAPACITY * rng.lognormal(-0.08, 0.4, n)
-    unit_cost = MEAN_UNIT_COST * rng.lognormal(0.0, 0.12, n)
-    quality = rng.beta(2.0, 5.0, n)
-    cash = MEDIAN_CASH * rng.lognormal(0.0, 0.6, n)
+    dependence = np.clip(household_dependence + variates.normal(rng, 0.0, 0.15, n), 0.05, 1.0)
+    capacity = MEAN_CAPACITY * variates.lognormal(rng, -0.08, 0.4, n)
+    unit_cost = MEAN_UNIT_COST * variates.lognormal(rng, 0.0, 0.12, n)
+    quality = variates.beta(rng, 2, 5, n)
+    cash = MEDIAN_CASH * variates.lognormal(rng, 0.0, 0.6, n)
     aware_draw = rng.random((n, N_OPTIONS)) < INITIAL_AWARENESS
     aware = (aware_draw * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
     channel_weight = np.zeros((N_CHANNELS, n))

@@ -16,6 +16,7 @@ from numba import njit
 
 from sim.channels import sold_in_channels
 from sim.constants import declare, real, values_bundle
+from sim.detmath import sum_in_order
 from sim.links import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import (
     DOMESTIC,
@@ -170,7 +171,7 @@ class Sales:
 
         It is in the brokers' own revenue too, since a broker is an MSE.
         """
-        return float(self.brokerage.sum())
+        return sum_in_order(self.brokerage)
 
 
 def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,

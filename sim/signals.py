@@ -13,12 +13,12 @@ hears of them through vertical links, ICT, its group and its neighbours.
 
 from __future__ import annotations
 
-import math
 from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
+from sim import detmath
 from sim.constants import declare, real, values5, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
@@ -345,7 +345,7 @@ def _learn_options(rows, hazard, uniforms, aware):
         total = 0.0
         for k in range(N_OPTIONS):
             total += hazard[k, j]
-        chance = -math.expm1(-total)
+        chance = -detmath.expm1(-total)
         if not uniforms[j] < chance:
             continue
         # Given news, u / P(news) is uniform again and picks the option by its share of hazard.

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.detmath import sum_in_order
 from sim.population import INCOME_MEMORY
 
 #: Reach kinds: name -> what is counted (every count is of MSEs, from the model's state).
@@ -99,7 +100,7 @@ def _group_rows(model: Any) -> list[dict[str, Any]]:
     n = pop.n
     upgraded = pop.upgrades != 0
     income = recent_income(model)
-    total_income = float(income.sum())
+    total_income = sum_in_order(income)
     everyone = np.arange(n)
     parts: list[tuple[str, str, np.ndarray]] = [("all", "all", everyone)]
     parts += [("social group", "included", np.flatnonzero(~pop.excluded)),
@@ -111,7 +112,7 @@ def _group_rows(model: Any) -> list[dict[str, Any]]:
     rows = []
     for dimension, group, members in parts:
         size = members.size
-        group_income = float(income[members].sum())
+        group_income = sum_in_order(income[members])
         rows.append({
             "dimension": dimension, "group": group, "n_mse": size,
             "mse_share": size / n if n else np.nan,
@@ -133,14 +134,14 @@ def margins(model: Any) -> dict[str, float]:
     """
     sales = model.last_sales
     return {
-        "units": float(sales.units.sum()),
-        "payment": float(sales.buyer_payments.sum()),
+        "units": sum_in_order(sales.units),
+        "payment": sum_in_order(sales.buyer_payments),
         # A broker is an MSE whose revenue includes what it kept of its neighbours' sales:
         # counted once, as the brokers' part.
-        "MSEs": float(sales.revenue.sum()) - sales.broker_take,
-        "traders": float(sales.intermediary_take.sum()),
+        "MSEs": sum_in_order(sales.revenue) - sales.broker_take,
+        "traders": sum_in_order(sales.intermediary_take),
         "brokers": sales.broker_take,
-        "lead firms": float(sales.lead_firm_take.sum()),
+        "lead firms": sum_in_order(sales.lead_firm_take),
         "transport": float(sales.transport),
     }
 

@@ -15,6 +15,7 @@ from sim import __version__
 from sim.experiments.definitions import Guideline
 from sim.experiments.stats import CONFIDENCE, OUTCOME_WINDOW, outcome, paired_effect
 from sim.metrics import derive
+from sim.provenance import versions
 from sim.scenario import ValueChainScenario
 
 
@@ -37,6 +38,7 @@ class ExperimentResult:
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
             probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
+        versions: The versions that decide the numbers (:func:`sim.provenance.versions`).
 
     Examples:
         >>> import sim.experiments as ex
@@ -59,6 +61,7 @@ class ExperimentResult:
     version: str
     created: str
     probes: dict[str, list[Any]] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=versions)
 
     @property
     def id(self) -> str:
@@ -81,6 +84,7 @@ class ExperimentResult:
             "outcome": f"mean over the last {min(OUTCOME_WINDOW, self.steps + 1)} months",
             "confidence": CONFIDENCE,
             "version": self.version,
+            "versions": self.versions,
             "created": self.created,
         }
 

@@ -22,6 +22,7 @@ import pandas as pd
 from sim import __version__
 from sim.errors import UserInputError
 from sim.io import atomic_write, stable_hash
+from sim.provenance import versions
 from sim.sweeps.spec import ID_COLUMNS, SweepSpec
 
 STORE_FORMAT = "mse-sim-sweep/1"
@@ -185,6 +186,7 @@ def manifest_of(spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame) -> di
         "format": STORE_FORMAT,
         "fingerprint": spec.fingerprint(),
         "version": __version__,
+        "versions": versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": spec.source,
         "spec": spec.normalized(),

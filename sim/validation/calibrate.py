@@ -46,6 +46,7 @@ from sim.engines import check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError, import_extra
 from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
+from sim.provenance import versions
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
 from sim.validation.targets import CaseTargets, Target, read_targets
 from sim.validation.validate import per_seed
@@ -561,6 +562,7 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
     pops = history.get_all_populations()
     summary = {
         "study": "calibration", "case": ct.case, "version": __version__,
+        "versions": versions(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": f"ABC-SMC (pyABC {pyabc.__version__}), uniform priors, interval distance",
         "fingerprint": manifest["fingerprint"], "spec": spec.to_json(),

@@ -25,6 +25,7 @@ from sim.engines import Progress, check_workers, choose_engine, make_engine, run
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
+from sim.provenance import versions
 from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
 
 #: Confidence level of the intervals over seeds.
@@ -191,7 +192,7 @@ def validate(
         "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
         "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
         "confidence": CONFIDENCE, "pass_rule": "the mean over seeds lies within the bounds",
-        "version": __version__, "created": created,
+        "version": __version__, "versions": versions(), "created": created,
     }
     return table
 

@@ -2,13 +2,17 @@
 
 A refactoring (a new layout, kernels taking named bundles) must leave every result as it was.
 A change meant to move the model's numbers rewrites ``tests/data/reference_runs.json`` with
-``python benchmarks/reference_runs.py --write`` in the same commit and says why; the file names
-the version whose numbers it holds, and numbers that move move the minor version.
+``python benchmarks/reference_runs.py --write`` in the same commit and says why.
+
+The file holds fingerprints that do not depend on the machine (the model computes the same
+bits on every CPU: tests/reference/test_cpu_independence.py) and the library versions that
+made them. On other versions a difference is reported with the versions, not as two hashes.
 """
 
 import importlib.util
-import json
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -24,9 +28,24 @@ def _reference_module():
 
 def test_reference_runs_are_unchanged():
     module = _reference_module()
-    stored = json.loads((ROOT / "tests" / "data" / "reference_runs.json").read_text())
-    stored.pop(module.VERSION_KEY)
-    assert module.fingerprints() == stored
+    message = module.difference(module.stored(), module.fingerprints())
+    if message:
+        pytest.fail(message, pytrace=False)
+
+
+def test_a_difference_names_the_versions_when_they_differ():
+    module = _reference_module()
+    runs = {"baseline": "a" * 64, "levers-high": "b" * 64}
+    now = module.library_versions()
+    reference = {"versions": now, "fingerprints": runs}
+    older = {"versions": {**now, "numpy": "1.0.0"}, "fingerprints": runs}
+    moved = {**runs, "levers-high": "c" * 64}
+    message = module.difference(older, moved)
+    assert "(levers-high)" in message and f"numpy 1.0.0 (now {now['numpy']})" in message
+    assert "other library versions" in message and "numba" not in message
+    same = module.difference(reference, moved)
+    assert "same versions" in same and f"numpy {now['numpy']}" in same
+    assert module.difference(older, dict(runs)) == ""
 
 
 def test_reference_runs_name_the_minor_version_they_belong_to():
@@ -35,5 +54,5 @@ def test_reference_runs_name_the_minor_version_they_belong_to():
     import sim
 
     module = _reference_module()
-    stored = json.loads((ROOT / "tests" / "data" / "reference_runs.json").read_text())
+    stored = module.stored()
     assert module.minor(stored[module.VERSION_KEY]) == module.minor(sim.__version__)
