@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from sim.errors import UserInputError
+from sim.provenance import provenance
 
 TABLE_SUFFIXES = (".csv", ".parquet")
 
@@ -81,10 +82,11 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a DataFrame as CSV or Parquet, atomically, keeping ``df.attrs`` as provenance.
 
     Parquet keeps the provenance in the file's key-value metadata (``mse_sim``); CSV gets a
-    sidecar ``<file>.meta.json``.
+    sidecar ``<file>.meta.json``. Whatever ``attrs`` hold, the code and library versions of
+    :func:`sim.provenance.provenance` are added when missing, so no table goes without them.
     """
     path = check_table_path(path)
-    meta = json.dumps(df.attrs, default=str, sort_keys=True)
+    meta = json.dumps({**provenance(), **df.attrs}, default=str, sort_keys=True)
     if path.suffix.lower() == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq

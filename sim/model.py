@@ -25,7 +25,7 @@ import pandas as pd
 from mesa import DataCollector, Model
 from numba import njit
 
-from sim import __version__, decisions, finance, groups, markets, services, signals, trade
+from sim import decisions, finance, groups, markets, services, signals, trade
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.errors import UserInputError
 from sim.memory import retain_freed_memory
@@ -35,6 +35,7 @@ from sim.population import (
     create_population,
     social_barrier,
 )
+from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 
 
@@ -340,9 +341,11 @@ class ValueChainModel(Model):
     # -- results -----------------------------------------------------------------------------
 
     def provenance(self) -> dict[str, Any]:
-        """Scenario, seed and package version: what is needed to reproduce this run."""
-        return {"scenario": self.scenario.to_record(), "seed": self.seed,
-                "version": __version__}
+        """Scenario, seed, code and library versions: what is needed to reproduce this run.
+
+        The code (commit or build) and versions come from :func:`sim.provenance.provenance`.
+        """
+        return {"scenario": self.scenario.to_record(), "seed": self.seed, **provenance()}
 
     def results(self) -> pd.DataFrame:
         """The metrics collected so far, one row per step, with provenance in ``attrs``."""
@@ -384,7 +387,9 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
 
     Returns:
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
-        scenario (a dict), the seed and the package version.
+        scenario (a dict), the seed, the package version, the code (git commit or wheel
+        build) and the versions of the libraries that decide the numbers
+        (:func:`sim.provenance.provenance`).
     """
     if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
         raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")

@@ -15,6 +15,7 @@ from sim import __version__
 from sim.experiments.definitions import Guideline
 from sim.experiments.stats import CONFIDENCE, OUTCOME_WINDOW, outcome, paired_effect
 from sim.metrics import derive
+from sim.provenance import provenance
 from sim.scenario import ValueChainScenario
 
 
@@ -37,6 +38,8 @@ class ExperimentResult:
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
             probe (see :func:`sim.experiments.run_many`); empty otherwise.
+        made_with: The code (commit or build) and library versions that computed it
+            (:func:`sim.provenance.provenance`).
     """
 
     guideline: Guideline | None
@@ -51,6 +54,7 @@ class ExperimentResult:
     version: str
     created: str
     probes: dict[str, list[Any]] = field(default_factory=dict)
+    made_with: dict[str, Any] = field(default_factory=provenance)
 
     @property
     def id(self) -> str:
@@ -72,6 +76,7 @@ class ExperimentResult:
             "steps": self.steps,
             "outcome": f"mean over the last {min(OUTCOME_WINDOW, self.steps + 1)} months",
             "confidence": CONFIDENCE,
+            **self.made_with,
             "version": self.version,
             "created": self.created,
         }

@@ -144,14 +144,12 @@ class SweepSpec:
         """Return everything that determines the results, as plain JSON.
 
         Two specs with equal normalized forms produce identical stores; ``chunk_size`` and the
-        spec's location are left out because they do not change any result.
+        spec's location are left out because they do not change any result. Every scenario
+        field is here, neutral ones included (the manifest records them); the fingerprint
+        leaves out the neutral ones (:meth:`fingerprint`).
         """
-        scenario = self.scenario.to_record()
-        for name, neutral in _LATER_FIELDS.items():
-            if scenario.get(name) == neutral:
-                del scenario[name]
         return {
-            "scenario": scenario,
+            "scenario": self.scenario.to_record(),
             "steps": self.steps,
             "replicates": self.replicates,
             "seed": self.seed,
@@ -168,14 +166,37 @@ class SweepSpec:
         }
 
     def fingerprint(self) -> str:
-        """Return a hash of :meth:`normalized`: equal fingerprints mean the same sweep."""
-        return stable_hash(self.normalized(), 32)
+        """Return a hash of :meth:`normalized`: equal fingerprints mean the same sweep.
+
+        Scenario fields added after stores were written are left out of the hash while they
+        hold their neutral value (:data:`NEUTRAL_FIELDS`): at that value the model runs as it
+        did before the field existed, so those stores keep their fingerprint and resume.
+        """
+        return stable_hash(fingerprint_body(self.normalized()), 32)
+
+    def neutral_fields(self) -> dict[str, Any]:
+        """Return the fields the fingerprint leaves out here: neutral, recorded as such."""
+        record = self.scenario.to_record()
+        return {name: value for name, value in NEUTRAL_FIELDS.items()
+                if name in record and record[name] == value}
 
 
 #: Scenario fields added after sweep stores (and docs/screening.md) were written, with the
 #: value at which the model runs exactly as before the field existed: at that value the field
-#: is left out of the fingerprint, so those stores keep theirs and resume.
-_LATER_FIELDS: dict[str, Any] = {"agent_training": 0.0}
+#: is left out of the fingerprint, so those stores keep theirs and resume. The manifest
+#: records the field and its value all the same (``neutral_fields``).
+NEUTRAL_FIELDS: dict[str, Any] = {"agent_training": 0.0}
+
+
+def fingerprint_body(normalized: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a normalized spec without its neutral fields: what the fingerprint hashes."""
+    body = dict(normalized)
+    scenario = dict(body["scenario"])
+    for name, neutral in NEUTRAL_FIELDS.items():
+        if scenario.get(name) == neutral:
+            del scenario[name]
+    body["scenario"] = scenario
+    return body
 
 
 def output_column(metric: str, step: int) -> str:

@@ -20,10 +20,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.engines import Progress, check_workers, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.metrics import derive, source_columns
+from sim.provenance import provenance
 from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
 
 #: Confidence level of the intervals over seeds.
@@ -190,7 +190,7 @@ def validate(
         "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
         "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
         "confidence": CONFIDENCE, "pass_rule": "the mean over seeds lies within the bounds",
-        "version": __version__, "created": created,
+        **provenance(), "created": created,
     }
     return table
 
