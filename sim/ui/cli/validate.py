@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.engines import ENGINES
 from sim.errors import UserInputError
 from sim.io import write_table
@@ -13,6 +15,7 @@ from sim.ui.cli.args import positive_int, whole_number
 from sim.ui.outputs import out_folder
 from sim.ui.validation_report import format_bounds, format_value, write_validation_html
 from sim.validation import DEFAULT_SEEDS, NOT_MODELLED, exit_code, summary_counts, validate
+from sim.validation.power import power
 
 
 def format_table(table) -> str:
@@ -38,11 +41,44 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
+def format_power(table) -> str:
+    """Format a power table for the terminal: each target's share of wrong models rejected."""
+    a = table.attrs
+    models = a.get("models", [])
+    kinds = pd.Series([m["kind"] for m in models]).value_counts().to_dict() if models else {}
+    lines = [f"power: {len(models)} wrong models ({', '.join(f'{n} {k}' for k, n in kinds.items())}"
+             f"), {len(a.get('seeds', []))} seeds each; share of wrong models each target "
+             "rejects (fails)",
+             f"{'case / target':<52} {'rule':>8} {'on case':>8} {'rejects':>9} "
+             f"{'mean':>6} {'interval':>9} {'overlap':>8}"]
+    for _, row in table.iterrows():
+        case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
+        name = f"{case} / {row['id']}"
+        if row["status"] == NOT_MODELLED:
+            lines.append(f"{name[:52]:<52} {'':>8} {'not yet modelled':>8}")
+            continue
+        status = row["status"] + ("" if row["kind"] == "sourced" else "*")
+        lines.append(f"{name[:52]:<52} {row['rule']:>8} {status:>8} "
+                     f"{row['rejected']:>3}/{row['n_wrong']:<3}   "
+                     f"{row['power_mean']:>6.0%} {row['power_interval']:>9.0%} "
+                     f"{row['power_overlap']:>8.0%}")
+    lines.append("(rejects: by the target's own rule; mean / interval / overlap: the share "
+                 "each pass rule would reject; * an assumption, not counted)")
+    return "\n".join(lines)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     out = out_folder(args.out) if args.out else None
     if args.scheduler and args.engine == "local":
         raise UserInputError("--scheduler needs --engine dask (or no --engine)")
     engine = args.engine or ("dask" if args.scheduler else "local")
+    if args.power:
+        table = power(args.case, seeds=args.seeds, workers=args.workers, engine=engine,
+                      scheduler=args.scheduler, progress=not args.quiet)
+        print(format_power(table))
+        if out is not None:
+            print(f"wrote {write_table(table, out / 'power.csv')}")
+        return 0
     # Everything is computed (and every input checked) before the first file is written.
     table = validate(args.case, seeds=args.seeds, workers=args.workers, engine=engine,
                      scheduler=args.scheduler, progress=not args.quiet)
@@ -77,5 +113,10 @@ def register(subparsers: Any) -> None:
                        help="run on an existing Dask cluster")
     p.add_argument("--engine", choices=ENGINES,
                    help="local processes (default) or dask (a LocalCluster of --workers)")
+    p.add_argument("--power", action="store_true",
+                   help="instead, run the targets against deliberately wrong models "
+                        "(constants at the edges of their screened ranges, each mechanism "
+                        "switched off) and print the share each target rejects; with --out, "
+                        "write DIR/power.csv")
     p.add_argument("--quiet", action="store_true", help="no progress output")
     p.set_defaults(func=_cmd_validate)
