@@ -206,7 +206,8 @@ def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
         return _constant_parameter(name, spec, where)
     if name not in LEVERS:
         what = ("a structure field, not a lever" if name in FIELDS
-                else "neither a scenario lever nor a calibration constant")
+                else "a calibration constant, not a scenario lever (give kind = \"constant\")"
+                if is_constant(name) else "not a scenario lever or a calibration constant")
         raise CalibrationError(f"{where}: '{name}' is {what}{_did_you_mean(name)} (allowed: "
                                f"the levers {', '.join(LEVERS)}; or a calibration constant, "
                                "see `mse-sim constants`)")
