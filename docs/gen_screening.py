@@ -19,8 +19,9 @@ its hand-written reading (``<!-- BEGIN EFFECTS READING -->``) and the rest of th
     mse-sim sweep experiments/sweeps/morris-effects.toml --out out/morris-effects
     python docs/gen_screening.py --effects out/morris-effects
 
-``tests/test_screening.py`` checks that the page was made from the specs as they are now (their
-fingerprints) and names exactly their constants.
+``tests/project/test_screening.py`` and ``tests/project/test_screening_effects.py`` check that
+the page was made from the specs as they are now (their fingerprints) and names exactly their
+constants.
 """
 
 from __future__ import annotations

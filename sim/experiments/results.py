@@ -37,7 +37,7 @@ class ExperimentResult:
         version: mse-sim version.
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
-            probe (see :func:`sim.experiments.run_many`); empty otherwise.
+            probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
         made_with: The code (commit or build) and library versions that computed it
             (:func:`sim.provenance.provenance`).
     """

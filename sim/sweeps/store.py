@@ -21,9 +21,9 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import UserInputError
-from sim.io import atomic_write, write_table
+from sim.io import atomic_write, stable_hash, write_table
 from sim.provenance import provenance
-from sim.sweeps.spec import ID_COLUMNS, SweepSpec, fingerprint_body, stable_hash
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec, fingerprint_body
 
 STORE_FORMAT = "mse-sim-sweep/1"
 PART_GLOB = "part-*.parquet"

@@ -33,12 +33,13 @@ from typing import Any
 import pandas as pd
 
 from sim.constants import REGISTRY
-from sim.engines import check_workers
+from sim.engines import check_workers, choose_engine
 from sim.errors import UserInputError
+from sim.experiments.stats import check_seeds
 from sim.provenance import provenance
 from sim.scenario import FIELDS
 from sim.validation.targets import RULES, Arm, CaseTargets, read_all_targets
-from sim.validation.validate import FAIL, NOT_MODELLED, PASS, check_seeds, run_cases
+from sim.validation.validate import FAIL, NOT_MODELLED, PASS, run_cases
 
 #: The constants that matter for upgrading in the levels screening (docs/screening.md: μ* at
 #: least 10% of the largest and above the noise floor); ``tests/validation/test_power.py``
@@ -173,7 +174,7 @@ def power(
     seeds: int | Sequence[int] = 20,
     models: Sequence[WrongModel] | None = None,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -184,7 +185,7 @@ def power(
         seeds: Seeds per case, arm and model (a count or a list; at least 2).
         models: The wrong models (default :func:`wrong_models`).
         workers: Worker processes (default: one per core). Results do not depend on it.
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (:func:`sim.engines.choose_engine`).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
 
@@ -201,7 +202,7 @@ def power(
     """
     chosen = read_all_targets(cases)
     seed_list = check_seeds(seeds)
-    if engine == "local":
+    if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     models = tuple(wrong_models() if models is None else models)
     if not models:

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.engines import Progress, check_workers, make_engine, run_columns
+from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
+from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
@@ -102,25 +103,6 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None) -
     }
 
 
-def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(seeds, bool):
-        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
-    if isinstance(seeds, int | np.integer):
-        if seeds < 2:
-            raise UserInputError(f"seeds: value {seeds} is not allowed (a confidence interval "
-                                 "needs a whole number of 2 or more)")
-        return tuple(range(int(seeds)))
-    try:
-        out = tuple(int(s) for s in seeds)
-    except (TypeError, ValueError):
-        raise UserInputError(f"seeds: value {seeds!r} is not a count or a list of whole "
-                             "numbers") from None
-    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
-        raise UserInputError(f"seeds: value {list(out)!r} is not allowed (2 or more distinct "
-                             "seeds, each 0 or more)")
-    return out
-
-
 def _plan(cases: list[CaseTargets], seeds: tuple[int, ...]) -> tuple[list, list]:
     """Return the tasks to run and, per case, (arm names, columns, first task index)."""
     tasks, layout = [], []
@@ -140,7 +122,7 @@ def validate(
     *,
     seeds: int | Sequence[int] = DEFAULT_SEEDS,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -151,7 +133,8 @@ def validate(
             file, or a list of them.
         seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
         workers: Worker processes (default: one per core). Results do not depend on it.
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
 
@@ -163,8 +146,8 @@ def validate(
             before any model runs.
     """
     chosen = read_all_targets(cases)
-    seed_list = _check_seeds(seeds)
-    if engine == "local":
+    seed_list = check_seeds(seeds)
+    if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     table = run_cases(chosen, seed_list, workers=workers, engine=engine, scheduler=scheduler,
@@ -185,7 +168,7 @@ def run_cases(
     seeds: Sequence[int],
     *,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
     desc: str = "validate",
@@ -199,7 +182,7 @@ def run_cases(
         cases: The cases' targets (possibly variants with changed scenarios and arms).
         seeds: The seeds, already checked.
         workers: Worker processes (default: one per core).
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (:func:`sim.engines.choose_engine`).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
         desc: What the progress line calls the work.
@@ -229,15 +212,6 @@ def run_cases(
             else:
                 rows.append(_row(target, per_seed(target, series)))
     return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    """Return the seeds of a count or list; at least 2, distinct, each 0 or more.
-
-    Raises:
-        UserInputError: Fewer than 2 seeds, repeated or negative ones, or not numbers.
-    """
-    return _check_seeds(seeds)
 
 
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:

@@ -147,7 +147,8 @@ def test_experiment_results_and_reports_carry_it(tmp_path):
     from sim import experiments
     from sim.ui.outputs import write_outputs
 
-    result = experiments.run("g2", scenario="baseline", seeds=2, steps=3, workers=1, n_mse=30)
+    result = experiments.run_experiment("g2", scenario="baseline", seeds=2, steps=3, workers=1,
+                                        n_mse=30)
     prov = result.provenance()
     assert set(LIBS) <= set(prov["versions"]) and "code" in prov
     write_outputs({"g2": result}, tmp_path, report=True)
