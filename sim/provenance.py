@@ -6,8 +6,9 @@ manifest and part files, the validation and calibration outputs and the HTML rep
 
 * **The code.** From a git checkout (an editable install), the commit (``git rev-parse HEAD``)
   and whether tracked files differ from it (``dirty``). From an installed wheel, the
-  distribution's version and a hash of the ``sim/`` files its ``RECORD`` lists: the build.
-  Without git, or outside either, it says so instead of failing.
+  distribution's version and a hash of the ``sim/`` files its ``RECORD`` lists: the build;
+  and the commit the wheel was built from, when it was built from a checkout (``setup.py``
+  writes ``sim/_build.json``). Without git, or outside either, it says so instead of failing.
 * **The libraries that decide the numbers**: Python, numpy (random streams and math), numba
   (compiled passes), Mesa, pandas, SciPy (intervals) and SALib (designs and indices); a study
   that uses another one adds it (``extra=("pyabc",)``).
@@ -17,8 +18,10 @@ The git call runs once per process (``functools.cache``): a run costs nothing mo
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
+import json
 import platform
 import subprocess
 from collections.abc import Iterable
@@ -32,6 +35,8 @@ from sim import __version__
 DISTRIBUTION = "mse-upgrading"
 #: Libraries whose versions can change a result, recorded with every output.
 LIBRARIES: tuple[str, ...] = ("numpy", "numba", "mesa", "pandas", "scipy", "SALib")
+#: Written into a wheel built from a checkout (setup.py): the commit it was built from.
+BUILD_FILE = Path(__file__).resolve().parent / "_build.json"
 #: Seconds a git call may take before the commit is recorded as unknown.
 GIT_TIMEOUT = 5.0
 
@@ -90,8 +95,13 @@ def code_identity() -> dict[str, Any]:
     lines = sorted(line for line in record.splitlines()
                    if line.startswith("sim/") and "__pycache__" not in line)
     build = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
-    return {"source": "wheel", "commit": None, "build": f"{DISTRIBUTION} {dist.version} "
-            f"sha256:{build}"}
+    identity = {"source": "wheel", "commit": None,
+                "build": f"{DISTRIBUTION} {dist.version} sha256:{build}"}
+    # A wheel built from a checkout carries the commit it was built from (setup.py).
+    with contextlib.suppress(OSError, ValueError):
+        identity.update({k: v for k, v in json.loads(BUILD_FILE.read_text(encoding="utf-8")).items()
+                         if k in ("commit", "dirty")})
+    return identity
 
 
 def provenance(extra: Iterable[str] = ()) -> dict[str, Any]:

@@ -88,6 +88,7 @@ def test_outside_a_checkout_the_build_identifies_the_code(fresh_cache, monkeypat
             return self.record if name == "RECORD" else None
 
     monkeypatch.setattr(provenance_module, "_source_root", lambda: tmp_path)  # no .git here
+    monkeypatch.setattr(provenance_module, "BUILD_FILE", tmp_path / "none.json")
     monkeypatch.setattr(provenance_module.metadata, "distribution",
                         lambda name: Dist("sim/model.py,sha256=aaa,10\nother,sha256=b,1\n"))
     first = code_identity()
@@ -97,6 +98,12 @@ def test_outside_a_checkout_the_build_identifies_the_code(fresh_cache, monkeypat
     monkeypatch.setattr(provenance_module.metadata, "distribution",
                         lambda name: Dist("sim/model.py,sha256=ccc,10\n"))
     assert code_identity()["build"] != first["build"]  # another build, another identity
+    # A wheel built from a checkout names its commit (setup.py writes sim/_build.json).
+    built = tmp_path / "_build.json"
+    built.write_text('{"commit": "0123456789abcdef", "dirty": false}')
+    monkeypatch.setattr(provenance_module, "BUILD_FILE", built)
+    code_identity.cache_clear()
+    assert code_identity()["commit"] == "0123456789abcdef" and code_identity()["build"]
 
 
 def test_git_runs_once_per_process(fresh_cache, monkeypatch):
