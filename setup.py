@@ -7,9 +7,41 @@ the top-level folders, so the repository keeps one copy of each file. A source c
 install -e .``, what ``make setup`` does) has no such copy: ``data_path`` reads the top-level
 folders directly. This lives in setup.py because pyproject.toml cannot add mapped folders to the
 packages it finds.
+
+Building a wheel from a git checkout also records the commit it was built from in
+``sim/_build.json`` (read by :func:`sim.provenance.code_identity`), so results made with an
+installed wheel name their commit too; without git the file is simply not written.
 """
 
+import json
+import subprocess
+from pathlib import Path
+
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
+
+
+def _git(*args: str) -> str:
+    root = Path(__file__).resolve().parent
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          timeout=10, check=True).stdout.strip()
+
+
+class BuildWithCommit(build_py):
+    """``build_py`` that also writes the commit of the checkout into the built package."""
+
+    def run(self):
+        """Build the package, then write ``sim/_build.json`` (when git can say the commit)."""
+        super().run()
+        try:
+            build = {"commit": _git("rev-parse", "HEAD"),
+                     "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
+        except (OSError, subprocess.SubprocessError):
+            return  # not a git checkout: the wheel's RECORD still identifies the build
+        target = Path(self.build_lib) / "sim" / "_build.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(build), encoding="utf-8")
+
 
 # Package inside the wheel -> top-level folder of the repository, and the files it ships.
 SHIPPED_FOLDERS = {
@@ -19,6 +51,7 @@ SHIPPED_FOLDERS = {
 }
 
 setup(
+    cmdclass={"build_py": BuildWithCommit},
     packages=find_packages(include=["sim", "sim.*"]) + list(SHIPPED_FOLDERS),
     package_dir={package: folder for package, (folder, _) in SHIPPED_FOLDERS.items()},
     package_data={

@@ -75,6 +75,10 @@ cd "$work"  # outside the checkout: nothing may be found through the source tree
 export PATH="$work/venv/bin:$PATH"
 run() { echo "check-wheel: \$ $*"; "$@"; }
 run python -c "import sim; print('import sim ok,', sim.__version__)"
+# Provenance from a wheel: its build (and the commit it was built from) and library versions.
+run python -c "import sim; a = sim.run('baseline', steps=2, n_mse=50).attrs; \
+assert a['code']['build'] and a['versions']['numpy'] and a['versions']['numba'], a; \
+print('provenance:', a['code'], a['versions'])"
 # The installed package reads its own copy of the data, not the checkout's.
 run python -c "from sim.data import data_path; import sys; p = data_path('scenarios'); print(p); \
 sys.exit(not str(p).startswith('$work/venv/'))"

@@ -24,8 +24,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim import __version__
 from sim.errors import UserInputError
+from sim.provenance import provenance
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -126,9 +126,8 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     """Write a DataFrame as CSV or Parquet, atomically, keeping ``df.attrs`` as provenance.
 
     Parquet keeps the provenance in the file's key-value metadata (``mse_sim``); CSV gets a
-    sidecar ``<file>.meta.json``. The package's version is always in it: ``df.attrs`` may
-    say which version made the numbers (``"version"``); where they do not, the writing
-    version is recorded.
+    sidecar ``<file>.meta.json``. Whatever ``attrs`` hold, the code and library versions of
+    :func:`sim.provenance.provenance` are added when missing, so no table goes without them.
 
     Examples:
         >>> import pandas as pd
@@ -137,10 +136,10 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
         >>> table.attrs = {"scenario": "baseline"}
         >>> path = write_table(table, "effects.csv")    # also effects.csv.meta.json
         >>> sorted(read_provenance(path))
-        ['scenario', 'version']
+        ['code', 'scenario', 'version', 'versions']
     """
     path = check_table_path(path)
-    meta = json.dumps({"version": __version__, **df.attrs}, default=str, sort_keys=True)
+    meta = json.dumps({**provenance(), **df.attrs}, default=str, sort_keys=True)
     if path.suffix.lower() == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq

@@ -25,7 +25,6 @@ import pandas as pd
 from mesa import DataCollector, Model
 
 from sim import (
-    __version__,
     choice,
     finance,
     groups,
@@ -48,7 +47,7 @@ from sim.detmath import sum_in_order
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
 from sim.population import create_population, social_barrier
-from sim.provenance import versions
+from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 
 
@@ -361,9 +360,11 @@ class ValueChainModel(Model):
     # -- results -----------------------------------------------------------------------------
 
     def provenance(self) -> dict[str, Any]:
-        """Scenario, seed and versions: what is needed to reproduce this run."""
-        return {"scenario": self.scenario.to_record(), "seed": self.seed,
-                "version": __version__, "versions": versions()}
+        """Scenario, seed, code and library versions: what is needed to reproduce this run.
+
+        The code (commit or build) and versions come from :func:`sim.provenance.provenance`.
+        """
+        return {"scenario": self.scenario.to_record(), "seed": self.seed, **provenance()}
 
     def results(self) -> pd.DataFrame:
         """The metrics collected so far, one row per step, with provenance in ``attrs``."""
@@ -387,8 +388,9 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
 
     Returns:
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
-        scenario (a dict), the seed, the package version and, under ``versions``, those of
-        Python and the libraries that decide the numbers (:mod:`sim.provenance`).
+        scenario (a dict), the seed, the package version, the code (git commit or wheel
+        build) and the versions of the libraries that decide the numbers
+        (:func:`sim.provenance.provenance`).
 
     Examples:
         >>> import sim

@@ -15,7 +15,7 @@ from sim import __version__
 from sim.experiments.definitions import Guideline
 from sim.experiments.stats import CONFIDENCE, OUTCOME_WINDOW, outcome, paired_effect
 from sim.metrics import derive
-from sim.provenance import versions
+from sim.provenance import provenance
 from sim.scenario import ValueChainScenario
 
 
@@ -38,7 +38,8 @@ class ExperimentResult:
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
             probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
-        versions: The versions that decide the numbers (:func:`sim.provenance.versions`).
+        made_with: The code (commit or build) and library versions that computed it
+            (:func:`sim.provenance.provenance`).
 
     Examples:
         >>> import sim.experiments as ex
@@ -61,7 +62,7 @@ class ExperimentResult:
     version: str
     created: str
     probes: dict[str, list[Any]] = field(default_factory=dict)
-    versions: dict[str, str] = field(default_factory=versions)
+    made_with: dict[str, Any] = field(default_factory=provenance)
 
     @property
     def id(self) -> str:
@@ -83,8 +84,8 @@ class ExperimentResult:
             "steps": self.steps,
             "outcome": f"mean over the last {min(OUTCOME_WINDOW, self.steps + 1)} months",
             "confidence": CONFIDENCE,
+            **self.made_with,
             "version": self.version,
-            "versions": self.versions,
             "created": self.created,
         }
 

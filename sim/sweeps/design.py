@@ -110,8 +110,12 @@ def run_seed(master: int, point_id: int, replicate: int) -> int:
     return int(state[0] >> np.uint64(1))  # 63 bits: fits Parquet's int64
 
 
-def run_id(scenario_record: Mapping[str, Any], seed: int, steps: int) -> str:
+def run_id(scenario_record: Mapping[str, Any], seed: int, steps: int,
+           point_id: int | None = None) -> str:
     """Return the stable id of a run: a hash of its full scenario, seed and steps.
+
+    With common random numbers two design points with equal values (a Morris design can
+    repeat one) would share a seed, so their ``point_id`` is hashed too: every run has its id.
 
     Examples:
         >>> import sim
@@ -122,13 +126,18 @@ def run_id(scenario_record: Mapping[str, Any], seed: int, steps: int) -> str:
         >>> run_id(record, 1, 12) == run_id(record, 2, 12)
         False
     """
-    return stable_hash({"scenario": dict(scenario_record), "seed": seed, "steps": steps})
+    key = {"scenario": dict(scenario_record), "seed": seed, "steps": steps}
+    if point_id is not None:
+        key["point_id"] = int(point_id)
+    return stable_hash(key)
 
 
 def plan_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
     """Return every run of the sweep: run_id, point_id, replicate, seed and parameters.
 
-    Runs are ordered by design point, then replicate.
+    Runs are ordered by design point, then replicate. With common random numbers
+    (``spec.crn``), replicate ``r`` has the same seed at every design point: the seed of
+    design point 0.
 
     Examples:
         >>> from sim.sweeps import build_design, plan_runs, read_spec
@@ -148,8 +157,13 @@ def plan_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
         params = {n: plain(v) for n, v in zip(names, point, strict=True)}
         record = {**base, **params}
         for rep in range(spec.replicates):
-            seed = run_seed(spec.seed, point_id, rep)
-            rows.append((run_id(record, seed, spec.steps), point_id, rep, seed, *params.values()))
+            if spec.crn:
+                seed = run_seed(spec.seed, 0, rep)
+                rid = run_id(record, seed, spec.steps, point_id)
+            else:
+                seed = run_seed(spec.seed, point_id, rep)
+                rid = run_id(record, seed, spec.steps)
+            rows.append((rid, point_id, rep, seed, *params.values()))
     runs = pd.DataFrame(rows, columns=[*ID_COLUMNS, *names])
     runs = runs.astype({"point_id": "int64", "replicate": "int64", "seed": "int64"})
     for name in names:

@@ -14,7 +14,14 @@ lhs      ``SALib.analyze.rbd_fast``                    S1, S1_conf
 grid     main effects (mean over the other factors)    value, mean, ci_low, ci_high, n_points
 ======== ============================================= ========================================
 
-``*_conf`` columns are half-widths of the confidence interval at ``conf_level``.
+``*_conf`` columns are half-widths of the confidence interval at ``conf_level``. Every table
+has a ``flag`` column (:mod:`sim.sweeps.flags`: an index outside [0, 1] beyond its interval,
+an interval too wide to read, with the N that would do) and ``attrs["warnings"]``. A Sobol'
+design with ``second_order`` also gives ``attrs["second_order"]`` (S2 and S2_conf per pair), a
+grid ``attrs["effects"]`` (main and pairwise interaction terms with intervals over replicates,
+:mod:`sim.sweeps.interactions`); :func:`sim.sweeps.interactions.effects_frame` returns either
+as a table. A sweep with ``[effects]`` is analysed on an effect with
+``metric = "NAME/metric"`` (e.g. ``g4/share_process``).
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import UserInputError
+from sim.sweeps.flags import flag_grid, flag_indices
+from sim.sweeps.interactions import grid_effects, second_order_rows
 from sim.sweeps.spec import output_column
 from sim.sweeps.store import SweepStore
 
@@ -37,6 +46,19 @@ def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> t
         UserInputError: The metric or step was not recorded by the sweep.
     """
     spec = manifest["spec"]
+    effect, slash, metric = metric.rpartition("/")
+    if slash:
+        effects = spec.get("effects", {})
+        if effect not in effects:
+            raise UserInputError(
+                f"--metric {effect}/...: this sweep recorded no effect {effect!r} (effects: "
+                f"{', '.join(effects) or 'none'})")
+        name, step = resolve_metric(manifest, metric, step)
+        if name not in effects[effect]["metrics"]:
+            raise UserInputError(
+                f"--metric {effect}/{name}: effect {effect!r} was recorded on "
+                f"{', '.join(effects[effect]['metrics'])} only")
+        return f"{effect}/{name}", step
     name, sep, step_text = metric.partition("@")
     if sep:
         if step is not None:
@@ -97,11 +119,14 @@ def analyze(
         step: Recorded step (default: the last one recorded).
         conf_level: Confidence level of the intervals.
         num_resamples: Bootstrap resamples of the SALib analysers.
-        seed: Seed of the bootstrap, so the intervals are reproducible.
+        seed: Seed of the bootstrap: every value, 0 included, gives the same intervals on
+            every call.
 
     Returns:
         One row per parameter (per parameter and value for grids); see the module docstring
-        for the columns. ``attrs`` holds method, metric, step and run counts.
+        for the columns, and ``flag`` for what cannot be read. ``attrs`` holds method,
+        metric, step, run counts, ``warnings``, the grid's ``effects`` or Sobol'
+        ``second_order`` records, and the sweep's provenance.
 
     Raises:
         UserInputError: Not a sweep folder, unfinished sweep, unknown metric or step, or a bad
@@ -130,8 +155,11 @@ def analyze(
     if not np.all(np.isfinite(y)):
         raise UserInputError(f"output {column} has missing or infinite values; cannot analyse")
     method = spec["method"]
+    extra: dict[str, Any] = {}
     if method == "grid":
         table = grid_main_effects(design, runs, names, column, conf_level)
+        flags, warnings = flag_grid(table, spec["replicates"])
+        extra["effects"] = grid_effects(design, runs, names, column, conf_level)
     else:
         problem = {
             "num_vars": len(names),
@@ -144,10 +172,17 @@ def analyze(
                               num_resamples=num_resamples, seed=seed,
                               second_order=bool(spec.get("second_order")),
                               levels=spec.get("levels") or 4)
+        if "second_order" in table.attrs:
+            extra["second_order"] = table.attrs["second_order"]
+        flags, warnings = flag_indices(table, method, spec["samples"],
+                                       extra.get("second_order", ()))
+    table["flag"] = flags
     table.attrs = {
+        **extra, "warnings": warnings, "crn": bool(spec.get("crn")),
         "method": method, "metric": name, "step": step, "column": column,
         "n_points": len(design), "n_runs": len(runs), "replicates": spec["replicates"],
         "conf_level": conf_level, "out": str(out),
+        "sweep_provenance": manifest.get("provenance", {"version": manifest.get("version")}),
     }
     return table
 
@@ -184,8 +219,11 @@ def salib_indices(
     if method == "sobol":
         from SALib.analyze import sobol
 
+        # SALib's Sobol' analyser treats a falsy seed (0) as no seed and then resamples from
+        # numpy's global generator; a Generator is always used as given, so every seed,
+        # 0 included, fixes the bootstrap (and other seeds give the same numbers as before).
         si = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=conf_level,
-                           num_resamples=num_resamples, seed=seed)
+                           num_resamples=num_resamples, seed=np.random.default_rng(seed))
         keys = ["S1", "S1_conf", "ST", "ST_conf"]
     elif method == "morris":
         from SALib.analyze import morris
@@ -203,6 +241,9 @@ def salib_indices(
         raise ValueError(f"no SALib analyser for method {method!r}")
     table = pd.DataFrame({k: np.asarray(si[k], dtype=float) for k in keys})
     table.insert(0, "parameter", names)
+    if method == "sobol" and second_order:
+        table.attrs["second_order"] = second_order_rows(
+            list(names), np.asarray(si["S2"], float), np.asarray(si["S2_conf"], float))
     return table
 
 

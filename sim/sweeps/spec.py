@@ -32,6 +32,7 @@ from sim.scenario import (
     validate_input,
     validate_value,
 )
+from sim.sweeps.effects import EffectSpec, build_effect, effect_column
 from sim.who_gains import WHO_GAINS_COLUMNS
 
 #: The designs a sweep spec may ask for (``method = ...``).
@@ -52,8 +53,9 @@ SWEEP_KEYS: dict[str, Any] = {
     "levels": 4,  # morris: number of grid levels of each trajectory
     "chunk_size": None,  # runs per task; default sized from the cost of a run
     "who_gains": False,  # also record who gains at the last step (sim.who_gains)
+    "crn": False,  # common random numbers: the same seeds at every design point
 }
-TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
+TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed", "effects")
 
 #: Largest number of steps a sweep accepts (ten centuries of months is plenty).
 MAX_STEPS = 12_000
@@ -121,6 +123,9 @@ class SweepSpec:
         who_gains: Also record who gains at the last step: upgrading and income by group and
             the margin shares (``sim.who_gains.WHO_GAINS_COLUMNS``).
         levels: Morris only: number of levels.
+        crn: Common random numbers: replicate ``r`` has the same seed at every design point,
+            so differences between points are paired (``docs/sweeps.md``).
+        effects: Effects recorded at every design point (:mod:`sim.sweeps.effects`).
         chunk_size: Runs per task, or ``None`` for automatic.
         source: Where the spec came from (for messages and the manifest).
         raw: The spec as given (JSON-able), kept in the manifest.
@@ -147,6 +152,8 @@ class SweepSpec:
     second_order: bool = False
     who_gains: bool = False
     levels: int = 4
+    crn: bool = False
+    effects: tuple[EffectSpec, ...] = ()
     chunk_size: int | None = None
     source: str = "<dict>"
     raw: dict[str, Any] = field(default_factory=dict, compare=False)
@@ -160,20 +167,20 @@ class SweepSpec:
     def output_columns(self) -> tuple[str, ...]:
         """Result columns: ``metric@step`` for every output and step, then who gains."""
         columns = tuple(output_column(m, s) for m in self.outputs for s in self.at_steps)
-        return columns + (WHO_GAINS_COLUMNS if self.who_gains else ())
+        effects = tuple(effect_column(e.name, m, s) for e in self.effects for m in e.metrics
+                        for s in self.at_steps)
+        return columns + (WHO_GAINS_COLUMNS if self.who_gains else ()) + effects
 
     def normalized(self) -> dict[str, Any]:
         """Return everything that determines the results, as plain JSON.
 
         Two specs with equal normalized forms produce identical stores; ``chunk_size`` and the
-        spec's location are left out because they do not change any result.
+        spec's location are left out because they do not change any result. Every scenario
+        field is here, neutral ones included (the manifest records them); the fingerprint
+        leaves out the neutral ones (:meth:`fingerprint`).
         """
-        scenario = self.scenario.to_record()
-        for name, neutral in _LATER_FIELDS.items():
-            if scenario.get(name) == neutral:
-                del scenario[name]
         return {
-            "scenario": scenario,
+            "scenario": self.scenario.to_record(),
             "steps": self.steps,
             "replicates": self.replicates,
             "seed": self.seed,
@@ -184,20 +191,46 @@ class SweepSpec:
             "outputs": list(self.outputs),
             "at_steps": list(self.at_steps),
             "parameters": {p.name: p.to_json() for p in self.parameters},
-            # Only when asked for, so that stores written before this key keep their
+            # Only when asked for, so that stores written before these keys keep their
             # fingerprint and resume.
             **({"who_gains": True} if self.who_gains else {}),
+            **({"crn": True} if self.crn else {}),
+            **({"effects": {e.name: e.to_json() for e in self.effects}} if self.effects
+               else {}),
         }
 
     def fingerprint(self) -> str:
-        """Return a hash of :meth:`normalized`: equal fingerprints mean the same sweep."""
-        return stable_hash(self.normalized(), 32)
+        """Return a hash of :meth:`normalized`: equal fingerprints mean the same sweep.
+
+        Scenario fields added after stores were written are left out of the hash while they
+        hold their neutral value (:data:`NEUTRAL_FIELDS`): at that value the model runs as it
+        did before the field existed, so those stores keep their fingerprint and resume.
+        """
+        return stable_hash(fingerprint_body(self.normalized()), 32)
+
+    def neutral_fields(self) -> dict[str, Any]:
+        """Return the fields the fingerprint leaves out here: neutral, recorded as such."""
+        record = self.scenario.to_record()
+        return {name: value for name, value in NEUTRAL_FIELDS.items()
+                if name in record and record[name] == value}
 
 
 #: Scenario fields added after sweep stores (and docs/screening.md) were written, with the
 #: value at which the model runs exactly as before the field existed: at that value the field
-#: is left out of the fingerprint, so those stores keep theirs and resume.
-_LATER_FIELDS: dict[str, Any] = {"agent_training": 0.0}
+#: is left out of the fingerprint, so those stores keep theirs and resume. The manifest
+#: records the field and its value all the same (``neutral_fields``).
+NEUTRAL_FIELDS: dict[str, Any] = {"agent_training": 0.0}
+
+
+def fingerprint_body(normalized: Mapping[str, Any]) -> dict[str, Any]:
+    """Return a normalized spec without its neutral fields: what the fingerprint hashes."""
+    body = dict(normalized)
+    scenario = dict(body["scenario"])
+    for name, neutral in NEUTRAL_FIELDS.items():
+        if scenario.get(name) == neutral:
+            del scenario[name]
+    body["scenario"] = scenario
+    return body
 
 
 def output_column(metric: str, step: int) -> str:
@@ -321,6 +354,9 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     who_gains = sweep.get("who_gains", False)
     if not isinstance(who_gains, bool):
         raise SweepSpecError(f"[sweep] who_gains = {who_gains!r}{where}: must be true or false")
+    crn = sweep.get("crn", False)
+    if not isinstance(crn, bool):
+        raise SweepSpecError(f"[sweep] crn = {crn!r}{where}: must be true or false")
     if method == "sobol" and samples & (samples - 1):
         lower = 1 << (samples.bit_length() - 1)
         raise SweepSpecError(
@@ -410,6 +446,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
                 f"[parameters] {name}{where}: also set in [fixed]; a field is swept or fixed"
             )
         ranges.append(_parameter_range(name, value, method, where))
+    effects = _effects(data.get("effects", {}), outputs, where)
     return SweepSpec(
         scenario=scenario,
         steps=steps,
@@ -423,10 +460,30 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         second_order=second_order,
         who_gains=who_gains,
         levels=levels,
+        crn=crn,
+        effects=effects,
         chunk_size=chunk_size,
         source=source,
         raw=data,
     )
+
+
+def _effects(raw: Any, outputs: list[str], where: str) -> tuple[EffectSpec, ...]:
+    """Read the ``[effects.NAME]`` tables (see :mod:`sim.sweeps.effects`)."""
+    if not isinstance(raw, Mapping):
+        raise SweepSpecError(f"[effects]{where} must be a table of [effects.NAME] tables")
+    effects = []
+    for name, table in raw.items():
+        key = f"[effects.{name}]{where}"
+        if not name or "/" in name or "@" in name:
+            raise SweepSpecError(f"{key}: an effect's name may not be empty or hold '/' or '@'")
+        if not isinstance(table, Mapping):
+            raise SweepSpecError(f"{key} must be a table, e.g. guideline = \"g4\"")
+        try:
+            effects.append(build_effect(name, table, known_metrics(), outputs))
+        except (ValueError, UserInputError) as exc:
+            raise SweepSpecError(f"{key}: {exc}") from None
+    return tuple(effects)
 
 
 def _parameter_range(name: str, value: Any, method: str, where: str) -> ParameterRange:

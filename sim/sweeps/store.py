@@ -21,9 +21,9 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import UserInputError
-from sim.io import atomic_write, stable_hash
-from sim.provenance import versions
-from sim.sweeps.spec import ID_COLUMNS, SweepSpec
+from sim.io import atomic_write, stable_hash, write_table
+from sim.provenance import provenance
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec, fingerprint_body
 
 STORE_FORMAT = "mse-sim-sweep/1"
 PART_GLOB = "part-*.parquet"
@@ -129,6 +129,9 @@ class SweepStore:
         import pyarrow.parquet as pq
 
         table = pa.table(dict(columns))
+        # Key-value metadata, as sim.io.write_table does: which code and libraries made it.
+        meta = json.dumps({"store_format": STORE_FORMAT, **provenance()}, sort_keys=True)
+        table = table.replace_schema_metadata({b"mse_sim": meta.encode()})
         ids = table.column("run_id").to_pylist()
         path = self.runs_dir / f"part-{stable_hash(ids, 20)}.parquet"
         with atomic_write(path) as fh:
@@ -181,12 +184,15 @@ class SweepStore:
 
 
 def manifest_of(spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame) -> dict[str, Any]:
-    """Return a new store's manifest: the spec, its fingerprint, version, time and sizes."""
+    """Return a new store's manifest: the spec, its fingerprint, provenance, time and sizes."""
     return {
         "format": STORE_FORMAT,
         "fingerprint": spec.fingerprint(),
         "version": __version__,
-        "versions": versions(),
+        # The code and libraries of the process that created the store; each part file
+        # records those of the process that wrote it (a resumed sweep may differ).
+        "provenance": provenance(),
+        "neutral_fields": spec.neutral_fields(),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "source": spec.source,
         "spec": spec.normalized(),
@@ -211,8 +217,8 @@ def open_store(store: SweepStore, spec: SweepSpec, design: pd.DataFrame, runs: p
     if store.exists():
         manifest = store.manifest()
         if manifest.get("fingerprint") != spec.fingerprint():
-            old = manifest.get("spec", {})
-            new = spec.normalized()
+            old = fingerprint_body(manifest["spec"]) if "spec" in manifest else {}
+            new = fingerprint_body(spec.normalized())
             diff = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
             raise UserInputError(
                 f"'{store.path}' holds a different sweep (differs in: "
@@ -226,8 +232,9 @@ def open_store(store: SweepStore, spec: SweepSpec, design: pd.DataFrame, runs: p
             f"'{store.path}' is not empty and holds no sweep; give an empty or new --out folder"
         )
     if not store.exists():
-        with atomic_write(store.design_path) as fh:
-            design.to_parquet(fh, index=False)
+        design = design.copy()
+        design.attrs = {"fingerprint": spec.fingerprint()}
+        write_table(design, store.design_path)  # with provenance in its metadata
         with atomic_write(store.manifest_path, "w") as fh:
             json.dump(manifest_of(spec, design, runs), fh, indent=2, default=str)
         return 0

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from sim.engines import run_columns
+from sim.io import stable_hash
 from sim.scenario import ValueChainScenario
 from sim.sweeps.design import plain
+from sim.sweeps.effects import EffectSpec, arm_scenario, effect_column
 from sim.sweeps.spec import ID_COLUMNS, SweepSpec, output_column
 from sim.who_gains import WHO_GAINS_COLUMNS, who_gains_columns
 
@@ -45,6 +47,8 @@ class Chunk:
         names: Swept parameter names.
         runs: Tuples ``(run_id, point_id, replicate, seed, *parameter values)``.
         who_gains: Also record :data:`sim.who_gains.WHO_GAINS_COLUMNS` at the last step.
+        effects: Effects to record (:mod:`sim.sweeps.effects`): each run's arms are run on
+            its seed too.
 
     Examples:
         >>> from sim.sweeps import Chunk, run_chunk
@@ -63,6 +67,7 @@ class Chunk:
     names: tuple[str, ...]
     runs: tuple[tuple[Any, ...], ...]
     who_gains: bool = False
+    effects: tuple[EffectSpec, ...] = ()
 
 
 def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
@@ -87,6 +92,7 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     wanted = ("step", *chunk.outputs)
     series = {m: np.empty((len(chunk.runs), len(steps_idx))) for m in chunk.outputs}
     who = {c: np.empty(len(chunk.runs)) for c in (WHO_GAINS_COLUMNS if chunk.who_gains else ())}
+    effect_series: dict[tuple[str, str], np.ndarray] = {}
     model_seconds = 0.0
     for i, run in enumerate(chunk.runs):
         for col, value in zip(ID_COLUMNS, run[:n_ids], strict=True):
@@ -113,11 +119,54 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
                 )
         for pos, metric in enumerate(chunk.outputs, start=1):
             series[metric][i] = values[steps_idx, pos]
+        if chunk.effects:
+            t0 = time.perf_counter()
+            point = base.replace(**params)
+            for (name, metric), row in _effect_rows(chunk, point, run[3], values).items():
+                effect_series.setdefault((name, metric),
+                                         np.empty((len(chunk.runs), len(steps_idx))))[i] = row
+            model_seconds += time.perf_counter() - t0
     for metric in chunk.outputs:
         for j, step in enumerate(chunk.at_steps):
             columns[output_column(metric, step)] = series[metric][:, j]
     columns.update(who)
+    for effect in chunk.effects:
+        for metric in effect.metrics:
+            for j, step in enumerate(chunk.at_steps):
+                columns[effect_column(effect.name, metric, step)] = \
+                    effect_series[(effect.name, metric)][:, j]
     return columns, model_seconds
+
+
+def _effect_rows(chunk: Chunk, point: ValueChainScenario, seed: int,
+                 point_values: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+    """Return each effect's values at the recorded steps for one run (its arms on its seed).
+
+    Every distinct arm scenario is run once, on the run's seed (common random numbers); the
+    arm without changes is the run itself (``point_values``).
+    """
+    wanted = ("step", *chunk.outputs)
+    steps_idx = np.asarray(chunk.at_steps)
+    arms: dict[tuple, np.ndarray] = {}
+    point_key = _key(point)
+    arms[point_key] = point_values
+    out = {}
+    for effect in chunk.effects:
+        total = None
+        for coefficient, changes in effect.terms:
+            scenario = arm_scenario(point, changes)
+            key = _key(scenario)
+            if key not in arms:
+                arms[key] = run_columns((scenario, seed, chunk.steps, wanted))
+            part = coefficient * arms[key][steps_idx]
+            total = part if total is None else total + part
+        for metric in effect.metrics:
+            out[(effect.name, metric)] = total[:, 1 + chunk.outputs.index(metric)]
+    return out
+
+
+def _key(scenario: ValueChainScenario) -> str:
+    return stable_hash(scenario.to_record())
 
 
 def chunks(
@@ -138,7 +187,7 @@ def chunks(
     for size in chunk_sizes(len(rows), chunk_size, slots):
         yield Chunk(base, spec.steps, spec.outputs, spec.at_steps, spec.names,
                     tuple(tuple(plain(v) for v in r) for r in rows[start:start + size]),
-                    spec.who_gains)
+                    spec.who_gains, spec.effects)
         start += size
 
 
@@ -182,6 +231,8 @@ def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
     """
     n_mse = max([spec.scenario.n_mse, *(max(p.values) for p in spec.parameters
                                         if p.name == "n_mse" and p.values)])
-    by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps))
+    # A run with effects runs its arms too (at most one model per term of each effect).
+    models = 1 + sum(len(e.terms) for e in spec.effects)
+    by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps * models))
     by_balance = max(1, math.ceil(n_runs / (8 * max(1, slots))))
     return max(1, min(by_cost, by_balance))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +201,10 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
             ax.set_xticks(x, [f"{v:g}" for v in t["value"]])
             ax.set_xlabel(name)
         axes[0].set_ylabel(a.get("column", "mean"))
+        interactions = [e for e in a.get("effects", []) if e.get("kind") == "interaction"]
+        for e in interactions:  # the effects table's interactions (sim.sweeps.interactions)
+            title += (f"\ninteraction {e['term']}: {e['estimate']:+.4g} "
+                      f"[{e['ci_low']:.4g}, {e['ci_high']:.4g}]")
     else:
         if method == "sobol":
             bars = [("S1", "S1_conf"), ("ST", "ST_conf")]
@@ -215,14 +220,28 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax = fig.subplots()
         width = 0.8 / len(bars)
         x = np.arange(n)
+        flagged = (table["flag"] != "").to_numpy() if "flag" in table else np.zeros(n, bool)
         for i, (key, conf) in enumerate(bars):
-            ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
-                   yerr=None if conf is None else table[conf], capsize=3, label=key)
-        ax.set_xticks(x, table["parameter"], rotation=20, ha="right")
+            drawn = ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
+                           yerr=None if conf is None else table[conf], capsize=3, label=key)
+            for patch, flag in zip(drawn.patches, flagged, strict=True):
+                if flag:  # an index that cannot be read as it stands (sim.sweeps.flags)
+                    patch.set_hatch("//")
+                    patch.set_edgecolor("firebrick")
+        ax.set_xticks(x, [f"{p} (!)" if f else p for p, f in zip(table["parameter"], flagged,
+                                                                   strict=True)],
+                      rotation=20, ha="right")
         ax.set_ylabel(ylabel)
         ax.axhline(0, color="black", linewidth=0.6)
+        if method in ("sobol", "lhs"):
+            ax.axhline(1, color="firebrick", linewidth=0.6, linestyle=":")
         ax.legend()
-    fig.suptitle(title)
+    warnings = a.get("warnings", [])
+    if warnings:
+        title = "\n".join([title, *(textwrap.fill(f"WARNING: {w}", int(12 * fig.get_figwidth()))
+                                   for w in warnings)])
+    fig.suptitle(title, fontsize=9 if warnings else None,
+                 color="firebrick" if warnings else "black")
     return save_figure(fig, path, dpi=120)
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from sim.io import atomic_write
 from sim.metrics import metric_info
+from sim.provenance import describe as describe_provenance
 from sim.scenario import read_scenario_file
 from sim.ui.numbers import format_number
 from sim.ui.style import ACCENT_COLOUR
@@ -166,6 +167,7 @@ shown but do not count.</p>
 <p class="prov">Pass rule: {_e(a.get('pass_rule', ''))}. Seeds {_e(seeds[:1] and seeds[0])}
 to {_e(seeds[-1:] and seeds[-1])}; months per run: {_e(a.get('steps', ''))}. Scenarios and
 arms are in the provenance of validation.csv (validation.csv.meta.json).</p>
+<p class="prov">{_e(describe_provenance(a)) if "code" in a else ""}</p>
 </body></html>
 """
 

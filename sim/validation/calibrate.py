@@ -16,6 +16,14 @@ scenario *lever* (``kind = "lever"``, the default) or a calibration *constant*
 ``base_cost.process``); a constant's bounds default to its allowed range. Whole-number
 constants are not fitted (ABC-SMC samples real numbers): set them in ``[fixed]``.
 
+**Honest output.** A posterior that has barely moved from the prior says the targets do not
+constrain a parameter: its posterior sd is above :data:`UNMOVED_SD_RATIO` of the prior's, or
+the last generation accepted more than :data:`UNMOVED_ACCEPTANCE` of its draws at epsilon 0
+(nearly every draw meets every target). The summary and the command then warn "the targets do
+not constrain these parameters", and the calibrated scenario keeps the case's own (sourced)
+value of such a parameter instead of writing the posterior mean (about the prior's mean) as
+"calibrated".
+
 A calibration keeps its state in ``OUT/abc.db`` (pyABC's SQLite history) and
 ``OUT/manifest.json``; running the same command again resumes from the last finished
 generation. Results (posterior sample, calibrated scenario, summary) are written once the run
@@ -38,7 +46,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.checks import check_whole_number, did_you_mean, is_real_number, is_whole_number
 from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
@@ -46,7 +53,7 @@ from sim.engines import check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError, import_extra
 from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
-from sim.provenance import versions
+from sim.provenance import provenance
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
 from sim.validation.targets import CaseTargets, Target, read_targets
 from sim.validation.validate import per_seed
@@ -63,6 +70,13 @@ ABC_DEFAULTS: dict[str, Any] = {
 }
 #: Smallest scale of a one-sided target's violation (shares, differences near 0).
 MIN_SCALE = 0.05
+#: A parameter's posterior has not moved when its sd is above this share of the prior's sd.
+UNMOVED_SD_RATIO = 0.9
+#: ... and no parameter's has when the last generation, at epsilon 0, accepted more than this
+#: share of its draws.
+UNMOVED_ACCEPTANCE = 0.5
+#: The warning for parameters whose posterior did not move.
+UNCONSTRAINED = "the targets do not constrain these parameters"
 STATE_FORMAT = "mse-sim-calibration/1"
 
 
@@ -136,9 +150,9 @@ class CalibrationSpec:
 def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     """A calibration constant (or one element of a vector) as a free parameter."""
     if not is_constant(name):
-        did = did_you_mean(name, constant_names())
-        raise CalibrationError(f"{where}: '{name}' is not a calibration constant{did} (see "
-                               "`mse-sim constants`)")
+        raise CalibrationError(f"{where}: '{name}' is not a calibration constant"
+                               f"{_did_you_mean(name)} (see `mse-sim constants`, or a lever: "
+                               f"{', '.join(LEVERS)})")
     base, _, element = name.partition(".")
     c = REGISTRY[base]
     if c.kind == "vector" and not element:
@@ -161,6 +175,14 @@ def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeP
     return FreeParameter(name, float(low), float(high), "constant")
 
 
+def _did_you_mean(name: str) -> str:
+    """Suggest the nearest lever or calibration constant (a constant's element included)."""
+    known = [*LEVERS, *constant_names()]
+    known += [f"{n}.{label}" for n, c in REGISTRY.items() if c.kind == "vector"
+              for label in c.labels]
+    return did_you_mean(name, known)
+
+
 def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     # Without a kind, a constant's name means the constant (inline specs have no kind).
     kind = spec.get("kind", "constant" if is_constant(name) and name not in FIELDS
@@ -174,10 +196,12 @@ def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     if kind == "constant":
         return _constant_parameter(name, spec, where)
     if name not in LEVERS:
-        did = did_you_mean(name, LEVERS)
-        what = "a structure field, not a lever" if name in FIELDS else "not a scenario lever"
-        raise CalibrationError(f"{where}: '{name}' is {what}{did} (allowed: "
-                               f"{', '.join(LEVERS)})")
+        what = ("a structure field, not a lever" if name in FIELDS
+                else "a calibration constant, not a scenario lever (give kind = \"constant\")"
+                if is_constant(name) else "not a scenario lever or a calibration constant")
+        raise CalibrationError(f"{where}: '{name}' is {what}{_did_you_mean(name)} (allowed: "
+                               f"the levers {', '.join(LEVERS)}; or a calibration constant, "
+                               "see `mse-sim constants`)")
     for key in spec:
         if key not in ("low", "high", "kind"):
             raise CalibrationError(f"{where}: unknown key '{key}' (allowed: low, high, kind)")
@@ -219,8 +243,8 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
             ``[fixed]`` tables), an inline ``name=low:high,...`` string, or a dict.
 
     Raises:
-        CalibrationError: Unknown key or parameter, a constant (not yet calibratable), bad
-            bounds, bad ``[abc]`` values.
+        CalibrationError: Unknown key or parameter (with the nearest lever or constant), a
+            whole-number or whole vector constant, bad bounds, bad ``[abc]`` values.
         ScenarioError: A bad ``[fixed]`` field or value.
     """
     if isinstance(spec, Mapping):
@@ -546,7 +570,11 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
              for n in spec.names}
     sds = {n: float(math.sqrt(np.average((posterior[n] - means[n]) ** 2,
                                          weights=posterior["weight"]))) for n in spec.names}
-    calibrated = sim.scenario(means).replace(name=f"{ct.scenario.name}-calibrated")
+    pops = history.get_all_populations()
+    movement = posterior_movement(spec, sds, pops)
+    moved = {n: means[n] for n in spec.names if movement["moved"][n]}
+    # A parameter the targets do not constrain keeps the case's (sourced) value.
+    calibrated = sim.scenario(moved).replace(name=f"{ct.scenario.name}-calibrated")
     # Posterior predictive: parameter draws by weight and fresh seeds, both from one generator
     # seeded by the spec, so the check is reproducible.
     rng = np.random.default_rng([spec.seed, 7])
@@ -559,10 +587,8 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
     else:
         stats = [_PredictiveRun(sim)(task) for task in tasks]
     predictive = {t.id: np.array([s[t.id] for s in stats]) for t in targets}
-    pops = history.get_all_populations()
     summary = {
-        "study": "calibration", "case": ct.case, "version": __version__,
-        "versions": versions(),
+        "study": "calibration", "case": ct.case, **provenance(extra=("pyabc",)),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": f"ABC-SMC (pyABC {pyabc.__version__}), uniform priors, interval distance",
         "fingerprint": manifest["fingerprint"], "spec": spec.to_json(),
@@ -577,8 +603,15 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
         "wall_seconds_this_session": round(wall, 1), "resumed": resumed,
         "posterior": {n: {"mean": means[n], "sd": sds[n],
                           "q05": _wq(posterior[n], posterior["weight"], 0.05),
-                          "q95": _wq(posterior[n], posterior["weight"], 0.95)}
+                          "q95": _wq(posterior[n], posterior["weight"], 0.95),
+                          "prior_mean": movement["prior_mean"][n],
+                          "prior_sd": movement["prior_sd"][n],
+                          "sd_ratio": movement["sd_ratio"][n], "moved": movement["moved"][n]}
                       for n in spec.names},
+        "acceptance_last_generation": movement["acceptance"],
+        "epsilon_last_generation": movement["epsilon"],
+        "unconstrained": [n for n in spec.names if not movement["moved"][n]],
+        "warnings": movement["warnings"],
         "targets": [{"id": t.id, "claim": t.claim, "metric": t.metric,
                      "statistic": t.statistic, "against": t.against, "bounds": t.bounds_text(),
                      "source": t.source,
@@ -589,6 +622,47 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
     }
     return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
                              draws, summary)
+
+
+def posterior_movement(spec: CalibrationSpec, sds: Mapping[str, float],
+                       pops: pd.DataFrame) -> dict[str, Any]:
+    """Say which parameters' posteriors moved from their uniform priors.
+
+    A parameter has *not* moved when its posterior sd is above :data:`UNMOVED_SD_RATIO` of
+    its prior's sd, and none has when the last generation, at epsilon 0, accepted more than
+    :data:`UNMOVED_ACCEPTANCE` of its draws (nearly every draw met every target).
+
+    Args:
+        spec: The calibration's spec (the priors).
+        sds: Posterior (weighted) sd per parameter.
+        pops: pyABC's ``history.get_all_populations()``.
+
+    Returns:
+        ``prior_mean``, ``prior_sd``, ``sd_ratio`` and ``moved`` per parameter, the last
+        generation's ``acceptance`` and ``epsilon``, and ``warnings`` (sentences).
+    """
+    last = pops[pops["t"] >= 0].iloc[-1] if (pops["t"] >= 0).any() else None
+    acceptance = (float(last["particles"]) / float(last["samples"])
+                  if last is not None and last["samples"] else math.nan)
+    epsilon = float(last["epsilon"]) if last is not None else math.nan
+    everything_passes = epsilon <= 0 and acceptance > UNMOVED_ACCEPTANCE
+    prior_mean = {p.name: (p.low + p.high) / 2 for p in spec.parameters}
+    prior_sd = {p.name: (p.high - p.low) / math.sqrt(12) for p in spec.parameters}
+    ratio = {n: sds[n] / prior_sd[n] for n in spec.names}
+    moved = {n: not (everything_passes or ratio[n] > UNMOVED_SD_RATIO) for n in spec.names}
+    warnings = []
+    unmoved = [n for n in spec.names if not moved[n]]
+    if unmoved:
+        why = (f"the last generation accepted {acceptance:.0%} of its draws at epsilon 0"
+               if everything_passes else
+               f"posterior sd above {UNMOVED_SD_RATIO:g} of the prior's")
+        details = ", ".join(f"{n} (sd {sds[n]:.3g} against the prior's {prior_sd[n]:.3g})"
+                            for n in unmoved)
+        warnings.append(f"{UNCONSTRAINED}: {details}; {why}. Their values in the calibrated "
+                        "scenario are the case's own, not the posterior means.")
+    return {"prior_mean": prior_mean, "prior_sd": prior_sd, "sd_ratio": ratio,
+            "moved": moved, "acceptance": acceptance, "epsilon": epsilon,
+            "warnings": warnings}
 
 
 class _PredictiveRun:
@@ -613,16 +687,26 @@ def scenario_toml(result: CalibrationResult) -> str:
     """Return the calibrated scenario as a scenario file, with provenance in comments."""
     s = result.scenario
     post = result.summary["posterior"]
+    unmoved = result.summary.get("unconstrained", [])
     lines = [f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
              f"{result.summary['created']}.",
              f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
              f"targets (targets/{result.case}.toml);",
-             "# free parameters are posterior weighted means; others are the case's values.",
+             "# free parameters whose posterior moved are posterior weighted means; others are "
+             "the case's values.",
+             *([f"# WARNING: {UNCONSTRAINED} ({', '.join(unmoved)}): kept at the case's "
+                "values."] if unmoved else []),
              "", f'name = "{s.name}"',
-             f'description = "{result.case} calibrated to its targets (posterior means)."', "",
+             f'description = "{result.case} calibrated to its targets (posterior means of the '
+             f'parameters they constrain; the others as in the case)."', "",
              "[parameters]"]
     def origin(name: str, fitted: str | None) -> str:
         """Say where a value in the file comes from: the fit, the spec's [fixed], or the case."""
+        if fitted is not None and not post[fitted].get("moved", True):
+            p = post[fitted]
+            return (f"as in {result.case}: not constrained by the targets (posterior mean "
+                    f"{p['mean']:.4g}, sd {p['sd']:.3g} against the prior's "
+                    f"{p['prior_sd']:.3g})")
         if fitted is not None:
             p = post[fitted]
             which = "" if fitted == name else f" ({fitted})"
@@ -641,6 +725,11 @@ def scenario_toml(result: CalibrationResult) -> str:
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
         fitted = name if name in post else None
         lines.append(f"{f'{name} = {text}':<28} # {origin(name, fitted)}")
+    shown = {line.split(" ")[0] for line in constant_lines}
+    for name in unmoved:  # an unconstrained constant at its default is not in the table
+        if name not in post or name in FIELDS or name.partition(".")[0] in shown:
+            continue
+        constant_lines.append(f"# {name}: {origin(name, name)}")
     if constant_lines:
         lines += ["", "[constants]", *constant_lines]
     return "\n".join(lines) + "\n"
@@ -652,7 +741,9 @@ def write_calibration(result: CalibrationResult, out: str | os.PathLike) -> list
     written = []
     post = result.posterior.copy()
     post.attrs = {"case": result.case, "fingerprint": result.summary["fingerprint"],
-                  "version": result.summary["version"]}
+                  **{k: result.summary[k] for k in ("version", "code", "versions")
+                     if k in result.summary},
+                  "unconstrained": result.summary.get("unconstrained", [])}
     written.append(write_table(post, out / "posterior.csv"))
     pred = result.predictive_params.copy()
     for tid, values in result.predictive.items():

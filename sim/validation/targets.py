@@ -36,6 +36,7 @@ File format (every key is checked; see docs/validation.md)::
     interval = "how the bounds follow from the quoted figure"
     description = true                 # restates an outcome sentence of the description
     requires = "issue 10"              # only for a planned metric the model lacks yet
+    rule = "mean"                      # pass rule: mean (default), interval or overlap
 """
 
 from __future__ import annotations
@@ -62,6 +63,10 @@ PLANNED_METRICS: dict[str, str] = {}  # issue 10's metrics (brokers, traders, se
 #: window), ``ratio`` (case / arm) or ``difference`` (case − arm), both on the same seed.
 STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
 KINDS: tuple[str, ...] = ("sourced", "assumption")
+#: Pass rules: what of the model's 95% interval over seeds must lie within the bounds.
+#: ``mean``: the mean; ``interval``: the whole interval (the model is confidently inside);
+#: ``overlap``: some of it (the model is not confidently outside).
+RULES: tuple[str, ...] = ("mean", "interval", "overlap")
 #: Default months per run: ten years, as in the guideline experiments.
 DEFAULT_STEPS = 120
 #: Default window: the last twelve months, the outcome window of the guideline experiments.
@@ -72,7 +77,7 @@ _TOP_KEYS = ("case", "steps", "arms", "targets")
 _ARM_KEYS = ("description", "source", "changes")
 _TARGET_KEYS = ("id", "claim", "metric", "statistic", "against", "window", "low", "high",
                 "kind", "source", "quote", "url", "page", "interval", "description",
-                "requires", "note")
+                "requires", "note", "rule")
 
 
 class TargetError(UserInputError):
@@ -135,6 +140,7 @@ class Target:
         description: Whether the target restates a sentence of the scenario's description.
         requires: The issue that adds a planned metric, if the target needs one.
         note: Anything else a reader should know (e.g. a proxy metric).
+        rule: The pass rule (:data:`RULES`): ``mean`` (default), ``interval`` or ``overlap``.
 
     Examples:
         >>> from sim.validation import read_targets
@@ -160,6 +166,7 @@ class Target:
     description: bool = False
     requires: str | None = None
     note: str = ""
+    rule: str = "mean"
 
     @property
     def counts(self) -> bool:
@@ -182,6 +189,30 @@ class Target:
     def contains(self, value: float) -> bool:
         """Whether ``value`` meets the target."""
         return bool(self.low <= value <= self.high)
+
+    def passes(self, mean: float, ci_low: float, ci_high: float, rule: str | None = None
+               ) -> bool:
+        """Whether the model's mean and 95% interval over seeds pass, by ``rule``.
+
+        Args:
+            mean: The mean over seeds.
+            ci_low: The interval's lower end (NaN when it cannot be computed).
+            ci_high: The interval's upper end.
+            rule: A rule of :data:`RULES` (default: the target's own).
+
+        Returns:
+            ``mean``: the mean lies within the bounds; ``interval``: the whole interval does;
+            ``overlap``: the interval and the bounds share a point. Without an interval
+            (NaN), ``interval`` and ``overlap`` fall back to the mean.
+        """
+        rule = rule or self.rule
+        if not math.isfinite(mean):
+            return False
+        if rule == "mean" or not (math.isfinite(ci_low) and math.isfinite(ci_high)):
+            return self.contains(mean)
+        if rule == "interval":
+            return self.contains(ci_low) and self.contains(ci_high)
+        return bool(ci_low <= self.high and ci_high >= self.low)
 
 
 @dataclass(frozen=True)
@@ -354,13 +385,16 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
     description = spec.get("description", False)
     if not isinstance(description, bool):
         raise TargetError(f"{where}.description: value {description!r} is not true or false")
+    rule = spec.get("rule", "mean")
+    if rule not in RULES:
+        raise _unknown(str(rule), RULES, "rule", f"{where}.rule")
     return Target(
         case=case, id=tid, claim=_text(spec["claim"], f"{where}.claim"), metric=metric,
         statistic=statistic, against=against, window=(window[0], window[1]), low=low,
         high=high, kind=kind, source=source, quote=_text(spec.get("quote", ""), f"{where}.quote"),
         url=_text(spec.get("url", ""), f"{where}.url"),
         interval=_text(spec.get("interval", ""), f"{where}.interval"), description=description,
-        requires=requires, note=_text(spec.get("note", ""), f"{where}.note"),
+        requires=requires, note=_text(spec.get("note", ""), f"{where}.note"), rule=rule,
     )
 
 

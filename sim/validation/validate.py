@@ -4,8 +4,9 @@ Every case is run on seeds ``0 .. n-1`` together with the arms its targets compa
 same seeds, so a before/after ratio is paired). For each target, each seed gives one number:
 the metric's mean over the target's window of months for the case (``value``), or that of the
 case divided by (``ratio``) or minus (``difference``) that of the arm on the same seed. The
-table gives the mean over seeds, its 95% t interval, and *pass* when the mean lies within the
-target's bounds. Targets naming a planned metric are "not yet modelled" (neither pass nor
+table gives the mean over seeds, its 95% t interval, and *pass* by the target's rule (default:
+the mean lies within the target's bounds; ``interval``: the whole interval does; ``overlap``:
+the interval meets them). Targets naming a planned metric are "not yet modelled" (neither pass nor
 fail); assumption targets are checked but do not count as validation.
 """
 
@@ -20,12 +21,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim import __version__
 from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
-from sim.provenance import versions
+from sim.provenance import provenance
 from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
 
 #: Confidence level of the intervals over seeds.
@@ -41,10 +41,13 @@ FAIL = "fail"
 NOT_MODELLED = "not yet modelled"
 #: A target's status: its case or arm was not run.
 NOT_RUN = "not in this run"
+#: The pass rule in words (each target's ``rule`` column says which applies to it).
+PASS_RULE = ("by each target's rule: mean (default), the mean over seeds lies within the "
+             "bounds; interval, the whole 95% interval does; overlap, the interval meets them")
 #: Columns of a validation table, in order.
 COLUMNS = ("case", "id", "claim", "metric", "statistic", "against", "window", "target", "low",
            "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "kind", "counts",
-           "description", "source", "quote", "url", "interval", "requires", "note")
+           "description", "source", "quote", "url", "interval", "requires", "note", "rule")
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -94,7 +97,7 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None) -
         mean, low, high = t_interval(values)
         n = int(np.isfinite(values).sum())
     if status is None:
-        status = PASS if math.isfinite(mean) and target.contains(mean) else FAIL
+        status = PASS if target.passes(mean, low, high) else FAIL
     return {
         "case": target.case, "id": target.id, "claim": target.claim, "metric": target.metric,
         "statistic": target.statistic, "against": target.against or "",
@@ -103,7 +106,7 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None) -
         "n_seeds": n, "status": status, "kind": target.kind, "counts": target.counts,
         "description": target.description, "source": target.source, "quote": target.quote,
         "url": target.url, "interval": target.interval, "requires": target.requires or "",
-        "note": target.note,
+        "note": target.note, "rule": target.rule,
     }
 
 
@@ -164,19 +167,60 @@ def validate(
     seed_list = check_seeds(seeds)
     if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
-    tasks, layout = _plan(chosen, seed_list)
     created = datetime.now(UTC).isoformat(timespec="seconds")
+    table = run_cases(chosen, seed_list, workers=workers, engine=engine, scheduler=scheduler,
+                      progress=progress)
+    table.attrs = {
+        "study": "validation", "cases": [ct.case for ct in chosen],
+        "scenarios": {ct.case: ct.scenario.to_record() for ct in chosen},
+        "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
+        "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
+        "confidence": CONFIDENCE, "pass_rule": PASS_RULE,
+        **provenance(), "created": created,
+    }
+    return table
+
+
+def run_cases(
+    cases: Sequence[CaseTargets],
+    seeds: Sequence[int],
+    *,
+    workers: int | None = None,
+    engine: str | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+    desc: str = "validate",
+) -> pd.DataFrame:
+    """Run read and checked cases on ``seeds`` and return one row per target.
+
+    All cases' runs go to one engine at once, so a batch of variants of a case (the power
+    check's wrong models, :mod:`sim.validation.power`) keeps every worker busy.
+
+    Args:
+        cases: The cases' targets (possibly variants with changed scenarios and arms).
+        seeds: The seeds, already checked.
+        workers: Worker processes (default: one per core).
+        engine: ``local``, ``dask`` or ``None`` (:func:`sim.engines.choose_engine`).
+        scheduler: A Dask scheduler address or client (engine ``dask``).
+        progress: Show progress on stderr.
+        desc: What the progress line calls the work.
+
+    Returns:
+        One row per target and case, in order (columns :data:`COLUMNS`), without ``attrs``.
+    """
+    seed_list = tuple(seeds)
+    tasks, layout = _plan(list(cases), seed_list)
     results: list[np.ndarray] = []
     if tasks:
         with make_engine(engine, workers=workers, scheduler=scheduler,
                          n_tasks=len(tasks)) as eng, \
-                Progress(len(tasks), enabled=progress, desc="validate") as bar:
+                Progress(len(tasks), enabled=progress, desc=desc) as bar:
             for result in eng.map(run_columns, tasks):
                 results.append(result)
                 bar.update()
     n = len(seed_list)
     rows = []
-    for ct, (arms, columns, start) in zip(chosen, layout, strict=True):
+    for ct, (arms, columns, start) in zip(cases, layout, strict=True):
         raw = {arm: np.stack(results[start + i * n:start + (i + 1) * n])
                for i, arm in enumerate(arms)}
         series = {arm: _column_getter(data, columns) for arm, data in raw.items()}
@@ -185,16 +229,7 @@ def validate(
                 rows.append(_row(target, None, NOT_MODELLED))
             else:
                 rows.append(_row(target, per_seed(target, series)))
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    table.attrs = {
-        "study": "validation", "cases": [ct.case for ct in chosen],
-        "scenarios": {ct.case: ct.scenario.to_record() for ct in chosen},
-        "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
-        "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
-        "confidence": CONFIDENCE, "pass_rule": "the mean over seeds lies within the bounds",
-        "version": __version__, "versions": versions(), "created": created,
-    }
-    return table
+    return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:

@@ -155,9 +155,15 @@ def test_changing_anything_that_matters_changes_the_fingerprint(scenario_file):
 
 def test_a_later_field_at_its_neutral_value_keeps_older_fingerprints(scenario_file, tmp_path):
     # agent_training was added after sweep stores were written: at 0 the model runs as before,
-    # so the field stays out of the fingerprint; at any other value it changes it.
+    # so the field stays out of the fingerprint; at any other value it changes it. It is
+    # recorded all the same, as neutral (issue 26: nothing dropped silently).
     a = read_spec(spec(scenario_file))
-    assert "agent_training" not in a.normalized()["scenario"]
+    assert a.normalized()["scenario"]["agent_training"] == 0.0
+    assert a.neutral_fields() == {"agent_training": 0.0}
+    from sim.sweeps.spec import fingerprint_body, stable_hash
+
+    assert "agent_training" not in fingerprint_body(a.normalized())["scenario"]
+    assert a.fingerprint() == stable_hash(fingerprint_body(a.normalized()), 32)
     trained = tmp_path / "trained.toml"
     trained.write_text('name = "tiny"\n[parameters]\nn_mse = 40\nagent_training = 0.5\n')
     b = read_spec(spec(trained))

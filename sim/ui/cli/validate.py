@@ -6,11 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.io import write_table
 from sim.ui.cli.args import add_engine_options, add_quiet_option, engine_options, whole_number
 from sim.ui.outputs import out_folder
 from sim.ui.validation_report import format_bounds, format_value, write_validation_html
 from sim.validation import DEFAULT_SEEDS, NOT_MODELLED, exit_code, summary_counts, validate
+from sim.validation.power import power
 
 
 def format_table(table) -> str:
@@ -36,8 +39,41 @@ def format_table(table) -> str:
     return "\n".join(lines)
 
 
+def format_power(table) -> str:
+    """Format a power table for the terminal: each target's share of wrong models rejected."""
+    a = table.attrs
+    models = a.get("models", [])
+    kinds = pd.Series([m["kind"] for m in models]).value_counts().to_dict() if models else {}
+    lines = [f"power: {len(models)} wrong models ({', '.join(f'{n} {k}' for k, n in kinds.items())}"
+             f"), {len(a.get('seeds', []))} seeds each; share of wrong models each target "
+             "rejects (fails)",
+             f"{'case / target':<52} {'rule':>8} {'on case':>8} {'rejects':>9} "
+             f"{'mean':>6} {'interval':>9} {'overlap':>8}"]
+    for _, row in table.iterrows():
+        case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
+        name = f"{case} / {row['id']}"
+        if row["status"] == NOT_MODELLED:
+            lines.append(f"{name[:52]:<52} {'':>8} {'not yet modelled':>8}")
+            continue
+        status = row["status"] + ("" if row["kind"] == "sourced" else "*")
+        lines.append(f"{name[:52]:<52} {row['rule']:>8} {status:>8} "
+                     f"{row['rejected']:>3}/{row['n_wrong']:<3}   "
+                     f"{row['power_mean']:>6.0%} {row['power_interval']:>9.0%} "
+                     f"{row['power_overlap']:>8.0%}")
+    lines.append("(rejects: by the target's own rule; mean / interval / overlap: the share "
+                 "each pass rule would reject; * an assumption, not counted)")
+    return "\n".join(lines)
+
+
 def _cmd_validate(args: argparse.Namespace) -> int:
     out = out_folder(args.out) if args.out else None
+    if args.power:
+        table = power(args.case, seeds=args.seeds, progress=not args.quiet,
+                      **engine_options(args))
+        print(format_power(table))
+        if out is not None:
+            print(f"wrote {write_table(table, out / 'power.csv')}")
+        return 0
     # Everything is computed (and every input checked) before the first file is written.
     table = validate(args.case, seeds=args.seeds, progress=not args.quiet,
                      **engine_options(args))
@@ -66,5 +102,10 @@ def register(subparsers: Any) -> None:
                    help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS})")
     p.add_argument("--out", type=Path, metavar="DIR", help="write validation.csv and .html here")
     add_engine_options(p)
+    p.add_argument("--power", action="store_true",
+                   help="instead, run the targets against deliberately wrong models "
+                        "(constants at the edges of their screened ranges, each mechanism "
+                        "switched off) and print the share each target rejects; with --out, "
+                        "write DIR/power.csv")
     add_quiet_option(p)
     p.set_defaults(func=_cmd_validate)
