@@ -203,15 +203,16 @@ def _draw_page(result: ExperimentResult, lang: str, paper_size: float):
     headline = effect_in_words(result, metric, lang)
     text(f"{metric_title(metric, lang)}: {headline.over} ({headline.verdict}).", 11.5,
          weight="bold")
-    for sentence in sentences(result, g.key_metrics, lang=lang):
+    # the headline says the first key metric's effect; the others get a sentence each
+    for sentence in sentences(result, g.key_metrics[1:], lang=lang) if g.key_metrics[1:] else ():
         text("• " + sentence, 10.5)
     text(ngettext_for(lang)(
-        "The band and the range come from {n} pair of runs, each pair starting from the same "
-        "MSEs and the same chance events, with and without the guideline; the app shows the "
-        "same numbers. They are what this model does, not measurements from the case studies.",
-        "The band and the range come from {n} pairs of runs, each pair starting from the same "
-        "MSEs and the same chance events, with and without the guideline; the app shows the "
-        "same numbers. They are what this model does, not measurements from the case studies.",
+        "Band and range: {n} pair of runs, with and without the guideline, each pair with the "
+        "same MSEs and the same chance events (the app shows the same numbers). They show what "
+        "this model does, not measurements from the case studies.",
+        "Band and range: {n} pairs of runs, with and without the guideline, each pair with the "
+        "same MSEs and the same chance events (the app shows the same numbers). They show what "
+        "this model does, not measurements from the case studies.",
         len(result.seeds)).format(n=len(result.seeds)), 9, colour="#444", style="italic",
         gap=0.014)
     text(_("The paper's guideline"), 12.5, weight="bold", colour=ACCENT_COLOUR)
