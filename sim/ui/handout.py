@@ -206,7 +206,8 @@ def _draw_page(result: ExperimentResult, lang: str, paper_size: float):
     # the headline says the first key metric's effect; the others get a sentence each
     for sentence in sentences(result, g.key_metrics[1:], lang=lang) if g.key_metrics[1:] else ():
         text("• " + sentence, 10.5)
-    text(ngettext_for(lang)(
+    ngettext = ngettext_for(lang)
+    text(ngettext(
         "Band and range: {n} pair of runs, with and without the guideline, each pair with the "
         "same MSEs and the same chance events (the app shows the same numbers). They show what "
         "this model does, not measurements from the case studies.",

@@ -262,7 +262,8 @@ def _template():
     catalog = Catalog(project="mse-upgrading", charset="utf-8")
     ui = Path(__file__).resolve().parent
     for filename, lineno, message, comments, _context in extract_from_dir(
-            str(ui), method_map=[("**.py", "python")], keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
+            str(ui), method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
         catalog.add(message, locations=[(f"sim/ui/{filename}", lineno)],
                     auto_comments=comments)
     for text, where in data_messages():

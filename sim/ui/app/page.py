@@ -339,7 +339,7 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
     paired runs (the handout's experiment for the same settings), worked out in the
     background; the animated run below it is labelled as one example.
     """
-    _ = gettext_for(lang)
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
     g, metric = run.guideline, key_metric(run)
     question = Question.of(g.id, run.settings.scenario, run.horizon)
     future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
@@ -371,7 +371,7 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
             solara.HTML(tag="div", classes=["mse-difference-value", "mse-working"],
                         unsafe_innerHTML="…")
             solara.HTML(tag="div", classes=["mse-many-runs", "mse-working"],
-                        unsafe_innerHTML=html.escape(ngettext_for(lang)(
+                        unsafe_innerHTML=html.escape(ngettext(
                             "Working out the effect over {n} run with and without {g}…",
                             "Working out the effect over {n} runs with and without {g}…",
                             HANDOUT_SEEDS).format(n=HANDOUT_SEEDS, g=g.id)))
@@ -507,7 +507,7 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
 def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_scenario,
            change, set_lever, close):
     """The settings drawer: scenario, its Info, the paper's guideline, number fields, levers."""
-    _ = gettext_for(lang)
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
     with solara.Div(classes=["mse-drawer"]):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
             solara.HTML(tag="div", classes=["mse-drawer-title"],
@@ -555,7 +555,7 @@ def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_sce
         with solara.Row(style={"align-items": "center"}):
             solara.HTML(tag="div", classes=["mse-levers-title"], unsafe_innerHTML=html.escape(
                 _("Levers (what if…?)") + (
-                    " · " + ngettext_for(lang)("{n} changed", "{n} changed", n_changed).format(
+                    " · " + ngettext("{n} changed", "{n} changed", n_changed).format(
                         n=n_changed) if n_changed else "")))
             solara.Button(_("Reset levers"), disabled=not n_changed,
                           classes=["mse-reset-levers"], small=True, outlined=True,

@@ -60,7 +60,8 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
 
 def months_words(months: int, lang: str) -> str:
     """Say a number of months in `lang`, in the plural form its rules pick ("1 month")."""
-    return ngettext_for(lang)("{n} month", "{n} months", months).format(
+    ngettext = ngettext_for(lang)
+    return ngettext("{n} month", "{n} months", months).format(
         n=format_number(months, lang))
 
 
