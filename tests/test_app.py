@@ -14,7 +14,7 @@ import pytest
 from sim.errors import UserInputError
 from sim.scenario import FIELDS, LEVERS, list_scenarios
 from sim.trade import VIA_BROKER
-from sim.ui.app import chain, charts, session
+from sim.ui.app import address, chain, charts, export, session, views
 from sim.ui.cli import main
 
 solara = pytest.importorskip("solara")
@@ -167,9 +167,12 @@ def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
                                 n_lead_firms=scenario.n_lead_firms)
     for word in ("Buyers in end markets", "Intermediaries", "Lead firms", "Domestic", "Export"):
         assert word in svg
-    drawn, active = map(int, re.search(r"(\d+) of (\d+) drawn", svg).groups())
-    assert drawn <= chain.MAX_DRAWN_MSES < active
-    assert svg.count("<circle") == drawn
+    counts = chain.picture_counts(run.population())
+    assert counts.drawn <= chain.MAX_DRAWN_MSES < counts.active <= counts.started == 2000
+    assert svg.count("<circle") == counts.drawn
+    caption = " ".join(views.picture_words(run, "en"))
+    assert f"{counts.drawn} of {counts.active:,} drawn" in caption
+    assert f"of the {counts.started:,} at the start" in caption
     assert np.array_equal(chain.sample_indices(5000), chain.sample_indices(5000))
     assert chain.most_advanced_upgrade(np.array([0, 1, 2, 3, 16])).tolist() == [0, 1, 2, 2, 5]
 
@@ -222,3 +225,180 @@ def test_cli_help_names_the_default_host(capsys):
     assert main(["app", "--help"]) == 0
     out = capsys.readouterr().out
     assert "127.0.0.1" in out and "--lang" in out and "--months" in out
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 25: the room's number, speed, the run before, denominators, words, address, saves
+# --------------------------------------------------------------------------------------------
+
+SMALL = {"n_mse": 150}
+
+
+def test_guideline_number_is_the_handouts_for_the_same_settings():
+    """The app's worker answers with the handout's experiment: same effect, same interval."""
+    from sim.ui.app.many_runs import ManyRuns, Question
+    from sim.ui.handout import HANDOUT_SEEDS, handout_experiment
+    from sim.ui.words import effect_in_words
+
+    record = {**session.scenario_record("kenya-avocados"), **SMALL, "credit_access": 0.5}
+    question = Question.of("g1", record, 12)
+    service = ManyRuns()
+    answer = service.ask(question, "tab").result(timeout=600)
+    service.release("tab")
+    handout = handout_experiment("g1", "kenya-avocados", steps=12, workers=1, **SMALL,
+                                 credit_access=0.5)
+    assert answer.seeds == handout.seeds == tuple(range(HANDOUT_SEEDS))
+    assert answer.effects.equals(handout.effects)
+    for lang in ("en", "es"):
+        assert effect_in_words(answer, "share_product", lang) == \
+            effect_in_words(handout, "share_product", lang)
+    # a second tab asking the same question gets the same answer without a new run
+    assert service.ask(question, "other").result() is answer
+
+
+def test_effect_in_words_says_runs_effect_range_and_verdict():
+    from sim.experiments import run_many
+    from sim.ui.words import effect_in_words
+
+    result = run_many(["g3"], "kenya-avocados", seeds=3, steps=6, workers=1, **SMALL)["g3"]
+    row = result.effect("share_in_groups")
+    words = effect_in_words(result, "share_in_groups", "en")
+    assert words.over.startswith("Over 3 runs: ") and words.runs == 3
+    assert words.effect in words.over and words.low in words.over and words.high in words.over
+    assert float(words.low.replace("−", "-")) == pytest.approx(100 * row["ci_low"], abs=0.06)
+    if row["ci_low"] > 0:
+        assert words.verdict == "clearly higher with the guideline"
+    spanish = effect_in_words(result, "share_in_groups", "es")
+    assert spanish.over.startswith("En 3 simulaciones: ") and "puntos" in spanish.effect
+
+
+def test_share_axes_stop_at_100_percent_and_levels_round_up():
+    near_one = [charts.Line("a", "#000", np.array([0.5, 0.98]))]
+    assert charts.y_range(near_one, share=True) == (0.0, 1.0)
+    assert charts.y_range([charts.Line("a", "#000", np.array([0.0, 0.3]))], True) == (0, 0.5)
+    assert charts.y_range([charts.Line("a", "#000", np.array([0.0, 96.0]))], False) == (0, 200)
+
+
+def test_hover_values_and_the_run_before_are_drawn_and_worded():
+    lines = [charts.Line("process", "#000", np.array([0.0, 0.1, 0.25]))]
+    before = [charts.Line("process", "#000", np.array([0.0, 0.2]))]
+    hover = charts.Hover(lambda m: f"Mes {m}", lambda v: f"{100 * v:.1f} %", "antes")
+    out = charts.line_chart("T", lines, horizon=12, share=True, fmt=str, x_label="Mes",
+                            before=before, before_label="Antes del cambio: Crédito 0,20",
+                            hover=hover)
+    assert out.count('class="mse-hover"') == 3  # one per month drawn so far
+    assert ">Mes 2<" in out and "process: 25.0 %" in out and "process (antes): 20.0 %" in out
+    assert 'class="mse-before"' in out and "Antes del cambio: Crédito 0,20" in out
+    # while a run plays there is no hover layer (nobody can point at a moving line)
+    assert "mse-hover" not in charts.line_chart("T", lines, horizon=12, share=True, fmt=str,
+                                                x_label="Month")
+
+
+def test_the_run_before_is_kept_for_the_same_question_only(settings):
+    first = session.Run(settings)
+    first.step()
+    moved = session.Run(session.Settings({**settings.scenario, "credit_access": 0.9},
+                                         settings.seed, None, settings.horizon))
+    assert views.keeps_before(first, moved)
+    assert views.before_label(first, moved, "en") == \
+        f"Before the change: Credit access for investment {settings.scenario['credit_access']:.2f}"
+    assert views.before_label(first, moved, "es").startswith("Antes del cambio: Acceso al crédito")
+    assert not views.keeps_before(session.Run(settings), moved)  # nothing shown yet
+    other = session.Run(session.Settings(settings.scenario, settings.seed, "g3", 6))
+    assert not views.keeps_before(first, other)
+    drawn = views.chart_views(moved, "en", before=first)
+    assert all(len(v.before) == len(v.lines) for v in drawn)
+
+
+def test_picture_and_card_name_one_denominator_and_agree(settings):
+    """The picture's share in groups is the metric the charts and the card show."""
+    run = session.Run(session.Settings({**settings.scenario, "n_mse": 400}, 1, "g3", 24))
+    while run.step():
+        pass
+    counts = chain.picture_counts(run.population(session.INTERVENTION))
+    assert counts.share_in_groups == pytest.approx(
+        run.value("share_in_groups", session.INTERVENTION))
+    words = " ".join(views.picture_words(run, "en"))
+    shown = views.fmt_value(run.value("share_in_groups", session.INTERVENTION),
+                            "share_in_groups", "en")
+    assert f"{shown} of the {counts.in_chain} MSEs still in this chain" in words
+    key_chart = views.chart_views(run, "en")[0]
+    assert key_chart.metric == "share_in_groups"
+    assert key_chart.unit == "share of MSEs still in the chain"
+
+
+def test_plural_forms_follow_the_language():
+    assert views.months_words(1, "en") == "1 month" and views.months_words(2, "en") == "2 months"
+    assert views.months_words(1, "es") == "1 mes" and views.months_words(7, "es") == "7 meses"
+    assert views.months_words(0, "pt") == "0 mês"  # CLDR: Portuguese 0 takes the singular
+
+
+def test_address_keeps_scenario_mode_guideline_and_levers():
+    defaults = session.scenario_record("kenya-avocados")
+    state = address.PageState("kenya-avocados", "g1", {"credit_access": 0.9}, 500, 7, 60, "es",
+                              "slow")
+    query = address.to_query(state, defaults)
+    back = address.from_query(query, list_scenarios(), "baseline")
+    assert (back.scenario, back.guideline, back.levers, back.n_mse, back.seed, back.horizon,
+            back.lang, back.speed) == ("kenya-avocados", "g1", {"credit_access": 0.9}, 500, 7,
+                                       60, "es", "slow")
+    assert back.problems == []
+    bad = address.from_query("?scenario=atlantis&mode=guideline&g=g9&credit_access=3&mse=0"
+                             "&speed=warp", list_scenarios(), "kenya-avocados")
+    assert bad.scenario == "kenya-avocados" and bad.guideline == "g3" and bad.levers == {}
+    assert {k for k, _ in bad.problems} == {"scenario", "g", "credit_access", "mse", "speed"}
+    assert "scenario=atlantis" in page.address_problems(bad, "en")
+
+
+def test_saved_data_and_charts_carry_provenance(settings):
+    import io
+    import xml.etree.ElementTree as ET
+
+    import pandas as pd
+
+    run = session.Run(session.Settings({**settings.scenario, "credit_access": 0.9}, 3, None, 6))
+    run.step()
+    text = export.run_csv(run)
+    head = [line for line in text.splitlines() if line.startswith("#")]
+    assert any(line.startswith("# mse_sim_version: ") for line in head)
+    assert "# seed: 3 " in text and "# months_run: 1 of 6" in text
+    assert '"credit_access": 0.9' in text
+    assert any("mse-sim run kenya-avocados --seed 3 --steps 6" in line and
+               "--set credit_access=0.9" in line for line in head)
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table["month"]) == [0, 1] and "share_upgraded" in table
+    svg = export.charts_svg(run, "es", before=None)
+    root = ET.fromstring(svg)  # a well-formed, stand-alone SVG document
+    assert root.tag.endswith("svg") and "Aguacates de Kenia" in svg and "Mes 1 de 6" in svg
+
+
+def test_pause_during_a_slow_month_ends_the_wait_and_adds_nothing(settings):
+    player = page.Player()
+    run = session.Run(settings)
+    shown, first = [], threading.Event()
+
+    def on_month(m):
+        shown.append(m)
+        first.set()
+
+    stop = threading.Event()
+    player.stop = stop
+    result = []
+    thread = threading.Thread(target=lambda: result.append(page.play_loop(
+        run, on_month, stop, gate=player.gate, pace=lambda: 600.0)))
+    thread.start()
+    assert first.wait(60)
+    player.pause()
+    thread.join(60)
+    assert not thread.is_alive() and result == ["stopped"] and shown == [1] and run.month == 1
+
+
+def test_handout_words_runs_for_a_farmer_and_names_the_scenario():
+    from sim.ui.handout import run_words
+
+    for lang in ("en", "es", "fr", "pt"):
+        words = run_words(10, 120, lang)
+        assert "10" in words and not re.search(r"seed|semilla|graine|semente|arm|brazo", words)
+    assert run_words(10, 120, "es") == ("la cadena simulada 10 veces con la pauta y 10 veces "
+                                        "sin ella, durante 10 años")
+    assert run_words(2, 7, "en").endswith("over 7 months")
