@@ -402,3 +402,15 @@ def test_handout_words_runs_for_a_farmer_and_names_the_scenario():
     assert run_words(10, 120, "es") == ("la cadena simulada 10 veces con la pauta y 10 veces "
                                         "sin ella, durante 10 años")
     assert run_words(2, 7, "en").endswith("over 7 months")
+
+
+def test_scenario_info_texts_never_name_internal_fields():
+    """Texts for the room, every scenario: lever labels and plain words."""
+    from sim.scenario import read_scenario_file
+
+    for name in list_scenarios():
+        info = read_scenario_file(name).info
+        for key in ("things_to_notice", "things_to_try", "how_it_works"):
+            text = " ".join(info.get(key, "").split())
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b|mse-sim|`|sim/data|\bseeds?\b", text), \
+                (name, key, text)

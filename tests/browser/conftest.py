@@ -24,23 +24,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from app_page import CHROMIUM_ARGS, VIEWPORT  # one definition, shared with the tests
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "tests" / "_artifacts"
-
-#: Flags for a headless Chromium on a machine that reaches no network but the package
-#: registries: no sandbox (root in CI), no GPU, no background traffic to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-#: Viewport of a small projector: what the trainer's audience sees.
-VIEWPORT = {"width": 1280, "height": 720}
 
 #: Seconds to wait for the server to answer and for the page to show its first plot.
 SERVER_TIMEOUT = 90
