@@ -179,10 +179,15 @@ def visible_lines(page) -> list[str]:
             if line.strip()]
 
 
+#: Words spelt alike in English and Spanish (the speed "Normal").
+SAME_IN_SPANISH = {"Normal"}
+
+
 def same_lines(english: list[str], other: list[str]) -> list[str]:
-    """Lines shown alike in both languages, but for numbers and guideline ids (g1-g7)."""
+    """Lines shown alike in both languages, but for numbers, guideline ids (g1-g7) and words
+    spelt alike in both."""
     return sorted(line for line in set(english) & set(other)
-                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line))
+                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line) and line not in SAME_IN_SPANISH)
 
 
 def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[str]:

@@ -30,7 +30,7 @@ from sim.ui.style import LINK_COLOURS, UPGRADE_COLOURS
 #: picture does not jitter from month to month).
 MAX_DRAWN_MSES = 240
 #: Picture size in CSS pixels, and its text size (at least 14 px for a projector).
-WIDTH, HEIGHT = 440, 300
+WIDTH, HEIGHT = 400, 300
 FONT_PX = 14
 #: Most intermediaries, and most MSE brokers, drawn as markers on their tier.
 MAX_DRAWN_FIRMS = 24

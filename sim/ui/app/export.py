@@ -165,7 +165,11 @@ def charts_svg(run: Run, lang: str, before: Run | None = None,
 
 
 def file_stem(run: Run) -> str:
-    """A file name for what is saved: scenario, mode, month (``kenya-avocados-g1-month-60``)."""
+    """A file name for what is saved: scenario and mode (``kenya-avocados-g1``).
+
+    The month is inside the files (their provenance), not in the name: the name is given when
+    the page is drawn, the content when the button is pressed.
+    """
     name = run.settings.scenario.get("name", "run")
     mode = run.guideline.id if run.guideline else "explore"
-    return f"{name}-{mode}-month-{run.month}"
+    return f"{name}-{mode}"

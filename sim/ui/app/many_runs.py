@@ -16,6 +16,7 @@ Two jobs the page must not do in the thread that serves a tab:
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
@@ -71,24 +72,26 @@ class Question:
 
     Attributes:
         guideline: ``g1`` ... ``g7``.
-        scenario: The scenario's fields (levers, ``n_mse``, name...) as sorted pairs.
+        scenario: The scenario's fields (levers, ``n_mse``, name, constants...) as JSON with
+            sorted keys: hashable, and equal for equal settings.
         steps: Months per run (the app's horizon).
         seeds: Runs of each arm (:data:`sim.ui.handout.HANDOUT_SEEDS`).
     """
 
     guideline: str
-    scenario: tuple[tuple[str, Any], ...]
+    scenario: str
     steps: int
     seeds: int = HANDOUT_SEEDS
 
     @classmethod
     def of(cls, guideline: str, scenario: Mapping[str, Any], steps: int) -> Question:
         """Return the question for a guideline on scenario fields ``scenario``."""
-        return cls(guideline, tuple(sorted(dict(scenario).items())), int(steps))
+        return cls(guideline, json.dumps(dict(scenario), sort_keys=True, default=str),
+                   int(steps))
 
     def answer(self) -> ExperimentResult:
         """Run the experiment here (in the worker): the handout's, for these settings."""
-        return handout_experiment(self.guideline, dict(self.scenario), seeds=self.seeds,
+        return handout_experiment(self.guideline, json.loads(self.scenario), seeds=self.seeds,
                                   steps=self.steps, workers=1)
 
 

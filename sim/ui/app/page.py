@@ -782,7 +782,7 @@ def App():
                                                            if n == v)),
                           classes=["mse-language"], dense=True)
         with solara.Div(classes=["mse-bar"]):
-            solara.Button("⚙ " + _("Scenario and levers"), on_click=lambda: drawer.set(
+            solara.Button("⚙ " + _("Settings"), on_click=lambda: drawer.set(
                 not drawer.value), classes=["mse-settings-open"], outlined=True)
             mode = "guideline" if settings.value.guideline else "explore"
             solara.ToggleButtonsSingle(
@@ -804,11 +804,13 @@ def App():
                 charts_data = solara.use_memo(lambda: saves.charts, [])
                 data_data = solara.use_memo(lambda: saves.data, [])
                 with solara.FileDownload(charts_data, f"{stem}.svg", mime_type="image/svg+xml"):
-                    solara.Button("⤓ " + _("Charts (SVG)"), classes=["mse-save-charts"],
-                                  outlined=True, small=True)
+                    solara.Button("⤓ SVG", classes=["mse-save-charts"], outlined=True,
+                                  small=True, attributes={"title": _("Save the charts (SVG)")})
                 with solara.FileDownload(data_data, f"{stem}.csv", mime_type="text/csv"):
-                    solara.Button("⤓ " + _("Data (CSV)"), classes=["mse-save-data"],
-                                  outlined=True, small=True)
+                    solara.Button("⤓ CSV", classes=["mse-save-data"], outlined=True,
+                                  small=True, attributes={
+                                      "title": _("Save the run's data (CSV), with what "
+                                                 "reproduces it")})
         if error.value and not drawer.value:
             solara.HTML(tag="div", classes=["mse-error", "mse-error-bar"],
                         unsafe_innerHTML=html.escape(error.value))
