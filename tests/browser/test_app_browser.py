@@ -28,7 +28,7 @@ from app_page import (
 #: English labels that must all disappear when the page switches to another language.
 ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
                   "Number of MSEs", "History number", "Months to run", "Reset levers", "Speed",
-                  "Slow", "Normal", "Fast", "Scenario and levers",
+                  "Slow", "Normal", "Fast", "Scenario and levers", "Settings",
                   "MSEs that have upgraded, by type", "Mean income", "What to notice",
                   "About this scenario", "Kenya avocados")
 
@@ -179,8 +179,8 @@ def visible_lines(page) -> list[str]:
             if line.strip()]
 
 
-#: Words spelt alike in English and Spanish (the speed "Normal").
-SAME_IN_SPANISH = {"Normal"}
+#: Words spelt alike in English and Spanish (the speed "Normal", the file types).
+SAME_IN_SPANISH = {"Normal", "⤓ CSV", "⤓ SVG"}
 
 
 def same_lines(english: list[str], other: list[str]) -> list[str]:

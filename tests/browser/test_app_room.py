@@ -287,7 +287,7 @@ def test_at_150_percent_nothing_is_cut(browser, app_url, artifacts):
         context.close()
 
 
-def test_reload_and_a_shared_link_keep_the_state(browser, app_url):
+def test_reload_and_a_shared_link_keep_the_state(browser, app_url, artifacts):
     """Item 7: scenario, mode, guideline and levers are in the address."""
     context = context_at(browser)
     try:
@@ -295,7 +295,9 @@ def test_reload_and_a_shared_link_keep_the_state(browser, app_url):
         page.goto(app_url)
         ready(page)
         page.locator(".mse-mode-guideline").click()
+        page.locator(".mse-difference-title").get_by_text("g3:").wait_for()
         page.locator(".mse-guideline-g4").click()
+        page.screenshot(path=str(artifacts / "reload-g4-clicked.png"))
         page.locator(".mse-difference-title").get_by_text("g4:").wait_for()
         move_lever(page, "credit_access", 0.75)
         value = page.locator(".mse-lever-credit_access .mse-lever-value").inner_text()
