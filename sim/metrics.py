@@ -75,6 +75,11 @@ def status(model) -> Status:
     return result
 
 
+def forget_status(model) -> None:
+    """Drop the step's cached counts, so the next metric recounts a state changed in between."""
+    model._metrics_status = None
+
+
 @njit(cache=True)
 def _census(mse, months):
     """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``."""

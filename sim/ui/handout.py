@@ -17,15 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiments import DEFAULT_STEPS, ExperimentResult, Guideline, run_many
+from sim.experiments import DEFAULT_STEPS, ExperimentResult, Guideline, run_experiments
 from sim.experiments.stats import t_crit
 from sim.io import atomic_write
 from sim.metrics import metric_info
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
     N_,
-    format_number,
-    format_percent,
     gettext_for,
     metric_title,
     metric_unit,
@@ -34,6 +32,7 @@ from sim.ui.i18n import (
     scenario_title,
     translation_note,
 )
+from sim.ui.numbers import format_number, format_percent
 from sim.ui.style import ACCENT_COLOUR, BASELINE_COLOUR, INTERVENTION_COLOUR
 from sim.ui.words import effect_in_words, sentences
 
@@ -50,8 +49,8 @@ def handout_experiment(guideline: str | Guideline, scenario: Any = "baseline", *
     """Run the experiment a handout shows, and the app's Guideline mode shows as its number.
 
     One definition for both: the guideline's two arms on seeds ``0 .. seeds - 1`` with common
-    random numbers (:func:`sim.experiments.run_many`), so the handout and the screen give the
-    same effect and interval for the same guideline, scenario and settings.
+    random numbers (:func:`sim.experiments.run_experiments`), so the handout and the screen
+    give the same effect and interval for the same guideline, scenario and settings.
 
     Args:
         guideline: ``g1`` ... ``g7``.
@@ -66,8 +65,8 @@ def handout_experiment(guideline: str | Guideline, scenario: Any = "baseline", *
         UserInputError: Unknown guideline or scenario, or bad settings.
     """
     gid = guideline.id if isinstance(guideline, Guideline) else guideline
-    return run_many([guideline], scenario, seeds=seeds, steps=steps, workers=workers,
-                    progress=progress, **overrides)[gid]
+    return run_experiments([guideline], scenario, seeds=seeds, steps=steps, workers=workers,
+                           progress=progress, **overrides)[gid]
 
 
 def run_words(runs: int, months: int, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -127,8 +126,8 @@ def handout_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
     ax.set_xlim(0, result.steps)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(
-        (lambda v, _pos: format_percent(v, lang)) if share
-        else (lambda v, _pos: format_number(v, lang, 0 if abs(v) >= 10 else 1)))
+        (lambda v, _pos: format_percent(v, lang=lang)) if share
+        else (lambda v, _pos: format_number(v, 0 if abs(v) >= 10 else 1, lang=lang)))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=10)
     return fig

@@ -1,7 +1,7 @@
 """Validation and calibration: the nine cases against what was observed.
 
-* :mod:`~sim.validation.targets`: the documented targets of each case (package data in
-  ``sim/data/targets/``), read and checked;
+* :mod:`~sim.validation.targets`: the documented targets of each case (the top-level
+  ``targets/`` folder), read and checked;
 * :mod:`~sim.validation.validate`: running the cases and comparing them with their targets
   (:func:`validate`), and checking runs already made (:func:`targets_met`, for the report);
 * :mod:`~sim.validation.calibrate`: fitting scenario levers to a case's targets with ABC-SMC

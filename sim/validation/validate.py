@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.engines import Progress, check_workers, make_engine, run_columns
+from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
+from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
 from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
 
@@ -98,25 +99,6 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None) -
     }
 
 
-def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(seeds, bool):
-        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
-    if isinstance(seeds, int | np.integer):
-        if seeds < 2:
-            raise UserInputError(f"seeds: value {seeds} is not allowed (a confidence interval "
-                                 "needs a whole number of 2 or more)")
-        return tuple(range(int(seeds)))
-    try:
-        out = tuple(int(s) for s in seeds)
-    except (TypeError, ValueError):
-        raise UserInputError(f"seeds: value {seeds!r} is not a count or a list of whole "
-                             "numbers") from None
-    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
-        raise UserInputError(f"seeds: value {list(out)!r} is not allowed (2 or more distinct "
-                             "seeds, each 0 or more)")
-    return out
-
-
 def _plan(cases: list[CaseTargets], seeds: tuple[int, ...]) -> tuple[list, list]:
     """Return the tasks to run and, per case, (arm names, columns, first task index)."""
     tasks, layout = [], []
@@ -136,7 +118,7 @@ def validate(
     *,
     seeds: int | Sequence[int] = DEFAULT_SEEDS,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
 ) -> pd.DataFrame:
@@ -147,7 +129,8 @@ def validate(
             file, or a list of them.
         seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
         workers: Worker processes (default: one per core). Results do not depend on it.
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
 
@@ -159,8 +142,8 @@ def validate(
             before any model runs.
     """
     chosen = read_all_targets(cases)
-    seed_list = _check_seeds(seeds)
-    if engine == "local":
+    seed_list = check_seeds(seeds)
+    if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     tasks, layout = _plan(chosen, seed_list)
     created = datetime.now(UTC).isoformat(timespec="seconds")

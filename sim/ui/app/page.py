@@ -28,6 +28,7 @@ settings change, and when the tab closes or disconnects. docs/app.md tells the w
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import sys
@@ -93,7 +94,6 @@ from sim.ui.i18n import (  # noqa: E402
     DEFAULT_LANGUAGE,
     LANGUAGES,
     N_,
-    format_number,
     gettext_for,
     metric_title,
     metric_unit,
@@ -104,6 +104,7 @@ from sim.ui.i18n import (  # noqa: E402
     scenario_translation_note,
     translation_note,
 )
+from sim.ui.numbers import format_number  # noqa: E402
 from sim.ui.words import effect_in_words  # noqa: E402
 
 #: Seconds the play loop leaves between months after a frame is rendered, at the least: time
@@ -220,7 +221,7 @@ class Player:
         stop = self.stop = threading.Event()
 
         def loop():
-            with context if context is not None else _nothing():
+            with context if context is not None else contextlib.nullcontext():
                 try:
                     why = play_loop(run, month.set, stop, context, gate=self.gate,
                                     pace=lambda: self.seconds_per_month)
@@ -251,14 +252,6 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
 
     solara.use_effect(start, [playing.value, run])
     return player
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +294,8 @@ def info_html(info: dict[str, str], parts, lang: str) -> str:
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     """Say what was wrong with a number field and what the app still uses."""
     _ = gettext_for(lang)
-    low, high = format_number(problem.low, lang), format_number(problem.high, lang)
+    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0,
+                                                                         lang=lang)
     if problem.kind == "not_whole":
         what = _("“{text}” is not a whole number.").format(text=problem.text)
     elif problem.kind == "too_small":
@@ -459,13 +453,14 @@ def LeverControl(name: str, value: float, default: float, lang: str,
     classes = ["mse-lever", f"mse-lever-{name}"] + (["mse-changed"] if changed else [])
     with solara.Div(classes=classes):
         status = (_("changed; scenario value {default}") if changed
-                  else _("scenario value")).format(default=format_number(default, lang, 2))
+                  else _("scenario value")).format(default=format_number(default, 2, lang=lang))
         solara.HTML(tag="div", classes=["mse-lever-label"], unsafe_innerHTML=(
             f'<span class="mse-lever-name" title="{html.escape(lever_help(name, lang))}">'
             f"{html.escape(_(spec.label))}</span> "
-            f'<b class="mse-lever-value">{format_number(value, lang, 2)}</b> '
+            f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
             f'<span class="mse-lever-range">({html.escape(status)}; '
-            f"{format_number(spec.low, lang)}–{format_number(spec.high, lang)})</span>"))
+            f"{format_number(spec.low, 0, lang=lang)}–"
+            f"{format_number(spec.high, 0, lang=lang)})</span>"))
         solara.SliderFloat("", value=float(value), min=float(spec.low), max=float(spec.high),
                            step=LEVER_STEP, on_value=on_value, thumb_label=False)
 
@@ -485,7 +480,7 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
         try:
             value = parse_whole_number(typed, low, high, label)
         except FieldProblem as exc:
-            problem.set(field_message(exc, format_number(current, lang), lang))
+            problem.set(field_message(exc, format_number(current, 0, lang=lang), lang))
             return
         problem.set("")
         text.set(str(value))
@@ -499,8 +494,9 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
         else:
             solara.HTML(tag="div", classes=["mse-field-ok"], unsafe_innerHTML=html.escape(
                 _("Using {value} ({low}–{high}).").format(
-                    value=format_number(current, lang), low=format_number(low, lang),
-                    high=format_number(high, lang))))
+                    value=format_number(current, 0, lang=lang),
+                    low=format_number(low, 0, lang=lang),
+                    high=format_number(high, 0, lang=lang))))
 
 
 @solara.component

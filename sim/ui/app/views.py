@@ -27,13 +27,12 @@ from sim.ui.app.charts import Hover, Line, chart_figure, line_chart
 from sim.ui.app.session import BASELINE, INTERVENTION, Run
 from sim.ui.i18n import (
     N_,
-    format_number,
-    format_percent,
     gettext_for,
     metric_title,
     metric_unit,
     ngettext_for,
 )
+from sim.ui.numbers import format_number, format_percent
 from sim.ui.style import BASELINE_COLOUR, INTERVENTION_COLOUR, SERIES_COLOURS, UPGRADE_COLOURS
 from sim.ui.words import describe_moves, lever_label
 
@@ -45,8 +44,8 @@ from sim.ui.words import describe_moves, lever_label
 def fmt_value(value: float, metric: str, lang: str) -> str:
     """Format a metric's value: percent with one decimal for shares, else a number."""
     if metric_info(metric).kind == "share":
-        return format_percent(value, lang, 1)
-    return format_number(value, lang, 1 if abs(value) < 100 else 0)
+        return format_percent(value, 1, lang=lang)
+    return format_number(value, 1 if abs(value) < 100 else 0, lang=lang)
 
 
 def fmt_difference(value: float, metric: str, lang: str) -> str:
@@ -54,23 +53,24 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
     _ = gettext_for(lang)
     sign = "+" if value >= 0 else "−"
     if metric_info(metric).kind == "share":
-        return _("{value} points").format(value=sign + format_number(abs(100 * value), lang, 1))
-    return sign + format_number(abs(value), lang, 1)
+        points = format_number(abs(100 * value), 1, lang=lang)
+        return _("{value} points").format(value=sign + points)
+    return sign + format_number(abs(value), 1, lang=lang)
 
 
 def months_words(months: int, lang: str) -> str:
     """Say a number of months in `lang`, in the plural form its rules pick ("1 month")."""
     ngettext = ngettext_for(lang)
     return ngettext("{n} month", "{n} months", months).format(
-        n=format_number(months, lang))
+        n=format_number(months, 0, lang=lang))
 
 
 def tick_format(share: bool, lang: str) -> Callable[[float], str]:
     """Format a y-axis tick: a whole percentage for shares where it is one, else a number."""
     if share:
-        return lambda v: format_percent(v, lang, 0 if abs(v * 100 - round(v * 100)) < 1e-6
-                                        else 1)
-    return lambda v: format_number(v, lang, 0 if abs(v) >= 10 or v == 0 else 1)
+        return lambda v: format_percent(v, 0 if abs(v * 100 - round(v * 100)) < 1e-6
+                                        else 1, lang=lang)
+    return lambda v: format_number(v, 0 if abs(v) >= 10 or v == 0 else 1, lang=lang)
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,11 +85,13 @@ FIELD_LABELS: dict[str, str] = {"n_mse": N_("Number of MSEs"), "seed": N_("Histo
 def settings_changes(before: Run, now: Run, lang: str) -> list[str]:
     """Say, for each setting that differs, what it was in `before`: "Credit access 0.20"."""
     old, new = before.settings, now.settings
-    out = [f"{lever_label(name, lang)} {format_number(float(old.scenario[name]), lang, 2)}"
+    out = [f"{lever_label(name, lang)} "
+           f"{format_number(float(old.scenario[name]), 2, lang=lang)}"
            for name in LEVERS if abs(float(old.scenario[name]) - float(new.scenario[name])) > 1e-9]
     _ = gettext_for(lang)
     if int(old.scenario["n_mse"]) != int(new.scenario["n_mse"]):
-        out.append(f"{_(FIELD_LABELS['n_mse'])} {format_number(old.scenario['n_mse'], lang)}")
+        out.append(f"{_(FIELD_LABELS['n_mse'])} "
+                   f"{format_number(old.scenario['n_mse'], 0, lang=lang)}")
     if old.seed != new.seed:
         out.append(f"{_(FIELD_LABELS['seed'])} {old.seed}")
     if old.horizon != new.horizon:
@@ -253,8 +255,8 @@ def picture_svg(run: Run, lang: str) -> str:
 def picture_words(run: Run, lang: str, pop: Mapping[str, Any] | None = None) -> list[str]:
     """Say what the picture draws, each number with its denominator."""
     counts = picture_counts(pop if pop is not None else run.population(picture_arm(run)))
-    return picture_caption(counts, lambda n: format_number(n, lang),
-                           lambda s: format_percent(s, lang, 1), ngettext_for(lang))
+    return picture_caption(counts, lambda n: format_number(n, 0, lang=lang),
+                           lambda s: format_percent(s, 1, lang=lang), ngettext_for(lang))
 
 
 def chain_html(run: Run, lang: str) -> str:
@@ -289,5 +291,5 @@ def lever_help(name: str, lang: str) -> str:
     _ = gettext_for(lang)
     spec = FIELDS[name]
     return _("{label}: from {low} (none) to {high} (the most the model allows).").format(
-        label=_(spec.label), low=format_number(spec.low, lang), high=format_number(spec.high,
-                                                                                   lang))
+        label=_(spec.label), low=format_number(spec.low, 0, lang=lang),
+        high=format_number(spec.high, 0, lang=lang))
