@@ -25,6 +25,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
+from sim.engines import LocalEngine, warm_up
 from sim.experiments import ExperimentResult
 from sim.ui.handout import HANDOUT_SEEDS, handout_experiment
 
@@ -43,8 +44,6 @@ def prepare_model() -> None:
         return
 
     def work():
-        from sim.engines import warm_up  # imports the model, compiles its passes
-
         start = time.perf_counter()
         try:
             warm_up()
@@ -100,8 +99,6 @@ def _answer(question: Question) -> ExperimentResult:
 
 
 def _warm() -> float:
-    from sim.engines import warm_up
-
     return warm_up()
 
 
@@ -128,9 +125,7 @@ class ManyRuns:
             self._executor().submit(_warm)
 
     def _executor(self):
-        if self._engine is None:
-            from sim.engines import LocalEngine  # the project's one way of starting workers
-
+        if self._engine is None:  # sim.engines: the project's one way of starting workers
             self._engine = LocalEngine(1)
         return self._engine.executor()
 
