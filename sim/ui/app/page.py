@@ -47,8 +47,11 @@ os.environ.setdefault("SOLARA_THEME_LOADER", "plain")
 os.environ.setdefault("SOLARA_THEME_VARIANT", "light")
 os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
 
+import ipyvuetify  # noqa: E402
+import reacton  # noqa: E402
 import solara  # noqa: E402
 import solara.server.kernel_context as kernel_context  # noqa: E402
+import traitlets  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
@@ -337,11 +340,13 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
     g, metric = run.guideline, key_metric(run)
     question = Question.of(g.id, run.settings.scenario, run.horizon)
     future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
-    answer = solara.use_thread(lambda: future.result(), dependencies=[future],
+    # the thread returns the question with its answer: right after a change of guideline the
+    # hook still holds the last answer, which must not be read as this question's
+    answer = solara.use_thread(lambda: (question, future.result()), dependencies=[future],
                                intrusive_cancel=False)
-    words = (effect_in_words(answer.value, metric, lang)
-             if answer.state == solara.ResultState.FINISHED and answer.value is not None
-             else None)
+    result = (answer.value[1] if answer.state == solara.ResultState.FINISHED
+              and answer.value is not None and answer.value[0] == question else None)
+    words = effect_in_words(result, metric, lang) if result is not None else None
     with solara.Column(classes=["mse-difference"], gap="2px"):
         solara.HTML(tag="div", classes=["mse-difference-title"], unsafe_innerHTML=html.escape(
             f"{g.id}: {_(g.action)}"))
@@ -355,8 +360,8 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
             solara.HTML(tag="div", classes=["mse-many-runs"], unsafe_innerHTML=(
                 f'<span class="mse-many-runs-range">{html.escape(words.over)}</span> · '
                 f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'))
-        elif answer.state == solara.ResultState.ERROR:
-            print(f"mse-sim app: the runs behind the number failed: {answer.error!r}",
+        elif future.done() and not future.cancelled() and future.exception() is not None:
+            print(f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
                   file=sys.stderr)
             solara.HTML(tag="div", classes=["mse-many-runs", "mse-error"], unsafe_innerHTML=(
                 html.escape(_("The runs behind the number could not be made; the details are "
@@ -377,7 +382,7 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
                 new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
                 base=fmt_value(run.value(metric, BASELINE), metric, lang),
                 unit=metric_unit(metric, lang))))
-        GuessRow(metric, answer.value.effect(metric)["effect"] if words is not None else None,
+        GuessRow(metric, result.effect(metric)["effect"] if result is not None else None,
                  lang, guess)
         solara.HTML(tag="div", classes=["mse-difference-note"], unsafe_innerHTML=html.escape(
             _("The guideline changes: {changes}").format(changes=changes_text(run, lang))))
@@ -611,6 +616,40 @@ def state_of(settings: Settings, lang: str, speed: str) -> PageState:
                      speed)
 
 
+class _AddressBar(ipyvuetify.VuetifyTemplate):
+    """Writes the page's state into the browser's address (``history.replaceState``).
+
+    Why not solara's router: ``router.push`` changes the routing state, which renders the
+    whole page again right after each change; a click landing between the two renders (a
+    guideline button pressed just after the mode) was lost now and then. Replacing the
+    address in the browser renders nothing, and a reload still reads it (the page reads
+    ``router.search`` once, when it opens).
+    """
+
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.write(); },
+  watch: { query() { this.write(); } },
+  methods: {
+    write() {
+      const url = new URL(window.location.href);
+      url.search = this.query ? "?" + this.query : "";
+      if (url.href !== window.location.href) {
+        window.history.replaceState(window.history.state, "", url.href);
+      }
+    },
+  },
+};
+</script>
+""").tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+
+
+AddressBar = reacton.core.ComponentWidget(_AddressBar)
+
+
 @solara.component
 def Layout(children=()):
     """The page without solara's app bar, theme switch and tabs: just the app."""
@@ -703,12 +742,6 @@ def App():
     query = to_query(state_of(settings.value, lang.value, speed.value),
                      _default_settings(settings.value.scenario["name"]))
 
-    def follow_address():
-        if (router.search or "") != query:
-            router.push(f"{router.path or '/'}?{query}")
-
-    solara.use_effect(follow_address, [query, router.search])
-
     def apply(new: Settings, keep_before: bool = True):
         """Build the run for new settings first; show it, or say why it cannot run."""
         try:
@@ -763,6 +796,7 @@ def App():
     with solara.Div(classes=["mse-app"] + (["mse-drawer-open"] if drawer.value else [])):
         solara.Style(CSS)
         solara.Title(_("MSE upgrading in value chains"))
+        AddressBar(query=query)
         with solara.Div(classes=["mse-top"]):
             Controls(r, month, playing, lg, do_step, do_reset, player)
             with solara.Div(classes=["mse-speed"]):

@@ -23,7 +23,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from app_page import CHROMIUM_ARGS, ROOT, VIEWPORT, free_port  # shared with the tests
+
+# The page's steps (app_page.py, next to this file) are shared by the tests here and by
+# screenshots.py; pytest imports test files by path (--import-mode=importlib), so this folder
+# is put on the path for them.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_page import CHROMIUM_ARGS, ROOT, VIEWPORT, free_port  # noqa: E402
 
 ARTIFACTS = ROOT / "tests" / "_artifacts"
 

@@ -28,7 +28,7 @@ from app_page import (
 #: English labels that must all disappear when the page switches to another language.
 ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
                   "Number of MSEs", "History number", "Months to run", "Reset levers", "Speed",
-                  "Slow", "Normal", "Fast", "Scenario and levers", "Settings",
+                  "Slow", "Fast", "Scenario and levers", "Settings",
                   "MSEs that have upgraded, by type", "Mean income", "What to notice",
                   "About this scenario", "Kenya avocados")
 
@@ -265,6 +265,7 @@ def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, conso
     for k in range(1, 4):
         page.locator(".mse-step").click()
         wait_month(page, f"n === {k}")
+    page.locator(".mse-example").get_by_text("after 3 months").wait_for()
     example = page.locator(".mse-example").inner_text()
     assert example.startswith("The run on screen is one example:"), example
     assert re.search(r"[+−]\d+\.\d points after 3 months", example), example
