@@ -13,10 +13,11 @@ import math
 import os
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from sim.experiments import CONFIDENCE, ExperimentResult
+from sim.experiments import DEFAULT_STEPS, ExperimentResult, Guideline, run_experiments
 from sim.experiments.stats import t_crit
 from sim.io import atomic_write
 from sim.metrics import metric_info
@@ -26,12 +27,63 @@ from sim.ui.i18n import (
     gettext_for,
     metric_title,
     metric_unit,
+    ngettext_for,
     paper_text,
+    scenario_title,
     translation_note,
 )
 from sim.ui.numbers import format_number, format_percent
 from sim.ui.style import ACCENT_COLOUR, BASELINE_COLOUR, INTERVENTION_COLOUR
-from sim.ui.words import sentences
+from sim.ui.words import effect_in_words, sentences
+
+#: Runs of each arm behind a handout, and behind the app's number in Guideline mode: enough
+#: for a clear band on a printed figure, few enough to make a handout in about a minute on a
+#: laptop (the report uses 20).
+HANDOUT_SEEDS = 10
+
+
+def handout_experiment(guideline: str | Guideline, scenario: Any = "baseline", *,
+                       seeds: int = HANDOUT_SEEDS, steps: int = DEFAULT_STEPS,
+                       workers: int | None = None, progress: bool = False,
+                       **overrides: Any) -> ExperimentResult:
+    """Run the experiment a handout shows, and the app's Guideline mode shows as its number.
+
+    One definition for both: the guideline's two arms on seeds ``0 .. seeds - 1`` with common
+    random numbers (:func:`sim.experiments.run_experiments`), so the handout and the screen
+    give the same effect and interval for the same guideline, scenario and settings.
+
+    Args:
+        guideline: ``g1`` ... ``g7``.
+        scenario: Bundled name, path, scenario object or dict of fields.
+        seeds: Runs of each arm (at least 2).
+        steps: Months per run.
+        workers: Worker processes (default: every core); results do not depend on it.
+        progress: Show a progress bar on stderr.
+        **overrides: Scenario fields to change first (levers, ``n_mse``).
+
+    Raises:
+        UserInputError: Unknown guideline or scenario, or bad settings.
+    """
+    gid = guideline.id if isinstance(guideline, Guideline) else guideline
+    return run_experiments([guideline], scenario, seeds=seeds, steps=steps, workers=workers,
+                           progress=progress, **overrides)[gid]
+
+
+def run_words(runs: int, months: int, lang: str = DEFAULT_LANGUAGE) -> str:
+    """Say how a result was made in words a farmer would use: no seeds, no arms.
+
+    E.g. "the chain simulated 10 times with the guideline and 10 times without, over 10
+    years".
+    """
+    ngettext = ngettext_for(lang)
+    span = (ngettext("{n} year", "{n} years", months // 12).format(n=months // 12)
+            if months % 12 == 0 else
+            ngettext("{n} month", "{n} months", months).format(n=months))
+    return ngettext("the chain simulated {n} time with the guideline and {n} time without, "
+                    "over {span}",
+                    "the chain simulated {n} times with the guideline and {n} times without, "
+                    "over {span}", runs).format(n=runs, span=span)
+
 
 #: Page size: A4 portrait, inches (prints on Letter with small margins too).
 PAGE_INCHES = (8.27, 11.69)
@@ -134,9 +186,9 @@ def _draw_page(result: ExperimentResult, lang: str, paper_size: float):
 
     text(_("Guideline {number}: {title}").format(number=g.number, title=_(g.title)), 15,
          weight="bold", colour=ACCENT_COLOUR)
-    text(_("Scenario {name} · {n_seeds} seeds per arm · {months} months").format(
-        name=result.scenario.name, n_seeds=len(result.seeds), months=result.steps), 10,
-        colour="#444", gap=0.012)
+    words = run_words(len(result.seeds), result.steps, lang)
+    text(f"{scenario_title(result.scenario.name, lang)} · {words[:1].upper()}{words[1:]}", 10,
+         colour="#444", gap=0.012)
     # the figure, rendered to an image and placed on the page
     buf = io.BytesIO()
     handout_figure(result, lang).savefig(buf, format="png", dpi=200)
@@ -147,11 +199,21 @@ def _draw_page(result: ExperimentResult, lang: str, paper_size: float):
     ax.set_axis_off()
     y -= height + 0.012
     text(_("What the model shows"), 12.5, weight="bold", colour=ACCENT_COLOUR)
-    for sentence in sentences(result, g.key_metrics, lang=lang):
+    headline = effect_in_words(result, metric, lang)
+    text(f"{metric_title(metric, lang)}: {headline.over} ({headline.verdict}).", 11.5,
+         weight="bold")
+    # the headline says the first key metric's effect; the others get a sentence each
+    for sentence in sentences(result, g.key_metrics[1:], lang=lang) if g.key_metrics[1:] else ():
         text("• " + sentence, 10.5)
-    text(_("The {level} band and interval come from {n} paired runs; they are what this model "
-           "does, not measurements from the case studies.").format(
-        level=f"{CONFIDENCE:.0%}", n=len(result.seeds)), 9, colour="#444", style="italic",
+    ngettext = ngettext_for(lang)
+    text(ngettext(
+        "Band and range: {n} pair of runs, with and without the guideline, each pair with the "
+        "same MSEs and the same chance events (the app shows the same numbers). They show what "
+        "this model does, not measurements from the case studies.",
+        "Band and range: {n} pairs of runs, with and without the guideline, each pair with the "
+        "same MSEs and the same chance events (the app shows the same numbers). They show what "
+        "this model does, not measurements from the case studies.",
+        len(result.seeds)).format(n=len(result.seeds)), 9, colour="#444", style="italic",
         gap=0.014)
     text(_("The paper's guideline"), 12.5, weight="bold", colour=ACCENT_COLOUR)
     text(_(paper_text(g.seed_text)), paper_size)

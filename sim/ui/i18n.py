@@ -78,6 +78,15 @@ def gettext_for(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
     return translation(lang).gettext
 
 
+def ngettext_for(lang: str = DEFAULT_LANGUAGE) -> Callable[[str, str, int], str]:
+    """Return the ``ngettext`` function of `lang`: the plural form its rules pick for a count.
+
+    Call it as ``ngettext("{n} month", "{n} months", n).format(n=n)``; the catalogs hold every
+    form the language has (Spanish, French and Portuguese have three in CLDR's rules).
+    """
+    return translation(lang).ngettext
+
+
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark `text` for the catalogs without translating it here."""
     return text
@@ -212,7 +221,8 @@ def _template():
     catalog = Catalog(project="mse-upgrading", charset="utf-8")
     ui = Path(__file__).resolve().parent
     for filename, lineno, message, comments, _context in extract_from_dir(
-            str(ui), method_map=[("**.py", "python")], keywords={"_": None, "N_": None}):
+            str(ui), method_map=[("**.py", "python")],
+            keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
         catalog.add(message, locations=[(f"sim/ui/{filename}", lineno)],
                     auto_comments=comments)
     for text, where in data_messages():
@@ -280,8 +290,12 @@ def missing_translations() -> dict[str, list[str]]:
             if not message.id:
                 continue
             found = catalog.get(message.id)
-            if found is None or not found.string or found.fuzzy:
-                gaps.append(str(message.id))
+            # a plural message's translation is a tuple of forms: each must be filled
+            forms = () if found is None else (
+                found.string if isinstance(found.string, tuple) else (found.string,))
+            if found is None or not all(forms) or found.fuzzy:
+                gaps.append(str(message.id[0] if isinstance(message.id, tuple)
+                                else message.id))
         out[lang] = gaps
     return out
 

@@ -7,13 +7,36 @@ effect reads the same everywhere (numbers are written by :mod:`sim.ui.numbers`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 from sim.experiments import CONFIDENCE, ExperimentResult
 from sim.experiments.definitions import LeverMove
 from sim.metrics import metric_info
 from sim.scenario import FIELDS
-from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label
+from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label, ngettext_for
 from sim.ui.numbers import format_number
+
+
+def effect_scale(metric: str, baseline_mean: float, lang: str = DEFAULT_LANGUAGE
+                 ) -> tuple[float, str]:
+    """How an effect on `metric` is written: the factor applied to it and the unit after it.
+
+    A share metric's effect is in percentage points (" points"); a level metric's in percent
+    of its baseline value ("%"), or as it is when the baseline is zero.
+    """
+    if metric_info(metric).kind == "share":
+        return 100.0, " " + gettext_for(lang)("points")
+    if abs(baseline_mean) > 1e-12:
+        return 100.0 / abs(baseline_mean), "%"
+    return 1.0, ""
+
+
+def effect_digits(*values: float) -> int:
+    """Decimals of an effect and its interval (already scaled): two when all are below 1.
+
+    So that an interval never reads "0.0 to 0.0".
+    """
+    return 2 if max(abs(v) for v in values) < 1 else 1
 
 
 def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
@@ -29,22 +52,14 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
     Returns:
         E.g. "More investment credit raised product upgrading by 14.0 points (95% CI 9.1 to
         18.9)." A share metric's effect is in percentage points; a level metric's in percent
-        of its baseline value.
+        of its baseline value (:func:`effect_scale`).
     """
     _ = gettext_for(lang)
-    info = metric_info(metric)
-    label, kind = metric_label(metric, lang), info.kind
+    label = metric_label(metric, lang)
     effect, low, high = row["effect"], row["ci_low"], row["ci_high"]
-    base = row["baseline_mean"]
-    if kind == "share":
-        scale, unit = 100.0, " " + _("points")
-    elif abs(base) > 1e-12:
-        scale, unit = 100.0 / abs(base), "%"
-    else:
-        scale, unit = 1.0, ""
+    scale, unit = effect_scale(metric, row["baseline_mean"], lang)
     e, lo, hi = effect * scale, low * scale, high * scale
-    # Small effects get a second decimal, so that an interval never reads "0.0 to 0.0".
-    digits = 2 if max(abs(e), abs(lo), abs(hi)) < 1 else 1
+    digits = effect_digits(e, lo, hi)
 
     def fmt(value: float) -> str:
         return format_number(value, digits, lang=lang)
@@ -68,6 +83,61 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
     return _("{subject} had no clear effect on {label} ({effect}, {ci}: the interval "
              "includes zero).").format(subject=subject, label=label, effect=fmt(e) + unit,
                                        ci=ci)
+
+
+@dataclass(frozen=True)
+class EffectInWords:
+    """A guideline's effect over many runs, in the words of a room.
+
+    What the app's big number and the handout's headline say, from one function
+    (:func:`effect_in_words`).
+
+    Attributes:
+        effect: The effect with its sign and unit, e.g. "+1.0 points".
+        low, high: The ends of its 95 % interval, e.g. "−0.1" and "2.0".
+        runs: Runs of each arm (paired: same MSEs, same chance events).
+        over: E.g. "Over 10 runs: +1.0 points, from −0.1 to 2.0".
+        verdict: E.g. "no clear effect: the range includes zero".
+    """
+
+    effect: str
+    low: str
+    high: str
+    runs: int
+    over: str
+    verdict: str
+
+
+def effect_in_words(result: ExperimentResult, metric: str | None = None,
+                    lang: str = DEFAULT_LANGUAGE) -> EffectInWords:
+    """Say a guideline's effect on `metric` (default: its key metric) over the result's runs.
+
+    The numbers are those of :func:`effect_sentence` (same scale, same decimals), in words a
+    room reads: "Over 10 runs: +1.0 points, from −0.1 to 2.0".
+    """
+    _ = gettext_for(lang)
+    ngettext = ngettext_for(lang)
+    metric = metric or result.metrics[0]
+    row = result.effect(metric)
+    scale, unit = effect_scale(metric, row["baseline_mean"], lang)
+    e, lo, hi = (row[k] * scale for k in ("effect", "ci_low", "ci_high"))
+    digits = effect_digits(e, lo, hi)
+    sign = "+" if round(e, digits) > 0 else ""
+    effect = sign + format_number(e, digits, lang=lang) + unit
+    low, high = format_number(lo, digits, lang=lang), format_number(hi, digits, lang=lang)
+    runs = len(result.seeds)
+    over = ngettext("Over {n} run: {effect}, from {low} to {high}",
+                    "Over {n} runs: {effect}, from {low} to {high}", runs).format(
+        n=runs, effect=effect, low=low, high=high)
+    if row["effect"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0:
+        verdict = _("the same in every run")
+    elif lo > 0:
+        verdict = _("clearly higher with the guideline")
+    elif hi < 0:
+        verdict = _("clearly lower with the guideline")
+    else:
+        verdict = _("no clear effect: the range includes zero")
+    return EffectInWords(effect, low, high, runs, over, verdict)
 
 
 def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None,

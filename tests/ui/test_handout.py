@@ -65,3 +65,14 @@ def test_the_guideline_report_speaks_the_chosen_language(result):
     assert "Scenario" not in es and "Escenario <strong>kenya-avocados</strong>" in es
     en = build_report({"g1": result}, pngs)
     assert "Guideline 1." in en and "translation" not in en
+
+
+def test_handout_words_runs_for_a_farmer_and_names_the_scenario():
+    from sim.ui.handout import run_words
+
+    for lang in ("en", "es", "fr", "pt"):
+        words = run_words(10, 120, lang)
+        assert "10" in words and not re.search(r"seed|semilla|graine|semente|arm|brazo", words)
+    assert run_words(10, 120, "es") == ("la cadena simulada 10 veces con la pauta y 10 veces "
+                                        "sin ella, durante 10 años")
+    assert run_words(2, 7, "en").endswith("over 7 months")

@@ -30,9 +30,12 @@ def test_compiled_catalogs_match_their_sources(lang):
 
     po = i18n.locale_dir() / lang / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
     catalog = read_po(po.open("rb"), locale=lang)
-    _ = i18n.gettext_for(lang)
+    _, ngettext = i18n.gettext_for(lang), i18n.ngettext_for(lang)
     for message in catalog:
-        if message.id:
+        if isinstance(message.id, tuple):  # a plural: one form for 1, the last for 2
+            assert ngettext(*message.id, 1) == message.string[0], message.id
+            assert ngettext(*message.id, 2) == message.string[-1], message.id
+        elif message.id:
             assert _(message.id) == message.string, message.id
 
 

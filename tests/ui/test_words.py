@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sim.ui import words
+
+SMALL = {"n_mse": 150}
 
 
 def test_effect_sentences_in_plain_words():
@@ -16,3 +20,19 @@ def test_effect_sentences_in_plain_words():
     )
     row = {"baseline_mean": 0.2, "effect": 0.001, "ci_low": -0.01, "ci_high": 0.012}
     assert "no clear effect" in words.effect_sentence("It", "share_process", row)
+
+
+def test_effect_in_words_says_runs_effect_range_and_verdict():
+    from sim.experiments import run_experiments
+    from sim.ui.words import effect_in_words
+
+    result = run_experiments(["g3"], "kenya-avocados", seeds=3, steps=6, workers=1, **SMALL)["g3"]
+    row = result.effect("share_in_groups")
+    words = effect_in_words(result, "share_in_groups", "en")
+    assert words.over.startswith("Over 3 runs: ") and words.runs == 3
+    assert words.effect in words.over and words.low in words.over and words.high in words.over
+    assert float(words.low.replace("−", "-")) == pytest.approx(100 * row["ci_low"], abs=0.06)
+    if row["ci_low"] > 0:
+        assert words.verdict == "clearly higher with the guideline"
+    spanish = effect_in_words(result, "share_in_groups", "es")
+    assert spanish.over.startswith("En 3 simulaciones: ") and "puntos" in spanish.effect

@@ -16,6 +16,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,7 +30,7 @@ from sim.ui.style import LINK_COLOURS, UPGRADE_COLOURS
 #: picture does not jitter from month to month).
 MAX_DRAWN_MSES = 240
 #: Picture size in CSS pixels, and its text size (at least 14 px for a projector).
-WIDTH, HEIGHT = 440, 300
+WIDTH, HEIGHT = 400, 300
 FONT_PX = 14
 #: Most intermediaries, and most MSE brokers, drawn as markers on their tier.
 MAX_DRAWN_FIRMS = 24
@@ -206,12 +207,85 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
               _("MSE brokers ({n})").format(n=n_brokers), "end")
     if n_leads:
         label(1.0, y_firm + 0.05, _("Lead firms ({n})").format(n=n_leads), "end")
-    n_active = int(active.sum())
-    in_groups = float((pop["group"][active] >= 0).mean()) if n_active else 0.0
-    label(0.0, 0.345, _("MSEs: {drawn} of {active} drawn; {groups} % in groups (shaded)").format(
-        drawn=n_drawn, active=n_active, groups=round(100 * in_groups)))
+    label(0.0, 0.345, _("MSEs"))
     out.append("</svg>")
     return "".join(out)
+
+
+@dataclass(frozen=True)
+class PictureCounts:
+    """What the picture draws, counted, so that its caption can name each denominator.
+
+    Attributes:
+        started: MSEs at the start of the run.
+        active: MSEs still in business (the rest have stopped).
+        drawn: Dots drawn: the MSEs still in business among a fixed, evenly spread sample of
+            at most :data:`MAX_DRAWN_MSES` of the MSEs at the start.
+        every: One MSE in this many of those at the start is in the sample.
+        in_chain: MSEs still in business and in this chain (not moved to another sector):
+            the denominator of group membership, as in :func:`sim.metrics.share_in_groups`.
+        in_groups: Of those, members of a producer group.
+    """
+
+    started: int
+    active: int
+    drawn: int
+    every: int
+    in_chain: int
+    in_groups: int
+
+    @property
+    def share_in_groups(self) -> float:
+        """Members of producer groups over MSEs still in this chain (0 when there are none)."""
+        return self.in_groups / self.in_chain if self.in_chain else 0.0
+
+
+def picture_counts(pop: Mapping[str, np.ndarray]) -> PictureCounts:
+    """Count what :func:`value_chain_svg` draws for the population `pop`."""
+    active = np.asarray(pop["active"], dtype=bool)
+    sample = sample_indices(len(active))
+    left_sector = (np.asarray(pop["upgrades"], dtype=np.int64)
+                   >> UPGRADE_TYPES.index("intersectoral")) & 1 == 1
+    in_chain = active & ~left_sector
+    return PictureCounts(
+        started=len(active), active=int(active.sum()), drawn=int(active[sample].sum()),
+        every=max(1, round(len(active) / len(sample))) if len(sample) else 1,
+        in_chain=int(in_chain.sum()),
+        in_groups=int((in_chain & (np.asarray(pop["group"]) >= 0)).sum()))
+
+
+def _english_plural(one: str, many: str, n: int) -> str:
+    return one if n == 1 else many
+
+
+def picture_caption(counts: PictureCounts, fmt_number: Callable[[float], str],
+                    fmt_share: Callable[[float], str],
+                    ngettext: Callable[[str, str, int], str] = _english_plural) -> list[str]:
+    """Say what the picture draws, each number with its denominator, in plain words.
+
+    Args:
+        counts: :func:`picture_counts` of the population drawn.
+        fmt_number: Formats a count the page's way ("1,000").
+        fmt_share: Formats a share the way the charts and the big number do ("83.0%").
+        ngettext: Picks a sentence's plural form in the page's language.
+    """
+    stopped = counts.started - counts.active
+    lines = [ngettext("Each dot is an MSE still in business: {drawn} of {active} drawn (one "
+                      "in {every} of the {started} at the start).",
+                      "Each dot is an MSE still in business: {drawn} of {active} drawn (one "
+                      "in {every} of the {started} at the start).", counts.active).format(
+        drawn=fmt_number(counts.drawn), active=fmt_number(counts.active),
+        every=fmt_number(counts.every), started=fmt_number(counts.started))]
+    if stopped:
+        lines.append(ngettext("{n} MSE has stopped since the start.",
+                              "{n} MSEs have stopped since the start.", stopped).format(
+            n=fmt_number(stopped)))
+    lines.append(ngettext("Shaded: producer groups, {share} of the {n} MSE still in this "
+                          "chain.",
+                          "Shaded: producer groups, {share} of the {n} MSEs still in this "
+                          "chain.", counts.in_chain).format(
+        share=fmt_share(counts.share_in_groups), n=fmt_number(counts.in_chain)))
+    return lines
 
 
 def upgrade_legend(_: Callable[[str], str] = str) -> str:

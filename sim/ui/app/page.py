@@ -3,10 +3,17 @@
 Start it with ``mse-sim app`` (or ``solara run sim.ui.app.page``). Two modes:
 
 * **Explore**: one run of a bundled scenario; every lever shows its value, range and the
-  scenario's value, and moving one restarts the run from month 0 with the same seed.
+  scenario's value, and moving one restarts the run from month 0 with the same seed, with the
+  run before it kept as faint lines on every chart until Reset ("what if...?").
 * **Guideline**: pick g1-g7; a baseline and the intervention run side by side from the same
-  seed and the same MSEs; the app shows both curves, the difference as one number and the
-  room's guess next to it ("predict, then run").
+  seed and the same MSEs, as one example; the big number is the effect over many paired runs
+  worked out in the background, the same experiment and the same words as the handout
+  (:mod:`sim.ui.app.many_runs`), next to the room's guess ("predict, then run").
+
+The page fills a projector's screen without scrolling (1280x720, and at 125 % zoom): the
+play controls on top, the charts and the value-chain picture below, and the settings and
+levers in a drawer. Its address keeps the state (:mod:`sim.ui.app.address`), and the charts
+and the run's data can be saved (:mod:`sim.ui.app.export`).
 
 Why not Mesa's SolaraViz: its controller steps the model in a threaded task and forces a
 re-render of every chart (matplotlib PNGs) after each step while the thread that handled the
@@ -14,9 +21,9 @@ re-render of every chart (matplotlib PNGs) after each step while the thread that
 renders step after step and never reads the next click (❚❚), and nothing ends the task but
 ``model.running`` (never false here). Here the play loop is a plain thread owned by the page
 (:func:`play_loop`): it steps, bumps a month counter (the only thing the charts listen to),
-waits until no other thread is rendering (:func:`wait_for_render`) and a few milliseconds more,
-and stops at the horizon, on Pause, when the settings change, and when the tab closes or
-disconnects. docs/app.md tells the whole story.
+waits until no other thread is rendering (:func:`wait_for_render`) and until the month has
+been on screen as long as the chosen speed asks, and stops at the horizon, on Pause, when the
+settings change, and when the tab closes or disconnects. docs/app.md tells the whole story.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import os
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -39,17 +47,25 @@ os.environ.setdefault("SOLARA_THEME_LOADER", "plain")
 os.environ.setdefault("SOLARA_THEME_VARIANT", "light")
 os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
 
+import ipyvuetify  # noqa: E402
+import reacton  # noqa: E402
 import solara  # noqa: E402
 import solara.server.kernel_context as kernel_context  # noqa: E402
+import traitlets  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
-from sim.experiments.definitions import LeverMove  # noqa: E402
 from sim.metrics import metric_info  # noqa: E402
-from sim.population import UPGRADE_TYPES  # noqa: E402
 from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file  # noqa: E402
-from sim.ui.app.chain import UPGRADE_NAMES, upgrade_legend, value_chain_svg  # noqa: E402
-from sim.ui.app.charts import Line, line_chart  # noqa: E402
+from sim.ui.app import export  # noqa: E402
+from sim.ui.app.address import DEFAULT_SPEED, SPEEDS, PageState, from_query, to_query  # noqa: E402
+from sim.ui.app.many_runs import (  # noqa: E402
+    MANY_RUNS,
+    Question,
+    model_ready,
+    prepare_model,
+    wait_until_ready,
+)
 from sim.ui.app.session import (  # noqa: E402
     BASELINE,
     DEFAULT_HORIZON,
@@ -64,6 +80,19 @@ from sim.ui.app.session import (  # noqa: E402
     parse_whole_number,
     scenario_record,
 )
+from sim.ui.app.views import (  # noqa: E402, F401 - fmt_* and key_metric: the page's words
+    FIELD_LABELS,
+    chain_html,
+    changes_text,
+    chart_html,
+    chart_views,
+    fmt_difference,
+    fmt_value,
+    key_metric,
+    lever_help,
+    months_words,
+)
+from sim.ui.handout import HANDOUT_SEEDS  # noqa: E402
 from sim.ui.i18n import (  # noqa: E402
     DEFAULT_LANGUAGE,
     LANGUAGES,
@@ -71,24 +100,20 @@ from sim.ui.i18n import (  # noqa: E402
     gettext_for,
     metric_title,
     metric_unit,
+    ngettext_for,
     paper_text,
     scenario_text,
     scenario_title,
     scenario_translation_note,
     translation_note,
 )
-from sim.ui.numbers import format_number, format_percent
-from sim.ui.style import (  # noqa: E402
-    BASELINE_COLOUR,
-    INTERVENTION_COLOUR,
-    SERIES_COLOURS,
-    UPGRADE_COLOURS,
-)
-from sim.ui.words import describe_moves  # noqa: E402
+from sim.ui.numbers import format_number  # noqa: E402
+from sim.ui.words import effect_in_words  # noqa: E402
 
-#: Seconds the play loop leaves between months after a frame is rendered: time for the server
-#: to handle a click (Pause) and send the frame. The model itself needs ~5 ms a month at 1,000
-#: MSEs and drawing a month about 15 ms in Python; the rest of a frame is solara sending it.
+#: Seconds the play loop leaves between months after a frame is rendered, at the least: time
+#: for the server to handle a click (Pause) and send the frame. The model itself needs ~5 ms a
+#: month at 1,000 MSEs and drawing a month about 15 ms in Python; the rest of a frame is
+#: solara sending it. The chosen speed (:data:`sim.ui.app.address.SPEEDS`) may ask for more.
 FRAME_GAP = 0.01
 
 #: Environment variables by which ``mse-sim app`` passes its options to the page.
@@ -98,6 +123,14 @@ ENV_LANG, ENV_HORIZON = "MSE_SIM_APP_LANG", "MSE_SIM_APP_HORIZON"
 #: bundled scenario's values (kenya-avocados has 0.67): a coarser slider snaps such a value to
 #: its grid when drawn and reports the snap as a move, which restarted the run at load.
 LEVER_STEP = 0.01
+
+#: What the room is told while the model is prepared after an install (measured on 2 shared
+#: cores: docs/app.md, "First start").
+PREPARING_SECONDS = 30
+
+# The model's compiled passes load (or compile, after an install) as soon as the app starts,
+# not when the first tab presses ▶.
+prepare_model()
 
 
 # --------------------------------------------------------------------------------------------
@@ -137,13 +170,15 @@ def wait_for_render(render_context, timeout: float = 5.0) -> None:
 
 
 def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
-              context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None) -> str:
+              context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None,
+              pace: Callable[[], float] = lambda: 0.0) -> str:
     """Step `run` until the horizon, `stop`, or the tab going away; call `on_month` each month.
 
     Each month is checked, stepped and shown while holding `gate`; a Pause takes `gate` before
     setting `stop`, so no month is stepped or shown after the Pause button says so. After each
-    month the loop waits for the page's render to finish (:func:`wait_for_render`) and then
-    `gap` seconds, so clicks are handled between months.
+    month the loop waits for the page's render to finish (:func:`wait_for_render`), then at
+    least `gap` seconds, and until the month has been on screen `pace()` seconds (the speed,
+    read each month so a change applies at once). A Pause ends every wait at once.
 
     Returns:
         Why it ended: ``horizon``, ``stopped`` or ``tab closed``.
@@ -158,18 +193,24 @@ def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
                 return "tab closed"
             if not run.step():
                 return "horizon"
+            shown = time.monotonic()
             on_month(run.month)
         wait_for_render(render_context)
-        stop.wait(gap)
+        stop.wait(max(gap, pace() - (time.monotonic() - shown)))
 
 
 class Player:
-    """The page's play loop: a thread stepping one run, started and stopped by the page."""
+    """The page's play loop: a thread stepping one run, started and stopped by the page.
+
+    Attributes:
+        seconds_per_month: The speed: the least time a month stays on screen.
+    """
 
     def __init__(self):
         self.gate = threading.Lock()
         self.stop = threading.Event()
         self.stop.set()
+        self.seconds_per_month = SPEEDS[DEFAULT_SPEED]
 
     def pause(self) -> None:
         """Stop the loop after the month it is on; once this returns no month is added."""
@@ -185,7 +226,8 @@ class Player:
         def loop():
             with context if context is not None else contextlib.nullcontext():
                 try:
-                    why = play_loop(run, month.set, stop, context, gate=self.gate)
+                    why = play_loop(run, month.set, stop, context, gate=self.gate,
+                                    pace=lambda: self.seconds_per_month)
                 except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
                     print(f"mse-sim app: the run stopped: {exc!r}", file=sys.stderr)
                     why = "error"
@@ -216,25 +258,8 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
 
 
 # --------------------------------------------------------------------------------------------
-# Words and numbers
+# Words
 # --------------------------------------------------------------------------------------------
-
-
-def fmt_value(value: float, metric: str, lang: str) -> str:
-    """Format a metric's value: percent with one decimal for shares, else a number."""
-    if metric_info(metric).kind == "share":
-        return format_percent(value, 1, lang=lang)
-    return format_number(value, 1 if abs(value) < 100 else 0, lang=lang)
-
-
-def fmt_difference(value: float, metric: str, lang: str) -> str:
-    """Format a difference between arms: percentage points for shares, else a plain number."""
-    _ = gettext_for(lang)
-    sign = "+" if value >= 0 else "−"
-    if metric_info(metric).kind == "share":
-        points = format_number(abs(100 * value), 1, lang=lang)
-        return _("{value} points").format(value=sign + points)
-    return sign + format_number(abs(value), 1, lang=lang)
 
 
 def _scenario_info(name: str) -> dict[str, str]:
@@ -272,7 +297,8 @@ def info_html(info: dict[str, str], parts, lang: str) -> str:
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     """Say what was wrong with a number field and what the app still uses."""
     _ = gettext_for(lang)
-    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0, lang=lang)
+    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0,
+                                                                         lang=lang)
     if problem.kind == "not_whole":
         what = _("“{text}” is not a whole number.").format(text=problem.text)
     elif problem.kind == "too_small":
@@ -284,108 +310,87 @@ def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     return f"{what} {_('Still using {value}.').format(value=using)}"
 
 
+def address_problems(state: PageState, lang: str) -> str:
+    """Say which values of the page's address could not be used (empty when all could)."""
+    if not state.problems:
+        return ""
+    _ = gettext_for(lang)
+    return _("This link's {items} could not be used; the scenario's values are shown.").format(
+        items=_(", ").join(f"{key}={value}" for key, value in state.problems))
+
+
+#: The speeds' names on the buttons.
+SPEED_NAMES = {"slow": N_("Slow"), "normal": N_("Normal"), "fast": N_("Fast")}
+
+
 # --------------------------------------------------------------------------------------------
 # Panels
 # --------------------------------------------------------------------------------------------
 
-EXPLORE_CHARTS = (
-    ("upgrading", N_("MSEs that have upgraded, by type"),
-     tuple(f"share_{t}" for t in UPGRADE_TYPES)),
-    ("income", None, ("mean_income",)),
-    ("premium", None, ("premium_share_mse",)),
-    ("groups", N_("Producer groups and lead firms"), ("share_in_groups", "share_linked_lead_firm")),
-)
-
-
-def explore_chart_html(run: Run, key: str, lang: str) -> str:
-    """Return one explore-mode chart as HTML."""
-    _ = gettext_for(lang)
-    title, metrics = next((t, m) for k, t, m in EXPLORE_CHARTS if k == key)
-    share = metric_info(metrics[0]).kind == "share"
-    if key == "upgrading":
-        lines = [Line(_(UPGRADE_NAMES[t]), UPGRADE_COLOURS[t], run.series(f"share_{t}"))
-                 for t in UPGRADE_TYPES]
-    else:
-        lines = [Line(metric_title(m, lang), SERIES_COLOURS.get(m, "#0072B2"), run.series(m))
-                 for m in metrics]
-    return _chart(run, _(title) if title else metric_title(metrics[0], lang), lines,
-                  metrics[0], share, lang, key)
-
-
-def arm_chart_html(run: Run, metric: str, lang: str, key: str) -> str:
-    """Return a guideline-mode chart: one metric, baseline and intervention."""
-    _ = gettext_for(lang)
-    lines = [Line(_("Baseline"), BASELINE_COLOUR, run.series(metric, BASELINE), dashed=True),
-             Line(_("With {g}").format(g=run.guideline.id), INTERVENTION_COLOUR,
-                  run.series(metric, INTERVENTION))]
-    return _chart(run, metric_title(metric, lang), lines, metric,
-                  metric_info(metric).kind == "share", lang, key)
-
-
-def _chart(run: Run, title: str, lines: list[Line], metric: str, share: bool, lang: str,
-           key: str) -> str:
-    _ = gettext_for(lang)
-    fmt = ((lambda v: format_percent(v, 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1,
-                                           lang=lang))
-           if share
-           else (lambda v: format_number(v, 0 if abs(v) >= 10 or v == 0 else 1, lang=lang)))
-    note = _("Press ▶ or Step to start") if run.month == 0 else ""
-    return line_chart(title, lines, horizon=run.horizon, share=share, fmt=fmt,
-                      x_label=_("Month"), y_label=metric_unit(metric, lang), note=note,
-                      css_class=f"mse-chart-{key}")
-
-
-def chain_html(run: Run, lang: str, arm: str | None = None) -> str:
-    """Return the value-chain picture with its title and legend."""
-    _ = gettext_for(lang)
-    scenario = run.scenario(arm)
-    svg = value_chain_svg(run.population(arm), n_intermediaries=scenario.n_intermediaries,
-                          n_lead_firms=scenario.n_lead_firms, _=_)
-    title = (_("The value chain with {g}, month {month}").format(g=run.guideline.id,
-                                                               month=run.month)
-             if arm == INTERVENTION else _("The value chain, month {month}").format(
-                 month=run.month))
-    return (f'<div class="mse-chart mse-chain"><div class="mse-chart-title">{html.escape(title)}'
-            f"</div>{upgrade_legend(_)}{svg}</div>")
-
-
-def changes_text(run: Run, lang: str) -> str:
-    """Say what the intervention arm changes, in lever labels: ``Credit ...: 0.20 → 0.60``."""
-    base, new = run.scenario(BASELINE), run.scenario(INTERVENTION)
-    return describe_moves([LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
-                           for c in run.guideline.intervention], lang)
-
-
-def key_metric(run: Run) -> str:
-    """The metric a guideline is judged on (its first key metric)."""
-    return run.guideline.key_metrics[0]
-
 
 @solara.component
-def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str]):
-    """The number a trainer projects: intervention minus baseline now, and the room's guess."""
-    _ = gettext_for(lang)
+def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str], tab: str):
+    """The number a trainer projects: the effect over many runs, and the run on screen.
+
+    The big number is the guideline's effect over :data:`~sim.ui.handout.HANDOUT_SEEDS`
+    paired runs (the handout's experiment for the same settings), worked out in the
+    background; the animated run below it is labelled as one example.
+    """
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
     g, metric = run.guideline, key_metric(run)
-    diff = run.difference(metric)
-    with solara.Column(classes=["mse-difference"], gap="4px"):
+    question = Question.of(g.id, run.settings.scenario, run.horizon)
+    future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
+    # the thread returns the question with its answer: right after a change of guideline the
+    # hook still holds the last answer, which must not be read as this question's
+    answer = solara.use_thread(lambda: (question, future.result()), dependencies=[future],
+                               intrusive_cancel=False)
+    result = (answer.value[1] if answer.state == solara.ResultState.FINISHED
+              and answer.value is not None and answer.value[0] == question else None)
+    words = effect_in_words(result, metric, lang) if result is not None else None
+    with solara.Column(classes=["mse-difference"], gap="2px"):
         solara.HTML(tag="div", classes=["mse-difference-title"], unsafe_innerHTML=html.escape(
             f"{g.id}: {_(g.action)}"))
-        solara.HTML(tag="div", classes=["mse-difference-value"],
-                    unsafe_innerHTML=html.escape(fmt_difference(diff, metric, lang)))
-        solara.HTML(tag="div", classes=["mse-difference-text"], unsafe_innerHTML=html.escape(
-            _("{metric} after {months} months: {new} with {g}, {base} in the baseline "
-              "(same seed, same MSEs).").format(
-                metric=metric_title(metric, lang), months=month, g=g.id,
+        solara.HTML(tag="div", classes=["mse-difference-metric"], unsafe_innerHTML=html.escape(
+            _("{metric}, with {g} minus without, after {months}:").format(
+                metric=metric_title(metric, lang), g=g.id,
+                months=months_words(run.horizon, lang))))
+        if words is not None:
+            solara.HTML(tag="div", classes=["mse-difference-value"],
+                        unsafe_innerHTML=html.escape(words.effect))
+            solara.HTML(tag="div", classes=["mse-many-runs"], unsafe_innerHTML=(
+                f'<span class="mse-many-runs-range">{html.escape(words.over)}</span> · '
+                f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'))
+        elif future.done() and not future.cancelled() and future.exception() is not None:
+            print(f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
+                  file=sys.stderr)
+            solara.HTML(tag="div", classes=["mse-many-runs", "mse-error"], unsafe_innerHTML=(
+                html.escape(_("The runs behind the number could not be made; the details are "
+                              "in the terminal running the app."))))
+        else:
+            solara.HTML(tag="div", classes=["mse-difference-value", "mse-working"],
+                        unsafe_innerHTML="…")
+            solara.HTML(tag="div", classes=["mse-many-runs", "mse-working"],
+                        unsafe_innerHTML=html.escape(ngettext(
+                            "Working out the effect over {n} run with and without {g}…",
+                            "Working out the effect over {n} runs with and without {g}…",
+                            HANDOUT_SEEDS).format(n=HANDOUT_SEEDS, g=g.id)))
+        solara.HTML(tag="div", classes=["mse-example"], unsafe_innerHTML=html.escape(
+            _("The run on screen is one example: {diff} after {months} ({new} with {g}, {base} "
+              "without; {unit}).").format(
+                diff=fmt_difference(run.difference(metric), metric, lang),
+                months=months_words(month, lang), g=g.id,
                 new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
-                base=fmt_value(run.value(metric, BASELINE), metric, lang))))
-        GuessRow(metric, diff, lang, guess)
+                base=fmt_value(run.value(metric, BASELINE), metric, lang),
+                unit=metric_unit(metric, lang))))
+        GuessRow(metric, result.effect(metric)["effect"] if result is not None else None,
+                 lang, guess)
         solara.HTML(tag="div", classes=["mse-difference-note"], unsafe_innerHTML=html.escape(
-            _("Intervention: {changes}").format(changes=changes_text(run, lang))))
+            _("The guideline changes: {changes}").format(changes=changes_text(run, lang))))
 
 
 @solara.component
-def GuessRow(metric: str, diff: float, lang: str, guess: solara.Reactive[str]):
-    """Predict, then run: the room's guess of the difference, shown against the result."""
+def GuessRow(metric: str, effect: float | None, lang: str, guess: solara.Reactive[str]):
+    """Predict, then run: the room's guess of the effect, shown against the result."""
     _ = gettext_for(lang)
     share = metric_info(metric).kind == "share"
     unit = _("points") if share else ""
@@ -400,32 +405,38 @@ def GuessRow(metric: str, diff: float, lang: str, guess: solara.Reactive[str]):
                 solara.HTML(tag="div", classes=["mse-field-problem"], unsafe_innerHTML=(
                     html.escape(_("“{text}” is not a number.").format(text=guess.value))))
                 return
-            result = 100 * diff if share else diff
-            solara.HTML(tag="div", classes=["mse-guess-result"], unsafe_innerHTML=html.escape(
-                _("Guess {guess}, result {result}").format(
+            text = _("Guess {guess}").format(
+                guess=fmt_difference(guessed / (100 if share else 1), metric, lang))
+            if effect is not None:
+                text = _("Guess {guess}, result {result}").format(
                     guess=fmt_difference(guessed / (100 if share else 1), metric, lang),
-                    result=fmt_difference(result / (100 if share else 1), metric, lang))))
+                    result=fmt_difference(effect, metric, lang))
+            solara.HTML(tag="div", classes=["mse-guess-result"],
+                        unsafe_innerHTML=html.escape(text))
 
 
 @solara.component
-def Panels(run: Run, month: solara.Reactive[int], lang: str, guess: solara.Reactive[str]):
-    """The charts and pictures of the run on screen (re-rendered every month)."""
+def Panels(run: Run, month: solara.Reactive[int], lang: str, guess: solara.Reactive[str],
+           before: Run | None, hover: bool, tab: str):
+    """The charts and the picture of the run on screen (re-rendered every month)."""
     month.value  # noqa: B018 - read, so that a new month re-renders the panels (only them)
-    with solara.Div(classes=["mse-panels"]):
+    views = chart_views(run, lang, before)
+    mode = "mse-panels-guideline" if run.guideline is not None else "mse-panels-explore"
+    with solara.Div(classes=["mse-panels", mode]):
         if run.guideline is None:
-            for key, _t, _m in EXPLORE_CHARTS[:2]:
-                solara.HTML(tag="div", unsafe_innerHTML=explore_chart_html(run, key, lang))
-            solara.HTML(tag="div", unsafe_innerHTML=chain_html(run, lang))
-            for key, _t, _m in EXPLORE_CHARTS[2:]:
-                solara.HTML(tag="div", unsafe_innerHTML=explore_chart_html(run, key, lang))
+            solara.HTML(tag="div", classes=["mse-cell", "mse-cell-picture"],
+                        unsafe_innerHTML=chain_html(run, lang))
+            for view in views:
+                solara.HTML(tag="div", classes=["mse-cell"],
+                            unsafe_innerHTML=chart_html(view, run, lang, hover))
         else:
-            metric = key_metric(run)
-            second = next(m for m in (*run.guideline.key_metrics[1:], "share_upgraded",
-                                      "share_in_groups") if m != metric)
-            solara.HTML(tag="div", unsafe_innerHTML=arm_chart_html(run, metric, lang, "key"))
-            DifferenceCard(run, run.month, lang, guess)
-            solara.HTML(tag="div", unsafe_innerHTML=arm_chart_html(run, second, lang, "second"))
-            solara.HTML(tag="div", unsafe_innerHTML=chain_html(run, lang, INTERVENTION))
+            with solara.Div(classes=["mse-cell", "mse-cell-card"]):
+                DifferenceCard(run, run.month, lang, guess, tab)
+            for view in views:
+                solara.HTML(tag="div", classes=["mse-cell"],
+                            unsafe_innerHTML=chart_html(view, run, lang, hover))
+            solara.HTML(tag="div", classes=["mse-cell", "mse-cell-picture"],
+                        unsafe_innerHTML=chain_html(run, lang))
 
 
 # --------------------------------------------------------------------------------------------
@@ -438,7 +449,8 @@ def LeverControl(name: str, value: float, default: float, lang: str,
                  on_value: Callable[[float], None]):
     """A lever: its label and value, range and scenario value in words, then a plain slider.
 
-    The label is text outside the slider, so clicking it never moves the lever.
+    The label is text outside the slider, so clicking it never moves the lever. Its hover text
+    says the lever's range in the page's language (never an internal name).
     """
     _ = gettext_for(lang)
     spec = FIELDS[name]
@@ -448,7 +460,7 @@ def LeverControl(name: str, value: float, default: float, lang: str,
         status = (_("changed; scenario value {default}") if changed
                   else _("scenario value")).format(default=format_number(default, 2, lang=lang))
         solara.HTML(tag="div", classes=["mse-lever-label"], unsafe_innerHTML=(
-            f'<span class="mse-lever-name" title="{html.escape(name)}">'
+            f'<span class="mse-lever-name" title="{html.escape(lever_help(name, lang))}">'
             f"{html.escape(_(spec.label))}</span> "
             f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
             f'<span class="mse-lever-range">({html.escape(status)}; '
@@ -492,6 +504,72 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
                     high=format_number(high, 0, lang=lang))))
 
 
+@solara.component
+def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_scenario,
+           change, set_lever, close):
+    """The settings drawer: scenario, its Info, the paper's guideline, number fields, levers."""
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    with solara.Div(classes=["mse-drawer"]):
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            solara.HTML(tag="div", classes=["mse-drawer-title"],
+                        unsafe_innerHTML=html.escape(_("Scenario and levers")))
+            solara.Button("✕ " + _("Close"), on_click=close, classes=["mse-drawer-close"],
+                          outlined=True, small=True)
+        titles = {scenario_title(n, lang): n for n in scenarios}
+        solara.Select(_("Scenario"), values=list(titles),
+                      value=scenario_title(scenario_name, lang),
+                      on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
+        info = _scenario_info(scenario_name)
+        if info.get("description"):
+            solara.HTML(tag="div", classes=["mse-help"],
+                        unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
+        for summary, parts in INFO_SECTIONS:
+            text = info_html(info, parts, lang)
+            if text:
+                with solara.Details(summary=_(summary), expand=False):
+                    solara.HTML(tag="div", classes=["mse-info"], unsafe_innerHTML=text)
+        if error:
+            solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
+        if settings.guideline:
+            g = GUIDELINES[settings.guideline]
+            with solara.Details(summary=_("The paper's guideline"), expand=False):
+                note = translation_note(lang)
+                solara.HTML(tag="div", classes=["mse-paper"], unsafe_innerHTML=(
+                    html.escape(_(paper_text(g.seed_text)))
+                    + (f'<div class="mse-translation-note">{html.escape(note)}</div>'
+                       if note else "")))
+            solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
+                "Both arms start from the same history and the same MSEs; the levers below set "
+                "the baseline.")))
+        NumberField(FIELD_LABELS["n_mse"], "n_mse", int(settings.scenario["n_mse"]),
+                    *N_MSE_RANGE, lang,
+                    lambda v: change(scenario={**settings.scenario, "n_mse": v}))
+        NumberField(FIELD_LABELS["seed"], "seed", settings.seed, *SEED_RANGE, lang,
+                    lambda v: change(seed=v))
+        solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
+            "Each history number gives another run of chance events (prices, weather, who "
+            "hears of what); the same number gives the same run.")))
+        NumberField(FIELD_LABELS["horizon"], "horizon", settings.horizon, *HORIZON_RANGE, lang,
+                    lambda v: change(horizon=v))
+        defaults = _default_settings(scenario_name)
+        n_changed = sum(abs(settings.scenario[n] - defaults[n]) > 1e-9 for n in LEVERS)
+        with solara.Row(style={"align-items": "center"}):
+            solara.HTML(tag="div", classes=["mse-levers-title"], unsafe_innerHTML=html.escape(
+                _("Levers (what if…?)") + (
+                    " · " + ngettext("{n} changed", "{n} changed", n_changed).format(
+                        n=n_changed) if n_changed else "")))
+            solara.Button(_("Reset levers"), disabled=not n_changed,
+                          classes=["mse-reset-levers"], small=True, outlined=True,
+                          on_click=lambda: change(scenario={**settings.scenario, **{
+                              n: defaults[n] for n in LEVERS}}))
+        solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
+            "Moving a lever restarts the run from month 0 with the same history; the run "
+            "before stays on the charts as faint lines until Reset.")))
+        for name in LEVERS:
+            LeverControl(name, float(settings.scenario[name]), float(defaults[name]), lang,
+                         on_value=lambda v, name=name: set_lever(name, v))
+
+
 # --------------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------------
@@ -520,36 +598,151 @@ def _default_settings(name: str) -> dict[str, Any]:
         return {**scenario_record(DEFAULT_SCENARIO), "name": name}
 
 
+def settings_of(state: PageState) -> Settings:
+    """Return the run settings an address' state asks for."""
+    record = {**_default_settings(state.scenario), **state.levers}
+    if state.n_mse is not None:
+        record["n_mse"] = state.n_mse
+    return Settings(record, state.seed, state.guideline, state.horizon)
+
+
+def state_of(settings: Settings, lang: str, speed: str) -> PageState:
+    """Return the address' state of what is on screen."""
+    defaults = _default_settings(settings.scenario["name"])
+    levers = {n: float(settings.scenario[n]) for n in LEVERS
+              if abs(float(settings.scenario[n]) - float(defaults[n])) > 1e-9}
+    return PageState(settings.scenario["name"], settings.guideline, levers,
+                     int(settings.scenario["n_mse"]), settings.seed, settings.horizon, lang,
+                     speed)
+
+
+class _AddressBar(ipyvuetify.VuetifyTemplate):
+    """Writes the page's state into the browser's address (``history.replaceState``).
+
+    Why not solara's router: ``router.push`` changes the routing state, which renders the
+    whole page again right after each change; a click landing between the two renders (a
+    guideline button pressed just after the mode) was lost now and then. Replacing the
+    address in the browser renders nothing, and a reload still reads it (the page reads
+    ``router.search`` once, when it opens).
+    """
+
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() { this.write(); },
+  watch: { query() { this.write(); } },
+  methods: {
+    write() {
+      const url = new URL(window.location.href);
+      url.search = this.query ? "?" + this.query : "";
+      if (url.href !== window.location.href) {
+        window.history.replaceState(window.history.state, "", url.href);
+      }
+    },
+  },
+};
+</script>
+""").tag(sync=True)
+    query = traitlets.Unicode("").tag(sync=True)
+
+
+AddressBar = reacton.core.ComponentWidget(_AddressBar)
+
+
 @solara.component
 def Layout(children=()):
     """The page without solara's app bar, theme switch and tabs: just the app."""
     return solara.Div(children=list(children), classes=["mse-root"])
 
 
+class Saves:
+    """What the page's save buttons write, read when clicked (the run as it is then)."""
+
+    def __init__(self):
+        self.run: Run | None = None
+        self.before: Run | None = None
+        self.lang = DEFAULT_LANGUAGE
+        self.many_words = ""
+
+    def charts(self) -> str:
+        """The charts and the picture on screen as one SVG document."""
+        return export.charts_svg(self.run, self.lang, self.before, self.many_words)
+
+    def data(self) -> str:
+        """The run's data as CSV, with its provenance."""
+        many = None
+        if self.run.guideline is not None:
+            question = Question.of(self.run.guideline.id, self.run.settings.scenario,
+                                   self.run.horizon)
+            future = MANY_RUNS.ask(question, f"save-{id(self)}")
+            many = future.result() if future.done() and not future.exception() else None
+            MANY_RUNS.release(f"save-{id(self)}")
+        return export.run_csv(self.run, many)
+
+
 @solara.component
 def Page():
-    """The app: a top bar (play controls, month, language) and the settings beside the charts."""
+    """The app once the model is ready; until then, what is being prepared and for how long."""
+    ready = solara.use_thread(lambda: wait_until_ready(), dependencies=[],
+                              intrusive_cancel=False)
+    if model_ready() or ready.state == solara.ResultState.FINISHED:
+        App()
+    else:
+        Preparing()
+
+
+@solara.component
+def Preparing():
+    """Shown while the model is prepared after an install (compiled once, then loaded)."""
+    router = solara.use_router()
+    state = from_query(router.search, [], DEFAULT_SCENARIO, _initial_language())
+    _ = gettext_for(state.lang)
+    with solara.Div(classes=["mse-app", "mse-preparing"]):
+        solara.Style(CSS)
+        solara.HTML(tag="div", classes=["mse-preparing-text"], unsafe_innerHTML=html.escape(
+            _("Preparing the model (first time, about {seconds} s)…").format(
+                seconds=PREPARING_SECONDS)))
+
+
+@solara.component
+def App():
+    """The app: the play controls on top, the charts and the picture, settings in a drawer."""
+    router = solara.use_router()
     scenarios = solara.use_memo(list_scenarios, [])
     first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in scenarios else (scenarios or [""])[0]
-    lang = solara.use_reactive(_initial_language())
-    scenario_name = solara.use_reactive(first)
-    settings = solara.use_reactive(solara.use_memo(
-        lambda: Settings(_default_settings(first), 0, None, _initial_horizon()), []))
-    run = solara.use_reactive(solara.use_memo(lambda: Run(settings.value), []))
+    start = solara.use_memo(lambda: from_query(router.search, scenarios, first,
+                                               _initial_language(), _initial_horizon()), [])
+    lang = solara.use_reactive(start.lang)
+    speed = solara.use_reactive(start.speed)
+    scenario_name = solara.use_reactive(start.scenario)
+    settings = solara.use_reactive(solara.use_memo(lambda: settings_of(start), []))
+    error = solara.use_reactive(address_problems(start, start.lang))
+    run = solara.use_reactive(solara.use_memo(lambda: _first_run(settings, error, start), []))
+    before = solara.use_reactive(None)
     month = solara.use_reactive(0)
     playing = solara.use_reactive(False)
-    error = solara.use_reactive("")
     guess = solara.use_reactive("")
+    drawer = solara.use_reactive(False)
+    tab = solara.use_memo(lambda: uuid.uuid4().hex, [])
+    saves = solara.use_memo(Saves, [])
     _ = gettext_for(lang.value)
     player = use_play(run.value, playing, month)
+    player.seconds_per_month = SPEEDS[speed.value]
+    saves.run, saves.before, saves.lang = run.value, before.value, lang.value
 
     def light_theme():
         # the app is designed light; a browser may remember solara's dark mode from elsewhere
         solara.lab.theme.dark = False
 
     solara.use_effect(light_theme, [])
+    solara.use_effect(lambda: (lambda: MANY_RUNS.release(tab)), [])
 
-    def apply(new: Settings):
+    # the address follows what is on screen, so a reload or a shared link opens it again
+    query = to_query(state_of(settings.value, lang.value, speed.value),
+                     _default_settings(settings.value.scenario["name"]))
+
+    def apply(new: Settings, keep_before: bool = True):
         """Build the run for new settings first; show it, or say why it cannot run."""
         try:
             built = Run(new)
@@ -564,16 +757,23 @@ def Page():
         player.pause()
         playing.set(False)
         error.set("")
+        old = run.value
+        if not keep_before:
+            before.set(None)
+        elif old.month > 0:  # a run with nothing shown leaves the one before it in place
+            before.set(old)
         settings.set(new)
         run.set(built)
         month.set(0)
 
     def change(**kw):
         s = settings.value
-        if kw.get("guideline", s.guideline) != s.guideline:
+        same_question = (kw.get("guideline", s.guideline) == s.guideline
+                         and kw.get("scenario", s.scenario).get("name") == s.scenario.get("name"))
+        if not same_question:
             guess.set("")  # a new question for the room
         apply(Settings(**{"scenario": s.scenario, "seed": s.seed, "guideline": s.guideline,
-                          "horizon": s.horizon, **kw}))
+                          "horizon": s.horizon, **kw}), keep_before=same_question)
 
     def set_lever(name, value):
         if abs(float(value) - float(settings.value.scenario[name])) < LEVER_STEP / 2:
@@ -590,28 +790,79 @@ def Page():
 
     def do_reset():
         player.pause()
-        apply(settings.value)
+        apply(settings.value, keep_before=False)
 
     r, lg = run.value, lang.value
-    with solara.Div(classes=["mse-app"]):
+    with solara.Div(classes=["mse-app"] + (["mse-drawer-open"] if drawer.value else [])):
         solara.Style(CSS)
         solara.Title(_("MSE upgrading in value chains"))
+        AddressBar(query=query)
         with solara.Div(classes=["mse-top"]):
             Controls(r, month, playing, lg, do_step, do_reset, player)
-            solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(
-                f"{scenario_title(scenario_name.value, lg)} · "
-                + (f"{r.guideline.id}" if r.guideline else _("Explore"))))
+            with solara.Div(classes=["mse-speed"]):
+                solara.HTML(tag="span", classes=["mse-speed-label"],
+                            unsafe_innerHTML=html.escape(_("Speed")))
+                solara.ToggleButtonsSingle(
+                    value=speed.value, on_value=speed.set, dense=True,
+                    children=[solara.Button(_(SPEED_NAMES[k]), value=k,
+                                            classes=[f"mse-speed-{k}"]) for k in SPEEDS])
             names = list(LANGUAGES.values())
             solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
                           on_value=lambda v: lang.set(next(k for k, n in LANGUAGES.items()
                                                            if n == v)),
                           classes=["mse-language"], dense=True)
+        with solara.Div(classes=["mse-bar"]):
+            solara.Button("⚙ " + _("Settings"), on_click=lambda: drawer.set(
+                not drawer.value), classes=["mse-settings-open"], outlined=True)
+            mode = "guideline" if settings.value.guideline else "explore"
+            solara.ToggleButtonsSingle(
+                value=mode, on_value=lambda v: change(guideline=None if v == "explore"
+                                                      else "g3"),
+                children=[solara.Button(_("Explore"), value="explore",
+                                        classes=["mse-mode-explore"]),
+                          solara.Button(_("Guideline"), value="guideline",
+                                        classes=["mse-mode-guideline"])])
+            if settings.value.guideline:
+                solara.ToggleButtonsSingle(
+                    value=settings.value.guideline, on_value=lambda v: change(guideline=v),
+                    children=[solara.Button(gid, value=gid, classes=[f"mse-guideline-{gid}"])
+                              for gid in GUIDELINES], classes=["mse-guidelines"])
+            title = scenario_title(scenario_name.value, lg)
+            solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(title))
+            with solara.Div(classes=["mse-saves"]):
+                stem = export.file_stem(r)
+                charts_data = solara.use_memo(lambda: saves.charts, [])
+                data_data = solara.use_memo(lambda: saves.data, [])
+                with solara.FileDownload(charts_data, f"{stem}.svg", mime_type="image/svg+xml"):
+                    solara.Button("⤓ SVG", classes=["mse-save-charts"], outlined=True,
+                                  small=True, attributes={"title": _("Save the charts (SVG)")})
+                with solara.FileDownload(data_data, f"{stem}.csv", mime_type="text/csv"):
+                    solara.Button("⤓ CSV", classes=["mse-save-data"], outlined=True,
+                                  small=True, attributes={
+                                      "title": _("Save the run's data (CSV), with what "
+                                                 "reproduces it")})
+        if error.value and not drawer.value:
+            solara.HTML(tag="div", classes=["mse-error", "mse-error-bar"],
+                        unsafe_innerHTML=html.escape(error.value))
         with solara.Div(classes=["mse-body"]):
-            with solara.Div(classes=["mse-side"]):
-                Settings_(scenarios, scenario_name.value, settings.value, lg, error.value,
-                          choose_scenario, change, set_lever)
-            with solara.Div(classes=["mse-main"]):
-                Panels(r, month, lg, guess)
+            Panels(r, month, lg, guess, before.value, not playing.value, tab)
+            if drawer.value:
+                Drawer(scenarios, scenario_name.value, settings.value, lg, error.value,
+                       choose_scenario, change, set_lever, lambda: drawer.set(False))
+
+
+def _first_run(settings: solara.Reactive[Settings], error: solara.Reactive[str],
+               start: PageState) -> Run:
+    """The first run: what the address asks for, or the scenario as it is if that fails."""
+    try:
+        return Run(settings.value)
+    except UserInputError as exc:
+        fallback = Settings(_default_settings(start.scenario), 0, start.guideline,
+                            start.horizon)
+        settings.set(fallback)
+        error.set(gettext_for(start.lang)("These settings cannot be run: {problem}").format(
+            problem=exc))
+        return Run(fallback)
 
 
 @solara.component
@@ -640,71 +891,6 @@ def Controls(run: Run, month: solara.Reactive[int], playing: solara.Reactive[boo
         if finished:
             solara.HTML(tag="div", classes=["mse-finished"],
                         unsafe_innerHTML=html.escape(_("End of the run: press Reset")))
-
-
-@solara.component
-def Settings_(scenarios, scenario_name, settings: Settings, lang, error, choose_scenario,
-              change, set_lever):
-    """The settings panel: scenario, mode, guideline, number fields and levers."""
-    _ = gettext_for(lang)
-    titles = {scenario_title(n, lang): n for n in scenarios}
-    solara.Select(_("Scenario"), values=list(titles), value=scenario_title(scenario_name, lang),
-                  on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
-    info = _scenario_info(scenario_name)
-    if info.get("description"):
-        solara.HTML(tag="div", classes=["mse-help"],
-                    unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
-    for summary, parts in INFO_SECTIONS:
-        text = info_html(info, parts, lang)
-        if text:
-            with solara.Details(summary=_(summary), expand=False):
-                solara.HTML(tag="div", classes=["mse-info"], unsafe_innerHTML=text)
-    if error:
-        solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
-    mode = "guideline" if settings.guideline else "explore"
-    solara.ToggleButtonsSingle(
-        value=mode, on_value=lambda v: change(guideline=None if v == "explore" else "g3"),
-        children=[solara.Button(_("Explore"), value="explore", classes=["mse-mode-explore"]),
-                  solara.Button(_("Guideline"), value="guideline",
-                                classes=["mse-mode-guideline"])])
-    if settings.guideline:
-        g = GUIDELINES[settings.guideline]
-        solara.ToggleButtonsSingle(
-            value=settings.guideline, on_value=lambda v: change(guideline=v),
-            children=[solara.Button(gid, value=gid, classes=[f"mse-guideline-{gid}"])
-                      for gid in GUIDELINES], classes=["mse-guidelines"])
-        solara.HTML(tag="div", classes=["mse-guideline-text"], unsafe_innerHTML=(
-            f"<b>{html.escape(g.id)}: {html.escape(_(g.title))}</b>"))
-        with solara.Details(summary=_("The paper's guideline"), expand=False):
-            note = translation_note(lang)
-            solara.HTML(tag="div", classes=["mse-paper"], unsafe_innerHTML=(
-                html.escape(_(paper_text(g.seed_text)))
-                + (f'<div class="mse-translation-note">{html.escape(note)}</div>'
-                   if note else "")))
-        solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
-            "Both arms start from the same seed and the same MSEs; the levers below set the "
-            "baseline.")))
-    NumberField(N_("Number of MSEs"), "n_mse", int(settings.scenario["n_mse"]), *N_MSE_RANGE,
-                lang, lambda v: change(scenario={**settings.scenario, "n_mse": v}))
-    NumberField(N_("Seed"), "seed", settings.seed, *SEED_RANGE, lang,
-                lambda v: change(seed=v))
-    NumberField(N_("Months to run"), "horizon", settings.horizon, *HORIZON_RANGE, lang,
-                lambda v: change(horizon=v))
-    defaults = _default_settings(scenario_name)
-    n_changed = sum(abs(settings.scenario[n] - defaults[n]) > 1e-9 for n in LEVERS)
-    with solara.Row(style={"align-items": "center"}):
-        solara.HTML(tag="div", classes=["mse-levers-title"], unsafe_innerHTML=html.escape(
-            _("Levers (what if…?)") + (f" · {_('{n} changed').format(n=n_changed)}"
-                                        if n_changed else "")))
-        solara.Button(_("Reset levers"), disabled=not n_changed, classes=["mse-reset-levers"],
-                      small=True, outlined=True,
-                      on_click=lambda: change(scenario={**settings.scenario, **{
-                          n: defaults[n] for n in LEVERS}}))
-    solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
-        "Moving a lever restarts the run from month 0 with the same seed.")))
-    for name in LEVERS:
-        LeverControl(name, float(settings.scenario[name]), float(defaults[name]), lang,
-                     on_value=lambda v, name=name: set_lever(name, v))
 
 
 page = Page

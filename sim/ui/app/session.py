@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from sim import __version__
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.experiments.arms import DEFAULT_STEPS
@@ -164,6 +166,40 @@ class Run:
     def scenario(self, arm: str | None = None) -> ValueChainScenario:
         """Return an arm's scenario."""
         return self.arms[arm or next(iter(self.arms))].scenario
+
+    def table(self) -> pd.DataFrame:
+        """Return every metric the model reports, month by month, up to now.
+
+        One row per month from 0; in guideline mode each column is prefixed with its arm
+        (``baseline.mean_income``). ``attrs`` holds the provenance (:meth:`provenance`).
+        """
+        with self._lock:
+            frames = {arm: model.results() for arm, model in self.arms.items()}
+        if self.guideline is None:
+            df = frames[RUN].copy()
+        else:
+            df = pd.concat({arm: f for arm, f in frames.items()}, axis=1)
+            df.columns = [f"{arm}.{metric}" for arm, metric in df.columns]
+        df.insert(0, "month", np.arange(len(df)))
+        df.attrs = self.provenance()
+        return df
+
+    def provenance(self) -> dict[str, Any]:
+        """Return what reproduces the run on screen: scenario, seed, months, arms, version."""
+        out: dict[str, Any] = {
+            "mse_sim_version": __version__,
+            "scenario": self.settings.scenario.get("name", ""),
+            "seed": self.settings.seed,
+            "months_run": self.month,
+            "horizon": self.horizon,
+        }
+        if self.guideline is None:
+            out["fields"] = self.scenario().to_record()
+        else:
+            out["guideline"] = self.guideline.id
+            out["baseline_fields"] = self.scenario(BASELINE).to_record()
+            out["intervention_fields"] = self.scenario(INTERVENTION).to_record()
+        return out
 
 
 class FieldProblem(UserInputError):

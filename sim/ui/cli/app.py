@@ -10,6 +10,7 @@ import sys
 
 from sim.errors import UserInputError, check_extra
 from sim.ui.app.assets import ensure_assets, uses_vue3
+from sim.ui.app.many_runs import prepare_model
 from sim.ui.cli.args import port
 from sim.ui.i18n import LANGUAGES, check_language
 
@@ -62,6 +63,7 @@ def _cmd_app(args: argparse.Namespace) -> int:
         print("warning: ipyvue 3 is installed; the app's charts need ipyvue<2 and "
               "ipyvuetify<2 (pip install 'mse-upgrading[app]')", file=sys.stderr)
     ensure_assets()  # front-end files from npm, only when missing (offline machines)
+    prepare_model()  # the model compiles (after an install) or loads while the server starts
     host_in_url = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host_in_url}:{args.port}/"
     print(f"mse-sim app: open {url} in a browser (Ctrl+C stops it)", flush=True)

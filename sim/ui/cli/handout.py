@@ -7,14 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserInputError
-from sim.experiments import DEFAULT_STEPS, GUIDELINES, run_experiments
+from sim.experiments import DEFAULT_STEPS, GUIDELINES
 from sim.ui.cli.args import add_arm_options, parse_assignments
-from sim.ui.handout import write_handout
+from sim.ui.handout import HANDOUT_SEEDS, handout_experiment, write_handout
 from sim.ui.i18n import LANGUAGES, check_language
-
-#: Seeds per arm of a handout's experiment: enough for a clear band on a printed figure,
-#: few enough to make a handout in about a minute on a laptop (the report uses 20).
-HANDOUT_SEEDS = 10
 
 
 def _cmd_handout(args: argparse.Namespace) -> int:
@@ -29,10 +25,10 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         raise UserInputError(f"--out {out}: must end in .pdf")
     if out.parent and not out.parent.exists():
         raise UserInputError(f"--out {out}: folder {out.parent} does not exist")
-    results = run_experiments([args.guideline], args.scenario, seeds=args.seeds, steps=args.steps,
-                              workers=args.workers, progress=not args.quiet,
-                              **parse_assignments(args.set))
-    path = write_handout(results[args.guideline], out, args.lang)
+    result = handout_experiment(args.guideline, args.scenario, seeds=args.seeds,
+                                steps=args.steps, workers=args.workers,
+                                progress=not args.quiet, **parse_assignments(args.set))
+    path = write_handout(result, out, args.lang)
     print(f"wrote {path}")
     return 0
 

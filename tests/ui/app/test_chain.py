@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pytest
 
 from sim.links import VIA_BROKER
-from sim.ui.app import chain, session
+from sim.ui.app import chain, session, views
 
 
 def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
@@ -20,9 +18,12 @@ def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
                                 n_lead_firms=scenario.n_lead_firms)
     for word in ("Buyers in end markets", "Intermediaries", "Lead firms", "Domestic", "Export"):
         assert word in svg
-    drawn, active = map(int, re.search(r"(\d+) of (\d+) drawn", svg).groups())
-    assert drawn <= chain.MAX_DRAWN_MSES < active
-    assert svg.count("<circle") == drawn
+    counts = chain.picture_counts(run.population())
+    assert counts.drawn <= chain.MAX_DRAWN_MSES < counts.active <= counts.started == 2000
+    assert svg.count("<circle") == counts.drawn
+    caption = " ".join(views.picture_words(run, "en"))
+    assert f"{counts.drawn} of {counts.active:,} drawn" in caption
+    assert f"of the {counts.started:,} at the start" in caption
     assert np.array_equal(chain.sample_indices(5000), chain.sample_indices(5000))
     assert chain.most_advanced_upgrade(np.array([0, 1, 2, 3, 16])).tolist() == [0, 1, 2, 2, 5]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 import threading
 import weakref
 
@@ -78,3 +79,36 @@ def test_difference_and_values_are_worded_per_locale():
     assert page.fmt_difference(-2.5, "mean_income", "en") == "−2.5"
     assert page.fmt_value(0.0234, "share_upgraded", "en") == "2.3%"
     assert page.fmt_difference(0.123, "share_upgraded", "es") == "+12,3 puntos"
+
+
+def test_pause_during_a_slow_month_ends_the_wait_and_adds_nothing(settings):
+    player = page.Player()
+    run = session.Run(settings)
+    shown, first = [], threading.Event()
+
+    def on_month(m):
+        shown.append(m)
+        first.set()
+
+    stop = threading.Event()
+    player.stop = stop
+    result = []
+    thread = threading.Thread(target=lambda: result.append(page.play_loop(
+        run, on_month, stop, gate=player.gate, pace=lambda: 600.0)))
+    thread.start()
+    assert first.wait(60)
+    player.pause()
+    thread.join(60)
+    assert not thread.is_alive() and result == ["stopped"] and shown == [1] and run.month == 1
+
+
+def test_scenario_info_texts_never_name_internal_fields():
+    """Texts for the room, every scenario: lever labels and plain words."""
+    from sim.scenario import read_scenario_file
+
+    for name in list_scenarios():
+        info = read_scenario_file(name).info
+        for key in ("things_to_notice", "things_to_try", "how_it_works"):
+            text = " ".join(info.get(key, "").split())
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b|mse-sim|`|sim/data|\bseeds?\b", text), \
+                (name, key, text)

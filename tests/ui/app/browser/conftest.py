@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,22 +24,13 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[4]
+# The page's steps (app_page.py, next to this file) are shared by the tests here and by
+# screenshots.py; pytest imports test files by path (--import-mode=importlib), so this folder
+# is put on the path for them.
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from app_page import CHROMIUM_ARGS, ROOT, VIEWPORT, free_port  # noqa: E402
+
 ARTIFACTS = ROOT / "tests" / "_artifacts"
-
-#: Flags for a headless Chromium on a machine that reaches no network but the package
-#: registries: no sandbox (root in CI), no GPU, no background traffic to Google's services.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-#: Viewport of a small projector: what the trainer's audience sees.
-VIEWPORT = {"width": 1280, "height": 720}
 
 #: Seconds to wait for the server to answer and for the page to show its first plot.
 SERVER_TIMEOUT = 90
@@ -67,13 +57,6 @@ def find_chromium() -> str | None:
         if Path(candidate).is_file():
             return candidate
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pytest_collection_modifyitems(config, items):

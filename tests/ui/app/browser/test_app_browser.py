@@ -12,56 +12,31 @@ import re
 import time
 
 import pytest
+from app_page import (
+    VIEWPORT,
+    choose_language,
+    close_drawer,
+    month,
+    move_lever,
+    open_drawer,
+    play_and_pause,
+    ready,
+    set_number,
+    wait_month,
+)
 
 #: English labels that must all disappear when the page switches to another language.
 ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
-                  "Number of MSEs", "Seed", "Months to run", "Reset levers",
+                  "Number of MSEs", "History number", "Months to run", "Reset levers", "Speed",
+                  "Slow", "Fast", "Scenario and levers", "Settings",
                   "MSEs that have upgraded, by type", "Mean income", "What to notice",
-                  "About this scenario", "How it works in the model", "Things to try",
-                  "Kenya avocados")
-
-
-def month(page) -> int:
-    return int(page.locator(".mse-month-value").inner_text())
-
-
-def wait_month(page, predicate: str, timeout: float = 60_000):
-    """Wait until the counter's number `n` satisfies a JavaScript expression in `n`."""
-    page.wait_for_function(
-        "() => { const n = parseInt(document.querySelector('.mse-month-value').textContent);"
-        f" return {predicate}; }}", timeout=timeout, polling=50)
-
-
-def ready(page):
-    page.locator(".mse-month-value").wait_for()
-    page.locator(".mse-chart-upgrading svg").wait_for()
-
-
-def play_and_pause(page, at_least: int = 10):
-    """Press ▶ until the month advanced `at_least`, press ❚❚; return the month it stopped at."""
-    start = month(page)
-    page.locator(".mse-play").click()
-    wait_month(page, f"n >= {start + at_least}")
-    page.locator(".mse-play").click()
-    # the click is handled at once, not when the run ends (it once waited for the horizon)
-    page.get_by_role("button", name="▶ Play").wait_for(timeout=3000)
-    stopped = month(page)
-    page.wait_for_timeout(700)
-    assert month(page) == stopped, "the month kept advancing after Pause"
-    assert stopped < 60, f"Pause took effect only at month {stopped}"
-    return stopped
-
-
-def set_number(page, field: str, text: str):
-    box = page.locator(f".mse-number-{field} input")
-    box.fill(text)
-    box.press("Enter")
+                  "About this scenario", "Kenya avocados")
 
 
 def test_play_then_pause_in_fresh_pages(page, browser, app_url, console, artifacts):
     """▶ then ❚❚ in several fresh pages (Pause was lost in about a third of them once)."""
     for _ in range(4):
-        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        context = browser.new_context(viewport=VIEWPORT)
         try:
             other = context.new_page()
             other.goto(app_url)
@@ -95,6 +70,7 @@ def test_play_after_a_settings_change(page):
     ready(page)
     set_number(page, "seed", "7")
     page.locator(".mse-number-seed .mse-field-ok").get_by_text("Using 7 ").wait_for()
+    close_drawer(page)
     play_and_pause(page)
 
 
@@ -102,6 +78,8 @@ def test_run_stops_at_the_horizon(page):
     ready(page)
     set_number(page, "horizon", "15")
     page.get_by_text("of 15").wait_for()
+    close_drawer(page)
+    page.locator(".mse-speed-fast").click()
     page.locator(".mse-play").click()
     wait_month(page, "n === 15")
     page.get_by_text("End of the run").wait_for()
@@ -111,7 +89,7 @@ def test_run_stops_at_the_horizon(page):
 
 
 def test_two_tabs_play_independently(browser, app_url):
-    contexts = [browser.new_context(viewport={"width": 1280, "height": 720}) for _ in range(2)]
+    contexts = [browser.new_context(viewport=VIEWPORT) for _ in range(2)]
     try:
         a, b = (c.new_page() for c in contexts)
         for p in (a, b):
@@ -132,12 +110,14 @@ def test_two_tabs_play_independently(browser, app_url):
 
 
 def test_closed_tab_stops_its_run(browser, app_server):
-    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    context = browser.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.goto(app_server.url)
     ready(page)
     set_number(page, "horizon", "600")
     page.get_by_text("of 600").wait_for()
+    close_drawer(page)
+    page.locator(".mse-speed-fast").click()
     page.locator(".mse-play").click()
     wait_month(page, "n >= 5")
     playing = _busy(app_server, 1.0)
@@ -158,6 +138,7 @@ def _busy(server, seconds: float) -> float:
 
 def test_label_click_leaves_the_lever_unchanged(page):
     ready(page)
+    open_drawer(page)
     lever = page.locator(".mse-lever-credit_access")
     value = lever.locator(".mse-lever-value").inner_text()
     lever.locator(".mse-lever-name").click()
@@ -168,12 +149,8 @@ def test_label_click_leaves_the_lever_unchanged(page):
 
 def test_moving_a_lever_marks_it_changed_and_reset_levers_undoes_it(page):
     ready(page)
-    slider = page.locator(".mse-lever-credit_access .v-slider")
-    slider.scroll_into_view_if_needed()
-    box = slider.bounding_box()
-    slider.click(position={"x": box["width"] - 2, "y": box["height"] / 2})
+    move_lever(page, "credit_access", 1.0)
     lever = page.locator(".mse-lever-credit_access.mse-changed")
-    lever.wait_for()
     assert float(lever.locator(".mse-lever-value").inner_text()) >= 0.95
     page.locator(".mse-reset-levers").click()
     lever.wait_for(state="detached")
@@ -202,10 +179,15 @@ def visible_lines(page) -> list[str]:
             if line.strip()]
 
 
+#: Words spelt alike in English and Spanish (the speed "Normal", the file types).
+SAME_IN_SPANISH = {"Normal", "⤓ CSV", "⤓ SVG"}
+
+
 def same_lines(english: list[str], other: list[str]) -> list[str]:
-    """Lines shown alike in both languages, but for numbers and guideline ids (g1-g7)."""
+    """Lines shown alike in both languages, but for numbers, guideline ids (g1-g7) and words
+    spelt alike in both."""
     return sorted(line for line in set(english) & set(other)
-                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line))
+                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line) and line not in SAME_IN_SPANISH)
 
 
 def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[str]:
@@ -220,16 +202,16 @@ def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[
 
 def test_language_switch_changes_every_visible_label(page, artifacts):
     ready(page)
+    open_drawer(page)
     english = visible_lines(page)
     page.locator(".mse-mode-guideline").click()
     page.locator(".mse-difference").wait_for()
     english_guideline = visible_lines(page)
-    page.locator(".mse-language").click()
-    page.get_by_role("option", name="Español").click()
-    page.get_by_text("Mes", exact=True).first.wait_for()
+    choose_language(page, "Español", "Mes")
     assert settled_same_lines(page, english_guideline) == []
     page.locator(".mse-mode-explore").click()
     page.locator(".mse-chart-upgrading svg").wait_for()
+    open_drawer(page)
     page.screenshot(path=str(artifacts / "language-es.png"))
     assert settled_same_lines(page, english) == []
     text = page.locator(".mse-app").inner_text()
@@ -241,31 +223,33 @@ def test_language_switch_changes_every_visible_label(page, artifacts):
         page.get_by_text(summary, exact=True).click()
     page.locator(".mse-info-what_it_is").wait_for()
     page.screenshot(path=str(artifacts / "language-es-info.png"))
-    info = page.locator(".mse-side").inner_text()
+    info = page.locator(".mse-drawer").inner_text()
     assert "La cadena del aguacate en Kenia" in info
     assert "La mejora de canal hacia la exportación" in info
     assert "The avocado chain in Kenya" not in info and "Channel upgrading into" not in info
     assert "la traducción es nuestra" in info
+    # hover texts are translated too, and never name the model's internal fields
+    titles = page.evaluate("() => [...document.querySelectorAll('.mse-app [title]')]"
+                           ".map(e => e.getAttribute('title'))")
+    assert titles and all("_" not in t for t in titles), titles
+    assert any(t.startswith("Acceso al crédito para inversión: de 0") for t in titles), titles
 
 
-def test_no_framework_leftovers_and_projector_sizes(page, artifacts):
+def test_no_framework_leftovers_and_projector_text_sizes(page, artifacts):
     ready(page)
     text = page.locator("body").inner_text()
     for leftover in ("Page 0", "PAGE 0", "Model Parameters", "Use Threads", "runs on Solara",
                      "Time:"):
         assert leftover not in text, leftover
-    # controls and the month counter are on screen at 1280x720, even with the last lever and
-    # the last chart scrolled into view
-    page.locator(".mse-lever").last.scroll_into_view_if_needed()
-    page.locator(".mse-chart").last.scroll_into_view_if_needed()
-    for selector in (".mse-play", ".mse-step", ".mse-reset", ".mse-month-value"):
-        box = page.locator(selector).bounding_box()
-        assert box and box["y"] >= 0 and box["y"] + box["height"] <= 720, selector
-    # every chart text is at least 14 px
-    sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart text, "
-                          ".mse-chart-title, .mse-legend')].map("
-                          "e => parseFloat(getComputedStyle(e).fontSize))")
-    assert sizes and min(sizes) >= 14, min(sizes)
+    # every chart text is at least 14 px as drawn (the drawings scale to their cells)
+    sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart text')].map(e => {"
+                          " const m = e.getScreenCTM();"
+                          " return parseFloat(getComputedStyle(e).fontSize) * m.a; })")
+    assert sizes and min(sizes) >= 13.5, min(sizes)
+    html_sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart-title, "
+                               ".mse-legend, .mse-chain-caption')].map("
+                               "e => parseFloat(getComputedStyle(e).fontSize))")
+    assert html_sizes and min(html_sizes) >= 14, min(html_sizes)
     page.screenshot(path=str(artifacts / "layout-1280x720.png"))
 
 
@@ -281,9 +265,11 @@ def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, conso
     for k in range(1, 4):
         page.locator(".mse-step").click()
         wait_month(page, f"n === {k}")
-    text = card.inner_text()
-    assert re.search(r"[+−]\d+\.\d points", text), text
-    assert "Guess +5.0 points, result" in text, text
+    page.locator(".mse-example").get_by_text("after 3 months").wait_for()
+    example = page.locator(".mse-example").inner_text()
+    assert example.startswith("The run on screen is one example:"), example
+    assert re.search(r"[+−]\d+\.\d points after 3 months", example), example
+    assert "Guess +5.0 points" in card.inner_text()
     assert page.locator(".mse-chart-key polyline").count() == 2
     assert console.errors == [], console.errors
 
@@ -291,8 +277,7 @@ def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, conso
 def test_light_theme_even_when_the_browser_asks_for_dark(browser, app_url):
     """The app is designed light: a dark preference, or solara's remembered dark mode, is
     ignored (charts and text stay readable)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 720},
-                                  color_scheme="dark")
+    context = browser.new_context(viewport=VIEWPORT, color_scheme="dark")
     context.add_init_script(
         "localStorage.setItem(':solara:theme.variant', JSON.stringify('dark'))")
     try:
