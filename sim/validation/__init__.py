@@ -4,6 +4,8 @@
   ``targets/`` folder), read and checked;
 * :mod:`~sim.validation.validate`: running the cases and comparing them with their targets
   (:func:`validate`), and checking runs already made (:func:`targets_met`, for the report);
+* :mod:`~sim.validation.parameters`: what a calibration fits (free levers or constants, ABC
+  settings);
 * :mod:`~sim.validation.calibrate`: fitting scenario levers to a case's targets with ABC-SMC
   (pyABC, the optional ``calibrate`` extra).
 

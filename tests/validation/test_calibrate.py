@@ -11,13 +11,12 @@ import sim
 from sim.scenario import read_scenario_file
 from sim.ui.cli import main
 from sim.validation.calibrate import (
-    CalibrationError,
     CaseSimulator,
     calibrate,
     interval_distance,
-    read_parameters,
     write_calibration,
 )
+from sim.validation.parameters import CalibrationError, read_parameters
 from sim.validation.targets import read_targets
 
 pytest.importorskip("pyabc")

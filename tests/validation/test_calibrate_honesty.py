@@ -23,9 +23,9 @@ from sim.validation.calibrate import (
     UNCONSTRAINED,
     CalibrationResult,
     posterior_movement,
-    read_parameters,
     scenario_toml,
 )
+from sim.validation.parameters import read_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = read_parameters("bargaining_power=0:1,mean_unit_cost=0.3:0.8")
