@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 import tomllib
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def test_type_checkers_see_every_lazy_export_as_the_same_object():
 
 def test_the_package_ships_py_typed():
     assert (ROOT / "sim" / "py.typed").is_file()
+    # setup.py declares the wheel's package data (pyproject.toml's would override its mapping)
+    setup = (ROOT / "setup.py").read_text(encoding="utf-8")
+    assert re.search(r'"sim":\s*\[[^\]]*"py\.typed"', setup), "setup.py ships sim/py.typed"
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert "py.typed" in data["tool"]["setuptools"]["package-data"]["sim"]
     assert "Typing :: Typed" in data["project"]["classifiers"]
