@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
 
 from sim import (
     __version__,
@@ -44,7 +44,7 @@ from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.memory import retain_freed_memory
-from sim.metrics import METRICS, REPORTERS
+from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
 from sim.scenario import ValueChainScenario, coerce_scenario
 
@@ -188,7 +188,7 @@ class ValueChainModel(Model):
         signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
                                 self.clarity())
 
-        self.datacollector = DataCollector(model_reporters=dict(REPORTERS))
+        self.datacollector = MetricsCollector()
         self.running = True
         self.datacollector.collect(self)
 
