@@ -15,7 +15,7 @@ from numba import njit
 from numba.core import types as nbtypes
 from numba.experimental import structref
 
-from sim.constants import declare, real, vector
+from sim.constants import declare, real, values_of, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -230,10 +230,10 @@ def create_population(
     Returns:
         The initial population.
     """
-    INITIAL_AWARENESS = consts[0]["initial_awareness"]
-    MEAN_CAPACITY = consts[0]["mean_capacity"]
-    MEAN_UNIT_COST = consts[0]["mean_unit_cost"]
-    MEDIAN_CASH = consts[0]["median_cash"]
+    INITIAL_AWARENESS = values_of(consts)["initial_awareness"]
+    MEAN_CAPACITY = values_of(consts)["mean_capacity"]
+    MEAN_UNIT_COST = values_of(consts)["mean_unit_cost"]
+    MEDIAN_CASH = values_of(consts)["median_cash"]
     village = rng.integers(0, n_villages, size=n).astype(np.int32)
     # Remoteness is mostly a property of the village, with some spread within it.
     village_remoteness = rng.random(n_villages)
