@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 
 from mesa import Agent
 
-from sim.constants import values_of
 from sim.links import VIA_BROKER
 from sim.markets import CHANNELS
 from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
@@ -193,8 +192,8 @@ class Buyer(Agent):
         super().__init__(model)
         self.channel = int(channel)
         self.name = CHANNELS[channel]
-        self.standard = float(values_of(model.constants)["quality_standard"][channel])
-        self.volatility = float(values_of(model.constants)["volatility"][channel])
+        self.standard = float(model.constants[0]["quality_standard"][channel])
+        self.volatility = float(model.constants[0]["volatility"][channel])
 
     @property
     def price(self) -> float:

@@ -44,7 +44,6 @@ from sim import (
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
-from sim.constants import values_of
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -299,7 +298,7 @@ class ValueChainModel(Model):
 
     @property
     def _mean_unit_cost(self) -> float:
-        return values_of(self.constants)["mean_unit_cost"]
+        return self.constants[0]["mean_unit_cost"]
 
     # -- mechanisms that need several modules ------------------------------------------------
 
