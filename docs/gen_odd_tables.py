@@ -113,13 +113,15 @@ def _users() -> dict[str, list[str]]:
 
 
 def _is_record(node: ast.AST) -> bool:
-    """Whether ``node`` is ``consts[0]`` or ``k`` (a run's record of constants, or a bundle)."""
+    """Whether ``node`` is ``consts[0]``, ``values_of(...)`` or ``k`` (a run's constants)."""
     return ((isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-             and node.value.id == "consts") or (isinstance(node, ast.Name) and node.id == "k"))
+             and node.value.id == "consts") or (isinstance(node, ast.Name) and node.id == "k")
+            or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id == "values_of"))
 
 
 def _record_read(node: ast.AST) -> str | None:
-    """The constant read by ``consts[0].name``, ``consts[0]["name"]`` or ``k.name``, if any."""
+    """The constant read by ``consts[0].name``, ``values_of(consts)["name"]`` or ``k.name``."""
     if isinstance(node, ast.Attribute) and _is_record(node.value):
         return node.attr
     if (isinstance(node, ast.Subscript) and _is_record(node.value)

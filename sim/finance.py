@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, whole
+from sim.constants import declare, real, values_of, whole
 from sim.detmath import sum_in_order
 from sim.population import INTERSECTORAL, Population
 from sim.second_chain import outside_income
@@ -130,7 +130,7 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
 def input_discount(pop: Population, group_finance: float,
                    consts: np.ndarray) -> np.ndarray:
     """Share of working-capital costs each MSE saves by joint input purchase in its group."""
-    GROUP_INPUT_DISCOUNT = consts[0]["group_input_discount"]
+    GROUP_INPUT_DISCOUNT = values_of(consts)["group_input_discount"]
     return GROUP_INPUT_DISCOUNT * group_finance * pop.in_group
 
 

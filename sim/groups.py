@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, whole
+from sim.constants import declare, real, values_of, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
@@ -145,8 +145,8 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
-    SUPPORT_DURABILITY = consts[0]["support_durability"]
+    DISSOLVE_HAZARD = values_of(consts)["dissolve_hazard"]
+    SUPPORT_DURABILITY = values_of(consts)["support_durability"]
     if not len(groups):
         return
     hazard = DISSOLVE_HAZARD * (1.0 - SUPPORT_DURABILITY * group_support)
@@ -190,8 +190,8 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    JOIN_HAZARD = consts[0]["join_hazard"]
-    UNSUPPORTED_JOINING = consts[0]["unsupported_joining"]
+    JOIN_HAZARD = values_of(consts)["join_hazard"]
+    UNSUPPORTED_JOINING = values_of(consts)["unsupported_joining"]
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
                                + (1.0 - UNSUPPORTED_JOINING) * group_support)
     founders, cells = _seek_and_join(pop.state, social, uniforms, supported,
@@ -332,7 +332,7 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
 
 def group_cost_share(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Share of upgrading costs each MSE saves through its group."""
-    GROUP_COST_SHARE = consts[0]["group_cost_share"]
+    GROUP_COST_SHARE = values_of(consts)["group_cost_share"]
     return GROUP_COST_SHARE * pop.in_group
 
 

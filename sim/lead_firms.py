@@ -18,7 +18,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real
+from sim.constants import declare, real, values_of
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -142,7 +142,7 @@ def firm_power(n_lead_firms: int, consts: np.ndarray) -> float:
     Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
     of the quality premium.
     """
-    FIRM_RIVALRY = consts[0]["firm_rivalry"]
+    FIRM_RIVALRY = values_of(consts)["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
@@ -159,12 +159,12 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
         rng: The model's random number generator (two draws per firm).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    DEMANDED_QUALITY = consts[0]["demanded_quality"]
-    FIRM_CONTRACT_HIGH = consts[0]["firm_contract_high"]
-    FIRM_CONTRACT_LOW = consts[0]["firm_contract_low"]
-    FIRM_STANDARD_HIGH = consts[0]["firm_standard_high"]
-    FIRM_STANDARD_LOW = consts[0]["firm_standard_low"]
-    SUPPLIERS_PER_FIRM = consts[0]["suppliers_per_firm"]
+    DEMANDED_QUALITY = values_of(consts)["demanded_quality"]
+    FIRM_CONTRACT_HIGH = values_of(consts)["firm_contract_high"]
+    FIRM_CONTRACT_LOW = values_of(consts)["firm_contract_low"]
+    FIRM_STANDARD_HIGH = values_of(consts)["firm_standard_high"]
+    FIRM_STANDARD_LOW = values_of(consts)["firm_standard_low"]
+    SUPPLIERS_PER_FIRM = values_of(consts)["suppliers_per_firm"]
     draws = rng.random((2, n_lead_firms))
     standard = np.minimum(FIRM_STANDARD_LOW + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
                           + DEMANDED_QUALITY * quality_demand, 1.0)
@@ -265,11 +265,11 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
             then ``u / h`` (uniform again) picks the lead firm.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    PULL_FLOOR = consts[0]["pull_floor"]
-    RECRUIT_BASE = consts[0]["recruit_base"]
-    RECRUIT_CONTRACTS = consts[0]["recruit_contracts"]
-    RECRUIT_HAZARD = consts[0]["recruit_hazard"]
-    RECRUIT_SERVICES = consts[0]["recruit_services"]
+    PULL_FLOOR = values_of(consts)["pull_floor"]
+    RECRUIT_BASE = values_of(consts)["recruit_base"]
+    RECRUIT_CONTRACTS = values_of(consts)["recruit_contracts"]
+    RECRUIT_HAZARD = values_of(consts)["recruit_hazard"]
+    RECRUIT_SERVICES = values_of(consts)["recruit_services"]
     if firms.capacity.size == 0:
         return
     offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services

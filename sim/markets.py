@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit
 
 from sim import detmath
-from sim.constants import declare, real, vector
+from sim.constants import declare, real, values_of, vector
 
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
@@ -143,8 +143,8 @@ class Markets:
     def create(cls, export_premium: float, benchmark_cost: float,
                second_chain_pull: float = 0.3, *, consts: np.ndarray) -> Markets:
         """Markets at their long-run levels."""
-        INITIAL_PREMIUM = consts[0]["initial_premium"]
-        SECOND_CHAIN_FLOOR = consts[0]["second_chain_floor"]
+        INITIAL_PREMIUM = values_of(consts)["initial_premium"]
+        SECOND_CHAIN_FLOOR = values_of(consts)["second_chain_floor"]
         base = base_prices(export_premium)
         return cls(base, np.zeros(N_CHANNELS), np.zeros(N_CHANNELS), base.copy(),
                    INITIAL_PREMIUM.copy(), benchmark_cost,
@@ -152,19 +152,19 @@ class Markets:
 
     def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
-        PRICE_EROSION = consts[0]["price_erosion"]
+        PRICE_EROSION = values_of(consts)["price_erosion"]
         return self.base_price * detmath.exp_each(self.shift) * (
             1.0 - PRICE_EROSION * competition * self._ramp(consts))
 
     def _ramp(self, consts: np.ndarray) -> float:
-        HORIZON_MONTHS = consts[0]["horizon_months"]
+        HORIZON_MONTHS = values_of(consts)["horizon_months"]
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
 def drift_preferences(markets: Markets, demand_shift: float,
                       consts: np.ndarray) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
-    PREMIUM_DRIFT_PER_YEAR = consts[0]["premium_drift_per_year"]
+    PREMIUM_DRIFT_PER_YEAR = values_of(consts)["premium_drift_per_year"]
     markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
 
 
@@ -187,12 +187,12 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
         market_shifts: Scenario lever scaling the long-run shifts.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    COMMON_SHOCK = consts[0]["common_shock"]
-    PRICE_PERSISTENCE = consts[0]["price_persistence"]
-    SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
-    SHIFT_PERSISTENCE = consts[0]["shift_persistence"]
-    SHIFT_VOLATILITY = consts[0]["shift_volatility"]
-    VOLATILITY = consts[0]["volatility"]
+    COMMON_SHOCK = values_of(consts)["common_shock"]
+    PRICE_PERSISTENCE = values_of(consts)["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = values_of(consts)["second_chain_volatility"]
+    SHIFT_PERSISTENCE = values_of(consts)["shift_persistence"]
+    SHIFT_VOLATILITY = values_of(consts)["shift_volatility"]
+    VOLATILITY = values_of(consts)["volatility"]
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
         market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:1 + 2 * N_CHANNELS])
     if normals.size > 1 + 2 * N_CHANNELS:
@@ -209,8 +209,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
 
 def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
     """Share of each channel's orders cancelled this month (none in the domestic market)."""
-    MAX_ORDER_CUT = consts[0]["max_order_cut"]
-    ORDER_SENSITIVITY = consts[0]["order_sensitivity"]
+    MAX_ORDER_CUT = values_of(consts)["max_order_cut"]
+    ORDER_SENSITIVITY = values_of(consts)["order_sensitivity"]
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
     cuts[DOMESTIC] = 0.0
     return cuts
@@ -218,8 +218,8 @@ def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
 
 def second_chain_sd(price_volatility: float, consts: np.ndarray) -> float:
     """Long-run standard deviation of the second chain's relative price deviation."""
-    PRICE_PERSISTENCE = consts[0]["price_persistence"]
-    SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
+    PRICE_PERSISTENCE = values_of(consts)["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = values_of(consts)["second_chain_volatility"]
     # p * p, not p**2: Python's ** calls libm's pow, whose last bit depends on the CPU.
     return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(
         1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
@@ -251,7 +251,7 @@ def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N80
 def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
                          consts: np.ndarray) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
-    BENCHMARK_FALL = consts[0]["benchmark_fall"]
+    BENCHMARK_FALL = values_of(consts)["benchmark_fall"]
     markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
                                              * markets._ramp(consts=consts))
 

@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
+from mesa.agent import AgentSet
 
 from sim import (
     choice,
@@ -45,7 +46,7 @@ from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
 from sim.memory import retain_freed_memory
-from sim.metrics import METRICS, REPORTERS
+from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
@@ -186,7 +187,12 @@ class ValueChainModel(Model):
         self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
         self.intermediaries = [Intermediary(self, j) for j in range(sc.n_intermediaries)]
         self.lead_firms = [LeadFirm(self, k) for k in range(sc.n_lead_firms)]
-        self.mses = MSE.create_agents(self, sc.n_mse, np.arange(sc.n_mse))
+        # The MSE views are made when first asked for (`mses`, `agents`): a run that never
+        # reads them (every study) saves their memory, several times the state's at 10^7
+        # MSEs. Their unique ids are reserved now, so they are the same either way.
+        self._mses = None
+        self._first_mse_id = self.agent_id_counter
+        self.agent_id_counter += sc.n_mse
 
         # Set by every month's trade (first in `trade` below); the agents read them.
         self.links: np.ndarray
@@ -201,7 +207,7 @@ class ValueChainModel(Model):
         signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
                                 self.clarity())
 
-        self.datacollector = DataCollector(model_reporters=dict(REPORTERS))
+        self.datacollector = MetricsCollector()
         self.running = True
         self.datacollector.collect(self)
 
@@ -265,6 +271,44 @@ class ValueChainModel(Model):
         self.ever_linked |= pop.lead_firm >= 0
         self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)
+
+    # -- Mesa's views of the MSEs, made on first use -----------------------------------------
+
+    @property
+    def mses(self) -> AgentSet:
+        """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
+        if self._mses is None:
+            after = self.agent_id_counter
+            self.agent_id_counter = self._first_mse_id
+            try:
+                self._mses = MSE.create_agents(self, self.population.n,
+                                               np.arange(self.population.n))
+            finally:
+                self.agent_id_counter = after
+        return self._mses
+
+    @property
+    def agents(self) -> AgentSet:
+        """Mesa's set of all agents, the MSE views included (made on first access)."""
+        self._ensure_mses()
+        return Model.agents.fget(self)
+
+    @property
+    def agents_by_type(self) -> dict[type, AgentSet]:
+        """Mesa's agents by class, the MSE views included (made on first access)."""
+        self._ensure_mses()
+        return Model.agents_by_type.fget(self)
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent classes, `MSE` included (its views made on first access)."""
+        self._ensure_mses()
+        return Model.agent_types.fget(self)
+
+    def _ensure_mses(self) -> None:
+        # Mesa reads these properties while the model is being built, before the population.
+        if getattr(self, "_mses", 0) is None:
+            self.mses  # noqa: B018 - makes the views
 
     @property
     def _mean_unit_cost(self) -> float:

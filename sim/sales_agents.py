@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real
+from sim.constants import declare, real, values_of
 from sim.population import FUNCTIONAL, Population
 from sim.upgrades import upgrade_succeeds
 
@@ -62,7 +62,7 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
     Returns:
         The rows of the trained agents (int64), in village order.
     """
-    share = float(agent_training) * float(consts[0]["max_trained_agents"])
+    share = float(agent_training) * float(values_of(consts)["max_trained_agents"])
     if share <= 0.0 or pop.n == 0:
         return np.empty(0, dtype=np.int64)
     counts = np.bincount(pop.village, minlength=max(int(n_villages), int(pop.village.max()) + 1))

@@ -19,7 +19,7 @@ import numpy as np
 from numba import njit
 
 from sim import detmath
-from sim.constants import declare, real, values5, vector
+from sim.constants import declare, real, values5, values_of, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
@@ -164,8 +164,8 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
         intermediary_rent: Scenario lever.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    RENT_OPACITY = consts[0]["rent_opacity"]
-    TRADER_CLARITY = consts[0]["trader_clarity"]
+    RENT_OPACITY = values_of(consts)["rent_opacity"]
+    TRADER_CLARITY = values_of(consts)["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
     return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
 

@@ -33,6 +33,32 @@ def test_datacollector_collects_every_metric_and_agent_reporters_work():
     assert np.allclose(np.sort(table["cash"].to_numpy()), np.sort(model.population.cash))
 
 
+def test_metrics_collector_records_what_mesas_datacollector_records():
+    model = sim.ValueChainModel(rng=2, n_mse=60)
+    reference = mesa.DataCollector(model_reporters=dict(sim.metrics.REPORTERS))
+    reference.collect(model)
+    for _ in range(4):
+        model.step()
+        reference.collect(model)
+    assert model.datacollector.model_vars == reference.model_vars
+    pd.testing.assert_frame_equal(model.datacollector.get_model_vars_dataframe(),
+                                  reference.get_model_vars_dataframe())
+
+
+def test_mse_views_are_made_on_first_use_with_the_ids_they_would_have_had():
+    model = sim.ValueChainModel(rng=3, n_mse=30)
+    model.step()
+    assert model._mses is None  # a run that never reads them makes no views
+    others = len(model.buyers) + len(model.intermediaries) + len(model.lead_firms)
+    assert len(model.agents) == others + 30  # asking for all agents makes them
+    views = sorted(model.mses, key=lambda a: a.row)
+    assert [a.unique_id for a in views] == list(range(others + 1, others + 31))
+    assert MSE in model.agent_types and len(model.agents_by_type[MSE]) == 30
+    assert views[4].cash == model.population.cash[4]
+    model.step()
+    assert len(model.agents) == others + 30 and model.mses is model.mses
+
+
 def test_runs_under_mesa_batch_run():
     results = mesa.batch_run(
         sim.ValueChainModel,
