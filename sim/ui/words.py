@@ -71,7 +71,7 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
 
     ci = ci_text(lo, hi)
     if effect == 0 and low == 0 and high == 0:
-        return _("{subject} left {label} unchanged in every seed.").format(
+        return _("{subject} left {label} unchanged in every run.").format(
             subject=subject, label=label)
     if lo > 0 or hi < 0:
         if e > 0:

@@ -76,3 +76,24 @@ def test_handout_words_runs_for_a_farmer_and_names_the_scenario():
     assert run_words(10, 120, "es") == ("la cadena simulada 10 veces con la pauta y 10 veces "
                                         "sin ella, durante 10 años")
     assert run_words(2, 7, "en").endswith("over 7 months")
+
+
+@pytest.mark.parametrize("lang, title, runs, jargon", [
+    ("en", "Kenya avocados", "Over 2 runs: ", r"seed|\barm"),
+    ("es", "Aguacates de Kenia", "En 2 simulaciones: ", r"semilla|brazo"),
+    ("fr", "Avocats du Kenya", "Sur 2 simulations : ", r"graine|\bbras\b"),
+    ("pt", "Abacates do Quênia", "Em 2 simulações: ", r"semente|\bbraço"),
+])
+def test_handout_names_the_scenario_and_says_runs_in_plain_words(result, lang, title, runs,
+                                                                 jargon):
+    """The scenario's title, not its file name; runs a farmer would call runs, not seeds."""
+    from sim.ui.i18n import scenario_title
+    from sim.ui.words import effect_in_words
+
+    assert scenario_title("kenya-avocados", lang) == title
+    texts = "\n".join(t.get_text() for t in handout.handout_page(result, lang).texts)
+    assert title in texts and "kenya-avocados" not in texts
+    assert not re.search(jargon, texts, flags=re.I), re.search(jargon, texts, flags=re.I)
+    headline = effect_in_words(result, "share_product", lang)
+    assert headline.over.startswith(runs)
+    assert " ".join(headline.over.split()) in " ".join(texts.split())  # the app's words
