@@ -20,7 +20,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.errors import UserInputError
 from sim.io import read_provenance
+from sim.validation import read_targets
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "validation.md"
@@ -44,6 +46,26 @@ def _code(meta: dict) -> str:
     return code.get("build") or "unknown"
 
 
+def _right_by_interval(table: pd.DataFrame, meta: dict) -> dict[tuple[str, str], str]:
+    """Whether the right model passes each target by the interval rule (from the results)."""
+    results = pd.DataFrame(meta.get("results", []))
+    if results.empty:
+        return {}
+    right = results[results["model"] == "right model"].set_index(["case", "id"])
+    out = {}
+    for case in table["case"].unique():
+        try:
+            targets = {t.id: t for t in read_targets(case).targets}
+        except UserInputError:
+            continue
+        for tid, t in targets.items():
+            if (case, tid) in right.index:
+                r = right.loc[(case, tid)]
+                out[(case, tid)] = ("pass" if t.passes(r["mean"], r["ci_low"], r["ci_high"],
+                                                       "interval") else "fail")
+    return out
+
+
 def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
     """Return the power section for a power table and its provenance."""
     models = meta["models"]
@@ -52,6 +74,8 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
     mechanisms = [m for m in models if m["kind"] == "mechanism off"]
     seeds = meta["seeds"]
     counted = table[(table["kind"] == "sourced") & (table["status"] != "not yet modelled")]
+    # A target the right model fails rejects (nearly) every model: its power says nothing.
+    passing = counted[counted["status"] == "pass"]
     lines = [
         "<!-- BEGIN POWER -->",
         "## Power: would the targets catch a wrong model?",
@@ -85,24 +109,26 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
         "more rejections).",
         "- *rejects*: wrong models failed by the target's own rule; *mean*, *interval*, "
         "*overlap*: the share each pass rule would reject. *On the case*: the target's result "
-        "on the right model with these seeds.",
+        "on the right model with these seeds, by its own rule and (in brackets) by the "
+        "interval rule: a rule that rejects the right model too has no power to speak of.",
         f"- Provenance: mse-sim {meta.get('version', '?')}, code {_code(meta)}, computed "
         f"{meta.get('created', '?')}.",
         "",
-        f"Over the {len(counted)} sourced targets, the median target rejects "
-        f"{counted['power'].median():.0%} of the wrong models (by its own rule); "
-        f"{int((counted['power'] == 0).sum())} reject none, "
-        f"{int((counted['power'] >= 0.5).sum())} reject half or more. Under the interval rule "
-        f"the median would be {counted['power_interval'].median():.0%}.",
+        f"Of the {len(counted)} sourced targets, {len(passing)} pass on the right model. Of "
+        f"those, the median rejects {passing['power'].median():.0%} of the wrong models (by "
+        f"its own rule); {int((passing['power'] == 0).sum())} reject none, "
+        f"{int((passing['power'] >= 0.5).sum())} reject half or more, and the largest share "
+        f"is {passing['power'].max():.0%}. Under the interval rule the median would be "
+        f"{passing['power_interval'].median():.0%}. The {len(counted) - len(passing)} "
+        "targets the right model fails reject (nearly) every wrong model too, which says "
+        "nothing about power.",
         "",
     ]
-    never = [m["name"] for m in models
-             if not any(m["name"] not in str(p).split(", ")
-                        for p in table.loc[(table["kind"] == "sourced")
-                                           & (table["status"] != "not yet modelled"),
-                                           "passed_by"].fillna(""))]
-    lines += [f"Wrong models that no sourced target of any case rejects ({len(never)}): "
-              + (", ".join(never) if never else "none") + ".", ""]
+    passed_by = [set(str(p).split(", ")) for p in passing["passed_by"].fillna("")]
+    never = [m["name"] for m in models if all(m["name"] in p for p in passed_by)]
+    lines += [f"Wrong models that no passing sourced target of any case rejects ({len(never)} "
+              f"of {len(models)}): " + (", ".join(never) if never else "none") + ".", ""]
+    by_interval = _right_by_interval(table, meta)
     for case, rows in table.groupby("case", sort=False):
         lines += [f"### {case}", "",
                   "| target | statistic | bounds | rule | on the case | rejects | mean | "
@@ -114,8 +140,11 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
                 lines.append(f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | "
                              "not yet modelled | – | – | – | – |")
                 continue
+            status = r["status"]
+            if (case, r["id"]) in by_interval:
+                status += f" ({by_interval[(case, r['id'])]})"
             lines.append(
-                f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | {r['status']} | "
+                f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | {status} | "
                 f"{int(r['rejected'])}/{int(r['n_wrong'])} | {_pct(r['power_mean'])} | "
                 f"{_pct(r['power_interval'])} | {_pct(r['power_overlap'])} |")
         lines.append("")

@@ -117,15 +117,25 @@ def provenance(extra: Iterable[str] = ()) -> dict[str, Any]:
             "versions": library_versions(extra)}
 
 
-def describe(prov: dict[str, Any]) -> str:
-    """Return a provenance dict in one line of words, for reports and figure captions."""
+def provenance_parts(prov: dict[str, Any]) -> dict[str, str]:
+    """Return the code and the libraries of a provenance dict as short texts (no words).
+
+    ``code``: ``mse-sim VERSION git COMMIT`` (``COMMIT-dirty`` with uncommitted changes, as
+    ``git describe --dirty`` writes it), or the
+    wheel's build, or ``mse-sim VERSION`` alone; ``libraries``: ``name version, ...``.
+    Reports put them into a sentence of their own language.
+    """
     code = prov.get("code", {})
+    text = f"mse-sim {prov.get('version', '?')}"
     if code.get("commit"):
-        what = f"commit {code['commit'][:12]}" + (" (with uncommitted changes)"
-                                                   if code.get("dirty") else "")
+        text += f" git {code['commit'][:12]}" + ("-dirty" if code.get("dirty") else "")
     elif code.get("build"):
-        what = f"build {code['build']}"
-    else:
-        what = "commit unknown"
-    libs = ", ".join(f"{k} {v}" for k, v in prov.get("versions", {}).items() if v)
-    return f"mse-sim {prov.get('version', '?')}, {what}; {libs}"
+        text = code["build"]
+    libraries = ", ".join(f"{k} {v}" for k, v in prov.get("versions", {}).items() if v)
+    return {"code": text, "libraries": libraries}
+
+
+def describe(prov: dict[str, Any]) -> str:
+    """Return a provenance dict in one line of English, for terminals and generated docs."""
+    parts = provenance_parts(prov)
+    return f"code {parts['code']}; libraries {parts['libraries']}"

@@ -21,7 +21,7 @@ from sim.errors import UserInputError
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.io import atomic_write
 from sim.metrics import metric_info
-from sim.provenance import describe as describe_provenance
+from sim.provenance import provenance_parts
 from sim.scenario import read_scenario_file
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
@@ -78,6 +78,8 @@ METHOD = N_(
 PROVENANCE = N_(
     "Scenario {name} ({n_mse} MSEs), {n_seeds} seeds ({seeds}), {months} months, outcome = mean "
     "of the last {window} months; mse-sim {version}; computed {created}.")
+#: The code and libraries that computed a result (sim.provenance): names and numbers only.
+MADE_WITH = N_("Code: {code}; libraries: {libraries}.")
 
 
 def _e(text: object) -> str:
@@ -173,7 +175,7 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
     n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
     window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
     created=_e(format_datetime(prov['created'], lang=lang)))}</p>
-<p class="prov">{_e(describe_provenance(prov))}</p>
+<p class="prov">{_e(_(MADE_WITH).format(**provenance_parts(prov)))}</p>
 </section>"""
 
 

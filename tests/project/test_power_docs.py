@@ -78,7 +78,7 @@ def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkey
     text = page.read_text(encoding="utf-8")
     assert text.index("## Power") < text.index("## Calibration")
     assert "| t1 (`m`) | value | ≥ 1 | mean | pass | 1/3 | 33% | 67% | 0% |" in text
-    assert "no sourced target of any case rejects (2): x low, x high." in text
+    assert "no passing sourced target of any case rejects (2 of 3): x low, x high." in text
     text = text.replace("(Write the reading of the power tables here.)", "My reading.")
     page.write_text(text, encoding="utf-8")
     assert gen.main([str(path)]) == 0
