@@ -13,15 +13,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.scenario import FIELDS, LEVERS
 from sim.ui.app.session import (
     DEFAULT_HORIZON,
+    DEFAULT_SCENARIO,
     HORIZON_RANGE,
     N_MSE_RANGE,
     SEED_RANGE,
     FieldProblem,
+    Settings,
     parse_whole_number,
+    scenario_record,
 )
 from sim.ui.i18n import DEFAULT_LANGUAGE, LANGUAGES
 
@@ -148,3 +152,29 @@ def from_query(search: str | None, scenarios: Iterable[str], default_scenario: s
         else:
             problems.append(("speed", query["speed"]))
     return state
+
+
+def default_settings(name: str) -> dict[str, Any]:
+    """Return the scenario record a page starts from for scenario ``name``."""
+    try:
+        return scenario_record(name)
+    except UserInputError:  # no bundled scenarios (e.g. a bare checkout): the defaults
+        return {**scenario_record(DEFAULT_SCENARIO), "name": name}
+
+
+def settings_of(state: PageState) -> Settings:
+    """Return the run settings an address' state asks for."""
+    record = {**default_settings(state.scenario), **state.levers}
+    if state.n_mse is not None:
+        record["n_mse"] = state.n_mse
+    return Settings(record, state.seed, state.guideline, state.horizon)
+
+
+def state_of(settings: Settings, lang: str, speed: str) -> PageState:
+    """Return the address' state of what is on screen."""
+    defaults = default_settings(settings.scenario["name"])
+    levers = {n: float(settings.scenario[n]) for n in LEVERS
+              if abs(float(settings.scenario[n]) - float(defaults[n])) > 1e-9}
+    return PageState(settings.scenario["name"], settings.guideline, levers,
+                     int(settings.scenario["n_mse"]), settings.seed, settings.horizon, lang,
+                     speed)

@@ -28,16 +28,12 @@ settings change, and when the tab closes or disconnects. docs/app.md tells the w
 
 from __future__ import annotations
 
-import contextlib
 import html
 import os
 import sys
-import threading
-import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 # Solara would otherwise try to send usage telemetry (only costs time offline), show its
 # loading badge and follow the browser's dark mode (the app is designed light); set before
@@ -50,15 +46,22 @@ os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "false")
 import ipyvuetify  # noqa: E402
 import reacton  # noqa: E402
 import solara  # noqa: E402
-import solara.server.kernel_context as kernel_context  # noqa: E402
 import traitlets  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
 from sim.metrics import metric_info  # noqa: E402
-from sim.scenario import FIELDS, LEVERS, list_scenarios, read_scenario_file  # noqa: E402
+from sim.scenario import FIELDS, LEVERS, list_scenarios  # noqa: E402
 from sim.ui.app import export  # noqa: E402
-from sim.ui.app.address import DEFAULT_SPEED, SPEEDS, PageState, from_query, to_query  # noqa: E402
+from sim.ui.app.address import (  # noqa: E402
+    SPEEDS,
+    PageState,
+    default_settings,
+    from_query,
+    settings_of,
+    state_of,
+    to_query,
+)
 from sim.ui.app.many_runs import (  # noqa: E402
     MANY_RUNS,
     Question,
@@ -66,6 +69,7 @@ from sim.ui.app.many_runs import (  # noqa: E402
     prepare_model,
     wait_until_ready,
 )
+from sim.ui.app.player import Player, use_play  # noqa: E402
 from sim.ui.app.session import (  # noqa: E402
     BASELINE,
     DEFAULT_HORIZON,
@@ -78,7 +82,14 @@ from sim.ui.app.session import (  # noqa: E402
     Run,
     Settings,
     parse_whole_number,
-    scenario_record,
+)
+from sim.ui.app.texts import (  # noqa: E402
+    INFO_SECTIONS,
+    SPEED_NAMES,
+    address_problems,
+    field_message,
+    info_html,
+    scenario_info,
 )
 from sim.ui.app.views import (  # noqa: E402, F401 - fmt_* and key_metric: the page's words
     FIELD_LABELS,
@@ -96,7 +107,6 @@ from sim.ui.handout import HANDOUT_SEEDS  # noqa: E402
 from sim.ui.i18n import (  # noqa: E402
     DEFAULT_LANGUAGE,
     LANGUAGES,
-    N_,
     gettext_for,
     metric_title,
     metric_unit,
@@ -104,17 +114,10 @@ from sim.ui.i18n import (  # noqa: E402
     paper_text,
     scenario_text,
     scenario_title,
-    scenario_translation_note,
     translation_note,
 )
 from sim.ui.numbers import format_number  # noqa: E402
 from sim.ui.words import effect_in_words  # noqa: E402
-
-#: Seconds the play loop leaves between months after a frame is rendered, at the least: time
-#: for the server to handle a click (Pause) and send the frame. The model itself needs ~5 ms a
-#: month at 1,000 MSEs and drawing a month about 15 ms in Python; the rest of a frame is
-#: solara sending it. The chosen speed (:data:`sim.ui.app.address.SPEEDS`) may ask for more.
-FRAME_GAP = 0.01
 
 #: Environment variables by which ``mse-sim app`` passes its options to the page.
 ENV_LANG, ENV_HORIZON = "MSE_SIM_APP_LANG", "MSE_SIM_APP_HORIZON"
@@ -131,196 +134,6 @@ PREPARING_SECONDS = 30
 # The model's compiled passes load (or compile, after an install) as soon as the app starts,
 # not when the first tab presses ▶.
 prepare_model()
-
-
-# --------------------------------------------------------------------------------------------
-# Play loop
-# --------------------------------------------------------------------------------------------
-
-
-def tab_is_gone(context) -> bool:
-    """Return True when the tab of a kernel context was closed or has no live connection."""
-    if context is None:
-        return False
-    if context.closed_event.is_set():
-        return True
-    status = dict(getattr(context, "page_status", {}))
-    return bool(status) and kernel_context.PageStatus.CONNECTED not in status.values()
-
-
-def wait_for_render(render_context, timeout: float = 5.0) -> None:
-    """Wait until no other thread is rendering the page (reacton's render pass).
-
-    Why: a state change made while another thread renders is left to that thread, which
-    renders again before it returns. When the play loop's months arrive faster than a render
-    pass, the thread that happened to be rendering (the one handling the ▶ click) keeps
-    rendering months for the whole run and never gets back to the next click: ❚❚ was then
-    ignored until the horizon in about a third of fresh pages. Waiting here lets that render
-    pass end with nothing new to do. Only watches the render lock's owner, never takes it.
-    """
-    if render_context is None:
-        return
-    me = threading.current_thread()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        owner = getattr(render_context, "_lock_thread", None)
-        if owner is None or owner is me:
-            return
-        time.sleep(0.002)
-
-
-def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
-              context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None,
-              pace: Callable[[], float] = lambda: 0.0) -> str:
-    """Step `run` until the horizon, `stop`, or the tab going away; call `on_month` each month.
-
-    Each month is checked, stepped and shown while holding `gate`; a Pause takes `gate` before
-    setting `stop`, so no month is stepped or shown after the Pause button says so. After each
-    month the loop waits for the page's render to finish (:func:`wait_for_render`), then at
-    least `gap` seconds, and until the month has been on screen `pace()` seconds (the speed,
-    read each month so a change applies at once). A Pause ends every wait at once.
-
-    Returns:
-        Why it ended: ``horizon``, ``stopped`` or ``tab closed``.
-    """
-    gate = gate or threading.Lock()
-    render_context = getattr(context, "app_object", None)
-    while True:
-        with gate:
-            if stop.is_set():
-                return "stopped"
-            if tab_is_gone(context):
-                return "tab closed"
-            if not run.step():
-                return "horizon"
-            shown = time.monotonic()
-            on_month(run.month)
-        wait_for_render(render_context)
-        stop.wait(max(gap, pace() - (time.monotonic() - shown)))
-
-
-class Player:
-    """The page's play loop: a thread stepping one run, started and stopped by the page.
-
-    Attributes:
-        seconds_per_month: The speed: the least time a month stays on screen.
-    """
-
-    def __init__(self):
-        self.gate = threading.Lock()
-        self.stop = threading.Event()
-        self.stop.set()
-        self.seconds_per_month = SPEEDS[DEFAULT_SPEED]
-
-    def pause(self) -> None:
-        """Stop the loop after the month it is on; once this returns no month is added."""
-        with self.gate:
-            self.stop.set()
-
-    def start(self, run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool],
-              context) -> Callable[[], None]:
-        """Start a loop on `run` (stopping any other); return the function that stops it."""
-        self.pause()
-        stop = self.stop = threading.Event()
-
-        def loop():
-            with context if context is not None else contextlib.nullcontext():
-                try:
-                    why = play_loop(run, month.set, stop, context, gate=self.gate,
-                                    pace=lambda: self.seconds_per_month)
-                except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
-                    print(f"mse-sim app: the run stopped: {exc!r}", file=sys.stderr)
-                    why = "error"
-                if why in ("horizon", "error") and not stop.is_set():
-                    playing.set(False)
-
-        threading.Thread(target=loop, name="mse-sim-play", daemon=True).start()
-        return stop.set
-
-
-def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[int]) -> Player:
-    """Run :func:`play_loop` in a thread while `playing` is true; stop it on any change.
-
-    The thread is started by an effect and stopped by the effect's cleanup, which solara runs
-    when `playing` or the run changes and when the page closes (tab closed), so no run outlives
-    its tab. The loop also checks the tab's connection itself, in case the close is late.
-    Returns the :class:`Player`, whose :meth:`Player.pause` the Pause button calls.
-    """
-    context = kernel_context.get_current_context() if kernel_context.has_current_context() \
-        else None
-    player = solara.use_memo(Player, [])
-
-    def start():
-        return player.start(run, month, playing, context) if playing.value else None
-
-    solara.use_effect(start, [playing.value, run])
-    return player
-
-
-# --------------------------------------------------------------------------------------------
-# Words
-# --------------------------------------------------------------------------------------------
-
-
-def _scenario_info(name: str) -> dict[str, str]:
-    try:
-        sf = read_scenario_file(name)
-    except UserInputError:
-        return {}
-    return {"description": sf.description, **{k: " ".join(v.split()) for k, v in sf.info.items()}}
-
-
-#: The scenario's Info texts the settings panel offers, folded, with their headings.
-#: Two folds: what to notice, and the rest of the Info under its own small headings.
-INFO_SECTIONS = ((N_("What to notice"), (("things_to_notice", None),)),
-                 (N_("About this scenario"), (("what_it_is", None),
-                                              ("how_it_works", N_("How it works in the model")),
-                                              ("things_to_try", N_("Things to try")))))
-
-
-def info_html(info: dict[str, str], parts, lang: str) -> str:
-    """Return Info texts of a scenario as HTML in `lang`, each under its heading if it has one."""
-    _ = gettext_for(lang)
-    out = []
-    for key, heading in parts:
-        if info.get(key):
-            style = "mse-notice" if key == "things_to_notice" else "mse-help"
-            out.append((f"<b>{html.escape(_(heading))}</b>" if heading else "")
-                       + f'<div class="{style} mse-info-{key}">'
-                       + html.escape(scenario_text(info[key], lang)) + "</div>")
-    note = scenario_translation_note(lang)
-    if out and note:
-        out.append(f'<div class="mse-translation-note">{html.escape(note)}</div>')
-    return "".join(out)
-
-
-def field_message(problem: FieldProblem, using: str, lang: str) -> str:
-    """Say what was wrong with a number field and what the app still uses."""
-    _ = gettext_for(lang)
-    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0,
-                                                                         lang=lang)
-    if problem.kind == "not_whole":
-        what = _("“{text}” is not a whole number.").format(text=problem.text)
-    elif problem.kind == "too_small":
-        what = _("“{text}” is too small: the smallest allowed is {low}.").format(
-            text=problem.text, low=low)
-    else:
-        what = _("“{text}” is too large: the largest allowed is {high}.").format(
-            text=problem.text, high=high)
-    return f"{what} {_('Still using {value}.').format(value=using)}"
-
-
-def address_problems(state: PageState, lang: str) -> str:
-    """Say which values of the page's address could not be used (empty when all could)."""
-    if not state.problems:
-        return ""
-    _ = gettext_for(lang)
-    return _("This link's {items} could not be used; the scenario's values are shown.").format(
-        items=_(", ").join(f"{key}={value}" for key, value in state.problems))
-
-
-#: The speeds' names on the buttons.
-SPEED_NAMES = {"slow": N_("Slow"), "normal": N_("Normal"), "fast": N_("Fast")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -519,7 +332,7 @@ def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_sce
         solara.Select(_("Scenario"), values=list(titles),
                       value=scenario_title(scenario_name, lang),
                       on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
-        info = _scenario_info(scenario_name)
+        info = scenario_info(scenario_name)
         if info.get("description"):
             solara.HTML(tag="div", classes=["mse-help"],
                         unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
@@ -551,7 +364,7 @@ def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_sce
             "hears of what); the same number gives the same run.")))
         NumberField(FIELD_LABELS["horizon"], "horizon", settings.horizon, *HORIZON_RANGE, lang,
                     lambda v: change(horizon=v))
-        defaults = _default_settings(scenario_name)
+        defaults = default_settings(scenario_name)
         n_changed = sum(abs(settings.scenario[n] - defaults[n]) > 1e-9 for n in LEVERS)
         with solara.Row(style={"align-items": "center"}):
             solara.HTML(tag="div", classes=["mse-levers-title"], unsafe_innerHTML=html.escape(
@@ -589,31 +402,6 @@ def _initial_horizon() -> int:
                                   *HORIZON_RANGE)
     except FieldProblem:
         return DEFAULT_HORIZON
-
-
-def _default_settings(name: str) -> dict[str, Any]:
-    try:
-        return scenario_record(name)
-    except UserInputError:  # no bundled scenarios (e.g. a bare checkout): the defaults
-        return {**scenario_record(DEFAULT_SCENARIO), "name": name}
-
-
-def settings_of(state: PageState) -> Settings:
-    """Return the run settings an address' state asks for."""
-    record = {**_default_settings(state.scenario), **state.levers}
-    if state.n_mse is not None:
-        record["n_mse"] = state.n_mse
-    return Settings(record, state.seed, state.guideline, state.horizon)
-
-
-def state_of(settings: Settings, lang: str, speed: str) -> PageState:
-    """Return the address' state of what is on screen."""
-    defaults = _default_settings(settings.scenario["name"])
-    levers = {n: float(settings.scenario[n]) for n in LEVERS
-              if abs(float(settings.scenario[n]) - float(defaults[n])) > 1e-9}
-    return PageState(settings.scenario["name"], settings.guideline, levers,
-                     int(settings.scenario["n_mse"]), settings.seed, settings.horizon, lang,
-                     speed)
 
 
 class _AddressBar(ipyvuetify.VuetifyTemplate):
@@ -740,7 +528,7 @@ def App():
 
     # the address follows what is on screen, so a reload or a shared link opens it again
     query = to_query(state_of(settings.value, lang.value, speed.value),
-                     _default_settings(settings.value.scenario["name"]))
+                     default_settings(settings.value.scenario["name"]))
 
     def apply(new: Settings, keep_before: bool = True):
         """Build the run for new settings first; show it, or say why it cannot run."""
@@ -782,7 +570,7 @@ def App():
 
     def choose_scenario(name):
         scenario_name.set(name)
-        change(scenario=_default_settings(name))
+        change(scenario=default_settings(name))
 
     def do_step():
         if run.value.step():
@@ -857,7 +645,7 @@ def _first_run(settings: solara.Reactive[Settings], error: solara.Reactive[str],
     try:
         return Run(settings.value)
     except UserInputError as exc:
-        fallback = Settings(_default_settings(start.scenario), 0, start.guideline,
+        fallback = Settings(default_settings(start.scenario), 0, start.guideline,
                             start.horizon)
         settings.set(fallback)
         error.set(gettext_for(start.lang)("These settings cannot be run: {problem}").format(

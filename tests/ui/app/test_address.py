@@ -8,6 +8,7 @@ from sim.scenario import list_scenarios
 from sim.ui.app import address, session
 
 page = pytest.importorskip("sim.ui.app.page")
+texts = pytest.importorskip("sim.ui.app.texts")
 
 
 def test_address_keeps_scenario_mode_guideline_and_levers():
@@ -24,4 +25,4 @@ def test_address_keeps_scenario_mode_guideline_and_levers():
                              "&speed=warp", list_scenarios(), "kenya-avocados")
     assert bad.scenario == "kenya-avocados" and bad.guideline == "g3" and bad.levers == {}
     assert {k for k, _ in bad.problems} == {"scenario", "g", "credit_access", "mse", "speed"}
-    assert "scenario=atlantis" in page.address_problems(bad, "en")
+    assert "scenario=atlantis" in texts.address_problems(bad, "en")

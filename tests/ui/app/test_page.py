@@ -13,6 +13,8 @@ from sim.scenario import LEVERS, list_scenarios
 from sim.ui.app import session
 
 page = pytest.importorskip("sim.ui.app.page")
+play = pytest.importorskip("sim.ui.app.player")
+texts = pytest.importorskip("sim.ui.app.texts")
 
 
 def test_every_bundled_lever_value_sits_on_the_slider_grid():
@@ -32,7 +34,7 @@ def test_number_fields_say_what_is_wrong(text, kind):
     with pytest.raises(session.FieldProblem) as err:
         session.parse_whole_number(text, 10, 20_000, "Number of MSEs")
     assert err.value.kind == kind
-    message = page.field_message(err.value, "1,000", "en")
+    message = texts.field_message(err.value, "1,000", "en")
     assert "Still using 1,000" in message and text in message
 
 
@@ -47,28 +49,28 @@ class _Context:
 def test_play_loop_stops_at_the_horizon_on_stop_and_when_the_tab_goes(settings):
     shown = []
     run = session.Run(settings)
-    assert page.play_loop(run, shown.append, threading.Event(), _Context(), gap=0) == "horizon"
+    assert play.play_loop(run, shown.append, threading.Event(), _Context(), gap=0) == "horizon"
     assert shown == [1, 2, 3, 4, 5, 6]
 
     stop = threading.Event()
     run = session.Run(settings)
-    assert page.play_loop(run, lambda m: stop.set() if m == 2 else None, stop, gap=0) \
+    assert play.play_loop(run, lambda m: stop.set() if m == 2 else None, stop, gap=0) \
         == "stopped"
     assert run.month == 2  # stopped after the month it was on, nothing more
 
     context = _Context()
     run = session.Run(settings)
-    assert page.play_loop(run, lambda m: context.closed_event.set(), threading.Event(),
+    assert play.play_loop(run, lambda m: context.closed_event.set(), threading.Event(),
                           context, gap=0) == "tab closed"
     assert run.month == 1
-    assert page.play_loop(session.Run(settings), shown.append, threading.Event(),
+    assert play.play_loop(session.Run(settings), shown.append, threading.Event(),
                           _Context("disconnected"), gap=0) == "tab closed"
 
 
 def test_a_stopped_run_is_freed(settings):
     run = session.Run(settings)
     ref = weakref.ref(run)
-    page.play_loop(run, lambda m: None, threading.Event(), gap=0)
+    play.play_loop(run, lambda m: None, threading.Event(), gap=0)
     del run
     gc.collect()
     assert ref() is None
@@ -82,7 +84,7 @@ def test_difference_and_values_are_worded_per_locale():
 
 
 def test_pause_during_a_slow_month_ends_the_wait_and_adds_nothing(settings):
-    player = page.Player()
+    player = play.Player()
     run = session.Run(settings)
     shown, first = [], threading.Event()
 
@@ -93,7 +95,7 @@ def test_pause_during_a_slow_month_ends_the_wait_and_adds_nothing(settings):
     stop = threading.Event()
     player.stop = stop
     result = []
-    thread = threading.Thread(target=lambda: result.append(page.play_loop(
+    thread = threading.Thread(target=lambda: result.append(play.play_loop(
         run, on_month, stop, gate=player.gate, pace=lambda: 600.0)))
     thread.start()
     assert first.wait(60)
