@@ -37,6 +37,14 @@ class ExperimentResult:
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
             probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
+
+    Examples:
+        >>> import sim.experiments as ex
+        >>> result = ex.run_experiment("g4", "baseline", seeds=2, steps=12, workers=1, n_mse=200)
+        >>> result.id, list(result.effect("share_process").index[:3])
+        ('g4', ['baseline_mean', 'intervention_mean', 'effect'])
+        >>> result.provenance()["version"] == result.version
+        True
     """
 
     guideline: Guideline | None
