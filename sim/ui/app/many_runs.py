@@ -16,6 +16,7 @@ Two jobs the page must not do in the thread that serves a tab:
 
 from __future__ import annotations
 
+import atexit
 import json
 import threading
 import time
@@ -157,6 +158,15 @@ class ManyRuns:
                 del self._futures[old]
             return future
 
+    def close(self) -> None:
+        """Stop the worker process (queued questions are dropped)."""
+        with self._lock:
+            if self._engine is not None:
+                self._engine.executor().shutdown(wait=False, cancel_futures=True)
+                self._engine = None
+            self._futures.clear()
+            self._waiting.clear()
+
     def release(self, tab: int) -> None:
         """The tab waits for nothing any more (it closed or left Guideline mode)."""
         with self._lock:
@@ -169,5 +179,6 @@ class ManyRuns:
                         del self._futures[question]
 
 
-#: The server's worker for Guideline mode's numbers (one per app server).
+#: The server's worker for Guideline mode's numbers (one per app server), stopped with it.
 MANY_RUNS = ManyRuns()
+atexit.register(MANY_RUNS.close)

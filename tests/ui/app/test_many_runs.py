@@ -16,8 +16,13 @@ def test_guideline_number_is_the_handouts_for_the_same_settings():
     record = {**session.scenario_record("kenya-avocados"), **SMALL, "credit_access": 0.5}
     question = Question.of("g1", record, 12)
     service = ManyRuns()
-    answer = service.ask(question, "tab").result(timeout=600)
-    service.release("tab")
+    try:
+        answer = service.ask(question, "tab").result(timeout=600)
+        service.release("tab")
+        # a second tab asking the same question gets the same answer without a new run
+        assert service.ask(question, "other").result() is answer
+    finally:
+        service.close()
     handout = handout_experiment("g1", "kenya-avocados", steps=12, workers=1, **SMALL,
                                  credit_access=0.5)
     assert answer.seeds == handout.seeds == tuple(range(HANDOUT_SEEDS))
@@ -25,5 +30,3 @@ def test_guideline_number_is_the_handouts_for_the_same_settings():
     for lang in ("en", "es"):
         assert effect_in_words(answer, "share_product", lang) == \
             effect_in_words(handout, "share_product", lang)
-    # a second tab asking the same question gets the same answer without a new run
-    assert service.ask(question, "other").result() is answer
