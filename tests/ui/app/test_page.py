@@ -43,7 +43,7 @@ class _Context:
 
     def __init__(self, status="connected"):
         self.closed_event = threading.Event()
-        self.page_status = {"p": page.kernel_context.PageStatus(status)}
+        self.page_status = {"p": play.kernel_context.PageStatus(status)}
 
 
 def test_play_loop_stops_at_the_horizon_on_stop_and_when_the_tab_goes(settings):
