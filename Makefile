@@ -1,7 +1,9 @@
 # Two commands do everything (see README):
 #   make report   set up, then run the main job: the seven guideline experiments on the baseline
-#   make test     set up, then run every test (lint, unit, property, CLI, sweeps, browser,
-#                 notebooks) and install a built wheel without extras as a user would
+#   make test     set up, then run every test (lint, types, unit, property, CLI, sweeps, browser,
+#                 notebooks), build the documentation site, and install a built wheel without
+#                 extras as a user would, on every supported Python found
+#   make docs     build the documentation site into site/ (offline, strict)
 # The virtual environment is (re)built whenever pyproject.toml or setup.py changes.
 
 PYTHON ?= python3
@@ -10,13 +12,13 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/report
 
-.PHONY: setup report test lint check-wheel bench clean
+.PHONY: setup report test lint typecheck docs check-wheel bench clean
 
 $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "mse-sim needs Python 3.12 or newer, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[app,test]"
+	$(BIN)/python -m pip install --quiet -e ".[app,test,docs]"
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -31,12 +33,25 @@ report: setup
 test: setup
 	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
 	$(BIN)/python -m sim.ui.app.assets
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
-	bash scripts/check_wheel.sh $(PYTHON)
+	$(MAKE) docs
+	bash scripts/check_wheel.sh --all
 
 # Build a wheel, install it without extras in a fresh venv, run the CLI from outside the checkout.
 check-wheel:
 	bash scripts/check_wheel.sh $(PYTHON)
+
+# The documentation site: Sphinx, strict (-W: any warning fails; -n: any reference to nothing
+# fails), offline. Notebooks are executed once per version of the package's sources
+# (cached in .docs-cache/). -E: every page is read again, so no warning hides in a cache.
+# Open site/index.html.
+docs: setup
+	$(BIN)/sphinx-build -E -W --keep-going -n -q -b html -d .docs-cache/doctrees docs site
+
+# The public API's types (mypy; the modules are listed in pyproject.toml).
+typecheck: setup
+	$(BIN)/mypy
 
 lint: setup
 	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
@@ -46,4 +61,5 @@ bench: setup
 	$(BIN)/python benchmarks/bench_sweep.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis tests/_artifacts
+	rm -rf $(VENV) out .pytest_cache .hypothesis tests/_artifacts site .docs-cache jupyter_execute \
+	       docs/notebooks docs/reference/generated

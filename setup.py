@@ -59,6 +59,8 @@ setup(
         "sim.data": ["locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"],
         # the app's style sheet, read by the page at run time
         "sim.ui.app": ["*.css"],
+        # PEP 561: the package's annotations are for its users' type checkers too
+        "sim": ["py.typed"],
         **{package: files for package, (_, files) in SHIPPED_FOLDERS.items()},
     },
 )

@@ -4,6 +4,10 @@
 every metric column) and compares it with ``tests/data/reference_runs.json``;
 ``--write`` stores the current fingerprints there. A change that is meant to move the
 model's numbers (a new mechanism) rewrites the file in the same commit and says so.
+
+The file names the version whose numbers it fingerprints (``"version"``). Moving the numbers
+raises the minor version (CHANGELOG.md), so ``--write`` refuses to store new fingerprints under
+the minor version of the stored ones: raise ``version`` in pyproject.toml first.
 """
 
 from __future__ import annotations
@@ -36,6 +40,15 @@ RUNS: dict[str, dict] = {
 }
 
 
+#: The key naming the version the fingerprints belong to (not a run).
+VERSION_KEY = "version"
+
+
+def minor(version: str | None) -> tuple[str, ...]:
+    """Return the major and minor parts of a version ("0.2.1" -> ("0", "2"))."""
+    return tuple((version or "").split(".")[:2])
+
+
 def fingerprint(df) -> str:
     """Return the SHA-256 of every column's float64 bytes, in column order."""
     h = hashlib.sha256()
@@ -59,11 +72,19 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="store the current fingerprints")
     args = parser.parse_args()
     current = fingerprints()
+    stored = json.loads(STORE.read_text(encoding="utf-8"))
+    stored_version = stored.pop(VERSION_KEY, None)
     if args.write:
-        STORE.write_text(json.dumps(current, indent=2) + "\n", encoding="utf-8")
+        if stored != current and minor(stored_version) == minor(sim.__version__):
+            print(f"the numbers moved but the version did not ({sim.__version__}): raise the "
+                  "minor version in pyproject.toml, reinstall, and say why in CHANGELOG.md",
+                  file=sys.stderr)
+            return 1
+        record = {VERSION_KEY: sim.__version__ if stored != current else stored_version,
+                  **current}
+        STORE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {STORE}")
         return 0
-    stored = json.loads(STORE.read_text(encoding="utf-8"))
     same = True
     for name, value in current.items():
         ok = stored.get(name) == value

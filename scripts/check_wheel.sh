@@ -3,8 +3,30 @@
 # fresh virtual environment, and run the CLI and `import sim` from a folder outside the checkout.
 # Catches what an editable install hides: undeclared dependencies, data found through the source
 # tree instead of as package data, optional extras imported where they are not needed.
-# Usage: scripts/check_wheel.sh [PYTHON]   (default python3)
+# Usage: scripts/check_wheel.sh [PYTHON | --all]   (default python3; --all: every supported one)
 set -euo pipefail
+
+# --- every supported Python (issue 24) ------------------------------------------------------
+# `check_wheel.sh --all` runs the whole check once per supported version (3.12, 3.13) that is
+# installed, whether on PATH or under pyenv, and fails if any run fails or none is found.
+if [ "${1:-}" = "--all" ]; then
+  ran=()
+  for v in 3.12 3.13; do
+    py=""
+    for candidate in "python$v" "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$v".*/bin/"python$v"; do
+      if "$candidate" -c 'import sys' >/dev/null 2>&1; then py=$candidate; break; fi
+    done
+    if [ -z "$py" ]; then echo "check-wheel: Python $v not found, skipped"; continue; fi
+    echo "check-wheel: === Python $v ($py)"
+    bash "$0" "$py"
+    ran+=("$v")
+  done
+  [ ${#ran[@]} -gt 0 ] || { echo "check-wheel: no supported Python found" >&2; exit 1; }
+  echo "check-wheel: passed on Python ${ran[*]}"
+  exit 0
+fi
+# ---------------------------------------------------------------------------------------------
+
 python=${1:-python3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)

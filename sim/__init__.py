@@ -22,6 +22,7 @@ validation (:func:`validate`), a calibration.
 
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
 try:
     __version__ = version("mse-upgrading")
@@ -54,8 +55,31 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = ["__version__", *_EXPORTS]
 
+if TYPE_CHECKING:  # the same names for type checkers, which do not run __getattr__
+    # (tests/project/test_typing.py checks that these imports and _EXPORTS agree)
+    from sim.agents import MSE as MSE
+    from sim.agents import Buyer as Buyer
+    from sim.agents import Intermediary as Intermediary
+    from sim.agents import LeadFirm as LeadFirm
+    from sim.distribution import distribution as distribution
+    from sim.errors import UserInputError as UserInputError
+    from sim.metrics import METRIC_INFO as METRIC_INFO
+    from sim.metrics import METRICS as METRICS
+    from sim.model import ValueChainModel as ValueChainModel
+    from sim.model import run as run
+    from sim.scenario import FIELDS as FIELDS
+    from sim.scenario import LEVERS as LEVERS
+    from sim.scenario import ScenarioError as ScenarioError
+    from sim.scenario import ValueChainScenario as ValueChainScenario
+    from sim.scenario import list_scenarios as list_scenarios
+    from sim.scenario import load_scenario as load_scenario
+    from sim.scenario import read_scenario_file as read_scenario_file
+    from sim.sweeps import analyze as analyze
+    from sim.sweeps import sweep as sweep
+    from sim.validation.validate import validate as validate
 
-def __getattr__(name: str):
+
+def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
         value = getattr(import_module(_EXPORTS[name]), name)
         globals()[name] = value  # later look-ups skip this function

@@ -43,6 +43,14 @@ class MSE(Agent):
 
     Attributes:
         row: Index of this MSE in the population arrays.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("baseline", rng=1, n_mse=100)
+        >>> model.step()
+        >>> mse = model.mses.to_list()[0]   # a view onto row 0 of the population arrays
+        >>> mse.unique_id == model.mses.to_list()[0].unique_id, isinstance(mse.upgrades, list)
+        (True, True)
     """
 
     def __init__(self, model: ValueChainModel, row: int):
@@ -119,6 +127,12 @@ class Intermediary(Agent):
 
     Attributes:
         index: Position among the model's intermediaries.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("baseline", rng=1, n_mse=100)
+        >>> len(model.intermediaries) > 0, type(model.intermediaries[0]).__name__
+        (True, 'Intermediary')
     """
 
     def __init__(self, model: ValueChainModel, index: int):
@@ -156,6 +170,12 @@ class LeadFirm(Agent):
         standard: Quality a supplier must meet for this firm's forward contract.
         contract: Share of a qualifying supplier's output this firm buys forward.
         capacity: Most suppliers this firm buys from.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("kenya-avocados", rng=1, n_mse=100)
+        >>> len(model.lead_firms) > 0, type(model.lead_firms[0]).__name__
+        (True, 'LeadFirm')
     """
 
     def __init__(self, model: ValueChainModel, index: int):
@@ -186,6 +206,12 @@ class Buyer(Agent):
         name: Channel name.
         standard: Minimum quality accepted.
         volatility: Monthly log-price shock scale at price_volatility = 1.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("baseline", rng=1, n_mse=100)
+        >>> [type(buyer).__name__ for buyer in model.buyers]   # domestic, export, specialty
+        ['Buyer', 'Buyer', 'Buyer']
     """
 
     def __init__(self, model: ValueChainModel, channel: int):

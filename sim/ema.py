@@ -50,9 +50,12 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from sim.checks import check_whole_number, did_you_mean, is_whole_number
 from sim.errors import UserInputError, import_extra
@@ -90,6 +93,14 @@ class OutcomeSpec:
             ``"series"`` (the whole series).
         n: The step for ``"step"``, the number of steps for ``"last"``; None for the last step
             or a series.
+
+    Examples:
+        >>> import sim
+        >>> from sim.ema import parse_outcome
+        >>> outcome = parse_outcome("mean_income", steps=12)   # an OutcomeSpec
+        >>> value = outcome.value(sim.run("baseline", steps=12, rng=1, n_mse=100))
+        >>> isinstance(value, float)
+        True
     """
 
     spec: str
@@ -98,7 +109,7 @@ class OutcomeSpec:
     mode: str
     n: int | None = None
 
-    def value(self, df) -> float | np.ndarray:
+    def value(self, df: pd.DataFrame) -> float | np.ndarray:
         """Extract this outcome from one run's results.
 
         Args:
@@ -111,6 +122,7 @@ class OutcomeSpec:
         if self.mode == "series":
             return column
         if self.mode == "last":
+            assert self.n is not None  # parse_outcome gives "last" a count
             return float(column[-self.n:].mean())
         return float(column[-1] if self.n is None else column[self.n])
 
@@ -127,6 +139,12 @@ def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
 
     Raises:
         UserInputError: Unknown metric, malformed spec or a step beyond ``steps``.
+
+    Examples:
+        >>> from sim.ema import parse_outcome
+        >>> parse_outcome("share_upgraded@60", steps=120)
+        OutcomeSpec(spec='share_upgraded@60', name='share_upgraded_at_60',
+                    metric='share_upgraded', mode='step', n=60)
     """
     if not isinstance(spec, str):
         raise UserInputError(f"outcome {spec!r} is not text such as 'share_upgraded@120'")
@@ -181,7 +199,7 @@ def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
     return low, high
 
 
-def _parameters(ema, fields: Any, role: str) -> list:
+def _parameters(ema: Any, fields: Any, role: str) -> list:
     """Turn a list of names or a mapping name -> bounds|None into EMA parameters."""
     if fields is None:
         return []
@@ -218,6 +236,11 @@ def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
 
     Raises:
         UserInputError: Fewer than one replication, or seeds that are not distinct whole numbers.
+
+    Examples:
+        >>> from sim.ema import seeds
+        >>> seeds([5, 6]), len(seeds(3)), seeds(3) == seeds(3)
+        ([5, 6], 3, True)
     """
     if isinstance(replications, bool) or is_whole_number(replications):
         replications = check_whole_number(replications, "replications", 1)
@@ -261,7 +284,7 @@ def model(
     replications: int | Sequence[int] = 2,
     seed: int | None = 0,
     name: str = "mseupgrading",
-):
+) -> Any:
     """Build an EMA Workbench model of the value chain.
 
     Args:
@@ -294,6 +317,13 @@ def model(
         MissingExtraError: EMA Workbench is not installed.
         UserInputError: Unknown field or metric, bounds outside a field's range, a field both
             sampled and set by a policy, or bad ``steps``/``replications``.
+
+    Examples:
+        >>> import sim.ema
+        >>> model = sim.ema.model("baseline", uncertainties={"credit_access": (0.0, 1.0)},
+        ...                       outcomes=["share_upgraded"], steps=12, replications=2)
+        >>> [u.name for u in model.uncertainties], [o.name for o in model.outcomes]
+        (['credit_access'], ['share_upgraded'])
     """
     ema = _ema()
     steps = check_whole_number(steps, "steps", 0)

@@ -18,7 +18,16 @@ DISTRIBUTION = "mse-upgrading"
 
 
 class UserInputError(ValueError):
-    """Bad input from a user: a file, a field, a value or an option."""
+    """Bad input from a user: a file, a field, a value or an option.
+
+    Examples:
+        >>> import sim
+        >>> try:
+        ...     sim.run("nowhere")
+        ... except sim.UserInputError as error:   # the CLI prints it and exits with code 2
+        ...     print(str(error).split(" (")[0])
+        unknown scenario 'nowhere'
+    """
 
 
 class MissingExtraError(UserInputError, ImportError):

@@ -127,7 +127,18 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
     Parquet keeps the provenance in the file's key-value metadata (``mse_sim``); CSV gets a
     sidecar ``<file>.meta.json``. Whatever ``attrs`` hold, the code and library versions of
-    :func:`sim.provenance.provenance` are added when missing, so no table goes without them.
+    :func:`sim.provenance.provenance` are added when missing, so no table goes without them
+    (``df.attrs`` may say which version made the numbers; where they do not, the writing
+    version is recorded).
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.io import read_provenance, write_table
+        >>> table = pd.DataFrame({"seed": [1, 2], "share_upgraded": [0.31, 0.29]})
+        >>> table.attrs = {"scenario": "baseline"}
+        >>> path = write_table(table, "effects.csv")    # also effects.csv.meta.json
+        >>> sorted(read_provenance(path))
+        ['code', 'scenario', 'version', 'versions']
     """
     path = check_table_path(path)
     meta = json.dumps({**provenance(), **df.attrs}, default=str, sort_keys=True)

@@ -315,6 +315,7 @@ REPORTERS: dict[str, Callable] = {
         share_sales_domestic, share_sales_export, share_sales_specialty,
     )
 }
+#: Every metric a run reports, in the order of the result's columns.
 METRICS: tuple[str, ...] = tuple(REPORTERS)
 
 #: Metrics shown by `mse-sim run`'s summary table.

@@ -118,6 +118,17 @@ class ValueChainModel(Model):
         initial_cash: Each MSE's cash at creation (currency units).
         ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
             investment loan, supplied a lead firm, or belonged to a producer group.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("kenya-avocados", rng=1, n_mse=200)   # a mesa.Model
+        >>> for _ in range(3):
+        ...     model.step()
+        >>> len(model.mses), type(model.mses.to_list()[0]).__name__
+        (200, 'MSE')
+        >>> table = model.datacollector.get_model_vars_dataframe()   # what sim.run returns
+        >>> "share_upgraded" in table.columns
+        True
     """
 
     def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
@@ -182,7 +193,7 @@ class ValueChainModel(Model):
         self.terms: terms.LinkTerms
         self.trend: np.ndarray
         self.contracts: np.ndarray
-        self.last_sales: sales.Sales | None = None
+        self.last_sales: sales.Sales  # set by the month's trade, first just below
         self.last_attempts: upgrades.Attempts | None = None
         self.trade()
         signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
@@ -377,6 +388,19 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         scenario (a dict), the seed, the package version, the code (git commit or wheel
         build) and the versions of the libraries that decide the numbers
         (:func:`sim.provenance.provenance`).
+
+    Examples:
+        >>> import sim
+        >>> df = sim.run("baseline", steps=12, rng=1, n_mse=200)   # one row per month, 0..12
+        >>> len(df), "share_upgraded" in df.columns
+        (13, True)
+        >>> df.attrs["scenario"]["name"], df.attrs["seed"], df.attrs["version"] == sim.__version__
+        ('baseline', 1, True)
+        >>> {"numpy", "numba", "mesa", "pandas"} <= set(df.attrs["versions"])
+        True
+        >>> more_credit = sim.run("baseline", steps=12, rng=1, n_mse=200, credit_access=0.8)
+        >>> more_credit.attrs["scenario"]["credit_access"]
+        0.8
     """
     check_whole_number(steps, "steps", 0)
     model = ValueChainModel(scenario, rng=rng, **overrides)

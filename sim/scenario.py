@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from mesa.experimental.scenarios import Scenario
 
 from sim import (  # noqa: F401  (importing them declares their constants)
@@ -54,7 +55,16 @@ from sim.io import read_toml
 
 
 class ScenarioError(UserInputError):
-    """An invalid scenario: unknown field, wrong type, value out of range or unreadable file."""
+    """An invalid scenario: unknown field, wrong type, value out of range or unreadable file.
+
+    Examples:
+        >>> import sim
+        >>> try:
+        ...     sim.load_scenario("baseline", credit_access=1.5)
+        ... except sim.ScenarioError as error:   # also a sim.UserInputError
+        ...     print(error)
+        field 'credit_access': value 1.5 is not a number from 0.0 to 1.0
+    """
 
 
 @dataclass(frozen=True)
@@ -201,6 +211,7 @@ FIELDS: dict[str, FieldSpec] = {
     ]
 }
 
+#: The levers: the scenario fields that are shares in [0, 1], in the order of :data:`FIELDS`.
 LEVERS: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is float)
 STRUCTURE: tuple[str, ...] = tuple(n for n, f in FIELDS.items() if f.kind is int)
 INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", "things_to_try")
@@ -297,7 +308,8 @@ def input_spec(name: str) -> FieldSpec:
         validate_constant(name, c.low)  # a known element
     except UserInputError as exc:
         raise ScenarioError(str(exc)) from None
-    default = c.default[c.labels.index(element)] if element else c.default
+    default = (c.default[c.labels.index(element)] if isinstance(c.default, tuple)
+               else c.default)  # a vector's element (a vector without one was refused above)
     kind = int if c.kind == "int" else float
     return FieldSpec(name, kind, default, kind(c.low), kind(c.high), c.unit, name, c.meaning)
 
@@ -327,6 +339,20 @@ class ValueChainScenario(Scenario):
     Attributes:
         name: Scenario name (the file stem for bundled scenarios).
         constants: The calibration constants changed from their defaults.
+
+    Examples:
+        >>> import sim
+        >>> sc = sim.ValueChainScenario(credit_access=0.8, constants={"learning_rate": 0.4})
+        >>> sc.name, sc.credit_access, sc.replace(ict_access=0.5).ict_access
+        ('custom', 0.8, 0.5)
+        >>> df = sim.run(sc.replace(n_mse=200), steps=12, rng=1)
+        >>> df.attrs["scenario"]["constants"]
+        {'learning_rate': 0.4}
+        >>> try:
+        ...     sim.ValueChainScenario(credit_access=2)
+        ... except sim.ScenarioError as error:
+        ...     print(error)
+        field 'credit_access': value 2.0 is not a number from 0.0 to 1.0
     """
 
     name: str = "custom"
@@ -363,7 +389,8 @@ class ValueChainScenario(Scenario):
     household_dependence: float = 0.6
     education: float = 0.5
 
-    def __init__(self, *, rng=None, _source: str | None = None, **kwargs):
+    def __init__(self, *, rng: int | np.random.Generator | None = None,
+                 _source: str | None = None, **kwargs: Any) -> None:
         """Create and validate a scenario.
 
         Args:
@@ -404,7 +431,7 @@ class ValueChainScenario(Scenario):
         The constants that differ from their defaults are under ``"constants"`` (absent when
         there are none, so records of default runs are as they always were).
         """
-        record = {"name": self.name, **self.params()}
+        record: dict[str, Any] = {"name": self.name, **self.params()}
         if self.constants:
             record["constants"] = self.constants.changed()
         return record
@@ -471,6 +498,14 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
 
     Raises:
         ScenarioError: Missing file, bad TOML, unknown keys or invalid values.
+
+    Examples:
+        >>> import sim
+        >>> found = sim.read_scenario_file("kenya-avocados")
+        >>> found.scenario.name, found.path.name
+        ('kenya-avocados', 'kenya-avocados.toml')
+        >>> found.description.startswith("Kenya avocados")
+        True
     """
     path = _resolve(path_or_name)
     source = str(path)
@@ -517,13 +552,26 @@ def load_scenario(path_or_name: str | os.PathLike, **overrides: Any) -> ValueCha
 
     Raises:
         ScenarioError: If the file or any value is invalid.
+
+    Examples:
+        >>> import sim
+        >>> sc = sim.load_scenario("kenya-avocados", n_mse=300)
+        >>> sc.name, sc.n_mse
+        ('kenya-avocados', 300)
     """
     scenario = read_scenario_file(path_or_name).scenario
     return scenario.replace(**overrides) if overrides else scenario
 
 
 def list_scenarios() -> list[str]:
-    """Return the names of the bundled scenarios, baseline first."""
+    """Return the names of the bundled scenarios, baseline first.
+
+    Examples:
+        >>> import sim
+        >>> names = sim.list_scenarios()
+        >>> names[0], "kenya-avocados" in names, len(names)
+        ('baseline', True, 10)
+    """
     names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
     if "baseline" in names:
         names.remove("baseline")

@@ -163,6 +163,17 @@ def distribution(model: Any) -> pd.DataFrame:
         * ``margin`` rows, one per party in :data:`PARTIES`: ``per_unit`` (currency units
           per unit sold last month) and ``payment_share`` (share of what end-market buyers
           paid). MSE brokers' part is what they kept of their neighbours' sales.
+
+    Examples:
+        >>> import sim
+        >>> model = sim.ValueChainModel("baseline", rng=1, n_mse=200)
+        >>> for _ in range(12):
+        ...     model.step()
+        >>> table = sim.distribution(model)
+        >>> list(table.columns[:5])
+        ['dimension', 'group', 'n_mse', 'mse_share', 'upgraded']
+        >>> table.loc[0, "dimension"], table.loc[0, "group"], int(table.loc[0, "n_mse"])
+        ('all', 'all', 200)
     """
     rows = _group_rows(model)
     m = margins(model)

@@ -42,6 +42,13 @@ def fieller(numerator: np.ndarray, denominator: np.ndarray,
         ``(ratio, low, high)``; ``low`` and ``high`` are NaN when the interval is unbounded
         (the denominator's mean is not clearly away from zero), and all three are NaN when
         the denominator's mean is zero.
+
+    Examples:
+        >>> import numpy as np
+        >>> from sim.costs import fieller
+        >>> ratio, low, high = fieller(np.array([2., 2.2, 1.8, 2.1]), np.array([1., 1.1, 0.9, 1.0]))
+        >>> round(ratio, 3), round(low, 2), round(high, 2)
+        (2.025, 1.95, 2.11)
     """
     a, b = np.asarray(numerator, float), np.asarray(denominator, float)
     n = a.size
@@ -80,6 +87,16 @@ def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFra
     Returns:
         One row per (seed, lever): seed, lever, move, reached, and one column per part of
         :data:`sim.costs.model.PARTS`, plus ``total``.
+
+    Examples:
+        >>> from sim.distribution import summary
+        >>> from sim.experiments import run_many
+        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        ...                    probe=summary)   # the probe records who was reached
+        >>> from sim.costs import seed_costs
+        >>> costs = seed_costs(results["g4"])
+        >>> list(costs.columns[:3]), len(costs)   # one row per seed and lever
+        (['seed', 'lever', 'move'], 2)
     """
     if not result.probes:
         raise ValueError("the experiment was run without a probe; run it with "
@@ -105,7 +122,18 @@ def _income(probes: list[dict]) -> np.ndarray:
 
 
 def evaluate(result: ExperimentResult, costs: CostModel = COSTS) -> dict[str, object]:
-    """One experiment's cost-effectiveness row (see :data:`COLUMNS`)."""
+    """One experiment's cost-effectiveness row (see :data:`COLUMNS`).
+
+    Examples:
+        >>> from sim.distribution import summary
+        >>> from sim.experiments import run_many
+        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        ...                    probe=summary)   # the probe records who was reached
+        >>> from sim.costs import evaluate
+        >>> row = evaluate(results["g4"])
+        >>> row["experiment"], row["cost_usd"] > 0
+        ('g4', True)
+    """
     per_seed = seed_costs(result, costs)
     cost = per_seed.groupby("seed", sort=False)["total"].sum().to_numpy()
     parts = {p: float(per_seed.groupby("seed")[p].sum().mean()) for p in PARTS}
@@ -151,6 +179,16 @@ def cost_effectiveness(results: Mapping[str, ExperimentResult],
         with a clear gain in upgrading (interval above zero) by cost per additional
         upgrader, cheapest first; the others have no rank (their cost per upgrader is not
         defined). Costs and incomes are US dollars over the whole horizon.
+
+    Examples:
+        >>> from sim.distribution import summary
+        >>> from sim.experiments import run_many
+        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        ...                    probe=summary)   # the probe records who was reached
+        >>> from sim.costs import cost_effectiveness
+        >>> table = cost_effectiveness(results)
+        >>> list(table.columns[:3]), len(table)
+        (['experiment', 'levers', 'cost_usd'], 1)
     """
     table = pd.DataFrame([evaluate(r, costs) for r in results.values()], columns=list(COLUMNS))
     ranked = table["cost_per_upgrader_usd"].notna()

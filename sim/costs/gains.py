@@ -35,6 +35,16 @@ def who_gains(result: ExperimentResult) -> pd.DataFrame:
         in the share that upgraded (``upgrading_change``, a fraction) and in mean monthly
         income over the last 12 months (``income_change``, currency units); for margin rows
         the change in the party's share of the end-market payment (``margin_change``).
+
+    Examples:
+        >>> from sim.distribution import summary
+        >>> from sim.experiments import run_many
+        >>> results = run_many(["g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200,
+        ...                    probe=summary)   # the probe records who was reached
+        >>> from sim.costs import who_gains
+        >>> table = who_gains(results["g4"])
+        >>> list(table.columns[:4])
+        ['dimension', 'group', 'n_mse', 'upgrading_change']
     """
     if not result.probes:
         raise ValueError("the experiment was run without a probe; run it with "
@@ -67,6 +77,12 @@ def lever_by_lever(guideline: Guideline) -> list[Guideline]:
     The parts have ids such as ``g6:ict_access`` and the same comparison arm, so that their
     costs and effects can be set beside the whole guideline's (they need not add up: levers
     interact).
+
+    Examples:
+        >>> from sim.costs import lever_by_lever
+        >>> from sim.experiments import get_guideline
+        >>> [part.id for part in lever_by_lever(get_guideline("g6"))]
+        ['g6:physical_distance', 'g6:ict_access']
     """
     if len(guideline.intervention) < 2:
         return []

@@ -51,6 +51,12 @@ class LeverCost:
         per_lever_unit_usd: Paid per unit of lever moved (US$ for a move of 1.0).
         per_mse_usd: Paid per MSE reached (US$; for an audience, for a full move).
         source: Where the numbers come from, or ``assumption`` and why.
+
+    Examples:
+        >>> from sim.costs import COSTS
+        >>> credit = COSTS.lever("credit_access")   # a LeverCost
+        >>> credit.per_mse_usd, credit.reach
+        (130.0, 'financed')
     """
 
     lever: str
@@ -97,6 +103,11 @@ class CostModel:
         currency_source: Where the conversion comes from.
         levers: Lever -> its :class:`LeverCost` (only the levers a programme can move).
         path: The file read (None if built in code).
+
+    Examples:
+        >>> from sim.costs import COSTS
+        >>> COSTS.usd_per_unit, "credit_access" in COSTS.levers
+        (1.0, True)
     """
 
     usd_per_unit: float
@@ -158,6 +169,12 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
     Raises:
         UserInputError: Unreadable file, unknown lever or reach kind, a negative or missing
             number, or a missing source.
+
+    Examples:
+        >>> from sim.costs import load_costs
+        >>> costs = load_costs()   # the bundled cost file ($MSE_SIM_COSTS overrides it)
+        >>> costs.lever("credit_access").reach
+        'financed'
     """
     path = Path(path) if path is not None else costs_path()
     data = read_toml(path, "cost file")

@@ -109,6 +109,12 @@ def run_experiments(
 
     Raises:
         UserInputError: Unknown guideline or scenario, fewer than 2 seeds, bad steps or workers.
+
+    Examples:
+        >>> from sim.experiments import run_many
+        >>> results = run_many(["g1", "g4"], "baseline", seeds=2, steps=12, workers=1, n_mse=200)
+        >>> sorted(results), results["g4"].guideline.title
+        (['g1', 'g4'], 'Develop financial markets for MSE investment capital')
     """
     chosen = [get_guideline(g) for g in (guidelines if guidelines is not None else GUIDELINES)]
     if not chosen:
@@ -199,6 +205,13 @@ def compare(
 
     Returns:
         The :class:`ExperimentResult` (``guideline`` is None).
+
+    Examples:
+        >>> from sim.experiments import compare
+        >>> result = compare("baseline", {"credit_access": 0.9}, metrics=["share_upgraded"],
+        ...                  seeds=2, steps=12)
+        >>> list(result.effects.columns[:4])
+        ['metric', 'baseline_mean', 'intervention_mean', 'effect']
     """
     seed_list = check_seeds(seeds)
     steps = check_whole_number(steps, "steps", 1)
@@ -223,6 +236,15 @@ class ArmOutcomes:
         seeds: Seeds shared by all arms.
         steps: Months per run.
         outcomes: Arm -> metric -> one outcome per seed (mean of the last months).
+
+    Examples:
+        >>> from sim.experiments import run_arms
+        >>> arms = run_arms("baseline", {"without": {}, "with": {"group_support": 0.9}},
+        ...                 metrics=["share_in_groups"], seeds=2, steps=12, workers=1)
+        >>> arms.outcomes["with"]["share_in_groups"].shape   # one outcome per seed
+        (2,)
+        >>> arms.mean("with", "share_in_groups") >= 0
+        True
     """
 
     scenarios: dict[str, ValueChainScenario]
@@ -262,6 +284,15 @@ def run_arms(
 
     Returns:
         The :class:`ArmOutcomes`; ``effect(arm, reference, metric)`` pairs two arms.
+
+    Examples:
+        >>> from sim.experiments import run_arms
+        >>> arms = run_arms("baseline",
+        ...                 {"low": {"credit_access": 0.1}, "high": {"credit_access": 0.9}},
+        ...                 metrics=["share_upgraded"], seeds=2, steps=12, workers=1)
+        >>> list(arms.scenarios), arms.seeds
+        (['low', 'high'], (0, 1))
+        >>> effect, ci_low, ci_high = arms.effect("high", "low", "share_upgraded")
     """
     seed_list = check_seeds(seeds)
     steps = check_whole_number(steps, "steps", 1)

@@ -23,7 +23,13 @@ from sim.scenario import LEVERS, ValueChainScenario
 
 
 def guidelines_path() -> Path:
-    """Return the guideline definitions file (``$MSE_SIM_GUIDELINES`` overrides it)."""
+    """Return the guideline definitions file (``$MSE_SIM_GUIDELINES`` overrides it).
+
+    Examples:
+        >>> from sim.experiments import guidelines_path
+        >>> guidelines_path().name
+        'guidelines.toml'
+    """
     env = os.environ.get("MSE_SIM_GUIDELINES")
     if env:
         return Path(env)
@@ -41,6 +47,11 @@ class Change:
         lever: Scenario lever (a float field in [0, 1]).
         op: ``add`` (clipped to [0, 1]), ``set``, ``at_least`` or ``at_most``.
         value: The operand.
+
+    Examples:
+        >>> from sim.experiments import Change
+        >>> Change("credit_access", "add", 0.4)
+        Change(lever='credit_access', op='add', value=0.4)
     """
 
     lever: str
@@ -77,6 +88,14 @@ class Guideline:
         key_metrics: The metrics the guideline is about (plotted and tested).
         also_report: Further metrics in the effect table.
         expect: Direction the paper implies for key metrics: metric -> ``up`` or ``down``.
+
+    Examples:
+        >>> from sim.experiments import GUIDELINES
+        >>> g4 = GUIDELINES["g4"]
+        >>> g4.number, g4.title
+        (4, 'Develop financial markets for MSE investment capital')
+        >>> [(change.lever, change.op, change.value) for change in g4.intervention]
+        [('credit_access', 'add', 0.4)]
     """
 
     id: str
@@ -182,6 +201,11 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
 
     Raises:
         UserInputError: Unreadable file, unknown lever, operation, metric or direction.
+
+    Examples:
+        >>> from sim.experiments import load_guidelines
+        >>> list(load_guidelines())
+        ['g1', 'g2', 'g3', 'g4', 'g5', 'g6', 'g7']
     """
     path = Path(path) if path is not None else guidelines_path()
     data = read_toml(path, "guideline definitions")
@@ -240,6 +264,11 @@ def get_guideline(guideline: str | Guideline) -> Guideline:
 
     Raises:
         UserInputError: Unknown id.
+
+    Examples:
+        >>> from sim.experiments import get_guideline
+        >>> get_guideline("g4").title
+        'Develop financial markets for MSE investment capital'
     """
     if isinstance(guideline, Guideline):
         return guideline

@@ -40,6 +40,14 @@ class ExperimentResult:
             probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
         made_with: The code (commit or build) and library versions that computed it
             (:func:`sim.provenance.provenance`).
+
+    Examples:
+        >>> import sim.experiments as ex
+        >>> result = ex.run_experiment("g4", "baseline", seeds=2, steps=12, workers=1, n_mse=200)
+        >>> result.id, list(result.effect("share_process").index[:3])
+        ('g4', ['baseline_mean', 'intervention_mean', 'effect'])
+        >>> result.provenance()["version"] == result.version
+        True
     """
 
     guideline: Guideline | None

@@ -31,7 +31,15 @@ def t_crit(n: int) -> float:
 
 
 def outcome(series: np.ndarray, steps: int) -> np.ndarray:
-    """Return each seed's outcome: the mean of ``series`` (seeds, steps + 1) over the window."""
+    """Return each seed's outcome: the mean of ``series`` (seeds, steps + 1) over the window.
+
+    Examples:
+        >>> import numpy as np
+        >>> from sim.experiments import outcome
+        >>> series = np.arange(26, dtype=float).reshape(2, 13)   # 2 seeds, months 0..12
+        >>> outcome(series, steps=12)   # each seed's mean over the outcome window
+        array([ 6.5, 19.5])
+    """
     window = min(OUTCOME_WINDOW, steps + 1)
     return series[:, -window:].mean(axis=1)
 
@@ -45,6 +53,13 @@ def paired_effect(baseline: np.ndarray, intervention: np.ndarray) -> tuple[float
 
     Returns:
         ``(effect, ci_low, ci_high)``. If every difference is equal the interval has width 0.
+
+    Examples:
+        >>> import numpy as np
+        >>> from sim.experiments import paired_effect
+        >>> effect, low, high = paired_effect(np.array([1., 2, 3, 4]), np.array([2., 3, 5, 5]))
+        >>> round(effect, 2), round(low, 2), round(high, 2)
+        (1.25, 0.45, 2.05)
     """
     d = np.asarray(intervention, float) - np.asarray(baseline, float)
     n = d.size

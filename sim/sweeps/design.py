@@ -21,7 +21,18 @@ from sim.sweeps.spec import ID_COLUMNS, SweepSpec, parameter_spec
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:
-    """Return the SALib problem definition of a sampled spec (names and bounds)."""
+    """Return the SALib problem definition of a sampled spec (names and bounds).
+
+    Examples:
+        >>> from sim.sweeps import read_spec, salib_problem
+        >>> spec = read_spec({"sweep": {"scenario": "baseline", "steps": 12, "method": "sobol",
+        ...                             "samples": 8, "outputs": ["share_upgraded"]},
+        ...                   "parameters": {"credit_access": {"low": 0, "high": 1},
+        ...                                  "bargaining_power": {"low": 0, "high": 1}}})
+        >>> salib_problem(spec)
+        {'num_vars': 2, 'names': ['credit_access', 'bargaining_power'],
+         'bounds': [[0.0, 1.0], [0.0, 1.0]]}
+    """
     return {
         "num_vars": len(spec.parameters),
         "names": list(spec.names),
@@ -35,6 +46,16 @@ def build_design(spec: SweepSpec) -> pd.DataFrame:
     Grids are the full factorial in spec order (the last parameter varies fastest). Sampled
     designs come from SALib, seeded with the master seed, so the design is a pure function of
     the spec. The row order is the sampler's, which the SALib analysers rely on.
+
+    Examples:
+        >>> from sim.sweeps import build_design, read_spec
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> build_design(read_spec(spec))
+           point_id  credit_access
+        0         0            0.2
+        1         1            0.8
     """
     names = list(spec.names)
     if spec.method == "grid":
@@ -75,6 +96,13 @@ def run_seed(master: int, point_id: int, replicate: int) -> int:
     """Return the seed of one run, derived from the master seed by SeedSequence.
 
     Keyed by (design point, replicate) so it does not depend on how runs are scheduled.
+
+    Examples:
+        >>> from sim.sweeps import run_seed
+        >>> run_seed(1, point_id=0, replicate=0) == run_seed(1, point_id=0, replicate=0)
+        True
+        >>> run_seed(1, 0, 0) != run_seed(1, 0, 1)
+        True
     """
     state = np.random.SeedSequence(master, spawn_key=(point_id, replicate)).generate_state(
         1, np.uint64
@@ -88,6 +116,17 @@ def run_id(scenario_record: Mapping[str, Any], seed: int, steps: int,
 
     With common random numbers two design points with equal values (a Morris design can
     repeat one) would share a seed, so their ``point_id`` is hashed too: every run has its id.
+
+    Examples:
+        >>> import sim
+        >>> from sim.sweeps import run_id
+        >>> record = sim.ValueChainScenario().to_record()
+        >>> run_id(record, 1, 12) == run_id(dict(record), 1, 12)   # the same run, the same id
+        True
+        >>> run_id(record, 1, 12) == run_id(record, 2, 12)
+        False
+        >>> run_id(record, 1, 12, point_id=0) == run_id(record, 1, 12, point_id=3)
+        False
     """
     key = {"scenario": dict(scenario_record), "seed": seed, "steps": steps}
     if point_id is not None:
@@ -101,6 +140,16 @@ def plan_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
     Runs are ordered by design point, then replicate. With common random numbers
     (``spec.crn``), replicate ``r`` has the same seed at every design point: the seed of
     design point 0.
+
+    Examples:
+        >>> from sim.sweeps import build_design, plan_runs, read_spec
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> spec = read_spec(spec)
+        >>> runs = plan_runs(spec, build_design(spec))
+        >>> list(runs.columns), len(runs)
+        (['run_id', 'point_id', 'replicate', 'seed', 'credit_access'], 4)
     """
     base = spec.scenario.to_record()
     names = list(spec.names)

@@ -62,6 +62,17 @@ def sweep(
 
     Raises:
         UserInputError: A bad spec, option or store folder; nothing is run or written.
+
+    Examples:
+        >>> import sim
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> runs = sim.sweep(spec, out="store", workers=1, progress=False)   # resumable
+        >>> list(runs.columns)
+        ['run_id', 'point_id', 'replicate', 'seed', 'credit_access', 'share_upgraded@12']
+        >>> len(runs)   # 2 design points x 2 replicates
+        4
     """
     t_start = time.perf_counter()
     spec = spec if isinstance(spec, SweepSpec) else read_spec(spec)

@@ -131,6 +131,16 @@ def analyze(
     Raises:
         UserInputError: Not a sweep folder, unfinished sweep, unknown metric or step, or a bad
             confidence level.
+
+    Examples:
+        >>> import sim
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> _ = sim.sweep(spec, out="store", workers=1, progress=False)
+        >>> effects = sim.analyze("store", "share_upgraded")   # grid: main effects with CIs
+        >>> list(effects.columns[:5]), len(effects)
+        (['parameter', 'value', 'mean', 'ci_low', 'ci_high'], 2)
     """
     if not 0 < conf_level < 1:
         raise UserInputError(f"--conf-level {conf_level}: must be between 0 and 1")

@@ -35,6 +35,7 @@ from sim.scenario import (
 from sim.sweeps.effects import EffectSpec, build_effect, effect_column
 from sim.who_gains import WHO_GAINS_COLUMNS
 
+#: The designs a sweep spec may ask for (``method = ...``).
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
 
@@ -63,7 +64,16 @@ ID_COLUMNS: tuple[str, ...] = ("run_id", "point_id", "replicate", "seed")
 
 
 class SweepSpecError(UserInputError):
-    """A sweep spec that cannot be run: unknown key, bad value, or a bad parameter range."""
+    """A sweep spec that cannot be run: unknown key, bad value, or a bad parameter range.
+
+    Examples:
+        >>> from sim.sweeps import SweepSpecError, read_spec
+        >>> try:
+        ...     read_spec({"sweep": {"method": "magic"}})
+        ... except SweepSpecError as error:
+        ...     print(error)
+        [sweep] method = 'magic': unknown method (allowed: grid, lhs, sobol, morris)
+    """
 
 
 
@@ -76,6 +86,11 @@ class ParameterRange:
         values: Grid values (``None`` for sampled designs).
         low: Lower bound (sampled designs).
         high: Upper bound (sampled designs).
+
+    Examples:
+        >>> from sim.sweeps import ParameterRange
+        >>> ParameterRange("credit_access", low=0.0, high=1.0)   # bounds, for a sampled design
+        ParameterRange(name='credit_access', values=None, low=0.0, high=1.0)
     """
 
     name: str
@@ -114,6 +129,15 @@ class SweepSpec:
         chunk_size: Runs per task, or ``None`` for automatic.
         source: Where the spec came from (for messages and the manifest).
         raw: The spec as given (JSON-able), kept in the manifest.
+
+    Examples:
+        >>> from sim.sweeps import read_spec
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> spec = read_spec(spec)   # a SweepSpec
+        >>> spec.replicates, spec.outputs
+        (2, ('share_upgraded',))
     """
 
     scenario: ValueChainScenario
@@ -210,7 +234,13 @@ def fingerprint_body(normalized: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def output_column(metric: str, step: int) -> str:
-    """Name of the result column holding ``metric`` at ``step`` (e.g. ``share_upgraded@120``)."""
+    """Name of the result column holding ``metric`` at ``step`` (e.g. ``share_upgraded@120``).
+
+    Examples:
+        >>> from sim.sweeps import output_column
+        >>> output_column("share_upgraded", 120)
+        'share_upgraded@120'
+    """
     return f"{metric}@{step}"
 
 
@@ -262,6 +292,15 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
             an unknown method or output, a grid with bounds, or bounds outside a field's range.
             The message names the key, the value and what is allowed.
         ScenarioError: The base scenario cannot be loaded.
+
+    Examples:
+        >>> from sim.sweeps import read_spec
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> checked = read_spec(spec)
+        >>> checked.method, checked.steps, checked.parameters[0].values
+        ('grid', 12, (0.2, 0.8))
     """
     base_dir: Path | None = None
     if isinstance(spec, Mapping):

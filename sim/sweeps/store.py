@@ -35,6 +35,19 @@ class SweepStore:
 
     Args:
         path: The folder.
+
+    Examples:
+        >>> import sim
+        >>> from sim.sweeps import SweepStore
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> _ = sim.sweep(spec, out="store", workers=1, progress=False)
+        >>> store = SweepStore("store")
+        >>> store.exists(), len(store.done_ids())
+        (True, 4)
+        >>> store.manifest()["version"] == sim.__version__   # provenance
+        True
     """
 
     def __init__(self, path: str | os.PathLike):

@@ -49,6 +49,15 @@ class Chunk:
         who_gains: Also record :data:`sim.who_gains.WHO_GAINS_COLUMNS` at the last step.
         effects: Effects to record (:mod:`sim.sweeps.effects`): each run's arms are run on
             its seed too.
+
+    Examples:
+        >>> from sim.sweeps import Chunk, run_chunk
+        >>> chunk = Chunk(base={"n_mse": 100}, steps=6, outputs=("share_upgraded",), at_steps=(6,),
+        ...               names=("credit_access",),
+        ...               runs=(("run-a", 0, 0, 1, 0.2), ("run-b", 1, 0, 2, 0.8)))
+        >>> columns, seconds = run_chunk(chunk)
+        >>> sorted(columns)   # (run_id, point_id, replicate, seed, *parameters) per run
+        ['credit_access', 'point_id', 'replicate', 'run_id', 'seed', 'share_upgraded@6']
     """
 
     base: dict[str, Any]
@@ -65,6 +74,14 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     """Run every run of a chunk; return the result columns and the seconds spent in the model.
 
     Runs inside worker processes (or Dask workers), so it takes and returns plain data.
+
+    Examples:
+        >>> from sim.sweeps import Chunk, run_chunk
+        >>> chunk = Chunk(base={"n_mse": 100}, steps=6, outputs=("mean_income",), at_steps=(6,),
+        ...               names=("credit_access",), runs=(("run-a", 0, 0, 1, 0.2),))
+        >>> columns, seconds = run_chunk(chunk)   # in a worker process, normally
+        >>> columns["run_id"]
+        ['run-a']
     """
     base = ValueChainScenario(**chunk.base)
     n_ids = len(ID_COLUMNS)
@@ -203,6 +220,14 @@ def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
     Big enough that per-task overhead is small, small enough that every worker gets at least
     eight tasks (so the last one does not leave the others idle for long) and a crash loses
     little.
+
+    Examples:
+        >>> from sim.sweeps import auto_chunk_size, read_spec
+        >>> spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 1,
+        ...                   "method": "grid", "outputs": ["share_upgraded"]},
+        ...         "parameters": {"credit_access": [0.2, 0.8]}, "fixed": {"n_mse": 100}}
+        >>> auto_chunk_size(read_spec(spec), n_runs=4, slots=2)   # small runs: one per task here
+        1
     """
     n_mse = max([spec.scenario.n_mse, *(max(p.values) for p in spec.parameters
                                         if p.name == "n_mse" and p.values)])

@@ -81,7 +81,18 @@ _TARGET_KEYS = ("id", "claim", "metric", "statistic", "against", "window", "low"
 
 
 class TargetError(UserInputError):
-    """A targets file that cannot be used: bad TOML, unknown key, metric or arm, bad bound."""
+    """A targets file that cannot be used: bad TOML, unknown key, metric or arm, bad bound.
+
+    Examples:
+        >>> from pathlib import Path
+        >>> from sim.validation import TargetError, read_targets
+        >>> _ = Path("broken.toml").write_text("case = ")
+        >>> try:
+        ...     read_targets("broken.toml")
+        ... except TargetError as error:
+        ...     print("TargetError")
+        TargetError
+    """
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,12 @@ class Arm:
         changes: Scenario fields changed from the case.
         description: What the arm stands for.
         source: Where the changed values come from.
+
+    Examples:
+        >>> from sim.validation import read_targets
+        >>> before = read_targets("kenya-avocados").arms["before"]   # an Arm
+        >>> before.name, isinstance(before.changes, dict)
+        ('before', True)
     """
 
     name: str
@@ -124,6 +141,12 @@ class Target:
         requires: The issue that adds a planned metric, if the target needs one.
         note: Anything else a reader should know (e.g. a proxy metric).
         rule: The pass rule (:data:`RULES`): ``mean`` (default), ``interval`` or ``overlap``.
+
+    Examples:
+        >>> from sim.validation import read_targets
+        >>> target = read_targets("kenya-avocados").targets[0]   # a Target
+        >>> target.id, target.metric, target.window
+        ('exports-a-minority', 'share_linked_lead_firm', (109, 120))
     """
 
     case: str
@@ -203,6 +226,12 @@ class CaseTargets:
         arms: Named variants, by name.
         targets: The targets, in file order.
         path: The targets file.
+
+    Examples:
+        >>> from sim.validation import read_targets
+        >>> case = read_targets("kenya-avocados")   # a CaseTargets
+        >>> case.scenario.name, case.steps, len(case.targets)
+        ('kenya-avocados', 120, 5)
     """
 
     case: str
@@ -238,7 +267,13 @@ def known_metrics() -> tuple[str, ...]:
 
 
 def targets_dir() -> Path:
-    """Return the folder of bundled targets files (``$MSE_SIM_TARGETS`` overrides it)."""
+    """Return the folder of bundled targets files (``$MSE_SIM_TARGETS`` overrides it).
+
+    Examples:
+        >>> from sim.validation import targets_dir
+        >>> (targets_dir() / "kenya-avocados.toml").is_file()
+        True
+    """
     env = os.environ.get("MSE_SIM_TARGETS")
     if env:
         return Path(env)
@@ -246,7 +281,14 @@ def targets_dir() -> Path:
 
 
 def list_target_cases() -> list[str]:
-    """Return the cases that have a bundled targets file, in scenario order."""
+    """Return the cases that have a bundled targets file, in scenario order.
+
+    Examples:
+        >>> from sim.validation import list_target_cases
+        >>> cases = list_target_cases()
+        >>> cases[0], "pakistan-embroidery" in cases
+        ('baseline', True)
+    """
     have = {p.stem for p in targets_dir().glob("*.toml")}
     return [name for name in list_scenarios() if name in have]
 
@@ -369,6 +411,12 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         TargetError: Missing or broken file, unknown key, metric, statistic or arm, a planned
             metric without ``requires``, a sourced target without a source, bad bounds.
         ScenarioError: The case or an arm's change names an unknown field or a bad value.
+
+    Examples:
+        >>> from sim.validation import read_targets
+        >>> case = read_targets("kenya-avocados")
+        >>> case.case, list(case.arms), case.targets[0].metric
+        ('kenya-avocados', ['before'], 'share_linked_lead_firm')
     """
     text = os.fspath(path_or_case)
     path = Path(text)
@@ -410,7 +458,15 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
 
 
 def read_all_targets(cases: str | os.PathLike | list | tuple = "all") -> list[CaseTargets]:
-    """Read the targets of ``cases``: ``"all"``, one case or path, or a list of them."""
+    """Read the targets of ``cases``: ``"all"``, one case or path, or a list of them.
+
+    Examples:
+        >>> from sim.validation import read_all_targets
+        >>> [case.case for case in read_all_targets(["kenya-avocados", "india-leather-shoes"])]
+        ['kenya-avocados', 'india-leather-shoes']
+        >>> len(read_all_targets("all"))
+        10
+    """
     if isinstance(cases, str) and cases == "all":
         chosen: list = list_target_cases()
     elif isinstance(cases, str | os.PathLike):

@@ -33,7 +33,14 @@ CONFIDENCE = 0.95
 #: Seeds per case when none are given.
 DEFAULT_SEEDS = 20
 
-PASS, FAIL, NOT_MODELLED, NOT_RUN = "pass", "fail", "not yet modelled", "not in this run"
+#: A target's status: the runs meet it.
+PASS = "pass"
+#: A target's status: the runs miss it.
+FAIL = "fail"
+#: A target's status: its metric is not in the model yet.
+NOT_MODELLED = "not yet modelled"
+#: A target's status: its case or arm was not run.
+NOT_RUN = "not in this run"
 #: The pass rule in words (each target's ``rule`` column says which applies to it).
 PASS_RULE = ("by each target's rule: mean (default), the mean over seeds lies within the "
              "bounds; interval, the whole 95% interval does; overlap, the interval meets them")
@@ -144,6 +151,17 @@ def validate(
     Raises:
         UserInputError: A bad case, targets file, seed list, worker count or engine; raised
             before any model runs.
+
+    Examples:
+        >>> import sim
+        >>> from sim.validation import FAIL, PASS, exit_code, read_targets
+        >>> table = sim.validate("kenya-avocados", seeds=2, workers=1)   # 120 months, both arms
+        >>> len(table) == len(read_targets("kenya-avocados").targets)    # one row per target
+        True
+        >>> list(table.columns[:4]), bool(table["status"].isin([PASS, FAIL]).all())
+        (['case', 'id', 'claim', 'metric'], True)
+        >>> exit_code(table) in (0, 1)
+        True
     """
     chosen = read_all_targets(cases)
     seed_list = check_seeds(seeds)
@@ -221,13 +239,32 @@ def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str]
 
 
 def exit_code(table: pd.DataFrame) -> int:
-    """Return 0 when every sourced, modelled target passes, else 1."""
+    """Return 0 when every sourced, modelled target passes, else 1.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.validation import FAIL, PASS
+        >>> table = pd.DataFrame({"status": [PASS, PASS, FAIL], "counts": [True] * 3})
+        >>> from sim.validation import exit_code
+        >>> exit_code(table), exit_code(table.iloc[:2])   # a sourced target fails: 1
+        (1, 0)
+    """
     counted = table[table["counts"] & (table["status"] != NOT_MODELLED)]
     return 0 if (counted["status"] == PASS).all() else 1
 
 
 def summary_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Count targets by outcome: sourced pass/fail, not yet modelled, assumptions."""
+    """Count targets by outcome: sourced pass/fail, not yet modelled, assumptions.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.validation import FAIL, PASS
+        >>> table = pd.DataFrame({"status": [PASS, PASS, FAIL], "counts": [True] * 3})
+        >>> from sim.validation import summary_counts
+        >>> counts = summary_counts(table)
+        >>> counts["sourced_pass"], counts["sourced_fail"]
+        (2, 1)
+    """
     sourced = table[table["counts"]]
     return {
         "targets": len(table),
@@ -259,6 +296,16 @@ def targets_met(
 
     Returns:
         A table like :func:`validate`'s, empty if the scenario has no targets file.
+
+    Examples:
+        >>> import numpy as np
+        >>> import sim
+        >>> from sim.validation import targets_met
+        >>> runs = [sim.run("kenya-avocados", steps=120, rng=seed, n_mse=200) for seed in (0, 1)]
+        >>> series = {m: np.stack([df[m].to_numpy() for df in runs]) for m in sim.METRICS}
+        >>> table = targets_met("kenya-avocados", series)   # the targets these runs can judge
+        >>> set(table["case"])
+        {'kenya-avocados'}
     """
     try:
         ct = read_targets(scenario)

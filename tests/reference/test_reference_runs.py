@@ -2,7 +2,8 @@
 
 A refactoring (a new layout, kernels taking named bundles) must leave every result as it was.
 A change meant to move the model's numbers rewrites ``tests/data/reference_runs.json`` with
-``python benchmarks/reference_runs.py --write`` in the same commit and says why.
+``python benchmarks/reference_runs.py --write`` in the same commit and says why; the file names
+the version whose numbers it holds, and numbers that move move the minor version.
 """
 
 import importlib.util
@@ -24,4 +25,15 @@ def _reference_module():
 def test_reference_runs_are_unchanged():
     module = _reference_module()
     stored = json.loads((ROOT / "tests" / "data" / "reference_runs.json").read_text())
+    stored.pop(module.VERSION_KEY)
     assert module.fingerprints() == stored
+
+
+def test_reference_runs_name_the_minor_version_they_belong_to():
+    # Results-changing means a new minor version (CHANGELOG.md): the stored numbers belong to
+    # the installed version's minor series.
+    import sim
+
+    module = _reference_module()
+    stored = json.loads((ROOT / "tests" / "data" / "reference_runs.json").read_text())
+    assert module.minor(stored[module.VERSION_KEY]) == module.minor(sim.__version__)
