@@ -443,6 +443,8 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         (13, True)
         >>> df.attrs["scenario"]["name"], df.attrs["seed"], df.attrs["version"] == sim.__version__
         ('baseline', 1, True)
+        >>> {"numpy", "numba", "mesa", "pandas"} <= set(df.attrs["versions"])
+        True
         >>> more_credit = sim.run("baseline", steps=12, rng=1, n_mse=200, credit_access=0.8)
         >>> more_credit.attrs["scenario"]["credit_access"]
         0.8
