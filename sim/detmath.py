@@ -74,19 +74,19 @@ def _float(typingctx, bits):
     return types.float64(types.int64), codegen
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _high_word(x):
     """The upper 32 bits of ``x``'s pattern as a signed integer (fdlibm's ``hx``)."""
     return _bits(x) >> 32
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _with_high_word(x, high):
     """``x`` with its upper 32 bits replaced by ``high`` (fdlibm's SET_HIGH_WORD)."""
     return _float(((high & 0xFFFFFFFF) << 32) | (_bits(x) & 0xFFFFFFFF))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _power_of_two(k):
     """2**k for a whole number -1022 <= k <= 1023, exactly."""
     return _float((0x3FF + k) << 52)
@@ -133,7 +133,7 @@ _LG7 = 1.479819860511658591e-01  # 0x3FC2F112 DF3E5244
 # -- exp, expm1, log ----------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def exp(x):
     """e**x, within 1 ulp, the same bits on every CPU.
 
@@ -182,7 +182,7 @@ def exp(x):
     return y * _power_of_two(k + 1000) * _TWO_M1000
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def expm1(x):
     """e**x - 1, within 1 ulp and accurate near 0, the same bits on every CPU.
 
@@ -250,7 +250,7 @@ def expm1(x):
     return y * _power_of_two(k)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def log(x):
     """The natural logarithm, within 1 ulp, the same bits on every CPU.
 
@@ -312,7 +312,7 @@ def log(x):
 # -- the normal quantile (Wichura 1988, AS 241 PPND16) ------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _normal_quantile(q, r):
     """The standard normal quantile of p, given q = p - 0.5 and r = min(p, 1 - p), both exact.
 
@@ -379,7 +379,7 @@ def _normal_quantile(q, r):
     return -z if q < 0.0 else z
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def normal_quantile(p):
     """The standard normal quantile (inverse distribution function) of 0 < p < 1.
 
@@ -399,7 +399,7 @@ def normal_quantile(p):
 _HALF_ULP_53 = 5.551115123125783e-17  # 2**-54: half the spacing of Generator.random()'s draws
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def normal_of_uniform(u):
     """The standard normal deviate for a uniform draw ``u`` = m / 2**53 from ``Generator.random``.
 
