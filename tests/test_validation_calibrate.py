@@ -40,7 +40,8 @@ def _synthetic_targets(tmp_path):
         v = np.array([r[metric].iloc[-12:].mean() for r in runs])
         mu, sd = v.mean(), v.std(ddof=1)
         lines += ["[[targets]]", f'id = "{metric}"', 'claim = "synthetic"',
-                  f'metric = "{metric}"', f"low = {mu - sd}", f"high = {mu + sd}",
+                  f'metric = "{metric}"', 'kind = "observation"', f"low = {mu - sd}",
+                  f"high = {mu + sd}",
                   'source = "synthetic (2026): the model at known lever values"',
                   'quote = "-"', 'interval = "mean ± 1 sd over six seeds"']
     path = tmp_path / "targets.toml"
@@ -170,7 +171,7 @@ def test_synthetic_recovery_of_a_constant(tmp_path):
     path.write_text("\n".join([
         f'case = "{tmp_path / "small.toml"}"', f"steps = {STEPS}", "[[targets]]",
         'id = "groups"', 'claim = "synthetic"', 'metric = "share_in_groups"',
-        f"low = {mu - sd}", f"high = {mu + sd}",
+        'kind = "observation"', f"low = {mu - sd}", f"high = {mu + sd}",
         'source = "synthetic (2026): the model at a known constant"', 'quote = "-"',
         'interval = "mean ± 1 sd over six seeds"']) + "\n")
     low, high = CONSTANT_PRIOR

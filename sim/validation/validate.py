@@ -6,11 +6,20 @@ the metric's mean over the target's window of months for the case (``value``), o
 case divided by (``ratio``) or minus (``difference``) that of the arm on the same seed. The
 table gives the mean over seeds, its 95% t interval, and *pass* when the mean lies within the
 target's bounds. Targets naming a planned metric are "not yet modelled" (neither pass nor
-fail); assumption targets are checked but do not count as validation.
+fail).
+
+**Discrimination.** Each target is also checked on *placebos*: every other bundled scenario,
+run the same way (with the target's arm changes applied to it, for a ratio or difference) on
+the first :data:`DEFAULT_PLACEBO_SEEDS` of the same seeds. A target *discriminates* when it
+fails on at least half of its placebos (:data:`DISCRIMINATION_RULE`): a model of another
+chain would fail it. One that passes on most of them is uninformative, whatever it gives on
+its own case. The headline counts only observations that discriminate ("K of N observations
+pass"); directions and face checks are reported apart (:func:`summary_counts`).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -24,18 +33,35 @@ from sim import __version__
 from sim.engines import Progress, check_workers, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.metrics import derive, source_columns
-from sim.validation.targets import CaseTargets, Target, read_all_targets, read_targets
+from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
+from sim.validation.targets import (
+    DIRECTION,
+    FACE,
+    OBSERVATION,
+    CaseTargets,
+    Target,
+    read_all_targets,
+    read_targets,
+    targets_provenance,
+)
 
 #: Confidence level of the intervals over seeds.
 CONFIDENCE = 0.95
 #: Seeds per case when none are given.
 DEFAULT_SEEDS = 20
 
+#: Seeds of each placebo run (the first ones of the case's seeds, so placebos are paired too).
+DEFAULT_PLACEBO_SEEDS = 5
+#: When a target discriminates, stated before any placebo was run.
+DISCRIMINATION_RULE = "fails on at least half of its placebos (the other bundled scenarios)"
+
 PASS, FAIL, NOT_MODELLED, NOT_RUN = "pass", "fail", "not yet modelled", "not in this run"
-#: Columns of a validation table, in order.
-COLUMNS = ("case", "id", "claim", "metric", "statistic", "against", "window", "target", "low",
-           "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "kind", "counts",
-           "description", "source", "quote", "url", "interval", "requires", "note")
+#: Columns of a validation table, in order. ``counts``: the target is in the headline (an
+#: observation the model reports that discriminates).
+COLUMNS = ("case", "id", "kind", "claim", "metric", "statistic", "against", "window", "target",
+           "low", "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "discriminates",
+           "placebo_pass", "placebo_n", "placebo_values", "counts", "description", "source",
+           "quote", "url", "interval", "requires", "note")
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -77,7 +103,8 @@ def per_seed(target: Target, series: Mapping[str, Callable[[str], np.ndarray]]) 
         return np.where(other != 0, case / np.where(other != 0, other, 1.0), np.nan)
 
 
-def _row(target: Target, values: np.ndarray | None, status: str | None = None) -> dict:
+def _row(target: Target, values: np.ndarray | None, status: str | None = None,
+         placebo: Mapping[str, float] | None = None) -> dict:
     if values is None:
         mean = low = high = math.nan
         n = 0
@@ -86,16 +113,44 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None) -
         n = int(np.isfinite(values).sum())
     if status is None:
         status = PASS if math.isfinite(mean) and target.contains(mean) else FAIL
+    passed, n_placebos, discriminates = placebo_verdict(target, placebo)
     return {
-        "case": target.case, "id": target.id, "claim": target.claim, "metric": target.metric,
-        "statistic": target.statistic, "against": target.against or "",
+        "case": target.case, "id": target.id, "kind": target.kind, "claim": target.claim,
+        "metric": target.metric, "statistic": target.statistic,
+        "against": target.against or "",
         "window": f"{target.window[0]}-{target.window[1]}", "target": target.bounds_text(),
         "low": target.low, "high": target.high, "mean": mean, "ci_low": low, "ci_high": high,
-        "n_seeds": n, "status": status, "kind": target.kind, "counts": target.counts,
+        "n_seeds": n, "status": status, "discriminates": discriminates,
+        "placebo_pass": passed, "placebo_n": n_placebos,
+        "placebo_values": json.dumps({k: round(v, 6) if math.isfinite(v) else None
+                                      for k, v in (placebo or {}).items()}),
+        "counts": bool(target.observed and discriminates is True
+                       and status in (PASS, FAIL)),
         "description": target.description, "source": target.source, "quote": target.quote,
         "url": target.url, "interval": target.interval, "requires": target.requires or "",
         "note": target.note,
     }
+
+
+def placebo_verdict(target: Target, placebo: Mapping[str, float] | None
+                    ) -> tuple[int, int, bool | None]:
+    """Return how many placebos the target passes, of how many, and whether it discriminates.
+
+    Args:
+        target: The target.
+        placebo: Placebo scenario -> the target's number there (mean over the placebo seeds);
+            None or empty when no placebo was run.
+
+    Returns:
+        ``(passed, n, discriminates)``; ``discriminates`` is None without placebos, else True
+        when the target fails on at least half of them (:data:`DISCRIMINATION_RULE`). A
+        placebo with no number (a ratio over zero) counts as failed.
+    """
+    if not placebo:
+        return 0, 0, None
+    passed = sum(1 for v in placebo.values() if math.isfinite(v) and target.contains(v))
+    failed = len(placebo) - passed
+    return passed, len(placebo), bool(2 * failed >= len(placebo))
 
 
 def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
@@ -117,18 +172,66 @@ def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
     return out
 
 
-def _plan(cases: list[CaseTargets], seeds: tuple[int, ...]) -> tuple[list, list]:
-    """Return the tasks to run and, per case, (arm names, columns, first task index)."""
-    tasks, layout = [], []
-    for ct in cases:
-        modelled = [t for t in ct.targets if t.modelled]
-        arms = ct.needed_arms(tuple(modelled))
-        columns = source_columns(t.metric for t in modelled)
-        layout.append((arms, columns, len(tasks)))
-        for arm in arms:
-            record = {**ct.arm_scenario(arm).to_record(), "name": ct.scenario.name}
-            tasks += [(record, seed, ct.steps, columns) for seed in seeds]
-    return tasks, layout
+class _Runs:
+    """The model runs a validation needs, each once (a placebo run may be another case's run).
+
+    A run is a scenario record, a seed and a number of months; every run returns the same
+    columns, so a run shared by a case and a placebo is made once.
+    """
+
+    def __init__(self, columns: tuple[str, ...]):
+        self.columns = columns
+        self.tasks: list[tuple] = []
+        self._index: dict[str, int] = {}
+
+    def add(self, scenario: ValueChainScenario, name: str, seeds: Sequence[int],
+            steps: int) -> list[int]:
+        """Add the runs of ``scenario`` on ``seeds``; return their indices."""
+        record = {**scenario.to_record(), "name": name}
+        key = json.dumps({k: v for k, v in record.items() if k != "name"}, sort_keys=True)
+        out = []
+        for seed in seeds:
+            k = f"{key}|{seed}|{steps}"
+            if k not in self._index:
+                self._index[k] = len(self.tasks)
+                self.tasks.append((record, seed, steps, self.columns))
+            out.append(self._index[k])
+        return out
+
+
+def placebo_scenarios(ct: CaseTargets,
+                      placebos: str | Sequence[str | os.PathLike] | None = "bundled"
+                      ) -> list[ValueChainScenario]:
+    """Return the placebo scenarios of a case: by default every other bundled scenario.
+
+    Args:
+        ct: The case.
+        placebos: ``"bundled"`` (every bundled scenario but the case's own), a list of
+            scenario names or files, or None (no placebo).
+    """
+    if placebos is None:
+        return []
+    if isinstance(placebos, str) and placebos == "bundled":
+        return [load_scenario(name) for name in list_scenarios() if name != ct.scenario.name]
+    if isinstance(placebos, str | os.PathLike):
+        placebos = [placebos]
+    chosen = [load_scenario(p) for p in placebos]
+    return [sc for sc in chosen if sc.name != ct.scenario.name]
+
+
+def _arm_of(ct: CaseTargets, scenario: ValueChainScenario, arm: str) -> ValueChainScenario:
+    """Return ``scenario`` with the changes of the case's ``arm`` (``case``: none)."""
+    if arm == "case":
+        return scenario
+    return scenario.replace(**dict(ct.arms[arm].changes))
+
+
+def _check_placebo_seeds(placebo_seeds: int, seeds: tuple[int, ...]) -> tuple[int, ...]:
+    if (isinstance(placebo_seeds, bool) or not isinstance(placebo_seeds, int | np.integer)
+            or placebo_seeds < 1):
+        raise UserInputError(f"placebo_seeds: value {placebo_seeds!r} is not a whole number "
+                             "of 1 or more")
+    return seeds[:int(placebo_seeds)]
 
 
 def validate(
@@ -139,8 +242,13 @@ def validate(
     engine: str = "local",
     scheduler: Any = None,
     progress: bool = False,
+    placebos: str | Sequence[str | os.PathLike] | None = "bundled",
+    placebo_seeds: int = DEFAULT_PLACEBO_SEEDS,
 ) -> pd.DataFrame:
     """Run each case (and the arms its targets compare with) and check every target.
+
+    Each target is also checked on its placebos (see the module's docstring), which says
+    whether it discriminates.
 
     Args:
         cases: ``"all"`` (every case with a targets file), a case name, a path to a targets
@@ -150,39 +258,60 @@ def validate(
         engine: ``local`` or ``dask``.
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
+        placebos: ``"bundled"`` (every other bundled scenario), a list of scenario names or
+            files, or None (no placebo: ``discriminates`` is empty and nothing counts).
+        placebo_seeds: How many of the seeds each placebo runs on (the first ones).
 
     Returns:
-        One row per target (columns :data:`COLUMNS`); ``attrs`` hold the provenance.
+        One row per target (columns :data:`COLUMNS`); ``attrs`` hold the provenance, with the
+        targets' versions and hashes.
 
     Raises:
-        UserInputError: A bad case, targets file, seed list, worker count or engine; raised
-            before any model runs.
+        UserInputError: A bad case, targets file, seed list, worker count, placebo or engine;
+            raised before any model runs.
     """
     chosen = read_all_targets(cases)
     seed_list = _check_seeds(seeds)
+    p_seeds = _check_placebo_seeds(placebo_seeds, seed_list)
     if engine == "local":
         check_workers(workers)
-    tasks, layout = _plan(chosen, seed_list)
+    modelled = {ct.case: tuple(t for t in ct.targets if t.modelled) for ct in chosen}
+    runs = _Runs(source_columns(t.metric for ts in modelled.values() for t in ts))
+    main: dict[str, dict[str, list[int]]] = {}
+    placebo: dict[str, dict[str, dict[str, list[int]]]] = {}
+    for ct in chosen:
+        arms = ct.needed_arms(modelled[ct.case])
+        main[ct.case] = {arm: runs.add(ct.arm_scenario(arm), ct.scenario.name, seed_list,
+                                       ct.steps) for arm in arms}
+        placebo[ct.case] = {
+            sc.name: {arm: runs.add(_arm_of(ct, sc, arm), sc.name, p_seeds, ct.steps)
+                      for arm in arms}
+            for sc in placebo_scenarios(ct, placebos)}
     created = datetime.now(UTC).isoformat(timespec="seconds")
     results: list[np.ndarray] = []
-    if tasks:
+    if runs.tasks:
         with make_engine(engine, workers=workers, scheduler=scheduler,
-                         n_tasks=len(tasks)) as eng, \
-                Progress(len(tasks), enabled=progress, desc="validate") as bar:
-            for result in eng.map(run_columns, tasks):
+                         n_tasks=len(runs.tasks)) as eng, \
+                Progress(len(runs.tasks), enabled=progress, desc="validate") as bar:
+            for result in eng.map(run_columns, runs.tasks):
                 results.append(result)
                 bar.update()
-    n = len(seed_list)
+
+    def series(indices: Mapping[str, list[int]]) -> dict[str, Callable[[str], np.ndarray]]:
+        return {arm: _column_getter(np.stack([results[i] for i in idx]), runs.columns)
+                for arm, idx in indices.items()}
+
     rows = []
-    for ct, (arms, columns, start) in zip(chosen, layout, strict=True):
-        raw = {arm: np.stack(results[start + i * n:start + (i + 1) * n])
-               for i, arm in enumerate(arms)}
-        series = {arm: _column_getter(data, columns) for arm, data in raw.items()}
+    for ct in chosen:
+        case_series = series(main[ct.case])
+        placebo_series = {name: series(idx) for name, idx in placebo[ct.case].items()}
         for target in ct.targets:
             if not target.modelled:
                 rows.append(_row(target, None, NOT_MODELLED))
-            else:
-                rows.append(_row(target, per_seed(target, series)))
+                continue
+            on_placebos = {name: _seed_mean(per_seed(target, s))
+                           for name, s in placebo_series.items()}
+            rows.append(_row(target, per_seed(target, case_series), placebo=on_placebos))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table.attrs = {
         "study": "validation", "cases": [ct.case for ct in chosen],
@@ -190,9 +319,20 @@ def validate(
         "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
         "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
         "confidence": CONFIDENCE, "pass_rule": "the mean over seeds lies within the bounds",
+        "placebo": {"scenarios": {ct.case: list(placebo[ct.case]) for ct in chosen},
+                    "seeds": list(p_seeds), "discrimination_rule": DISCRIMINATION_RULE},
+        "runs": len(runs.tasks),
+        **targets_provenance(chosen),
         "version": __version__, "created": created,
     }
     return table
+
+
+def _seed_mean(values: np.ndarray) -> float:
+    """The mean over seeds of a target's numbers (NaN when no seed gives one)."""
+    x = np.asarray(values, float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
 
 
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:
@@ -202,22 +342,60 @@ def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str]
 
 
 def exit_code(table: pd.DataFrame) -> int:
-    """Return 0 when every sourced, modelled target passes, else 1."""
-    counted = table[table["counts"] & (table["status"] != NOT_MODELLED)]
+    """Return 0 when every observation in the headline passes, else 1."""
+    counted = table[table["counts"].astype(bool)]
     return 0 if (counted["status"] == PASS).all() else 1
 
 
 def summary_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Count targets by outcome: sourced pass/fail, not yet modelled, assumptions."""
-    sourced = table[table["counts"]]
-    return {
+    """Count targets by kind and outcome; the headline is ``observations_pass`` of ``N``.
+
+    Keys: ``targets``; ``observations`` (all), ``observations_counted`` (N: modelled and
+    discriminating), ``observations_pass`` (K), ``observations_fail``,
+    ``observations_uninformative`` (modelled, but pass on most placebos),
+    ``observations_unplaced`` (no placebo was run); ``directions``, ``directions_pass``,
+    ``directions_discriminate``; the same for ``face``; ``not_yet_modelled``.
+    """
+    kind, status = table["kind"], table["status"]
+    disc = table["discriminates"]
+    modelled = status.isin([PASS, FAIL])
+    counted = table["counts"].astype(bool)
+    obs = kind == OBSERVATION
+    out = {
         "targets": len(table),
-        "sourced": len(sourced),
-        "sourced_pass": int((sourced["status"] == PASS).sum()),
-        "sourced_fail": int((sourced["status"] == FAIL).sum()),
-        "not_yet_modelled": int((table["status"] == NOT_MODELLED).sum()),
-        "assumptions": int((~table["counts"]).sum()),
+        "observations": int(obs.sum()),
+        "observations_counted": int(counted.sum()),
+        "observations_pass": int((counted & (status == PASS)).sum()),
+        "observations_fail": int((counted & (status == FAIL)).sum()),
+        "observations_uninformative": int((obs & modelled & (disc == False)).sum()),  # noqa: E712
+        "observations_unplaced": int((obs & modelled & disc.isna()).sum()),
+        "not_yet_modelled": int((status == NOT_MODELLED).sum()),
     }
+    for name, k in (("directions", DIRECTION), ("face", FACE)):
+        rows = (kind == k) & modelled
+        out[name] = int(rows.sum())
+        out[f"{name}_pass"] = int((rows & (status == PASS)).sum())
+        out[f"{name}_discriminate"] = int((rows & (disc == True)).sum())  # noqa: E712
+    return out
+
+
+def headline(table: pd.DataFrame) -> str:
+    """Return the validation's headline: "K of N observations pass" and what N leaves out."""
+    c = summary_counts(table)
+    text = (f"{c['observations_pass']} of {c['observations_counted']} observations pass "
+            f"(observations that discriminate: they fail on at least half of their placebos)")
+    extra = []
+    if c["observations_uninformative"]:
+        extra.append(f"{c['observations_uninformative']} uninformative observations (pass on "
+                     "most placebos) not counted")
+    if c["observations_unplaced"]:
+        extra.append(f"{c['observations_unplaced']} observations without placebo runs not "
+                     "counted")
+    if c["not_yet_modelled"]:
+        extra.append(f"{c['not_yet_modelled']} targets not yet modelled")
+    extra.append(f"directions: {c['directions_pass']} of {c['directions']} pass")
+    extra.append(f"face checks: {c['face_pass']} of {c['face']} pass")
+    return text + "; " + "; ".join(extra) + "."
 
 
 def targets_met(
