@@ -133,10 +133,10 @@ def test_parameter_spec_file(tmp_path):
 
 def test_distance_is_zero_inside_every_interval():
     ct = read_targets("kenya-avocados")
-    targets = [t for t in ct.targets if t.counts]
+    targets = [t for t in ct.targets if t.beyond_paper]
     inside = {t.id: (t.low if np.isfinite(t.low) else t.high) for t in targets}
     assert interval_distance(inside, None, targets) == 0.0
-    outside = dict(inside, **{targets[0].id: 0.9})  # exports-a-minority: at most 0.5
+    outside = dict(inside, **{targets[0].id: 0.9})  # export-share-of-output: 0.20 to 0.25
     assert interval_distance(outside, None, targets) > 0.0
 
 
