@@ -2,7 +2,7 @@
 #   make report   set up, then run the main job: the seven guideline experiments on the baseline
 #   make test     set up, then run every test (lint, unit, property, CLI, sweeps, browser,
 #                 notebooks) and install a built wheel without extras as a user would
-# The virtual environment is (re)built whenever pyproject.toml changes.
+# The virtual environment is (re)built whenever pyproject.toml or setup.py changes.
 
 PYTHON ?= python3
 VENV   ?= .venv
@@ -12,7 +12,7 @@ OUT    ?= out/report
 
 .PHONY: setup report test lint check-wheel bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "mse-sim needs Python 3.12 or newer, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -29,7 +29,7 @@ report: setup
 	@echo "open $(OUT)/report.html"
 
 test: setup
-	$(BIN)/ruff check sim tests benchmarks experiments docs scripts
+	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
 	$(BIN)/python -m sim.ui.app.assets
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
 	bash scripts/check_wheel.sh $(PYTHON)
@@ -39,7 +39,7 @@ check-wheel:
 	bash scripts/check_wheel.sh $(PYTHON)
 
 lint: setup
-	$(BIN)/ruff check sim tests benchmarks experiments docs scripts
+	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
 
 bench: setup
 	$(BIN)/python benchmarks/bench_model.py

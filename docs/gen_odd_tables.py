@@ -4,7 +4,7 @@ The ODD's prose is written by hand; its two parameter tables are generated, so t
 drift from the code:
 
 - ``scenario-fields``: every field of :data:`sim.scenario.FIELDS` with meaning, unit, range and
-  default, and its source (the comment on the field's line in ``sim/data/scenarios/baseline.toml``);
+  default, and its source (the comment on the field's line in ``scenarios/baseline.toml``);
 - ``constants``: every calibration constant of the registry (:mod:`sim.constants`, declared in
   its mechanism module) with default, allowed range, unit, meaning, source and the functions
   that use it.
@@ -13,7 +13,7 @@ Each table sits between ``<!-- BEGIN GENERATED name ... -->`` and ``<!-- END GEN
 markers in ODD.md. Usage::
 
     python docs/gen_odd_tables.py          # rewrite the blocks in docs/ODD.md
-    python docs/gen_odd_tables.py --check  # exit 1 if they are out of date (tests/test_docs.py)
+    python docs/gen_odd_tables.py --check  # exit 1 if out of date (tests/project/test_docs.py)
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.constants import MECHANISMS
+
 ROOT = Path(__file__).resolve().parent.parent
 ODD = ROOT / "docs" / "ODD.md"
-BASELINE = ROOT / "sim" / "data" / "scenarios" / "baseline.toml"
+BASELINE = ROOT / "scenarios" / "baseline.toml"
 
-#: Mechanism modules whose UPPERCASE module-level constants are calibration constants.
-MODULES = ("population", "markets", "trade", "signals", "services", "groups", "finance",
-           "decisions")
-#: Modules searched for the functions that use a constant.
-USER_MODULES = MODULES + ("model", "metrics", "agents")
+#: The mechanism modules, which declare the calibration constants (`sim.constants.MECHANISMS`).
+MODULES = MECHANISMS
+#: Modules searched for the functions that use a constant (their UPPERCASE locals).
+USER_MODULES = MODULES + ("channels", "model", "metrics", "agents")
 #: Index and size names that are labels, not calibration.
 NOT_CALIBRATION = {"N_CHANNELS", "N_OPTIONS", "CHANNELS", "UPGRADE_TYPES", "ALL_OPTIONS"}
 
@@ -58,7 +59,7 @@ def _fmt(value) -> str:
 
 
 def baseline_comments() -> dict[str, str]:
-    """The comment on each parameter line of sim/data/scenarios/baseline.toml."""
+    """The comment on each parameter line of scenarios/baseline.toml."""
     comments = {}
     for line in BASELINE.read_text(encoding="utf-8").splitlines():
         m = re.match(r"\s*(\w+)\s*=\s*[^#]+#\s*(.*)$", line)
@@ -73,7 +74,7 @@ def scenario_fields_table() -> str:
 
     comments = baseline_comments()
     rows = ["| field | meaning | unit | range | default "
-            "| source (sim/data/scenarios/baseline.toml) |",
+            "| source (scenarios/baseline.toml) |",
             "|---|---|---|---|---|---|"]
     for name, f in FIELDS.items():
         low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",
@@ -102,11 +103,29 @@ def _users() -> dict[str, list[str]]:
             for sub in ast.walk(node):
                 name = (sub.id if isinstance(sub, ast.Name)
                         else sub.attr if isinstance(sub, ast.Attribute) else None)
-                if name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
-                    found = users.setdefault(name, [])
+                if not (name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name)):
+                    name = _record_read(sub)
+                if name:
+                    found = users.setdefault(name.upper(), [])
                     if qualified not in found:
                         found.append(qualified)
     return users
+
+
+def _is_record(node: ast.AST) -> bool:
+    """Whether ``node`` is ``consts[0]`` or ``k`` (a run's record of constants, or a bundle)."""
+    return ((isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
+             and node.value.id == "consts") or (isinstance(node, ast.Name) and node.id == "k"))
+
+
+def _record_read(node: ast.AST) -> str | None:
+    """The constant read by ``consts[0].name``, ``consts[0]["name"]`` or ``k.name``, if any."""
+    if isinstance(node, ast.Attribute) and _is_record(node.value):
+        return node.attr
+    if (isinstance(node, ast.Subscript) and _is_record(node.value)
+            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+        return node.slice.value
+    return None
 
 
 def constants_table() -> str:

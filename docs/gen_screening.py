@@ -10,7 +10,7 @@ it is, so regenerating never loses it (re-read it when the numbers change). Usag
     mse-sim sweep experiments/sweeps/morris-constants.toml --out out/morris-constants
     python docs/gen_screening.py out/morris-constants        # rewrites docs/screening.md
 
-``tests/test_docs.py`` checks that the page was made from the spec as it is now (its
+``tests/project/test_screening.py`` checks that the page was made from the spec as it is now (its
 fingerprint) and names exactly the spec's constants.
 """
 

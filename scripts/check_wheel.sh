@@ -15,10 +15,34 @@ echo "check-wheel: building the wheel"
 wheel=$(ls "$work"/dist/mse_upgrading-*.whl)
 echo "check-wheel: $(basename "$wheel")"
 listing=$("$python" -m zipfile -l "$wheel")
-for needed in sim/data/guidelines.toml sim/data/scenarios/baseline.toml sim/ui/cli/__init__.py; do
+for needed in sim/data/experiments/guidelines.toml sim/data/experiments/costs.toml \
+              sim/data/scenarios/baseline.toml sim/data/targets/baseline.toml \
+              sim/data/locale/es/LC_MESSAGES/mse_sim.mo sim/ui/cli/__init__.py; do
   grep -q "^$needed " <<<"$listing" \
     || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
 done
+# The data in the wheel is the repository's top-level folders (setup.py maps them into sim/data/),
+# file for file; the checkout keeps no second copy under sim/data/.
+"$python" -m zipfile -e "$wheel" "$work/unpacked"
+for folder in scenarios targets experiments; do
+  test ! -e "$root/sim/data/$folder" \
+    || { echo "check-wheel: sim/data/$folder/ is a second copy of $folder/" >&2; exit 1; }
+done
+shipped=(experiments/guidelines.toml experiments/costs.toml)
+for file in "$root"/scenarios/*.toml "$root"/targets/*.toml; do
+  shipped+=("${file#"$root"/}")
+done
+for file in "${shipped[@]}"; do
+  cmp -s "$root/$file" "$work/unpacked/sim/data/$file" \
+    || { echo "check-wheel: sim/data/$file in the wheel is not the top-level $file" >&2; exit 1; }
+done
+for folder in scenarios targets; do
+  in_wheel=$(ls "$work/unpacked/sim/data/$folder" | wc -l)
+  in_repo=$(ls "$root/$folder"/*.toml | wc -l)
+  [ "$in_wheel" = "$in_repo" ] \
+    || { echo "check-wheel: $folder/ has $in_repo files, the wheel $in_wheel" >&2; exit 1; }
+done
+echo "check-wheel: the wheel's scenarios, targets and experiment definitions are the top-level files"
 
 echo "check-wheel: installing it without extras into a fresh venv"
 "$python" -m venv "$work/venv"
@@ -29,8 +53,12 @@ cd "$work"  # outside the checkout: nothing may be found through the source tree
 export PATH="$work/venv/bin:$PATH"
 run() { echo "check-wheel: \$ $*"; "$@"; }
 run python -c "import sim; print('import sim ok,', sim.__version__)"
+# The installed package reads its own copy of the data, not the checkout's.
+run python -c "from sim.data import data_path; import sys; p = data_path('scenarios'); print(p); \
+sys.exit(not str(p).startswith('$work/venv/'))"
 run mse-sim scenarios
 run mse-sim run baseline --steps 12
+run mse-sim run kenya-avocados --steps 12
 run mse-sim experiment g1 --seeds 2 --steps 12 --out "$work/g1" --quiet
 test -s "$work/g1/g1.csv" && test -s "$work/g1/g1.png"
 # Without the app extra, the app says which extra to install (exit 2), with no traceback.

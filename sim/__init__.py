@@ -5,13 +5,17 @@ Chains*. MSEs, intermediaries, lead firms and end-market buyers are Mesa agents;
 in numpy arrays stepped by compiled passes over all MSEs, with the `MSE` agents as views
 onto it.
 
-Layers, imports going one way only (``tests/test_layers.py`` checks it):
+Layers, imports going one way only (``tests/project/test_layers.py`` checks it):
 
 * the model: ``sim.scenario``, ``sim.population``, the mechanism modules, ``sim.model``,
-  ``sim.metrics``, with shared utilities (``sim.errors``, ``sim.io``, ``sim.data``,
-  ``sim.engines``);
+  ``sim.metrics``, ``sim.who_gains``, with shared utilities (``sim.errors``, ``sim.checks``,
+  ``sim.io``, ``sim.data``, ``sim.engines``, ``sim.memory``);
 * studies of many runs: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``, ``sim.validation``;
 * the user interface: ``sim.ui`` (CLI, report, figures, words, app).
+
+A *run* is one simulation of one scenario with one seed (:func:`run`); the studies are made
+of runs: an experiment (``sim.experiments.run_experiment``), a sweep (:func:`sweep`), a
+validation (:func:`validate`), a calibration.
 
 ``import sim`` is cheap: the names below load their module on first use.
 """
@@ -31,7 +35,7 @@ _EXPORTS: dict[str, str] = {
     "Intermediary": "sim.agents",
     "LeadFirm": "sim.agents",
     "UserInputError": "sim.errors",
-    "distribution": "sim.distribution",
+    "distribution": "sim.who_gains",
     "METRICS": "sim.metrics",
     "METRIC_INFO": "sim.metrics",
     "ValueChainModel": "sim.model",

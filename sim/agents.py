@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from mesa import Agent
 
+from sim.links import VIA_BROKER
 from sim.markets import CHANNELS
 from sim.population import FUNCTIONAL, INTERSECTORAL, UPGRADE_TYPES
-from sim.trade import VIA_BROKER
 
 if TYPE_CHECKING:
     from sim.model import ValueChainModel
@@ -38,7 +38,7 @@ class MSE(Agent):
     """A micro or small enterprise (a producer household): a view onto one population row.
 
     Its behaviour is in the mechanisms the model runs over all MSEs each month
-    (:mod:`sim.decisions`, :mod:`sim.signals`, :mod:`sim.groups`, :mod:`sim.trade`), so
+    (:mod:`sim.valuation`, :mod:`sim.signals`, :mod:`sim.groups`, :mod:`sim.sales`), so
     `step` does nothing here.
 
     Attributes:

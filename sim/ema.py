@@ -1,17 +1,18 @@
 """EMA Workbench adapter: the value-chain model as an exploratory-modelling model.
 
 :func:`model` wraps :func:`sim.run` in an `EMA Workbench <https://emaworkbench.readthedocs.io>`_
-``ReplicatorModel``. Chosen scenario fields become EMA *uncertainties* (or *levers*), chosen
-metrics become EMA *outcomes*, and every experiment is run once per seed, with the outcomes
-averaged over the seeds. The result works directly with ``perform_experiments``, PRIM,
-feature scoring and ``optimize``::
+``ReplicatorModel``, in EMA's own words: the scenario fields EMA samples are its
+*uncertainties*, those a policy sets are its *levers*, the metrics are its *outcomes*. (Any
+scenario lever, :data:`sim.scenario.LEVERS`, may play either EMA role.) Every experiment is run
+once per seed, with the outcomes averaged over the seeds. The result works directly with
+``perform_experiments``, PRIM, feature scoring and ``optimize``::
 
     from ema_workbench import SequentialEvaluator
     from ema_workbench.analysis import feature_scoring
 
     import sim.ema
 
-    m = sim.ema.model("baseline", levers=["credit_access", "competition", "education"],
+    m = sim.ema.model("baseline", uncertainties=["credit_access", "competition", "education"],
                       outcomes=["share_upgraded@120", "mean_income@last12"],
                       steps=120, replications=4, seed=1)
     with SequentialEvaluator(m) as evaluator:
@@ -38,7 +39,7 @@ when :func:`model` is called, never when :mod:`sim` is imported. Tested with EMA
   ``except Exception`` does not catch it.
 - EMA 3.0 ``optimize`` needs ``filename=`` and ``directory=`` (where it archives results), and
   with ``searchover="levers"`` it fails ("Parameters exist in both ...") unless the model has
-  at least one uncertainty as well as its ``decisions``.
+  at least one uncertainty as well as its ``levers``.
 - The replication seeds are the same for every experiment (common random numbers), so
   differences between experiments come from the fields, not from seed noise.
 """
@@ -46,7 +47,6 @@ when :func:`model` is called, never when :mod:`sim` is imported. Tested with EMA
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -54,7 +54,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.errors import UserInputError
+from sim.checks import check_whole_number, did_you_mean, is_whole_number
+from sim.errors import UserInputError, import_extra
 from sim.metrics import METRICS, SUMMARY_METRICS
 from sim.model import run
 from sim.scenario import (
@@ -65,29 +66,16 @@ from sim.scenario import (
     validate_input,
 )
 
-__all__ = ["MissingExtraError", "OutcomeSpec", "model", "parse_outcome", "seeds"]
+__all__ = ["OutcomeSpec", "model", "parse_outcome", "seeds"]
 
 _SOURCE = "sim.ema bounds"
 _KINDS = {"info": 0, "maximize": 1, "max": 1, "minimize": -1, "min": -1}
 
 
-class MissingExtraError(UserInputError, ImportError):
-    """An optional dependency is not installed; the message names the extra to install."""
-
-
 def _ema():
     """Import EMA Workbench, or say which extra installs it."""
-    try:
-        with warnings.catch_warnings():
-            # EMA warns on import when the optional ipyparallel is missing; we do not use it.
-            warnings.filterwarnings("ignore", message="ipyparallel not installed")
-            import ema_workbench
-    except ImportError as exc:
-        raise MissingExtraError(
-            "sim.ema needs EMA Workbench, which is not installed; install it with "
-            "pip install 'mse-upgrading[ema]'"
-        ) from exc
-    return ema_workbench
+    # EMA warns on import when the optional ipyparallel is missing; we do not use it.
+    return import_extra("ema_workbench", "ema", "sim.ema", quiet="ipyparallel not installed")
 
 
 @dataclass(frozen=True)
@@ -144,10 +132,7 @@ def parse_outcome(spec: str, steps: int) -> OutcomeSpec:
         raise UserInputError(f"outcome {spec!r} is not text such as 'share_upgraded@120'")
     metric, sep, when = spec.partition("@")
     if metric not in METRICS:
-        import difflib
-
-        hint = difflib.get_close_matches(metric, METRICS, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(metric, METRICS)
         raise UserInputError(
             f"outcome {spec!r}: unknown metric '{metric}'{did} (known: {', '.join(METRICS)})"
         )
@@ -234,18 +219,13 @@ def seeds(replications: int | Sequence[int], seed: int | None = 0) -> list[int]:
     Raises:
         UserInputError: Fewer than one replication, or seeds that are not distinct whole numbers.
     """
-    if isinstance(replications, bool):
-        raise UserInputError(f"replications: value {replications!r} is not a whole number")
-    if isinstance(replications, int | np.integer):
-        if replications < 1:
-            raise UserInputError(
-                f"replications: value {replications!r} is not a whole number of 1 or more"
-            )
+    if isinstance(replications, bool) or is_whole_number(replications):
+        replications = check_whole_number(replications, "replications", 1)
         state = np.random.SeedSequence(seed).generate_state(int(replications), dtype=np.uint64)
         out = [int(s) for s in state]
     else:
         out = list(replications)
-        if not out or not all(isinstance(s, int | np.integer) and s >= 0 for s in out):
+        if not out or not all(is_whole_number(s) and s >= 0 for s in out):
             raise UserInputError(
                 f"replications: {replications!r} is not a whole number or a list of seeds "
                 "(whole numbers of 0 or more)"
@@ -273,10 +253,10 @@ class _Runner:
 
 def model(
     scenario: ValueChainScenario | str | Mapping[str, Any] | None = None,
-    levers: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    uncertainties: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
     outcomes: Sequence[str] | Mapping[str, str] | None = None,
     *,
-    decisions: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
+    levers: Sequence[str] | Mapping[str, tuple[float, float] | None] | None = None,
     steps: int = 120,
     replications: int | Sequence[int] = 2,
     seed: int | None = 0,
@@ -287,18 +267,19 @@ def model(
     Args:
         scenario: The base scenario (a scenario, bundled name, TOML path or dict of fields);
             fields not sampled keep its values.
-        levers: Scenario fields EMA samples as *uncertainties*: a list of names (bounds: the
-            field's allowed range, see :data:`sim.scenario.FIELDS`; calibration constants,
-            or one element of a vector as ``base_cost.process``, may be named too, see
-            :mod:`sim.constants`) or a dict of name ->
-            ``(low, high)`` or None. Float fields become ``RealParameter``, whole-number
-            fields ``IntegerParameter``. Default: every lever (float field) over [0, 1].
+        uncertainties: Scenario fields EMA samples (its *uncertainties*): a list of names
+            (bounds: the field's allowed range, see :data:`sim.scenario.FIELDS`; calibration
+            constants, or one element of a vector as ``base_cost.process``, may be named too,
+            see :mod:`sim.constants`) or a dict of name -> ``(low, high)`` or None. Float
+            fields become ``RealParameter``, whole-number fields ``IntegerParameter``.
+            Default: every scenario lever (float field) over [0, 1].
         outcomes: Outcome specs (see the module docstring), or a dict of spec -> direction
             (``"maximize"``, ``"minimize"`` or ``"info"``) for ``optimize``. Default: the
             summary metrics at the last step.
-        decisions: Scenario fields EMA treats as *levers* (policies): sampled by
+        levers: Scenario fields a policy sets (EMA's *levers*): sampled by
             ``perform_experiments(model, scenarios, policies)`` and searched by
-            ``optimize(searchover="levers")``. Same forms as ``levers``; none by default.
+            ``optimize(searchover="levers")``. Same forms as ``uncertainties``; none by
+            default.
         steps: Months each run lasts.
         replications: Runs per experiment (each with its own seed), or the list of seeds.
             Every experiment uses the same seeds (common random numbers).
@@ -312,12 +293,10 @@ def model(
     Raises:
         MissingExtraError: EMA Workbench is not installed.
         UserInputError: Unknown field or metric, bounds outside a field's range, a field both
-            sampled and decided, or bad ``steps``/``replications``.
+            sampled and set by a policy, or bad ``steps``/``replications``.
     """
     ema = _ema()
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
-    steps = int(steps)
+    steps = check_whole_number(steps, "steps", 0)
     if not isinstance(name, str) or not (name.isidentifier() and name.isalnum()):
         raise UserInputError(
             f"name: value {name!r} is not letters and digits starting with a letter "
@@ -325,16 +304,18 @@ def model(
         )
     base = coerce_scenario(scenario)
 
-    uncertainties = _parameters(ema, list(LEVERS) if levers is None else levers, "levers")
-    policy_levers = _parameters(ema, decisions, "decisions")
-    both = {p.name for p in uncertainties} & {p.name for p in policy_levers}
+    sampled = _parameters(ema, list(LEVERS) if uncertainties is None else uncertainties,
+                          "uncertainties")
+    policy = _parameters(ema, levers, "levers")
+    both = {p.name for p in sampled} & {p.name for p in policy}
     if both:
         raise UserInputError(
-            f"fields {sorted(both)} are in both levers (uncertainties) and decisions "
-            "(policy levers); give each field one role"
+            f"fields {sorted(both)} are in both uncertainties and levers; give each field "
+            "one role"
         )
-    if not uncertainties and not policy_levers:
-        raise UserInputError("levers and decisions are both empty: give EMA a field to sample")
+    if not sampled and not policy:
+        raise UserInputError("uncertainties and levers are both empty: give EMA a field to "
+                             "sample")
 
     if outcomes is None:
         outcomes = list(SUMMARY_METRICS)
@@ -371,8 +352,8 @@ def model(
     m = ema.ReplicatorModel(
         name, function=_Runner(base.to_record(), steps, tuple(parsed))
     )
-    m.uncertainties = uncertainties
-    m.levers = policy_levers
+    m.uncertainties = sampled
+    m.levers = policy
     m.outcomes = ema_outcomes
     m.replications = [{"seed": s} for s in seeds(replications, seed)]
     return m

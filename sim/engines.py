@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks import check_whole_number
 from sim.errors import UserInputError
 from sim.model import ValueChainModel, run
 from sim.scenario import ValueChainScenario
@@ -71,7 +72,7 @@ def run_columns(
     Args:
         task: ``(scenario or scenario record, seed, steps, columns)``, optionally followed by
             a *probe*: a top-level function of the finished model (e.g.
-            :func:`sim.distribution.summary`) whose result is returned too.
+            :func:`sim.who_gains.summary`) whose result is returned too.
 
     Returns:
         The array; with a probe, ``(array, probe(model))``.
@@ -116,10 +117,7 @@ def check_workers(workers: Any, what: str = "workers") -> int:
     """
     if workers is None:
         return cpu_count()
-    if isinstance(workers, bool) or not isinstance(workers, int | np.integer) or workers < 1:
-        raise UserInputError(f"{what}: value {workers!r} is not allowed (a whole number, "
-                             "1 or more)")
-    return int(workers)
+    return check_whole_number(workers, what, 1)
 
 
 class Engine:
@@ -425,12 +423,40 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
-def make_engine(engine: str = "local", *, workers: int | None = None, scheduler: Any = None,
-                n_tasks: int | None = None) -> Engine:
+def choose_engine(engine: str | None = None, scheduler: Any = None,
+                  workers: int | None = None) -> str:
+    """Return the engine a study uses: the one named, else ``dask`` if a scheduler is given.
+
+    Every study and command decides this here, before anything runs.
+
+    Args:
+        engine: ``local``, ``dask`` or ``None`` (``dask`` with a scheduler, else ``local``).
+        scheduler: A Dask scheduler address or ``distributed.Client``, or ``None``.
+        workers: Worker processes asked for, or ``None``.
+
+    Raises:
+        UserInputError: Unknown engine, a scheduler with engine ``local``, or both a
+            scheduler and a number of workers.
+    """
+    if engine is None:
+        engine = "dask" if scheduler is not None else "local"
+    if engine not in ENGINES:
+        raise UserInputError(f"engine: value {engine!r} is not known (allowed: "
+                             f"{', '.join(ENGINES)})")
+    if scheduler is not None and engine != "dask":
+        raise UserInputError("a scheduler address needs engine 'dask' (or no engine named)")
+    if scheduler is not None and workers is not None:
+        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
+    return engine
+
+
+def make_engine(engine: str | None = None, *, workers: int | None = None,
+                scheduler: Any = None, n_tasks: int | None = None) -> Engine:
     """Return the engine for a study.
 
     Args:
-        engine: ``local`` (processes on this machine) or ``dask``.
+        engine: ``local`` (processes on this machine), ``dask``, or ``None``
+            (:func:`choose_engine`: ``dask`` if a scheduler is given, else ``local``).
         workers: Worker processes (default: every core). One worker, or a single task, runs
             in this process.
         scheduler: A Dask scheduler address or ``distributed.Client`` (engine ``dask``).
@@ -439,13 +465,7 @@ def make_engine(engine: str = "local", *, workers: int | None = None, scheduler:
     Raises:
         UserInputError: Unknown engine, or a bad combination of options.
     """
-    if engine not in ENGINES:
-        raise UserInputError(f"engine: value {engine!r} is not known (allowed: "
-                             f"{', '.join(ENGINES)})")
-    if scheduler is not None and engine != "dask":
-        raise UserInputError("a scheduler address needs engine 'dask'")
-    if scheduler is not None and workers is not None:
-        raise UserInputError("give either workers (a local cluster) or a scheduler, not both")
+    engine = choose_engine(engine, scheduler, workers)
     if engine == "dask":
         return DaskEngine(scheduler, None if workers is None else check_workers(workers))
     n = check_workers(workers)

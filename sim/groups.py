@@ -4,10 +4,11 @@ Groups form within a village (nearby MSEs) and, the stronger social distance is,
 social group. The scenario's ``group_support`` (guideline 3) makes them form faster and last
 longer. Members
 
-- bargain collectively (:data:`sim.trade.GROUP_BARGAINING`),
+- bargain collectively (constant ``group_bargaining``, :mod:`sim.terms`),
 - share information: their beliefs are pooled (:func:`share_information`),
 - share the fixed costs of upgrading (:func:`group_cost_share`),
-- are reached by lead firms at lower transaction cost (:data:`sim.services.GROUP_REACH`),
+- are reached by lead firms at lower transaction cost (constant ``group_reach``,
+  :mod:`sim.lead_firms`),
 - see each other's upgrades (demonstration: :func:`peer_adoption`, read by
   :func:`sim.signals.option_hazards`).
 """
@@ -19,64 +20,50 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, whole
+from sim.constants import declare, real, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
 NO_GROUP, SEEKING = -1, -2
-# Calibration constants, at their default values. What each means, its unit, allowed range
-# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
-# comments here say why a value is what it is.
-JOIN_HAZARD = 0.06
-UNSUPPORTED_JOINING = 0.15
-DISSOLVE_HAZARD = 0.03
-SUPPORT_DURABILITY = 0.8
-#: Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
-SOCIAL_JOINING_LOSS = 0.5
-ICT_JOINING_GAIN = 0.5
-LEAVE_HAZARD = 0.005
-#: Fewest seekers that start a new group, and the size above which a group takes no members.
-MIN_GROUP_SIZE = 3
-MAX_GROUP_SIZE = 25
-GROUP_COST_SHARE = 0.3
-INFORMATION_SHARING = 0.5
-
-#: This module's calibration constants as model inputs, with unit, allowed range and source
-#: (collected by sim.constants; listed by `mse-sim constants`).
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
 CONSTANTS = declare(__name__, [
-    real("join_hazard", JOIN_HAZARD, 0.0, 1.0,
+    real("join_hazard", 0.06, 0.0, 1.0,
         "per month",
         "Monthly chance that an MSE outside a group seeks to join one, at group_support = 1."),
-    real("unsupported_joining", UNSUPPORTED_JOINING, 0.0, 1.0,
+    real("unsupported_joining", 0.15, 0.0, 1.0,
         "share of join hazard",
         "Share of that chance that exists without any support (groups formed for other "
         "purposes)."),
-    real("dissolve_hazard", DISSOLVE_HAZARD, 0.0, 1.0,
+    real("dissolve_hazard", 0.03, 0.0, 1.0,
         "per month",
         "Monthly chance that a group dissolves without support."),
-    real("support_durability", SUPPORT_DURABILITY, 0.0, 1.0,
+    real("support_durability", 0.8, 0.0, 1.0,
         "share of dissolve hazard",
         "Share of the dissolution hazard that full support removes."),
-    real("social_joining_loss", SOCIAL_JOINING_LOSS, 0.0, 1.0,
+    # Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
+    real("social_joining_loss", 0.5, 0.0, 1.0,
         "share of joining",
         "Joining lost at full social barrier."),
-    real("ict_joining_gain", ICT_JOINING_GAIN, 0.0, 5.0,
+    real("ict_joining_gain", 0.5, 0.0, 5.0,
         "share of joining",
         "Joining gained with ICT (easier to stay in touch)."),
-    real("leave_hazard", LEAVE_HAZARD, 0.0, 1.0,
+    real("leave_hazard", 0.005, 0.0, 1.0,
         "per month",
         "Monthly chance that a member leaves its group."),
-    whole("min_group_size", MIN_GROUP_SIZE, 2, 1000,
+    # Fewest seekers that start a new group, and the size above which a group takes no members.
+    whole("min_group_size", 3, 2, 1000,
         "members",
         "Fewest seekers that start a new group."),
-    whole("max_group_size", MAX_GROUP_SIZE, 2, 1000,
+    whole("max_group_size", 25, 2, 1000,
         "members",
         "Size above which a group takes no new members."),
-    real("group_cost_share", GROUP_COST_SHARE, 0.0, 1.0,
+    real("group_cost_share", 0.3, 0.0, 1.0,
         "share of cost",
         "Share of upgrading costs a group member saves by sharing equipment, training, "
         "transport."),
-    real("information_sharing", INFORMATION_SHARING, 0.0, 1.0,
+    real("information_sharing", 0.5, 0.0, 1.0,
         "weight",
         "Weight of the group's pooled belief in a member's belief after each month's meeting."),
 ])
@@ -145,14 +132,8 @@ class Groups:
         return np.arange(start, end, dtype=np.int32)
 
 
-def group_sizes(pop: Population) -> np.ndarray:
-    """Members per group id (active members only)."""
-    member = pop.active & pop.in_group
-    return np.bincount(pop.group[member], minlength=0)
-
-
 def dissolve_groups(pop: Population, groups: Groups, group_support: float,
-                    uniforms: np.ndarray, consts: np.ndarray | None = None) -> None:
+                    uniforms: np.ndarray, consts: np.ndarray) -> None:
     """Some groups dissolve and some members leave (one month).
 
     Args:
@@ -162,10 +143,8 @@ def dissolve_groups(pop: Population, groups: Groups, group_support: float,
         uniforms: Uniform draws, shape (n,). A group dissolves when its founder's draw is
             below the dissolution hazard; a member leaves when its draw is in the top
             LEAVE_HAZARD of [0, 1), so the two events never share a slice.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     DISSOLVE_HAZARD = consts[0]["dissolve_hazard"]
     SUPPORT_DURABILITY = consts[0]["support_durability"]
     if not len(groups):
@@ -195,7 +174,7 @@ def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
 
 def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
                 social_distance: float, uniforms: np.ndarray,
-                consts: np.ndarray | None = None) -> None:
+                consts: np.ndarray) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -209,10 +188,8 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
         social_distance: Scenario lever.
         uniforms: Uniform draws, shape (n,). An MSE seeks when its draw ``u`` is below its
             hazard ``h``; then ``u / h`` is again uniform and decides segmentation.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     JOIN_HAZARD = consts[0]["join_hazard"]
     UNSUPPORTED_JOINING = consts[0]["unsupported_joining"]
     supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
@@ -315,13 +292,12 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     return founders[:n_new], founded_cells[:n_new]
 
 
-def share_information(pop: Population, consts: np.ndarray | None = None) -> None:
+def share_information(pop: Population, consts: np.ndarray) -> None:
     """Members pool their price and premium beliefs (one meeting a month).
 
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
     """
-    consts = resolve(consts)
     _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
                        pop.belief_premium, consts)
 
@@ -354,9 +330,8 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
                                                                - belief_premium[c, i])
 
 
-def group_cost_share(pop: Population, consts: np.ndarray | None = None) -> np.ndarray:
+def group_cost_share(pop: Population, consts: np.ndarray) -> np.ndarray:
     """Share of upgrading costs each MSE saves through its group."""
-    consts = resolve(consts)
     GROUP_COST_SHARE = consts[0]["group_cost_share"]
     return GROUP_COST_SHARE * pop.in_group
 

@@ -1,25 +1,69 @@
-"""Writing results safely: atomic files and tables with provenance.
+"""Files in and out: TOML inputs read with a clear error, atomic files, tables with provenance.
+
+Every TOML file a user gives (scenario, sweep spec, targets, costs, guidelines, calibration
+spec) is read by :func:`read_toml`, so a missing or broken file gets the same message naming
+the file and what it was meant to be.
 
 Every file the tool writes goes through :func:`atomic_write`: it is written under a temporary
 name in the same folder and renamed into place only when complete, so a crash or a bad input
 never leaves a half-written file that a later reader would take for data.
+
+:func:`stable_hash` is the one fingerprint of a JSON-like value (sweep specs, calibration and
+optimisation states): the same on every machine and run.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from sim.errors import UserInputError
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 TABLE_SUFFIXES = (".csv", ".parquet")
+
+
+def read_toml(path: str | os.PathLike, what: str = "file",
+              error: type[UserInputError] = UserInputError) -> dict[str, Any]:
+    """Read a TOML file, or raise an error naming the file and what it was meant to be.
+
+    Args:
+        path: The file.
+        what: What the file is, for the message (e.g. ``"scenario file"``).
+        error: The error type to raise (a :class:`UserInputError`, e.g. ``ScenarioError``).
+
+    Returns:
+        The file's tables.
+
+    Raises:
+        UserInputError: (or ``error``) The file cannot be read, or is not valid TOML.
+    """
+    try:
+        return tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise error(f"cannot read {what} {path}: {exc}") from None
+
+
+def stable_hash(obj: Any, length: int = 16) -> str:
+    """Return a hex digest of ``obj``'s canonical JSON: the same on every machine and run.
+
+    Args:
+        obj: A JSON-like value (dicts, lists, numbers, text; other objects as their text).
+        length: Hex digits kept (at most 64).
+    """
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:length]
 
 
 @contextlib.contextmanager

@@ -22,101 +22,81 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, vector
 
 CHANNELS: tuple[str, ...] = ("domestic", "export", "specialty")
 DOMESTIC, EXPORT, SPECIALTY = range(3)
 N_CHANNELS = len(CHANNELS)
 
-# Calibration constants, at their default values. What each means, its unit, allowed range
-# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
-# comments here say why a value is what it is.
-INITIAL_PREMIUM = np.array([0.02, 0.06, 0.12])
-PREMIUM_DRIFT_PER_YEAR = np.array([0.02, 0.06, 0.10])
-QUALITY_STANDARD = np.array([0.0, 0.45, 0.65])
-#: The local market is thin, while export and specialty buyers take all an MSE can supply. Entering
-#: a new channel can therefore raise sales volume ("higher prices, higher sales volumes", seed lines
-#: 151-152). The domestic level is a calibration choice.
-CHANNEL_DEPTH = np.array([0.9, 1.0, 1.0])
-VOLATILITY = np.array([0.05, 0.20, 0.25])
-PRICE_PERSISTENCE = 0.85
-COMMON_SHOCK = 0.3
-#: When a distant market slumps, buyers also cut volumes ("shifts in global markets").
-ORDER_SENSITIVITY = 3.0
-MAX_ORDER_CUT = 0.8
-#: These shifts are slow and independent between channels, so over years the channel that pays most
-#: today may not pay most tomorrow (seed lines 362-384).
-SHIFT_VOLATILITY = np.array([0.01, 0.03, 0.03])
-SHIFT_PERSISTENCE = 0.98
-#: Another product, its own end market, shocks independent of this chain's.
-SECOND_CHAIN_VOLATILITY = 0.1
-#: At the default pull of 0.3 the second chain pays its reference income.
-SECOND_CHAIN_FLOOR = 0.7
-PRICE_EROSION = 0.15
-BENCHMARK_FALL = 0.3
-SALES_LOSS_PER_10PCT = 0.4
-HORIZON_MONTHS = 120.0
-
-#: This module's calibration constants as model inputs, with unit, allowed range and source
-#: (collected by sim.constants; listed by `mse-sim constants`).
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
 CONSTANTS = declare(__name__, [
-    vector("initial_premium", INITIAL_PREMIUM, CHANNELS, 0, 2,
+    vector("initial_premium", [0.02, 0.06, 0.12], CHANNELS, 0, 2,
         "price share per unit quality",
         "Premium per unit of quality at the start (price multiplier at quality 1 is 1 + "
         "premium)."),
-    vector("premium_drift_per_year", PREMIUM_DRIFT_PER_YEAR, CHANNELS, 0, 1,
+    vector("premium_drift_per_year", [0.02, 0.06, 0.10], CHANNELS, 0, 1,
         "price share per unit quality per year",
         "Growth of each channel's premium per year at demand_shift = 1."),
-    vector("quality_standard", QUALITY_STANDARD, CHANNELS, 0, 1,
+    vector("quality_standard", [0.0, 0.45, 0.65], CHANNELS, 0, 1,
         "quality 0-1",
         "Minimum quality a channel accepts."),
-    vector("channel_depth", CHANNEL_DEPTH, CHANNELS, 0, 1,
+    # The local market is thin, while export and specialty buyers take all an MSE can supply.
+    # Entering a new channel can therefore raise sales volume ("higher prices, higher sales
+    # volumes", seed lines 151-152). The domestic level is a calibration choice.
+    vector("channel_depth", [0.9, 1.0, 1.0], CHANNELS, 0, 1,
         "share of output",
         "Share of an MSE's output each channel's buyers take at the going price.",
         source="calibration choice, guided by the seed (seed lines 151-152)"),
-    vector("volatility", VOLATILITY, CHANNELS, 0, 1,
+    vector("volatility", [0.05, 0.20, 0.25], CHANNELS, 0, 1,
         "sd of log price per month",
         "Monthly standard deviation of log-price shocks at price_volatility = 1."),
-    real("price_persistence", PRICE_PERSISTENCE, 0.0, 0.999,
+    real("price_persistence", 0.85, 0.0, 0.999,
         "AR(1) coefficient",
         "Persistence of price deviations from month to month (AR(1) coefficient)."),
-    real("common_shock", COMMON_SHOCK, 0.0, 1.0,
+    real("common_shock", 0.3, 0.0, 1.0,
         "share",
         "Share of a shock common to all channels (the rest is channel-specific)."),
-    real("order_sensitivity", ORDER_SENSITIVITY, 0.0, 20.0,
+    # When a distant market slumps, buyers also cut volumes ("shifts in global markets").
+    real("order_sensitivity", 3.0, 0.0, 20.0,
         "share per unit log deviation",
         "Share of export and specialty orders cancelled per unit of negative log-price "
         "deviation."),
-    real("max_order_cut", MAX_ORDER_CUT, 0.0, 1.0,
+    real("max_order_cut", 0.8, 0.0, 1.0,
         "share of orders",
         "Largest share of orders cancelled in one month."),
-    vector("shift_volatility", SHIFT_VOLATILITY, CHANNELS, 0, 0.5,
+    # These shifts are slow and independent between channels, so over years the channel that pays
+    # most today may not pay most tomorrow (seed lines 362-384).
+    vector("shift_volatility", [0.01, 0.03, 0.03], CHANNELS, 0, 0.5,
         "sd of log price per month",
         "Monthly standard deviation of the shocks to each channel's long-run price level at "
         "market_shifts = 1.",
         source="calibration choice, guided by the seed (seed lines 362-384)"),
-    real("shift_persistence", SHIFT_PERSISTENCE, 0.0, 0.9999,
+    real("shift_persistence", 0.98, 0.0, 0.9999,
         "AR(1) coefficient",
         "Persistence of long-run price shifts from month to month (a slow AR(1): half-life "
         "about three years)."),
-    real("second_chain_volatility", SECOND_CHAIN_VOLATILITY, 0.0, 1.0,
+    # Another product, its own end market, shocks independent of this chain's.
+    real("second_chain_volatility", 0.1, 0.0, 1.0,
         "sd of log price per month",
         "Monthly standard deviation of log-price shocks in the second value chain (the one MSEs "
         "move to by intersectoral upgrading) at price_volatility = 1."),
-    real("second_chain_floor", SECOND_CHAIN_FLOOR, 0.0, 5.0,
+    # At the default pull of 0.3 the second chain pays its reference income.
+    real("second_chain_floor", 0.7, 0.0, 5.0,
         "price multiplier",
         "The second chain's long-run price level at second_chain_pull = 0 (the lever adds to "
         "it)."),
-    real("price_erosion", PRICE_EROSION, 0.0, 1.0,
+    real("price_erosion", 0.15, 0.0, 1.0,
         "share over 10 years",
         "Fall in prices over ten years at competition = 1."),
-    real("benchmark_fall", BENCHMARK_FALL, 0.0, 1.0,
+    real("benchmark_fall", 0.3, 0.0, 1.0,
         "share over 10 years",
         "Fall of the competitive cost benchmark over ten years at competition = 1."),
-    real("sales_loss_per_10pct", SALES_LOSS_PER_10PCT, 0.0, 1.0,
+    real("sales_loss_per_10pct", 0.4, 0.0, 1.0,
         "share of sales",
         "Share of sales lost per 10% of unit cost above the benchmark, at competition = 1."),
-    real("horizon_months", HORIZON_MONTHS, 1.0, 1200.0,
+    real("horizon_months", 120.0, 1.0, 1200.0,
         "months",
         "Months over which competition's effects build up."),
 ])
@@ -160,9 +140,8 @@ class Markets:
 
     @classmethod
     def create(cls, export_premium: float, benchmark_cost: float,
-               second_chain_pull: float = 0.3, consts: np.ndarray | None = None) -> Markets:
+               second_chain_pull: float = 0.3, *, consts: np.ndarray) -> Markets:
         """Markets at their long-run levels."""
-        consts = resolve(consts)
         INITIAL_PREMIUM = consts[0]["initial_premium"]
         SECOND_CHAIN_FLOOR = consts[0]["second_chain_floor"]
         base = base_prices(export_premium)
@@ -170,30 +149,27 @@ class Markets:
                    INITIAL_PREMIUM.copy(), benchmark_cost,
                    second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
 
-    def trend_price(self, competition: float, consts: np.ndarray | None = None) -> np.ndarray:
+    def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
-        consts = resolve(consts)
         PRICE_EROSION = consts[0]["price_erosion"]
         return self.base_price * np.exp(self.shift) * (
             1.0 - PRICE_EROSION * competition * self._ramp(consts))
 
-    def _ramp(self, consts: np.ndarray | None = None) -> float:
-        consts = resolve(consts)
+    def _ramp(self, consts: np.ndarray) -> float:
         HORIZON_MONTHS = consts[0]["horizon_months"]
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
 def drift_preferences(markets: Markets, demand_shift: float,
-                      consts: np.ndarray | None = None) -> None:
+                      consts: np.ndarray) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
-    consts = resolve(consts)
     PREMIUM_DRIFT_PER_YEAR = consts[0]["premium_drift_per_year"]
     markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
 
 
 def shock_prices(markets: Markets, price_volatility: float, competition: float,
                  normals: np.ndarray, market_shifts: float = 0.0,
-                 consts: np.ndarray | None = None) -> None:
+                 *, consts: np.ndarray) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -208,10 +184,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
             value chain. Always drawn, whatever the levers, so that runs differing only in
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     COMMON_SHOCK = consts[0]["common_shock"]
     PRICE_PERSISTENCE = consts[0]["price_persistence"]
     SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
@@ -231,9 +205,8 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
     markets.price = markets.trend_price(competition, consts=consts) * np.exp(markets.deviation)
 
 
-def order_cuts(markets: Markets, consts: np.ndarray | None = None) -> np.ndarray:
+def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
     """Share of each channel's orders cancelled this month (none in the domestic market)."""
-    consts = resolve(consts)
     MAX_ORDER_CUT = consts[0]["max_order_cut"]
     ORDER_SENSITIVITY = consts[0]["order_sensitivity"]
     cuts = np.clip(-ORDER_SENSITIVITY * markets.deviation, 0.0, MAX_ORDER_CUT)
@@ -241,21 +214,20 @@ def order_cuts(markets: Markets, consts: np.ndarray | None = None) -> np.ndarray
     return cuts
 
 
-def second_chain_sd(price_volatility: float, consts: np.ndarray | None = None) -> float:
+def second_chain_sd(price_volatility: float, consts: np.ndarray) -> float:
     """Long-run standard deviation of the second chain's relative price deviation."""
-    consts = resolve(consts)
     PRICE_PERSISTENCE = consts[0]["price_persistence"]
     SECOND_CHAIN_VOLATILITY = consts[0]["second_chain_volatility"]
     return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE**2)
 
 
-def price_covariance(price_volatility: float, consts: np.ndarray | None = None) -> np.ndarray:
+def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
     """Covariance of relative monthly price deviations between channels (long-run).
 
     The matrix depends on the lever and three constants alone, so it is computed once per
     set of values and shared (read-only).
     """
-    k = resolve(consts)[0]
+    k = consts[0]
     return _price_covariance(float(price_volatility), float(k["common_shock"]),
                              float(k["price_persistence"]), tuple(k["volatility"].tolist()))
 
@@ -273,9 +245,8 @@ def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N80
 
 
 def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
-                         consts: np.ndarray | None = None) -> None:
+                         consts: np.ndarray) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
-    consts = resolve(consts)
     BENCHMARK_FALL = consts[0]["benchmark_fall"]
     markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
                                              * markets._ramp(consts=consts))

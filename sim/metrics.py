@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from sim.decisions import outside_income
+from sim.links import VIA_BROKER, VIA_LEAD_FIRM
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -30,7 +30,7 @@ from sim.population import (
     PROCESS,
     PRODUCT,
 )
-from sim.trade import VIA_BROKER, VIA_LEAD_FIRM
+from sim.second_chain import outside_income
 
 #: The coefficient of variation of income uses at least this mean, so that an MSE whose
 #: income averages near zero does not make the metric explode.
@@ -77,6 +77,12 @@ def status(model) -> Status:
         income_cv=float(sums[1]), quality=float(sums[2]), unit_cost=float(sums[3]))
     model._metrics_status = result
     return result
+
+
+def forget_status(model) -> None:
+    """Drop the step's cached counts, so the next metric recounts a state changed in between."""
+    model._metrics_status = None
+    model._metrics_outcomes = None
 
 
 @njit(cache=True)
@@ -352,10 +358,12 @@ def outcomes(model) -> Outcomes:
         return cached
     pop, sales, markets = model.population, model.last_sales, model.markets
     cohort = int(getattr(model, "cohort_size", pop.n))
-    sums = _outcome_sums(pop.state, model.links, model.brokers, sales.units, sales.produced,
-                         sales.base, sales.premium_rate, markets.price, markets.premium,
-                         model.ever_linked, cohort, model.social, markets.second_price,
-                         model.constants)
+    # The few state arrays as arguments: a 28-array bundle costs more to pass than the pass.
+    sums = _outcome_sums(pop.active, pop.upgrades, pop.group, pop.quality, pop.income,
+                         pop.skill, pop.lead_firm, model.links, model.brokers, sales.units,
+                         sales.produced, sales.base, sales.premium_rate, markets.price,
+                         markets.premium, model.ever_linked, cohort, model.social,
+                         markets.second_price, model.constants)
     values = dict(zip(_OUTCOME_SLOTS, sums.tolist(), strict=True))
     counts = {k: int(round(v)) for k, v in values.items() if k.startswith("n_")}
     result = Outcomes(step=model.steps, n=pop.n, cohort=cohort, **{**values, **counts})
@@ -364,10 +372,10 @@ def outcomes(model) -> Outcomes:
 
 
 @njit(cache=True)
-def _outcome_sums(mse, links, brokers, units, produced, base, premium_rate, spot, premium,
-                  ever_linked, cohort, social, second_price, consts):
+def _outcome_sums(active, upgrades, group, quality, income, skill, lead_firm, links, brokers,
+                  units, produced, base, premium_rate, spot, premium, ever_linked, cohort,
+                  social, second_price, consts):
     """One pass over the MSEs: the sums of :data:`_OUTCOME_SLOTS`, in that order."""
-    active, upgrades, group, quality = mse.active, mse.upgrades, mse.group, mse.quality
     out = np.zeros(_N_OUTCOMES)
     n = active.size
     agent = np.zeros(n, np.bool_)
@@ -401,9 +409,9 @@ def _outcome_sums(mse, links, brokers, units, produced, base, premium_rate, spot
             agent[brokers[i]] = True
         if i < cohort:
             # Intention to treat: an MSE that closed earns what its owner earns outside.
-            out[16] += mse.income[i] if active[i] else outside_income(
-                mse.skill[i], social[i], upgrades[i], second_price, consts)
-        linked_now = in_chain and mse.lead_firm[i] >= 0
+            out[16] += income[i] if active[i] else outside_income(
+                skill[i], social[i], upgrades[i], second_price, consts)
+        linked_now = in_chain and lead_firm[i] >= 0
         out[17] += ever_linked[i]
         out[18] += ever_linked[i] and not linked_now
     out[15] = agent.sum()

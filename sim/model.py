@@ -23,18 +23,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from mesa import DataCollector, Model
-from numba import njit
 
-from sim import __version__, decisions, finance, groups, markets, services, signals, trade
+from sim import (
+    __version__,
+    choice,
+    finance,
+    groups,
+    lead_firms,
+    links,
+    markets,
+    sales,
+    sales_agents,
+    signals,
+    terms,
+    traders,
+    upgrades,
+    valuation,
+)
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
-from sim.errors import UserInputError
+from sim.channels import allocate_channels
+from sim.checks import check_whole_number
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, REPORTERS
-from sim.population import (
-    INTERSECTORAL,
-    create_population,
-    social_barrier,
-)
+from sim.population import create_population, social_barrier
 from sim.scenario import ValueChainScenario, coerce_scenario
 
 
@@ -91,19 +102,19 @@ class ValueChainModel(Model):
         intermediaries, lead_firms, buyers: Lists of the other agents, by index.
         datacollector: Mesa DataCollector with every metric in :data:`sim.metrics.METRICS`.
         ledger: Cumulative money flows, for checking that money is accounted for.
-        links: This month's link type of each MSE (``sim.trade``: via a trader, via a lead
+        links: This month's link type of each MSE (``sim.links``: via a trader, via a lead
             firm, direct, via an MSE broker), set by the month's trade.
         brokers: This month's MSE broker (row) of each MSE, or -1.
         trained_agents: Rows of the MSEs a project trained as sales agents at the start
-            (lever ``agent_training``; `sim.decisions.train_sales_agents`).
-        traders: The intermediaries' state (:class:`sim.trade.Traders`: which operate).
-        firms: The lead firms' own terms (:class:`sim.services.LeadFirms`).
+            (lever ``agent_training``; `sim.sales_agents.train_sales_agents`).
+        traders: The intermediaries' state (:class:`sim.traders.Traders`: which operate).
+        firms: The lead firms' own terms (:class:`sim.lead_firms.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
-        terms: This month's :class:`sim.trade.LinkTerms` (markups, premium pass-through).
+        terms: This month's :class:`sim.terms.LinkTerms` (markups, premium pass-through).
         trend: The end markets' trend price by channel this month.
         contracts: Share of each MSE's output under a forward contract this month.
-        last_sales: This month's :class:`sim.trade.Sales`.
-        last_attempts: This month's upgrade attempts (:class:`sim.decisions.Attempts`).
+        last_sales: This month's :class:`sim.sales.Sales`.
+        last_attempts: This month's upgrade attempts (:class:`sim.upgrades.Attempts`).
         initial_cash: Each MSE's cash at creation (currency units).
         ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
             investment loan, supplied a lead firm, or belonged to a producer group.
@@ -138,26 +149,21 @@ class ValueChainModel(Model):
         )
         # A project's sales agents start as direct sellers (no draw: the lever at 0 changes
         # nothing, not even the random numbers).
-        self.trained_agents = decisions.train_sales_agents(pop, sc.agent_training,
-                                                           sc.n_villages, consts=self.constants)
+        self.trained_agents = sales_agents.train_sales_agents(pop, sc.agent_training,
+                                                              sc.n_villages, consts=self.constants)
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
         self.markets = markets.Markets.create(sc.export_premium, self._mean_unit_cost,
                                               sc.second_chain_pull, consts=self.constants)
-        self.firms = services.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
+        self.firms = lead_firms.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
                                                 sc.quality_demand, self.rng,
                                                 consts=self.constants)
         self.groups = groups.Groups()
-        self.traders = trade.create_traders(pop, sc.n_intermediaries, sc.n_villages)
-        self.ledger: dict[str, float] = dict.fromkeys(
-            ("revenue", "production_cost", "outside_income", "household_draw", "debt_service",
-             "principal_repaid", "advances_repaid", "invested_from_cash", "loans", "advances",
-             "buyer_payments", "intermediary_take", "lead_firm_take", "transport",
-             "working_loans", "transit_losses"), 0.0)
-        self.ledger["initial_cash"] = float(pop.cash.sum())
+        self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
+        self.ledger = finance.open_ledger(pop.cash.sum())
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
-        # (sim.distribution); the state array `cash` changes every month.
+        # (sim.who_gains); the state array `cash` changes every month.
         self.initial_cash = pop.cash.copy()
-        # Who an intervention has reached so far, one flag per MSE (read by sim.distribution
+        # Who an intervention has reached so far, one flag per MSE (read by sim.who_gains
         # to cost interventions per MSE reached): ever took an investment loan, ever supplied
         # a lead firm, ever belonged to a producer group. Updated at the end of each month;
         # they read the state and draw nothing, so runs are unchanged.
@@ -173,18 +179,18 @@ class ValueChainModel(Model):
         self.lead_firms = [LeadFirm(self, k) for k in range(sc.n_lead_firms)]
         self.mses = MSE.create_agents(self, sc.n_mse, np.arange(sc.n_mse))
 
-        # Set by every month's trade (first in _trade below); the agents read them.
+        # Set by every month's trade (first in `trade` below); the agents read them.
         self.links: np.ndarray
         self.brokers: np.ndarray
         self.trader_power: np.ndarray
-        self.terms: trade.LinkTerms
+        self.terms: terms.LinkTerms
         self.trend: np.ndarray
         self.contracts: np.ndarray
-        self.last_sales: trade.Sales | None = None
-        self.last_attempts: decisions.Attempts | None = None
-        self._trade(account=False)
-        clarity = self._clarity()
-        signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate, clarity)
+        self.last_sales: sales.Sales | None = None
+        self.last_attempts: upgrades.Attempts | None = None
+        self.trade()
+        signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
+                                self.clarity())
 
         self.datacollector = DataCollector(model_reporters=dict(REPORTERS))
         self.running = True
@@ -206,20 +212,20 @@ class ValueChainModel(Model):
                              sc.market_shifts, consts=k)
 
         # Vertical links: lead firms recruit, then everybody sells and is paid.
-        services.recruit_suppliers(
+        lead_firms.recruit_suppliers(
             pop, self.firms, embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
-            pull=services.end_market_pull(sc.export_premium, sc.demand_shift),
+            pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
             social=self.social, uniforms=draws.recruit, consts=k)
-        self._trade(account=True, transit=draws.transit)
+        month = self.trade(transit=draws.transit)
 
         # Information: price and premium signals, group meetings, news of options.
-        clarity = self._clarity()
+        clarity = self.clarity()
         signals.update_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
                                clarity, draws.belief_noise, consts=k)
         groups.share_information(pop, consts=k)
-        service_level = services.service_intensity(pop, sc.embedded_services)
-        support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
+        service_level = lead_firms.service_intensity(pop, sc.embedded_services)
+        support = lead_firms.support_intensity(pop, sc.support_services, self.social, consts=k)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
             pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
@@ -233,19 +239,17 @@ class ValueChainModel(Model):
                            sc.social_distance, draws.join, consts=k)
 
         # Decisions: value every option for every MSE, choose, pay, apply.
-        ctx = self._decision_context(clarity, service_level, support)
-        options = decisions.value_options(pop, ctx, consts=k)
-        choice = decisions.choose_upgrades(options, draws.decide[options.rows], consts=k)
-        attempts = decisions.apply_upgrades(pop, ctx, options, choice,
-                                            draws.success[options.rows], sc.herding, consts=k)
+        ctx = self.decision_context(clarity, service_level, support)
+        options = valuation.value_options(pop, ctx, consts=k)
+        chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
+        attempts = upgrades.apply_upgrades(pop, ctx, options, chosen,
+                                           draws.success[options.rows], sc.herding, consts=k)
         self.last_attempts = attempts
-        self.ledger["invested_from_cash"] += float(attempts.financing.from_cash.sum())
-        self.ledger["loans"] += float(attempts.financing.loan.sum())
-        self.ledger["advances"] += float(attempts.financing.advance.sum())
-        self.ledger["working_loans"] += float(attempts.financing.working_loan.sum())
-        decisions.allocate_channels(pop, consts=k)
-        services.technical_assistance(pop, service_level, support, consts=k)
+        allocate_channels(pop, consts=k)
+        lead_firms.technical_assistance(pop, service_level, support, consts=k)
 
+        # Money: the month's flows go to the ledger; MSEs in distress too long exit.
+        finance.book_month(self.ledger, month._replace(financing=attempts.financing))
         finance.update_distress(pop, consts=k)
         self.ever_financed |= attempts.financing.loan > 0.0
         self.ever_linked |= pop.lead_firm >= 0
@@ -258,67 +262,69 @@ class ValueChainModel(Model):
 
     # -- mechanisms that need several modules ------------------------------------------------
 
-    def _clarity(self) -> np.ndarray:
+    def clarity(self) -> np.ndarray:
+        """How clearly each MSE sees end markets this month (`sim.signals.signal_clarity`)."""
         pop, k = self.population, self.constants
         # A lead firm or an MSE broker (Pakistan's sales agents) brings end-market news.
-        linked = (pop.lead_firm >= 0) | (self.links == trade.VIA_BROKER)
+        linked = (pop.lead_firm >= 0) | (self.links == links.VIA_BROKER)
         return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent,
                                       consts=k)
 
-    def _trade(self, *, account: bool, transit: np.ndarray | None = None) -> None:
-        """Sell this month's output and, if ``account``, settle every MSE's cash.
+    def trade(self, transit: np.ndarray | None = None) -> finance.MonthAccounts | None:
+        """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
-        ``transit`` holds the month's draws for losses in transit (none if omitted).
+        Sets `links`, `brokers`, `trader_power`, `terms`, `trend`, `contracts` and
+        `last_sales`, and writes each MSE's income. Traders bypassed by direct selling exit.
+
+        Args:
+            transit: The month's draws for losses in transit. Without them (the model's
+                creation), nothing is lost and no cash is settled.
+
+        Returns:
+            The month's flows for the ledger (the decisions add their financing), or None
+            without ``transit``.
         """
         sc, pop, k = self.scenario, self.population, self.constants
-        self.links, self.brokers = trade.links_and_brokers(pop, sc.mse_brokers, sc.n_villages,
+        self.links, self.brokers = links.links_and_brokers(pop, sc.mse_brokers, sc.n_villages,
                                                            consts=k)
-        self.trader_power = trade.intermediary_market_power(pop, self.links,
-                                                            sc.n_intermediaries, consts=k)
-        bargaining = trade.bargaining_power(pop, sc.bargaining_power, self.social, consts=k)
-        terms = trade.link_terms(pop, self.links, self.trader_power, bargaining, self.social,
-                                 sc.intermediary_rent, self.firms, self.brokers, self.traders,
-                                 consts=k)
-        self.terms = terms
+        self.trader_power = traders.intermediary_market_power(pop, self.links,
+                                                              sc.n_intermediaries, consts=k)
+        bargaining = terms.bargaining_power(pop, sc.bargaining_power, self.social, consts=k)
+        self.terms = terms.link_terms(pop, self.links, self.trader_power, bargaining,
+                                      self.social, sc.intermediary_rent, self.firms,
+                                      self.brokers, self.traders, consts=k)
         self.trend = self.markets.trend_price(sc.competition, consts=k)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
-        self.contracts = services.contract_share(pop, self.firms)
-        sales = trade.sell_output(pop, self.markets, terms, self.trend, self.contracts,
-                                  sc.competition, sc.n_intermediaries, sc.n_lead_firms, consts=k)
-        self.last_sales = sales
+        self.contracts = lead_firms.contract_share(pop, self.firms)
+        sold = sales.sell_output(pop, self.markets, self.terms, self.trend, self.contracts,
+                                 sc.competition, sc.n_intermediaries, sc.n_lead_firms, consts=k)
+        self.last_sales = sold
         # Traders bypassed by direct selling and brokers exit; their villages turn to others.
-        trade.update_traders(pop, self.links, sales.units, self.traders,
-                             start=self.markets.month == 0, consts=k)
-        production_cost, outside = _month_income(sales.revenue, sales.produced, pop.unit_cost,
-                                                 pop.skill, self.social, pop.active,
-                                                 pop.upgrades, pop.income,
-                                                 self.markets.second_price, k)
-        if not account:
-            return
-        lost = (trade.lose_in_transit(pop, self.links, sales.revenue, transit, sc.transit_risk,
-                                      consts=k)
-                if transit is not None else 0.0)
-        flows = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
-                                        pop.dependence, pop.active, k)
+        traders.update_traders(pop, self.links, sold.units, self.traders,
+                               start=self.markets.month == 0, consts=k)
+        production_cost, outside = finance.month_income(pop, sold, self.social,
+                                                        self.markets.second_price, k)
+        if transit is None:
+            return None
+        lost = sales.lose_in_transit(pop, self.links, sold.revenue, transit, sc.transit_risk,
+                                     consts=k)
+        household = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
+                                            pop.dependence, pop.active, k)
         pop.record_income(self.markets.month)
-        ledger = self.ledger
-        ledger["revenue"] += float(sales.revenue.sum())
-        ledger["production_cost"] += production_cost
-        ledger["outside_income"] += outside
-        for key, total in zip(("household_draw", "debt_service", "principal_repaid",
-                               "advances_repaid"), flows, strict=True):
-            ledger[key] += float(total)
-        ledger["buyer_payments"] += float(sales.buyer_payments.sum())
-        ledger["intermediary_take"] += float(sales.intermediary_take.sum())
-        ledger["lead_firm_take"] += float(sales.lead_firm_take.sum())
-        ledger["transport"] += sales.transport
-        ledger["transit_losses"] += lost
+        return finance.MonthAccounts(sold, production_cost, outside, household, lost)
 
-    def _decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
-                          support: np.ndarray | None = None) -> decisions.Context:
+    def decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
+                         support: np.ndarray | None = None) -> valuation.Context:
+        """What this month's decisions need besides the population (`sim.valuation.Context`).
+
+        Args:
+            clarity: How clearly each MSE sees end markets (`clarity`).
+            service_level: Embedded-service intensity each MSE receives.
+            support: Stand-alone support-service intensity each MSE buys (none if omitted).
+        """
         sc, pop, k = self.scenario, self.population, self.constants
-        return decisions.Context(
+        return valuation.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
             price_volatility=sc.price_volatility,
@@ -356,24 +362,6 @@ class ValueChainModel(Model):
         return df
 
 
-@njit(cache=True)
-def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
-                  second_price, consts):
-    """Each MSE's income this month: sales less production cost, or its second-chain income.
-
-    Every unit produced is paid for, sold or not. Writes ``income`` (zero for MSEs that have
-    exited) and returns the month's total production cost and outside income.
-    """
-    production_total = outside_total = 0.0
-    for i in range(revenue.size):
-        production_cost = produced[i] * unit_cost[i]
-        moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
-        outside = decisions.outside_income(skill[i], social[i], upgrades[i],
-                                           second_price, consts) if moved else 0.0
-        income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
-        production_total += production_cost
-        outside_total += outside
-    return production_total, outside_total
 
 
 def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: int = 120,
@@ -390,8 +378,7 @@ def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: in
         One row per step from 0 to ``steps``, one column per metric; ``df.attrs`` holds the
         scenario (a dict), the seed and the package version.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int | np.integer) or steps < 0:
-        raise UserInputError(f"steps: value {steps!r} is not a whole number of 0 or more")
+    check_whole_number(steps, "steps", 0)
     model = ValueChainModel(scenario, rng=rng, **overrides)
     for _ in range(int(steps)):
         model.step()

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, vector
+from sim.constants import declare, real, vector
 from sim.markets import N_CHANNELS
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
@@ -25,30 +25,22 @@ N_OPTIONS = len(UPGRADE_TYPES)
 #: Months of income kept for the income-volatility metric.
 INCOME_MEMORY = 12
 
-# Calibration constants, at their default values. What each means, its unit, allowed range
-# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
-# comments here say why a value is what it is.
-MEAN_CAPACITY = 100.0
-MEAN_UNIT_COST = 0.55
-MEDIAN_CASH = 40.0
-
-#: Share of MSEs that know of each option at the start (process, product, functional,
-#: channel, intersectoral): most know their own process can improve, few know distant options.
-INITIAL_AWARENESS = np.array([0.2, 0.1, 0.05, 0.05, 0.05])
-
-#: This module's calibration constants as model inputs, with unit, allowed range and source
-#: (collected by sim.constants; listed by `mse-sim constants`).
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
 CONSTANTS = declare(__name__, [
-    real("mean_capacity", MEAN_CAPACITY, 1.0, 10000.0,
+    real("mean_capacity", 100.0, 1.0, 10000.0,
         "units of product/month",
         "Mean monthly output of an MSE (units of product)."),
-    real("mean_unit_cost", MEAN_UNIT_COST, 0.05, 2.0,
+    real("mean_unit_cost", 0.55, 0.05, 2.0,
         "share of domestic price",
         "Mean unit production cost at the start, relative to a domestic price of 1."),
-    real("median_cash", MEDIAN_CASH, 0.0, 100000.0,
+    real("median_cash", 40.0, 0.0, 100000.0,
         "currency units",
         "Median starting cash (currency units; one unit buys one unit of domestic product)."),
-    vector("initial_awareness", INITIAL_AWARENESS, UPGRADE_TYPES, 0, 1,
+    # Share of MSEs that know of each option at the start (process, product, functional,
+    # channel, intersectoral): most know their own process can improve, few know distant options.
+    vector("initial_awareness", [0.2, 0.1, 0.05, 0.05, 0.05], UPGRADE_TYPES, 0, 1,
         "share of MSEs",
         "Share of MSEs that know of each option at the start."),
 ])
@@ -149,10 +141,6 @@ class Population:
         """Return a boolean array: which MSEs have made upgrade `option`."""
         return (self.upgrades >> option) & 1 == 1
 
-    def knows(self, option: int) -> np.ndarray:
-        """Return a boolean array: which MSEs know of upgrading option `option`."""
-        return (self.aware >> option) & 1 == 1
-
     def entered(self, rows: np.ndarray | None = None) -> np.ndarray:
         """Boolean (3, n): which channels each MSE (or each of ``rows``) has entered."""
         channels = self.channels if rows is None else self.channels[rows]
@@ -200,7 +188,7 @@ def create_population(
     ict_access: float,
     household_dependence: float,
     education: float,
-    rng: np.random.Generator,consts: np.ndarray | None = None
+    rng: np.random.Generator,consts: np.ndarray
 ) -> Population:
     """Draw a heterogeneous population of MSEs.
 
@@ -219,13 +207,11 @@ def create_population(
         household_dependence: Mean dependence of households on the enterprise.
         education: Mean skill.
         rng: The model's random number generator.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
         The initial population.
     """
-    consts = resolve(consts)
     INITIAL_AWARENESS = consts[0]["initial_awareness"]
     MEAN_CAPACITY = consts[0]["mean_capacity"]
     MEAN_UNIT_COST = consts[0]["mean_unit_cost"]

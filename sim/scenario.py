@@ -5,7 +5,7 @@ A scenario is a set of *levers* (floats in [0, 1], so that sweeps share one scal
 :class:`~mesa.experimental.scenarios.Scenario` subclass with a typed default for every field;
 it is validated when it is constructed, so a model never starts from a bad input.
 
-Scenario files live in ``sim/data/scenarios/`` (package data) as TOML::
+Scenario files live in the top-level ``scenarios/`` folder (package data in a wheel) as TOML::
 
     name = "baseline"
     description = "One line shown by `mse-sim scenarios`."
@@ -28,10 +28,8 @@ allowed and, when there is one, the file.
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,11 +37,20 @@ from typing import Any
 
 from mesa.experimental.scenarios import Scenario
 
-from sim import decisions, groups, signals  # noqa: F401  (they declare their constants)
+from sim import (  # noqa: F401  (importing them declares their constants)
+    choice,
+    groups,
+    sales_agents,
+    signals,
+    traders,
+    valuation,
+)
+from sim.checks import did_you_mean, is_real_number
 from sim.constants import DEFAULT_SET, REGISTRY, ConstantSet, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 
 
 class ScenarioError(UserInputError):
@@ -202,8 +209,8 @@ INFO_KEYS: tuple[str, ...] = ("what_it_is", "how_it_works", "things_to_notice", 
 def scenario_dir() -> Path:
     """Return the folder of bundled scenario files (``$MSE_SIM_SCENARIOS`` overrides it).
 
-    The bundled files are package data (``sim/data/scenarios``), so an installed wheel finds
-    them wherever it is run from.
+    The bundled files are the repository's ``scenarios/`` folder, shipped as package data, so
+    an installed wheel finds them wherever it is run from (see :func:`sim.data.data_path`).
     """
     env = os.environ.get("MSE_SIM_SCENARIOS")
     if env:
@@ -217,8 +224,7 @@ def _where(source: str | None) -> str:
 
 def _unknown(key: str, known: list[str], what: str, source: str | None,
              also: list[str] | None = None) -> ScenarioError:
-    hint = difflib.get_close_matches(key, known + (also or []), n=1)
-    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    did = did_you_mean(key, known + (also or []))
     more = "; or a calibration constant, see `mse-sim constants`" if also else ""
     return ScenarioError(
         f"unknown {what} '{key}'{_where(source)}{did} (known: {', '.join(known)}{more})"
@@ -250,7 +256,7 @@ def validate_value(name: str, value: Any, source: str | None = None) -> float | 
             raise ScenarioError(
                 f"field '{name}'{where}: value {value!r} is not {spec.allowed}"
             ) from None
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_real_number(value):
         raise ScenarioError(f"field '{name}'{where}: value {value!r} is not {spec.allowed}")
     if spec.kind is int:
         if isinstance(value, float):
@@ -426,18 +432,27 @@ class ScenarioFile:
     path: Path
 
 
+def _folder_given(text: str) -> ScenarioError:
+    return ScenarioError(f"'{text}' is a folder, not a scenario file: give a .toml file in it, "
+                         "or the name of a bundled scenario (`mse-sim scenarios`)")
+
+
 def _resolve(path_or_name: str | os.PathLike) -> Path:
     text = os.fspath(path_or_name)
     path = Path(text)
     if path.suffix == ".toml" or os.sep in text or "/" in text:
+        if path.is_dir():
+            raise _folder_given(text)
         if not path.is_file():
-            raise ScenarioError(f"scenario file '{text}' does not exist")
+            raise ScenarioError(f"scenario file '{text}' does not exist (give a .toml file, or "
+                                "the name of a bundled scenario: `mse-sim scenarios` lists them)")
         return path
     candidate = scenario_dir() / f"{text}.toml"
+    if not candidate.is_file() and path.is_dir():
+        raise _folder_given(text)  # e.g. `mse-sim run scenarios`
     if not candidate.is_file():
         known = list_scenarios()
-        hint = difflib.get_close_matches(text, known, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(text, known)
         raise ScenarioError(
             f"unknown scenario '{text}'{did} (bundled: {', '.join(known) or 'none'}; "
             "or give a path to a .toml file)"
@@ -459,12 +474,7 @@ def read_scenario_file(path_or_name: str | os.PathLike) -> ScenarioFile:
     """
     path = _resolve(path_or_name)
     source = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file {source}: {exc}") from None
+    data = read_toml(path, "scenario file", ScenarioError)
     top = ["name", "description", "parameters", "constants", "info"]
     for key in data:
         if key not in top:

@@ -19,133 +19,107 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, resolve, values5, vector
+from sim.constants import declare, real, values5, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
-# Calibration constants, at their default values. What each means, its unit, allowed range
-# and source are declared once, in CONSTANTS below (`mse-sim constants` lists them); the
-# comments here say why a value is what it is.
-LEARNING_RATE = 0.3
-DISTANCE_DELAY = 0.5
-DIRECT_LEARNING_RATE = 0.8
-#: Clarity lost at distance 1 and at full social barrier.
-DISTANCE_ATTENUATION = 0.6
-SOCIAL_ATTENUATION = 0.6
-#: Clarity of information through ICT and through a lead firm link.
-ICT_CLARITY = 0.9
-LEAD_FIRM_CLARITY = 0.85
-#: It deals with end-market buyers and reads their prices and premiums directly ("direct
-#: relationships between producers and exporters facilitate the flow of information", seed lines
-#: 199-203). At least the lead-firm clarity, so that functional upgrading never worsens an MSE's
-#: information.
-DIRECT_CLARITY = 1.0
-TRADER_CLARITY = 0.8
-#: Traders who keep the premium hide it.
-RENT_OPACITY = 0.5
-SIGNAL_NOISE = 0.05
-
-#: Monthly hazard of hearing of each option (process, product, functional, channel,
-#: intersectoral) from background sources: neighbours, extension, radio.
-BACKGROUND_HAZARD = np.array([0.010, 0.006, 0.003, 0.004, 0.003])
-#: ... from a lead firm's embedded services, at embedded_services = 1.
-LEAD_FIRM_HAZARD = np.array([0.10, 0.12, 0.0, 0.06, 0.0])
-#: ... from stand-alone support services (training, extension), at full intensity.
-SUPPORT_HAZARD = np.array([0.06, 0.06, 0.01, 0.02, 0.0])
-#: ... from ICT (market information about prices and buyers).
-ICT_HAZARD = np.array([0.005, 0.02, 0.02, 0.03, 0.01])
-#: ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
-TRADER_HAZARD = np.array([0.01, 0.03, 0.0, 0.0, 0.0])
-#: ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
-HERDING_PROMOTION = np.array([0.0, 0.0, 0.0, 0.05, 0.0])
-#: ... from the buyers, designers and traders an MSE meets once it has upgraded product or
-#: function: news of other value chains (the India "stepping stone", seed lines 335-340).
-STEPPING_STONE_HAZARD = np.array([0.0, 0.0, 0.0, 0.0, 0.04])
-#: Share of every source of news lost at distance 1 and at full social barrier.
-DISTANCE_ISOLATION = 0.5
-SOCIAL_ISOLATION = 0.6
-#: ... from seeing group members (demonstration) and village neighbours who made it.
-GROUP_HAZARD = 0.25
-VILLAGE_HAZARD = 0.04
-
-#: This module's calibration constants as model inputs, with unit, allowed range and source
-#: (collected by sim.constants; listed by `mse-sim constants`).
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
 CONSTANTS = declare(__name__, [
-    real("learning_rate", LEARNING_RATE, 0.0, 1.0,
+    real("learning_rate", 0.3, 0.0, 1.0,
         "share of gap per month",
         "Share of the gap between signal and belief closed each month at distance 0."),
-    real("distance_delay", DISTANCE_DELAY, 0.0, 1.0,
+    real("distance_delay", 0.5, 0.0, 1.0,
         "share of learning speed",
         "Share of that speed lost at distance 1 (slow news)."),
-    real("direct_learning_rate", DIRECT_LEARNING_RATE, 0.0, 1.0,
+    real("direct_learning_rate", 0.8, 0.0, 1.0,
         "share of gap per month",
         "Share of the gap closed each month by a direct seller, which deals with end-market "
         "buyers itself and hears their prices at once, whatever its distance."),
-    real("distance_attenuation", DISTANCE_ATTENUATION, 0.0, 1.0,
+    # Clarity lost at distance 1 and at full social barrier.
+    real("distance_attenuation", 0.6, 0.0, 1.0,
         "share of clarity",
         "Clarity lost at distance 1."),
-    real("social_attenuation", SOCIAL_ATTENUATION, 0.0, 1.0,
+    real("social_attenuation", 0.6, 0.0, 1.0,
         "share of clarity",
         "Clarity lost at full social barrier."),
-    real("ict_clarity", ICT_CLARITY, 0.0, 1.0,
+    # Clarity of information through ICT and through a lead firm link.
+    real("ict_clarity", 0.9, 0.0, 1.0,
         "clarity 0-1",
         "Clarity of information through ICT."),
-    real("lead_firm_clarity", LEAD_FIRM_CLARITY, 0.0, 1.0,
+    real("lead_firm_clarity", 0.85, 0.0, 1.0,
         "clarity 0-1",
         "Clarity of information through a lead firm (or MSE broker) link."),
-    real("direct_clarity", DIRECT_CLARITY, 0.0, 1.0,
+    # It deals with end-market buyers and reads their prices and premiums directly ("direct
+    # relationships between producers and exporters facilitate the flow of information", seed lines
+    # 199-203). At least the lead-firm clarity, so that functional upgrading never worsens an MSE's
+    # information.
+    real("direct_clarity", 1.0, 0.0, 1.0,
         "clarity 0-1",
         "Clarity of a direct seller (after functional upgrading).",
         source="calibration choice, guided by the seed (seed lines 199-203)"),
-    real("trader_clarity", TRADER_CLARITY, 0.0, 1.0,
+    real("trader_clarity", 0.8, 0.0, 1.0,
         "clarity 0-1",
         "Clarity of an intermediary's information about premiums, at zero rent."),
-    real("rent_opacity", RENT_OPACITY, 0.0, 1.0,
+    # Traders who keep the premium hide it.
+    real("rent_opacity", 0.5, 0.0, 1.0,
         "share of clarity",
         "Share of a trader's clarity lost at full rent."),
-    real("signal_noise", SIGNAL_NOISE, 0.0, 1.0,
+    real("signal_noise", 0.05, 0.0, 1.0,
         "relative sd",
         "Relative noise of observed signals."),
-    vector("background_hazard", BACKGROUND_HAZARD, UPGRADE_TYPES, 0, 1,
+    # Monthly hazard of hearing of each option (process, product, functional, channel,
+    # intersectoral) from background sources: neighbours, extension, radio.
+    vector("background_hazard", [0.010, 0.006, 0.003, 0.004, 0.003], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option from background sources (neighbours, "
         "extension, radio)."),
-    vector("lead_firm_hazard", LEAD_FIRM_HAZARD, UPGRADE_TYPES, 0, 1,
+    # ... from a lead firm's embedded services, at embedded_services = 1.
+    vector("lead_firm_hazard", [0.10, 0.12, 0.0, 0.06, 0.0], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option from a lead firm's embedded services, at "
         "embedded_services = 1."),
-    vector("support_hazard", SUPPORT_HAZARD, UPGRADE_TYPES, 0, 1,
+    # ... from stand-alone support services (training, extension), at full intensity.
+    vector("support_hazard", [0.06, 0.06, 0.01, 0.02, 0.0], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option from stand-alone support services at full "
         "intensity."),
-    vector("ict_hazard", ICT_HAZARD, UPGRADE_TYPES, 0, 1,
+    # ... from ICT (market information about prices and buyers).
+    vector("ict_hazard", [0.005, 0.02, 0.02, 0.03, 0.01], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option through ICT."),
-    vector("trader_hazard", TRADER_HAZARD, UPGRADE_TYPES, 0, 1,
+    # ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
+    vector("trader_hazard", [0.01, 0.03, 0.0, 0.0, 0.0], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option from an intermediary, at zero rent."),
-    vector("herding_promotion", HERDING_PROMOTION, UPGRADE_TYPES, 0, 1,
+    # ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
+    vector("herding_promotion", [0.0, 0.0, 0.0, 0.05, 0.0], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option from a project herding MSEs into one channel, "
         "at herding = 1."),
-    vector("stepping_stone_hazard", STEPPING_STONE_HAZARD, UPGRADE_TYPES, 0, 1,
+    # ... from the buyers, designers and traders an MSE meets once it has upgraded product or
+    # function: news of other value chains (the India "stepping stone", seed lines 335-340).
+    vector("stepping_stone_hazard", [0.0, 0.0, 0.0, 0.0, 0.04], UPGRADE_TYPES, 0, 1,
         "per month",
         "Monthly hazard of hearing of each option, once an MSE has upgraded product or function,"
         " from the buyers and traders it meets (India's stepping stone, seed lines 335-340).",
         source="calibration choice, guided by the seed (seed lines 335-340)"),
-    real("distance_isolation", DISTANCE_ISOLATION, 0.0, 1.0,
+    # Share of every source of news lost at distance 1 and at full social barrier.
+    real("distance_isolation", 0.5, 0.0, 1.0,
         "share of news",
         "Share of every source of news lost at distance 1."),
-    real("social_isolation", SOCIAL_ISOLATION, 0.0, 1.0,
+    real("social_isolation", 0.6, 0.0, 1.0,
         "share of news",
         "Share of every source of news lost at full social barrier."),
-    real("group_hazard", GROUP_HAZARD, 0.0, 1.0,
+    # ... from seeing group members (demonstration) and village neighbours who made it.
+    real("group_hazard", 0.25, 0.0, 1.0,
         "per month per adopting share",
         "Monthly hazard of hearing of an option per share of one's group members who made it "
         "(demonstration)."),
-    real("village_hazard", VILLAGE_HAZARD, 0.0, 1.0,
+    real("village_hazard", 0.04, 0.0, 1.0,
         "per month per adopting share",
         "Monthly hazard of hearing of an option per share of one's village neighbours who made "
         "it."),
@@ -175,7 +149,7 @@ class NewsSources(NamedTuple):
 
 
 def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
-                   intermediary_rent: float, consts: np.ndarray | None = None) -> np.ndarray:
+                   intermediary_rent: float, consts: np.ndarray) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1].
 
     Through its trader the MSE sees end markets dimly (less so far away, in an excluded
@@ -188,10 +162,8 @@ def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
         linked: Whether each MSE's information comes through a lead firm or an MSE broker
             (clarity at least `LEAD_FIRM_CLARITY`).
         intermediary_rent: Scenario lever.
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     RENT_OPACITY = consts[0]["rent_opacity"]
     TRADER_CLARITY = consts[0]["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
@@ -223,7 +195,7 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
 
 def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
                    clarity: np.ndarray, noise: np.ndarray,
-                   consts: np.ndarray | None = None) -> None:
+                   consts: np.ndarray) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -236,10 +208,8 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         premium_rate: Premium per unit of quality that would reach the MSE, (3, n).
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
                     noise, pop.belief_price, pop.belief_premium, consts)
 
@@ -274,7 +244,7 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
                    services: np.ndarray, intermediary_rent: float, herding: float,
                    group_adoption: np.ndarray, village_adoption: np.ndarray,
                    support: np.ndarray | None = None,
-                   consts: np.ndarray | None = None) -> np.ndarray:
+                   *, consts: np.ndarray) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -292,10 +262,8 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
             from `sim.groups.peer_adoption`.
         village_adoption: The same for villages, (villages, 5).
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
-        consts: The run's calibration constants (a `sim.constants` record;
-            the defaults if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
     """
-    consts = resolve(consts)
     sources = NewsSources(social=social, services=services,
                           intermediary_rent=float(intermediary_rent), herding=float(herding),
                           group_adoption=group_adoption, village_adoption=village_adoption,

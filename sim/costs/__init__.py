@@ -2,7 +2,7 @@
 
 Modules, one job each:
 
-* :mod:`~sim.costs.model`: the cost model read from ``sim/data/costs.toml`` (:data:`COSTS`);
+* :mod:`~sim.costs.model`: the cost model read from ``experiments/costs.toml`` (:data:`COSTS`);
 * :mod:`~sim.costs.effectiveness`: cost per additional upgrader and extra income per dollar
   of guideline experiments, with paired and Fieller 95% intervals;
 * :mod:`~sim.costs.gains`: who gains, by group of MSEs and in the margin split;
@@ -13,7 +13,7 @@ Modules, one job each:
 * :mod:`~sim.costs.discover`: scenario discovery (PRIM, EMA Workbench) on a sweep store.
 
 Reach (who was trained, linked, financed, connected) is counted by the model itself:
-:func:`sim.distribution.reach`.
+:func:`sim.who_gains.reach`.
 """
 
 from sim.costs.effectiveness import cost_effectiveness, evaluate, fieller, seed_costs

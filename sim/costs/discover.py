@@ -16,7 +16,6 @@ EMA Workbench is an optional dependency: ``pip install 'mse-upgrading[ema]'``.
 
 from __future__ import annotations
 
-import math
 import os
 import warnings
 from dataclasses import dataclass
@@ -25,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.ema import MissingExtraError
-from sim.errors import UserInputError
+from sim.checks import is_real_number
+from sim.errors import UserInputError, import_extra
 from sim.metrics import metric_info
 from sim.sweeps import SweepStore, output_column
 
@@ -69,15 +68,8 @@ class Discovery:
 
 
 def _prim_module():
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore")  # EMA's import-time notes on optional packages
-            from ema_workbench.analysis import prim
-    except ImportError as exc:
-        raise MissingExtraError(
-            "discover needs EMA Workbench (PRIM), which is not installed; install it with "
-            "pip install 'mse-upgrading[ema]'") from exc
-    return prim
+    # quiet: EMA's import-time notes on optional packages
+    return import_extra("ema_workbench.analysis.prim", "ema", "discover", quiet=".*")
 
 
 def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,
@@ -190,8 +182,7 @@ def discover(store: str | os.PathLike, metric: str, below: float, *, step: int |
         UserInputError: Bad store, metric, step or baseline, or a threshold outside the
             metric's range.
     """
-    if isinstance(below, bool) or not isinstance(below, int | float) or not math.isfinite(
-            below):
+    if not is_real_number(below, finite=True):
         raise UserInputError(f"--below: value {below!r} is not a number")
     if not 0 < min_density <= 1:
         raise UserInputError(f"--min-density: value {min_density!r} is not in (0, 1]")

@@ -75,7 +75,7 @@ def moves(result: ExperimentResult) -> dict[str, float]:
 def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFrame:
     """Each seed's cost of an experiment's intervention, by lever and part (US$).
 
-    Needs a result run with the probe :func:`sim.distribution.summary`.
+    Needs a result run with the probe :func:`sim.who_gains.summary`.
 
     Returns:
         One row per (seed, lever): seed, lever, move, reached, and one column per part of
@@ -83,7 +83,7 @@ def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFra
     """
     if not result.probes:
         raise ValueError("the experiment was run without a probe; run it with "
-                         "probe=sim.distribution.summary")
+                         "probe=sim.who_gains.summary")
     rows = []
     for seed, before, after in zip(result.seeds, result.probes["baseline"],
                                    result.probes["intervention"], strict=True):
@@ -142,7 +142,7 @@ def cost_effectiveness(results: Mapping[str, ExperimentResult],
     """The cost-effectiveness table of several experiments, ranked.
 
     Args:
-        results: Experiments run with the probe :func:`sim.distribution.summary`, by id
+        results: Experiments run with the probe :func:`sim.who_gains.summary`, by id
             (guidelines, and e.g. guideline 6 lever by lever as ``g6:ict_access``).
         costs: The cost model.
 

@@ -28,17 +28,17 @@ def who_gains(result: ExperimentResult) -> pd.DataFrame:
     """Change by group of MSEs, and in each party's margin per unit sold, with 95% CIs.
 
     Args:
-        result: An experiment run with the probe :func:`sim.distribution.summary`.
+        result: An experiment run with the probe :func:`sim.who_gains.summary`.
 
     Returns:
-        One row per row of :func:`sim.distribution.distribution`: for MSE groups the change
+        One row per row of :func:`sim.who_gains.distribution`: for MSE groups the change
         in the share that upgraded (``upgrading_change``, a fraction) and in mean monthly
         income over the last 12 months (``income_change``, currency units); for margin rows
         the change in the party's share of the end-market payment (``margin_change``).
     """
     if not result.probes:
         raise ValueError("the experiment was run without a probe; run it with "
-                         "probe=sim.distribution.summary")
+                         "probe=sim.who_gains.summary")
     base = [p["distribution"] for p in result.probes["baseline"]]
     new = [p["distribution"] for p in result.probes["intervention"]]
     first = base[0]

@@ -1,25 +1,25 @@
-"""The cost model: what each lever move costs, from ``sim/data/costs.toml``.
+"""The cost model: what each lever move costs, from ``experiments/costs.toml``.
 
 A lever move of size ``d`` costs a fixed part (once, if the lever moves), a part per unit of
 lever (``per_lever_unit_usd * d``) and a part per MSE reached (``per_mse_usd`` times the MSEs
-the model counts as reached; see the file's header and :data:`sim.distribution.REACH`). A
+the model counts as reached; see the file's header and :data:`sim.who_gains.REACH`). A
 guideline, or any portfolio of lever moves, costs the sum of its moves.
 """
 
 from __future__ import annotations
 
-import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sim.checks import is_real_number
 from sim.data import data_path
-from sim.distribution import REACH
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.scenario import LEVERS
+from sim.who_gains import REACH
 
 #: Reach kinds whose per-MSE cost is paid for MSEs *newly* reached: the count with the
 #: intervention less the count without it on the same seed (never below zero).
@@ -36,7 +36,7 @@ _NUMBERS = ("fixed_usd", "per_lever_unit_usd", "per_mse_usd")
 def costs_path() -> Path:
     """Return the cost data file (``$MSE_SIM_COSTS`` overrides the bundled one)."""
     env = os.environ.get("MSE_SIM_COSTS")
-    return Path(env) if env else data_path("costs.toml")
+    return Path(env) if env else data_path("experiments", "costs.toml")
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class LeverCost:
     Attributes:
         lever: Scenario lever.
         label: Plain words for what is bought.
-        reach: Kind of reach the per-MSE cost applies to (:data:`sim.distribution.REACH`).
+        reach: Kind of reach the per-MSE cost applies to (:data:`sim.who_gains.REACH`).
         fixed_usd: Paid once if the lever moves (US$).
         per_lever_unit_usd: Paid per unit of lever moved (US$ for a move of 1.0).
         per_mse_usd: Paid per MSE reached (US$; for an audience, for a full move).
@@ -67,7 +67,7 @@ class LeverCost:
 
         Args:
             move: Size of the lever move (absolute change of its value).
-            reach_new: Reach counts with the intervention (:func:`sim.distribution.reach`).
+            reach_new: Reach counts with the intervention (:func:`sim.who_gains.reach`).
             reach_before: Reach counts without it, same seed.
         """
         if self.reach == "none" or move == 0:
@@ -144,8 +144,7 @@ class CostModel:
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(
-            value) or value < 0:
+    if not is_real_number(value, finite=True) or value < 0:
         raise UserInputError(f"{where}: value {value!r} is not a number of 0 or more")
     return float(value)
 
@@ -154,20 +153,17 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
     """Read and check a cost file.
 
     Args:
-        path: A TOML file in the format of ``sim/data/costs.toml`` (default: that file).
+        path: A TOML file in the format of ``experiments/costs.toml`` (default: that file).
 
     Raises:
         UserInputError: Unreadable file, unknown lever or reach kind, a negative or missing
             number, or a missing source.
     """
     path = Path(path) if path is not None else costs_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserInputError(f"cannot read cost file {path}: {exc}") from None
+    data = read_toml(path, "cost file")
     currency = data.get("currency", {})
     rate = currency.get("usd_per_unit")
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not rate > 0:
+    if not is_real_number(rate) or not rate > 0:
         raise UserInputError(f"{path}: [currency] usd_per_unit = {rate!r} must be a number "
                              "above 0")
     levers: dict[str, LeverCost] = {}

@@ -20,8 +20,6 @@ known optima); :func:`optimize` runs it on model portfolios (:mod:`sim.costs.por
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import pickle
 from collections.abc import Callable
@@ -32,9 +30,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.checks import check_whole_number, is_real_number
 from sim.costs.portfolio import Portfolios
-from sim.errors import UserInputError
-from sim.io import atomic_write
+from sim.errors import UserInputError, import_extra
+from sim.io import atomic_write, stable_hash
 
 #: Candidate portfolios per generation and generations, when not given: 24 x 8 portfolios
 #: proposed (162 simulated once duplicates and those over budget by their fixed part alone
@@ -45,18 +44,9 @@ DEFAULT_GENERATIONS = 8
 CHECKPOINT = "checkpoint.pkl"
 
 
-class MissingOptimizerError(UserInputError, ImportError):
-    """pymoo is not installed; the message names the extra to install."""
-
-
 def require_pymoo() -> None:
-    """Check pymoo is installed, or say which extra installs it."""
-    try:
-        import pymoo  # noqa: F401
-    except ImportError as exc:
-        raise MissingOptimizerError(
-            "optimize needs pymoo, which is not installed; install it with "
-            "pip install 'mse-upgrading[optimize]'") from exc
+    """Check pymoo is installed, or raise a :class:`~sim.errors.MissingExtraError`."""
+    import_extra("pymoo", "optimize", "optimize")
 
 
 @dataclass
@@ -80,10 +70,6 @@ class SearchResult:
     budget: float
     evaluated_fresh: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
-
-
-def _fingerprint(key: Any) -> str:
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def feasible_front(F: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray:
@@ -132,9 +118,9 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     from pymoo.problems.static import StaticProblem
 
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    fingerprint = _fingerprint({"key": key, "n_obj": n_obj, "budget": budget,
+    fingerprint = stable_hash({"key": key, "n_obj": n_obj, "budget": budget,
                                 "pop_size": pop_size, "seed": seed,
-                                "lower": lower.tolist(), "upper": upper.tolist()})
+                                "lower": lower.tolist(), "upper": upper.tolist()}, 64)
     path = Path(checkpoint) if checkpoint is not None else None
     state = _load(path, fingerprint)
     if state is None:
@@ -223,16 +209,12 @@ def optimize(problem: Portfolios, budget: float, *, pop_size: int = DEFAULT_POP_
         UserInputError: A bad budget, population or generations, or a checkpoint of
             another problem.
     """
-    import math
     import sys
 
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or not math.isfinite(
-            budget) or budget <= 0:
+    if not is_real_number(budget, finite=True) or budget <= 0:
         raise UserInputError(f"budget: value {budget!r} is not allowed (US dollars, above 0)")
-    for name, value, low in (("pop_size", pop_size, 4), ("generations", generations, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < low:
-            raise UserInputError(f"{name}: value {value!r} is not allowed (a whole number, "
-                                 f"{low} or more)")
+    check_whole_number(pop_size, "pop_size", 4)
+    check_whole_number(generations, "generations", 1)
     baseline = problem.run([problem.scenario], workers)[0]
 
     def evaluate(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

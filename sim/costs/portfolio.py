@@ -23,11 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from sim.checks import check_whole_number
 from sim.costs.model import COSTS, CostModel
-from sim.distribution import summary
 from sim.engines import Progress, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.scenario import ValueChainScenario, coerce_scenario
+from sim.who_gains import summary
 
 #: Objectives a portfolio is judged on (all maximised): name -> plain words and unit.
 OBJECTIVES: dict[str, str] = {
@@ -207,11 +208,7 @@ def portfolios(scenario: ValueChainScenario | str | Mapping | None, *,
     Raises:
         UserInputError: Unknown scenario, lever or objective; seeds below 2; steps below 1.
     """
-    if isinstance(seeds, bool) or not isinstance(seeds, int) or seeds < 2:
-        raise UserInputError(f"seeds: value {seeds!r} is not allowed (a whole number, "
-                             "2 or more)")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise UserInputError(f"steps: value {steps!r} is not allowed (a whole number, "
-                             "1 or more)")
+    seeds = check_whole_number(seeds, "seeds", 2)
+    steps = check_whole_number(steps, "steps", 1)
     return Portfolios(coerce_scenario(scenario), check_levers(levers, costs),
                       check_objectives(objectives), tuple(range(seeds)), steps, costs)

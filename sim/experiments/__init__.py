@@ -6,9 +6,9 @@ same seeds, and the effect is the mean paired difference with a paired-t 95% int
 
 Modules, one job each:
 
-* :mod:`~sim.experiments.definitions`: the guidelines as data (``sim/data/guidelines.toml``);
-* :mod:`~sim.experiments.runs`: running arms on common seeds (:func:`run`, :func:`run_many`,
-  :func:`compare`, :func:`run_arms`);
+* :mod:`~sim.experiments.definitions`: the guidelines as data (``experiments/guidelines.toml``);
+* :mod:`~sim.experiments.arms`: running arms on common seeds (:func:`run_experiment`,
+  :func:`run_experiments`, :func:`compare`, :func:`run_arms`);
 * :mod:`~sim.experiments.stats`: outcomes and paired effects;
 * :mod:`~sim.experiments.results`: what an experiment returns.
 
@@ -16,10 +16,19 @@ Wording, figures, files and the HTML report are the user interface's (:mod:`sim.
 
 Example:
     >>> from sim import experiments
-    >>> result = experiments.run("g4", scenario="baseline", seeds=20)   # doctest: +SKIP
-    >>> result.effect("share_process")["effect"]                         # doctest: +SKIP
+    >>> result = experiments.run_experiment("g4", scenario="baseline", seeds=20)  # doctest: +SKIP
+    >>> result.effect("share_process")["effect"]                        # doctest: +SKIP
 """
 
+from sim.experiments.arms import (
+    DEFAULT_SEEDS,
+    DEFAULT_STEPS,
+    ArmOutcomes,
+    compare,
+    run_arms,
+    run_experiment,
+    run_experiments,
+)
 from sim.experiments.definitions import (
     GUIDELINES,
     Change,
@@ -29,15 +38,6 @@ from sim.experiments.definitions import (
     load_guidelines,
 )
 from sim.experiments.results import ExperimentResult
-from sim.experiments.runs import (
-    DEFAULT_SEEDS,
-    DEFAULT_STEPS,
-    ArmOutcomes,
-    compare,
-    run,
-    run_arms,
-    run_many,
-)
 from sim.experiments.stats import CONFIDENCE, OUTCOME_WINDOW, outcome, paired_effect
 
 __all__ = [
@@ -56,7 +56,7 @@ __all__ = [
     "load_guidelines",
     "outcome",
     "paired_effect",
-    "run",
     "run_arms",
-    "run_many",
+    "run_experiment",
+    "run_experiments",
 ]

@@ -2,21 +2,22 @@
 
 Dunn et al. (2006) close with seven guidelines for practitioners. Each one's title, verbatim
 text from the paper, the levers it moves, the metrics it is about and the direction the paper
-implies are in ``sim/data/guidelines.toml`` (package data), read once into
+implies are in ``experiments/guidelines.toml`` (shipped as package data), read once into
 :data:`GUIDELINES`: the one definition the CLI, the report, the app and the tests share.
 """
 
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import is_real_number
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.metrics import METRIC_INFO
 from sim.scenario import LEVERS, ValueChainScenario
 
@@ -26,7 +27,7 @@ def guidelines_path() -> Path:
     env = os.environ.get("MSE_SIM_GUIDELINES")
     if env:
         return Path(env)
-    return data_path("guidelines.toml")
+    return data_path("experiments", "guidelines.toml")
 
 
 _OPS = ("add", "set", "at_least", "at_most")
@@ -105,11 +106,6 @@ class Guideline:
         base = _apply(scenario, self.comparison)
         return base, _apply(base, self.intervention)
 
-    def intervention_values(self, scenario: ValueChainScenario) -> dict[str, float]:
-        """Return the levers the intervention sets, with their values on ``scenario``."""
-        base = _apply(scenario, self.comparison)
-        return {c.lever: c.apply(getattr(base, c.lever)) for c in self.intervention}
-
     def lever_moves(self, scenario: ValueChainScenario) -> tuple[LeverMove, ...]:
         """Return what the experiment does to each lever on ``scenario``, as data.
 
@@ -165,7 +161,7 @@ def _parse_changes(table: Any, where: str) -> tuple[Change, ...]:
             raise UserInputError(
                 f"{where}.{lever}: operation {op!r} is not known (allowed: {', '.join(_OPS)})"
             )
-        if isinstance(value, bool) or not isinstance(value, int | float) or not (
+        if not is_real_number(value) or not (
             -1.0 <= value <= 1.0
         ):
             raise UserInputError(
@@ -179,7 +175,7 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
     """Read and check guideline definitions.
 
     Args:
-        path: A TOML file in the format of ``sim/data/guidelines.toml`` (default: that file).
+        path: A TOML file in the format of ``experiments/guidelines.toml`` (default: that file).
 
     Returns:
         Guidelines by id, in file order.
@@ -188,10 +184,7 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
         UserInputError: Unreadable file, unknown lever, operation, metric or direction.
     """
     path = Path(path) if path is not None else guidelines_path()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserInputError(f"cannot read guideline definitions {path}: {exc}") from None
+    data = read_toml(path, "guideline definitions")
     known_keys = {"number", "title", "action", "why", "seed_text", "comparison", "intervention",
                   "key_metrics", "also_report", "expect"}
     out: dict[str, Guideline] = {}

@@ -36,7 +36,7 @@ class ExperimentResult:
         version: mse-sim version.
         created: UTC time the result was computed (ISO 8601).
         probes: Per arm, one probe result per seed, when the experiment was run with a
-            probe (see :func:`sim.experiments.run_many`); empty otherwise.
+            probe (see :func:`sim.experiments.run_experiments`); empty otherwise.
     """
 
     guideline: Guideline | None

@@ -1,4 +1,4 @@
-"""Paired statistics of experiments: outcomes, paired effects and their confidence intervals.
+"""Paired statistics of experiments: the seeds, outcomes, paired effects and their intervals.
 
 Both arms of an experiment use the same seeds (common random numbers), so the per-seed
 difference removes most of the between-seed noise, and an effect is the mean of those
@@ -8,8 +8,12 @@ differences with a paired-t interval.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
+
+from sim.checks import is_whole_number
+from sim.errors import UserInputError
 
 #: Confidence level of every interval.
 CONFIDENCE = 0.95
@@ -48,3 +52,31 @@ def paired_effect(baseline: np.ndarray, intervention: np.ndarray) -> tuple[float
     se = float(d.std(ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     half = t_crit(n) * se
     return mean, mean - half, mean + half
+
+
+def check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
+    """Return the seeds of a paired comparison: ``n`` means seeds 0 .. n-1.
+
+    Raises:
+        UserInputError: Fewer than 2 seeds, repeated or negative seeds, or not whole numbers.
+    """
+    if isinstance(seeds, bool):
+        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
+    if is_whole_number(seeds):
+        if seeds < 2:
+            raise UserInputError(
+                f"seeds: value {seeds} is not allowed (a confidence interval needs a whole "
+                "number of 2 or more)"
+            )
+        return tuple(range(int(seeds)))
+    try:
+        out = tuple(int(s) for s in seeds)
+    except (TypeError, ValueError):
+        raise UserInputError(
+            f"seeds: value {seeds!r} is not a count or a list of whole numbers"
+        ) from None
+    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
+        raise UserInputError(
+            f"seeds: value {list(out)!r} is not allowed (2 or more distinct seeds, each 0 or more)"
+        )
+    return out

@@ -11,14 +11,14 @@ Modules, one job each (after SALib's ``sample/`` and ``analyze/`` split):
 * :mod:`~sim.sweeps.design`: design points, run seeds and run ids;
 * :mod:`~sim.sweeps.worker`: chunks of runs, the code that runs on workers;
 * :mod:`~sim.sweeps.store`: the folder of results;
-* :mod:`~sim.sweeps.run`: :func:`sweep`, which ties them together on an engine;
+* :mod:`~sim.sweeps.driver`: :func:`sweep`, which ties them together on an engine;
 * :mod:`~sim.sweeps.sensitivity`: Sobol, Morris, RBD-FAST indices and grid main effects.
 
 See ``docs/sweeps.md`` for the spec reference and how to run on several machines.
 """
 
 from sim.sweeps.design import build_design, plan_runs, run_id, run_seed, salib_problem
-from sim.sweeps.run import sweep
+from sim.sweeps.driver import sweep
 from sim.sweeps.sensitivity import analyze
 from sim.sweeps.spec import (
     ID_COLUMNS,

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.sweeps.spec import ID_COLUMNS, SweepSpec, parameter_spec, stable_hash
+from sim.io import stable_hash
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec, parameter_spec
 
 
 def salib_problem(spec: SweepSpec) -> dict[str, Any]:

@@ -7,21 +7,19 @@ master seed and the outputs (metrics at steps). See ``docs/sweeps.md`` for every
 
 from __future__ import annotations
 
-import difflib
-import hashlib
 import json
 import math
 import os
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import did_you_mean, is_real_number, is_whole_number
 from sim.constants import flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
-from sim.distribution import WHO_GAINS_COLUMNS
 from sim.errors import UserInputError
+from sim.io import read_toml, stable_hash
 from sim.metrics import METRICS
 from sim.scenario import (
     FIELDS,
@@ -34,10 +32,10 @@ from sim.scenario import (
     validate_input,
     validate_value,
 )
+from sim.who_gains import WHO_GAINS_COLUMNS
 
 METHODS: tuple[str, ...] = ("grid", "lhs", "sobol", "morris")
 SAMPLED_METHODS: tuple[str, ...] = ("lhs", "sobol", "morris")
-ENGINES: tuple[str, ...] = ("local", "dask")
 
 #: Keys of the ``[sweep]`` table and their defaults (``None``: required or derived).
 SWEEP_KEYS: dict[str, Any] = {
@@ -52,7 +50,7 @@ SWEEP_KEYS: dict[str, Any] = {
     "second_order": False,  # sobol: also sample for second-order indices (S2)
     "levels": 4,  # morris: number of grid levels of each trajectory
     "chunk_size": None,  # runs per task; default sized from the cost of a run
-    "who_gains": False,  # also record who gains at the last step (sim.distribution)
+    "who_gains": False,  # also record who gains at the last step (sim.who_gains)
 }
 TOP_KEYS: tuple[str, ...] = ("sweep", "parameters", "fixed")
 
@@ -106,7 +104,7 @@ class SweepSpec:
         parameters: Swept fields, in spec order.
         second_order: Sobol only: sample for second-order indices too.
         who_gains: Also record who gains at the last step: upgrading and income by group and
-            the margin shares (``sim.distribution.WHO_GAINS_COLUMNS``).
+            the margin shares (``sim.who_gains.WHO_GAINS_COLUMNS``).
         levels: Morris only: number of levels.
         chunk_size: Runs per task, or ``None`` for automatic.
         source: Where the spec came from (for messages and the manifest).
@@ -188,12 +186,6 @@ def known_metrics() -> tuple[str, ...]:
     return tuple(m for m in METRICS if m != "step")
 
 
-def stable_hash(obj: Any, length: int = 16) -> str:
-    """Return a hex digest of ``obj``'s canonical JSON: the same on every machine and run."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:length]
-
-
 def parameter_spec(name: str) -> FieldSpec:
     """The range and kind of a sweepable name (:func:`sim.scenario.input_spec`).
 
@@ -213,19 +205,9 @@ def _check_value(name: str, value: Any, where: str) -> float | int:
     return validate_input(name, value, where)
 
 
-def _suggest(key: str, known: Iterable[str]) -> str:
-    hint = difflib.get_close_matches(key, list(known), n=1)
-    return f"; did you mean '{hint[0]}'?" if hint else ""
-
-
-def is_int(value: Any) -> bool:
-    """Whether ``value`` is a whole number (not a bool)."""
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
 def _int_key(sweep: Mapping[str, Any], key: str, low: int, high: int, where: str) -> int:
     value = sweep.get(key, SWEEP_KEYS[key])
-    if not is_int(value) or not low <= value <= high:
+    if not is_whole_number(value) or not low <= value <= high:
         raise SweepSpecError(
             f"[sweep] {key} = {value!r}{where}: must be a whole number from {low} to {high}"
         )
@@ -257,16 +239,13 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         source = str(path)
         if not path.is_file():
             raise SweepSpecError(f"sweep spec '{path}' does not exist")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise SweepSpecError(f"{path} is not valid TOML: {exc}") from None
+        data = read_toml(path, "sweep spec", SweepSpecError)
         base_dir = path.resolve().parent
     where = "" if source == "<dict>" else f" in {source}"
     for key in data:
         if key not in TOP_KEYS:
             raise SweepSpecError(
-                f"unknown table '{key}'{where}{_suggest(key, TOP_KEYS)} "
+                f"unknown table '{key}'{where}{did_you_mean(key, TOP_KEYS)} "
                 f"(allowed: {', '.join(TOP_KEYS)})"
             )
     sweep = data.get("sweep", {})
@@ -278,7 +257,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     for key in sweep:
         if key not in SWEEP_KEYS:
             raise SweepSpecError(
-                f"unknown key '{key}' in [sweep]{where}{_suggest(key, SWEEP_KEYS)} "
+                f"unknown key '{key}' in [sweep]{where}{did_you_mean(key, SWEEP_KEYS)} "
                 f"(allowed: {', '.join(SWEEP_KEYS)})"
             )
 
@@ -326,7 +305,8 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     for name in outputs:
         if name not in metrics:
             raise SweepSpecError(
-                f"[sweep] outputs{where}: unknown metric {name!r}{_suggest(str(name), metrics)} "
+                f"[sweep] outputs{where}: unknown metric {name!r}"
+                f"{did_you_mean(str(name), metrics)} "
                 f"(metrics: {', '.join(metrics)})"
             )
     if len(set(outputs)) != len(outputs):
@@ -343,7 +323,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
             f"{steps} or \"all\""
         )
     for step in at_steps:
-        if not is_int(step) or not 0 <= step <= steps:
+        if not is_whole_number(step) or not 0 <= step <= steps:
             raise SweepSpecError(
                 f"[sweep] at_steps{where}: step {step!r} is not a whole number from 0 to "
                 f"steps = {steps}"
@@ -382,7 +362,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
         if name not in FIELDS and not is_constant(name):
             raise SweepSpecError(
                 f"[parameters]{where}: unknown parameter '{name}'"
-                f"{_suggest(name, [*FIELDS, *constant_names()])} "
+                f"{did_you_mean(name, [*FIELDS, *constant_names()])} "
                 f"(scenario fields: {', '.join(FIELDS)}; or a calibration constant, see "
                 "`mse-sim constants`)"
             )
@@ -444,7 +424,7 @@ def _parameter_range(name: str, value: Any, method: str, where: str) -> Paramete
         )
     low, high = value["low"], value["high"]
     for bound, number in (("low", low), ("high", high)):
-        if isinstance(number, bool) or not isinstance(number, int | float) or math.isnan(number):
+        if not is_real_number(number) or math.isnan(number):
             raise SweepSpecError(f"{key}.{bound} = {number!r}{where}: must be a number")
         if not spec.low <= number <= spec.high:
             raise SweepSpecError(

@@ -21,8 +21,8 @@ import pandas as pd
 
 from sim import __version__
 from sim.errors import UserInputError
-from sim.io import atomic_write
-from sim.sweeps.spec import ID_COLUMNS, SweepSpec, stable_hash
+from sim.io import atomic_write, stable_hash
+from sim.sweeps.spec import ID_COLUMNS, SweepSpec
 
 STORE_FORMAT = "mse-sim-sweep/1"
 PART_GLOB = "part-*.parquet"

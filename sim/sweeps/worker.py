@@ -15,11 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.distribution import WHO_GAINS_COLUMNS, who_gains_columns
 from sim.engines import run_columns
 from sim.scenario import ValueChainScenario
 from sim.sweeps.design import plain
 from sim.sweeps.spec import ID_COLUMNS, SweepSpec, output_column
+from sim.who_gains import WHO_GAINS_COLUMNS, who_gains_columns
 
 #: Target cost of one task in MSE-steps (n_mse x steps): 20 baseline runs, so the
 #: per-task overhead (pickling, scheduling, one Parquet file) stays well under 1%.
@@ -44,7 +44,7 @@ class Chunk:
         at_steps: Steps recorded.
         names: Swept parameter names.
         runs: Tuples ``(run_id, point_id, replicate, seed, *parameter values)``.
-        who_gains: Also record :data:`sim.distribution.WHO_GAINS_COLUMNS` at the last step.
+        who_gains: Also record :data:`sim.who_gains.WHO_GAINS_COLUMNS` at the last step.
     """
 
     base: dict[str, Any]

@@ -5,11 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.costs.portfolio import OBJECTIVES
-from sim.ui.words import format_number
-
-
-def _usd(value: float) -> str:
-    return f"{'−' if value < 0 else ''}${abs(value):,.0f}"
+from sim.ui.numbers import format_number, format_usd
 
 
 def _move_words(row: pd.Series, baseline: dict[str, float]) -> str:
@@ -28,7 +24,7 @@ def _objective_words(row: pd.Series, objectives: list[str]) -> str:
     for o in objectives:
         value = row[f"obj_{o}"]
         if o == "income":
-            words.append(f"{_usd(value)} more MSE income over the horizon")
+            words.append(f"{format_usd(value)} more MSE income over the horizon")
         elif o == "upgrading":
             words.append(f"{format_number(value, 1)} points more MSEs upgrading")
         else:
@@ -45,11 +41,11 @@ def front_text(front: pd.DataFrame) -> str:
     """
     a = front.attrs
     objectives = list(a["objectives"])
-    budget = _usd(a["budget_usd"])
+    budget = format_usd(a["budget_usd"])
     lines = [f"# Best lever portfolios for {budget} in {a['scenario']}", ""]
     if front.empty:
         lines.append(f"No portfolio evaluated stayed within {budget} on every seed. Raise the "
-                     "budget, or search fewer or cheaper levers (see sim/data/costs.toml).")
+                     "budget, or search fewer or cheaper levers (see experiments/costs.toml).")
         return "\n".join(lines) + "\n"
     lines.append(
         f"Searched {len(a['levers'])} levers ({', '.join(a['levers'])}) with NSGA-II: "
@@ -64,9 +60,9 @@ def front_text(front: pd.DataFrame) -> str:
         lines.append(
             f"- **Best for {o}** ({OBJECTIVES[o]}): with {budget} in {a['scenario']}, the best "
             f"mix found was {_move_words(best, a['baseline'])}, costing "
-            f"{_usd(best['cost_usd'])}: {_objective_words(best, objectives)}.")
+            f"{format_usd(best['cost_usd'])}: {_objective_words(best, objectives)}.")
     lines += ["", "What this does and does not mean: these are the model's consequences of "
-              "the costs in sim/data/costs.toml (mostly assumptions) and of its mechanisms; "
+              "the costs in experiments/costs.toml (mostly assumptions) and of its mechanisms; "
               "the search is a heuristic, so a better mix may exist; the objectives are means "
               "over the seeds, and a mix on the front trades one objective against another. "
               "Use it to see which levers keep appearing, not as a budget line."]

@@ -23,14 +23,13 @@ from sim.metrics import metric_info
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
     N_,
-    format_number,
-    format_percent,
     gettext_for,
     metric_title,
     metric_unit,
     paper_text,
     translation_note,
 )
+from sim.ui.numbers import format_number, format_percent
 from sim.ui.style import ACCENT_COLOUR, BASELINE_COLOUR, INTERVENTION_COLOUR
 from sim.ui.words import sentences
 
@@ -75,8 +74,8 @@ def handout_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE):
     ax.set_xlim(0, result.steps)
     ax.set_ylim(bottom=0)
     ax.yaxis.set_major_formatter(
-        (lambda v, _pos: format_percent(v, lang)) if share
-        else (lambda v, _pos: format_number(v, lang, 0 if abs(v) >= 10 else 1)))
+        (lambda v, _pos: format_percent(v, lang=lang)) if share
+        else (lambda v, _pos: format_number(v, 0 if abs(v) >= 10 else 1, lang=lang)))
     ax.grid(alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False, fontsize=10)
     return fig

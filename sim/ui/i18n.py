@@ -3,18 +3,17 @@
 The texts live in standard gettext catalogs, one per language, in
 ``sim/data/locale/<lang>/LC_MESSAGES/mse_sim.po`` (the sources translators edit) compiled to
 ``.mo`` files next to them (shipped as package data and read with the standard library's
-:mod:`gettext`). Numbers are formatted per locale with Babel (``1,234.5`` in English,
-``1.234,5`` in Spanish and Portuguese, ``1 234,5`` in French).
+:mod:`gettext`). Numbers, percentages, dollars and dates are written per locale by
+:mod:`sim.ui.numbers`.
 
 Besides the strings marked ``_("...")`` in ``sim/ui``, the catalogs hold the texts that live in
 data: metric labels (:data:`sim.metrics.METRIC_INFO`), lever labels (:data:`sim.scenario.FIELDS`),
 the guidelines (:data:`sim.experiments.GUIDELINES`: title, action, why and the paper's
-paragraph), the groups of the who-gains study (:mod:`sim.distribution`), the claims of the
-cases' targets (``sim/data/targets``) and each scenario file's description and Info texts
-(``sim/data/scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
+paragraph), the groups of the who-gains study (:mod:`sim.who_gains`), the claims of the
+cases' targets (``targets/``) and each scenario file's description and Info texts
+(``scenarios/*.toml``, read by a Babel extractor, :func:`extract_scenario_toml`, so a
 translator finds every text in one catalog). The paper's texts, and the Info texts that quote
-it, are shown translated with a note saying so (:func:`translation_note`). Dates are written
-per locale too (:func:`format_datetime`).
+it, are shown translated with a note saying so (:func:`translation_note`).
 
 Maintainers (needs Babel, a dependency)::
 
@@ -32,16 +31,15 @@ import io
 import sys
 import tomllib
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sim.data import data_path
-from sim.distribution import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
 from sim.metrics import METRIC_INFO, metric_info
 from sim.scenario import FIELDS, INFO_KEYS, LEVERS
 from sim.validation.targets import list_target_cases, read_targets
+from sim.who_gains import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 
 #: The languages offered, by code, with their own names (what a language menu shows).
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
@@ -83,45 +81,6 @@ def gettext_for(lang: str = DEFAULT_LANGUAGE) -> Callable[[str], str]:
 def N_(text: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark `text` for the catalogs without translating it here."""
     return text
-
-
-def format_number(value: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """Format a number the way `lang` writes it, with `decimals` decimals."""
-    from babel.numbers import format_decimal  # Babel: a dependency; heavy tables, load late
-
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(round(float(value), decimals), format=pattern, locale=lang)
-
-
-def format_percent(share: float, lang: str = DEFAULT_LANGUAGE, decimals: int = 0) -> str:
-    """Format a share (0.123) as a percentage the way `lang` writes it ("12 %" in French)."""
-    from babel import Locale
-    from babel.numbers import format_percent as babel_percent
-
-    # the locale's own pattern ("#,##0%" in English, "#,##0 %" in French) with our decimals
-    pattern = Locale.parse(lang).percent_formats[None].pattern
-    if decimals > 0 and "." not in pattern:
-        pattern = pattern.replace("0", "0." + "0" * decimals, 1)
-    return babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang)
-
-
-def format_datetime(value: str | datetime, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Write a moment (an ISO 8601 string or a datetime) the way `lang` writes dates, in UTC.
-
-    E.g. "November 30, 2026, 4:27 AM UTC" in English, "30 de noviembre de 2026, 4:27 UTC" in
-    Spanish. A text that is no ISO date is returned as it is (never fail a report on a date).
-    """
-    from babel.dates import format_date, format_time
-
-    try:
-        moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return str(value)
-    if moment.tzinfo is None:  # results record UTC; a naive time is taken as UTC
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return (f"{format_date(moment, 'long', locale=lang)}, "
-            f"{format_time(moment, 'short', tzinfo=UTC, locale=lang)} UTC")
 
 
 def metric_label(metric: str, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -174,9 +133,9 @@ def data_messages() -> list[tuple[str, str]]:
         out.append((g.action, f"guidelines.toml [{gid}] action"))
         out.append((g.why, f"guidelines.toml [{gid}] why"))
         out.append((paper_text(g.seed_text), f"guidelines.toml [{gid}] seed_text"))
-    # who gains (sim.distribution): the groups of MSEs and the parties of the margin split
+    # who gains (sim.who_gains): the groups of MSEs and the parties of the margin split
     for group in ("included", "excluded", *DISTANCE_GROUPS, *WEALTH_GROUPS, *PARTIES):
-        out.append((group, "sim.distribution groups"))
+        out.append((group, "sim.who_gains groups"))
     for name in list_target_cases():  # the report says which of a case's targets its runs meet
         for target in read_targets(name).targets:
             out.append((target.claim, f"targets/{name}.toml [{target.id}] claim"))
@@ -213,7 +172,7 @@ def scenario_messages() -> list[tuple[str, str]]:
     """Return every scenario file's description and Info texts as (text, where) pairs."""
     from babel.messages.extract import extract_from_dir
 
-    return [(message, f"sim/data/scenarios/{filename}:{lineno}")
+    return [(message, f"scenarios/{filename}:{lineno}")
             for filename, lineno, message, _comments, _context in extract_from_dir(
                 str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)])]
 
@@ -262,7 +221,7 @@ def _template():
     # the scenarios' description and Info texts, by a Babel extraction method of our own
     for filename, lineno, message, comments, _context in extract_from_dir(
             str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]):
-        catalog.add(message, locations=[(f"sim/data/scenarios/{filename}", lineno)],
+        catalog.add(message, locations=[(f"scenarios/{filename}", lineno)],
                     auto_comments=comments)
     return catalog
 

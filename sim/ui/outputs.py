@@ -79,7 +79,7 @@ def write_outputs(
 ) -> list[Path]:
     """Write each result's table and figure, and optionally ``report.html`` (in ``lang``).
 
-    Results run with the probe :func:`sim.distribution.summary` also get the cost study:
+    Results run with the probe :func:`sim.who_gains.summary` also get the cost study:
     ``costs.csv`` (cost-effectiveness of each guideline and of ``parts``, e.g. guideline 6
     lever by lever), ``who_gains.csv``, and the report's section on costs and who gains.
     """

@@ -22,11 +22,11 @@ from sim.metrics import metric_info
 from sim.population import UPGRADE_TYPES
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
-    format_percent,
     gettext_for,
     metric_title,
     metric_unit,
 )
+from sim.ui.numbers import format_percent
 from sim.ui.style import (
     BASELINE_COLOUR,
     INTERVENTION_COLOUR,
@@ -152,7 +152,7 @@ def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) ->
                                            title=_(result.guideline.title))
              if result.guideline else _("Intervention vs baseline"))
     sub = _("scenario {name}, {n} seeds, mean and {level} band").format(
-        name=result.scenario.name, n=len(result.seeds), level=format_percent(CONFIDENCE, lang))
+        name=result.scenario.name, n=len(result.seeds), level=format_percent(CONFIDENCE, lang=lang))
     fig.suptitle(f"{title}\n{sub}", fontsize=10)
     return fig
 

@@ -25,8 +25,6 @@ from sim.scenario import read_scenario_file
 from sim.ui.i18n import (
     DEFAULT_LANGUAGE,
     N_,
-    format_datetime,
-    format_percent,
     gettext_for,
     metric_label,
     paper_text,
@@ -34,12 +32,12 @@ from sim.ui.i18n import (
     scenario_translation_note,
     translation_note,
 )
+from sim.ui.numbers import format_datetime, format_number, format_percent, format_usd
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.style import ACCENT_COLOUR
 from sim.ui.words import (
     describe_moves,
     effect_sentence,
-    format_number,
     lever_label,
     sentences,
 )
@@ -88,8 +86,8 @@ def _e(text: object) -> str:
 def _fmt(value: float, kind: str, lang: str = DEFAULT_LANGUAGE) -> str:
     if kind == "share":
         # Percent, with a second decimal for small values so "0.0 to 0.0" never appears.
-        return format_number(value * 100, 2 if abs(value) < 0.01 else 1, lang)
-    return format_number(value, None, lang)
+        return format_number(value * 100, 2 if abs(value) < 0.01 else 1, lang=lang)
+    return format_number(value, None, lang=lang)
 
 
 def _direction(row) -> str:
@@ -173,7 +171,7 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
     name=f"<strong>{_e(result.scenario.name)}</strong>", n_mse=_e(result.scenario.n_mse),
     n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
     window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
-    created=_e(format_datetime(prov['created'], lang)))}</p>
+    created=_e(format_datetime(prov['created'], lang=lang)))}</p>
 </section>"""
 
 
@@ -218,7 +216,7 @@ def targets_section(results: Mapping[str, ExperimentResult], lang: str = DEFAULT
         else:
             shown = _("{status}: {mean} (target {target})").format(
                 status=statuses.get(row["status"], row["status"]),
-                mean=format_number(row["mean"], None, lang),
+                mean=format_number(row["mean"], None, lang=lang),
                 target=_bounds_text(row["low"], row["high"], lang))
         kind = {"direction": " " + _("(direction)"),
                 "face": " " + _("(face check)")}.get(row["kind"], "")
@@ -237,7 +235,7 @@ def _bounds_text(low: float, high: float, lang: str) -> str:
     _ = gettext_for(lang)
 
     def num(v: float) -> str:
-        return format_number(v, None, lang)
+        return format_number(v, None, lang=lang)
 
     if math.isfinite(low) and math.isfinite(high):
         return _("{low} to {high}").format(low=num(low), high=num(high))
@@ -273,7 +271,7 @@ def build_report(results: Mapping[str, ExperimentResult],
 <p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
     name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
     months=first.steps)} ·
-mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang))}</p>
+mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang=lang))}</p>
 {_scenario_description(scenario.name, lang)}
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
 {_summary(results, lang)}
@@ -310,25 +308,6 @@ def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLik
 
 # -- costs: what each guideline costs, the ranking, who gains (sim.costs) ---------------------
 
-def _usd(value: float, lang: str = DEFAULT_LANGUAGE) -> str:
-    """US dollars, whole, in `lang`'s digits: "$1,234" in English, "1.234 US$" in Spanish."""
-    if value != value:  # NaN
-        return "–"
-    from babel.numbers import format_currency  # Babel: a dependency; heavy tables, load late
-
-    # whole dollars: the locale's pattern with its decimals dropped
-    text = format_currency(round(abs(float(value))), "USD", locale=lang,
-                           format=_whole_currency_pattern(lang), currency_digits=False)
-    return ("−" if value < 0 else "") + text
-
-
-def _whole_currency_pattern(lang: str) -> str:
-    from babel import Locale
-
-    pattern = Locale.parse(lang).currency_formats["standard"].pattern.split(";")[0]
-    return pattern.replace(".00", "").replace(",00", "")
-
-
 def _interval(low: float, high: float, fmt, lang: str = DEFAULT_LANGUAGE) -> str:
     _ = gettext_for(lang)
     if low != low or high != high:
@@ -355,24 +334,24 @@ def _cost_table(table, results: Mapping[str, ExperimentResult],
         N_("rank")))
 
     def usd(v):
-        return _usd(v, lang)
+        return format_usd(v, lang=lang)
 
     def num(v):
-        return format_number(v, 1, lang)
+        return format_number(v, 1, lang=lang)
 
     def two(v):
-        return format_number(v, 2, lang)
+        return format_number(v, 2, lang=lang)
 
     def cell(value: str, low: float, high: float, fmt) -> str:
         return f"<td>{value}<br><small>{_e(_interval(low, high, fmt, lang))}</small></td>"
 
     rows = []
     for _i, r in table.iterrows():
-        rank = "" if pd.isna(r["rank"]) else format_number(int(r["rank"]), 0, lang)
+        rank = "" if pd.isna(r["rank"]) else format_number(int(r["rank"]), 0, lang=lang)
         rows.append(
             f"<tr><td>{_e(_experiment_name(r['experiment'], results, lang))}</td>"
             + cell(usd(r["cost_usd"]), r["cost_ci_low"], r["cost_ci_high"], usd)
-            + f"<td>{format_number(r['mses_reached'], 0, lang)}</td>"
+            + f"<td>{format_number(r['mses_reached'], 0, lang=lang)}</td>"
             + cell(num(r["extra_upgraders"]), r["upgraders_ci_low"], r["upgraders_ci_high"], num)
             + cell(usd(r["cost_per_upgrader_usd"]), r["per_upgrader_ci_low"],
                    r["per_upgrader_ci_high"], usd)
@@ -388,10 +367,10 @@ def _ranking_words(table, results: Mapping[str, ExperimentResult],
     _ = gettext_for(lang)
 
     def usd(v):
-        return _usd(v, lang)
+        return format_usd(v, lang=lang)
 
     ranked = table[table["rank"].notna()].sort_values("rank")
-    level = format_percent(CONFIDENCE, lang)
+    level = format_percent(CONFIDENCE, lang=lang)
     items = []
     for _i, r in ranked.iterrows():
         line = _("{name}: {cost} per additional MSE upgrading ({level} CI {interval})").format(
@@ -411,7 +390,7 @@ def _ranking_words(table, results: Mapping[str, ExperimentResult],
 RANKING_CAVEATS: tuple[str, ...] = (
     N_("It ranks the cost to the programme of each additional MSE that has made any upgrade "
        "by the end of the horizon, in this scenario, with its {conf} interval over seeds."),
-    N_("Most unit costs are assumptions (sim/data/costs.toml says which): change them for "
+    N_("Most unit costs are assumptions (experiments/costs.toml says which): change them for "
        "your programme and the order can change."),
     N_("Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
        "not the same effort or the same budget, which is why this table exists."),
@@ -428,7 +407,7 @@ RANKING_CAVEATS: tuple[str, ...] = (
 
 #: The cost section's explanation of the method; {rate} is US$ per model currency unit.
 COST_METHOD = N_(
-    "Each guideline's lever moves are costed with the cost model (sim/data/costs.toml): a "
+    "Each guideline's lever moves are costed with the cost model (experiments/costs.toml): a "
     "fixed part, a part per unit of lever, and a part per MSE the model counts as reached "
     "(connected, financed, linked to a lead firm, in a group, or trained). Costs and incomes "
     "are US dollars over the whole horizon, at {rate} US$ per model currency unit. Each seed "
@@ -462,7 +441,7 @@ def cost_section(table, gains: Mapping[str, object], results: Mapping[str, Exper
         lang: Language of the section's words and numbers.
     """
     _ = gettext_for(lang)
-    level = format_percent(CONFIDENCE, lang)
+    level = format_percent(CONFIDENCE, lang=lang)
     caveats = "".join(f"<li>{_e(_(c).format(conf=level))}</li>" for c in RANKING_CAVEATS)
     pictures = []
     for gid, png in figures.items():
@@ -470,7 +449,7 @@ def cost_section(table, gains: Mapping[str, object], results: Mapping[str, Exper
         alt = _("Who gains: {name}").format(name=name)
         pictures.append(f"<h3>{_e(name)}</h3><img alt='{_e(alt)}' src='data:image/png;base64,"
                         f"{base64.b64encode(png).decode('ascii')}'>")
-    rate = format_number(usd_per_unit, None, lang)
+    rate = format_number(usd_per_unit, None, lang=lang)
     return f"""
 <section id="costs">
 <h2>{_e(_("What each guideline costs, and who gains"))}</h2>

@@ -20,8 +20,8 @@ import pandas as pd
 from sim.io import atomic_write
 from sim.metrics import metric_info
 from sim.scenario import read_scenario_file
+from sim.ui.numbers import format_number
 from sim.ui.style import ACCENT_COLOUR
-from sim.ui.words import format_number
 from sim.validation import DIRECTION, FACE, FAIL, NOT_MODELLED, OBSERVATION, PASS, summary_counts
 
 _CSS = """

@@ -1,7 +1,7 @@
-"""Results in plain words: effect sentences and number formatting for every reader.
+"""Results in plain words: effect sentences for every reader.
 
-The CLI, the report, the app and the handouts word results through these functions, so a
-number reads the same everywhere.
+The CLI, the report, the app and the handouts word results through these functions, so an
+effect reads the same everywhere (numbers are written by :mod:`sim.ui.numbers`).
 """
 
 from __future__ import annotations
@@ -12,25 +12,8 @@ from sim.experiments import CONFIDENCE, ExperimentResult
 from sim.experiments.definitions import LeverMove
 from sim.metrics import metric_info
 from sim.scenario import FIELDS
-from sim.ui import i18n
 from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label
-
-
-def format_number(value: float, decimals: int | None = 1, lang: str = DEFAULT_LANGUAGE) -> str:
-    """Format a number for reading: a true minus sign, and never "−0.0".
-
-    Args:
-        value: The number.
-        decimals: Digits after the point; ``None`` for three significant digits.
-        lang: Language whose decimal mark is used (``1.5`` in English, ``1,5`` elsewhere).
-    """
-    text = f"{value:.3g}" if decimals is None else f"{value:.{decimals}f}"
-    # A true minus sign reads better in reports than a hyphen; "−0.0" reads as a typo.
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
-    if lang != DEFAULT_LANGUAGE:  # the app's other languages (es, fr, pt) write a comma
-        text = text.replace(".", ",")
-    return text.replace("-", "−")
+from sim.ui.numbers import format_number
 
 
 def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
@@ -64,7 +47,7 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
     digits = 2 if max(abs(e), abs(lo), abs(hi)) < 1 else 1
 
     def fmt(value: float) -> str:
-        return format_number(value, digits, lang)
+        return format_number(value, digits, lang=lang)
 
     level = f"{CONFIDENCE:.0%}"
 
@@ -122,7 +105,7 @@ def describe_moves(moves: Iterable[LeverMove], lang: str = DEFAULT_LANGUAGE) -> 
     _ = gettext_for(lang)
 
     def num(value: float) -> str:
-        return i18n.format_number(value, lang, 2)
+        return format_number(value, 2, lang=lang)
 
     moves = list(moves)
     sep = _("; ")  # French sets a space before a semicolon

@@ -1,8 +1,8 @@
 """Validation and calibration: the nine cases against what was observed.
 
-* :mod:`~sim.validation.targets`: the documented targets of each case (package data in
-  ``sim/data/targets/``), read and checked, of three kinds (observation, direction, face),
-  with a version and a hash;
+* :mod:`~sim.validation.targets`: the documented targets of each case (the top-level
+  ``targets/`` folder), read and checked, of three kinds (observation, direction, face), with
+  a version and a hash;
 * :mod:`~sim.validation.validate`: running the cases and comparing them with their targets
   (:func:`validate`), with placebo runs that say whether each target discriminates, and
   checking runs already made (:func:`targets_met`, for the report);

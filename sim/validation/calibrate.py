@@ -24,13 +24,11 @@ has finished, each file atomically.
 
 from __future__ import annotations
 
-import difflib
 import json
 import logging
 import math
 import os
 import time
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,14 +39,14 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
+from sim.checks import check_whole_number, did_you_mean, is_real_number, is_whole_number
 from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
 from sim.constants import names as constant_names
-from sim.engines import check_workers, make_engine, run_columns
-from sim.errors import UserInputError
-from sim.io import atomic_write, write_table
+from sim.engines import check_workers, choose_engine, make_engine, run_columns
+from sim.errors import UserInputError, import_extra
+from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
-from sim.sweeps.spec import stable_hash
 from sim.validation.targets import CaseTargets, Target, read_targets, targets_provenance
 from sim.validation.validate import per_seed
 
@@ -72,13 +70,7 @@ class CalibrationError(UserInputError):
 
 
 def _require_pyabc():
-    try:
-        import pyabc
-    except ImportError as exc:
-        raise UserInputError(
-            "calibration needs pyABC, the optional 'calibrate' extra: "
-            "pip install 'mse-upgrading[calibrate]'") from exc
-    return pyabc
+    return import_extra("pyabc", "calibrate", "calibration")
 
 
 @dataclass(frozen=True)
@@ -143,8 +135,7 @@ class CalibrationSpec:
 def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     """A calibration constant (or one element of a vector) as a free parameter."""
     if not is_constant(name):
-        hint = difflib.get_close_matches(name, constant_names(), n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(name, constant_names())
         raise CalibrationError(f"{where}: '{name}' is not a calibration constant{did} (see "
                                "`mse-sim constants`)")
     base, _, element = name.partition(".")
@@ -182,8 +173,7 @@ def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     if kind == "constant":
         return _constant_parameter(name, spec, where)
     if name not in LEVERS:
-        hint = difflib.get_close_matches(name, list(LEVERS), n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(name, LEVERS)
         what = "a structure field, not a lever" if name in FIELDS else "not a scenario lever"
         raise CalibrationError(f"{where}: '{name}' is {what}{did} (allowed: "
                                f"{', '.join(LEVERS)})")
@@ -239,12 +229,7 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
         path = Path(text)
         if path.suffix == ".toml" or path.is_file():
             where = str(path)
-            try:
-                data = tomllib.loads(path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise CalibrationError(f"{where} is not valid TOML: {exc}") from None
-            except OSError as exc:
-                raise CalibrationError(f"cannot read parameter spec {where}: {exc}") from None
+            data = read_toml(path, "parameter spec", CalibrationError)
         else:
             data, where = _inline_spec(text), "--parameters"
     for key in data:
@@ -281,11 +266,11 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
     for key, low in (("population", 2), ("generations", 1), ("seed", 0),
                      ("predictive_draws", 1)):
         v = values[key]
-        if isinstance(v, bool) or not isinstance(v, int) or v < low:
+        if not is_whole_number(v) or v < low:
             raise CalibrationError(f"{where}: [abc] {key} = {v!r} is not a whole number of "
                                    f"{low} or more")
     rate = values["min_acceptance_rate"]
-    if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate < 1:
+    if not is_real_number(rate) or not 0 <= rate < 1:
         raise CalibrationError(f"{where}: [abc] min_acceptance_rate = {rate!r} is not a "
                                "number from 0 to below 1")
     return CalibrationSpec(parameters=params, fixed=fixed, population=values["population"],
@@ -445,7 +430,7 @@ def calibrate(
     budget: int,
     out: str | os.PathLike,
     workers: int | None = 1,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     resume: bool = True,
     progress: bool = False,
@@ -459,7 +444,8 @@ def calibrate(
             it after each generation, so the last generation may pass it.
         out: Folder of the calibration's state (``abc.db``, ``manifest.json``).
         workers: Worker processes (1: in this process, reproducible with the spec's seed).
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         resume: Continue a calibration already in ``out`` (same case, spec, targets, budget).
         progress: Print one line per generation on stderr.
@@ -473,11 +459,11 @@ def calibrate(
     pyabc = _require_pyabc()
     ct = read_targets(case)
     spec = read_parameters(parameters)
-    if isinstance(budget, bool) or not isinstance(budget, int | np.integer) or budget < 1:
-        raise CalibrationError(f"budget: value {budget!r} is not a whole number of 1 or more")
+    check_whole_number(budget, "budget", 1, error=CalibrationError)
     targets = fit_targets(ct)
     if not targets:
         raise CalibrationError(f"{ct.case}: no sourced target the model reports, nothing to fit")
+    engine = choose_engine(engine, scheduler, workers)
     if engine == "local":
         workers = check_workers(workers)
     out = Path(out)
@@ -634,7 +620,7 @@ def scenario_toml(result: CalibrationResult) -> str:
     lines = [f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
              f"{result.summary['created']}.",
              f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
-             f"targets (sim/data/targets/{result.case}.toml);",
+             f"targets (targets/{result.case}.toml);",
              "# free parameters are posterior weighted means; others are the case's values.",
              "", f'name = "{s.name}"',
              f'description = "{result.case} calibrated to its targets (posterior means)."', "",

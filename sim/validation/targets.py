@@ -1,7 +1,7 @@
 """Documented targets: what was observed in each case chain, as checked data.
 
-Each case has a targets file, ``sim/data/targets/<case>.toml`` (package data). A target names a
-metric, a window of months, a statistic, a bound or an interval, its kind and its source: a
+Each case has a targets file, ``targets/<case>.toml`` (shipped as package data). A target names
+a metric, a window of months, a statistic, a bound or an interval, its kind and its source: a
 public report (author, year, title, page) with the quoted figure, or a line of the seed (Dunn
 et al. 2006). Every target is one of three kinds (:data:`KINDS`):
 
@@ -53,19 +53,19 @@ File format (every key is checked; see docs/validation.md)::
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.checks import did_you_mean, is_real_number, is_whole_number
 from sim.data import data_path
 from sim.errors import UserInputError
+from sim.io import read_toml
 from sim.metrics import DERIVED, METRIC_INFO, METRICS
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
 
@@ -273,7 +273,7 @@ def list_target_cases() -> list[str]:
 
 
 def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+    if not is_real_number(value) or math.isnan(value):
         raise TargetError(f"{where}: value {value!r} is not a number")
     return float(value)
 
@@ -285,8 +285,7 @@ def _text(value: Any, where: str) -> str:
 
 
 def _unknown(key: str, known: tuple[str, ...] | list[str], what: str, where: str) -> TargetError:
-    hint = difflib.get_close_matches(key, list(known), n=1)
-    did = f"; did you mean '{hint[0]}'?" if hint else ""
+    did = did_you_mean(key, known)
     return TargetError(f"{where}: unknown {what} '{key}'{did} (allowed: {', '.join(known)})")
 
 
@@ -345,7 +344,7 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
             raise _unknown(str(against), list(arms), "arm", f"{where}.against")
     window = spec.get("window", [max(0, steps - DEFAULT_WINDOW_MONTHS + 1), steps])
     if (not isinstance(window, list) or len(window) != 2
-            or not all(isinstance(w, int) and not isinstance(w, bool) for w in window)
+            or not all(is_whole_number(w) for w in window)
             or not 0 <= window[0] <= window[1] <= steps):
         raise TargetError(f"{where}.window: value {window!r} is not [first, last] months "
                           f"with 0 <= first <= last <= steps ({steps})")
@@ -401,17 +400,11 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         path = targets_dir() / f"{text}.toml"
         if not path.is_file():
             known = list_target_cases()
-            hint = difflib.get_close_matches(text, known, n=1)
-            did = f"; did you mean '{hint[0]}'?" if hint else ""
+            did = did_you_mean(text, known)
             raise TargetError(f"no targets for case '{text}'{did} (cases with targets: "
                               f"{', '.join(known) or 'none'})")
     where = str(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise TargetError(f"{where} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise TargetError(f"cannot read targets file {where}: {exc}") from None
+    data = read_toml(path, "targets file", TargetError)
     for key in data:
         if key not in _TOP_KEYS:
             raise _unknown(key, _TOP_KEYS, "top-level key", where)
@@ -423,7 +416,7 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise TargetError(f"{where}: version = {version!r} is not a whole number of 1 or more")
     steps = data.get("steps", DEFAULT_STEPS)
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+    if not is_whole_number(steps) or not 1 <= steps <= MAX_STEPS:
         raise TargetError(f"{where}: steps = {steps!r} is not a whole number from 1 to "
                           f"{MAX_STEPS}")
     raw_arms = data.get("arms", {})

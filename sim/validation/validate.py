@@ -30,8 +30,9 @@ import numpy as np
 import pandas as pd
 
 from sim import __version__
-from sim.engines import Progress, check_workers, make_engine, run_columns
+from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
+from sim.experiments.stats import check_seeds
 from sim.metrics import derive, source_columns
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
 from sim.validation.targets import (
@@ -153,25 +154,6 @@ def placebo_verdict(target: Target, placebo: Mapping[str, float] | None
     return passed, len(placebo), bool(2 * failed >= len(placebo))
 
 
-def _check_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    if isinstance(seeds, bool):
-        raise UserInputError(f"seeds: value {seeds!r} is not a whole number of 2 or more")
-    if isinstance(seeds, int | np.integer):
-        if seeds < 2:
-            raise UserInputError(f"seeds: value {seeds} is not allowed (a confidence interval "
-                                 "needs a whole number of 2 or more)")
-        return tuple(range(int(seeds)))
-    try:
-        out = tuple(int(s) for s in seeds)
-    except (TypeError, ValueError):
-        raise UserInputError(f"seeds: value {seeds!r} is not a count or a list of whole "
-                             "numbers") from None
-    if len(set(out)) < 2 or len(set(out)) != len(out) or min(out) < 0:
-        raise UserInputError(f"seeds: value {list(out)!r} is not allowed (2 or more distinct "
-                             "seeds, each 0 or more)")
-    return out
-
-
 class _Runs:
     """The model runs a validation needs, each once (a placebo run may be another case's run).
 
@@ -239,7 +221,7 @@ def validate(
     *,
     seeds: int | Sequence[int] = DEFAULT_SEEDS,
     workers: int | None = None,
-    engine: str = "local",
+    engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
     placebos: str | Sequence[str | os.PathLike] | None = "bundled",
@@ -255,7 +237,8 @@ def validate(
             file, or a list of them.
         seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
         workers: Worker processes (default: one per core). Results do not depend on it.
-        engine: ``local`` or ``dask``.
+        engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
+            ``local``).
         scheduler: A Dask scheduler address or client (engine ``dask``).
         progress: Show progress on stderr.
         placebos: ``"bundled"`` (every other bundled scenario), a list of scenario names or
@@ -271,9 +254,9 @@ def validate(
             raised before any model runs.
     """
     chosen = read_all_targets(cases)
-    seed_list = _check_seeds(seeds)
+    seed_list = check_seeds(seeds)
     p_seeds = _check_placebo_seeds(placebo_seeds, seed_list)
-    if engine == "local":
+    if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     modelled = {ct.case: tuple(t for t in ct.targets if t.modelled) for ct in chosen}
     runs = _Runs(source_columns(t.metric for ts in modelled.values() for t in ts))

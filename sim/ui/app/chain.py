@@ -19,9 +19,9 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 
+from sim.links import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import CHANNELS
 from sim.population import UPGRADE_TYPES
-from sim.trade import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.ui.i18n import N_
 from sim.ui.style import LINK_COLOURS, UPGRADE_COLOURS
 

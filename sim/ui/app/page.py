@@ -21,6 +21,7 @@ disconnects. docs/app.md tells the whole story.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import sys
@@ -67,8 +68,6 @@ from sim.ui.i18n import (  # noqa: E402
     DEFAULT_LANGUAGE,
     LANGUAGES,
     N_,
-    format_number,
-    format_percent,
     gettext_for,
     metric_title,
     metric_unit,
@@ -78,6 +77,7 @@ from sim.ui.i18n import (  # noqa: E402
     scenario_translation_note,
     translation_note,
 )
+from sim.ui.numbers import format_number, format_percent
 from sim.ui.style import (  # noqa: E402
     BASELINE_COLOUR,
     INTERVENTION_COLOUR,
@@ -183,7 +183,7 @@ class Player:
         stop = self.stop = threading.Event()
 
         def loop():
-            with context if context is not None else _nothing():
+            with context if context is not None else contextlib.nullcontext():
                 try:
                     why = play_loop(run, month.set, stop, context, gate=self.gate)
                 except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
@@ -215,14 +215,6 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
     return player
 
 
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
 # --------------------------------------------------------------------------------------------
 # Words and numbers
 # --------------------------------------------------------------------------------------------
@@ -231,8 +223,8 @@ class _nothing:
 def fmt_value(value: float, metric: str, lang: str) -> str:
     """Format a metric's value: percent with one decimal for shares, else a number."""
     if metric_info(metric).kind == "share":
-        return format_percent(value, lang, 1)
-    return format_number(value, lang, 1 if abs(value) < 100 else 0)
+        return format_percent(value, 1, lang=lang)
+    return format_number(value, 1 if abs(value) < 100 else 0, lang=lang)
 
 
 def fmt_difference(value: float, metric: str, lang: str) -> str:
@@ -240,8 +232,9 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
     _ = gettext_for(lang)
     sign = "+" if value >= 0 else "−"
     if metric_info(metric).kind == "share":
-        return _("{value} points").format(value=sign + format_number(abs(100 * value), lang, 1))
-    return sign + format_number(abs(value), lang, 1)
+        points = format_number(abs(100 * value), 1, lang=lang)
+        return _("{value} points").format(value=sign + points)
+    return sign + format_number(abs(value), 1, lang=lang)
 
 
 def _scenario_info(name: str) -> dict[str, str]:
@@ -279,7 +272,7 @@ def info_html(info: dict[str, str], parts, lang: str) -> str:
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     """Say what was wrong with a number field and what the app still uses."""
     _ = gettext_for(lang)
-    low, high = format_number(problem.low, lang), format_number(problem.high, lang)
+    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0, lang=lang)
     if problem.kind == "not_whole":
         what = _("“{text}” is not a whole number.").format(text=problem.text)
     elif problem.kind == "too_small":
@@ -332,9 +325,10 @@ def arm_chart_html(run: Run, metric: str, lang: str, key: str) -> str:
 def _chart(run: Run, title: str, lines: list[Line], metric: str, share: bool, lang: str,
            key: str) -> str:
     _ = gettext_for(lang)
-    fmt = ((lambda v: format_percent(v, lang, 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1))
+    fmt = ((lambda v: format_percent(v, 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1,
+                                           lang=lang))
            if share
-           else (lambda v: format_number(v, lang, 0 if abs(v) >= 10 or v == 0 else 1)))
+           else (lambda v: format_number(v, 0 if abs(v) >= 10 or v == 0 else 1, lang=lang)))
     note = _("Press ▶ or Step to start") if run.month == 0 else ""
     return line_chart(title, lines, horizon=run.horizon, share=share, fmt=fmt,
                       x_label=_("Month"), y_label=metric_unit(metric, lang), note=note,
@@ -452,13 +446,14 @@ def LeverControl(name: str, value: float, default: float, lang: str,
     classes = ["mse-lever", f"mse-lever-{name}"] + (["mse-changed"] if changed else [])
     with solara.Div(classes=classes):
         status = (_("changed; scenario value {default}") if changed
-                  else _("scenario value")).format(default=format_number(default, lang, 2))
+                  else _("scenario value")).format(default=format_number(default, 2, lang=lang))
         solara.HTML(tag="div", classes=["mse-lever-label"], unsafe_innerHTML=(
             f'<span class="mse-lever-name" title="{html.escape(name)}">'
             f"{html.escape(_(spec.label))}</span> "
-            f'<b class="mse-lever-value">{format_number(value, lang, 2)}</b> '
+            f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
             f'<span class="mse-lever-range">({html.escape(status)}; '
-            f"{format_number(spec.low, lang)}–{format_number(spec.high, lang)})</span>"))
+            f"{format_number(spec.low, 0, lang=lang)}–"
+            f"{format_number(spec.high, 0, lang=lang)})</span>"))
         solara.SliderFloat("", value=float(value), min=float(spec.low), max=float(spec.high),
                            step=LEVER_STEP, on_value=on_value, thumb_label=False)
 
@@ -478,7 +473,7 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
         try:
             value = parse_whole_number(typed, low, high, label)
         except FieldProblem as exc:
-            problem.set(field_message(exc, format_number(current, lang), lang))
+            problem.set(field_message(exc, format_number(current, 0, lang=lang), lang))
             return
         problem.set("")
         text.set(str(value))
@@ -492,8 +487,9 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
         else:
             solara.HTML(tag="div", classes=["mse-field-ok"], unsafe_innerHTML=html.escape(
                 _("Using {value} ({low}–{high}).").format(
-                    value=format_number(current, lang), low=format_number(low, lang),
-                    high=format_number(high, lang))))
+                    value=format_number(current, 0, lang=lang),
+                    low=format_number(low, 0, lang=lang),
+                    high=format_number(high, 0, lang=lang))))
 
 
 # --------------------------------------------------------------------------------------------

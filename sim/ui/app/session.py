@@ -18,11 +18,11 @@ import numpy as np
 
 from sim.errors import UserInputError
 from sim.experiments import GUIDELINES
-from sim.experiments.runs import DEFAULT_STEPS
+from sim.experiments.arms import DEFAULT_STEPS
+from sim.links import links_and_brokers
 from sim.metrics import DERIVED
 from sim.model import ValueChainModel
 from sim.scenario import ValueChainScenario, read_scenario_file
-from sim.trade import links_and_brokers
 
 #: Scenario shown first: the one the workshop story starts from.
 DEFAULT_SCENARIO = "kenya-avocados"
@@ -147,7 +147,7 @@ class Run:
             # The links of this month's sales with the scenario's MSE brokers (without them
             # the MSEs selling through a broker would be drawn as selling to a trader).
             link, broker = links_and_brokers(pop, model.scenario.mse_brokers,
-                                             model.scenario.n_villages)
+                                             model.scenario.n_villages, consts=model.constants)
             return {
                 "active": np.array(pop.active, dtype=bool),
                 "group": np.array(pop.group, dtype=np.int64),

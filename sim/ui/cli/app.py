@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import ipaddress
 import os
 import socket
 import sys
 
-from sim.errors import UserInputError
+from sim.errors import UserInputError, check_extra
 from sim.ui.app.assets import ensure_assets, uses_vue3
 from sim.ui.cli.args import port
 from sim.ui.i18n import LANGUAGES, check_language
@@ -48,12 +47,7 @@ def check_address(host: str, port: int) -> None:
 
 
 def _cmd_app(args: argparse.Namespace) -> int:
-    missing = [m for m in APP_MODULES if importlib.util.find_spec(m) is None]
-    if missing:
-        raise UserInputError(
-            f"the app needs the 'app' extra ({', '.join(missing)} not installed): "
-            "pip install 'mse-upgrading[app]'"
-        )
+    check_extra(APP_MODULES, "app", "the app")
     check_address(args.host, args.port)
     # solara reads its settings when imported (ensure_assets imports it): no telemetry
     # (offline), no loading badge, the light theme the app is designed for

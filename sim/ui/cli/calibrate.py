@@ -6,9 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sim.engines import ENGINES
-from sim.errors import UserInputError
-from sim.ui.cli.args import positive_int
+from sim.ui.cli.args import add_engine_options, add_quiet_option, engine_options, positive_int
 from sim.ui.outputs import write_files
 from sim.ui.plots import png_bytes, predictive_figure
 from sim.ui.validation_report import describe_statistic
@@ -16,12 +14,8 @@ from sim.validation.calibrate import calibrate, write_calibration
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    if args.scheduler and args.engine == "local":
-        raise UserInputError("--scheduler needs --engine dask (or no --engine)")
-    engine = args.engine or ("dask" if args.scheduler else "local")
     result = calibrate(args.case, args.parameters, budget=args.budget, out=args.out,
-                       workers=None if args.scheduler else args.workers, engine=engine,
-                       scheduler=args.scheduler, resume=args.resume, progress=not args.quiet)
+                       resume=args.resume, progress=not args.quiet, **engine_options(args))
     # Figures are drawn before the first result file is written.
     pngs = {}
     for t in result.targets:
@@ -64,14 +58,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--budget", type=positive_int, required=True, metavar="RUNS",
                    help="most model runs (checked after each generation)")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=positive_int, default=1, metavar="N",
-                       help="worker processes (default 1: reproducible from the spec's seed)")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster")
-    p.add_argument("--engine", choices=ENGINES,
-                   help="local processes (default) or dask (a LocalCluster of --workers)")
+    add_engine_options(p, workers_default=1, workers_help="worker processes (default 1: "
+                       "reproducible from the spec's seed)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="delete an earlier calibration in DIR and start over")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_quiet_option(p)
     p.set_defaults(func=_cmd_calibrate)

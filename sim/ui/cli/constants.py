@@ -9,10 +9,10 @@ spec's parameter.
 from __future__ import annotations
 
 import argparse
-import difflib
 import textwrap
 from typing import Any
 
+from sim.checks import did_you_mean
 from sim.constants import DERIVED, MECHANISMS, REGISTRY, Constant, names
 from sim.errors import UserInputError
 from sim.scenario import FIELDS  # noqa: F401  (importing the scenario declares every constant)
@@ -58,8 +58,7 @@ def listing(module: str | None = None, match: str | None = None, *, long: bool =
 
 def _cmd_constants(args: argparse.Namespace) -> int:
     if args.module and args.module not in MECHANISMS:
-        hint = difflib.get_close_matches(args.module, MECHANISMS, n=1)
-        did = f"; did you mean '{hint[0]}'?" if hint else ""
+        did = did_you_mean(args.module, MECHANISMS)
         raise UserInputError(f"--module {args.module!r}: not a mechanism module{did} "
                              f"(allowed: {', '.join(MECHANISMS)})")
     print(listing(args.module, args.name, long=args.sources))

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.costs import LEVER_BY_LEVER, lever_by_lever
-from sim.distribution import summary
 from sim.errors import UserInputError
-from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_many
+from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_experiments
 from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.i18n import LANGUAGES
 from sim.ui.outputs import out_folder, write_outputs
 from sim.ui.words import describe_moves, sentences
+from sim.who_gains import summary
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
@@ -28,9 +28,9 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     # The cost study (sim.costs) reads reach and who gains from the same runs, and adds
     # guideline 6's two levers alone (they share the baseline arm).
     parts = [p for gid in ids if gid in LEVER_BY_LEVER for p in lever_by_lever(GUIDELINES[gid])]
-    everything = run_many([*ids, *parts], args.scenario, seeds=args.seeds, steps=args.steps,
-                          workers=args.workers, progress=not args.quiet, probe=summary,
-                          **parse_assignments(args.set))
+    everything = run_experiments([*ids, *parts], args.scenario, seeds=args.seeds, steps=args.steps,
+                                 workers=args.workers, progress=not args.quiet, probe=summary,
+                                 **parse_assignments(args.set))
     results = {gid: everything[gid] for gid in ids}
     part_results = {p.id: everything[p.id] for p in parts}
     # Everything is computed before the first file is written, and each file is written

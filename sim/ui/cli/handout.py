@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import UserInputError
-from sim.experiments import DEFAULT_STEPS, GUIDELINES, run_many
+from sim.experiments import DEFAULT_STEPS, GUIDELINES, run_experiments
 from sim.ui.cli.args import add_arm_options, parse_assignments
 from sim.ui.handout import write_handout
 from sim.ui.i18n import LANGUAGES, check_language
@@ -29,9 +29,9 @@ def _cmd_handout(args: argparse.Namespace) -> int:
         raise UserInputError(f"--out {out}: must end in .pdf")
     if out.parent and not out.parent.exists():
         raise UserInputError(f"--out {out}: folder {out.parent} does not exist")
-    results = run_many([args.guideline], args.scenario, seeds=args.seeds, steps=args.steps,
-                       workers=args.workers, progress=not args.quiet,
-                       **parse_assignments(args.set))
+    results = run_experiments([args.guideline], args.scenario, seeds=args.seeds, steps=args.steps,
+                              workers=args.workers, progress=not args.quiet,
+                              **parse_assignments(args.set))
     path = write_handout(results[args.guideline], out, args.lang)
     print(f"wrote {path}")
     return 0

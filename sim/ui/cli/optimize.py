@@ -11,7 +11,14 @@ from sim.costs.optimize import DEFAULT_GENERATIONS, DEFAULT_POP_SIZE, optimize, 
 from sim.costs.portfolio import DEFAULT_LEVERS, OBJECTIVES, portfolios
 from sim.errors import UserInputError
 from sim.scenario import coerce_scenario
-from sim.ui.cli.args import parse_assignments, positive_int, seed, whole_number
+from sim.ui.cli.args import (
+    add_engine_options,
+    add_quiet_option,
+    engine_options,
+    parse_assignments,
+    seed,
+    whole_number,
+)
 from sim.ui.cost_figures import front_figure
 from sim.ui.cost_words import front_text
 from sim.ui.outputs import out_folder, write_files
@@ -39,7 +46,8 @@ def _cmd_optimize(args: argparse.Namespace) -> int:
     require_pymoo()  # say which extra is missing before any run
     t0 = time.perf_counter()
     front = optimize(problem, budget, pop_size=args.pop_size, generations=args.generations,
-                     seed=args.seed, out=out, workers=args.workers, progress=not args.quiet)
+                     seed=args.seed, out=out, progress=not args.quiet,
+                     **engine_options(args))
     seconds = time.perf_counter() - t0
     text = front_text(front)
     objectives = list(problem.objectives)
@@ -80,8 +88,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--seed", type=seed, default=0, help="seed of the search (default 0)")
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a scenario field; repeatable")
-    p.add_argument("--workers", type=positive_int, default=None,
-                   help="worker processes (default: one per CPU); results do not depend on it")
+    add_engine_options(p, cluster=False)
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--quiet", action="store_true", help="no progress lines")
+    add_quiet_option(p)
     p.set_defaults(func=_cmd_optimize)

@@ -9,10 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engines import ENGINES
-from sim.errors import UserInputError
 from sim.sweeps import SweepStore, analyze, sweep
-from sim.ui.cli.args import positive_int
+from sim.ui.cli.args import add_engine_options, add_quiet_option, engine_options, positive_int
 from sim.ui.plots import check_figure_path, plot_analysis
 
 
@@ -28,13 +26,9 @@ def format_analysis(table: pd.DataFrame) -> str:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    if args.scheduler and args.engine == "local":
-        raise UserInputError("--scheduler needs --engine dask (or no --engine)")
     t0 = time.perf_counter()
-    sweep(args.spec, out=args.out, workers=args.workers, scheduler=args.scheduler,
-          resume=args.resume, progress=not args.no_progress,
-          engine=args.engine or ("dask" if args.scheduler else "local"),
-          chunk_size=args.chunk_size, collect=False)
+    sweep(args.spec, out=args.out, resume=args.resume, progress=not args.quiet,
+          chunk_size=args.chunk_size, collect=False, **engine_options(args))
     store = SweepStore(args.out)
     manifest = store.manifest()
     n_done = len(store.done_ids())
@@ -63,19 +57,13 @@ def register(subparsers: Any) -> None:
                     "command resumes: only runs missing from DIR are run.")
     p.add_argument("spec", type=Path, help="sweep spec (.toml); see docs/sweeps.md")
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="store folder")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=positive_int, metavar="N",
-                       help="worker processes (default: all cores)")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster")
-    p.add_argument("--engine", choices=ENGINES,
-                   help="local processes (default) or dask (a LocalCluster of --workers)")
+    add_engine_options(p)
     p.add_argument("--chunk-size", type=positive_int, metavar="RUNS",
                    help="runs per task (default: about 20 baseline runs, and at least 8 "
                         "tasks per worker)")
     p.add_argument("--no-resume", dest="resume", action="store_false",
                    help="delete this sweep's earlier results in DIR and start over")
-    p.add_argument("--no-progress", action="store_true", help="no progress output")
+    add_quiet_option(p)
     p.set_defaults(func=_cmd_sweep)
 
     p = subparsers.add_parser(

@@ -8,10 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from sim.engines import ENGINES
-from sim.errors import UserInputError
 from sim.io import write_table
-from sim.ui.cli.args import positive_int, whole_number
+from sim.ui.cli.args import (
+    add_engine_options,
+    add_quiet_option,
+    engine_options,
+    positive_int,
+    whole_number,
+)
 from sim.ui.outputs import out_folder
 from sim.ui.validation_report import format_bounds, format_value, write_validation_html
 from sim.validation import (
@@ -64,14 +68,10 @@ def format_table(table) -> str:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     out = out_folder(args.out) if args.out else None
-    if args.scheduler and args.engine == "local":
-        raise UserInputError("--scheduler needs --engine dask (or no --engine)")
-    engine = args.engine or ("dask" if args.scheduler else "local")
     # Everything is computed (and every input checked) before the first file is written.
-    table = validate(args.case, seeds=args.seeds, workers=args.workers, engine=engine,
-                     scheduler=args.scheduler, progress=not args.quiet,
+    table = validate(args.case, seeds=args.seeds, progress=not args.quiet,
                      placebos=None if args.no_placebo else "bundled",
-                     placebo_seeds=args.placebo_seeds)
+                     placebo_seeds=args.placebo_seeds, **engine_options(args))
     print(format_table(table))
     if out is not None:
         print(f"wrote {write_table(table, out / 'validation.csv')}")
@@ -104,12 +104,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("--no-placebo", action="store_true",
                    help="run no placebo (then no target discriminates and none is counted)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write validation.csv and .html here")
-    where = p.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=positive_int, metavar="N",
-                       help="worker processes (default: all cores); results do not depend on it")
-    where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                       help="run on an existing Dask cluster")
-    p.add_argument("--engine", choices=ENGINES,
-                   help="local processes (default) or dask (a LocalCluster of --workers)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
+    add_engine_options(p)
+    add_quiet_option(p)
     p.set_defaults(func=_cmd_validate)

@@ -1,0 +1,352 @@
+"""One month's sales: every MSE sells its output on its link's terms, and every unit is booked.
+
+Every unit sold is accounted for: what buyers pay equals what MSEs receive, plus what
+intermediaries, lead firms and MSE brokers keep, plus transport and marketing costs paid to
+third parties. A direct seller who hauls its goods and the cash back far may lose them in
+transit (seed lines 208-210).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from sim.channels import sold_in_channels
+from sim.constants import declare, real, values_bundle
+from sim.links import DIRECT, VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
+from sim.markets import (
+    DOMESTIC,
+    N_CHANNELS,
+    Markets,
+    competitive_sales_share,
+    market_depth,
+    order_cuts,
+)
+from sim.population import Population, stays_in_chain
+from sim.terms import LinkTerms
+
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
+CONSTANTS = declare(__name__, [
+    # Buyers who collect at the farm gate carry that risk themselves.
+    real("transit_loss_hazard", 0.15, 0.0, 1.0,
+        "per month",
+        "Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own "
+        "products to distant buyers and the cash back loses a load (\"the transport of products "
+        "or cash payments over long distances may expose MSE owners to increased security and "
+        "market risks\", seed lines 208-210).",
+        source="calibration choice, guided by the seed (seed lines 208-210)"),
+    real("transit_loss_share", 0.5, 0.0, 1.0,
+        "share of month's sales",
+        "Share of the month's sales revenue lost when it happens."),
+])
+
+
+@njit(cache=True)
+def paid_price(spot, trend, contract_share):
+    """Base price a buyer pays per unit (elementwise).
+
+    That is the guaranteed (trend) price on the contracted share of a lead-firm supplier's
+    output, and this month's spot price on the rest.
+    """
+    return spot + (trend - spot) * contract_share
+
+
+@njit(cache=True)
+def unit_prices(paid, premium, markup, pass_through, transport):
+    """What an MSE's link pays per unit in one channel: base part and premium rate.
+
+    An MSE of quality ``q`` receives ``base + premium_rate * q`` per unit.
+
+    Args:
+        paid: Base price the buyer pays (`paid_price`).
+        premium: The channel's premium per unit of quality.
+        markup: Share of the base price the MSE's buyer keeps.
+        pass_through: Share of the premium that reaches the MSE.
+        transport: Transport and marketing cost per unit.
+
+    Returns:
+        ``(base, premium_rate)``: the base price net of the buyer's markup and of transport,
+        and the quality premium per unit of quality that reaches the MSE.
+    """
+    return paid * (1.0 - markup) - transport, paid * premium * pass_through
+
+
+class MarketTerms(NamedTuple):
+    """End markets this month, as one argument of the sales pass.
+
+    Attributes:
+        spot: Base price by channel this month, (3,) (currency per unit).
+        premium: Premium per unit of quality by channel, (3,).
+        order_cuts: Share of each channel's orders cancelled this month, (3,).
+        trend: Guaranteed (trend) base price of forward contracts by channel, (3,).
+        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
+        competition: Scenario lever in [0, 1].
+    """
+
+    spot: np.ndarray
+    premium: np.ndarray
+    order_cuts: np.ndarray
+    trend: np.ndarray
+    benchmark_cost: float
+    competition: float
+
+
+class SalesAccounts(NamedTuple):
+    """Where the sales pass writes one month's sales (see `Sales` for the meanings).
+
+    Attributes:
+        produced: Units each MSE produced, (n,).
+        units: Units sold by each MSE in each channel, (3, n).
+        revenue: Each MSE's sales revenue (currency), (n,).
+        base: Base price per unit each MSE's link pays, by channel, (3, n).
+        premium_rate: Premium per unit of quality reaching each MSE, by channel, (3, n).
+        buyer_payments: Total paid by end-market buyers, by channel, (3,).
+        intermediary_take: What each intermediary kept, (intermediaries,).
+        lead_firm_take: What each lead firm kept, (lead firms,).
+        totals: Transport and marketing paid, premium paid, premium reaching MSEs, units sold
+            through MSE brokers, (4,).
+        channel_units: Units sold in each channel by all MSEs, (3,).
+        brokerage: What each MSE kept brokering its neighbours' sales (currency), (n,).
+    """
+
+    produced: np.ndarray
+    units: np.ndarray
+    revenue: np.ndarray
+    base: np.ndarray
+    premium_rate: np.ndarray
+    buyer_payments: np.ndarray
+    intermediary_take: np.ndarray
+    lead_firm_take: np.ndarray
+    totals: np.ndarray
+    channel_units: np.ndarray
+    brokerage: np.ndarray
+
+
+@dataclass
+class Sales:
+    """One month's sales, per MSE and in total.
+
+    Attributes:
+        produced: Units each MSE produced (sold or not).
+        units: Units sold by each MSE in each channel, shape (3, n).
+        revenue: Each MSE's sales revenue (net of transport and marketing).
+        buyer_payments: Total paid by end-market buyers, by channel.
+        intermediary_take: What each intermediary kept (markup, premium rent).
+        lead_firm_take: What each lead firm kept (margin, premium rent, contract gains/losses).
+        transport: Total transport and marketing costs paid to third parties.
+        premium_paid: Total quality premium paid by buyers.
+        premium_to_mse: Total quality premium reaching MSEs.
+        via_brokers: Units sold through MSE brokers.
+        channel_units: Units sold in each channel by all MSEs, (3,).
+        base: Base price per unit each MSE's link pays, by channel (3, n).
+        premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
+        brokerage: What each MSE kept brokering its neighbours' sales (part of its revenue;
+            zero for MSEs that are not brokers), (n,).
+    """
+
+    produced: np.ndarray
+    units: np.ndarray
+    revenue: np.ndarray
+    buyer_payments: np.ndarray
+    intermediary_take: np.ndarray
+    lead_firm_take: np.ndarray
+    transport: float
+    premium_paid: float
+    premium_to_mse: float
+    via_brokers: float
+    channel_units: np.ndarray
+    base: np.ndarray
+    premium_rate: np.ndarray
+    brokerage: np.ndarray
+
+    @property
+    def broker_take(self) -> float:
+        """What MSE brokers kept of their neighbours' sales (currency).
+
+        It is in the brokers' own revenue too, since a broker is an MSE.
+        """
+        return float(self.brokerage.sum())
+
+
+def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
+                contract_share: np.ndarray, competition: float, n_intermediaries: int,
+                n_lead_firms: int, consts: np.ndarray) -> Sales:
+    """Sell every in-chain MSE's output and account for each party's share.
+
+    Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
+    rule, so that the identity *buyers = MSEs + intermediaries + lead firms + transport* is a
+    check on the price formulas rather than true by construction.
+    """
+    n = pop.n
+    market = MarketTerms(spot=markets.price, premium=markets.premium,
+                         order_cuts=order_cuts(markets, consts=consts), trend=trend,
+                         benchmark_cost=float(markets.benchmark_cost),
+                         competition=float(competition))
+    out = SalesAccounts(
+        produced=np.empty(n),
+        units=np.empty((N_CHANNELS, n)),
+        revenue=np.zeros(n),
+        base=np.empty((N_CHANNELS, n)),
+        premium_rate=np.empty((N_CHANNELS, n)),
+        buyer_payments=np.zeros(N_CHANNELS),
+        intermediary_take=np.zeros(n_intermediaries),
+        lead_firm_take=np.zeros(n_lead_firms),
+        totals=np.zeros(4),
+        channel_units=np.zeros(N_CHANNELS),
+        brokerage=np.zeros(n),
+    )
+    _sell(pop.state, terms, market, contract_share, out, consts)
+    return Sales(
+        produced=out.produced,
+        units=out.units,
+        revenue=out.revenue,
+        buyer_payments=out.buyer_payments,
+        intermediary_take=out.intermediary_take,
+        lead_firm_take=out.lead_firm_take,
+        transport=float(out.totals[0]),
+        premium_paid=float(out.totals[1]),
+        premium_to_mse=float(out.totals[2]),
+        via_brokers=float(out.totals[3]),
+        channel_units=out.channel_units,
+        base=out.base,
+        premium_rate=out.premium_rate,
+        brokerage=out.brokerage,
+    )
+
+
+#: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).
+SaleConstants, sale_constants = values_bundle(
+    "SaleConstants", ("quality_standard", "channel_depth", "sales_loss_per_10pct"), __name__)
+
+
+@njit(cache=True)
+def _sell(mse, terms, market, contract_share, out, consts):
+    """Sell every MSE's output and book each party's share.
+
+    Args:
+        mse: `MseState` (read only).
+        terms: `LinkTerms` of each MSE's link.
+        market: `MarketTerms` of this month.
+        contract_share: Share of each MSE's output sold forward.
+        out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    # The helpers below read these constants inside the loop; as values they stay in
+    # registers (see sim.constants.values_bundle).
+    hot = sale_constants(consts)
+    broker = terms.broker
+    channel_units = out.channel_units
+    capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
+        mse.capacity, mse.unit_cost, mse.channel_weight, mse.quality, mse.channels,
+        mse.trader, mse.lead_firm)
+    active, upgrades = mse.active, mse.upgrades
+    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
+                                             terms.transport)
+    spot, premium, cuts, trend = market.spot, market.premium, market.order_cuts, market.trend
+    benchmark_cost, competition = market.benchmark_cost, market.competition
+    produced, units, revenue, base, premium_rate = (out.produced, out.units, out.revenue,
+                                                    out.base, out.premium_rate)
+    buyer_payments, intermediary_take, lead_firm_take, totals = (
+        out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
+    # Running totals in locals rather than array slots, so they stay in registers.
+    transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
+    for i in range(capacity.size):
+        in_chain = stays_in_chain(active[i], upgrades[i])
+        q, cs = quality[i], contract_share[i]
+        w = sold_in_channels(channel_weight[:, i], q, hot)
+        # The MSE makes what it can sell: against low-cost competitors, and as much as its
+        # channels' buyers take.
+        volume = capacity[i] * competitive_sales_share(
+            unit_cost[i], benchmark_cost, competition, hot) * in_chain * market_depth(w, hot)
+        produced[i] = volume
+        # Orders cancelled in a slumping export market sell at home if the MSE kept its
+        # domestic ties, and are lost if it did not (guideline 7); forward contracts are
+        # honoured.
+        cancelled = 0.0
+        for c in range(N_CHANNELS):
+            sold = volume * w[c]
+            cut = sold * cuts[c] * (1.0 - cs)
+            units[c, i] = sold - cut
+            cancelled += cut
+        units[DOMESTIC, i] += cancelled * ((channels[i] >> DOMESTIC) & 1)
+
+        received = kept = contract_gain = 0.0
+        for c in range(N_CHANNELS):
+            u = units[c, i]
+            channel_units[c] += u
+            paid = paid_price(spot[c], trend[c], cs)
+            base[c, i], premium_rate[c, i] = unit_prices(paid, premium[c], markup[i],
+                                                         pass_through[i], transport[c, i])
+            received += u * (base[c, i] + premium_rate[c, i] * q)
+            premium_per_unit = premium[c] * q
+            spot_value, paid_value = u * spot[c], u * paid
+            buyer_payments[c] += spot_value * (1.0 + premium_per_unit)
+            transport_paid += u * transport[c, i]
+            premium_paid += spot_value * premium_per_unit
+            # Measured at the spot price, like the premium paid: the share that passes
+            # through, not forward contracts' price guarantee (which can pay more than spot).
+            premium_to_mse += spot_value * premium_per_unit * pass_through[i]
+            # The buyer's own share of base price and premium, on the price it pays the MSE.
+            kept += paid_value * (markup[i] + premium_per_unit * (1.0 - pass_through[i]))
+            # Under a forward contract the lead firm gains when spot is above the guaranteed
+            # price and bears the loss when it is below.
+            contract_gain += (spot_value - paid_value) * (1.0 + premium_per_unit)
+        # Added, not set: an MSE broker's take from its neighbours' sales is its revenue too.
+        revenue[i] += received
+        if link[i] == VIA_BROKER:
+            revenue[broker[i]] += kept
+            out.brokerage[broker[i]] += kept
+            via_brokers += units[0, i] + units[1, i] + units[2, i]
+        # Each buyer's take goes to its own books. Adding zero to the others (rather than
+        # branching on a link type the CPU cannot predict) leaves them exactly as they were.
+        intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
+        if lead_firm_take.size:
+            lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
+                link[i] == VIA_LEAD_FIRM)
+    totals[0], totals[1], totals[2], totals[3] = (
+        transport_paid, premium_paid, premium_to_mse, via_brokers)
+
+
+@njit(cache=True)
+def expected_transit_loss(distance, transit_risk, consts):
+    """Expected share of a direct seller's monthly revenue lost in transit (elementwise)."""
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
+    return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
+
+
+def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
+                    uniforms: np.ndarray, transit_risk: float,
+                    consts: np.ndarray) -> float:
+    """Direct sellers who haul far may lose goods or cash on the way (one month).
+
+    A direct seller (who carries its own products and the cash back; an MSE broker carries
+    its neighbours' too) loses TRANSIT_LOSS_SHARE of its month's revenue when its draw is
+    below ``TRANSIT_LOSS_HAZARD * transit_risk * distance``. The loss comes out of its
+    income (``pop.income``, written); sales and what buyers paid are unchanged.
+
+    Returns:
+        The month's total loss (for the ledger).
+    """
+    return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
+                            float(transit_risk), pop.income, consts)
+
+
+@njit(cache=True)
+def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, income, consts):
+    TRANSIT_LOSS_HAZARD = consts[0].transit_loss_hazard
+    TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
+    total = 0.0
+    for i in range(link.size):
+        if (active[i] and link[i] == DIRECT
+                and uniforms[i] < TRANSIT_LOSS_HAZARD * transit_risk * distance[i]):
+            loss = TRANSIT_LOSS_SHARE * max(revenue[i], 0.0)
+            income[i] -= loss
+            total += loss
+    return total
+

@@ -1,0 +1,253 @@
+"""The terms of each MSE's link: bargaining power, markups, premium pass-through and transport.
+
+- its village's **intermediary** (trader/broker) takes a markup on the base price and
+  captures part of the quality premium as rent, more so the greater its market power and the
+  weaker the MSE's bargaining position;
+- a **lead firm** (exporter or processor) keeps a small margin, passes most of the premium on
+  and may buy part of the output under a forward contract at a guaranteed price;
+- an **MSE broker** keeps a smaller margin than a trader and hauls the village's output;
+- a **direct** seller (after functional upgrading) pays its own transport and marketing
+  costs (lower in the domestic channel, where physical and social distances between layers of
+  the chain are smaller).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from sim.constants import declare, real, values3, vector
+from sim.lead_firms import LeadFirms
+from sim.links import VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
+from sim.markets import CHANNELS, DOMESTIC, N_CHANNELS
+from sim.population import Population
+from sim.traders import Traders
+
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
+CONSTANTS = declare(__name__, [
+    real("max_intermediary_markup", 0.25, 0.0, 1.0,
+        "share of base price",
+        "Largest markup (share of the base price) an intermediary with full market power takes "
+        "from an MSE with no bargaining power."),
+    real("social_markup", 0.08, 0.0, 1.0,
+        "share of base price",
+        "Extra markup imposed on the excluded group at full social barrier (discriminatory "
+        "terms)."),
+    real("lead_firm_markup", 0.2, 0.0, 1.0,
+        "share of base price",
+        "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
+        "lead firm with no rival (scaled by `sim.lead_firms.firm_power`)."),
+    real("lead_firm_premium_rent", 0.2, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
+        "bargaining power."),
+    real("group_bargaining", 0.25, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by collective bargaining in a producer group."),
+    real("ict_bargaining", 0.10, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power added by knowing market prices through ICT."),
+    real("social_bargaining", 0.15, 0.0, 1.0,
+        "bargaining power 0-1",
+        "Bargaining power lost at full social barrier."),
+    real("transport_cost", 0.12, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Transport cost per unit at distance 1 when a buyer collects (share of the domestic "
+        "price)."),
+    # Grading, packing, certification for export markets.
+    vector("channel_handling_cost", [0.0, 0.12, 0.15], CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Handling cost per unit by channel."),
+    real("direct_transport_extra", 0.06, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE that hauls its own product."),
+    vector("direct_marketing_cost", [0.01, 0.10, 0.10], CHANNELS, 0, 1,
+        "share of domestic price per unit",
+        "Marketing cost per unit of selling directly in each channel (domestic is easiest)."),
+    real("social_marketing_cost", 0.10, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra marketing cost per unit, outside the domestic channel, at full social barrier."),
+    # A neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck
+    # and begins brokering on behalf of other producers", seed lines 113-115).
+    real("broker_markup", 0.10, 0.0, 1.0,
+        "share of base price",
+        "An MSE broker's margin on the base price against an MSE with no bargaining power.",
+        source="calibration choice, guided by the seed (seed lines 113-115)"),
+    real("broker_premium_rent", 0.10, 0.0, 1.0,
+        "share of premium",
+        "Share of the quality premium an MSE broker keeps against an MSE with no bargaining "
+        "power (Pakistan's women sales agents passed on \"higher prices\", seed lines 239-243).",
+        source="calibration choice, guided by the seed (seed lines 239-243)"),
+    real("far_trader_cost", 0.05, 0.0, 1.0,
+        "share of domestic price per unit",
+        "Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that"
+        " sells to a trader from elsewhere."),
+])
+
+
+def bargaining_power(pop: Population, lever: float, social: np.ndarray,
+                     consts: np.ndarray) -> np.ndarray:
+    """Each MSE's bargaining power in [0, 1].
+
+    The scenario's base level, raised by collective bargaining in a producer group and by the
+    price knowledge ICT gives, lowered by social exclusion.
+    """
+    return _bargaining_power(float(lever), pop.group, pop.ict, social, consts)
+
+
+@njit(cache=True)
+def _bargaining_power(lever, group, ict, social, consts):
+    GROUP_BARGAINING = consts[0].group_bargaining
+    ICT_BARGAINING = consts[0].ict_bargaining
+    SOCIAL_BARGAINING = consts[0].social_bargaining
+    power = np.empty(group.size)
+    for i in range(group.size):
+        power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
+                           - SOCIAL_BARGAINING * social[i], 0.0), 1.0)
+    return power
+
+
+@njit(cache=True)
+def intermediary_premium_capture(rent, power, bargaining):
+    """Share of the quality premium an intermediary keeps from each of its MSEs.
+
+    The scenario's ``intermediary_rent`` is what an intermediary with full market power keeps
+    from an MSE with no bargaining power; bargaining and bypass shrink it.
+    """
+    return rent * power * (1.0 - bargaining)
+
+
+class LinkTerms(NamedTuple):
+    """Terms each MSE gets from its link, all per unit sold (one element per MSE).
+
+    Compiled passes take it as one argument and read it by name.
+
+    Attributes:
+        link: VIA_TRADER, VIA_LEAD_FIRM, DIRECT or VIA_BROKER (int8).
+        markup: Share of the base price kept by the buyer.
+        pass_through: Share of the quality premium reaching the MSE.
+        transport: Transport and marketing cost per unit (currency), by channel, (3, n).
+        broker: Row of each MSE's broker, or -1, (n,) (int64).
+    """
+
+    link: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    transport: np.ndarray
+    broker: np.ndarray
+
+
+@njit(cache=True)
+def direct_selling_cost(distance, social, channel, consts):
+    """Extra haulage and marketing cost per unit of selling directly in ``channel``.
+
+    Lower in the domestic channel, where physical and social distances between layers of the
+    chain are smaller and information is better. Elementwise: broadcast ``channel`` against
+    per-MSE arrays for a (3, n) table.
+    """
+    DIRECT_MARKETING_COST = consts[0].direct_marketing_cost
+    DIRECT_TRANSPORT_EXTRA = consts[0].direct_transport_extra
+    SOCIAL_MARKETING_COST = consts[0].social_marketing_cost
+    return (
+        DIRECT_TRANSPORT_EXTRA * distance
+        + DIRECT_MARKETING_COST[channel]
+        + SOCIAL_MARKETING_COST * social * (channel != DOMESTIC)
+    )
+
+
+def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
+               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
+               firms: LeadFirms, broker: np.ndarray | None = None,
+               traders: Traders | None = None, *, consts: np.ndarray) -> LinkTerms:
+    """Compute markup, premium pass-through and transport cost for every MSE's link.
+
+    Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
+    demand quality without paying for it (`LeadFirms.quality_demand`: the firm then keeps
+    that share of the premium). An MSE broker keeps a smaller margin than a trader and hauls
+    the village's output itself (its customers pay the haulage). An MSE whose own trader
+    exited sells to one from elsewhere, at an extra transport cost.
+
+    Args:
+        pop: Population.
+        link: Link per MSE (`link_type`).
+        trader_power: Market power of each intermediary.
+        bargaining: Bargaining power per MSE.
+        social: Social barrier per MSE.
+        intermediary_rent: Scenario lever.
+        firms: The lead firms (`sim.lead_firms.LeadFirms`).
+        broker: Row of each MSE's broker, or -1 (from `links_and_brokers`; none if omitted).
+        traders: `Traders` (every MSE served by its home trader if omitted).
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    n = pop.n
+    if broker is None:
+        broker = np.full(n, -1, dtype=np.int64)
+    home = (traders.home if traders is not None
+            else np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int32))
+    terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
+                      transport=np.empty((N_CHANNELS, n)), broker=broker)
+    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
+                home, terms, consts)
+    return terms
+
+
+@njit(cache=True)
+def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms,
+                consts):
+    """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
+
+    Args:
+        mse: `MseState` (read only).
+        trader_power: Market power of each intermediary.
+        bargaining: Bargaining power per MSE.
+        social: Social barrier per MSE.
+        intermediary_rent: Scenario lever.
+        firms: `sim.lead_firms.LeadFirms` (buying power and quality demand are read).
+        home: Home trader of each village (-1: not known, no far-trader cost).
+        terms: `LinkTerms`; ``link`` is read, the rest written.
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    BROKER_MARKUP = consts[0].broker_markup
+    BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
+    CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
+    FAR_TRADER_COST = consts[0].far_trader_cost
+    LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
+    LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
+    MAX_INTERMEDIARY_MARKUP = consts[0].max_intermediary_markup
+    SOCIAL_MARKUP = consts[0].social_markup
+    TRANSPORT_COST = consts[0].transport_cost
+    village = mse.village
+    firm_power, unpaid = firms.power, firms.quality_demand
+    trader, distance = mse.trader, mse.distance
+    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
+                                             terms.transport)
+    for i in range(link.size):
+        soft = 1.0 - bargaining[i]
+        for c in range(N_CHANNELS):
+            transport[c, i] = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]
+        if link[i] == VIA_TRADER:
+            power = trader_power[trader[i]]
+            markup[i] = MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social[i]
+            pass_through[i] = 1.0 - intermediary_premium_capture(intermediary_rent, power,
+                                                                 bargaining[i])
+            far = home[village[i]] >= 0 and home[village[i]] != trader[i]
+            for c in range(N_CHANNELS):
+                transport[c, i] += FAR_TRADER_COST * distance[i] * far
+        elif link[i] == VIA_BROKER:
+            markup[i] = BROKER_MARKUP * soft
+            pass_through[i] = 1.0 - BROKER_PREMIUM_RENT * soft
+            for c in range(N_CHANNELS):
+                transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
+        elif link[i] == VIA_LEAD_FIRM:
+            markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
+            pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
+        else:  # DIRECT: no buyer's margin, but its own haulage and marketing
+            markup[i] = 0.0
+            pass_through[i] = 1.0
+            for c in range(N_CHANNELS):
+                transport[c, i] += direct_selling_cost(distance[i], social[i], c, consts)
+

@@ -1,0 +1,327 @@
+"""The upgrading options: eligibility, cost, chance, what a success changes, applying them.
+
+Which options an MSE may take, what they cost, how likely they are to work, what a success
+changes, and paying for and applying the ones chosen.
+
+Five options (:data:`sim.population.UPGRADE_TYPES`): process (lower unit cost, more output),
+product (higher quality at a higher unit cost), functional (taking on an intermediary's job:
+selling directly), channel (entering another end-market channel) and intersectoral (moving to
+the second value chain, :mod:`sim.second_chain`). Costs rise with distance and fall with
+embedded services and group cost sharing; they are paid from cash, investment credit,
+working-capital loans and lead firms' input advances (:mod:`sim.finance`). The one place that
+says what a success changes is :func:`upgrade_succeeds`.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, NamedTuple
+
+import numpy as np
+from numba import njit
+
+from sim import finance
+from sim.channels import channel_open
+from sim.constants import declare, real, vector
+from sim.finance import split_costs
+from sim.lead_firms import advance_share
+from sim.population import (
+    CHANNEL,
+    FUNCTIONAL,
+    INTERSECTORAL,
+    N_OPTIONS,
+    PROCESS,
+    PRODUCT,
+    UPGRADE_TYPES,
+    Population,
+    stays_in_chain,
+)
+
+if TYPE_CHECKING:
+    from sim.valuation import Context, Options
+
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
+CONSTANTS = declare(__name__, [
+    vector("base_cost", [200.0, 150.0, 250.0, 120.0, 350.0], UPGRADE_TYPES, 0.01, 100000,
+        "currency units",
+        "Base cost of each upgrade (process, product, functional, channel, intersectoral)."),
+    vector("working_capital_share", [0.2, 0.4, 0.3, 0.2, 0.0], UPGRADE_TYPES, 0, 1,
+        "share of cost",
+        "Part of each cost that is working capital (inputs), the rest long-term investment."),
+    real("distance_cost", 0.6, 0.0, 10.0,
+        "share of cost",
+        "Cost increase at distance 1 (inputs, transport and training cost more far away)."),
+    vector("service_helps", [1.0, 1.0, 0.0, 0.5, 0.0], UPGRADE_TYPES, 0, 1,
+        "share",
+        "Which options embedded services make cheaper (technical and design help)."),
+    # Unit cost cut by process upgrading: base plus a skill-dependent part.
+    real("process_cost_cut", 0.03, 0.0, 1.0,
+        "share of unit cost",
+        "Unit cost cut by process upgrading: the base part."),
+    real("process_skill_cut", 0.06, 0.0, 1.0,
+        "share of unit cost per unit skill",
+        "Unit cost cut by process upgrading: the part per unit of skill."),
+    # Monthly output gained by process upgrading ("increased agricultural output from
+    # irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
+    # at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
+    # it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
+    # the main drivers"); at 0.05 competition stays the main driver.
+    real("process_output_gain", 0.05, 0.0, 1.0,
+        "share of output",
+        "Monthly output gained by process upgrading (seed lines 97-101, 122).",
+        source="calibration choice, guided by the seed (seed lines 97-101)"),
+    # Quality gained by product upgrading, and the unit-cost increase it brings.
+    real("product_quality_gain", 0.3, 0.0, 1.0,
+        "quality 0-1",
+        "Quality gained by product upgrading."),
+    real("product_cost_increase", 0.04, 0.0, 1.0,
+        "share of unit cost",
+        "Unit-cost increase product upgrading brings."),
+    real("functional_skill", 0.45, 0.0, 1.0,
+        "skill 0-1",
+        "Skill an MSE needs to take on an intermediary's function alone (groups can do it "
+        "jointly)."),
+    # Chance of success: base, per unit of skill, and for group members.
+    real("success_base", 0.35, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade's success: the base."),
+    real("success_skill", 0.55, 0.0, 1.0,
+        "probability per unit skill",
+        "Chance of an upgrade's success added per unit of skill."),
+    real("success_group", 0.05, 0.0, 1.0,
+        "probability",
+        "Chance of an upgrade's success added for group members."),
+    real("upgrade_skill_gain", 0.05, 0.0, 1.0,
+        "skill 0-1",
+        "Skill gained by a successful upgrade (learning by doing)."),
+])
+
+
+@njit(cache=True)
+def upgrade_costs(option, distance, services, cost_share, input_discount, fee, consts):
+    """Investment and working-capital cost of ``option`` (elementwise over MSEs).
+
+    Inputs, transport and training cost more far from markets; embedded services (technical
+    and design help) and group cost sharing make upgrading cheaper, and joint input purchase
+    (``input_discount``) makes its working capital cheaper. Stand-alone services add their
+    ``fee`` (a share of the cost).
+    """
+    BASE_COST = consts[0].base_cost
+    DISTANCE_COST = consts[0].distance_cost
+    SERVICE_COST_DISCOUNT = consts[0].service_cost_discount
+    SERVICE_HELPS = consts[0].service_helps
+    WORKING_CAPITAL_SHARE = consts[0].working_capital_share
+    cost = BASE_COST[option] * (
+        (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
+    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services) * (1.0 + fee)
+    return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
+            cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount))
+
+
+@njit(cache=True)
+def success_chance(skill, services, in_group, consts):
+    """Chance that an attempted upgrade works (elementwise)."""
+    SERVICE_SUCCESS_GAIN = consts[0].service_success_gain
+    SUCCESS_BASE = consts[0].success_base
+    SUCCESS_GROUP = consts[0].success_group
+    SUCCESS_SKILL = consts[0].success_skill
+    return np.minimum(np.maximum(
+        SUCCESS_BASE + SUCCESS_SKILL * skill + SERVICE_SUCCESS_GAIN * services
+        + SUCCESS_GROUP * in_group, 0.05), 0.97)
+
+
+@njit(cache=True)
+def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group, consts):
+    """Bit set of the options one MSE knows of and may take, before costs.
+
+    Quality and channels can be upgraded again (toward a stricter channel's standard, into a
+    further channel); process, functional and intersectoral moves are made once. Taking on a
+    trader's job needs some skill or a group to do it jointly; the outside option opens after
+    product or functional upgrading, or to the most skilled.
+    """
+    FUNCTIONAL_SKILL = consts[0].functional_skill
+    OUTSIDE_SKILL = consts[0].outside_skill
+    # Bit arithmetic rather than branches: these conditions vary from MSE to MSE in no
+    # pattern a CPU could predict.
+    once = upgrades & ~((1 << PRODUCT) | (1 << CHANNEL))
+    blocked = (
+        (quality >= 0.95) << PRODUCT
+        | (not channel_open(channels, quality, consts)) << CHANNEL
+        | (not (skill >= FUNCTIONAL_SKILL or in_group)) << FUNCTIONAL
+        | (not ((upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1
+                or skill >= OUTSIDE_SKILL)) << INTERSECTORAL
+    )
+    return (aware & ~once & ~blocked) * in_chain
+
+
+@njit(cache=True)
+def _eligible_all(mse, consts):
+    aware, upgrades, active, channels, quality, skill, group = (
+        mse.aware, mse.upgrades, mse.active, mse.channels, mse.quality, mse.skill, mse.group)
+    out = np.zeros((N_OPTIONS, aware.size), dtype=np.bool_)
+    for i in range(aware.size):
+        bits = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
+                        channels[i], quality[i], skill[i], group[i] >= 0, consts)
+        for k in range(N_OPTIONS):
+            out[k, i] = (bits >> k) & 1
+    return out
+
+
+def eligible_options(pop: Population, consts: np.ndarray) -> np.ndarray:
+    """Options each MSE knows of and may take, shape (5, n), before costs (see `eligible`)."""
+    return _eligible_all(pop.state, consts)
+
+
+@njit(cache=True)
+def process_unit_cost(unit_cost, skill, consts):
+    """Unit cost after a process upgrade: a base cut plus a skill-dependent part."""
+    PROCESS_COST_CUT = consts[0].process_cost_cut
+    PROCESS_SKILL_CUT = consts[0].process_skill_cut
+    return unit_cost * (1.0 - (PROCESS_COST_CUT + PROCESS_SKILL_CUT * skill))
+
+
+@njit(cache=True)
+def process_capacity(capacity, consts):
+    """Monthly output after a process upgrade (mechanisation, irrigation)."""
+    PROCESS_OUTPUT_GAIN = consts[0].process_output_gain
+    return capacity * (1.0 + PROCESS_OUTPUT_GAIN)
+
+
+@njit(cache=True)
+def product_quality(quality, consts):
+    """Quality after a product upgrade."""
+    PRODUCT_QUALITY_GAIN = consts[0].product_quality_gain
+    return min(quality + PRODUCT_QUALITY_GAIN, 1.0)
+
+
+@njit(cache=True)
+def product_unit_cost(unit_cost, consts):
+    """Unit cost after a product upgrade (better inputs and more work per unit)."""
+    PRODUCT_COST_INCREASE = consts[0].product_cost_increase
+    return unit_cost * (1.0 + PRODUCT_COST_INCREASE)
+
+
+class Attempts(NamedTuple):
+    """The month's upgrade attempts (one element per MSE); `_apply` writes it by name.
+
+    Attributes:
+        option: Option attempted by each MSE, or -1.
+        succeeded: Whether the attempt worked.
+        financing: How each attempt was paid for (zeros where none; currency units).
+    """
+
+    option: np.ndarray
+    succeeded: np.ndarray
+    financing: finance.Financing
+
+
+def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
+                   success_draw: np.ndarray, herding: float,
+                   consts: np.ndarray) -> Attempts:
+    """Pay for the chosen upgrades and apply those that succeed.
+
+    Herding (guideline 7): an MSE entering a new channel is pushed, with probability
+    ``herding``, to sell only there — the channel that pays most today — and to drop the
+    channels it had, the domestic market included.
+
+    Args:
+        pop: Population, updated in place (cash, debt, advances, state, upgrade bits).
+        ctx: Decision context.
+        options: Valued options.
+        choice: Option per decider (aligned with ``options.rows``), or -1.
+        success_draw: Uniform draws, one per decider. An attempt succeeds when its draw
+            ``u`` is below its chance ``p``; then ``u / p`` (uniform again) decides herding.
+        herding: Scenario lever.
+        consts: The run's calibration constants (a `sim.constants` record).
+
+    Returns:
+        The attempts, one element per MSE, with their financing.
+    """
+    n = pop.n
+    attempts = Attempts(
+        option=np.full(n, -1, dtype=np.int64),
+        succeeded=np.zeros(n, dtype=bool),
+        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)),
+    )
+    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.terms(consts),
+           attempts, consts)
+    return attempts
+
+
+@njit(cache=True)
+def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts):
+    """Pay for and apply the chosen upgrades.
+
+    Working-capital loans and lead firms' advances are repaid from next month's sales (with
+    interest on the loans): they are booked in ``advance_due``.
+
+    Args:
+        mse: `MseState`, written (cash, debt, advances, state, upgrade bits).
+        options: `OptionValues` of the deciders.
+        choice: Option per decider, or -1.
+        success_draw: Uniform draw per decider.
+        herding: Scenario lever.
+        terms: `DecisionTerms` (credit lines and service intensity are read).
+        attempts: `Attempts`, written.
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    WORKING_LOAN_INTEREST = consts[0].working_loan_interest
+    credit, services, working_credit = terms.credit, terms.services, terms.working_credit
+    rows, investment, working_capital, success, new_channel = (
+        options.rows, options.investment, options.working_capital, options.success,
+        options.new_channel)
+    cash, debt, advance_due = mse.cash, mse.debt, mse.advance_due
+    option, succeeded = attempts.option, attempts.succeeded
+    from_cash, loan, advance, working_loan = (
+        attempts.financing.from_cash, attempts.financing.loan, attempts.financing.advance,
+        attempts.financing.working_loan)
+    for j in range(rows.size):
+        k = choice[j]
+        if k < 0:
+            continue
+        i = rows[j]
+        option[i] = k
+        wc = working_capital[k, j]
+        from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
+            credit[i], investment[k, j], wc, advance_share(services[i], consts) * wc,
+            working_credit[i])
+        cash[i] -= from_cash[i]
+        debt[i] += loan[i]
+        advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)
+        if not success_draw[j] < success[j]:
+            continue
+        succeeded[i] = True
+        herded = k == CHANNEL and success_draw[j] / success[j] < herding
+        upgrade_succeeds(mse, i, k, new_channel[j], herded, consts)
+
+
+@njit(cache=True)
+def upgrade_succeeds(mse, i, k, new_channel, herded, consts):
+    """What a successful upgrade ``k`` changes for MSE ``i`` (the one place that says so).
+
+    Args:
+        mse: `MseState`, written.
+        i: The MSE's row.
+        k: The upgrade (an index of `UPGRADE_TYPES`).
+        new_channel: For channel upgrading, the channel entered.
+        herded: For channel upgrading, whether a project herded it into that channel alone.
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    if k == PROCESS:
+        mse.unit_cost[i] = process_unit_cost(mse.unit_cost[i], mse.skill[i], consts)
+        mse.capacity[i] = process_capacity(mse.capacity[i], consts)
+    elif k == PRODUCT:
+        mse.quality[i] = product_quality(mse.quality[i], consts)
+        mse.unit_cost[i] = product_unit_cost(mse.unit_cost[i], consts)
+    elif k == FUNCTIONAL:
+        mse.lead_firm[i] = -1  # it now sells past the lead firm, straight to buyers
+    elif k == CHANNEL:
+        entry = 1 << new_channel
+        mse.channels[i] = entry if herded else mse.channels[i] | entry
+    else:  # INTERSECTORAL
+        mse.lead_firm[i] = -1
+        mse.group[i] = -1
+    mse.upgrades[i] |= 1 << k
+    mse.skill[i] = min(mse.skill[i] + consts[0].upgrade_skill_gain, 1.0)
+

@@ -1,0 +1,54 @@
+"""Fixtures shared by the whole suite (``pytest`` finds them by name).
+
+Where a test goes: tests mirror ``sim/``.
+
+* a test of a model module ``sim/<module>.py`` goes in ``tests/model/test_<module>.py``;
+* of ``sim/<package>/<module>.py`` in ``tests/<package>/test_<module>.py``; of
+  ``sim/ui/<...>/<module>.py`` in ``tests/ui/<...>/test_<module>.py``;
+* a statistical test of the whole model over seeds (a direction a source states, with its
+  paired confidence interval) in ``tests/emergent/``;
+* the bit-for-bit reference runs in ``tests/reference/``;
+* repository-wide checks (docs, README, layers, layout) in ``tests/project/``.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from sim import constants, experiments
+from sim.costs import lever_by_lever
+from sim.experiments import GUIDELINES
+from sim.model import ValueChainModel
+from sim.who_gains import summary
+
+# == the model ===============================================================================
+
+
+@pytest.fixture(scope="session")
+def consts():
+    """The default calibration constants (a `sim.constants` record), for compiled helpers."""
+    return constants.defaults()
+
+
+def _small(n=200, **levers):
+    return ValueChainModel(rng=7, n_mse=n, n_villages=10, **levers)
+
+
+@pytest.fixture(scope="session")
+def small():
+    """Build a small model: ``small(n=200, **levers)`` (seed 7, ten villages)."""
+    return _small
+
+
+# == studies and UI ==========================================================================
+
+
+@pytest.fixture(scope="session")
+def costed():
+    """Guidelines 4 and 6 (and 6's levers alone) on a small scenario, with the probe.
+
+    Shared by the cost model, cost-effectiveness and who-gains tests (``tests/costs``).
+    """
+    gs = [GUIDELINES["g4"], GUIDELINES["g6"], *lever_by_lever(GUIDELINES["g6"])]
+    return experiments.run_experiments(gs, "baseline", seeds=4, steps=36, workers=1,
+                                       probe=summary, n_mse=250)

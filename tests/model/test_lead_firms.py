@@ -1,0 +1,205 @@
+"""Unit tests of :mod:`sim.lead_firms`: recruitment, services, contracts, support markets.
+
+Each test builds a small model (or calls a compiled helper), sets the state by hand, and
+shows that the effect appears with its lever (or upgrade) and vanishes without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import (
+    lead_firms,
+    links,
+    signals,
+    terms,
+    valuation,
+)
+from sim.population import FUNCTIONAL
+
+
+def test_lead_firms_reach_groups_first_and_stop_at_capacity(consts, small):
+    m = small(n=2000)
+    pop = m.population
+    pop.group[: pop.n // 2] = 0
+    pop.distance[:] = 0.0
+    lead_firms.recruit_suppliers(
+        pop,
+        m.firms,
+        embedded_services=1.0,
+        forward_contracts=1.0,
+        pull=1.0,
+        social=np.zeros(pop.n),
+        uniforms=np.full(pop.n, 0.02),
+        consts=consts,
+    )
+    linked = pop.lead_firm >= 0
+    assert linked[: pop.n // 2].mean() > linked[pop.n // 2 :].mean()
+    for _ in range(200):
+        lead_firms.recruit_suppliers(
+            pop,
+            m.firms,
+            embedded_services=1.0,
+            forward_contracts=1.0,
+            pull=1.0,
+            social=np.zeros(pop.n),
+            uniforms=m.rng.random(pop.n),
+            consts=consts,
+        )
+    per_firm = np.bincount(pop.lead_firm[pop.lead_firm >= 0], minlength=3)
+    assert per_firm.size == 3  # firms 0, 1, 2 only
+    assert (per_firm <= m.firms.capacity).all()
+    assert per_firm.sum() >= 0.9 * m.firms.capacity.sum()  # full, bar this month's leavers
+
+
+def test_services_and_contracts_reach_only_linked_mses(small):
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    pop.lead_firm[:10] = 1
+    pop.quality[:] = 1.0
+    assert np.all(lead_firms.service_intensity(pop, 0.7)[:10] == 0.7)
+    assert np.all(lead_firms.service_intensity(pop, 0.7)[10:] == 0.0)
+    assert np.all(lead_firms.contract_share(pop, m.firms)[:10] == m.firms.contract[1])
+    assert np.all(lead_firms.contract_share(pop, m.firms)[10:] == 0.0)
+
+
+def test_lead_firms_do_not_recruit_mses_that_sell_directly(consts, small):
+    m = small(n=500)
+    pop = m.population
+    pop.upgrades[:250] = 1 << FUNCTIONAL
+    pop.lead_firm[:] = -1
+    lead_firms.recruit_suppliers(
+        pop,
+        m.firms,
+        embedded_services=1.0,
+        forward_contracts=1.0,
+        pull=1.0,
+        social=np.zeros(pop.n),
+        uniforms=np.full(pop.n, 1e-6),
+        consts=consts,
+    )
+    assert (pop.lead_firm[:250] == -1).all() and (pop.lead_firm[250:] >= 0).any()
+
+
+def _standards_in_range(standard, consts):
+    return (
+        (standard >= consts[0]["firm_standard_low"]) & (standard <= consts[0]["firm_standard_high"])
+    ).all()
+
+
+def test_each_lead_firm_has_its_own_capacity_so_more_firms_buy_from_more_mses(consts, small):
+    linked = {}
+    for firms in (1, 3):
+        m = small(n=1000, n_lead_firms=firms)
+        pop = m.population
+        pop.distance[:] = 0.0
+        for _ in range(300):
+            lead_firms.recruit_suppliers(
+                pop,
+                m.firms,
+                embedded_services=1.0,
+                forward_contracts=1.0,
+                pull=1.0,
+                social=np.zeros(pop.n),
+                uniforms=m.rng.random(pop.n),
+                consts=consts,
+            )
+        linked[firms] = (pop.lead_firm >= 0).sum()
+        assert linked[firms] <= firms * consts[0]["suppliers_per_firm"] * pop.n
+    assert linked[3] > 2 * linked[1]
+
+
+def test_rival_lead_firms_give_better_terms(consts, small):
+    assert lead_firms.firm_power(1, consts=consts) == 1.0 and lead_firms.firm_power(
+        3, consts=consts
+    ) < lead_firms.firm_power(1, consts=consts)
+    shares = {}
+    for firms in (1, 3):
+        m = small(n_lead_firms=firms)
+        pop = m.population
+        link = np.full(pop.n, links.VIA_LEAD_FIRM, dtype=np.int8)
+        zero = np.zeros(pop.n)
+        shares[firms] = terms.link_terms(
+            pop, link, np.ones(20), zero, zero, 0.6, m.firms, consts=consts
+        )
+    assert np.all(shares[3].markup < shares[1].markup)
+    assert np.all(shares[3].pass_through > shares[1].pass_through)
+
+
+def test_contracts_need_the_firms_standard(consts, small):
+    m = small(forward_contracts=0.6)
+    pop = m.population
+    pop.lead_firm[:] = 0
+    standard = m.firms.standard[0]
+    pop.quality[:] = np.where(np.arange(pop.n) % 2 == 0, standard + 0.01, standard - 0.01)
+    share = lead_firms.contract_share(pop, m.firms)
+    assert np.all(share[::2] == m.firms.contract[0]) and np.all(share[1::2] == 0.0)
+    assert _standards_in_range(m.firms.standard, consts)
+
+
+def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(consts, small):
+    offered, firms = {}, {}
+    for demand in (0.0, 1.0):
+        m = small(quality_demand=demand)
+        pop = m.population
+        link = np.full(pop.n, links.VIA_LEAD_FIRM, dtype=np.int8)
+        zero = np.zeros(pop.n)
+        offered[demand] = terms.link_terms(
+            pop, link, np.ones(20), zero, zero, 0.6, m.firms, consts=consts
+        )
+        firms[demand] = m.firms
+    assert np.all(offered[1.0].pass_through == 0.0) and np.all(offered[0.0].pass_through > 0.5)
+    assert np.allclose(firms[1.0].standard - firms[0.0].standard, consts[0]["demanded_quality"])
+    # Suppliers below standard are dropped only when quality is demanded.
+    for demand, expect_drop in ((0.0, False), (1.0, True)):
+        m = small(quality_demand=demand)
+        pop = m.population
+        pop.lead_firm[:] = 0
+        pop.quality[:] = 0.0
+        lead_firms.recruit_suppliers(
+            pop,
+            m.firms,
+            embedded_services=0.0,
+            forward_contracts=0.0,
+            pull=0.0,
+            social=np.zeros(pop.n),
+            uniforms=np.full(pop.n, consts[0]["delink_hazard"] + 0.01),
+            consts=consts,
+        )
+        assert (pop.lead_firm == -1).all() == expect_drop
+
+
+def test_stand_alone_services_reach_unlinked_mses_for_a_fee_only_with_the_lever(consts, small):
+    from sim.population import PROCESS as P
+
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    zero = np.zeros(pop.n)
+    assert np.all(lead_firms.support_intensity(pop, 0.0, zero, consts=consts) == 0)
+    support = lead_firms.support_intensity(pop, 1.0, zero, consts=consts)
+    assert np.all(support > 0)
+    assert np.all(np.diff(support[np.argsort(pop.distance)]) <= 1e-12)  # thinner far away
+    assert np.all(lead_firms.support_intensity(pop, 1.0, np.ones(pop.n), consts=consts) < support)
+    assert np.all(lead_firms.service_intensity(pop, 1.0) == 0)  # no embedded services unlinked
+    # News, success and skills rise with them; costs rise by their fee.
+    rows = np.arange(pop.n)
+    pop.aware[:] = 0
+    tables = np.zeros((1, 5)), np.zeros((pop.village.max() + 1, 5))
+    without = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables, consts=consts)
+    with_ = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables, support, consts=consts)
+    assert np.all(with_[P] > without[P])
+    pop.aware[:] = 0b11111
+    pop.cash[:] = 10_000.0
+    clarity = m.clarity()
+    plain = valuation.value_options(pop, m.decision_context(clarity, zero), consts=consts)
+    served = valuation.value_options(pop, m.decision_context(clarity, zero, support), consts=consts)
+    assert np.all(served.success[0] > plain.success[0])
+    assert np.allclose(
+        served.investment[P],
+        plain.investment[P] * (1 + consts[0]["support_fee"] * support[served.rows]),
+    )
+    skill = pop.skill.copy()
+    lead_firms.technical_assistance(pop, zero, support, consts=consts)
+    assert np.all(pop.skill >= skill) and np.any(pop.skill > skill)

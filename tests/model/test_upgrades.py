@@ -1,0 +1,57 @@
+"""Unit tests of :mod:`sim.upgrades`: eligibility, costs and what a success changes.
+
+Each test builds a small model (or calls a compiled helper), sets the state by hand, and
+shows that the effect appears with its lever (or upgrade) and vanishes without it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import (
+    upgrades,
+)
+from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT
+
+
+def test_herding_puts_channel_entrants_into_one_channel(
+    consts, everyone_knows_everything, small, valued
+):
+    for herding, expect_single in ((0.0, False), (1.0, True)):
+        m = small(herding=herding)
+        everyone_knows_everything(m)
+        pop = m.population
+        pop.quality[:] = 0.95
+        ctx, opts = valued(m)
+        chosen = np.full(opts.rows.size, CHANNEL)
+        opts.success = np.ones_like(opts.value)
+        upgrades.apply_upgrades(
+            pop, ctx, opts, chosen, np.full(opts.rows.size, 0.5), herding, consts=consts
+        )
+        entered = pop.entered()[:, opts.rows].sum(axis=0)
+        assert np.all(entered == 1) == expect_single
+
+
+def test_intersectoral_requires_a_stepping_stone(consts, everyone_knows_everything, small):
+    m = small()
+    pop = m.population
+    everyone_knows_everything(m)
+    pop.skill[:] = 0.5
+    pop.upgrades[:] = 0
+    assert not upgrades.eligible_options(pop, consts=consts)[4].any()
+    pop.upgrades[:] = 1 << PRODUCT
+    assert upgrades.eligible_options(pop, consts=consts)[4].all()
+    pop.upgrades[:] = 1 << FUNCTIONAL
+    assert upgrades.eligible_options(pop, consts=consts)[4].all()
+
+
+def test_process_upgrading_raises_output_as_well_as_cutting_unit_cost(consts, small, upgrade_all):
+    m = small()
+    pop = m.population
+    capacity, cost = pop.capacity.copy(), pop.unit_cost.copy()
+    rows = upgrade_all(m, PROCESS)
+    assert rows.size
+    assert np.allclose(pop.capacity[rows], capacity[rows] * (1 + consts[0]["process_output_gain"]))
+    assert np.all(pop.unit_cost[rows] < cost[rows])
+    others = np.setdiff1d(np.arange(pop.n), rows)
+    assert np.array_equal(pop.capacity[others], capacity[others])
