@@ -522,7 +522,7 @@ def mean_income_cohort(model) -> float:
 
     The intention-to-treat mean: every MSE present at the start counts, whether it still
     operates (its income, in or outside the chain), moved to the second chain (its income
-    there) or closed (what its owner earns outside: `sim.decisions.outside_income`).
+    there) or closed (what its owner earns outside: `sim.second_chain.outside_income`).
     :func:`mean_income` is the survivors' mean. MSEs that enter later are not in it.
     """
     o = outcomes(model)
