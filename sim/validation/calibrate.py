@@ -55,7 +55,7 @@ from sim.io import atomic_write, read_toml, stable_hash, write_table
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
-from sim.validation.targets import CaseTargets, Target, read_targets
+from sim.validation.targets import CaseTargets, Target, read_targets, targets_provenance
 from sim.validation.validate import per_seed
 
 #: Kinds of free parameter: scenario levers now; model constants once they are inputs.
@@ -305,8 +305,12 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
 
 
 def fit_targets(ct: CaseTargets) -> tuple[Target, ...]:
-    """Return the targets a calibration fits: sourced ones the model reports."""
-    return tuple(t for t in ct.targets if t.counts and t.modelled)
+    """Return the targets a calibration fits: observations and directions the model reports.
+
+    Face checks (the briefing paper's own lessons) are not fitted: a model made to restate
+    the paper would not be checked against anything else.
+    """
+    return tuple(t for t in ct.targets if t.beyond_paper and t.modelled)
 
 
 def violation(target: Target, value: float) -> float:
@@ -424,7 +428,8 @@ def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
                          "low": t.low if math.isfinite(t.low) else None,
                          "high": t.high if math.isfinite(t.high) else None}
                         for t in targets],
-            "arms": {a.name: dict(a.changes) for a in ct.arms.values()}}
+            "arms": {a.name: dict(a.changes) for a in ct.arms.values()},
+            **targets_provenance([ct])}
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
@@ -619,6 +624,7 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
                          [t.contains(v) for v in predictive[t.id]]))}
                     for t in targets],
         "scenario_before": ct.scenario.to_record(), "scenario_calibrated": calibrated.to_record(),
+        **targets_provenance([ct]),
     }
     return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
                              draws, summary)
