@@ -419,6 +419,12 @@ class CalibrationResult:
     summary: dict[str, Any]
 
 
+def _targets_record(ct: CaseTargets) -> dict[str, Any]:
+    """The targets' version and hash, under keys that leave the fitted ``targets`` list be."""
+    record = targets_provenance([ct])
+    return {"targets_hash": record["targets_hash"], "targets_versions": record["targets"]}
+
+
 def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
               budget: int) -> dict[str, Any]:
     body = {"case": ct.case, "scenario": ct.scenario.to_record(), "steps": ct.steps,
@@ -429,7 +435,7 @@ def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
                          "high": t.high if math.isfinite(t.high) else None}
                         for t in targets],
             "arms": {a.name: dict(a.changes) for a in ct.arms.values()},
-            **targets_provenance([ct])}
+            **_targets_record(ct)}
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
@@ -624,7 +630,7 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
                          [t.contains(v) for v in predictive[t.id]]))}
                     for t in targets],
         "scenario_before": ct.scenario.to_record(), "scenario_calibrated": calibrated.to_record(),
-        **targets_provenance([ct]),
+        **_targets_record(ct),
     }
     return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
                              draws, summary)
