@@ -6,7 +6,9 @@ ever created as the denominator, so they never fall when MSEs exit; income, dist
 link metrics describe the MSEs active now.
 
 The masks several metrics share (active, in the chain, in a group, upgrade counts) are
-computed once per step by :func:`status`.
+computed once per step by :func:`status`; the sums of the metrics measured as the case
+sources measured them (export share of output, farmgate share, practices, sales agents,
+income per original MSE) once per step by :func:`outcomes`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from mesa import DataCollector
 from numba import njit
 
 from sim.detmath import sum_in_order
+from sim.links import VIA_BROKER, VIA_LEAD_FIRM
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -29,6 +32,7 @@ from sim.population import (
     PROCESS,
     PRODUCT,
 )
+from sim.second_chain import outside_income
 
 #: The coefficient of variation of income uses at least this mean, so that an MSE whose
 #: income averages near zero does not make the metric explode.
@@ -80,6 +84,7 @@ def status(model) -> Status:
 def forget_status(model) -> None:
     """Drop the step's cached counts, so the next metric recounts a state changed in between."""
     model._metrics_status = None
+    model._metrics_outcomes = None
 
 
 @njit(cache=True)
@@ -328,6 +333,239 @@ def share_sold_via_brokers(model) -> float:
     return _ratio(sales.via_brokers, total) if total > 0 else 0.0
 
 
+# -- outcomes as the case sources measured them (docs/validation.md) -------------------------
+
+#: Slots of the sums :func:`_outcome_sums` returns, by name.
+_OUTCOME_SLOTS = (
+    "output", "output_exported", "output_lead_firms", "output_product", "units_sold",
+    "received", "paid", "received_export", "paid_export", "received_groups", "paid_groups",
+    "n_in_chain", "n_product", "n_process", "n_via_agents", "n_agents", "cohort_income",
+    "n_ever_linked", "n_dropped",
+)
+_N_OUTCOMES = len(_OUTCOME_SLOTS)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """One step's sums behind the metrics measured as the case sources measured them.
+
+    Quantities in units are this month's; money in currency units. Computed once per step by
+    :func:`outcomes` (one pass over the MSEs).
+    """
+
+    step: int
+    n: int
+    cohort: int  # MSEs at the start (the original cohort)
+    output: float  # units produced by MSEs in the chain
+    output_exported: float  # units sold in the export and specialty channels
+    output_lead_firms: float  # units sold to lead firms
+    output_product: float  # units produced by MSEs with an upgraded product
+    units_sold: float
+    received: float  # what producers received for their own units (net of transport)
+    paid: float  # what end-market buyers paid for those units
+    received_export: float  # the same, export and specialty channels only
+    paid_export: float
+    received_groups: float  # the same, producer-group members only
+    paid_groups: float
+    n_in_chain: int
+    n_product: int  # in-chain MSEs whose product is upgraded
+    n_process: int  # in-chain MSEs whose process is upgraded
+    n_via_agents: int  # original MSEs that sold through an MSE broker this month
+    n_agents: int  # MSE brokers (sales agents) that bought from a neighbour this month
+    cohort_income: float  # income of the original MSEs, exits at their outside income
+    n_ever_linked: int  # MSEs that have ever supplied a lead firm
+    n_dropped: int  # of those, the ones not supplying a lead firm now
+
+
+def outcomes(model) -> Outcomes:
+    """The sums of this step's source-measured metrics (computed once per step)."""
+    cached = getattr(model, "_metrics_outcomes", None)
+    if cached is not None and cached.step == model.steps and cached.n == model.population.n:
+        return cached
+    pop, sales, markets = model.population, model.last_sales, model.markets
+    cohort = int(getattr(model, "cohort_size", pop.n))
+    # The few state arrays as arguments: a 28-array bundle costs more to pass than the pass.
+    sums = _outcome_sums(pop.active, pop.upgrades, pop.group, pop.quality, pop.income,
+                         pop.skill, pop.lead_firm, model.links, model.brokers, sales.units,
+                         sales.produced, sales.base, sales.premium_rate, markets.price,
+                         markets.premium, model.ever_linked, cohort, model.social,
+                         markets.second_price, model.constants)
+    values = dict(zip(_OUTCOME_SLOTS, sums.tolist(), strict=True))
+    counts = {k: int(round(v)) for k, v in values.items() if k.startswith("n_")}
+    result = Outcomes(step=model.steps, n=pop.n, cohort=cohort, **{**values, **counts})
+    model._metrics_outcomes = result
+    return result
+
+
+@njit(cache=True)
+def _outcome_sums(active, upgrades, group, quality, income, skill, lead_firm, links, brokers,
+                  units, produced, base, premium_rate, spot, premium, ever_linked, cohort,
+                  social, second_price, consts):
+    """One pass over the MSEs: the sums of :data:`_OUTCOME_SLOTS`, in that order."""
+    out = np.zeros(_N_OUTCOMES)
+    n = active.size
+    agent = np.zeros(n, np.bool_)
+    for i in range(n):
+        in_chain = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
+        product = (upgrades[i] >> PRODUCT) & 1 == 1
+        q = quality[i]
+        sold = units[0, i] + units[1, i] + units[2, i]
+        out[0] += produced[i]
+        out[1] += units[1, i] + units[2, i]
+        out[2] += sold * (links[i] == VIA_LEAD_FIRM)
+        out[3] += produced[i] * product
+        out[4] += sold
+        for c in range(3):
+            received = units[c, i] * (base[c, i] + premium_rate[c, i] * q)
+            paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)
+            out[5] += received
+            out[6] += paid
+            if c > 0:
+                out[7] += received
+                out[8] += paid
+            if group[i] >= 0:
+                out[9] += received
+                out[10] += paid
+        out[11] += in_chain
+        out[12] += in_chain and product
+        out[13] += in_chain and (upgrades[i] >> PROCESS) & 1 == 1
+        via_agent = links[i] == VIA_BROKER and sold > 0.0 and brokers[i] >= 0
+        out[14] += via_agent and i < cohort
+        if via_agent:
+            agent[brokers[i]] = True
+        if i < cohort:
+            # Intention to treat: an MSE that closed earns what its owner earns outside.
+            out[16] += income[i] if active[i] else outside_income(
+                skill[i], social[i], upgrades[i], second_price, consts)
+        linked_now = in_chain and lead_firm[i] >= 0
+        out[17] += ever_linked[i]
+        out[18] += ever_linked[i] and not linked_now
+    for b in range(n):  # a count, in index order like every reduction here
+        out[15] += agent[b]
+    return out
+
+
+def export_share_output(model) -> float:
+    """Share of this month's output (units produced in the chain) sold in export markets.
+
+    Export markets are the export and specialty channels: both are distant buyers paying the
+    export premium. Units produced but lost to cancelled export orders stay in the
+    denominator. As the case sources report it ("of the total production, 20-25% is
+    exported"); 0 in a month with no output.
+    """
+    o = outcomes(model)
+    return _ratio(o.output_exported, o.output)
+
+
+def lead_firm_share_output(model) -> float:
+    """Share of this month's output sold to lead firms (exporters, supermarkets, processors).
+
+    The sources' "formal (supermarket) channel's share of the market"; 0 with no output.
+    """
+    o = outcomes(model)
+    return _ratio(o.output_lead_firms, o.output)
+
+
+def share_output_product(model) -> float:
+    """Share of this month's output made by MSEs with an upgraded product.
+
+    The sources' share of production of an upgraded kind (export varieties of avocado,
+    ecological coffee); 0 with no output.
+    """
+    o = outcomes(model)
+    return _ratio(o.output_product, o.output)
+
+
+def farmgate_share(model) -> float:
+    """Share of what end-market buyers paid this month that reached the producers.
+
+    Producers' proceeds (net of the buyer's markup and premium rent, transport, handling and
+    marketing; a broker's take from neighbours excluded) over end-market payments for the
+    same units. The model has no freight abroad or export tax, so for a chain whose output is
+    all exported (cocoa) this is the farmgate share of the f.o.b. price. 0 with no sales.
+    """
+    o = outcomes(model)
+    return _ratio(o.received, o.paid)
+
+
+def farmgate_share_export(model) -> float:
+    """:func:`farmgate_share` over export and specialty sales only (0 with none)."""
+    o = outcomes(model)
+    return _ratio(o.received_export, o.paid_export)
+
+
+def farmgate_share_groups(model) -> float:
+    """:func:`farmgate_share` over the sales of producer-group members (at the month's end).
+
+    The sources' farmgate share for organised farmers selling collectively; 0 with none.
+    """
+    o = outcomes(model)
+    return _ratio(o.received_groups, o.paid_groups)
+
+
+def mean_price_received(model) -> float:
+    """What producers received per unit sold this month (currency units a unit).
+
+    Their own proceeds (as in :func:`farmgate_share`) over units sold; 0 with no sales.
+    """
+    o = outcomes(model)
+    return _ratio(o.received, o.units_sold)
+
+
+def share_practising_product(model) -> float:
+    """Share of active in-chain MSEs whose product is upgraded now.
+
+    A named practice where the sources count producers doing it: fermenting cocoa beans
+    (Indonesia), ecological or organic coffee (Mexico). Unlike :func:`share_product`
+    (cumulative, over every MSE ever created) it counts only producers still in the chain.
+    """
+    o = outcomes(model)
+    return _ratio(o.n_product, o.n_in_chain)
+
+
+def share_practising_process(model) -> float:
+    """Share of active in-chain MSEs whose process is upgraded now (e.g. drip irrigation)."""
+    o = outcomes(model)
+    return _ratio(o.n_process, o.n_in_chain)
+
+
+def n_agents_active(model) -> int:
+    """Number of MSE brokers (sales agents) that sold a neighbour's output this month."""
+    return outcomes(model).n_agents
+
+
+def share_selling_via_agents(model) -> float:
+    """Share of the original MSEs that sold through an MSE broker (sales agent) this month.
+
+    Pakistan's "10,000 embroiderers (6,000 active per month)": the producers a project
+    reached are the MSEs at the start, and those that left or closed stay in the denominator.
+    """
+    o = outcomes(model)
+    return _ratio(o.n_via_agents, o.cohort)
+
+
+def mean_income_cohort(model) -> float:
+    """Mean monthly income per original MSE, exits counted at their outside income.
+
+    The intention-to-treat mean: every MSE present at the start counts, whether it still
+    operates (its income, in or outside the chain), moved to the second chain (its income
+    there) or closed (what its owner earns outside: `sim.second_chain.outside_income`).
+    :func:`mean_income` is the survivors' mean. MSEs that enter later are not in it.
+    """
+    o = outcomes(model)
+    return _ratio(o.cohort_income, o.cohort)
+
+
+def share_linked_dropped(model) -> float:
+    """Of the MSEs that ever supplied a lead firm, the share that no longer do.
+
+    They dropped the link, moved to another chain or closed: the sources' dropout from
+    export production. 0 while no MSE has supplied a lead firm.
+    """
+    o = outcomes(model)
+    return _ratio(o.n_dropped, o.n_ever_linked)
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -339,6 +577,10 @@ REPORTERS: dict[str, Callable] = {
         share_linked_lead_firm, mean_quality, mean_unit_cost, n_active, gini_income,
         n_traders_active, share_sold_via_brokers, share_in_second_chain,
         share_sales_domestic, share_sales_export, share_sales_specialty,
+        export_share_output, lead_firm_share_output, share_output_product, farmgate_share,
+        farmgate_share_export, farmgate_share_groups, mean_price_received,
+        share_practising_product, share_practising_process, n_agents_active,
+        share_selling_via_agents, mean_income_cohort, share_linked_dropped,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
@@ -424,6 +666,30 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "n_traders_active": MetricInfo("the number of traders operating", "traders", "level"),
     "share_sold_via_brokers": MetricInfo("sales through MSE brokers", "share of units sold",
                                          "share"),
+    "export_share_output": MetricInfo("the export share of output", "share of output", "share"),
+    "lead_firm_share_output": MetricInfo("the share of output sold to lead firms",
+                                         "share of output", "share"),
+    "share_output_product": MetricInfo("the share of output of an upgraded product",
+                                       "share of output", "share"),
+    "farmgate_share": MetricInfo("the farmgate share of the end-market price",
+                                 "share of the buyers' price", "share"),
+    "farmgate_share_export": MetricInfo("the farmgate share of the export price",
+                                        "share of the buyers' price", "share"),
+    "farmgate_share_groups": MetricInfo("group members' farmgate share of the end-market price",
+                                        "share of the buyers' price", "share"),
+    "mean_price_received": MetricInfo("the price producers receive", "currency units a unit",
+                                      "level"),
+    "share_practising_product": MetricInfo("producers with an upgraded product now",
+                                           "share of active MSEs", "share"),
+    "share_practising_process": MetricInfo("producers with an upgraded process now",
+                                           "share of active MSEs", "share"),
+    "n_agents_active": MetricInfo("the number of active sales agents", "sales agents", "level"),
+    "share_selling_via_agents": MetricInfo("producers selling through sales agents",
+                                           "share of the original MSEs", "share"),
+    "mean_income_cohort": MetricInfo("mean income per original MSE, exits counted",
+                                     "currency units a month", "level"),
+    "share_linked_dropped": MetricInfo("lead-firm suppliers who dropped out",
+                                       "share of MSEs ever linked", "share"),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).

@@ -121,6 +121,7 @@ class ValueChainModel(Model):
         initial_cash: Each MSE's cash at creation (currency units).
         ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
             investment loan, supplied a lead firm, or belonged to a producer group.
+        cohort_size: Number of MSEs at the start (rows ``0 .. cohort_size - 1``).
 
     Examples:
         >>> import sim
@@ -183,6 +184,9 @@ class ValueChainModel(Model):
         self.ever_financed = np.zeros(pop.n, dtype=bool)
         self.ever_linked = np.zeros(pop.n, dtype=bool)
         self.ever_grouped = np.zeros(pop.n, dtype=bool)
+        # The MSEs present at the start: the population an intention-to-treat metric follows
+        # (`sim.metrics.mean_income_cohort`), whatever enters later.
+        self.cohort_size = pop.n
 
         self.buyers = [Buyer(self, c) for c in range(markets.N_CHANNELS)]
         self.intermediaries = [Intermediary(self, j) for j in range(sc.n_intermediaries)]

@@ -222,7 +222,8 @@ def targets_section(results: Mapping[str, ExperimentResult], lang: str = DEFAULT
                 status=statuses.get(row["status"], row["status"]),
                 mean=format_number(row["mean"], None, lang=lang),
                 target=_bounds_text(row["low"], row["high"], lang))
-        kind = "" if row["counts"] else " " + _("(assumption)")
+        kind = {"direction": " " + _("(direction)"),
+                "face": " " + _("(face check)")}.get(row["kind"], "")
         rows.append(f"<tr><td>{_e(_(row['claim']))}{_e(kind)}</td><td style='text-align:left'>"
                     f"{_e(shown)}</td><td style='text-align:left'>{_e(row['source'])}</td></tr>")
     title = _("Does {name} meet its documented targets?").format(name=first.scenario.name)

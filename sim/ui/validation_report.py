@@ -1,8 +1,10 @@
 """The validation page: every case's targets against the model, in one self-contained HTML file.
 
 ``validation.html`` has no external resources (inline style, no scripts), so it opens offline.
-It words a :func:`sim.validation.validate` table: a summary, then per case the targets with the
-model's mean over seeds, its 95% interval, the target, pass or fail, and the source with its
+It words a :func:`sim.validation.validate` table: the headline ("K of N observations pass",
+N counting only observations that discriminate), a summary by case, then the observations,
+the directions and the face checks apart, each target with the model's mean over seeds, its
+95% interval, the target, pass or fail, how it did on its placebos, and the source with its
 quoted figure.
 """
 
@@ -21,7 +23,7 @@ from sim.provenance import describe as describe_provenance
 from sim.scenario import read_scenario_file
 from sim.ui.numbers import format_number
 from sim.ui.style import ACCENT_COLOUR
-from sim.validation import FAIL, NOT_MODELLED, PASS, summary_counts
+from sim.validation import DIRECTION, FACE, FAIL, NOT_MODELLED, OBSERVATION, PASS, summary_counts
 
 _CSS = """
 body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; max-width: 1200px;
@@ -35,7 +37,8 @@ th, td { border: 1px solid #ccc; padding: 0.3em 0.5em; vertical-align: top; text
 td.num { text-align: right; white-space: nowrap; }
 th { background: #eef2f5; }
 .pass { color: #0a6b2a; font-weight: bold; } .fail { color: #a3261b; font-weight: bold; }
-.todo { color: #777; font-style: italic; } .assume { color: #777; }
+.todo { color: #777; font-style: italic; } .weak { color: #777; }
+p.headline { font-size: 1.25em; }
 q { font-style: italic; color: #333; }
 """.replace("ACCENT", ACCENT_COLOUR)
 
@@ -83,8 +86,6 @@ def describe_statistic(row: pd.Series) -> str:
 
 def _source_cell(row: pd.Series) -> str:
     parts = []
-    if row["kind"] == "assumption":
-        parts.append("<span class='assume'>assumption (does not count)</span>")
     if row["source"]:
         src = _e(row["source"])
         if row["url"]:
@@ -99,48 +100,99 @@ def _source_cell(row: pd.Series) -> str:
     return "<br>".join(parts)
 
 
-def _case_section(case: str, rows: pd.DataFrame, n_seeds: int) -> str:
-    try:
-        description = read_scenario_file(case).description
-    except Exception:  # a custom targets file may name a case by path; the table still shows
-        description = ""
-    head = ("<tr><th>target</th><th>what is compared</th><th>months</th><th>model mean</th>"
-            "<th>95% CI</th><th>target</th><th>result</th><th>source</th></tr>")
+def placebo_cell(row: pd.Series) -> str:
+    """Say how a target did on its placebos: whether it discriminates, and its passes."""
+    if not row["placebo_n"] or pd.isna(row["discriminates"]):
+        return "<span class='todo'>no placebo run</span>"
+    verdict = ("discriminates" if row["discriminates"]
+               else "<span class='weak'>uninformative</span>")
+    return f"{verdict}: passes {int(row['placebo_pass'])} of {int(row['placebo_n'])} placebos"
+
+
+def _kind_section(kind: str, rows: pd.DataFrame) -> str:
+    title, intro = _KIND_TEXT[kind]
+    head = ("<tr><th>case</th><th>target</th><th>what is compared</th><th>months</th>"
+            "<th>model mean</th><th>95% CI</th><th>target</th><th>result</th>"
+            "<th>on placebos</th><th>source</th></tr>")
     body = []
     for _, row in rows.iterrows():
         status = row["status"]
         cls = _STATUS_CLASS.get(status, "todo")
-        shown = status if row["kind"] == "sourced" else f"{status} (assumption)"
+        shown = status
         if status == NOT_MODELLED:
             shown = f"not yet modelled (needs {row['requires']})"
+        elif kind == OBSERVATION and not row["counts"]:
+            cls, shown = "weak", f"{status} (not counted)"
+        if status != NOT_MODELLED and row.get("rule", "mean") not in ("", "mean"):
+            shown = f"{shown}, by {row['rule']}"
         ci = (f"{format_value(row['ci_low'], row['metric'], row['statistic'])} to "
               f"{format_value(row['ci_high'], row['metric'], row['statistic'])}")
+        case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
         body.append(
-            f"<tr><td><strong>{_e(row['claim'])}</strong><br><small>{_e(row['id'])}</small>"
+            f"<tr><td><a href='#{_e(case)}'>{_e(case)}</a></td>"
+            f"<td><strong>{_e(row['claim'])}</strong><br><small>{_e(row['id'])}</small>"
             f"</td><td>{_e(describe_statistic(row))}</td><td class='num'>{_e(row['window'])}"
             f"</td><td class='num'>{format_value(row['mean'], row['metric'], row['statistic'])}"
             f"</td><td class='num'>{ci}</td><td class='num'>{_e(format_bounds(row))}</td>"
-            f"<td class='{cls}'>{_e(shown)}</td><td>{_source_cell(row)}</td></tr>")
-    return (f"<section id='{_e(case)}'><h2>{_e(case)}</h2><p>{_e(description)}</p>"
+            f"<td class='{cls}'>{_e(shown)}</td><td>{placebo_cell(row)}</td>"
+            f"<td>{_source_cell(row)}</td></tr>")
+    return (f"<section id='{kind}'><h2>{_e(title)}</h2><p>{intro}</p>"
             f"<table>{head}{''.join(body)}</table></section>")
+
+
+_KIND_TEXT = {
+    OBSERVATION: ("Observations", "Magnitudes or ranges measured in sources other than the "
+                  "briefing paper. Only those that discriminate (fail on at least half of "
+                  "their placebos) count in the headline; the others are shown, not counted."),
+    DIRECTION: ("Directions", "Signs (more, less, higher than before) reported by sources other "
+                "than the briefing paper. Listed apart: a sign shows the model moves the way "
+                "a source says, not that it matches a magnitude."),
+    FACE: ("Face checks", "Restatements of the briefing paper's own lessons: the model says "
+           "what the paper says. Listed apart; they are not evidence beyond the paper."),
+}
+
+
+def _case_summary(case: str, rows: pd.DataFrame) -> str:
+    modelled = rows["status"].isin([PASS, FAIL])
+    counted = rows["counts"].astype(bool)
+    obs = (rows["kind"] == OBSERVATION) & modelled
+    cells = [f"{int((counted & (rows['status'] == PASS)).sum())} of {int(counted.sum())}",
+             str(int((obs & ~counted).sum()))]
+    for kind in (DIRECTION, FACE):
+        k = (rows["kind"] == kind) & modelled
+        cells.append(f"{int((k & (rows['status'] == PASS)).sum())} of {int(k.sum())}")
+    name = Path(case).stem if "/" in case else case
+    try:
+        description = read_scenario_file(case).description
+    except Exception:  # a custom targets file may name a case by path; the table still shows
+        description = ""
+    return (f"<tr id='{_e(name)}'><td><strong>{_e(name)}</strong><br><small>"
+            f"{_e(description)}</small></td>"
+            + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
 
 
 def build_validation_html(table: pd.DataFrame) -> str:
     """Return the validation page for a :func:`sim.validation.validate` table."""
     a = table.attrs
-    counts = summary_counts(table)
+    c = summary_counts(table)
     seeds = a.get("seeds", [])
-    summary_rows = []
-    for case, rows in table.groupby("case", sort=False):
-        sourced = rows[rows["counts"]]
-        summary_rows.append(
-            f"<tr><td><a href='#{_e(case)}'>{_e(case)}</a></td>"
-            f"<td class='num'>{int((sourced['status'] == PASS).sum())}</td>"
-            f"<td class='num'>{int((sourced['status'] == FAIL).sum())}</td>"
-            f"<td class='num'>{int((rows['status'] == NOT_MODELLED).sum())}</td>"
-            f"<td class='num'>{int((~rows['counts']).sum())}</td></tr>")
-    sections = "".join(_case_section(case, rows, len(seeds))
-                       for case, rows in table.groupby("case", sort=False))
+    placebo = a.get("placebo", {})
+    summary_rows = "".join(_case_summary(case, rows)
+                           for case, rows in table.groupby("case", sort=False))
+    sections = "".join(_kind_section(kind, table[table["kind"] == kind])
+                       for kind in (OBSERVATION, DIRECTION, FACE)
+                       if (table["kind"] == kind).any())
+    not_counted = []
+    if c["observations_uninformative"]:
+        not_counted.append(f"{c['observations_uninformative']} observations pass on most of "
+                           "their placebos (uninformative) and are not counted")
+    if c["observations_unplaced"]:
+        not_counted.append(f"{c['observations_unplaced']} observations had no placebo run and "
+                           "are not counted")
+    if c["not_yet_modelled"]:
+        not_counted.append(f"{c['not_yet_modelled']} targets are not yet modelled")
+    versions = ", ".join(f"{_e(Path(k).stem)} v{v['version']}"
+                         for k, v in a.get("targets", {}).items())
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -150,23 +202,30 @@ def build_validation_html(table: pd.DataFrame) -> str:
 <h1>Does the model reproduce the cases?</h1>
 <p class="sub">{len(seeds)} seeds per case and arm · mse-sim {_e(a.get('version', '?'))} ·
 {_e(a.get('created', ''))}</p>
+<p class="headline"><strong>{c['observations_pass']} of {c['observations_counted']}
+observations pass</strong></p>
+<p>N counts the observed magnitudes (from sources other than the briefing paper) that
+discriminate: each target is also run on placebos, the other bundled scenarios (with the
+target's arm, for a before/after), and it discriminates when it fails on at least half of
+them. {_e('; '.join(not_counted)) + '.' if not_counted else ''} Directions: {c['directions_pass']}
+of {c['directions']} pass ({c['directions_discriminate']} discriminate). Face checks (the
+paper's own lessons): {c['face_pass']} of {c['face']} pass ({c['face_discriminate']}
+discriminate).</p>
 <p>Each case chain of Dunn, Sebstad, Batzdorff &amp; Parsons (2006) is run with the arms its
 targets compare with (e.g. the chain <em>before</em> a project), on the same seeds. A target's
 number is a metric's mean over a window of months; for a ratio or difference it is taken per
-seed against the arm. A target <strong>passes</strong> when the mean over seeds lies within its
-bounds; the 95% t interval shows the spread over seeds. Only sourced targets count as
-validation; targets naming a metric the model does not report yet are <em>not yet
-modelled</em>.</p>
-<p><strong>{counts['sourced_pass']} of {counts['sourced'] - counts['not_yet_modelled']}</strong>
-sourced, modelled targets pass; {counts['sourced_fail']} fail;
-{counts['not_yet_modelled']} are not yet modelled; {counts['assumptions']} assumptions are
-shown but do not count.</p>
-<table><tr><th>case</th><th>sourced: pass</th><th>sourced: fail</th><th>not yet modelled</th>
-<th>assumptions</th></tr>{''.join(summary_rows)}</table>
+seed against the arm. A target <strong>passes</strong> by its rule: by default when the mean
+over seeds lies within its bounds; a target marked <em>interval</em> needs the whole 95% t
+interval within them, one marked <em>overlap</em> only some of it.</p>
+<table><tr><th>case</th><th>observations: pass of counted</th><th>observations: not counted
+(uninformative)</th><th>directions: pass</th><th>face checks: pass</th></tr>{summary_rows}
+</table>
 {sections}
-<p class="prov">Pass rule: {_e(a.get('pass_rule', ''))}. Seeds {_e(seeds[:1] and seeds[0])}
-to {_e(seeds[-1:] and seeds[-1])}; months per run: {_e(a.get('steps', ''))}. Scenarios and
-arms are in the provenance of validation.csv (validation.csv.meta.json).</p>
+<p class="prov">Pass rule: {_e(a.get('pass_rule', ''))}. Discrimination: a target
+{_e(placebo.get('discrimination_rule', ''))}; placebo seeds {_e(placebo.get('seeds', ''))}.
+Seeds {_e(seeds[:1] and seeds[0])} to {_e(seeds[-1:] and seeds[-1])}; months per run:
+{_e(a.get('steps', ''))}. Targets: {versions}; hash {_e(a.get('targets_hash', ''))}. Scenarios
+and arms are in the provenance of validation.csv (validation.csv.meta.json).</p>
 <p class="prov">{_e(describe_provenance(a)) if "code" in a else ""}</p>
 </body></html>
 """

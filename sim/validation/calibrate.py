@@ -58,7 +58,7 @@ from sim.validation.parameters import (
     CalibrationSpec,
     read_parameters,
 )
-from sim.validation.targets import CaseTargets, Target, read_targets
+from sim.validation.targets import CaseTargets, Target, read_targets, targets_provenance
 from sim.validation.validate import per_seed
 
 #: Smallest scale of a one-sided target's violation (shares, differences near 0).
@@ -78,8 +78,12 @@ def _require_pyabc():
 
 
 def fit_targets(ct: CaseTargets) -> tuple[Target, ...]:
-    """Return the targets a calibration fits: sourced ones the model reports."""
-    return tuple(t for t in ct.targets if t.counts and t.modelled)
+    """Return the targets a calibration fits: observations and directions the model reports.
+
+    Face checks (the briefing paper's own lessons) are not fitted: a model made to restate
+    the paper would not be checked against anything else.
+    """
+    return tuple(t for t in ct.targets if t.beyond_paper and t.modelled)
 
 
 def violation(target: Target, value: float) -> float:
@@ -188,6 +192,12 @@ class CalibrationResult:
     summary: dict[str, Any]
 
 
+def _targets_record(ct: CaseTargets) -> dict[str, Any]:
+    """The targets' version and hash, under keys that leave the fitted ``targets`` list be."""
+    record = targets_provenance([ct])
+    return {"targets_hash": record["targets_hash"], "targets_versions": record["targets"]}
+
+
 def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
               budget: int) -> dict[str, Any]:
     body = {"case": ct.case, "scenario": ct.scenario.to_record(), "steps": ct.steps,
@@ -197,7 +207,8 @@ def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
                          "low": t.low if math.isfinite(t.low) else None,
                          "high": t.high if math.isfinite(t.high) else None}
                         for t in targets],
-            "arms": {a.name: dict(a.changes) for a in ct.arms.values()}}
+            "arms": {a.name: dict(a.changes) for a in ct.arms.values()},
+            **_targets_record(ct)}
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
@@ -392,6 +403,7 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
                          [t.contains(v) for v in predictive[t.id]]))}
                     for t in targets],
         "scenario_before": ct.scenario.to_record(), "scenario_calibrated": calibrated.to_record(),
+        **_targets_record(ct),
     }
     return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
                              draws, summary)

@@ -38,7 +38,7 @@ from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
 from sim.provenance import provenance
 from sim.scenario import FIELDS
-from sim.validation.targets import RULES, Arm, CaseTargets, read_all_targets
+from sim.validation.targets import RULES, Arm, CaseTargets, read_all_targets, targets_provenance
 from sim.validation.validate import FAIL, NOT_MODELLED, PASS, run_cases
 
 #: The constants that matter for upgrading in the levels screening (docs/screening.md: μ* at
@@ -227,6 +227,7 @@ def power(
         "models": [dataclasses.asdict(m) for m in models], "created": created,
         "results": table[["model", "case", "id", "mean", "ci_low", "ci_high", "status"]]
         .to_dict("records"),
+        **targets_provenance(chosen),
         **provenance(),
     }
     return out

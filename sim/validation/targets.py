@@ -1,9 +1,21 @@
 """Documented targets: what was observed in each case chain, as checked data.
 
-Each case has a targets file, ``targets/<case>.toml`` (shipped as package data). A target names a
-metric, a window of months, a statistic, a bound or an interval, and its source: a line of
-the seed (Dunn et al. 2006) or a public report (author, year, title, page) with the quoted
-figure. A target with no source is ``kind = "assumption"`` and does not count as validation.
+Each case has a targets file, ``targets/<case>.toml`` (shipped as package data). A target names
+a metric, a window of months, a statistic, a bound or an interval, its kind and its source: a
+public report (author, year, title, page) with the quoted figure, or a line of the seed (Dunn
+et al. 2006). Every target is one of three kinds (:data:`KINDS`):
+
+* ``observation``: a magnitude or range measured in a source other than the briefing paper;
+* ``direction``: a sign (more, less, higher than before) reported by a source other than the
+  briefing paper;
+* ``face``: a restatement of the briefing paper's own lessons (a face-validity check).
+
+Only observations make the headline of a validation ("K of N observations pass"), and only
+those that discriminate (fail on placebo runs, :mod:`sim.validation.validate`).
+
+The target set is frozen: each file carries a ``version``, and its content has a hash
+(:attr:`CaseTargets.digest`, :func:`targets_digest`) recorded with every validation and
+calibration. Targets change only with a new source, never because of what the model gives.
 
 Targets live beside the scenarios rather than inside them because a scenario is an *input*
 (the sliders, the sweeps and ``calibrate``'s calibrated scenario are scenarios) and a target
@@ -14,6 +26,7 @@ the app) stays as it was.
 File format (every key is checked; see docs/validation.md)::
 
     case = "pakistan-embroidery"       # the scenario the targets are about
+    version = 2                        # of this file's targets (default 1); see above
     steps = 120                        # months each run lasts (default 120)
 
     [arms.before]                      # a variant of the case, run on the same seeds
@@ -29,7 +42,7 @@ File format (every key is checked; see docs/validation.md)::
     against = "before"                 # the arm a ratio or difference compares with
     window = [109, 120]                # months averaged, inclusive (default: the last 12)
     low = 2.0                          # a bound, or both
-    kind = "sourced"                   # or "assumption"
+    kind = "observation"               # or "direction" or "face" (required)
     source = "MEDA & ECDI (2007), ..."
     quote = "..."
     url = "..."
@@ -41,6 +54,8 @@ File format (every key is checked; see docs/validation.md)::
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 import os
 from collections.abc import Mapping
@@ -62,7 +77,12 @@ PLANNED_METRICS: dict[str, str] = {}  # issue 10's metrics (brokers, traders, se
 #: How a target turns runs into one number per seed: ``value`` (the case's mean over the
 #: window), ``ratio`` (case / arm) or ``difference`` (case − arm), both on the same seed.
 STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
-KINDS: tuple[str, ...] = ("sourced", "assumption")
+#: The kinds of target: an observed magnitude, a sourced sign, a restatement of the paper.
+KINDS: tuple[str, ...] = ("observation", "direction", "face")
+OBSERVATION, DIRECTION, FACE = KINDS
+#: Kinds of earlier target files, and what replaced them.
+_OLD_KINDS = {"sourced": "observation, direction or face",
+              "assumption": "nothing: a target without a source was removed"}
 #: Pass rules: what of the model's 95% interval over seeds must lie within the bounds.
 #: ``mean``: the mean; ``interval``: the whole interval (the model is confidently inside);
 #: ``overlap``: some of it (the model is not confidently outside).
@@ -73,7 +93,7 @@ DEFAULT_STEPS = 120
 DEFAULT_WINDOW_MONTHS = 12
 MAX_STEPS = 1200
 
-_TOP_KEYS = ("case", "steps", "arms", "targets")
+_TOP_KEYS = ("case", "version", "steps", "arms", "targets")
 _ARM_KEYS = ("description", "source", "changes")
 _TARGET_KEYS = ("id", "claim", "metric", "statistic", "against", "window", "low", "high",
                 "kind", "source", "quote", "url", "page", "interval", "description",
@@ -132,7 +152,7 @@ class Target:
         window: First and last month averaged (inclusive).
         low: Lower bound (``-inf`` when none).
         high: Upper bound (``inf`` when none).
-        kind: ``sourced`` or ``assumption``.
+        kind: ``observation``, ``direction`` or ``face`` (:data:`KINDS`).
         source: Author, year, title, page; or the seed's lines.
         quote: The quoted figure or sentence.
         url: Where the source can be read.
@@ -146,7 +166,7 @@ class Target:
         >>> from sim.validation import read_targets
         >>> target = read_targets("kenya-avocados").targets[0]   # a Target
         >>> target.id, target.metric, target.window
-        ('exports-a-minority', 'share_linked_lead_firm', (109, 120))
+        ('export-share-of-output', 'export_share_output', (109, 120))
     """
 
     case: str
@@ -158,7 +178,7 @@ class Target:
     window: tuple[int, int] = (DEFAULT_STEPS - DEFAULT_WINDOW_MONTHS + 1, DEFAULT_STEPS)
     low: float = -math.inf
     high: float = math.inf
-    kind: str = "sourced"
+    kind: str = OBSERVATION
     source: str = ""
     quote: str = ""
     url: str = ""
@@ -169,9 +189,14 @@ class Target:
     rule: str = "mean"
 
     @property
-    def counts(self) -> bool:
-        """Whether the target counts as validation (sourced, not an assumption)."""
-        return self.kind == "sourced"
+    def observed(self) -> bool:
+        """Whether the target is an observed magnitude (the headline's kind)."""
+        return self.kind == OBSERVATION
+
+    @property
+    def beyond_paper(self) -> bool:
+        """Whether a source other than the briefing paper reports it (not a face check)."""
+        return self.kind != FACE
 
     @property
     def modelled(self) -> bool:
@@ -226,6 +251,8 @@ class CaseTargets:
         arms: Named variants, by name.
         targets: The targets, in file order.
         path: The targets file.
+        version: The file's version of its targets.
+        digest: SHA-256 of the file's content as read (comments and layout aside).
 
     Examples:
         >>> from sim.validation import read_targets
@@ -240,6 +267,8 @@ class CaseTargets:
     arms: dict[str, Arm] = field(default_factory=dict)
     targets: tuple[Target, ...] = ()
     path: Path | None = None
+    version: int = 1
+    digest: str = ""
 
     def arm_scenario(self, arm: str) -> ValueChainScenario:
         """Return the scenario of an arm (``case`` is the case itself)."""
@@ -252,6 +281,29 @@ class CaseTargets:
         chosen = self.targets if targets is None else targets
         names = ["case"] + [t.against for t in chosen if t.against and t.modelled]
         return tuple(dict.fromkeys(names))
+
+
+def content_digest(data: Mapping[str, Any]) -> str:
+    """Return the SHA-256 of a targets file's parsed content (key order and comments aside)."""
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def targets_digest(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> str:
+    """Return one SHA-256 for a set of cases' targets (the order of cases aside).
+
+    Recorded with every validation and calibration, so a result says which targets it was
+    judged against.
+    """
+    parts = sorted(f"{ct.case}:{ct.version}:{ct.digest}" for ct in cases)
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def targets_provenance(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> dict[str, Any]:
+    """Return the version and hash of each case's targets and the hash of the set."""
+    return {"targets_hash": targets_digest(cases),
+            "targets": {ct.case: {"version": ct.version, "hash": ct.digest} for ct in cases}}
 
 
 def is_model_metric(metric: str) -> bool:
@@ -287,7 +339,7 @@ def list_target_cases() -> list[str]:
         >>> from sim.validation import list_target_cases
         >>> cases = list_target_cases()
         >>> cases[0], "pakistan-embroidery" in cases
-        ('baseline', True)
+        ('guatemala-handicrafts', True)
     """
     have = {p.stem for p in targets_dir().glob("*.toml")}
     return [name for name in list_scenarios() if name in have]
@@ -375,13 +427,19 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
         raise TargetError(f"{where}: give a bound, 'low' or 'high' or both")
     if low > high:
         raise TargetError(f"{where}: low {low:g} is above high {high:g}")
-    kind = spec.get("kind", "sourced")
+    if "kind" not in spec:
+        raise TargetError(f"{where}: 'kind' is required ({', '.join(KINDS)}; see "
+                          "docs/validation.md)")
+    kind = spec["kind"]
+    if kind in _OLD_KINDS:
+        raise TargetError(f"{where}.kind: value '{kind}' is no longer a kind; it became "
+                          f"{_OLD_KINDS[kind]} (allowed: {', '.join(KINDS)})")
     if kind not in KINDS:
         raise _unknown(str(kind), KINDS, "kind", f"{where}.kind")
     source = _text(spec.get("source", ""), f"{where}.source")
-    if kind == "sourced" and not source:
-        raise TargetError(f"{where}.source: a sourced target needs its source (author, year, "
-                          "title, page; or the seed's lines); otherwise kind = \"assumption\"")
+    if not source:
+        raise TargetError(f"{where}.source: a target needs its source (author, year, title, "
+                          "page; or the seed's lines); an unsourced claim is not a target")
     description = spec.get("description", False)
     if not isinstance(description, bool):
         raise TargetError(f"{where}.description: value {description!r} is not true or false")
@@ -408,15 +466,15 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         The case's :class:`CaseTargets`.
 
     Raises:
-        TargetError: Missing or broken file, unknown key, metric, statistic or arm, a planned
-            metric without ``requires``, a sourced target without a source, bad bounds.
+        TargetError: Missing or broken file, unknown key, metric, statistic, kind or arm, a
+            planned metric without ``requires``, a target without a source, bad bounds.
         ScenarioError: The case or an arm's change names an unknown field or a bad value.
 
     Examples:
         >>> from sim.validation import read_targets
         >>> case = read_targets("kenya-avocados")
         >>> case.case, list(case.arms), case.targets[0].metric
-        ('kenya-avocados', ['before'], 'share_linked_lead_firm')
+        ('kenya-avocados', ['before'], 'export_share_output')
     """
     text = os.fspath(path_or_case)
     path = Path(text)
@@ -436,6 +494,9 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
     if not isinstance(case, str) or not case:
         raise TargetError(f"{where}: 'case' must name the scenario the targets are about")
     scenario = load_scenario(case)
+    version = data.get("version", 1)
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise TargetError(f"{where}: version = {version!r} is not a whole number of 1 or more")
     steps = data.get("steps", DEFAULT_STEPS)
     if not is_whole_number(steps) or not 1 <= steps <= MAX_STEPS:
         raise TargetError(f"{where}: steps = {steps!r} is not a whole number from 1 to "
@@ -454,7 +515,7 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
     targets = tuple(_parse_target(spec, case, arms, steps, f"{where}: target {i + 1}", seen)
                     for i, spec in enumerate(raw))
     return CaseTargets(case=case, scenario=scenario, steps=steps, arms=arms, targets=targets,
-                       path=path)
+                       path=path, version=version, digest=content_digest(data))
 
 
 def read_all_targets(cases: str | os.PathLike | list | tuple = "all") -> list[CaseTargets]:
@@ -464,8 +525,8 @@ def read_all_targets(cases: str | os.PathLike | list | tuple = "all") -> list[Ca
         >>> from sim.validation import read_all_targets
         >>> [case.case for case in read_all_targets(["kenya-avocados", "india-leather-shoes"])]
         ['kenya-avocados', 'india-leather-shoes']
-        >>> len(read_all_targets("all"))
-        10
+        >>> len(read_all_targets("all"))   # the nine case chains
+        9
     """
     if isinstance(cases, str) and cases == "all":
         chosen: list = list_target_cases()

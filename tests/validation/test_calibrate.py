@@ -39,7 +39,8 @@ def _synthetic_targets(tmp_path):
         v = np.array([r[metric].iloc[-12:].mean() for r in runs])
         mu, sd = v.mean(), v.std(ddof=1)
         lines += ["[[targets]]", f'id = "{metric}"', 'claim = "synthetic"',
-                  f'metric = "{metric}"', f"low = {mu - sd}", f"high = {mu + sd}",
+                  f'metric = "{metric}"', 'kind = "observation"', f"low = {mu - sd}",
+                  f"high = {mu + sd}",
                   'source = "synthetic (2026): the model at known lever values"',
                   'quote = "-"', 'interval = "mean ± 1 sd over six seeds"']
     path = tmp_path / "targets.toml"
@@ -131,10 +132,10 @@ def test_parameter_spec_file(tmp_path):
 
 def test_distance_is_zero_inside_every_interval():
     ct = read_targets("kenya-avocados")
-    targets = [t for t in ct.targets if t.counts]
+    targets = [t for t in ct.targets if t.beyond_paper]
     inside = {t.id: (t.low if np.isfinite(t.low) else t.high) for t in targets}
     assert interval_distance(inside, None, targets) == 0.0
-    outside = dict(inside, **{targets[0].id: 0.9})  # exports-a-minority: at most 0.5
+    outside = dict(inside, **{targets[0].id: 0.9})  # export-share-of-output: 0.20 to 0.25
     assert interval_distance(outside, None, targets) > 0.0
 
 
@@ -169,7 +170,7 @@ def test_synthetic_recovery_of_a_constant(tmp_path):
     path.write_text("\n".join([
         f'case = "{tmp_path / "small.toml"}"', f"steps = {STEPS}", "[[targets]]",
         'id = "groups"', 'claim = "synthetic"', 'metric = "share_in_groups"',
-        f"low = {mu - sd}", f"high = {mu + sd}",
+        'kind = "observation"', f"low = {mu - sd}", f"high = {mu + sd}",
         'source = "synthetic (2026): the model at a known constant"', 'quote = "-"',
         'interval = "mean ± 1 sd over six seeds"']) + "\n")
     low, high = CONSTANT_PRIOR

@@ -98,12 +98,23 @@ def test_kenya_calibration_warns_and_changes_no_lever(tmp_path, capsys):
     assert code == 0
     assert f"WARNING: {UNCONSTRAINED}" in text
     summary = json.loads((out / "summary.json").read_text())
-    assert set(summary["unconstrained"]) == {"bargaining_power", "mean_unit_cost"}
+    # Kenya's targets say nothing about bargaining power (the issue's example: the sourced
+    # 0.6 must not become the prior's mean). Since the observation targets of issue 21, its
+    # export share and farmgate figures can constrain the unit cost; whether they do is the
+    # calibration's answer, so only the rule is checked for it: a parameter is written as
+    # calibrated only if its posterior moved.
+    unconstrained = set(summary["unconstrained"])
+    assert "bargaining_power" in unconstrained
     assert summary["versions"]["pyabc"] and "code" in summary
     case = load_scenario("kenya-avocados")
     written = load_scenario(str(out / "kenya-avocados-calibrated.toml"))
     assert {n: getattr(written, n) for n in LEVERS} == {n: getattr(case, n) for n in LEVERS}
-    assert written.constants.changed() == case.constants.changed()
+    changed = dict(written.constants.changed())
+    if "mean_unit_cost" in unconstrained:
+        assert changed == dict(case.constants.changed())
+    else:
+        assert {k: v for k, v in changed.items() if k != "mean_unit_cost"} == {
+            k: v for k, v in dict(case.constants.changed()).items() if k != "mean_unit_cost"}
 
 
 @pytest.mark.parametrize("spec, hint", [

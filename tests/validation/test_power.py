@@ -87,6 +87,7 @@ id = "anything-goes"
 claim = "At most everyone upgrades."
 metric = "share_upgraded"
 high = 1.0
+kind = "observation"
 source = "a test"
 
 [[targets]]
@@ -96,6 +97,7 @@ metric = "share_in_groups"
 statistic = "difference"
 against = "without-groups"
 low = 0.02
+kind = "direction"
 source = "a test"
 ''')
     return path

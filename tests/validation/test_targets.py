@@ -1,40 +1,91 @@
-"""The cases' documented targets (sim.validation.targets): sourced, modelled, checked on reading."""
+"""The cases' documented targets (sim.validation.targets): kinds, sources, version and hash."""
 
 from __future__ import annotations
 
+import math
 import re
 
 import pytest
 
-from sim.scenario import list_scenarios, read_scenario_file
+from sim.scenario import list_scenarios, read_scenario_file, scenario_dir
 from sim.validation import (
+    KINDS,
     list_target_cases,
     read_targets,
+    targets_digest,
 )
+from sim.validation.calibrate import _manifest, read_parameters
 from sim.validation.targets import is_model_metric
 
 CASES = [n for n in list_scenarios() if n != "baseline"]
 
 
-def test_every_case_has_three_sourced_targets_and_thirty_in_all():
+def test_every_case_has_targets_of_the_three_kinds_and_observations_in_eight():
     assert set(CASES) <= set(list_target_cases())
-    total = 0
+    observed = {}
     for case in CASES:
         ct = read_targets(case)
-        sourced = [t for t in ct.targets if t.counts]
-        assert len(sourced) >= 3, f"{case}: {len(sourced)} sourced targets"
-        total += len(sourced)
-    assert total >= 30
+        assert ct.version >= 2 and re.fullmatch(r"[0-9a-f]{64}", ct.digest)
+        assert {t.kind for t in ct.targets} <= set(KINDS)
+        observed[case] = sum(t.kind == "observation" for t in ct.targets)
+    # The data as written from the research notes (docs/validation.md): observed magnitudes
+    # for eight of the nine cases; Mozambique has none that is not also an input.
+    assert sum(observed.values()) >= 15
+    assert sum(n > 0 for n in observed.values()) >= 8
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_sourced_targets_cite_a_seed_line_or_a_dated_report(case):
+def test_targets_cite_a_seed_line_or_a_dated_report(case):
     for t in read_targets(case).targets:
-        if t.counts:
-            dated = r"\(\d{4}\)|\d{4}\)|\(n\.d\.\)"  # a year, or "n.d." for undated pages
-            assert re.search(r"seed lines? \d+", t.source) or re.search(dated, t.source), t.source
-            assert t.quote, f"{case}/{t.id}: a sourced target quotes its figure or sentence"
-            assert t.interval, f"{case}/{t.id}: says how the bounds follow from the source"
+        dated = r"\(\d{4}\)|\d{4}\)|\(n\.d\.|\(\d{4}[,)]"  # a year, or "n.d." for undated pages
+        assert re.search(r"seed lines? \d+", t.source) or re.search(dated, t.source), t.source
+        assert t.quote, f"{case}/{t.id}: a target quotes its figure or sentence"
+        assert t.interval, f"{case}/{t.id}: says how the bounds follow from the source"
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_the_briefing_paper_is_only_ever_a_face_check(case):
+    # Observations and directions come from sources other than the briefing paper; every
+    # target citing the paper (the seed) restates it.
+    for t in read_targets(case).targets:
+        cites_paper = "Dunn, Sebstad" in t.source or "seed line" in t.source
+        if cites_paper:
+            assert t.kind == "face", f"{case}/{t.id} cites the briefing paper"
+        if t.kind == "observation":
+            assert math.isfinite(t.low) or math.isfinite(t.high)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_no_observation_quotes_a_figure_that_sets_an_input(case):
+    # A figure used to set a lever or constant of the case is never its target: no target's
+    # quote appears among the comments of the case's scenario file.
+    scenario_text = " ".join((scenario_dir() / f"{case}.toml").read_text().split())
+    for t in read_targets(case).targets:
+        if t.kind == "observation":
+            assert t.quote[:60] not in scenario_text, f"{case}/{t.id}"
+
+
+def test_targets_carry_a_version_and_a_hash_of_their_content(tmp_path):
+    small = tmp_path / "small.toml"
+    small.write_text('name = "small"\n[parameters]\nn_mse = 80\nn_villages = 4\n')
+    body = (f'case = "{small}"\nversion = 3\n[[targets]]\nid = "a"\nclaim = "c"\n'
+            'metric = "share_product"\nkind = "observation"\nlow = 0.1\n'
+            'source = "Someone (2005), p. 1"\n')
+    first, second, third = (tmp_path / f"t{i}.toml" for i in range(3))
+    first.write_text(body)
+    second.write_text("# a comment changes nothing\n" + body)
+    third.write_text(body.replace("low = 0.1", "low = 0.2"))
+    a, b, c = (read_targets(p) for p in (first, second, third))
+    assert a.version == 3
+    assert a.digest == b.digest != c.digest
+    assert targets_digest([a]) == targets_digest([b]) != targets_digest([c])
+    assert targets_digest([a, c]) == targets_digest([c, a])
+    # Recorded with every calibration: its state (and summary) name the targets' hash, and
+    # another target set is another calibration.
+    spec = read_parameters("group_support=0:1")
+    assert _manifest(a, spec, a.targets, 10)["targets_hash"] == targets_digest([a])
+    assert _manifest(a, spec, a.targets, 10)["fingerprint"] != _manifest(
+        c, spec, c.targets, 10)["fingerprint"]
 
 
 @pytest.mark.parametrize("case", CASES)

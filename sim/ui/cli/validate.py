@@ -9,33 +9,63 @@ from typing import Any
 import pandas as pd
 
 from sim.io import write_table
-from sim.ui.cli.args import add_engine_options, add_quiet_option, engine_options, whole_number
+from sim.ui.cli.args import (
+    add_engine_options,
+    add_quiet_option,
+    engine_options,
+    positive_int,
+    whole_number,
+)
 from sim.ui.outputs import out_folder
 from sim.ui.validation_report import format_bounds, format_value, write_validation_html
-from sim.validation import DEFAULT_SEEDS, NOT_MODELLED, exit_code, summary_counts, validate
+from sim.validation import (
+    DEFAULT_PLACEBO_SEEDS,
+    DEFAULT_SEEDS,
+    KINDS,
+    NOT_MODELLED,
+    exit_code,
+    headline,
+    validate,
+)
 from sim.validation.power import power
 
 
+def placebo_text(row) -> str:
+    """Say how a target did on its placebos, e.g. ``discriminates (passes 2 of 9 placebos)``."""
+    if row["placebo_n"] == 0 or pd.isna(row["discriminates"]):
+        return "no placebo run"
+    verdict = "discriminates" if row["discriminates"] else "uninformative"
+    return f"{verdict} (passes {row['placebo_pass']} of {row['placebo_n']} placebos)"
+
+
 def format_table(table) -> str:
-    """Format a validation table for the terminal, one line per target."""
-    lines = [f"{'case / target':<52} {'model mean [95% CI]':>30} {'target':>16}  result"]
-    for _, row in table.iterrows():
-        mean = format_value(row["mean"], row["metric"], row["statistic"])
-        if row["status"] == NOT_MODELLED:
-            ci = f"(needs {row['requires']})"
-        else:
-            ci = (f"{mean} [{format_value(row['ci_low'], row['metric'], row['statistic'])}, "
-                  f"{format_value(row['ci_high'], row['metric'], row['statistic'])}]")
-        status = row["status"] + ("" if row["counts"] else " (assumption)")
-        case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
-        name = f"{case} / {row['id']}"
-        lines.append(f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}")
-        if row["source"]:
-            lines.append(f"{'':4}source: {row['source'][:110]}")
-    c = summary_counts(table)
-    lines.append(f"\n{c['sourced_pass']} of {c['sourced'] - c['not_yet_modelled']} sourced "
-                 f"targets pass, {c['sourced_fail']} fail; {c['not_yet_modelled']} not yet "
-                 f"modelled; {c['assumptions']} assumptions (not counted).")
+    """Format a validation table for the terminal: observations, then directions and face."""
+    lines = []
+    for kind in KINDS:
+        rows = table[table["kind"] == kind]
+        if rows.empty:
+            continue
+        title = {"observation": "Observations (measured magnitudes)",
+                 "direction": "Directions (sourced signs)",
+                 "face": "Face checks (the briefing paper's lessons)"}[kind]
+        lines.append(f"\n{title}")
+        lines.append(f"{'case / target':<52} {'model mean [95% CI]':>30} {'target':>16}  result")
+        for _, row in rows.iterrows():
+            mean = format_value(row["mean"], row["metric"], row["statistic"])
+            if row["status"] == NOT_MODELLED:
+                ci = f"(needs {row['requires']})"
+            else:
+                ci = (f"{mean} [{format_value(row['ci_low'], row['metric'], row['statistic'])}"
+                      f", {format_value(row['ci_high'], row['metric'], row['statistic'])}]")
+            case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
+            name = f"{case} / {row['id']}"
+            # A rule other than the default is named: "pass (interval)".
+            status = row["status"] + ("" if row["rule"] in ("", "mean") else f" ({row['rule']})")
+            lines.append(f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}"
+                         f"; {placebo_text(row)}")
+            if row["source"]:
+                lines.append(f"{'':4}source: {row['source'][:110]}")
+    lines.append(f"\n{headline(table)}")
     return "\n".join(lines)
 
 
@@ -55,13 +85,14 @@ def format_power(table) -> str:
         if row["status"] == NOT_MODELLED:
             lines.append(f"{name[:52]:<52} {'':>8} {'not yet modelled':>8}")
             continue
-        status = row["status"] + ("" if row["kind"] == "sourced" else "*")
+        status = row["status"] + ("" if row["kind"] == "observation" else "*")
         lines.append(f"{name[:52]:<52} {row['rule']:>8} {status:>8} "
                      f"{row['rejected']:>3}/{row['n_wrong']:<3}   "
                      f"{row['power_mean']:>6.0%} {row['power_interval']:>9.0%} "
                      f"{row['power_overlap']:>8.0%}")
     lines.append("(rejects: by the target's own rule; mean / interval / overlap: the share "
-                 "each pass rule would reject; * an assumption, not counted)")
+                 "each pass rule would reject; * a direction or face check, not in the "
+                 "headline)")
     return "\n".join(lines)
 
 
@@ -76,7 +107,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         return 0
     # Everything is computed (and every input checked) before the first file is written.
     table = validate(args.case, seeds=args.seeds, progress=not args.quiet,
-                     **engine_options(args))
+                     placebos=None if args.no_placebo else "bundled",
+                     placebo_seeds=args.placebo_seeds, **engine_options(args))
     print(format_table(table))
     if out is not None:
         print(f"wrote {write_table(table, out / 'validation.csv')}")
@@ -91,15 +123,23 @@ def register(subparsers: Any) -> None:
         description=(
             "Run each case (and the arms its targets compare with) on the same seeds and "
             "check every documented target: the model's mean over seeds, its 95%% CI, the "
-            "target, pass or fail, and the source. Exit code 0 when every sourced target "
-            "passes, 1 when any fails, 2 on bad input. Writes DIR/validation.csv and "
-            "DIR/validation.html. See docs/validation.md."),
+            "target, pass or fail, and the source. Each target is also run on placebos (the "
+            "other bundled scenarios): it discriminates when it fails on at least half of "
+            "them. The headline counts observations that discriminate: 'K of N observations "
+            "pass'; directions and face checks are listed apart. Exit code 0 when every "
+            "counted observation passes, 1 when any fails, 2 on bad input. Writes "
+            "DIR/validation.csv and DIR/validation.html. See docs/validation.md."),
     )
     p.add_argument("case", nargs="?", default="all",
                    help="a case with targets (e.g. kenya-avocados), a targets .toml file, "
                         "or all (default)")
     p.add_argument("--seeds", type=whole_number, default=DEFAULT_SEEDS,
                    help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS})")
+    p.add_argument("--placebo-seeds", type=positive_int, default=DEFAULT_PLACEBO_SEEDS,
+                   metavar="N", help="seeds of each placebo run, the first N of the seeds "
+                                     f"(default {DEFAULT_PLACEBO_SEEDS})")
+    p.add_argument("--no-placebo", action="store_true",
+                   help="run no placebo (then no target discriminates and none is counted)")
     p.add_argument("--out", type=Path, metavar="DIR", help="write validation.csv and .html here")
     add_engine_options(p)
     p.add_argument("--power", action="store_true",
