@@ -32,6 +32,7 @@ report: setup
 
 test: setup
 	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
+	$(BIN)/ruff format --check setup.py sim tests benchmarks experiments docs scripts
 	$(BIN)/python -m sim.ui.app.assets
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --nbmake --nbmake-timeout=300 tests notebooks
@@ -55,6 +56,7 @@ typecheck: setup
 
 lint: setup
 	$(BIN)/ruff check setup.py sim tests benchmarks experiments docs scripts
+	$(BIN)/ruff format --check setup.py sim tests benchmarks experiments docs scripts
 
 bench: setup
 	$(BIN)/python benchmarks/bench_model.py

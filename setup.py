@@ -23,8 +23,9 @@ from setuptools.command.build_py import build_py
 
 def _git(*args: str) -> str:
     root = Path(__file__).resolve().parent
-    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          timeout=10, check=True).stdout.strip()
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10, check=True
+    ).stdout.strip()
 
 
 class BuildWithCommit(build_py):
@@ -34,8 +35,10 @@ class BuildWithCommit(build_py):
         """Build the package, then write ``sim/_build.json`` (when git can say the commit)."""
         super().run()
         try:
-            build = {"commit": _git("rev-parse", "HEAD"),
-                     "dirty": bool(_git("status", "--porcelain", "--untracked-files=no"))}
+            build = {
+                "commit": _git("rev-parse", "HEAD"),
+                "dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+            }
         except (OSError, subprocess.SubprocessError):
             return  # not a git checkout: the wheel's RECORD still identifies the build
         target = Path(self.build_lib) / "sim" / "_build.json"

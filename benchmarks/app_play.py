@@ -30,8 +30,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -45,8 +51,12 @@ def start_app(months: int, env: dict[str, str] | None = None) -> tuple[subproces
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "app", "--port", str(port), "--months", str(months)],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}, start_new_session=True)
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(240):
         try:
@@ -69,19 +79,23 @@ def set_field(page, field: str, value: int) -> None:
     box.fill(str(value))
     box.press("Enter")
     page.locator(f".mse-number-{field} .mse-field-ok").get_by_text(
-        f"{value:,}".split(",")[0]).first.wait_for()
+        f"{value:,}".split(",")[0]
+    ).first.wait_for()
 
 
 def play_once(page, horizon: int, timeout: float = 300) -> float:
     """Reset, press ▶ and return the seconds until the counter shows the horizon."""
     page.locator(".mse-reset").click()
-    page.wait_for_function("() => document.querySelector('.mse-month-value')"
-                           ".textContent.trim() === '0'")
+    page.wait_for_function(
+        "() => document.querySelector('.mse-month-value').textContent.trim() === '0'"
+    )
     start = time.perf_counter()
     page.locator(".mse-play").click()
     page.wait_for_function(
-        f"() => document.querySelector('.mse-month-value').textContent.trim() === "
-        f"'{horizon}'", timeout=timeout * 1000, polling=20)
+        f"() => document.querySelector('.mse-month-value').textContent.trim() === '{horizon}'",
+        timeout=timeout * 1000,
+        polling=20,
+    )
     return time.perf_counter() - start
 
 
@@ -91,8 +105,9 @@ def step_once(page) -> float:
     start = time.perf_counter()
     page.locator(".mse-step").click()
     page.wait_for_function(
-        f"() => document.querySelector('.mse-month-value').textContent.trim() === "
-        f"'{before + 1}'", polling=10)
+        f"() => document.querySelector('.mse-month-value').textContent.trim() === '{before + 1}'",
+        polling=10,
+    )
     return time.perf_counter() - start
 
 
@@ -103,7 +118,9 @@ def pause_once(page, after: int = 5) -> tuple[float, int]:
     page.locator(".mse-play").click()
     page.wait_for_function(
         "() => parseInt(document.querySelector('.mse-month-value').textContent) >= "
-        f"{start + after}", polling=10)
+        f"{start + after}",
+        polling=10,
+    )
     clicked = month_on_screen(page)
     t0 = time.perf_counter()
     page.locator(".mse-play").click()
@@ -147,18 +164,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="plays to time (default 3)")
     parser.add_argument("--url", help="a running app (default: start one)")
     parser.add_argument("--guideline", action="store_true", help="time guideline mode (g3)")
-    parser.add_argument("--speed", default="normal", choices=("slow", "normal", "fast"),
-                        help="the page's speed (default normal)")
-    parser.add_argument("--cold", action="store_true",
-                        help="also time a first start with an empty compile cache")
+    parser.add_argument(
+        "--speed",
+        default="normal",
+        choices=("slow", "normal", "fast"),
+        help="the page's speed (default normal)",
+    )
+    parser.add_argument(
+        "--cold", action="store_true", help="also time a first start with an empty compile cache"
+    )
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
     proc, url = (None, args.url) if args.url else start_app(args.months)
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=os.environ.get(
-                "MSE_SIM_CHROMIUM", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(
+                executable_path=os.environ.get("MSE_SIM_CHROMIUM", "/usr/bin/chromium"),
+                headless=True,
+                args=CHROMIUM_ARGS,
+            )
             cold = cold_start(args.months, browser) if args.cold else None
             page = browser.new_page(viewport={"width": 1280, "height": 720})
             query = f"?speed={args.speed}" + ("&mode=guideline&g=g3" if args.guideline else "")
@@ -183,19 +208,30 @@ def main(argv: list[str] | None = None) -> int:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=20)
     mode = "guideline g3" if args.guideline else "explore"
-    print(f"app play benchmark ({mode}, speed {args.speed}, {args.mse} MSEs, {horizon} months, "
-          f"Chromium 1280x720; load average {os.getloadavg()[0]:.1f})")
-    print("  play to the horizon: " + ", ".join(f"{t:.1f} s" for t in times)
-          + f"  (best {min(times):.1f} s = {horizon / min(times):.1f} months/s)")
+    print(
+        f"app play benchmark ({mode}, speed {args.speed}, {args.mse} MSEs, {horizon} months, "
+        f"Chromium 1280x720; load average {os.getloadavg()[0]:.1f})"
+    )
+    print(
+        "  play to the horizon: "
+        + ", ".join(f"{t:.1f} s" for t in times)
+        + f"  (best {min(times):.1f} s = {horizon / min(times):.1f} months/s)"
+    )
     print("  one Step: " + ", ".join(f"{1000 * t:.0f} ms" for t in steps))
-    print("  Pause: " + ", ".join(f"{1000 * t:.0f} ms (+{n} month{'s' * (n != 1)})"
-                                  for t, n in pauses))
+    print(
+        "  Pause: "
+        + ", ".join(f"{1000 * t:.0f} ms (+{n} month{'s' * (n != 1)})" for t, n in pauses)
+    )
     if number is not None:
-        print(f"  Guideline mode's number over many runs: on screen {number:.1f} s after the "
-              "page opened")
+        print(
+            f"  Guideline mode's number over many runs: on screen {number:.1f} s after the "
+            "page opened"
+        )
     if cold is not None:
-        print(f"  first start (empty compile cache): page ready {cold[0]:.1f} s after the "
-              f"server started; 'preparing the model' shown for {cold[1]:.1f} s")
+        print(
+            f"  first start (empty compile cache): page ready {cold[0]:.1f} s after the "
+            f"server started; 'preparing the model' shown for {cold[1]:.1f} s"
+        )
     return 0
 
 

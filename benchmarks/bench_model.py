@@ -131,7 +131,11 @@ def _measure(tree: Path, kind: str, n: int, threads: int = 1) -> dict:
     env["OMP_NUM_THREADS"] = "1"
     out = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--worker", kind, str(n), str(threads)],
-        cwd=tree, env=env, capture_output=True, text=True, check=False,
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if out.returncode != 0:
         tail = out.stderr.strip().splitlines()[-1:] or ["(no message)"]
@@ -141,21 +145,27 @@ def _measure(tree: Path, kind: str, n: int, threads: int = 1) -> dict:
 
 def _has_threads(tree: Path) -> bool:
     """Whether the code in ``tree`` reads ``MSE_SIM_THREADS`` (older commits do not)."""
-    return any("MSE_SIM_THREADS" in p.read_text(encoding="utf-8", errors="ignore")
-               for p in (tree / "sim").rglob("*.py"))
+    return any(
+        "MSE_SIM_THREADS" in p.read_text(encoding="utf-8", errors="ignore")
+        for p in (tree / "sim").rglob("*.py")
+    )
 
 
 def _checkout(rev: str) -> Path:
     """Check out ``rev`` in a temporary git worktree and return its path."""
     path = Path(tempfile.mkdtemp(prefix="bench-")) / "tree"
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path), rev],
-                   check=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(path), rev], check=True
+    )
     return path
 
 
 def _remove(path: Path) -> None:
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
-                   check=False, capture_output=True)
+    subprocess.run(
+        ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(path)],
+        check=False,
+        capture_output=True,
+    )
     shutil.rmtree(path.parent, ignore_errors=True)
 
 
@@ -167,8 +177,9 @@ def _fixed_cost(points: list[tuple[int, float]]) -> float:
     return my - slope * mx
 
 
-def bench(trees: dict[str, Path], sizes: list[int], rounds: int, threads: int,
-          boltzmann: bool, log) -> dict:
+def bench(
+    trees: dict[str, Path], sizes: list[int], rounds: int, threads: int, boltzmann: bool, log
+) -> dict:
     """Measure every tree in alternating workers; return ``{tree: {measure: [values]}}``."""
     names = list(trees)
     threaded = {name: _has_threads(tree) for name, tree in trees.items()}
@@ -205,26 +216,31 @@ def bench(trees: dict[str, Path], sizes: list[int], rounds: int, threads: int,
     for name in names:
         med = {k: statistics.median(v) for k, v in results[name].items()}
         med["fixed_cost_ms_per_month"] = _fixed_cost(
-            [(n, med[f"ms_per_month@{n}"]) for n in FIXED_COST_SIZES])
+            [(n, med[f"ms_per_month@{n}"]) for n in FIXED_COST_SIZES]
+        )
         summary[name] = med
     if boltzmann:
         b = summary[names[0]].pop("boltzmann_agent_steps_per_s")
         n = 10_000
         ours = 1e9 / summary[names[0]].get(f"ns_per_mse_month@{n}", float("nan"))
         summary["boltzmann"] = {"agent_steps_per_s": b, "ratio_at_10000": ours / b}
-    return {"rounds": rounds, "threads": threads, "sizes": sizes, "median": summary,
-            "raw": results}
+    return {"rounds": rounds, "threads": threads, "sizes": sizes, "median": summary, "raw": results}
 
 
 def _table(result: dict, names: list[str]) -> str:
     med = result["median"]
-    rows = [(f"ns per MSE-month, {n:,} MSEs", f"ns_per_mse_month@{n}", "{:,.0f}")
-            for n in result["sizes"]]
+    rows = [
+        (f"ns per MSE-month, {n:,} MSEs", f"ns_per_mse_month@{n}", "{:,.0f}")
+        for n in result["sizes"]
+    ]
     rows += [
         ("fixed cost of a month (ms)", "fixed_cost_ms_per_month", "{:.3f}"),
         ("baseline run, 1,000 MSEs x 120 months (ms)", "run_1000x120_ms", "{:,.1f}"),
-        (f"thread speed-up at {max(result['sizes']):,} MSEs ({result['threads']} threads)",
-         "thread_speedup", "{:.2f}x"),
+        (
+            f"thread speed-up at {max(result['sizes']):,} MSEs ({result['threads']} threads)",
+            "thread_speedup",
+            "{:.2f}x",
+        ),
         (f"peak bytes per MSE at {max(result['sizes']):,} MSEs", "bytes_per_mse", "{:,.0f}"),
     ]
     head = "| measure | " + " | ".join(names) + (" | speed-up |" if len(names) == 2 else " |")
@@ -240,25 +256,37 @@ def _table(result: dict, names: list[str]) -> str:
         lines.append(line + " |")
     if "boltzmann" in med:
         b = med["boltzmann"]
-        lines.append(f"\nFor information only: Mesa's Boltzmann wealth example ran "
-                     f"{b['agent_steps_per_s']:,.0f} agent-steps/s; this model at 10,000 MSEs "
-                     f"is {b['ratio_at_10000']:.1f}x that (the ratio depends on the CPU).")
-    lines.append(f"\nMedians of {result['rounds']} alternating rounds of fresh processes; "
-                 f"CPU time on one thread, wall time for the thread speed-up.")
+        lines.append(
+            f"\nFor information only: Mesa's Boltzmann wealth example ran "
+            f"{b['agent_steps_per_s']:,.0f} agent-steps/s; this model at 10,000 MSEs "
+            f"is {b['ratio_at_10000']:.1f}x that (the ratio depends on the CPU)."
+        )
+    lines.append(
+        f"\nMedians of {result['rounds']} alternating rounds of fresh processes; "
+        f"CPU time on one thread, wall time for the thread speed-up."
+    )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", nargs=3, metavar=("KIND", "N", "THREADS"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=3, metavar=("KIND", "N", "THREADS"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--against", metavar="REV", help="also measure this git revision")
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--threads", type=int, default=2,
-                        help="threads for the speed-up at the largest size (default 2)")
-    parser.add_argument("--no-boltzmann", action="store_true",
-                        help="skip Mesa's Boltzmann example (information only)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=2,
+        help="threads for the speed-up at the largest size (default 2)",
+    )
+    parser.add_argument(
+        "--no-boltzmann",
+        action="store_true",
+        help="skip Mesa's Boltzmann example (information only)",
+    )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
     args = parser.parse_args()
     if args.worker:
@@ -273,8 +301,14 @@ def main() -> None:
         if args.against:
             other = _checkout(args.against)
             trees = {args.against: other, "this tree": ROOT}
-        result = bench(trees, args.sizes, args.rounds, args.threads, not args.no_boltzmann,
-                       log=lambda msg: print(msg, file=sys.stderr, flush=True))
+        result = bench(
+            trees,
+            args.sizes,
+            args.rounds,
+            args.threads,
+            not args.no_boltzmann,
+            log=lambda msg: print(msg, file=sys.stderr, flush=True),
+        )
     finally:
         if other is not None:
             _remove(other)

@@ -56,12 +56,20 @@ def make_spec(tmp: Path, runs: int, steps: int, n_mse: int | None) -> dict:
         scenario = str(tmp / "defaults.toml")
         Path(scenario).write_text('name = "defaults"\n')
     spec = {
-        "sweep": {"scenario": scenario, "steps": steps, "replicates": replicates, "seed": 1,
-                  "method": "grid", "outputs": ["share_upgraded", "share_product",
-                                                "mean_income"],
-                  "at_steps": sorted({min(60, steps), steps})},
-        "parameters": {"credit_access": [round(i / (points - 1), 4) if points > 1 else 0.2
-                                         for i in range(points)]},
+        "sweep": {
+            "scenario": scenario,
+            "steps": steps,
+            "replicates": replicates,
+            "seed": 1,
+            "method": "grid",
+            "outputs": ["share_upgraded", "share_product", "mean_income"],
+            "at_steps": sorted({min(60, steps), steps}),
+        },
+        "parameters": {
+            "credit_access": [
+                round(i / (points - 1), 4) if points > 1 else 0.2 for i in range(points)
+            ]
+        },
     }
     if n_mse is not None:
         spec["fixed"] = {"n_mse": n_mse}
@@ -71,10 +79,15 @@ def make_spec(tmp: Path, runs: int, steps: int, n_mse: int | None) -> dict:
 def measure(spec: dict, out: Path, engine: str, workers: int) -> dict:
     """Run one sweep in a fresh Python process and return its ``stats``."""
     spec_path = out.with_suffix(".json")
-    spec_path.write_text(json.dumps({"spec": spec, "out": str(out), "engine": engine,
-                                     "workers": workers}))
-    done = subprocess.run([sys.executable, __file__, "--one", str(spec_path)], check=True,
-                          stdout=subprocess.PIPE, text=True)
+    spec_path.write_text(
+        json.dumps({"spec": spec, "out": str(out), "engine": engine, "workers": workers})
+    )
+    done = subprocess.run(
+        [sys.executable, __file__, "--one", str(spec_path)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -83,18 +96,28 @@ def one(path: Path) -> None:
     import resource
 
     job = json.loads(path.read_text())
+
     def cpu(who: int) -> float:
         usage = resource.getrusage(who)
         return usage.ru_utime + usage.ru_stime
 
     main0, workers0 = cpu(resource.RUSAGE_SELF), cpu(resource.RUSAGE_CHILDREN)
-    df = sweep(job["spec"], out=job["out"], workers=job["workers"], engine=job["engine"],
-               progress=False)
+    df = sweep(
+        job["spec"], out=job["out"], workers=job["workers"], engine=job["engine"], progress=False
+    )
     main_cpu = cpu(resource.RUSAGE_SELF) - main0
     # Worker processes forked from this one and stopped by now (local pool, Dask fork).
     worker_cpu = cpu(resource.RUSAGE_CHILDREN) - workers0
-    print(json.dumps({**df.attrs["stats"], "runs": len(df), "main_cpu_seconds": main_cpu,
-                      "worker_cpu_seconds": worker_cpu}))
+    print(
+        json.dumps(
+            {
+                **df.attrs["stats"],
+                "runs": len(df),
+                "main_cpu_seconds": main_cpu,
+                "worker_cpu_seconds": worker_cpu,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -103,10 +126,19 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=120)
     parser.add_argument("--n-mse", type=int, default=None, help="default: the scenario's 1,000")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--engine", choices=["local", "dask"], nargs="+", default=["local"],
-                        help="one or more engines; several are compared, alternating")
-    parser.add_argument("--repeats", type=int, default=1,
-                        help="repeat the comparison, alternating the order; report medians")
+    parser.add_argument(
+        "--engine",
+        choices=["local", "dask"],
+        nargs="+",
+        default=["local"],
+        help="one or more engines; several are compared, alternating",
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=1,
+        help="repeat the comparison, alternating the order; report medians",
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a measurement's process
     args = parser.parse_args()
@@ -129,38 +161,56 @@ def main() -> None:
                 out = tmp / f"r{rep}-{engine}-w{workers}"
                 stats = measure(spec, out, engine, workers)
                 wall, model, n = stats["wall_seconds"], stats["model_seconds"], stats["runs"]
-                row = {"repeat": rep, "engine": engine, "workers": workers, "runs": n,
-                       "wall_s": wall, "model_s": model, "runs_per_s": n / wall,
-                       "model_s_per_run": model / n,
-                       "start_s": stats["start_seconds"], "close_s": stats["close_seconds"],
-                       "main_cpu_s": stats["main_cpu_seconds"],
-                       "worker_cpu_s_per_run": stats["worker_cpu_seconds"] / n,
-                       "overhead": 1 - model / (wall * workers)}
+                row = {
+                    "repeat": rep,
+                    "engine": engine,
+                    "workers": workers,
+                    "runs": n,
+                    "wall_s": wall,
+                    "model_s": model,
+                    "runs_per_s": n / wall,
+                    "model_s_per_run": model / n,
+                    "start_s": stats["start_seconds"],
+                    "close_s": stats["close_seconds"],
+                    "main_cpu_s": stats["main_cpu_seconds"],
+                    "worker_cpu_s_per_run": stats["worker_cpu_seconds"] / n,
+                    "overhead": 1 - model / (wall * workers),
+                }
                 results.append(row)
-                print(f"repeat {rep} {engine:5s} workers {workers}: {wall:8.1f} s wall, "
-                      f"{row['runs_per_s']:7.2f} runs/s, "
-                      f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
-                      f"start {row['start_s']:5.2f} s, close {row['close_s']:5.2f} s, "
-                      f"sweep process CPU {row['main_cpu_s']:5.2f} s, "
-                      f"worker CPU {row['worker_cpu_s_per_run'] * 1000:6.1f} ms/run, "
-                      f"overhead {100 * row['overhead']:5.2f}%", flush=True)
+                print(
+                    f"repeat {rep} {engine:5s} workers {workers}: {wall:8.1f} s wall, "
+                    f"{row['runs_per_s']:7.2f} runs/s, "
+                    f"model {row['model_s_per_run'] * 1000:6.1f} ms/run, "
+                    f"start {row['start_s']:5.2f} s, close {row['close_s']:5.2f} s, "
+                    f"sweep process CPU {row['main_cpu_s']:5.2f} s, "
+                    f"worker CPU {row['worker_cpu_s_per_run'] * 1000:6.1f} ms/run, "
+                    f"overhead {100 * row['overhead']:5.2f}%",
+                    flush=True,
+                )
         for engine in args.engine:
             first = args.workers[0]
             for workers in args.workers:
                 rows = [r for r in results if r["engine"] == engine and r["workers"] == workers]
                 overheads = [r["overhead"] for r in rows]
-                line = (f"{engine} {workers} workers: overhead median "
-                        f"{100 * statistics.median(overheads):.2f}% (of {len(rows)}: "
-                        f"{', '.join(f'{100 * x:.2f}' for x in overheads)})")
+                line = (
+                    f"{engine} {workers} workers: overhead median "
+                    f"{100 * statistics.median(overheads):.2f}% (of {len(rows)}: "
+                    f"{', '.join(f'{100 * x:.2f}' for x in overheads)})"
+                )
                 if workers != first:
                     speedups = []
                     for rep in range(args.repeats):
-                        pair = {r["workers"]: r for r in results
-                                if r["repeat"] == rep and r["engine"] == engine}
+                        pair = {
+                            r["workers"]: r
+                            for r in results
+                            if r["repeat"] == rep and r["engine"] == engine
+                        }
                         speedups.append(pair[first]["wall_s"] / pair[workers]["wall_s"])
                         pair[workers]["speedup"] = speedups[-1]
-                    line += (f"; speed-up vs {first} workers {statistics.median(speedups):.2f}x "
-                             f"({', '.join(f'{x:.2f}' for x in speedups)})")
+                    line += (
+                        f"; speed-up vs {first} workers {statistics.median(speedups):.2f}x "
+                        f"({', '.join(f'{x:.2f}' for x in speedups)})"
+                    )
                 print(line)
         if args.json:
             args.json.write_text(json.dumps(results, indent=2))

@@ -31,14 +31,25 @@ STORE = Path(__file__).resolve().parent.parent / "tests" / "data" / "reference_r
 RUNS: dict[str, dict] = {
     "baseline": {"scenario": "baseline", "rng": 1},
     "levers-high": {
-        "scenario": "baseline", "rng": 7,
-        "overrides": {"credit_access": 0.9, "ict_access": 0.9, "embedded_services": 0.9,
-                      "group_support": 0.9, "bargaining_power": 0.9},
+        "scenario": "baseline",
+        "rng": 7,
+        "overrides": {
+            "credit_access": 0.9,
+            "ict_access": 0.9,
+            "embedded_services": 0.9,
+            "group_support": 0.9,
+            "bargaining_power": 0.9,
+        },
     },
     "kenya-levers-high": {
-        "scenario": "kenya-avocados", "rng": 3,
-        "overrides": {"forward_contracts": 0.9, "targeted_facilitation": 0.9,
-                      "physical_distance": 0.1, "herding": 0.9},
+        "scenario": "kenya-avocados",
+        "rng": 3,
+        "overrides": {
+            "forward_contracts": 0.9,
+            "targeted_facilitation": 0.9,
+            "physical_distance": 0.1,
+            "herding": 0.9,
+        },
     },
 }
 
@@ -78,8 +89,7 @@ def stored() -> dict:
 
 def write(current: dict[str, str]) -> None:
     """Store ``current`` fingerprints with the versions in use."""
-    record = {VERSION_KEY: sim.__version__, "versions": library_versions(),
-              "fingerprints": current}
+    record = {VERSION_KEY: sim.__version__, "versions": library_versions(), "fingerprints": current}
     STORE.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
 
 
@@ -90,27 +100,35 @@ def difference(reference: dict, current: dict[str, str]) -> str:
     results legitimately (numpy's random streams, say). When they are the same, the code
     moved the numbers.
     """
-    differ = [name for name in reference["fingerprints"]
-              if current.get(name) != reference["fingerprints"][name]]
+    differ = [
+        name
+        for name in reference["fingerprints"]
+        if current.get(name) != reference["fingerprints"][name]
+    ]
     differ += [name for name in current if name not in reference["fingerprints"]]
     if not differ:
         return ""
     made, now = reference.get("versions", {}), library_versions()
-    changed = {k: (made.get(k, "?"), now.get(k, "?")) for k in {**made, **now}
-               if made.get(k) != now.get(k)}
+    changed = {
+        k: (made.get(k, "?"), now.get(k, "?")) for k in {**made, **now} if made.get(k) != now.get(k)
+    }
     runs = ", ".join(differ)
     if changed:
         versions = ", ".join(f"{k} {old} (now {new})" for k, (old, new) in changed.items())
-        return (f"The reference runs ({runs}) differ from {STORE.name}, which was made with other "
-                f"library versions: {versions}. If that version change is known to move results "
-                "(read its changelog), regenerate the file with `python "
-                "benchmarks/reference_runs.py --write` on the new versions and say so in the "
-                "commit; otherwise install the versions it was made with.")
+        return (
+            f"The reference runs ({runs}) differ from {STORE.name}, which was made with other "
+            f"library versions: {versions}. If that version change is known to move results "
+            "(read its changelog), regenerate the file with `python "
+            "benchmarks/reference_runs.py --write` on the new versions and say so in the "
+            "commit; otherwise install the versions it was made with."
+        )
     same = ", ".join(f"{k} {v}" for k, v in now.items())
-    return (f"The reference runs ({runs}) differ from {STORE.name}, made with the same versions "
-            f"({same}): the code moved the model's numbers. If that was meant, regenerate the "
-            "file with `python benchmarks/reference_runs.py --write` and say why in the commit; "
-            "if not, it is a regression.")
+    return (
+        f"The reference runs ({runs}) differ from {STORE.name}, made with the same versions "
+        f"({same}): the code moved the model's numbers. If that was meant, regenerate the "
+        "file with `python benchmarks/reference_runs.py --write` and say why in the commit; "
+        "if not, it is a regression."
+    )
 
 
 def main() -> int:

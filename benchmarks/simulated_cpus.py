@@ -44,9 +44,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 #: Environment variables that change which machine code a library runs; each subprocess
 #: starts without any of them, then gets its setting's.
-CPU_VARIABLES = ("NPY_DISABLE_CPU_FEATURES", "NPY_ENABLE_CPU_FEATURES", "NUMBA_CPU_NAME",
-                 "NUMBA_CPU_FEATURES", "NUMBA_CACHE_DIR", "GLIBC_TUNABLES", "OPENBLAS_CORETYPE",
-                 "MKL_ENABLE_INSTRUCTIONS")
+CPU_VARIABLES = (
+    "NPY_DISABLE_CPU_FEATURES",
+    "NPY_ENABLE_CPU_FEATURES",
+    "NUMBA_CPU_NAME",
+    "NUMBA_CPU_FEATURES",
+    "NUMBA_CACHE_DIR",
+    "GLIBC_TUNABLES",
+    "OPENBLAS_CORETYPE",
+    "MKL_ENABLE_INSTRUCTIONS",
+)
 
 #: glibc's names (2.33 and later, x86) of the CPU features its libm variants need.
 GLIBC_HIDDEN = "glibc.cpu.hwcaps=-AVX2,-FMA,-AVX512F"
@@ -142,12 +149,16 @@ def _loader() -> str:
 
 
 def _glibc_features(loader: str, env: dict[str, str]) -> list[str] | None:
-    run = subprocess.run([loader, "--list-diagnostics"], capture_output=True, text=True,
-                         env=env, check=False)
+    run = subprocess.run(
+        [loader, "--list-diagnostics"], capture_output=True, text=True, env=env, check=False
+    )
     if run.returncode != 0:
         return None
-    return [line for line in run.stdout.splitlines()
-            if line.startswith("x86.cpu_features.features[") and ".active[" in line]
+    return [
+        line
+        for line in run.stdout.splitlines()
+        if line.startswith("x86.cpu_features.features[") and ".active[" in line
+    ]
 
 
 def glibc_skip_reason() -> str:
@@ -163,12 +174,16 @@ def glibc_skip_reason() -> str:
     base = {k: v for k, v in os.environ.items() if k not in CPU_VARIABLES}
     before = _glibc_features(loader, base)
     if before is None:
-        return (f"glibc {libc_version} cannot list its CPU features (ld.so --list-diagnostics "
-                "needs 2.33), so whether it applied the tunable cannot be checked")
+        return (
+            f"glibc {libc_version} cannot list its CPU features (ld.so --list-diagnostics "
+            "needs 2.33), so whether it applied the tunable cannot be checked"
+        )
     after = _glibc_features(loader, {**base, "GLIBC_TUNABLES": GLIBC_HIDDEN})
     if after == before:
-        return (f"GLIBC_TUNABLES={GLIBC_HIDDEN} changed nothing in glibc {libc_version}: the host "
-                "has none of FMA, AVX2, AVX-512, so libm already runs its plain variants")
+        return (
+            f"GLIBC_TUNABLES={GLIBC_HIDDEN} changed nothing in glibc {libc_version}: the host "
+            "has none of FMA, AVX2, AVX-512, so libm already runs its plain variants"
+        )
     return ""
 
 
@@ -183,34 +198,75 @@ def settings() -> list[Setting]:
     for i, level in enumerate(levels):
         name = f"numpy-without-{level}"
         if not found.get(level):
-            out.append(Setting(name, f"numpy on a CPU without {level}", skip=(
-                f"the host has no {level}: numpy never runs its {level} code here (a machine "
-                "with it runs that code natively; the lower levels are simulated)")))
+            out.append(
+                Setting(
+                    name,
+                    f"numpy on a CPU without {level}",
+                    skip=(
+                        f"the host has no {level}: numpy never runs its {level} code here (a machine "
+                        "with it runs that code natively; the lower levels are simulated)"
+                    ),
+                )
+            )
             continue
         off = tuple(x for x in levels[i:] if found.get(x))
-        out.append(Setting(name, f"numpy on a CPU without {level} (and anything above)",
-                           env={"NPY_DISABLE_CPU_FEATURES": " ".join(off)}, numpy_off=off))
-    out.append(Setting("numba-generic", "the compiled passes built for a generic x86-64",
-                       env={"NUMBA_CPU_NAME": "generic"}, numba_cpu="generic",
-                       fresh_numba_cache=True))
+        out.append(
+            Setting(
+                name,
+                f"numpy on a CPU without {level} (and anything above)",
+                env={"NPY_DISABLE_CPU_FEATURES": " ".join(off)},
+                numpy_off=off,
+            )
+        )
+    out.append(
+        Setting(
+            "numba-generic",
+            "the compiled passes built for a generic x86-64",
+            env={"NUMBA_CPU_NAME": "generic"},
+            numba_cpu="generic",
+            fresh_numba_cache=True,
+        )
+    )
     glibc_skip = glibc_skip_reason()
-    out.append(Setting("glibc-without-fma-avx2", "glibc's libm on a CPU without FMA and AVX2",
-                       env={"GLIBC_TUNABLES": GLIBC_HIDDEN}, skip=glibc_skip))
+    out.append(
+        Setting(
+            "glibc-without-fma-avx2",
+            "glibc's libm on a CPU without FMA and AVX2",
+            env={"GLIBC_TUNABLES": GLIBC_HIDDEN},
+            skip=glibc_skip,
+        )
+    )
     core, why = openblas_core()
     for wanted in OPENBLAS_CORES:
-        skip = why or (f"the host's OpenBLAS already uses {core} kernels"
-                       if core.lower() == wanted.lower() else "")
-        out.append(Setting(f"openblas-{wanted.lower()}", f"OpenBLAS's {wanted} kernels",
-                           env={"OPENBLAS_CORETYPE": wanted}, skip=skip, openblas=core))
+        skip = why or (
+            f"the host's OpenBLAS already uses {core} kernels"
+            if core.lower() == wanted.lower()
+            else ""
+        )
+        out.append(
+            Setting(
+                f"openblas-{wanted.lower()}",
+                f"OpenBLAS's {wanted} kernels",
+                env={"OPENBLAS_CORETYPE": wanted},
+                skip=skip,
+                openblas=core,
+            )
+        )
     oldest = {"GLIBC_TUNABLES": GLIBC_HIDDEN} if not glibc_skip else {}
     if present:
         oldest["NPY_DISABLE_CPU_FEATURES"] = " ".join(present)
     if not why:
         oldest["OPENBLAS_CORETYPE"] = OPENBLAS_CORES[-1]
-    out.append(Setting("oldest", "all of the above at once but numba's: an old x86-64",
-                       env=oldest, numpy_off=tuple(present),
-                       openblas=core if not why else "",
-                       skip="" if oldest else "none of the settings applies on this host"))
+    out.append(
+        Setting(
+            "oldest",
+            "all of the above at once but numba's: an old x86-64",
+            env=oldest,
+            numpy_off=tuple(present),
+            openblas=core if not why else "",
+            skip="" if oldest else "none of the settings applies on this host",
+        )
+    )
     return out
 
 
@@ -237,19 +293,25 @@ def observe() -> dict:
 
     _, found = numpy_levels()
     core, _why = openblas_core()
-    return {"numpy": found, "openblas": core,
-            "numba_cpu": numba.config.CPU_NAME or llvmlite.binding.get_host_cpu_name()}
+    return {
+        "numpy": found,
+        "openblas": core,
+        "numba_cpu": numba.config.CPU_NAME or llvmlite.binding.get_host_cpu_name(),
+    }
 
 
 #: Callees in compiled code whose results may depend on the CPU or the C library: libm's
 #: transcendental functions, as plain calls or LLVM intrinsics, and fused multiply-adds.
 _LIBM = re.compile(
     r'^"?(?:llvm\.)?(?:exp|exp2|exp10|expm1|log|log2|log10|log1p|pow|powi|sin|cos|tan|sincos|'
-    r'asin|acos|atan|atan2|sinh|cosh|tanh|asinh|acosh|atanh|erf|erfc|lgamma|tgamma|cbrt|'
-    r'hypot|fma|fmuladd)(?:f|l|\.[\w.]+)?"?$|^"?numba_(?:gamma|lgamma|erf|erfc)')
+    r"asin|acos|atan|atan2|sinh|cosh|tanh|asinh|acosh|atanh|erf|erfc|lgamma|tgamma|cbrt|"
+    r'hypot|fma|fmuladd)(?:f|l|\.[\w.]+)?"?$|^"?numba_(?:gamma|lgamma|erf|erfc)'
+)
 #: Floating-point instructions with fast-math flags (numba's ``fastmath``).
-_FAST = re.compile(r"\b(?:fadd|fsub|fmul|fdiv|frem|fneg|fcmp|call)\s+"
-                   r"(?:fast|reassoc|nnan|ninf|nsz|arcp|contract|afn)\b")
+_FAST = re.compile(
+    r"\b(?:fadd|fsub|fmul|fdiv|frem|fneg|fcmp|call)\s+"
+    r"(?:fast|reassoc|nnan|ninf|nsz|arcp|contract|afn)\b"
+)
 _CALL = re.compile(r'(?:call|invoke)[^@\n]*@("?[\w.$]+"?)\(')
 
 
@@ -257,10 +319,20 @@ def model_modules() -> list[str]:
     """The model layer's modules (what decides results), as in tests/test_layers.py."""
     import sim
 
-    studies = ("sim.experiments", "sim.sweeps", "sim.ema", "sim.validation", "sim.costs",
-               "sim.ui", "sim.__main__")
-    return [m.name for m in pkgutil.walk_packages(sim.__path__, "sim.")
-            if not any(m.name == s or m.name.startswith(s + ".") for s in studies)]
+    studies = (
+        "sim.experiments",
+        "sim.sweeps",
+        "sim.ema",
+        "sim.validation",
+        "sim.costs",
+        "sim.ui",
+        "sim.__main__",
+    )
+    return [
+        m.name
+        for m in pkgutil.walk_packages(sim.__path__, "sim.")
+        if not any(m.name == s or m.name.startswith(s + ".") for s in studies)
+    ]
 
 
 def compiled_math() -> list[str]:
@@ -297,11 +369,19 @@ def run_setting(setting: Setting, steps: int = 120, timeout: float = 900.0) -> O
     with tempfile.TemporaryDirectory(prefix="numba-cache-") as cache:
         if setting.fresh_numba_cache:
             env["NUMBA_CACHE_DIR"] = cache
-        code = _CHILD.format(bench=str(ROOT / "benchmarks"), steps=int(steps),
-                             scan=setting.fresh_numba_cache)
+        code = _CHILD.format(
+            bench=str(ROOT / "benchmarks"), steps=int(steps), scan=setting.fresh_numba_cache
+        )
         try:
-            run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                                 capture_output=True, text=True, timeout=timeout, check=False)
+            run = subprocess.run(
+                [sys.executable, "-c", code],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             outcome.error = f"timed out after {timeout:.0f} s"
             return outcome
@@ -309,26 +389,30 @@ def run_setting(setting: Setting, steps: int = 120, timeout: float = 900.0) -> O
     if run.returncode != 0 or not lines:
         outcome.error = (run.stderr or run.stdout)[-3000:]
         return outcome
-    report = json.loads(lines[-1][len("RESULT "):])
+    report = json.loads(lines[-1][len("RESULT ") :])
     seen = report["observed"]
     still_on = [f for f in setting.numpy_off if seen["numpy"].get(f)]
     if still_on:
-        outcome.skipped = (f"numpy ignored NPY_DISABLE_CPU_FEATURES: {', '.join(still_on)} "
-                           "still on")
+        outcome.skipped = f"numpy ignored NPY_DISABLE_CPU_FEATURES: {', '.join(still_on)} still on"
     elif setting.numba_cpu and seen["numba_cpu"] != setting.numba_cpu:
         outcome.skipped = f"numba compiled for {seen['numba_cpu']}, not {setting.numba_cpu}"
     elif setting.openblas and seen["openblas"].lower() == setting.openblas.lower():
-        outcome.skipped = (f"OpenBLAS kept the host's {setting.openblas} kernels "
-                           f"(OPENBLAS_CORETYPE={setting.env.get('OPENBLAS_CORETYPE')} not "
-                           "applied)")
+        outcome.skipped = (
+            f"OpenBLAS kept the host's {setting.openblas} kernels "
+            f"(OPENBLAS_CORETYPE={setting.env.get('OPENBLAS_CORETYPE')} not "
+            "applied)"
+        )
     if not outcome.skipped:
         outcome.fingerprints = report["fingerprints"]
         outcome.compiled_math = report.get("compiled_math", [])
     return outcome
 
 
-def run_all(chosen: list[Setting], steps: int = 120, jobs: int | None = None,
-            ) -> dict[str, Outcome]:
+def run_all(
+    chosen: list[Setting],
+    steps: int = 120,
+    jobs: int | None = None,
+) -> dict[str, Outcome]:
     """Run several settings, ``jobs`` at a time (the longest, a fresh compile, first)."""
     jobs = jobs or max(1, min(len(chosen), os.cpu_count() or 1))
     order = sorted(chosen, key=lambda s: not s.fresh_numba_cache)
@@ -343,8 +427,7 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=None, help="settings run at once")
     parser.add_argument("--only", nargs="*", default=None, help="setting names to run")
     args = parser.parse_args()
-    chosen = [s for s in settings() if args.only is None or s.name in args.only
-              or s.name == "host"]
+    chosen = [s for s in settings() if args.only is None or s.name in args.only or s.name == "host"]
     outcomes = run_all(chosen, args.steps, args.jobs)
     host = outcomes["host"].fingerprints
     same = True

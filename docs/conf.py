@@ -48,12 +48,12 @@ release = sim.__version__
 version = ".".join(release.split(".")[:2])
 
 extensions = [
-    "myst_nb",                    # Markdown pages (MyST) and notebooks, executed at build time
-    "sphinx.ext.autodoc",         # the API reference from the docstrings
-    "sphinx.ext.autosummary",     # one page per public name, and tables of them
-    "sphinx.ext.napoleon",        # Google-style Args/Returns/Raises/Examples sections
-    "sphinx.ext.mathjax",         # the ODD's formulas
-    "sphinxarg.ext",              # the mse-sim command's reference, from its argparse parser
+    "myst_nb",  # Markdown pages (MyST) and notebooks, executed at build time
+    "sphinx.ext.autodoc",  # the API reference from the docstrings
+    "sphinx.ext.autosummary",  # one page per public name, and tables of them
+    "sphinx.ext.napoleon",  # Google-style Args/Returns/Raises/Examples sections
+    "sphinx.ext.mathjax",  # the ODD's formulas
+    "sphinxarg.ext",  # the mse-sim command's reference, from its argparse parser
 ]
 
 exclude_patterns = ["_build", "**.ipynb_checkpoints", "gen_*.py"]
@@ -67,16 +67,22 @@ nitpicky = True
 # Names of other packages' objects appear in signatures and docstrings; without intersphinx
 # (offline) they cannot resolve, so they are ignored by package. Our own (sim.*) never are.
 nitpick_ignore_regex = [
-    (r"py:.*", r"(numpy|np|pandas|pd|mesa|matplotlib|pyarrow|dask|distributed|scipy|SALib|"
-               r"pymoo|pyabc|ema_workbench|collections|typing|os|pathlib|datetime|argparse|"
-               r"concurrent|numba|enum|dataclasses|types|abc|io|tqdm)(\..*)?"),
+    (
+        r"py:.*",
+        r"(numpy|np|pandas|pd|mesa|matplotlib|pyarrow|dask|distributed|scipy|SALib|"
+        r"pymoo|pyabc|ema_workbench|collections|typing|os|pathlib|datetime|argparse|"
+        r"concurrent|numba|enum|dataclasses|types|abc|io|tqdm)(\..*)?",
+    ),
     # builtins and typing names that autodoc writes without a module
-    (r"py:.*", r"(int|float|str|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|"
-               r"Any|Callable|Iterable|Iterator|Mapping|MutableMapping|Sequence|Path|PathLike|"
-               r"Generator|ndarray|DataFrame|Series|Figure|Model|Agent|AgentSet|Scenario|"
-               r"Client|Executor|Literal|Self|ClassVar|NamedTuple|callable|optional|"
-               r"array-like|Exception|ValueError|KeyError|ImportError|TypeError|"
-               r"RuntimeError|OSError|FileNotFoundError|NotImplementedError)"),
+    (
+        r"py:.*",
+        r"(int|float|str|bool|bytes|dict|list|tuple|set|frozenset|object|type|None|"
+        r"Any|Callable|Iterable|Iterator|Mapping|MutableMapping|Sequence|Path|PathLike|"
+        r"Generator|ndarray|DataFrame|Series|Figure|Model|Agent|AgentSet|Scenario|"
+        r"Client|Executor|Literal|Self|ClassVar|NamedTuple|callable|optional|"
+        r"array-like|Exception|ValueError|KeyError|ImportError|TypeError|"
+        r"RuntimeError|OSError|FileNotFoundError|NotImplementedError)",
+    ),
     # numpy-style types inside docstrings' prose (``float array``, ``(n,) bool``)
     (r"py:class", r".*\b(array|arrays|of|or|optional|default)\b.*"),
     # napoleon reads a property's opening "Words: more words" as a type; no type has a space
@@ -88,7 +94,7 @@ nitpick_ignore_regex = [
 # -- MyST (Markdown) -----------------------------------------------------------------------------
 myst_enable_extensions = ["dollarmath", "colon_fence", "deflist", "substitution"]
 myst_substitutions = {"release": release}
-myst_heading_anchors = 3          # links like [Table 2](#table-2-calibration-constants)
+myst_heading_anchors = 3  # links like [Table 2](#table-2-calibration-constants)
 suppress_warnings = ["myst.header"]  # pages start at "#", sections may skip a level
 
 # -- notebooks (MyST-NB) -------------------------------------------------------------------------
@@ -210,8 +216,8 @@ def _internal_reference(app, env, node, contnode):
         return contnode
     # a name used in the module that defines it (``:data:`COLUMNS``` in sim.costs.gains)
     if "." not in target and any(
-            name.startswith("sim") and hasattr(mod, target)
-            for name, mod in list(sys.modules.items())):
+        name.startswith("sim") and hasattr(mod, target) for name, mod in list(sys.modules.items())
+    ):
         return contnode
     return None
 
@@ -219,7 +225,8 @@ def _internal_reference(app, env, node, contnode):
 def _has_example(app, what: str, name: str, obj, options, lines: list[str]) -> None:
     """Fail the build on a public function or class documented without an example."""
     if what in ("function", "class") and not any(
-            line.strip() in ("Examples:", "Example:") for line in lines):
+        line.strip() in ("Examples:", "Example:") for line in lines
+    ):
         logger.warning("%s is documented without an 'Examples:' section", name)
 
 
@@ -235,7 +242,7 @@ def setup(app) -> None:
 nb_execution_mode = "cache"
 nb_execution_cache_path = str(ROOT / ".docs-cache" / "notebooks" / _sources_hash())
 nb_execution_timeout = 600
-nb_execution_raise_on_error = True   # a notebook that fails fails the build
+nb_execution_raise_on_error = True  # a notebook that fails fails the build
 nb_execution_show_tb = True
 nb_merge_streams = True
 
@@ -247,11 +254,11 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_typehints_format = "short"
 autodoc_preserve_defaults = True
-autodoc_inherit_docstrings = False   # Mesa's own docstrings are Mesa's, not ours
+autodoc_inherit_docstrings = False  # Mesa's own docstrings are Mesa's, not ours
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
-napoleon_use_ivar = True   # a dataclass's "Attributes:" as fields, not a second entry per field
+napoleon_use_ivar = True  # a dataclass's "Attributes:" as fields, not a second entry per field
 napoleon_custom_sections = [("Example", "examples_style")]
 add_module_names = False
 

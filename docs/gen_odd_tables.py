@@ -73,16 +73,20 @@ def scenario_fields_table() -> str:
     from sim.scenario import FIELDS
 
     comments = baseline_comments()
-    rows = ["| field | meaning | unit | range | default "
-            "| source (scenarios/baseline.toml) |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| field | meaning | unit | range | default | source (scenarios/baseline.toml) |",
+        "|---|---|---|---|---|---|",
+    ]
     for name, f in FIELDS.items():
-        low, high = (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}",
-                                                                            f"{f.high:,}")
+        low, high = (
+            (f"{f.low:g}", f"{f.high:g}") if f.kind is float else (f"{f.low:,}", f"{f.high:,}")
+        )
         default = f"{f.default:g}" if f.kind is float else f"{f.default:,}"
         source = comments.get(name, "calibration choice")
-        rows.append(f"| `{name}` | {_cell(f.label)}: {_cell(f.doc)} | {_cell(f.unit)} | "
-                    f"{low} – {high} | {default} | {_cell(source)} |")
+        rows.append(
+            f"| `{name}` | {_cell(f.label)}: {_cell(f.doc)} | {_cell(f.unit)} | "
+            f"{low} – {high} | {default} | {_cell(source)} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -101,8 +105,13 @@ def _users() -> dict[str, list[str]]:
                         scopes.append((f"sim.{mod}.{node.name}.{sub.name}", sub))
         for qualified, node in scopes:
             for sub in ast.walk(node):
-                name = (sub.id if isinstance(sub, ast.Name)
-                        else sub.attr if isinstance(sub, ast.Attribute) else None)
+                name = (
+                    sub.id
+                    if isinstance(sub, ast.Name)
+                    else sub.attr
+                    if isinstance(sub, ast.Attribute)
+                    else None
+                )
                 if not (name and re.fullmatch(r"[A-Z][A-Z0-9_]*", name)):
                     name = _record_read(sub)
                 if name:
@@ -114,18 +123,31 @@ def _users() -> dict[str, list[str]]:
 
 def _is_record(node: ast.AST) -> bool:
     """Whether ``node`` is ``consts[0]``, ``values_of(...)`` or ``k`` (a run's constants)."""
-    return ((isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)
-             and node.value.id == "consts") or (isinstance(node, ast.Name) and node.id == "k")
-            or (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id == "values_of"))
+    return (
+        (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "consts"
+        )
+        or (isinstance(node, ast.Name) and node.id == "k")
+        or (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == "values_of"
+        )
+    )
 
 
 def _record_read(node: ast.AST) -> str | None:
     """The constant read by ``consts[0].name``, ``values_of(consts)["name"]`` or ``k.name``."""
     if isinstance(node, ast.Attribute) and _is_record(node.value):
         return node.attr
-    if (isinstance(node, ast.Subscript) and _is_record(node.value)
-            and isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str)):
+    if (
+        isinstance(node, ast.Subscript)
+        and _is_record(node.value)
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, str)
+    ):
         return node.slice.value
     return None
 
@@ -136,20 +158,26 @@ def constants_table() -> str:
     from sim.scenario import FIELDS  # noqa: F401  (importing it declares every constant)
 
     users = _users()
-    rows = ["| constant | module | default | range | unit | meaning | source | used in |",
-            "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| constant | module | default | range | unit | meaning | source | used in |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in names():
         c = REGISTRY[name]
         default = c.default_text()
         if c.kind == "vector":
             default += " (" + ", ".join(c.labels) + ")"
         used = ", ".join(f"`{u}`" for u in users.get(name.upper(), [])) or "—"
-        rows.append(f"| `{name}` | {c.module} | {default} | {c.low:g} – {c.high:g} | "
-                    f"{_cell(c.unit)} | {_cell(c.meaning)} | {_cell(c.source)} | {used} |")
+        rows.append(
+            f"| `{name}` | {c.module} | {default} | {c.low:g} – {c.high:g} | "
+            f"{_cell(c.unit)} | {_cell(c.meaning)} | {_cell(c.source)} | {used} |"
+        )
     for name, (_, meaning) in DERIVED.items():
         used = ", ".join(f"`{u}`" for u in users.get(name.upper(), [])) or "—"
-        rows.append(f"| `{name}` | finance | derived | — | per unit borrowed | "
-                    f"{_cell(meaning)} | computed, not set | {used} |")
+        rows.append(
+            f"| `{name}` | finance | derived | — | per unit borrowed | "
+            f"{_cell(meaning)} | computed, not set | {used} |"
+        )
     return "\n".join(rows) + "\n"
 
 
@@ -177,15 +205,20 @@ def regenerate(text: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Regenerate the tables in docs/ODD.md, or with --check report whether they are stale."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="exit 1 if docs/ODD.md's generated tables are out of date")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if docs/ODD.md's generated tables are out of date",
+    )
     args = parser.parse_args(argv)
     text = ODD.read_text(encoding="utf-8")
     new = regenerate(text)
     if args.check:
         if new != text:
-            print("docs/ODD.md: generated tables are out of date; run "
-                  "python docs/gen_odd_tables.py", file=sys.stderr)
+            print(
+                "docs/ODD.md: generated tables are out of date; run python docs/gen_odd_tables.py",
+                file=sys.stderr,
+            )
             return 1
         return 0
     if new != text:

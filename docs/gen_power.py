@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "validation.md"
 SECTION = re.compile(r"<!-- BEGIN POWER -->.*?<!-- END POWER -->", re.S)
 READING = re.compile(r"<!-- BEGIN POWER READING -->.*?<!-- END POWER READING -->", re.S)
-DEFAULT_READING = ("<!-- BEGIN POWER READING -->\n(Write the reading of the power tables "
-                   "here.)\n<!-- END POWER READING -->")
+DEFAULT_READING = (
+    "<!-- BEGIN POWER READING -->\n(Write the reading of the power tables "
+    "here.)\n<!-- END POWER READING -->"
+)
 #: The section goes before this heading when the page has none yet.
 BEFORE = "## Calibration"
 
@@ -41,8 +43,7 @@ def _pct(value: float) -> str:
 def _code(meta: dict) -> str:
     code = meta.get("code", {})
     if code.get("commit"):
-        return f"`{code['commit'][:12]}`" + (" (uncommitted changes)" if code.get("dirty")
-                                             else "")
+        return f"`{code['commit'][:12]}`" + (" (uncommitted changes)" if code.get("dirty") else "")
     return code.get("build") or "unknown"
 
 
@@ -61,8 +62,9 @@ def _right_by_interval(table: pd.DataFrame, meta: dict) -> dict[tuple[str, str],
         for tid, t in targets.items():
             if (case, tid) in right.index:
                 r = right.loc[(case, tid)]
-                out[(case, tid)] = ("pass" if t.passes(r["mean"], r["ci_low"], r["ci_high"],
-                                                       "interval") else "fail")
+                out[(case, tid)] = (
+                    "pass" if t.passes(r["mean"], r["ci_low"], r["ci_high"], "interval") else "fail"
+                )
     return out
 
 
@@ -126,19 +128,29 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
     ]
     passed_by = [set(str(p).split(", ")) for p in passing["passed_by"].fillna("")]
     never = [m["name"] for m in models if all(m["name"] in p for p in passed_by)]
-    lines += [f"Wrong models that no passing sourced target of any case rejects ({len(never)} "
-              f"of {len(models)}): " + (", ".join(never) if never else "none") + ".", ""]
+    lines += [
+        f"Wrong models that no passing sourced target of any case rejects ({len(never)} "
+        f"of {len(models)}): " + (", ".join(never) if never else "none") + ".",
+        "",
+    ]
     by_interval = _right_by_interval(table, meta)
     for case, rows in table.groupby("case", sort=False):
-        lines += [f"### {case}", "",
-                  "| target | statistic | bounds | rule | on the case | rejects | mean | "
-                  "interval | overlap |", "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            f"### {case}",
+            "",
+            "| target | statistic | bounds | rule | on the case | rejects | mean | "
+            "interval | overlap |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for _, r in rows.iterrows():
-            name = f"{r['id']} (`{r['metric']}`)" + ("" if r["kind"] == "sourced"
-                                                      else " *assumption*")
+            name = f"{r['id']} (`{r['metric']}`)" + (
+                "" if r["kind"] == "sourced" else " *assumption*"
+            )
             if r["status"] == "not yet modelled":
-                lines.append(f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | "
-                             "not yet modelled | – | – | – | – |")
+                lines.append(
+                    f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | "
+                    "not yet modelled | – | – | – | – |"
+                )
                 continue
             status = r["status"]
             if (case, r["id"]) in by_interval:
@@ -146,7 +158,8 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
             lines.append(
                 f"| {name} | {r['statistic']} | {r['target']} | {r['rule']} | {status} | "
                 f"{int(r['rejected'])}/{int(r['n_wrong'])} | {_pct(r['power_mean'])} | "
-                f"{_pct(r['power_interval'])} | {_pct(r['power_overlap'])} |")
+                f"{_pct(r['power_interval'])} | {_pct(r['power_overlap'])} |"
+            )
         lines.append("")
     lines += [reading, "<!-- END POWER -->"]
     return "\n".join(lines)

@@ -52,13 +52,15 @@ MAIN = "share_upgraded"
 MATTERS = 0.10
 READING = re.compile(r"<!-- BEGIN READING -->.*?<!-- END READING -->", re.S)
 EFFECTS = re.compile(r"<!-- BEGIN EFFECTS -->.*?<!-- END EFFECTS -->", re.S)
-EFFECTS_READING = re.compile(r"<!-- BEGIN EFFECTS READING -->.*?<!-- END EFFECTS READING -->",
-                             re.S)
-DEFAULT_EFFECTS_READING = ("<!-- BEGIN EFFECTS READING -->\n(Write the reading of the effects "
-                           "here.)\n<!-- END EFFECTS READING -->")
+EFFECTS_READING = re.compile(r"<!-- BEGIN EFFECTS READING -->.*?<!-- END EFFECTS READING -->", re.S)
+DEFAULT_EFFECTS_READING = (
+    "<!-- BEGIN EFFECTS READING -->\n(Write the reading of the effects "
+    "here.)\n<!-- END EFFECTS READING -->"
+)
 EFFECTS_SPEC = ROOT / "experiments" / "sweeps" / "morris-effects.toml"
-DEFAULT_READING = ("<!-- BEGIN READING -->\n(Write the reading of the table here.)\n"
-                   "<!-- END READING -->")
+DEFAULT_READING = (
+    "<!-- BEGIN READING -->\n(Write the reading of the table here.)\n<!-- END READING -->"
+)
 
 
 def _module(name: str) -> str:
@@ -89,7 +91,7 @@ def noise_floor(runs: pd.DataFrame, column: str, spec: dict) -> float:
     wide = runs.pivot(index="point_id", columns="replicate", values=column).sort_index()
     values = wide.to_numpy(dtype=float)
     # Using 2k of the R replicates: rescale to the variance of the mean of all R.
-    noise = (values[:, :k].mean(axis=1) - values[:, k:2 * k].mean(axis=1)) / 2
+    noise = (values[:, :k].mean(axis=1) - values[:, k : 2 * k].mean(axis=1)) / 2
     noise *= np.sqrt(2 * k / spec["replicates"])
     delta = spec["levels"] / (2 * (spec["levels"] - 1))
     trajectories = noise.reshape(-1, len(spec["parameters"]) + 1)
@@ -106,9 +108,11 @@ def indices(store: str | Path) -> tuple[pd.DataFrame, dict, dict[str, float]]:
     manifest = store.manifest()
     spec = manifest["spec"]
     if spec["method"] != "morris" or spec["replicates"] < 2:
-        raise UserInputError(f"'{store.path}' holds a {spec['method']} sweep with "
-                             f"{spec['replicates']} replicate(s); the screening needs a Morris "
-                             "sweep with at least 2 replicates")
+        raise UserInputError(
+            f"'{store.path}' holds a {spec['method']} sweep with "
+            f"{spec['replicates']} replicate(s); the screening needs a Morris "
+            "sweep with at least 2 replicates"
+        )
     step = spec["at_steps"][-1]
     rows, floors = [], {}
     runs = store.read()
@@ -179,17 +183,28 @@ def page(table: pd.DataFrame, manifest: dict, floors: dict[str, float], reading:
     lines.append(
         f"For `{MAIN}` ({METRIC_INFO[MAIN].label}; noise floor "
         f"{main_scale * floor[MAIN]:.1f} {main_unit}), {len(top)} of {n_params} constants "
-        f"matter: " + ", ".join(
-            f"`{p}` ({main_scale * mu.loc[p, MAIN]:.1f} {main_unit})" for p in top) + ".")
+        f"matter: "
+        + ", ".join(f"`{p}` ({main_scale * mu.loc[p, MAIN]:.1f} {main_unit})" for p in top)
+        + "."
+    )
     quiet = [p for p in order if not matters.loc[p, metrics].any()]
     lines.append("")
     lines.append(
         f"{len(quiet)} constants matter for none of the {len(metrics)} outputs: "
-        + (", ".join(f"`{p}`" for p in quiet) if quiet else "none") + ".")
-    lines += ["", reading, "", "## μ* for every output", "",
-              "Rows are sorted by μ* on share_upgraded; **bold** marks a constant that "
-              "matters for that output; the last row is the noise floor. Shares in percentage "
-              "points.", ""]
+        + (", ".join(f"`{p}`" for p in quiet) if quiet else "none")
+        + "."
+    )
+    lines += [
+        "",
+        reading,
+        "",
+        "## μ* for every output",
+        "",
+        "Rows are sorted by μ* on share_upgraded; **bold** marks a constant that "
+        "matters for that output; the last row is the noise floor. Shares in percentage "
+        "points.",
+        "",
+    ]
     header = "| constant | module | " + " | ".join(f"`{m}`" for m in metrics) + " |"
     lines += [header, "|" + "---|" * (len(metrics) + 2)]
     for p in order:
@@ -199,23 +214,37 @@ def page(table: pd.DataFrame, manifest: dict, floors: dict[str, float], reading:
             text = f"{scale * mu.loc[p, m]:.2f} ± {scale * conf.loc[p, m]:.2f}"
             cells.append(f"**{text}**" if matters.loc[p, m] else text)
         lines.append(f"| `{p}` | {_module(p)} | " + " | ".join(cells) + " |")
-    lines.append("| *noise floor* | (dummy factor) | " + " | ".join(
-        f"{_scale(m)[0] * floor[m]:.2f}" for m in metrics) + " |")
-    lines += ["", "## σ/μ* on share_upgraded (interactions and non-linearity)", "",
-              "| constant | μ* (points) | σ (points) | σ/μ* |", "|---|---|---|---|"]
+    lines.append(
+        "| *noise floor* | (dummy factor) | "
+        + " | ".join(f"{_scale(m)[0] * floor[m]:.2f}" for m in metrics)
+        + " |"
+    )
+    lines += [
+        "",
+        "## σ/μ* on share_upgraded (interactions and non-linearity)",
+        "",
+        "| constant | μ* (points) | σ (points) | σ/μ* |",
+        "|---|---|---|---|",
+    ]
     for p in top:
         ratio = sigma.loc[p, MAIN] / mu.loc[p, MAIN] if mu.loc[p, MAIN] > 0 else float("nan")
-        lines.append(f"| `{p}` | {main_scale * mu.loc[p, MAIN]:.2f} | "
-                     f"{main_scale * sigma.loc[p, MAIN]:.2f} | {ratio:.2f} |")
-    lines += ["", "## Screened ranges", "",
-              "| constant | default | low | high | unit |", "|---|---|---|---|---|"]
+        lines.append(
+            f"| `{p}` | {main_scale * mu.loc[p, MAIN]:.2f} | "
+            f"{main_scale * sigma.loc[p, MAIN]:.2f} | {ratio:.2f} |"
+        )
+    lines += [
+        "",
+        "## Screened ranges",
+        "",
+        "| constant | default | low | high | unit |",
+        "|---|---|---|---|---|",
+    ]
     for p in order:
         name, _, element = p.partition(".")
         c = REGISTRY[name]
         default = c.default[c.labels.index(element)] if element else c.default
         bounds = spec["parameters"][p]
-        lines.append(f"| `{p}` | {default:g} | {bounds['low']:g} | {bounds['high']:g} | "
-                     f"{c.unit} |")
+        lines.append(f"| `{p}` | {default:g} | {bounds['low']:g} | {bounds['high']:g} | {c.unit} |")
     return "\n".join(lines) + "\n"
 
 
@@ -234,8 +263,9 @@ def effect_indices(store: str | Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]
     manifest = store.manifest()
     spec = manifest["spec"]
     if spec["method"] != "morris" or spec["replicates"] < 2 or not spec.get("effects"):
-        raise UserInputError(f"'{store.path}' is not a Morris sweep with [effects] and at "
-                             "least 2 replicates")
+        raise UserInputError(
+            f"'{store.path}' is not a Morris sweep with [effects] and at least 2 replicates"
+        )
     step = spec["at_steps"][-1]
     runs = store.read()
     rows, facts = [], []
@@ -247,14 +277,29 @@ def effect_indices(store: str | Path) -> tuple[pd.DataFrame, dict, pd.DataFrame]
             rows.append(table.assign(effect=name, metric=metric))
             points = runs.groupby("point_id")[column].mean()
             direction = expect.get(metric)
-            agree = (float(np.mean(points > 0 if direction == "up" else points < 0))
-                     if direction else float("nan"))
-            against = (float(np.mean(points < 0 if direction == "up" else points > 0))
-                       if direction else float("nan"))
-            facts.append({"effect": name, "metric": metric, "mean": float(points.mean()),
-                          "low": float(points.min()), "high": float(points.max()),
-                          "direction": direction or "", "agree": agree, "against": against,
-                          "floor": noise_floor(runs, column, spec)})
+            agree = (
+                float(np.mean(points > 0 if direction == "up" else points < 0))
+                if direction
+                else float("nan")
+            )
+            against = (
+                float(np.mean(points < 0 if direction == "up" else points > 0))
+                if direction
+                else float("nan")
+            )
+            facts.append(
+                {
+                    "effect": name,
+                    "metric": metric,
+                    "mean": float(points.mean()),
+                    "low": float(points.min()),
+                    "high": float(points.max()),
+                    "direction": direction or "",
+                    "agree": agree,
+                    "against": against,
+                    "floor": noise_floor(runs, column, spec),
+                }
+            )
     return pd.concat(rows, ignore_index=True), manifest, pd.DataFrame(facts)
 
 
@@ -272,8 +317,7 @@ def _number(value: float, metric: str) -> str:
     return f"{scale * value:.2f}" if scale != 1.0 else f"{value:.3g}"
 
 
-def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame,
-                    reading: str) -> str:
+def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame, reading: str) -> str:
     """Return the effects section of the page (between its markers)."""
     spec = manifest["spec"]
     n_params = len(spec["parameters"])
@@ -288,8 +332,10 @@ def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame,
     columns = list(facts.index)
     order = matters[columns].sum(axis=1).add(mu[columns].rank(pct=True).mean(axis=1) / 10)
     order = order.sort_values(ascending=False).index
-    arms = ("the point's scenario, each guideline's arms and the interaction's arms (each "
-            "distinct arm once)")
+    arms = (
+        "the point's scenario, each guideline's arms and the interaction's arms (each "
+        "distinct arm once)"
+    )
     lines = [
         "<!-- BEGIN EFFECTS -->",
         "## Effects: which constants change what the guidelines do?",
@@ -345,16 +391,28 @@ def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame,
         top = mu.index[matters[column]].tolist()
         top = sorted(top, key=lambda p: -mu.loc[p, column])
         named = ", ".join(f"`{p}` ({_number(mu.loc[p, column], m)})" for p in top) or "none"
-        held = (f"{f['agree']:.0%} {f['direction']} ({f['against']:.0%})" if f["direction"]
-                else "(none stated)")
+        held = (
+            f"{f['agree']:.0%} {f['direction']} ({f['against']:.0%})"
+            if f["direction"]
+            else "(none stated)"
+        )
         label = _effect_label(f["effect"], spec["effects"][f["effect"]])
-        lines.append(f"| {label} | `{m}` ({unit}) | {_number(f['mean'], m)} | "
-                     f"{_number(f['low'], m)} to {_number(f['high'], m)} | {held} | "
-                     f"{_number(f['floor'], m)} | {named} |")
-    lines += ["", reading, "", "### μ* of every constant on every effect", "",
-              "Rows: constants, most often mattering first; columns: `effect/metric`; "
-              "**bold**: matters; the last row is the noise floor. Shares in percentage "
-              "points.", ""]
+        lines.append(
+            f"| {label} | `{m}` ({unit}) | {_number(f['mean'], m)} | "
+            f"{_number(f['low'], m)} to {_number(f['high'], m)} | {held} | "
+            f"{_number(f['floor'], m)} | {named} |"
+        )
+    lines += [
+        "",
+        reading,
+        "",
+        "### μ* of every constant on every effect",
+        "",
+        "Rows: constants, most often mattering first; columns: `effect/metric`; "
+        "**bold**: matters; the last row is the noise floor. Shares in percentage "
+        "points.",
+        "",
+    ]
     lines.append("| constant | " + " | ".join(f"`{c}`" for c in columns) + " |")
     lines.append("|" + "---|" * (len(columns) + 1))
     for p in order:
@@ -364,8 +422,11 @@ def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame,
             text = f"{_number(mu.loc[p, c], m)} ± {_number(conf.loc[p, c], m)}"
             cells.append(f"**{text}**" if matters.loc[p, c] else text)
         lines.append(f"| `{p}` | " + " | ".join(cells) + " |")
-    lines.append("| *noise floor* | " + " | ".join(
-        _number(floor[c], facts.loc[c, "metric"]) for c in columns) + " |")
+    lines.append(
+        "| *noise floor* | "
+        + " | ".join(_number(floor[c], facts.loc[c, "metric"]) for c in columns)
+        + " |"
+    )
     lines += ["", "<!-- END EFFECTS -->"]
     return "\n".join(lines)
 
@@ -373,18 +434,22 @@ def effects_section(table: pd.DataFrame, manifest: dict, facts: pd.DataFrame,
 def _code_text(manifest: dict) -> str:
     code = manifest.get("provenance", {}).get("code", {})
     if code.get("commit"):
-        return f"`{code['commit'][:12]}`" + (" (uncommitted changes)" if code.get("dirty")
-                                             else "")
+        return f"`{code['commit'][:12]}`" + (" (uncommitted changes)" if code.get("dirty") else "")
     return code.get("build") or "unknown"
 
 
 def main(argv: list[str] | None = None) -> int:
     """Rewrite docs/screening.md from finished sweep stores (levels, effects or both)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("store", type=Path, nargs="?",
-                        help="the finished levels sweep's folder (morris-constants)")
-    parser.add_argument("--effects", type=Path, metavar="STORE",
-                        help="the finished effects sweep's folder (morris-effects)")
+    parser.add_argument(
+        "store", type=Path, nargs="?", help="the finished levels sweep's folder (morris-constants)"
+    )
+    parser.add_argument(
+        "--effects",
+        type=Path,
+        metavar="STORE",
+        help="the finished effects sweep's folder (morris-effects)",
+    )
     args = parser.parse_args(argv)
     if args.store is None and args.effects is None:
         parser.error("give the levels store, --effects STORE, or both")

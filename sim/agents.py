@@ -95,8 +95,10 @@ class MSE(Agent):
         """Believed base price and premium per unit of quality, by channel."""
         pop = self.model.population
         return {
-            c: {"price": float(pop.belief_price[i, self.row]),
-                "premium": float(pop.belief_premium[i, self.row])}
+            c: {
+                "price": float(pop.belief_price[i, self.row]),
+                "premium": float(pop.belief_premium[i, self.row]),
+            }
             for i, c in enumerate(CHANNELS)
         }
 

@@ -27,9 +27,11 @@ def sold_in_channels(weights, quality, consts):
         if not clears_standard(quality, c, consts):
             unmet += weights[c]
     # Channel 0 is DOMESTIC, whose standard every product clears.
-    return (weights[0] * clears_standard(quality, 0, consts) + unmet,
-            weights[1] * clears_standard(quality, 1, consts),
-            weights[2] * clears_standard(quality, 2, consts))
+    return (
+        weights[0] * clears_standard(quality, 0, consts) + unmet,
+        weights[1] * clears_standard(quality, 1, consts),
+        weights[2] * clears_standard(quality, 2, consts),
+    )
 
 
 @njit(cache=True)
@@ -89,4 +91,3 @@ def _allocate_channels(channels, quality, weight, consts):
                 weight[c, i] = 1.0 / count
             else:
                 weight[c, i] = 0.0
-

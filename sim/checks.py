@@ -50,8 +50,13 @@ def did_you_mean(name: str, known: Iterable[str], prefix: str = "") -> str:
     return f"; did you mean '{prefix}{hint[0]}'?" if hint else ""
 
 
-def check_whole_number(value: Any, what: str, low: int = 0, high: int | None = None,
-                       error: type[UserInputError] = UserInputError) -> int:
+def check_whole_number(
+    value: Any,
+    what: str,
+    low: int = 0,
+    high: int | None = None,
+    error: type[UserInputError] = UserInputError,
+) -> int:
     """Return ``value`` as an int if it is a whole number from ``low`` (to ``high``).
 
     Args:

@@ -19,15 +19,22 @@ from sim.valuation import Options
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("decision_noise", 5.0, 0.001, 10000.0,
-        "currency units",
-        "Scale of the bounded-rationality noise added to option values (currency units)."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "decision_noise",
+            5.0,
+            0.001,
+            10000.0,
+            "currency units",
+            "Scale of the bounded-rationality noise added to option values (currency units).",
+        ),
+    ],
+)
 
 
-def choose_upgrades(options: Options, uniforms: np.ndarray,
-                    consts: np.ndarray) -> np.ndarray:
+def choose_upgrades(options: Options, uniforms: np.ndarray, consts: np.ndarray) -> np.ndarray:
     """Pick at most one option per decider: a logit choice among feasible options and none.
 
     Bounded rationality: an option of value ``v`` is taken with probability proportional to
@@ -58,8 +65,7 @@ def _logit_choice(value, feasible, uniforms, consts):
                 top = max(top, value[k, j] / DECISION_NOISE)
         total = detmath.exp(-top)
         for k in range(N_OPTIONS):
-            weight[k] = (detmath.exp(value[k, j] / DECISION_NOISE - top) if feasible[k, j]
-                         else 0.0)
+            weight[k] = detmath.exp(value[k, j] / DECISION_NOISE - top) if feasible[k, j] else 0.0
             total += weight[k]
         threshold = uniforms[j] * total
         cumulative = 0.0
@@ -69,4 +75,3 @@ def _logit_choice(value, feasible, uniforms, consts):
                 choice[j] = k
                 break
     return choice
-

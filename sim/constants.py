@@ -44,9 +44,23 @@ from sim.checks import did_you_mean, is_real_number
 from sim.errors import UserInputError
 
 #: The modules that declare calibration constants, in the order of the registry and record.
-MECHANISMS: tuple[str, ...] = ("population", "markets", "links", "traders", "terms", "sales",
-                               "signals", "lead_firms", "groups", "finance", "second_chain",
-                               "upgrades", "valuation", "choice", "sales_agents")
+MECHANISMS: tuple[str, ...] = (
+    "population",
+    "markets",
+    "links",
+    "traders",
+    "terms",
+    "sales",
+    "signals",
+    "lead_firms",
+    "groups",
+    "finance",
+    "second_chain",
+    "upgrades",
+    "valuation",
+    "choice",
+    "sales_agents",
+)
 
 #: Default source of a constant whose value is the modeller's judgement.
 JUDGEMENT = "calibration choice (judgement; the seed gives directions, not numbers)"
@@ -96,7 +110,7 @@ class Constant:
             return f"a whole number from {self.low:g} to {self.high:g}"
         what = "a number"
         if self.kind == "vector":
-            what = (f"a list of {len(self.labels)} numbers ({', '.join(self.labels)}), each")
+            what = f"a list of {len(self.labels)} numbers ({', '.join(self.labels)}), each"
         return f"{what} from {self.low:g} to {self.high:g}"
 
     def default_text(self) -> str:
@@ -106,20 +120,36 @@ class Constant:
         return f"{self.default:g}"
 
 
-def real(name: str, default: float, low: float, high: float, unit: str, meaning: str,
-         source: str = JUDGEMENT) -> Constant:
+def real(
+    name: str,
+    default: float,
+    low: float,
+    high: float,
+    unit: str,
+    meaning: str,
+    source: str = JUDGEMENT,
+) -> Constant:
     """Declare a real-valued constant."""
     return Constant(name, float(default), low, high, unit, meaning, (), source)
 
 
-def whole(name: str, default: int, low: int, high: int, unit: str, meaning: str,
-          source: str = JUDGEMENT) -> Constant:
+def whole(
+    name: str, default: int, low: int, high: int, unit: str, meaning: str, source: str = JUDGEMENT
+) -> Constant:
     """Declare a whole-number constant."""
     return Constant(name, int(default), low, high, unit, meaning, (), source)
 
 
-def vector(name: str, default: Iterable[float], labels: Iterable[str], low: float,
-           high: float, unit: str, meaning: str, source: str = JUDGEMENT) -> Constant:
+def vector(
+    name: str,
+    default: Iterable[float],
+    labels: Iterable[str],
+    low: float,
+    high: float,
+    unit: str,
+    meaning: str,
+    source: str = JUDGEMENT,
+) -> Constant:
     """Declare a constant with one value per labelled element (upgrading type, channel)."""
     values = tuple(float(x) for x in np.asarray(default, dtype=float).ravel())
     labels = tuple(labels)
@@ -135,9 +165,11 @@ DERIVED: dict[str, tuple[Callable[[Mapping[str, Any]], float], str]] = {}
 _DECLARED: dict[str, tuple[str, ...]] = {}
 
 
-def declare(module: str, constants: Iterable[Constant],
-            derived: Mapping[str, tuple[Callable[[Mapping[str, Any]], float], str]]
-            | None = None) -> tuple[Constant, ...]:
+def declare(
+    module: str,
+    constants: Iterable[Constant],
+    derived: Mapping[str, tuple[Callable[[Mapping[str, Any]], float], str]] | None = None,
+) -> tuple[Constant, ...]:
     """Register a mechanism module's constants (called once, at the module's import).
 
     Args:
@@ -154,8 +186,7 @@ def declare(module: str, constants: Iterable[Constant],
     out = []
     for c in constants:
         if c.name in REGISTRY and REGISTRY[c.name].module != short:
-            raise ValueError(f"constant {c.name} declared by {REGISTRY[c.name].module} "
-                             f"and {short}")
+            raise ValueError(f"constant {c.name} declared by {REGISTRY[c.name].module} and {short}")
         c = Constant(**{**c.__dict__, "module": short})
         REGISTRY[c.name] = c
         out.append(c)
@@ -169,8 +200,10 @@ def declare(module: str, constants: Iterable[Constant],
 def _ordered() -> list[Constant]:
     missing = [m for m in MECHANISMS if m not in _DECLARED]
     if missing:
-        raise RuntimeError(f"constants of {', '.join(missing)} not declared yet: import "
-                           "sim.model (or sim.scenario) first")
+        raise RuntimeError(
+            f"constants of {', '.join(missing)} not declared yet: import "
+            "sim.model (or sim.scenario) first"
+        )
     return [REGISTRY[n] for m in MECHANISMS for n in _DECLARED[m]]
 
 
@@ -193,8 +226,9 @@ class _Cache:
 
     def __call__(self) -> np.dtype:
         if self.value is None:
-            self.value = np.dtype([_dtype_of(c) for c in _ordered()]
-                                  + [(n, np.float64) for n in DERIVED])
+            self.value = np.dtype(
+                [_dtype_of(c) for c in _ordered()] + [(n, np.float64) for n in DERIVED]
+            )
         return self.value
 
     def cache_clear(self) -> None:
@@ -212,8 +246,10 @@ def unknown_constant(key: str, source: str | None = None, also: Iterable[str] = 
     """The message for an unknown constant name, with a did-you-mean."""
     known = [*names(), *also]
     did = did_you_mean(key, known)
-    return (f"unknown constant '{key}'{_where(source)}{did} (see `mse-sim constants` for the "
-            f"{len(REGISTRY)} constants)")
+    return (
+        f"unknown constant '{key}'{_where(source)}{did} (see `mse-sim constants` for the "
+        f"{len(REGISTRY)} constants)"
+    )
 
 
 def _number(c: Constant, label: str, value: Any, where: str) -> float | int:
@@ -245,8 +281,9 @@ def _vector_text(value: str) -> list[str]:
     return [p for p in text.replace(";", ",").split(",") if p.strip()]
 
 
-def validate_constant(key: str, value: Any, source: str | None = None,
-                      base: Mapping[str, Any] | None = None) -> tuple[str, Any]:
+def validate_constant(
+    key: str, value: Any, source: str | None = None, base: Mapping[str, Any] | None = None
+) -> tuple[str, Any]:
     """Check one constant's value and return ``(name, value)`` with its proper type.
 
     Args:
@@ -270,12 +307,15 @@ def validate_constant(key: str, value: Any, source: str | None = None,
         raise ConstantError(unknown_constant(key, source))
     if element:
         if c.kind != "vector":
-            raise ConstantError(f"constant '{name}'{where} has no elements ('{key}'): it is "
-                                f"{c.allowed}")
+            raise ConstantError(
+                f"constant '{name}'{where} has no elements ('{key}'): it is {c.allowed}"
+            )
         if element not in c.labels:
             did = did_you_mean(element, c.labels, prefix=f"{name}.")
-            raise ConstantError(f"unknown element '{element}' of constant '{name}'{where}"
-                                f"{did} (elements: {', '.join(c.labels)})")
+            raise ConstantError(
+                f"unknown element '{element}' of constant '{name}'{where}"
+                f"{did} (elements: {', '.join(c.labels)})"
+            )
         current = list((base or {}).get(name, c.default))
         current[c.labels.index(element)] = _number(c, key, value, where)
         return name, tuple(current)
@@ -285,13 +325,18 @@ def validate_constant(key: str, value: Any, source: str | None = None,
     if isinstance(items, np.ndarray):
         items = items.tolist()
     if not isinstance(items, list | tuple):
-        raise ConstantError(f"constant '{name}'{where}: value {value!r} is not {c.allowed} "
-                            f"(or set one element, e.g. '{name}.{c.labels[0]}')")
+        raise ConstantError(
+            f"constant '{name}'{where}: value {value!r} is not {c.allowed} "
+            f"(or set one element, e.g. '{name}.{c.labels[0]}')"
+        )
     if len(items) != len(c.labels):
-        raise ConstantError(f"constant '{name}'{where}: value {value!r} has {len(items)} "
-                            f"values, not {len(c.labels)} ({', '.join(c.labels)})")
-    return name, tuple(_number(c, f"{name}.{lab}", x, where) for lab, x in zip(c.labels, items,
-                                                                               strict=True))
+        raise ConstantError(
+            f"constant '{name}'{where}: value {value!r} has {len(items)} "
+            f"values, not {len(c.labels)} ({', '.join(c.labels)})"
+        )
+    return name, tuple(
+        _number(c, f"{name}.{lab}", x, where) for lab, x in zip(c.labels, items, strict=True)
+    )
 
 
 def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -303,8 +348,12 @@ def flatten(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
         c = REGISTRY.get(key)
-        if c is not None and c.kind == "vector" and isinstance(value, Mapping) and all(
-                k in c.labels for k in value):
+        if (
+            c is not None
+            and c.kind == "vector"
+            and isinstance(value, Mapping)
+            and all(k in c.labels for k in value)
+        ):
             out.update({f"{key}.{element}": v for element, v in value.items()})
         else:
             out[key] = value
@@ -340,8 +389,12 @@ class ConstantSet:
     _record: list = field(default_factory=list, compare=False, repr=False, hash=False)
 
     @classmethod
-    def of(cls, values: Mapping[str, Any] | ConstantSet | None = None,
-           source: str | None = None, base: ConstantSet | None = None) -> ConstantSet:
+    def of(
+        cls,
+        values: Mapping[str, Any] | ConstantSet | None = None,
+        source: str | None = None,
+        base: ConstantSet | None = None,
+    ) -> ConstantSet:
         """Validate ``values`` (names or ``name.element`` keys) on top of ``base``.
 
         Raises:
@@ -352,8 +405,9 @@ class ConstantSet:
             values = dict(values.items)
         current: dict[str, Any] = dict(base.items) if base else {}
         if values is not None and not isinstance(values, Mapping):
-            raise ConstantError(f"constants{_where(source)} must be a table of name = value, "
-                                f"not {values!r}")
+            raise ConstantError(
+                f"constants{_where(source)} must be a table of name = value, not {values!r}"
+            )
         # Whole values first, then elements, so that ``base_cost.process`` edits the vector
         # given in the same set.
         values = flatten(values or {})
@@ -364,8 +418,10 @@ class ConstantSet:
         full = {c.name: current.get(c.name, c.default) for c in REGISTRY.values()}
         for low, high in ORDERED_PAIRS:
             if low in full and high in full and full[low] > full[high]:
-                raise ConstantError(f"constants{_where(source)}: {low} = {full[low]!r} is above "
-                                    f"{high} = {full[high]!r} (it must not be)")
+                raise ConstantError(
+                    f"constants{_where(source)}: {low} = {full[low]!r} is above "
+                    f"{high} = {full[high]!r} (it must not be)"
+                )
         changed = tuple(sorted((n, v) for n, v in current.items() if v != REGISTRY[n].default))
         return cls(changed)
 
@@ -417,8 +473,10 @@ def values_of(consts: np.ndarray) -> dict[str, Any]:
         return entry[1]
     rec = consts[0]
     values = {name: rec[name] for name in consts.dtype.names}
-    _VALUES[key] = (weakref.ref(consts, lambda _, key=key, cache=_VALUES: cache.pop(key, None)),
-                    values)
+    _VALUES[key] = (
+        weakref.ref(consts, lambda _, key=key, cache=_VALUES: cache.pop(key, None)),
+        values,
+    )
     return values
 
 
@@ -483,13 +541,21 @@ def values_bundle(typename: str, names: Iterable[str], module: str) -> tuple[typ
         kinds[name] = tuple if c.kind == "vector" else int if c.kind == "int" else float
     cls = NamedTuple(typename, [(name, kinds[name]) for name in names])
     cls.__module__ = module
-    cls.__doc__ = (f"The values of {len(names)} constants, for a kernel's inner loop "
-                   "(`sim.constants.values_bundle`).")
+    cls.__doc__ = (
+        f"The values of {len(names)} constants, for a kernel's inner loop "
+        "(`sim.constants.values_bundle`)."
+    )
 
     def fill(consts):
         k = consts[0]
-        return (cls(*(tuple(float(x) for x in k[n]) if kinds[n] is tuple else kinds[n](k[n])
-                      for n in names)),)
+        return (
+            cls(
+                *(
+                    tuple(float(x) for x in k[n]) if kinds[n] is tuple else kinds[n](k[n])
+                    for n in names
+                )
+            ),
+        )
 
     @overload(fill)
     def _compiled_fill(consts):
@@ -498,8 +564,10 @@ def values_bundle(typename: str, names: Iterable[str], module: str) -> tuple[typ
                 return f"k.{name}"
             return f"values{len(REGISTRY[name].labels)}(k.{name})"
 
-        source = (f"def fill(consts):\n    k = consts[0]\n"
-                  f"    return (cls({', '.join(value(n) for n in names)}),)\n")
+        source = (
+            f"def fill(consts):\n    k = consts[0]\n"
+            f"    return (cls({', '.join(value(n) for n in names)}),)\n"
+        )
         scope = {"cls": cls, "values3": values3, "values5": values5}
         exec(source, scope)  # noqa: S102  (built from declared names only)
         return scope["fill"]

@@ -123,7 +123,7 @@ class OutcomeSpec:
             return column
         if self.mode == "last":
             assert self.n is not None  # parse_outcome gives "last" a count
-            return float(column[-self.n:].mean())
+            return float(column[-self.n :].mean())
         return float(column[-1] if self.n is None else column[self.n])
 
 
@@ -187,8 +187,7 @@ def _bounds(name: str, bounds: Any) -> tuple[float | int, float | int]:
         return spec.low, spec.high
     if isinstance(bounds, str) or not isinstance(bounds, Sequence) or len(bounds) != 2:
         raise UserInputError(
-            f"field '{name}' in {_SOURCE}: {bounds!r} is not a pair (low, high) of "
-            f"{spec.allowed}"
+            f"field '{name}' in {_SOURCE}: {bounds!r} is not a pair (low, high) of {spec.allowed}"
         )
     low, high = (validate_input(name, b, _SOURCE) for b in bounds)
     if not low < high:
@@ -268,8 +267,7 @@ class _Runner:
     outcomes: tuple[OutcomeSpec, ...]
 
     def __call__(self, seed: int, **fields: Any) -> dict[str, Any]:
-        clean = {k: (int(v) if input_spec(k).kind is int else float(v))
-                 for k, v in fields.items()}
+        clean = {k: (int(v) if input_spec(k).kind is int else float(v)) for k, v in fields.items()}
         df = run(self.scenario, steps=self.steps, rng=seed, **clean)
         return {o.name: o.value(df) for o in self.outcomes}
 
@@ -334,18 +332,17 @@ def model(
         )
     base = coerce_scenario(scenario)
 
-    sampled = _parameters(ema, list(LEVERS) if uncertainties is None else uncertainties,
-                          "uncertainties")
+    sampled = _parameters(
+        ema, list(LEVERS) if uncertainties is None else uncertainties, "uncertainties"
+    )
     policy = _parameters(ema, levers, "levers")
     both = {p.name for p in sampled} & {p.name for p in policy}
     if both:
         raise UserInputError(
-            f"fields {sorted(both)} are in both uncertainties and levers; give each field "
-            "one role"
+            f"fields {sorted(both)} are in both uncertainties and levers; give each field one role"
         )
     if not sampled and not policy:
-        raise UserInputError("uncertainties and levers are both empty: give EMA a field to "
-                             "sample")
+        raise UserInputError("uncertainties and levers are both empty: give EMA a field to sample")
 
     if outcomes is None:
         outcomes = list(SUMMARY_METRICS)
@@ -379,9 +376,7 @@ def model(
         else:
             ema_outcomes.append(ema.ScalarOutcome(o.name, kind=kind, function=mean))
 
-    m = ema.ReplicatorModel(
-        name, function=_Runner(base.to_record(), steps, tuple(parsed))
-    )
+    m = ema.ReplicatorModel(name, function=_Runner(base.to_record(), steps, tuple(parsed)))
     m.uncertainties = sampled
     m.levers = policy
     m.outcomes = ema_outcomes

@@ -205,8 +205,11 @@ def start_method() -> str:
                 f"{', '.join(mp.get_all_start_methods())})"
             )
         return method
-    others = [t for t in threading.enumerate()
-              if t is not threading.main_thread() and not _is_tqdm_monitor(t)]
+    others = [
+        t
+        for t in threading.enumerate()
+        if t is not threading.main_thread() and not _is_tqdm_monitor(t)
+    ]
     return "fork" if not others and sys.platform.startswith("linux") else "spawn"
 
 
@@ -338,8 +341,11 @@ class DaskEngine(Engine):
         window = 2 * self.slots + 2
         it = iter(tasks)
         submit = self._client.submit
-        queue = as_completed([submit(fn, t, pure=False) for t in itertools.islice(it, window)],
-                             loop=self._client.loop, with_results=True)
+        queue = as_completed(
+            [submit(fn, t, pure=False) for t in itertools.islice(it, window)],
+            loop=self._client.loop,
+            with_results=True,
+        )
         for fut, result in queue:
             fut.release()
             nxt = next(it, None)
@@ -381,7 +387,10 @@ def _local_cluster(workers: int) -> tuple[Any, Any]:
             # belongs there too, so each forked worker starts with it imported.
             get_mp_context().set_forkserver_preload(["distributed", "sim.engines"])
         cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
             # No dashboard; the scheduler's HTTP routes (health, metrics) on a free port, not
             # on 8787, which another cluster or app may hold.
             scheduler_kwargs={"dashboard": False, "dashboard_address": ":0"},
@@ -403,8 +412,11 @@ def dask_start_method() -> str:
     import multiprocessing as mp
 
     method = start_method()
-    if (method == "spawn" and not os.environ.get("MSE_SIM_START_METHOD")
-            and "forkserver" in mp.get_all_start_methods()):
+    if (
+        method == "spawn"
+        and not os.environ.get("MSE_SIM_START_METHOD")
+        and "forkserver" in mp.get_all_start_methods()
+    ):
         return "forkserver"
     return method
 
@@ -423,8 +435,9 @@ def warm_up() -> float:
     return time.perf_counter() - t0
 
 
-def choose_engine(engine: str | None = None, scheduler: Any = None,
-                  workers: int | None = None) -> str:
+def choose_engine(
+    engine: str | None = None, scheduler: Any = None, workers: int | None = None
+) -> str:
     """Return the engine a study uses: the one named, else ``dask`` if a scheduler is given.
 
     Every study and command decides this here, before anything runs.
@@ -441,8 +454,9 @@ def choose_engine(engine: str | None = None, scheduler: Any = None,
     if engine is None:
         engine = "dask" if scheduler is not None else "local"
     if engine not in ENGINES:
-        raise UserInputError(f"engine: value {engine!r} is not known (allowed: "
-                             f"{', '.join(ENGINES)})")
+        raise UserInputError(
+            f"engine: value {engine!r} is not known (allowed: {', '.join(ENGINES)})"
+        )
     if scheduler is not None and engine != "dask":
         raise UserInputError("a scheduler address needs engine 'dask' (or no engine named)")
     if scheduler is not None and workers is not None:
@@ -450,8 +464,13 @@ def choose_engine(engine: str | None = None, scheduler: Any = None,
     return engine
 
 
-def make_engine(engine: str | None = None, *, workers: int | None = None,
-                scheduler: Any = None, n_tasks: int | None = None) -> Engine:
+def make_engine(
+    engine: str | None = None,
+    *,
+    workers: int | None = None,
+    scheduler: Any = None,
+    n_tasks: int | None = None,
+) -> Engine:
     """Return the engine for a study.
 
     Args:
@@ -486,8 +505,16 @@ class Progress:
         interval: Seconds between plain lines.
     """
 
-    def __init__(self, total: int, done: int = 0, *, enabled: bool = True, unit: str = "run",
-                 desc: str = "", interval: float = 10.0):
+    def __init__(
+        self,
+        total: int,
+        done: int = 0,
+        *,
+        enabled: bool = True,
+        unit: str = "run",
+        desc: str = "",
+        interval: float = 10.0,
+    ):
         self.total, self.done, self.enabled, self.interval = total, done, enabled, interval
         self.unit, self.desc = unit, desc or "progress"
         self._start_done = done
@@ -500,11 +527,17 @@ class Progress:
                 # tqdm's monitor thread would make the next fork of worker processes unsafe.
                 monitor_interval = 0
 
-            self._bar = _Bar(total=total, initial=done, unit=unit, desc=desc or None,
-                             file=sys.stderr, dynamic_ncols=True, smoothing=0.05)
+            self._bar = _Bar(
+                total=total,
+                initial=done,
+                unit=unit,
+                desc=desc or None,
+                file=sys.stderr,
+                dynamic_ncols=True,
+                smoothing=0.05,
+            )
         elif enabled and done:
-            print(f"{self.desc}: {done}/{total} {unit}s already done", file=sys.stderr,
-                  flush=True)
+            print(f"{self.desc}: {done}/{total} {unit}s already done", file=sys.stderr, flush=True)
 
     def update(self, n: int = 1) -> None:
         """Count ``n`` more tasks done."""
@@ -518,9 +551,13 @@ class Progress:
             rate = (self.done - self._start_done) / max(now - self._t0, 1e-9)
             eta = (self.total - self.done) / rate if rate > 0 else float("inf")
             eta_text = time.strftime("%H:%M:%S", time.gmtime(eta)) if math.isfinite(eta) else "?"
-            print(f"{self.desc}: {self.done}/{self.total} {self.unit}s "
-                  f"({100 * self.done / max(self.total, 1):.0f}%), {rate:.1f} {self.unit}s/s, "
-                  f"ETA {eta_text}", file=sys.stderr, flush=True)
+            print(
+                f"{self.desc}: {self.done}/{self.total} {self.unit}s "
+                f"({100 * self.done / max(self.total, 1):.0f}%), {rate:.1f} {self.unit}s/s, "
+                f"ETA {eta_text}",
+                file=sys.stderr,
+                flush=True,
+            )
 
     def close(self) -> None:
         """Close the bar."""

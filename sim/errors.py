@@ -39,12 +39,15 @@ class MissingExtraError(UserInputError, ImportError):
 
     def __init__(self, extra: str, needed_by: str, missing: str):
         self.extra = extra
-        super().__init__(f"{needed_by} needs {missing} (not installed); install the "
-                         f"'{extra}' extra: pip install '{DISTRIBUTION}[{extra}]'")
+        super().__init__(
+            f"{needed_by} needs {missing} (not installed); install the "
+            f"'{extra}' extra: pip install '{DISTRIBUTION}[{extra}]'"
+        )
 
 
-def import_extra(module: str, extra: str, needed_by: str, *,
-                 quiet: str | None = None) -> ModuleType:
+def import_extra(
+    module: str, extra: str, needed_by: str, *, quiet: str | None = None
+) -> ModuleType:
     """Import a library of an optional extra, or raise an error naming the extra.
 
     Args:

@@ -29,69 +29,140 @@ if TYPE_CHECKING:
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("max_loan", 400.0, 0.0, 100000.0,
-        "currency units",
-        "Largest investment loan the financial market offers one MSE at credit_access = 1."),
-    # Largest working-capital loan offered one MSE a month at working_capital_credit = 1 (a
-    # little over half a month's sales). Calibration note: with 150 and a default lever of 0.4,
-    # working capital was never short, and guideline 4 (more investment credit) no longer
-    # raised product upgrading on the baseline (effect -0.001, 95% CI -0.007 to +0.005; 400
-    # MSEs, 10 seeds): the richer model then says working capital, not investment capital, held
-    # product upgrading back. Smaller short loans keep the paper's reading (lines 297-315).
-    real("max_working_loan", 60.0, 0.0, 100000.0,
-        "currency units per month",
-        "Largest working-capital loan offered one MSE a month at working_capital_credit = 1."),
-    real("working_loan_interest", 0.03, 0.0, 1.0,
-        "per month",
-        "Interest on a one-month working-capital loan (repaid with the next month's sales)."),
-    real("group_lending", 0.5, 0.0, 1.0,
-        "share of largest loan",
-        "Credit added for producer-group members at group_finance = 1 (group lending with joint "
-        "liability), as a share of the largest loan of each kind."),
-    real("group_input_discount", 0.3, 0.0, 1.0,
-        "share of working capital",
-        "Share of working-capital costs a group member saves at group_finance = 1 by buying "
-        "inputs jointly."),
-    real("social_credit_penalty", 0.5, 0.0, 1.0,
-        "share of credit line",
-        "Share of the credit line lost at full social barrier."),
-    real("loan_interest", 0.01, 0.0, 1.0,
-        "per month",
-        "Monthly interest rate on investment loans."),
-    whole("loan_term", 36, 1, 600,
-        "months",
-        "Repayment period of investment loans (months)."),
-    real("min_instalment", 2.0, 0.01, 10000.0,
-        "currency units per month",
-        "Smallest monthly principal repayment, so that loans end."),
-    real("subsistence", 15.0, 0.0, 10000.0,
-        "currency units per month",
-        "Monthly subsistence need a fully dependent household draws from the enterprise."),
-    real("hardship_floor", 0.5, 0.0, 1.0,
-        "share of subsistence",
-        "Share of its subsistence need a household short of cash still draws (borrowing for it)."),
-    real("consumption_rate", 0.8, 0.0, 1.0,
-        "share of income",
-        "Share of income above the subsistence draw that the household consumes."),
-    whole("exit_after_months", 9, 1, 600,
-        "months",
-        "Consecutive months of negative cash after which an MSE exits."),
-],
-    derived={"interest_burden": (
-        lambda v: v["loan_interest"] * (v["loan_term"] + 1) / 2,
-        "Interest paid over a loan's life per unit borrowed (equal principal instalments); "
-        "from loan_interest and loan_term.")})
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "max_loan",
+            400.0,
+            0.0,
+            100000.0,
+            "currency units",
+            "Largest investment loan the financial market offers one MSE at credit_access = 1.",
+        ),
+        # Largest working-capital loan offered one MSE a month at working_capital_credit = 1 (a
+        # little over half a month's sales). Calibration note: with 150 and a default lever of 0.4,
+        # working capital was never short, and guideline 4 (more investment credit) no longer
+        # raised product upgrading on the baseline (effect -0.001, 95% CI -0.007 to +0.005; 400
+        # MSEs, 10 seeds): the richer model then says working capital, not investment capital, held
+        # product upgrading back. Smaller short loans keep the paper's reading (lines 297-315).
+        real(
+            "max_working_loan",
+            60.0,
+            0.0,
+            100000.0,
+            "currency units per month",
+            "Largest working-capital loan offered one MSE a month at working_capital_credit = 1.",
+        ),
+        real(
+            "working_loan_interest",
+            0.03,
+            0.0,
+            1.0,
+            "per month",
+            "Interest on a one-month working-capital loan (repaid with the next month's sales).",
+        ),
+        real(
+            "group_lending",
+            0.5,
+            0.0,
+            1.0,
+            "share of largest loan",
+            "Credit added for producer-group members at group_finance = 1 (group lending with joint "
+            "liability), as a share of the largest loan of each kind.",
+        ),
+        real(
+            "group_input_discount",
+            0.3,
+            0.0,
+            1.0,
+            "share of working capital",
+            "Share of working-capital costs a group member saves at group_finance = 1 by buying "
+            "inputs jointly.",
+        ),
+        real(
+            "social_credit_penalty",
+            0.5,
+            0.0,
+            1.0,
+            "share of credit line",
+            "Share of the credit line lost at full social barrier.",
+        ),
+        real(
+            "loan_interest",
+            0.01,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly interest rate on investment loans.",
+        ),
+        whole("loan_term", 36, 1, 600, "months", "Repayment period of investment loans (months)."),
+        real(
+            "min_instalment",
+            2.0,
+            0.01,
+            10000.0,
+            "currency units per month",
+            "Smallest monthly principal repayment, so that loans end.",
+        ),
+        real(
+            "subsistence",
+            15.0,
+            0.0,
+            10000.0,
+            "currency units per month",
+            "Monthly subsistence need a fully dependent household draws from the enterprise.",
+        ),
+        real(
+            "hardship_floor",
+            0.5,
+            0.0,
+            1.0,
+            "share of subsistence",
+            "Share of its subsistence need a household short of cash still draws (borrowing for it).",
+        ),
+        real(
+            "consumption_rate",
+            0.8,
+            0.0,
+            1.0,
+            "share of income",
+            "Share of income above the subsistence draw that the household consumes.",
+        ),
+        whole(
+            "exit_after_months",
+            9,
+            1,
+            600,
+            "months",
+            "Consecutive months of negative cash after which an MSE exits.",
+        ),
+    ],
+    derived={
+        "interest_burden": (
+            lambda v: v["loan_interest"] * (v["loan_term"] + 1) / 2,
+            "Interest paid over a loan's life per unit borrowed (equal principal instalments); "
+            "from loan_interest and loan_term.",
+        )
+    },
+)
 
 
-def credit_limit(pop: Population, credit_access: float, social: np.ndarray,
-                 group_finance: float = 0.0, *, consts: np.ndarray) -> np.ndarray:
+def credit_limit(
+    pop: Population,
+    credit_access: float,
+    social: np.ndarray,
+    group_finance: float = 0.0,
+    *,
+    consts: np.ndarray,
+) -> np.ndarray:
     """Investment credit still available to each MSE (the line minus what it owes).
 
     Producer-group members borrow more through group lending (``group_finance``).
     """
-    return _credit_limit(float(credit_access), social, pop.debt, pop.group,
-                         float(group_finance), consts)
+    return _credit_limit(
+        float(credit_access), social, pop.debt, pop.group, float(group_finance), consts
+    )
 
 
 @njit(cache=True)
@@ -107,12 +178,18 @@ def _credit_limit(credit_access, social, debt, group, group_finance, consts):
     return available
 
 
-def working_credit_limit(pop: Population, working_capital_credit: float, social: np.ndarray,
-                         group_finance: float = 0.0,
-                         *, consts: np.ndarray) -> np.ndarray:
+def working_credit_limit(
+    pop: Population,
+    working_capital_credit: float,
+    social: np.ndarray,
+    group_finance: float = 0.0,
+    *,
+    consts: np.ndarray,
+) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
-    return _working_credit_limit(float(working_capital_credit), social, pop.group,
-                                 float(group_finance), consts)
+    return _working_credit_limit(
+        float(working_capital_credit), social, pop.group, float(group_finance), consts
+    )
 
 
 @njit(cache=True)
@@ -127,8 +204,7 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
     return available
 
 
-def input_discount(pop: Population, group_finance: float,
-                   consts: np.ndarray) -> np.ndarray:
+def input_discount(pop: Population, group_finance: float, consts: np.ndarray) -> np.ndarray:
     """Share of working-capital costs each MSE saves by joint input purchase in its group."""
     GROUP_INPUT_DISCOUNT = values_of(consts)["group_input_discount"]
     return GROUP_INPUT_DISCOUNT * group_finance * pop.in_group
@@ -174,8 +250,12 @@ def split_costs(credit, investment, working_capital, advance_cap, working_credit
     advance = np.minimum(working_capital, advance_cap)
     working_loan = np.minimum(working_capital - advance, working_credit)
     loan = np.minimum(investment, credit)
-    return (working_capital - advance - working_loan + investment - loan, loan, advance,
-            working_loan)
+    return (
+        working_capital - advance - working_loan + investment - loan,
+        loan,
+        advance,
+        working_loan,
+    )
 
 
 @njit(cache=True)
@@ -216,7 +296,8 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active, consts)
     totals = np.zeros(4)
     for i in range(cash.size):
         draw, debt_service, principal, repaid = household_budget(
-            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts)
+            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts
+        )
         cash[i] += income[i] - draw - debt_service - repaid
         debt[i] -= principal
         if active[i]:
@@ -246,8 +327,9 @@ def _update_distress(active, cash, distress_months, consts):
 
 
 @njit(cache=True)
-def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades, income,
-                  second_price, consts):
+def _month_income(
+    revenue, produced, unit_cost, skill, social, active, upgrades, income, second_price, consts
+):
     # The arrays one by one rather than the population's state bundle: numba checks every
     # array of an argument at each call, and this kernel runs once a month (measured: 13 us
     # a call for the 28 arrays of `MseState`, 2 us for six).
@@ -255,16 +337,18 @@ def _month_income(revenue, produced, unit_cost, skill, social, active, upgrades,
     for i in range(revenue.size):
         production_cost = produced[i] * unit_cost[i]
         moved = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 1
-        outside = outside_income(skill[i], social[i], upgrades[i], second_price,
-                                 consts) if moved else 0.0
+        outside = (
+            outside_income(skill[i], social[i], upgrades[i], second_price, consts) if moved else 0.0
+        )
         income[i] = revenue[i] - production_cost + outside if active[i] else 0.0
         production_total += production_cost
         outside_total += outside
     return production_total, outside_total
 
 
-def month_income(pop: Population, sales: Sales, social: np.ndarray, second_price: float,
-                 consts: np.ndarray) -> tuple[float, float]:
+def month_income(
+    pop: Population, sales: Sales, social: np.ndarray, second_price: float, consts: np.ndarray
+) -> tuple[float, float]:
     """Each MSE's income this month: sales less production cost, or its second-chain income.
 
     Every unit produced is paid for, sold or not. Writes ``pop.income`` (zero for MSEs that
@@ -280,16 +364,40 @@ def month_income(pop: Population, sales: Sales, social: np.ndarray, second_price
     Returns:
         The month's total production cost and outside (second-chain) income.
     """
-    return _month_income(sales.revenue, sales.produced, pop.unit_cost, pop.skill, social,
-                         pop.active, pop.upgrades, pop.income, second_price, consts)
+    return _month_income(
+        sales.revenue,
+        sales.produced,
+        pop.unit_cost,
+        pop.skill,
+        social,
+        pop.active,
+        pop.upgrades,
+        pop.income,
+        second_price,
+        consts,
+    )
 
 
 #: The money flows the ledger adds up month by month (currency units), besides the cash the
 #: MSEs started with (``initial_cash``).
-LEDGER_FLOWS = ("revenue", "production_cost", "outside_income", "household_draw",
-                "debt_service", "principal_repaid", "advances_repaid", "invested_from_cash",
-                "loans", "advances", "buyer_payments", "intermediary_take", "lead_firm_take",
-                "transport", "working_loans", "transit_losses")
+LEDGER_FLOWS = (
+    "revenue",
+    "production_cost",
+    "outside_income",
+    "household_draw",
+    "debt_service",
+    "principal_repaid",
+    "advances_repaid",
+    "invested_from_cash",
+    "loans",
+    "advances",
+    "buyer_payments",
+    "intermediary_take",
+    "lead_firm_take",
+    "transport",
+    "working_loans",
+    "transit_losses",
+)
 
 
 def open_ledger(initial_cash: float) -> dict[str, float]:
@@ -328,9 +436,14 @@ def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
         "revenue": sum_in_order(sales.revenue),
         "production_cost": month.production_cost,
         "outside_income": month.outside_income,
-        **{key: float(total) for key, total in zip(
-            ("household_draw", "debt_service", "principal_repaid", "advances_repaid"),
-            month.household, strict=True)},
+        **{
+            key: float(total)
+            for key, total in zip(
+                ("household_draw", "debt_service", "principal_repaid", "advances_repaid"),
+                month.household,
+                strict=True,
+            )
+        },
         "invested_from_cash": sum_in_order(month.financing.from_cash),
         "loans": sum_in_order(month.financing.loan),
         "advances": sum_in_order(month.financing.advance),

@@ -28,45 +28,96 @@ NO_GROUP, SEEKING = -1, -2
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("join_hazard", 0.06, 0.0, 1.0,
-        "per month",
-        "Monthly chance that an MSE outside a group seeks to join one, at group_support = 1."),
-    real("unsupported_joining", 0.15, 0.0, 1.0,
-        "share of join hazard",
-        "Share of that chance that exists without any support (groups formed for other "
-        "purposes)."),
-    real("dissolve_hazard", 0.03, 0.0, 1.0,
-        "per month",
-        "Monthly chance that a group dissolves without support."),
-    real("support_durability", 0.8, 0.0, 1.0,
-        "share of dissolve hazard",
-        "Share of the dissolution hazard that full support removes."),
-    # Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
-    real("social_joining_loss", 0.5, 0.0, 1.0,
-        "share of joining",
-        "Joining lost at full social barrier."),
-    real("ict_joining_gain", 0.5, 0.0, 5.0,
-        "share of joining",
-        "Joining gained with ICT (easier to stay in touch)."),
-    real("leave_hazard", 0.005, 0.0, 1.0,
-        "per month",
-        "Monthly chance that a member leaves its group."),
-    # Fewest seekers that start a new group, and the size above which a group takes no members.
-    whole("min_group_size", 3, 2, 1000,
-        "members",
-        "Fewest seekers that start a new group."),
-    whole("max_group_size", 25, 2, 1000,
-        "members",
-        "Size above which a group takes no new members."),
-    real("group_cost_share", 0.3, 0.0, 1.0,
-        "share of cost",
-        "Share of upgrading costs a group member saves by sharing equipment, training, "
-        "transport."),
-    real("information_sharing", 0.5, 0.0, 1.0,
-        "weight",
-        "Weight of the group's pooled belief in a member's belief after each month's meeting."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "join_hazard",
+            0.06,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance that an MSE outside a group seeks to join one, at group_support = 1.",
+        ),
+        real(
+            "unsupported_joining",
+            0.15,
+            0.0,
+            1.0,
+            "share of join hazard",
+            "Share of that chance that exists without any support (groups formed for other "
+            "purposes).",
+        ),
+        real(
+            "dissolve_hazard",
+            0.03,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance that a group dissolves without support.",
+        ),
+        real(
+            "support_durability",
+            0.8,
+            0.0,
+            1.0,
+            "share of dissolve hazard",
+            "Share of the dissolution hazard that full support removes.",
+        ),
+        # Joining lost at full social barrier, and gained with ICT (easier to stay in touch).
+        real(
+            "social_joining_loss",
+            0.5,
+            0.0,
+            1.0,
+            "share of joining",
+            "Joining lost at full social barrier.",
+        ),
+        real(
+            "ict_joining_gain",
+            0.5,
+            0.0,
+            5.0,
+            "share of joining",
+            "Joining gained with ICT (easier to stay in touch).",
+        ),
+        real(
+            "leave_hazard",
+            0.005,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance that a member leaves its group.",
+        ),
+        # Fewest seekers that start a new group, and the size above which a group takes no members.
+        whole("min_group_size", 3, 2, 1000, "members", "Fewest seekers that start a new group."),
+        whole(
+            "max_group_size",
+            25,
+            2,
+            1000,
+            "members",
+            "Size above which a group takes no new members.",
+        ),
+        real(
+            "group_cost_share",
+            0.3,
+            0.0,
+            1.0,
+            "share of cost",
+            "Share of upgrading costs a group member saves by sharing equipment, training, "
+            "transport.",
+        ),
+        real(
+            "information_sharing",
+            0.5,
+            0.0,
+            1.0,
+            "weight",
+            "Weight of the group's pooled belief in a member's belief after each month's meeting.",
+        ),
+    ],
+)
 
 
 class GroupArrays(NamedTuple):
@@ -98,17 +149,17 @@ class Groups:
     @property
     def cell(self) -> np.ndarray:
         """Village-and-social-group cell each group belongs to."""
-        return self._cell[:self._count]
+        return self._cell[: self._count]
 
     @property
     def founder(self) -> np.ndarray:
         """Row of the MSE that founded each group (its draws decide dissolution)."""
-        return self._founder[:self._count]
+        return self._founder[: self._count]
 
     @property
     def alive(self) -> np.ndarray:
         """Whether each group still operates (a view: writes go to the registry)."""
-        return self._alive[:self._count]
+        return self._alive[: self._count]
 
     def arrays(self) -> GroupArrays:
         """The registry's arrays for the compiled passes (rebuilt per call: they grow)."""
@@ -132,8 +183,9 @@ class Groups:
         return np.arange(start, end, dtype=np.int32)
 
 
-def dissolve_groups(pop: Population, groups: Groups, group_support: float,
-                    uniforms: np.ndarray, consts: np.ndarray) -> None:
+def dissolve_groups(
+    pop: Population, groups: Groups, group_support: float, uniforms: np.ndarray, consts: np.ndarray
+) -> None:
     """Some groups dissolve and some members leave (one month).
 
     Args:
@@ -167,14 +219,21 @@ def _dissolve(group, active, founder, alive, uniforms, hazard, consts):
             dissolving[g] = True
             alive[g] = False
     for i in range(group.size):
-        if group[i] >= 0 and (not active[i] or uniforms[i] > 1.0 - LEAVE_HAZARD
-                              or dissolving[group[i]]):
+        if group[i] >= 0 and (
+            not active[i] or uniforms[i] > 1.0 - LEAVE_HAZARD or dissolving[group[i]]
+        ):
             group[i] = NO_GROUP
 
 
-def form_groups(pop: Population, groups: Groups, group_support: float, social: np.ndarray,
-                social_distance: float, uniforms: np.ndarray,
-                consts: np.ndarray) -> None:
+def form_groups(
+    pop: Population,
+    groups: Groups,
+    group_support: float,
+    social: np.ndarray,
+    social_distance: float,
+    uniforms: np.ndarray,
+    consts: np.ndarray,
+) -> None:
     """MSEs outside groups seek one; seekers join an open group in their cell or found one.
 
     A cell is a village, split by social group with probability ``social_distance`` for each
@@ -192,11 +251,17 @@ def form_groups(pop: Population, groups: Groups, group_support: float, social: n
     """
     JOIN_HAZARD = values_of(consts)["join_hazard"]
     UNSUPPORTED_JOINING = values_of(consts)["unsupported_joining"]
-    supported = JOIN_HAZARD * (UNSUPPORTED_JOINING
-                               + (1.0 - UNSUPPORTED_JOINING) * group_support)
-    founders, cells = _seek_and_join(pop.state, social, uniforms, supported,
-                                     float(social_distance), groups.arrays(),
-                                     2 * (int(pop.village.max()) + 1), consts)
+    supported = JOIN_HAZARD * (UNSUPPORTED_JOINING + (1.0 - UNSUPPORTED_JOINING) * group_support)
+    founders, cells = _seek_and_join(
+        pop.state,
+        social,
+        uniforms,
+        supported,
+        float(social_distance),
+        groups.arrays(),
+        2 * (int(pop.village.max()) + 1),
+        consts,
+    )
     if founders.size:
         groups.add(cells, founders)
 
@@ -231,8 +296,9 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     for i in range(n):
         draw = uniforms[i]
         # Excluded MSEs join less readily; ICT makes it easier to stay in touch.
-        hazard = supported * (1.0 - SOCIAL_JOINING_LOSS * social[i]) * (
-            1.0 + ICT_JOINING_GAIN * ict[i])
+        hazard = (
+            supported * (1.0 - SOCIAL_JOINING_LOSS * social[i]) * (1.0 + ICT_JOINING_GAIN * ict[i])
+        )
         in_chain = stays_in_chain(active[i], upgrades[i])
         if group[i] == NO_GROUP and in_chain and draw < hazard:
             group[i] = SEEKING
@@ -298,8 +364,9 @@ def share_information(pop: Population, consts: np.ndarray) -> None:
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
     """
-    _share_information(pop.group, pop.in_chain, pop.upgrades, pop.belief_price,
-                       pop.belief_premium, consts)
+    _share_information(
+        pop.group, pop.in_chain, pop.upgrades, pop.belief_price, pop.belief_premium, consts
+    )
 
 
 @njit(cache=True)
@@ -324,10 +391,12 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
         g = group[i]
         if in_chain[i] and g >= 0 and (upgrades[i] >> FUNCTIONAL) & 1 == 0:
             for c in range(belief_price.shape[0]):
-                belief_price[c, i] += INFORMATION_SHARING * (pooled[0, c, g] / members[g]
-                                                             - belief_price[c, i])
-                belief_premium[c, i] += INFORMATION_SHARING * (pooled[1, c, g] / members[g]
-                                                               - belief_premium[c, i])
+                belief_price[c, i] += INFORMATION_SHARING * (
+                    pooled[0, c, g] / members[g] - belief_price[c, i]
+                )
+                belief_premium[c, i] += INFORMATION_SHARING * (
+                    pooled[1, c, g] / members[g] - belief_premium[c, i]
+                )
 
 
 def group_cost_share(pop: Population, consts: np.ndarray) -> np.ndarray:

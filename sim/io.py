@@ -33,8 +33,9 @@ if TYPE_CHECKING:
 TABLE_SUFFIXES = (".csv", ".parquet")
 
 
-def read_toml(path: str | os.PathLike, what: str = "file",
-              error: type[UserInputError] = UserInputError) -> dict[str, Any]:
+def read_toml(
+    path: str | os.PathLike, what: str = "file", error: type[UserInputError] = UserInputError
+) -> dict[str, Any]:
     """Read a TOML file, or raise an error naming the file and what it was meant to be.
 
     Args:

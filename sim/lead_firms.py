@@ -24,97 +24,220 @@ from sim.population import FUNCTIONAL, Population, stays_in_chain
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("recruit_hazard", 0.015, 0.0, 1.0,
-        "per month",
-        "Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1."),
-    # How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
-    real("recruit_base", 0.2, 0.0, 1.0,
-        "weight",
-        "How actively lead firms recruit with no services or contracts (base weight)."),
-    real("recruit_services", 0.6, 0.0, 1.0,
-        "weight",
-        "Weight of embedded services in how actively lead firms recruit."),
-    real("recruit_contracts", 0.2, 0.0, 1.0,
-        "weight",
-        "Weight of forward contracts in how actively lead firms recruit."),
-    real("pull_floor", 0.2, 0.0, 1.0,
-        "share",
-        "Share of recruitment that goes on with no pull from end markets (domestic processing)."),
-    real("group_reach", 3.0, 0.0, 20.0,
-        "multiplier",
-        "Reach multiplier for members of a producer group (one contact reaches many)."),
-    # Reach lost at distance 1 and at full social barrier.
-    real("distance_reach_loss", 0.7, 0.0, 1.0,
-        "share of reach",
-        "Lead firms' reach lost at distance 1."),
-    real("social_reach_loss", 0.7, 0.0, 1.0,
-        "share of reach",
-        "Lead firms' reach lost at full social barrier."),
-    # More lead firms buy from more MSEs.
-    real("suppliers_per_firm", 0.1, 0.0, 1.0,
-        "share of MSEs",
-        "Share of all MSEs one lead firm can buy from (its own supplier capacity)."),
-    # Range of lead firms' own quality standards for a forward contract (one draw per firm):
-    # contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
-    real("firm_standard_low", 0.2, 0.0, 1.0,
-        "quality 0-1",
-        "Lowest of lead firms' own quality standards for a forward contract (one draw per firm).",
-        source="calibration choice, guided by the seed (seed lines 245-249)"),
-    real("firm_standard_high", 0.5, 0.0, 1.0,
-        "quality 0-1",
-        "Highest of lead firms' own quality standards for a forward contract.",
-        source="calibration choice, guided by the seed (seed lines 245-249)"),
-    # Range of each firm's contract terms, as a multiple of the ``forward_contracts`` lever (one
-    # draw per firm; the share of output contracted is at most 1).
-    real("firm_contract_low", 0.5, 0.0, 10.0,
-        "multiple of forward_contracts",
-        "Lowest of the firms' contract terms, as a multiple of the forward_contracts lever."),
-    real("firm_contract_high", 1.5, 0.0, 10.0,
-        "multiple of forward_contracts",
-        "Highest of the firms' contract terms, as a multiple of the forward_contracts lever."),
-    # Buyers demand higher quality "as a condition of doing business, without offering higher
-    # prices" (seed lines 245-249).
-    real("demanded_quality", 0.3, 0.0, 1.0,
-        "quality 0-1",
-        "Rise of every firm's standard at quality_demand = 1.",
-        source="calibration choice, guided by the seed (seed lines 245-249)"),
-    real("below_standard_drop", 0.05, 0.0, 1.0,
-        "per month",
-        "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
-        "dropped."),
-    # Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
-    real("firm_rivalry", 0.3, 0.0, 10.0,
-        "share of buying power per rival",
-        "Buying power a lead firm loses to each rival competing for the same suppliers."),
-    real("delink_hazard", 0.005, 0.0, 1.0,
-        "per month",
-        "Monthly chance that a supply relationship ends."),
-    real("service_cost_discount", 0.4, 0.0, 1.0,
-        "share of cost",
-        "Cost of upgrading removed by design help and technical assistance at full intensity."),
-    real("service_success_gain", 0.25, 0.0, 1.0,
-        "probability",
-        "Chance of an upgrade succeeding added by technical assistance at full intensity."),
-    real("service_skill_gain", 0.004, 0.0, 0.1,
-        "skill per month",
-        "Skill gained per month from technical assistance at full intensity."),
-    real("advance_share", 1.0, 0.0, 1.0,
-        "share of working capital",
-        "Share of an upgrade's working capital a lead firm advances at full intensity."),
-    # Reach of stand-alone support services lost at distance 1 and at full social barrier:
-    # supporting markets are thin away from towns and for excluded groups.
-    real("support_distance_loss", 0.6, 0.0, 1.0,
-        "share of reach",
-        "Reach of stand-alone support services lost at distance 1."),
-    real("support_social_loss", 0.6, 0.0, 1.0,
-        "share of reach",
-        "Reach of stand-alone support services lost at full social barrier."),
-    real("support_fee", 0.2, 0.0, 1.0,
-        "share of upgrade cost",
-        "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
-        "are paid for, unlike embedded services)."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "recruit_hazard",
+            0.015,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance that a lead firm reaches an unlinked MSE at embedded_services = 1.",
+        ),
+        # How actively lead firms recruit: a base, plus more the more they offer (services, contracts).
+        real(
+            "recruit_base",
+            0.2,
+            0.0,
+            1.0,
+            "weight",
+            "How actively lead firms recruit with no services or contracts (base weight).",
+        ),
+        real(
+            "recruit_services",
+            0.6,
+            0.0,
+            1.0,
+            "weight",
+            "Weight of embedded services in how actively lead firms recruit.",
+        ),
+        real(
+            "recruit_contracts",
+            0.2,
+            0.0,
+            1.0,
+            "weight",
+            "Weight of forward contracts in how actively lead firms recruit.",
+        ),
+        real(
+            "pull_floor",
+            0.2,
+            0.0,
+            1.0,
+            "share",
+            "Share of recruitment that goes on with no pull from end markets (domestic processing).",
+        ),
+        real(
+            "group_reach",
+            3.0,
+            0.0,
+            20.0,
+            "multiplier",
+            "Reach multiplier for members of a producer group (one contact reaches many).",
+        ),
+        # Reach lost at distance 1 and at full social barrier.
+        real(
+            "distance_reach_loss",
+            0.7,
+            0.0,
+            1.0,
+            "share of reach",
+            "Lead firms' reach lost at distance 1.",
+        ),
+        real(
+            "social_reach_loss",
+            0.7,
+            0.0,
+            1.0,
+            "share of reach",
+            "Lead firms' reach lost at full social barrier.",
+        ),
+        # More lead firms buy from more MSEs.
+        real(
+            "suppliers_per_firm",
+            0.1,
+            0.0,
+            1.0,
+            "share of MSEs",
+            "Share of all MSEs one lead firm can buy from (its own supplier capacity).",
+        ),
+        # Range of lead firms' own quality standards for a forward contract (one draw per firm):
+        # contracts are "conditional on meeting the firm's quality standard" (seed lines 245-249).
+        real(
+            "firm_standard_low",
+            0.2,
+            0.0,
+            1.0,
+            "quality 0-1",
+            "Lowest of lead firms' own quality standards for a forward contract (one draw per firm).",
+            source="calibration choice, guided by the seed (seed lines 245-249)",
+        ),
+        real(
+            "firm_standard_high",
+            0.5,
+            0.0,
+            1.0,
+            "quality 0-1",
+            "Highest of lead firms' own quality standards for a forward contract.",
+            source="calibration choice, guided by the seed (seed lines 245-249)",
+        ),
+        # Range of each firm's contract terms, as a multiple of the ``forward_contracts`` lever (one
+        # draw per firm; the share of output contracted is at most 1).
+        real(
+            "firm_contract_low",
+            0.5,
+            0.0,
+            10.0,
+            "multiple of forward_contracts",
+            "Lowest of the firms' contract terms, as a multiple of the forward_contracts lever.",
+        ),
+        real(
+            "firm_contract_high",
+            1.5,
+            0.0,
+            10.0,
+            "multiple of forward_contracts",
+            "Highest of the firms' contract terms, as a multiple of the forward_contracts lever.",
+        ),
+        # Buyers demand higher quality "as a condition of doing business, without offering higher
+        # prices" (seed lines 245-249).
+        real(
+            "demanded_quality",
+            0.3,
+            0.0,
+            1.0,
+            "quality 0-1",
+            "Rise of every firm's standard at quality_demand = 1.",
+            source="calibration choice, guided by the seed (seed lines 245-249)",
+        ),
+        real(
+            "below_standard_drop",
+            0.05,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
+            "dropped.",
+        ),
+        # Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
+        real(
+            "firm_rivalry",
+            0.3,
+            0.0,
+            10.0,
+            "share of buying power per rival",
+            "Buying power a lead firm loses to each rival competing for the same suppliers.",
+        ),
+        real(
+            "delink_hazard",
+            0.005,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance that a supply relationship ends.",
+        ),
+        real(
+            "service_cost_discount",
+            0.4,
+            0.0,
+            1.0,
+            "share of cost",
+            "Cost of upgrading removed by design help and technical assistance at full intensity.",
+        ),
+        real(
+            "service_success_gain",
+            0.25,
+            0.0,
+            1.0,
+            "probability",
+            "Chance of an upgrade succeeding added by technical assistance at full intensity.",
+        ),
+        real(
+            "service_skill_gain",
+            0.004,
+            0.0,
+            0.1,
+            "skill per month",
+            "Skill gained per month from technical assistance at full intensity.",
+        ),
+        real(
+            "advance_share",
+            1.0,
+            0.0,
+            1.0,
+            "share of working capital",
+            "Share of an upgrade's working capital a lead firm advances at full intensity.",
+        ),
+        # Reach of stand-alone support services lost at distance 1 and at full social barrier:
+        # supporting markets are thin away from towns and for excluded groups.
+        real(
+            "support_distance_loss",
+            0.6,
+            0.0,
+            1.0,
+            "share of reach",
+            "Reach of stand-alone support services lost at distance 1.",
+        ),
+        real(
+            "support_social_loss",
+            0.6,
+            0.0,
+            1.0,
+            "share of reach",
+            "Reach of stand-alone support services lost at full social barrier.",
+        ),
+        real(
+            "support_fee",
+            0.2,
+            0.0,
+            1.0,
+            "share of upgrade cost",
+            "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
+            "are paid for, unlike embedded services).",
+        ),
+    ],
+)
 
 
 class LeadFirms(NamedTuple):
@@ -146,9 +269,14 @@ def firm_power(n_lead_firms: int, consts: np.ndarray) -> float:
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
 
 
-def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
-                      quality_demand: float, rng: np.random.Generator,
-                      consts: np.ndarray) -> LeadFirms:
+def create_lead_firms(
+    n_lead_firms: int,
+    n_mse: int,
+    forward_contracts: float,
+    quality_demand: float,
+    rng: np.random.Generator,
+    consts: np.ndarray,
+) -> LeadFirms:
     """Draw each lead firm's standard and contract terms; give each its supplier capacity.
 
     Args:
@@ -166,13 +294,21 @@ def create_lead_firms(n_lead_firms: int, n_mse: int, forward_contracts: float,
     FIRM_STANDARD_LOW = values_of(consts)["firm_standard_low"]
     SUPPLIERS_PER_FIRM = values_of(consts)["suppliers_per_firm"]
     draws = rng.random((2, n_lead_firms))
-    standard = np.minimum(FIRM_STANDARD_LOW + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
-                          + DEMANDED_QUALITY * quality_demand, 1.0)
-    contract = np.minimum(forward_contracts * (
-        FIRM_CONTRACT_LOW + (FIRM_CONTRACT_HIGH - FIRM_CONTRACT_LOW) * draws[1]), 1.0)
+    standard = np.minimum(
+        FIRM_STANDARD_LOW
+        + (FIRM_STANDARD_HIGH - FIRM_STANDARD_LOW) * draws[0]
+        + DEMANDED_QUALITY * quality_demand,
+        1.0,
+    )
+    contract = np.minimum(
+        forward_contracts
+        * (FIRM_CONTRACT_LOW + (FIRM_CONTRACT_HIGH - FIRM_CONTRACT_LOW) * draws[1]),
+        1.0,
+    )
     capacity = np.full(n_lead_firms, int(SUPPLIERS_PER_FIRM * n_mse), dtype=np.int64)
-    return LeadFirms(standard, contract, capacity, firm_power(n_lead_firms, consts=consts),
-                     float(quality_demand))
+    return LeadFirms(
+        standard, contract, capacity, firm_power(n_lead_firms, consts=consts), float(quality_demand)
+    )
 
 
 def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
@@ -180,16 +316,18 @@ def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
 
 
-def support_intensity(pop: Population, support_services: float, social: np.ndarray,
-                      consts: np.ndarray) -> np.ndarray:
+def support_intensity(
+    pop: Population, support_services: float, social: np.ndarray, consts: np.ndarray
+) -> np.ndarray:
     """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
 
     Open to every MSE, linked or not, but thinner far from markets and for the excluded
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
-    return _support_intensity(float(support_services), pop.distance, social, pop.active,
-                              pop.upgrades, consts)
+    return _support_intensity(
+        float(support_services), pop.distance, social, pop.active, pop.upgrades, consts
+    )
 
 
 @njit(cache=True)
@@ -198,8 +336,12 @@ def _support_intensity(lever, distance, social, active, upgrades, consts):
     SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
     out = np.empty(distance.size)
     for i in range(distance.size):
-        out[i] = lever * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i]) * (
-            1.0 - SUPPORT_SOCIAL_LOSS * social[i]) * stays_in_chain(active[i], upgrades[i])
+        out[i] = (
+            lever
+            * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i])
+            * (1.0 - SUPPORT_SOCIAL_LOSS * social[i])
+            * stays_in_chain(active[i], upgrades[i])
+        )
     return out
 
 
@@ -209,8 +351,7 @@ def contract_share(pop: Population, firms: LeadFirms) -> np.ndarray:
     A supplier gets its lead firm's contract terms if its product meets the firm's standard,
     and none otherwise.
     """
-    return _contract_share(firms.standard, firms.contract, pop.lead_firm, pop.active,
-                           pop.quality)
+    return _contract_share(firms.standard, firms.contract, pop.lead_firm, pop.active, pop.quality)
 
 
 @njit(cache=True)
@@ -241,9 +382,17 @@ def end_market_pull(export_premium: float, demand_shift: float) -> float:
     return min(1.0, 2.0 * export_premium + demand_shift)
 
 
-def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: float,
-                      forward_contracts: float, pull: float, social: np.ndarray,
-                      uniforms: np.ndarray, consts: np.ndarray) -> None:
+def recruit_suppliers(
+    pop: Population,
+    firms: LeadFirms,
+    *,
+    embedded_services: float,
+    forward_contracts: float,
+    pull: float,
+    social: np.ndarray,
+    uniforms: np.ndarray,
+    consts: np.ndarray,
+) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
     Lead firms that offer more (services, contracts) recruit more actively; the pull is
@@ -272,8 +421,9 @@ def recruit_suppliers(pop: Population, firms: LeadFirms, *, embedded_services: f
     RECRUIT_SERVICES = values_of(consts)["recruit_services"]
     if firms.capacity.size == 0:
         return
-    offer = (RECRUIT_BASE + RECRUIT_SERVICES * embedded_services
-             + RECRUIT_CONTRACTS * forward_contracts) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
+    offer = (
+        RECRUIT_BASE + RECRUIT_SERVICES * embedded_services + RECRUIT_CONTRACTS * forward_contracts
+    ) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
     _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts)
 
 
@@ -312,12 +462,20 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
             lead_firm[i] = -1
         if lead_firm[i] >= 0:
             linked[lead_firm[i]] += 1
-        hazard[i] = base_hazard * (1.0 + (GROUP_REACH - 1.0) * (group[i] >= 0)) * (
-            1.0 - DISTANCE_REACH_LOSS * distance[i]) * (1.0 - SOCIAL_REACH_LOSS * social[i])
+        hazard[i] = (
+            base_hazard
+            * (1.0 + (GROUP_REACH - 1.0) * (group[i] >= 0))
+            * (1.0 - DISTANCE_REACH_LOSS * distance[i])
+            * (1.0 - SOCIAL_REACH_LOSS * social[i])
+        )
         # An MSE that took on the trader's function sells straight to end markets: not a
         # supplier.
-        if (not was_linked and in_chain and (upgrades[i] >> FUNCTIONAL) & 1 == 0
-                and uniforms[i] < hazard[i]):
+        if (
+            not was_linked
+            and in_chain
+            and (upgrades[i] >> FUNCTIONAL) & 1 == 0
+            and uniforms[i] < hazard[i]
+        ):
             reached[n_reached] = i
             n_reached += 1
     if n_reached == 0:
@@ -340,12 +498,13 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
                 break
 
 
-def technical_assistance(pop: Population, services: np.ndarray,
-                         support: np.ndarray | None = None,
-                         *, consts: np.ndarray) -> None:
+def technical_assistance(
+    pop: Population, services: np.ndarray, support: np.ndarray | None = None, *, consts: np.ndarray
+) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
-    _learn_from_assistance(pop.skill, services,
-                           np.zeros_like(services) if support is None else support, consts)
+    _learn_from_assistance(
+        pop.skill, services, np.zeros_like(services) if support is None else support, consts
+    )
 
 
 @njit(cache=True)
@@ -360,4 +519,3 @@ def advance_share(services, consts):
     """Share of an option's working capital a lead firm would advance (elementwise)."""
     ADVANCE_SHARE = consts[0].advance_share
     return ADVANCE_SHARE * services
-

@@ -21,13 +21,21 @@ VIA_TRADER, VIA_LEAD_FIRM, DIRECT, VIA_BROKER = 0, 1, 2, 3
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    # A village with more customers than its brokers can serve sends the rest to its trader. A
-    # calibration choice; it keeps brokering local whatever the size of villages.
-    whole("broker_capacity", 20, 1, 100000,
-        "MSEs",
-        "Most neighbours one MSE broker serves (one truck, one sales agent's round)."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        # A village with more customers than its brokers can serve sends the rest to its trader. A
+        # calibration choice; it keeps brokering local whatever the size of villages.
+        whole(
+            "broker_capacity",
+            20,
+            1,
+            100000,
+            "MSEs",
+            "Most neighbours one MSE broker serves (one truck, one sales agent's round).",
+        ),
+    ],
+)
 
 
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs a
@@ -35,8 +43,9 @@ CONSTANTS = declare(__name__, [
 _BROKER_KEY = 0.6180339887498949
 
 
-def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int = 0,
-                      *, consts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def links_and_brokers(
+    pop: Population, mse_brokers: float = 0.0, n_villages: int = 0, *, consts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Each MSE's link and, for MSEs selling through one, its MSE broker.
 
     Direct after functional upgrading, else lead firm, else one of the village's MSE brokers
@@ -47,8 +56,9 @@ def links_and_brokers(pop: Population, mse_brokers: float = 0.0, n_villages: int
     Returns:
         ``(link, broker)``: link per MSE (int8) and its broker's row per MSE (-1: none).
     """
-    return _link_type(pop.state, float(mse_brokers),
-                      max(int(n_villages), int(pop.village.max()) + 1), consts)
+    return _link_type(
+        pop.state, float(mse_brokers), max(int(n_villages), int(pop.village.max()) + 1), consts
+    )
 
 
 @njit(cache=True)
@@ -80,12 +90,12 @@ def _link_type(mse, mse_brokers, n_villages, consts):
             link[i] = DIRECT
         elif lead_firm[i] >= 0:
             link[i] = VIA_LEAD_FIRM
-        elif ((i * _BROKER_KEY) % 1.0 < mse_brokers
-              and served[v] < (start[v + 1] - start[v]) * BROKER_CAPACITY):
+        elif (i * _BROKER_KEY) % 1.0 < mse_brokers and served[v] < (
+            start[v + 1] - start[v]
+        ) * BROKER_CAPACITY:
             link[i] = VIA_BROKER
             broker[i] = brokers[start[v] + served[v] // BROKER_CAPACITY]
             served[v] += 1
         else:
             link[i] = VIA_TRADER
     return link, broker
-

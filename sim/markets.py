@@ -32,75 +32,169 @@ N_CHANNELS = len(CHANNELS)
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    vector("initial_premium", [0.02, 0.06, 0.12], CHANNELS, 0, 2,
-        "price share per unit quality",
-        "Premium per unit of quality at the start (price multiplier at quality 1 is 1 + "
-        "premium)."),
-    vector("premium_drift_per_year", [0.02, 0.06, 0.10], CHANNELS, 0, 1,
-        "price share per unit quality per year",
-        "Growth of each channel's premium per year at demand_shift = 1."),
-    vector("quality_standard", [0.0, 0.45, 0.65], CHANNELS, 0, 1,
-        "quality 0-1",
-        "Minimum quality a channel accepts."),
-    # The local market is thin, while export and specialty buyers take all an MSE can supply.
-    # Entering a new channel can therefore raise sales volume ("higher prices, higher sales
-    # volumes", seed lines 151-152). The domestic level is a calibration choice.
-    vector("channel_depth", [0.9, 1.0, 1.0], CHANNELS, 0, 1,
-        "share of output",
-        "Share of an MSE's output each channel's buyers take at the going price.",
-        source="calibration choice, guided by the seed (seed lines 151-152)"),
-    vector("volatility", [0.05, 0.20, 0.25], CHANNELS, 0, 1,
-        "sd of log price per month",
-        "Monthly standard deviation of log-price shocks at price_volatility = 1."),
-    real("price_persistence", 0.85, 0.0, 0.999,
-        "AR(1) coefficient",
-        "Persistence of price deviations from month to month (AR(1) coefficient)."),
-    real("common_shock", 0.3, 0.0, 1.0,
-        "share",
-        "Share of a shock common to all channels (the rest is channel-specific)."),
-    # When a distant market slumps, buyers also cut volumes ("shifts in global markets").
-    real("order_sensitivity", 3.0, 0.0, 20.0,
-        "share per unit log deviation",
-        "Share of export and specialty orders cancelled per unit of negative log-price "
-        "deviation."),
-    real("max_order_cut", 0.8, 0.0, 1.0,
-        "share of orders",
-        "Largest share of orders cancelled in one month."),
-    # These shifts are slow and independent between channels, so over years the channel that pays
-    # most today may not pay most tomorrow (seed lines 362-384).
-    vector("shift_volatility", [0.01, 0.03, 0.03], CHANNELS, 0, 0.5,
-        "sd of log price per month",
-        "Monthly standard deviation of the shocks to each channel's long-run price level at "
-        "market_shifts = 1.",
-        source="calibration choice, guided by the seed (seed lines 362-384)"),
-    real("shift_persistence", 0.98, 0.0, 0.9999,
-        "AR(1) coefficient",
-        "Persistence of long-run price shifts from month to month (a slow AR(1): half-life "
-        "about three years)."),
-    # Another product, its own end market, shocks independent of this chain's.
-    real("second_chain_volatility", 0.1, 0.0, 1.0,
-        "sd of log price per month",
-        "Monthly standard deviation of log-price shocks in the second value chain (the one MSEs "
-        "move to by intersectoral upgrading) at price_volatility = 1."),
-    # At the default pull of 0.3 the second chain pays its reference income.
-    real("second_chain_floor", 0.7, 0.0, 5.0,
-        "price multiplier",
-        "The second chain's long-run price level at second_chain_pull = 0 (the lever adds to "
-        "it)."),
-    real("price_erosion", 0.15, 0.0, 1.0,
-        "share over 10 years",
-        "Fall in prices over ten years at competition = 1."),
-    real("benchmark_fall", 0.3, 0.0, 1.0,
-        "share over 10 years",
-        "Fall of the competitive cost benchmark over ten years at competition = 1."),
-    real("sales_loss_per_10pct", 0.4, 0.0, 1.0,
-        "share of sales",
-        "Share of sales lost per 10% of unit cost above the benchmark, at competition = 1."),
-    real("horizon_months", 120.0, 1.0, 1200.0,
-        "months",
-        "Months over which competition's effects build up."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        vector(
+            "initial_premium",
+            [0.02, 0.06, 0.12],
+            CHANNELS,
+            0,
+            2,
+            "price share per unit quality",
+            "Premium per unit of quality at the start (price multiplier at quality 1 is 1 + "
+            "premium).",
+        ),
+        vector(
+            "premium_drift_per_year",
+            [0.02, 0.06, 0.10],
+            CHANNELS,
+            0,
+            1,
+            "price share per unit quality per year",
+            "Growth of each channel's premium per year at demand_shift = 1.",
+        ),
+        vector(
+            "quality_standard",
+            [0.0, 0.45, 0.65],
+            CHANNELS,
+            0,
+            1,
+            "quality 0-1",
+            "Minimum quality a channel accepts.",
+        ),
+        # The local market is thin, while export and specialty buyers take all an MSE can supply.
+        # Entering a new channel can therefore raise sales volume ("higher prices, higher sales
+        # volumes", seed lines 151-152). The domestic level is a calibration choice.
+        vector(
+            "channel_depth",
+            [0.9, 1.0, 1.0],
+            CHANNELS,
+            0,
+            1,
+            "share of output",
+            "Share of an MSE's output each channel's buyers take at the going price.",
+            source="calibration choice, guided by the seed (seed lines 151-152)",
+        ),
+        vector(
+            "volatility",
+            [0.05, 0.20, 0.25],
+            CHANNELS,
+            0,
+            1,
+            "sd of log price per month",
+            "Monthly standard deviation of log-price shocks at price_volatility = 1.",
+        ),
+        real(
+            "price_persistence",
+            0.85,
+            0.0,
+            0.999,
+            "AR(1) coefficient",
+            "Persistence of price deviations from month to month (AR(1) coefficient).",
+        ),
+        real(
+            "common_shock",
+            0.3,
+            0.0,
+            1.0,
+            "share",
+            "Share of a shock common to all channels (the rest is channel-specific).",
+        ),
+        # When a distant market slumps, buyers also cut volumes ("shifts in global markets").
+        real(
+            "order_sensitivity",
+            3.0,
+            0.0,
+            20.0,
+            "share per unit log deviation",
+            "Share of export and specialty orders cancelled per unit of negative log-price "
+            "deviation.",
+        ),
+        real(
+            "max_order_cut",
+            0.8,
+            0.0,
+            1.0,
+            "share of orders",
+            "Largest share of orders cancelled in one month.",
+        ),
+        # These shifts are slow and independent between channels, so over years the channel that pays
+        # most today may not pay most tomorrow (seed lines 362-384).
+        vector(
+            "shift_volatility",
+            [0.01, 0.03, 0.03],
+            CHANNELS,
+            0,
+            0.5,
+            "sd of log price per month",
+            "Monthly standard deviation of the shocks to each channel's long-run price level at "
+            "market_shifts = 1.",
+            source="calibration choice, guided by the seed (seed lines 362-384)",
+        ),
+        real(
+            "shift_persistence",
+            0.98,
+            0.0,
+            0.9999,
+            "AR(1) coefficient",
+            "Persistence of long-run price shifts from month to month (a slow AR(1): half-life "
+            "about three years).",
+        ),
+        # Another product, its own end market, shocks independent of this chain's.
+        real(
+            "second_chain_volatility",
+            0.1,
+            0.0,
+            1.0,
+            "sd of log price per month",
+            "Monthly standard deviation of log-price shocks in the second value chain (the one MSEs "
+            "move to by intersectoral upgrading) at price_volatility = 1.",
+        ),
+        # At the default pull of 0.3 the second chain pays its reference income.
+        real(
+            "second_chain_floor",
+            0.7,
+            0.0,
+            5.0,
+            "price multiplier",
+            "The second chain's long-run price level at second_chain_pull = 0 (the lever adds to "
+            "it).",
+        ),
+        real(
+            "price_erosion",
+            0.15,
+            0.0,
+            1.0,
+            "share over 10 years",
+            "Fall in prices over ten years at competition = 1.",
+        ),
+        real(
+            "benchmark_fall",
+            0.3,
+            0.0,
+            1.0,
+            "share over 10 years",
+            "Fall of the competitive cost benchmark over ten years at competition = 1.",
+        ),
+        real(
+            "sales_loss_per_10pct",
+            0.4,
+            0.0,
+            1.0,
+            "share of sales",
+            "Share of sales lost per 10% of unit cost above the benchmark, at competition = 1.",
+        ),
+        real(
+            "horizon_months",
+            120.0,
+            1.0,
+            1200.0,
+            "months",
+            "Months over which competition's effects build up.",
+        ),
+    ],
+)
 
 
 def base_prices(export_premium: float) -> np.ndarray:
@@ -140,37 +234,57 @@ class Markets:
         return float(self.second_level * detmath.exp(self.second_deviation))
 
     @classmethod
-    def create(cls, export_premium: float, benchmark_cost: float,
-               second_chain_pull: float = 0.3, *, consts: np.ndarray) -> Markets:
+    def create(
+        cls,
+        export_premium: float,
+        benchmark_cost: float,
+        second_chain_pull: float = 0.3,
+        *,
+        consts: np.ndarray,
+    ) -> Markets:
         """Markets at their long-run levels."""
         INITIAL_PREMIUM = values_of(consts)["initial_premium"]
         SECOND_CHAIN_FLOOR = values_of(consts)["second_chain_floor"]
         base = base_prices(export_premium)
-        return cls(base, np.zeros(N_CHANNELS), np.zeros(N_CHANNELS), base.copy(),
-                   INITIAL_PREMIUM.copy(), benchmark_cost,
-                   second_level=SECOND_CHAIN_FLOOR + second_chain_pull)
+        return cls(
+            base,
+            np.zeros(N_CHANNELS),
+            np.zeros(N_CHANNELS),
+            base.copy(),
+            INITIAL_PREMIUM.copy(),
+            benchmark_cost,
+            second_level=SECOND_CHAIN_FLOOR + second_chain_pull,
+        )
 
     def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
         """Expected base price by channel: the shifted long-run level, eroded by competition."""
         PRICE_EROSION = values_of(consts)["price_erosion"]
-        return self.base_price * detmath.exp_each(self.shift) * (
-            1.0 - PRICE_EROSION * competition * self._ramp(consts))
+        return (
+            self.base_price
+            * detmath.exp_each(self.shift)
+            * (1.0 - PRICE_EROSION * competition * self._ramp(consts))
+        )
 
     def _ramp(self, consts: np.ndarray) -> float:
         HORIZON_MONTHS = values_of(consts)["horizon_months"]
         return min(self.month / HORIZON_MONTHS, 1.0)
 
 
-def drift_preferences(markets: Markets, demand_shift: float,
-                      consts: np.ndarray) -> None:
+def drift_preferences(markets: Markets, demand_shift: float, consts: np.ndarray) -> None:
     """Move end-market premiums toward quality at the scenario's rate (one month)."""
     PREMIUM_DRIFT_PER_YEAR = values_of(consts)["premium_drift_per_year"]
     markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
 
 
-def shock_prices(markets: Markets, price_volatility: float, competition: float,
-                 normals: np.ndarray, market_shifts: float = 0.0,
-                 *, consts: np.ndarray) -> None:
+def shock_prices(
+    markets: Markets,
+    price_volatility: float,
+    competition: float,
+    normals: np.ndarray,
+    market_shifts: float = 0.0,
+    *,
+    consts: np.ndarray,
+) -> None:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -194,17 +308,22 @@ def shock_prices(markets: Markets, price_volatility: float, competition: float,
     SHIFT_VOLATILITY = values_of(consts)["shift_volatility"]
     VOLATILITY = values_of(consts)["volatility"]
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
-        market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS:1 + 2 * N_CHANNELS])
+        market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS : 1 + 2 * N_CHANNELS]
+    )
     if normals.size > 1 + 2 * N_CHANNELS:
         markets.second_deviation = PRICE_PERSISTENCE * markets.second_deviation + (
-            price_volatility * SECOND_CHAIN_VOLATILITY * normals[1 + 2 * N_CHANNELS])
-    shock = (np.sqrt(COMMON_SHOCK) * normals[0]
-             + np.sqrt(1.0 - COMMON_SHOCK) * normals[1:1 + N_CHANNELS])
+            price_volatility * SECOND_CHAIN_VOLATILITY * normals[1 + 2 * N_CHANNELS]
+        )
+    shock = (
+        np.sqrt(COMMON_SHOCK) * normals[0]
+        + np.sqrt(1.0 - COMMON_SHOCK) * normals[1 : 1 + N_CHANNELS]
+    )
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
-    markets.price = (markets.trend_price(competition, consts=consts)
-                     * detmath.exp_each(markets.deviation))
+    markets.price = markets.trend_price(competition, consts=consts) * detmath.exp_each(
+        markets.deviation
+    )
 
 
 def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
@@ -221,8 +340,11 @@ def second_chain_sd(price_volatility: float, consts: np.ndarray) -> float:
     PRICE_PERSISTENCE = values_of(consts)["price_persistence"]
     SECOND_CHAIN_VOLATILITY = values_of(consts)["second_chain_volatility"]
     # p * p, not p**2: Python's ** calls libm's pow, whose last bit depends on the CPU.
-    return price_volatility * SECOND_CHAIN_VOLATILITY / np.sqrt(
-        1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
+    return (
+        price_volatility
+        * SECOND_CHAIN_VOLATILITY
+        / np.sqrt(1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
+    )
 
 
 def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
@@ -232,13 +354,21 @@ def price_covariance(price_volatility: float, consts: np.ndarray) -> np.ndarray:
     set of values and shared (read-only).
     """
     k = consts[0]
-    return _price_covariance(float(price_volatility), float(k["common_shock"]),
-                             float(k["price_persistence"]), tuple(k["volatility"].tolist()))
+    return _price_covariance(
+        float(price_volatility),
+        float(k["common_shock"]),
+        float(k["price_persistence"]),
+        tuple(k["volatility"].tolist()),
+    )
 
 
 @functools.lru_cache(maxsize=64)
-def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N803
-                      PRICE_PERSISTENCE: float, volatility: tuple) -> np.ndarray:  # noqa: N803
+def _price_covariance(
+    price_volatility: float,
+    COMMON_SHOCK: float,  # noqa: N803
+    PRICE_PERSISTENCE: float,
+    volatility: tuple,
+) -> np.ndarray:  # noqa: N803
     VOLATILITY = np.array(volatility)
     sd = price_volatility * VOLATILITY / np.sqrt(1.0 - PRICE_PERSISTENCE * PRICE_PERSISTENCE)
     corr = np.full((N_CHANNELS, N_CHANNELS), COMMON_SHOCK)
@@ -248,12 +378,14 @@ def _price_covariance(price_volatility: float, COMMON_SHOCK: float,  # noqa: N80
     return covariance
 
 
-def lower_benchmark_cost(markets: Markets, initial_cost: float, competition: float,
-                         consts: np.ndarray) -> None:
+def lower_benchmark_cost(
+    markets: Markets, initial_cost: float, competition: float, consts: np.ndarray
+) -> None:
     """Competitors get cheaper: the cost benchmark falls with competition over the horizon."""
     BENCHMARK_FALL = values_of(consts)["benchmark_fall"]
-    markets.benchmark_cost = initial_cost * (1.0 - BENCHMARK_FALL * competition
-                                             * markets._ramp(consts=consts))
+    markets.benchmark_cost = initial_cost * (
+        1.0 - BENCHMARK_FALL * competition * markets._ramp(consts=consts)
+    )
 
 
 @njit(cache=True)

@@ -70,13 +70,26 @@ def status(model) -> Status:
     counts, sums = _census(pop.state, min(int(model.steps), INCOME_MEMORY))
     n_active, n_in_chain, n_upgraded, n_excluded = (int(c) for c in counts[:4])
     upgraded_excluded, members, groups, distressed, linked = (
-        int(c) for c in counts[4 + N_OPTIONS:])
+        int(c) for c in counts[4 + N_OPTIONS :]
+    )
     result = Status(
-        step=model.steps, n=pop.n, n_active=n_active, n_in_chain=n_in_chain,
-        adopters=counts[4:4 + N_OPTIONS], n_upgraded=n_upgraded, n_excluded=n_excluded,
-        n_upgraded_excluded=upgraded_excluded, n_members=members, n_groups=groups,
-        n_distressed=distressed, n_linked=linked, income=float(sums[0]),
-        income_cv=float(sums[1]), quality=float(sums[2]), unit_cost=float(sums[3]))
+        step=model.steps,
+        n=pop.n,
+        n_active=n_active,
+        n_in_chain=n_in_chain,
+        adopters=counts[4 : 4 + N_OPTIONS],
+        n_upgraded=n_upgraded,
+        n_excluded=n_excluded,
+        n_upgraded_excluded=upgraded_excluded,
+        n_members=members,
+        n_groups=groups,
+        n_distressed=distressed,
+        n_linked=linked,
+        income=float(sums[0]),
+        income_cv=float(sums[1]),
+        quality=float(sums[2]),
+        unit_cost=float(sums[3]),
+    )
     model._metrics_status = result
     return result
 
@@ -92,8 +105,12 @@ def _census(mse, months):
     """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``."""
     active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
     cash, lead_firm, income = mse.cash, mse.lead_firm, mse.income
-    income_sum, income_sumsq, quality, unit_cost = (mse.income_sum, mse.income_sumsq,
-                                                    mse.quality, mse.unit_cost)
+    income_sum, income_sumsq, quality, unit_cost = (
+        mse.income_sum,
+        mse.income_sumsq,
+        mse.quality,
+        mse.unit_cost,
+    )
     adopters = np.zeros(N_OPTIONS, np.int64)
     seen = np.zeros(group.max() + 2, np.bool_)
     # Running totals in locals rather than array slots, so they stay in registers.
@@ -127,9 +144,24 @@ def _census(mse, months):
             if not seen[group[i]]:
                 seen[group[i]] = True
                 groups += 1
-    counts = np.array([n_active, n_in_chain, n_upgraded, n_excluded, adopters[0], adopters[1],
-                       adopters[2], adopters[3], adopters[4], upgraded_excluded, members, groups,
-                       distressed, linked])
+    counts = np.array(
+        [
+            n_active,
+            n_in_chain,
+            n_upgraded,
+            n_excluded,
+            adopters[0],
+            adopters[1],
+            adopters[2],
+            adopters[3],
+            adopters[4],
+            upgraded_excluded,
+            members,
+            groups,
+            distressed,
+            linked,
+        ]
+    )
     return counts, np.array([income_total, cv_total, quality_total, unit_cost_total])
 
 
@@ -337,10 +369,25 @@ def share_sold_via_brokers(model) -> float:
 
 #: Slots of the sums :func:`_outcome_sums` returns, by name.
 _OUTCOME_SLOTS = (
-    "output", "output_exported", "output_lead_firms", "output_product", "units_sold",
-    "received", "paid", "received_export", "paid_export", "received_groups", "paid_groups",
-    "n_in_chain", "n_product", "n_process", "n_via_agents", "n_agents", "cohort_income",
-    "n_ever_linked", "n_dropped",
+    "output",
+    "output_exported",
+    "output_lead_firms",
+    "output_product",
+    "units_sold",
+    "received",
+    "paid",
+    "received_export",
+    "paid_export",
+    "received_groups",
+    "paid_groups",
+    "n_in_chain",
+    "n_product",
+    "n_process",
+    "n_via_agents",
+    "n_agents",
+    "cohort_income",
+    "n_ever_linked",
+    "n_dropped",
 )
 _N_OUTCOMES = len(_OUTCOME_SLOTS)
 
@@ -385,11 +432,28 @@ def outcomes(model) -> Outcomes:
     pop, sales, markets = model.population, model.last_sales, model.markets
     cohort = int(getattr(model, "cohort_size", pop.n))
     # The few state arrays as arguments: a 28-array bundle costs more to pass than the pass.
-    sums = _outcome_sums(pop.active, pop.upgrades, pop.group, pop.quality, pop.income,
-                         pop.skill, pop.lead_firm, model.links, model.brokers, sales.units,
-                         sales.produced, sales.base, sales.premium_rate, markets.price,
-                         markets.premium, model.ever_linked, cohort, model.social,
-                         markets.second_price, model.constants)
+    sums = _outcome_sums(
+        pop.active,
+        pop.upgrades,
+        pop.group,
+        pop.quality,
+        pop.income,
+        pop.skill,
+        pop.lead_firm,
+        model.links,
+        model.brokers,
+        sales.units,
+        sales.produced,
+        sales.base,
+        sales.premium_rate,
+        markets.price,
+        markets.premium,
+        model.ever_linked,
+        cohort,
+        model.social,
+        markets.second_price,
+        model.constants,
+    )
     values = dict(zip(_OUTCOME_SLOTS, sums.tolist(), strict=True))
     counts = {k: int(round(v)) for k, v in values.items() if k.startswith("n_")}
     result = Outcomes(step=model.steps, n=pop.n, cohort=cohort, **{**values, **counts})
@@ -398,9 +462,28 @@ def outcomes(model) -> Outcomes:
 
 
 @njit(cache=True)
-def _outcome_sums(active, upgrades, group, quality, income, skill, lead_firm, links, brokers,
-                  units, produced, base, premium_rate, spot, premium, ever_linked, cohort,
-                  social, second_price, consts):
+def _outcome_sums(
+    active,
+    upgrades,
+    group,
+    quality,
+    income,
+    skill,
+    lead_firm,
+    links,
+    brokers,
+    units,
+    produced,
+    base,
+    premium_rate,
+    spot,
+    premium,
+    ever_linked,
+    cohort,
+    social,
+    second_price,
+    consts,
+):
     """One pass over the MSEs: the sums of :data:`_OUTCOME_SLOTS`, in that order."""
     out = np.zeros(_N_OUTCOMES)
     n = active.size
@@ -435,8 +518,11 @@ def _outcome_sums(active, upgrades, group, quality, income, skill, lead_firm, li
             agent[brokers[i]] = True
         if i < cohort:
             # Intention to treat: an MSE that closed earns what its owner earns outside.
-            out[16] += income[i] if active[i] else outside_income(
-                skill[i], social[i], upgrades[i], second_price, consts)
+            out[16] += (
+                income[i]
+                if active[i]
+                else outside_income(skill[i], social[i], upgrades[i], second_price, consts)
+            )
         linked_now = in_chain and lead_firm[i] >= 0
         out[17] += ever_linked[i]
         out[18] += ever_linked[i] and not linked_now
@@ -570,17 +656,46 @@ def share_linked_dropped(model) -> float:
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
     for f in (
-        step, share_process, share_product, share_functional, share_channel,
-        share_intersectoral, share_upgraded, share_upgraded_excluded,
-        share_upgraded_included, mean_income, income_volatility, share_in_distress,
-        premium_share_mse, share_in_groups, n_groups, mean_group_size,
-        share_linked_lead_firm, mean_quality, mean_unit_cost, n_active, gini_income,
-        n_traders_active, share_sold_via_brokers, share_in_second_chain,
-        share_sales_domestic, share_sales_export, share_sales_specialty,
-        export_share_output, lead_firm_share_output, share_output_product, farmgate_share,
-        farmgate_share_export, farmgate_share_groups, mean_price_received,
-        share_practising_product, share_practising_process, n_agents_active,
-        share_selling_via_agents, mean_income_cohort, share_linked_dropped,
+        step,
+        share_process,
+        share_product,
+        share_functional,
+        share_channel,
+        share_intersectoral,
+        share_upgraded,
+        share_upgraded_excluded,
+        share_upgraded_included,
+        mean_income,
+        income_volatility,
+        share_in_distress,
+        premium_share_mse,
+        share_in_groups,
+        n_groups,
+        mean_group_size,
+        share_linked_lead_firm,
+        mean_quality,
+        mean_unit_cost,
+        n_active,
+        gini_income,
+        n_traders_active,
+        share_sold_via_brokers,
+        share_in_second_chain,
+        share_sales_domestic,
+        share_sales_export,
+        share_sales_specialty,
+        export_share_output,
+        lead_firm_share_output,
+        share_output_product,
+        farmgate_share,
+        farmgate_share_export,
+        farmgate_share_groups,
+        mean_price_received,
+        share_practising_product,
+        share_practising_process,
+        n_agents_active,
+        share_selling_via_agents,
+        mean_income_cohort,
+        share_linked_dropped,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
@@ -588,9 +703,18 @@ METRICS: tuple[str, ...] = tuple(REPORTERS)
 
 #: Metrics shown by `mse-sim run`'s summary table.
 SUMMARY_METRICS: tuple[str, ...] = (
-    "share_process", "share_product", "share_functional", "share_channel",
-    "share_intersectoral", "share_upgraded", "mean_income", "income_volatility",
-    "share_in_distress", "premium_share_mse", "share_in_groups", "share_linked_lead_firm",
+    "share_process",
+    "share_product",
+    "share_functional",
+    "share_channel",
+    "share_intersectoral",
+    "share_upgraded",
+    "mean_income",
+    "income_volatility",
+    "share_in_distress",
+    "premium_share_mse",
+    "share_in_groups",
+    "share_linked_lead_firm",
 )
 
 
@@ -619,84 +743,107 @@ class MetricInfo:
 #: currency unit buys one unit of domestic product at the initial price (docs/ODD.md).
 METRIC_INFO: dict[str, MetricInfo] = {
     "step": MetricInfo("month", "months", "level"),
-    "share_process": MetricInfo("process upgrading", "share of the MSEs at the start",
-                                "share"),
-    "share_product": MetricInfo("product upgrading", "share of the MSEs at the start",
-                                "share"),
-    "share_functional": MetricInfo("functional upgrading", "share of the MSEs at the start",
-                                   "share"),
-    "share_channel": MetricInfo("channel upgrading", "share of the MSEs at the start",
-                                "share"),
-    "share_intersectoral": MetricInfo("intersectoral upgrading", "share of the MSEs at the start",
-                                      "share"),
-    "share_upgraded": MetricInfo("upgrading of any kind", "share of the MSEs at the start",
-                                 "share"),
-    "share_upgraded_excluded": MetricInfo("upgrading in the excluded group",
-                                          "share of excluded MSEs", "share"),
-    "share_upgraded_included": MetricInfo("upgrading in the included group",
-                                          "share of included MSEs", "share"),
-    "upgrading_gap": MetricInfo("the upgrading gap between included and excluded MSEs",
-                                "percentage points", "share"),
+    "share_process": MetricInfo("process upgrading", "share of the MSEs at the start", "share"),
+    "share_product": MetricInfo("product upgrading", "share of the MSEs at the start", "share"),
+    "share_functional": MetricInfo(
+        "functional upgrading", "share of the MSEs at the start", "share"
+    ),
+    "share_channel": MetricInfo("channel upgrading", "share of the MSEs at the start", "share"),
+    "share_intersectoral": MetricInfo(
+        "intersectoral upgrading", "share of the MSEs at the start", "share"
+    ),
+    "share_upgraded": MetricInfo(
+        "upgrading of any kind", "share of the MSEs at the start", "share"
+    ),
+    "share_upgraded_excluded": MetricInfo(
+        "upgrading in the excluded group", "share of excluded MSEs", "share"
+    ),
+    "share_upgraded_included": MetricInfo(
+        "upgrading in the included group", "share of included MSEs", "share"
+    ),
+    "upgrading_gap": MetricInfo(
+        "the upgrading gap between included and excluded MSEs", "percentage points", "share"
+    ),
     "mean_income": MetricInfo("mean income", "currency units a month", "level"),
     "income_volatility": MetricInfo("income volatility", "coefficient of variation", "level"),
-    "share_in_distress": MetricInfo("the share of MSEs in distress", "share of active MSEs",
-                                    "share"),
-    "premium_share_mse": MetricInfo("MSEs' share of the quality premium",
-                                    "share of the premium", "share"),
-    "share_in_groups": MetricInfo("membership of producer groups",
-                                  "share of MSEs still in the chain",
-                                  "share"),
+    "share_in_distress": MetricInfo(
+        "the share of MSEs in distress", "share of active MSEs", "share"
+    ),
+    "premium_share_mse": MetricInfo(
+        "MSEs' share of the quality premium", "share of the premium", "share"
+    ),
+    "share_in_groups": MetricInfo(
+        "membership of producer groups", "share of MSEs still in the chain", "share"
+    ),
     "n_groups": MetricInfo("the number of groups", "groups", "level"),
     "mean_group_size": MetricInfo("mean group size", "members", "level"),
-    "share_linked_lead_firm": MetricInfo("links to lead firms",
-                                         "share of MSEs still in the chain",
-                                         "share"),
+    "share_linked_lead_firm": MetricInfo(
+        "links to lead firms", "share of MSEs still in the chain", "share"
+    ),
     "mean_quality": MetricInfo("mean quality", "quality index (0-1)", "level"),
     "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
     "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
     "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
-    "share_sales_domestic": MetricInfo("sales in the domestic market", "share of units sold",
-                                       "share"),
-    "share_sales_export": MetricInfo("sales in the export market", "share of units sold",
-                                     "share"),
-    "share_sales_specialty": MetricInfo("sales in the specialty market", "share of units sold",
-                                        "share"),
-    "share_in_second_chain": MetricInfo("MSEs producing in the second value chain",
-                                        "share of active MSEs", "share"),
+    "share_sales_domestic": MetricInfo(
+        "sales in the domestic market", "share of units sold", "share"
+    ),
+    "share_sales_export": MetricInfo("sales in the export market", "share of units sold", "share"),
+    "share_sales_specialty": MetricInfo(
+        "sales in the specialty market", "share of units sold", "share"
+    ),
+    "share_in_second_chain": MetricInfo(
+        "MSEs producing in the second value chain", "share of active MSEs", "share"
+    ),
     "n_traders_active": MetricInfo("the number of traders operating", "traders", "level"),
-    "share_sold_via_brokers": MetricInfo("sales through MSE brokers", "share of units sold",
-                                         "share"),
+    "share_sold_via_brokers": MetricInfo(
+        "sales through MSE brokers", "share of units sold", "share"
+    ),
     "export_share_output": MetricInfo("the export share of output", "share of output", "share"),
-    "lead_firm_share_output": MetricInfo("the share of output sold to lead firms",
-                                         "share of output", "share"),
-    "share_output_product": MetricInfo("the share of output of an upgraded product",
-                                       "share of output", "share"),
-    "farmgate_share": MetricInfo("the farmgate share of the end-market price",
-                                 "share of the buyers' price", "share"),
-    "farmgate_share_export": MetricInfo("the farmgate share of the export price",
-                                        "share of the buyers' price", "share"),
-    "farmgate_share_groups": MetricInfo("group members' farmgate share of the end-market price",
-                                        "share of the buyers' price", "share"),
-    "mean_price_received": MetricInfo("the price producers receive", "currency units a unit",
-                                      "level"),
-    "share_practising_product": MetricInfo("producers with an upgraded product now",
-                                           "share of active MSEs", "share"),
-    "share_practising_process": MetricInfo("producers with an upgraded process now",
-                                           "share of active MSEs", "share"),
+    "lead_firm_share_output": MetricInfo(
+        "the share of output sold to lead firms", "share of output", "share"
+    ),
+    "share_output_product": MetricInfo(
+        "the share of output of an upgraded product", "share of output", "share"
+    ),
+    "farmgate_share": MetricInfo(
+        "the farmgate share of the end-market price", "share of the buyers' price", "share"
+    ),
+    "farmgate_share_export": MetricInfo(
+        "the farmgate share of the export price", "share of the buyers' price", "share"
+    ),
+    "farmgate_share_groups": MetricInfo(
+        "group members' farmgate share of the end-market price",
+        "share of the buyers' price",
+        "share",
+    ),
+    "mean_price_received": MetricInfo(
+        "the price producers receive", "currency units a unit", "level"
+    ),
+    "share_practising_product": MetricInfo(
+        "producers with an upgraded product now", "share of active MSEs", "share"
+    ),
+    "share_practising_process": MetricInfo(
+        "producers with an upgraded process now", "share of active MSEs", "share"
+    ),
     "n_agents_active": MetricInfo("the number of active sales agents", "sales agents", "level"),
-    "share_selling_via_agents": MetricInfo("producers selling through sales agents",
-                                           "share of the original MSEs", "share"),
-    "mean_income_cohort": MetricInfo("mean income per original MSE, exits counted",
-                                     "currency units a month", "level"),
-    "share_linked_dropped": MetricInfo("lead-firm suppliers who dropped out",
-                                       "share of MSEs ever linked", "share"),
+    "share_selling_via_agents": MetricInfo(
+        "producers selling through sales agents", "share of the original MSEs", "share"
+    ),
+    "mean_income_cohort": MetricInfo(
+        "mean income per original MSE, exits counted", "currency units a month", "level"
+    ),
+    "share_linked_dropped": MetricInfo(
+        "lead-firm suppliers who dropped out", "share of MSEs ever linked", "share"
+    ),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).
 DERIVED: dict[str, tuple[tuple[str, ...], Callable[[np.ndarray, np.ndarray], np.ndarray]]] = {
     # Positive when included MSEs upgrade more than excluded ones; guideline 5 should shrink it.
-    "upgrading_gap": (("share_upgraded_included", "share_upgraded_excluded"),
-                      lambda included, excluded: included - excluded),
+    "upgrading_gap": (
+        ("share_upgraded_included", "share_upgraded_excluded"),
+        lambda included, excluded: included - excluded,
+    ),
 }
 
 
@@ -740,16 +887,16 @@ class MetricsCollector(DataCollector):
     def __init__(self, reporters: dict[str, Callable] | None = None, **kwargs):
         self._rows: list[tuple] = []
         self._vars: dict[str, list] = {}
-        super().__init__(model_reporters=dict(REPORTERS if reporters is None else reporters),
-                         **kwargs)
+        super().__init__(
+            model_reporters=dict(REPORTERS if reporters is None else reporters), **kwargs
+        )
         self._fast = tuple(self.model_reporters.items())
 
     @property
     def model_vars(self) -> dict[str, list]:
         """Metric name -> list of values, one a collection (rows are moved in when read)."""
         if self._rows:
-            for (name, _), values in zip(self._fast, zip(*self._rows, strict=True),
-                                         strict=True):
+            for (name, _), values in zip(self._fast, zip(*self._rows, strict=True), strict=True):
                 self._vars[name].extend(values)
             self._rows.clear()
         return self._vars
@@ -760,8 +907,11 @@ class MetricsCollector(DataCollector):
 
     def collect(self, model) -> None:
         """Collect this month's metrics (Mesa's path when reporters were added or changed)."""
-        if (self.agent_reporters or self.agenttype_reporters
-                or len(self.model_reporters) != len(self._fast)):
+        if (
+            self.agent_reporters
+            or self.agenttype_reporters
+            or len(self.model_reporters) != len(self._fast)
+        ):
             self.model_vars  # noqa: B018 - move the rows in before Mesa appends to the lists
             super().collect(model)
             return

@@ -63,15 +63,15 @@ class _Draws:
     probability ``p``, so the things stay independent.
     """
 
-    prices: np.ndarray        # (8,) normals: common, per channel, shifts, second chain
-    recruit: np.ndarray       # (n,) lead firms reach or drop MSEs
+    prices: np.ndarray  # (8,) normals: common, per channel, shifts, second chain
+    recruit: np.ndarray  # (n,) lead firms reach or drop MSEs
     belief_noise: np.ndarray  # (n,) zero mean, unit variance
-    learn: np.ndarray         # (n,) news of an option
-    groups: np.ndarray        # (n,) groups dissolve, members leave
-    join: np.ndarray          # (n,) MSEs seek a group
-    decide: np.ndarray        # (n,) logit choice among options
-    success: np.ndarray       # (n,) an attempted upgrade works
-    transit: np.ndarray       # (n,) a direct seller loses goods or cash in transit
+    learn: np.ndarray  # (n,) news of an option
+    groups: np.ndarray  # (n,) groups dissolve, members leave
+    join: np.ndarray  # (n,) MSEs seek a group
+    decide: np.ndarray  # (n,) logit choice among options
+    success: np.ndarray  # (n,) an attempted upgrade works
+    transit: np.ndarray  # (n,) a direct seller loses goods or cash in transit
 
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
@@ -135,8 +135,13 @@ class ValueChainModel(Model):
         True
     """
 
-    def __init__(self, scenario: ValueChainScenario | str | Mapping | None = None, *,
-                 rng: Any = None, **overrides: Any):
+    def __init__(
+        self,
+        scenario: ValueChainScenario | str | Mapping | None = None,
+        *,
+        rng: Any = None,
+        **overrides: Any,
+    ):
         sc = coerce_scenario(scenario, overrides)
         retain_freed_memory()  # each month's temporaries then reuse warm pages (sim.memory)
         rng = sc.rng if rng is None else rng
@@ -163,14 +168,21 @@ class ValueChainModel(Model):
         )
         # A project's sales agents start as direct sellers (no draw: the lever at 0 changes
         # nothing, not even the random numbers).
-        self.trained_agents = sales_agents.train_sales_agents(pop, sc.agent_training,
-                                                              sc.n_villages, consts=self.constants)
+        self.trained_agents = sales_agents.train_sales_agents(
+            pop, sc.agent_training, sc.n_villages, consts=self.constants
+        )
         self.social = social_barrier(pop.excluded, sc.social_distance, sc.targeted_facilitation)
-        self.markets = markets.Markets.create(sc.export_premium, self._mean_unit_cost,
-                                              sc.second_chain_pull, consts=self.constants)
-        self.firms = lead_firms.create_lead_firms(sc.n_lead_firms, sc.n_mse, sc.forward_contracts,
-                                                sc.quality_demand, self.rng,
-                                                consts=self.constants)
+        self.markets = markets.Markets.create(
+            sc.export_premium, self._mean_unit_cost, sc.second_chain_pull, consts=self.constants
+        )
+        self.firms = lead_firms.create_lead_firms(
+            sc.n_lead_firms,
+            sc.n_mse,
+            sc.forward_contracts,
+            sc.quality_demand,
+            self.rng,
+            consts=self.constants,
+        )
         self.groups = groups.Groups()
         self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
         self.ledger = finance.open_ledger(sum_in_order(pop.cash))
@@ -208,8 +220,9 @@ class ValueChainModel(Model):
         self.last_sales: sales.Sales  # set by the month's trade, first just below
         self.last_attempts: upgrades.Attempts | None = None
         self.trade()
-        signals.initial_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
-                                self.clarity())
+        signals.initial_beliefs(
+            pop, self.last_sales.base, self.last_sales.premium_rate, self.clarity()
+        )
 
         self.datacollector = MetricsCollector()
         self.running = True
@@ -227,43 +240,76 @@ class ValueChainModel(Model):
         self.markets.month += 1
         markets.drift_preferences(self.markets, sc.demand_shift, consts=k)
         markets.lower_benchmark_cost(self.markets, self._mean_unit_cost, sc.competition, consts=k)
-        markets.shock_prices(self.markets, sc.price_volatility, sc.competition, draws.prices,
-                             sc.market_shifts, consts=k)
+        markets.shock_prices(
+            self.markets,
+            sc.price_volatility,
+            sc.competition,
+            draws.prices,
+            sc.market_shifts,
+            consts=k,
+        )
 
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         lead_firms.recruit_suppliers(
-            pop, self.firms, embedded_services=sc.embedded_services,
+            pop,
+            self.firms,
+            embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
-            social=self.social, uniforms=draws.recruit, consts=k)
+            social=self.social,
+            uniforms=draws.recruit,
+            consts=k,
+        )
         month = self.trade(transit=draws.transit)
         assert month is not None  # with the transit draws, trade settles the month
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
-        signals.update_beliefs(pop, self.last_sales.base, self.last_sales.premium_rate,
-                               clarity, draws.belief_noise, consts=k)
+        signals.update_beliefs(
+            pop,
+            self.last_sales.base,
+            self.last_sales.premium_rate,
+            clarity,
+            draws.belief_noise,
+            consts=k,
+        )
         groups.share_information(pop, consts=k)
         service_level = lead_firms.service_intensity(pop, sc.embedded_services)
         support = lead_firms.support_intensity(pop, sc.support_services, self.social, consts=k)
         rows = signals.learners(pop)
         hazard = signals.option_hazards(
-            pop, rows, self.social, service_level, sc.intermediary_rent, sc.herding,
+            pop,
+            rows,
+            self.social,
+            service_level,
+            sc.intermediary_rent,
+            sc.herding,
             groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.peer_adoption(pop, pop.village, pop.active), support, consts=k)
+            groups.peer_adoption(pop, pop.village, pop.active),
+            support,
+            consts=k,
+        )
         signals.learn_options(pop, rows, hazard, draws.learn[rows])
 
         # Horizontal links.
         groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups, consts=k)
-        groups.form_groups(pop, self.groups, sc.group_support, self.social,
-                           sc.social_distance, draws.join, consts=k)
+        groups.form_groups(
+            pop,
+            self.groups,
+            sc.group_support,
+            self.social,
+            sc.social_distance,
+            draws.join,
+            consts=k,
+        )
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self.decision_context(clarity, service_level, support)
         options = valuation.value_options(pop, ctx, consts=k)
         chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
-        attempts = upgrades.apply_upgrades(pop, ctx, options, chosen,
-                                           draws.success[options.rows], sc.herding, consts=k)
+        attempts = upgrades.apply_upgrades(
+            pop, ctx, options, chosen, draws.success[options.rows], sc.herding, consts=k
+        )
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
         lead_firms.technical_assistance(pop, service_level, support, consts=k)
@@ -285,8 +331,9 @@ class ValueChainModel(Model):
             after = self.agent_id_counter
             self.agent_id_counter = self._first_mse_id
             try:
-                self._mses = MSE.create_agents(self, self.population.n,
-                                               np.arange(self.population.n))
+                self._mses = MSE.create_agents(
+                    self, self.population.n, np.arange(self.population.n)
+                )
             finally:
                 self.agent_id_counter = after
         return self._mses
@@ -325,8 +372,9 @@ class ValueChainModel(Model):
         pop, k = self.population, self.constants
         # A lead firm or an MSE broker (Pakistan's sales agents) brings end-market news.
         linked = (pop.lead_firm >= 0) | (self.links == links.VIA_BROKER)
-        return signals.signal_clarity(pop, self.social, linked, self.scenario.intermediary_rent,
-                                      consts=k)
+        return signals.signal_clarity(
+            pop, self.social, linked, self.scenario.intermediary_rent, consts=k
+        )
 
     def trade(self, transit: np.ndarray | None = None) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
@@ -343,37 +391,62 @@ class ValueChainModel(Model):
             without ``transit``.
         """
         sc, pop, k = self.scenario, self.population, self.constants
-        self.links, self.brokers = links.links_and_brokers(pop, sc.mse_brokers, sc.n_villages,
-                                                           consts=k)
-        self.trader_power = traders.intermediary_market_power(pop, self.links,
-                                                              sc.n_intermediaries, consts=k)
+        self.links, self.brokers = links.links_and_brokers(
+            pop, sc.mse_brokers, sc.n_villages, consts=k
+        )
+        self.trader_power = traders.intermediary_market_power(
+            pop, self.links, sc.n_intermediaries, consts=k
+        )
         bargaining = terms.bargaining_power(pop, sc.bargaining_power, self.social, consts=k)
-        self.terms = terms.link_terms(pop, self.links, self.trader_power, bargaining,
-                                      self.social, sc.intermediary_rent, self.firms,
-                                      self.brokers, self.traders, consts=k)
+        self.terms = terms.link_terms(
+            pop,
+            self.links,
+            self.trader_power,
+            bargaining,
+            self.social,
+            sc.intermediary_rent,
+            self.firms,
+            self.brokers,
+            self.traders,
+            consts=k,
+        )
         self.trend = self.markets.trend_price(sc.competition, consts=k)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
         self.contracts = lead_firms.contract_share(pop, self.firms)
-        sold = sales.sell_output(pop, self.markets, self.terms, self.trend, self.contracts,
-                                 sc.competition, sc.n_intermediaries, sc.n_lead_firms, consts=k)
+        sold = sales.sell_output(
+            pop,
+            self.markets,
+            self.terms,
+            self.trend,
+            self.contracts,
+            sc.competition,
+            sc.n_intermediaries,
+            sc.n_lead_firms,
+            consts=k,
+        )
         self.last_sales = sold
         # Traders bypassed by direct selling and brokers exit; their villages turn to others.
-        traders.update_traders(pop, self.links, sold.units, self.traders,
-                               start=self.markets.month == 0, consts=k)
-        production_cost, outside = finance.month_income(pop, sold, self.social,
-                                                        self.markets.second_price, k)
+        traders.update_traders(
+            pop, self.links, sold.units, self.traders, start=self.markets.month == 0, consts=k
+        )
+        production_cost, outside = finance.month_income(
+            pop, sold, self.social, self.markets.second_price, k
+        )
         if transit is None:
             return None
-        lost = sales.lose_in_transit(pop, self.links, sold.revenue, transit, sc.transit_risk,
-                                     consts=k)
-        household = finance.settle_accounts(pop.cash, pop.debt, pop.advance_due, pop.income,
-                                            pop.dependence, pop.active, k)
+        lost = sales.lose_in_transit(
+            pop, self.links, sold.revenue, transit, sc.transit_risk, consts=k
+        )
+        household = finance.settle_accounts(
+            pop.cash, pop.debt, pop.advance_due, pop.income, pop.dependence, pop.active, k
+        )
         pop.record_income(self.markets.month)
         return finance.MonthAccounts(sold, production_cost, outside, household, lost)
 
-    def decision_context(self, clarity: np.ndarray, service_level: np.ndarray,
-                         support: np.ndarray | None = None) -> valuation.Context:
+    def decision_context(
+        self, clarity: np.ndarray, service_level: np.ndarray, support: np.ndarray | None = None
+    ) -> valuation.Context:
         """What this month's decisions need besides the population (`sim.valuation.Context`).
 
         Args:
@@ -394,12 +467,14 @@ class ValueChainModel(Model):
             services=service_level,
             contract_share=self.contracts,
             social=self.social,
-            credit=finance.credit_limit(pop, sc.credit_access, self.social, sc.group_finance,
-                                        consts=k),
+            credit=finance.credit_limit(
+                pop, sc.credit_access, self.social, sc.group_finance, consts=k
+            ),
             cost_share=groups.group_cost_share(pop, consts=k),
             transit_risk=sc.transit_risk,
-            working_credit=finance.working_credit_limit(pop, sc.working_capital_credit,
-                                                        self.social, sc.group_finance, consts=k),
+            working_credit=finance.working_credit_limit(
+                pop, sc.working_capital_credit, self.social, sc.group_finance, consts=k
+            ),
             input_discount=finance.input_discount(pop, sc.group_finance, consts=k),
             support=support,
             brokerage=self.last_sales.brokerage,
@@ -422,10 +497,13 @@ class ValueChainModel(Model):
         return df
 
 
-
-
-def run(scenario: ValueChainScenario | str | Mapping | None = None, *, steps: int = 120,
-        rng: Any = None, **overrides: Any) -> pd.DataFrame:
+def run(
+    scenario: ValueChainScenario | str | Mapping | None = None,
+    *,
+    steps: int = 120,
+    rng: Any = None,
+    **overrides: Any,
+) -> pd.DataFrame:
     """Run the model and return its metrics.
 
     Args:

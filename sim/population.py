@@ -30,22 +30,46 @@ INCOME_MEMORY = 12
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("mean_capacity", 100.0, 1.0, 10000.0,
-        "units of product/month",
-        "Mean monthly output of an MSE (units of product)."),
-    real("mean_unit_cost", 0.55, 0.05, 2.0,
-        "share of domestic price",
-        "Mean unit production cost at the start, relative to a domestic price of 1."),
-    real("median_cash", 40.0, 0.0, 100000.0,
-        "currency units",
-        "Median starting cash (currency units; one unit buys one unit of domestic product)."),
-    # Share of MSEs that know of each option at the start (process, product, functional,
-    # channel, intersectoral): most know their own process can improve, few know distant options.
-    vector("initial_awareness", [0.2, 0.1, 0.05, 0.05, 0.05], UPGRADE_TYPES, 0, 1,
-        "share of MSEs",
-        "Share of MSEs that know of each option at the start."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "mean_capacity",
+            100.0,
+            1.0,
+            10000.0,
+            "units of product/month",
+            "Mean monthly output of an MSE (units of product).",
+        ),
+        real(
+            "mean_unit_cost",
+            0.55,
+            0.05,
+            2.0,
+            "share of domestic price",
+            "Mean unit production cost at the start, relative to a domestic price of 1.",
+        ),
+        real(
+            "median_cash",
+            40.0,
+            0.0,
+            100000.0,
+            "currency units",
+            "Median starting cash (currency units; one unit buys one unit of domestic product).",
+        ),
+        # Share of MSEs that know of each option at the start (process, product, functional,
+        # channel, intersectoral): most know their own process can improve, few know distant options.
+        vector(
+            "initial_awareness",
+            [0.2, 0.1, 0.05, 0.05, 0.05],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "share of MSEs",
+            "Share of MSEs that know of each option at the start.",
+        ),
+    ],
+)
 
 _CHANNEL_BITS = np.arange(N_CHANNELS, dtype=np.uint8)[:, None]
 
@@ -160,8 +184,12 @@ class Population:
 
     def record_income(self, month: int) -> None:
         """Write this month's income into the ring buffer, updating its running sums."""
-        _record_income(self.income_history[(month - 1) % INCOME_MEMORY], self.income,
-                       self.income_sum, self.income_sumsq)
+        _record_income(
+            self.income_history[(month - 1) % INCOME_MEMORY],
+            self.income,
+            self.income_sum,
+            self.income_sumsq,
+        )
 
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
@@ -207,7 +235,8 @@ def create_population(
     ict_access: float,
     household_dependence: float,
     education: float,
-    rng: np.random.Generator,consts: np.ndarray
+    rng: np.random.Generator,
+    consts: np.ndarray,
 ) -> Population:
     """Draw a heterogeneous population of MSEs.
 

@@ -64,8 +64,13 @@ def _source_root() -> Path:
 
 
 def _git(root: Path, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                         timeout=GIT_TIMEOUT, check=True)
+    out = subprocess.run(
+        ["git", "-C", str(root), *args],
+        capture_output=True,
+        text=True,
+        timeout=GIT_TIMEOUT,
+        check=True,
+    )
     return out.stdout.strip()
 
 
@@ -82,25 +87,43 @@ def code_identity() -> dict[str, Any]:
             commit = _git(root, "rev-parse", "HEAD")
             dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
         except (OSError, subprocess.SubprocessError) as exc:
-            return {"source": "checkout", "commit": None, "dirty": None,
-                    "note": f"git unavailable: {type(exc).__name__}"}
+            return {
+                "source": "checkout",
+                "commit": None,
+                "dirty": None,
+                "note": f"git unavailable: {type(exc).__name__}",
+            }
         return {"source": "checkout", "commit": commit, "dirty": dirty}
     try:
         dist = metadata.distribution(DISTRIBUTION)
         record = dist.read_text("RECORD") or ""
     except metadata.PackageNotFoundError:
-        return {"source": "unknown", "commit": None,
-                "note": "neither a git checkout nor an installed distribution"}
+        return {
+            "source": "unknown",
+            "commit": None,
+            "note": "neither a git checkout nor an installed distribution",
+        }
     # RECORD lists every installed file with its sha256: the package's files identify the build.
-    lines = sorted(line for line in record.splitlines()
-                   if line.startswith("sim/") and "__pycache__" not in line)
+    lines = sorted(
+        line
+        for line in record.splitlines()
+        if line.startswith("sim/") and "__pycache__" not in line
+    )
     build = hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16]
-    identity = {"source": "wheel", "commit": None,
-                "build": f"{DISTRIBUTION} {dist.version} sha256:{build}"}
+    identity = {
+        "source": "wheel",
+        "commit": None,
+        "build": f"{DISTRIBUTION} {dist.version} sha256:{build}",
+    }
     # A wheel built from a checkout carries the commit it was built from (setup.py).
     with contextlib.suppress(OSError, ValueError):
-        identity.update({k: v for k, v in json.loads(BUILD_FILE.read_text(encoding="utf-8")).items()
-                         if k in ("commit", "dirty")})
+        identity.update(
+            {
+                k: v
+                for k, v in json.loads(BUILD_FILE.read_text(encoding="utf-8")).items()
+                if k in ("commit", "dirty")
+            }
+        )
     return identity
 
 
@@ -113,8 +136,11 @@ def provenance(extra: Iterable[str] = ()) -> dict[str, Any]:
     Returns:
         ``{"version": ..., "code": code_identity(), "versions": {...}}``, plain JSON.
     """
-    return {"version": __version__, "code": dict(code_identity()),
-            "versions": library_versions(extra)}
+    return {
+        "version": __version__,
+        "code": dict(code_identity()),
+        "versions": library_versions(extra),
+    }
 
 
 def provenance_parts(prov: dict[str, Any]) -> dict[str, str]:

@@ -32,19 +32,32 @@ from sim.terms import LinkTerms
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    # Buyers who collect at the farm gate carry that risk themselves.
-    real("transit_loss_hazard", 0.15, 0.0, 1.0,
-        "per month",
-        "Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own "
-        "products to distant buyers and the cash back loses a load (\"the transport of products "
-        "or cash payments over long distances may expose MSE owners to increased security and "
-        "market risks\", seed lines 208-210).",
-        source="calibration choice, guided by the seed (seed lines 208-210)"),
-    real("transit_loss_share", 0.5, 0.0, 1.0,
-        "share of month's sales",
-        "Share of the month's sales revenue lost when it happens."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        # Buyers who collect at the farm gate carry that risk themselves.
+        real(
+            "transit_loss_hazard",
+            0.15,
+            0.0,
+            1.0,
+            "per month",
+            "Monthly chance, at distance 1 and transit_risk = 1, that an MSE carrying its own "
+            'products to distant buyers and the cash back loses a load ("the transport of products '
+            "or cash payments over long distances may expose MSE owners to increased security and "
+            'market risks", seed lines 208-210).',
+            source="calibration choice, guided by the seed (seed lines 208-210)",
+        ),
+        real(
+            "transit_loss_share",
+            0.5,
+            0.0,
+            1.0,
+            "share of month's sales",
+            "Share of the month's sales revenue lost when it happens.",
+        ),
+    ],
+)
 
 
 @njit(cache=True)
@@ -174,9 +187,17 @@ class Sales:
         return sum_in_order(self.brokerage)
 
 
-def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.ndarray,
-                contract_share: np.ndarray, competition: float, n_intermediaries: int,
-                n_lead_firms: int, consts: np.ndarray) -> Sales:
+def sell_output(
+    pop: Population,
+    markets: Markets,
+    terms: LinkTerms,
+    trend: np.ndarray,
+    contract_share: np.ndarray,
+    competition: float,
+    n_intermediaries: int,
+    n_lead_firms: int,
+    consts: np.ndarray,
+) -> Sales:
     """Sell every in-chain MSE's output and account for each party's share.
 
     Buyers' payments, intermediaries' and lead firms' takes are each computed from their own
@@ -184,10 +205,14 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
     check on the price formulas rather than true by construction.
     """
     n = pop.n
-    market = MarketTerms(spot=markets.price, premium=markets.premium,
-                         order_cuts=order_cuts(markets, consts=consts), trend=trend,
-                         benchmark_cost=float(markets.benchmark_cost),
-                         competition=float(competition))
+    market = MarketTerms(
+        spot=markets.price,
+        premium=markets.premium,
+        order_cuts=order_cuts(markets, consts=consts),
+        trend=trend,
+        benchmark_cost=float(markets.benchmark_cost),
+        competition=float(competition),
+    )
     out = SalesAccounts(
         produced=np.empty(n),
         units=np.empty((N_CHANNELS, n)),
@@ -222,7 +247,8 @@ def sell_output(pop: Population, markets: Markets, terms: LinkTerms, trend: np.n
 
 #: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).
 SaleConstants, sale_constants = values_bundle(
-    "SaleConstants", ("quality_standard", "channel_depth", "sales_loss_per_10pct"), __name__)
+    "SaleConstants", ("quality_standard", "channel_depth", "sales_loss_per_10pct"), __name__
+)
 
 
 @njit(cache=True)
@@ -243,17 +269,36 @@ def _sell(mse, terms, market, contract_share, out, consts):
     broker = terms.broker
     channel_units = out.channel_units
     capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
-        mse.capacity, mse.unit_cost, mse.channel_weight, mse.quality, mse.channels,
-        mse.trader, mse.lead_firm)
+        mse.capacity,
+        mse.unit_cost,
+        mse.channel_weight,
+        mse.quality,
+        mse.channels,
+        mse.trader,
+        mse.lead_firm,
+    )
     active, upgrades = mse.active, mse.upgrades
-    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
-                                             terms.transport)
+    link, markup, pass_through, transport = (
+        terms.link,
+        terms.markup,
+        terms.pass_through,
+        terms.transport,
+    )
     spot, premium, cuts, trend = market.spot, market.premium, market.order_cuts, market.trend
     benchmark_cost, competition = market.benchmark_cost, market.competition
-    produced, units, revenue, base, premium_rate = (out.produced, out.units, out.revenue,
-                                                    out.base, out.premium_rate)
+    produced, units, revenue, base, premium_rate = (
+        out.produced,
+        out.units,
+        out.revenue,
+        out.base,
+        out.premium_rate,
+    )
     buyer_payments, intermediary_take, lead_firm_take, totals = (
-        out.buyer_payments, out.intermediary_take, out.lead_firm_take, out.totals)
+        out.buyer_payments,
+        out.intermediary_take,
+        out.lead_firm_take,
+        out.totals,
+    )
     # Running totals in locals rather than array slots, so they stay in registers.
     transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
     for i in range(capacity.size):
@@ -262,8 +307,12 @@ def _sell(mse, terms, market, contract_share, out, consts):
         w = sold_in_channels(channel_weight[:, i], q, hot)
         # The MSE makes what it can sell: against low-cost competitors, and as much as its
         # channels' buyers take.
-        volume = capacity[i] * competitive_sales_share(
-            unit_cost[i], benchmark_cost, competition, hot) * in_chain * market_depth(w, hot)
+        volume = (
+            capacity[i]
+            * competitive_sales_share(unit_cost[i], benchmark_cost, competition, hot)
+            * in_chain
+            * market_depth(w, hot)
+        )
         produced[i] = volume
         # Orders cancelled in a slumping export market sell at home if the MSE kept its
         # domestic ties, and are lost if it did not (guideline 7); forward contracts are
@@ -281,8 +330,9 @@ def _sell(mse, terms, market, contract_share, out, consts):
             u = units[c, i]
             channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
-            base[c, i], premium_rate[c, i] = unit_prices(paid, premium[c], markup[i],
-                                                         pass_through[i], transport[c, i])
+            base[c, i], premium_rate[c, i] = unit_prices(
+                paid, premium[c], markup[i], pass_through[i], transport[c, i]
+            )
             received += u * (base[c, i] + premium_rate[c, i] * q)
             premium_per_unit = premium[c] * q
             spot_value, paid_value = u * spot[c], u * paid
@@ -308,9 +358,14 @@ def _sell(mse, terms, market, contract_share, out, consts):
         intermediary_take[trader[i]] += kept * (link[i] == VIA_TRADER)
         if lead_firm_take.size:
             lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
-                link[i] == VIA_LEAD_FIRM)
+                link[i] == VIA_LEAD_FIRM
+            )
     totals[0], totals[1], totals[2], totals[3] = (
-        transport_paid, premium_paid, premium_to_mse, via_brokers)
+        transport_paid,
+        premium_paid,
+        premium_to_mse,
+        via_brokers,
+    )
 
 
 @njit(cache=True)
@@ -321,9 +376,14 @@ def expected_transit_loss(distance, transit_risk, consts):
     return TRANSIT_LOSS_HAZARD * transit_risk * distance * TRANSIT_LOSS_SHARE
 
 
-def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
-                    uniforms: np.ndarray, transit_risk: float,
-                    consts: np.ndarray) -> float:
+def lose_in_transit(
+    pop: Population,
+    link: np.ndarray,
+    revenue: np.ndarray,
+    uniforms: np.ndarray,
+    transit_risk: float,
+    consts: np.ndarray,
+) -> float:
     """Direct sellers who haul far may lose goods or cash on the way (one month).
 
     A direct seller (who carries its own products and the cash back; an MSE broker carries
@@ -334,8 +394,9 @@ def lose_in_transit(pop: Population, link: np.ndarray, revenue: np.ndarray,
     Returns:
         The month's total loss (for the ledger).
     """
-    return _lose_in_transit(link, revenue, uniforms, pop.distance, pop.active,
-                            float(transit_risk), pop.income, consts)
+    return _lose_in_transit(
+        link, revenue, uniforms, pop.distance, pop.active, float(transit_risk), pop.income, consts
+    )
 
 
 @njit(cache=True)
@@ -344,10 +405,12 @@ def _lose_in_transit(link, revenue, uniforms, distance, active, transit_risk, in
     TRANSIT_LOSS_SHARE = consts[0].transit_loss_share
     total = 0.0
     for i in range(link.size):
-        if (active[i] and link[i] == DIRECT
-                and uniforms[i] < TRANSIT_LOSS_HAZARD * transit_risk * distance[i]):
+        if (
+            active[i]
+            and link[i] == DIRECT
+            and uniforms[i] < TRANSIT_LOSS_HAZARD * transit_risk * distance[i]
+        ):
             loss = TRANSIT_LOSS_SHARE * max(revenue[i], 0.0)
             income[i] -= loss
             total += loss
     return total
-

@@ -17,19 +17,27 @@ from sim.upgrades import upgrade_succeeds
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    # Share of MSEs a project trains as sales agents at ``agent_training`` = 1: they start as
-    # functional upgraders (direct sellers) and so broker for their neighbours. ECDI "created a
-    # network of 120 Female Sales Agents (FSAs) to reach out and engage around 6000 poor women
-    # embroiderers" (ECDI n.d., The Entrepreneurs Project), 2% of producers; 0.05 leaves room
-    # above that case.
-    real("max_trained_agents", 0.05, 0.0, 1.0,
-        "share of MSEs",
-        "Share of MSEs a project trains as sales agents (functional upgraders who broker for "
-        "their neighbours) at agent_training = 1.",
-        source="calibration choice: above the 2% of producers ECDI trained as sales agents "
-               "(ECDI n.d., The Entrepreneurs Project: 120 agents for ~6,000 embroiderers)"),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        # Share of MSEs a project trains as sales agents at ``agent_training`` = 1: they start as
+        # functional upgraders (direct sellers) and so broker for their neighbours. ECDI "created a
+        # network of 120 Female Sales Agents (FSAs) to reach out and engage around 6000 poor women
+        # embroiderers" (ECDI n.d., The Entrepreneurs Project), 2% of producers; 0.05 leaves room
+        # above that case.
+        real(
+            "max_trained_agents",
+            0.05,
+            0.0,
+            1.0,
+            "share of MSEs",
+            "Share of MSEs a project trains as sales agents (functional upgraders who broker for "
+            "their neighbours) at agent_training = 1.",
+            source="calibration choice: above the 2% of producers ECDI trained as sales agents "
+            "(ECDI n.d., The Entrepreneurs Project: 120 agents for ~6,000 embroiderers)",
+        ),
+    ],
+)
 
 
 @njit(cache=True)
@@ -39,8 +47,9 @@ def _train(mse, rows, consts):
         upgrade_succeeds(mse, i, FUNCTIONAL, -1, False, consts)
 
 
-def train_sales_agents(pop: Population, agent_training: float, n_villages: int = 0,
-                       *, consts: np.ndarray) -> np.ndarray:
+def train_sales_agents(
+    pop: Population, agent_training: float, n_villages: int = 0, *, consts: np.ndarray
+) -> np.ndarray:
     """A project trains some MSEs as sales agents: functional upgrading it facilitates.
 
     ``agent_training`` times MAX_TRAINED_AGENTS of the MSEs are trained, spread over villages
@@ -72,8 +81,7 @@ def train_sales_agents(pop: Population, agent_training: float, n_villages: int =
     quota = np.diff(totals, prepend=0)
     order = np.lexsort((np.arange(pop.n), -pop.skill, pop.village))
     starts = ends - counts
-    rows = np.concatenate([order[s:s + q] for s, q in zip(starts, quota, strict=True)])
+    rows = np.concatenate([order[s : s + q] for s, q in zip(starts, quota, strict=True)])
     rows = rows.astype(np.int64)
     _train(pop.state, rows, consts)
     return rows
-

@@ -28,102 +28,203 @@ ALL_OPTIONS = (1 << N_OPTIONS) - 1
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("learning_rate", 0.3, 0.0, 1.0,
-        "share of gap per month",
-        "Share of the gap between signal and belief closed each month at distance 0."),
-    real("distance_delay", 0.5, 0.0, 1.0,
-        "share of learning speed",
-        "Share of that speed lost at distance 1 (slow news)."),
-    real("direct_learning_rate", 0.8, 0.0, 1.0,
-        "share of gap per month",
-        "Share of the gap closed each month by a direct seller, which deals with end-market "
-        "buyers itself and hears their prices at once, whatever its distance."),
-    # Clarity lost at distance 1 and at full social barrier.
-    real("distance_attenuation", 0.6, 0.0, 1.0,
-        "share of clarity",
-        "Clarity lost at distance 1."),
-    real("social_attenuation", 0.6, 0.0, 1.0,
-        "share of clarity",
-        "Clarity lost at full social barrier."),
-    # Clarity of information through ICT and through a lead firm link.
-    real("ict_clarity", 0.9, 0.0, 1.0,
-        "clarity 0-1",
-        "Clarity of information through ICT."),
-    real("lead_firm_clarity", 0.85, 0.0, 1.0,
-        "clarity 0-1",
-        "Clarity of information through a lead firm (or MSE broker) link."),
-    # It deals with end-market buyers and reads their prices and premiums directly ("direct
-    # relationships between producers and exporters facilitate the flow of information", seed lines
-    # 199-203). At least the lead-firm clarity, so that functional upgrading never worsens an MSE's
-    # information.
-    real("direct_clarity", 1.0, 0.0, 1.0,
-        "clarity 0-1",
-        "Clarity of a direct seller (after functional upgrading).",
-        source="calibration choice, guided by the seed (seed lines 199-203)"),
-    real("trader_clarity", 0.8, 0.0, 1.0,
-        "clarity 0-1",
-        "Clarity of an intermediary's information about premiums, at zero rent."),
-    # Traders who keep the premium hide it.
-    real("rent_opacity", 0.5, 0.0, 1.0,
-        "share of clarity",
-        "Share of a trader's clarity lost at full rent."),
-    real("signal_noise", 0.05, 0.0, 1.0,
-        "relative sd",
-        "Relative noise of observed signals."),
-    # Monthly hazard of hearing of each option (process, product, functional, channel,
-    # intersectoral) from background sources: neighbours, extension, radio.
-    vector("background_hazard", [0.010, 0.006, 0.003, 0.004, 0.003], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option from background sources (neighbours, "
-        "extension, radio)."),
-    # ... from a lead firm's embedded services, at embedded_services = 1.
-    vector("lead_firm_hazard", [0.10, 0.12, 0.0, 0.06, 0.0], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option from a lead firm's embedded services, at "
-        "embedded_services = 1."),
-    # ... from stand-alone support services (training, extension), at full intensity.
-    vector("support_hazard", [0.06, 0.06, 0.01, 0.02, 0.0], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option from stand-alone support services at full "
-        "intensity."),
-    # ... from ICT (market information about prices and buyers).
-    vector("ict_hazard", [0.005, 0.02, 0.02, 0.03, 0.01], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option through ICT."),
-    # ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
-    vector("trader_hazard", [0.01, 0.03, 0.0, 0.0, 0.0], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option from an intermediary, at zero rent."),
-    # ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
-    vector("herding_promotion", [0.0, 0.0, 0.0, 0.05, 0.0], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option from a project herding MSEs into one channel, "
-        "at herding = 1."),
-    # ... from the buyers, designers and traders an MSE meets once it has upgraded product or
-    # function: news of other value chains (the India "stepping stone", seed lines 335-340).
-    vector("stepping_stone_hazard", [0.0, 0.0, 0.0, 0.0, 0.04], UPGRADE_TYPES, 0, 1,
-        "per month",
-        "Monthly hazard of hearing of each option, once an MSE has upgraded product or function,"
-        " from the buyers and traders it meets (India's stepping stone, seed lines 335-340).",
-        source="calibration choice, guided by the seed (seed lines 335-340)"),
-    # Share of every source of news lost at distance 1 and at full social barrier.
-    real("distance_isolation", 0.5, 0.0, 1.0,
-        "share of news",
-        "Share of every source of news lost at distance 1."),
-    real("social_isolation", 0.6, 0.0, 1.0,
-        "share of news",
-        "Share of every source of news lost at full social barrier."),
-    # ... from seeing group members (demonstration) and village neighbours who made it.
-    real("group_hazard", 0.25, 0.0, 1.0,
-        "per month per adopting share",
-        "Monthly hazard of hearing of an option per share of one's group members who made it "
-        "(demonstration)."),
-    real("village_hazard", 0.04, 0.0, 1.0,
-        "per month per adopting share",
-        "Monthly hazard of hearing of an option per share of one's village neighbours who made "
-        "it."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "learning_rate",
+            0.3,
+            0.0,
+            1.0,
+            "share of gap per month",
+            "Share of the gap between signal and belief closed each month at distance 0.",
+        ),
+        real(
+            "distance_delay",
+            0.5,
+            0.0,
+            1.0,
+            "share of learning speed",
+            "Share of that speed lost at distance 1 (slow news).",
+        ),
+        real(
+            "direct_learning_rate",
+            0.8,
+            0.0,
+            1.0,
+            "share of gap per month",
+            "Share of the gap closed each month by a direct seller, which deals with end-market "
+            "buyers itself and hears their prices at once, whatever its distance.",
+        ),
+        # Clarity lost at distance 1 and at full social barrier.
+        real(
+            "distance_attenuation", 0.6, 0.0, 1.0, "share of clarity", "Clarity lost at distance 1."
+        ),
+        real(
+            "social_attenuation",
+            0.6,
+            0.0,
+            1.0,
+            "share of clarity",
+            "Clarity lost at full social barrier.",
+        ),
+        # Clarity of information through ICT and through a lead firm link.
+        real("ict_clarity", 0.9, 0.0, 1.0, "clarity 0-1", "Clarity of information through ICT."),
+        real(
+            "lead_firm_clarity",
+            0.85,
+            0.0,
+            1.0,
+            "clarity 0-1",
+            "Clarity of information through a lead firm (or MSE broker) link.",
+        ),
+        # It deals with end-market buyers and reads their prices and premiums directly ("direct
+        # relationships between producers and exporters facilitate the flow of information", seed lines
+        # 199-203). At least the lead-firm clarity, so that functional upgrading never worsens an MSE's
+        # information.
+        real(
+            "direct_clarity",
+            1.0,
+            0.0,
+            1.0,
+            "clarity 0-1",
+            "Clarity of a direct seller (after functional upgrading).",
+            source="calibration choice, guided by the seed (seed lines 199-203)",
+        ),
+        real(
+            "trader_clarity",
+            0.8,
+            0.0,
+            1.0,
+            "clarity 0-1",
+            "Clarity of an intermediary's information about premiums, at zero rent.",
+        ),
+        # Traders who keep the premium hide it.
+        real(
+            "rent_opacity",
+            0.5,
+            0.0,
+            1.0,
+            "share of clarity",
+            "Share of a trader's clarity lost at full rent.",
+        ),
+        real("signal_noise", 0.05, 0.0, 1.0, "relative sd", "Relative noise of observed signals."),
+        # Monthly hazard of hearing of each option (process, product, functional, channel,
+        # intersectoral) from background sources: neighbours, extension, radio.
+        vector(
+            "background_hazard",
+            [0.010, 0.006, 0.003, 0.004, 0.003],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option from background sources (neighbours, "
+            "extension, radio).",
+        ),
+        # ... from a lead firm's embedded services, at embedded_services = 1.
+        vector(
+            "lead_firm_hazard",
+            [0.10, 0.12, 0.0, 0.06, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option from a lead firm's embedded services, at "
+            "embedded_services = 1.",
+        ),
+        # ... from stand-alone support services (training, extension), at full intensity.
+        vector(
+            "support_hazard",
+            [0.06, 0.06, 0.01, 0.02, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option from stand-alone support services at full "
+            "intensity.",
+        ),
+        # ... from ICT (market information about prices and buyers).
+        vector(
+            "ict_hazard",
+            [0.005, 0.02, 0.02, 0.03, 0.01],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option through ICT.",
+        ),
+        # ... from an intermediary, at zero rent (traders who keep the premium do not explain it).
+        vector(
+            "trader_hazard",
+            [0.01, 0.03, 0.0, 0.0, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option from an intermediary, at zero rent.",
+        ),
+        # ... from a project herding MSEs into one channel, at herding = 1 (it promotes that channel).
+        vector(
+            "herding_promotion",
+            [0.0, 0.0, 0.0, 0.05, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option from a project herding MSEs into one channel, "
+            "at herding = 1.",
+        ),
+        # ... from the buyers, designers and traders an MSE meets once it has upgraded product or
+        # function: news of other value chains (the India "stepping stone", seed lines 335-340).
+        vector(
+            "stepping_stone_hazard",
+            [0.0, 0.0, 0.0, 0.0, 0.04],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "per month",
+            "Monthly hazard of hearing of each option, once an MSE has upgraded product or function,"
+            " from the buyers and traders it meets (India's stepping stone, seed lines 335-340).",
+            source="calibration choice, guided by the seed (seed lines 335-340)",
+        ),
+        # Share of every source of news lost at distance 1 and at full social barrier.
+        real(
+            "distance_isolation",
+            0.5,
+            0.0,
+            1.0,
+            "share of news",
+            "Share of every source of news lost at distance 1.",
+        ),
+        real(
+            "social_isolation",
+            0.6,
+            0.0,
+            1.0,
+            "share of news",
+            "Share of every source of news lost at full social barrier.",
+        ),
+        # ... from seeing group members (demonstration) and village neighbours who made it.
+        real(
+            "group_hazard",
+            0.25,
+            0.0,
+            1.0,
+            "per month per adopting share",
+            "Monthly hazard of hearing of an option per share of one's group members who made it "
+            "(demonstration).",
+        ),
+        real(
+            "village_hazard",
+            0.04,
+            0.0,
+            1.0,
+            "per month per adopting share",
+            "Monthly hazard of hearing of an option per share of one's village neighbours who made "
+            "it.",
+        ),
+    ],
+)
 
 
 class NewsSources(NamedTuple):
@@ -148,8 +249,13 @@ class NewsSources(NamedTuple):
     support: np.ndarray
 
 
-def signal_clarity(pop: Population, social: np.ndarray, linked: np.ndarray,
-                   intermediary_rent: float, consts: np.ndarray) -> np.ndarray:
+def signal_clarity(
+    pop: Population,
+    social: np.ndarray,
+    linked: np.ndarray,
+    intermediary_rent: float,
+    consts: np.ndarray,
+) -> np.ndarray:
     """How clearly each MSE perceives premiums and distant markets, in [0, 1].
 
     Through its trader the MSE sees end markets dimly (less so far away, in an excluded
@@ -179,8 +285,11 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
     SOCIAL_ATTENUATION = consts[0].social_attenuation
     clarity = np.empty(distance.size)
     for i in range(distance.size):
-        c = own * (1.0 - DISTANCE_ATTENUATION * distance[i]) * (1.0 - SOCIAL_ATTENUATION
-                                                                * social[i])
+        c = (
+            own
+            * (1.0 - DISTANCE_ATTENUATION * distance[i])
+            * (1.0 - SOCIAL_ATTENUATION * social[i])
+        )
         # ICT and a lead firm give a clear, direct view of end markets; selling directly
         # gives the clearest (so taking on the trader's function never loses information).
         if ict[i]:
@@ -193,9 +302,14 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
     return clarity
 
 
-def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
-                   clarity: np.ndarray, noise: np.ndarray,
-                   consts: np.ndarray) -> None:
+def update_beliefs(
+    pop: Population,
+    base: np.ndarray,
+    premium_rate: np.ndarray,
+    clarity: np.ndarray,
+    noise: np.ndarray,
+    consts: np.ndarray,
+) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
     The price in a channel the MSE sells in is seen as it is; the gap to channels it does not
@@ -210,13 +324,33 @@ def update_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
         noise: Zero-mean, unit-variance draws, shape (n,).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    _update_beliefs(pop.channel_weight, pop.distance, pop.upgrades, base, premium_rate, clarity,
-                    noise, pop.belief_price, pop.belief_premium, consts)
+    _update_beliefs(
+        pop.channel_weight,
+        pop.distance,
+        pop.upgrades,
+        base,
+        premium_rate,
+        clarity,
+        noise,
+        pop.belief_price,
+        pop.belief_premium,
+        consts,
+    )
 
 
 @njit(cache=True)
-def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noise,
-                    belief_price, belief_premium, consts):
+def _update_beliefs(
+    weight,
+    distance,
+    upgrades,
+    base,
+    premium_rate,
+    clarity,
+    noise,
+    belief_price,
+    belief_premium,
+    consts,
+):
     DIRECT_LEARNING_RATE = consts[0].direct_learning_rate
     DISTANCE_DELAY = consts[0].distance_delay
     LEARNING_RATE = consts[0].learning_rate
@@ -236,15 +370,24 @@ def _update_beliefs(weight, distance, upgrades, base, premium_rate, clarity, noi
         for c in range(N_CHANNELS):
             seen = base[c, i] if weight[c, i] > 0.0 else own + clarity[i] * (base[c, i] - own)
             belief_price[c, i] += speed * (seen * wobble - belief_price[c, i])
-            belief_premium[c, i] += speed * (clarity[i] * premium_rate[c, i] * wobble
-                                             - belief_premium[c, i])
+            belief_premium[c, i] += speed * (
+                clarity[i] * premium_rate[c, i] * wobble - belief_premium[c, i]
+            )
 
 
-def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
-                   services: np.ndarray, intermediary_rent: float, herding: float,
-                   group_adoption: np.ndarray, village_adoption: np.ndarray,
-                   support: np.ndarray | None = None,
-                   *, consts: np.ndarray) -> np.ndarray:
+def option_hazards(
+    pop: Population,
+    rows: np.ndarray,
+    social: np.ndarray,
+    services: np.ndarray,
+    intermediary_rent: float,
+    herding: float,
+    group_adoption: np.ndarray,
+    village_adoption: np.ndarray,
+    support: np.ndarray | None = None,
+    *,
+    consts: np.ndarray,
+) -> np.ndarray:
     """Monthly hazard of hearing of each option, shape (5, m), for in-chain MSEs ``rows``.
 
     All sources at once: background, a lead firm's services, ICT, the intermediary (less
@@ -264,10 +407,15 @@ def option_hazards(pop: Population, rows: np.ndarray, social: np.ndarray,
         support: Stand-alone support-service intensity per MSE (all n; none if omitted).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    sources = NewsSources(social=social, services=services,
-                          intermediary_rent=float(intermediary_rent), herding=float(herding),
-                          group_adoption=group_adoption, village_adoption=village_adoption,
-                          support=np.zeros(pop.n) if support is None else support)
+    sources = NewsSources(
+        social=social,
+        services=services,
+        intermediary_rent=float(intermediary_rent),
+        herding=float(herding),
+        group_adoption=group_adoption,
+        village_adoption=village_adoption,
+        support=np.zeros(pop.n) if support is None else support,
+    )
     return _option_hazards(pop.state, rows, sources, consts)
 
 
@@ -285,11 +433,20 @@ def _option_hazards(mse, rows, sources, consts):
     SUPPORT_HAZARD = values5(consts[0].support_hazard)
     TRADER_HAZARD = values5(consts[0].trader_hazard)
     VILLAGE_HAZARD = consts[0].village_hazard
-    aware, ict, distance, group, village = (mse.aware, mse.ict, mse.distance, mse.group,
-                                            mse.village)
+    aware, ict, distance, group, village = (
+        mse.aware,
+        mse.ict,
+        mse.distance,
+        mse.group,
+        mse.village,
+    )
     upgrades = mse.upgrades
-    social, services, intermediary_rent, herding = (sources.social, sources.services,
-                                                    sources.intermediary_rent, sources.herding)
+    social, services, intermediary_rent, herding = (
+        sources.social,
+        sources.services,
+        sources.intermediary_rent,
+        sources.herding,
+    )
     group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
     support = sources.support
     hazard = np.zeros((N_OPTIONS, rows.size))
@@ -303,16 +460,20 @@ def _option_hazards(mse, rows, sources, consts):
             # rather than branching: which options an MSE knows is too irregular to predict.)
             unknown = 1 - ((aware[i] >> k) & 1)
             hazard[k, j] = (
-                BACKGROUND_HAZARD[k]
-                + LEAD_FIRM_HAZARD[k] * services[i]
-                + SUPPORT_HAZARD[k] * support[i]
-                + ICT_HAZARD[k] * ict[i]
-                + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
-                + herding * HERDING_PROMOTION[k]
-                + GROUP_HAZARD * (group_adoption[g, k] if g >= 0 else 0.0)
-                + VILLAGE_HAZARD * village_adoption[village[i], k]
-                + STEPPING_STONE_HAZARD[k] * stepping
-            ) * isolation * unknown
+                (
+                    BACKGROUND_HAZARD[k]
+                    + LEAD_FIRM_HAZARD[k] * services[i]
+                    + SUPPORT_HAZARD[k] * support[i]
+                    + ICT_HAZARD[k] * ict[i]
+                    + (1.0 - intermediary_rent) * TRADER_HAZARD[k]
+                    + herding * HERDING_PROMOTION[k]
+                    + GROUP_HAZARD * (group_adoption[g, k] if g >= 0 else 0.0)
+                    + VILLAGE_HAZARD * village_adoption[village[i], k]
+                    + STEPPING_STONE_HAZARD[k] * stepping
+                )
+                * isolation
+                * unknown
+            )
     return hazard
 
 
@@ -321,8 +482,9 @@ def learners(pop: Population) -> np.ndarray:
     return np.flatnonzero(pop.in_chain & (pop.aware != ALL_OPTIONS))
 
 
-def learn_options(pop: Population, rows: np.ndarray, hazard: np.ndarray,
-                  uniforms: np.ndarray) -> None:
+def learn_options(
+    pop: Population, rows: np.ndarray, hazard: np.ndarray, uniforms: np.ndarray
+) -> None:
     """MSEs hear of upgrading options they did not know of (at most one a month).
 
     The options are competing risks sharing one uniform draw per MSE: news arrives with
@@ -357,8 +519,9 @@ def _learn_options(rows, hazard, uniforms, aware):
         aware[rows[j]] |= 1 << option
 
 
-def initial_beliefs(pop: Population, base: np.ndarray, premium_rate: np.ndarray,
-                    clarity: np.ndarray) -> None:
+def initial_beliefs(
+    pop: Population, base: np.ndarray, premium_rate: np.ndarray, clarity: np.ndarray
+) -> None:
     """Start beliefs at the attenuated signals (no delay yet)."""
     own = base[0]
     pop.belief_price[:] = own + clarity * (base - own)

@@ -28,69 +28,150 @@ from sim.traders import Traders
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("max_intermediary_markup", 0.25, 0.0, 1.0,
-        "share of base price",
-        "Largest markup (share of the base price) an intermediary with full market power takes "
-        "from an MSE with no bargaining power."),
-    real("social_markup", 0.08, 0.0, 1.0,
-        "share of base price",
-        "Extra markup imposed on the excluded group at full social barrier (discriminatory "
-        "terms)."),
-    real("lead_firm_markup", 0.2, 0.0, 1.0,
-        "share of base price",
-        "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
-        "lead firm with no rival (scaled by `sim.lead_firms.firm_power`)."),
-    real("lead_firm_premium_rent", 0.2, 0.0, 1.0,
-        "share of premium",
-        "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
-        "bargaining power."),
-    real("group_bargaining", 0.25, 0.0, 1.0,
-        "bargaining power 0-1",
-        "Bargaining power added by collective bargaining in a producer group."),
-    real("ict_bargaining", 0.10, 0.0, 1.0,
-        "bargaining power 0-1",
-        "Bargaining power added by knowing market prices through ICT."),
-    real("social_bargaining", 0.15, 0.0, 1.0,
-        "bargaining power 0-1",
-        "Bargaining power lost at full social barrier."),
-    real("transport_cost", 0.12, 0.0, 1.0,
-        "share of domestic price per unit",
-        "Transport cost per unit at distance 1 when a buyer collects (share of the domestic "
-        "price)."),
-    # Grading, packing, certification for export markets.
-    vector("channel_handling_cost", [0.0, 0.12, 0.15], CHANNELS, 0, 1,
-        "share of domestic price per unit",
-        "Handling cost per unit by channel."),
-    real("direct_transport_extra", 0.06, 0.0, 1.0,
-        "share of domestic price per unit",
-        "Extra transport cost per unit at distance 1 for an MSE that hauls its own product."),
-    vector("direct_marketing_cost", [0.01, 0.10, 0.10], CHANNELS, 0, 1,
-        "share of domestic price per unit",
-        "Marketing cost per unit of selling directly in each channel (domestic is easiest)."),
-    real("social_marketing_cost", 0.10, 0.0, 1.0,
-        "share of domestic price per unit",
-        "Extra marketing cost per unit, outside the domestic channel, at full social barrier."),
-    # A neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck
-    # and begins brokering on behalf of other producers", seed lines 113-115).
-    real("broker_markup", 0.10, 0.0, 1.0,
-        "share of base price",
-        "An MSE broker's margin on the base price against an MSE with no bargaining power.",
-        source="calibration choice, guided by the seed (seed lines 113-115)"),
-    real("broker_premium_rent", 0.10, 0.0, 1.0,
-        "share of premium",
-        "Share of the quality premium an MSE broker keeps against an MSE with no bargaining "
-        "power (Pakistan's women sales agents passed on \"higher prices\", seed lines 239-243).",
-        source="calibration choice, guided by the seed (seed lines 239-243)"),
-    real("far_trader_cost", 0.05, 0.0, 1.0,
-        "share of domestic price per unit",
-        "Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that"
-        " sells to a trader from elsewhere."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "max_intermediary_markup",
+            0.25,
+            0.0,
+            1.0,
+            "share of base price",
+            "Largest markup (share of the base price) an intermediary with full market power takes "
+            "from an MSE with no bargaining power.",
+        ),
+        real(
+            "social_markup",
+            0.08,
+            0.0,
+            1.0,
+            "share of base price",
+            "Extra markup imposed on the excluded group at full social barrier (discriminatory "
+            "terms).",
+        ),
+        real(
+            "lead_firm_markup",
+            0.2,
+            0.0,
+            1.0,
+            "share of base price",
+            "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
+            "lead firm with no rival (scaled by `sim.lead_firms.firm_power`).",
+        ),
+        real(
+            "lead_firm_premium_rent",
+            0.2,
+            0.0,
+            1.0,
+            "share of premium",
+            "Share of the quality premium a lead firm with no rival keeps against an MSE with no "
+            "bargaining power.",
+        ),
+        real(
+            "group_bargaining",
+            0.25,
+            0.0,
+            1.0,
+            "bargaining power 0-1",
+            "Bargaining power added by collective bargaining in a producer group.",
+        ),
+        real(
+            "ict_bargaining",
+            0.10,
+            0.0,
+            1.0,
+            "bargaining power 0-1",
+            "Bargaining power added by knowing market prices through ICT.",
+        ),
+        real(
+            "social_bargaining",
+            0.15,
+            0.0,
+            1.0,
+            "bargaining power 0-1",
+            "Bargaining power lost at full social barrier.",
+        ),
+        real(
+            "transport_cost",
+            0.12,
+            0.0,
+            1.0,
+            "share of domestic price per unit",
+            "Transport cost per unit at distance 1 when a buyer collects (share of the domestic "
+            "price).",
+        ),
+        # Grading, packing, certification for export markets.
+        vector(
+            "channel_handling_cost",
+            [0.0, 0.12, 0.15],
+            CHANNELS,
+            0,
+            1,
+            "share of domestic price per unit",
+            "Handling cost per unit by channel.",
+        ),
+        real(
+            "direct_transport_extra",
+            0.06,
+            0.0,
+            1.0,
+            "share of domestic price per unit",
+            "Extra transport cost per unit at distance 1 for an MSE that hauls its own product.",
+        ),
+        vector(
+            "direct_marketing_cost",
+            [0.01, 0.10, 0.10],
+            CHANNELS,
+            0,
+            1,
+            "share of domestic price per unit",
+            "Marketing cost per unit of selling directly in each channel (domestic is easiest).",
+        ),
+        real(
+            "social_marketing_cost",
+            0.10,
+            0.0,
+            1.0,
+            "share of domestic price per unit",
+            "Extra marketing cost per unit, outside the domestic channel, at full social barrier.",
+        ),
+        # A neighbour who hauls the village's output to distant buyers ("an MSE producer buys a truck
+        # and begins brokering on behalf of other producers", seed lines 113-115).
+        real(
+            "broker_markup",
+            0.10,
+            0.0,
+            1.0,
+            "share of base price",
+            "An MSE broker's margin on the base price against an MSE with no bargaining power.",
+            source="calibration choice, guided by the seed (seed lines 113-115)",
+        ),
+        real(
+            "broker_premium_rent",
+            0.10,
+            0.0,
+            1.0,
+            "share of premium",
+            "Share of the quality premium an MSE broker keeps against an MSE with no bargaining "
+            'power (Pakistan\'s women sales agents passed on "higher prices", seed lines 239-243).',
+            source="calibration choice, guided by the seed (seed lines 239-243)",
+        ),
+        real(
+            "far_trader_cost",
+            0.05,
+            0.0,
+            1.0,
+            "share of domestic price per unit",
+            "Extra transport cost per unit at distance 1 for an MSE whose own trader exited and that"
+            " sells to a trader from elsewhere.",
+        ),
+    ],
+)
 
 
-def bargaining_power(pop: Population, lever: float, social: np.ndarray,
-                     consts: np.ndarray) -> np.ndarray:
+def bargaining_power(
+    pop: Population, lever: float, social: np.ndarray, consts: np.ndarray
+) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
     The scenario's base level, raised by collective bargaining in a producer group and by the
@@ -106,8 +187,16 @@ def _bargaining_power(lever, group, ict, social, consts):
     SOCIAL_BARGAINING = consts[0].social_bargaining
     power = np.empty(group.size)
     for i in range(group.size):
-        power[i] = min(max(lever + GROUP_BARGAINING * (group[i] >= 0) + ICT_BARGAINING * ict[i]
-                           - SOCIAL_BARGAINING * social[i], 0.0), 1.0)
+        power[i] = min(
+            max(
+                lever
+                + GROUP_BARGAINING * (group[i] >= 0)
+                + ICT_BARGAINING * ict[i]
+                - SOCIAL_BARGAINING * social[i],
+                0.0,
+            ),
+            1.0,
+        )
     return power
 
 
@@ -159,10 +248,19 @@ def direct_selling_cost(distance, social, channel, consts):
     )
 
 
-def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
-               bargaining: np.ndarray, social: np.ndarray, intermediary_rent: float,
-               firms: LeadFirms, broker: np.ndarray | None = None,
-               traders: Traders | None = None, *, consts: np.ndarray) -> LinkTerms:
+def link_terms(
+    pop: Population,
+    link: np.ndarray,
+    trader_power: np.ndarray,
+    bargaining: np.ndarray,
+    social: np.ndarray,
+    intermediary_rent: float,
+    firms: LeadFirms,
+    broker: np.ndarray | None = None,
+    traders: Traders | None = None,
+    *,
+    consts: np.ndarray,
+) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link.
 
     Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
@@ -186,18 +284,36 @@ def link_terms(pop: Population, link: np.ndarray, trader_power: np.ndarray,
     n = pop.n
     if broker is None:
         broker = np.full(n, -1, dtype=np.int64)
-    home = (traders.home if traders is not None
-            else np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int32))
-    terms = LinkTerms(link=link, markup=np.empty(n), pass_through=np.empty(n),
-                      transport=np.empty((N_CHANNELS, n)), broker=broker)
-    _link_terms(pop.state, trader_power, bargaining, social, float(intermediary_rent), firms,
-                home, terms, consts)
+    home = (
+        traders.home
+        if traders is not None
+        else np.full(int(pop.village.max()) + 1 if n else 1, -1, dtype=np.int32)
+    )
+    terms = LinkTerms(
+        link=link,
+        markup=np.empty(n),
+        pass_through=np.empty(n),
+        transport=np.empty((N_CHANNELS, n)),
+        broker=broker,
+    )
+    _link_terms(
+        pop.state,
+        trader_power,
+        bargaining,
+        social,
+        float(intermediary_rent),
+        firms,
+        home,
+        terms,
+        consts,
+    )
     return terms
 
 
 @njit(cache=True)
-def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms,
-                consts):
+def _link_terms(
+    mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms, consts
+):
     """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
 
     Args:
@@ -223,8 +339,12 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
     trader, distance = mse.trader, mse.distance
-    link, markup, pass_through, transport = (terms.link, terms.markup, terms.pass_through,
-                                             terms.transport)
+    link, markup, pass_through, transport = (
+        terms.link,
+        terms.markup,
+        terms.pass_through,
+        terms.transport,
+    )
     for i in range(link.size):
         soft = 1.0 - bargaining[i]
         for c in range(N_CHANNELS):
@@ -232,8 +352,9 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
         if link[i] == VIA_TRADER:
             power = trader_power[trader[i]]
             markup[i] = MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social[i]
-            pass_through[i] = 1.0 - intermediary_premium_capture(intermediary_rent, power,
-                                                                 bargaining[i])
+            pass_through[i] = 1.0 - intermediary_premium_capture(
+                intermediary_rent, power, bargaining[i]
+            )
             far = home[village[i]] >= 0 and home[village[i]] != trader[i]
             for c in range(N_CHANNELS):
                 transport[c, i] += FAR_TRADER_COST * distance[i] * far
@@ -250,4 +371,3 @@ def _link_terms(mse, trader_power, bargaining, social, intermediary_rent, firms,
             pass_through[i] = 1.0
             for c in range(N_CHANNELS):
                 transport[c, i] += direct_selling_cost(distance[i], social[i], c, consts)
-

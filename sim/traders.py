@@ -20,28 +20,51 @@ from sim.population import Population
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    real("bypass_effect", 0.6, 0.0, 1.0,
-        "share of market power",
-        "Drop in an intermediary's market power when all its suppliers bypass it."),
-    # A trader exits when the volume it buys in its own catchment stays below this share of its
-    # volume at the start for TRADER_EXIT_MONTHS months: bypassed by direct selling, "an entire
-    # level of firms may be eliminated" (seed lines 144-145).
-    real("trader_exit_share", 0.35, 0.0, 1.0,
-        "share of starting volume",
-        "A trader exits when its own catchment's volume stays below this share of its starting "
-        "volume for trader_exit_months.",
-        source="calibration choice, guided by the seed (seed lines 144-145)"),
-    whole("trader_exit_months", 6, 1, 120,
-        "months",
-        "Months below trader_exit_share after which a trader exits.",
-        source="calibration choice, guided by the seed (seed lines 144-145)"),
-    real("trader_entry_share", 0.6, 0.0, 1.0,
-        "share of starting volume",
-        "An exited trader comes back when the volume its catchment sells through traders "
-        "recovers to this share of its volume at the start (above the exit share, so it does not"
-        " flicker)."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "bypass_effect",
+            0.6,
+            0.0,
+            1.0,
+            "share of market power",
+            "Drop in an intermediary's market power when all its suppliers bypass it.",
+        ),
+        # A trader exits when the volume it buys in its own catchment stays below this share of its
+        # volume at the start for TRADER_EXIT_MONTHS months: bypassed by direct selling, "an entire
+        # level of firms may be eliminated" (seed lines 144-145).
+        real(
+            "trader_exit_share",
+            0.35,
+            0.0,
+            1.0,
+            "share of starting volume",
+            "A trader exits when its own catchment's volume stays below this share of its starting "
+            "volume for trader_exit_months.",
+            source="calibration choice, guided by the seed (seed lines 144-145)",
+        ),
+        whole(
+            "trader_exit_months",
+            6,
+            1,
+            120,
+            "months",
+            "Months below trader_exit_share after which a trader exits.",
+            source="calibration choice, guided by the seed (seed lines 144-145)",
+        ),
+        real(
+            "trader_entry_share",
+            0.6,
+            0.0,
+            1.0,
+            "share of starting volume",
+            "An exited trader comes back when the volume its catchment sells through traders "
+            "recovers to this share of its volume at the start (above the exit share, so it does not"
+            " flicker).",
+        ),
+    ],
+)
 
 
 class Traders(NamedTuple):
@@ -66,12 +89,23 @@ def create_traders(pop: Population, n_intermediaries: int, n_villages: int) -> T
     """Every trader active, serving the villages the population was drawn with."""
     home = np.full(n_villages, -1, dtype=np.int32)
     home[pop.village] = pop.trader
-    return Traders(home, np.ones(n_intermediaries, dtype=bool),
-                   np.zeros(n_intermediaries, dtype=np.int64), np.zeros(n_intermediaries))
+    return Traders(
+        home,
+        np.ones(n_intermediaries, dtype=bool),
+        np.zeros(n_intermediaries, dtype=np.int64),
+        np.zeros(n_intermediaries),
+    )
 
 
-def update_traders(pop: Population, link: np.ndarray, units: np.ndarray, traders: Traders,
-                   *, start: bool = False, consts: np.ndarray) -> None:
+def update_traders(
+    pop: Population,
+    link: np.ndarray,
+    units: np.ndarray,
+    traders: Traders,
+    *,
+    start: bool = False,
+    consts: np.ndarray,
+) -> None:
     """Traders exit when bypassed and come back when their catchment sells through traders.
 
     Each trader's catchment volume is what the MSEs of its home villages sold through a
@@ -96,8 +130,12 @@ def _update_traders(mse, link, units, traders, start, consts):
     TRADER_EXIT_MONTHS = consts[0].trader_exit_months
     TRADER_EXIT_SHARE = consts[0].trader_exit_share
     village, trader, active_mse = mse.village, mse.trader, mse.active
-    home, active, low_months, reference = (traders.home, traders.active, traders.low_months,
-                                           traders.reference)
+    home, active, low_months, reference = (
+        traders.home,
+        traders.active,
+        traders.low_months,
+        traders.reference,
+    )
     n_traders = active.size
     volume = np.zeros(n_traders)
     for i in range(village.size):
@@ -134,8 +172,9 @@ def _update_traders(mse, link, units, traders, start, consts):
         trader[i] = serves[home[village[i]]]
 
 
-def intermediary_market_power(pop: Population, link: np.ndarray, n_intermediaries: int,
-                              consts: np.ndarray) -> np.ndarray:
+def intermediary_market_power(
+    pop: Population, link: np.ndarray, n_intermediaries: int, consts: np.ndarray
+) -> np.ndarray:
     """Market power of each intermediary in [1 - BYPASS_EFFECT, 1].
 
     It falls as the MSEs of its villages bypass it (lead-firm suppliers, direct sellers).
@@ -158,4 +197,3 @@ def _market_power(trader, in_chain, link, n_intermediaries, consts):
         share = bypass[j] / catchment[j] if catchment[j] > 0 else 0.0
         power[j] = 1.0 - BYPASS_EFFECT * share
     return power
-

@@ -42,60 +42,136 @@ if TYPE_CHECKING:
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    vector("base_cost", [200.0, 150.0, 250.0, 120.0, 350.0], UPGRADE_TYPES, 0.01, 100000,
-        "currency units",
-        "Base cost of each upgrade (process, product, functional, channel, intersectoral)."),
-    vector("working_capital_share", [0.2, 0.4, 0.3, 0.2, 0.0], UPGRADE_TYPES, 0, 1,
-        "share of cost",
-        "Part of each cost that is working capital (inputs), the rest long-term investment."),
-    real("distance_cost", 0.6, 0.0, 10.0,
-        "share of cost",
-        "Cost increase at distance 1 (inputs, transport and training cost more far away)."),
-    vector("service_helps", [1.0, 1.0, 0.0, 0.5, 0.0], UPGRADE_TYPES, 0, 1,
-        "share",
-        "Which options embedded services make cheaper (technical and design help)."),
-    # Unit cost cut by process upgrading: base plus a skill-dependent part.
-    real("process_cost_cut", 0.03, 0.0, 1.0,
-        "share of unit cost",
-        "Unit cost cut by process upgrading: the base part."),
-    real("process_skill_cut", 0.06, 0.0, 1.0,
-        "share of unit cost per unit skill",
-        "Unit cost cut by process upgrading: the part per unit of skill."),
-    # Monthly output gained by process upgrading ("increased agricultural output from
-    # irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
-    # at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
-    # it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
-    # the main drivers"); at 0.05 competition stays the main driver.
-    real("process_output_gain", 0.05, 0.0, 1.0,
-        "share of output",
-        "Monthly output gained by process upgrading (seed lines 97-101, 122).",
-        source="calibration choice, guided by the seed (seed lines 97-101)"),
-    # Quality gained by product upgrading, and the unit-cost increase it brings.
-    real("product_quality_gain", 0.3, 0.0, 1.0,
-        "quality 0-1",
-        "Quality gained by product upgrading."),
-    real("product_cost_increase", 0.04, 0.0, 1.0,
-        "share of unit cost",
-        "Unit-cost increase product upgrading brings."),
-    real("functional_skill", 0.45, 0.0, 1.0,
-        "skill 0-1",
-        "Skill an MSE needs to take on an intermediary's function alone (groups can do it "
-        "jointly)."),
-    # Chance of success: base, per unit of skill, and for group members.
-    real("success_base", 0.35, 0.0, 1.0,
-        "probability",
-        "Chance of an upgrade's success: the base."),
-    real("success_skill", 0.55, 0.0, 1.0,
-        "probability per unit skill",
-        "Chance of an upgrade's success added per unit of skill."),
-    real("success_group", 0.05, 0.0, 1.0,
-        "probability",
-        "Chance of an upgrade's success added for group members."),
-    real("upgrade_skill_gain", 0.05, 0.0, 1.0,
-        "skill 0-1",
-        "Skill gained by a successful upgrade (learning by doing)."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        vector(
+            "base_cost",
+            [200.0, 150.0, 250.0, 120.0, 350.0],
+            UPGRADE_TYPES,
+            0.01,
+            100000,
+            "currency units",
+            "Base cost of each upgrade (process, product, functional, channel, intersectoral).",
+        ),
+        vector(
+            "working_capital_share",
+            [0.2, 0.4, 0.3, 0.2, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "share of cost",
+            "Part of each cost that is working capital (inputs), the rest long-term investment.",
+        ),
+        real(
+            "distance_cost",
+            0.6,
+            0.0,
+            10.0,
+            "share of cost",
+            "Cost increase at distance 1 (inputs, transport and training cost more far away).",
+        ),
+        vector(
+            "service_helps",
+            [1.0, 1.0, 0.0, 0.5, 0.0],
+            UPGRADE_TYPES,
+            0,
+            1,
+            "share",
+            "Which options embedded services make cheaper (technical and design help).",
+        ),
+        # Unit cost cut by process upgrading: base plus a skill-dependent part.
+        real(
+            "process_cost_cut",
+            0.03,
+            0.0,
+            1.0,
+            "share of unit cost",
+            "Unit cost cut by process upgrading: the base part.",
+        ),
+        real(
+            "process_skill_cut",
+            0.06,
+            0.0,
+            1.0,
+            "share of unit cost per unit skill",
+            "Unit cost cut by process upgrading: the part per unit of skill.",
+        ),
+        # Monthly output gained by process upgrading ("increased agricultural output from
+        # irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
+        # at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
+        # it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
+        # the main drivers"); at 0.05 competition stays the main driver.
+        real(
+            "process_output_gain",
+            0.05,
+            0.0,
+            1.0,
+            "share of output",
+            "Monthly output gained by process upgrading (seed lines 97-101, 122).",
+            source="calibration choice, guided by the seed (seed lines 97-101)",
+        ),
+        # Quality gained by product upgrading, and the unit-cost increase it brings.
+        real(
+            "product_quality_gain",
+            0.3,
+            0.0,
+            1.0,
+            "quality 0-1",
+            "Quality gained by product upgrading.",
+        ),
+        real(
+            "product_cost_increase",
+            0.04,
+            0.0,
+            1.0,
+            "share of unit cost",
+            "Unit-cost increase product upgrading brings.",
+        ),
+        real(
+            "functional_skill",
+            0.45,
+            0.0,
+            1.0,
+            "skill 0-1",
+            "Skill an MSE needs to take on an intermediary's function alone (groups can do it "
+            "jointly).",
+        ),
+        # Chance of success: base, per unit of skill, and for group members.
+        real(
+            "success_base",
+            0.35,
+            0.0,
+            1.0,
+            "probability",
+            "Chance of an upgrade's success: the base.",
+        ),
+        real(
+            "success_skill",
+            0.55,
+            0.0,
+            1.0,
+            "probability per unit skill",
+            "Chance of an upgrade's success added per unit of skill.",
+        ),
+        real(
+            "success_group",
+            0.05,
+            0.0,
+            1.0,
+            "probability",
+            "Chance of an upgrade's success added for group members.",
+        ),
+        real(
+            "upgrade_skill_gain",
+            0.05,
+            0.0,
+            1.0,
+            "skill 0-1",
+            "Skill gained by a successful upgrade (learning by doing).",
+        ),
+    ],
+)
 
 
 @njit(cache=True)
@@ -112,11 +188,16 @@ def upgrade_costs(option, distance, services, cost_share, input_discount, fee, c
     SERVICE_COST_DISCOUNT = consts[0].service_cost_discount
     SERVICE_HELPS = consts[0].service_helps
     WORKING_CAPITAL_SHARE = consts[0].working_capital_share
-    cost = BASE_COST[option] * (
-        (1.0 + DISTANCE_COST * distance) * (1.0 - cost_share)
-    ) * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services) * (1.0 + fee)
-    return (cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
-            cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount))
+    cost = (
+        BASE_COST[option]
+        * ((1.0 + DISTANCE_COST * distance) * (1.0 - cost_share))
+        * (1.0 - SERVICE_COST_DISCOUNT * SERVICE_HELPS[option] * services)
+        * (1.0 + fee)
+    )
+    return (
+        cost * (1.0 - WORKING_CAPITAL_SHARE[option]),
+        cost * WORKING_CAPITAL_SHARE[option] * (1.0 - input_discount),
+    )
 
 
 @njit(cache=True)
@@ -126,9 +207,16 @@ def success_chance(skill, services, in_group, consts):
     SUCCESS_BASE = consts[0].success_base
     SUCCESS_GROUP = consts[0].success_group
     SUCCESS_SKILL = consts[0].success_skill
-    return np.minimum(np.maximum(
-        SUCCESS_BASE + SUCCESS_SKILL * skill + SERVICE_SUCCESS_GAIN * services
-        + SUCCESS_GROUP * in_group, 0.05), 0.97)
+    return np.minimum(
+        np.maximum(
+            SUCCESS_BASE
+            + SUCCESS_SKILL * skill
+            + SERVICE_SUCCESS_GAIN * services
+            + SUCCESS_GROUP * in_group,
+            0.05,
+        ),
+        0.97,
+    )
 
 
 @njit(cache=True)
@@ -149,8 +237,12 @@ def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group, cons
         (quality >= 0.95) << PRODUCT
         | (not channel_open(channels, quality, consts)) << CHANNEL
         | (not (skill >= FUNCTIONAL_SKILL or in_group)) << FUNCTIONAL
-        | (not ((upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1
-                or skill >= OUTSIDE_SKILL)) << INTERSECTORAL
+        | (
+            not (
+                (upgrades >> PRODUCT) & 1 or (upgrades >> FUNCTIONAL) & 1 or skill >= OUTSIDE_SKILL
+            )
+        )
+        << INTERSECTORAL
     )
     return (aware & ~once & ~blocked) * in_chain
 
@@ -158,11 +250,26 @@ def eligible(aware, upgrades, in_chain, channels, quality, skill, in_group, cons
 @njit(cache=True)
 def _eligible_all(mse, consts):
     aware, upgrades, active, channels, quality, skill, group = (
-        mse.aware, mse.upgrades, mse.active, mse.channels, mse.quality, mse.skill, mse.group)
+        mse.aware,
+        mse.upgrades,
+        mse.active,
+        mse.channels,
+        mse.quality,
+        mse.skill,
+        mse.group,
+    )
     out = np.zeros((N_OPTIONS, aware.size), dtype=np.bool_)
     for i in range(aware.size):
-        bits = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
-                        channels[i], quality[i], skill[i], group[i] >= 0, consts)
+        bits = eligible(
+            aware[i],
+            upgrades[i],
+            stays_in_chain(active[i], upgrades[i]),
+            channels[i],
+            quality[i],
+            skill[i],
+            group[i] >= 0,
+            consts,
+        )
         for k in range(N_OPTIONS):
             out[k, i] = (bits >> k) & 1
     return out
@@ -216,9 +323,15 @@ class Attempts(NamedTuple):
     financing: finance.Financing
 
 
-def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.ndarray,
-                   success_draw: np.ndarray, herding: float,
-                   consts: np.ndarray) -> Attempts:
+def apply_upgrades(
+    pop: Population,
+    ctx: Context,
+    options: Options,
+    choice: np.ndarray,
+    success_draw: np.ndarray,
+    herding: float,
+    consts: np.ndarray,
+) -> Attempts:
     """Pay for the chosen upgrades and apply those that succeed.
 
     Herding (guideline 7): an MSE entering a new channel is pushed, with probability
@@ -244,8 +357,16 @@ def apply_upgrades(pop: Population, ctx: Context, options: Options, choice: np.n
         succeeded=np.zeros(n, dtype=bool),
         financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)),
     )
-    _apply(pop.state, options.values(), choice, success_draw, float(herding), ctx.terms(consts),
-           attempts, consts)
+    _apply(
+        pop.state,
+        options.values(),
+        choice,
+        success_draw,
+        float(herding),
+        ctx.terms(consts),
+        attempts,
+        consts,
+    )
     return attempts
 
 
@@ -269,13 +390,20 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
     WORKING_LOAN_INTEREST = consts[0].working_loan_interest
     credit, services, working_credit = terms.credit, terms.services, terms.working_credit
     rows, investment, working_capital, success, new_channel = (
-        options.rows, options.investment, options.working_capital, options.success,
-        options.new_channel)
+        options.rows,
+        options.investment,
+        options.working_capital,
+        options.success,
+        options.new_channel,
+    )
     cash, debt, advance_due = mse.cash, mse.debt, mse.advance_due
     option, succeeded = attempts.option, attempts.succeeded
     from_cash, loan, advance, working_loan = (
-        attempts.financing.from_cash, attempts.financing.loan, attempts.financing.advance,
-        attempts.financing.working_loan)
+        attempts.financing.from_cash,
+        attempts.financing.loan,
+        attempts.financing.advance,
+        attempts.financing.working_loan,
+    )
     for j in range(rows.size):
         k = choice[j]
         if k < 0:
@@ -284,8 +412,12 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         option[i] = k
         wc = working_capital[k, j]
         from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
-            credit[i], investment[k, j], wc, advance_share(services[i], consts) * wc,
-            working_credit[i])
+            credit[i],
+            investment[k, j],
+            wc,
+            advance_share(services[i], consts) * wc,
+            working_credit[i],
+        )
         cash[i] -= from_cash[i]
         debt[i] += loan[i]
         advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)
@@ -324,4 +456,3 @@ def upgrade_succeeds(mse, i, k, new_channel, herded, consts):
         mse.group[i] = -1
     mse.upgrades[i] |= 1 << k
     mse.skill[i] = min(mse.skill[i] + consts[0].upgrade_skill_gain, 1.0)
-

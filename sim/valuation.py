@@ -73,32 +73,71 @@ from sim.upgrades import (
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
 #: `mse-sim constants`). The comments say why a value is what it is.
-CONSTANTS = declare(__name__, [
-    whole("horizon", 36, 1, 600,
-        "months",
-        "Planning horizon (months)."),
-    real("risk_aversion", 0.0015, 0.0, 1.0,
-        "per currency unit",
-        "Absolute risk aversion per unit of currency at dependence 0.5."),
-    real("liquidity_risk", 6.0, 0.0, 100.0,
-        "weight",
-        "Weight of the charge for sinking money into an upgrade while income is uncertain."),
-])
+CONSTANTS = declare(
+    __name__,
+    [
+        whole("horizon", 36, 1, 600, "months", "Planning horizon (months)."),
+        real(
+            "risk_aversion",
+            0.0015,
+            0.0,
+            1.0,
+            "per currency unit",
+            "Absolute risk aversion per unit of currency at dependence 0.5.",
+        ),
+        real(
+            "liquidity_risk",
+            6.0,
+            0.0,
+            100.0,
+            "weight",
+            "Weight of the charge for sinking money into an upgrade while income is uncertain.",
+        ),
+    ],
+)
 
 
 #: The constants the valuation pass's helpers read, copied out of the record once per call:
 #: ``hot_constants(consts)`` returns ``(HotConstants(...),)``, and the helpers read
 #: ``consts[0].name`` from it or from the record alike (`sim.constants.values_bundle`).
-HotConstants, hot_constants = values_bundle("HotConstants", (
-    "advance_share", "base_cost", "channel_depth", "direct_marketing_cost",
-    "direct_transport_extra", "distance_cost", "functional_skill", "horizon", "interest_burden",
-    "liquidity_risk", "outside_income", "outside_skill", "outside_social_penalty",
-    "price_persistence", "process_cost_cut", "process_output_gain", "process_skill_cut",
-    "product_cost_increase", "product_quality_gain", "quality_standard", "sales_loss_per_10pct",
-    "service_cost_discount", "service_helps", "service_success_gain", "social_marketing_cost",
-    "stepping_stone_gain", "success_base", "success_group", "success_skill",
-    "transit_loss_hazard", "transit_loss_share", "working_capital_share",
-), __name__)
+HotConstants, hot_constants = values_bundle(
+    "HotConstants",
+    (
+        "advance_share",
+        "base_cost",
+        "channel_depth",
+        "direct_marketing_cost",
+        "direct_transport_extra",
+        "distance_cost",
+        "functional_skill",
+        "horizon",
+        "interest_burden",
+        "liquidity_risk",
+        "outside_income",
+        "outside_skill",
+        "outside_social_penalty",
+        "price_persistence",
+        "process_cost_cut",
+        "process_output_gain",
+        "process_skill_cut",
+        "product_cost_increase",
+        "product_quality_gain",
+        "quality_standard",
+        "sales_loss_per_10pct",
+        "service_cost_discount",
+        "service_helps",
+        "service_success_gain",
+        "social_marketing_cost",
+        "stepping_stone_gain",
+        "success_base",
+        "success_group",
+        "success_skill",
+        "transit_loss_hazard",
+        "transit_loss_share",
+        "working_capital_share",
+    ),
+    __name__,
+)
 
 
 @dataclass
@@ -162,9 +201,11 @@ class Context:
             if value is None:  # an omitted per-MSE array: zeros
                 values[name] = np.zeros_like(self.credit)
         values["price"] = np.asarray(self.price, dtype=float)
-        return DecisionTerms(**values,
-                             covariance=price_covariance(volatility, consts=consts),
-                             second_sd=float(second_chain_sd(volatility, consts=consts)))
+        return DecisionTerms(
+            **values,
+            covariance=price_covariance(volatility, consts=consts),
+            second_sd=float(second_chain_sd(volatility, consts=consts)),
+        )
 
 
 # `Context`'s numbers, passed to the compiled passes as floats.
@@ -172,12 +213,18 @@ _NUMBERS = ("benchmark_cost", "competition", "second_level", "transit_risk")
 
 # `Context`'s fields as one argument numba accepts, built from them so the two lists cannot
 # differ; the price volatility comes as what the passes use of it.
-DecisionTerms = NamedTuple("DecisionTerms", [
-    *((f.name, np.ndarray if f.name not in _NUMBERS else float) for f in fields(Context)
-      if f.name != "price_volatility"),
-    ("covariance", np.ndarray),
-    ("second_sd", float),
-])
+DecisionTerms = NamedTuple(
+    "DecisionTerms",
+    [
+        *(
+            (f.name, np.ndarray if f.name not in _NUMBERS else float)
+            for f in fields(Context)
+            if f.name != "price_volatility"
+        ),
+        ("covariance", np.ndarray),
+        ("second_sd", float),
+    ],
+)
 DecisionTerms.__doc__ = """Markets, links and levers as one argument of the decision passes.
 
 The fields are :class:`Context`'s (see its attributes; omitted arrays are zeros), except
@@ -187,8 +234,19 @@ channels, (3, 3)) and ``second_sd`` (long-run relative price risk of the second 
 
 
 @njit(cache=True)
-def income_moments(capacity, unit_cost, quality, weights, base, premium, contract_share,
-                   covariance, benchmark_cost, competition, consts):
+def income_moments(
+    capacity,
+    unit_cost,
+    quality,
+    weights,
+    base,
+    premium,
+    contract_share,
+    covariance,
+    benchmark_cost,
+    competition,
+    consts,
+):
     """One MSE's believed monthly income under one configuration of its enterprise.
 
     One formula values the status quo and every option alike: an option is the same MSE with
@@ -213,14 +271,23 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
         of volume squared.
     """
     w = sold_in_channels(weights, quality, consts)
-    volume = capacity * competitive_sales_share(unit_cost, benchmark_cost,
-                                                competition, consts) * market_depth(w, consts)
-    price = (base[0] + premium[0] * quality, base[1] + premium[1] * quality,
-             base[2] + premium[2] * quality)
+    volume = (
+        capacity
+        * competitive_sales_share(unit_cost, benchmark_cost, competition, consts)
+        * market_depth(w, consts)
+    )
+    price = (
+        base[0] + premium[0] * quality,
+        base[1] + premium[1] * quality,
+        base[2] + premium[2] * quality,
+    )
     # A forward contract's guaranteed price takes the contracted share out of price risk.
     spot = 1.0 - contract_share
-    exposure = (w[0] * max(price[0], 0.0) * spot, w[1] * max(price[1], 0.0) * spot,
-                w[2] * max(price[2], 0.0) * spot)
+    exposure = (
+        w[0] * max(price[0], 0.0) * spot,
+        w[1] * max(price[1], 0.0) * spot,
+        w[2] * max(price[2], 0.0) * spot,
+    )
     revenue = 0.0
     risk = 0.0
     for c in range(N_CHANNELS):
@@ -232,8 +299,18 @@ def income_moments(capacity, unit_cost, quality, weights, base, premium, contrac
 
 
 @njit(cache=True)
-def risk_adjusted_value(gain, variance_change, cost, from_cash, loan, cash, success,
-                        risk_aversion, income_variance, consts):
+def risk_adjusted_value(
+    gain,
+    variance_change,
+    cost,
+    from_cash,
+    loan,
+    cash,
+    success,
+    risk_aversion,
+    income_variance,
+    consts,
+):
     """Mean-variance certainty equivalent of an upgrade over the planning horizon.
 
     ``p H dE - C - r L - (a/2) (H K p dVar + p (1 - p) (H dE)^2) - a M (M / W) sqrt(H K Var)``:
@@ -255,13 +332,17 @@ def risk_adjusted_value(gain, variance_change, cost, from_cash, loan, cash, succ
         success * horizon_gain
         - cost
         - INTEREST_BURDEN * loan
-        - 0.5 * risk_aversion * (
+        - 0.5
+        * risk_aversion
+        * (
             HORIZON * persistence * success * variance_change
             + success * (1.0 - success) * horizon_gain**2
         )
-        - LIQUIDITY_RISK * risk_aversion * from_cash
-        * (from_cash / np.maximum(cash, 1.0)) * np.sqrt(HORIZON * persistence
-                                                        * income_variance)
+        - LIQUIDITY_RISK
+        * risk_aversion
+        * from_cash
+        * (from_cash / np.maximum(cash, 1.0))
+        * np.sqrt(HORIZON * persistence * income_variance)
     )
 
 
@@ -332,10 +413,17 @@ def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
         new_channel=np.empty(n, dtype=np.int64),
     )
     m = _value_all(pop.state, ctx.terms(consts), out, consts)
-    return Options(out.rows[:m], out.gain[:, :m], out.variance_change[:, :m],
-                   out.investment[:, :m], out.working_capital[:, :m],
-                   np.broadcast_to(out.success[:m], (N_OPTIONS, m)), out.value[:, :m],
-                   out.feasible[:, :m], out.new_channel[:m])
+    return Options(
+        out.rows[:m],
+        out.gain[:, :m],
+        out.variance_change[:, :m],
+        out.investment[:, :m],
+        out.working_capital[:, :m],
+        np.broadcast_to(out.success[:m], (N_OPTIONS, m)),
+        out.value[:, :m],
+        out.feasible[:, :m],
+        out.new_channel[:m],
+    )
 
 
 @njit(cache=True)
@@ -357,42 +445,85 @@ def _value_all(mse, terms, out, consts):
     WORKING_LOAN_INTEREST = consts[0].working_loan_interest
     hot = hot_constants(consts)
     aware, upgrades, channels, quality, unit_cost, skill, dependence, distance = (
-        mse.aware, mse.upgrades, mse.channels, mse.quality, mse.unit_cost, mse.skill,
-        mse.dependence, mse.distance)
+        mse.aware,
+        mse.upgrades,
+        mse.channels,
+        mse.quality,
+        mse.unit_cost,
+        mse.skill,
+        mse.dependence,
+        mse.distance,
+    )
     capacity, cash, weight, belief_price, belief_premium, group, active = (
-        mse.capacity, mse.cash, mse.channel_weight, mse.belief_price, mse.belief_premium,
-        mse.group, mse.active)
+        mse.capacity,
+        mse.cash,
+        mse.channel_weight,
+        mse.belief_price,
+        mse.belief_premium,
+        mse.group,
+        mse.active,
+    )
     markup, pass_through, clarity, services, contract_share, social, credit, cost_share = (
-        terms.markup, terms.pass_through, terms.clarity, terms.services,
-        terms.contract_share, terms.social, terms.credit, terms.cost_share)
+        terms.markup,
+        terms.pass_through,
+        terms.clarity,
+        terms.services,
+        terms.contract_share,
+        terms.social,
+        terms.credit,
+        terms.cost_share,
+    )
     price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
-    working_credit, input_discount, support = (terms.working_credit, terms.input_discount,
-                                               terms.support)
+    working_credit, input_discount, support = (
+        terms.working_credit,
+        terms.input_discount,
+        terms.support,
+    )
     transit_risk, brokerage = terms.transit_risk, terms.brokerage
     rows, gain, dvar, investment, working_capital = (
-        out.rows, out.gain, out.variance_change, out.investment, out.working_capital)
-    success, value, feasible, new_channel = (out.success, out.value, out.feasible,
-                                             out.new_channel)
+        out.rows,
+        out.gain,
+        out.variance_change,
+        out.investment,
+        out.working_capital,
+    )
+    success, value, feasible, new_channel = (out.success, out.value, out.feasible, out.new_channel)
     m = 0
     for i in range(aware.size):
         in_group = group[i] >= 0
-        allowed = eligible(aware[i], upgrades[i], stays_in_chain(active[i], upgrades[i]),
-                           channels[i], quality[i], skill[i], in_group, hot)
+        allowed = eligible(
+            aware[i],
+            upgrades[i],
+            stays_in_chain(active[i], upgrades[i]),
+            channels[i],
+            quality[i],
+            skill[i],
+            in_group,
+            hot,
+        )
         if allowed == 0:
             continue
         cap = advance_share(services[i], hot)
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
-            inv, wc = upgrade_costs(k, distance[i], services[i], cost_share[i],
-                                    input_discount[i], SUPPORT_FEE * support[i], hot)
+            inv, wc = upgrade_costs(
+                k,
+                distance[i],
+                services[i],
+                cost_share[i],
+                input_discount[i],
+                SUPPORT_FEE * support[i],
+                hot,
+            )
             if k == INTERSECTORAL:
                 inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
-            ok = ((allowed >> k) & 1 == 1) & can_finance(cash[i], credit[i], inv, wc, cap * wc,
-                                                          working_credit[i])
+            ok = ((allowed >> k) & 1 == 1) & can_finance(
+                cash[i], credit[i], inv, wc, cap * wc, working_credit[i]
+            )
             feasible[k, m] = ok
             any_feasible |= ok
         if not any_feasible:
@@ -405,8 +536,18 @@ def _value_all(mse, terms, out, consts):
         premium = (belief_premium[0, i], belief_premium[1, i], belief_premium[2, i])
         cs = contract_share[i]
         mean, var, margin, volume, risk = income_moments(
-            capacity[i], unit_cost[i], quality[i], weights, base, premium, cs, covariance,
-            benchmark_cost, competition, hot)
+            capacity[i],
+            unit_cost[i],
+            quality[i],
+            weights,
+            base,
+            premium,
+            cs,
+            covariance,
+            benchmark_cost,
+            competition,
+            hot,
+        )
         better = product_quality(quality[i], hot)
         dearer = product_unit_cost(unit_cost[i], hot)
 
@@ -419,44 +560,85 @@ def _value_all(mse, terms, out, consts):
                 # Prices and channels unchanged: the margin, the output and the volume sold
                 # against competitors change.
                 cheaper = process_unit_cost(unit_cost[i], skill[i], hot)
-                new_volume = volume * process_capacity(capacity[i], hot) / capacity[i] * (
-                    competitive_sales_share(cheaper, benchmark_cost, competition, hot)
-                    / competitive_sales_share(unit_cost[i], benchmark_cost, competition, hot))
+                new_volume = (
+                    volume
+                    * process_capacity(capacity[i], hot)
+                    / capacity[i]
+                    * (
+                        competitive_sales_share(cheaper, benchmark_cost, competition, hot)
+                        / competitive_sales_share(unit_cost[i], benchmark_cost, competition, hot)
+                    )
+                )
                 new_margin = margin + unit_cost[i] - cheaper
                 after_mean, after_var = new_volume * new_margin, new_volume**2 * risk
             elif k == PRODUCT:
                 after_mean, after_var, _, _, _ = income_moments(
-                    capacity[i], dearer, better, weights, base, premium, cs, covariance,
-                    benchmark_cost, competition, hot)
+                    capacity[i],
+                    dearer,
+                    better,
+                    weights,
+                    base,
+                    premium,
+                    cs,
+                    covariance,
+                    benchmark_cost,
+                    competition,
+                    hot,
+                )
             elif k == FUNCTIONAL:
                 # Selling directly, the MSE keeps what it sees of the buyer's markup and
                 # premium rent, and pays its own haulage and marketing instead.
                 escaped = 1.0 / max(pass_through[i], 0.05) - 1.0
                 direct_base = (
-                    base[0] + clarity[i] * markup[i] * price[0]
+                    base[0]
+                    + clarity[i] * markup[i] * price[0]
                     - direct_selling_cost(distance[i], social[i], 0, hot),
-                    base[1] + clarity[i] * markup[i] * price[1]
+                    base[1]
+                    + clarity[i] * markup[i] * price[1]
                     - direct_selling_cost(distance[i], social[i], 1, hot),
-                    base[2] + clarity[i] * markup[i] * price[2]
-                    - direct_selling_cost(distance[i], social[i], 2, hot))
+                    base[2]
+                    + clarity[i] * markup[i] * price[2]
+                    - direct_selling_cost(distance[i], social[i], 2, hot),
+                )
                 keeps = 1.0 + clarity[i] * escaped
                 direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
                 # Hauling its own goods and cash far, it expects to lose some on the way.
                 safe = 1.0 - expected_transit_loss(distance[i], transit_risk, hot)
-                direct_base = (direct_base[0] * safe, direct_base[1] * safe,
-                               direct_base[2] * safe)
-                direct_premium = (direct_premium[0] * safe, direct_premium[1] * safe,
-                                  direct_premium[2] * safe)
+                direct_base = (direct_base[0] * safe, direct_base[1] * safe, direct_base[2] * safe)
+                direct_premium = (
+                    direct_premium[0] * safe,
+                    direct_premium[1] * safe,
+                    direct_premium[2] * safe,
+                )
                 after_mean, after_var, _, _, _ = income_moments(
-                    capacity[i], unit_cost[i], quality[i], weights, direct_base,
-                    direct_premium, cs, covariance, benchmark_cost, competition, hot)
+                    capacity[i],
+                    unit_cost[i],
+                    quality[i],
+                    weights,
+                    direct_base,
+                    direct_premium,
+                    cs,
+                    covariance,
+                    benchmark_cost,
+                    competition,
+                    hot,
+                )
             elif k == CHANNEL:
                 chosen = best_new_channel(channels[i], base, premium, quality[i], hot)
                 new_channel[m] = chosen
                 after_mean, after_var, _, _, _ = income_moments(
-                    capacity[i], unit_cost[i], quality[i],
-                    diversified_weights(channels[i], chosen), base, premium, cs, covariance,
-                    benchmark_cost, competition, hot)
+                    capacity[i],
+                    unit_cost[i],
+                    quality[i],
+                    diversified_weights(channels[i], chosen),
+                    base,
+                    premium,
+                    cs,
+                    covariance,
+                    benchmark_cost,
+                    competition,
+                    hot,
+                )
             else:  # INTERSECTORAL: the second chain at its long-run price
                 outside = outside_income(skill[i], social[i], upgrades[i], second_level, hot)
                 # Leaving the chain also gives up what an MSE broker earns from its
@@ -471,11 +653,21 @@ def _value_all(mse, terms, out, consts):
         for k in range(N_OPTIONS):
             if feasible[k, m]:
                 inv, wc = investment[k, m], working_capital[k, m]
-                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
-                                                        working_credit[i])
+                from_cash, loan, _, short = split_costs(
+                    credit[i], inv, wc, cap * wc, working_credit[i]
+                )
                 value[k, m] = risk_adjusted_value(
-                    gain[k, m], dvar[k, m], inv + wc + WORKING_LOAN_INTEREST * short,
-                    from_cash, loan, cash[i], p, aversion, var, hot)
+                    gain[k, m],
+                    dvar[k, m],
+                    inv + wc + WORKING_LOAN_INTEREST * short,
+                    from_cash,
+                    loan,
+                    cash[i],
+                    p,
+                    aversion,
+                    var,
+                    hot,
+                )
 
         # Product upgrading often pays only through the channel whose standard it meets
         # ("product upgrading may be a requirement for entering a new market channel"): an
@@ -484,16 +676,35 @@ def _value_all(mse, terms, out, consts):
             unlocked = best_new_channel(channels[i], base, premium, better, hot)
             if unlocked >= 0:
                 after_mean, after_var, _, _, _ = income_moments(
-                    capacity[i], dearer, better, diversified_weights(channels[i], unlocked),
-                    base, premium, cs, covariance, benchmark_cost, competition, hot)
+                    capacity[i],
+                    dearer,
+                    better,
+                    diversified_weights(channels[i], unlocked),
+                    base,
+                    premium,
+                    cs,
+                    covariance,
+                    benchmark_cost,
+                    competition,
+                    hot,
+                )
                 inv = investment[PRODUCT, m] + investment[CHANNEL, m]
                 wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
-                from_cash, loan, _, short = split_costs(credit[i], inv, wc, cap * wc,
-                                                        working_credit[i])
-                plan = risk_adjusted_value(after_mean - mean, after_var - var,
-                                           inv + wc + WORKING_LOAN_INTEREST * short,
-                                           from_cash, loan, cash[i], p, aversion, var, hot)
+                from_cash, loan, _, short = split_costs(
+                    credit[i], inv, wc, cap * wc, working_credit[i]
+                )
+                plan = risk_adjusted_value(
+                    after_mean - mean,
+                    after_var - var,
+                    inv + wc + WORKING_LOAN_INTEREST * short,
+                    from_cash,
+                    loan,
+                    cash[i],
+                    p,
+                    aversion,
+                    var,
+                    hot,
+                )
                 value[PRODUCT, m] = max(value[PRODUCT, m], plan)
         m += 1
     return m
-

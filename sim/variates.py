@@ -22,14 +22,16 @@ def standard_normal(rng: np.random.Generator, size: int | tuple[int, ...]) -> np
     return detmath.normals_of_uniforms(rng.random(size))
 
 
-def normal(rng: np.random.Generator, loc: float, scale: float,
-           size: int | tuple[int, ...]) -> np.ndarray:
+def normal(
+    rng: np.random.Generator, loc: float, scale: float, size: int | tuple[int, ...]
+) -> np.ndarray:
     """Normal draws with mean ``loc`` and standard deviation ``scale``."""
     return loc + scale * standard_normal(rng, size)
 
 
-def lognormal(rng: np.random.Generator, mean: float, sigma: float,
-              size: int | tuple[int, ...]) -> np.ndarray:
+def lognormal(
+    rng: np.random.Generator, mean: float, sigma: float, size: int | tuple[int, ...]
+) -> np.ndarray:
     """Lognormal draws: ``exp`` of normal draws with mean ``mean`` and sd ``sigma``."""
     return detmath.exp_each(mean + sigma * standard_normal(rng, size))
 

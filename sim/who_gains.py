@@ -46,9 +46,18 @@ WEALTH_GROUPS: tuple[str, ...] = ("Q1 poorest", "Q2", "Q3", "Q4", "Q5 richest")
 #: Who shares the end-market payment, in the order of the margin rows.
 PARTIES: tuple[str, ...] = ("MSEs", "traders", "brokers", "lead firms", "transport")
 #: The table's columns (NaN where a column does not apply to a row).
-COLUMNS: tuple[str, ...] = ("dimension", "group", "n_mse", "mse_share", "upgraded",
-                            "share_upgraded", "mean_income", "income_share", "per_unit",
-                            "payment_share")
+COLUMNS: tuple[str, ...] = (
+    "dimension",
+    "group",
+    "n_mse",
+    "mse_share",
+    "upgraded",
+    "share_upgraded",
+    "mean_income",
+    "income_share",
+    "per_unit",
+    "payment_share",
+)
 
 
 def reach(model: Any) -> dict[str, int]:
@@ -103,24 +112,34 @@ def _group_rows(model: Any) -> list[dict[str, Any]]:
     total_income = sum_in_order(income)
     everyone = np.arange(n)
     parts: list[tuple[str, str, np.ndarray]] = [("all", "all", everyone)]
-    parts += [("social group", "included", np.flatnonzero(~pop.excluded)),
-              ("social group", "excluded", np.flatnonzero(pop.excluded))]
-    parts += [("distance", name, rows) for name, rows in
-              zip(DISTANCE_GROUPS, _equal_groups(pop.remoteness, 3), strict=True)]
-    parts += [("initial wealth", name, rows) for name, rows in
-              zip(WEALTH_GROUPS, _equal_groups(model.initial_cash, 5), strict=True)]
+    parts += [
+        ("social group", "included", np.flatnonzero(~pop.excluded)),
+        ("social group", "excluded", np.flatnonzero(pop.excluded)),
+    ]
+    parts += [
+        ("distance", name, rows)
+        for name, rows in zip(DISTANCE_GROUPS, _equal_groups(pop.remoteness, 3), strict=True)
+    ]
+    parts += [
+        ("initial wealth", name, rows)
+        for name, rows in zip(WEALTH_GROUPS, _equal_groups(model.initial_cash, 5), strict=True)
+    ]
     rows = []
     for dimension, group, members in parts:
         size = members.size
         group_income = sum_in_order(income[members])
-        rows.append({
-            "dimension": dimension, "group": group, "n_mse": size,
-            "mse_share": size / n if n else np.nan,
-            "upgraded": int(upgraded[members].sum()),
-            "share_upgraded": float(upgraded[members].mean()) if size else np.nan,
-            "mean_income": group_income / size if size else np.nan,
-            "income_share": group_income / total_income if total_income else np.nan,
-        })
+        rows.append(
+            {
+                "dimension": dimension,
+                "group": group,
+                "n_mse": size,
+                "mse_share": size / n if n else np.nan,
+                "upgraded": int(upgraded[members].sum()),
+                "share_upgraded": float(upgraded[members].mean()) if size else np.nan,
+                "mean_income": group_income / size if size else np.nan,
+                "income_share": group_income / total_income if total_income else np.nan,
+            }
+        )
     return rows
 
 
@@ -179,15 +198,19 @@ def distribution(model: Any) -> pd.DataFrame:
     rows = _group_rows(model)
     m = margins(model)
     for party in PARTIES:
-        rows.append({
-            "dimension": "margin", "group": party,
-            "per_unit": m[party] / m["units"] if m["units"] else np.nan,
-            "payment_share": m[party] / m["payment"] if m["payment"] else np.nan,
-        })
+        rows.append(
+            {
+                "dimension": "margin",
+                "group": party,
+                "per_unit": m[party] / m["units"] if m["units"] else np.nan,
+                "payment_share": m[party] / m["payment"] if m["payment"] else np.nan,
+            }
+        )
     df = pd.DataFrame(rows, columns=list(COLUMNS))
     df = df.astype({"n_mse": "Int64", "upgraded": "Int64"})  # counts; missing on margin rows
-    df.attrs.update({"step": int(model.steps), "units_sold": m["units"],
-                     "end_market_payment": m["payment"]})
+    df.attrs.update(
+        {"step": int(model.steps), "units_sold": m["units"], "end_market_payment": m["payment"]}
+    )
     return df
 
 
@@ -197,21 +220,32 @@ def summary(model: Any) -> dict[str, Any]:
     A top-level function of the model alone, so studies can send it to worker processes as
     the "probe" of :func:`sim.engines.run_columns`.
     """
-    return {"reach": reach(model), "horizon_income": horizon_income(model),
-            "distribution": distribution(model)}
+    return {
+        "reach": reach(model),
+        "horizon_income": horizon_income(model),
+        "distribution": distribution(model),
+    }
 
 
 #: Who-gains columns a sweep records at its last step when its spec says ``who_gains = true``:
 #: upgrading and mean income of each group, and each party's share of the end-market payment.
 WHO_GAINS_GROUPS: dict[str, tuple[str, str]] = {
-    "included": ("social group", "included"), "excluded": ("social group", "excluded"),
-    "near": ("distance", "near"), "middle": ("distance", "middle"),
-    "remote": ("distance", "remote"), "wealth_q1": ("initial wealth", "Q1 poorest"),
-    "wealth_q2": ("initial wealth", "Q2"), "wealth_q3": ("initial wealth", "Q3"),
-    "wealth_q4": ("initial wealth", "Q4"), "wealth_q5": ("initial wealth", "Q5 richest"),
+    "included": ("social group", "included"),
+    "excluded": ("social group", "excluded"),
+    "near": ("distance", "near"),
+    "middle": ("distance", "middle"),
+    "remote": ("distance", "remote"),
+    "wealth_q1": ("initial wealth", "Q1 poorest"),
+    "wealth_q2": ("initial wealth", "Q2"),
+    "wealth_q3": ("initial wealth", "Q3"),
+    "wealth_q4": ("initial wealth", "Q4"),
+    "wealth_q5": ("initial wealth", "Q5 richest"),
 }
 WHO_GAINS_MARGINS: dict[str, str] = {
-    "mses": "MSEs", "traders": "traders", "brokers": "brokers", "lead_firms": "lead firms",
+    "mses": "MSEs",
+    "traders": "traders",
+    "brokers": "brokers",
+    "lead_firms": "lead firms",
     "transport": "transport",
 }
 WHO_GAINS_COLUMNS: tuple[str, ...] = (

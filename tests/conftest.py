@@ -50,5 +50,6 @@ def costed():
     Shared by the cost model, cost-effectiveness and who-gains tests (``tests/costs``).
     """
     gs = [GUIDELINES["g4"], GUIDELINES["g6"], *lever_by_lever(GUIDELINES["g6"])]
-    return experiments.run_experiments(gs, "baseline", seeds=4, steps=36, workers=1,
-                                       probe=summary, n_mse=250)
+    return experiments.run_experiments(
+        gs, "baseline", seeds=4, steps=36, workers=1, probe=summary, n_mse=250
+    )

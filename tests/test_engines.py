@@ -23,8 +23,10 @@ from sim.sweeps.worker import chunk_sizes
 
 distributed = pytest.importorskip("distributed")
 
-TASKS = [(ValueChainScenario(n_mse=40).to_record(), seed, 6, ("mean_income", "share_upgraded"))
-         for seed in range(5)]
+TASKS = [
+    (ValueChainScenario(n_mse=40).to_record(), seed, 6, ("mean_income", "share_upgraded"))
+    for seed in range(5)
+]
 
 
 def write_spec(tmp_path):
@@ -69,14 +71,20 @@ def test_sweep_is_identical_whatever_the_engine_workers_and_chunks(tmp_path):
 def test_an_external_scheduler_by_address_or_client_gives_the_same_results(tmp_path):
     spec = write_spec(tmp_path)
     one = sweep(spec, out=tmp_path / "one", workers=1, progress=False)
-    with distributed.LocalCluster(n_workers=3, threads_per_worker=1, processes=False,
-                                  dashboard_address=None,
-                                  scheduler_kwargs={"dashboard_address": ":0"}) as cluster:
-        by_address = sweep(spec, out=tmp_path / "address", scheduler=cluster.scheduler_address,
-                           progress=False)
+    with distributed.LocalCluster(
+        n_workers=3,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        scheduler_kwargs={"dashboard_address": ":0"},
+    ) as cluster:
+        by_address = sweep(
+            spec, out=tmp_path / "address", scheduler=cluster.scheduler_address, progress=False
+        )
         with distributed.Client(cluster) as client:
-            by_client = sweep(spec, out=tmp_path / "client", scheduler=client, chunk_size=5,
-                              progress=False)
+            by_client = sweep(
+                spec, out=tmp_path / "client", scheduler=client, chunk_size=5, progress=False
+            )
             assert client.status == "running"  # the sweep leaves the caller's client open
     assert by_address.attrs["stats"]["slots"] == 3
     pd.testing.assert_frame_equal(one, by_address)
@@ -86,12 +94,31 @@ def test_an_external_scheduler_by_address_or_client_gives_the_same_results(tmp_p
 def test_a_dask_sweep_from_a_fresh_process_forks_its_workers_and_agrees(tmp_path):
     spec = write_spec(tmp_path)
     out = tmp_path / "cli"
-    code = ("import sys; from sim import engines; assert engines.dask_start_method() == 'fork';"
-            "from sim.ui.cli import main; sys.exit(main(sys.argv[1:]))")
+    code = (
+        "import sys; from sim import engines; assert engines.dask_start_method() == 'fork';"
+        "from sim.ui.cli import main; sys.exit(main(sys.argv[1:]))"
+    )
     env = {k: v for k, v in os.environ.items() if k != "MSE_SIM_START_METHOD"}
-    done = subprocess.run([sys.executable, "-c", code, "sweep", str(spec), "--out", str(out),
-                           "--engine", "dask", "--workers", "2", "--no-progress"],
-                          capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            "sweep",
+            str(spec),
+            "--out",
+            str(out),
+            "--engine",
+            "dask",
+            "--workers",
+            "2",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     one = sweep(spec, out=tmp_path / "one", workers=1, progress=False)
     pd.testing.assert_frame_equal(SweepStore(out).read(), one)
@@ -109,8 +136,9 @@ def test_dask_workers_fork_only_where_no_other_thread_runs(monkeypatch):
     assert engines.dask_start_method() == "spawn"
 
 
-@pytest.mark.parametrize(("n_runs", "size", "slots"), [(1000, 20, 2), (24, 2, 2), (7, 3, 16),
-                                                       (100, 7, None), (5, 20, 4)])
+@pytest.mark.parametrize(
+    ("n_runs", "size", "slots"), [(1000, 20, 2), (24, 2, 2), (7, 3, 16), (100, 7, None), (5, 20, 4)]
+)
 def test_chunks_cover_every_run_once_and_shrink_only_at_the_end(n_runs, size, slots):
     sizes = chunk_sizes(n_runs, size, slots)
     assert sum(sizes) == n_runs and all(1 <= s <= size for s in sizes)

@@ -62,9 +62,14 @@ class Discovery:
 
     def info(self) -> dict:
         """The scalar facts, for words and provenance."""
-        return {"coverage": self.coverage, "density": self.density, "mass": self.mass,
-                "n_cases": self.n_cases, "n_of_interest": self.n_of_interest,
-                "what": self.what}
+        return {
+            "coverage": self.coverage,
+            "density": self.density,
+            "mass": self.mass,
+            "n_cases": self.n_cases,
+            "n_of_interest": self.n_of_interest,
+            "what": self.what,
+        }
 
 
 def _prim_module():
@@ -72,9 +77,13 @@ def _prim_module():
     return import_extra("ema_workbench.analysis.prim", "ema", "discover", quiet=".*")
 
 
-def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,
-             min_density: float = DEFAULT_MIN_DENSITY, what: str = "cases of interest"
-             ) -> Discovery:
+def prim_box(
+    x: pd.DataFrame,
+    of_interest: np.ndarray,
+    *,
+    min_density: float = DEFAULT_MIN_DENSITY,
+    what: str = "cases of interest",
+) -> Discovery:
     """Find the PRIM box of the cases of interest.
 
     Args:
@@ -89,8 +98,10 @@ def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,
     """
     y = np.asarray(of_interest, bool)
     if not y.any() or y.all():
-        raise UserInputError(f"{what}: {int(y.sum())} of {y.size} design points; PRIM needs "
-                             "some inside and some outside (change the threshold)")
+        raise UserInputError(
+            f"{what}: {int(y.sum())} of {y.size} design points; PRIM needs "
+            "some inside and some outside (change the threshold)"
+        )
     prim = _prim_module()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore")
@@ -98,8 +109,11 @@ def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,
         box = finder.find_box()
     trajectory = box.peeling_trajectory.reset_index(drop=True)
     dense = np.flatnonzero(trajectory["density"].to_numpy() >= min_density)
-    chosen = int(dense[np.argmax(trajectory["coverage"].to_numpy()[dense])]) if dense.size \
+    chosen = (
+        int(dense[np.argmax(trajectory["coverage"].to_numpy()[dense])])
+        if dense.size
         else len(trajectory) - 1
+    )
     initial = box.box_lims[0]
     limits = box.box_lims[chosen]
     rows = []
@@ -107,19 +121,39 @@ def prim_box(x: pd.DataFrame, of_interest: np.ndarray, *,
         low, high = float(limits[name].iloc[0]), float(limits[name].iloc[1])
         low0, high0 = float(initial[name].iloc[0]), float(initial[name].iloc[1])
         if low > low0 or high < high0:
-            rows.append({"parameter": name, "low": low, "high": high, "range_low": low0,
-                         "range_high": high0})
-    traj = pd.DataFrame({"coverage": trajectory["coverage"], "density": trajectory["density"],
-                         "mass": trajectory["mass"], "n_restricted": trajectory["res_dim"]})
-    return Discovery(pd.DataFrame(rows, columns=["parameter", "low", "high", "range_low",
-                                                 "range_high"]),
-                     float(traj["coverage"].iloc[chosen]), float(traj["density"].iloc[chosen]),
-                     float(traj["mass"].iloc[chosen]), traj, chosen, int(y.size),
-                     int(y.sum()), what)
+            rows.append(
+                {
+                    "parameter": name,
+                    "low": low,
+                    "high": high,
+                    "range_low": low0,
+                    "range_high": high0,
+                }
+            )
+    traj = pd.DataFrame(
+        {
+            "coverage": trajectory["coverage"],
+            "density": trajectory["density"],
+            "mass": trajectory["mass"],
+            "n_restricted": trajectory["res_dim"],
+        }
+    )
+    return Discovery(
+        pd.DataFrame(rows, columns=["parameter", "low", "high", "range_low", "range_high"]),
+        float(traj["coverage"].iloc[chosen]),
+        float(traj["density"].iloc[chosen]),
+        float(traj["mass"].iloc[chosen]),
+        traj,
+        chosen,
+        int(y.size),
+        int(y.sum()),
+        what,
+    )
 
 
-def store_outcomes(store: str | os.PathLike, metric: str, step: int | None = None
-                   ) -> tuple[pd.DataFrame, pd.Series]:
+def store_outcomes(
+    store: str | os.PathLike, metric: str, step: int | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """A sweep store's conditions and one outcome per design point (mean over replicates).
 
     Args:
@@ -136,15 +170,16 @@ def store_outcomes(store: str | os.PathLike, metric: str, step: int | None = Non
     """
     s = SweepStore(store)
     if not Path(store).exists():
-        raise UserInputError(f"store: '{store}' does not exist (give the --out folder of a "
-                             "sweep)")
+        raise UserInputError(f"store: '{store}' does not exist (give the --out folder of a sweep)")
     manifest = s.manifest()
     spec = manifest["spec"]
     outputs, at_steps = list(spec["outputs"]), [int(v) for v in spec["at_steps"]]
     name, _, at = metric.partition("@")
     if name not in outputs:
-        raise UserInputError(f"--metric: value {metric!r} is not an output of '{store}' "
-                             f"(allowed: {', '.join(outputs)})")
+        raise UserInputError(
+            f"--metric: value {metric!r} is not an output of '{store}' "
+            f"(allowed: {', '.join(outputs)})"
+        )
     if at:
         try:
             step = int(at)
@@ -152,8 +187,10 @@ def store_outcomes(store: str | os.PathLike, metric: str, step: int | None = Non
             raise UserInputError(f"--metric: step in {metric!r} is not a whole number") from None
     step = at_steps[-1] if step is None else step
     if step not in at_steps:
-        raise UserInputError(f"--step: value {step} was not recorded in '{store}' (allowed: "
-                             f"{', '.join(map(str, at_steps))})")
+        raise UserInputError(
+            f"--step: value {step} was not recorded in '{store}' (allowed: "
+            f"{', '.join(map(str, at_steps))})"
+        )
     column = output_column(name, step)
     runs = s.read([column])
     if runs.empty:
@@ -163,9 +200,15 @@ def store_outcomes(store: str | os.PathLike, metric: str, step: int | None = Non
     return design.loc[outcome.index], outcome
 
 
-def discover(store: str | os.PathLike, metric: str, below: float, *, step: int | None = None,
-             baseline: str | os.PathLike | None = None,
-             min_density: float = DEFAULT_MIN_DENSITY) -> Discovery:
+def discover(
+    store: str | os.PathLike,
+    metric: str,
+    below: float,
+    *,
+    step: int | None = None,
+    baseline: str | os.PathLike | None = None,
+    min_density: float = DEFAULT_MIN_DENSITY,
+) -> Discovery:
     """Find the conditions under which a metric (or a guideline's effect) falls below ``below``.
 
     Args:
@@ -192,22 +235,29 @@ def discover(store: str | os.PathLike, metric: str, below: float, *, step: int |
     what = f"{info.label} below {below:g}"
     if baseline is not None:
         bx, by = store_outcomes(baseline, metric, step)
-        same = (list(bx.columns) == list(x.columns) and bx.index.equals(x.index)
-                and np.allclose(bx.to_numpy(float), x.to_numpy(float)))
+        same = (
+            list(bx.columns) == list(x.columns)
+            and bx.index.equals(x.index)
+            and np.allclose(bx.to_numpy(float), x.to_numpy(float))
+        )
         if not same:
-            raise UserInputError(f"--baseline: '{baseline}' holds another design than "
-                                 f"'{store}' (run the same spec's design without the "
-                                 "guideline)")
+            raise UserInputError(
+                f"--baseline: '{baseline}' holds another design than "
+                f"'{store}' (run the same spec's design without the "
+                "guideline)"
+            )
         y = y - by
         what = f"the effect on {info.label} below {below:g}"
     if info.kind == "share":
         low, high = (-1.0, 1.0) if baseline is not None else (0.0, 1.0)
         if not low <= below <= high:
-            raise UserInputError(f"--below: value {below:g} is outside the range of "
-                                 f"{name} ({low:g} to {high:g})")
+            raise UserInputError(
+                f"--below: value {below:g} is outside the range of {name} ({low:g} to {high:g})"
+            )
     if not (y.min() < below <= y.max()):
         raise UserInputError(
             f"--below: value {below:g} is outside the range of {name} in the store "
-            f"({y.min():.4g} to {y.max():.4g}): PRIM needs design points on both sides")
+            f"({y.min():.4g} to {y.max():.4g}): PRIM needs design points on both sides"
+        )
     result = prim_box(x, (y < below).to_numpy(), min_density=min_density, what=what)
     return result

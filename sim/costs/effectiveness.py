@@ -22,15 +22,35 @@ from sim.experiments.stats import t_crit
 
 #: Columns of :func:`cost_effectiveness` (added to, never renamed).
 COLUMNS: tuple[str, ...] = (
-    "experiment", "levers", "cost_usd", "cost_ci_low", "cost_ci_high", "cost_fixed_usd",
-    "cost_per_lever_unit_usd", "cost_per_mse_usd", "mses_reached", "extra_upgraders",
-    "upgraders_ci_low", "upgraders_ci_high", "cost_per_upgrader_usd", "per_upgrader_ci_low",
-    "per_upgrader_ci_high", "extra_income_usd", "income_ci_low", "income_ci_high",
-    "income_per_usd", "income_per_usd_ci_low", "income_per_usd_ci_high", "n_seeds", "rank")
+    "experiment",
+    "levers",
+    "cost_usd",
+    "cost_ci_low",
+    "cost_ci_high",
+    "cost_fixed_usd",
+    "cost_per_lever_unit_usd",
+    "cost_per_mse_usd",
+    "mses_reached",
+    "extra_upgraders",
+    "upgraders_ci_low",
+    "upgraders_ci_high",
+    "cost_per_upgrader_usd",
+    "per_upgrader_ci_low",
+    "per_upgrader_ci_high",
+    "extra_income_usd",
+    "income_ci_low",
+    "income_ci_high",
+    "income_per_usd",
+    "income_per_usd_ci_low",
+    "income_per_usd_ci_high",
+    "n_seeds",
+    "rank",
+)
 
 
-def fieller(numerator: np.ndarray, denominator: np.ndarray,
-            confidence: float = CONFIDENCE) -> tuple[float, float, float]:
+def fieller(
+    numerator: np.ndarray, denominator: np.ndarray, confidence: float = CONFIDENCE
+) -> tuple[float, float, float]:
     """Ratio of means of paired samples with Fieller's confidence interval.
 
     Args:
@@ -99,17 +119,26 @@ def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFra
         (['seed', 'lever', 'move'], 2)
     """
     if not result.probes:
-        raise ValueError("the experiment was run without a probe; run it with "
-                         "probe=sim.who_gains.summary")
+        raise ValueError(
+            "the experiment was run without a probe; run it with probe=sim.who_gains.summary"
+        )
     rows = []
-    for seed, before, after in zip(result.seeds, result.probes["baseline"],
-                                   result.probes["intervention"], strict=True):
+    for seed, before, after in zip(
+        result.seeds, result.probes["baseline"], result.probes["intervention"], strict=True
+    ):
         for lever, move in moves(result).items():
             cost = costs.lever(lever)
             parts = cost.parts(move, after["reach"], before["reach"])
-            rows.append({"seed": seed, "lever": lever, "move": move,
-                         "reached": cost.reached(move, after["reach"], before["reach"]),
-                         **parts, "total": sum(parts.values())})
+            rows.append(
+                {
+                    "seed": seed,
+                    "lever": lever,
+                    "move": move,
+                    "reached": cost.reached(move, after["reach"], before["reach"]),
+                    **parts,
+                    "total": sum(parts.values()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -145,17 +174,28 @@ def evaluate(result: ExperimentResult, costs: CostModel = COSTS) -> dict[str, ob
     per_up = fieller(cost, up) if u_low > 0 else (math.nan, math.nan, math.nan)
     per_usd = fieller(inc, cost)
     return {
-        "experiment": result.id, "levers": ", ".join(moves(result)),
-        "cost_usd": c_mean, "cost_ci_low": c_low, "cost_ci_high": c_high,
-        "cost_fixed_usd": parts["fixed"], "cost_per_lever_unit_usd": parts["per_lever_unit"],
+        "experiment": result.id,
+        "levers": ", ".join(moves(result)),
+        "cost_usd": c_mean,
+        "cost_ci_low": c_low,
+        "cost_ci_high": c_high,
+        "cost_fixed_usd": parts["fixed"],
+        "cost_per_lever_unit_usd": parts["per_lever_unit"],
         "cost_per_mse_usd": parts["per_mse"],
         "mses_reached": float(per_seed.groupby("seed")["reached"].sum().mean()),
-        "extra_upgraders": u_mean, "upgraders_ci_low": u_low, "upgraders_ci_high": u_high,
-        "cost_per_upgrader_usd": per_up[0], "per_upgrader_ci_low": per_up[1],
+        "extra_upgraders": u_mean,
+        "upgraders_ci_low": u_low,
+        "upgraders_ci_high": u_high,
+        "cost_per_upgrader_usd": per_up[0],
+        "per_upgrader_ci_low": per_up[1],
         "per_upgrader_ci_high": per_up[2],
-        "extra_income_usd": i_mean, "income_ci_low": i_low, "income_ci_high": i_high,
-        "income_per_usd": per_usd[0], "income_per_usd_ci_low": per_usd[1],
-        "income_per_usd_ci_high": per_usd[2], "n_seeds": len(result.seeds),
+        "extra_income_usd": i_mean,
+        "income_ci_low": i_low,
+        "income_ci_high": i_high,
+        "income_per_usd": per_usd[0],
+        "income_per_usd_ci_low": per_usd[1],
+        "income_per_usd_ci_high": per_usd[2],
+        "n_seeds": len(result.seeds),
     }
 
 
@@ -165,8 +205,9 @@ def _mean_ci(x: np.ndarray) -> tuple[float, float, float]:
     return paired_effect(np.zeros_like(x), x)
 
 
-def cost_effectiveness(results: Mapping[str, ExperimentResult],
-                       costs: CostModel = COSTS) -> pd.DataFrame:
+def cost_effectiveness(
+    results: Mapping[str, ExperimentResult], costs: CostModel = COSTS
+) -> pd.DataFrame:
     """The cost-effectiveness table of several experiments, ranked.
 
     Args:
@@ -195,7 +236,11 @@ def cost_effectiveness(results: Mapping[str, ExperimentResult],
     order = table.loc[ranked, "cost_per_upgrader_usd"].rank(method="min")
     table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
     table.loc[ranked, "rank"] = order.astype("int64")
-    table.attrs.update({"usd_per_unit": costs.usd_per_unit,
-                        "cost_file": str(costs.path) if costs.path else None,
-                        "confidence": CONFIDENCE})
+    table.attrs.update(
+        {
+            "usd_per_unit": costs.usd_per_unit,
+            "cost_file": str(costs.path) if costs.path else None,
+            "confidence": CONFIDENCE,
+        }
+    )
     return table

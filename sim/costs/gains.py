@@ -19,9 +19,19 @@ from sim.experiments import ExperimentResult, Guideline, paired_effect
 LEVER_BY_LEVER: tuple[str, ...] = ("g6",)
 #: Columns of :func:`who_gains`.
 COLUMNS: tuple[str, ...] = (
-    "dimension", "group", "n_mse", "upgrading_change", "upgrading_ci_low", "upgrading_ci_high",
-    "income_change", "income_ci_low", "income_ci_high", "margin_change", "margin_ci_low",
-    "margin_ci_high")
+    "dimension",
+    "group",
+    "n_mse",
+    "upgrading_change",
+    "upgrading_ci_low",
+    "upgrading_ci_high",
+    "income_change",
+    "income_ci_low",
+    "income_ci_high",
+    "margin_change",
+    "margin_ci_low",
+    "margin_ci_high",
+)
 
 
 def who_gains(result: ExperimentResult) -> pd.DataFrame:
@@ -47,26 +57,33 @@ def who_gains(result: ExperimentResult) -> pd.DataFrame:
         ['dimension', 'group', 'n_mse', 'upgrading_change']
     """
     if not result.probes:
-        raise ValueError("the experiment was run without a probe; run it with "
-                         "probe=sim.who_gains.summary")
+        raise ValueError(
+            "the experiment was run without a probe; run it with probe=sim.who_gains.summary"
+        )
     base = [p["distribution"] for p in result.probes["baseline"]]
     new = [p["distribution"] for p in result.probes["intervention"]]
     first = base[0]
     rows = []
     for k in range(len(first)):
-        row = {"dimension": first.iloc[k]["dimension"], "group": first.iloc[k]["group"],
-               "n_mse": first.iloc[k]["n_mse"]}
-        for column, name in (("share_upgraded", "upgrading"), ("mean_income", "income"),
-                             ("payment_share", "margin")):
+        row = {
+            "dimension": first.iloc[k]["dimension"],
+            "group": first.iloc[k]["group"],
+            "n_mse": first.iloc[k]["n_mse"],
+        }
+        for column, name in (
+            ("share_upgraded", "upgrading"),
+            ("mean_income", "income"),
+            ("payment_share", "margin"),
+        ):
             b = np.array([float(d.iloc[k][column]) for d in base])
             n = np.array([float(d.iloc[k][column]) for d in new])
             if np.isnan(b).any() or np.isnan(n).any():
-                row.update({f"{name}_change": np.nan, f"{name}_ci_low": np.nan,
-                            f"{name}_ci_high": np.nan})
+                row.update(
+                    {f"{name}_change": np.nan, f"{name}_ci_low": np.nan, f"{name}_ci_high": np.nan}
+                )
                 continue
             effect, low, high = paired_effect(b, n)
-            row.update({f"{name}_change": effect, f"{name}_ci_low": low,
-                        f"{name}_ci_high": high})
+            row.update({f"{name}_change": effect, f"{name}_ci_low": low, f"{name}_ci_high": high})
         rows.append(row)
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
@@ -86,7 +103,12 @@ def lever_by_lever(guideline: Guideline) -> list[Guideline]:
     """
     if len(guideline.intervention) < 2:
         return []
-    return [replace(guideline, id=f"{guideline.id}:{change.lever}",
-                    action=f"{guideline.action}: {change.lever.replace('_', ' ')} only",
-                    intervention=(change,))
-            for change in guideline.intervention]
+    return [
+        replace(
+            guideline,
+            id=f"{guideline.id}:{change.lever}",
+            action=f"{guideline.action}: {change.lever.replace('_', ' ')} only",
+            intervention=(change,),
+        )
+        for change in guideline.intervention
+    ]

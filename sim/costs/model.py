@@ -67,8 +67,9 @@ class LeverCost:
     per_mse_usd: float
     source: str
 
-    def reached(self, move: float, reach_new: Mapping[str, float],
-                reach_before: Mapping[str, float]) -> float:
+    def reached(
+        self, move: float, reach_new: Mapping[str, float], reach_before: Mapping[str, float]
+    ) -> float:
         """MSEs the per-MSE cost is paid for (possibly fractional for an audience).
 
         Args:
@@ -82,8 +83,9 @@ class LeverCost:
             return float(reach_new[self.reach]) * abs(move)
         return max(0.0, float(reach_new[self.reach]) - float(reach_before[self.reach]))
 
-    def parts(self, move: float, reach_new: Mapping[str, float],
-              reach_before: Mapping[str, float]) -> dict[str, float]:
+    def parts(
+        self, move: float, reach_new: Mapping[str, float], reach_before: Mapping[str, float]
+    ) -> dict[str, float]:
         """The cost of a move, by part (US$): fixed, per lever unit and per MSE reached."""
         if move == 0:
             return dict.fromkeys(PARTS, 0.0)
@@ -123,29 +125,44 @@ class CostModel:
         """
         if lever not in self.levers:
             raise UserInputError(
-                f"lever: value {lever!r} has no cost (allowed: {', '.join(self.levers)})")
+                f"lever: value {lever!r} has no cost (allowed: {', '.join(self.levers)})"
+            )
         return self.levers[lever]
 
     def to_usd(self, amount: float) -> float:
         """Convert an amount in model currency units to US dollars."""
         return amount * self.usd_per_unit
 
-    def moves_parts(self, moves: Mapping[str, float], reach_new: Mapping[str, float],
-                    reach_before: Mapping[str, float]) -> dict[str, dict[str, float]]:
+    def moves_parts(
+        self,
+        moves: Mapping[str, float],
+        reach_new: Mapping[str, float],
+        reach_before: Mapping[str, float],
+    ) -> dict[str, dict[str, float]]:
         """Cost of several lever moves, lever -> part -> US$."""
-        return {lever: self.lever(lever).parts(move, reach_new, reach_before)
-                for lever, move in moves.items()}
+        return {
+            lever: self.lever(lever).parts(move, reach_new, reach_before)
+            for lever, move in moves.items()
+        }
 
-    def moves_cost(self, moves: Mapping[str, float], reach_new: Mapping[str, float],
-                   reach_before: Mapping[str, float]) -> float:
+    def moves_cost(
+        self,
+        moves: Mapping[str, float],
+        reach_new: Mapping[str, float],
+        reach_before: Mapping[str, float],
+    ) -> float:
         """Total cost of several lever moves (US$)."""
-        return sum(sum(p.values()) for p in
-                   self.moves_parts(moves, reach_new, reach_before).values())
+        return sum(
+            sum(p.values()) for p in self.moves_parts(moves, reach_new, reach_before).values()
+        )
 
     def fixed_cost(self, moves: Mapping[str, float]) -> float:
         """The part of a portfolio's cost that does not depend on whom it reaches (US$)."""
-        return sum(self.lever(lv).fixed_usd + self.lever(lv).per_lever_unit_usd * abs(m)
-                   for lv, m in moves.items() if m != 0)
+        return sum(
+            self.lever(lv).fixed_usd + self.lever(lv).per_lever_unit_usd * abs(m)
+            for lv, m in moves.items()
+            if m != 0
+        )
 
     def with_cost(self, lever: str, **changes: float) -> CostModel:
         """Return a copy with one lever's numbers changed (e.g. ``per_mse_usd=70``)."""
@@ -181,28 +198,35 @@ def load_costs(path: str | os.PathLike | None = None) -> CostModel:
     currency = data.get("currency", {})
     rate = currency.get("usd_per_unit")
     if not is_real_number(rate) or not rate > 0:
-        raise UserInputError(f"{path}: [currency] usd_per_unit = {rate!r} must be a number "
-                             "above 0")
+        raise UserInputError(f"{path}: [currency] usd_per_unit = {rate!r} must be a number above 0")
     levers: dict[str, LeverCost] = {}
     for lever, spec in data.get("levers", {}).items():
         where = f"{path}: [levers.{lever}]"
         if lever not in LEVERS:
-            raise UserInputError(f"{where}: lever {lever!r} is not known (allowed: "
-                                 f"{', '.join(LEVERS)})")
+            raise UserInputError(
+                f"{where}: lever {lever!r} is not known (allowed: {', '.join(LEVERS)})"
+            )
         reach = spec.get("reach", "none")
         if reach not in REACH:
-            raise UserInputError(f"{where}: reach = {reach!r} is not known (allowed: "
-                                 f"{', '.join(REACH)})")
+            raise UserInputError(
+                f"{where}: reach = {reach!r} is not known (allowed: {', '.join(REACH)})"
+            )
         if not str(spec.get("source", "")).strip():
-            raise UserInputError(f"{where}: source is missing (a public report, or "
-                                 "'assumption: why')")
+            raise UserInputError(
+                f"{where}: source is missing (a public report, or 'assumption: why')"
+            )
         numbers = {}
         for key in _NUMBERS:
             if key not in spec:
                 raise UserInputError(f"{where}: {key} is missing")
             numbers[key] = _number(spec[key], f"{where}.{key}")
-        levers[lever] = LeverCost(lever=lever, label=str(spec.get("label", lever)), reach=reach,
-                                  source=" ".join(str(spec["source"]).split()), **numbers)
+        levers[lever] = LeverCost(
+            lever=lever,
+            label=str(spec.get("label", lever)),
+            reach=reach,
+            source=" ".join(str(spec["source"]).split()),
+            **numbers,
+        )
     return CostModel(float(rate), str(currency.get("source", "")), levers, path)
 
 

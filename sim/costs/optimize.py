@@ -83,13 +83,22 @@ def feasible_front(F: np.ndarray, cost: np.ndarray, budget: float) -> np.ndarray
     return np.sort(ok[front])
 
 
-def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
-           lower: np.ndarray, upper: np.ndarray, *, n_obj: int, budget: float,
-           fixed_cost: Callable[[np.ndarray], float] | None = None,
-           pop_size: int = DEFAULT_POP_SIZE, generations: int = DEFAULT_GENERATIONS,
-           seed: int = 0, checkpoint: str | os.PathLike | None = None,
-           key: Any = None, on_generation: Callable[[int], None] | None = None,
-           initial: np.ndarray | None = None) -> SearchResult:
+def search(
+    evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
+    lower: np.ndarray,
+    upper: np.ndarray,
+    *,
+    n_obj: int,
+    budget: float,
+    fixed_cost: Callable[[np.ndarray], float] | None = None,
+    pop_size: int = DEFAULT_POP_SIZE,
+    generations: int = DEFAULT_GENERATIONS,
+    seed: int = 0,
+    checkpoint: str | os.PathLike | None = None,
+    key: Any = None,
+    on_generation: Callable[[int], None] | None = None,
+    initial: np.ndarray | None = None,
+) -> SearchResult:
     """Search for the Pareto front of ``evaluate`` within a budget (NSGA-II).
 
     Args:
@@ -118,9 +127,18 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
     from pymoo.problems.static import StaticProblem
 
     lower, upper = np.asarray(lower, float), np.asarray(upper, float)
-    fingerprint = stable_hash({"key": key, "n_obj": n_obj, "budget": budget,
-                                "pop_size": pop_size, "seed": seed,
-                                "lower": lower.tolist(), "upper": upper.tolist()}, 64)
+    fingerprint = stable_hash(
+        {
+            "key": key,
+            "n_obj": n_obj,
+            "budget": budget,
+            "pop_size": pop_size,
+            "seed": seed,
+            "lower": lower.tolist(),
+            "upper": upper.tolist(),
+        },
+        64,
+    )
     path = Path(checkpoint) if checkpoint is not None else None
     state = _load(path, fingerprint)
     if state is None:
@@ -128,9 +146,14 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         algorithm = NSGA2(pop_size=pop_size, eliminate_duplicates=True, **kwargs)
         problem = Problem(n_var=lower.size, n_obj=n_obj, n_ieq_constr=1, xl=lower, xu=upper)
         algorithm.setup(problem, termination=("n_gen", 10**9), seed=seed, verbose=False)
-        state = {"fingerprint": fingerprint, "algorithm": algorithm, "done": 0,
-                 "X": np.empty((0, lower.size)), "F": np.empty((0, n_obj)),
-                 "cost": np.empty(0)}
+        state = {
+            "fingerprint": fingerprint,
+            "algorithm": algorithm,
+            "done": 0,
+            "X": np.empty((0, lower.size)),
+            "F": np.empty((0, n_obj)),
+            "cost": np.empty(0),
+        }
     algorithm = state["algorithm"]
     fresh = 0
     while state["done"] < generations:
@@ -147,8 +170,7 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         cost[skipped] = bound[skipped]
         F[skipped] = np.nan
         objectives = np.where(np.isnan(F), 0.0, -F)  # pymoo minimises
-        static = StaticProblem(algorithm.problem, F=objectives,
-                               G=(cost - budget)[:, None])
+        static = StaticProblem(algorithm.problem, F=objectives, G=(cost - budget)[:, None])
         Evaluator().eval(static, pop)
         algorithm.tell(infills=pop)
         keep = np.flatnonzero(~np.isnan(F).any(axis=1))
@@ -162,8 +184,7 @@ def search(evaluate: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
         if on_generation:
             on_generation(state["done"])
     front = feasible_front(state["F"], state["cost"], budget)
-    return SearchResult(state["X"], state["F"], state["cost"], front, state["done"], budget,
-                        fresh)
+    return SearchResult(state["X"], state["F"], state["cost"], front, state["done"], budget, fresh)
 
 
 def _load(path: Path | None, fingerprint: str) -> dict | None:
@@ -173,20 +194,29 @@ def _load(path: Path | None, fingerprint: str) -> dict | None:
         with open(path, "rb") as fh:
             state = pickle.load(fh)  # our own file, written by search()
     except Exception as exc:  # noqa: BLE001 - any unreadable checkpoint is the same problem
-        raise UserInputError(f"checkpoint {path} cannot be read ({exc}); delete it to start "
-                             "over") from None
+        raise UserInputError(
+            f"checkpoint {path} cannot be read ({exc}); delete it to start over"
+        ) from None
     if state.get("fingerprint") != fingerprint:
         raise UserInputError(
             f"'{path.parent}' holds a search of another problem (scenario, levers, "
             "objectives, seeds, budget, population or seed differ); use another --out "
-            "folder, or delete it to start over")
+            "folder, or delete it to start over"
+        )
     return state
 
 
-def optimize(problem: Portfolios, budget: float, *, pop_size: int = DEFAULT_POP_SIZE,
-             generations: int = DEFAULT_GENERATIONS, seed: int = 0,
-             out: str | os.PathLike | None = None, workers: int | None = None,
-             progress: bool = False) -> pd.DataFrame:
+def optimize(
+    problem: Portfolios,
+    budget: float,
+    *,
+    pop_size: int = DEFAULT_POP_SIZE,
+    generations: int = DEFAULT_GENERATIONS,
+    seed: int = 0,
+    out: str | os.PathLike | None = None,
+    workers: int | None = None,
+    progress: bool = False,
+) -> pd.DataFrame:
     """Search the best portfolios of ``problem`` within ``budget`` (US$).
 
     Args:
@@ -224,16 +254,23 @@ def optimize(problem: Portfolios, budget: float, *, pop_size: int = DEFAULT_POP_
 
     def report(done: int) -> None:
         if progress:
-            print(f"optimize: generation {done}/{generations} done", file=sys.stderr,
-                  flush=True)
+            print(f"optimize: generation {done}/{generations} done", file=sys.stderr, flush=True)
 
-    result = search(evaluate, problem.lower, problem.upper,
-                    n_obj=len(problem.objectives), budget=float(budget),
-                    fixed_cost=lambda x: problem.costs.fixed_cost(problem.moves(x)),
-                    pop_size=pop_size, generations=generations, seed=seed,
-                    checkpoint=None if out is None else Path(out) / CHECKPOINT,
-                    key=problem.key(), on_generation=report,
-                    initial=problem.initial(pop_size, seed))
+    result = search(
+        evaluate,
+        problem.lower,
+        problem.upper,
+        n_obj=len(problem.objectives),
+        budget=float(budget),
+        fixed_cost=lambda x: problem.costs.fixed_cost(problem.moves(x)),
+        pop_size=pop_size,
+        generations=generations,
+        seed=seed,
+        checkpoint=None if out is None else Path(out) / CHECKPOINT,
+        key=problem.key(),
+        on_generation=report,
+        initial=problem.initial(pop_size, seed),
+    )
     return front_table(problem, result, seed)
 
 
@@ -244,19 +281,29 @@ def front_table(problem: Portfolios, result: SearchResult, seed: int) -> pd.Data
         moves = problem.moves(result.X[i])
         row = {f"move_{lv}": m for lv, m in moves.items()}
         row["cost_usd"] = float(result.cost[i])
-        row.update({f"obj_{o}": float(v) for o, v in zip(problem.objectives, result.F[i],
-                                                        strict=True)})
+        row.update(
+            {f"obj_{o}": float(v) for o, v in zip(problem.objectives, result.F[i], strict=True)}
+        )
         rows.append(row)
-    columns = [*(f"move_{lv}" for lv in problem.levers), "cost_usd",
-               *(f"obj_{o}" for o in problem.objectives)]
+    columns = [
+        *(f"move_{lv}" for lv in problem.levers),
+        "cost_usd",
+        *(f"obj_{o}" for o in problem.objectives),
+    ]
     table = pd.DataFrame(rows, columns=columns)
-    table = table.sort_values(f"obj_{problem.objectives[0]}", ascending=False,
-                              ignore_index=True)
-    table.attrs.update({"scenario": problem.scenario.name, "budget_usd": result.budget,
-                        "levers": list(problem.levers), "objectives": list(problem.objectives),
-                        "seeds": list(problem.seeds), "steps": problem.steps,
-                        "search_seed": seed, "generations": result.generations,
-                        "portfolios_evaluated": int(len(result.X)),
-                        "baseline": {lv: float(getattr(problem.scenario, lv))
-                                     for lv in problem.levers}})
+    table = table.sort_values(f"obj_{problem.objectives[0]}", ascending=False, ignore_index=True)
+    table.attrs.update(
+        {
+            "scenario": problem.scenario.name,
+            "budget_usd": result.budget,
+            "levers": list(problem.levers),
+            "objectives": list(problem.objectives),
+            "seeds": list(problem.seeds),
+            "steps": problem.steps,
+            "search_seed": seed,
+            "generations": result.generations,
+            "portfolios_evaluated": int(len(result.X)),
+            "baseline": {lv: float(getattr(problem.scenario, lv)) for lv in problem.levers},
+        }
+    )
     return table

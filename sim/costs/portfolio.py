@@ -43,9 +43,14 @@ LOWERED: tuple[str, ...] = ("physical_distance", "intermediary_rent", "herding")
 #: leaves each lever alone one time in three.
 OFF_ZONE = 0.5
 #: The levers searched when none are named: one per guideline 1-6 instrument.
-DEFAULT_LEVERS: tuple[str, ...] = ("credit_access", "ict_access", "bargaining_power",
-                                   "group_support", "targeted_facilitation",
-                                   "physical_distance")
+DEFAULT_LEVERS: tuple[str, ...] = (
+    "credit_access",
+    "ict_access",
+    "bargaining_power",
+    "group_support",
+    "targeted_facilitation",
+    "physical_distance",
+)
 
 
 def check_objectives(objectives: Sequence[str]) -> tuple[str, ...]:
@@ -59,8 +64,9 @@ def check_objectives(objectives: Sequence[str]) -> tuple[str, ...]:
         raise UserInputError(f"objectives: none given (allowed: {', '.join(OBJECTIVES)})")
     for o in out:
         if o not in OBJECTIVES:
-            raise UserInputError(f"objectives: value {o!r} is not known (allowed: "
-                                 f"{', '.join(OBJECTIVES)})")
+            raise UserInputError(
+                f"objectives: value {o!r} is not known (allowed: {', '.join(OBJECTIVES)})"
+            )
     if len(set(out)) != len(out):
         raise UserInputError(f"objectives: value {','.join(out)!r} names one twice")
     return out
@@ -145,34 +151,48 @@ class Portfolios:
 
     def arm(self, x: Sequence[float]) -> ValueChainScenario:
         """The scenario with portfolio ``x`` applied."""
-        changes = {lv: round(float(getattr(self.scenario, lv)) + m, 10)
-                   for lv, m in self.moves(x).items() if m}
+        changes = {
+            lv: round(float(getattr(self.scenario, lv)) + m, 10)
+            for lv, m in self.moves(x).items()
+            if m
+        }
         return self.scenario.replace(**changes) if changes else self.scenario
 
     def key(self) -> dict[str, Any]:
         """What determines every evaluation: to check a checkpoint belongs to this search."""
-        return {"scenario": self.scenario.to_record(), "levers": list(self.levers),
-                "objectives": list(self.objectives), "seeds": list(self.seeds),
-                "steps": self.steps, "costs": {lv: vars(c) for lv, c in
-                                               self.costs.levers.items()},
-                "usd_per_unit": self.costs.usd_per_unit}
+        return {
+            "scenario": self.scenario.to_record(),
+            "levers": list(self.levers),
+            "objectives": list(self.objectives),
+            "seeds": list(self.seeds),
+            "steps": self.steps,
+            "costs": {lv: vars(c) for lv, c in self.costs.levers.items()},
+            "usd_per_unit": self.costs.usd_per_unit,
+        }
 
-    def run(self, scenarios: Sequence[ValueChainScenario], workers: int | None,
-            progress: bool = False) -> list[list[dict]]:
+    def run(
+        self, scenarios: Sequence[ValueChainScenario], workers: int | None, progress: bool = False
+    ) -> list[list[dict]]:
         """Run each scenario on every seed; return the run summaries, per scenario."""
-        tasks = [(s.to_record(), seed, self.steps, ("share_upgraded",),
-                  summary) for s in scenarios for seed in self.seeds]
+        tasks = [
+            (s.to_record(), seed, self.steps, ("share_upgraded",), summary)
+            for s in scenarios
+            for seed in self.seeds
+        ]
         out: list[dict] = []
-        with make_engine(workers=workers, n_tasks=len(tasks)) as engine, \
-                Progress(len(tasks), enabled=progress, desc="portfolios") as bar:
+        with (
+            make_engine(workers=workers, n_tasks=len(tasks)) as engine,
+            Progress(len(tasks), enabled=progress, desc="portfolios") as bar,
+        ):
             for _, probe in engine.map(run_columns, tasks):
                 out.append(probe)
                 bar.update()
         n = len(self.seeds)
-        return [out[i * n:(i + 1) * n] for i in range(len(scenarios))]
+        return [out[i * n : (i + 1) * n] for i in range(len(scenarios))]
 
-    def judge(self, x: Sequence[float], runs: list[dict], baseline: list[dict]
-              ) -> tuple[np.ndarray, float]:
+    def judge(
+        self, x: Sequence[float], runs: list[dict], baseline: list[dict]
+    ) -> tuple[np.ndarray, float]:
         """Objectives (to maximise) and cost (largest over seeds) of one portfolio's runs."""
         moves = self.moves(x)
         values = {o: [] for o in self.objectives}
@@ -183,8 +203,9 @@ class Portfolios:
             if "upgrading" in values:
                 values["upgrading"].append(100 * (_share(d_new, "all") - _share(d_old, "all")))
             if "income" in values:
-                values["income"].append(self.costs.to_usd(new["horizon_income"]
-                                                           - old["horizon_income"]))
+                values["income"].append(
+                    self.costs.to_usd(new["horizon_income"] - old["horizon_income"])
+                )
             if "equity" in values:
                 values["equity"].append(100 * (_gap(d_old) - _gap(d_new)))
         return np.array([np.mean(values[o]) for o in self.objectives]), float(max(costs))
@@ -199,10 +220,15 @@ def _gap(distribution) -> float:
     return _share(distribution, "included") - _share(distribution, "excluded")
 
 
-def portfolios(scenario: ValueChainScenario | str | Mapping | None, *,
-               levers: Sequence[str] = DEFAULT_LEVERS,
-               objectives: Sequence[str] = ("upgrading", "income", "equity"),
-               seeds: int = 10, steps: int = 120, costs: CostModel = COSTS) -> Portfolios:
+def portfolios(
+    scenario: ValueChainScenario | str | Mapping | None,
+    *,
+    levers: Sequence[str] = DEFAULT_LEVERS,
+    objectives: Sequence[str] = ("upgrading", "income", "equity"),
+    seeds: int = 10,
+    steps: int = 120,
+    costs: CostModel = COSTS,
+) -> Portfolios:
     """Return the checked :class:`Portfolios` of a scenario.
 
     Raises:
@@ -210,5 +236,11 @@ def portfolios(scenario: ValueChainScenario | str | Mapping | None, *,
     """
     seeds = check_whole_number(seeds, "seeds", 2)
     steps = check_whole_number(steps, "steps", 1)
-    return Portfolios(coerce_scenario(scenario), check_levers(levers, costs),
-                      check_objectives(objectives), tuple(range(seeds)), steps, costs)
+    return Portfolios(
+        coerce_scenario(scenario),
+        check_levers(levers, costs),
+        check_objectives(objectives),
+        tuple(range(seeds)),
+        steps,
+        costs,
+    )

@@ -63,8 +63,10 @@ class _Plan:
         ]
         flat, probed = [], []
         # One run per task: a run costs far more than sending it, and progress moves each run.
-        with make_engine(workers=workers, n_tasks=len(tasks)) as engine, \
-                Progress(len(tasks), enabled=progress, desc=desc) as bar:
+        with (
+            make_engine(workers=workers, n_tasks=len(tasks)) as engine,
+            Progress(len(tasks), enabled=progress, desc=desc) as bar,
+        ):
             for result in engine.map(run_columns, tasks):
                 if probe:
                     result, extra = result
@@ -73,8 +75,8 @@ class _Plan:
                 bar.update()
         n = len(self.seeds)
         if probe:
-            self.probes = [probed[i * n:(i + 1) * n] for i in range(len(self.scenarios))]
-        return [np.stack(flat[i * n:(i + 1) * n]) for i in range(len(self.scenarios))]
+            self.probes = [probed[i * n : (i + 1) * n] for i in range(len(self.scenarios))]
+        return [np.stack(flat[i * n : (i + 1) * n]) for i in range(len(self.scenarios))]
 
 
 def run_experiments(
@@ -133,8 +135,9 @@ def run_experiments(
     created = datetime.now(UTC).isoformat(timespec="seconds")
     raw = plan.execute(n_workers, progress, desc=f"{len(chosen)} experiment(s) on {base.name}")
     results = {
-        g.id: build_result(g, base, arms, (raw[i], raw[j]), seed_list, steps, g.metrics, columns,
-                      created)
+        g.id: build_result(
+            g, base, arms, (raw[i], raw[j]), seed_list, steps, g.metrics, columns, created
+        )
         for g, arms, i, j in layout
     }
     if probe is not None:
@@ -175,8 +178,9 @@ def run_experiment(
         >>> r.effect("share_process")["effect"]                           # doctest: +SKIP
     """
     g = get_guideline(guideline)
-    return run_experiments([g], scenario, seeds=seeds, steps=steps, workers=workers,
-                           progress=progress, **overrides)[g.id]
+    return run_experiments(
+        [g], scenario, seeds=seeds, steps=steps, workers=workers, progress=progress, **overrides
+    )[g.id]
 
 
 def compare(
@@ -224,8 +228,17 @@ def compare(
     plan = _Plan(seed_list, steps, columns)
     i, j = plan.add(base), plan.add(new)
     raw = plan.execute(n_workers, progress, desc="compare")
-    return build_result(None, base, (base, new), (raw[i], raw[j]), seed_list, steps, metrics,
-                   columns, datetime.now(UTC).isoformat(timespec="seconds"))
+    return build_result(
+        None,
+        base,
+        (base, new),
+        (raw[i], raw[j]),
+        seed_list,
+        steps,
+        metrics,
+        columns,
+        datetime.now(UTC).isoformat(timespec="seconds"),
+    )
 
 
 @dataclass
@@ -299,16 +312,19 @@ def run_arms(
     steps = check_whole_number(steps, "steps", 1)
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario)
-    scenarios = {name: base.replace(**changes) if changes else base
-                 for name, changes in arms.items()}
+    scenarios = {
+        name: base.replace(**changes) if changes else base for name, changes in arms.items()
+    }
     metrics = tuple(dict.fromkeys(metrics))
     columns = source_columns(metrics)
     plan = _Plan(seed_list, steps, columns)
     index = {name: plan.add(s) for name, s in scenarios.items()}
     raw = plan.execute(n_workers, progress, desc=f"{len(plan.scenarios)} arms of {base.name}")
     outcomes = {
-        name: {m: outcome(derive(m, lambda c, i=i: raw[i][:, :, columns.index(c)]), steps)
-               for m in metrics}
+        name: {
+            m: outcome(derive(m, lambda c, i=i: raw[i][:, :, columns.index(c)]), steps)
+            for m in metrics
+        }
         for name, i in index.items()
     }
     return ArmOutcomes(scenarios, seed_list, steps, outcomes)

@@ -133,10 +133,14 @@ class Guideline:
         (:func:`sim.ui.words.describe_moves`), in lever labels and the reader's language.
         """
         base, new = self.arms(scenario)
-        moves = [LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
-                 for c in self.intervention]
-        moves += [LeverMove(c.lever, getattr(base, c.lever), getattr(base, c.lever), True)
-                  for c in self.comparison]
+        moves = [
+            LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
+            for c in self.intervention
+        ]
+        moves += [
+            LeverMove(c.lever, getattr(base, c.lever), getattr(base, c.lever), True)
+            for c in self.comparison
+        ]
         return tuple(moves)
 
 
@@ -180,9 +184,7 @@ def _parse_changes(table: Any, where: str) -> tuple[Change, ...]:
             raise UserInputError(
                 f"{where}.{lever}: operation {op!r} is not known (allowed: {', '.join(_OPS)})"
             )
-        if not is_real_number(value) or not (
-            -1.0 <= value <= 1.0
-        ):
+        if not is_real_number(value) or not (-1.0 <= value <= 1.0):
             raise UserInputError(
                 f"{where}.{lever}.{op}: value {value!r} is not a number from -1 to 1"
             )
@@ -209,8 +211,18 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
     """
     path = Path(path) if path is not None else guidelines_path()
     data = read_toml(path, "guideline definitions")
-    known_keys = {"number", "title", "action", "why", "seed_text", "comparison", "intervention",
-                  "key_metrics", "also_report", "expect"}
+    known_keys = {
+        "number",
+        "title",
+        "action",
+        "why",
+        "seed_text",
+        "comparison",
+        "intervention",
+        "key_metrics",
+        "also_report",
+        "expect",
+    }
     out: dict[str, Guideline] = {}
     for gid, spec in data.items():
         where = f"{path}: [{gid}]"
@@ -226,8 +238,7 @@ def load_guidelines(path: str | os.PathLike | None = None) -> dict[str, Guidelin
         for metric in metrics:
             if metric not in METRIC_INFO:
                 raise UserInputError(
-                    f"{where}: metric {metric!r} is not known "
-                    f"(allowed: {', '.join(METRIC_INFO)})"
+                    f"{where}: metric {metric!r} is not known (allowed: {', '.join(METRIC_INFO)})"
                 )
         expect = dict(spec.get("expect", {}))
         for metric, direction in expect.items():

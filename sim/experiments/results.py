@@ -106,16 +106,31 @@ def build_result(
     rows = []
     for metric in metrics:
         for arm, data in zip(series, raw, strict=True):
-            series[arm][metric] = derive(
-                metric, lambda c, data=data: data[:, :, columns.index(c)])
+            series[arm][metric] = derive(metric, lambda c, data=data: data[:, :, columns.index(c)])
         base = outcome(series["baseline"][metric], steps)
         new = outcome(series["intervention"][metric], steps)
         effect, low, high = paired_effect(base, new)
-        rows.append({"metric": metric, "baseline_mean": float(base.mean()),
-                     "intervention_mean": float(new.mean()), "effect": effect,
-                     "ci_low": low, "ci_high": high, "n_seeds": len(seeds)})
+        rows.append(
+            {
+                "metric": metric,
+                "baseline_mean": float(base.mean()),
+                "intervention_mean": float(new.mean()),
+                "effect": effect,
+                "ci_low": low,
+                "ci_high": high,
+                "n_seeds": len(seeds),
+            }
+        )
     return ExperimentResult(
-        guideline=guideline, scenario=scenario, baseline_scenario=arms[0],
-        intervention_scenario=arms[1], seeds=seeds, steps=steps, metrics=metrics,
-        series=series, effects=pd.DataFrame(rows), version=__version__, created=created,
+        guideline=guideline,
+        scenario=scenario,
+        baseline_scenario=arms[0],
+        intervention_scenario=arms[1],
+        seeds=seeds,
+        steps=steps,
+        metrics=metrics,
+        series=series,
+        effects=pd.DataFrame(rows),
+        version=__version__,
+        created=created,
     )

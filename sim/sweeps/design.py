@@ -73,8 +73,9 @@ def build_design(spec: SweepSpec) -> pd.DataFrame:
             elif spec.method == "sobol":
                 from SALib.sample import sobol
 
-                x = sobol.sample(problem, spec.samples, calc_second_order=spec.second_order,
-                                 seed=spec.seed)
+                x = sobol.sample(
+                    problem, spec.samples, calc_second_order=spec.second_order, seed=spec.seed
+                )
             else:
                 from SALib.sample import morris
 
@@ -110,8 +111,9 @@ def run_seed(master: int, point_id: int, replicate: int) -> int:
     return int(state[0] >> np.uint64(1))  # 63 bits: fits Parquet's int64
 
 
-def run_id(scenario_record: Mapping[str, Any], seed: int, steps: int,
-           point_id: int | None = None) -> str:
+def run_id(
+    scenario_record: Mapping[str, Any], seed: int, steps: int, point_id: int | None = None
+) -> str:
     """Return the stable id of a run: a hash of its full scenario, seed and steps.
 
     With common random numbers two design points with equal values (a Morris design can
@@ -174,4 +176,3 @@ def plan_runs(spec: SweepSpec, design: pd.DataFrame) -> pd.DataFrame:
 def plain(value: Any) -> Any:
     """Return a numpy scalar as the Python number it holds (for JSON and pickling)."""
     return value.item() if isinstance(value, np.generic) else value
-

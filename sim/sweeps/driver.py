@@ -99,8 +99,7 @@ def sweep(
         t_run = time.perf_counter()
         start_seconds = close_seconds = 0.0
         if len(todo):
-            runner = make_engine(engine, workers=workers, scheduler=scheduler,
-                                 n_tasks=len(todo))
+            runner = make_engine(engine, workers=workers, scheduler=scheduler, n_tasks=len(todo))
             slots = runner.slots
             start_seconds = time.perf_counter() - t_run
             model_seconds += runner.start_model_seconds  # loading the compiled model
@@ -136,4 +135,3 @@ def sweep(
     result = result[result["run_id"].isin(set(runs["run_id"]))].reset_index(drop=True)
     result.attrs = {"manifest": store.manifest(), "stats": stats}
     return result
-

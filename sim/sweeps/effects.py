@@ -71,14 +71,17 @@ def interaction_terms(a: Guideline, b: Guideline) -> tuple[tuple[float, tuple[Ch
     Both guidelines' comparison changes are applied in all four arms.
     """
     both = (*a.comparison, *b.comparison)
-    return ((1.0, (*both, *a.intervention, *b.intervention)),
-            (-1.0, (*both, *a.intervention)),
-            (-1.0, (*both, *b.intervention)),
-            (1.0, both))
+    return (
+        (1.0, (*both, *a.intervention, *b.intervention)),
+        (-1.0, (*both, *a.intervention)),
+        (-1.0, (*both, *b.intervention)),
+        (1.0, both),
+    )
 
 
-def build_effect(name: str, table: Mapping[str, Any], known_metrics: Sequence[str],
-                 outputs: Sequence[str]) -> EffectSpec:
+def build_effect(
+    name: str, table: Mapping[str, Any], known_metrics: Sequence[str], outputs: Sequence[str]
+) -> EffectSpec:
     """Return the :class:`EffectSpec` of an ``[effects.NAME]`` table.
 
     Raises:
@@ -92,8 +95,7 @@ def build_effect(name: str, table: Mapping[str, Any], known_metrics: Sequence[st
         raise ValueError(f"unknown key '{unknown[0]}' (allowed: {', '.join(EFFECT_KEYS)})")
     kinds = [k for k in ("guideline", "interaction") if k in table]
     if len(kinds) != 1:
-        raise ValueError("give exactly one of guideline = \"gN\" or interaction = "
-                         "[\"gN\", \"gM\"]")
+        raise ValueError('give exactly one of guideline = "gN" or interaction = ["gN", "gM"]')
     if kinds[0] == "guideline":
         g = get_guideline(table["guideline"])
         terms = guideline_terms(g)
@@ -102,20 +104,25 @@ def build_effect(name: str, table: Mapping[str, Any], known_metrics: Sequence[st
     else:
         pair = table["interaction"]
         if not isinstance(pair, list) or len(pair) != 2 or len(set(map(str, pair))) != 2:
-            raise ValueError(f"interaction = {pair!r}: must list two different guidelines, "
-                             "e.g. [\"g4\", \"g2\"]")
+            raise ValueError(
+                f'interaction = {pair!r}: must list two different guidelines, e.g. ["g4", "g2"]'
+            )
         a, b = (get_guideline(x) for x in pair)
         terms = interaction_terms(a, b)
         default = list(outputs)
         definition = {"interaction": [a.id, b.id]}
     metrics = table.get("metrics", default)
     if not isinstance(metrics, list) or not metrics:
-        raise ValueError(f"metrics = {metrics!r}: must be a non-empty list of the sweep's "
-                         f"outputs ({', '.join(outputs)})")
+        raise ValueError(
+            f"metrics = {metrics!r}: must be a non-empty list of the sweep's "
+            f"outputs ({', '.join(outputs)})"
+        )
     for metric in metrics:
         if metric not in outputs:
-            raise ValueError(f"metric {metric!r} is not among the sweep's outputs "
-                             f"({', '.join(outputs)}); add it to [sweep] outputs")
+            raise ValueError(
+                f"metric {metric!r} is not among the sweep's outputs "
+                f"({', '.join(outputs)}); add it to [sweep] outputs"
+            )
     definition["metrics"] = list(dict.fromkeys(metrics))
     return EffectSpec(name, terms, tuple(definition["metrics"]), definition)
 
@@ -124,6 +131,5 @@ def arm_scenario(point: ValueChainScenario, changes: Sequence[Change]) -> ValueC
     """Return the design point's scenario with ``changes`` applied one after another."""
     scenario = point
     for change in changes:
-        scenario = scenario.replace(**{change.lever: change.apply(getattr(scenario,
-                                                                          change.lever))})
+        scenario = scenario.replace(**{change.lever: change.apply(getattr(scenario, change.lever))})
     return scenario

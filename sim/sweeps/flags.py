@@ -46,20 +46,27 @@ def _index_flags(key: str, value: float, conf: float, samples: int, method: str)
     flags = []
     if math.isfinite(value) and math.isfinite(conf):
         if value - conf > 1:
-            flags.append(f"{key} = {value:.2f} ± {conf:.2f} lies above 1 beyond its interval: "
-                         "not a valid share of variance at this N")
+            flags.append(
+                f"{key} = {value:.2f} ± {conf:.2f} lies above 1 beyond its interval: "
+                "not a valid share of variance at this N"
+            )
         elif value + conf < 0:
-            flags.append(f"{key} = {value:.2f} ± {conf:.2f} lies below 0 beyond its interval: "
-                         "not a valid share of variance at this N")
+            flags.append(
+                f"{key} = {value:.2f} ± {conf:.2f} lies below 0 beyond its interval: "
+                "not a valid share of variance at this N"
+            )
     if not math.isfinite(conf) or conf > MAX_HALF_WIDTH:
         needed = needed_samples(samples, conf, MAX_HALF_WIDTH, method == "sobol")
-        flags.append(f"{key} ± {conf:.2f} is too wide to read (more than ± {MAX_HALF_WIDTH:g}): "
-                     f"N too small: use at least N = {needed} (samples = {samples} now)")
+        flags.append(
+            f"{key} ± {conf:.2f} is too wide to read (more than ± {MAX_HALF_WIDTH:g}): "
+            f"N too small: use at least N = {needed} (samples = {samples} now)"
+        )
     return flags
 
 
-def flag_indices(table: pd.DataFrame, method: str, samples: int,
-                 second_order: Sequence[dict[str, Any]] = ()) -> tuple[list[str], list[str]]:
+def flag_indices(
+    table: pd.DataFrame, method: str, samples: int, second_order: Sequence[dict[str, Any]] = ()
+) -> tuple[list[str], list[str]]:
     """Return one flag text per row of a SALib table (``""`` when fine) and the warnings.
 
     Args:
@@ -79,13 +86,17 @@ def flag_indices(table: pd.DataFrame, method: str, samples: int,
             for key, conf in INDEX_COLUMNS[method]:
                 found = _index_flags(key, float(row[key]), float(row[conf]), samples, method)
                 flags[pos] += found
-                needed = max(needed, needed_samples(samples, float(row[conf]), MAX_HALF_WIDTH,
-                                                    method == "sobol"))
+                needed = max(
+                    needed,
+                    needed_samples(samples, float(row[conf]), MAX_HALF_WIDTH, method == "sobol"),
+                )
         for record in second_order:
             found = _index_flags("S2", record["S2"], record["S2_conf"], samples, method)
             record["flag"] = "; ".join(found)
-            needed = max(needed, needed_samples(samples, record["S2_conf"], MAX_HALF_WIDTH,
-                                                method == "sobol"))
+            needed = max(
+                needed,
+                needed_samples(samples, record["S2_conf"], MAX_HALF_WIDTH, method == "sobol"),
+            )
     elif method == "morris":
         top = float(table["mu_star"].max()) if len(table) else 0.0
         limit = MORRIS_RELATIVE_WIDTH * top
@@ -97,34 +108,40 @@ def flag_indices(table: pd.DataFrame, method: str, samples: int,
                 flags[pos].append(
                     f"mu* ± {conf:.3g} is too wide to rank (more than "
                     f"{MORRIS_RELATIVE_WIDTH:.0%} of the largest mu*): N too small: use at "
-                    f"least {n} trajectories (samples = {samples} now)")
+                    f"least {n} trajectories (samples = {samples} now)"
+                )
     texts = ["; ".join(f) for f in flags]
     warnings = _summary(texts, second_order, needed, samples, method)
     return texts, warnings
 
 
-def _summary(texts: list[str], second_order: Sequence[dict[str, Any]], needed: int,
-             samples: int, method: str) -> list[str]:
+def _summary(
+    texts: list[str], second_order: Sequence[dict[str, Any]], needed: int, samples: int, method: str
+) -> list[str]:
     warnings = []
     outside = sum("beyond its interval" in t for t in texts)
     outside += sum("beyond its interval" in r.get("flag", "") for r in second_order)
-    wide = sum("too wide" in t for t in texts) + sum("too wide" in r.get("flag", "")
-                                                       for r in second_order)
+    wide = sum("too wide" in t for t in texts) + sum(
+        "too wide" in r.get("flag", "") for r in second_order
+    )
     if outside:
-        warnings.append(f"{outside} index value(s) lie outside [0, 1] beyond their interval: "
-                        "the estimates are not valid at this sample size")
+        warnings.append(
+            f"{outside} index value(s) lie outside [0, 1] beyond their interval: "
+            "the estimates are not valid at this sample size"
+        )
     if wide:
         unit = "trajectories" if method == "morris" else "N"
-        warnings.append(f"{wide} interval(s) too wide to read: N too small: use at least "
-                        f"{unit} = {needed} (samples = {samples} now)")
+        warnings.append(
+            f"{wide} interval(s) too wide to read: N too small: use at least "
+            f"{unit} = {needed} (samples = {samples} now)"
+        )
     return warnings
 
 
 def flag_grid(table: pd.DataFrame, replicates: int) -> tuple[list[str], list[str]]:
     """Return the flags and warnings of a grid's main effects (no interval: one replicate)."""
     missing = table["ci_low"].isna() if len(table) else pd.Series(dtype=bool)
-    text = ("no interval: one replicate per design point: N too small: use at least 2 "
-            "replicates")
+    text = "no interval: one replicate per design point: N too small: use at least 2 replicates"
     flags = [text if m else "" for m in missing]
     warnings = [text] if bool(missing.any()) and replicates < 2 else []
     return flags, warnings

@@ -32,8 +32,9 @@ import pandas as pd
 INTERACTION_SIGN = " × "
 
 
-def grid_effects(design: pd.DataFrame, runs: pd.DataFrame, names: list[str], column: str,
-                 conf_level: float) -> list[dict[str, Any]]:
+def grid_effects(
+    design: pd.DataFrame, runs: pd.DataFrame, names: list[str], column: str, conf_level: float
+) -> list[dict[str, Any]]:
     """Return the effects table of a grid: main and pairwise interaction terms with intervals.
 
     Args:
@@ -55,16 +56,18 @@ def grid_effects(design: pd.DataFrame, runs: pd.DataFrame, names: list[str], col
         return []
     lows = {n: float(design[n].min()) for n in varied}
     highs = {n: float(design[n].max()) for n in varied}
-    z = pd.DataFrame({n: (design[n].astype(float) - lows[n]) / (highs[n] - lows[n]) - 0.5
-                      for n in varied})
+    z = pd.DataFrame(
+        {n: (design[n].astype(float) - lows[n]) / (highs[n] - lows[n]) - 0.5 for n in varied}
+    )
     z.index = design["point_id"].to_numpy()
     pairs = list(itertools.combinations(varied, 2))
     terms = [*varied, *(f"{a}{INTERACTION_SIGN}{b}" for a, b in pairs)]
-    x = np.column_stack([np.ones(len(z)), *(z[n] for n in varied),
-                         *(z[a] * z[b] for a, b in pairs)])
+    x = np.column_stack(
+        [np.ones(len(z)), *(z[n] for n in varied), *(z[a] * z[b] for a, b in pairs)]
+    )
     if np.linalg.matrix_rank(x) < x.shape[1]:
         # Too few points for every pair (a grid always has enough; kept for safety).
-        x, terms, pairs = x[:, :1 + len(varied)], list(varied), []
+        x, terms, pairs = x[:, : 1 + len(varied)], list(varied), []
     wide = runs.pivot(index="point_id", columns="replicate", values=column)
     wide = wide.reindex(z.index)
     coefficients = []
@@ -84,28 +87,42 @@ def grid_effects(design: pd.DataFrame, runs: pd.DataFrame, names: list[str], col
     rows = []
     for k, term in enumerate(terms):
         if k < len(varied):
-            meaning = (f"{term} from {lows[term]:g} to {highs[term]:g}, averaged over the "
-                       "others")
+            meaning = f"{term} from {lows[term]:g} to {highs[term]:g}, averaged over the others"
             kind = "main"
         else:
             a, b_name = pairs[k - len(varied)]
-            meaning = (f"change in the effect of {a} ({lows[a]:g} to {highs[a]:g}) when "
-                       f"{b_name} goes from {lows[b_name]:g} to {highs[b_name]:g}")
+            meaning = (
+                f"change in the effect of {a} ({lows[a]:g} to {highs[a]:g}) when "
+                f"{b_name} goes from {lows[b_name]:g} to {highs[b_name]:g}"
+            )
             kind = "interaction"
-        rows.append({"term": term, "kind": kind, "estimate": float(estimate[k]),
-                     "ci_low": float(estimate[k] - half[k]),
-                     "ci_high": float(estimate[k] + half[k]), "n_replicates": n,
-                     "meaning": meaning})
+        rows.append(
+            {
+                "term": term,
+                "kind": kind,
+                "estimate": float(estimate[k]),
+                "ci_low": float(estimate[k] - half[k]),
+                "ci_high": float(estimate[k] + half[k]),
+                "n_replicates": n,
+                "meaning": meaning,
+            }
+        )
     return rows
 
 
-def second_order_rows(names: list[str], s2: np.ndarray, s2_conf: np.ndarray
-                      ) -> list[dict[str, Any]]:
+def second_order_rows(
+    names: list[str], s2: np.ndarray, s2_conf: np.ndarray
+) -> list[dict[str, Any]]:
     """Return SALib's second-order matrices as one record per pair of parameters."""
     rows = []
     for i, j in itertools.combinations(range(len(names)), 2):
-        rows.append({"term": f"{names[i]}{INTERACTION_SIGN}{names[j]}", "S2": float(s2[i, j]),
-                     "S2_conf": float(s2_conf[i, j])})
+        rows.append(
+            {
+                "term": f"{names[i]}{INTERACTION_SIGN}{names[j]}",
+                "S2": float(s2[i, j]),
+                "S2_conf": float(s2_conf[i, j]),
+            }
+        )
     return rows
 
 

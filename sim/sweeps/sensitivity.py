@@ -52,12 +52,14 @@ def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> t
         if effect not in effects:
             raise UserInputError(
                 f"--metric {effect}/...: this sweep recorded no effect {effect!r} (effects: "
-                f"{', '.join(effects) or 'none'})")
+                f"{', '.join(effects) or 'none'})"
+            )
         name, step = resolve_metric(manifest, metric, step)
         if name not in effects[effect]["metrics"]:
             raise UserInputError(
                 f"--metric {effect}/{name}: effect {effect!r} was recorded on "
-                f"{', '.join(effects[effect]['metrics'])} only")
+                f"{', '.join(effects[effect]['metrics'])} only"
+            )
         return f"{effect}/{name}", step
     name, sep, step_text = metric.partition("@")
     if sep:
@@ -66,8 +68,9 @@ def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> t
         try:
             step = int(step_text)
         except ValueError:
-            raise UserInputError(f"--metric {metric!r}: step {step_text!r} is not a whole "
-                                 "number") from None
+            raise UserInputError(
+                f"--metric {metric!r}: step {step_text!r} is not a whole number"
+            ) from None
     if name not in spec["outputs"]:
         raise UserInputError(
             f"--metric {name!r} was not recorded by this sweep (outputs: "
@@ -79,8 +82,7 @@ def resolve_metric(manifest: dict[str, Any], metric: str, step: int | None) -> t
     if step not in steps:
         shown = steps if len(steps) <= 12 else [*steps[:5], "...", *steps[-5:]]
         raise UserInputError(
-            f"--step {step} was not recorded by this sweep (at_steps: "
-            f"{', '.join(map(str, shown))})"
+            f"--step {step} was not recorded by this sweep (at_steps: {', '.join(map(str, shown))})"
         )
     return name, step
 
@@ -164,24 +166,41 @@ def analyze(
         problem = {
             "num_vars": len(names),
             "names": names,
-            "bounds": [[spec["parameters"][n]["low"], spec["parameters"][n]["high"]]
-                       for n in names],
+            "bounds": [
+                [spec["parameters"][n]["low"], spec["parameters"][n]["high"]] for n in names
+            ],
         }
         x = design[names].to_numpy(dtype=float)
-        table = salib_indices(method, problem, x, y, conf_level=conf_level,
-                              num_resamples=num_resamples, seed=seed,
-                              second_order=bool(spec.get("second_order")),
-                              levels=spec.get("levels") or 4)
+        table = salib_indices(
+            method,
+            problem,
+            x,
+            y,
+            conf_level=conf_level,
+            num_resamples=num_resamples,
+            seed=seed,
+            second_order=bool(spec.get("second_order")),
+            levels=spec.get("levels") or 4,
+        )
         if "second_order" in table.attrs:
             extra["second_order"] = table.attrs["second_order"]
-        flags, warnings = flag_indices(table, method, spec["samples"],
-                                       extra.get("second_order", ()))
+        flags, warnings = flag_indices(
+            table, method, spec["samples"], extra.get("second_order", ())
+        )
     table["flag"] = flags
     table.attrs = {
-        **extra, "warnings": warnings, "crn": bool(spec.get("crn")),
-        "method": method, "metric": name, "step": step, "column": column,
-        "n_points": len(design), "n_runs": len(runs), "replicates": spec["replicates"],
-        "conf_level": conf_level, "out": str(out),
+        **extra,
+        "warnings": warnings,
+        "crn": bool(spec.get("crn")),
+        "method": method,
+        "metric": name,
+        "step": step,
+        "column": column,
+        "n_points": len(design),
+        "n_runs": len(runs),
+        "replicates": spec["replicates"],
+        "conf_level": conf_level,
+        "out": str(out),
         "sweep_provenance": manifest.get("provenance", {"version": manifest.get("version")}),
     }
     return table
@@ -222,20 +241,34 @@ def salib_indices(
         # SALib's Sobol' analyser treats a falsy seed (0) as no seed and then resamples from
         # numpy's global generator; a Generator is always used as given, so every seed,
         # 0 included, fixes the bootstrap (and other seeds give the same numbers as before).
-        si = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=conf_level,
-                           num_resamples=num_resamples, seed=np.random.default_rng(seed))
+        si = sobol.analyze(
+            problem,
+            y,
+            calc_second_order=second_order,
+            conf_level=conf_level,
+            num_resamples=num_resamples,
+            seed=np.random.default_rng(seed),
+        )
         keys = ["S1", "S1_conf", "ST", "ST_conf"]
     elif method == "morris":
         from SALib.analyze import morris
 
-        si = morris.analyze(problem, x, y, conf_level=conf_level, num_resamples=num_resamples,
-                            num_levels=levels, seed=seed)
+        si = morris.analyze(
+            problem,
+            x,
+            y,
+            conf_level=conf_level,
+            num_resamples=num_resamples,
+            num_levels=levels,
+            seed=seed,
+        )
         keys = ["mu", "mu_star", "mu_star_conf", "sigma"]
     elif method == "lhs":
         from SALib.analyze import rbd_fast
 
-        si = rbd_fast.analyze(problem, x, y, conf_level=conf_level,
-                              num_resamples=num_resamples, seed=seed)
+        si = rbd_fast.analyze(
+            problem, x, y, conf_level=conf_level, num_resamples=num_resamples, seed=seed
+        )
         keys = ["S1", "S1_conf"]
     else:
         raise ValueError(f"no SALib analyser for method {method!r}")
@@ -243,7 +276,8 @@ def salib_indices(
     table.insert(0, "parameter", names)
     if method == "sobol" and second_order:
         table.attrs["second_order"] = second_order_rows(
-            list(names), np.asarray(si["S2"], float), np.asarray(si["S2_conf"], float))
+            list(names), np.asarray(si["S2"], float), np.asarray(si["S2_conf"], float)
+        )
     return table
 
 
@@ -272,7 +306,15 @@ def grid_main_effects(
                 half = float(stats.t.ppf(0.5 + conf_level / 2, dof)) * se
             else:
                 half = float("nan")
-            rows.append({"parameter": name, "value": value, "mean": mean,
-                         "ci_low": mean - half, "ci_high": mean + half,
-                         "n_points": n_points, "n_runs": int(group["count"].sum())})
+            rows.append(
+                {
+                    "parameter": name,
+                    "value": value,
+                    "mean": mean,
+                    "ci_low": mean - half,
+                    "ci_high": mean + half,
+                    "n_points": n_points,
+                    "n_runs": int(group["count"].sum()),
+                }
+            )
     return pd.DataFrame(rows)

@@ -76,7 +76,6 @@ class SweepSpecError(UserInputError):
     """
 
 
-
 @dataclass(frozen=True)
 class ParameterRange:
     """One swept scenario field: grid values, or bounds for a sampled design.
@@ -167,8 +166,12 @@ class SweepSpec:
     def output_columns(self) -> tuple[str, ...]:
         """Result columns: ``metric@step`` for every output and step, then who gains."""
         columns = tuple(output_column(m, s) for m in self.outputs for s in self.at_steps)
-        effects = tuple(effect_column(e.name, m, s) for e in self.effects for m in e.metrics
-                        for s in self.at_steps)
+        effects = tuple(
+            effect_column(e.name, m, s)
+            for e in self.effects
+            for m in e.metrics
+            for s in self.at_steps
+        )
         return columns + (WHO_GAINS_COLUMNS if self.who_gains else ()) + effects
 
     def normalized(self) -> dict[str, Any]:
@@ -195,8 +198,7 @@ class SweepSpec:
             # fingerprint and resume.
             **({"who_gains": True} if self.who_gains else {}),
             **({"crn": True} if self.crn else {}),
-            **({"effects": {e.name: e.to_json() for e in self.effects}} if self.effects
-               else {}),
+            **({"effects": {e.name: e.to_json() for e in self.effects}} if self.effects else {}),
         }
 
     def fingerprint(self) -> str:
@@ -211,8 +213,11 @@ class SweepSpec:
     def neutral_fields(self) -> dict[str, Any]:
         """Return the fields the fingerprint leaves out here: neutral, recorded as such."""
         record = self.scenario.to_record()
-        return {name: value for name, value in NEUTRAL_FIELDS.items()
-                if name in record and record[name] == value}
+        return {
+            name: value
+            for name, value in NEUTRAL_FIELDS.items()
+            if name in record and record[name] == value
+        }
 
 
 #: Scenario fields added after sweep stores (and docs/screening.md) were written, with the
@@ -375,7 +380,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     if not isinstance(outputs, list) or not outputs:
         raise SweepSpecError(
             f"[sweep] outputs = {outputs!r}{where}: must be a non-empty list of metric names "
-            f"or \"all\" (metrics: {', '.join(metrics)})"
+            f'or "all" (metrics: {", ".join(metrics)})'
         )
     for name in outputs:
         if name not in metrics:
@@ -395,7 +400,7 @@ def read_spec(spec: str | os.PathLike | Mapping[str, Any]) -> SweepSpec:
     if not isinstance(at_steps, list) or not at_steps:
         raise SweepSpecError(
             f"[sweep] at_steps = {at_steps!r}{where}: must be a list of steps from 0 to "
-            f"{steps} or \"all\""
+            f'{steps} or "all"'
         )
     for step in at_steps:
         if not is_whole_number(step) or not 0 <= step <= steps:
@@ -478,7 +483,7 @@ def _effects(raw: Any, outputs: list[str], where: str) -> tuple[EffectSpec, ...]
         if not name or "/" in name or "@" in name:
             raise SweepSpecError(f"{key}: an effect's name may not be empty or hold '/' or '@'")
         if not isinstance(table, Mapping):
-            raise SweepSpecError(f"{key} must be a table, e.g. guideline = \"g4\"")
+            raise SweepSpecError(f'{key} must be a table, e.g. guideline = "g4"')
         try:
             effects.append(build_effect(name, table, known_metrics(), outputs))
         except (ValueError, UserInputError) as exc:
@@ -524,8 +529,7 @@ def _parameter_range(name: str, value: Any, method: str, where: str) -> Paramete
             raise SweepSpecError(f"{key}.{bound} = {number!r}{where}: must be a number")
         if not spec.low <= number <= spec.high:
             raise SweepSpecError(
-                f"{key}.{bound} = {number!r}{where}: outside the range of '{name}' "
-                f"({spec.allowed})"
+                f"{key}.{bound} = {number!r}{where}: outside the range of '{name}' ({spec.allowed})"
             )
     if not low < high:
         raise SweepSpecError(f"{key} = {dict(value)!r}{where}: low must be below high")

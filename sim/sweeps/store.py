@@ -29,7 +29,6 @@ STORE_FORMAT = "mse-sim-sweep/1"
 PART_GLOB = "part-*.parquet"
 
 
-
 class SweepStore:
     """A sweep's folder: manifest, design and the Parquet part files of finished runs.
 
@@ -210,8 +209,9 @@ def visible_entries(path: Path) -> list[Path]:
     return [p for p in path.iterdir() if not p.name.startswith(".")]
 
 
-def open_store(store: SweepStore, spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame,
-                resume: bool) -> int:
+def open_store(
+    store: SweepStore, spec: SweepSpec, design: pd.DataFrame, runs: pd.DataFrame, resume: bool
+) -> int:
     """Create the store or check it holds this sweep; return how many runs were on disk."""
     store.clean_temporary()
     if store.exists():
@@ -239,4 +239,3 @@ def open_store(store: SweepStore, spec: SweepSpec, design: pd.DataFrame, runs: p
             json.dump(manifest_of(spec, design, runs), fh, indent=2, default=str)
         return 0
     return len(store.done_ids() & set(runs["run_id"]))
-

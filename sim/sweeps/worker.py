@@ -114,8 +114,7 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
             step_col = values[:, 0]
             if len(step_col) != chunk.steps + 1 or step_col[-1] != chunk.steps:
                 raise RuntimeError(
-                    f"model returned steps {step_col[0]}..{step_col[-1]}, expected "
-                    f"0..{chunk.steps}"
+                    f"model returned steps {step_col[0]}..{step_col[-1]}, expected 0..{chunk.steps}"
                 )
         for pos, metric in enumerate(chunk.outputs, start=1):
             series[metric][i] = values[steps_idx, pos]
@@ -123,8 +122,9 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
             t0 = time.perf_counter()
             point = base.replace(**params)
             for (name, metric), row in _effect_rows(chunk, point, run[3], values).items():
-                effect_series.setdefault((name, metric),
-                                         np.empty((len(chunk.runs), len(steps_idx))))[i] = row
+                effect_series.setdefault(
+                    (name, metric), np.empty((len(chunk.runs), len(steps_idx)))
+                )[i] = row
             model_seconds += time.perf_counter() - t0
     for metric in chunk.outputs:
         for j, step in enumerate(chunk.at_steps):
@@ -133,13 +133,15 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     for effect in chunk.effects:
         for metric in effect.metrics:
             for j, step in enumerate(chunk.at_steps):
-                columns[effect_column(effect.name, metric, step)] = \
-                    effect_series[(effect.name, metric)][:, j]
+                columns[effect_column(effect.name, metric, step)] = effect_series[
+                    (effect.name, metric)
+                ][:, j]
     return columns, model_seconds
 
 
-def _effect_rows(chunk: Chunk, point: ValueChainScenario, seed: int,
-                 point_values: np.ndarray) -> dict[tuple[str, str], np.ndarray]:
+def _effect_rows(
+    chunk: Chunk, point: ValueChainScenario, seed: int, point_values: np.ndarray
+) -> dict[tuple[str, str], np.ndarray]:
     """Return each effect's values at the recorded steps for one run (its arms on its seed).
 
     Every distinct arm scenario is run once, on the run's seed (common random numbers); the
@@ -185,9 +187,16 @@ def chunks(
     rows = list(runs.itertuples(index=False, name=None))
     start = 0
     for size in chunk_sizes(len(rows), chunk_size, slots):
-        yield Chunk(base, spec.steps, spec.outputs, spec.at_steps, spec.names,
-                    tuple(tuple(plain(v) for v in r) for r in rows[start:start + size]),
-                    spec.who_gains, spec.effects)
+        yield Chunk(
+            base,
+            spec.steps,
+            spec.outputs,
+            spec.at_steps,
+            spec.names,
+            tuple(tuple(plain(v) for v in r) for r in rows[start : start + size]),
+            spec.who_gains,
+            spec.effects,
+        )
         start += size
 
 
@@ -229,8 +238,12 @@ def auto_chunk_size(spec: SweepSpec, n_runs: int, slots: int) -> int:
         >>> auto_chunk_size(read_spec(spec), n_runs=4, slots=2)   # small runs: one per task here
         1
     """
-    n_mse = max([spec.scenario.n_mse, *(max(p.values) for p in spec.parameters
-                                        if p.name == "n_mse" and p.values)])
+    n_mse = max(
+        [
+            spec.scenario.n_mse,
+            *(max(p.values) for p in spec.parameters if p.name == "n_mse" and p.values),
+        ]
+    )
     # A run with effects runs its arms too (at most one model per term of each effect).
     models = 1 + sum(len(e.terms) for e in spec.effects)
     by_cost = max(1, CHUNK_COST // max(1, n_mse * spec.steps * models))

@@ -21,8 +21,7 @@ def _bars(ax, labels, values, lows, highs, colour, xlabel):
     values = np.asarray(values, float)
     err = np.vstack([values - np.asarray(lows, float), np.asarray(highs, float) - values])
     ax.barh(y, values, color=colour, alpha=0.85, height=0.65)
-    ax.errorbar(values, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#333333", capsize=2,
-                lw=1)
+    ax.errorbar(values, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#333333", capsize=2, lw=1)
     ax.axvline(0, color="#555555", lw=0.8)
     ax.set_yticks(y, labels)
     ax.set_xlabel(xlabel)
@@ -48,23 +47,41 @@ def who_gains_figure(gains: pd.DataFrame, title: str, lang: str = DEFAULT_LANGUA
     fig = Figure(figsize=(11, 3.9), layout="constrained")
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1, 0.8]})
     labels = [_(g) for g in groups["group"]]
-    _bars(axes[0], labels, 100 * groups["upgrading_change"], 100 * groups["upgrading_ci_low"],
-          100 * groups["upgrading_ci_high"], INTERVENTION_COLOUR, _("upgrading (points)"))
-    _bars(axes[1], labels, groups["income_change"], groups["income_ci_low"],
-          groups["income_ci_high"], UPGRADE_COLOURS["functional"],
-          _("income (units a month)"))
+    _bars(
+        axes[0],
+        labels,
+        100 * groups["upgrading_change"],
+        100 * groups["upgrading_ci_low"],
+        100 * groups["upgrading_ci_high"],
+        INTERVENTION_COLOUR,
+        _("upgrading (points)"),
+    )
+    _bars(
+        axes[1],
+        labels,
+        groups["income_change"],
+        groups["income_ci_low"],
+        groups["income_ci_high"],
+        UPGRADE_COLOURS["functional"],
+        _("income (units a month)"),
+    )
     axes[1].set_yticklabels([])
-    _bars(axes[2], [_(g) for g in margin["group"]], 100 * margin["margin_change"],
-          100 * margin["margin_ci_low"], 100 * margin["margin_ci_high"], BASELINE_COLOUR,
-          _("share of the sale price (points)"))
+    _bars(
+        axes[2],
+        [_(g) for g in margin["group"]],
+        100 * margin["margin_change"],
+        100 * margin["margin_ci_low"],
+        100 * margin["margin_ci_high"],
+        BASELINE_COLOUR,
+        _("share of the sale price (points)"),
+    )
     for ax in axes:
         locale_ticks(ax, lang)
     fig.suptitle(title, fontsize=12)
     return fig
 
 
-def front_figure(front: pd.DataFrame, objectives: list[str], budget: float,
-                 title: str) -> Figure:
+def front_figure(front: pd.DataFrame, objectives: list[str], budget: float, title: str) -> Figure:
     """The Pareto front of a portfolio search: the first two objectives, cost as colour.
 
     Args:
@@ -78,8 +95,9 @@ def front_figure(front: pd.DataFrame, objectives: list[str], budget: float,
     ax = fig.subplots()
     x = front[f"obj_{objectives[0]}"]
     y = front[f"obj_{objectives[1]}"] if len(objectives) > 1 else front["cost_usd"]
-    points = ax.scatter(x, y, c=front["cost_usd"], cmap="viridis", vmin=0, vmax=budget, s=60,
-                        edgecolor="#333333")
+    points = ax.scatter(
+        x, y, c=front["cost_usd"], cmap="viridis", vmin=0, vmax=budget, s=60, edgecolor="#333333"
+    )
     fig.colorbar(points, ax=ax, label="cost (US$)")
     ax.set_xlabel(OBJECTIVES[objectives[0]])
     ax.set_ylabel(OBJECTIVES[objectives[1]] if len(objectives) > 1 else "cost (US$)")
@@ -99,11 +117,23 @@ def prim_figure(trajectory: pd.DataFrame, chosen: int, title: str) -> Figure:
     """
     fig = Figure(figsize=(6.5, 4.5), layout="constrained")
     ax = fig.subplots()
-    points = ax.scatter(trajectory["coverage"], trajectory["density"],
-                        c=trajectory["n_restricted"], cmap="viridis", s=30)
+    points = ax.scatter(
+        trajectory["coverage"],
+        trajectory["density"],
+        c=trajectory["n_restricted"],
+        cmap="viridis",
+        s=30,
+    )
     fig.colorbar(points, ax=ax, label="parameters restricted")
-    ax.scatter([trajectory["coverage"].iloc[chosen]], [trajectory["density"].iloc[chosen]],
-               s=160, facecolor="none", edgecolor="#D55E00", lw=2, label="box reported")
+    ax.scatter(
+        [trajectory["coverage"].iloc[chosen]],
+        [trajectory["density"].iloc[chosen]],
+        s=160,
+        facecolor="none",
+        edgecolor="#D55E00",
+        lw=2,
+        label="box reported",
+    )
     ax.set_xlabel("coverage (share of the cases of interest inside the box)")
     ax.set_ylabel("density (share of the box that are cases of interest)")
     ax.set_xlim(0, 1.02)

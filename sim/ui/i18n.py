@@ -42,8 +42,7 @@ from sim.validation.targets import list_target_cases, read_targets
 from sim.who_gains import DISTANCE_GROUPS, PARTIES, WEALTH_GROUPS
 
 #: The languages offered, by code, with their own names (what a language menu shows).
-LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français",
-                             "pt": "Português"}
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español", "fr": "Français", "pt": "Português"}
 DEFAULT_LANGUAGE = "en"
 DOMAIN = "mse_sim"
 
@@ -114,8 +113,10 @@ def translation_note(lang: str) -> str:
     if lang == DEFAULT_LANGUAGE:
         return ""
     _ = gettext_for(lang)
-    return _("Translated from the English original (Dunn, Sebstad, Batzdorff & Parsons 2006); "
-             "the translation is ours.")
+    return _(
+        "Translated from the English original (Dunn, Sebstad, Batzdorff & Parsons 2006); "
+        "the translation is ours."
+    )
 
 
 def scenario_translation_note(lang: str) -> str:
@@ -123,8 +124,7 @@ def scenario_translation_note(lang: str) -> str:
     if lang == DEFAULT_LANGUAGE:
         return ""
     _ = gettext_for(lang)
-    return _("Translated from the English original of the scenario file; the translation is "
-             "ours.")
+    return _("Translated from the English original of the scenario file; the translation is ours.")
 
 
 def data_messages() -> list[tuple[str, str]]:
@@ -164,8 +164,9 @@ def extract_scenario_toml(fileobj, keywords, comment_tags, options):
     lines = raw.splitlines()
 
     def line_of(key: str) -> int:
-        return next((i + 1 for i, line in enumerate(lines)
-                     if line.lstrip().startswith(f"{key} =")), 0)
+        return next(
+            (i + 1 for i, line in enumerate(lines) if line.lstrip().startswith(f"{key} =")), 0
+        )
 
     name = data.get("name", "")
     if name:  # the scenario's title in menus, made from its name
@@ -181,9 +182,12 @@ def scenario_messages() -> list[tuple[str, str]]:
     """Return every scenario file's description and Info texts as (text, where) pairs."""
     from babel.messages.extract import extract_from_dir
 
-    return [(message, f"scenarios/{filename}:{lineno}")
-            for filename, lineno, message, _comments, _context in extract_from_dir(
-                str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)])]
+    return [
+        (message, f"scenarios/{filename}:{lineno}")
+        for filename, lineno, message, _comments, _context in extract_from_dir(
+            str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]
+        )
+    ]
 
 
 def _title_of(name: str) -> str:
@@ -221,24 +225,28 @@ def _template():
     catalog = Catalog(project="mse-upgrading", charset="utf-8")
     ui = Path(__file__).resolve().parent
     for filename, lineno, message, comments, _context in extract_from_dir(
-            str(ui), method_map=[("**.py", "python")],
-            keywords={"_": None, "N_": None, "ngettext": (1, 2)}):
-        catalog.add(message, locations=[(f"sim/ui/{filename}", lineno)],
-                    auto_comments=comments)
+        str(ui),
+        method_map=[("**.py", "python")],
+        keywords={"_": None, "N_": None, "ngettext": (1, 2)},
+    ):
+        catalog.add(message, locations=[(f"sim/ui/{filename}", lineno)], auto_comments=comments)
     for text, where in data_messages():
         if text:
             catalog.add(text, locations=[(where, 0)])
     # the scenarios' description and Info texts, by a Babel extraction method of our own
     for filename, lineno, message, comments, _context in extract_from_dir(
-            str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]):
-        catalog.add(message, locations=[(f"scenarios/{filename}", lineno)],
-                    auto_comments=comments)
+        str(data_path("scenarios")), method_map=[("*.toml", extract_scenario_toml)]
+    ):
+        catalog.add(message, locations=[(f"scenarios/{filename}", lineno)], auto_comments=comments)
     return catalog
 
 
 def _catalog_paths(langs: Iterable[str]) -> list[tuple[str, Path]]:
-    return [(lang, locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po")
-            for lang in langs if lang != DEFAULT_LANGUAGE]
+    return [
+        (lang, locale_dir() / lang / "LC_MESSAGES" / f"{DOMAIN}.po")
+        for lang in langs
+        if lang != DEFAULT_LANGUAGE
+    ]
 
 
 def update_catalogs() -> None:
@@ -256,8 +264,9 @@ def update_catalogs() -> None:
         catalog.update(template, update_header_comment=False, no_fuzzy_matching=True)
         po.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
-        write_po(buf, catalog, width=100, omit_header=False, ignore_obsolete=True,
-                 sort_output=False)
+        write_po(
+            buf, catalog, width=100, omit_header=False, ignore_obsolete=True, sort_output=False
+        )
         po.write_bytes(buf.getvalue())
     compile_catalogs()
 
@@ -291,11 +300,13 @@ def missing_translations() -> dict[str, list[str]]:
                 continue
             found = catalog.get(message.id)
             # a plural message's translation is a tuple of forms: each must be filled
-            forms = () if found is None else (
-                found.string if isinstance(found.string, tuple) else (found.string,))
+            forms = (
+                ()
+                if found is None
+                else (found.string if isinstance(found.string, tuple) else (found.string,))
+            )
             if found is None or not all(forms) or found.fuzzy:
-                gaps.append(str(message.id[0] if isinstance(message.id, tuple)
-                                else message.id))
+                gaps.append(str(message.id[0] if isinstance(message.id, tuple) else message.id))
         out[lang] = gaps
     return out
 

@@ -22,8 +22,7 @@ def _signed(text: str) -> str:
     return text.replace("-", MINUS)
 
 
-def format_number(value: float, decimals: int | None = 1, *,
-                  lang: str = DEFAULT_LANGUAGE) -> str:
+def format_number(value: float, decimals: int | None = 1, *, lang: str = DEFAULT_LANGUAGE) -> str:
     """Format a number for reading, the way `lang` writes it.
 
     Args:
@@ -58,8 +57,7 @@ def format_percent(share: float, decimals: int = 0, *, lang: str = DEFAULT_LANGU
     pattern = Locale.parse(lang).percent_formats[None].pattern
     if decimals > 0 and "." not in pattern:
         pattern = pattern.replace("0", "0." + "0" * decimals, 1)
-    return _signed(babel_percent(round(float(share), decimals + 2), format=pattern,
-                                 locale=lang))
+    return _signed(babel_percent(round(float(share), decimals + 2), format=pattern, locale=lang))
 
 
 def format_usd(value: float, *, lang: str = DEFAULT_LANGUAGE) -> str:
@@ -75,8 +73,9 @@ def format_usd(value: float, *, lang: str = DEFAULT_LANGUAGE) -> str:
     # whole dollars: the locale's pattern with its decimals dropped
     pattern = Locale.parse(lang).currency_formats["standard"].pattern.split(";")[0]
     pattern = pattern.replace(".00", "").replace(",00", "")
-    text = format_currency(round(abs(float(value))), "USD", locale=lang, format=pattern,
-                           currency_digits=False)
+    text = format_currency(
+        round(abs(float(value))), "USD", locale=lang, format=pattern, currency_digits=False
+    )
     return (MINUS if round(value) < 0 else "") + text
 
 
@@ -95,5 +94,7 @@ def format_datetime(value: str | datetime, *, lang: str = DEFAULT_LANGUAGE) -> s
     if moment.tzinfo is None:  # results record UTC; a naive time is taken as UTC
         moment = moment.replace(tzinfo=UTC)
     moment = moment.astimezone(UTC)
-    return (f"{format_date(moment, 'long', locale=lang)}, "
-            f"{format_time(moment, 'short', tzinfo=UTC, locale=lang)} UTC")
+    return (
+        f"{format_date(moment, 'long', locale=lang)}, "
+        f"{format_time(moment, 'short', tzinfo=UTC, locale=lang)} UTC"
+    )

@@ -34,8 +34,9 @@ def out_folder(path: str | os.PathLike, option: str = "--out") -> Path:
     return path
 
 
-def write_files(out_dir: str | os.PathLike,
-                files: Mapping[str, pd.DataFrame | bytes | str]) -> list[Path]:
+def write_files(
+    out_dir: str | os.PathLike, files: Mapping[str, pd.DataFrame | bytes | str]
+) -> list[Path]:
     """Write a command's files into ``out_dir``, each atomically, in the given order.
 
     Args:
@@ -58,8 +59,9 @@ def write_files(out_dir: str | os.PathLike,
     return written
 
 
-def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
-                 png: bytes | None = None) -> list[Path]:
+def write_result(
+    result: ExperimentResult, out_dir: str | os.PathLike, png: bytes | None = None
+) -> list[Path]:
     """Write ``<id>.csv`` (effects, with a provenance sidecar) and ``<id>.png``."""
     out_dir = Path(out_dir)
     table = result.effects.copy()
@@ -73,8 +75,12 @@ def write_result(result: ExperimentResult, out_dir: str | os.PathLike,
 
 
 def write_outputs(
-    results: Mapping[str, ExperimentResult], out_dir: str | os.PathLike, *, report: bool,
-    parts: Mapping[str, ExperimentResult] | None = None, costs: CostModel = COSTS,
+    results: Mapping[str, ExperimentResult],
+    out_dir: str | os.PathLike,
+    *,
+    report: bool,
+    parts: Mapping[str, ExperimentResult] | None = None,
+    costs: CostModel = COSTS,
     lang: str = "en",
 ) -> list[Path]:
     """Write each result's table and figure, and optionally ``report.html`` (in ``lang``).
@@ -92,13 +98,18 @@ def write_outputs(
         everything = {**results, **(parts or {})}
         table = cost_effectiveness(everything, costs)
         gains = {gid: who_gains(r) for gid, r in results.items()}
-        figures = {gid: png_bytes(who_gains_figure(
-            g, _("Guideline {number}: who gains").format(
-                number=results[gid].guideline.number), lang))
-            for gid, g in gains.items()}
+        figures = {
+            gid: png_bytes(
+                who_gains_figure(
+                    g,
+                    _("Guideline {number}: who gains").format(number=results[gid].guideline.number),
+                    lang,
+                )
+            )
+            for gid, g in gains.items()
+        }
         extra_html = cost_section(table, gains, results, figures, costs.usd_per_unit, lang)
-        long = pd.concat([g.assign(experiment=gid) for gid, g in gains.items()],
-                         ignore_index=True)
+        long = pd.concat([g.assign(experiment=gid) for gid, g in gains.items()], ignore_index=True)
         tables = [(table, "costs.csv"), (long, "who_gains.csv")]
     written: list[Path] = []
     for gid, result in results.items():
@@ -106,6 +117,5 @@ def write_outputs(
     for table, name in tables:
         written.append(write_table(table, Path(out_dir) / name))
     if report:
-        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html,
-                                    lang))
+        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html, lang))
     return written

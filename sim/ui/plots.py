@@ -84,12 +84,22 @@ def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     plot_upgrading(df, axes[0, 0])
     axes[0, 0].set_title("Upgrading by type")
     ax = axes[0, 1]
-    ax.plot(df["step"], df["mean_income"], color=SERIES_COLOURS["mean_income"], lw=2,
-            label="mean income")
+    ax.plot(
+        df["step"],
+        df["mean_income"],
+        color=SERIES_COLOURS["mean_income"],
+        lw=2,
+        label="mean income",
+    )
     ax.set_ylabel("income per MSE per month")
     ax2 = ax.twinx()
-    ax2.plot(df["step"], df["income_volatility"], color=SERIES_COLOURS["income_volatility"], lw=1.5,
-             label="income volatility (CV)")
+    ax2.plot(
+        df["step"],
+        df["income_volatility"],
+        color=SERIES_COLOURS["income_volatility"],
+        lw=1.5,
+        label="income volatility (CV)",
+    )
     ax2.set_ylabel("coefficient of variation")
     ax.set_title("Income and its volatility")
     ax.set_xlabel("month")
@@ -101,11 +111,20 @@ def plot_run(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     ax.set_title("Share of the quality premium reaching MSEs")
     ax.set_xlabel("month")
     ax = axes[1, 1]
-    ax.plot(df["step"], df["share_in_groups"], color=SERIES_COLOURS["share_in_groups"], lw=2,
-            label="in groups")
-    ax.plot(df["step"], df["share_linked_lead_firm"],
-            color=SERIES_COLOURS["share_linked_lead_firm"], lw=2,
-            label="linked to a lead firm")
+    ax.plot(
+        df["step"],
+        df["share_in_groups"],
+        color=SERIES_COLOURS["share_in_groups"],
+        lw=2,
+        label="in groups",
+    )
+    ax.plot(
+        df["step"],
+        df["share_linked_lead_firm"],
+        color=SERIES_COLOURS["share_linked_lead_firm"],
+        lw=2,
+        label="linked to a lead firm",
+    )
     ax.set_ylim(0, 1)
     ax.set_title("Horizontal and vertical links")
     ax.set_xlabel("month")
@@ -130,9 +149,13 @@ def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) ->
     axes = fig.subplots(1, len(keys), squeeze=False)[0]
     t = t_crit(len(result.seeds))
     steps = np.arange(result.steps + 1)
-    styles = {"baseline": (BASELINE_COLOUR, _("baseline")),
-              "intervention": (INTERVENTION_COLOUR, _("with the guideline") if result.guideline
-                               else _("intervention"))}
+    styles = {
+        "baseline": (BASELINE_COLOUR, _("baseline")),
+        "intervention": (
+            INTERVENTION_COLOUR,
+            _("with the guideline") if result.guideline else _("intervention"),
+        ),
+    }
     for ax, metric in zip(axes, keys, strict=True):
         info = metric_info(metric)
         scale = 100.0 if info.kind == "share" else 1.0
@@ -140,8 +163,7 @@ def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) ->
             values = result.series[arm][metric] * scale
             mean = values.mean(axis=0)
             half = t * values.std(axis=0, ddof=1) / math.sqrt(values.shape[0])
-            ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.22,
-                            linewidth=0)
+            ax.fill_between(steps, mean - half, mean + half, color=color, alpha=0.22, linewidth=0)
             ax.plot(steps, mean, color=color, linewidth=1.8, label=name)
         ax.set_title(metric_title(metric, lang), fontsize=10)
         ax.set_xlabel(_("month"))
@@ -149,11 +171,16 @@ def experiment_figure(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) ->
         locale_ticks(ax, lang)
         ax.grid(alpha=0.3)
     axes[0].legend(loc="best", fontsize=8, frameon=False)
-    title = (_("G{number}. {title}").format(number=result.guideline.number,
-                                           title=_(result.guideline.title))
-             if result.guideline else _("Intervention vs baseline"))
+    title = (
+        _("G{number}. {title}").format(
+            number=result.guideline.number, title=_(result.guideline.title)
+        )
+        if result.guideline
+        else _("Intervention vs baseline")
+    )
     sub = _("scenario {name}, {n} seeds, mean and {level} band").format(
-        name=result.scenario.name, n=len(result.seeds), level=format_percent(CONFIDENCE, lang=lang))
+        name=result.scenario.name, n=len(result.seeds), level=format_percent(CONFIDENCE, lang=lang)
+    )
     fig.suptitle(f"{title}\n{sub}", fontsize=10)
     return fig
 
@@ -203,8 +230,10 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         axes[0].set_ylabel(a.get("column", "mean"))
         interactions = [e for e in a.get("effects", []) if e.get("kind") == "interaction"]
         for e in interactions:  # the effects table's interactions (sim.sweeps.interactions)
-            title += (f"\ninteraction {e['term']}: {e['estimate']:+.4g} "
-                      f"[{e['ci_low']:.4g}, {e['ci_high']:.4g}]")
+            title += (
+                f"\ninteraction {e['term']}: {e['estimate']:+.4g} "
+                f"[{e['ci_low']:.4g}, {e['ci_high']:.4g}]"
+            )
     else:
         if method == "sobol":
             bars = [("S1", "S1_conf"), ("ST", "ST_conf")]
@@ -222,15 +251,24 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         x = np.arange(n)
         flagged = (table["flag"] != "").to_numpy() if "flag" in table else np.zeros(n, bool)
         for i, (key, conf) in enumerate(bars):
-            drawn = ax.bar(x + (i - (len(bars) - 1) / 2) * width, table[key], width,
-                           yerr=None if conf is None else table[conf], capsize=3, label=key)
+            drawn = ax.bar(
+                x + (i - (len(bars) - 1) / 2) * width,
+                table[key],
+                width,
+                yerr=None if conf is None else table[conf],
+                capsize=3,
+                label=key,
+            )
             for patch, flag in zip(drawn.patches, flagged, strict=True):
                 if flag:  # an index that cannot be read as it stands (sim.sweeps.flags)
                     patch.set_hatch("//")
                     patch.set_edgecolor("firebrick")
-        ax.set_xticks(x, [f"{p} (!)" if f else p for p, f in zip(table["parameter"], flagged,
-                                                                   strict=True)],
-                      rotation=20, ha="right")
+        ax.set_xticks(
+            x,
+            [f"{p} (!)" if f else p for p, f in zip(table["parameter"], flagged, strict=True)],
+            rotation=20,
+            ha="right",
+        )
         ax.set_ylabel(ylabel)
         ax.axhline(0, color="black", linewidth=0.6)
         if method in ("sobol", "lhs"):
@@ -238,10 +276,15 @@ def plot_analysis(table: pd.DataFrame, path: str | os.PathLike) -> Path:
         ax.legend()
     warnings = a.get("warnings", [])
     if warnings:
-        title = "\n".join([title, *(textwrap.fill(f"WARNING: {w}", int(12 * fig.get_figwidth()))
-                                   for w in warnings)])
-    fig.suptitle(title, fontsize=9 if warnings else None,
-                 color="firebrick" if warnings else "black")
+        title = "\n".join(
+            [
+                title,
+                *(textwrap.fill(f"WARNING: {w}", int(12 * fig.get_figwidth())) for w in warnings),
+            ]
+        )
+    fig.suptitle(
+        title, fontsize=9 if warnings else None, color="firebrick" if warnings else "black"
+    )
     return save_figure(fig, path, dpi=120)
 
 
@@ -259,8 +302,13 @@ def predictive_figure(values, low: float, high: float, *, title: str, xlabel: st
     values = values[np.isfinite(values)]
     fig = Figure(figsize=(6, 3.6), layout="constrained")
     ax = fig.subplots()
-    ax.hist(values, bins=max(5, min(30, values.size // 2 or 1)), color=INTERVENTION_COLOUR,
-            alpha=0.8, label=f"posterior predictive ({values.size} runs)")
+    ax.hist(
+        values,
+        bins=max(5, min(30, values.size // 2 or 1)),
+        color=INTERVENTION_COLOUR,
+        alpha=0.8,
+        label=f"posterior predictive ({values.size} runs)",
+    )
     span = (values.max() - values.min()) if values.size else 1.0
     left = low if math.isfinite(low) else (values.min() if values.size else 0) - 0.2 * span
     right = high if math.isfinite(high) else (values.max() if values.size else 1) + 0.2 * span

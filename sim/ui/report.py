@@ -74,10 +74,12 @@ METHOD = N_(
     "metric's mean over the last {window} months, and an effect is the mean per-seed difference "
     "with a paired-t {level} confidence interval. Shares are in percentage points; incomes and "
     "volatility in percent of the baseline. The effects are what this model does, not "
-    "measurements from the case studies.")
+    "measurements from the case studies."
+)
 PROVENANCE = N_(
     "Scenario {name} ({n_mse} MSEs), {n_seeds} seeds ({seeds}), {months} months, outcome = mean "
-    "of the last {window} months; mse-sim {version}; computed {created}.")
+    "of the last {window} months; mse-sim {version}; computed {created}."
+)
 #: The code and libraries that computed a result (sim.provenance): names and numbers only.
 MADE_WITH = N_("Code: {code}; libraries: {libraries}.")
 
@@ -103,10 +105,12 @@ def _direction(row) -> str:
 
 def _effect_table(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
     _ = gettext_for(lang)
-    head = (f"<tr><th>{_('metric')}</th><th>{_('baseline')}</th>"
-            f"<th>{_('with the guideline')}</th><th>{_('effect')}</th>"
-            f"<th>{CONFIDENCE:.0%} {_('CI')}</th><th>{_('seeds')}</th>"
-            f"<th>{_('paper implies')}</th></tr>")
+    head = (
+        f"<tr><th>{_('metric')}</th><th>{_('baseline')}</th>"
+        f"<th>{_('with the guideline')}</th><th>{_('effect')}</th>"
+        f"<th>{CONFIDENCE:.0%} {_('CI')}</th><th>{_('seeds')}</th>"
+        f"<th>{_('paper implies')}</th></tr>"
+    )
     rows = []
     expect = result.guideline.expect if result.guideline else {}
     for _i, row in result.effects.iterrows():
@@ -118,8 +122,11 @@ def _effect_table(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str
             f"<tr><td>{_e(label)}{unit}</td><td>{_fmt(row['baseline_mean'], kind, lang)}</td>"
             f"<td>{_fmt(row['intervention_mean'], kind, lang)}</td>"
             f"<td class='{direction}'>{_fmt(row['effect'], kind, lang)}</td>"
-            f"<td>{_('{low} to {high}').format(low=_fmt(row['ci_low'], kind, lang),
-                                                high=_fmt(row['ci_high'], kind, lang))}</td>"
+            f"<td>{
+                _('{low} to {high}').format(
+                    low=_fmt(row['ci_low'], kind, lang), high=_fmt(row['ci_high'], kind, lang)
+                )
+            }</td>"
             f"<td>{int(row['n_seeds'])}</td>"
             f"<td>{_e(_(expect[row['metric']]) if row['metric'] in expect else '')}</td></tr>"
         )
@@ -139,11 +146,17 @@ def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
         if shown == direction:
             parts.append(_("{label} {direction}: shown").format(label=label, direction=way))
         elif shown == "none":
-            parts.append(_("{label} {direction}: not shown (no clear effect)").format(
-                label=label, direction=way))
+            parts.append(
+                _("{label} {direction}: not shown (no clear effect)").format(
+                    label=label, direction=way
+                )
+            )
         else:
-            parts.append(_("{label} {direction}: contradicted (moved {shown})").format(
-                label=label, direction=way, shown=_(shown)))
+            parts.append(
+                _("{label} {direction}: contradicted (moved {shown})").format(
+                    label=label, direction=way, shown=_(shown)
+                )
+            )
     return _("; ").join(parts)
 
 
@@ -155,8 +168,11 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
     note = translation_note(lang)
     prov = result.provenance()
     seeds = result.seeds
-    seed_text = f"{seeds[0]}–{seeds[-1]}" if seeds == tuple(range(seeds[0], seeds[-1] + 1)) \
+    seed_text = (
+        f"{seeds[0]}–{seeds[-1]}"
+        if seeds == tuple(range(seeds[0], seeds[-1] + 1))
         else ", ".join(map(str, seeds))
+    )
     return f"""
 <section id="{_e(g.id)}">
 <h2>{_e(_("Guideline {number}.").format(number=g.number))} {_e(_(g.title))}</h2>
@@ -170,11 +186,18 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
 <ul class="effects">{items}</ul>
 <p><strong>{_e(_("Paper vs model:"))}</strong> {_e(_verdict(result, lang))}</p>
 {_effect_table(result, lang)}
-<p class="prov">{_e(_(PROVENANCE)).format(
-    name=f"<strong>{_e(result.scenario.name)}</strong>", n_mse=_e(result.scenario.n_mse),
-    n_seeds=len(seeds), seeds=_e(seed_text), months=result.steps,
-    window=min(OUTCOME_WINDOW, result.steps + 1), version=_e(prov['version']),
-    created=_e(format_datetime(prov['created'], lang=lang)))}</p>
+<p class="prov">{
+        _e(_(PROVENANCE)).format(
+            name=f"<strong>{_e(result.scenario.name)}</strong>",
+            n_mse=_e(result.scenario.n_mse),
+            n_seeds=len(seeds),
+            seeds=_e(seed_text),
+            months=result.steps,
+            window=min(OUTCOME_WINDOW, result.steps + 1),
+            version=_e(prov["version"]),
+            created=_e(format_datetime(prov["created"], lang=lang)),
+        )
+    }</p>
 <p class="prov">{_e(_(MADE_WITH).format(**provenance_parts(prov)))}</p>
 </section>"""
 
@@ -186,10 +209,14 @@ def _summary(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUA
         g = r.guideline
         metric = g.key_metrics[0]
         sentence = effect_sentence(_(g.action), metric, r.effect(metric), lang)
-        rows.append(f"<tr><td><a href='#{_e(g.id)}'>{g.number}. {_e(_(g.title))}</a></td>"
-                    f"<td style='text-align:left'>{_e(sentence)}</td></tr>")
-    return (f"<table><tr><th>{_('guideline')}</th><th style='text-align:left'>"
-            f"{_('key effect')}</th></tr>" + "".join(rows) + "</table>")
+        rows.append(
+            f"<tr><td><a href='#{_e(g.id)}'>{g.number}. {_e(_(g.title))}</a></td>"
+            f"<td style='text-align:left'>{_e(sentence)}</td></tr>"
+        )
+    return (
+        f"<table><tr><th>{_('guideline')}</th><th style='text-align:left'>"
+        f"{_('key effect')}</th></tr>" + "".join(rows) + "</table>"
+    )
 
 
 def targets_section(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE) -> str:
@@ -221,17 +248,24 @@ def targets_section(results: Mapping[str, ExperimentResult], lang: str = DEFAULT
             shown = _("{status}: {mean} (target {target})").format(
                 status=statuses.get(row["status"], row["status"]),
                 mean=format_number(row["mean"], None, lang=lang),
-                target=_bounds_text(row["low"], row["high"], lang))
-        kind = {"direction": " " + _("(direction)"),
-                "face": " " + _("(face check)")}.get(row["kind"], "")
-        rows.append(f"<tr><td>{_e(_(row['claim']))}{_e(kind)}</td><td style='text-align:left'>"
-                    f"{_e(shown)}</td><td style='text-align:left'>{_e(row['source'])}</td></tr>")
+                target=_bounds_text(row["low"], row["high"], lang),
+            )
+        kind = {"direction": " " + _("(direction)"), "face": " " + _("(face check)")}.get(
+            row["kind"], ""
+        )
+        rows.append(
+            f"<tr><td>{_e(_(row['claim']))}{_e(kind)}</td><td style='text-align:left'>"
+            f"{_e(shown)}</td><td style='text-align:left'>{_e(row['source'])}</td></tr>"
+        )
     title = _("Does {name} meet its documented targets?").format(name=first.scenario.name)
-    met_text = _("{met} of {n} targets are met by the runs above; see "
-                 "docs/validation.md.").format(met=len(met), n=len(table))
-    return (f"<h2 id='targets'>{_e(title)}</h2><p>{_e(met_text)}</p><table><tr>"
-            f"<th>{_e(_('target'))}</th><th>{_e(_('in these runs'))}</th>"
-            f"<th>{_e(_('source'))}</th></tr>{''.join(rows)}</table>")
+    met_text = _("{met} of {n} targets are met by the runs above; see docs/validation.md.").format(
+        met=len(met), n=len(table)
+    )
+    return (
+        f"<h2 id='targets'>{_e(title)}</h2><p>{_e(met_text)}</p><table><tr>"
+        f"<th>{_e(_('target'))}</th><th>{_e(_('in these runs'))}</th>"
+        f"<th>{_e(_('source'))}</th></tr>{''.join(rows)}</table>"
+    )
 
 
 def _bounds_text(low: float, high: float, lang: str) -> str:
@@ -246,9 +280,12 @@ def _bounds_text(low: float, high: float, lang: str) -> str:
     return f"≥ {num(low)}" if math.isfinite(low) else f"≤ {num(high)}"
 
 
-def build_report(results: Mapping[str, ExperimentResult],
-                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "",
-                 lang: str = DEFAULT_LANGUAGE) -> str:
+def build_report(
+    results: Mapping[str, ExperimentResult],
+    pngs: Mapping[str, bytes] | None = None,
+    extra_html: str = "",
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
     """Return the report as one HTML string (figures embedded).
 
     Args:
@@ -263,18 +300,22 @@ def build_report(results: Mapping[str, ExperimentResult],
     pngs = pngs or {}
     sections = "".join(
         _section(r, pngs.get(gid) or png_bytes(experiment_figure(r, lang)), lang)
-        for gid, r in results.items())
+        for gid, r in results.items()
+    )
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(_("MSE upgrading: the seven guidelines on {name}").format(
-    name=scenario.name))}</title>
+<title>{_e(_("MSE upgrading: the seven guidelines on {name}").format(name=scenario.name))}</title>
 <style>{_CSS}</style></head>
 <body>
 <h1>{_e(_("MSE upgrading in value chains: the guidelines for practitioners, tested"))}</h1>
-<p class="sub">{_e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
-    name=f"<strong>{_e(scenario.name)}</strong>", n_seeds=len(first.seeds),
-    months=first.steps)} ·
+<p class="sub">{
+        _e(_("Scenario {name} · {n_seeds} seeds per arm · {months} months")).format(
+            name=f"<strong>{_e(scenario.name)}</strong>",
+            n_seeds=len(first.seeds),
+            months=first.steps,
+        )
+    } ·
 mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang=lang))}</p>
 {_scenario_description(scenario.name, lang)}
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
@@ -295,13 +336,20 @@ def _scenario_description(name: str, lang: str) -> str:
     if not description:
         return ""
     note = scenario_translation_note(lang)
-    return (f"<p class='sub'>{_e(scenario_text(description, lang))}"
-            + (f" <em>({_e(note)})</em>" if note else "") + "</p>")
+    return (
+        f"<p class='sub'>{_e(scenario_text(description, lang))}"
+        + (f" <em>({_e(note)})</em>" if note else "")
+        + "</p>"
+    )
 
 
-def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLike,
-                 pngs: Mapping[str, bytes] | None = None, extra_html: str = "",
-                 lang: str = DEFAULT_LANGUAGE) -> Path:
+def write_report(
+    results: Mapping[str, ExperimentResult],
+    path: str | os.PathLike,
+    pngs: Mapping[str, bytes] | None = None,
+    extra_html: str = "",
+    lang: str = DEFAULT_LANGUAGE,
+) -> Path:
     """Write :func:`build_report` to ``path`` atomically and return the path."""
     path = Path(path)
     text = build_report(results, pngs, extra_html, lang)
@@ -312,6 +360,7 @@ def write_report(results: Mapping[str, ExperimentResult], path: str | os.PathLik
 
 # -- costs: what each guideline costs, the ranking, who gains (sim.costs) ---------------------
 
+
 def _interval(low: float, high: float, fmt, lang: str = DEFAULT_LANGUAGE) -> str:
     _ = gettext_for(lang)
     if low != low or high != high:
@@ -319,23 +368,37 @@ def _interval(low: float, high: float, fmt, lang: str = DEFAULT_LANGUAGE) -> str
     return _("{low} to {high}").format(low=fmt(low), high=fmt(high))
 
 
-def _experiment_name(experiment: str, results: Mapping[str, ExperimentResult],
-                     lang: str = DEFAULT_LANGUAGE) -> str:
+def _experiment_name(
+    experiment: str, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
+) -> str:
     _ = gettext_for(lang)
     gid, _sep, lever = experiment.partition(":")
     g = results[gid].guideline if gid in results else None
     name = f"{g.number}. {_(g.action)}" if g else gid
-    return (_("{name} — {lever} only").format(name=name, lever=lever_label(lever, lang))
-            if lever else name)
+    return (
+        _("{name} — {lever} only").format(name=name, lever=lever_label(lever, lang))
+        if lever
+        else name
+    )
 
 
-def _cost_table(table, results: Mapping[str, ExperimentResult],
-                lang: str = DEFAULT_LANGUAGE) -> str:
+def _cost_table(
+    table, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
+) -> str:
     _ = gettext_for(lang)
-    head = "".join(f"<th>{_e(_(h))}</th>" for h in (
-        N_("guideline"), N_("cost"), N_("MSEs reached"), N_("additional MSEs upgrading"),
-        N_("cost per additional upgrader"), N_("extra MSE income"), N_("income per dollar"),
-        N_("rank")))
+    head = "".join(
+        f"<th>{_e(_(h))}</th>"
+        for h in (
+            N_("guideline"),
+            N_("cost"),
+            N_("MSEs reached"),
+            N_("additional MSEs upgrading"),
+            N_("cost per additional upgrader"),
+            N_("extra MSE income"),
+            N_("income per dollar"),
+            N_("rank"),
+        )
+    )
 
     def usd(v):
         return format_usd(v, lang=lang)
@@ -357,17 +420,27 @@ def _cost_table(table, results: Mapping[str, ExperimentResult],
             + cell(usd(r["cost_usd"]), r["cost_ci_low"], r["cost_ci_high"], usd)
             + f"<td>{format_number(r['mses_reached'], 0, lang=lang)}</td>"
             + cell(num(r["extra_upgraders"]), r["upgraders_ci_low"], r["upgraders_ci_high"], num)
-            + cell(usd(r["cost_per_upgrader_usd"]), r["per_upgrader_ci_low"],
-                   r["per_upgrader_ci_high"], usd)
+            + cell(
+                usd(r["cost_per_upgrader_usd"]),
+                r["per_upgrader_ci_low"],
+                r["per_upgrader_ci_high"],
+                usd,
+            )
             + cell(usd(r["extra_income_usd"]), r["income_ci_low"], r["income_ci_high"], usd)
-            + cell(two(r["income_per_usd"]), r["income_per_usd_ci_low"],
-                   r["income_per_usd_ci_high"], two)
-            + f"<td>{rank}</td></tr>")
+            + cell(
+                two(r["income_per_usd"]),
+                r["income_per_usd_ci_low"],
+                r["income_per_usd_ci_high"],
+                two,
+            )
+            + f"<td>{rank}</td></tr>"
+        )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
-def _ranking_words(table, results: Mapping[str, ExperimentResult],
-                   lang: str = DEFAULT_LANGUAGE) -> str:
+def _ranking_words(
+    table, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
+) -> str:
     _ = gettext_for(lang)
 
     def usd(v):
@@ -379,34 +452,51 @@ def _ranking_words(table, results: Mapping[str, ExperimentResult],
     for _i, r in ranked.iterrows():
         line = _("{name}: {cost} per additional MSE upgrading ({level} CI {interval})").format(
             name=_experiment_name(r["experiment"], results, lang),
-            cost=usd(r["cost_per_upgrader_usd"]), level=level,
-            interval=_interval(r["per_upgrader_ci_low"], r["per_upgrader_ci_high"], usd, lang))
+            cost=usd(r["cost_per_upgrader_usd"]),
+            level=level,
+            interval=_interval(r["per_upgrader_ci_low"], r["per_upgrader_ci_high"], usd, lang),
+        )
         items.append(f"<li>{_e(line)}</li>")
-    unranked = [_experiment_name(x, results, lang)
-                for x in table.loc[table["rank"].isna(), "experiment"]]
-    rest = (f"<p>{_e(_('Not ranked, because their gain in upgrading is not clearly above '
-                       'zero: {names}.').format(names=_('; ').join(unranked)))}</p>"
-            if unranked else "")
+    unranked = [
+        _experiment_name(x, results, lang) for x in table.loc[table["rank"].isna(), "experiment"]
+    ]
+    rest = (
+        f"<p>{
+            _e(
+                _(
+                    'Not ranked, because their gain in upgrading is not clearly above '
+                    'zero: {names}.'
+                ).format(names=_('; ').join(unranked))
+            )
+        }</p>"
+        if unranked
+        else ""
+    )
     return f"<ol class='ranking'>{''.join(items)}</ol>{rest}"
 
 
 #: What the ranking does and does not mean, in plain words (shown under it).
 RANKING_CAVEATS: tuple[str, ...] = (
-    N_("It ranks the cost to the programme of each additional MSE that has made any upgrade "
-       "by the end of the horizon, in this scenario, with its {conf} interval over seeds."),
-    N_("Most unit costs are assumptions (experiments/costs.toml says which): change them for "
-       "your programme and the order can change."),
-    N_("Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
-       "not the same effort or the same budget, which is why this table exists."),
-    N_("An upgrade counts once whatever its kind: a new channel counts as much as a new "
-       "product."),
-    N_("A guideline without a clear gain in upgrading is not ranked; that does not make it "
-       "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
-       "sections and the who-gains figures."),
-    N_("Guideline 6 moves two levers; its parts are shown alone too, and need not add up to "
-       "it."),
-    N_("These are the model's consequences of its assumptions, not measured programme "
-       "results."),
+    N_(
+        "It ranks the cost to the programme of each additional MSE that has made any upgrade "
+        "by the end of the horizon, in this scenario, with its {conf} interval over seeds."
+    ),
+    N_(
+        "Most unit costs are assumptions (experiments/costs.toml says which): change them for "
+        "your programme and the order can change."
+    ),
+    N_(
+        "Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
+        "not the same effort or the same budget, which is why this table exists."
+    ),
+    N_("An upgrade counts once whatever its kind: a new channel counts as much as a new product."),
+    N_(
+        "A guideline without a clear gain in upgrading is not ranked; that does not make it "
+        "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
+        "sections and the who-gains figures."
+    ),
+    N_("Guideline 6 moves two levers; its parts are shown alone too, and need not add up to it."),
+    N_("These are the model's consequences of its assumptions, not measured programme results."),
 )
 
 #: The cost section's explanation of the method; {rate} is US$ per model currency unit.
@@ -416,11 +506,12 @@ COST_METHOD = N_(
     "(connected, financed, linked to a lead firm, in a group, or trained). Costs and incomes "
     "are US dollars over the whole horizon, at {rate} US$ per model currency unit. Each seed "
     "gives one cost, one number of additional upgraders and one extra income; totals have "
-    "paired-t {level} intervals and ratios Fieller intervals (\"not bounded\" when the gain is "
+    'paired-t {level} intervals and ratios Fieller intervals ("not bounded" when the gain is '
     "not clearly above zero). Income per dollar is the extra income of all MSEs over the "
     "horizon for each dollar spent. MSEs reached are those newly connected, financed, linked "
     "or grouped; where a lever serves an audience (all MSEs, or the excluded group) with an "
-    "intensity that grows with the move, they are counted in proportion to the move.")
+    "intensity that grows with the move, they are counted in proportion to the move."
+)
 #: The who-gains explanation under its heading.
 WHO_GAINS_METHOD = N_(
     "For each guideline: the change in the share of MSEs that upgraded and in their mean "
@@ -428,12 +519,18 @@ WHO_GAINS_METHOD = N_(
     "middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and the "
     "change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, "
     "lead firms, transport; an MSE broker's part is what it kept of its neighbours' sales). "
-    "Bars are mean paired differences, whiskers {level} intervals.")
+    "Bars are mean paired differences, whiskers {level} intervals."
+)
 
 
-def cost_section(table, gains: Mapping[str, object], results: Mapping[str, ExperimentResult],
-                 figures: Mapping[str, bytes], usd_per_unit: float,
-                 lang: str = DEFAULT_LANGUAGE) -> str:
+def cost_section(
+    table,
+    gains: Mapping[str, object],
+    results: Mapping[str, ExperimentResult],
+    figures: Mapping[str, bytes],
+    usd_per_unit: float,
+    lang: str = DEFAULT_LANGUAGE,
+) -> str:
     """Return the report's section on costs: the table, the ranking and who gains.
 
     Args:
@@ -451,8 +548,10 @@ def cost_section(table, gains: Mapping[str, object], results: Mapping[str, Exper
     for gid, png in figures.items():
         name = _experiment_name(gid, results, lang)
         alt = _("Who gains: {name}").format(name=name)
-        pictures.append(f"<h3>{_e(name)}</h3><img alt='{_e(alt)}' src='data:image/png;base64,"
-                        f"{base64.b64encode(png).decode('ascii')}'>")
+        pictures.append(
+            f"<h3>{_e(name)}</h3><img alt='{_e(alt)}' src='data:image/png;base64,"
+            f"{base64.b64encode(png).decode('ascii')}'>"
+        )
     rate = format_number(usd_per_unit, None, lang=lang)
     return f"""
 <section id="costs">
@@ -465,5 +564,5 @@ def cost_section(table, gains: Mapping[str, object], results: Mapping[str, Exper
 <ul class="method">{caveats}</ul>
 <h3>{_e(_("Who gains"))}</h3>
 <p class="method">{_e(_(WHO_GAINS_METHOD).format(level=level))}</p>
-{''.join(pictures)}
+{"".join(pictures)}
 </section>"""

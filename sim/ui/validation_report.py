@@ -104,16 +104,17 @@ def placebo_cell(row: pd.Series) -> str:
     """Say how a target did on its placebos: whether it discriminates, and its passes."""
     if not row["placebo_n"] or pd.isna(row["discriminates"]):
         return "<span class='todo'>no placebo run</span>"
-    verdict = ("discriminates" if row["discriminates"]
-               else "<span class='weak'>uninformative</span>")
+    verdict = "discriminates" if row["discriminates"] else "<span class='weak'>uninformative</span>"
     return f"{verdict}: passes {int(row['placebo_pass'])} of {int(row['placebo_n'])} placebos"
 
 
 def _kind_section(kind: str, rows: pd.DataFrame) -> str:
     title, intro = _KIND_TEXT[kind]
-    head = ("<tr><th>case</th><th>target</th><th>what is compared</th><th>months</th>"
-            "<th>model mean</th><th>95% CI</th><th>target</th><th>result</th>"
-            "<th>on placebos</th><th>source</th></tr>")
+    head = (
+        "<tr><th>case</th><th>target</th><th>what is compared</th><th>months</th>"
+        "<th>model mean</th><th>95% CI</th><th>target</th><th>result</th>"
+        "<th>on placebos</th><th>source</th></tr>"
+    )
     body = []
     for _, row in rows.iterrows():
         status = row["status"]
@@ -125,8 +126,10 @@ def _kind_section(kind: str, rows: pd.DataFrame) -> str:
             cls, shown = "weak", f"{status} (not counted)"
         if status != NOT_MODELLED and row.get("rule", "mean") not in ("", "mean"):
             shown = f"{shown}, by {row['rule']}"
-        ci = (f"{format_value(row['ci_low'], row['metric'], row['statistic'])} to "
-              f"{format_value(row['ci_high'], row['metric'], row['statistic'])}")
+        ci = (
+            f"{format_value(row['ci_low'], row['metric'], row['statistic'])} to "
+            f"{format_value(row['ci_high'], row['metric'], row['statistic'])}"
+        )
         case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
         body.append(
             f"<tr><td><a href='#{_e(case)}'>{_e(case)}</a></td>"
@@ -135,20 +138,32 @@ def _kind_section(kind: str, rows: pd.DataFrame) -> str:
             f"</td><td class='num'>{format_value(row['mean'], row['metric'], row['statistic'])}"
             f"</td><td class='num'>{ci}</td><td class='num'>{_e(format_bounds(row))}</td>"
             f"<td class='{cls}'>{_e(shown)}</td><td>{placebo_cell(row)}</td>"
-            f"<td>{_source_cell(row)}</td></tr>")
-    return (f"<section id='{kind}'><h2>{_e(title)}</h2><p>{intro}</p>"
-            f"<table>{head}{''.join(body)}</table></section>")
+            f"<td>{_source_cell(row)}</td></tr>"
+        )
+    return (
+        f"<section id='{kind}'><h2>{_e(title)}</h2><p>{intro}</p>"
+        f"<table>{head}{''.join(body)}</table></section>"
+    )
 
 
 _KIND_TEXT = {
-    OBSERVATION: ("Observations", "Magnitudes or ranges measured in sources other than the "
-                  "briefing paper. Only those that discriminate (fail on at least half of "
-                  "their placebos) count in the headline; the others are shown, not counted."),
-    DIRECTION: ("Directions", "Signs (more, less, higher than before) reported by sources other "
-                "than the briefing paper. Listed apart: a sign shows the model moves the way "
-                "a source says, not that it matches a magnitude."),
-    FACE: ("Face checks", "Restatements of the briefing paper's own lessons: the model says "
-           "what the paper says. Listed apart; they are not evidence beyond the paper."),
+    OBSERVATION: (
+        "Observations",
+        "Magnitudes or ranges measured in sources other than the "
+        "briefing paper. Only those that discriminate (fail on at least half of "
+        "their placebos) count in the headline; the others are shown, not counted.",
+    ),
+    DIRECTION: (
+        "Directions",
+        "Signs (more, less, higher than before) reported by sources other "
+        "than the briefing paper. Listed apart: a sign shows the model moves the way "
+        "a source says, not that it matches a magnitude.",
+    ),
+    FACE: (
+        "Face checks",
+        "Restatements of the briefing paper's own lessons: the model says "
+        "what the paper says. Listed apart; they are not evidence beyond the paper.",
+    ),
 }
 
 
@@ -156,8 +171,10 @@ def _case_summary(case: str, rows: pd.DataFrame) -> str:
     modelled = rows["status"].isin([PASS, FAIL])
     counted = rows["counts"].astype(bool)
     obs = (rows["kind"] == OBSERVATION) & modelled
-    cells = [f"{int((counted & (rows['status'] == PASS)).sum())} of {int(counted.sum())}",
-             str(int((obs & ~counted).sum()))]
+    cells = [
+        f"{int((counted & (rows['status'] == PASS)).sum())} of {int(counted.sum())}",
+        str(int((obs & ~counted).sum())),
+    ]
     for kind in (DIRECTION, FACE):
         k = (rows["kind"] == kind) & modelled
         cells.append(f"{int((k & (rows['status'] == PASS)).sum())} of {int(k.sum())}")
@@ -166,9 +183,12 @@ def _case_summary(case: str, rows: pd.DataFrame) -> str:
         description = read_scenario_file(case).description
     except Exception:  # a custom targets file may name a case by path; the table still shows
         description = ""
-    return (f"<tr id='{_e(name)}'><td><strong>{_e(name)}</strong><br><small>"
-            f"{_e(description)}</small></td>"
-            + "".join(f"<td class='num'>{c}</td>" for c in cells) + "</tr>")
+    return (
+        f"<tr id='{_e(name)}'><td><strong>{_e(name)}</strong><br><small>"
+        f"{_e(description)}</small></td>"
+        + "".join(f"<td class='num'>{c}</td>" for c in cells)
+        + "</tr>"
+    )
 
 
 def build_validation_html(table: pd.DataFrame) -> str:
@@ -177,22 +197,29 @@ def build_validation_html(table: pd.DataFrame) -> str:
     c = summary_counts(table)
     seeds = a.get("seeds", [])
     placebo = a.get("placebo", {})
-    summary_rows = "".join(_case_summary(case, rows)
-                           for case, rows in table.groupby("case", sort=False))
-    sections = "".join(_kind_section(kind, table[table["kind"] == kind])
-                       for kind in (OBSERVATION, DIRECTION, FACE)
-                       if (table["kind"] == kind).any())
+    summary_rows = "".join(
+        _case_summary(case, rows) for case, rows in table.groupby("case", sort=False)
+    )
+    sections = "".join(
+        _kind_section(kind, table[table["kind"] == kind])
+        for kind in (OBSERVATION, DIRECTION, FACE)
+        if (table["kind"] == kind).any()
+    )
     not_counted = []
     if c["observations_uninformative"]:
-        not_counted.append(f"{c['observations_uninformative']} observations pass on most of "
-                           "their placebos (uninformative) and are not counted")
+        not_counted.append(
+            f"{c['observations_uninformative']} observations pass on most of "
+            "their placebos (uninformative) and are not counted"
+        )
     if c["observations_unplaced"]:
-        not_counted.append(f"{c['observations_unplaced']} observations had no placebo run and "
-                           "are not counted")
+        not_counted.append(
+            f"{c['observations_unplaced']} observations had no placebo run and are not counted"
+        )
     if c["not_yet_modelled"]:
         not_counted.append(f"{c['not_yet_modelled']} targets are not yet modelled")
-    versions = ", ".join(f"{_e(Path(k).stem)} v{v['version']}"
-                         for k, v in a.get("targets", {}).items())
+    versions = ", ".join(
+        f"{_e(Path(k).stem)} v{v['version']}" for k, v in a.get("targets", {}).items()
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -200,16 +227,16 @@ def build_validation_html(table: pd.DataFrame) -> str:
 <style>{_CSS}</style></head>
 <body>
 <h1>Does the model reproduce the cases?</h1>
-<p class="sub">{len(seeds)} seeds per case and arm · mse-sim {_e(a.get('version', '?'))} ·
-{_e(a.get('created', ''))}</p>
-<p class="headline"><strong>{c['observations_pass']} of {c['observations_counted']}
+<p class="sub">{len(seeds)} seeds per case and arm · mse-sim {_e(a.get("version", "?"))} ·
+{_e(a.get("created", ""))}</p>
+<p class="headline"><strong>{c["observations_pass"]} of {c["observations_counted"]}
 observations pass</strong></p>
 <p>N counts the observed magnitudes (from sources other than the briefing paper) that
 discriminate: each target is also run on placebos, the other bundled scenarios (with the
 target's arm, for a before/after), and it discriminates when it fails on at least half of
-them. {_e('; '.join(not_counted)) + '.' if not_counted else ''} Directions: {c['directions_pass']}
-of {c['directions']} pass ({c['directions_discriminate']} discriminate). Face checks (the
-paper's own lessons): {c['face_pass']} of {c['face']} pass ({c['face_discriminate']}
+them. {_e("; ".join(not_counted)) + "." if not_counted else ""} Directions: {c["directions_pass"]}
+of {c["directions"]} pass ({c["directions_discriminate"]} discriminate). Face checks (the
+paper's own lessons): {c["face_pass"]} of {c["face"]} pass ({c["face_discriminate"]}
 discriminate).</p>
 <p>Each case chain of Dunn, Sebstad, Batzdorff &amp; Parsons (2006) is run with the arms its
 targets compare with (e.g. the chain <em>before</em> a project), on the same seeds. A target's
@@ -221,10 +248,10 @@ interval within them, one marked <em>overlap</em> only some of it.</p>
 (uninformative)</th><th>directions: pass</th><th>face checks: pass</th></tr>{summary_rows}
 </table>
 {sections}
-<p class="prov">Pass rule: {_e(a.get('pass_rule', ''))}. Discrimination: a target
-{_e(placebo.get('discrimination_rule', ''))}; placebo seeds {_e(placebo.get('seeds', ''))}.
+<p class="prov">Pass rule: {_e(a.get("pass_rule", ""))}. Discrimination: a target
+{_e(placebo.get("discrimination_rule", ""))}; placebo seeds {_e(placebo.get("seeds", ""))}.
 Seeds {_e(seeds[:1] and seeds[0])} to {_e(seeds[-1:] and seeds[-1])}; months per run:
-{_e(a.get('steps', ''))}. Targets: {versions}; hash {_e(a.get('targets_hash', ''))}. Scenarios
+{_e(a.get("steps", ""))}. Targets: {versions}; hash {_e(a.get("targets_hash", ""))}. Scenarios
 and arms are in the provenance of validation.csv (validation.csv.meta.json).</p>
 <p class="prov">{_e(describe_provenance(a)) if "code" in a else ""}</p>
 </body></html>

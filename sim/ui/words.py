@@ -17,8 +17,9 @@ from sim.ui.i18n import DEFAULT_LANGUAGE, gettext_for, metric_label, ngettext_fo
 from sim.ui.numbers import format_number
 
 
-def effect_scale(metric: str, baseline_mean: float, lang: str = DEFAULT_LANGUAGE
-                 ) -> tuple[float, str]:
+def effect_scale(
+    metric: str, baseline_mean: float, lang: str = DEFAULT_LANGUAGE
+) -> tuple[float, str]:
     """How an effect on `metric` is written: the factor applied to it and the unit after it.
 
     A share metric's effect is in percentage points (" points"); a level metric's in percent
@@ -39,8 +40,9 @@ def effect_digits(*values: float) -> int:
     return 2 if max(abs(v) for v in values) < 1 else 1
 
 
-def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
-                    lang: str = DEFAULT_LANGUAGE) -> str:
+def effect_sentence(
+    subject: str, metric: str, row: Mapping[str, float], lang: str = DEFAULT_LANGUAGE
+) -> str:
     """Write one effect in plain words.
 
     Args:
@@ -72,17 +74,20 @@ def effect_sentence(subject: str, metric: str, row: Mapping[str, float],
     ci = ci_text(lo, hi)
     if effect == 0 and low == 0 and high == 0:
         return _("{subject} left {label} unchanged in every run.").format(
-            subject=subject, label=label)
+            subject=subject, label=label
+        )
     if lo > 0 or hi < 0:
         if e > 0:
             return _("{subject} raised {label} by {effect} ({ci}).").format(
-                subject=subject, label=label, effect=fmt(e) + unit, ci=ci)
+                subject=subject, label=label, effect=fmt(e) + unit, ci=ci
+            )
         # "lowered by 5 (CI 3 to 7)" reads better than a CI of negative numbers.
         return _("{subject} lowered {label} by {effect} ({ci}).").format(
-            subject=subject, label=label, effect=fmt(-e) + unit, ci=ci_text(-hi, -lo))
-    return _("{subject} had no clear effect on {label} ({effect}, {ci}: the interval "
-             "includes zero).").format(subject=subject, label=label, effect=fmt(e) + unit,
-                                       ci=ci)
+            subject=subject, label=label, effect=fmt(-e) + unit, ci=ci_text(-hi, -lo)
+        )
+    return _(
+        "{subject} had no clear effect on {label} ({effect}, {ci}: the interval includes zero)."
+    ).format(subject=subject, label=label, effect=fmt(e) + unit, ci=ci)
 
 
 @dataclass(frozen=True)
@@ -108,8 +113,9 @@ class EffectInWords:
     verdict: str
 
 
-def effect_in_words(result: ExperimentResult, metric: str | None = None,
-                    lang: str = DEFAULT_LANGUAGE) -> EffectInWords:
+def effect_in_words(
+    result: ExperimentResult, metric: str | None = None, lang: str = DEFAULT_LANGUAGE
+) -> EffectInWords:
     """Say a guideline's effect on `metric` (default: its key metric) over the result's runs.
 
     The numbers are those of :func:`effect_sentence` (same scale, same decimals), in words a
@@ -126,9 +132,11 @@ def effect_in_words(result: ExperimentResult, metric: str | None = None,
     effect = sign + format_number(e, digits, lang=lang) + unit
     low, high = format_number(lo, digits, lang=lang), format_number(hi, digits, lang=lang)
     runs = len(result.seeds)
-    over = ngettext("Over {n} run: {effect}, from {low} to {high}",
-                    "Over {n} runs: {effect}, from {low} to {high}", runs).format(
-        n=runs, effect=effect, low=low, high=high)
+    over = ngettext(
+        "Over {n} run: {effect}, from {low} to {high}",
+        "Over {n} runs: {effect}, from {low} to {high}",
+        runs,
+    ).format(n=runs, effect=effect, low=low, high=high)
     if row["effect"] == 0 and row["ci_low"] == 0 and row["ci_high"] == 0:
         verdict = _("the same in every run")
     elif lo > 0:
@@ -140,8 +148,9 @@ def effect_in_words(result: ExperimentResult, metric: str | None = None,
     return EffectInWords(effect, low, high, runs, over, verdict)
 
 
-def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None,
-              lang: str = DEFAULT_LANGUAGE) -> list[str]:
+def sentences(
+    result: ExperimentResult, metrics: Iterable[str] | None = None, lang: str = DEFAULT_LANGUAGE
+) -> list[str]:
     """Describe the effects in plain words, one sentence per metric.
 
     Example: "More investment credit raised product upgrading by 14.0 points (95% CI 9.1
@@ -158,8 +167,7 @@ def sentences(result: ExperimentResult, metrics: Iterable[str] | None = None,
 
 def lever_label(lever: str, lang: str = DEFAULT_LANGUAGE) -> str:
     """Return a lever's label in `lang` (:data:`sim.scenario.FIELDS`), e.g. "Credit access"."""
-    return gettext_for(lang)(FIELDS[lever].label) if lever in FIELDS \
-        else lever.replace("_", " ")
+    return gettext_for(lang)(FIELDS[lever].label) if lever in FIELDS else lever.replace("_", " ")
 
 
 def describe_moves(moves: Iterable[LeverMove], lang: str = DEFAULT_LANGUAGE) -> str:
@@ -179,11 +187,14 @@ def describe_moves(moves: Iterable[LeverMove], lang: str = DEFAULT_LANGUAGE) -> 
 
     moves = list(moves)
     sep = _("; ")  # French sets a space before a semicolon
-    text = sep.join(_("{lever}: {start} → {end}").format(
-        lever=lever_label(m.lever, lang), start=num(m.start), end=num(m.end))
-        for m in moves if not m.both_arms)
-    shared = sep.join(f"{lever_label(m.lever, lang)} {num(m.start)}"
-                      for m in moves if m.both_arms)
+    text = sep.join(
+        _("{lever}: {start} → {end}").format(
+            lever=lever_label(m.lever, lang), start=num(m.start), end=num(m.end)
+        )
+        for m in moves
+        if not m.both_arms
+    )
+    shared = sep.join(f"{lever_label(m.lever, lang)} {num(m.start)}" for m in moves if m.both_arms)
     if shared:
         text += " " + _("(both arms start from {levers})").format(levers=shared)
     return text

@@ -101,8 +101,9 @@ def violation(target: Target, value: float) -> float:
     return float(gap / scale)
 
 
-def interval_distance(x: Mapping[str, float], x0: Mapping[str, float] | None = None,
-                      targets: Sequence[Target] = ()) -> float:
+def interval_distance(
+    x: Mapping[str, float], x0: Mapping[str, float] | None = None, targets: Sequence[Target] = ()
+) -> float:
     """Return the root summed square of the targets' violations (0: inside every interval)."""
     return float(math.sqrt(sum(violation(t, float(x[t.id])) ** 2 for t in targets)))
 
@@ -129,8 +130,9 @@ class CaseSimulator:
         fixed: Scenario fields set first.
     """
 
-    def __init__(self, ct: CaseTargets, targets: Sequence[Target],
-                 fixed: Mapping[str, Any] | None = None):
+    def __init__(
+        self, ct: CaseTargets, targets: Sequence[Target], fixed: Mapping[str, Any] | None = None
+    ):
         self.ct = ct
         self.targets = tuple(targets)
         self.fixed = dict(fixed or {})
@@ -153,10 +155,10 @@ class CaseSimulator:
         raw = {}
         for arm in self.arms:
             s = self.scenario(params, arm)
-            data = run_columns((s.to_record(), int(seed), self.ct.steps,
-                                self.columns))[None]
-            raw[arm] = (lambda d: lambda m: derive(
-                m, lambda c: d[:, :, self.columns.index(c)]))(data)
+            data = run_columns((s.to_record(), int(seed), self.ct.steps, self.columns))[None]
+            raw[arm] = (lambda d: lambda m: derive(m, lambda c: d[:, :, self.columns.index(c)]))(
+                data
+            )
         return {t.id: float(per_seed(t, raw)[0]) for t in self.targets}
 
     def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
@@ -198,17 +200,30 @@ def _targets_record(ct: CaseTargets) -> dict[str, Any]:
     return {"targets_hash": record["targets_hash"], "targets_versions": record["targets"]}
 
 
-def _manifest(ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target],
-              budget: int) -> dict[str, Any]:
-    body = {"case": ct.case, "scenario": ct.scenario.to_record(), "steps": ct.steps,
-            "spec": spec.to_json(), "budget": budget,
-            "targets": [{"id": t.id, "metric": t.metric, "statistic": t.statistic,
-                         "against": t.against, "window": list(t.window),
-                         "low": t.low if math.isfinite(t.low) else None,
-                         "high": t.high if math.isfinite(t.high) else None}
-                        for t in targets],
-            "arms": {a.name: dict(a.changes) for a in ct.arms.values()},
-            **_targets_record(ct)}
+def _manifest(
+    ct: CaseTargets, spec: CalibrationSpec, targets: Sequence[Target], budget: int
+) -> dict[str, Any]:
+    body = {
+        "case": ct.case,
+        "scenario": ct.scenario.to_record(),
+        "steps": ct.steps,
+        "spec": spec.to_json(),
+        "budget": budget,
+        "targets": [
+            {
+                "id": t.id,
+                "metric": t.metric,
+                "statistic": t.statistic,
+                "against": t.against,
+                "window": list(t.window),
+                "low": t.low if math.isfinite(t.low) else None,
+                "high": t.high if math.isfinite(t.high) else None,
+            }
+            for t in targets
+        ],
+        "arms": {a.name: dict(a.changes) for a in ct.arms.values()},
+        **_targets_record(ct),
+    }
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
@@ -288,11 +303,13 @@ def calibrate(
         elif resume:
             raise CalibrationError(
                 f"--out: '{out}' holds a different calibration (another case, spec, targets "
-                "or budget); give another folder, or --no-resume to start over")
+                "or budget); give another folder, or --no-resume to start over"
+            )
         else:
             db_path.unlink(missing_ok=True)
-    prior = pyabc.Distribution(**{p.name: pyabc.RV("uniform", p.low, p.high - p.low)
-                                  for p in spec.parameters})
+    prior = pyabc.Distribution(
+        **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in spec.parameters}
+    )
     max_evaluations = max(1, int(budget) // sim.runs_per_evaluation())
     started = time.perf_counter()
     eng = None
@@ -300,8 +317,13 @@ def calibrate(
         eng = make_engine(engine, workers=workers, scheduler=scheduler)
     try:
         np.random.seed(spec.seed)  # noqa: NPY002 - pyABC samples from the global generator
-        abc = pyabc.ABCSMC(sim, prior, _Distance(targets), population_size=spec.population,
-                           sampler=_sampler(pyabc, eng, workers or 1))
+        abc = pyabc.ABCSMC(
+            sim,
+            prior,
+            _Distance(targets),
+            population_size=spec.population,
+            sampler=_sampler(pyabc, eng, workers or 1),
+        )
         if progress:
             logging.getLogger("ABC").setLevel(logging.INFO)
         else:
@@ -318,12 +340,14 @@ def calibrate(
         if resuming and _finished(abc.history, spec, max_evaluations):
             history = abc.history  # an earlier session already met a stopping rule
         else:
-            history = abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations,
-                              min_acceptance_rate=spec.min_acceptance_rate,
-                              max_total_nr_simulations=max_evaluations)
+            history = abc.run(
+                minimum_epsilon=0.0,
+                max_nr_populations=spec.generations,
+                min_acceptance_rate=spec.min_acceptance_rate,
+                max_total_nr_simulations=max_evaluations,
+            )
         wall = time.perf_counter() - started
-        result = _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall,
-                          resuming)
+        result = _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resuming)
     finally:
         if eng is not None:
             eng.close()
@@ -336,8 +360,11 @@ def _finished(history, spec: CalibrationSpec, max_evaluations: int) -> bool:
         return False
     pops = history.get_all_populations()
     last_eps = float(pops["epsilon"].iloc[-1]) if len(pops) else math.inf
-    return (history.max_t + 1 >= spec.generations
-            or history.total_nr_simulations >= max_evaluations or last_eps <= 0.0)
+    return (
+        history.max_t + 1 >= spec.generations
+        or history.total_nr_simulations >= max_evaluations
+        or last_eps <= 0.0
+    )
 
 
 def _midpoint(t: Target) -> float:
@@ -350,10 +377,11 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
     df, w = history.get_distribution(m=0, t=history.max_t)
     posterior = df[list(spec.names)].reset_index(drop=True)
     posterior["weight"] = np.asarray(w, float) / np.sum(w)
-    means = {n: float(np.average(posterior[n], weights=posterior["weight"]))
-             for n in spec.names}
-    sds = {n: float(math.sqrt(np.average((posterior[n] - means[n]) ** 2,
-                                         weights=posterior["weight"]))) for n in spec.names}
+    means = {n: float(np.average(posterior[n], weights=posterior["weight"])) for n in spec.names}
+    sds = {
+        n: float(math.sqrt(np.average((posterior[n] - means[n]) ** 2, weights=posterior["weight"])))
+        for n in spec.names
+    }
     pops = history.get_all_populations()
     movement = posterior_movement(spec, sds, pops)
     moved = {n: means[n] for n in spec.names if movement["moved"][n]}
@@ -372,11 +400,15 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
         stats = [_PredictiveRun(sim)(task) for task in tasks]
     predictive = {t.id: np.array([s[t.id] for s in stats]) for t in targets}
     summary = {
-        "study": "calibration", "case": ct.case, **provenance(extra=("pyabc",)),
+        "study": "calibration",
+        "case": ct.case,
+        **provenance(extra=("pyabc",)),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": f"ABC-SMC (pyABC {pyabc.__version__}), uniform priors, interval distance",
-        "fingerprint": manifest["fingerprint"], "spec": spec.to_json(),
-        "budget_runs": manifest["budget"], "runs_per_evaluation": sim.runs_per_evaluation(),
+        "fingerprint": manifest["fingerprint"],
+        "spec": spec.to_json(),
+        "budget_runs": manifest["budget"],
+        "runs_per_evaluation": sim.runs_per_evaluation(),
         "evaluations": int(history.total_nr_simulations),
         "model_runs": int(history.total_nr_simulations) * sim.runs_per_evaluation()
         + spec.predictive_draws * sim.runs_per_evaluation(),
@@ -384,33 +416,52 @@ def _collect(pyabc, history, ct, spec, targets, sim, eng, manifest, wall, resume
         # pyABC checks the budget after each generation: all but the last stay within it.
         "evaluations_per_generation": [int(n) for n in pops["samples"].tolist()],
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
-        "wall_seconds_this_session": round(wall, 1), "resumed": resumed,
-        "posterior": {n: {"mean": means[n], "sd": sds[n],
-                          "q05": _wq(posterior[n], posterior["weight"], 0.05),
-                          "q95": _wq(posterior[n], posterior["weight"], 0.95),
-                          "prior_mean": movement["prior_mean"][n],
-                          "prior_sd": movement["prior_sd"][n],
-                          "sd_ratio": movement["sd_ratio"][n], "moved": movement["moved"][n]}
-                      for n in spec.names},
+        "wall_seconds_this_session": round(wall, 1),
+        "resumed": resumed,
+        "posterior": {
+            n: {
+                "mean": means[n],
+                "sd": sds[n],
+                "q05": _wq(posterior[n], posterior["weight"], 0.05),
+                "q95": _wq(posterior[n], posterior["weight"], 0.95),
+                "prior_mean": movement["prior_mean"][n],
+                "prior_sd": movement["prior_sd"][n],
+                "sd_ratio": movement["sd_ratio"][n],
+                "moved": movement["moved"][n],
+            }
+            for n in spec.names
+        },
         "acceptance_last_generation": movement["acceptance"],
         "epsilon_last_generation": movement["epsilon"],
         "unconstrained": [n for n in spec.names if not movement["moved"][n]],
         "warnings": movement["warnings"],
-        "targets": [{"id": t.id, "claim": t.claim, "metric": t.metric,
-                     "statistic": t.statistic, "against": t.against, "bounds": t.bounds_text(),
-                     "source": t.source,
-                     "predictive_share_inside": float(np.mean(
-                         [t.contains(v) for v in predictive[t.id]]))}
-                    for t in targets],
-        "scenario_before": ct.scenario.to_record(), "scenario_calibrated": calibrated.to_record(),
+        "targets": [
+            {
+                "id": t.id,
+                "claim": t.claim,
+                "metric": t.metric,
+                "statistic": t.statistic,
+                "against": t.against,
+                "bounds": t.bounds_text(),
+                "source": t.source,
+                "predictive_share_inside": float(
+                    np.mean([t.contains(v) for v in predictive[t.id]])
+                ),
+            }
+            for t in targets
+        ],
+        "scenario_before": ct.scenario.to_record(),
+        "scenario_calibrated": calibrated.to_record(),
         **_targets_record(ct),
     }
-    return CalibrationResult(ct.case, spec, tuple(targets), posterior, calibrated, predictive,
-                             draws, summary)
+    return CalibrationResult(
+        ct.case, spec, tuple(targets), posterior, calibrated, predictive, draws, summary
+    )
 
 
-def posterior_movement(spec: CalibrationSpec, sds: Mapping[str, float],
-                       pops: pd.DataFrame) -> dict[str, Any]:
+def posterior_movement(
+    spec: CalibrationSpec, sds: Mapping[str, float], pops: pd.DataFrame
+) -> dict[str, Any]:
     """Say which parameters' posteriors moved from their uniform priors.
 
     A parameter has *not* moved when its posterior sd is above :data:`UNMOVED_SD_RATIO` of
@@ -427,8 +478,11 @@ def posterior_movement(spec: CalibrationSpec, sds: Mapping[str, float],
         generation's ``acceptance`` and ``epsilon``, and ``warnings`` (sentences).
     """
     last = pops[pops["t"] >= 0].iloc[-1] if (pops["t"] >= 0).any() else None
-    acceptance = (float(last["particles"]) / float(last["samples"])
-                  if last is not None and last["samples"] else math.nan)
+    acceptance = (
+        float(last["particles"]) / float(last["samples"])
+        if last is not None and last["samples"]
+        else math.nan
+    )
     epsilon = float(last["epsilon"]) if last is not None else math.nan
     everything_passes = epsilon <= 0 and acceptance > UNMOVED_ACCEPTANCE
     prior_mean = {p.name: (p.low + p.high) / 2 for p in spec.parameters}
@@ -438,16 +492,27 @@ def posterior_movement(spec: CalibrationSpec, sds: Mapping[str, float],
     warnings = []
     unmoved = [n for n in spec.names if not moved[n]]
     if unmoved:
-        why = (f"the last generation accepted {acceptance:.0%} of its draws at epsilon 0"
-               if everything_passes else
-               f"posterior sd above {UNMOVED_SD_RATIO:g} of the prior's")
-        details = ", ".join(f"{n} (sd {sds[n]:.3g} against the prior's {prior_sd[n]:.3g})"
-                            for n in unmoved)
-        warnings.append(f"{UNCONSTRAINED}: {details}; {why}. Their values in the calibrated "
-                        "scenario are the case's own, not the posterior means.")
-    return {"prior_mean": prior_mean, "prior_sd": prior_sd, "sd_ratio": ratio,
-            "moved": moved, "acceptance": acceptance, "epsilon": epsilon,
-            "warnings": warnings}
+        why = (
+            f"the last generation accepted {acceptance:.0%} of its draws at epsilon 0"
+            if everything_passes
+            else f"posterior sd above {UNMOVED_SD_RATIO:g} of the prior's"
+        )
+        details = ", ".join(
+            f"{n} (sd {sds[n]:.3g} against the prior's {prior_sd[n]:.3g})" for n in unmoved
+        )
+        warnings.append(
+            f"{UNCONSTRAINED}: {details}; {why}. Their values in the calibrated "
+            "scenario are the case's own, not the posterior means."
+        )
+    return {
+        "prior_mean": prior_mean,
+        "prior_sd": prior_sd,
+        "sd_ratio": ratio,
+        "moved": moved,
+        "acceptance": acceptance,
+        "epsilon": epsilon,
+        "warnings": warnings,
+    }
 
 
 class _PredictiveRun:
@@ -473,38 +538,55 @@ def scenario_toml(result: CalibrationResult) -> str:
     s = result.scenario
     post = result.summary["posterior"]
     unmoved = result.summary.get("unconstrained", [])
-    lines = [f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
-             f"{result.summary['created']}.",
-             f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
-             f"targets (targets/{result.case}.toml);",
-             "# free parameters whose posterior moved are posterior weighted means; others are "
-             "the case's values.",
-             *([f"# WARNING: {UNCONSTRAINED} ({', '.join(unmoved)}): kept at the case's "
-                "values."] if unmoved else []),
-             "", f'name = "{s.name}"',
-             f'description = "{result.case} calibrated to its targets (posterior means of the '
-             f'parameters they constrain; the others as in the case)."', "",
-             "[parameters]"]
+    lines = [
+        f"# Calibrated {result.case}: mse-sim {result.summary['version']}, "
+        f"{result.summary['created']}.",
+        f"# ABC-SMC fit of {', '.join(result.spec.names)} to {len(result.targets)} sourced "
+        f"targets (targets/{result.case}.toml);",
+        "# free parameters whose posterior moved are posterior weighted means; others are "
+        "the case's values.",
+        *(
+            [f"# WARNING: {UNCONSTRAINED} ({', '.join(unmoved)}): kept at the case's values."]
+            if unmoved
+            else []
+        ),
+        "",
+        f'name = "{s.name}"',
+        f'description = "{result.case} calibrated to its targets (posterior means of the '
+        f'parameters they constrain; the others as in the case)."',
+        "",
+        "[parameters]",
+    ]
+
     def origin(name: str, fitted: str | None) -> str:
         """Say where a value in the file comes from: the fit, the spec's [fixed], or the case."""
         if fitted is not None and not post[fitted].get("moved", True):
             p = post[fitted]
-            return (f"as in {result.case}: not constrained by the targets (posterior mean "
-                    f"{p['mean']:.4g}, sd {p['sd']:.3g} against the prior's "
-                    f"{p['prior_sd']:.3g})")
+            return (
+                f"as in {result.case}: not constrained by the targets (posterior mean "
+                f"{p['mean']:.4g}, sd {p['sd']:.3g} against the prior's "
+                f"{p['prior_sd']:.3g})"
+            )
         if fitted is not None:
             p = post[fitted]
             which = "" if fitted == name else f" ({fitted})"
-            return (f"calibrated{which}: posterior mean (sd {p['sd']:.3g}, 90% "
-                    f"{p['q05']:.4g} to {p['q95']:.4g})")
+            return (
+                f"calibrated{which}: posterior mean (sd {p['sd']:.3g}, 90% "
+                f"{p['q05']:.4g} to {p['q95']:.4g})"
+            )
         return "fixed for the calibration" if name in result.spec.fixed else f"as in {result.case}"
 
     constant_lines = []
     for name, value in s.constants.changed().items():
         # A vector constant is fitted one element at a time (``base_cost.process``).
         fitted = next((p for p in post if p == name or p.partition(".")[0] == name), None)
-        text = (f"[{', '.join(f'{x:.6g}' for x in value)}]" if isinstance(value, list)
-                else f"{value:.6g}" if isinstance(value, float) else str(value))
+        text = (
+            f"[{', '.join(f'{x:.6g}' for x in value)}]"
+            if isinstance(value, list)
+            else f"{value:.6g}"
+            if isinstance(value, float)
+            else str(value)
+        )
         constant_lines.append(f"{f'{name} = {text}':<28} # {origin(name, fitted)}")
     for name, value in s.params().items():
         text = f"{value:.4f}" if isinstance(value, float) else str(value)
@@ -525,10 +607,12 @@ def write_calibration(result: CalibrationResult, out: str | os.PathLike) -> list
     out = Path(out)
     written = []
     post = result.posterior.copy()
-    post.attrs = {"case": result.case, "fingerprint": result.summary["fingerprint"],
-                  **{k: result.summary[k] for k in ("version", "code", "versions")
-                     if k in result.summary},
-                  "unconstrained": result.summary.get("unconstrained", [])}
+    post.attrs = {
+        "case": result.case,
+        "fingerprint": result.summary["fingerprint"],
+        **{k: result.summary[k] for k in ("version", "code", "versions") if k in result.summary},
+        "unconstrained": result.summary.get("unconstrained", []),
+    }
     written.append(write_table(post, out / "posterior.csv"))
     pred = result.predictive_params.copy()
     for tid, values in result.predictive.items():

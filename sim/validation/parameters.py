@@ -26,11 +26,11 @@ from sim.scenario import FIELDS, LEVERS, ValueChainScenario, validate_value
 PARAMETER_KINDS: tuple[str, ...] = ("lever", "constant")
 #: Defaults of the ``[abc]`` table of a parameter spec.
 ABC_DEFAULTS: dict[str, Any] = {
-    "population": 40,          # particles per generation
-    "generations": 10,         # at most this many generations
-    "seed": 1,                 # seeds pyABC's numpy generator (reproducible with 1 worker)
+    "population": 40,  # particles per generation
+    "generations": 10,  # at most this many generations
+    "seed": 1,  # seeds pyABC's numpy generator (reproducible with 1 worker)
     "min_acceptance_rate": 0.01,  # stop when a generation accepts fewer (a stuck epsilon)
-    "predictive_draws": 40,    # posterior-predictive runs
+    "predictive_draws": 40,  # posterior-predictive runs
 }
 
 
@@ -88,10 +88,13 @@ class CalibrationSpec:
     def to_json(self) -> dict[str, Any]:
         """Everything that determines a calibration, as plain JSON."""
         return {
-            "parameters": {p.name: {"low": p.low, "high": p.high, "kind": p.kind}
-                           for p in self.parameters},
-            "fixed": dict(self.fixed), "population": self.population,
-            "generations": self.generations, "seed": self.seed,
+            "parameters": {
+                p.name: {"low": p.low, "high": p.high, "kind": p.kind} for p in self.parameters
+            },
+            "fixed": dict(self.fixed),
+            "population": self.population,
+            "generations": self.generations,
+            "seed": self.seed,
             "min_acceptance_rate": self.min_acceptance_rate,
             "predictive_draws": self.predictive_draws,
         }
@@ -100,21 +103,29 @@ class CalibrationSpec:
 def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     """A calibration constant (or one element of a vector) as a free parameter."""
     if not is_constant(name):
-        raise CalibrationError(f"{where}: '{name}' is not a calibration constant"
-                               f"{_did_you_mean(name)} (see `mse-sim constants`, or a lever: "
-                               f"{', '.join(LEVERS)})")
+        raise CalibrationError(
+            f"{where}: '{name}' is not a calibration constant"
+            f"{_did_you_mean(name)} (see `mse-sim constants`, or a lever: "
+            f"{', '.join(LEVERS)})"
+        )
     base, _, element = name.partition(".")
     c = REGISTRY[base]
     if c.kind == "vector" and not element:
-        raise CalibrationError(f"{where}: '{name}' is a vector ({', '.join(c.labels)}); fit "
-                               f"one element at a time, e.g. '{name}.{c.labels[0]}'")
+        raise CalibrationError(
+            f"{where}: '{name}' is a vector ({', '.join(c.labels)}); fit "
+            f"one element at a time, e.g. '{name}.{c.labels[0]}'"
+        )
     if c.kind == "int":
-        raise CalibrationError(f"{where}: '{name}' is a whole number; ABC-SMC fits real "
-                               "numbers (set it in [fixed] or the scenario's [constants])")
+        raise CalibrationError(
+            f"{where}: '{name}' is a whole number; ABC-SMC fits real "
+            "numbers (set it in [fixed] or the scenario's [constants])"
+        )
     try:
         validate_constant(name, c.low)  # a known element
-        bounds = [validate_constant(name, spec.get(b, getattr(c, b)), f"{where}.{b}")[1]
-                  for b in ("low", "high")]
+        bounds = [
+            validate_constant(name, spec.get(b, getattr(c, b)), f"{where}.{b}")[1]
+            for b in ("low", "high")
+        ]
     except ConstantError as exc:
         raise CalibrationError(str(exc)) from None
     if element:
@@ -128,30 +139,37 @@ def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeP
 def _did_you_mean(name: str) -> str:
     """Suggest the nearest lever or calibration constant (a constant's element included)."""
     known = [*LEVERS, *constant_names()]
-    known += [f"{n}.{label}" for n, c in REGISTRY.items() if c.kind == "vector"
-              for label in c.labels]
+    known += [
+        f"{n}.{label}" for n, c in REGISTRY.items() if c.kind == "vector" for label in c.labels
+    ]
     return did_you_mean(name, known)
 
 
 def _parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeParameter:
     # Without a kind, a constant's name means the constant (inline specs have no kind).
-    kind = spec.get("kind", "constant" if is_constant(name) and name not in FIELDS
-                    else "lever")
+    kind = spec.get("kind", "constant" if is_constant(name) and name not in FIELDS else "lever")
     if kind not in PARAMETER_KINDS:
-        raise CalibrationError(f"{where}: kind {kind!r} is not known (allowed: "
-                               f"{', '.join(PARAMETER_KINDS)})")
+        raise CalibrationError(
+            f"{where}: kind {kind!r} is not known (allowed: {', '.join(PARAMETER_KINDS)})"
+        )
     for key in spec:
         if key not in ("low", "high", "kind"):
             raise CalibrationError(f"{where}: unknown key '{key}' (allowed: low, high, kind)")
     if kind == "constant":
         return _constant_parameter(name, spec, where)
     if name not in LEVERS:
-        what = ("a structure field, not a lever" if name in FIELDS
-                else "a calibration constant, not a scenario lever (give kind = \"constant\")"
-                if is_constant(name) else "not a scenario lever or a calibration constant")
-        raise CalibrationError(f"{where}: '{name}' is {what}{_did_you_mean(name)} (allowed: "
-                               f"the levers {', '.join(LEVERS)}; or a calibration constant, "
-                               "see `mse-sim constants`)")
+        what = (
+            "a structure field, not a lever"
+            if name in FIELDS
+            else 'a calibration constant, not a scenario lever (give kind = "constant")'
+            if is_constant(name)
+            else "not a scenario lever or a calibration constant"
+        )
+        raise CalibrationError(
+            f"{where}: '{name}' is {what}{_did_you_mean(name)} (allowed: "
+            f"the levers {', '.join(LEVERS)}; or a calibration constant, "
+            "see `mse-sim constants`)"
+        )
     for key in spec:
         if key not in ("low", "high", "kind"):
             raise CalibrationError(f"{where}: unknown key '{key}' (allowed: low, high, kind)")
@@ -177,7 +195,8 @@ def _inline_spec(text: str) -> dict[str, Any]:
         if not sep or not colon:
             raise CalibrationError(
                 f"--parameters {item!r}: expected name=low:high, e.g. intermediary_rent=0:1, "
-                "or a .toml spec file")
+                "or a .toml spec file"
+            )
         try:
             params[name.strip()] = {"low": float(low), "high": float(high)}
         except ValueError:
@@ -209,24 +228,31 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
             data, where = _inline_spec(text), "--parameters"
     for key in data:
         if key not in ("parameters", "abc", "fixed"):
-            raise CalibrationError(f"{where}: unknown table '{key}' (allowed: parameters, abc, "
-                                   "fixed)")
+            raise CalibrationError(
+                f"{where}: unknown table '{key}' (allowed: parameters, abc, fixed)"
+            )
     raw = data.get("parameters", {})
     if not isinstance(raw, Mapping) or not raw:
-        raise CalibrationError(f"{where}: no free parameters given ([parameters.NAME] with "
-                               "low and high, or name=low:high)")
+        raise CalibrationError(
+            f"{where}: no free parameters given ([parameters.NAME] with "
+            "low and high, or name=low:high)"
+        )
     raw = flatten(raw)  # TOML reads ``base_cost.process = {...}`` as a nested table
-    params = tuple(_parameter(name, s if isinstance(s, Mapping) else {"bad": s},
-                              f"{where}: parameters.{name}") for name, s in raw.items())
+    params = tuple(
+        _parameter(name, s if isinstance(s, Mapping) else {"bad": s}, f"{where}: parameters.{name}")
+        for name, s in raw.items()
+    )
     fixed = data.get("fixed", {})
     if not isinstance(fixed, Mapping):
         raise CalibrationError(f"{where}: [fixed] must be a table of field = value")
-    fixed = {k: v if is_constant(k) and k not in FIELDS
-             else validate_value(k, v, f"{where}: [fixed]")
-             for k, v in flatten(fixed).items()}
+    fixed = {
+        k: v if is_constant(k) and k not in FIELDS else validate_value(k, v, f"{where}: [fixed]")
+        for k, v in flatten(fixed).items()
+    }
     # Constants (or vector elements) in [fixed]: validated as a scenario would.
-    ValueChainScenario(**{k: v for k, v in fixed.items() if k not in FIELDS},
-                       _source=f"{where}: [fixed]")
+    ValueChainScenario(
+        **{k: v for k, v in fixed.items() if k not in FIELDS}, _source=f"{where}: [fixed]"
+    )
     clash = set(fixed) & {p.name for p in params}
     if clash:
         raise CalibrationError(f"{where}: '{sorted(clash)[0]}' is both fixed and free")
@@ -235,22 +261,28 @@ def read_parameters(spec: str | os.PathLike | Mapping[str, Any]) -> CalibrationS
         raise CalibrationError(f"{where}: [abc] must be a table")
     for key in abc:
         if key not in ABC_DEFAULTS:
-            raise CalibrationError(f"{where}: [abc] key '{key}' is not known (allowed: "
-                                   f"{', '.join(ABC_DEFAULTS)})")
+            raise CalibrationError(
+                f"{where}: [abc] key '{key}' is not known (allowed: {', '.join(ABC_DEFAULTS)})"
+            )
     values = {**ABC_DEFAULTS, **abc}
-    for key, low in (("population", 2), ("generations", 1), ("seed", 0),
-                     ("predictive_draws", 1)):
+    for key, low in (("population", 2), ("generations", 1), ("seed", 0), ("predictive_draws", 1)):
         v = values[key]
         if not is_whole_number(v) or v < low:
-            raise CalibrationError(f"{where}: [abc] {key} = {v!r} is not a whole number of "
-                                   f"{low} or more")
+            raise CalibrationError(
+                f"{where}: [abc] {key} = {v!r} is not a whole number of {low} or more"
+            )
     rate = values["min_acceptance_rate"]
     if not is_real_number(rate) or not 0 <= rate < 1:
-        raise CalibrationError(f"{where}: [abc] min_acceptance_rate = {rate!r} is not a "
-                               "number from 0 to below 1")
-    return CalibrationSpec(parameters=params, fixed=fixed, population=values["population"],
-                           generations=values["generations"], seed=values["seed"],
-                           min_acceptance_rate=float(rate),
-                           predictive_draws=values["predictive_draws"], source=where)
-
-
+        raise CalibrationError(
+            f"{where}: [abc] min_acceptance_rate = {rate!r} is not a number from 0 to below 1"
+        )
+    return CalibrationSpec(
+        parameters=params,
+        fixed=fixed,
+        population=values["population"],
+        generations=values["generations"],
+        seed=values["seed"],
+        min_acceptance_rate=float(rate),
+        predictive_draws=values["predictive_draws"],
+        source=where,
+    )

@@ -45,9 +45,17 @@ from sim.validation.validate import FAIL, NOT_MODELLED, PASS, run_cases
 #: least 10% of the largest and above the noise floor); ``tests/validation/test_power.py``
 #: checks that this list is the page's.
 SCREENED_CONSTANTS: tuple[str, ...] = (
-    "mean_unit_cost", "base_cost.process", "consumption_rate", "price_persistence",
-    "success_base", "max_intermediary_markup", "join_hazard", "base_cost.product",
-    "subsistence", "product_quality_gain", "max_loan",
+    "mean_unit_cost",
+    "base_cost.process",
+    "consumption_rate",
+    "price_persistence",
+    "success_base",
+    "max_intermediary_markup",
+    "join_hazard",
+    "base_cost.product",
+    "subsistence",
+    "product_quality_gain",
+    "max_loan",
 )
 #: A screened range: the default times these, inside the constant's allowed range.
 EDGE_FACTORS: tuple[float, float] = (0.5, 1.5)
@@ -57,57 +65,113 @@ EDGE_FACTORS: tuple[float, float] = (0.5, 1.5)
 MECHANISMS_OFF: dict[str, tuple[str, dict[str, Any]]] = {
     "bargaining": (
         "no bargaining power: the lever, collective and ICT bargaining at 0",
-        {"bargaining_power": 0.0, "group_bargaining": 0.0, "ict_bargaining": 0.0}),
+        {"bargaining_power": 0.0, "group_bargaining": 0.0, "ict_bargaining": 0.0},
+    ),
     "producer groups": ("no MSE joins a producer group", {"join_hazard": 0.0}),
     "investment credit": ("no investment loans", {"max_loan": 0.0}),
     "working-capital credit": ("no working-capital loans", {"max_working_loan": 0.0}),
     "lead-firm recruiting": ("lead firms recruit no new suppliers", {"recruit_hazard": 0.0}),
     "embedded services": (
         "services neither cut costs, raise success, teach skill nor advance capital",
-        {"service_cost_discount": 0.0, "service_success_gain": 0.0,
-         "service_skill_gain": 0.0, "advance_share": 0.0}),
-    "price learning": ("beliefs about prices never update",
-                       {"learning_rate": 0.0, "direct_learning_rate": 0.0}),
-    "demonstration": ("no news of options from group members or neighbours",
-                      {"group_hazard": 0.0, "village_hazard": 0.0}),
-    "quality premium": ("no channel pays for quality",
-                        {"initial_premium": [0.0, 0.0, 0.0],
-                         "premium_drift_per_year": [0.0, 0.0, 0.0]}),
-    "competition": ("competition erodes neither prices, costs nor sales",
-                    {"price_erosion": 0.0, "benchmark_fall": 0.0, "sales_loss_per_10pct": 0.0}),
-    "price risk": ("no price shocks or shifts",
-                   {"volatility": [0.0, 0.0, 0.0], "shift_volatility": [0.0, 0.0, 0.0],
-                    "second_chain_volatility": 0.0}),
+        {
+            "service_cost_discount": 0.0,
+            "service_success_gain": 0.0,
+            "service_skill_gain": 0.0,
+            "advance_share": 0.0,
+        },
+    ),
+    "price learning": (
+        "beliefs about prices never update",
+        {"learning_rate": 0.0, "direct_learning_rate": 0.0},
+    ),
+    "demonstration": (
+        "no news of options from group members or neighbours",
+        {"group_hazard": 0.0, "village_hazard": 0.0},
+    ),
+    "quality premium": (
+        "no channel pays for quality",
+        {"initial_premium": [0.0, 0.0, 0.0], "premium_drift_per_year": [0.0, 0.0, 0.0]},
+    ),
+    "competition": (
+        "competition erodes neither prices, costs nor sales",
+        {"price_erosion": 0.0, "benchmark_fall": 0.0, "sales_loss_per_10pct": 0.0},
+    ),
+    "price risk": (
+        "no price shocks or shifts",
+        {
+            "volatility": [0.0, 0.0, 0.0],
+            "shift_volatility": [0.0, 0.0, 0.0],
+            "second_chain_volatility": 0.0,
+        },
+    ),
     "social barrier": (
         "the excluded group faces no worse terms, news, reach, joining, credit or income",
-        {"social_markup": 0.0, "social_bargaining": 0.0, "social_attenuation": 0.0,
-         "social_isolation": 0.0, "social_reach_loss": 0.0, "support_social_loss": 0.0,
-         "social_joining_loss": 0.0, "social_credit_penalty": 0.0,
-         "social_marketing_cost": 0.0, "outside_social_penalty": 0.0}),
+        {
+            "social_markup": 0.0,
+            "social_bargaining": 0.0,
+            "social_attenuation": 0.0,
+            "social_isolation": 0.0,
+            "social_reach_loss": 0.0,
+            "support_social_loss": 0.0,
+            "social_joining_loss": 0.0,
+            "social_credit_penalty": 0.0,
+            "social_marketing_cost": 0.0,
+            "outside_social_penalty": 0.0,
+        },
+    ),
     "distance": (
         "distance costs nothing and loses no news, reach or speed",
-        {"distance_cost": 0.0, "transport_cost": 0.0, "direct_transport_extra": 0.0,
-         "far_trader_cost": 0.0, "distance_delay": 0.0, "distance_attenuation": 0.0,
-         "distance_isolation": 0.0, "distance_reach_loss": 0.0, "support_distance_loss": 0.0}),
+        {
+            "distance_cost": 0.0,
+            "transport_cost": 0.0,
+            "direct_transport_extra": 0.0,
+            "far_trader_cost": 0.0,
+            "distance_delay": 0.0,
+            "distance_attenuation": 0.0,
+            "distance_isolation": 0.0,
+            "distance_reach_loss": 0.0,
+            "support_distance_loss": 0.0,
+        },
+    ),
     "group cost sharing": ("group members share no upgrading costs", {"group_cost_share": 0.0}),
     "learning by doing": ("a successful upgrade teaches no skill", {"upgrade_skill_gain": 0.0}),
     "trained sales agents": ("projects train no sales agents", {"max_trained_agents": 0.0}),
     "stepping stone": (
         "upgrading first neither raises second-chain income, cuts the cost of moving nor "
         "brings news of it",
-        {"stepping_stone_gain": 0.0, "stepping_stone_cost_cut": 0.0,
-         "stepping_stone_hazard": [0.0, 0.0, 0.0, 0.0, 0.0]}),
+        {
+            "stepping_stone_gain": 0.0,
+            "stepping_stone_cost_cut": 0.0,
+            "stepping_stone_hazard": [0.0, 0.0, 0.0, 0.0, 0.0],
+        },
+    ),
     "traders' exit": ("traders never exit", {"trader_exit_share": 0.0}),
     "transit loss": ("no loads are lost in transit", {"transit_loss_hazard": 0.0}),
     "intermediaries' markup": ("traders take no markup", {"max_intermediary_markup": 0.0}),
-    "risk aversion": ("decisions ignore risk and liquidity",
-                      {"risk_aversion": 0.0, "liquidity_risk": 0.0}),
+    "risk aversion": (
+        "decisions ignore risk and liquidity",
+        {"risk_aversion": 0.0, "liquidity_risk": 0.0},
+    ),
 }
 
 #: Columns of a power table, in order.
-COLUMNS = ("case", "id", "metric", "statistic", "target", "rule", "kind", "status",
-           "n_wrong", "rejected", "power", "power_mean", "power_interval", "power_overlap",
-           "passed_by")
+COLUMNS = (
+    "case",
+    "id",
+    "metric",
+    "statistic",
+    "target",
+    "rule",
+    "kind",
+    "status",
+    "n_wrong",
+    "rejected",
+    "power",
+    "power_mean",
+    "power_interval",
+    "power_overlap",
+    "passed_by",
+)
 
 
 @dataclass(frozen=True)
@@ -143,17 +207,24 @@ def edges(name: str) -> tuple[float, float]:
     return low, high
 
 
-def wrong_models(constants: Sequence[str] = SCREENED_CONSTANTS,
-                 mechanisms: Mapping[str, tuple[str, dict[str, Any]]] = MECHANISMS_OFF
-                 ) -> tuple[WrongModel, ...]:
+def wrong_models(
+    constants: Sequence[str] = SCREENED_CONSTANTS,
+    mechanisms: Mapping[str, tuple[str, dict[str, Any]]] = MECHANISMS_OFF,
+) -> tuple[WrongModel, ...]:
     """Return the wrong models: each constant at both edges, then each mechanism switched off."""
     out = []
     for name in constants:
         low, high = edges(name)
         default = _default(name)
         for end, value in (("low", low), ("high", high)):
-            out.append(WrongModel(f"{name} {end}", "constant edge", {name: value},
-                                  f"{name} = {value:g} (default {default:g})"))
+            out.append(
+                WrongModel(
+                    f"{name} {end}",
+                    "constant edge",
+                    {name: value},
+                    f"{name} = {value:g} (default {default:g})",
+                )
+            )
     for mechanism, (description, changes) in mechanisms.items():
         out.append(WrongModel(f"no {mechanism}", "mechanism off", dict(changes), description))
     return tuple(out)
@@ -163,8 +234,10 @@ def wrong_case(ct: CaseTargets, model: WrongModel) -> CaseTargets:
     """Return the case with a wrong model's changes applied to it and to every arm (last)."""
     levers = {k: v for k, v in model.changes.items() if k in FIELDS}
     scenario = ct.scenario.replace(**dict(model.changes))
-    arms = {name: Arm(name, {**dict(arm.changes), **levers}, arm.description, arm.source)
-            for name, arm in ct.arms.items()}
+    arms = {
+        name: Arm(name, {**dict(arm.changes), **levers}, arm.description, arm.source)
+        for name, arm in ct.arms.items()
+    }
     return dataclasses.replace(ct, scenario=scenario, arms=arms)
 
 
@@ -217,24 +290,36 @@ def power(
                 raise UserInputError(f"wrong model '{model.name}': {exc}") from None
             labels.append(model.name)
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    table = run_cases(variants, seed_list, workers=workers, engine=engine,
-                      scheduler=scheduler, progress=progress, desc="power")
+    table = run_cases(
+        variants,
+        seed_list,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        progress=progress,
+        desc="power",
+    )
     sizes = [len(ct.targets) for ct in variants]
     table["model"] = [label for label, n in zip(labels, sizes, strict=True) for _ in range(n)]
     out = summarize(table, chosen, models)
     out.attrs = {
-        "study": "power", "cases": [ct.case for ct in chosen], "seeds": list(seed_list),
-        "models": [dataclasses.asdict(m) for m in models], "created": created,
-        "results": table[["model", "case", "id", "mean", "ci_low", "ci_high", "status"]]
-        .to_dict("records"),
+        "study": "power",
+        "cases": [ct.case for ct in chosen],
+        "seeds": list(seed_list),
+        "models": [dataclasses.asdict(m) for m in models],
+        "created": created,
+        "results": table[["model", "case", "id", "mean", "ci_low", "ci_high", "status"]].to_dict(
+            "records"
+        ),
         **targets_provenance(chosen),
         **provenance(),
     }
     return out
 
 
-def summarize(table: pd.DataFrame, cases: Sequence[CaseTargets],
-              models: Sequence[WrongModel]) -> pd.DataFrame:
+def summarize(
+    table: pd.DataFrame, cases: Sequence[CaseTargets], models: Sequence[WrongModel]
+) -> pd.DataFrame:
     """Return the power table from every (model, target) row of :func:`run_cases`."""
     rows = []
     right = table[table["model"] == "right model"]
@@ -243,17 +328,25 @@ def summarize(table: pd.DataFrame, cases: Sequence[CaseTargets],
         for target in ct.targets:
             own = right[(right["case"] == ct.case) & (right["id"] == target.id)].iloc[0]
             mine = wrong[(wrong["case"] == ct.case) & (wrong["id"] == target.id)]
-            row = {"case": ct.case, "id": target.id, "metric": target.metric,
-                   "statistic": target.statistic, "target": target.bounds_text(),
-                   "rule": target.rule, "kind": target.kind, "status": own["status"],
-                   "n_wrong": len(mine)}
+            row = {
+                "case": ct.case,
+                "id": target.id,
+                "metric": target.metric,
+                "statistic": target.statistic,
+                "target": target.bounds_text(),
+                "rule": target.rule,
+                "kind": target.kind,
+                "status": own["status"],
+                "n_wrong": len(mine),
+            }
             if own["status"] == NOT_MODELLED:
                 rows.append({**row, "rejected": 0, "power": math.nan, "passed_by": ""})
                 continue
             for rule in RULES:
-                fails = [not target.passes(m, lo, hi, rule)
-                         for m, lo, hi in zip(mine["mean"], mine["ci_low"], mine["ci_high"],
-                                              strict=True)]
+                fails = [
+                    not target.passes(m, lo, hi, rule)
+                    for m, lo, hi in zip(mine["mean"], mine["ci_low"], mine["ci_high"], strict=True)
+                ]
                 row[f"power_{rule}"] = float(sum(fails) / len(fails)) if fails else math.nan
             failed = mine["status"] == FAIL
             row["rejected"] = int(failed.sum())

@@ -81,8 +81,10 @@ STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
 KINDS: tuple[str, ...] = ("observation", "direction", "face")
 OBSERVATION, DIRECTION, FACE = KINDS
 #: Kinds of earlier target files, and what replaced them.
-_OLD_KINDS = {"sourced": "observation, direction or face",
-              "assumption": "nothing: a target without a source was removed"}
+_OLD_KINDS = {
+    "sourced": "observation, direction or face",
+    "assumption": "nothing: a target without a source was removed",
+}
 #: Pass rules: what of the model's 95% interval over seeds must lie within the bounds.
 #: ``mean``: the mean; ``interval``: the whole interval (the model is confidently inside);
 #: ``overlap``: some of it (the model is not confidently outside).
@@ -95,9 +97,26 @@ MAX_STEPS = 1200
 
 _TOP_KEYS = ("case", "version", "steps", "arms", "targets")
 _ARM_KEYS = ("description", "source", "changes")
-_TARGET_KEYS = ("id", "claim", "metric", "statistic", "against", "window", "low", "high",
-                "kind", "source", "quote", "url", "page", "interval", "description",
-                "requires", "note", "rule")
+_TARGET_KEYS = (
+    "id",
+    "claim",
+    "metric",
+    "statistic",
+    "against",
+    "window",
+    "low",
+    "high",
+    "kind",
+    "source",
+    "quote",
+    "url",
+    "page",
+    "interval",
+    "description",
+    "requires",
+    "note",
+    "rule",
+)
 
 
 class TargetError(UserInputError):
@@ -215,8 +234,7 @@ class Target:
         """Whether ``value`` meets the target."""
         return bool(self.low <= value <= self.high)
 
-    def passes(self, mean: float, ci_low: float, ci_high: float, rule: str | None = None
-               ) -> bool:
+    def passes(self, mean: float, ci_low: float, ci_high: float, rule: str | None = None) -> bool:
         """Whether the model's mean and 95% interval over seeds pass, by ``rule``.
 
         Args:
@@ -285,8 +303,7 @@ class CaseTargets:
 
 def content_digest(data: Mapping[str, Any]) -> str:
     """Return the SHA-256 of a targets file's parsed content (key order and comments aside)."""
-    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)
+    text = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -302,8 +319,10 @@ def targets_digest(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> str:
 
 def targets_provenance(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> dict[str, Any]:
     """Return the version and hash of each case's targets and the hash of the set."""
-    return {"targets_hash": targets_digest(cases),
-            "targets": {ct.case: {"version": ct.version, "hash": ct.digest} for ct in cases}}
+    return {
+        "targets_hash": targets_digest(cases),
+        "targets": {ct.case: {"version": ct.version, "hash": ct.digest} for ct in cases},
+    }
 
 
 def is_model_metric(metric: str) -> bool:
@@ -373,12 +392,17 @@ def _parse_arm(name: str, spec: Any, scenario: ValueChainScenario, where: str) -
         raise TargetError(f"{where}.changes must be a table of field = value (at least one)")
     # Validated now, so a bad field fails before any run (the message names the field).
     scenario.replace(**dict(changes))
-    return Arm(name, dict(changes), _text(spec.get("description", ""), f"{where}.description"),
-               _text(spec.get("source", ""), f"{where}.source"))
+    return Arm(
+        name,
+        dict(changes),
+        _text(spec.get("description", ""), f"{where}.description"),
+        _text(spec.get("source", ""), f"{where}.source"),
+    )
 
 
-def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, where: str,
-                  seen: set[str]) -> Target:
+def _parse_target(
+    spec: Any, case: str, arms: Mapping[str, Arm], steps: int, where: str, seen: set[str]
+) -> Target:
     if not isinstance(spec, Mapping):
         raise TargetError(f"{where} must be a table")
     for key in spec:
@@ -401,7 +425,8 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
     if not is_model_metric(metric) and requires is None:
         raise TargetError(
             f"{where}.metric: '{metric}' is planned ({PLANNED_METRICS[metric]}) but not in "
-            f"the model yet; mark the target requires = \"{PLANNED_METRICS[metric]}\"")
+            f'the model yet; mark the target requires = "{PLANNED_METRICS[metric]}"'
+        )
     statistic = spec.get("statistic", "value")
     if statistic not in STATISTICS:
         raise _unknown(str(statistic), STATISTICS, "statistic", f"{where}.statistic")
@@ -411,16 +436,23 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
             raise TargetError(f"{where}.against: a 'value' target compares with no arm")
     else:
         if against is None:
-            raise TargetError(f"{where}.against: a '{statistic}' target needs an arm "
-                              f"(allowed: {', '.join(arms) or 'none defined in [arms]'})")
+            raise TargetError(
+                f"{where}.against: a '{statistic}' target needs an arm "
+                f"(allowed: {', '.join(arms) or 'none defined in [arms]'})"
+            )
         if against not in arms:
             raise _unknown(str(against), list(arms), "arm", f"{where}.against")
     window = spec.get("window", [max(0, steps - DEFAULT_WINDOW_MONTHS + 1), steps])
-    if (not isinstance(window, list) or len(window) != 2
-            or not all(is_whole_number(w) for w in window)
-            or not 0 <= window[0] <= window[1] <= steps):
-        raise TargetError(f"{where}.window: value {window!r} is not [first, last] months "
-                          f"with 0 <= first <= last <= steps ({steps})")
+    if (
+        not isinstance(window, list)
+        or len(window) != 2
+        or not all(is_whole_number(w) for w in window)
+        or not 0 <= window[0] <= window[1] <= steps
+    ):
+        raise TargetError(
+            f"{where}.window: value {window!r} is not [first, last] months "
+            f"with 0 <= first <= last <= steps ({steps})"
+        )
     low = _number(spec["low"], f"{where}.low") if "low" in spec else -math.inf
     high = _number(spec["high"], f"{where}.high") if "high" in spec else math.inf
     if not (math.isfinite(low) or math.isfinite(high)):
@@ -428,18 +460,23 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
     if low > high:
         raise TargetError(f"{where}: low {low:g} is above high {high:g}")
     if "kind" not in spec:
-        raise TargetError(f"{where}: 'kind' is required ({', '.join(KINDS)}; see "
-                          "docs/validation.md)")
+        raise TargetError(
+            f"{where}: 'kind' is required ({', '.join(KINDS)}; see docs/validation.md)"
+        )
     kind = spec["kind"]
     if kind in _OLD_KINDS:
-        raise TargetError(f"{where}.kind: value '{kind}' is no longer a kind; it became "
-                          f"{_OLD_KINDS[kind]} (allowed: {', '.join(KINDS)})")
+        raise TargetError(
+            f"{where}.kind: value '{kind}' is no longer a kind; it became "
+            f"{_OLD_KINDS[kind]} (allowed: {', '.join(KINDS)})"
+        )
     if kind not in KINDS:
         raise _unknown(str(kind), KINDS, "kind", f"{where}.kind")
     source = _text(spec.get("source", ""), f"{where}.source")
     if not source:
-        raise TargetError(f"{where}.source: a target needs its source (author, year, title, "
-                          "page; or the seed's lines); an unsourced claim is not a target")
+        raise TargetError(
+            f"{where}.source: a target needs its source (author, year, title, "
+            "page; or the seed's lines); an unsourced claim is not a target"
+        )
     description = spec.get("description", False)
     if not isinstance(description, bool):
         raise TargetError(f"{where}.description: value {description!r} is not true or false")
@@ -447,12 +484,24 @@ def _parse_target(spec: Any, case: str, arms: Mapping[str, Arm], steps: int, whe
     if rule not in RULES:
         raise _unknown(str(rule), RULES, "rule", f"{where}.rule")
     return Target(
-        case=case, id=tid, claim=_text(spec["claim"], f"{where}.claim"), metric=metric,
-        statistic=statistic, against=against, window=(window[0], window[1]), low=low,
-        high=high, kind=kind, source=source, quote=_text(spec.get("quote", ""), f"{where}.quote"),
+        case=case,
+        id=tid,
+        claim=_text(spec["claim"], f"{where}.claim"),
+        metric=metric,
+        statistic=statistic,
+        against=against,
+        window=(window[0], window[1]),
+        low=low,
+        high=high,
+        kind=kind,
+        source=source,
+        quote=_text(spec.get("quote", ""), f"{where}.quote"),
         url=_text(spec.get("url", ""), f"{where}.url"),
-        interval=_text(spec.get("interval", ""), f"{where}.interval"), description=description,
-        requires=requires, note=_text(spec.get("note", ""), f"{where}.note"), rule=rule,
+        interval=_text(spec.get("interval", ""), f"{where}.interval"),
+        description=description,
+        requires=requires,
+        note=_text(spec.get("note", ""), f"{where}.note"),
+        rule=rule,
     )
 
 
@@ -483,8 +532,10 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         if not path.is_file():
             known = list_target_cases()
             did = did_you_mean(text, known)
-            raise TargetError(f"no targets for case '{text}'{did} (cases with targets: "
-                              f"{', '.join(known) or 'none'})")
+            raise TargetError(
+                f"no targets for case '{text}'{did} (cases with targets: "
+                f"{', '.join(known) or 'none'})"
+            )
     where = str(path)
     data = read_toml(path, "targets file", TargetError)
     for key in data:
@@ -499,23 +550,34 @@ def read_targets(path_or_case: str | os.PathLike) -> CaseTargets:
         raise TargetError(f"{where}: version = {version!r} is not a whole number of 1 or more")
     steps = data.get("steps", DEFAULT_STEPS)
     if not is_whole_number(steps) or not 1 <= steps <= MAX_STEPS:
-        raise TargetError(f"{where}: steps = {steps!r} is not a whole number from 1 to "
-                          f"{MAX_STEPS}")
+        raise TargetError(f"{where}: steps = {steps!r} is not a whole number from 1 to {MAX_STEPS}")
     raw_arms = data.get("arms", {})
     if not isinstance(raw_arms, Mapping):
         raise TargetError(f"{where}: 'arms' must be a table of [arms.NAME] tables")
     if "case" in raw_arms:
         raise TargetError(f"{where}: an arm may not be called 'case' (the case itself)")
-    arms = {name: _parse_arm(name, spec, scenario, f"{where}: [arms.{name}]")
-            for name, spec in raw_arms.items()}
+    arms = {
+        name: _parse_arm(name, spec, scenario, f"{where}: [arms.{name}]")
+        for name, spec in raw_arms.items()
+    }
     raw = data.get("targets", [])
     if not isinstance(raw, list) or not raw:
         raise TargetError(f"{where}: no [[targets]] given")
     seen: set[str] = set()
-    targets = tuple(_parse_target(spec, case, arms, steps, f"{where}: target {i + 1}", seen)
-                    for i, spec in enumerate(raw))
-    return CaseTargets(case=case, scenario=scenario, steps=steps, arms=arms, targets=targets,
-                       path=path, version=version, digest=content_digest(data))
+    targets = tuple(
+        _parse_target(spec, case, arms, steps, f"{where}: target {i + 1}", seen)
+        for i, spec in enumerate(raw)
+    )
+    return CaseTargets(
+        case=case,
+        scenario=scenario,
+        steps=steps,
+        arms=arms,
+        targets=targets,
+        path=path,
+        version=version,
+        digest=content_digest(data),
+    )
 
 
 def read_all_targets(cases: str | os.PathLike | list | tuple = "all") -> list[CaseTargets]:

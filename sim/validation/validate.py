@@ -67,14 +67,43 @@ NOT_MODELLED = "not yet modelled"
 #: A target's status: its case or arm was not run.
 NOT_RUN = "not in this run"
 #: The pass rule in words (each target's ``rule`` column says which applies to it).
-PASS_RULE = ("by each target's rule: mean (default), the mean over seeds lies within the "
-             "bounds; interval, the whole 95% interval does; overlap, the interval meets them")
+PASS_RULE = (
+    "by each target's rule: mean (default), the mean over seeds lies within the "
+    "bounds; interval, the whole 95% interval does; overlap, the interval meets them"
+)
 #: Columns of a validation table, in order. ``counts``: the target is in the headline (an
 #: observation the model reports that discriminates).
-COLUMNS = ("case", "id", "kind", "claim", "metric", "statistic", "against", "window", "target",
-           "low", "high", "mean", "ci_low", "ci_high", "n_seeds", "status", "discriminates",
-           "placebo_pass", "placebo_n", "placebo_values", "counts", "description", "source",
-           "quote", "url", "interval", "requires", "note", "rule")
+COLUMNS = (
+    "case",
+    "id",
+    "kind",
+    "claim",
+    "metric",
+    "statistic",
+    "against",
+    "window",
+    "target",
+    "low",
+    "high",
+    "mean",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+    "status",
+    "discriminates",
+    "placebo_pass",
+    "placebo_n",
+    "placebo_values",
+    "counts",
+    "description",
+    "source",
+    "quote",
+    "url",
+    "interval",
+    "requires",
+    "note",
+    "rule",
+)
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -89,14 +118,13 @@ def t_interval(values: np.ndarray) -> tuple[float, float, float]:
     mean = float(x.mean())
     if x.size < 2:
         return mean, math.nan, math.nan
-    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, x.size - 1) * x.std(ddof=1)
-                 / math.sqrt(x.size))
+    half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, x.size - 1) * x.std(ddof=1) / math.sqrt(x.size))
     return mean, mean - half, mean + half
 
 
 def window_mean(series: np.ndarray, window: tuple[int, int]) -> np.ndarray:
     """Return each seed's mean of ``series`` (seeds, months + 1) over months ``window``."""
-    return series[:, window[0]:window[1] + 1].mean(axis=1)
+    return series[:, window[0] : window[1] + 1].mean(axis=1)
 
 
 def per_seed(target: Target, series: Mapping[str, Callable[[str], np.ndarray]]) -> np.ndarray:
@@ -116,8 +144,12 @@ def per_seed(target: Target, series: Mapping[str, Callable[[str], np.ndarray]]) 
         return np.where(other != 0, case / np.where(other != 0, other, 1.0), np.nan)
 
 
-def _row(target: Target, values: np.ndarray | None, status: str | None = None,
-         placebo: Mapping[str, float] | None = None) -> dict:
+def _row(
+    target: Target,
+    values: np.ndarray | None,
+    status: str | None = None,
+    placebo: Mapping[str, float] | None = None,
+) -> dict:
     if values is None:
         mean = low = high = math.nan
         n = 0
@@ -128,25 +160,43 @@ def _row(target: Target, values: np.ndarray | None, status: str | None = None,
         status = PASS if target.passes(mean, low, high) else FAIL
     passed, n_placebos, discriminates = placebo_verdict(target, placebo)
     return {
-        "case": target.case, "id": target.id, "kind": target.kind, "claim": target.claim,
-        "metric": target.metric, "statistic": target.statistic,
+        "case": target.case,
+        "id": target.id,
+        "kind": target.kind,
+        "claim": target.claim,
+        "metric": target.metric,
+        "statistic": target.statistic,
         "against": target.against or "",
-        "window": f"{target.window[0]}-{target.window[1]}", "target": target.bounds_text(),
-        "low": target.low, "high": target.high, "mean": mean, "ci_low": low, "ci_high": high,
-        "n_seeds": n, "status": status, "discriminates": discriminates,
-        "placebo_pass": passed, "placebo_n": n_placebos,
-        "placebo_values": json.dumps({k: round(v, 6) if math.isfinite(v) else None
-                                      for k, v in (placebo or {}).items()}),
-        "counts": bool(target.observed and discriminates is True
-                       and status in (PASS, FAIL)),
-        "description": target.description, "source": target.source, "quote": target.quote,
-        "url": target.url, "interval": target.interval, "requires": target.requires or "",
-        "note": target.note, "rule": target.rule,
+        "window": f"{target.window[0]}-{target.window[1]}",
+        "target": target.bounds_text(),
+        "low": target.low,
+        "high": target.high,
+        "mean": mean,
+        "ci_low": low,
+        "ci_high": high,
+        "n_seeds": n,
+        "status": status,
+        "discriminates": discriminates,
+        "placebo_pass": passed,
+        "placebo_n": n_placebos,
+        "placebo_values": json.dumps(
+            {k: round(v, 6) if math.isfinite(v) else None for k, v in (placebo or {}).items()}
+        ),
+        "counts": bool(target.observed and discriminates is True and status in (PASS, FAIL)),
+        "description": target.description,
+        "source": target.source,
+        "quote": target.quote,
+        "url": target.url,
+        "interval": target.interval,
+        "requires": target.requires or "",
+        "note": target.note,
+        "rule": target.rule,
     }
 
 
-def placebo_verdict(target: Target, placebo: Mapping[str, float] | None
-                    ) -> tuple[int, int, bool | None]:
+def placebo_verdict(
+    target: Target, placebo: Mapping[str, float] | None
+) -> tuple[int, int, bool | None]:
     """Return how many placebos the target passes, of how many, and whether it discriminates.
 
     Args:
@@ -178,8 +228,9 @@ class _Runs:
         self.tasks: list[tuple] = []
         self._index: dict[str, int] = {}
 
-    def add(self, scenario: ValueChainScenario, name: str, seeds: Sequence[int],
-            steps: int) -> list[int]:
+    def add(
+        self, scenario: ValueChainScenario, name: str, seeds: Sequence[int], steps: int
+    ) -> list[int]:
         """Add the runs of ``scenario`` on ``seeds``; return their indices."""
         record = {**scenario.to_record(), "name": name}
         key = json.dumps({k: v for k, v in record.items() if k != "name"}, sort_keys=True)
@@ -193,9 +244,9 @@ class _Runs:
         return out
 
 
-def placebo_scenarios(ct: CaseTargets,
-                      placebos: str | Sequence[str | os.PathLike] | None = "bundled"
-                      ) -> list[ValueChainScenario]:
+def placebo_scenarios(
+    ct: CaseTargets, placebos: str | Sequence[str | os.PathLike] | None = "bundled"
+) -> list[ValueChainScenario]:
     """Return the placebo scenarios of a case: by default every other bundled scenario.
 
     Args:
@@ -221,11 +272,15 @@ def _arm_of(ct: CaseTargets, scenario: ValueChainScenario, arm: str) -> ValueCha
 
 
 def _check_placebo_seeds(placebo_seeds: int, seeds: tuple[int, ...]) -> tuple[int, ...]:
-    if (isinstance(placebo_seeds, bool) or not isinstance(placebo_seeds, int | np.integer)
-            or placebo_seeds < 1):
-        raise UserInputError(f"placebo_seeds: value {placebo_seeds!r} is not a whole number "
-                             "of 1 or more")
-    return seeds[:int(placebo_seeds)]
+    if (
+        isinstance(placebo_seeds, bool)
+        or not isinstance(placebo_seeds, int | np.integer)
+        or placebo_seeds < 1
+    ):
+        raise UserInputError(
+            f"placebo_seeds: value {placebo_seeds!r} is not a whole number of 1 or more"
+        )
+    return seeds[: int(placebo_seeds)]
 
 
 def validate(
@@ -283,21 +338,37 @@ def validate(
         check_workers(workers)
     placebo = [placebo_scenarios(ct, placebos) for ct in chosen]
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    table = run_cases(chosen, seed_list, workers=workers, engine=engine, scheduler=scheduler,
-                      progress=progress, placebos=placebo, placebo_seeds=p_seeds)
+    table = run_cases(
+        chosen,
+        seed_list,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        progress=progress,
+        placebos=placebo,
+        placebo_seeds=p_seeds,
+    )
     runs = table.attrs.get("runs", 0)
     table.attrs = {
-        "study": "validation", "cases": [ct.case for ct in chosen],
+        "study": "validation",
+        "cases": [ct.case for ct in chosen],
         "scenarios": {ct.case: ct.scenario.to_record() for ct in chosen},
         "arms": {ct.case: {a.name: dict(a.changes) for a in ct.arms.values()} for ct in chosen},
-        "seeds": list(seed_list), "steps": {ct.case: ct.steps for ct in chosen},
-        "confidence": CONFIDENCE, "pass_rule": PASS_RULE,
-        "placebo": {"scenarios": {ct.case: [sc.name for sc in scs]
-                                  for ct, scs in zip(chosen, placebo, strict=True)},
-                    "seeds": list(p_seeds), "discrimination_rule": DISCRIMINATION_RULE},
+        "seeds": list(seed_list),
+        "steps": {ct.case: ct.steps for ct in chosen},
+        "confidence": CONFIDENCE,
+        "pass_rule": PASS_RULE,
+        "placebo": {
+            "scenarios": {
+                ct.case: [sc.name for sc in scs] for ct, scs in zip(chosen, placebo, strict=True)
+            },
+            "seeds": list(p_seeds),
+            "discrimination_rule": DISCRIMINATION_RULE,
+        },
         "runs": runs,
         **targets_provenance(chosen),
-        **provenance(), "created": created,
+        **provenance(),
+        "created": created,
     }
     return table
 
@@ -347,23 +418,39 @@ def run_cases(
     placebo: list[dict[str, dict[str, list[int]]]] = []
     for ct, mine, scs in zip(cases, modelled, chosen_placebos, strict=True):
         arms = ct.needed_arms(mine)
-        main.append({arm: runs.add(ct.arm_scenario(arm), ct.scenario.name, seed_list,
-                                   ct.steps) for arm in arms})
-        placebo.append({sc.name: {arm: runs.add(_arm_of(ct, sc, arm), sc.name, p_seeds,
-                                                ct.steps) for arm in arms}
-                        for sc in scs} if p_seeds else {})
+        main.append(
+            {
+                arm: runs.add(ct.arm_scenario(arm), ct.scenario.name, seed_list, ct.steps)
+                for arm in arms
+            }
+        )
+        placebo.append(
+            {
+                sc.name: {
+                    arm: runs.add(_arm_of(ct, sc, arm), sc.name, p_seeds, ct.steps) for arm in arms
+                }
+                for sc in scs
+            }
+            if p_seeds
+            else {}
+        )
     results: list[np.ndarray] = []
     if runs.tasks:
-        with make_engine(engine, workers=workers, scheduler=scheduler,
-                         n_tasks=len(runs.tasks)) as eng, \
-                Progress(len(runs.tasks), enabled=progress, desc=desc) as bar:
+        with (
+            make_engine(
+                engine, workers=workers, scheduler=scheduler, n_tasks=len(runs.tasks)
+            ) as eng,
+            Progress(len(runs.tasks), enabled=progress, desc=desc) as bar,
+        ):
             for result in eng.map(run_columns, runs.tasks):
                 results.append(result)
                 bar.update()
 
     def series(indices: Mapping[str, list[int]]) -> dict[str, Callable[[str], np.ndarray]]:
-        return {arm: _column_getter(np.stack([results[i] for i in idx]), runs.columns)
-                for arm, idx in indices.items()}
+        return {
+            arm: _column_getter(np.stack([results[i] for i in idx]), runs.columns)
+            for arm, idx in indices.items()
+        }
 
     rows = []
     for ct, case_runs, placebo_runs in zip(cases, main, placebo, strict=True):
@@ -373,12 +460,14 @@ def run_cases(
             if not target.modelled:
                 rows.append(_row(target, None, NOT_MODELLED))
                 continue
-            on_placebos = {name: _seed_mean(per_seed(target, s))
-                           for name, s in placebo_series.items()}
+            on_placebos = {
+                name: _seed_mean(per_seed(target, s)) for name, s in placebo_series.items()
+            }
             rows.append(_row(target, per_seed(target, case_series), placebo=on_placebos))
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table.attrs = {"runs": len(runs.tasks)}
     return table
+
 
 def _seed_mean(values: np.ndarray) -> float:
     """The mean over seeds of a target's numbers (NaN when no seed gives one)."""
@@ -390,6 +479,7 @@ def _seed_mean(values: np.ndarray) -> float:
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:
     def get(metric: str) -> np.ndarray:
         return derive(metric, lambda c: data[:, :, columns.index(c)])
+
     return get
 
 
@@ -452,15 +542,18 @@ def summary_counts(table: pd.DataFrame) -> dict[str, int]:
 def headline(table: pd.DataFrame) -> str:
     """Return the validation's headline: "K of N observations pass" and what N leaves out."""
     c = summary_counts(table)
-    text = (f"{c['observations_pass']} of {c['observations_counted']} observations pass "
-            f"(observations that discriminate: they fail on at least half of their placebos)")
+    text = (
+        f"{c['observations_pass']} of {c['observations_counted']} observations pass "
+        f"(observations that discriminate: they fail on at least half of their placebos)"
+    )
     extra = []
     if c["observations_uninformative"]:
-        extra.append(f"{c['observations_uninformative']} uninformative observations (pass on "
-                     "most placebos) not counted")
+        extra.append(
+            f"{c['observations_uninformative']} uninformative observations (pass on "
+            "most placebos) not counted"
+        )
     if c["observations_unplaced"]:
-        extra.append(f"{c['observations_unplaced']} observations without placebo runs not "
-                     "counted")
+        extra.append(f"{c['observations_unplaced']} observations without placebo runs not counted")
     if c["not_yet_modelled"]:
         extra.append(f"{c['not_yet_modelled']} targets not yet modelled")
     extra.append(f"directions: {c['directions_pass']} of {c['directions']} pass")
@@ -526,4 +619,5 @@ def _series_getter(arm: Mapping[str, np.ndarray], window: tuple[int, int]):
         if data.ndim != 2 or data.shape[1] <= window[1]:
             raise IndexError(metric)
         return data
+
     return get

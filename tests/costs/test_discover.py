@@ -38,34 +38,55 @@ def test_prim_needs_cases_on_both_sides():
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     out = tmp_path_factory.mktemp("sweep") / "store"
-    spec = {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 1, "seed": 9,
-                      "method": "lhs", "samples": 40, "outputs": ["share_upgraded"],
-                      "at_steps": [12]},
-            "fixed": {"n_mse": 60},
-            "parameters": {"credit_access": {"low": 0.0, "high": 1.0},
-                           "education": {"low": 0.1, "high": 0.9}}}
+    spec = {
+        "sweep": {
+            "scenario": "baseline",
+            "steps": 12,
+            "replicates": 1,
+            "seed": 9,
+            "method": "lhs",
+            "samples": 40,
+            "outputs": ["share_upgraded"],
+            "at_steps": [12],
+        },
+        "fixed": {"n_mse": 60},
+        "parameters": {
+            "credit_access": {"low": 0.0, "high": 1.0},
+            "education": {"low": 0.1, "high": 0.9},
+        },
+    }
     sweep(spec, out=out, workers=1, progress=False, collect=False)
     return out
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_discover_cli_writes_text_csv_and_plot(store, tmp_path):
     # Every run of the store, not one part file: a part holds only a few runs, which may all
     # be runs without any upgrading.
-    values = pd.concat([pd.read_parquet(part) for part in
-                        sorted((store / "runs").glob("part-*.parquet"))])["share_upgraded@12"]
+    values = pd.concat(
+        [pd.read_parquet(part) for part in sorted((store / "runs").glob("part-*.parquet"))]
+    )["share_upgraded@12"]
     # Strictly inside the store's range (PRIM needs points on both sides), whatever the share of
     # runs with no upgrading at all in these short runs.
     threshold = float(np.quantile(values, 0.4))
     if threshold <= values.min():
         threshold = float(values[values > values.min()].min())
     out = tmp_path / "d"
-    result = cli("discover", str(store), "--metric", "share_upgraded", "--below",
-                 str(threshold), "--out", str(out))
+    result = cli(
+        "discover",
+        str(store),
+        "--metric",
+        "share_upgraded",
+        "--below",
+        str(threshold),
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     assert "coverage" in result.stdout and "density" in result.stdout
     box = pd.read_csv(out / "box.csv")
@@ -76,14 +97,25 @@ def test_discover_cli_writes_text_csv_and_plot(store, tmp_path):
         discover(store, "share_upgraded", 0.0, baseline=store)
 
 
-@pytest.mark.parametrize("make_args, word", [
-    (lambda s, t: (str(t / "nowhere"), "--metric", "share_upgraded", "--below", "0.1"),
-     "does not exist"),
-    (lambda s, t: (str(s), "--metric", "mean_income", "--below", "0.1"), "mean_income"),
-    (lambda s, t: (str(s), "--metric", "share_upgraded", "--below", "1.5"), "outside the range"),
-    (lambda s, t: (str(s), "--metric", "share_upgraded", "--below", "0.0"), "outside the range"),
-    (lambda s, t: (str(s), "--metric", "share_upgraded@7", "--below", "0.1"), "not recorded"),
-])
+@pytest.mark.parametrize(
+    "make_args, word",
+    [
+        (
+            lambda s, t: (str(t / "nowhere"), "--metric", "share_upgraded", "--below", "0.1"),
+            "does not exist",
+        ),
+        (lambda s, t: (str(s), "--metric", "mean_income", "--below", "0.1"), "mean_income"),
+        (
+            lambda s, t: (str(s), "--metric", "share_upgraded", "--below", "1.5"),
+            "outside the range",
+        ),
+        (
+            lambda s, t: (str(s), "--metric", "share_upgraded", "--below", "0.0"),
+            "outside the range",
+        ),
+        (lambda s, t: (str(s), "--metric", "share_upgraded@7", "--below", "0.1"), "not recorded"),
+    ],
+)
 def test_discover_bad_input_exits_2_and_writes_nothing(store, tmp_path, make_args, word):
     out = tmp_path / "d"
     result = cli("discover", *make_args(store, tmp_path), "--out", str(out))

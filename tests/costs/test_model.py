@@ -21,9 +21,10 @@ def test_every_guideline_lever_has_a_sourced_cost():
     assert COSTS.usd_per_unit > 0 and COSTS.currency_source
 
 
-@pytest.mark.parametrize("field, part", [("per_mse_usd", "per_mse"),
-                                         ("per_lever_unit_usd", "per_lever_unit"),
-                                         ("fixed_usd", "fixed")])
+@pytest.mark.parametrize(
+    "field, part",
+    [("per_mse_usd", "per_mse"), ("per_lever_unit_usd", "per_lever_unit"), ("fixed_usd", "fixed")],
+)
 def test_doubling_a_unit_cost_doubles_that_part_only(field, part):
     lever = "credit_access"
     model = COSTS.with_cost(lever, per_lever_unit_usd=1000.0)  # give it every kind of part
@@ -38,8 +39,9 @@ def test_doubling_a_unit_cost_doubles_that_part_only(field, part):
 
 def test_doubling_the_per_mse_cost_doubles_that_part_in_an_experiment(costed):
     r = costed["g4"]
-    doubled = COSTS.with_cost("credit_access",
-                              per_mse_usd=2 * COSTS.lever("credit_access").per_mse_usd)
+    doubled = COSTS.with_cost(
+        "credit_access", per_mse_usd=2 * COSTS.lever("credit_access").per_mse_usd
+    )
     a, b = seed_costs(r, COSTS), seed_costs(r, doubled)
     assert a["per_mse"].sum() > 0  # more credit does reach some new borrowers
     np.testing.assert_allclose(b["per_mse"], 2 * a["per_mse"])
@@ -58,8 +60,7 @@ def test_a_move_that_reaches_no_mse_costs_only_its_fixed_part():
 def test_an_audience_is_charged_by_the_size_of_the_move():
     cost = COSTS.lever("targeted_facilitation")
     reach_ = {"excluded": 300}
-    assert cost.parts(0.4, reach_, reach_)["per_mse"] == pytest.approx(
-        0.4 * 300 * cost.per_mse_usd)
+    assert cost.parts(0.4, reach_, reach_)["per_mse"] == pytest.approx(0.4 * 300 * cost.per_mse_usd)
 
 
 def test_bad_cost_files_name_the_problem(tmp_path):

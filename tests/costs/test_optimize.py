@@ -22,8 +22,9 @@ def _linear(X):
 
 
 def test_toy_front_is_found_and_within_budget():
-    r = search(_linear, np.zeros(2), np.ones(2), n_obj=2, budget=100.0, pop_size=20,
-               generations=30, seed=1)
+    r = search(
+        _linear, np.zeros(2), np.ones(2), n_obj=2, budget=100.0, pop_size=20, generations=30, seed=1
+    )
     x = r.X[r.front]
     assert len(x) >= 10
     assert (r.cost[r.front] <= 100.0).all()
@@ -35,8 +36,9 @@ def test_toy_single_optimum_is_found():
     def bowl(X):
         return -((X[:, :1] - 0.3) ** 2 + (X[:, 1:] - 0.7) ** 2), np.zeros(len(X))
 
-    r = search(bowl, np.zeros(2), np.ones(2), n_obj=1, budget=1.0, pop_size=16,
-               generations=25, seed=3)
+    r = search(
+        bowl, np.zeros(2), np.ones(2), n_obj=1, budget=1.0, pop_size=16, generations=25, seed=3
+    )
     best = r.X[np.argmax(r.F[:, 0])]
     assert best == pytest.approx([0.3, 0.7], abs=0.03)
 
@@ -50,8 +52,17 @@ def test_never_over_budget_even_when_the_best_points_are_not_affordable():
         cost = 100.0 * X.sum(axis=1) * (1 + noise[: len(X)])
         return np.c_[X.sum(axis=1), -np.abs(X[:, 0] - X[:, 1])], cost
 
-    r = search(pricey, np.zeros(2), np.ones(2), n_obj=2, budget=60.0, pop_size=12,
-               generations=8, seed=5, fixed_cost=lambda x: 50.0 * x.sum())
+    r = search(
+        pricey,
+        np.zeros(2),
+        np.ones(2),
+        n_obj=2,
+        budget=60.0,
+        pop_size=12,
+        generations=8,
+        seed=5,
+        fixed_cost=lambda x: 50.0 * x.sum(),
+    )
     assert len(r.front) > 0
     assert (r.cost[r.front] <= 60.0).all()
     assert (r.cost > 60.0).any()  # there were unaffordable candidates to refuse
@@ -71,8 +82,14 @@ def test_same_seed_same_front_and_resumed_equals_uninterrupted(tmp_path):
     np.testing.assert_array_equal(resumed.X, straight.X)
     np.testing.assert_array_equal(resumed.front, straight.front)
     with pytest.raises(UserInputError, match="another problem"):
-        search(_linear, np.zeros(2), np.ones(2), generations=6, checkpoint=ck,
-               **{**kwargs, "budget": 50.0})
+        search(
+            _linear,
+            np.zeros(2),
+            np.ones(2),
+            generations=6,
+            checkpoint=ck,
+            **{**kwargs, "budget": 50.0},
+        )
 
 
 def test_a_lever_can_be_switched_off():
@@ -85,16 +102,37 @@ def test_a_lever_can_be_switched_off():
 
 
 def cli(*args):
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
-                          timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 def test_optimize_cli_writes_a_front_within_budget(tmp_path):
     out = tmp_path / "opt"
-    args = ("optimize", "--scenario", "baseline", "--budget", "150000", "--seeds", "2",
-            "--steps", "6", "--set", "n_mse=60", "--pop-size", "6", "--generations", "2",
-            "--levers", "credit_access,ict_access,bargaining_power", "--workers", "1",
-            "--out", str(out), "--quiet")
+    args = (
+        "optimize",
+        "--scenario",
+        "baseline",
+        "--budget",
+        "150000",
+        "--seeds",
+        "2",
+        "--steps",
+        "6",
+        "--set",
+        "n_mse=60",
+        "--pop-size",
+        "6",
+        "--generations",
+        "2",
+        "--levers",
+        "credit_access,ict_access,bargaining_power",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+        "--quiet",
+    )
     result = cli(*args)
     assert result.returncode == 0, result.stderr
     front = pd.read_csv(out / "front.csv")
@@ -107,14 +145,17 @@ def test_optimize_cli_writes_a_front_within_budget(tmp_path):
     pd.testing.assert_frame_equal(pd.read_csv(out / "front.csv"), front)
 
 
-@pytest.mark.parametrize("args, word", [
-    (("--budget", "-5"), "budget"),
-    (("--budget", "lots"), "budget"),
-    (("--budget", "1000", "--levers", "credit_access,competition"), "competition"),
-    (("--budget", "1000", "--levers", "credit_acess"), "credit_acess"),
-    (("--budget", "1000", "--objectives", "upgrading,happiness"), "happiness"),
-    (("--budget", "1000", "--seeds", "1"), "seeds"),
-])
+@pytest.mark.parametrize(
+    "args, word",
+    [
+        (("--budget", "-5"), "budget"),
+        (("--budget", "lots"), "budget"),
+        (("--budget", "1000", "--levers", "credit_access,competition"), "competition"),
+        (("--budget", "1000", "--levers", "credit_acess"), "credit_acess"),
+        (("--budget", "1000", "--objectives", "upgrading,happiness"), "happiness"),
+        (("--budget", "1000", "--seeds", "1"), "seeds"),
+    ],
+)
 def test_optimize_bad_input_exits_2_and_writes_nothing(tmp_path, args, word):
     out = tmp_path / "opt"
     result = cli("optimize", "--out", str(out), *args)

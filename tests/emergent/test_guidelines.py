@@ -13,8 +13,12 @@ DIRECTION = {"seeds": 10, "steps": 120, "n_mse": 400}
 
 @pytest.fixture(scope="module")
 def baseline_results():
-    return ex.run_experiments(scenario="baseline", seeds=DIRECTION["seeds"],
-                              steps=DIRECTION["steps"], n_mse=DIRECTION["n_mse"])
+    return ex.run_experiments(
+        scenario="baseline",
+        seeds=DIRECTION["seeds"],
+        steps=DIRECTION["steps"],
+        n_mse=DIRECTION["n_mse"],
+    )
 
 
 #: Distress under herding depends on the path of export prices, which all MSEs of a run share,
@@ -25,8 +29,13 @@ MORE_SEEDS = {"g7": 30}
 @pytest.mark.parametrize("gid", list(ex.GUIDELINES))
 def test_guideline_moves_its_key_metrics_the_way_the_paper_says(baseline_results, gid):
     if gid in MORE_SEEDS:
-        result = ex.run_experiment(gid, scenario="baseline", seeds=MORE_SEEDS[gid],
-                                   steps=DIRECTION["steps"], n_mse=DIRECTION["n_mse"])
+        result = ex.run_experiment(
+            gid,
+            scenario="baseline",
+            seeds=MORE_SEEDS[gid],
+            steps=DIRECTION["steps"],
+            n_mse=DIRECTION["n_mse"],
+        )
     else:
         result = baseline_results[gid]
     for metric, direction in result.guideline.expect.items():

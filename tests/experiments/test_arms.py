@@ -8,8 +8,15 @@ import pytest
 from sim import experiments as ex
 from sim.errors import UserInputError
 
-EFFECT_COLUMNS = ["metric", "baseline_mean", "intervention_mean", "effect", "ci_low", "ci_high",
-                  "n_seeds"]
+EFFECT_COLUMNS = [
+    "metric",
+    "baseline_mean",
+    "intervention_mean",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+]
 
 
 TINY = {"seeds": 2, "steps": 12, "n_mse": 60}

@@ -52,8 +52,9 @@ def test_changes_are_clipped_to_the_lever_range():
 
 def test_bad_definition_file_is_rejected(tmp_path):
     path = tmp_path / "g.toml"
-    path.write_text('[gx]\nkey_metrics = ["share_process"]\n[gx.intervention]\n'
-                    "credit = { add = 0.4 }\n")
+    path.write_text(
+        '[gx]\nkey_metrics = ["share_process"]\n[gx.intervention]\ncredit = { add = 0.4 }\n'
+    )
     with pytest.raises(UserInputError, match="lever 'credit' is not known"):
         ex.load_guidelines(path)
     path.write_text('[gx]\nkey_metrics = ["profit"]\n')

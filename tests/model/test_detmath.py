@@ -49,8 +49,13 @@ def test_expm1_is_within_one_ulp_of_libm(x):
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.one_of(st.floats(min_value=TINY, allow_infinity=False),
-                 st.floats(0.5, 2.0), st.floats(TINY, 1e-300)))
+@given(
+    st.one_of(
+        st.floats(min_value=TINY, allow_infinity=False),
+        st.floats(0.5, 2.0),
+        st.floats(TINY, 1e-300),
+    )
+)
 def test_log_is_within_one_ulp_of_libm(x):
     assert ulps_apart(detmath.log(x), math.log(x)) <= 1
 
@@ -123,8 +128,13 @@ def as241():
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.one_of(st.floats(0.0, 1.0, exclude_min=True, exclude_max=True),
-                 st.floats(TINY, 1e-10), st.floats(0.92, 1.0, exclude_max=True)))
+@given(
+    st.one_of(
+        st.floats(0.0, 1.0, exclude_min=True, exclude_max=True),
+        st.floats(TINY, 1e-10),
+        st.floats(0.92, 1.0, exclude_max=True),
+    )
+)
 def test_normal_quantile_is_as241_to_the_bit(as241, p):
     assert detmath.normal_quantile(p) == as241(p, 0.0, 1.0)
 
@@ -155,8 +165,9 @@ def test_array_forms_match_the_scalar_ones():
     x = rng.uniform(-30.0, 30.0, (3, 50))
     assert np.array_equal(detmath.exp_each(x), np.vectorize(detmath.exp)(x))
     u = rng.random((2, 40))
-    assert np.array_equal(detmath.normals_of_uniforms(u),
-                          np.vectorize(detmath.normal_of_uniform)(u))
+    assert np.array_equal(
+        detmath.normals_of_uniforms(u), np.vectorize(detmath.normal_of_uniform)(u)
+    )
     v = rng.standard_normal(1001)
     total = 0.0
     for value in v:

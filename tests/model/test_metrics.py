@@ -68,13 +68,16 @@ def test_export_and_lead_firm_shares_of_output_follow_the_sales_accounts():
     produced = sales.produced.sum()
     assert produced > 0
     assert metrics.export_share_output(model) == pytest.approx(
-        (sales.units[1].sum() + sales.units[2].sum()) / produced)
+        (sales.units[1].sum() + sales.units[2].sum()) / produced
+    )
     linked = model.links == VIA_LEAD_FIRM
     assert metrics.lead_firm_share_output(model) == pytest.approx(
-        sales.units[:, linked].sum() / produced)
+        sales.units[:, linked].sum() / produced
+    )
     product = (model.population.upgrades >> PRODUCT) & 1 == 1
     assert metrics.share_output_product(model) == pytest.approx(
-        sales.produced[product].sum() / produced)
+        sales.produced[product].sum() / produced
+    )
 
 
 def test_lead_firm_share_vanishes_without_lead_firms():
@@ -90,7 +93,8 @@ def test_farmgate_share_is_what_buyers_paid_less_every_other_party():
     assert metrics.farmgate_share(model) == pytest.approx(expected)
     assert 0.0 < metrics.farmgate_share(model) < 1.0
     assert metrics.mean_price_received(model) == pytest.approx(
-        (sales.revenue.sum() - sales.brokerage.sum()) / sales.units.sum())
+        (sales.revenue.sum() - sales.brokerage.sum()) / sales.units.sum()
+    )
 
 
 def test_traders_rent_lowers_the_farmgate_share():
@@ -105,10 +109,12 @@ def test_group_farmgate_share_counts_only_members():
     assert members.any()
     sales, pop, markets = model.last_sales, model.population, model.markets
     q = pop.quality[members]
-    received = (sales.units[:, members] * (sales.base[:, members]
-                                            + sales.premium_rate[:, members] * q)).sum()
-    paid = (sales.units[:, members] * markets.price[:, None]
-            * (1.0 + markets.premium[:, None] * q)).sum()
+    received = (
+        sales.units[:, members] * (sales.base[:, members] + sales.premium_rate[:, members] * q)
+    ).sum()
+    paid = (
+        sales.units[:, members] * markets.price[:, None] * (1.0 + markets.premium[:, None] * q)
+    ).sum()
     assert metrics.farmgate_share_groups(model) == pytest.approx(received / paid)
     pop.group[:] = -1  # nobody in a group: the share is 0 by convention
     metrics.forget_status(model)
@@ -153,8 +159,13 @@ def test_income_per_original_mse_counts_exits_at_their_outside_income():
     pop.active[closed] = False
     pop.income[closed] = 0.0
     metrics.forget_status(model)
-    outside = outside_income(pop.skill[closed], model.social[closed], pop.upgrades[closed],
-                             model.markets.second_price, model.constants)
+    outside = outside_income(
+        pop.skill[closed],
+        model.social[closed],
+        pop.upgrades[closed],
+        model.markets.second_price,
+        model.constants,
+    )
     expected = (pop.income[pop.active].sum() + outside.sum()) / 120
     assert metrics.mean_income_cohort(model) == pytest.approx(expected)
     assert metrics.mean_income(model) == pytest.approx(pop.income[pop.active].mean())
@@ -164,8 +175,7 @@ def test_entrants_are_not_in_the_cohort():
     model = _model(steps=2)
     model.cohort_size = 60  # as if rows 60.. had entered later
     metrics.forget_status(model)
-    assert metrics.mean_income_cohort(model) == pytest.approx(
-        model.population.income[:60].mean())
+    assert metrics.mean_income_cohort(model) == pytest.approx(model.population.income[:60].mean())
 
 
 def test_dropout_counts_suppliers_who_no_longer_supply():
@@ -174,18 +184,29 @@ def test_dropout_counts_suppliers_who_no_longer_supply():
     ever = model.ever_linked
     assert ever.any()
     assert metrics.share_linked_dropped(model) == pytest.approx(
-        (ever & ~(pop.in_chain & (pop.lead_firm >= 0))).sum() / ever.sum())
+        (ever & ~(pop.in_chain & (pop.lead_firm >= 0))).sum() / ever.sum()
+    )
     pop.lead_firm[:] = -1  # every supplier dropped
     metrics.forget_status(model)
     assert metrics.share_linked_dropped(model) == 1.0
 
 
 def test_new_metrics_are_described_and_collected():
-    new = ("export_share_output", "lead_firm_share_output", "share_output_product",
-           "farmgate_share", "farmgate_share_export", "farmgate_share_groups",
-           "mean_price_received", "share_practising_product", "share_practising_process",
-           "n_agents_active", "share_selling_via_agents", "mean_income_cohort",
-           "share_linked_dropped")
+    new = (
+        "export_share_output",
+        "lead_firm_share_output",
+        "share_output_product",
+        "farmgate_share",
+        "farmgate_share_export",
+        "farmgate_share_groups",
+        "mean_price_received",
+        "share_practising_product",
+        "share_practising_process",
+        "n_agents_active",
+        "share_selling_via_agents",
+        "mean_income_cohort",
+        "share_linked_dropped",
+    )
     for name in new:
         assert name in metrics.METRICS and name in metrics.METRIC_INFO
         assert metrics.REPORTERS[name].__doc__

@@ -41,8 +41,9 @@ def test_metrics_collector_records_what_mesas_datacollector_records():
         model.step()
         reference.collect(model)
     assert model.datacollector.model_vars == reference.model_vars
-    pd.testing.assert_frame_equal(model.datacollector.get_model_vars_dataframe(),
-                                  reference.get_model_vars_dataframe())
+    pd.testing.assert_frame_equal(
+        model.datacollector.get_model_vars_dataframe(), reference.get_model_vars_dataframe()
+    )
 
 
 def test_mse_views_are_made_on_first_use_with_the_ids_they_would_have_had():

@@ -39,8 +39,12 @@ def _head() -> str | None:
         return None
     root = provenance_module._source_root()
     try:
-        return subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except subprocess.CalledProcessError:
         return None
 
@@ -89,14 +93,20 @@ def test_outside_a_checkout_the_build_identifies_the_code(fresh_cache, monkeypat
 
     monkeypatch.setattr(provenance_module, "_source_root", lambda: tmp_path)  # no .git here
     monkeypatch.setattr(provenance_module, "BUILD_FILE", tmp_path / "none.json")
-    monkeypatch.setattr(provenance_module.metadata, "distribution",
-                        lambda name: Dist("sim/model.py,sha256=aaa,10\nother,sha256=b,1\n"))
+    monkeypatch.setattr(
+        provenance_module.metadata,
+        "distribution",
+        lambda name: Dist("sim/model.py,sha256=aaa,10\nother,sha256=b,1\n"),
+    )
     first = code_identity()
     assert first["source"] == "wheel" and first["commit"] is None
     assert first["build"].startswith("mse-upgrading 9.9 sha256:")
     code_identity.cache_clear()
-    monkeypatch.setattr(provenance_module.metadata, "distribution",
-                        lambda name: Dist("sim/model.py,sha256=ccc,10\n"))
+    monkeypatch.setattr(
+        provenance_module.metadata,
+        "distribution",
+        lambda name: Dist("sim/model.py,sha256=ccc,10\n"),
+    )
     assert code_identity()["build"] != first["build"]  # another build, another identity
     # A wheel built from a checkout names its commit (setup.py writes sim/_build.json).
     built = tmp_path / "_build.json"
@@ -133,9 +143,16 @@ def test_tables_carry_the_provenance_whatever_their_attrs(tmp_path, suffix):
 
 def test_sweep_manifest_and_parts_carry_provenance_and_neutral_fields(tmp_path):
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 30\n')
-    spec = {"sweep": {"scenario": str(tmp_path / "tiny.toml"), "steps": 2, "replicates": 1,
-                      "method": "grid", "outputs": ["share_upgraded"]},
-            "parameters": {"credit_access": [0.0, 1.0]}}
+    spec = {
+        "sweep": {
+            "scenario": str(tmp_path / "tiny.toml"),
+            "steps": 2,
+            "replicates": 1,
+            "method": "grid",
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": {"credit_access": [0.0, 1.0]},
+    }
     out = tmp_path / "store"
     sim.sweep(spec, out=out, workers=1, progress=False)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -154,8 +171,9 @@ def test_experiment_results_and_reports_carry_it(tmp_path):
     from sim import experiments
     from sim.ui.outputs import write_outputs
 
-    result = experiments.run_experiment("g2", scenario="baseline", seeds=2, steps=3, workers=1,
-                                        n_mse=30)
+    result = experiments.run_experiment(
+        "g2", scenario="baseline", seeds=2, steps=3, workers=1, n_mse=30
+    )
     prov = result.provenance()
     assert set(LIBS) <= set(prov["versions"]) and "code" in prov
     write_outputs({"g2": result}, tmp_path, report=True)

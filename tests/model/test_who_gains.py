@@ -26,7 +26,8 @@ def test_reach_comes_from_state_and_vanishes_with_its_lever():
     more_ict = _model(steps=1, ict_access=0.6)
     assert reach(more_ict)["connected"] == int(more_ict.population.ict.sum())
     assert reach(_model(steps=12, group_support=0.9))["grouped"] >= int(
-        (_model(steps=12, group_support=0.9).population.group >= 0).sum())
+        (_model(steps=12, group_support=0.9).population.group >= 0).sum()
+    )
 
 
 def test_initial_cash_is_a_copy_of_the_start():
@@ -38,9 +39,19 @@ def test_initial_cash_is_a_copy_of_the_start():
     assert not np.array_equal(m.population.cash, start)
 
 
-@pytest.mark.parametrize("overrides", [{}, {"n_lead_firms": 0},
-                                       {"credit_access": 0.9, "ict_access": 0.9,
-                                        "bargaining_power": 0.9, "forward_contracts": 0.9}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"n_lead_firms": 0},
+        {
+            "credit_access": 0.9,
+            "ict_access": 0.9,
+            "bargaining_power": 0.9,
+            "forward_contracts": 0.9,
+        },
+    ],
+)
 def test_distribution_shares_add_up_to_the_whole(overrides):
     m = _model(**overrides)
     df = sim.distribution(m)
@@ -56,9 +67,14 @@ def test_distribution_shares_add_up_to_the_whole(overrides):
         assert weighted == pytest.approx(whole["mean_income"])
 
 
-@pytest.mark.parametrize("overrides", [{}, {"n_lead_firms": 0},
-                                       {"forward_contracts": 0.9, "embedded_services": 0.9,
-                                        "physical_distance": 0.1}])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"n_lead_firms": 0},
+        {"forward_contracts": 0.9, "embedded_services": 0.9, "physical_distance": 0.1},
+    ],
+)
 def test_margin_shares_add_up_to_the_end_market_payment(overrides):
     m = _model(**overrides)
     df = sim.distribution(m)
@@ -69,15 +85,17 @@ def test_margin_shares_add_up_to_the_end_market_payment(overrides):
     per_unit = sales.buyer_payments.sum() / sales.units.sum()
     assert margin["per_unit"].sum() == pytest.approx(per_unit, rel=1e-9)
     assert margin.loc["brokers", "per_unit"] == pytest.approx(
-        sales.broker_take / sales.units.sum(), rel=1e-12)
+        sales.broker_take / sales.units.sum(), rel=1e-12
+    )
     assert margin.loc["MSEs", "payment_share"] > 0.5
 
 
 def test_brokers_part_appears_with_mse_brokers_and_vanishes_without():
     def brokers_share(level):
         df = sim.distribution(_model(steps=36, mse_brokers=level, intermediary_rent=0.9))
-        return df[(df["dimension"] == "margin") & (df["group"] == "brokers")][
-            "payment_share"].iloc[0]
+        return df[(df["dimension"] == "margin") & (df["group"] == "brokers")]["payment_share"].iloc[
+            0
+        ]
 
     assert brokers_share(0.0) == 0
     assert brokers_share(1.0) > 0

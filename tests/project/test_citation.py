@@ -15,14 +15,17 @@ SCHEMA = Path(__file__).resolve().parent / "data" / "cff-1.2.0.schema.json"
 
 def _citation() -> dict:
     # CFF dates and versions are strings; YAML's base loader keeps every scalar a string.
-    return yaml.load((ROOT / "CITATION.cff").read_text(encoding="utf-8"),
-                     Loader=yaml.BaseLoader)
+    return yaml.load((ROOT / "CITATION.cff").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
 
 
 def test_citation_file_is_valid_against_the_cff_schema():
     schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.validate(_citation(), schema, cls=jsonschema.Draft7Validator,
-                        format_checker=jsonschema.FormatChecker())
+    jsonschema.validate(
+        _citation(),
+        schema,
+        cls=jsonschema.Draft7Validator,
+        format_checker=jsonschema.FormatChecker(),
+    )
 
 
 def test_the_schema_check_rejects_a_broken_citation():
@@ -41,6 +44,10 @@ def test_citation_references_the_paper_the_model_implements():
     synthesis = [r for r in refs if r["title"].startswith("Lessons Learned on MSE Upgrading")]
     assert synthesis, "the synthesis paper (Dunn et al. 2006) is a reference"
     assert [a["family-names"] for a in synthesis[0]["authors"]] == [
-        "Dunn", "Sebstad", "Batzdorff", "Parsons"]
+        "Dunn",
+        "Sebstad",
+        "Batzdorff",
+        "Parsons",
+    ]
     assert synthesis[0]["year"] == "2006" and synthesis[0]["issue"] == "71"
     assert any(r["title"] == "MSE Upgrading in Value Chains" for r in refs), "the briefing paper"

@@ -51,8 +51,9 @@ def _resolve(dotted: str) -> object:
 
 
 def _parameter_table(text: str) -> str:
-    m = re.search(r"<!-- BEGIN GENERATED scenario-fields[^>]*-->\n(.*?)<!-- END GENERATED",
-                  text, re.S)
+    m = re.search(
+        r"<!-- BEGIN GENERATED scenario-fields[^>]*-->\n(.*?)<!-- END GENERATED", text, re.S
+    )
     assert m, "ODD.md has no generated scenario-fields table"
     return m.group(1)
 
@@ -90,8 +91,9 @@ def test_every_function_named_in_the_docs_exists(doc):
 def _defined_tests() -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for path in (ROOT / "tests").rglob("*.py"):
-        for m in re.finditer(r"^\s*(?:async\s+)?def (test_\w+)\s*\(", path.read_text(
-                encoding="utf-8"), re.M):
+        for m in re.finditer(
+            r"^\s*(?:async\s+)?def (test_\w+)\s*\(", path.read_text(encoding="utf-8"), re.M
+        ):
             found.setdefault(m.group(1), set()).add(path.relative_to(ROOT).as_posix())
     return found
 
@@ -118,10 +120,31 @@ def test_generated_odd_tables_are_up_to_date():
 #: Module-level CAPITAL names of the mechanism modules that are not calibration constants (ODD
 #: Table 2 says why): labels and sizes, bit masks, id codes, a device, a memory setting, and
 #: the derived interest burden.
-NOT_INPUTS = {"CHANNELS", "N_CHANNELS", "UPGRADE_TYPES", "N_OPTIONS", "ALL_OPTIONS", "NO_GROUP",
-              "SEEKING", "INCOME_MEMORY", "INTEREST_BURDEN", "DOMESTIC", "EXPORT", "SPECIALTY",
-              "PROCESS", "PRODUCT", "FUNCTIONAL", "CHANNEL", "INTERSECTORAL", "VIA_TRADER",
-              "VIA_LEAD_FIRM", "DIRECT", "VIA_BROKER", "CONSTANTS", "LEDGER_FLOWS"}
+NOT_INPUTS = {
+    "CHANNELS",
+    "N_CHANNELS",
+    "UPGRADE_TYPES",
+    "N_OPTIONS",
+    "ALL_OPTIONS",
+    "NO_GROUP",
+    "SEEKING",
+    "INCOME_MEMORY",
+    "INTEREST_BURDEN",
+    "DOMESTIC",
+    "EXPORT",
+    "SPECIALTY",
+    "PROCESS",
+    "PRODUCT",
+    "FUNCTIONAL",
+    "CHANNEL",
+    "INTERSECTORAL",
+    "VIA_TRADER",
+    "VIA_LEAD_FIRM",
+    "DIRECT",
+    "VIA_BROKER",
+    "CONSTANTS",
+    "LEDGER_FLOWS",
+}
 
 
 def test_every_calibration_constant_is_a_declared_input_in_the_odd():
@@ -131,11 +154,19 @@ def test_every_calibration_constant_is_a_declared_input_in_the_odd():
     for mod in gen.MODULES:
         tree = ast.parse((ROOT / "sim" / f"{mod}.py").read_text(encoding="utf-8"))
         for node in tree.body:
-            targets = (node.targets if isinstance(node, ast.Assign)
-                       else [node.target] if isinstance(node, ast.AnnAssign) else [])
+            targets = (
+                node.targets
+                if isinstance(node, ast.Assign)
+                else [node.target]
+                if isinstance(node, ast.AnnAssign)
+                else []
+            )
             for t in targets:
-                for name in ([t.id] if isinstance(t, ast.Name) else
-                             [e.id for e in getattr(t, "elts", []) if isinstance(e, ast.Name)]):
+                for name in (
+                    [t.id]
+                    if isinstance(t, ast.Name)
+                    else [e.id for e in getattr(t, "elts", []) if isinstance(e, ast.Name)]
+                ):
                     if not re.fullmatch(r"[A-Z][A-Z0-9_]*", name) or name in NOT_INPUTS:
                         continue
                     assert name.lower() in REGISTRY, f"sim.{mod}.{name} is not declared"
@@ -152,4 +183,5 @@ def test_notebooks_are_stored_without_outputs():
         for cell in nb.cells:
             if cell.cell_type == "code":
                 assert not cell.outputs and cell.execution_count is None, (
-                    f"{path.name} is stored with outputs; clear them before committing")
+                    f"{path.name} is stored with outputs; clear them before committing"
+                )

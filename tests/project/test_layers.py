@@ -83,8 +83,12 @@ def _imports(path: Path, module: str) -> tuple[list[str], list[tuple[int, str]]]
 
 def _type_checking_only(node: ast.AST, tree: ast.Module) -> bool:
     for block in ast.walk(tree):
-        if (isinstance(block, ast.If) and isinstance(block.test, ast.Name)
-                and block.test.id == "TYPE_CHECKING" and node in block.body):
+        if (
+            isinstance(block, ast.If)
+            and isinstance(block.test, ast.Name)
+            and block.test.id == "TYPE_CHECKING"
+            and node in block.body
+        ):
             return True
     return False
 
@@ -122,7 +126,7 @@ def test_no_import_circles():
         stack.append(node)
         for nxt in sorted(edges[node]):
             if state.get(nxt) == 1:
-                cycle = stack[stack.index(nxt):] + [nxt]
+                cycle = stack[stack.index(nxt) :] + [nxt]
                 pytest.fail(f"import circle: {' -> '.join(cycle)}")
             if nxt not in state:
                 walk(nxt)
@@ -142,22 +146,42 @@ def test_the_checker_sees_an_upward_import(tmp_path):
     assert layer("sim.ui.cli") == "ui" and layer("sim.sweeps.spec") == "study"
 
 
-HEAVY = ("numba", "mesa", "pandas", "matplotlib", "pyarrow", "scipy", "SALib", "dask",
-         "distributed", "solara", "ema_workbench")
+HEAVY = (
+    "numba",
+    "mesa",
+    "pandas",
+    "matplotlib",
+    "pyarrow",
+    "scipy",
+    "SALib",
+    "dask",
+    "distributed",
+    "solara",
+    "ema_workbench",
+)
 
 
 def test_import_sim_loads_no_heavy_library():
-    code = ("import sys, sim; print(','.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout.strip().split(",")
+    code = "import sys, sim; print(','.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        .stdout.strip()
+        .split(",")
+    )
     loaded = sorted(set(HEAVY) & set(out))
     assert not loaded, f"'import sim' loads {loaded}; they should load when first used"
 
 
 def test_the_cli_does_not_need_the_app_extra():
     # The CLI module tree is imported for every command; the app's libraries must not be.
-    code = ("import sys, sim.ui.cli; "
-            "print(','.join(sorted({m.split('.')[0] for m in sys.modules})))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT).stdout.strip().split(",")
+    code = "import sys, sim.ui.cli; print(','.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    out = (
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
+        )
+        .stdout.strip()
+        .split(",")
+    )
     assert not {"solara", "ipyvue", "ipyvuetify", "ema_workbench"} & set(out)

@@ -33,4 +33,3 @@ def test_a_checkout_reads_the_top_level_folders_and_keeps_no_second_copy():
     assert data_path("experiments", "guidelines.toml").is_file()
     assert data_path("experiments", "costs.toml").is_file()
     assert data_path("locale") == ROOT / "sim" / "data" / "locale"
-

@@ -31,8 +31,10 @@ def _generator():
 def _section() -> str:
     text = PAGE.read_text(encoding="utf-8")
     found = re.search(r"<!-- BEGIN POWER -->(.*?)<!-- END POWER -->", text, re.S)
-    assert found, "no power section: mse-sim validate all --power --out out/power; " \
-                  "python docs/gen_power.py out/power/power.csv"
+    assert found, (
+        "no power section: mse-sim validate all --power --out out/power; "
+        "python docs/gen_power.py out/power/power.csv"
+    )
     return found.group(1)
 
 
@@ -49,10 +51,13 @@ def test_the_power_section_covers_every_case_and_target():
         table = part[1].split("\n### ", 1)[0]
         for target in read_targets(case).targets:
             assert re.search(rf"^\| {re.escape(target.id)} \(`", table, re.M), (case, target.id)
-            assert re.search(rf"^\| {re.escape(target.id)} .*\| \d+/{n} \|", table, re.M) or \
-                "not yet modelled" in table, (case, target.id)
-    reading = re.search(r"<!-- BEGIN POWER READING -->(.*?)<!-- END POWER READING -->",
-                        section, re.S)
+            assert (
+                re.search(rf"^\| {re.escape(target.id)} .*\| \d+/{n} \|", table, re.M)
+                or "not yet modelled" in table
+            ), (case, target.id)
+    reading = re.search(
+        r"<!-- BEGIN POWER READING -->(.*?)<!-- END POWER READING -->", section, re.S
+    )
     assert reading and "Write the reading" not in reading.group(1)
 
 
@@ -61,16 +66,39 @@ def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkey
     page = tmp_path / "validation.md"
     page.write_text("# V\n\nintro\n\n## Calibration\n\ncal\n", encoding="utf-8")
     monkeypatch.setattr(gen, "PAGE", page)
-    models = [{"name": "x low", "kind": "constant edge"}, {"name": "x high",
-                                                           "kind": "constant edge"},
-              {"name": "no groups", "kind": "mechanism off"}]
-    table = pd.DataFrame([{"case": "c", "id": "t1", "metric": "m", "statistic": "value",
-                           "target": "≥ 1", "rule": "mean", "kind": "sourced", "status": "pass",
-                           "n_wrong": 3, "rejected": 1, "power": 1 / 3, "power_mean": 1 / 3,
-                           "power_interval": 2 / 3, "power_overlap": 0.0,
-                           "passed_by": "x low, x high"}])
-    meta = {"models": models, "seeds": [0, 1, 2], "version": "v", "created": "now",
-            "code": {"commit": "abcdef1234567890", "dirty": False}}
+    models = [
+        {"name": "x low", "kind": "constant edge"},
+        {"name": "x high", "kind": "constant edge"},
+        {"name": "no groups", "kind": "mechanism off"},
+    ]
+    table = pd.DataFrame(
+        [
+            {
+                "case": "c",
+                "id": "t1",
+                "metric": "m",
+                "statistic": "value",
+                "target": "≥ 1",
+                "rule": "mean",
+                "kind": "sourced",
+                "status": "pass",
+                "n_wrong": 3,
+                "rejected": 1,
+                "power": 1 / 3,
+                "power_mean": 1 / 3,
+                "power_interval": 2 / 3,
+                "power_overlap": 0.0,
+                "passed_by": "x low, x high",
+            }
+        ]
+    )
+    meta = {
+        "models": models,
+        "seeds": [0, 1, 2],
+        "version": "v",
+        "created": "now",
+        "code": {"commit": "abcdef1234567890", "dirty": False},
+    }
     monkeypatch.setattr(gen, "read_provenance", lambda path: meta)
     path = tmp_path / "power.csv"
     table.to_csv(path, index=False)

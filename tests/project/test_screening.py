@@ -28,8 +28,9 @@ PAGE = ROOT / "docs" / "screening.md"
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_screening",
-                                                  ROOT / "docs" / "gen_screening.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_screening", ROOT / "docs" / "gen_screening.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -59,7 +60,8 @@ def test_screening_page_was_made_from_this_spec_and_names_its_constants():
     spec = read_spec(SPEC)
     assert f"spec fingerprint `{spec.fingerprint()}`" in text, (
         "docs/screening.md is from another version of the spec: rerun the sweep and "
-        "python docs/gen_screening.py")
+        "python docs/gen_screening.py"
+    )
     table = text.split("## μ* for every output", 1)[1].split("\n## ", 1)[0]
     rows = set(re.findall(r"^\| `([\w.]+)` \|", table, re.M))
     assert rows == {p.name for p in spec.parameters}
@@ -73,11 +75,13 @@ def test_noise_floor_is_the_mu_star_of_a_dummy_factor_under_pure_noise():
     rng = np.random.default_rng(0)
     n_params, trajectories, replicates, sigma = 4, 4000, 6, 1.0
     points = trajectories * (n_params + 1)
-    runs = pd.DataFrame({
-        "point_id": np.repeat(np.arange(points), replicates),
-        "replicate": np.tile(np.arange(replicates), points),
-        "y": rng.normal(0.0, sigma, points * replicates),
-    })
+    runs = pd.DataFrame(
+        {
+            "point_id": np.repeat(np.arange(points), replicates),
+            "replicate": np.tile(np.arange(replicates), points),
+            "y": rng.normal(0.0, sigma, points * replicates),
+        }
+    )
     spec = {"replicates": replicates, "levels": 4, "parameters": dict.fromkeys("abcd")}
     floor = gen.noise_floor(runs, "y", spec)
     # Two independent point means differ by N(0, 2 sigma^2 / R); E|.| = 2 sigma / sqrt(pi R).

@@ -26,8 +26,9 @@ PAGE = ROOT / "docs" / "screening.md"
 
 
 def _generator():
-    spec = importlib.util.spec_from_file_location("gen_screening_effects",
-                                                  ROOT / "docs" / "gen_screening.py")
+    spec = importlib.util.spec_from_file_location(
+        "gen_screening_effects", ROOT / "docs" / "gen_screening.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -51,21 +52,25 @@ def test_spec_screens_every_guideline_effect_and_the_interaction_modestly():
 def test_effects_section_was_made_from_this_spec():
     text = PAGE.read_text(encoding="utf-8")
     section = re.search(r"<!-- BEGIN EFFECTS -->(.*?)<!-- END EFFECTS -->", text, re.S)
-    assert section, "docs/screening.md has no effects section: python docs/gen_screening.py " \
-                    "--effects out/morris-effects"
+    assert section, (
+        "docs/screening.md has no effects section: python docs/gen_screening.py "
+        "--effects out/morris-effects"
+    )
     section = section.group(1)
     spec = read_spec(SPEC)
     assert f"spec fingerprint `{spec.fingerprint()}`" in section, (
         "the effects section is from another version of morris-effects.toml: rerun the sweep "
-        "and python docs/gen_screening.py --effects")
+        "and python docs/gen_screening.py --effects"
+    )
     table = section.split("### μ* of every constant on every effect", 1)[1]
     rows = set(re.findall(r"^\| `([\w.]+)` \|", table, re.M))
     assert rows == {p.name for p in spec.parameters}
     header = re.search(r"^\| constant \| (.*) \|$", table, re.M).group(1)
     columns = set(re.findall(r"`([\w/]+)`", header))
     assert columns == {f"{e.name}/{m}" for e in spec.effects for m in e.metrics}
-    reading = re.search(r"<!-- BEGIN EFFECTS READING -->(.*?)<!-- END EFFECTS READING -->",
-                        section, re.S)
+    reading = re.search(
+        r"<!-- BEGIN EFFECTS READING -->(.*?)<!-- END EFFECTS READING -->", section, re.S
+    )
     assert reading and "Write the reading" not in reading.group(1)
     assert len(reading.group(1).split()) > 150
 
@@ -79,8 +84,9 @@ def test_regenerating_one_part_keeps_the_other(tmp_path, monkeypatch):
     effects = gen.EFFECTS.search(before).group(0)
     # Only the levels part from a (stand-in) levels run: the effects section is kept.
     monkeypatch.setattr(gen, "indices", lambda store: (None, None, None))
-    monkeypatch.setattr(gen, "page", lambda table, manifest, floors, reading:
-                        "# levels page\n\n" + reading + "\n")
+    monkeypatch.setattr(
+        gen, "page", lambda table, manifest, floors, reading: "# levels page\n\n" + reading + "\n"
+    )
     assert gen.main(["levels-store"]) == 0
     after = page.read_text(encoding="utf-8")
     assert after.startswith("# levels page") and effects in after

@@ -31,8 +31,12 @@ PUBLIC = ("sim", "sim.experiments", "sim.sweeps", "sim.validation", "sim.costs",
 
 def public_names() -> list[tuple[str, str]]:
     """(package, name) of every public name but ``__version__``."""
-    return [(package, name) for package in PUBLIC
-            for name in importlib.import_module(package).__all__ if name != "__version__"]
+    return [
+        (package, name)
+        for package in PUBLIC
+        for name in importlib.import_module(package).__all__
+        if name != "__version__"
+    ]
 
 
 def public_object(package: str, name: str) -> object:
@@ -42,8 +46,11 @@ def public_object(package: str, name: str) -> object:
 
 def public_callables() -> list[tuple[str, str]]:
     """(package, name) of every public function and class."""
-    return [(p, n) for p, n in public_names()
-            if callable(public_object(p, n)) and not isinstance(public_object(p, n), dict)]
+    return [
+        (p, n)
+        for p, n in public_names()
+        if callable(public_object(p, n)) and not isinstance(public_object(p, n), dict)
+    ]
 
 
 def _documented() -> set[str]:
@@ -70,8 +77,13 @@ def test_every_public_name_is_in_the_api_reference():
     documented = _documented()
     missing = [f"{p}.{n}" for p, n in public_names() if f"{p}.{n}" not in documented]
     assert not missing, f"public names missing from docs/reference/: {missing}"
-    for name in ("sim.run", "sim.ValueChainModel", "sim.ValueChainScenario", "sim.validate",
-                 "sim.distribution"):
+    for name in (
+        "sim.run",
+        "sim.ValueChainModel",
+        "sim.ValueChainScenario",
+        "sim.validate",
+        "sim.distribution",
+    ):
         assert name in documented
 
 
@@ -81,12 +93,14 @@ def test_the_reference_documents_nothing_that_is_not_public():
     assert not extra, f"docs/reference/ documents names that are not public: {extra}"
 
 
-@pytest.mark.parametrize(("package", "name"), public_callables(),
-                         ids=lambda v: v if "." not in v else v)
+@pytest.mark.parametrize(
+    ("package", "name"), public_callables(), ids=lambda v: v if "." not in v else v
+)
 def test_every_public_function_and_class_has_an_example(package, name):
     doc = inspect.getdoc(public_object(package, name)) or ""
     assert re.search(r"^Examples?:\n(?:\s.*\n)*?\s+>>> ", doc + "\n", re.M), (
-        f"{package}.{name}: its docstring needs an 'Examples:' section with >>> lines")
+        f"{package}.{name}: its docstring needs an 'Examples:' section with >>> lines"
+    )
 
 
 def test_every_command_ends_its_help_with_examples_that_parse():
@@ -101,7 +115,7 @@ def test_every_command_ends_its_help_with_examples_that_parse():
             assert argv[0] == "mse-sim"
             parsed = parser.parse_args(argv[1:])
             assert command in ("mse-sim", parsed.command), line
-            for arg in argv:   # the files the examples name in the repository exist
+            for arg in argv:  # the files the examples name in the repository exist
                 if arg.startswith(("experiments/", "scenarios/", "targets/")):
                     assert (ROOT / arg).exists(), f"{line}: {arg} does not exist"
 
@@ -146,26 +160,29 @@ def test_the_layout_page_names_every_module():
     for path in sorted((ROOT / "sim").rglob("*.py")):
         rel = path.relative_to(ROOT)
         folders = [p for p in rel.parents if len(p.parts) > 1 and p.as_posix() != "sim/ui"]
-        if path.name in ("__init__.py", "__main__.py") and rel.parent.as_posix() in ("sim",
-                                                                                   "sim/ui"):
+        if path.name in ("__init__.py", "__main__.py") and rel.parent.as_posix() in (
+            "sim",
+            "sim/ui",
+        ):
             continue
         if f"`{rel.as_posix()}`" not in text and not any(
-                f"`{folder.as_posix()}/`" in text for folder in folders):
+            f"`{folder.as_posix()}/`" in text for folder in folders
+        ):
             missing.append(rel.as_posix())
     assert not missing, f"modules missing from docs/guide/layout.md: {missing}"
 
 
 #: Pages whose Python blocks a reader copies first; they run here as written.
-RUNNABLE_PAGES = ("getting-started/analyst.md", "getting-started/researcher.md",
-                  "guide/usage.md")
+RUNNABLE_PAGES = ("getting-started/analyst.md", "getting-started/researcher.md", "guide/usage.md")
 
 
 @pytest.mark.parametrize("page", RUNNABLE_PAGES)
 def test_python_examples_on_the_getting_started_pages_run(page, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(
-        encoding="utf-8"), re.S)
+    blocks = re.findall(
+        r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(encoding="utf-8"), re.S
+    )
     assert blocks, f"{page} has no Python example"
     namespace: dict = {}
-    for block in blocks:   # one reader's session: later blocks use earlier names
+    for block in blocks:  # one reader's session: later blocks use earlier names
         exec(compile(block, page, "exec"), namespace)

@@ -20,11 +20,19 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _type_checking_imports() -> dict[str, str]:
     tree = ast.parse((ROOT / "sim" / "__init__.py").read_text(encoding="utf-8"))
-    block = next(node for node in tree.body if isinstance(node, ast.If)
-                 and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING")
-    return {alias.asname or alias.name: node.module
-            for node in block.body if isinstance(node, ast.ImportFrom)
-            for alias in node.names}
+    block = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If)
+        and isinstance(node.test, ast.Name)
+        and node.test.id == "TYPE_CHECKING"
+    )
+    return {
+        alias.asname or alias.name: node.module
+        for node in block.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
 
 
 def test_type_checkers_see_every_lazy_export_as_the_same_object():

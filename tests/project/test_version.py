@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _pyproject_version() -> str:
     return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"][
-        "version"]
+        "version"
+    ]
 
 
 def test_the_package_reads_its_version_from_the_one_place_it_is_written():
@@ -30,8 +31,9 @@ def test_the_package_reads_its_version_from_the_one_place_it_is_written():
 
 
 def test_cli_prints_the_version():
-    out = subprocess.run([sys.executable, "-m", "sim", "--version"], capture_output=True,
-                         text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == f"mse-sim {sim.__version__}"
 
 
@@ -53,7 +55,8 @@ def test_the_changelog_lists_this_version_and_states_the_bump_policy():
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     versions = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}$", text, re.M)
     assert sim.__version__ in versions
-    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))),
-                              reverse=True), "newest first"
+    assert versions == sorted(
+        versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True
+    ), "newest first"
     assert "## [Unreleased]" in text
     assert "raises the **minor** version" in text

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _harness():
     spec = importlib.util.spec_from_file_location(
-        "simulated_cpus", ROOT / "benchmarks" / "simulated_cpus.py")
+        "simulated_cpus", ROOT / "benchmarks" / "simulated_cpus.py"
+    )
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up there
     spec.loader.exec_module(module)
@@ -83,18 +84,22 @@ def test_reference_runs_do_not_depend_on_the_cpu(setting, outcomes, host):
         f"under {setting.name} ({setting.what}; {env}) the runs {', '.join(differ)} differ "
         "from this machine's: some floating-point result depends on the CPU. Compute it with "
         "sim.detmath (functions) or in a fixed order (sums), never with numpy's ufuncs, "
-        "libm or BLAS")
+        "libm or BLAS"
+    )
 
 
 def test_compiled_passes_call_no_libm_and_fuse_nothing(outcomes):
     """The model's compiled code, built afresh, calls no exp/log/pow... and has no fast math."""
     outcome = outcomes["numba-generic"]
     if outcome["skipped"] or outcome["error"]:
-        pytest.skip("the fresh compile (numba-generic) did not run: "
-                    + (outcome["skipped"] or "it failed, see its own test"))
+        pytest.skip(
+            "the fresh compile (numba-generic) did not run: "
+            + (outcome["skipped"] or "it failed, see its own test")
+        )
     assert outcome["compiled_math"] == [], (
         "the model's compiled passes compute with libm or fast math, whose results depend on "
-        "the CPU; use sim.detmath:\n" + "\n".join(outcome["compiled_math"]))
+        "the CPU; use sim.detmath:\n" + "\n".join(outcome["compiled_math"])
+    )
 
 
 def test_the_settings_cover_every_dispatch_level():
@@ -112,28 +117,83 @@ def test_the_settings_cover_every_dispatch_level():
 #: Functions whose last bit depends on the CPU or the library's dispatch: numpy's ufuncs and
 #: libm's (math) transcendental functions, and BLAS.
 CPU_DEPENDENT = {
-    "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "power", "float_power", "pow",
-    "sin", "cos", "tan", "arcsin", "arccos", "arctan", "arctan2", "asin", "acos", "atan",
-    "atan2", "sinh", "cosh", "tanh", "arcsinh", "arccosh", "arctanh", "asinh", "acosh", "atanh",
-    "hypot", "cbrt", "erf", "erfc", "gamma", "lgamma", "logaddexp", "logaddexp2", "sinc",
-    "dot", "vdot", "matmul", "inner", "einsum", "tensordot", "linalg",
+    "exp",
+    "exp2",
+    "expm1",
+    "log",
+    "log2",
+    "log10",
+    "log1p",
+    "power",
+    "float_power",
+    "pow",
+    "sin",
+    "cos",
+    "tan",
+    "arcsin",
+    "arccos",
+    "arctan",
+    "arctan2",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sinh",
+    "cosh",
+    "tanh",
+    "arcsinh",
+    "arccosh",
+    "arctanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "hypot",
+    "cbrt",
+    "erf",
+    "erfc",
+    "gamma",
+    "lgamma",
+    "logaddexp",
+    "logaddexp2",
+    "sinc",
+    "dot",
+    "vdot",
+    "matmul",
+    "inner",
+    "einsum",
+    "tensordot",
+    "linalg",
 }
 #: The model's generator may only be asked for uniforms and integers (integer arithmetic);
 #: its other distributions call libm (use sim.variates).
-RNG_ALLOWED = {"random", "integers", "permutation", "permuted", "shuffle", "choice", "spawn",
-               "bytes", "bit_generator"}
+RNG_ALLOWED = {
+    "random",
+    "integers",
+    "permutation",
+    "permuted",
+    "shuffle",
+    "choice",
+    "spawn",
+    "bytes",
+    "bit_generator",
+}
 
 
 def _model_files() -> list[Path]:
     studies = ("experiments", "sweeps", "ema", "validation", "costs", "ui")
-    return [p for p in sorted((ROOT / "sim").rglob("*.py"))
-            if p.relative_to(ROOT / "sim").parts[0].removesuffix(".py") not in studies
-            and p.name != "__main__.py"]
+    return [
+        p
+        for p in sorted((ROOT / "sim").rglob("*.py"))
+        if p.relative_to(ROOT / "sim").parts[0].removesuffix(".py") not in studies
+        and p.name != "__main__.py"
+    ]
 
 
 def _is_compiled(node) -> bool:
-    return any("njit" in ast.unparse(d) or "jit" in ast.unparse(d).split("(")[0]
-               for d in getattr(node, "decorator_list", []))
+    return any(
+        "njit" in ast.unparse(d) or "jit" in ast.unparse(d).split("(")[0]
+        for d in getattr(node, "decorator_list", [])
+    )
 
 
 def _problems(path: Path, root: Path = ROOT) -> list[str]:
@@ -146,27 +206,33 @@ def _problems(path: Path, root: Path = ROOT) -> list[str]:
     where = path.relative_to(root)
     found = []
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in ("np", "numpy", "math") and node.attr in CPU_DEPENDENT):
-            found.append(f"{where}:{node.lineno} {node.value.id}.{node.attr}: use "
-                             "sim.detmath")
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in ("np", "numpy", "math")
+            and node.attr in CPU_DEPENDENT
+        ):
+            found.append(f"{where}:{node.lineno} {node.value.id}.{node.attr}: use sim.detmath")
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             receiver = ast.unparse(node.func.value)
             if node.func.attr == "dot":
                 found.append(f"{where}:{node.lineno} .dot(): BLAS; sum in a fixed order")
             if receiver.endswith("rng") and node.func.attr not in RNG_ALLOWED:
-                found.append(f"{where}:{node.lineno} {receiver}.{node.func.attr}(): use "
-                             "sim.variates")
+                found.append(
+                    f"{where}:{node.lineno} {receiver}.{node.func.attr}(): use sim.variates"
+                )
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
             found.append(f"{where}:{node.lineno} @: BLAS; sum in a fixed order")
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
             whole = isinstance(node.right, ast.Constant) and type(node.right.value) is int
-            both_whole = whole and isinstance(node.left, ast.Constant) \
-                and type(node.left.value) is int
+            both_whole = (
+                whole and isinstance(node.left, ast.Constant) and type(node.left.value) is int
+            )
             # Compiled code multiplies for a whole-number power; Python's float ** calls pow.
             if not (both_whole or (whole and id(node) in compiled)):
-                found.append(f"{where}:{node.lineno} {ast.unparse(node)}: ** calls libm's "
-                             "pow; multiply")
+                found.append(
+                    f"{where}:{node.lineno} {ast.unparse(node)}: ** calls libm's pow; multiply"
+                )
     return found
 
 
@@ -177,6 +243,8 @@ def test_model_code_uses_no_cpu_dependent_math():
 
 def test_the_source_check_can_fail(tmp_path):
     bad = tmp_path / "bad.py"
-    bad.write_text("import numpy as np\n\ndef f(x, rng):\n"
-                   "    return np.exp(x) + x.dot(x) + rng.normal() + x ** 0.5\n")
+    bad.write_text(
+        "import numpy as np\n\ndef f(x, rng):\n"
+        "    return np.exp(x) + x.dot(x) + rng.normal() + x ** 0.5\n"
+    )
     assert len(_problems(bad, tmp_path)) == 4

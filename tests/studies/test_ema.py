@@ -51,42 +51,59 @@ def test_bounds_default_to_the_field_range_and_kinds_map_to_parameters():
     m = sim.ema.model(SMALL, ["credit_access", "n_villages"], ["share_upgraded"], steps=12)
     credit, villages = m.uncertainties["credit_access"], m.uncertainties["n_villages"]
     assert isinstance(credit, ema_workbench.RealParameter)
-    assert (credit.lower_bound, credit.upper_bound) == (FIELDS["credit_access"].low,
-                                                         FIELDS["credit_access"].high)
+    assert (credit.lower_bound, credit.upper_bound) == (
+        FIELDS["credit_access"].low,
+        FIELDS["credit_access"].high,
+    )
     assert isinstance(villages, ema_workbench.IntegerParameter)
-    assert (villages.lower_bound, villages.upper_bound) == (FIELDS["n_villages"].low,
-                                                           FIELDS["n_villages"].high)
+    assert (villages.lower_bound, villages.upper_bound) == (
+        FIELDS["n_villages"].low,
+        FIELDS["n_villages"].high,
+    )
     assert isinstance(m, ema_workbench.ReplicatorModel)
     assert not list(m.levers)
 
 
 def test_explicit_bounds_default_uncertainties_and_levers():
-    m = sim.ema.model(SMALL, {"credit_access": (0.1, 0.9), "competition": None},
-                      ["share_upgraded"], levers={"n_villages": (5, 10)}, steps=12)
-    assert (m.uncertainties["credit_access"].lower_bound,
-            m.uncertainties["credit_access"].upper_bound) == (0.1, 0.9)
+    m = sim.ema.model(
+        SMALL,
+        {"credit_access": (0.1, 0.9), "competition": None},
+        ["share_upgraded"],
+        levers={"n_villages": (5, 10)},
+        steps=12,
+    )
+    assert (
+        m.uncertainties["credit_access"].lower_bound,
+        m.uncertainties["credit_access"].upper_bound,
+    ) == (0.1, 0.9)
     assert m.uncertainties["competition"].upper_bound == 1.0
     assert (m.levers["n_villages"].lower_bound, m.levers["n_villages"].upper_bound) == (5, 10)
     everything = sim.ema.model(SMALL, outcomes=["share_upgraded"], steps=12)
     assert sorted(p.name for p in everything.uncertainties) == sorted(sim.LEVERS)
 
 
-@pytest.mark.parametrize(("kwargs", "words"), [
-    ({"uncertainties": ["credit_acess"]}, ["credit_acess", "did you mean 'credit_access'"]),
-    ({"uncertainties": {"credit_access": (0.1, 1.5)}}, ["credit_access", "1.5", "from 0.0 to 1.0"]),
-    ({"uncertainties": {"n_villages": (0, 10)}}, ["n_villages", "0", "from 1 to 1000000"]),
-    ({"uncertainties": {"credit_access": (0.6, 0.2)}}, ["credit_access", "0.6", "below"]),
-    ({"uncertainties": {"credit_access": 0.5}}, ["credit_access", "pair (low, high)"]),
-    ({"levers": ["credit_access"]}, ["credit_access", "both"]),
-    ({"outcomes": ["share_upgradde"]}, ["share_upgradde", "did you mean 'share_upgraded'"]),
-    ({"outcomes": ["share_upgraded@121"]}, ["share_upgraded@121", "0 to 120"]),
-    ({"outcomes": ["share_upgraded@end"]}, ["@end", "@last12", "@series"]),
-    ({"outcomes": ["share_upgraded@last0"]}, ["last 0", "1 to 121"]),
-    ({"outcomes": {"share_upgraded": "maximise"}}, ["maximise", "'maximize'"]),
-    ({"outcomes": {"share_upgraded@series": "max"}}, ["series", "cannot be maximized"]),
-    ({"replications": 0}, ["replications", "1 or more"]),
-    ({"replications": [3, 3]}, ["not distinct"]),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "words"),
+    [
+        ({"uncertainties": ["credit_acess"]}, ["credit_acess", "did you mean 'credit_access'"]),
+        (
+            {"uncertainties": {"credit_access": (0.1, 1.5)}},
+            ["credit_access", "1.5", "from 0.0 to 1.0"],
+        ),
+        ({"uncertainties": {"n_villages": (0, 10)}}, ["n_villages", "0", "from 1 to 1000000"]),
+        ({"uncertainties": {"credit_access": (0.6, 0.2)}}, ["credit_access", "0.6", "below"]),
+        ({"uncertainties": {"credit_access": 0.5}}, ["credit_access", "pair (low, high)"]),
+        ({"levers": ["credit_access"]}, ["credit_access", "both"]),
+        ({"outcomes": ["share_upgradde"]}, ["share_upgradde", "did you mean 'share_upgraded'"]),
+        ({"outcomes": ["share_upgraded@121"]}, ["share_upgraded@121", "0 to 120"]),
+        ({"outcomes": ["share_upgraded@end"]}, ["@end", "@last12", "@series"]),
+        ({"outcomes": ["share_upgraded@last0"]}, ["last 0", "1 to 121"]),
+        ({"outcomes": {"share_upgraded": "maximise"}}, ["maximise", "'maximize'"]),
+        ({"outcomes": {"share_upgraded@series": "max"}}, ["series", "cannot be maximized"]),
+        ({"replications": 0}, ["replications", "1 or more"]),
+        ({"replications": [3, 3]}, ["not distinct"]),
+    ],
+)
 def test_bad_input_names_the_field_value_and_what_is_allowed(kwargs, words):
     args = {"uncertainties": ["credit_access"], "outcomes": ["share_upgraded"], **kwargs}
     with pytest.raises(UserInputError) as info:
@@ -96,21 +113,28 @@ def test_bad_input_names_the_field_value_and_what_is_allowed(kwargs, words):
 
 
 def test_outcome_names_are_identifiers():
-    specs = ["share_upgraded", "share_upgraded@12", "share_upgraded@last6",
-             "share_upgraded@series"]
+    specs = ["share_upgraded", "share_upgraded@12", "share_upgraded@last6", "share_upgraded@series"]
     names = [sim.ema.parse_outcome(s, 24).name for s in specs]
-    assert names == ["share_upgraded", "share_upgraded_at_12", "share_upgraded_last6",
-                     "share_upgraded_series"]
+    assert names == [
+        "share_upgraded",
+        "share_upgraded_at_12",
+        "share_upgraded_last6",
+        "share_upgraded_series",
+    ]
     assert all(n.isidentifier() for n in names)
 
 
 def test_series_shape_and_values_are_the_mean_over_seeded_replications():
     steps = 10
-    m = sim.ema.model(SMALL, ["credit_access", "n_villages"],
-                      ["mean_income@series", "mean_income@4", "mean_income@last3",
-                       "mean_income"],
-                      levers={"competition": (0.2, 0.8)},
-                      steps=steps, replications=3, seed=7)
+    m = sim.ema.model(
+        SMALL,
+        ["credit_access", "n_villages"],
+        ["mean_income@series", "mean_income@4", "mean_income@last3", "mean_income"],
+        levers={"competition": (0.2, 0.8)},
+        steps=steps,
+        replications=3,
+        seed=7,
+    )
     seeds = sim.ema.seeds(3, 7)
     assert [r["seed"] for r in m.replications] == seeds
     assert len(set(seeds)) == 3
@@ -120,22 +144,28 @@ def test_series_shape_and_values_are_the_mean_over_seeded_replications():
         assert outcomes[name].shape == (4,)
 
     row = experiments.iloc[3]
-    fields = {"credit_access": float(row["credit_access"]),
-              "n_villages": int(row["n_villages"]), "competition": float(row["competition"])}
-    runs = [sim.run(SMALL, steps=steps, rng=s, **fields)["mean_income"].to_numpy()
-            for s in seeds]
+    fields = {
+        "credit_access": float(row["credit_access"]),
+        "n_villages": int(row["n_villages"]),
+        "competition": float(row["competition"]),
+    }
+    runs = [sim.run(SMALL, steps=steps, rng=s, **fields)["mean_income"].to_numpy() for s in seeds]
     expected = np.mean(runs, axis=0)
     np.testing.assert_allclose(outcomes["mean_income_series"][3], expected)
     assert outcomes["mean_income_at_4"][3] == pytest.approx(expected[4])
-    assert outcomes["mean_income_last3"][3] == pytest.approx(np.mean([r[-3:].mean()
-                                                                       for r in runs]))
+    assert outcomes["mean_income_last3"][3] == pytest.approx(np.mean([r[-3:].mean() for r in runs]))
     assert outcomes["mean_income"][3] == pytest.approx(expected[-1])
 
 
 def test_same_seed_gives_identical_outcomes_and_another_seed_does_not():
     def outcomes(seed):
-        m = sim.ema.model(SMALL, ["credit_access", "education"],
-                          ["share_upgraded@series", "mean_income"], steps=12, seed=seed)
+        m = sim.ema.model(
+            SMALL,
+            ["credit_access", "education"],
+            ["share_upgraded@series", "mean_income"],
+            steps=12,
+            seed=seed,
+        )
         return run_experiments(m, 4)[1]
 
     first, again, other = outcomes(3), outcomes(3), outcomes(4)
@@ -152,9 +182,14 @@ def test_64_scenarios_with_feature_scoring():
     bargaining power first, well above herding and a planted column of pure noise.
     """
     uncertainties = ["bargaining_power", "competition", "herding"]
-    m = sim.ema.model(SMALL, uncertainties, ["premium_share_mse@last12", "mean_income",
-                                             "share_upgraded@series"],
-                      steps=24, replications=2, seed=11)
+    m = sim.ema.model(
+        SMALL,
+        uncertainties,
+        ["premium_share_mse@last12", "mean_income", "share_upgraded@series"],
+        steps=24,
+        replications=2,
+        seed=11,
+    )
     experiments, outcomes = run_experiments(m, 64)
     assert len(experiments) == 64
     assert outcomes["share_upgraded_series"].shape == (64, 25)

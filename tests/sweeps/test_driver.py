@@ -19,14 +19,22 @@ from sim.sweeps import SweepStore, sweep
 from sim.ui.cli import main
 
 
-def write_spec(tmp_path: Path, *, replicates: int = 2, steps: int = 8, n_mse: int = 60,
-               name: str = "spec.toml", extra: str = "", values: str = "[0.0, 0.5, 1.0]") -> Path:
+def write_spec(
+    tmp_path: Path,
+    *,
+    replicates: int = 2,
+    steps: int = 8,
+    n_mse: int = 60,
+    name: str = "spec.toml",
+    extra: str = "",
+    values: str = "[0.0, 0.5, 1.0]",
+) -> Path:
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 60\n')
     path = tmp_path / name
     path.write_text(
         "[sweep]\n"
         'scenario = "tiny.toml"\n'  # relative to the spec file
-        f"steps = {steps}\nreplicates = {replicates}\nseed = 99\nmethod = \"grid\"\n"
+        f'steps = {steps}\nreplicates = {replicates}\nseed = 99\nmethod = "grid"\n'
         'outputs = ["share_upgraded", "mean_income"]\n'
         f"at_steps = [4, {steps}]\n{extra}"
         "[fixed]\n"
@@ -50,8 +58,14 @@ def test_results_do_not_depend_on_workers_or_chunking(tmp_path):
     one = sweep(spec, out=tmp_path / "w1", workers=1, progress=False)
     two = sweep(spec, out=tmp_path / "w2", workers=2, chunk_size=1, progress=False)
     assert len(one) == 3 * 2 * 2 and one["run_id"].is_unique
-    assert list(one.columns[:6]) == ["run_id", "point_id", "replicate", "seed",
-                                     "credit_access", "bargaining_power"]
+    assert list(one.columns[:6]) == [
+        "run_id",
+        "point_id",
+        "replicate",
+        "seed",
+        "credit_access",
+        "bargaining_power",
+    ]
     assert {"share_upgraded@4", "share_upgraded@8", "mean_income@8"} <= set(one.columns)
     pd.testing.assert_frame_equal(one, two)
     # Different seeds give different runs: the replicates are not copies.
@@ -89,8 +103,9 @@ def test_a_run_stored_twice_is_read_once(tmp_path):
     full = sweep(spec, out=out, workers=1, progress=False, chunk_size=4)
     part = sorted((out / "runs").glob("part-*.parquet"))[0]
     (out / "runs" / "part-copy.parquet").write_bytes(part.read_bytes())
-    pd.testing.assert_frame_equal(SweepStore(out).read(), full.reset_index(drop=True),
-                                  check_like=True)
+    pd.testing.assert_frame_equal(
+        SweepStore(out).read(), full.reset_index(drop=True), check_like=True
+    )
 
 
 def test_a_different_spec_is_refused_and_nothing_changes(tmp_path):
@@ -135,19 +150,35 @@ def test_cli_sweep_and_analyze(tmp_path, capsys):
     assert plot.stat().st_size > 1000
     assert main(["analyze", str(out), "--metric", "share_upgraded@5"]) == 2
     assert "at_steps: 4, 8" in capsys.readouterr().err
-    assert main(["sweep", str(spec), "--out", str(out), "--workers", "2",
-                 "--scheduler", "tcp://x:1"]) == 2
+    assert (
+        main(["sweep", str(spec), "--out", str(out), "--workers", "2", "--scheduler", "tcp://x:1"])
+        == 2
+    )
 
 
 def test_kill_9_then_resume_completes_every_run_exactly_once(tmp_path):
     # Enough work (a few seconds on two cores) that the kill lands mid-sweep.
-    spec = write_spec(tmp_path, replicates=4, steps=30, n_mse=100,
-                      values="[0.0, 0.2, 0.4, 0.6, 0.8, 1.0]")
+    spec = write_spec(
+        tmp_path, replicates=4, steps=30, n_mse=100, values="[0.0, 0.2, 0.4, 0.6, 0.8, 1.0]"
+    )
     out = tmp_path / "store"
-    cmd = [sys.executable, "-m", "sim", "sweep", str(spec), "--out", str(out),
-           "--workers", "2", "--chunk-size", "2", "--quiet"]
-    proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim",
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--chunk-size",
+        "2",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and proc.poll() is None:

@@ -56,10 +56,18 @@ def ishigami_columns(task):
 
 def ishigami_spec(tmp_path, method: str, samples: int) -> dict:
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 10\n')
-    return {"sweep": {"scenario": str(tmp_path / "tiny.toml"), "steps": 1, "replicates": 1,
-                      "seed": 3, "method": method, "samples": samples,
-                      "outputs": ["share_upgraded"]},
-            "parameters": {n: {"low": 0.0, "high": 1.0} for n in LEVERS3}}
+    return {
+        "sweep": {
+            "scenario": str(tmp_path / "tiny.toml"),
+            "steps": 1,
+            "replicates": 1,
+            "seed": 3,
+            "method": method,
+            "samples": samples,
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": {n: {"low": 0.0, "high": 1.0} for n in LEVERS3},
+    }
 
 
 @pytest.fixture
@@ -102,11 +110,21 @@ def test_morris_ranks_the_ishigami_inputs(tmp_path, ishigami):
 
 def test_sobol_on_the_real_model_end_to_end(tmp_path):
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 40\n')
-    spec = {"sweep": {"scenario": str(tmp_path / "tiny.toml"), "steps": 6, "replicates": 1,
-                      "seed": 5, "method": "sobol", "samples": 8,
-                      "outputs": ["share_upgraded", "mean_income"]},
-            "parameters": {"credit_access": {"low": 0.0, "high": 1.0},
-                           "bargaining_power": {"low": 0.0, "high": 1.0}}}
+    spec = {
+        "sweep": {
+            "scenario": str(tmp_path / "tiny.toml"),
+            "steps": 6,
+            "replicates": 1,
+            "seed": 5,
+            "method": "sobol",
+            "samples": 8,
+            "outputs": ["share_upgraded", "mean_income"],
+        },
+        "parameters": {
+            "credit_access": {"low": 0.0, "high": 1.0},
+            "bargaining_power": {"low": 0.0, "high": 1.0},
+        },
+    }
     out = tmp_path / "store"
     sweep(spec, out=out, workers=2, progress=False)
     table = analyze(out, "mean_income@6")
@@ -116,9 +134,16 @@ def test_sobol_on_the_real_model_end_to_end(tmp_path):
 
 def test_grid_main_effects_have_replicate_intervals(tmp_path, ishigami):
     (tmp_path / "tiny.toml").write_text('name = "tiny"\n[parameters]\nn_mse = 10\n')
-    spec = {"sweep": {"scenario": str(tmp_path / "tiny.toml"), "steps": 1, "replicates": 1,
-                      "method": "grid", "outputs": ["share_upgraded"]},
-            "parameters": {"credit_access": [0.25, 0.5], "bargaining_power": [0.0, 0.5, 1.0]}}
+    spec = {
+        "sweep": {
+            "scenario": str(tmp_path / "tiny.toml"),
+            "steps": 1,
+            "replicates": 1,
+            "method": "grid",
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": {"credit_access": [0.25, 0.5], "bargaining_power": [0.0, 0.5, 1.0]},
+    }
     out = tmp_path / "grid"
     sweep(spec, out=out, workers=1, progress=False)
     table = analyze(out, "share_upgraded")
@@ -134,8 +159,7 @@ def test_grid_main_effects_have_replicate_intervals(tmp_path, ishigami):
 
 def test_analyze_refuses_an_unfinished_sweep(tmp_path, ishigami):
     out = tmp_path / "lhs"
-    sweep(ishigami_spec(tmp_path, "lhs", 40), out=out, workers=1, progress=False,
-          chunk_size=10)
+    sweep(ishigami_spec(tmp_path, "lhs", 40), out=out, workers=1, progress=False, chunk_size=10)
     next((out / "runs").glob("part-*.parquet")).unlink()
     with pytest.raises(sim.UserInputError, match="not finished .30 of 40 runs"):
         analyze(out, "share_upgraded")
@@ -166,10 +190,19 @@ def _scenario(tmp_path) -> str:
 
 
 def sobol_spec(tmp_path, samples: int, second_order: bool = False) -> dict:
-    return {"sweep": {"scenario": _scenario(tmp_path), "steps": 1, "replicates": 1, "seed": 3,
-                      "method": "sobol", "samples": samples, "second_order": second_order,
-                      "outputs": ["share_upgraded"]},
-            "parameters": {n: {"low": 0.0, "high": 1.0} for n in LEVERS3}}
+    return {
+        "sweep": {
+            "scenario": _scenario(tmp_path),
+            "steps": 1,
+            "replicates": 1,
+            "seed": 3,
+            "method": "sobol",
+            "samples": samples,
+            "second_order": second_order,
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": {n: {"low": 0.0, "high": 1.0} for n in LEVERS3},
+    }
 
 
 @pytest.fixture
@@ -229,9 +262,15 @@ def test_small_sobol_designs_warn_everywhere(tmp_path, ishigami, capsys):
 
 
 def test_an_index_outside_zero_one_beyond_its_interval_is_flagged():
-    table = pd.DataFrame({"parameter": ["a", "b", "c"], "S1": [1.3, -0.2, 1.05],
-                          "S1_conf": [0.05, 0.05, 0.08], "ST": [0.5, 0.3, 0.9],
-                          "ST_conf": [0.05, 0.05, 0.05]})
+    table = pd.DataFrame(
+        {
+            "parameter": ["a", "b", "c"],
+            "S1": [1.3, -0.2, 1.05],
+            "S1_conf": [0.05, 0.05, 0.08],
+            "ST": [0.5, 0.3, 0.9],
+            "ST_conf": [0.05, 0.05, 0.05],
+        }
+    )
     flags, warnings = flag_indices(table, "sobol", 512)
     assert "above 1 beyond its interval" in flags[0]
     assert "below 0 beyond its interval" in flags[1]
@@ -240,9 +279,18 @@ def test_an_index_outside_zero_one_beyond_its_interval_is_flagged():
 
 
 def _grid(tmp_path, crn: bool, replicates: int = 8) -> dict:
-    return {"sweep": {"scenario": _scenario(tmp_path), "steps": 1, "replicates": replicates,
-                      "seed": 11, "method": "grid", "crn": crn, "outputs": ["share_upgraded"]},
-            "parameters": {"credit_access": [0.0, 0.5], "bargaining_power": [0.0, 1.0]}}
+    return {
+        "sweep": {
+            "scenario": _scenario(tmp_path),
+            "steps": 1,
+            "replicates": replicates,
+            "seed": 11,
+            "method": "grid",
+            "crn": crn,
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": {"credit_access": [0.0, 0.5], "bargaining_power": [0.0, 1.0]},
+    }
 
 
 def test_grid_effects_table_gives_the_interaction_and_its_interval(tmp_path, interacting):
@@ -268,8 +316,11 @@ def test_common_random_numbers_share_seeds_and_narrow_the_intervals(tmp_path, in
         seeds_per_replicate = runs.groupby("replicate")["seed"].nunique()
         assert (seeds_per_replicate == (1 if crn else 4)).all()
         assert runs["run_id"].is_unique
-        row = effects_frame(analyze(out, "share_upgraded")).set_index("term").loc[
-            "credit_access × bargaining_power"]
+        row = (
+            effects_frame(analyze(out, "share_upgraded"))
+            .set_index("term")
+            .loc["credit_access × bargaining_power"]
+        )
         assert row["ci_low"] - 1e-9 <= 2.5 <= row["ci_high"] + 1e-9
         widths[crn] = row["ci_high"] - row["ci_low"]
     assert widths[True] < 0.01 * widths[False]
@@ -284,13 +335,23 @@ def test_crn_repeated_morris_points_keep_distinct_runs(tmp_path, ishigami):
 
 
 def test_effects_equal_the_arms_run_by_hand(tmp_path):
-    spec = {"sweep": {"scenario": "baseline", "steps": 6, "replicates": 2, "seed": 4,
-                      "method": "grid", "crn": True,
-                      "outputs": ["share_upgraded", "share_process", "share_product"]},
-            "fixed": {"n_mse": 60},
-            "parameters": {"mean_unit_cost": [0.4, 0.7]},
-            "effects": {"g4": {"guideline": "g4"},
-                        "cxb": {"interaction": ["g4", "g2"], "metrics": ["share_upgraded"]}}}
+    spec = {
+        "sweep": {
+            "scenario": "baseline",
+            "steps": 6,
+            "replicates": 2,
+            "seed": 4,
+            "method": "grid",
+            "crn": True,
+            "outputs": ["share_upgraded", "share_process", "share_product"],
+        },
+        "fixed": {"n_mse": 60},
+        "parameters": {"mean_unit_cost": [0.4, 0.7]},
+        "effects": {
+            "g4": {"guideline": "g4"},
+            "cxb": {"interaction": ["g4", "g2"], "metrics": ["share_upgraded"]},
+        },
+    }
     runs = sweep(spec, out=tmp_path / "e", workers=1, progress=False)
     row = runs.iloc[-1]
     point = read_spec(spec).scenario.replace(mean_unit_cost=float(row["mean_unit_cost"]))
@@ -307,8 +368,12 @@ def test_effects_equal_the_arms_run_by_hand(tmp_path):
     assert row["g4/share_process@6"] == pytest.approx(g4["share_process"] - base["share_process"])
     both = level(credit_access=credit, bargaining_power=bargaining)
     g2 = level(bargaining_power=bargaining)
-    expected = (both["share_upgraded"] - g4["share_upgraded"] - g2["share_upgraded"]
-                + base["share_upgraded"])
+    expected = (
+        both["share_upgraded"]
+        - g4["share_upgraded"]
+        - g2["share_upgraded"]
+        + base["share_upgraded"]
+    )
     assert row["cxb/share_upgraded@6"] == pytest.approx(expected)
     table = analyze(tmp_path / "e", "g4/share_process")
     assert table.attrs["column"] == "g4/share_process@6"
@@ -316,17 +381,23 @@ def test_effects_equal_the_arms_run_by_hand(tmp_path):
         analyze(tmp_path / "e", "g9/share_process")
 
 
-@pytest.mark.parametrize("effects, message", [
-    ({"x": {"guideline": "g9"}}, "g9"),
-    ({"x": {"guideline": "g4", "metrics": ["mean_income"]}}, "not among the sweep's outputs"),
-    ({"x": {"interaction": ["g4"]}}, "two different guidelines"),
-    ({"x": {"guideline": "g4", "interaction": ["g4", "g2"]}}, "exactly one of"),
-    ({"x": {"guidline": "g4"}}, "unknown key 'guidline'"),
-    ({"a/b": {"guideline": "g4"}}, "may not be empty or hold"),
-])
+@pytest.mark.parametrize(
+    "effects, message",
+    [
+        ({"x": {"guideline": "g9"}}, "g9"),
+        ({"x": {"guideline": "g4", "metrics": ["mean_income"]}}, "not among the sweep's outputs"),
+        ({"x": {"interaction": ["g4"]}}, "two different guidelines"),
+        ({"x": {"guideline": "g4", "interaction": ["g4", "g2"]}}, "exactly one of"),
+        ({"x": {"guidline": "g4"}}, "unknown key 'guidline'"),
+        ({"a/b": {"guideline": "g4"}}, "may not be empty or hold"),
+    ],
+)
 def test_bad_effects_are_refused_with_the_reason(effects, message):
-    spec = {"sweep": {"outputs": ["share_process", "share_product"]},
-            "parameters": {"credit_access": [0.0, 1.0]}, "effects": effects}
+    spec = {
+        "sweep": {"outputs": ["share_process", "share_product"]},
+        "parameters": {"credit_access": [0.0, 1.0]},
+        "effects": effects,
+    }
     with pytest.raises(sim.UserInputError, match=message):
         read_spec(spec)
 

@@ -24,12 +24,25 @@ def scenario_file(tmp_path: Path) -> Path:
 
 def spec(scenario_file: Path, method: str = "grid", **parameters) -> dict:
     if not parameters:
-        parameters = ({"credit_access": [0.0, 1.0]} if method == "grid"
-                      else {"credit_access": {"low": 0.0, "high": 1.0},
-                            "bargaining_power": {"low": 0.1, "high": 0.9}})
-    return {"sweep": {"scenario": str(scenario_file), "steps": 6, "replicates": 2,
-                      "method": method, "samples": 8, "outputs": ["share_upgraded"]},
-            "parameters": parameters}
+        parameters = (
+            {"credit_access": [0.0, 1.0]}
+            if method == "grid"
+            else {
+                "credit_access": {"low": 0.0, "high": 1.0},
+                "bargaining_power": {"low": 0.1, "high": 0.9},
+            }
+        )
+    return {
+        "sweep": {
+            "scenario": str(scenario_file),
+            "steps": 6,
+            "replicates": 2,
+            "method": method,
+            "samples": 8,
+            "outputs": ["share_upgraded"],
+        },
+        "parameters": parameters,
+    }
 
 
 def refused(data: dict, *needles: str) -> str:
@@ -106,19 +119,31 @@ def test_field_both_fixed_and_swept(scenario_file):
 
 def test_bad_spec_file_via_cli_exits_2_and_writes_nothing(tmp_path, scenario_file):
     path = tmp_path / "bad.toml"
-    path.write_text(f'[sweep]\nscenario = "{scenario_file}"\nmethod = "grid"\n'
-                    "[parameters]\ncredit_access = { low = 0.0, high = 1.0 }\n")
+    path.write_text(
+        f'[sweep]\nscenario = "{scenario_file}"\nmethod = "grid"\n'
+        "[parameters]\ncredit_access = { low = 0.0, high = 1.0 }\n"
+    )
     out = tmp_path / "store"
-    proc = subprocess.run([sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)],
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "credit_access" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
 
 
-@pytest.mark.parametrize(("method", "expected"), [
-    ("grid", 3 * 2), ("lhs", 8), ("sobol", 8 * (2 + 2)), ("morris", 8 * (2 + 1)),
-])
+@pytest.mark.parametrize(
+    ("method", "expected"),
+    [
+        ("grid", 3 * 2),
+        ("lhs", 8),
+        ("sobol", 8 * (2 + 2)),
+        ("morris", 8 * (2 + 1)),
+    ],
+)
 def test_design_sizes_follow_salib(scenario_file, method, expected):
     data = spec(scenario_file, method)
     if method == "grid":
@@ -171,8 +196,9 @@ def test_a_later_field_at_its_neutral_value_keeps_older_fingerprints(scenario_fi
     assert b.fingerprint() != a.fingerprint()
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "experiments" / "sweeps").glob("*.toml")),
-                         ids=lambda p: p.name)
+@pytest.mark.parametrize(
+    "path", sorted((ROOT / "experiments" / "sweeps").glob("*.toml")), ids=lambda p: p.name
+)
 def test_example_specs_are_valid(path):
     s = read_spec(path)
     design = build_design(s)

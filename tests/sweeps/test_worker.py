@@ -11,10 +11,18 @@ from sim.who_gains import WHO_GAINS_COLUMNS, who_gains_columns
 
 
 def _spec(**extra) -> dict:
-    return {"sweep": {"scenario": "baseline", "steps": 12, "replicates": 2, "seed": 4,
-                      "outputs": ["share_upgraded"], **extra},
-            "fixed": {"n_mse": 120},
-            "parameters": {"credit_access": [0.1, 0.9]}}
+    return {
+        "sweep": {
+            "scenario": "baseline",
+            "steps": 12,
+            "replicates": 2,
+            "seed": 4,
+            "outputs": ["share_upgraded"],
+            **extra,
+        },
+        "fixed": {"n_mse": 120},
+        "parameters": {"credit_access": [0.1, 0.9]},
+    }
 
 
 def test_who_gains_columns_follow_the_distribution_table():
@@ -24,8 +32,10 @@ def test_who_gains_columns_follow_the_distribution_table():
     flat = who_gains_columns(model)
     assert tuple(flat) == WHO_GAINS_COLUMNS
     table = sim.distribution(model).set_index(["dimension", "group"])
-    assert flat["who_excluded_share_upgraded"] == table.loc[("social group", "excluded"),
-                                                            "share_upgraded"]
+    assert (
+        flat["who_excluded_share_upgraded"]
+        == table.loc[("social group", "excluded"), "share_upgraded"]
+    )
     assert flat["who_remote_mean_income"] == table.loc[("distance", "remote"), "mean_income"]
 
 

@@ -44,9 +44,28 @@ def test_every_guideline_fits_on_one_page_in_every_language():
 
 def test_cli_writes_the_pdf_and_rejects_bad_input(tmp_path, capsys):
     out = tmp_path / "g1.pdf"
-    assert main(["handout", "g1", "--scenario", "kenya-avocados", "--lang", "es", "--seeds",
-                 "2", "--steps", "6", "--set", "n_mse=100", "--quiet", "--out",
-                 str(out)]) == 0
+    assert (
+        main(
+            [
+                "handout",
+                "g1",
+                "--scenario",
+                "kenya-avocados",
+                "--lang",
+                "es",
+                "--seeds",
+                "2",
+                "--steps",
+                "6",
+                "--set",
+                "n_mse=100",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert out.read_bytes().startswith(b"%PDF")
     for argv in (["g9"], ["g1", "--lang", "de"], ["g1", "--seeds", "1"]):
         bad = tmp_path / "bad.pdf"
@@ -73,19 +92,22 @@ def test_handout_words_runs_for_a_farmer_and_names_the_scenario():
     for lang in ("en", "es", "fr", "pt"):
         words = run_words(10, 120, lang)
         assert "10" in words and not re.search(r"seed|semilla|graine|semente|arm|brazo", words)
-    assert run_words(10, 120, "es") == ("la cadena simulada 10 veces con la pauta y 10 veces "
-                                        "sin ella, durante 10 años")
+    assert run_words(10, 120, "es") == (
+        "la cadena simulada 10 veces con la pauta y 10 veces sin ella, durante 10 años"
+    )
     assert run_words(2, 7, "en").endswith("over 7 months")
 
 
-@pytest.mark.parametrize("lang, title, runs, jargon", [
-    ("en", "Kenya avocados", "Over 2 runs: ", r"seed|\barm"),
-    ("es", "Aguacates de Kenia", "En 2 simulaciones: ", r"semilla|brazo"),
-    ("fr", "Avocats du Kenya", "Sur 2 simulations : ", r"graine|\bbras\b"),
-    ("pt", "Abacates do Quênia", "Em 2 simulações: ", r"semente|\bbraço"),
-])
-def test_handout_names_the_scenario_and_says_runs_in_plain_words(result, lang, title, runs,
-                                                                 jargon):
+@pytest.mark.parametrize(
+    "lang, title, runs, jargon",
+    [
+        ("en", "Kenya avocados", "Over 2 runs: ", r"seed|\barm"),
+        ("es", "Aguacates de Kenia", "En 2 simulaciones: ", r"semilla|brazo"),
+        ("fr", "Avocats du Kenya", "Sur 2 simulations : ", r"graine|\bbras\b"),
+        ("pt", "Abacates do Quênia", "Em 2 simulações: ", r"semente|\bbraço"),
+    ],
+)
+def test_handout_names_the_scenario_and_says_runs_in_plain_words(result, lang, title, runs, jargon):
     """The scenario's title, not its file name; runs a farmer would call runs, not seeds."""
     from sim.ui.i18n import scenario_title
     from sim.ui.words import effect_in_words

@@ -76,8 +76,11 @@ def _is_identifier(token: str) -> bool:
 def _words(text: str, allowed: set[str]) -> list[str]:
     """The words of `text` a reader would read as language (allowances removed)."""
     tokens = re.findall(r"[\w./’'-]+", text)
-    return [t for t in tokens if not _is_identifier(t) and t.strip("'’.-") not in allowed
-            and re.search(r"[A-Za-z]", t)]
+    return [
+        t
+        for t in tokens
+        if not _is_identifier(t) and t.strip("'’.-") not in allowed and re.search(r"[A-Za-z]", t)
+    ]
 
 
 def _allowed_names() -> set[str]:
@@ -101,10 +104,10 @@ def _runs():
     from sim.who_gains import summary
 
     parts = lever_by_lever(GUIDELINES["g6"])
-    everything = run_experiments(["g6", "g7", *parts], "baseline", seeds=2, steps=12, n_mse=120,
-                                 probe=summary)
-    return ({gid: everything[gid] for gid in ("g6", "g7")},
-            {p.id: everything[p.id] for p in parts})
+    everything = run_experiments(
+        ["g6", "g7", *parts], "baseline", seeds=2, steps=12, n_mse=120, probe=summary
+    )
+    return ({gid: everything[gid] for gid in ("g6", "g7")}, {p.id: everything[p.id] for p in parts})
 
 
 class _Text(html.parser.HTMLParser):
@@ -155,9 +158,12 @@ def visible_texts(runs, lang: str, out_dir) -> dict[str, list[str]]:
         figures += _figure_texts(experiment_figure(r, lang))
         figures += _figure_texts(who_gains_figure(who_gains(r), "", lang))
     g6 = results["g6"]
-    return {"report": page.fragments, "report figures": figures,
-            "handout": _figure_texts(handout.handout_page(g6, lang)),
-            "handout figure": _figure_texts(handout.handout_figure(g6, lang))}
+    return {
+        "report": page.fragments,
+        "report figures": figures,
+        "handout": _figure_texts(handout.handout_page(g6, lang)),
+        "handout figure": _figure_texts(handout.handout_figure(g6, lang)),
+    }
 
 
 def english_left(english: dict[str, list[str]], other: dict[str, list[str]]) -> dict:
@@ -175,8 +181,11 @@ def english_left(english: dict[str, list[str]], other: dict[str, list[str]]) -> 
             for phrase in re.split(r"[.;:()\[\]—–,“”\"?!·•|]+", fragment):
                 phrase = " ".join(phrase.split())
                 words = _words(phrase, allowed)
-                if len(words) >= 2 and not any(phrase in p for p in PUBLICATIONS) and re.search(
-                        rf"(?<![\w]){re.escape(phrase)}(?![\w])", theirs):
+                if (
+                    len(words) >= 2
+                    and not any(phrase in p for p in PUBLICATIONS)
+                    and re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", theirs)
+                ):
                     left.add(phrase)
             # a whole text (a heading, a legend, a group name) that stays the same
             if _words(fragment, allowed) and fragment in other[where]:
@@ -188,8 +197,9 @@ def english_left(english: dict[str, list[str]], other: dict[str, list[str]]) -> 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     runs = _runs()
-    return {lang: visible_texts(runs, lang, tmp_path_factory.mktemp(lang))
-            for lang in i18n.LANGUAGES}
+    return {
+        lang: visible_texts(runs, lang, tmp_path_factory.mktemp(lang)) for lang in i18n.LANGUAGES
+    }
 
 
 def test_the_english_rendering_is_checked_for_real(rendered):
@@ -204,8 +214,7 @@ def test_the_english_rendering_is_checked_for_real(rendered):
 
 @pytest.mark.parametrize("lang", OTHER)
 def test_no_english_left_in_the_report_figures_and_handout(rendered, lang):
-    assert english_left(rendered["en"], rendered[lang]) == {
-        where: [] for where in rendered["en"]}
+    assert english_left(rendered["en"], rendered[lang]) == {where: [] for where in rendered["en"]}
 
 
 def test_scenario_texts_are_extracted_into_the_catalogs():
@@ -220,7 +229,8 @@ def test_scenario_texts_are_extracted_into_the_catalogs():
     assert i18n.scenario_title("kenya-avocados", "es") == "Aguacates de Kenia"
     for lang in OTHER:
         assert i18n.scenario_text(sf.info["what_it_is"], lang) != i18n.paper_text(
-            sf.info["what_it_is"])
+            sf.info["what_it_is"]
+        )
 
 
 @pytest.mark.parametrize("lang", OTHER)

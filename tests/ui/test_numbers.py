@@ -30,9 +30,17 @@ def test_a_true_minus_sign_and_never_minus_zero():
     assert format_percent(-0.25, lang="en") == "−25%"
 
 
-@pytest.mark.parametrize(("value", "text"), [
-    (1.5, "1.5"), (123.456, "123"), (0.000123, "0.000123"), (12345.6, "12,300"), (0.0, "0"),
-    (-0.5, "−0.5")])
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (1.5, "1.5"),
+        (123.456, "123"),
+        (0.000123, "0.000123"),
+        (12345.6, "12,300"),
+        (0.0, "0"),
+        (-0.5, "−0.5"),
+    ],
+)
 def test_three_significant_digits_without_an_exponent(value, text):
     assert format_number(value, None) == text
 

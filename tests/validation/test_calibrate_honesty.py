@@ -29,12 +29,18 @@ from sim.validation.parameters import read_parameters
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = read_parameters("bargaining_power=0:1,mean_unit_cost=0.3:0.8")
-PRIOR_SD = {"bargaining_power": 1 / 12 ** 0.5, "mean_unit_cost": 0.5 / 12 ** 0.5}
+PRIOR_SD = {"bargaining_power": 1 / 12**0.5, "mean_unit_cost": 0.5 / 12**0.5}
 
 
 def _pops(samples: int, particles: int, epsilon: float) -> pd.DataFrame:
-    return pd.DataFrame({"t": [-1, 0], "samples": [particles, samples],
-                         "epsilon": [float("inf"), epsilon], "particles": [0, particles]})
+    return pd.DataFrame(
+        {
+            "t": [-1, 0],
+            "samples": [particles, samples],
+            "epsilon": [float("inf"), epsilon],
+            "particles": [0, particles],
+        }
+    )
 
 
 def test_everything_accepted_at_epsilon_zero_means_nothing_moved():
@@ -46,8 +52,10 @@ def test_everything_accepted_at_epsilon_zero_means_nothing_moved():
 
 
 def test_the_sd_ratio_decides_parameter_by_parameter():
-    sds = {"bargaining_power": 0.95 * PRIOR_SD["bargaining_power"],
-           "mean_unit_cost": 0.4 * PRIOR_SD["mean_unit_cost"]}
+    sds = {
+        "bargaining_power": 0.95 * PRIOR_SD["bargaining_power"],
+        "mean_unit_cost": 0.4 * PRIOR_SD["mean_unit_cost"],
+    }
     m = posterior_movement(SPEC, sds, _pops(samples=400, particles=40, epsilon=0.3))
     assert m["moved"] == {"bargaining_power": False, "mean_unit_cost": True}
     assert "bargaining_power" in m["warnings"][0] and "mean_unit_cost" not in m["warnings"][0]
@@ -59,13 +67,27 @@ def _result(moved: dict[str, bool]) -> CalibrationResult:
     means = {"bargaining_power": 0.42, "mean_unit_cost": 0.61}
     fitted = {n: v for n, v in means.items() if moved[n]}
     scenario = case.replace(**fitted).replace(name="kenya-avocados-calibrated")
-    posterior = {n: {"mean": v, "sd": 0.1, "q05": v - 0.1, "q95": v + 0.1,
-                     "prior_mean": 0.5, "prior_sd": 0.2, "moved": moved[n]}
-                 for n, v in means.items()}
-    summary = {"version": "x", "created": "now", "posterior": posterior,
-               "unconstrained": [n for n in means if not moved[n]]}
-    return CalibrationResult("kenya-avocados", SPEC, (), pd.DataFrame(), scenario, {},
-                             pd.DataFrame(), summary)
+    posterior = {
+        n: {
+            "mean": v,
+            "sd": 0.1,
+            "q05": v - 0.1,
+            "q95": v + 0.1,
+            "prior_mean": 0.5,
+            "prior_sd": 0.2,
+            "moved": moved[n],
+        }
+        for n, v in means.items()
+    }
+    summary = {
+        "version": "x",
+        "created": "now",
+        "posterior": posterior,
+        "unconstrained": [n for n in means if not moved[n]],
+    }
+    return CalibrationResult(
+        "kenya-avocados", SPEC, (), pd.DataFrame(), scenario, {}, pd.DataFrame(), summary
+    )
 
 
 def test_the_scenario_keeps_sourced_values_unless_the_posterior_moved(tmp_path):
@@ -87,13 +109,26 @@ def test_the_scenario_keeps_sourced_values_unless_the_posterior_moved(tmp_path):
 def test_kenya_calibration_warns_and_changes_no_lever(tmp_path, capsys):
     pytest.importorskip("pyabc")
     spec = tmp_path / "spec.toml"
-    spec.write_text("[parameters.bargaining_power]\nlow = 0.0\nhigh = 1.0\n"
-                    "[parameters.mean_unit_cost]\nlow = 0.3\nhigh = 0.8\n"
-                    "[abc]\npopulation = 10\ngenerations = 2\npredictive_draws = 2\n"
-                    "[fixed]\nn_mse = 60\n")
+    spec.write_text(
+        "[parameters.bargaining_power]\nlow = 0.0\nhigh = 1.0\n"
+        "[parameters.mean_unit_cost]\nlow = 0.3\nhigh = 0.8\n"
+        "[abc]\npopulation = 10\ngenerations = 2\npredictive_draws = 2\n"
+        "[fixed]\nn_mse = 60\n"
+    )
     out = tmp_path / "cal"
-    code = main(["calibrate", "kenya-avocados", "--parameters", str(spec), "--budget", "24",
-                 "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "calibrate",
+            "kenya-avocados",
+            "--parameters",
+            str(spec),
+            "--budget",
+            "24",
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     assert f"WARNING: {UNCONSTRAINED}" in text
@@ -114,14 +149,18 @@ def test_kenya_calibration_warns_and_changes_no_lever(tmp_path, capsys):
         assert changed == dict(case.constants.changed())
     else:
         assert {k: v for k, v in changed.items() if k != "mean_unit_cost"} == {
-            k: v for k, v in dict(case.constants.changed()).items() if k != "mean_unit_cost"}
+            k: v for k, v in dict(case.constants.changed()).items() if k != "mean_unit_cost"
+        }
 
 
-@pytest.mark.parametrize("spec, hint", [
-    ("bargainig_power=0:1", "did you mean 'bargaining_power'"),
-    ("mean_unit_cots=0.3:0.8", "did you mean 'mean_unit_cost'"),
-    ({"parameters": {"credit_acess": {"kind": "constant"}}}, "did you mean 'credit_access'"),
-])
+@pytest.mark.parametrize(
+    "spec, hint",
+    [
+        ("bargainig_power=0:1", "did you mean 'bargaining_power'"),
+        ("mean_unit_cots=0.3:0.8", "did you mean 'mean_unit_cost'"),
+        ({"parameters": {"credit_acess": {"kind": "constant"}}}, "did you mean 'credit_access'"),
+    ],
+)
 def test_typos_suggest_levers_and_constants_alike(spec, hint):
     with pytest.raises(sim.UserInputError, match=hint):
         read_parameters(spec)

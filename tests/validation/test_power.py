@@ -73,10 +73,11 @@ def test_a_wrong_model_applies_to_every_arm_after_its_own_changes():
 
 def _tiny_case(tmp_path) -> Path:
     (tmp_path / "tiny.toml").write_text(
-        'name = "tiny"\n[parameters]\nn_mse = 80\nn_villages = 8\ngroup_support = 0.8\n')
+        'name = "tiny"\n[parameters]\nn_mse = 80\nn_villages = 8\ngroup_support = 0.8\n'
+    )
     path = tmp_path / "tiny-targets.toml"
     path.write_text(f'''
-case = "{tmp_path / 'tiny.toml'}"
+case = "{tmp_path / "tiny.toml"}"
 steps = 24
 
 [arms.without-groups]
@@ -131,7 +132,7 @@ def test_pass_rules():
 
 def test_a_target_may_name_its_rule_and_a_bad_rule_is_refused(tmp_path):
     path = _tiny_case(tmp_path)
-    text = path.read_text().replace('high = 1.0\n', 'high = 1.0\nrule = "interval"\n')
+    text = path.read_text().replace("high = 1.0\n", 'high = 1.0\nrule = "interval"\n')
     path.write_text(text)
     assert read_targets(path).targets[0].rule == "interval"
     path.write_text(text.replace('rule = "interval"', 'rule = "intervall"'))
@@ -141,8 +142,20 @@ def test_a_target_may_name_its_rule_and_a_bad_rule_is_refused(tmp_path):
 
 def test_cli_power_prints_rejection_rates_and_writes_a_table(tmp_path, capsys):
     path = _tiny_case(tmp_path)
-    code = main(["validate", str(path), "--power", "--seeds", "2", "--workers", "2",
-                 "--quiet", "--out", str(tmp_path / "out")])
+    code = main(
+        [
+            "validate",
+            str(path),
+            "--power",
+            "--seeds",
+            "2",
+            "--workers",
+            "2",
+            "--quiet",
+            "--out",
+            str(tmp_path / "out"),
+        ]
+    )
     text = capsys.readouterr().out
     assert code == 0
     n = len(wrong_models())

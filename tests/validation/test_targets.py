@@ -68,9 +68,11 @@ def test_no_observation_quotes_a_figure_that_sets_an_input(case):
 def test_targets_carry_a_version_and_a_hash_of_their_content(tmp_path):
     small = tmp_path / "small.toml"
     small.write_text('name = "small"\n[parameters]\nn_mse = 80\nn_villages = 4\n')
-    body = (f'case = "{small}"\nversion = 3\n[[targets]]\nid = "a"\nclaim = "c"\n'
-            'metric = "share_product"\nkind = "observation"\nlow = 0.1\n'
-            'source = "Someone (2005), p. 1"\n')
+    body = (
+        f'case = "{small}"\nversion = 3\n[[targets]]\nid = "a"\nclaim = "c"\n'
+        'metric = "share_product"\nkind = "observation"\nlow = 0.1\n'
+        'source = "Someone (2005), p. 1"\n'
+    )
     first, second, third = (tmp_path / f"t{i}.toml" for i in range(3))
     first.write_text(body)
     second.write_text("# a comment changes nothing\n" + body)
@@ -84,8 +86,10 @@ def test_targets_carry_a_version_and_a_hash_of_their_content(tmp_path):
     # another target set is another calibration.
     spec = read_parameters("group_support=0:1")
     assert _manifest(a, spec, a.targets, 10)["targets_hash"] == targets_digest([a])
-    assert _manifest(a, spec, a.targets, 10)["fingerprint"] != _manifest(
-        c, spec, c.targets, 10)["fingerprint"]
+    assert (
+        _manifest(a, spec, a.targets, 10)["fingerprint"]
+        != _manifest(c, spec, c.targets, 10)["fingerprint"]
+    )
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -96,16 +100,21 @@ def test_description_outcomes_are_targets(case):
 
 def test_every_bundled_target_names_a_modelled_metric():
     # Issue 10 added the brokers', traders' and second-chain metrics the cases' targets name.
-    unmodelled = [(case, t.id, t.metric) for case in list_target_cases()
-                  for t in read_targets(case).targets if not is_model_metric(t.metric)]
+    unmodelled = [
+        (case, t.id, t.metric)
+        for case in list_target_cases()
+        for t in read_targets(case).targets
+        if not is_model_metric(t.metric)
+    ]
     assert not unmodelled
     for metric in ("share_sold_via_brokers", "n_traders_active", "share_in_second_chain"):
         assert is_model_metric(metric)
 
 
 def test_no_two_bundled_scenarios_have_identical_parameters():
-    params = {n: tuple(sorted(read_scenario_file(n).scenario.params().items()))
-              for n in list_scenarios()}
+    params = {
+        n: tuple(sorted(read_scenario_file(n).scenario.params().items())) for n in list_scenarios()
+    }
     by_params: dict = {}
     for name, p in params.items():
         by_params.setdefault(p, []).append(name)

@@ -63,20 +63,26 @@ def _case(tmp_path, targets: str, arms: str = "", steps: int = 24):
 def _target(tid, metric, extra="", **bounds):
     b = "\n".join(f"{k} = {v}" for k, v in bounds.items())
     kind = "" if "kind =" in extra else 'kind = "observation"\n'
-    return (f'[[targets]]\nid = "{tid}"\nclaim = "c"\nmetric = "{metric}"\n{b}\n{kind}'
-            f'source = "Someone (2005), p. 1"\n{extra}\n')
+    return (
+        f'[[targets]]\nid = "{tid}"\nclaim = "c"\nmetric = "{metric}"\n{b}\n{kind}'
+        f'source = "Someone (2005), p. 1"\n{extra}\n'
+    )
 
 
 def test_validate_statuses_paired_ratio_and_exit_code(tmp_path, planned):
-    arms = '[arms.same]\nchanges = { credit_access = 0.2 }\n'  # identical to the case
-    targets = (_target("inside", "share_in_groups", low=0.0, high=1.0)
-               + _target("outside", "share_in_groups", low=2.0)
-               + _target("paired", "mean_income", 'statistic = "ratio"\nagainst = "same"',
-                         low=0.999, high=1.001)
-               + _target("later", planned, 'requires = "issue 99"', low=1)
-               + _target("lesson", "share_upgraded", 'kind = "face"', low=2.0))
-    table = validate(_case(tmp_path, targets, arms), seeds=3, workers=1,
-                     placebos=None).set_index("id")
+    arms = "[arms.same]\nchanges = { credit_access = 0.2 }\n"  # identical to the case
+    targets = (
+        _target("inside", "share_in_groups", low=0.0, high=1.0)
+        + _target("outside", "share_in_groups", low=2.0)
+        + _target(
+            "paired", "mean_income", 'statistic = "ratio"\nagainst = "same"', low=0.999, high=1.001
+        )
+        + _target("later", planned, 'requires = "issue 99"', low=1)
+        + _target("lesson", "share_upgraded", 'kind = "face"', low=2.0)
+    )
+    table = validate(_case(tmp_path, targets, arms), seeds=3, workers=1, placebos=None).set_index(
+        "id"
+    )
     assert table.loc["inside", "status"] == PASS
     assert table.loc["outside", "status"] == FAIL
     # The arm equals the case and runs on the same seeds, so every seed's ratio is exactly 1.
@@ -96,15 +102,22 @@ def test_a_target_that_passes_on_its_placebo_does_not_discriminate(tmp_path):
     # At month 0 every MSE is active: the case has 80, its placebo 60. A bound only the case
     # meets discriminates; one both meet does not, and is not counted even though it passes.
     (tmp_path / "other.toml").write_text(SMALL_PLACEBO)
-    targets = (_target("only-here", "n_active", "window = [0, 0]", low=79, high=81)
-               + _target("everywhere", "n_active", "window = [0, 0]", low=50)
-               + _target("nowhere", "n_active", "window = [0, 0]", low=500)
-               + _target("sign", "n_active", 'kind = "direction"\nwindow = [0, 0]', low=50))
-    table = validate(_case(tmp_path, targets, steps=2), seeds=2, workers=1,
-                     placebos=[str(tmp_path / "other.toml")]).set_index("id")
+    targets = (
+        _target("only-here", "n_active", "window = [0, 0]", low=79, high=81)
+        + _target("everywhere", "n_active", "window = [0, 0]", low=50)
+        + _target("nowhere", "n_active", "window = [0, 0]", low=500)
+        + _target("sign", "n_active", 'kind = "direction"\nwindow = [0, 0]', low=50)
+    )
+    table = validate(
+        _case(tmp_path, targets, steps=2),
+        seeds=2,
+        workers=1,
+        placebos=[str(tmp_path / "other.toml")],
+    ).set_index("id")
     assert table.loc["only-here", "status"] == PASS
-    assert table.loc["only-here", "discriminates"] is True or table.loc["only-here",
-                                                                        "discriminates"]
+    assert (
+        table.loc["only-here", "discriminates"] is True or table.loc["only-here", "discriminates"]
+    )
     assert table.loc["only-here", "placebo_pass"] == 0
     assert table.loc["everywhere", "status"] == PASS
     assert not table.loc["everywhere", "discriminates"]
@@ -121,19 +134,29 @@ def test_a_target_that_passes_on_its_placebo_does_not_discriminate(tmp_path):
 
 def _fake(kind, status, discriminates, placebo_n=9):
     counts = kind == "observation" and discriminates is True and status in (PASS, FAIL)
-    return {"kind": kind, "status": status, "discriminates": discriminates,
-            "placebo_n": placebo_n, "counts": counts}
+    return {
+        "kind": kind,
+        "status": status,
+        "discriminates": discriminates,
+        "placebo_n": placebo_n,
+        "counts": counts,
+    }
 
 
 def test_headline_counts_only_observations_that_discriminate():
-    table = pd.DataFrame([
-        _fake("observation", PASS, True), _fake("observation", FAIL, True),
-        _fake("observation", PASS, False),  # passes everywhere: uninformative, not a pass
-        _fake("observation", PASS, None, 0),  # no placebo run: not counted
-        _fake("observation", NOT_MODELLED, None, 0),
-        _fake("direction", PASS, False), _fake("direction", FAIL, True),
-        _fake("face", PASS, False), _fake("face", PASS, False),
-    ])
+    table = pd.DataFrame(
+        [
+            _fake("observation", PASS, True),
+            _fake("observation", FAIL, True),
+            _fake("observation", PASS, False),  # passes everywhere: uninformative, not a pass
+            _fake("observation", PASS, None, 0),  # no placebo run: not counted
+            _fake("observation", NOT_MODELLED, None, 0),
+            _fake("direction", PASS, False),
+            _fake("direction", FAIL, True),
+            _fake("face", PASS, False),
+            _fake("face", PASS, False),
+        ]
+    )
     c = summary_counts(table)
     assert (c["observations_pass"], c["observations_counted"]) == (1, 2)
     assert c["observations_uninformative"] == 1 and c["observations_unplaced"] == 1
@@ -146,13 +169,16 @@ def test_headline_counts_only_observations_that_discriminate():
     assert exit_code(table[table["status"] != FAIL]) == 0
 
 
-@pytest.mark.parametrize("values, expected", [
-    ({"a": 0.5, "b": 0.6}, (2, 2, False)),  # passes on every placebo
-    ({"a": 0.5, "b": 2.0}, (1, 2, True)),  # fails on half
-    ({"a": 0.5, "b": 0.6, "c": 2.0}, (2, 3, False)),  # fails on a third
-    ({"a": float("nan"), "b": 0.5}, (1, 2, True)),  # no number counts as a failure
-    ({}, (0, 0, None)),
-])
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ({"a": 0.5, "b": 0.6}, (2, 2, False)),  # passes on every placebo
+        ({"a": 0.5, "b": 2.0}, (1, 2, True)),  # fails on half
+        ({"a": 0.5, "b": 0.6, "c": 2.0}, (2, 3, False)),  # fails on a third
+        ({"a": float("nan"), "b": 0.5}, (1, 2, True)),  # no number counts as a failure
+        ({}, (0, 0, None)),
+    ],
+)
 def test_placebo_verdict(values, expected):
     target = Target(case="x", id="t", claim="c", metric="share_product", low=0.0, high=1.0)
     assert placebo_verdict(target, values) == expected
@@ -180,22 +206,32 @@ def test_sim_validate_is_exported():
     assert sim.validate is validate
 
 
-@pytest.mark.parametrize("text, field", [
-    ('case = "baseline"\n[[targets]\n', "not valid TOML"),
-    (_target("x", "happiness", low=0), "metric 'happiness'"),
-    (_target("x", "share_product", 'colour = "red"', low=0), "key 'colour'"),
-    (_target("x", "share_product"), "give a bound"),
-    (_target("x", "share_product", low=1, high=0), "low 1 is above high 0"),
-    (_target("x", "share_product", "window = [0, 500]", low=0), "window"),
-    (_target("x", "share_product", 'statistic = "ratio"\nagainst = "nowhere"', low=0),
-     "arm 'nowhere'"),
-    (_target("x", "share_product", 'kind = "guess"', low=0), "kind 'guess'"),
-    (_target("x", "share_product", 'kind = "sourced"', low=0),
-     "no longer a kind; it became observation, direction or face"),
-    ('case = "baseline"\n[[targets]]\nid = "x"\nclaim = "c"\nmetric = "share_product"\n'
-     'low = 0\nsource = "S (2001)"\n', "'kind' is required"),
-    ('case = "baseline"\nversion = 0\n' + _target("x", "share_product", low=0), "version"),
-])
+@pytest.mark.parametrize(
+    "text, field",
+    [
+        ('case = "baseline"\n[[targets]\n', "not valid TOML"),
+        (_target("x", "happiness", low=0), "metric 'happiness'"),
+        (_target("x", "share_product", 'colour = "red"', low=0), "key 'colour'"),
+        (_target("x", "share_product"), "give a bound"),
+        (_target("x", "share_product", low=1, high=0), "low 1 is above high 0"),
+        (_target("x", "share_product", "window = [0, 500]", low=0), "window"),
+        (
+            _target("x", "share_product", 'statistic = "ratio"\nagainst = "nowhere"', low=0),
+            "arm 'nowhere'",
+        ),
+        (_target("x", "share_product", 'kind = "guess"', low=0), "kind 'guess'"),
+        (
+            _target("x", "share_product", 'kind = "sourced"', low=0),
+            "no longer a kind; it became observation, direction or face",
+        ),
+        (
+            'case = "baseline"\n[[targets]]\nid = "x"\nclaim = "c"\nmetric = "share_product"\n'
+            'low = 0\nsource = "S (2001)"\n',
+            "'kind' is required",
+        ),
+        ('case = "baseline"\nversion = 0\n' + _target("x", "share_product", low=0), "version"),
+    ],
+)
 def test_broken_targets_name_the_problem(tmp_path, text, field):
     path = tmp_path / "bad.toml"
     body = text if text.startswith("case") else f'case = "baseline"\n{text}'
@@ -206,16 +242,20 @@ def test_broken_targets_name_the_problem(tmp_path, text, field):
 
 def test_target_without_source_is_refused(tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('case = "baseline"\n[[targets]]\nid = "x"\nclaim = "c"\n'
-                    'metric = "share_product"\nkind = "face"\nlow = 0\n')
+    path.write_text(
+        'case = "baseline"\n[[targets]]\nid = "x"\nclaim = "c"\n'
+        'metric = "share_product"\nkind = "face"\nlow = 0\n'
+    )
     with pytest.raises(TargetError, match="needs its source"):
         read_targets(path)
 
 
 def test_arm_with_unknown_field_names_it(tmp_path):
     path = tmp_path / "bad.toml"
-    path.write_text('case = "baseline"\n[arms.before]\nchanges = { credit = 0.1 }\n'
-                    + _target("x", "share_product", low=0))
+    path.write_text(
+        'case = "baseline"\n[arms.before]\nchanges = { credit = 0.1 }\n'
+        + _target("x", "share_product", low=0)
+    )
     with pytest.raises(ScenarioError, match="credit"):
         read_targets(path)
 
@@ -224,20 +264,41 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "out"
     bad = tmp_path / "bad.toml"
     bad.write_text('case = "baseline"\n' + _target("x", "happiness", low=0))
-    for argv in (["validate", "atlantis", "--out", str(out)],
-                 ["validate", str(bad), "--out", str(out)],
-                 ["validate", "kenya-avocados", "--seeds", "1", "--out", str(out)]):
+    for argv in (
+        ["validate", "atlantis", "--out", str(out)],
+        ["validate", str(bad), "--out", str(out)],
+        ["validate", "kenya-avocados", "--seeds", "1", "--out", str(out)],
+    ):
         assert main(argv) == 2
         assert "error:" in capsys.readouterr().err
         assert not out.exists()
 
 
 def test_cli_writes_table_and_self_contained_page(tmp_path, capsys):
-    path = _case(tmp_path, _target("inside", "share_in_groups", low=0.0, high=1.0)
-                 + _target("outside", "share_in_groups", low=2.0), steps=12)
+    path = _case(
+        tmp_path,
+        _target("inside", "share_in_groups", low=0.0, high=1.0)
+        + _target("outside", "share_in_groups", low=2.0),
+        steps=12,
+    )
     out = tmp_path / "out"
-    assert main(["validate", str(path), "--seeds", "2", "--workers", "1", "--out", str(out),
-                 "--quiet", "--no-placebo"]) == 0  # nothing discriminates without placebos
+    assert (
+        main(
+            [
+                "validate",
+                str(path),
+                "--seeds",
+                "2",
+                "--workers",
+                "1",
+                "--out",
+                str(out),
+                "--quiet",
+                "--no-placebo",
+            ]
+        )
+        == 0
+    )  # nothing discriminates without placebos
     text = capsys.readouterr().out
     assert "inside" in text and "fail" in text and "no placebo run" in text
     assert "0 of 0 observations pass" in text
@@ -246,19 +307,37 @@ def test_cli_writes_table_and_self_contained_page(tmp_path, capsys):
     meta = json.loads((out / "validation.csv.meta.json").read_text())
     assert meta["seeds"] == [0, 1] and re.fullmatch(r"[0-9a-f]{64}", meta["targets_hash"])
     columns = (out / "validation.csv").read_text().splitlines()[0].split(",")
-    for column in ("case", "id", "kind", "metric", "mean", "ci_low", "ci_high", "low", "high",
-                   "status", "discriminates"):
+    for column in (
+        "case",
+        "id",
+        "kind",
+        "metric",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "low",
+        "high",
+        "status",
+        "discriminates",
+    ):
         assert column in columns
 
 
 def test_page_headline_and_kinds_apart(tmp_path, planned):
     (tmp_path / "other.toml").write_text(SMALL_PLACEBO)
-    table = validate(_case(tmp_path, _target("later", planned, 'requires = "issue 99"', low=0.01)
-                           + _target("here", "n_active", "window = [0, 0]", low=79, high=81)
-                           + _target("a", "share_in_groups", 'kind = "face"', low=0)
-                           + _target("d", "share_in_groups", 'kind = "direction"', low=0),
-                           steps=2), seeds=2, workers=1,
-                     placebos=[str(tmp_path / "other.toml")])
+    table = validate(
+        _case(
+            tmp_path,
+            _target("later", planned, 'requires = "issue 99"', low=0.01)
+            + _target("here", "n_active", "window = [0, 0]", low=79, high=81)
+            + _target("a", "share_in_groups", 'kind = "face"', low=0)
+            + _target("d", "share_in_groups", 'kind = "direction"', low=0),
+            steps=2,
+        ),
+        seeds=2,
+        workers=1,
+        placebos=[str(tmp_path / "other.toml")],
+    )
     page = build_validation_html(table)
     assert re.search(r"<strong>1 of 1\s+observations pass</strong>", page)
     assert "not yet modelled (needs issue 99)" in page
@@ -275,8 +354,9 @@ def test_targets_met_reads_existing_runs():
     # A value target over months 109-120 lies beyond 24-month runs; ratio targets need the
     # 'before' arm, which was not run.
     assert set(table["status"]) == {NOT_RUN}
-    series_long = {c: np.concatenate([v, np.repeat(v[:, -1:], 100, axis=1)], axis=1)
-                   for c, v in series.items()}
+    series_long = {
+        c: np.concatenate([v, np.repeat(v[:, -1:], 100, axis=1)], axis=1) for c, v in series.items()
+    }
     table = targets_met("kenya-avocados", series_long).set_index("id")
     assert table.loc["export-share-of-output", "status"] in (PASS, FAIL)
     assert math.isfinite(table.loc["export-share-of-output", "mean"])
@@ -290,13 +370,15 @@ def test_bad_seeds_are_refused_before_running():
 
 
 def test_report_says_which_targets_the_scenario_meets():
-    results = experiments.run_experiments(["g3"], "kenya-avocados", seeds=2, steps=120,
-                                          workers=1, n_mse=60)
+    results = experiments.run_experiments(
+        ["g3"], "kenya-avocados", seeds=2, steps=120, workers=1, n_mse=60
+    )
     text = targets_section(results)
     assert "Does kenya-avocados meet its documented targets?" in text
     assert "not checked here" in text  # the before/after ratio needs the 'before' arm
     assert "Exports stay a minority of avocado output" in text
     assert "(face check)" in text
     # The baseline is no case: it has no targets (it is a placebo of every case).
-    assert not targets_section(experiments.run_experiments(["g3"], "baseline", seeds=2,
-                                                           steps=12, workers=1, n_mse=40))
+    assert not targets_section(
+        experiments.run_experiments(["g3"], "baseline", seeds=2, steps=12, workers=1, n_mse=40)
+    )

@@ -68,8 +68,10 @@ class PageState:
 
 def to_query(state: PageState, defaults: Mapping[str, Any]) -> str:
     """Write `state` as a query string (without ``?``); `defaults` are the scenario file's."""
-    items: list[tuple[str, str]] = [("scenario", state.scenario),
-                                    ("mode", "guideline" if state.guideline else "explore")]
+    items: list[tuple[str, str]] = [
+        ("scenario", state.scenario),
+        ("mode", "guideline" if state.guideline else "explore"),
+    ]
     if state.guideline:
         items.append(("g", state.guideline))
     for name in LEVERS:
@@ -89,8 +91,13 @@ def to_query(state: PageState, defaults: Mapping[str, Any]) -> str:
     return urlencode(items)
 
 
-def from_query(search: str | None, scenarios: Iterable[str], default_scenario: str,
-               lang: str = DEFAULT_LANGUAGE, horizon: int = DEFAULT_HORIZON) -> PageState:
+def from_query(
+    search: str | None,
+    scenarios: Iterable[str],
+    default_scenario: str,
+    lang: str = DEFAULT_LANGUAGE,
+    horizon: int = DEFAULT_HORIZON,
+) -> PageState:
     """Read a query string (with or without ``?``) into a :class:`PageState`.
 
     Args:
@@ -134,8 +141,11 @@ def from_query(search: str | None, scenarios: Iterable[str], default_scenario: s
                 state.levers[lever] = round(value, LEVER_DECIMALS)
             else:
                 problems.append((lever, query[lever]))
-    for key, low_high, attr in (("mse", N_MSE_RANGE, "n_mse"), ("seed", SEED_RANGE, "seed"),
-                                ("months", HORIZON_RANGE, "horizon")):
+    for key, low_high, attr in (
+        ("mse", N_MSE_RANGE, "n_mse"),
+        ("seed", SEED_RANGE, "seed"),
+        ("months", HORIZON_RANGE, "horizon"),
+    ):
         if key in query:
             try:
                 setattr(state, attr, parse_whole_number(query[key], *low_high, key))
@@ -173,8 +183,18 @@ def settings_of(state: PageState) -> Settings:
 def state_of(settings: Settings, lang: str, speed: str) -> PageState:
     """Return the address' state of what is on screen."""
     defaults = default_settings(settings.scenario["name"])
-    levers = {n: float(settings.scenario[n]) for n in LEVERS
-              if abs(float(settings.scenario[n]) - float(defaults[n])) > 1e-9}
-    return PageState(settings.scenario["name"], settings.guideline, levers,
-                     int(settings.scenario["n_mse"]), settings.seed, settings.horizon, lang,
-                     speed)
+    levers = {
+        n: float(settings.scenario[n])
+        for n in LEVERS
+        if abs(float(settings.scenario[n]) - float(defaults[n])) > 1e-9
+    }
+    return PageState(
+        settings.scenario["name"],
+        settings.guideline,
+        levers,
+        int(settings.scenario["n_mse"]),
+        settings.seed,
+        settings.horizon,
+        lang,
+        speed,
+    )

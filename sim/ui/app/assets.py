@@ -158,7 +158,11 @@ def _fetch(name: str, version: str, target: Path, npm: str) -> None:
         try:
             proc = subprocess.run(
                 [npm, "pack", f"{name}@{version}", "--json", "--pack-destination", tmp],
-                cwd=tmp, capture_output=True, text=True, timeout=300, check=False,
+                cwd=tmp,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise AssetError(f"npm pack {name}@{version} took more than 5 minutes") from None
@@ -231,14 +235,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Install the browser app's front-end files into solara's CDN cache "
         "from the npm registry (for machines with no CDN).",
     )
-    parser.add_argument("--check", action="store_true",
-                        help="only report missing packages (exit 2 if any)")
+    parser.add_argument(
+        "--check", action="store_true", help="only report missing packages (exit 2 if any)"
+    )
     args = parser.parse_args(argv)
     root = cache_dir()
     try:
         if uses_vue3():
-            print("warning: ipyvue 3 is installed; SolaraViz's plots need ipyvue<2 and "
-                  "ipyvuetify<2 (pip install 'mse-upgrading[app]')", file=sys.stderr)
+            print(
+                "warning: ipyvue 3 is installed; SolaraViz's plots need ipyvue<2 and "
+                "ipyvuetify<2 (pip install 'mse-upgrading[app]')",
+                file=sys.stderr,
+            )
         if args.check:
             missing = missing_packages(root=root)
             for name, version in missing:

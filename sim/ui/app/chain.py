@@ -52,8 +52,13 @@ def sample_indices(n: int, k: int = MAX_DRAWN_MSES) -> np.ndarray:
     return np.unique(np.linspace(0, n - 1, k).round().astype(np.int64))
 
 
-def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_lead_firms: int,
-                    _: Callable[[str], str] = str) -> str:
+def value_chain_svg(
+    pop: Mapping[str, np.ndarray],
+    *,
+    n_intermediaries: int,
+    n_lead_firms: int,
+    _: Callable[[str], str] = str,
+) -> str:
     """Return the value-chain picture as an SVG string.
 
     Args:
@@ -62,6 +67,7 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
         n_lead_firms: Lead firms in the scenario.
         _: Translates the picture's words.
     """
+
     def X(x):  # noqa: N802 - picture coordinates (0-1) to pixels
         return 8 + (WIDTH - 16) * x
 
@@ -105,8 +111,10 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
 
     y_firm, y_market, y_broker = 0.58, 0.86, 0.42
 
-    out = [f'<svg class="mse-chain-svg" width="{WIDTH}" height="{HEIGHT}" '
-           f'viewBox="0 0 {WIDTH} {HEIGHT}" font-size="{FONT_PX}" font-family="inherit">']
+    out = [
+        f'<svg class="mse-chain-svg" width="{WIDTH}" height="{HEIGHT}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT}" font-size="{FONT_PX}" font-family="inherit">'
+    ]
     # producer-group bands
     for row in range(rows):
         lo, hi = row * per_row, min((row + 1) * per_row, n_drawn)
@@ -116,30 +124,48 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
                 if group[start] >= 0:
                     x0 = X(xs[start] - 0.45 / per_row)
                     w = X(xs[i - 1] + 0.45 / per_row) - x0
-                    out.append(f'<rect x="{x0:.1f}" y="{Y(ys[start]) - 8:.1f}" width="{w:.1f}"'
-                               f' height="16" fill="#f3dc9b" stroke="#c9a227"/>')
+                    out.append(
+                        f'<rect x="{x0:.1f}" y="{Y(ys[start]) - 8:.1f}" width="{w:.1f}"'
+                        f' height="16" fill="#f3dc9b" stroke="#c9a227"/>'
+                    )
                 start = i
 
     def path(mask, x_to, y_to, colour, width, opacity, dash=""):
         if not mask.any():
             return
-        d = "".join(f"M{X(a):.1f} {Y(b):.1f}L{X(c):.1f} {Y(y_to):.1f}"
-                    for a, b, c in zip(xs[mask], ys[mask], x_to, strict=True))
+        d = "".join(
+            f"M{X(a):.1f} {Y(b):.1f}L{X(c):.1f} {Y(y_to):.1f}"
+            for a, b, c in zip(xs[mask], ys[mask], x_to, strict=True)
+        )
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
-        out.append(f'<path d="{d}" stroke="{colour}" stroke-width="{width}" '
-                   f'stroke-opacity="{opacity}" fill="none"{dashes}/>')
+        out.append(
+            f'<path d="{d}" stroke="{colour}" stroke-width="{width}" '
+            f'stroke-opacity="{opacity}" fill="none"{dashes}/>'
+        )
 
     via_lead = (link == VIA_LEAD_FIRM) & (lead >= 0) & (n_leads > 0)
     direct = link == DIRECT
     via_broker = (link == VIA_BROKER) & (all_broker[idx] >= 0) & (n_brokers > 0)
     via_trader = ~via_lead & ~direct & ~via_broker
-    path(via_trader, trader_x[trader[via_trader] % shown_traders], y_firm,
-         LINK_COLOURS["trader"], 0.6, 0.4)
+    path(
+        via_trader,
+        trader_x[trader[via_trader] % shown_traders],
+        y_firm,
+        LINK_COLOURS["trader"],
+        0.6,
+        0.4,
+    )
     if n_leads:
-        path(via_lead, lead_x[lead[via_lead] % n_leads], y_firm, LINK_COLOURS["lead_firm"], 1,
-             0.55)
-    path(via_broker, broker_x[broker_slot(all_broker[idx][via_broker])], y_broker,
-         LINK_COLOURS["broker"], 1.2, 0.8, "3 2")
+        path(via_lead, lead_x[lead[via_lead] % n_leads], y_firm, LINK_COLOURS["lead_firm"], 1, 0.55)
+    path(
+        via_broker,
+        broker_x[broker_slot(all_broker[idx][via_broker])],
+        y_broker,
+        LINK_COLOURS["broker"],
+        1.2,
+        0.8,
+        "3 2",
+    )
     path(direct, market_x[main_channel[direct]], y_market, LINK_COLOURS["direct"], 1.2, 0.75)
 
     # firm -> end-market flows, as thick as the volume carried (all MSEs, not only drawn ones)
@@ -152,59 +178,97 @@ def value_chain_svg(pop: Mapping[str, np.ndarray], *, n_intermediaries: int, n_l
     all_broker_slot = broker_slot(all_broker[active][via_brokers])
     for c, mx in enumerate(market_x):
         by_trader = kind == VIA_TRADER
-        flows = [(trader_x, y_firm, np.bincount(all_trader[by_trader],
-                                                weights=volume[c, by_trader],
-                                                minlength=shown_traders), "#7a7a7a")]
+        flows = [
+            (
+                trader_x,
+                y_firm,
+                np.bincount(
+                    all_trader[by_trader], weights=volume[c, by_trader], minlength=shown_traders
+                ),
+                "#7a7a7a",
+            )
+        ]
         if n_leads:
             by_lead = (kind == VIA_LEAD_FIRM) & (all_lead >= 0)
-            flows.append((lead_x, y_firm, np.bincount(all_lead[by_lead] % n_leads,
-                                                      weights=volume[c, by_lead],
-                                                      minlength=n_leads),
-                          LINK_COLOURS["lead_firm"]))
+            flows.append(
+                (
+                    lead_x,
+                    y_firm,
+                    np.bincount(
+                        all_lead[by_lead] % n_leads, weights=volume[c, by_lead], minlength=n_leads
+                    ),
+                    LINK_COLOURS["lead_firm"],
+                )
+            )
         if n_brokers:
-            flows.append((broker_x, y_broker, np.bincount(all_broker_slot,
-                                                          weights=volume[c, via_brokers],
-                                                          minlength=shown_brokers),
-                          LINK_COLOURS["broker"]))
+            flows.append(
+                (
+                    broker_x,
+                    y_broker,
+                    np.bincount(
+                        all_broker_slot, weights=volume[c, via_brokers], minlength=shown_brokers
+                    ),
+                    LINK_COLOURS["broker"],
+                )
+            )
         for x_from, y_from, flow, colour in flows:
             for x0, v in zip(x_from, flow, strict=False):
                 if v > 0:
-                    out.append(f'<line x1="{X(x0):.1f}" y1="{Y(y_from):.1f}" x2="{X(mx):.1f}" '
-                               f'y2="{Y(y_market):.1f}" stroke="{colour}" stroke-opacity="0.5" '
-                               f'stroke-width="{0.5 + 30 * v / total:.1f}"/>')
+                    out.append(
+                        f'<line x1="{X(x0):.1f}" y1="{Y(y_from):.1f}" x2="{X(mx):.1f}" '
+                        f'y2="{Y(y_market):.1f}" stroke="{colour}" stroke-opacity="0.5" '
+                        f'stroke-width="{0.5 + 30 * v / total:.1f}"/>'
+                    )
 
     r = max(2.5, min(6.0, 300 / max(per_row, 1)))
     palette = [UPGRADE_COLOURS[k] for k in ("none", *UPGRADE_TYPES)]
     is_broker = np.isin(idx, broker_rows)
     ring = f' stroke="{LINK_COLOURS["broker"]}" stroke-width="2"'
-    out.extend(f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r:.1f}" fill="{palette[v]}"'
-               f'{ring if b else ""}/>'
-               for x, y, v, b in zip(xs, ys, level, is_broker, strict=True))
+    out.extend(
+        f'<circle cx="{X(x):.1f}" cy="{Y(y):.1f}" r="{r:.1f}" fill="{palette[v]}"'
+        f"{ring if b else ''}/>"
+        for x, y, v, b in zip(xs, ys, level, is_broker, strict=True)
+    )
     # MSE brokers' tier: one triangle per broker (up to MAX_DRAWN_FIRMS).
-    out.extend(f'<path d="M{X(x):.1f} {Y(y_broker) - 6:.1f}l6 10h-12z" '
-               f'fill="{LINK_COLOURS["broker"]}" class="mse-broker"/>' for x in broker_x)
-    out.extend(f'<rect x="{X(x) - 5:.1f}" y="{Y(y_firm) - 5:.1f}" width="10" height="10" '
-               f'fill="#555"/>' for x in trader_x)
-    out.extend(f'<rect x="{X(x) - 8:.1f}" y="{Y(y_firm) - 8:.1f}" width="16" height="16" '
-               f'fill="#0072B2" transform="rotate(45 {X(x):.1f} {Y(y_firm):.1f})"/>'
-               for x in lead_x[:n_leads])
+    out.extend(
+        f'<path d="M{X(x):.1f} {Y(y_broker) - 6:.1f}l6 10h-12z" '
+        f'fill="{LINK_COLOURS["broker"]}" class="mse-broker"/>'
+        for x in broker_x
+    )
+    out.extend(
+        f'<rect x="{X(x) - 5:.1f}" y="{Y(y_firm) - 5:.1f}" width="10" height="10" fill="#555"/>'
+        for x in trader_x
+    )
+    out.extend(
+        f'<rect x="{X(x) - 8:.1f}" y="{Y(y_firm) - 8:.1f}" width="16" height="16" '
+        f'fill="#0072B2" transform="rotate(45 {X(x):.1f} {Y(y_firm):.1f})"/>'
+        for x in lead_x[:n_leads]
+    )
     for c, mx in enumerate(market_x):
         name = html.escape(_(CHANNEL_NAMES[CHANNELS[c]]))
-        out.append(f'<rect x="{X(mx) - 55:.1f}" y="{Y(y_market) - 13:.1f}" width="110" '
-                   f'height="26" rx="8" fill="#333"/><text x="{X(mx):.1f}" '
-                   f'y="{Y(y_market) + 5:.1f}" text-anchor="middle" fill="#fff" '
-                   f'font-weight="bold">{name}</text>')
+        out.append(
+            f'<rect x="{X(mx) - 55:.1f}" y="{Y(y_market) - 13:.1f}" width="110" '
+            f'height="26" rx="8" fill="#333"/><text x="{X(mx):.1f}" '
+            f'y="{Y(y_market) + 5:.1f}" text-anchor="middle" fill="#fff" '
+            f'font-weight="bold">{name}</text>'
+        )
 
     def label(x, y, text, anchor="start"):
-        out.append(f'<text x="{X(x):.1f}" y="{Y(y):.1f}" text-anchor="{anchor}" fill="#111" '
-                   f'paint-order="stroke" stroke="#fff" stroke-width="4">'
-                   f'{html.escape(text)}</text>')
+        out.append(
+            f'<text x="{X(x):.1f}" y="{Y(y):.1f}" text-anchor="{anchor}" fill="#111" '
+            f'paint-order="stroke" stroke="#fff" stroke-width="4">'
+            f"{html.escape(text)}</text>"
+        )
 
     label(0.0, y_market + 0.075, _("Buyers in end markets"))
     label(0.0, y_firm + 0.05, _("Intermediaries ({n})").format(n=n_traders))
     if n_brokers:
-        label(1.0 if not n_leads else split, y_broker + 0.045,
-              _("MSE brokers ({n})").format(n=n_brokers), "end")
+        label(
+            1.0 if not n_leads else split,
+            y_broker + 0.045,
+            _("MSE brokers ({n})").format(n=n_brokers),
+            "end",
+        )
     if n_leads:
         label(1.0, y_firm + 0.05, _("Lead firms ({n})").format(n=n_leads), "end")
     label(0.0, 0.345, _("MSEs"))
@@ -244,23 +308,30 @@ def picture_counts(pop: Mapping[str, np.ndarray]) -> PictureCounts:
     """Count what :func:`value_chain_svg` draws for the population `pop`."""
     active = np.asarray(pop["active"], dtype=bool)
     sample = sample_indices(len(active))
-    left_sector = (np.asarray(pop["upgrades"], dtype=np.int64)
-                   >> UPGRADE_TYPES.index("intersectoral")) & 1 == 1
+    left_sector = (
+        np.asarray(pop["upgrades"], dtype=np.int64) >> UPGRADE_TYPES.index("intersectoral")
+    ) & 1 == 1
     in_chain = active & ~left_sector
     return PictureCounts(
-        started=len(active), active=int(active.sum()), drawn=int(active[sample].sum()),
+        started=len(active),
+        active=int(active.sum()),
+        drawn=int(active[sample].sum()),
         every=max(1, round(len(active) / len(sample))) if len(sample) else 1,
         in_chain=int(in_chain.sum()),
-        in_groups=int((in_chain & (np.asarray(pop["group"]) >= 0)).sum()))
+        in_groups=int((in_chain & (np.asarray(pop["group"]) >= 0)).sum()),
+    )
 
 
 def _english_plural(one: str, many: str, n: int) -> str:
     return one if n == 1 else many
 
 
-def picture_caption(counts: PictureCounts, fmt_number: Callable[[float], str],
-                    fmt_share: Callable[[float], str],
-                    ngettext: Callable[[str, str, int], str] = _english_plural) -> list[str]:
+def picture_caption(
+    counts: PictureCounts,
+    fmt_number: Callable[[float], str],
+    fmt_share: Callable[[float], str],
+    ngettext: Callable[[str, str, int], str] = _english_plural,
+) -> list[str]:
     """Say what the picture draws, each number with its denominator, in plain words.
 
     Args:
@@ -270,21 +341,35 @@ def picture_caption(counts: PictureCounts, fmt_number: Callable[[float], str],
         ngettext: Picks a sentence's plural form in the page's language.
     """
     stopped = counts.started - counts.active
-    lines = [ngettext("Each dot is an MSE still in business: {drawn} of {active} drawn (one "
-                      "in {every} of the {started} at the start).",
-                      "Each dot is an MSE still in business: {drawn} of {active} drawn (one "
-                      "in {every} of the {started} at the start).", counts.active).format(
-        drawn=fmt_number(counts.drawn), active=fmt_number(counts.active),
-        every=fmt_number(counts.every), started=fmt_number(counts.started))]
+    lines = [
+        ngettext(
+            "Each dot is an MSE still in business: {drawn} of {active} drawn (one "
+            "in {every} of the {started} at the start).",
+            "Each dot is an MSE still in business: {drawn} of {active} drawn (one "
+            "in {every} of the {started} at the start).",
+            counts.active,
+        ).format(
+            drawn=fmt_number(counts.drawn),
+            active=fmt_number(counts.active),
+            every=fmt_number(counts.every),
+            started=fmt_number(counts.started),
+        )
+    ]
     if stopped:
-        lines.append(ngettext("{n} MSE has stopped since the start.",
-                              "{n} MSEs have stopped since the start.", stopped).format(
-            n=fmt_number(stopped)))
-    lines.append(ngettext("Shaded: producer groups, {share} of the {n} MSE still in this "
-                          "chain.",
-                          "Shaded: producer groups, {share} of the {n} MSEs still in this "
-                          "chain.", counts.in_chain).format(
-        share=fmt_share(counts.share_in_groups), n=fmt_number(counts.in_chain)))
+        lines.append(
+            ngettext(
+                "{n} MSE has stopped since the start.",
+                "{n} MSEs have stopped since the start.",
+                stopped,
+            ).format(n=fmt_number(stopped))
+        )
+    lines.append(
+        ngettext(
+            "Shaded: producer groups, {share} of the {n} MSE still in this chain.",
+            "Shaded: producer groups, {share} of the {n} MSEs still in this chain.",
+            counts.in_chain,
+        ).format(share=fmt_share(counts.share_in_groups), n=fmt_number(counts.in_chain))
+    )
     return lines
 
 
@@ -296,14 +381,18 @@ def upgrade_legend(_: Callable[[str], str] = str) -> str:
     items = "".join(
         f'<span class="mse-legend-item"><span class="mse-dot" style="background:'
         f'{UPGRADE_COLOURS[k]}"></span>{html.escape(_(UPGRADE_NAMES[k]))}</span>'
-        for k in ("none", *UPGRADE_TYPES))
+        for k in ("none", *UPGRADE_TYPES)
+    )
     links = "".join(
         f'<span class="mse-legend-item"><span class="mse-swatch'
         f'{" mse-dashed" if k == "broker" else ""}" style="border-color:{LINK_COLOURS[k]}">'
-        f'</span>{html.escape(_(LINK_NAMES[k]))}</span>'
-        for k in LINK_NAMES)
-    return (f'<div class="mse-legend">{items}</div>'
-            f'<div class="mse-legend mse-legend-links">{html.escape(_("Sells to:"))} {links}</div>')
+        f"</span>{html.escape(_(LINK_NAMES[k]))}</span>"
+        for k in LINK_NAMES
+    )
+    return (
+        f'<div class="mse-legend">{items}</div>'
+        f'<div class="mse-legend mse-legend-links">{html.escape(_("Sells to:"))} {links}</div>'
+    )
 
 
 #: Names of the upgrade types in plain words (legend of the picture and the upgrading chart).
@@ -325,5 +414,8 @@ LINK_NAMES: dict[str, str] = {
 }
 
 #: Names of the end markets (:data:`sim.markets.CHANNELS`) on the picture.
-CHANNEL_NAMES: dict[str, str] = {"domestic": N_("Domestic"), "export": N_("Export"),
-                                 "specialty": N_("Specialty")}
+CHANNEL_NAMES: dict[str, str] = {
+    "domestic": N_("Domestic"),
+    "export": N_("Export"),
+    "specialty": N_("Specialty"),
+}

@@ -42,8 +42,11 @@ def changed_fields(run: Run) -> dict[str, Any]:
         bundled = scenario_record(name)
     except Exception:  # noqa: BLE001 - a scenario not bundled: every lever is listed
         bundled = {}
-    return {k: run.settings.scenario[k] for k in (*LEVERS, "n_mse")
-            if k in run.settings.scenario and bundled.get(k) != run.settings.scenario[k]}
+    return {
+        k: run.settings.scenario[k]
+        for k in (*LEVERS, "n_mse")
+        if k in run.settings.scenario and bundled.get(k) != run.settings.scenario[k]
+    }
 
 
 def _sets(fields: dict[str, Any]) -> str:
@@ -55,13 +58,17 @@ def reproduce_commands(run: Run) -> list[str]:
     name = run.settings.scenario.get("name", "baseline")
     sets = _sets(changed_fields(run))
     if run.guideline is None:
-        return [f"mse-sim run {name} --seed {run.settings.seed} --steps {run.horizon}{sets} "
-                "--out run.csv"]
+        return [
+            f"mse-sim run {name} --seed {run.settings.seed} --steps {run.horizon}{sets} "
+            "--out run.csv"
+        ]
     g = run.guideline.id
-    return [f"mse-sim handout {g} --scenario {name} --seeds {HANDOUT_SEEDS} "
-            f"--steps {run.horizon}{sets} --out {g}.pdf",
-            f"mse-sim experiment {g} --scenario {name} --seeds {HANDOUT_SEEDS} "
-            f"--steps {run.horizon}{sets} --out out/{g}"]
+    return [
+        f"mse-sim handout {g} --scenario {name} --seeds {HANDOUT_SEEDS} "
+        f"--steps {run.horizon}{sets} --out {g}.pdf",
+        f"mse-sim experiment {g} --scenario {name} --seeds {HANDOUT_SEEDS} "
+        f"--steps {run.horizon}{sets} --out out/{g}",
+    ]
 
 
 def provenance_lines(run: Run, many: ExperimentResult | None = None) -> list[str]:
@@ -80,11 +87,12 @@ def provenance_lines(run: Run, many: ExperimentResult | None = None) -> list[str
     if run.guideline is None:
         lines.append(f"fields: {json.dumps(prov['fields'], sort_keys=True)}")
     else:
-        lines += [f"guideline: {prov['guideline']} (columns baseline.* and intervention.*: the "
-                  "two arms, same seed, same MSEs)",
-                  f"baseline_fields: {json.dumps(prov['baseline_fields'], sort_keys=True)}",
-                  f"intervention_fields: "
-                  f"{json.dumps(prov['intervention_fields'], sort_keys=True)}"]
+        lines += [
+            f"guideline: {prov['guideline']} (columns baseline.* and intervention.*: the "
+            "two arms, same seed, same MSEs)",
+            f"baseline_fields: {json.dumps(prov['baseline_fields'], sort_keys=True)}",
+            f"intervention_fields: {json.dumps(prov['intervention_fields'], sort_keys=True)}",
+        ]
         if many is not None:
             metric = key_metric(run)
             row = many.effect(metric)
@@ -93,7 +101,8 @@ def provenance_lines(run: Run, many: ExperimentResult | None = None) -> list[str
                 f"effect_over_{len(many.seeds)}_runs: {metric} {row['effect']:+.6f} "
                 f"(95% CI {row['ci_low']:.6f} to {row['ci_high']:.6f}; seeds "
                 f"{min(many.seeds)}-{max(many.seeds)}, {many.steps} months, {outcome}; "
-                f"computed {many.created})")
+                f"computed {many.created})"
+            )
     lines += [f"reproduce: {cmd}" for cmd in reproduce_commands(run)]
     return lines
 
@@ -111,8 +120,7 @@ def run_csv(run: Run, many: ExperimentResult | None = None) -> str:
     return out.getvalue()
 
 
-def charts_svg(run: Run, lang: str, before: Run | None = None,
-               many_words: str = "") -> str:
+def charts_svg(run: Run, lang: str, before: Run | None = None, many_words: str = "") -> str:
     """Return the charts and the value-chain picture on screen as one SVG document.
 
     Args:
@@ -133,33 +141,44 @@ def charts_svg(run: Run, lang: str, before: Run | None = None,
     height = header + max(rows * (chart_h + gap), PICTURE_HEIGHT + 110) + 60
     name = run.settings.scenario.get("name", "")
     title = scenario_title(name, lang) + (f" · {run.guideline.id}" if run.guideline else "")
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
-           f'font-size="15" fill="#111">',
-           f'<rect width="{width}" height="{height}" fill="#fff"/>',
-           f'<text x="{gap}" y="28" font-size="22" font-weight="bold">{html.escape(title)}</text>',
-           f'<text x="{gap}" y="52">{html.escape(_("Month {month} of {horizon}").format(
-               month=run.month, horizon=run.horizon))}'
-           + (f" · {html.escape(many_words)}" if many_words else "") + "</text>"]
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="15" fill="#111">',
+        f'<rect width="{width}" height="{height}" fill="#fff"/>',
+        f'<text x="{gap}" y="28" font-size="22" font-weight="bold">{html.escape(title)}</text>',
+        f'<text x="{gap}" y="52">{
+            html.escape(
+                _("Month {month} of {horizon}").format(month=run.month, horizon=run.horizon)
+            )
+        }'
+        + (f" · {html.escape(many_words)}" if many_words else "")
+        + "</text>",
+    ]
     for k, view in enumerate(views):
         x = gap + (k % columns) * (WIDTH + gap)
         y = header + (k // columns) * (chart_h + gap)
         out.append(chart_figure_svg(view, run, lang, x, y))
-    out.append(f'<g transform="translate({picture_x} {header})">'
-               f'<text x="0" y="16" font-weight="bold" font-size="16">'
-               f"{html.escape(picture_title(run, lang))}</text>")
+    out.append(
+        f'<g transform="translate({picture_x} {header})">'
+        f'<text x="0" y="16" font-weight="bold" font-size="16">'
+        f"{html.escape(picture_title(run, lang))}</text>"
+    )
     for k, line in enumerate(picture_words(run, lang)):
         out.append(f'<text x="0" y="{40 + 18 * k}" font-size="13">{html.escape(line)}</text>')
     legend_x = 0.0
     for key, label in UPGRADE_NAMES.items():
-        out.append(f'<circle cx="{legend_x + 6:.0f}" cy="{PICTURE_HEIGHT + 118}" r="6" '
-                   f'fill="{UPGRADE_COLOURS[key]}"/><text x="{legend_x + 16:.0f}" '
-                   f'y="{PICTURE_HEIGHT + 123}" font-size="13">{html.escape(_(label))}</text>')
+        out.append(
+            f'<circle cx="{legend_x + 6:.0f}" cy="{PICTURE_HEIGHT + 118}" r="6" '
+            f'fill="{UPGRADE_COLOURS[key]}"/><text x="{legend_x + 16:.0f}" '
+            f'y="{PICTURE_HEIGHT + 123}" font-size="13">{html.escape(_(label))}</text>'
+        )
         legend_x += 26 + 7.5 * len(_(label))
     out.append(f'<g transform="translate(0 100)">{picture_svg(run, lang)}</g></g>')
     footer = " · ".join(provenance_lines(run)[3:6])
-    out.append(f'<text x="{gap}" y="{height - 20}" font-size="12" fill="#444">'
-               f"{html.escape(footer)}</text>")
+    out.append(
+        f'<text x="{gap}" y="{height - 20}" font-size="12" fill="#444">{html.escape(footer)}</text>'
+    )
     out.append("</svg>")
     return "".join(out)
 

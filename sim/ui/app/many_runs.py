@@ -86,13 +86,13 @@ class Question:
     @classmethod
     def of(cls, guideline: str, scenario: Mapping[str, Any], steps: int) -> Question:
         """Return the question for a guideline on scenario fields ``scenario``."""
-        return cls(guideline, json.dumps(dict(scenario), sort_keys=True, default=str),
-                   int(steps))
+        return cls(guideline, json.dumps(dict(scenario), sort_keys=True, default=str), int(steps))
 
     def answer(self) -> ExperimentResult:
         """Run the experiment here (in the worker): the handout's, for these settings."""
-        return handout_experiment(self.guideline, json.loads(self.scenario), seeds=self.seeds,
-                                  steps=self.steps, workers=1)
+        return handout_experiment(
+            self.guideline, json.loads(self.scenario), seeds=self.seeds, steps=self.steps, workers=1
+        )
 
 
 def _answer(question: Question) -> ExperimentResult:

@@ -155,50 +155,107 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
     future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
     # the thread returns the question with its answer: right after a change of guideline the
     # hook still holds the last answer, which must not be read as this question's
-    answer = solara.use_thread(lambda: (question, future.result()), dependencies=[future],
-                               intrusive_cancel=False)
-    result = (answer.value[1] if answer.state == solara.ResultState.FINISHED
-              and answer.value is not None and answer.value[0] == question else None)
+    answer = solara.use_thread(
+        lambda: (question, future.result()), dependencies=[future], intrusive_cancel=False
+    )
+    result = (
+        answer.value[1]
+        if answer.state == solara.ResultState.FINISHED
+        and answer.value is not None
+        and answer.value[0] == question
+        else None
+    )
     words = effect_in_words(result, metric, lang) if result is not None else None
     with solara.Column(classes=["mse-difference"], gap="2px"):
-        solara.HTML(tag="div", classes=["mse-difference-title"], unsafe_innerHTML=html.escape(
-            f"{g.id}: {_(g.action)}"))
-        solara.HTML(tag="div", classes=["mse-difference-metric"], unsafe_innerHTML=html.escape(
-            _("{metric}, with {g} minus without, after {months}:").format(
-                metric=metric_title(metric, lang), g=g.id,
-                months=months_words(run.horizon, lang))))
+        solara.HTML(
+            tag="div",
+            classes=["mse-difference-title"],
+            unsafe_innerHTML=html.escape(f"{g.id}: {_(g.action)}"),
+        )
+        solara.HTML(
+            tag="div",
+            classes=["mse-difference-metric"],
+            unsafe_innerHTML=html.escape(
+                _("{metric}, with {g} minus without, after {months}:").format(
+                    metric=metric_title(metric, lang),
+                    g=g.id,
+                    months=months_words(run.horizon, lang),
+                )
+            ),
+        )
         if words is not None:
-            solara.HTML(tag="div", classes=["mse-difference-value"],
-                        unsafe_innerHTML=html.escape(words.effect))
-            solara.HTML(tag="div", classes=["mse-many-runs"], unsafe_innerHTML=(
-                f'<span class="mse-many-runs-range">{html.escape(words.over)}</span> · '
-                f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'))
+            solara.HTML(
+                tag="div",
+                classes=["mse-difference-value"],
+                unsafe_innerHTML=html.escape(words.effect),
+            )
+            solara.HTML(
+                tag="div",
+                classes=["mse-many-runs"],
+                unsafe_innerHTML=(
+                    f'<span class="mse-many-runs-range">{html.escape(words.over)}</span> · '
+                    f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'
+                ),
+            )
         elif future.done() and not future.cancelled() and future.exception() is not None:
-            print(f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
-                  file=sys.stderr)
-            solara.HTML(tag="div", classes=["mse-many-runs", "mse-error"], unsafe_innerHTML=(
-                html.escape(_("The runs behind the number could not be made; the details are "
-                              "in the terminal running the app."))))
+            print(
+                f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
+                file=sys.stderr,
+            )
+            solara.HTML(
+                tag="div",
+                classes=["mse-many-runs", "mse-error"],
+                unsafe_innerHTML=(
+                    html.escape(
+                        _(
+                            "The runs behind the number could not be made; the details are "
+                            "in the terminal running the app."
+                        )
+                    )
+                ),
+            )
         else:
-            solara.HTML(tag="div", classes=["mse-difference-value", "mse-working"],
-                        unsafe_innerHTML="…")
-            solara.HTML(tag="div", classes=["mse-many-runs", "mse-working"],
-                        unsafe_innerHTML=html.escape(ngettext(
-                            "Working out the effect over {n} run with and without {g}…",
-                            "Working out the effect over {n} runs with and without {g}…",
-                            HANDOUT_SEEDS).format(n=HANDOUT_SEEDS, g=g.id)))
-        solara.HTML(tag="div", classes=["mse-example"], unsafe_innerHTML=html.escape(
-            _("The run on screen is one example: {diff} after {months} ({new} with {g}, {base} "
-              "without; {unit}).").format(
-                diff=fmt_difference(run.difference(metric), metric, lang),
-                months=months_words(month, lang), g=g.id,
-                new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
-                base=fmt_value(run.value(metric, BASELINE), metric, lang),
-                unit=metric_unit(metric, lang))))
-        GuessRow(metric, result.effect(metric)["effect"] if result is not None else None,
-                 lang, guess)
-        solara.HTML(tag="div", classes=["mse-difference-note"], unsafe_innerHTML=html.escape(
-            _("The guideline changes: {changes}").format(changes=changes_text(run, lang))))
+            solara.HTML(
+                tag="div", classes=["mse-difference-value", "mse-working"], unsafe_innerHTML="…"
+            )
+            solara.HTML(
+                tag="div",
+                classes=["mse-many-runs", "mse-working"],
+                unsafe_innerHTML=html.escape(
+                    ngettext(
+                        "Working out the effect over {n} run with and without {g}…",
+                        "Working out the effect over {n} runs with and without {g}…",
+                        HANDOUT_SEEDS,
+                    ).format(n=HANDOUT_SEEDS, g=g.id)
+                ),
+            )
+        solara.HTML(
+            tag="div",
+            classes=["mse-example"],
+            unsafe_innerHTML=html.escape(
+                _(
+                    "The run on screen is one example: {diff} after {months} ({new} with {g}, {base} "
+                    "without; {unit})."
+                ).format(
+                    diff=fmt_difference(run.difference(metric), metric, lang),
+                    months=months_words(month, lang),
+                    g=g.id,
+                    new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
+                    base=fmt_value(run.value(metric, BASELINE), metric, lang),
+                    unit=metric_unit(metric, lang),
+                )
+            ),
+        )
+        GuessRow(
+            metric, result.effect(metric)["effect"] if result is not None else None, lang, guess
+        )
+        solara.HTML(
+            tag="div",
+            classes=["mse-difference-note"],
+            unsafe_innerHTML=html.escape(
+                _("The guideline changes: {changes}").format(changes=changes_text(run, lang))
+            ),
+        )
 
 
 @solara.component
@@ -208,48 +265,76 @@ def GuessRow(metric: str, effect: float | None, lang: str, guess: solara.Reactiv
     share = metric_info(metric).kind == "share"
     unit = _("points") if share else ""
     with solara.Row(classes=["mse-guess"], style={"align-items": "center"}):
-        solara.InputText(_("The room's guess ({unit})").format(unit=unit or "±"),
-                         value=guess, continuous_update=False, classes=["mse-guess-input"])
+        solara.InputText(
+            _("The room's guess ({unit})").format(unit=unit or "±"),
+            value=guess,
+            continuous_update=False,
+            classes=["mse-guess-input"],
+        )
         if guess.value.strip():
             try:
-                guessed = float(guess.value.replace(",", ".").replace("+", "").replace(
-                    "−", "-"))
+                guessed = float(guess.value.replace(",", ".").replace("+", "").replace("−", "-"))
             except ValueError:
-                solara.HTML(tag="div", classes=["mse-field-problem"], unsafe_innerHTML=(
-                    html.escape(_("“{text}” is not a number.").format(text=guess.value))))
+                solara.HTML(
+                    tag="div",
+                    classes=["mse-field-problem"],
+                    unsafe_innerHTML=(
+                        html.escape(_("“{text}” is not a number.").format(text=guess.value))
+                    ),
+                )
                 return
             text = _("Guess {guess}").format(
-                guess=fmt_difference(guessed / (100 if share else 1), metric, lang))
+                guess=fmt_difference(guessed / (100 if share else 1), metric, lang)
+            )
             if effect is not None:
                 text = _("Guess {guess}, result {result}").format(
                     guess=fmt_difference(guessed / (100 if share else 1), metric, lang),
-                    result=fmt_difference(effect, metric, lang))
-            solara.HTML(tag="div", classes=["mse-guess-result"],
-                        unsafe_innerHTML=html.escape(text))
+                    result=fmt_difference(effect, metric, lang),
+                )
+            solara.HTML(tag="div", classes=["mse-guess-result"], unsafe_innerHTML=html.escape(text))
 
 
 @solara.component
-def Panels(run: Run, month: solara.Reactive[int], lang: str, guess: solara.Reactive[str],
-           before: Run | None, hover: bool, tab: str):
+def Panels(
+    run: Run,
+    month: solara.Reactive[int],
+    lang: str,
+    guess: solara.Reactive[str],
+    before: Run | None,
+    hover: bool,
+    tab: str,
+):
     """The charts and the picture of the run on screen (re-rendered every month)."""
     month.value  # noqa: B018 - read, so that a new month re-renders the panels (only them)
     views = chart_views(run, lang, before)
     mode = "mse-panels-guideline" if run.guideline is not None else "mse-panels-explore"
     with solara.Div(classes=["mse-panels", mode]):
         if run.guideline is None:
-            solara.HTML(tag="div", classes=["mse-cell", "mse-cell-picture"],
-                        unsafe_innerHTML=chain_html(run, lang))
+            solara.HTML(
+                tag="div",
+                classes=["mse-cell", "mse-cell-picture"],
+                unsafe_innerHTML=chain_html(run, lang),
+            )
             for view in views:
-                solara.HTML(tag="div", classes=["mse-cell"],
-                            unsafe_innerHTML=chart_html(view, run, lang, hover))
+                solara.HTML(
+                    tag="div",
+                    classes=["mse-cell"],
+                    unsafe_innerHTML=chart_html(view, run, lang, hover),
+                )
         else:
             with solara.Div(classes=["mse-cell", "mse-cell-card"]):
                 DifferenceCard(run, run.month, lang, guess, tab)
             for view in views:
-                solara.HTML(tag="div", classes=["mse-cell"],
-                            unsafe_innerHTML=chart_html(view, run, lang, hover))
-            solara.HTML(tag="div", classes=["mse-cell", "mse-cell-picture"],
-                        unsafe_innerHTML=chain_html(run, lang))
+                solara.HTML(
+                    tag="div",
+                    classes=["mse-cell"],
+                    unsafe_innerHTML=chart_html(view, run, lang, hover),
+                )
+            solara.HTML(
+                tag="div",
+                classes=["mse-cell", "mse-cell-picture"],
+                unsafe_innerHTML=chain_html(run, lang),
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,8 +343,9 @@ def Panels(run: Run, month: solara.Reactive[int], lang: str, guess: solara.React
 
 
 @solara.component
-def LeverControl(name: str, value: float, default: float, lang: str,
-                 on_value: Callable[[float], None]):
+def LeverControl(
+    name: str, value: float, default: float, lang: str, on_value: Callable[[float], None]
+):
     """A lever: its label and value, range and scenario value in words, then a plain slider.
 
     The label is text outside the slider, so clicking it never moves the lever. Its hover text
@@ -270,22 +356,42 @@ def LeverControl(name: str, value: float, default: float, lang: str,
     changed = abs(value - default) > 1e-9
     classes = ["mse-lever", f"mse-lever-{name}"] + (["mse-changed"] if changed else [])
     with solara.Div(classes=classes):
-        status = (_("changed; scenario value {default}") if changed
-                  else _("scenario value")).format(default=format_number(default, 2, lang=lang))
-        solara.HTML(tag="div", classes=["mse-lever-label"], unsafe_innerHTML=(
-            f'<span class="mse-lever-name" title="{html.escape(lever_help(name, lang))}">'
-            f"{html.escape(_(spec.label))}</span> "
-            f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
-            f'<span class="mse-lever-range">({html.escape(status)}; '
-            f"{format_number(spec.low, 0, lang=lang)}–"
-            f"{format_number(spec.high, 0, lang=lang)})</span>"))
-        solara.SliderFloat("", value=float(value), min=float(spec.low), max=float(spec.high),
-                           step=LEVER_STEP, on_value=on_value, thumb_label=False)
+        status = (
+            _("changed; scenario value {default}") if changed else _("scenario value")
+        ).format(default=format_number(default, 2, lang=lang))
+        solara.HTML(
+            tag="div",
+            classes=["mse-lever-label"],
+            unsafe_innerHTML=(
+                f'<span class="mse-lever-name" title="{html.escape(lever_help(name, lang))}">'
+                f"{html.escape(_(spec.label))}</span> "
+                f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
+                f'<span class="mse-lever-range">({html.escape(status)}; '
+                f"{format_number(spec.low, 0, lang=lang)}–"
+                f"{format_number(spec.high, 0, lang=lang)})</span>"
+            ),
+        )
+        solara.SliderFloat(
+            "",
+            value=float(value),
+            min=float(spec.low),
+            max=float(spec.high),
+            step=LEVER_STEP,
+            on_value=on_value,
+            thumb_label=False,
+        )
 
 
 @solara.component
-def NumberField(label: str, field: str, current: int, low: int, high: int, lang: str,
-                on_value: Callable[[int], None]):
+def NumberField(
+    label: str,
+    field: str,
+    current: int,
+    low: int,
+    high: int,
+    lang: str,
+    on_value: Callable[[int], None],
+):
     """A whole-number field that says what was wrong, or what is used."""
     _ = gettext_for(lang)
     text = solara.use_reactive(str(current))
@@ -307,35 +413,68 @@ def NumberField(label: str, field: str, current: int, low: int, high: int, lang:
     with solara.Div(classes=["mse-number", f"mse-number-{field}"]):
         solara.InputText(_(label), value=text.value, on_value=submit, continuous_update=False)
         if problem.value:
-            solara.HTML(tag="div", classes=["mse-field-problem"],
-                        unsafe_innerHTML=html.escape(problem.value))
+            solara.HTML(
+                tag="div",
+                classes=["mse-field-problem"],
+                unsafe_innerHTML=html.escape(problem.value),
+            )
         else:
-            solara.HTML(tag="div", classes=["mse-field-ok"], unsafe_innerHTML=html.escape(
-                _("Using {value} ({low}–{high}).").format(
-                    value=format_number(current, 0, lang=lang),
-                    low=format_number(low, 0, lang=lang),
-                    high=format_number(high, 0, lang=lang))))
+            solara.HTML(
+                tag="div",
+                classes=["mse-field-ok"],
+                unsafe_innerHTML=html.escape(
+                    _("Using {value} ({low}–{high}).").format(
+                        value=format_number(current, 0, lang=lang),
+                        low=format_number(low, 0, lang=lang),
+                        high=format_number(high, 0, lang=lang),
+                    )
+                ),
+            )
 
 
 @solara.component
-def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_scenario,
-           change, set_lever, close):
+def Drawer(
+    scenarios,
+    scenario_name,
+    settings: Settings,
+    lang,
+    error,
+    choose_scenario,
+    change,
+    set_lever,
+    close,
+):
     """The settings drawer: scenario, its Info, the paper's guideline, number fields, levers."""
     _, ngettext = gettext_for(lang), ngettext_for(lang)
     with solara.Div(classes=["mse-drawer"]):
         with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
-            solara.HTML(tag="div", classes=["mse-drawer-title"],
-                        unsafe_innerHTML=html.escape(_("Scenario and levers")))
-            solara.Button("✕ " + _("Close"), on_click=close, classes=["mse-drawer-close"],
-                          outlined=True, small=True)
+            solara.HTML(
+                tag="div",
+                classes=["mse-drawer-title"],
+                unsafe_innerHTML=html.escape(_("Scenario and levers")),
+            )
+            solara.Button(
+                "✕ " + _("Close"),
+                on_click=close,
+                classes=["mse-drawer-close"],
+                outlined=True,
+                small=True,
+            )
         titles = {scenario_title(n, lang): n for n in scenarios}
-        solara.Select(_("Scenario"), values=list(titles),
-                      value=scenario_title(scenario_name, lang),
-                      on_value=lambda t: choose_scenario(titles[t]), classes=["mse-scenario"])
+        solara.Select(
+            _("Scenario"),
+            values=list(titles),
+            value=scenario_title(scenario_name, lang),
+            on_value=lambda t: choose_scenario(titles[t]),
+            classes=["mse-scenario"],
+        )
         info = scenario_info(scenario_name)
         if info.get("description"):
-            solara.HTML(tag="div", classes=["mse-help"],
-                        unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)))
+            solara.HTML(
+                tag="div",
+                classes=["mse-help"],
+                unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)),
+            )
         for summary, parts in INFO_SECTIONS:
             text = info_html(info, parts, lang)
             if text:
@@ -347,40 +486,101 @@ def Drawer(scenarios, scenario_name, settings: Settings, lang, error, choose_sce
             g = GUIDELINES[settings.guideline]
             with solara.Details(summary=_("The paper's guideline"), expand=False):
                 note = translation_note(lang)
-                solara.HTML(tag="div", classes=["mse-paper"], unsafe_innerHTML=(
-                    html.escape(_(paper_text(g.seed_text)))
-                    + (f'<div class="mse-translation-note">{html.escape(note)}</div>'
-                       if note else "")))
-            solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
-                "Both arms start from the same history and the same MSEs; the levers below set "
-                "the baseline.")))
-        NumberField(FIELD_LABELS["n_mse"], "n_mse", int(settings.scenario["n_mse"]),
-                    *N_MSE_RANGE, lang,
-                    lambda v: change(scenario={**settings.scenario, "n_mse": v}))
-        NumberField(FIELD_LABELS["seed"], "seed", settings.seed, *SEED_RANGE, lang,
-                    lambda v: change(seed=v))
-        solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
-            "Each history number gives another run of chance events (prices, weather, who "
-            "hears of what); the same number gives the same run.")))
-        NumberField(FIELD_LABELS["horizon"], "horizon", settings.horizon, *HORIZON_RANGE, lang,
-                    lambda v: change(horizon=v))
+                solara.HTML(
+                    tag="div",
+                    classes=["mse-paper"],
+                    unsafe_innerHTML=(
+                        html.escape(_(paper_text(g.seed_text)))
+                        + (
+                            f'<div class="mse-translation-note">{html.escape(note)}</div>'
+                            if note
+                            else ""
+                        )
+                    ),
+                )
+            solara.HTML(
+                tag="div",
+                classes=["mse-help"],
+                unsafe_innerHTML=html.escape(
+                    _(
+                        "Both arms start from the same history and the same MSEs; the levers below set "
+                        "the baseline."
+                    )
+                ),
+            )
+        NumberField(
+            FIELD_LABELS["n_mse"],
+            "n_mse",
+            int(settings.scenario["n_mse"]),
+            *N_MSE_RANGE,
+            lang,
+            lambda v: change(scenario={**settings.scenario, "n_mse": v}),
+        )
+        NumberField(
+            FIELD_LABELS["seed"], "seed", settings.seed, *SEED_RANGE, lang, lambda v: change(seed=v)
+        )
+        solara.HTML(
+            tag="div",
+            classes=["mse-help"],
+            unsafe_innerHTML=html.escape(
+                _(
+                    "Each history number gives another run of chance events (prices, weather, who "
+                    "hears of what); the same number gives the same run."
+                )
+            ),
+        )
+        NumberField(
+            FIELD_LABELS["horizon"],
+            "horizon",
+            settings.horizon,
+            *HORIZON_RANGE,
+            lang,
+            lambda v: change(horizon=v),
+        )
         defaults = default_settings(scenario_name)
         n_changed = sum(abs(settings.scenario[n] - defaults[n]) > 1e-9 for n in LEVERS)
         with solara.Row(style={"align-items": "center"}):
-            solara.HTML(tag="div", classes=["mse-levers-title"], unsafe_innerHTML=html.escape(
-                _("Levers (what if…?)") + (
-                    " · " + ngettext("{n} changed", "{n} changed", n_changed).format(
-                        n=n_changed) if n_changed else "")))
-            solara.Button(_("Reset levers"), disabled=not n_changed,
-                          classes=["mse-reset-levers"], small=True, outlined=True,
-                          on_click=lambda: change(scenario={**settings.scenario, **{
-                              n: defaults[n] for n in LEVERS}}))
-        solara.HTML(tag="div", classes=["mse-help"], unsafe_innerHTML=html.escape(_(
-            "Moving a lever restarts the run from month 0 with the same history; the run "
-            "before stays on the charts as faint lines until Reset.")))
+            solara.HTML(
+                tag="div",
+                classes=["mse-levers-title"],
+                unsafe_innerHTML=html.escape(
+                    _("Levers (what if…?)")
+                    + (
+                        " · "
+                        + ngettext("{n} changed", "{n} changed", n_changed).format(n=n_changed)
+                        if n_changed
+                        else ""
+                    )
+                ),
+            )
+            solara.Button(
+                _("Reset levers"),
+                disabled=not n_changed,
+                classes=["mse-reset-levers"],
+                small=True,
+                outlined=True,
+                on_click=lambda: change(
+                    scenario={**settings.scenario, **{n: defaults[n] for n in LEVERS}}
+                ),
+            )
+        solara.HTML(
+            tag="div",
+            classes=["mse-help"],
+            unsafe_innerHTML=html.escape(
+                _(
+                    "Moving a lever restarts the run from month 0 with the same history; the run "
+                    "before stays on the charts as faint lines until Reset."
+                )
+            ),
+        )
         for name in LEVERS:
-            LeverControl(name, float(settings.scenario[name]), float(defaults[name]), lang,
-                         on_value=lambda v, name=name: set_lever(name, v))
+            LeverControl(
+                name,
+                float(settings.scenario[name]),
+                float(defaults[name]),
+                lang,
+                on_value=lambda v, name=name: set_lever(name, v),
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -398,8 +598,7 @@ def _initial_language() -> str:
 
 def _initial_horizon() -> int:
     try:
-        return parse_whole_number(os.environ.get(ENV_HORIZON, str(DEFAULT_HORIZON)),
-                                  *HORIZON_RANGE)
+        return parse_whole_number(os.environ.get(ENV_HORIZON, str(DEFAULT_HORIZON)), *HORIZON_RANGE)
     except FieldProblem:
         return DEFAULT_HORIZON
 
@@ -461,8 +660,9 @@ class Saves:
         """The run's data as CSV, with its provenance."""
         many = None
         if self.run.guideline is not None:
-            question = Question.of(self.run.guideline.id, self.run.settings.scenario,
-                                   self.run.horizon)
+            question = Question.of(
+                self.run.guideline.id, self.run.settings.scenario, self.run.horizon
+            )
             future = MANY_RUNS.ask(question, f"save-{id(self)}")
             many = future.result() if future.done() and not future.exception() else None
             MANY_RUNS.release(f"save-{id(self)}")
@@ -472,8 +672,7 @@ class Saves:
 @solara.component
 def Page():
     """The app once the model is ready; until then, what is being prepared and for how long."""
-    ready = solara.use_thread(lambda: wait_until_ready(), dependencies=[],
-                              intrusive_cancel=False)
+    ready = solara.use_thread(lambda: wait_until_ready(), dependencies=[], intrusive_cancel=False)
     if model_ready() or ready.state == solara.ResultState.FINISHED:
         App()
     else:
@@ -488,9 +687,15 @@ def Preparing():
     _ = gettext_for(state.lang)
     with solara.Div(classes=["mse-app", "mse-preparing"]):
         solara.Style(CSS)
-        solara.HTML(tag="div", classes=["mse-preparing-text"], unsafe_innerHTML=html.escape(
-            _("Preparing the model (first time, about {seconds} s)…").format(
-                seconds=PREPARING_SECONDS)))
+        solara.HTML(
+            tag="div",
+            classes=["mse-preparing-text"],
+            unsafe_innerHTML=html.escape(
+                _("Preparing the model (first time, about {seconds} s)…").format(
+                    seconds=PREPARING_SECONDS
+                )
+            ),
+        )
 
 
 @solara.component
@@ -499,8 +704,12 @@ def App():
     router = solara.use_router()
     scenarios = solara.use_memo(list_scenarios, [])
     first = DEFAULT_SCENARIO if DEFAULT_SCENARIO in scenarios else (scenarios or [""])[0]
-    start = solara.use_memo(lambda: from_query(router.search, scenarios, first,
-                                               _initial_language(), _initial_horizon()), [])
+    start = solara.use_memo(
+        lambda: from_query(
+            router.search, scenarios, first, _initial_language(), _initial_horizon()
+        ),
+        [],
+    )
     lang = solara.use_reactive(start.lang)
     speed = solara.use_reactive(start.speed)
     scenario_name = solara.use_reactive(start.scenario)
@@ -524,11 +733,13 @@ def App():
         solara.lab.theme.dark = False
 
     solara.use_effect(light_theme, [])
-    solara.use_effect(lambda: (lambda: MANY_RUNS.release(tab)), [])
+    solara.use_effect(lambda: lambda: MANY_RUNS.release(tab), [])
 
     # the address follows what is on screen, so a reload or a shared link opens it again
-    query = to_query(state_of(settings.value, lang.value, speed.value),
-                     default_settings(settings.value.scenario["name"]))
+    query = to_query(
+        state_of(settings.value, lang.value, speed.value),
+        default_settings(settings.value.scenario["name"]),
+    )
 
     def apply(new: Settings, keep_before: bool = True):
         """Build the run for new settings first; show it, or say why it cannot run."""
@@ -539,8 +750,12 @@ def App():
             return
         except Exception as exc:  # noqa: BLE001 - a workshop screen must show words
             print(f"mse-sim app: could not build the model: {exc!r}", file=sys.stderr)
-            error.set(_("The model could not be started with these settings; the details "
-                        "are in the terminal running the app."))
+            error.set(
+                _(
+                    "The model could not be started with these settings; the details "
+                    "are in the terminal running the app."
+                )
+            )
             return
         player.pause()
         playing.set(False)
@@ -556,12 +771,23 @@ def App():
 
     def change(**kw):
         s = settings.value
-        same_question = (kw.get("guideline", s.guideline) == s.guideline
-                         and kw.get("scenario", s.scenario).get("name") == s.scenario.get("name"))
+        same_question = kw.get("guideline", s.guideline) == s.guideline and kw.get(
+            "scenario", s.scenario
+        ).get("name") == s.scenario.get("name")
         if not same_question:
             guess.set("")  # a new question for the room
-        apply(Settings(**{"scenario": s.scenario, "seed": s.seed, "guideline": s.guideline,
-                          "horizon": s.horizon, **kw}), keep_before=same_question)
+        apply(
+            Settings(
+                **{
+                    "scenario": s.scenario,
+                    "seed": s.seed,
+                    "guideline": s.guideline,
+                    "horizon": s.horizon,
+                    **kw,
+                }
+            ),
+            keep_before=same_question,
+        )
 
     def set_lever(name, value):
         if abs(float(value) - float(settings.value.scenario[name])) < LEVER_STEP / 2:
@@ -588,33 +814,57 @@ def App():
         with solara.Div(classes=["mse-top"]):
             Controls(r, month, playing, lg, do_step, do_reset, player)
             with solara.Div(classes=["mse-speed"]):
-                solara.HTML(tag="span", classes=["mse-speed-label"],
-                            unsafe_innerHTML=html.escape(_("Speed")))
+                solara.HTML(
+                    tag="span",
+                    classes=["mse-speed-label"],
+                    unsafe_innerHTML=html.escape(_("Speed")),
+                )
                 solara.ToggleButtonsSingle(
-                    value=speed.value, on_value=speed.set, dense=True,
-                    children=[solara.Button(_(SPEED_NAMES[k]), value=k,
-                                            classes=[f"mse-speed-{k}"]) for k in SPEEDS])
+                    value=speed.value,
+                    on_value=speed.set,
+                    dense=True,
+                    children=[
+                        solara.Button(_(SPEED_NAMES[k]), value=k, classes=[f"mse-speed-{k}"])
+                        for k in SPEEDS
+                    ],
+                )
             names = list(LANGUAGES.values())
-            solara.Select(_("Language"), values=names, value=LANGUAGES[lg],
-                          on_value=lambda v: lang.set(next(k for k, n in LANGUAGES.items()
-                                                           if n == v)),
-                          classes=["mse-language"], dense=True)
+            solara.Select(
+                _("Language"),
+                values=names,
+                value=LANGUAGES[lg],
+                on_value=lambda v: lang.set(next(k for k, n in LANGUAGES.items() if n == v)),
+                classes=["mse-language"],
+                dense=True,
+            )
         with solara.Div(classes=["mse-bar"]):
-            solara.Button("⚙ " + _("Settings"), on_click=lambda: drawer.set(
-                not drawer.value), classes=["mse-settings-open"], outlined=True)
+            solara.Button(
+                "⚙ " + _("Settings"),
+                on_click=lambda: drawer.set(not drawer.value),
+                classes=["mse-settings-open"],
+                outlined=True,
+            )
             mode = "guideline" if settings.value.guideline else "explore"
             solara.ToggleButtonsSingle(
-                value=mode, on_value=lambda v: change(guideline=None if v == "explore"
-                                                      else "g3"),
-                children=[solara.Button(_("Explore"), value="explore",
-                                        classes=["mse-mode-explore"]),
-                          solara.Button(_("Guideline"), value="guideline",
-                                        classes=["mse-mode-guideline"])])
+                value=mode,
+                on_value=lambda v: change(guideline=None if v == "explore" else "g3"),
+                children=[
+                    solara.Button(_("Explore"), value="explore", classes=["mse-mode-explore"]),
+                    solara.Button(
+                        _("Guideline"), value="guideline", classes=["mse-mode-guideline"]
+                    ),
+                ],
+            )
             if settings.value.guideline:
                 solara.ToggleButtonsSingle(
-                    value=settings.value.guideline, on_value=lambda v: change(guideline=v),
-                    children=[solara.Button(gid, value=gid, classes=[f"mse-guideline-{gid}"])
-                              for gid in GUIDELINES], classes=["mse-guidelines"])
+                    value=settings.value.guideline,
+                    on_value=lambda v: change(guideline=v),
+                    children=[
+                        solara.Button(gid, value=gid, classes=[f"mse-guideline-{gid}"])
+                        for gid in GUIDELINES
+                    ],
+                    classes=["mse-guidelines"],
+                )
             title = scenario_title(scenario_name.value, lg)
             solara.HTML(tag="div", classes=["mse-title"], unsafe_innerHTML=html.escape(title))
             with solara.Div(classes=["mse-saves"]):
@@ -622,40 +872,70 @@ def App():
                 charts_data = solara.use_memo(lambda: saves.charts, [])
                 data_data = solara.use_memo(lambda: saves.data, [])
                 with solara.FileDownload(charts_data, f"{stem}.svg", mime_type="image/svg+xml"):
-                    solara.Button("⤓ SVG", classes=["mse-save-charts"], outlined=True,
-                                  small=True, attributes={"title": _("Save the charts (SVG)")})
+                    solara.Button(
+                        "⤓ SVG",
+                        classes=["mse-save-charts"],
+                        outlined=True,
+                        small=True,
+                        attributes={"title": _("Save the charts (SVG)")},
+                    )
                 with solara.FileDownload(data_data, f"{stem}.csv", mime_type="text/csv"):
-                    solara.Button("⤓ CSV", classes=["mse-save-data"], outlined=True,
-                                  small=True, attributes={
-                                      "title": _("Save the run's data (CSV), with what "
-                                                 "reproduces it")})
+                    solara.Button(
+                        "⤓ CSV",
+                        classes=["mse-save-data"],
+                        outlined=True,
+                        small=True,
+                        attributes={
+                            "title": _("Save the run's data (CSV), with what reproduces it")
+                        },
+                    )
         if error.value and not drawer.value:
-            solara.HTML(tag="div", classes=["mse-error", "mse-error-bar"],
-                        unsafe_innerHTML=html.escape(error.value))
+            solara.HTML(
+                tag="div",
+                classes=["mse-error", "mse-error-bar"],
+                unsafe_innerHTML=html.escape(error.value),
+            )
         with solara.Div(classes=["mse-body"]):
             Panels(r, month, lg, guess, before.value, not playing.value, tab)
             if drawer.value:
-                Drawer(scenarios, scenario_name.value, settings.value, lg, error.value,
-                       choose_scenario, change, set_lever, lambda: drawer.set(False))
+                Drawer(
+                    scenarios,
+                    scenario_name.value,
+                    settings.value,
+                    lg,
+                    error.value,
+                    choose_scenario,
+                    change,
+                    set_lever,
+                    lambda: drawer.set(False),
+                )
 
 
-def _first_run(settings: solara.Reactive[Settings], error: solara.Reactive[str],
-               start: PageState) -> Run:
+def _first_run(
+    settings: solara.Reactive[Settings], error: solara.Reactive[str], start: PageState
+) -> Run:
     """The first run: what the address asks for, or the scenario as it is if that fails."""
     try:
         return Run(settings.value)
     except UserInputError as exc:
-        fallback = Settings(default_settings(start.scenario), 0, start.guideline,
-                            start.horizon)
+        fallback = Settings(default_settings(start.scenario), 0, start.guideline, start.horizon)
         settings.set(fallback)
-        error.set(gettext_for(start.lang)("These settings cannot be run: {problem}").format(
-            problem=exc))
+        error.set(
+            gettext_for(start.lang)("These settings cannot be run: {problem}").format(problem=exc)
+        )
         return Run(fallback)
 
 
 @solara.component
-def Controls(run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool], lang: str,
-             do_step: Callable[[], None], do_reset: Callable[[], None], player: Player):
+def Controls(
+    run: Run,
+    month: solara.Reactive[int],
+    playing: solara.Reactive[bool],
+    lang: str,
+    do_step: Callable[[], None],
+    do_reset: Callable[[], None],
+    player: Player,
+):
     """▶/❚❚, Step, Reset and the month counter (the only parts of the bar that change)."""
     _ = gettext_for(lang)
     finished = month.value >= run.horizon
@@ -666,19 +946,36 @@ def Controls(run: Run, month: solara.Reactive[int], playing: solara.Reactive[boo
         playing.set(not playing.value)
 
     with solara.Div(classes=["mse-controls"]):
-        solara.Button("❚❚ " + _("Pause") if playing.value else "▶ " + _("Play"),
-                      on_click=toggle,
-                      disabled=finished and not playing.value, color="primary",
-                      classes=["mse-play"])
-        solara.Button(_("Step"), on_click=do_step, disabled=playing.value or finished,
-                      classes=["mse-step"], outlined=True)
+        solara.Button(
+            "❚❚ " + _("Pause") if playing.value else "▶ " + _("Play"),
+            on_click=toggle,
+            disabled=finished and not playing.value,
+            color="primary",
+            classes=["mse-play"],
+        )
+        solara.Button(
+            _("Step"),
+            on_click=do_step,
+            disabled=playing.value or finished,
+            classes=["mse-step"],
+            outlined=True,
+        )
         solara.Button(_("Reset"), on_click=do_reset, classes=["mse-reset"], outlined=True)
-        solara.HTML(tag="div", classes=["mse-month"], unsafe_innerHTML=(
-            _("Month {month} of {horizon}").format(
-                month=f'<b class="mse-month-value">{month.value}</b>', horizon=run.horizon)))
+        solara.HTML(
+            tag="div",
+            classes=["mse-month"],
+            unsafe_innerHTML=(
+                _("Month {month} of {horizon}").format(
+                    month=f'<b class="mse-month-value">{month.value}</b>', horizon=run.horizon
+                )
+            ),
+        )
         if finished:
-            solara.HTML(tag="div", classes=["mse-finished"],
-                        unsafe_innerHTML=html.escape(_("End of the run: press Reset")))
+            solara.HTML(
+                tag="div",
+                classes=["mse-finished"],
+                unsafe_innerHTML=html.escape(_("End of the run: press Reset")),
+            )
 
 
 page = Page

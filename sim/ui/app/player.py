@@ -27,7 +27,6 @@ from sim.ui.app.session import Run
 FRAME_GAP = 0.01
 
 
-
 def tab_is_gone(context) -> bool:
     """Return True when the tab of a kernel context was closed or has no live connection."""
     if context is None:
@@ -59,9 +58,15 @@ def wait_for_render(render_context, timeout: float = 5.0) -> None:
         time.sleep(0.002)
 
 
-def play_loop(run: Run, on_month: Callable[[int], None], stop: threading.Event,
-              context=None, gap: float = FRAME_GAP, gate: threading.Lock | None = None,
-              pace: Callable[[], float] = lambda: 0.0) -> str:
+def play_loop(
+    run: Run,
+    on_month: Callable[[int], None],
+    stop: threading.Event,
+    context=None,
+    gap: float = FRAME_GAP,
+    gate: threading.Lock | None = None,
+    pace: Callable[[], float] = lambda: 0.0,
+) -> str:
     """Step `run` until the horizon, `stop`, or the tab going away; call `on_month` each month.
 
     Each month is checked, stepped and shown while holding `gate`; a Pause takes `gate` before
@@ -107,8 +112,9 @@ class Player:
         with self.gate:
             self.stop.set()
 
-    def start(self, run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool],
-              context) -> Callable[[], None]:
+    def start(
+        self, run: Run, month: solara.Reactive[int], playing: solara.Reactive[bool], context
+    ) -> Callable[[], None]:
         """Start a loop on `run` (stopping any other); return the function that stops it."""
         self.pause()
         stop = self.stop = threading.Event()
@@ -116,8 +122,14 @@ class Player:
         def loop():
             with context if context is not None else contextlib.nullcontext():
                 try:
-                    why = play_loop(run, month.set, stop, context, gate=self.gate,
-                                    pace=lambda: self.seconds_per_month)
+                    why = play_loop(
+                        run,
+                        month.set,
+                        stop,
+                        context,
+                        gate=self.gate,
+                        pace=lambda: self.seconds_per_month,
+                    )
                 except Exception as exc:  # noqa: BLE001 - a workshop screen must keep working
                     print(f"mse-sim app: the run stopped: {exc!r}", file=sys.stderr)
                     why = "error"
@@ -136,8 +148,7 @@ def use_play(run: Run, playing: solara.Reactive[bool], month: solara.Reactive[in
     its tab. The loop also checks the tab's connection itself, in case the close is late.
     Returns the :class:`Player`, whose :meth:`Player.pause` the Pause button calls.
     """
-    context = kernel_context.get_current_context() if kernel_context.has_current_context() \
-        else None
+    context = kernel_context.get_current_context() if kernel_context.has_current_context() else None
     player = solara.use_memo(Player, [])
 
     def start():

@@ -86,12 +86,15 @@ class Run:
             self.arms = {RUN: ValueChainModel(scenario, rng=settings.seed)}
         else:
             if settings.guideline not in GUIDELINES:
-                raise UserInputError(f"guideline {settings.guideline!r}: must be one of "
-                                     f"{', '.join(GUIDELINES)}")
+                raise UserInputError(
+                    f"guideline {settings.guideline!r}: must be one of {', '.join(GUIDELINES)}"
+                )
             self.guideline = GUIDELINES[settings.guideline]
             base, new = self.guideline.arms(scenario)
-            self.arms = {BASELINE: ValueChainModel(base, rng=settings.seed),
-                         INTERVENTION: ValueChainModel(new, rng=settings.seed)}
+            self.arms = {
+                BASELINE: ValueChainModel(base, rng=settings.seed),
+                INTERVENTION: ValueChainModel(new, rng=settings.seed),
+            }
 
     @property
     def month(self) -> int:
@@ -128,8 +131,9 @@ class Run:
         with self._lock:
             if metric in DERIVED:
                 sources, fn = DERIVED[metric]
-                columns = [np.asarray(model.datacollector.model_vars[s], dtype=float)
-                           for s in sources]
+                columns = [
+                    np.asarray(model.datacollector.model_vars[s], dtype=float) for s in sources
+                ]
                 return np.asarray(fn(*columns), dtype=float)
             return np.array(model.datacollector.model_vars[metric], dtype=float)
 
@@ -148,8 +152,9 @@ class Run:
         with self._lock:
             # The links of this month's sales with the scenario's MSE brokers (without them
             # the MSEs selling through a broker would be drawn as selling to a trader).
-            link, broker = links_and_brokers(pop, model.scenario.mse_brokers,
-                                             model.scenario.n_villages, consts=model.constants)
+            link, broker = links_and_brokers(
+                pop, model.scenario.mse_brokers, model.scenario.n_villages, consts=model.constants
+            )
             return {
                 "active": np.array(pop.active, dtype=bool),
                 "group": np.array(pop.group, dtype=np.int64),
@@ -213,8 +218,7 @@ class FieldProblem(UserInputError):
 
     def __init__(self, kind: str, text: str, low: int, high: int, what: str):
         self.kind, self.text, self.low, self.high = kind, text, low, high
-        detail = ("is not a whole number" if kind == "not_whole"
-                  else f"is outside {low}-{high}")
+        detail = "is not a whole number" if kind == "not_whole" else f"is outside {low}-{high}"
         super().__init__(f"{what}: {text!r} {detail}")
 
 

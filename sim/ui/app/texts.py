@@ -26,10 +26,17 @@ def scenario_info(name: str) -> dict[str, str]:
 
 #: The scenario's Info texts the settings panel offers, folded, with their headings.
 #: Two folds: what to notice, and the rest of the Info under its own small headings.
-INFO_SECTIONS = ((N_("What to notice"), (("things_to_notice", None),)),
-                 (N_("About this scenario"), (("what_it_is", None),
-                                              ("how_it_works", N_("How it works in the model")),
-                                              ("things_to_try", N_("Things to try")))))
+INFO_SECTIONS = (
+    (N_("What to notice"), (("things_to_notice", None),)),
+    (
+        N_("About this scenario"),
+        (
+            ("what_it_is", None),
+            ("how_it_works", N_("How it works in the model")),
+            ("things_to_try", N_("Things to try")),
+        ),
+    ),
+)
 
 
 def info_html(info: dict[str, str], parts, lang: str) -> str:
@@ -39,9 +46,12 @@ def info_html(info: dict[str, str], parts, lang: str) -> str:
     for key, heading in parts:
         if info.get(key):
             style = "mse-notice" if key == "things_to_notice" else "mse-help"
-            out.append((f"<b>{html.escape(_(heading))}</b>" if heading else "")
-                       + f'<div class="{style} mse-info-{key}">'
-                       + html.escape(scenario_text(info[key], lang)) + "</div>")
+            out.append(
+                (f"<b>{html.escape(_(heading))}</b>" if heading else "")
+                + f'<div class="{style} mse-info-{key}">'
+                + html.escape(scenario_text(info[key], lang))
+                + "</div>"
+            )
     note = scenario_translation_note(lang)
     if out and note:
         out.append(f'<div class="mse-translation-note">{html.escape(note)}</div>')
@@ -51,16 +61,17 @@ def info_html(info: dict[str, str], parts, lang: str) -> str:
 def field_message(problem: FieldProblem, using: str, lang: str) -> str:
     """Say what was wrong with a number field and what the app still uses."""
     _ = gettext_for(lang)
-    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0,
-                                                                         lang=lang)
+    low, high = format_number(problem.low, 0, lang=lang), format_number(problem.high, 0, lang=lang)
     if problem.kind == "not_whole":
         what = _("“{text}” is not a whole number.").format(text=problem.text)
     elif problem.kind == "too_small":
         what = _("“{text}” is too small: the smallest allowed is {low}.").format(
-            text=problem.text, low=low)
+            text=problem.text, low=low
+        )
     else:
         what = _("“{text}” is too large: the largest allowed is {high}.").format(
-            text=problem.text, high=high)
+            text=problem.text, high=high
+        )
     return f"{what} {_('Still using {value}.').format(value=using)}"
 
 
@@ -70,7 +81,8 @@ def address_problems(state: PageState, lang: str) -> str:
         return ""
     _ = gettext_for(lang)
     return _("This link's {items} could not be used; the scenario's values are shown.").format(
-        items=_(", ").join(f"{key}={value}" for key, value in state.problems))
+        items=_(", ").join(f"{key}={value}" for key, value in state.problems)
+    )
 
 
 #: The speeds' names on the buttons.

@@ -61,15 +61,15 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
 def months_words(months: int, lang: str) -> str:
     """Say a number of months in `lang`, in the plural form its rules pick ("1 month")."""
     ngettext = ngettext_for(lang)
-    return ngettext("{n} month", "{n} months", months).format(
-        n=format_number(months, 0, lang=lang))
+    return ngettext("{n} month", "{n} months", months).format(n=format_number(months, 0, lang=lang))
 
 
 def tick_format(share: bool, lang: str) -> Callable[[float], str]:
     """Format a y-axis tick: a whole percentage for shares where it is one, else a number."""
     if share:
-        return lambda v: format_percent(v, 0 if abs(v * 100 - round(v * 100)) < 1e-6
-                                        else 1, lang=lang)
+        return lambda v: format_percent(
+            v, 0 if abs(v * 100 - round(v * 100)) < 1e-6 else 1, lang=lang
+        )
     return lambda v: format_number(v, 0 if abs(v) >= 10 or v == 0 else 1, lang=lang)
 
 
@@ -78,20 +78,26 @@ def tick_format(share: bool, lang: str) -> Callable[[float], str]:
 # --------------------------------------------------------------------------------------------
 
 #: The number fields' labels (the page's fields, and the words of a change).
-FIELD_LABELS: dict[str, str] = {"n_mse": N_("Number of MSEs"), "seed": N_("History number"),
-                                "horizon": N_("Months to run")}
+FIELD_LABELS: dict[str, str] = {
+    "n_mse": N_("Number of MSEs"),
+    "seed": N_("History number"),
+    "horizon": N_("Months to run"),
+}
 
 
 def settings_changes(before: Run, now: Run, lang: str) -> list[str]:
     """Say, for each setting that differs, what it was in `before`: "Credit access 0.20"."""
     old, new = before.settings, now.settings
-    out = [f"{lever_label(name, lang)} "
-           f"{format_number(float(old.scenario[name]), 2, lang=lang)}"
-           for name in LEVERS if abs(float(old.scenario[name]) - float(new.scenario[name])) > 1e-9]
+    out = [
+        f"{lever_label(name, lang)} {format_number(float(old.scenario[name]), 2, lang=lang)}"
+        for name in LEVERS
+        if abs(float(old.scenario[name]) - float(new.scenario[name])) > 1e-9
+    ]
     _ = gettext_for(lang)
     if int(old.scenario["n_mse"]) != int(new.scenario["n_mse"]):
-        out.append(f"{_(FIELD_LABELS['n_mse'])} "
-                   f"{format_number(old.scenario['n_mse'], 0, lang=lang)}")
+        out.append(
+            f"{_(FIELD_LABELS['n_mse'])} {format_number(old.scenario['n_mse'], 0, lang=lang)}"
+        )
     if old.seed != new.seed:
         out.append(f"{_(FIELD_LABELS['seed'])} {old.seed}")
     if old.horizon != new.horizon:
@@ -103,15 +109,21 @@ def before_label(before: Run, now: Run, lang: str) -> str:
     """The legend of the faint lines: "Before the change: Credit access 0.20"."""
     _ = gettext_for(lang)
     changes = settings_changes(before, now, lang)
-    return (_("Before the change: {what}").format(what=_("; ").join(changes)) if changes
-            else _("The run before"))
+    return (
+        _("Before the change: {what}").format(what=_("; ").join(changes))
+        if changes
+        else _("The run before")
+    )
 
 
 def keeps_before(before: Run | None, now: Run) -> bool:
     """Whether `before` can be drawn faintly on `now`'s charts: same scenario, same mode."""
-    return (before is not None and before.month > 0
-            and before.settings.scenario.get("name") == now.settings.scenario.get("name")
-            and before.settings.guideline == now.settings.guideline)
+    return (
+        before is not None
+        and before.month > 0
+        and before.settings.scenario.get("name") == now.settings.scenario.get("name")
+        and before.settings.guideline == now.settings.guideline
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -120,8 +132,11 @@ def keeps_before(before: Run | None, now: Run) -> bool:
 
 #: Explore mode's charts: key, title (None: the metric's own), metrics.
 EXPLORE_CHARTS = (
-    ("upgrading", N_("MSEs that have upgraded, by type"),
-     tuple(f"share_{t}" for t in UPGRADE_TYPES)),
+    (
+        "upgrading",
+        N_("MSEs that have upgraded, by type"),
+        tuple(f"share_{t}" for t in UPGRADE_TYPES),
+    ),
     ("income", None, ("mean_income",)),
     ("premium", None, ("premium_share_mse",)),
     ("groups", N_("Producer groups and lead firms"), ("share_in_groups", "share_linked_lead_firm")),
@@ -164,41 +179,58 @@ def key_metric(run: Run) -> str:
 def second_metric(run: Run) -> str:
     """Guideline mode's second chart: its next key metric, else upgrading of any kind."""
     metric = key_metric(run)
-    return next(m for m in (*run.guideline.key_metrics[1:], "share_upgraded", "share_in_groups")
-                if m != metric)
+    return next(
+        m
+        for m in (*run.guideline.key_metrics[1:], "share_upgraded", "share_in_groups")
+        if m != metric
+    )
 
 
 def _lines(run: Run, key: str, metrics: tuple[str, ...], lang: str) -> tuple[Line, ...]:
     _ = gettext_for(lang)
     if run.guideline is not None:
         metric = metrics[0]
-        return (Line(_("Baseline"), BASELINE_COLOUR, run.series(metric, BASELINE), dashed=True),
-                Line(_("With {g}").format(g=run.guideline.id), INTERVENTION_COLOUR,
-                     run.series(metric, INTERVENTION)))
+        return (
+            Line(_("Baseline"), BASELINE_COLOUR, run.series(metric, BASELINE), dashed=True),
+            Line(
+                _("With {g}").format(g=run.guideline.id),
+                INTERVENTION_COLOUR,
+                run.series(metric, INTERVENTION),
+            ),
+        )
     if key == "upgrading":
-        return tuple(Line(_(UPGRADE_NAMES[t]), UPGRADE_COLOURS[t], run.series(f"share_{t}"))
-                     for t in UPGRADE_TYPES)
-    return tuple(Line(metric_title(m, lang), SERIES_COLOURS.get(m, "#0072B2"), run.series(m))
-                 for m in metrics)
+        return tuple(
+            Line(_(UPGRADE_NAMES[t]), UPGRADE_COLOURS[t], run.series(f"share_{t}"))
+            for t in UPGRADE_TYPES
+        )
+    return tuple(
+        Line(metric_title(m, lang), SERIES_COLOURS.get(m, "#0072B2"), run.series(m))
+        for m in metrics
+    )
 
 
 def chart_views(run: Run, lang: str, before: Run | None = None) -> list[ChartView]:
     """Return the charts of `run` in `lang`, with `before`'s lines faint when it can be kept."""
     _ = gettext_for(lang)
     if run.guideline is None:
-        specs = [(key, _(title) if title else metric_title(metrics[0], lang), metrics)
-                 for key, title, metrics in EXPLORE_CHARTS]
+        specs = [
+            (key, _(title) if title else metric_title(metrics[0], lang), metrics)
+            for key, title, metrics in EXPLORE_CHARTS
+        ]
     else:
-        specs = [(key, metric_title(m, lang), (m,))
-                 for key, m in (("key", key_metric(run)), ("second", second_metric(run)))]
+        specs = [
+            (key, metric_title(m, lang), (m,))
+            for key, m in (("key", key_metric(run)), ("second", second_metric(run)))
+        ]
     keep = keeps_before(before, run)
     label = before_label(before, run, lang) if keep else ""
     out = []
     for key, title, metrics in specs:
         unit = metric_unit(metrics[0], lang)
         faint = _lines(before, key, metrics, lang) if keep else ()
-        out.append(ChartView(key, title, unit, metrics[0], _lines(run, key, metrics, lang),
-                             faint, label))
+        out.append(
+            ChartView(key, title, unit, metrics[0], _lines(run, key, metrics, lang), faint, label)
+        )
     return out
 
 
@@ -206,22 +238,47 @@ def chart_html(view: ChartView, run: Run, lang: str, hover: bool) -> str:
     """Return one chart as HTML, with values on hover when `hover` (a paused run)."""
     _ = gettext_for(lang)
     note = _("Press ▶ or Step to start") if run.month == 0 else ""
-    pointer = Hover(lambda m: _("Month {month}").format(month=m),
-                    lambda v: fmt_value(v, view.metric, lang),
-                    _("before")) if hover else None
-    return line_chart(view.title, view.lines, horizon=run.horizon, share=view.share,
-                      fmt=tick_format(view.share, lang), x_label=_("Month"), y_label=view.unit,
-                      note=note, css_class=f"mse-chart-{view.key}", before=view.before,
-                      before_label=view.before_label, hover=pointer)
+    pointer = (
+        Hover(
+            lambda m: _("Month {month}").format(month=m),
+            lambda v: fmt_value(v, view.metric, lang),
+            _("before"),
+        )
+        if hover
+        else None
+    )
+    return line_chart(
+        view.title,
+        view.lines,
+        horizon=run.horizon,
+        share=view.share,
+        fmt=tick_format(view.share, lang),
+        x_label=_("Month"),
+        y_label=view.unit,
+        note=note,
+        css_class=f"mse-chart-{view.key}",
+        before=view.before,
+        before_label=view.before_label,
+        hover=pointer,
+    )
 
 
 def chart_figure_svg(view: ChartView, run: Run, lang: str, x: float, y: float) -> str:
     """Return one chart as an SVG group for a saved figure (the same chart as on screen)."""
     _ = gettext_for(lang)
-    return chart_figure(view.title, view.lines, horizon=run.horizon, share=view.share,
-                        fmt=tick_format(view.share, lang), x_label=_("Month"),
-                        y_label=view.unit, before=view.before, before_label=view.before_label,
-                        x=x, y=y)
+    return chart_figure(
+        view.title,
+        view.lines,
+        horizon=run.horizon,
+        share=view.share,
+        fmt=tick_format(view.share, lang),
+        x_label=_("Month"),
+        y_label=view.unit,
+        before=view.before,
+        before_label=view.before_label,
+        x=x,
+        y=y,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -238,8 +295,9 @@ def picture_title(run: Run, lang: str) -> str:
     """The picture's title: which chain, which month."""
     _ = gettext_for(lang)
     if run.guideline is not None:
-        return _("The value chain with {g}, month {month}").format(g=run.guideline.id,
-                                                                 month=run.month)
+        return _("The value chain with {g}, month {month}").format(
+            g=run.guideline.id, month=run.month
+        )
     return _("The value chain, month {month}").format(month=run.month)
 
 
@@ -248,15 +306,23 @@ def picture_svg(run: Run, lang: str) -> str:
     _ = gettext_for(lang)
     arm = picture_arm(run)
     scenario = run.scenario(arm)
-    return value_chain_svg(run.population(arm), n_intermediaries=scenario.n_intermediaries,
-                           n_lead_firms=scenario.n_lead_firms, _=_)
+    return value_chain_svg(
+        run.population(arm),
+        n_intermediaries=scenario.n_intermediaries,
+        n_lead_firms=scenario.n_lead_firms,
+        _=_,
+    )
 
 
 def picture_words(run: Run, lang: str, pop: Mapping[str, Any] | None = None) -> list[str]:
     """Say what the picture draws, each number with its denominator."""
     counts = picture_counts(pop if pop is not None else run.population(picture_arm(run)))
-    return picture_caption(counts, lambda n: format_number(n, 0, lang=lang),
-                           lambda s: format_percent(s, 1, lang=lang), ngettext_for(lang))
+    return picture_caption(
+        counts,
+        lambda n: format_number(n, 0, lang=lang),
+        lambda s: format_percent(s, 1, lang=lang),
+        ngettext_for(lang),
+    )
 
 
 def chain_html(run: Run, lang: str) -> str:
@@ -265,13 +331,16 @@ def chain_html(run: Run, lang: str) -> str:
     arm = picture_arm(run)
     pop = run.population(arm)
     scenario = run.scenario(arm)
-    svg = value_chain_svg(pop, n_intermediaries=scenario.n_intermediaries,
-                          n_lead_firms=scenario.n_lead_firms, _=_)
+    svg = value_chain_svg(
+        pop, n_intermediaries=scenario.n_intermediaries, n_lead_firms=scenario.n_lead_firms, _=_
+    )
     caption = "".join(f"<div>{html.escape(line)}</div>" for line in picture_words(run, lang, pop))
-    return (f'<div class="mse-chart mse-chain"><div class="mse-chart-title">'
-            f"{html.escape(picture_title(run, lang))}</div>"
-            f'<div class="mse-chain-caption">{caption}</div>'
-            f"{upgrade_legend(_)}{svg}</div>")
+    return (
+        f'<div class="mse-chart mse-chain"><div class="mse-chart-title">'
+        f"{html.escape(picture_title(run, lang))}</div>"
+        f'<div class="mse-chain-caption">{caption}</div>'
+        f"{upgrade_legend(_)}{svg}</div>"
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,8 +351,13 @@ def chain_html(run: Run, lang: str) -> str:
 def changes_text(run: Run, lang: str) -> str:
     """Say what the intervention arm changes, in lever labels: ``Credit ...: 0.20 → 0.60``."""
     base, new = run.scenario(BASELINE), run.scenario(INTERVENTION)
-    return describe_moves([LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
-                           for c in run.guideline.intervention], lang)
+    return describe_moves(
+        [
+            LeverMove(c.lever, getattr(base, c.lever), getattr(new, c.lever))
+            for c in run.guideline.intervention
+        ],
+        lang,
+    )
 
 
 def lever_help(name: str, lang: str) -> str:
@@ -291,5 +365,7 @@ def lever_help(name: str, lang: str) -> str:
     _ = gettext_for(lang)
     spec = FIELDS[name]
     return _("{label}: from {low} (none) to {high} (the most the model allows).").format(
-        label=_(spec.label), low=format_number(spec.low, 0, lang=lang),
-        high=format_number(spec.high, 0, lang=lang))
+        label=_(spec.label),
+        low=format_number(spec.low, 0, lang=lang),
+        high=format_number(spec.high, 0, lang=lang),
+    )

@@ -30,8 +30,18 @@ from sim.ui.cli import (
 )
 
 #: Modules that add subcommands, in the order ``--help`` lists them.
-COMMANDS = (run, experiment, sweep, validate, calibrate, optimize, discover, app, handout,
-            constants)
+COMMANDS = (
+    run,
+    experiment,
+    sweep,
+    validate,
+    calibrate,
+    optimize,
+    discover,
+    app,
+    handout,
+    constants,
+)
 
 EXIT_OK, EXIT_INTERNAL, EXIT_USAGE = 0, 1, 2
 
@@ -73,9 +83,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "mse-sim calibrate kenya-avocados --parameters intermediary_rent=0:1 --budget 2000 "
         "--out out/cal",
     ),
-    "optimize": (
-        "mse-sim optimize --scenario kenya-avocados --budget 200000 --out out/opt",
-    ),
+    "optimize": ("mse-sim optimize --scenario kenya-avocados --budget 200000 --out out/opt",),
     "discover": (
         "mse-sim discover out/g4-with --baseline out/g4-without --metric share_upgraded "
         "--below 0.01 --out out/discover",
@@ -84,9 +92,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "mse-sim app",
         "mse-sim app --lang es --port 8800",
     ),
-    "handout": (
-        "mse-sim handout g1 --scenario kenya-avocados --lang es --out g1.pdf",
-    ),
+    "handout": ("mse-sim handout g1 --scenario kenya-avocados --lang es --out g1.pdf",),
     "constants": (
         "mse-sim constants --module groups",
         "mse-sim constants hazard --sources",
@@ -126,8 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         >>> args.command, args.scenario, args.steps
         ('run', 'baseline', 12)
     """
-    parser = _Parser(prog="mse-sim", description="MSE upgrading in value chains: an ABM.",
-                     epilog=_examples("mse-sim"), formatter_class=_Formatter)
+    parser = _Parser(
+        prog="mse-sim",
+        description="MSE upgrading in value chains: an ABM.",
+        epilog=_examples("mse-sim"),
+        formatter_class=_Formatter,
+    )
     parser.add_argument("--version", action="version", version=f"mse-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for command in COMMANDS:

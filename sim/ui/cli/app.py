@@ -52,24 +52,31 @@ def _cmd_app(args: argparse.Namespace) -> int:
     check_address(args.host, args.port)
     # solara reads its settings when imported (ensure_assets imports it): no telemetry
     # (offline), no loading badge, the light theme the app is designed for
-    for key, value in (("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),
-                       ("SOLARA_THEME_LOADER", "plain"), ("SOLARA_THEME_VARIANT", "light"),
-                       ("SOLARA_THEME_SHOW_BANNER", "false")):
+    for key, value in (
+        ("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "false"),
+        ("SOLARA_THEME_LOADER", "plain"),
+        ("SOLARA_THEME_VARIANT", "light"),
+        ("SOLARA_THEME_SHOW_BANNER", "false"),
+    ):
         os.environ.setdefault(key, value)
     check_language(args.lang)
     if not 1 <= args.months <= 600:
         raise UserInputError(f"--months {args.months}: must be from 1 to 600")
     if uses_vue3():
-        print("warning: ipyvue 3 is installed; the app's charts need ipyvue<2 and "
-              "ipyvuetify<2 (pip install 'mse-upgrading[app]')", file=sys.stderr)
+        print(
+            "warning: ipyvue 3 is installed; the app's charts need ipyvue<2 and "
+            "ipyvuetify<2 (pip install 'mse-upgrading[app]')",
+            file=sys.stderr,
+        )
     ensure_assets()  # front-end files from npm, only when missing (offline machines)
     prepare_model()  # the model compiles (after an install) or loads while the server starts
     host_in_url = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{host_in_url}:{args.port}/"
     print(f"mse-sim app: open {url} in a browser (Ctrl+C stops it)", flush=True)
     if not _is_loopback(args.host):
-        print(f"note: listening on {args.host}: other machines on the network can open it",
-              flush=True)
+        print(
+            f"note: listening on {args.host}: other machines on the network can open it", flush=True
+        )
     # a tab's state lives in the server until solara culls its session: a closed tab's run
     # stops at once (the page's play loop checks), its memory goes after minutes rather than
     # solara's default of a day
@@ -79,8 +86,19 @@ def _cmd_app(args: argparse.Namespace) -> int:
     os.environ["MSE_SIM_APP_HORIZON"] = str(args.months)
     from solara.__main__ import main as solara_main  # the app extra, checked above
 
-    argv = ["solara", "run", "sim.ui.app.page", "--host", args.host,
-            "--port", str(args.port), "--production", "--no-open", "--log-level", "warning"]
+    argv = [
+        "solara",
+        "run",
+        "sim.ui.app.page",
+        "--host",
+        args.host,
+        "--port",
+        str(args.port),
+        "--production",
+        "--no-open",
+        "--log-level",
+        "warning",
+    ]
     old_argv = sys.argv
     sys.argv = argv
     try:
@@ -97,15 +115,27 @@ def _cmd_app(args: argparse.Namespace) -> int:
 def register(subparsers) -> None:
     """Add the ``app`` subcommand to the ``mse-sim`` command."""
     p = subparsers.add_parser(
-        "app", help="start the trainer's browser app",
+        "app",
+        help="start the trainer's browser app",
         description="Start the browser app and print its address. It listens on 127.0.0.1 "
-        "(this computer only) unless --host says otherwise.")
+        "(this computer only) unless --host says otherwise.",
+    )
     p.add_argument("--port", type=port, default=8765, help="port to listen on (default 8765)")
-    p.add_argument("--host", default="127.0.0.1",
-                   help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the "
-                   "network)")
-    p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
-                   help="language the app opens in (en, es, fr, pt; each tab can switch)")
-    p.add_argument("--months", type=int, default=120,
-                   help="months a run lasts before it stops (default 120, ten years)")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 opens it to the network)",
+    )
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=tuple(LANGUAGES),
+        help="language the app opens in (en, es, fr, pt; each tab can switch)",
+    )
+    p.add_argument(
+        "--months",
+        type=int,
+        default=120,
+        help="months a run lasts before it stops (default 120, ten years)",
+    )
     p.set_defaults(func=_cmd_app)

@@ -65,8 +65,13 @@ def parse_assignments(items: Sequence[str] | None) -> dict[str, str]:
 WORKERS_HELP = "worker processes (default: one per CPU); results do not depend on it"
 
 
-def add_engine_options(parser: Any, *, cluster: bool = True, workers_default: int | None = None,
-                       workers_help: str = WORKERS_HELP) -> None:
+def add_engine_options(
+    parser: Any,
+    *,
+    cluster: bool = True,
+    workers_default: int | None = None,
+    workers_help: str = WORKERS_HELP,
+) -> None:
     """Add the options that say where a command's runs go.
 
     ``--workers N``; with ``cluster``, also ``--scheduler ADDRESS`` (an existing Dask cluster;
@@ -82,14 +87,18 @@ def add_engine_options(parser: Any, *, cluster: bool = True, workers_default: in
     """
     where = parser.add_mutually_exclusive_group() if cluster else parser
     # any whole number: the study checks the range and names the option in its message
-    where.add_argument("--workers", type=whole_number, default=workers_default, metavar="N",
-                       help=workers_help)
+    where.add_argument(
+        "--workers", type=whole_number, default=workers_default, metavar="N", help=workers_help
+    )
     if cluster:
-        where.add_argument("--scheduler", metavar="tcp://HOST:PORT",
-                           help="run on an existing Dask cluster")
-        parser.add_argument("--engine", choices=ENGINES,
-                            help="local processes (default) or dask (a LocalCluster of "
-                                 "--workers)")
+        where.add_argument(
+            "--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster"
+        )
+        parser.add_argument(
+            "--engine",
+            choices=ENGINES,
+            help="local processes (default) or dask (a LocalCluster of --workers)",
+        )
 
 
 def engine_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -101,15 +110,17 @@ def engine_options(args: argparse.Namespace) -> dict[str, Any]:
     scheduler = getattr(args, "scheduler", None)
     if not hasattr(args, "engine"):
         return {"workers": args.workers}
-    return {"workers": None if scheduler else args.workers, "scheduler": scheduler,
-            "engine": args.engine}
+    return {
+        "workers": None if scheduler else args.workers,
+        "scheduler": scheduler,
+        "engine": args.engine,
+    }
 
 
 def add_quiet_option(parser: Any) -> None:
     """Add ``--quiet``: no progress output (``--no-progress``, its old name, still works)."""
     parser.add_argument("--quiet", action="store_true", help="no progress output")
-    parser.add_argument("--no-progress", dest="quiet", action="store_true",
-                        help=argparse.SUPPRESS)
+    parser.add_argument("--no-progress", dest="quiet", action="store_true", help=argparse.SUPPRESS)
 
 
 def add_arm_options(parser: Any, *, seeds: int, steps: int) -> None:
@@ -117,14 +128,26 @@ def add_arm_options(parser: Any, *, seeds: int, steps: int) -> None:
 
     ``--scenario``, ``--seeds``, ``--steps``, ``--workers``, ``--set`` and ``--quiet``.
     """
-    parser.add_argument("--scenario", default="baseline",
-                        help="bundled scenario name or path to a .toml file (default: baseline)")
-    parser.add_argument("--seeds", type=whole_number, default=seeds,
-                        help=f"seeds per arm, at least 2 (default {seeds})")
-    parser.add_argument("--steps", type=whole_number, default=steps,
-                        help=f"months per run (default {steps})")
+    parser.add_argument(
+        "--scenario",
+        default="baseline",
+        help="bundled scenario name or path to a .toml file (default: baseline)",
+    )
+    parser.add_argument(
+        "--seeds",
+        type=whole_number,
+        default=seeds,
+        help=f"seeds per arm, at least 2 (default {seeds})",
+    )
+    parser.add_argument(
+        "--steps", type=whole_number, default=steps, help=f"months per run (default {steps})"
+    )
     add_engine_options(parser, cluster=False)
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="override a scenario field or a calibration constant (`mse-sim "
-                             "constants`) in both arms; repeatable")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scenario field or a calibration constant (`mse-sim "
+        "constants`) in both arms; repeatable",
+    )
     add_quiet_option(parser)

@@ -14,33 +14,53 @@ from sim.validation.calibrate import calibrate, write_calibration
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    result = calibrate(args.case, args.parameters, budget=args.budget, out=args.out,
-                       resume=args.resume, progress=not args.quiet, **engine_options(args))
+    result = calibrate(
+        args.case,
+        args.parameters,
+        budget=args.budget,
+        out=args.out,
+        resume=args.resume,
+        progress=not args.quiet,
+        **engine_options(args),
+    )
     # Figures are drawn before the first result file is written.
     pngs = {}
     for t in result.targets:
         row = {"metric": t.metric, "statistic": t.statistic, "against": t.against}
-        pngs[t.id] = png_bytes(predictive_figure(
-            result.predictive[t.id], t.low, t.high, title=t.claim[:90],
-            xlabel=describe_statistic(row)))
+        pngs[t.id] = png_bytes(
+            predictive_figure(
+                result.predictive[t.id],
+                t.low,
+                t.high,
+                title=t.claim[:90],
+                xlabel=describe_statistic(row),
+            )
+        )
     s = result.summary
-    print(f"calibrate {result.case}: {s['evaluations']} evaluations "
-          f"({s['runs_per_evaluation']} run(s) each), {s['generations']} generations, "
-          f"{s['wall_seconds_this_session']} s this session")
+    print(
+        f"calibrate {result.case}: {s['evaluations']} evaluations "
+        f"({s['runs_per_evaluation']} run(s) each), {s['generations']} generations, "
+        f"{s['wall_seconds_this_session']} s this session"
+    )
     for name, p in s["posterior"].items():
         note = "" if p.get("moved", True) else "  NOT MOVED from the prior"
-        print(f"  {name:<24} posterior mean {p['mean']:.3f} (sd {p['sd']:.3f}, prior sd "
-              f"{p.get('prior_sd', float('nan')):.3f}; 90% {p['q05']:.3f} to "
-              f"{p['q95']:.3f}){note}")
+        print(
+            f"  {name:<24} posterior mean {p['mean']:.3f} (sd {p['sd']:.3f}, prior sd "
+            f"{p.get('prior_sd', float('nan')):.3f}; 90% {p['q05']:.3f} to "
+            f"{p['q95']:.3f}){note}"
+        )
     for t in s["targets"]:
-        print(f"  target {t['id']:<36} {t['bounds']:>16}: "
-              f"{100 * t['predictive_share_inside']:.0f}% of predictive runs inside")
+        print(
+            f"  target {t['id']:<36} {t['bounds']:>16}: "
+            f"{100 * t['predictive_share_inside']:.0f}% of predictive runs inside"
+        )
     for warning in s.get("warnings", []):
         print(f"WARNING: {warning}")
     for path in write_calibration(result, args.out):
         print(f"wrote {path}")
-    for path in write_files(args.out, {f"predictive-{tid}.png": data
-                                       for tid, data in pngs.items()}):
+    for path in write_files(
+        args.out, {f"predictive-{tid}.png": data for tid, data in pngs.items()}
+    ):
         print(f"wrote {path}")
     return 0
 
@@ -58,18 +78,35 @@ def register(subparsers: Any) -> None:
             "in the calibrated scenario. Writes DIR/posterior.csv, "
             "DIR/<case>-calibrated.toml, DIR/predictive-<target>.png, DIR/summary.json; "
             "DIR/abc.db holds the state, so rerunning the command resumes. "
-            "See docs/validation.md."),
+            "See docs/validation.md."
+        ),
     )
     p.add_argument("case", help="a case with targets (e.g. kenya-avocados) or a targets .toml")
-    p.add_argument("--parameters", required=True, metavar="SPEC",
-                   help="a .toml spec or name=low:high,... of levers or constants (e.g. "
-                        "intermediary_rent=0:1,base_cost.process=100:300)")
-    p.add_argument("--budget", type=positive_int, required=True, metavar="RUNS",
-                   help="most model runs (checked after each generation)")
+    p.add_argument(
+        "--parameters",
+        required=True,
+        metavar="SPEC",
+        help="a .toml spec or name=low:high,... of levers or constants (e.g. "
+        "intermediary_rent=0:1,base_cost.process=100:300)",
+    )
+    p.add_argument(
+        "--budget",
+        type=positive_int,
+        required=True,
+        metavar="RUNS",
+        help="most model runs (checked after each generation)",
+    )
     p.add_argument("--out", type=Path, required=True, metavar="DIR", help="output folder")
-    add_engine_options(p, workers_default=1, workers_help="worker processes (default 1: "
-                       "reproducible from the spec's seed)")
-    p.add_argument("--no-resume", dest="resume", action="store_false",
-                   help="delete an earlier calibration in DIR and start over")
+    add_engine_options(
+        p,
+        workers_default=1,
+        workers_help="worker processes (default 1: reproducible from the spec's seed)",
+    )
+    p.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="delete an earlier calibration in DIR and start over",
+    )
     add_quiet_option(p)
     p.set_defaults(func=_cmd_calibrate)

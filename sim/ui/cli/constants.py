@@ -24,11 +24,15 @@ def _range(c: Constant) -> str:
 
 def listing(module: str | None = None, match: str | None = None, *, long: bool = False) -> str:
     """The constants as plain text, optionally of one module and/or matching a word."""
-    chosen = [REGISTRY[n] for n in names(module)
-              if not match or match.lower() in n or match.lower() in REGISTRY[n].meaning.lower()]
+    chosen = [
+        REGISTRY[n]
+        for n in names(module)
+        if not match or match.lower() in n or match.lower() in REGISTRY[n].meaning.lower()
+    ]
     if not chosen:
-        raise UserInputError(f"no constant matches {match!r}"
-                             + (f" in module {module}" if module else ""))
+        raise UserInputError(
+            f"no constant matches {match!r}" + (f" in module {module}" if module else "")
+        )
     lines = []
     current = None
     for c in chosen:
@@ -37,30 +41,39 @@ def listing(module: str | None = None, match: str | None = None, *, long: bool =
             lines.append(f"\n[{current}]  (sim/{current}.py)")
         if c.kind == "vector":
             lines.append(f"  {c.name:<28} {'(vector)':<16} range {_range(c):<14} {c.unit}")
-            lines.append("      default " + ", ".join(
-                f"{lab}={x:g}" for lab, x in zip(c.labels, c.default, strict=True)))
+            lines.append(
+                "      default "
+                + ", ".join(f"{lab}={x:g}" for lab, x in zip(c.labels, c.default, strict=True))
+            )
         else:
-            lines.append(f"  {c.name:<28} {c.default_text():<16} range {_range(c):<14} "
-                         f"{c.unit}")
-        lines.append(textwrap.fill(c.meaning, 96, initial_indent=" " * 6,
-                                   subsequent_indent=" " * 6))
+            lines.append(f"  {c.name:<28} {c.default_text():<16} range {_range(c):<14} {c.unit}")
+        lines.append(
+            textwrap.fill(c.meaning, 96, initial_indent=" " * 6, subsequent_indent=" " * 6)
+        )
         if long:
-            lines.append(textwrap.fill(f"source: {c.source}", 96, initial_indent=" " * 6,
-                                       subsequent_indent=" " * 6))
+            lines.append(
+                textwrap.fill(
+                    f"source: {c.source}", 96, initial_indent=" " * 6, subsequent_indent=" " * 6
+                )
+            )
     if module in (None, "finance") and not match:
         for name, (_, meaning) in DERIVED.items():
             lines.append(f"  {name:<28} (derived, not set) {meaning}")
-    head = (f"{len(chosen)} calibration constants; set any per run with --set NAME=VALUE "
-            "(vectors: NAME.ELEMENT=VALUE), a [constants] table in a scenario file or a "
-            "sweep spec.")
+    head = (
+        f"{len(chosen)} calibration constants; set any per run with --set NAME=VALUE "
+        "(vectors: NAME.ELEMENT=VALUE), a [constants] table in a scenario file or a "
+        "sweep spec."
+    )
     return head + "\n" + "\n".join(lines).lstrip("\n")
 
 
 def _cmd_constants(args: argparse.Namespace) -> int:
     if args.module and args.module not in MECHANISMS:
         did = did_you_mean(args.module, MECHANISMS)
-        raise UserInputError(f"--module {args.module!r}: not a mechanism module{did} "
-                             f"(allowed: {', '.join(MECHANISMS)})")
+        raise UserInputError(
+            f"--module {args.module!r}: not a mechanism module{did} "
+            f"(allowed: {', '.join(MECHANISMS)})"
+        )
     print(listing(args.module, args.name, long=args.sources))
     return 0
 
@@ -68,9 +81,9 @@ def _cmd_constants(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``constants`` subcommand."""
     p = sub.add_parser("constants", help="list the calibration constants (settable with --set)")
-    p.add_argument("name", nargs="?", help="show only constants whose name or meaning "
-                                           "contains this word")
+    p.add_argument(
+        "name", nargs="?", help="show only constants whose name or meaning contains this word"
+    )
     p.add_argument("--module", help=f"only one mechanism module ({', '.join(MECHANISMS)})")
-    p.add_argument("--sources", action="store_true",
-                   help="also say where each default comes from")
+    p.add_argument("--sources", action="store_true", help="also say where each default comes from")
     p.set_defaults(func=_cmd_constants)

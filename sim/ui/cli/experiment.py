@@ -28,21 +28,31 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     # The cost study (sim.costs) reads reach and who gains from the same runs, and adds
     # guideline 6's two levers alone (they share the baseline arm).
     parts = [p for gid in ids if gid in LEVER_BY_LEVER for p in lever_by_lever(GUIDELINES[gid])]
-    everything = run_experiments([*ids, *parts], args.scenario, seeds=args.seeds, steps=args.steps,
-                                 workers=args.workers, progress=not args.quiet, probe=summary,
-                                 **parse_assignments(args.set))
+    everything = run_experiments(
+        [*ids, *parts],
+        args.scenario,
+        seeds=args.seeds,
+        steps=args.steps,
+        workers=args.workers,
+        progress=not args.quiet,
+        probe=summary,
+        **parse_assignments(args.set),
+    )
     results = {gid: everything[gid] for gid in ids}
     part_results = {p.id: everything[p.id] for p in parts}
     # Everything is computed before the first file is written, and each file is written
     # atomically: a failure leaves no half-written report.
     for result in results.values():
-        print(f"\n{result.id.upper()}. {result.guideline.title}  "
-              f"[{describe_moves(result.guideline.lever_moves(result.scenario), args.lang)}]")
+        print(
+            f"\n{result.id.upper()}. {result.guideline.title}  "
+            f"[{describe_moves(result.guideline.lever_moves(result.scenario), args.lang)}]"
+        )
         for sentence in sentences(result, lang=args.lang):
             print(f"  - {sentence}")
     print()
-    for path in write_outputs(results, out, report=choice == "all", parts=part_results,
-                              lang=args.lang):
+    for path in write_outputs(
+        results, out, report=choice == "all", parts=part_results, lang=args.lang
+    ):
         print(f"wrote {path}")
     return 0
 
@@ -62,6 +72,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("guideline", help=f"one of {ids}, or all")
     add_arm_options(p, seeds=DEFAULT_SEEDS, steps=DEFAULT_STEPS)
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--lang", default="en", choices=tuple(LANGUAGES),
-                   help="language of the sentences and the report (default en)")
+    p.add_argument(
+        "--lang",
+        default="en",
+        choices=tuple(LANGUAGES),
+        help="language of the sentences and the report (default en)",
+    )
     p.set_defaults(func=_cmd_experiment)

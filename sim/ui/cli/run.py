@@ -20,9 +20,13 @@ def summary_table(df) -> str:
     """Format the start, middle and end of a run's metrics as a small text table."""
     rows = sorted({0, len(df) // 2, len(df) - 1})
     head = f"{'metric':<26}" + "".join(
-        f"{'step ' + str(int(df['step'].iloc[r])):>12}" for r in rows)
-    lines = [f"scenario {df.attrs.get('scenario', {}).get('name', '?')}, seed "
-             f"{df.attrs.get('seed')}, mse-sim {df.attrs.get('version')}", head]
+        f"{'step ' + str(int(df['step'].iloc[r])):>12}" for r in rows
+    )
+    lines = [
+        f"scenario {df.attrs.get('scenario', {}).get('name', '?')}, seed "
+        f"{df.attrs.get('seed')}, mse-sim {df.attrs.get('version')}",
+        head,
+    ]
     for metric in SUMMARY_METRICS:
         lines.append(f"{metric:<26}" + "".join(f"{df[metric].iloc[r]:>12.3f}" for r in rows))
     return "\n".join(lines)
@@ -70,13 +74,21 @@ def _cmd_scenarios(args: argparse.Namespace) -> int:
 def register(sub: Any) -> None:
     """Add the ``run`` and ``scenarios`` subcommands."""
     p = sub.add_parser("run", help="run one scenario and summarise it")
-    p.add_argument("scenario", nargs="?", default="baseline",
-                   help="bundled scenario name or path to a .toml file (default: baseline)")
+    p.add_argument(
+        "scenario",
+        nargs="?",
+        default="baseline",
+        help="bundled scenario name or path to a .toml file (default: baseline)",
+    )
     p.add_argument("--steps", type=positive_int, default=120, help="months to simulate")
     p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a scenario field or a calibration constant (`mse-sim "
-                        "constants`; a vector's element as NAME.ELEMENT=VALUE); repeatable")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a scenario field or a calibration constant (`mse-sim "
+        "constants`; a vector's element as NAME.ELEMENT=VALUE); repeatable",
+    )
     p.add_argument("--out", type=Path, help="write the time series (.csv or .parquet)")
     p.add_argument("--plot", type=Path, help="write upgrading curves (.png, .svg or .pdf)")
     p.set_defaults(func=_cmd_run)

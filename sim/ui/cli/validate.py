@@ -45,9 +45,11 @@ def format_table(table) -> str:
         rows = table[table["kind"] == kind]
         if rows.empty:
             continue
-        title = {"observation": "Observations (measured magnitudes)",
-                 "direction": "Directions (sourced signs)",
-                 "face": "Face checks (the briefing paper's lessons)"}[kind]
+        title = {
+            "observation": "Observations (measured magnitudes)",
+            "direction": "Directions (sourced signs)",
+            "face": "Face checks (the briefing paper's lessons)",
+        }[kind]
         lines.append(f"\n{title}")
         lines.append(f"{'case / target':<52} {'model mean [95% CI]':>30} {'target':>16}  result")
         for _, row in rows.iterrows():
@@ -55,14 +57,17 @@ def format_table(table) -> str:
             if row["status"] == NOT_MODELLED:
                 ci = f"(needs {row['requires']})"
             else:
-                ci = (f"{mean} [{format_value(row['ci_low'], row['metric'], row['statistic'])}"
-                      f", {format_value(row['ci_high'], row['metric'], row['statistic'])}]")
+                ci = (
+                    f"{mean} [{format_value(row['ci_low'], row['metric'], row['statistic'])}"
+                    f", {format_value(row['ci_high'], row['metric'], row['statistic'])}]"
+                )
             case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
             name = f"{case} / {row['id']}"
             # A rule other than the default is named: "pass (interval)".
             status = row["status"] + ("" if row["rule"] in ("", "mean") else f" ({row['rule']})")
-            lines.append(f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}"
-                         f"; {placebo_text(row)}")
+            lines.append(
+                f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}; {placebo_text(row)}"
+            )
             if row["source"]:
                 lines.append(f"{'':4}source: {row['source'][:110]}")
     lines.append(f"\n{headline(table)}")
@@ -74,11 +79,13 @@ def format_power(table) -> str:
     a = table.attrs
     models = a.get("models", [])
     kinds = pd.Series([m["kind"] for m in models]).value_counts().to_dict() if models else {}
-    lines = [f"power: {len(models)} wrong models ({', '.join(f'{n} {k}' for k, n in kinds.items())}"
-             f"), {len(a.get('seeds', []))} seeds each; share of wrong models each target "
-             "rejects (fails)",
-             f"{'case / target':<52} {'rule':>8} {'on case':>8} {'rejects':>9} "
-             f"{'mean':>6} {'interval':>9} {'overlap':>8}"]
+    lines = [
+        f"power: {len(models)} wrong models ({', '.join(f'{n} {k}' for k, n in kinds.items())}"
+        f"), {len(a.get('seeds', []))} seeds each; share of wrong models each target "
+        "rejects (fails)",
+        f"{'case / target':<52} {'rule':>8} {'on case':>8} {'rejects':>9} "
+        f"{'mean':>6} {'interval':>9} {'overlap':>8}",
+    ]
     for _, row in table.iterrows():
         case = Path(row["case"]).stem if "/" in row["case"] else row["case"]
         name = f"{case} / {row['id']}"
@@ -86,29 +93,37 @@ def format_power(table) -> str:
             lines.append(f"{name[:52]:<52} {'':>8} {'not yet modelled':>8}")
             continue
         status = row["status"] + ("" if row["kind"] == "observation" else "*")
-        lines.append(f"{name[:52]:<52} {row['rule']:>8} {status:>8} "
-                     f"{row['rejected']:>3}/{row['n_wrong']:<3}   "
-                     f"{row['power_mean']:>6.0%} {row['power_interval']:>9.0%} "
-                     f"{row['power_overlap']:>8.0%}")
-    lines.append("(rejects: by the target's own rule; mean / interval / overlap: the share "
-                 "each pass rule would reject; * a direction or face check, not in the "
-                 "headline)")
+        lines.append(
+            f"{name[:52]:<52} {row['rule']:>8} {status:>8} "
+            f"{row['rejected']:>3}/{row['n_wrong']:<3}   "
+            f"{row['power_mean']:>6.0%} {row['power_interval']:>9.0%} "
+            f"{row['power_overlap']:>8.0%}"
+        )
+    lines.append(
+        "(rejects: by the target's own rule; mean / interval / overlap: the share "
+        "each pass rule would reject; * a direction or face check, not in the "
+        "headline)"
+    )
     return "\n".join(lines)
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     out = out_folder(args.out) if args.out else None
     if args.power:
-        table = power(args.case, seeds=args.seeds, progress=not args.quiet,
-                      **engine_options(args))
+        table = power(args.case, seeds=args.seeds, progress=not args.quiet, **engine_options(args))
         print(format_power(table))
         if out is not None:
             print(f"wrote {write_table(table, out / 'power.csv')}")
         return 0
     # Everything is computed (and every input checked) before the first file is written.
-    table = validate(args.case, seeds=args.seeds, progress=not args.quiet,
-                     placebos=None if args.no_placebo else "bundled",
-                     placebo_seeds=args.placebo_seeds, **engine_options(args))
+    table = validate(
+        args.case,
+        seeds=args.seeds,
+        progress=not args.quiet,
+        placebos=None if args.no_placebo else "bundled",
+        placebo_seeds=args.placebo_seeds,
+        **engine_options(args),
+    )
     print(format_table(table))
     if out is not None:
         print(f"wrote {write_table(table, out / 'validation.csv')}")
@@ -119,7 +134,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add the ``validate`` subcommand to the ``mse-sim`` parser."""
     p = subparsers.add_parser(
-        "validate", help="run the cases and check them against their documented targets",
+        "validate",
+        help="run the cases and check them against their documented targets",
         description=(
             "Run each case (and the arms its targets compare with) on the same seeds and "
             "check every documented target: the model's mean over seeds, its 95%% CI, the "
@@ -128,24 +144,43 @@ def register(subparsers: Any) -> None:
             "them. The headline counts observations that discriminate: 'K of N observations "
             "pass'; directions and face checks are listed apart. Exit code 0 when every "
             "counted observation passes, 1 when any fails, 2 on bad input. Writes "
-            "DIR/validation.csv and DIR/validation.html. See docs/validation.md."),
+            "DIR/validation.csv and DIR/validation.html. See docs/validation.md."
+        ),
     )
-    p.add_argument("case", nargs="?", default="all",
-                   help="a case with targets (e.g. kenya-avocados), a targets .toml file, "
-                        "or all (default)")
-    p.add_argument("--seeds", type=whole_number, default=DEFAULT_SEEDS,
-                   help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS})")
-    p.add_argument("--placebo-seeds", type=positive_int, default=DEFAULT_PLACEBO_SEEDS,
-                   metavar="N", help="seeds of each placebo run, the first N of the seeds "
-                                     f"(default {DEFAULT_PLACEBO_SEEDS})")
-    p.add_argument("--no-placebo", action="store_true",
-                   help="run no placebo (then no target discriminates and none is counted)")
+    p.add_argument(
+        "case",
+        nargs="?",
+        default="all",
+        help="a case with targets (e.g. kenya-avocados), a targets .toml file, or all (default)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=whole_number,
+        default=DEFAULT_SEEDS,
+        help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS})",
+    )
+    p.add_argument(
+        "--placebo-seeds",
+        type=positive_int,
+        default=DEFAULT_PLACEBO_SEEDS,
+        metavar="N",
+        help="seeds of each placebo run, the first N of the seeds "
+        f"(default {DEFAULT_PLACEBO_SEEDS})",
+    )
+    p.add_argument(
+        "--no-placebo",
+        action="store_true",
+        help="run no placebo (then no target discriminates and none is counted)",
+    )
     p.add_argument("--out", type=Path, metavar="DIR", help="write validation.csv and .html here")
     add_engine_options(p)
-    p.add_argument("--power", action="store_true",
-                   help="instead, run the targets against deliberately wrong models "
-                        "(constants at the edges of their screened ranges, each mechanism "
-                        "switched off) and print the share each target rejects; with --out, "
-                        "write DIR/power.csv")
+    p.add_argument(
+        "--power",
+        action="store_true",
+        help="instead, run the targets against deliberately wrong models "
+        "(constants at the edges of their screened ranges, each mechanism "
+        "switched off) and print the share each target rejects; with --out, "
+        "write DIR/power.csv",
+    )
     add_quiet_option(p)
     p.set_defaults(func=_cmd_validate)

@@ -14,8 +14,11 @@ def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
     while run.step():
         pass
     scenario = run.scenario()
-    svg = chain.value_chain_svg(run.population(), n_intermediaries=scenario.n_intermediaries,
-                                n_lead_firms=scenario.n_lead_firms)
+    svg = chain.value_chain_svg(
+        run.population(),
+        n_intermediaries=scenario.n_intermediaries,
+        n_lead_firms=scenario.n_lead_firms,
+    )
     for word in ("Buyers in end markets", "Intermediaries", "Lead firms", "Domestic", "Export"):
         assert word in svg
     counts = chain.picture_counts(run.population())
@@ -31,17 +34,24 @@ def test_value_chain_picture_draws_tiers_and_a_stable_sample(settings):
 @pytest.mark.parametrize("mse_brokers", [0.0, 1.0])
 def test_value_chain_picture_draws_mse_brokers_apart_from_traders(mse_brokers):
     # A chain where direct selling pays, so that some MSEs broker for their neighbours.
-    record = {**session.scenario_record("baseline"), "n_mse": 400, "education": 0.9,
-              "intermediary_rent": 1.0, "bargaining_power": 0.0, "credit_access": 0.8,
-              "mse_brokers": mse_brokers}
+    record = {
+        **session.scenario_record("baseline"),
+        "n_mse": 400,
+        "education": 0.9,
+        "intermediary_rent": 1.0,
+        "bargaining_power": 0.0,
+        "credit_access": 0.8,
+        "mse_brokers": mse_brokers,
+    }
     run = session.Run(session.Settings(record, 0, None, 60))
     while run.step():
         pass
     pop = run.population()
     scenario = run.scenario()
     via_broker = (pop["link"] == VIA_BROKER) & pop["active"]
-    svg = chain.value_chain_svg(pop, n_intermediaries=scenario.n_intermediaries,
-                                n_lead_firms=scenario.n_lead_firms)
+    svg = chain.value_chain_svg(
+        pop, n_intermediaries=scenario.n_intermediaries, n_lead_firms=scenario.n_lead_firms
+    )
     n_brokers = len(np.unique(pop["broker"][via_broker]))
     # The picture's links are the model's links: with brokers, some MSEs sell through them.
     assert (n_brokers > 0) == (mse_brokers > 0)

@@ -18,8 +18,11 @@ def test_saved_data_and_charts_carry_provenance(settings):
     assert any(line.startswith("# mse_sim_version: ") for line in head)
     assert "# seed: 3 " in text and "# months_run: 1 of 6" in text
     assert '"credit_access": 0.9' in text
-    assert any("mse-sim run kenya-avocados --seed 3 --steps 6" in line and
-               "--set credit_access=0.9" in line for line in head)
+    assert any(
+        "mse-sim run kenya-avocados --seed 3 --steps 6" in line
+        and "--set credit_access=0.9" in line
+        for line in head
+    )
     table = pd.read_csv(io.StringIO(text), comment="#")
     assert list(table["month"]) == [0, 1] and "share_upgraded" in table
     svg = export.charts_svg(run, "es", before=None)

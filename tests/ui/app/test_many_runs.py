@@ -23,10 +23,12 @@ def test_guideline_number_is_the_handouts_for_the_same_settings():
         assert service.ask(question, "other").result() is answer
     finally:
         service.close()
-    handout = handout_experiment("g1", "kenya-avocados", steps=12, workers=1, **SMALL,
-                                 credit_access=0.5)
+    handout = handout_experiment(
+        "g1", "kenya-avocados", steps=12, workers=1, **SMALL, credit_access=0.5
+    )
     assert answer.seeds == handout.seeds == tuple(range(HANDOUT_SEEDS))
     assert answer.effects.equals(handout.effects)
     for lang in ("en", "es"):
-        assert effect_in_words(answer, "share_product", lang) == \
-            effect_in_words(handout, "share_product", lang)
+        assert effect_in_words(answer, "share_product", lang) == effect_in_words(
+            handout, "share_product", lang
+        )

@@ -26,10 +26,18 @@ def test_every_bundled_lever_value_sits_on_the_slider_grid():
             assert abs(steps - round(steps)) < 1e-6, (name, lever, record[lever])
 
 
-@pytest.mark.parametrize("text, kind", [("0", "too_small"), ("-5", "too_small"),
-                                        ("10,000,000", "too_large"), ("abc", "not_whole"),
-                                        ("1.5", "not_whole"), ("", "not_whole"),
-                                        ("12345678901234567890123", "too_large")])
+@pytest.mark.parametrize(
+    "text, kind",
+    [
+        ("0", "too_small"),
+        ("-5", "too_small"),
+        ("10,000,000", "too_large"),
+        ("abc", "not_whole"),
+        ("1.5", "not_whole"),
+        ("", "not_whole"),
+        ("12345678901234567890123", "too_large"),
+    ],
+)
 def test_number_fields_say_what_is_wrong(text, kind):
     with pytest.raises(session.FieldProblem) as err:
         session.parse_whole_number(text, 10, 20_000, "Number of MSEs")
@@ -54,17 +62,22 @@ def test_play_loop_stops_at_the_horizon_on_stop_and_when_the_tab_goes(settings):
 
     stop = threading.Event()
     run = session.Run(settings)
-    assert play.play_loop(run, lambda m: stop.set() if m == 2 else None, stop, gap=0) \
-        == "stopped"
+    assert play.play_loop(run, lambda m: stop.set() if m == 2 else None, stop, gap=0) == "stopped"
     assert run.month == 2  # stopped after the month it was on, nothing more
 
     context = _Context()
     run = session.Run(settings)
-    assert play.play_loop(run, lambda m: context.closed_event.set(), threading.Event(),
-                          context, gap=0) == "tab closed"
+    assert (
+        play.play_loop(run, lambda m: context.closed_event.set(), threading.Event(), context, gap=0)
+        == "tab closed"
+    )
     assert run.month == 1
-    assert play.play_loop(session.Run(settings), shown.append, threading.Event(),
-                          _Context("disconnected"), gap=0) == "tab closed"
+    assert (
+        play.play_loop(
+            session.Run(settings), shown.append, threading.Event(), _Context("disconnected"), gap=0
+        )
+        == "tab closed"
+    )
 
 
 def test_a_stopped_run_is_freed(settings):
@@ -95,8 +108,11 @@ def test_pause_during_a_slow_month_ends_the_wait_and_adds_nothing(settings):
     stop = threading.Event()
     player.stop = stop
     result = []
-    thread = threading.Thread(target=lambda: result.append(play.play_loop(
-        run, on_month, stop, gate=player.gate, pace=lambda: 600.0)))
+    thread = threading.Thread(
+        target=lambda: result.append(
+            play.play_loop(run, on_month, stop, gate=player.gate, pace=lambda: 600.0)
+        )
+    )
     thread.start()
     assert first.wait(60)
     player.pause()
@@ -112,5 +128,8 @@ def test_scenario_info_texts_never_name_internal_fields():
         info = read_scenario_file(name).info
         for key in ("things_to_notice", "things_to_try", "how_it_works"):
             text = " ".join(info.get(key, "").split())
-            assert not re.search(r"\b[a-z]+_[a-z_]+\b|mse-sim|`|sim/data|\bseeds?\b", text), \
-                (name, key, text)
+            assert not re.search(r"\b[a-z]+_[a-z_]+\b|mse-sim|`|sim/data|\bseeds?\b", text), (
+                name,
+                key,
+                text,
+            )

@@ -38,7 +38,8 @@ def test_guideline_arms_share_the_seed_and_differ_only_in_levers(settings):
         pass
     metric = page.key_metric(run)
     assert run.difference(metric) == pytest.approx(
-        run.series(metric, session.INTERVENTION)[-1] - run.series(metric, session.BASELINE)[-1])
+        run.series(metric, session.INTERVENTION)[-1] - run.series(metric, session.BASELINE)[-1]
+    )
 
 
 def test_same_settings_give_the_same_run(settings):
@@ -56,7 +57,9 @@ def test_bad_settings_raise_a_user_input_error(settings):
         session.Run(session.Settings(settings.scenario, 0, "g9"))
 
 
-@pytest.mark.parametrize("text, value", [("1000", 1000), ("10,000", 10_000),
-                                         ("10.000", 10_000), ("10 000", 10_000), (" 7 ", 7)])
+@pytest.mark.parametrize(
+    "text, value",
+    [("1000", 1000), ("10,000", 10_000), ("10.000", 10_000), ("10 000", 10_000), (" 7 ", 7)],
+)
 def test_number_fields_read_whole_numbers_with_separators(text, value):
     assert session.parse_whole_number(text, 0, 20_000) == value

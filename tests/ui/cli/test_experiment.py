@@ -10,8 +10,15 @@ import pytest
 from sim import experiments as ex
 from sim.ui.cli import main
 
-EFFECT_COLUMNS = ["metric", "baseline_mean", "intervention_mean", "effect", "ci_low", "ci_high",
-                  "n_seeds"]
+EFFECT_COLUMNS = [
+    "metric",
+    "baseline_mean",
+    "intervention_mean",
+    "effect",
+    "ci_low",
+    "ci_high",
+    "n_seeds",
+]
 
 
 @pytest.mark.parametrize(
@@ -33,8 +40,21 @@ def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path, capsys, argv):
 
 def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, capsys):
     out = tmp_path / "report"
-    argv = ["experiment", "all", "--seeds", "2", "--steps", "12", "--set", "n_mse=60",
-            "--workers", "1", "--quiet", "--out", str(out)]
+    argv = [
+        "experiment",
+        "all",
+        "--seeds",
+        "2",
+        "--steps",
+        "12",
+        "--set",
+        "n_mse=60",
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+    ]
     assert main(argv) == 0
     for gid in ex.GUIDELINES:
         table = pd.read_csv(out / f"{gid}.csv")
@@ -47,8 +67,7 @@ def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, cap
     assert html.count("data:image/png;base64,") == 14
     assert '<section id="costs">' in html and "cost per additional upgrader" in html
     costs = pd.read_csv(out / "costs.csv")
-    assert list(costs["experiment"]) == [*ex.GUIDELINES, "g6:physical_distance",
-                                         "g6:ict_access"]
+    assert list(costs["experiment"]) == [*ex.GUIDELINES, "g6:physical_distance", "g6:ict_access"]
     assert not re.search(r"(src|href)=\"https?://", html), "the report must work offline"
     assert "Scenario <strong>baseline</strong>" in html and "mse-sim" in html
     assert "wrote" in capsys.readouterr().out

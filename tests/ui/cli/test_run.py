@@ -13,14 +13,27 @@ from sim.ui.cli import main
 
 
 def cli(*args, cwd=None):
-    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
 
 
 def test_run_writes_csv_parquet_and_plot(tmp_path):
     csv, parquet, png = tmp_path / "r.csv", tmp_path / "r.parquet", tmp_path / "r.png"
-    result = cli("run", "baseline", "--steps", "12", "--seed", "4", "--set", "n_mse=100",
-                 "--out", str(csv), "--plot", str(png))
+    result = cli(
+        "run",
+        "baseline",
+        "--steps",
+        "12",
+        "--seed",
+        "4",
+        "--set",
+        "n_mse=100",
+        "--out",
+        str(csv),
+        "--plot",
+        str(png),
+    )
     assert result.returncode == 0, result.stderr
     assert "share_upgraded" in result.stdout and "seed 4" in result.stdout
     df = pd.read_csv(csv)
@@ -37,8 +50,22 @@ def test_run_writes_csv_parquet_and_plot(tmp_path):
 
 def test_same_seed_same_file(tmp_path):
     for name in ("a.csv", "b.csv"):
-        assert main(["run", "--steps", "8", "--seed", "9", "--set", "n_mse=80",
-                     "--out", str(tmp_path / name)]) == 0
+        assert (
+            main(
+                [
+                    "run",
+                    "--steps",
+                    "8",
+                    "--seed",
+                    "9",
+                    "--set",
+                    "n_mse=80",
+                    "--out",
+                    str(tmp_path / name),
+                ]
+            )
+            == 0
+        )
     assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
 
 
@@ -84,9 +111,11 @@ def test_a_copied_and_edited_scenario_runs_by_path(tmp_path):
     text = (scenario_dir() / "kenya-avocados.toml").read_text(encoding="utf-8")
     assert 'name = "kenya-avocados"' in text
     (tmp_path / "my-case.toml").write_text(
-        text.replace('name = "kenya-avocados"', 'name = "my-case"'), encoding="utf-8")
-    result = cli("run", "my-case.toml", "--steps", "3", "--set", "n_mse=60", "--out", "r.csv",
-                 cwd=tmp_path)
+        text.replace('name = "kenya-avocados"', 'name = "my-case"'), encoding="utf-8"
+    )
+    result = cli(
+        "run", "my-case.toml", "--steps", "3", "--set", "n_mse=60", "--out", "r.csv", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     meta = json.loads((tmp_path / "r.csv.meta.json").read_text())
     assert meta["scenario"]["name"] == "my-case"

@@ -15,8 +15,14 @@ ROOT = Path(__file__).resolve().parents[4]
 
 #: Flags for a headless Chromium on a machine that reaches no network but the package
 #: registries: no sandbox (root in CI), no GPU, no background traffic to Google's services.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 #: A small projector, and the same window at the browser zooms a guide may advise: at 125 %
 #: a 1280x720 window is 1024x576 CSS pixels drawn 1.25 times larger.
@@ -27,8 +33,9 @@ ZOOMS = {1.0: (1280, 720), 1.25: (1024, 576), 1.5: (853, 480)}
 def context_at(browser, zoom: float = 1.0, **kw):
     """A browser context showing a 1280x720 window at browser zoom `zoom`."""
     width, height = ZOOMS[zoom]
-    return browser.new_context(viewport={"width": width, "height": height},
-                               device_scale_factor=zoom, **kw)
+    return browser.new_context(
+        viewport={"width": width, "height": height}, device_scale_factor=zoom, **kw
+    )
 
 
 def month(page) -> int:
@@ -40,7 +47,10 @@ def wait_month(page, predicate: str, timeout: float = 60_000):
     """Wait until the counter's number `n` satisfies a JavaScript expression in `n`."""
     page.wait_for_function(
         "() => { const n = parseInt(document.querySelector('.mse-month-value').textContent);"
-        f" return {predicate}; }}", timeout=timeout, polling=50)
+        f" return {predicate}; }}",
+        timeout=timeout,
+        polling=50,
+    )
 
 
 def ready(page, timeout: float = 120_000):
@@ -109,8 +119,13 @@ def choose_language(page, name: str, word: str):
 
 def inside(box, width: float, height: float) -> bool:
     """Whether a bounding box lies wholly inside a width x height window."""
-    return bool(box) and box["x"] >= -0.5 and box["y"] >= -0.5 \
-        and box["x"] + box["width"] <= width + 0.5 and box["y"] + box["height"] <= height + 0.5
+    return (
+        bool(box)
+        and box["x"] >= -0.5
+        and box["y"] >= -0.5
+        and box["x"] + box["width"] <= width + 0.5
+        and box["y"] + box["height"] <= height + 0.5
+    )
 
 
 def free_port() -> int:

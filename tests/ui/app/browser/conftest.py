@@ -117,7 +117,10 @@ def app_server(chromium_path, artifacts):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "app", "--port", str(port)],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
         start_new_session=True,  # its own process group, so teardown ends solara's children too
     )
     try:
@@ -125,8 +128,11 @@ def app_server(chromium_path, artifacts):
         while True:
             if proc.poll() is not None:
                 log.flush()
-                pytest.fail(f"the app exited with code {proc.returncode} before serving:\n"
-                            + log_path.read_text(encoding="utf-8")[-3000:], pytrace=False)
+                pytest.fail(
+                    f"the app exited with code {proc.returncode} before serving:\n"
+                    + log_path.read_text(encoding="utf-8")[-3000:],
+                    pytrace=False,
+                )
             try:
                 with urllib.request.urlopen(url, timeout=5) as response:
                     if response.status == 200:
@@ -134,8 +140,9 @@ def app_server(chromium_path, artifacts):
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"the app did not answer at {url} within {SERVER_TIMEOUT} s",
-                            pytrace=False)
+                pytest.fail(
+                    f"the app did not answer at {url} within {SERVER_TIMEOUT} s", pytrace=False
+                )
             time.sleep(0.5)
         yield AppServer(url, proc.pid)
     finally:
@@ -156,8 +163,9 @@ def browser(chromium_path):
     except ImportError:
         _unavailable("browser tests need the playwright package: pip install playwright")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path, headless=True,
-                                     args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
         yield browser
         browser.close()
 

@@ -48,8 +48,10 @@ def play_to(page, month: int, play: str) -> None:
     """Press ▶ and ❚❚ once the counter reaches `month`; wait for the pause to show."""
     page.locator(".mse-play").click()
     page.wait_for_function(
-        "() => parseInt(document.querySelector('.mse-month-value').textContent) >= "
-        f"{month}", timeout=300_000, polling=20)
+        f"() => parseInt(document.querySelector('.mse-month-value').textContent) >= {month}",
+        timeout=300_000,
+        polling=20,
+    )
     page.locator(".mse-play").click()
     page.get_by_role("button", name=f"▶ {play}").wait_for()
     page.wait_for_timeout(600)
@@ -58,9 +60,13 @@ def play_to(page, month: int, play: str) -> None:
 def start_app() -> tuple[subprocess.Popen, str]:
     """Start ``python -m sim app`` on a free port; return it and its URL once it answers."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "app", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(240):
         try:
@@ -133,8 +139,11 @@ def main(argv: list[str] | None = None) -> int:
     proc, url = (None, args.url) if args.url else start_app()
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=os.environ.get(
-                "MSE_SIM_CHROMIUM", "/usr/bin/chromium"), headless=True, args=CHROMIUM_ARGS)
+            browser = pw.chromium.launch(
+                executable_path=os.environ.get("MSE_SIM_CHROMIUM", "/usr/bin/chromium"),
+                headless=True,
+                args=CHROMIUM_ARGS,
+            )
             for lang in LANGS:
                 for path in take(browser, url, args.out, lang):
                     print(f"wrote {path}")

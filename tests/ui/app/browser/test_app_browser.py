@@ -26,11 +26,29 @@ from app_page import (
 )
 
 #: English labels that must all disappear when the page switches to another language.
-ENGLISH_LABELS = ("Play", "Step", "Reset", "Month", "Scenario", "Explore", "Guideline",
-                  "Number of MSEs", "History number", "Months to run", "Reset levers", "Speed",
-                  "Slow", "Fast", "Scenario and levers", "Settings",
-                  "MSEs that have upgraded, by type", "Mean income", "What to notice",
-                  "About this scenario", "Kenya avocados")
+ENGLISH_LABELS = (
+    "Play",
+    "Step",
+    "Reset",
+    "Month",
+    "Scenario",
+    "Explore",
+    "Guideline",
+    "Number of MSEs",
+    "History number",
+    "Months to run",
+    "Reset levers",
+    "Speed",
+    "Slow",
+    "Fast",
+    "Scenario and levers",
+    "Settings",
+    "MSEs that have upgraded, by type",
+    "Mean income",
+    "What to notice",
+    "About this scenario",
+    "Kenya avocados",
+)
 
 
 def test_play_then_pause_in_fresh_pages(page, browser, app_url, console, artifacts):
@@ -126,7 +144,8 @@ def test_closed_tab_stops_its_run(browser, app_server):
     # clean-up); a playing run keeps a core busy
     samples = [_busy(app_server, 1.0) for _ in range(6)]
     assert min(samples) < 0.1 < playing, (
-        f"server CPU while playing {playing:.0%}, after the tab closed {samples}")
+        f"server CPU while playing {playing:.0%}, after the tab closed {samples}"
+    )
 
 
 def _busy(server, seconds: float) -> float:
@@ -156,14 +175,17 @@ def test_moving_a_lever_marks_it_changed_and_reset_levers_undoes_it(page):
     lever.wait_for(state="detached")
 
 
-@pytest.mark.parametrize("field, text, words", [
-    ("n_mse", "0", "too small"),
-    ("n_mse", "-5", "too small"),
-    ("n_mse", "10,000,000", "too large"),
-    ("seed", "-1", "too small"),
-    ("seed", "12345678901234567890123", "too large"),
-    ("seed", "abc", "not a whole number"),
-])
+@pytest.mark.parametrize(
+    "field, text, words",
+    [
+        ("n_mse", "0", "too small"),
+        ("n_mse", "-5", "too small"),
+        ("n_mse", "10,000,000", "too large"),
+        ("seed", "-1", "too small"),
+        ("seed", "12345678901234567890123", "too large"),
+        ("seed", "abc", "not a whole number"),
+    ],
+)
 def test_bad_number_fields_say_what_was_wrong_and_what_is_used(page, field, text, words):
     ready(page)
     set_number(page, field, text)
@@ -175,8 +197,9 @@ def test_bad_number_fields_say_what_was_wrong_and_what_is_used(page, field, text
 
 
 def visible_lines(page) -> list[str]:
-    return [line.strip() for line in page.locator(".mse-app").inner_text().splitlines()
-            if line.strip()]
+    return [
+        line.strip() for line in page.locator(".mse-app").inner_text().splitlines() if line.strip()
+    ]
 
 
 #: Words spelt alike in English and Spanish (the speed "Normal", the file types).
@@ -186,8 +209,11 @@ SAME_IN_SPANISH = {"Normal", "⤓ CSV", "⤓ SVG"}
 def same_lines(english: list[str], other: list[str]) -> list[str]:
     """Lines shown alike in both languages, but for numbers, guideline ids (g1-g7) and words
     spelt alike in both."""
-    return sorted(line for line in set(english) & set(other)
-                  if not re.fullmatch(r"[\W\d_]*|g[1-7]", line) and line not in SAME_IN_SPANISH)
+    return sorted(
+        line
+        for line in set(english) & set(other)
+        if not re.fullmatch(r"[\W\d_]*|g[1-7]", line) and line not in SAME_IN_SPANISH
+    )
 
 
 def settled_same_lines(page, english: list[str], timeout: float = 10.0) -> list[str]:
@@ -229,8 +255,9 @@ def test_language_switch_changes_every_visible_label(page, artifacts):
     assert "The avocado chain in Kenya" not in info and "Channel upgrading into" not in info
     assert "la traducción es nuestra" in info
     # hover texts are translated too, and never name the model's internal fields
-    titles = page.evaluate("() => [...document.querySelectorAll('.mse-app [title]')]"
-                           ".map(e => e.getAttribute('title'))")
+    titles = page.evaluate(
+        "() => [...document.querySelectorAll('.mse-app [title]')].map(e => e.getAttribute('title'))"
+    )
     assert titles and all("_" not in t for t in titles), titles
     assert any(t.startswith("Acceso al crédito para inversión: de 0") for t in titles), titles
 
@@ -238,17 +265,27 @@ def test_language_switch_changes_every_visible_label(page, artifacts):
 def test_no_framework_leftovers_and_projector_text_sizes(page, artifacts):
     ready(page)
     text = page.locator("body").inner_text()
-    for leftover in ("Page 0", "PAGE 0", "Model Parameters", "Use Threads", "runs on Solara",
-                     "Time:"):
+    for leftover in (
+        "Page 0",
+        "PAGE 0",
+        "Model Parameters",
+        "Use Threads",
+        "runs on Solara",
+        "Time:",
+    ):
         assert leftover not in text, leftover
     # every chart text is at least 14 px as drawn (the drawings scale to their cells)
-    sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart text')].map(e => {"
-                          " const m = e.getScreenCTM();"
-                          " return parseFloat(getComputedStyle(e).fontSize) * m.a; })")
+    sizes = page.evaluate(
+        "() => [...document.querySelectorAll('.mse-chart text')].map(e => {"
+        " const m = e.getScreenCTM();"
+        " return parseFloat(getComputedStyle(e).fontSize) * m.a; })"
+    )
     assert sizes and min(sizes) >= 13.5, min(sizes)
-    html_sizes = page.evaluate("() => [...document.querySelectorAll('.mse-chart-title, "
-                               ".mse-legend, .mse-chain-caption')].map("
-                               "e => parseFloat(getComputedStyle(e).fontSize))")
+    html_sizes = page.evaluate(
+        "() => [...document.querySelectorAll('.mse-chart-title, "
+        ".mse-legend, .mse-chain-caption')].map("
+        "e => parseFloat(getComputedStyle(e).fontSize))"
+    )
     assert html_sizes and min(html_sizes) >= 14, min(html_sizes)
     page.screenshot(path=str(artifacts / "layout-1280x720.png"))
 
@@ -278,16 +315,14 @@ def test_light_theme_even_when_the_browser_asks_for_dark(browser, app_url):
     """The app is designed light: a dark preference, or solara's remembered dark mode, is
     ignored (charts and text stay readable)."""
     context = browser.new_context(viewport=VIEWPORT, color_scheme="dark")
-    context.add_init_script(
-        "localStorage.setItem(':solara:theme.variant', JSON.stringify('dark'))")
+    context.add_init_script("localStorage.setItem(':solara:theme.variant', JSON.stringify('dark'))")
     try:
         page = context.new_page()
         page.goto(app_url)
         ready(page)
         page.wait_for_timeout(500)
         assert "theme--light" in page.locator("#app").get_attribute("class")
-        background = page.locator(".mse-app").evaluate(
-            "e => getComputedStyle(e).backgroundColor")
+        background = page.locator(".mse-app").evaluate("e => getComputedStyle(e).backgroundColor")
         assert background == "rgb(255, 255, 255)"
     finally:
         context.close()

@@ -47,8 +47,9 @@ def test_guideline_number_is_the_handouts_effect_and_interval(browser, app_url, 
     from sim.ui.words import effect_in_words
 
     handout = {}
-    worker = threading.Thread(target=lambda: handout.update(result=handout_experiment(
-        "g1", "kenya-avocados", workers=1)))
+    worker = threading.Thread(
+        target=lambda: handout.update(result=handout_experiment("g1", "kenya-avocados", workers=1))
+    )
     worker.start()  # the handout's experiment, here, while the app works out its own
     context = context_at(browser)
     try:
@@ -126,7 +127,8 @@ def test_one_named_denominator_per_number(browser, app_url, artifacts):
         page.locator(".mse-play").click()
         page.get_by_text("End of the run").wait_for(timeout=120_000)
         ticks = page.locator(".mse-chart-second svg > text[text-anchor='end']").evaluate_all(
-            "els => els.map(e => e.textContent)")
+            "els => els.map(e => e.textContent)"
+        )
         percents = [float(t.rstrip("%").replace(",", "")) for t in ticks if t.endswith("%")]
         assert percents and max(percents) <= 100, ticks
         page.goto(f"{app_url}?scenario=kenya-avocados&mode=guideline&g=g3")
@@ -144,8 +146,11 @@ def test_one_named_denominator_per_number(browser, app_url, artifacts):
         with_g3 = re.search(r"\((\d+\.\d%) with g3", example)[1]
         assert f"Shaded: producer groups, {with_g3} of the" in caption, (example, caption)
         assert "share of MSEs still in the chain" in example and "still in this chain" in caption
-        drawn = re.search(r"Each dot is an MSE still in business: (\d+) of ([\d,]+) drawn "
-                          r"\(one in (\d+) of the 1,000 at the start\)", caption)
+        drawn = re.search(
+            r"Each dot is an MSE still in business: (\d+) of ([\d,]+) drawn "
+            r"\(one in (\d+) of the 1,000 at the start\)",
+            caption,
+        )
         assert drawn, caption
         page.goto(f"{app_url}?scenario=kenya-avocados&mode=guideline&g=g3&lang=es")
         ready(page)
@@ -169,8 +174,9 @@ def test_texts_for_the_room_have_no_internal_names(browser, app_url):
             page.locator(".mse-info-things_to_try").wait_for()
             text = page.locator(".mse-drawer").inner_text()
             assert not re.search(r"\b[a-z]+_[a-z_]+\b|mse-sim|`|\bseeds?\b|\bCI\b", text), text
-            titles = page.evaluate("() => [...document.querySelectorAll('[title]')]"
-                                   ".map(e => e.getAttribute('title'))")
+            titles = page.evaluate(
+                "() => [...document.querySelectorAll('[title]')].map(e => e.getAttribute('title'))"
+            )
             assert titles and not any("_" in t for t in titles)
         assert "Contrats à terme (prix garanti)" in text  # the lever labels, in French
     finally:
@@ -184,9 +190,14 @@ def test_first_start_says_the_model_is_being_prepared(browser, artifacts, tmp_pa
     url = f"http://127.0.0.1:{port}/"
     log = open(artifacts / "app-server-first-start.log", "w", encoding="utf-8")  # noqa: SIM115
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "NUMBA_CACHE_DIR": str(tmp_path / "numba")}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=log, stderr=subprocess.STDOUT, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "app", "--port", str(port)],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+        start_new_session=True,
+    )
     context = context_at(browser)
     try:
         for _ in range(240):
@@ -199,8 +210,7 @@ def test_first_start_says_the_model_is_being_prepared(browser, artifacts, tmp_pa
         page.goto(url)
         note = page.locator(".mse-preparing-text")
         note.wait_for(timeout=60_000)
-        assert re.fullmatch(r"Preparing the model \(first time, about \d+ s\)…",
-                            note.inner_text())
+        assert re.fullmatch(r"Preparing the model \(first time, about \d+ s\)…", note.inner_text())
         page.screenshot(path=str(artifacts / "first-start.png"))
         ready(page, timeout=600_000)
         page.locator(".mse-speed-slow").click()
@@ -222,11 +232,27 @@ def test_first_start_says_the_model_is_being_prepared(browser, artifacts, tmp_pa
         log.close()
 
 
-CONTROLS = (".mse-play", ".mse-step", ".mse-reset", ".mse-month-value", ".mse-speed",
-            ".mse-settings-open", ".mse-mode-explore", ".mse-mode-guideline",
-            ".mse-save-charts", ".mse-save-data", ".mse-language")
-CHARTS = (".mse-chart-upgrading svg", ".mse-chart-income svg", ".mse-chart-premium svg",
-          ".mse-chart-groups svg", ".mse-chain svg.mse-chain-svg", ".mse-chain-caption")
+CONTROLS = (
+    ".mse-play",
+    ".mse-step",
+    ".mse-reset",
+    ".mse-month-value",
+    ".mse-speed",
+    ".mse-settings-open",
+    ".mse-mode-explore",
+    ".mse-mode-guideline",
+    ".mse-save-charts",
+    ".mse-save-data",
+    ".mse-language",
+)
+CHARTS = (
+    ".mse-chart-upgrading svg",
+    ".mse-chart-income svg",
+    ".mse-chart-premium svg",
+    ".mse-chart-groups svg",
+    ".mse-chain svg.mse-chain-svg",
+    ".mse-chain-caption",
+)
 
 
 @pytest.mark.parametrize("zoom", [1.0, 1.25])
@@ -241,23 +267,37 @@ def test_controls_charts_and_picture_fit_the_projector(browser, app_url, artifac
             ready(page)
             page.locator(".mse-step").click()
             wait_month(page, "n === 1")
-            selectors = CONTROLS + (CHARTS if "g3" not in query else (
-                ".mse-chart-key svg", ".mse-chart-second svg", ".mse-chain svg.mse-chain-svg",
-                ".mse-difference-value", ".mse-guess-input", ".mse-difference-note",
-                ".mse-guideline-g7"))
+            selectors = CONTROLS + (
+                CHARTS
+                if "g3" not in query
+                else (
+                    ".mse-chart-key svg",
+                    ".mse-chart-second svg",
+                    ".mse-chain svg.mse-chain-svg",
+                    ".mse-difference-value",
+                    ".mse-guess-input",
+                    ".mse-difference-note",
+                    ".mse-guideline-g7",
+                )
+            )
             for selector in selectors:
                 box = page.locator(selector).first.bounding_box()
                 assert inside(box, width, height), (zoom, query, selector, box)
-            scroll = page.evaluate("() => [document.scrollingElement.scrollHeight, "
-                                   "document.scrollingElement.scrollWidth]")
+            scroll = page.evaluate(
+                "() => [document.scrollingElement.scrollHeight, "
+                "document.scrollingElement.scrollWidth]"
+            )
             assert scroll[0] <= height and scroll[1] <= width, scroll
             # nothing is cut inside a panel either
-            cut = page.evaluate("() => [...document.querySelectorAll('.mse-chart, "
-                                ".mse-difference')].filter(e => e.scrollHeight > "
-                                "e.clientHeight + 1).map(e => e.className)")
+            cut = page.evaluate(
+                "() => [...document.querySelectorAll('.mse-chart, "
+                ".mse-difference')].filter(e => e.scrollHeight > "
+                "e.clientHeight + 1).map(e => e.className)"
+            )
             assert cut == [], cut
-            page.screenshot(path=str(artifacts / f"fit-{zoom}-{'g3' if 'g3' in query else 'x'}"
-                                     ".png"))
+            page.screenshot(
+                path=str(artifacts / f"fit-{zoom}-{'g3' if 'g3' in query else 'x'}.png")
+            )
     finally:
         context.close()
 
@@ -280,8 +320,10 @@ def test_at_150_percent_nothing_is_cut(browser, app_url, artifacts):
             box = element.bounding_box()
             assert box["width"] <= width and box["height"] <= height, (selector, box)
             assert inside(element.bounding_box(), width, height), selector
-        cut = page.evaluate("() => [...document.querySelectorAll('.mse-chart')].filter("
-                            "e => e.scrollHeight > e.clientHeight + 1).map(e => e.className)")
+        cut = page.evaluate(
+            "() => [...document.querySelectorAll('.mse-chart')].filter("
+            "e => e.scrollHeight > e.clientHeight + 1).map(e => e.className)"
+        )
         assert cut == [], cut
         page.screenshot(path=str(artifacts / "fit-1.5.png"), full_page=True)
     finally:
@@ -323,8 +365,7 @@ def test_reload_and_a_shared_link_keep_the_state(browser, app_url, artifacts):
             ready(shared)
             assert "g4:" in shared.locator(".mse-difference-title").inner_text()
             open_drawer(shared)
-            assert shared.locator(".mse-lever-credit_access .mse-lever-value").inner_text() \
-                == value
+            assert shared.locator(".mse-lever-credit_access .mse-lever-value").inner_text() == value
         finally:
             other.close()
     finally:
@@ -344,8 +385,9 @@ def test_hover_values_and_saved_charts_and_data(browser, app_url, artifacts, tmp
         column = page.locator(".mse-chart-upgrading .mse-hover[data-month='3'] rect").first
         column.hover()
         tip = page.locator(".mse-chart-upgrading .mse-hover[data-month='3'] g.mse-tip")
-        page.wait_for_function("e => getComputedStyle(e).visibility === 'visible'",
-                               arg=tip.element_handle())
+        page.wait_for_function(
+            "e => getComputedStyle(e).visibility === 'visible'", arg=tip.element_handle()
+        )
         assert "Month 3" in tip.text_content() and "process:" in tip.text_content()
         page.screenshot(path=str(artifacts / "hover.png"))
         with page.expect_download() as download:
@@ -355,8 +397,13 @@ def test_hover_values_and_saved_charts_and_data(browser, app_url, artifacts, tmp
         assert csv.name == "kenya-avocados-explore.csv"
         text = csv.read_text(encoding="utf-8")
         assert text.startswith("# mse-sim trainer's app: the run on screen")
-        for line in ("# scenario: kenya-avocados", "# seed: 4 ", "# months_run: 5 of 120",
-                     "# mse_sim_version: ", "# reproduce: mse-sim run kenya-avocados --seed 4"):
+        for line in (
+            "# scenario: kenya-avocados",
+            "# seed: 4 ",
+            "# months_run: 5 of 120",
+            "# mse_sim_version: ",
+            "# reproduce: mse-sim run kenya-avocados --seed 4",
+        ):
             assert line in text, line
         table = pd.read_csv(io.StringIO(text), comment="#")
         assert list(table["month"]) == list(range(6))
