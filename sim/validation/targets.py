@@ -79,7 +79,12 @@ PLANNED_METRICS: dict[str, str] = {}  # issue 10's metrics (brokers, traders, se
 STATISTICS: tuple[str, ...] = ("value", "ratio", "difference")
 #: The kinds of target: an observed magnitude, a sourced sign, a restatement of the paper.
 KINDS: tuple[str, ...] = ("observation", "direction", "face")
-OBSERVATION, DIRECTION, FACE = KINDS
+#: A target's kind: a magnitude or range measured in a source other than the briefing paper.
+OBSERVATION = "observation"
+#: A target's kind: a sourced sign (which way a number moves).
+DIRECTION = "direction"
+#: A target's kind: a restatement of the briefing paper's lessons (a face check).
+FACE = "face"
 #: Kinds of earlier target files, and what replaced them.
 _OLD_KINDS = {
     "sourced": "observation, direction or face",
@@ -312,13 +317,26 @@ def targets_digest(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> str:
 
     Recorded with every validation and calibration, so a result says which targets it was
     judged against.
+
+    Examples:
+        >>> from sim.validation import read_targets, targets_digest
+        >>> kenya = read_targets("kenya-avocados")
+        >>> len(targets_digest([kenya])), targets_digest([kenya]) == targets_digest((kenya,))
+        (64, True)
     """
     parts = sorted(f"{ct.case}:{ct.version}:{ct.digest}" for ct in cases)
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
 def targets_provenance(cases: list[CaseTargets] | tuple[CaseTargets, ...]) -> dict[str, Any]:
-    """Return the version and hash of each case's targets and the hash of the set."""
+    """Return the version and hash of each case's targets and the hash of the set.
+
+    Examples:
+        >>> from sim.validation import read_targets, targets_provenance
+        >>> record = targets_provenance([read_targets("kenya-avocados")])
+        >>> sorted(record), sorted(record["targets"]["kenya-avocados"])
+        (['targets', 'targets_hash'], ['hash', 'version'])
+    """
     return {
         "targets_hash": targets_digest(cases),
         "targets": {ct.case: {"version": ct.version, "hash": ct.digest} for ct in cases},

@@ -208,6 +208,14 @@ def placebo_verdict(
         ``(passed, n, discriminates)``; ``discriminates`` is None without placebos, else True
         when the target fails on at least half of them (:data:`DISCRIMINATION_RULE`). A
         placebo with no number (a ratio over zero) counts as failed.
+
+    Examples:
+        >>> from sim.validation import placebo_verdict, read_targets
+        >>> target = read_targets("kenya-avocados").targets[0]
+        >>> placebo_verdict(target, None)   # no placebo run: nothing to say
+        (0, 0, None)
+        >>> placebo_verdict(target, {"a": float("nan"), "b": float("nan")})   # fails on both
+        (0, 2, True)
     """
     if not placebo:
         return 0, 0, None
@@ -540,7 +548,16 @@ def summary_counts(table: pd.DataFrame) -> dict[str, int]:
 
 
 def headline(table: pd.DataFrame) -> str:
-    """Return the validation's headline: "K of N observations pass" and what N leaves out."""
+    """Return the validation's headline: "K of N observations pass" and what N leaves out.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.validation import FAIL, PASS, headline
+        >>> table = pd.DataFrame({"kind": ["observation"] * 3, "status": [PASS, PASS, FAIL],
+        ...                       "discriminates": [True] * 3, "counts": [True] * 3})
+        >>> headline(table).startswith("2 of 3 observations pass")
+        True
+    """
     c = summary_counts(table)
     text = (
         f"{c['observations_pass']} of {c['observations_counted']} observations pass "
