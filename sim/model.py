@@ -207,8 +207,8 @@ class ValueChainModel(Model):
         # reads them (every study) saves their memory, several times the state's at 10^7
         # MSEs. Their unique ids are reserved now, so they are the same either way.
         self._mses = None
-        self._first_mse_id = self.agent_id_counter
-        self.agent_id_counter += sc.n_mse
+        self._first_mse_id = self.agent_id_counter  # type: ignore[has-type]
+        self.agent_id_counter += sc.n_mse  # type: ignore[has-type]
 
         # Set by every month's trade (first in `trade` below); the agents read them.
         self.links: np.ndarray
@@ -328,7 +328,7 @@ class ValueChainModel(Model):
     def mses(self) -> AgentSet:
         """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
         if self._mses is None:
-            after = self.agent_id_counter
+            after = self.agent_id_counter  # type: ignore[has-type]
             self.agent_id_counter = self._first_mse_id
             try:
                 self._mses = MSE.create_agents(
