@@ -38,7 +38,7 @@ wheel=$(ls "$work"/dist/mse_upgrading-*.whl)
 echo "check-wheel: $(basename "$wheel")"
 listing=$("$python" -m zipfile -l "$wheel")
 for needed in sim/data/experiments/guidelines.toml sim/data/experiments/costs.toml \
-              sim/data/scenarios/baseline.toml sim/data/targets/baseline.toml \
+              sim/data/scenarios/baseline.toml sim/data/targets/kenya-avocados.toml \
               sim/data/locale/es/LC_MESSAGES/mse_sim.mo sim/ui/cli/__init__.py; do
   grep -q "^$needed " <<<"$listing" \
     || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
