@@ -27,6 +27,7 @@ from sim.checks import check_whole_number
 from sim.errors import UserInputError
 from sim.model import ValueChainModel, run
 from sim.scenario import ValueChainScenario
+from sim.threads import worker_threads
 
 ENGINES: tuple[str, ...] = ("local", "dask")
 
@@ -83,13 +84,16 @@ def run_columns(
     scenario, seed, steps, columns, *probe = task
     if not isinstance(scenario, ValueChainScenario):
         scenario = ValueChainScenario(**scenario)
+    # One thread per model: a study's workers already share the cores ($MSE_SIM_THREADS
+    # overrides it).
+    threads = worker_threads()
     if probe:
-        model = ValueChainModel(scenario, rng=seed)
+        model = ValueChainModel(scenario, rng=seed, threads=threads)
         for _ in range(int(steps)):
             model.step()
         array = _columns(model.results(), columns)
         return array, probe[0](model)
-    return _columns(run(scenario, steps=steps, rng=seed), columns)
+    return _columns(run(scenario, steps=steps, rng=seed, threads=threads), columns)
 
 
 def _columns(df, columns: Sequence[str]) -> np.ndarray:

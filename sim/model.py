@@ -50,6 +50,7 @@ from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
+from sim.threads import choose_threads, parallel, using_threads
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,8 @@ class ValueChainModel(Model):
         scenario: A `ValueChainScenario`, a bundled scenario name or TOML path, a dict of
             fields, or None for the defaults.
         rng: Seed or numpy Generator; overrides the scenario's.
+        threads: Threads for the large passes (from 10^5 MSEs; `sim.threads`): default
+            ``$MSE_SIM_THREADS``, else every core. The results do not depend on it.
         **overrides: Scenario fields to change (validated), e.g. ``credit_access=0.8``.
 
     Attributes:
@@ -140,9 +143,11 @@ class ValueChainModel(Model):
         scenario: ValueChainScenario | str | Mapping | None = None,
         *,
         rng: Any = None,
+        threads: int | None = None,
         **overrides: Any,
     ):
         sc = coerce_scenario(scenario, overrides)
+        self.threads = choose_threads(threads)
         retain_freed_memory()  # each month's temporaries then reuse warm pages (sim.memory)
         rng = sc.rng if rng is None else rng
         if rng is None:
@@ -232,6 +237,13 @@ class ValueChainModel(Model):
 
     def step(self) -> None:
         """Advance one month: markets, links, sales, information, groups, decisions, exit."""
+        if not parallel(self.population.n):
+            self._month()  # numba's thread pool is not even started
+            return
+        with using_threads(self.threads):
+            self._month()
+
+    def _month(self) -> None:
         sc, pop, k = self.scenario, self.population, self.constants
         draws = _Draws.draw(self.rng, pop.n)
 
@@ -502,6 +514,7 @@ def run(
     *,
     steps: int = 120,
     rng: Any = None,
+    threads: int | None = None,
     **overrides: Any,
 ) -> pd.DataFrame:
     """Run the model and return its metrics.
@@ -510,6 +523,8 @@ def run(
         scenario: Scenario, bundled name, TOML path, dict of fields, or None for defaults.
         steps: Months to simulate.
         rng: Seed or numpy Generator.
+        threads: Threads for the large passes (`ValueChainModel`); the results do not
+            depend on it.
         **overrides: Scenario fields to change.
 
     Returns:
@@ -532,7 +547,7 @@ def run(
         0.8
     """
     check_whole_number(steps, "steps", 0)
-    model = ValueChainModel(scenario, rng=rng, **overrides)
+    model = ValueChainModel(scenario, rng=rng, threads=threads, **overrides)
     for _ in range(int(steps)):
         model.step()
     return model.results()

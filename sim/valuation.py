@@ -34,7 +34,7 @@ from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.channels import best_new_channel, diversified_weights, sold_in_channels
 from sim.constants import declare, real, values_bundle, whole
@@ -60,6 +60,7 @@ from sim.population import (
 from sim.sales import expected_transit_loss
 from sim.second_chain import outside_income
 from sim.terms import direct_selling_cost
+from sim.threads import CHUNK, parallel
 from sim.upgrades import (
     eligible,
     process_capacity,
@@ -412,7 +413,11 @@ def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
         feasible=np.empty((N_OPTIONS, n), dtype=bool),
         new_channel=np.empty(n, dtype=np.int64),
     )
-    m = _value_all(pop.state, ctx.terms(consts), out, consts)
+    state, terms = pop.state, ctx.terms(consts)
+    if parallel(n):
+        m = _value_chunks(state, terms, out, consts, CHUNK)
+    else:
+        m = _value_all(state, terms, out, consts)
     return Options(
         out.rows[:m],
         out.gain[:, :m],
@@ -428,7 +433,7 @@ def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
 
 @njit(cache=True)
 def _value_all(mse, terms, out, consts):
-    """The valuation kernel: fills column ``m`` of ``out`` for the m-th decider.
+    """The valuation kernel on one thread: fills column ``m`` of ``out`` for the m-th decider.
 
     Args:
         mse: `MseState` (read only).
@@ -438,6 +443,57 @@ def _value_all(mse, terms, out, consts):
 
     Returns:
         The number of deciders m.
+    """
+    return _value_range(mse, terms, out, consts, 0, mse.aware.size, 0)
+
+
+@njit(cache=True, parallel=True)
+def _value_chunks(mse, terms, out, consts, chunk):
+    """`_value_all` over threads: the same columns, bit for bit, whatever the thread count.
+
+    Each chunk of ``chunk`` rows writes its deciders from the column of its first row on (a
+    chunk has no more deciders than rows, so chunks never overlap); then the chunks' columns
+    are moved left, in chunk order, into the places `_value_all` gives them. Every decider's
+    numbers are computed by the same code from the same inputs, and nothing is summed across
+    chunks.
+    """
+    n = mse.aware.size
+    n_chunks = (n + chunk - 1) // chunk
+    counts = np.zeros(n_chunks, np.int64)
+    for c in prange(n_chunks):
+        start = c * chunk
+        counts[c] = _value_range(mse, terms, out, consts, start, min(start + chunk, n), start)
+    m = 0
+    for c in range(n_chunks):  # in chunk order; a move only ever goes left
+        start = c * chunk
+        if m != start:
+            for j in range(counts[c]):
+                _move_column(out, start + j, m + j)
+        m += counts[c]
+    return m
+
+
+@njit(cache=True)
+def _move_column(out, source, target):
+    """Copy column ``source`` of every `OptionValues` array to column ``target``."""
+    out.rows[target] = out.rows[source]
+    out.success[target] = out.success[source]
+    out.new_channel[target] = out.new_channel[source]
+    for k in range(N_OPTIONS):
+        out.gain[k, target] = out.gain[k, source]
+        out.variance_change[k, target] = out.variance_change[k, source]
+        out.investment[k, target] = out.investment[k, source]
+        out.working_capital[k, target] = out.working_capital[k, source]
+        out.value[k, target] = out.value[k, source]
+        out.feasible[k, target] = out.feasible[k, source]
+
+
+@njit(cache=True)
+def _value_range(mse, terms, out, consts, start, stop, first):
+    """Value the options of rows ``start .. stop - 1``, deciders from column ``first`` on.
+
+    Returns:
+        The number of deciders among those rows.
     """
     RISK_AVERSION = consts[0].risk_aversion
     STEPPING_STONE_COST_CUT = consts[0].stepping_stone_cost_cut
@@ -490,8 +546,8 @@ def _value_all(mse, terms, out, consts):
         out.working_capital,
     )
     success, value, feasible, new_channel = (out.success, out.value, out.feasible, out.new_channel)
-    m = 0
-    for i in range(aware.size):
+    m = first
+    for i in range(start, stop):
         in_group = group[i] >= 0
         allowed = eligible(
             aware[i],
@@ -707,4 +763,4 @@ def _value_all(mse, terms, out, consts):
                 )
                 value[PRODUCT, m] = max(value[PRODUCT, m], plan)
         m += 1
-    return m
+    return m - first

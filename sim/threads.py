@@ -1,0 +1,102 @@
+"""How many threads one model uses, and how its large passes split work between them.
+
+A run of 10^5 MSEs or more spends most of its month in a few per-MSE passes (valuation is the
+largest). Those passes run over fixed chunks of :data:`CHUNK` rows with numba's ``prange``:
+each MSE's numbers are computed exactly as on one thread, the chunks are laid out the same
+whatever the thread count, and nothing is summed across threads, so a seed gives bit-identical
+results on any number of threads. The random numbers are drawn before the parallel passes, as
+on one thread.
+
+The thread count is chosen by the model's ``threads`` argument, else ``$MSE_SIM_THREADS``,
+else every core numba may use (``NUMBA_NUM_THREADS``, by default the machine's cores). Studies
+that run many models in worker processes (sweeps, experiments, calibration) give each model one
+thread (:func:`worker_threads`), since the workers already use the cores. The count is set
+only while the model steps (:func:`using_threads`), so it does not leak into other numba code
+of the process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import numba
+
+from sim.checks import is_whole_number
+from sim.errors import UserInputError
+
+#: Below this many MSEs a month is too short for threads to pay; the passes run serially.
+PARALLEL_MIN_MSES = 100_000
+#: Rows per chunk of a parallel pass: fixed, so the layout of the work never depends on the
+#: thread count (large enough that a chunk is ~0.1 ms of work, small enough to balance).
+CHUNK = 16_384
+
+ENV = "MSE_SIM_THREADS"
+
+
+def max_threads() -> int:
+    """The most threads numba may use in this process (``NUMBA_NUM_THREADS``)."""
+    return int(numba.config.NUMBA_NUM_THREADS)
+
+
+def check_threads(value: Any, what: str = "threads") -> int:
+    """Return ``value`` as a thread count between 1 and :func:`max_threads`.
+
+    Raises:
+        UserInputError: Not a whole number in that range (the message names ``what``).
+    """
+    top = max_threads()
+    if isinstance(value, str):
+        text = value.strip()
+        value = int(text) if text.isdigit() else text
+    if not is_whole_number(value) or not 1 <= int(value) <= top:
+        raise UserInputError(
+            f"{what}: value {value!r} is not allowed (allowed: a whole number from 1 to {top}, "
+            f"the cores numba may use here; NUMBA_NUM_THREADS raises the limit)"
+        )
+    return int(value)
+
+
+def choose_threads(threads: Any = None) -> int:
+    """The thread count of a model: ``threads``, else ``$MSE_SIM_THREADS``, else every core.
+
+    Raises:
+        UserInputError: The argument or the environment variable is not a thread count.
+    """
+    if threads is not None:
+        return check_threads(threads)
+    env = os.environ.get(ENV)
+    if env:
+        return check_threads(env, ENV)
+    return max_threads()
+
+
+def worker_threads() -> int:
+    """The thread count of a model run by a study's worker: ``$MSE_SIM_THREADS``, else 1."""
+    env = os.environ.get(ENV)
+    return check_threads(env, ENV) if env else 1
+
+
+def parallel(n: int) -> bool:
+    """Whether a pass over ``n`` MSEs runs in chunks over threads (:data:`PARALLEL_MIN_MSES`).
+
+    The chunked pass gives the same numbers as the serial one; it is chosen by size alone, not
+    by the thread count, so that one and many threads run the very same code.
+    """
+    return n >= PARALLEL_MIN_MSES
+
+
+@contextmanager
+def using_threads(threads: int) -> Iterator[None]:
+    """Run the block with numba's thread count set to ``threads``, then restore it."""
+    before = numba.get_num_threads()
+    if threads == before:
+        yield
+        return
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(before)
