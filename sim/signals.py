@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim import detmath
 from sim.constants import declare, real, values5, values_of, vector
 from sim.markets import N_CHANNELS
 from sim.population import FUNCTIONAL, N_OPTIONS, PRODUCT, UPGRADE_TYPES, Population
+from sim.threads import CHUNK, parallel
 
 ALL_OPTIONS = (1 << N_OPTIONS) - 1
 
@@ -416,12 +417,29 @@ def option_hazards(
         village_adoption=village_adoption,
         support=np.zeros(pop.n) if support is None else support,
     )
-    return _option_hazards(pop.state, rows, sources, consts)
+    hazard = np.empty((N_OPTIONS, rows.size))
+    if parallel(pop.n):
+        _option_hazards_chunks(pop.state, rows, sources, consts, hazard, CHUNK)
+    else:
+        _option_hazards(pop.state, rows, sources, consts, hazard, 0, rows.size)
+    return hazard
+
+
+@njit(cache=True, parallel=True)
+def _option_hazards_chunks(mse, rows, sources, consts, hazard, chunk):
+    """`_option_hazards` over threads, in fixed chunks (each column depends on its row only)."""
+    n_chunks = (rows.size + chunk - 1) // chunk
+    for c in prange(n_chunks):
+        start = c * chunk
+        _option_hazards(mse, rows, sources, consts, hazard, start, min(start + chunk, rows.size))
 
 
 @njit(cache=True)
-def _option_hazards(mse, rows, sources, consts):
-    """Hazards (5, m) for MSEs ``rows`` of ``mse`` (`MseState`), from `NewsSources`."""
+def _option_hazards(mse, rows, sources, consts, hazard, start, stop):
+    """Hazards of MSEs ``rows[start:stop]`` (of `MseState` ``mse``) into those columns.
+
+    ``hazard`` is (5, m); the sources are `NewsSources`.
+    """
     BACKGROUND_HAZARD = values5(consts[0].background_hazard)
     DISTANCE_ISOLATION = consts[0].distance_isolation
     GROUP_HAZARD = consts[0].group_hazard
@@ -449,8 +467,7 @@ def _option_hazards(mse, rows, sources, consts):
     )
     group_adoption, village_adoption = sources.group_adoption, sources.village_adoption
     support = sources.support
-    hazard = np.zeros((N_OPTIONS, rows.size))
-    for j in range(rows.size):
+    for j in range(start, stop):
         i = rows[j]
         isolation = (1.0 - DISTANCE_ISOLATION * distance[i]) * (1.0 - SOCIAL_ISOLATION * social[i])
         g = group[i] if 0 <= group[i] < group_adoption.shape[0] else -1
@@ -474,7 +491,6 @@ def _option_hazards(mse, rows, sources, consts):
                 * isolation
                 * unknown
             )
-    return hazard
 
 
 def learners(pop: Population) -> np.ndarray:

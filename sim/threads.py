@@ -18,11 +18,14 @@ of the process.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import numba
+import numpy as np
+from numba import njit
 
 from sim.checks import is_whole_number
 from sim.errors import UserInputError
@@ -100,3 +103,37 @@ def using_threads(threads: int) -> Iterator[None]:
         yield
     finally:
         numba.set_num_threads(before)
+
+
+def sort_in_place(x: np.ndarray, threads: int) -> None:
+    """Sort ``x`` ascending, its parts sorted on ``threads`` threads and then merged.
+
+    numpy's sort releases the interpreter lock, so the parts sort at once on Python threads.
+    The sorted order of values without NaN or -0.0 is unique, so the array is the very one
+    ``x.sort()`` gives, whatever the thread count.
+    """
+    parts = max(1, min(int(threads), 2)) if parallel(x.size) else 1
+    if parts == 1:
+        x.sort()
+        return
+    half = x.size // 2
+    helper = threading.Thread(target=x[:half].sort)
+    helper.start()
+    x[half:].sort()
+    helper.join()
+    x[:] = _merge(x[:half], x[half:])
+
+
+@njit(cache=True)
+def _merge(a, b):
+    """The merge of two ascending arrays."""
+    out = np.empty(a.size + b.size)
+    i = j = 0
+    for k in range(out.size):
+        if j >= b.size or (i < a.size and a[i] <= b[j]):
+            out[k] = a[i]
+            i += 1
+        else:
+            out[k] = b[j]
+            j += 1
+    return out

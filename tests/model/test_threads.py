@@ -1,0 +1,96 @@
+"""Threads: a seed gives the same bits on one thread, on two, and in the serial passes.
+
+The chunked (parallel) passes run from `sim.threads.PARALLEL_MIN_MSES` MSEs on; here the
+threshold and the chunk size are lowered so that small runs take the chunked path with many
+chunks, and the results are compared to the bit with the serial path's.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import pytest
+
+import sim
+from sim import signals, threads, valuation
+from sim.errors import UserInputError
+
+TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
+
+
+def _table(**kwargs) -> np.ndarray:
+    df = sim.run(**kwargs)
+    return df.to_numpy(dtype=float)
+
+
+@pytest.fixture
+def chunked(monkeypatch):
+    """Every pass takes its chunked path, in chunks of 37 rows."""
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
+    monkeypatch.setattr(valuation, "CHUNK", 37)
+    monkeypatch.setattr(signals, "CHUNK", 37)
+
+
+@TWO
+@pytest.mark.parametrize("scenario", ["baseline", "kenya-avocados"])
+def test_chunked_passes_on_one_and_two_threads_give_the_serial_results(scenario, monkeypatch):
+    args = dict(scenario=scenario, steps=24, rng=7, n_mse=500, credit_access=0.8)
+    serial = _table(**args, threads=1)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
+    monkeypatch.setattr(valuation, "CHUNK", 37)
+    monkeypatch.setattr(signals, "CHUNK", 37)
+    one = _table(**args, threads=1)
+    two = _table(**args, threads=2)
+    np.testing.assert_array_equal(one, serial)
+    np.testing.assert_array_equal(two, serial)
+
+
+@TWO
+def test_a_large_run_is_the_same_on_one_and_two_threads():
+    # At the real threshold and chunk size: the code a 10^5-MSE run takes.
+    n = threads.PARALLEL_MIN_MSES
+    one = _table(steps=3, rng=2, n_mse=n, threads=1)
+    two = _table(steps=3, rng=2, n_mse=n, threads=2)
+    np.testing.assert_array_equal(one, two)
+
+
+@TWO
+def test_the_thread_count_is_set_only_while_the_model_steps(chunked):
+    before = numba.get_num_threads()
+    other = 1 if before > 1 else 2
+    model = sim.ValueChainModel(rng=1, n_mse=100, threads=other)
+    model.step()
+    assert model.threads == other
+    assert numba.get_num_threads() == before
+
+
+@TWO
+def test_sorting_on_threads_gives_numpys_sort(chunked):
+    rng = np.random.default_rng(0)
+    x = np.concatenate([np.zeros(50), rng.random(1001), rng.random(20).round(1)])
+    rng.shuffle(x)
+    ours = x.copy()
+    threads.sort_in_place(ours, 2)
+    np.testing.assert_array_equal(ours, np.sort(x))
+
+
+def test_the_thread_count_comes_from_the_argument_then_the_environment(monkeypatch):
+    monkeypatch.delenv(threads.ENV, raising=False)
+    assert threads.choose_threads() == threads.max_threads()
+    assert threads.worker_threads() == 1
+    monkeypatch.setenv(threads.ENV, "1")
+    assert threads.choose_threads() == 1
+    assert threads.worker_threads() == 1
+    assert threads.choose_threads(threads.max_threads()) == threads.max_threads()
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "two", True, 10_000])
+def test_a_bad_thread_count_is_refused_naming_it(bad):
+    with pytest.raises(UserInputError, match=r"threads: value .* \(allowed: a whole number from 1"):
+        sim.ValueChainModel(rng=1, n_mse=10, threads=bad)
+
+
+def test_a_bad_environment_variable_is_refused_naming_it(monkeypatch):
+    monkeypatch.setenv(threads.ENV, "lots")
+    with pytest.raises(UserInputError, match=r"MSE_SIM_THREADS: value 'lots'"):
+        sim.run(steps=1, rng=1, n_mse=10)
