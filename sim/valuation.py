@@ -353,8 +353,10 @@ class Options:
 
     Attributes:
         rows: Population rows of the deciders (m of them).
-        gain: Change in believed mean monthly income (0 where infeasible).
-        variance_change: Change in believed variance of monthly income (0 where infeasible).
+        gain: Change in believed mean monthly income (0 where infeasible; None if valued
+            without ``detail``, `value_options`).
+        variance_change: Change in believed variance of monthly income (0 where infeasible;
+            None if valued without ``detail``).
         investment: Long-term investment cost.
         working_capital: Working-capital cost.
         success: Chance of success.
@@ -364,8 +366,8 @@ class Options:
     """
 
     rows: np.ndarray
-    gain: np.ndarray
-    variance_change: np.ndarray
+    gain: np.ndarray | None
+    variance_change: np.ndarray | None
     investment: np.ndarray
     working_capital: np.ndarray
     success: np.ndarray
@@ -377,6 +379,9 @@ class Options:
         """The options as the compiled passes take them (success per decider, contiguous)."""
         arrays = {f.name: getattr(self, f.name) for f in fields(self)}
         arrays["success"] = np.ascontiguousarray(self.success[0])
+        for name in ("gain", "variance_change"):
+            if arrays[name] is None:  # valued without detail: no columns
+                arrays[name] = np.empty((N_OPTIONS, 0))
         return OptionValues(**arrays)
 
 
@@ -393,19 +398,34 @@ j-th decider; `_value_all` writes them, `_apply` reads them.
 """
 
 
-def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
+def value_options(
+    pop: Population, ctx: Context, consts: np.ndarray, *, detail: bool = True
+) -> Options:
     """Value every option for every MSE that knows of one it can afford.
 
     MSEs with nothing to weigh (no option known and allowed, or none affordable) are skipped,
     which is most of them in most months. The work is done MSE by MSE in one compiled pass
-    (`_value_all`), which reads the population in place.
+    (`_value_all`, or `_value_chunks` over threads from `sim.threads.PARALLEL_MIN_MSES`
+    MSEs), which reads the population in place.
+
+    Args:
+        pop: Population.
+        ctx: The month's `Context`.
+        consts: The run's calibration constants (a `sim.constants` record).
+        detail: Also return each option's ``gain`` and ``variance_change`` (else they are
+            None: the choice does not need them, and the model saves their memory, 80 bytes
+            an MSE).
     """
     n = pop.n
+    chunked = parallel(n)
+    # Without detail the kernel keeps gains and variance changes in one scratch column per
+    # chunk (each chunk runs on one thread).
+    scratch = n if detail else (n + CHUNK - 1) // CHUNK if chunked else 1
     # The kernel fills the first m columns; the rest is never read.
     out = OptionValues(
         rows=np.empty(n, dtype=np.int64),
-        gain=np.empty((N_OPTIONS, n)),
-        variance_change=np.empty((N_OPTIONS, n)),
+        gain=np.empty((N_OPTIONS, scratch)),
+        variance_change=np.empty((N_OPTIONS, scratch)),
         investment=np.empty((N_OPTIONS, n)),
         working_capital=np.empty((N_OPTIONS, n)),
         success=np.empty(n),
@@ -414,14 +434,14 @@ def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
         new_channel=np.empty(n, dtype=np.int64),
     )
     state, terms = pop.state, ctx.terms(consts)
-    if parallel(n):
-        m = _value_chunks(state, terms, out, consts, CHUNK)
+    if chunked:
+        m = _value_chunks(state, terms, out, consts, CHUNK, detail)
     else:
-        m = _value_all(state, terms, out, consts)
+        m = _value_all(state, terms, out, consts, detail)
     return Options(
         out.rows[:m],
-        out.gain[:, :m],
-        out.variance_change[:, :m],
+        out.gain[:, :m] if detail else None,
+        out.variance_change[:, :m] if detail else None,
         out.investment[:, :m],
         out.working_capital[:, :m],
         np.broadcast_to(out.success[:m], (N_OPTIONS, m)),
@@ -432,23 +452,25 @@ def value_options(pop: Population, ctx: Context, consts: np.ndarray) -> Options:
 
 
 @njit(cache=True)
-def _value_all(mse, terms, out, consts):
+def _value_all(mse, terms, out, consts, detail=True):
     """The valuation kernel on one thread: fills column ``m`` of ``out`` for the m-th decider.
 
     Args:
         mse: `MseState` (read only).
         terms: `DecisionTerms`.
-        out: `OptionValues` of n columns, written.
+        out: `OptionValues` of n columns, written (``gain`` and ``variance_change`` of one
+            scratch column without ``detail``).
         consts: The run's calibration constants (a `sim.constants` record).
+        detail: Keep every decider's gains and variance changes.
 
     Returns:
         The number of deciders m.
     """
-    return _value_range(mse, terms, out, consts, 0, mse.aware.size, 0)
+    return _value_range(mse, terms, out, consts, 0, mse.aware.size, 0, -1 if detail else 0)
 
 
 @njit(cache=True, parallel=True)
-def _value_chunks(mse, terms, out, consts, chunk):
+def _value_chunks(mse, terms, out, consts, chunk, detail=True):
     """`_value_all` over threads: the same columns, bit for bit, whatever the thread count.
 
     Each chunk of ``chunk`` rows writes its deciders from the column of its first row on (a
@@ -462,26 +484,29 @@ def _value_chunks(mse, terms, out, consts, chunk):
     counts = np.zeros(n_chunks, np.int64)
     for c in prange(n_chunks):
         start = c * chunk
-        counts[c] = _value_range(mse, terms, out, consts, start, min(start + chunk, n), start)
+        stop = min(start + chunk, n)
+        scratch = np.int64(-1) if detail else np.int64(c)
+        counts[c] = _value_range(mse, terms, out, consts, start, stop, start, scratch)
     m = 0
     for c in range(n_chunks):  # in chunk order; a move only ever goes left
         start = c * chunk
         if m != start:
             for j in range(counts[c]):
-                _move_column(out, start + j, m + j)
+                _move_column(out, start + j, m + j, detail)
         m += counts[c]
     return m
 
 
 @njit(cache=True)
-def _move_column(out, source, target):
+def _move_column(out, source, target, detail):
     """Copy column ``source`` of every `OptionValues` array to column ``target``."""
     out.rows[target] = out.rows[source]
     out.success[target] = out.success[source]
     out.new_channel[target] = out.new_channel[source]
     for k in range(N_OPTIONS):
-        out.gain[k, target] = out.gain[k, source]
-        out.variance_change[k, target] = out.variance_change[k, source]
+        if detail:
+            out.gain[k, target] = out.gain[k, source]
+            out.variance_change[k, target] = out.variance_change[k, source]
         out.investment[k, target] = out.investment[k, source]
         out.working_capital[k, target] = out.working_capital[k, source]
         out.value[k, target] = out.value[k, source]
@@ -489,8 +514,11 @@ def _move_column(out, source, target):
 
 
 @njit(cache=True)
-def _value_range(mse, terms, out, consts, start, stop, first):
+def _value_range(mse, terms, out, consts, start, stop, first, scratch):
     """Value the options of rows ``start .. stop - 1``, deciders from column ``first`` on.
+
+    Gains and variance changes go to the decider's column, or with ``scratch >= 0`` to that
+    column (overwritten decider by decider).
 
     Returns:
         The number of deciders among those rows.
@@ -586,6 +614,7 @@ def _value_range(mse, terms, out, consts, start, stop, first):
             continue
         rows[m] = i
         new_channel[m] = -1
+        col = m if scratch < 0 else scratch
 
         weights = (weight[0, i], weight[1, i], weight[2, i])
         base = (belief_price[0, i], belief_price[1, i], belief_price[2, i])
@@ -609,7 +638,7 @@ def _value_range(mse, terms, out, consts, start, stop, first):
 
         for k in range(N_OPTIONS):
             if not feasible[k, m]:
-                gain[k, m] = dvar[k, m] = 0.0
+                gain[k, col] = dvar[k, col] = 0.0
                 value[k, m] = -np.inf
                 continue
             if k == PROCESS:
@@ -701,7 +730,7 @@ def _value_range(mse, terms, out, consts, start, stop, first):
                 # neighbours' sales (Pakistan's sales agents live on that take).
                 after_mean = outside - brokerage[i]
                 after_var = (second_sd * outside) ** 2
-            gain[k, m], dvar[k, m] = after_mean - mean, after_var - var
+            gain[k, col], dvar[k, col] = after_mean - mean, after_var - var
 
         p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group, hot)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
@@ -713,8 +742,8 @@ def _value_range(mse, terms, out, consts, start, stop, first):
                     credit[i], inv, wc, cap * wc, working_credit[i]
                 )
                 value[k, m] = risk_adjusted_value(
-                    gain[k, m],
-                    dvar[k, m],
+                    gain[k, col],
+                    dvar[k, col],
                     inv + wc + WORKING_LOAN_INTEREST * short,
                     from_cash,
                     loan,
