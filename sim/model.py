@@ -336,6 +336,7 @@ class ValueChainModel(Model):
         ctx = self.decision_context(clarity, service_level, support)
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
         chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
+        self.last_attempts = None  # last month's, let go before this month's are made
         attempts = upgrades.apply_upgrades(
             pop, ctx, options, chosen, draws.success[options.rows], sc.herding, consts=k
         )
