@@ -52,6 +52,10 @@ from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
 
 
+#: Populations from this size on draw each month's per-MSE random numbers array by array.
+SEPARATE_DRAWS_MIN = 100_000
+
+
 class _Draws:
     """All of one month's random numbers, drawn at once in a fixed layout.
 
@@ -61,9 +65,10 @@ class _Draws:
     mechanism uses disjoint slices of [0, 1) or the uniform remainder ``u / p`` of an event of
     probability ``p``, so the things stay independent.
 
-    The eight per-MSE arrays are drawn one after another (the same numbers as one (8, n)
-    draw), each its own array, so that the month can let go of each once used
-    (:meth:`release`): at 10^7 MSEs they are 640 MB.
+    From :data:`SEPARATE_DRAWS_MIN` MSEs on, the eight per-MSE arrays are drawn one after
+    another (the same numbers as one (8, n) draw), each its own array, so that the month can
+    let go of each once used (:meth:`release`): at 10^7 MSEs they are 640 MB. Smaller
+    populations draw them at once, which costs less time.
     """
 
     __slots__ = (
@@ -90,10 +95,13 @@ class _Draws:
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
         draws = cls()
-        draws.recruit = rng.random(n)
-        draws.belief_noise = (rng.random(n) - 0.5) * np.sqrt(12.0)
-        for name in ("learn", "groups", "join", "decide", "success", "transit"):
-            setattr(draws, name, rng.random(n))
+        rows = (
+            [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
+        )
+        draws.recruit = rows[0]
+        draws.belief_noise = (rows[1] - 0.5) * np.sqrt(12.0)
+        draws.learn, draws.groups, draws.join = rows[2], rows[3], rows[4]
+        draws.decide, draws.success, draws.transit = rows[5], rows[6], rows[7]
         draws.prices = variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS)
         return draws
 
