@@ -51,7 +51,6 @@ from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
 
-
 #: Populations from this size on draw each month's per-MSE random numbers array by array.
 SEPARATE_DRAWS_MIN = 100_000
 
@@ -95,9 +94,7 @@ class _Draws:
     @classmethod
     def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
         draws = cls()
-        rows = (
-            [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
-        )
+        rows = [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
         draws.recruit = rows[0]
         draws.belief_noise = (rows[1] - 0.5) * np.sqrt(12.0)
         draws.learn, draws.groups, draws.join = rows[2], rows[3], rows[4]
