@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 from numba.core import types as nbtypes
 from numba.experimental import structref
 
 from sim import variates
 from sim.constants import declare, real, values_of, vector
 from sim.markets import N_CHANNELS
+from sim.threads import CHUNK, parallel
 
 #: Upgrading types, in the order of the bits of `Population.upgrades` and of option columns.
 UPGRADE_TYPES: tuple[str, ...] = ("process", "product", "functional", "channel", "intersectoral")
@@ -184,12 +185,16 @@ class Population:
 
     def record_income(self, month: int) -> None:
         """Write this month's income into the ring buffer, updating its running sums."""
-        _record_income(
+        args = (
             self.income_history[(month - 1) % INCOME_MEMORY],
             self.income,
             self.income_sum,
             self.income_sumsq,
         )
+        if parallel(self.n):
+            _record_income_chunks(*args, CHUNK)
+        else:
+            _record_income(*args, 0, self.n)
 
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
@@ -327,9 +332,18 @@ def social_barrier(
     return excluded * (social_distance * (1.0 - targeted_facilitation))
 
 
+@njit(cache=True, parallel=True)
+def _record_income_chunks(slot, income, income_sum, income_sumsq, chunk):
+    """`_record_income` over threads, in fixed chunks (each MSE's sums are its own)."""
+    n = income.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _record_income(slot, income, income_sum, income_sumsq, start, min(start + chunk, n))
+
+
 @njit(cache=True)
-def _record_income(slot, income, income_sum, income_sumsq):
-    for i in range(income.size):
+def _record_income(slot, income, income_sum, income_sumsq, start, stop):
+    for i in range(start, stop):
         old = np.float64(slot[i])
         income_sum[i] += income[i] - old
         income_sumsq[i] += income[i] ** 2 - old**2

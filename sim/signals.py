@@ -325,7 +325,7 @@ def update_beliefs(
         noise: Zero-mean, unit-variance draws, shape (n,).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    _update_beliefs(
+    args = (
         pop.channel_weight,
         pop.distance,
         pop.upgrades,
@@ -337,6 +337,44 @@ def update_beliefs(
         pop.belief_premium,
         consts,
     )
+    if parallel(pop.n):
+        _update_beliefs_chunks(*args, CHUNK)
+    else:
+        _update_beliefs(*args, 0, pop.n)
+
+
+@njit(cache=True, parallel=True)
+def _update_beliefs_chunks(
+    weight,
+    distance,
+    upgrades,
+    base,
+    premium_rate,
+    clarity,
+    noise,
+    belief_price,
+    belief_premium,
+    consts,
+    chunk,
+):
+    """`_update_beliefs` over threads, in fixed chunks (each MSE's beliefs are its own)."""
+    n = distance.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _update_beliefs(
+            weight,
+            distance,
+            upgrades,
+            base,
+            premium_rate,
+            clarity,
+            noise,
+            belief_price,
+            belief_premium,
+            consts,
+            start,
+            min(start + chunk, n),
+        )
 
 
 @njit(cache=True)
@@ -351,12 +389,14 @@ def _update_beliefs(
     belief_price,
     belief_premium,
     consts,
+    start,
+    stop,
 ):
     DIRECT_LEARNING_RATE = consts[0].direct_learning_rate
     DISTANCE_DELAY = consts[0].distance_delay
     LEARNING_RATE = consts[0].learning_rate
     SIGNAL_NOISE = consts[0].signal_noise
-    for i in range(distance.size):
+    for i in range(start, stop):
         selling = 0
         own = 0.0
         for c in range(N_CHANNELS):
@@ -514,12 +554,23 @@ def learn_options(
         hazard: Monthly hazards, (5, m), from :func:`option_hazards`.
         uniforms: Uniform draws, shape (m,).
     """
-    _learn_options(rows, hazard, uniforms, pop.aware)
+    if parallel(pop.n):
+        _learn_options_chunks(rows, hazard, uniforms, pop.aware, CHUNK)
+    else:
+        _learn_options(rows, hazard, uniforms, pop.aware, 0, rows.size)
+
+
+@njit(cache=True, parallel=True)
+def _learn_options_chunks(rows, hazard, uniforms, aware, chunk):
+    """`_learn_options` over threads, in fixed chunks (``rows`` name each MSE once)."""
+    for c in prange((rows.size + chunk - 1) // chunk):
+        start = c * chunk
+        _learn_options(rows, hazard, uniforms, aware, start, min(start + chunk, rows.size))
 
 
 @njit(cache=True)
-def _learn_options(rows, hazard, uniforms, aware):
-    for j in range(rows.size):
+def _learn_options(rows, hazard, uniforms, aware, start, stop):
+    for j in range(start, stop):
         total = 0.0
         for k in range(N_OPTIONS):
             total += hazard[k, j]

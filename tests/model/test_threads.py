@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import signals, threads, valuation
+from sim import population, signals, threads, valuation
 from sim.errors import UserInputError
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
@@ -29,6 +29,7 @@ def chunked(monkeypatch):
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
     monkeypatch.setattr(valuation, "CHUNK", 37)
     monkeypatch.setattr(signals, "CHUNK", 37)
+    monkeypatch.setattr(population, "CHUNK", 37)
 
 
 @TWO
@@ -39,6 +40,7 @@ def test_chunked_passes_on_one_and_two_threads_give_the_serial_results(scenario,
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
     monkeypatch.setattr(valuation, "CHUNK", 37)
     monkeypatch.setattr(signals, "CHUNK", 37)
+    monkeypatch.setattr(population, "CHUNK", 37)
     one = _table(**args, threads=1)
     two = _table(**args, threads=2)
     np.testing.assert_array_equal(one, serial)
