@@ -35,6 +35,9 @@ PARALLEL_MIN_MSES = 100_000
 #: Rows per chunk of a parallel pass: fixed, so the layout of the work never depends on the
 #: thread count (large enough that a chunk is ~0.1 ms of work, small enough to balance).
 CHUNK = 16_384
+#: Chunks a pass that compacts its output (the valuation) works on at once, at least; their
+#: results wait in a buffer of ``WAVE * CHUNK`` rows until they are copied out in order.
+WAVE = 8
 
 ENV = "MSE_SIM_THREADS"
 

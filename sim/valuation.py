@@ -33,6 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+import numba
 import numpy as np
 from numba import njit, prange
 
@@ -60,7 +61,7 @@ from sim.population import (
 from sim.sales import expected_transit_loss
 from sim.second_chain import outside_income
 from sim.terms import direct_selling_cost
-from sim.threads import CHUNK, parallel
+from sim.threads import CHUNK, WAVE, parallel
 from sim.upgrades import (
     eligible,
     process_capacity,
@@ -418,24 +419,16 @@ def value_options(
     """
     n = pop.n
     chunked = parallel(n)
-    # Without detail the kernel keeps gains and variance changes in one scratch column per
-    # chunk (each chunk runs on one thread).
-    scratch = n if detail else (n + CHUNK - 1) // CHUNK if chunked else 1
-    # The kernel fills the first m columns; the rest is never read.
-    out = OptionValues(
-        rows=np.empty(n, dtype=np.int64),
-        gain=np.empty((N_OPTIONS, scratch)),
-        variance_change=np.empty((N_OPTIONS, scratch)),
-        investment=np.empty((N_OPTIONS, n)),
-        working_capital=np.empty((N_OPTIONS, n)),
-        success=np.empty(n),
-        value=np.empty((N_OPTIONS, n)),
-        feasible=np.empty((N_OPTIONS, n), dtype=bool),
-        new_channel=np.empty(n, dtype=np.int64),
-    )
+    # The kernel fills the first m columns; the rest is never read (nor touched in memory).
+    # Without detail, gains and variance changes go to a scratch column.
+    out = _option_values(n, n if detail else 1)
     state, terms = pop.state, ctx.terms(consts)
     if chunked:
-        m = _value_chunks(state, terms, out, consts, CHUNK, detail)
+        # A wave of chunks is valued at once into `work`, then copied into `out` in order.
+        wave = max(WAVE, 2 * numba.get_num_threads())
+        work = _option_values(wave * CHUNK, wave * CHUNK if detail else wave)
+        m = _value_chunks(state, terms, out, work, consts, CHUNK, wave, detail)
+        del work
     else:
         m = _value_all(state, terms, out, consts, detail)
     return Options(
@@ -469,48 +462,64 @@ def _value_all(mse, terms, out, consts, detail=True):
     return _value_range(mse, terms, out, consts, 0, mse.aware.size, 0, -1 if detail else 0)
 
 
+def _option_values(columns: int, detail_columns: int) -> OptionValues:
+    """Empty `OptionValues` of ``columns`` columns (gains and variances: ``detail_columns``)."""
+    return OptionValues(
+        rows=np.empty(columns, dtype=np.int64),
+        gain=np.empty((N_OPTIONS, detail_columns)),
+        variance_change=np.empty((N_OPTIONS, detail_columns)),
+        investment=np.empty((N_OPTIONS, columns)),
+        working_capital=np.empty((N_OPTIONS, columns)),
+        success=np.empty(columns),
+        value=np.empty((N_OPTIONS, columns)),
+        feasible=np.empty((N_OPTIONS, columns), dtype=bool),
+        new_channel=np.empty(columns, dtype=np.int64),
+    )
+
+
 @njit(cache=True, parallel=True)
-def _value_chunks(mse, terms, out, consts, chunk, detail=True):
+def _value_chunks(mse, terms, out, work, consts, chunk, wave, detail=True):
     """`_value_all` over threads: the same columns, bit for bit, whatever the thread count.
 
-    Each chunk of ``chunk`` rows writes its deciders from the column of its first row on (a
-    chunk has no more deciders than rows, so chunks never overlap); then the chunks' columns
-    are moved left, in chunk order, into the places `_value_all` gives them. Every decider's
-    numbers are computed by the same code from the same inputs, and nothing is summed across
-    chunks.
+    The rows are cut into fixed chunks of ``chunk`` rows, valued ``wave`` chunks at a time:
+    the chunks of a wave run at once on the threads, each writing its deciders into its own
+    block of ``chunk`` columns of ``work``; then the blocks are copied, in chunk order, into
+    the next columns of ``out``, the places `_value_all` gives them. Every decider's numbers
+    are computed by the same code from the same inputs, and nothing is summed across chunks;
+    ``out`` is written only in its first m columns, as on one thread.
     """
     n = mse.aware.size
     n_chunks = (n + chunk - 1) // chunk
-    counts = np.zeros(n_chunks, np.int64)
-    for c in prange(n_chunks):
-        start = c * chunk
-        stop = min(start + chunk, n)
-        scratch = np.int64(-1) if detail else np.int64(c)
-        counts[c] = _value_range(mse, terms, out, consts, start, stop, start, scratch)
+    counts = np.zeros(wave, np.int64)
     m = 0
-    for c in range(n_chunks):  # in chunk order; a move only ever goes left
-        start = c * chunk
-        if m != start:
-            for j in range(counts[c]):
-                _move_column(out, start + j, m + j, detail)
-        m += counts[c]
+    for first in range(0, n_chunks, wave):
+        size = min(wave, n_chunks - first)
+        for b in prange(size):
+            start = (first + b) * chunk
+            stop = min(start + chunk, n)
+            scratch = np.int64(-1) if detail else np.int64(b)
+            counts[b] = _value_range(mse, terms, work, consts, start, stop, b * chunk, scratch)
+        for b in range(size):  # in chunk order
+            for j in range(counts[b]):
+                _copy_column(work, b * chunk + j, out, m + j, detail)
+            m += counts[b]
     return m
 
 
 @njit(cache=True)
-def _move_column(out, source, target, detail):
-    """Copy column ``source`` of every `OptionValues` array to column ``target``."""
-    out.rows[target] = out.rows[source]
-    out.success[target] = out.success[source]
-    out.new_channel[target] = out.new_channel[source]
+def _copy_column(source, column, target, to, detail):
+    """Copy column ``column`` of every array of ``source`` to column ``to`` of ``target``."""
+    target.rows[to] = source.rows[column]
+    target.success[to] = source.success[column]
+    target.new_channel[to] = source.new_channel[column]
     for k in range(N_OPTIONS):
         if detail:
-            out.gain[k, target] = out.gain[k, source]
-            out.variance_change[k, target] = out.variance_change[k, source]
-        out.investment[k, target] = out.investment[k, source]
-        out.working_capital[k, target] = out.working_capital[k, source]
-        out.value[k, target] = out.value[k, source]
-        out.feasible[k, target] = out.feasible[k, source]
+            target.gain[k, to] = source.gain[k, column]
+            target.variance_change[k, to] = source.variance_change[k, column]
+        target.investment[k, to] = source.investment[k, column]
+        target.working_capital[k, to] = source.working_capital[k, column]
+        target.value[k, to] = source.value[k, column]
+        target.feasible[k, to] = source.feasible[k, column]
 
 
 @njit(cache=True)

@@ -109,3 +109,28 @@ def test_drawing_array_by_array_draws_the_same_numbers(monkeypatch):
         np.testing.assert_array_equal(getattr(one_by_one, name), getattr(at_once, name))
     one_by_one.release("recruit")
     assert not hasattr(one_by_one, "recruit")
+
+
+@pytest.mark.parametrize("detail", [True, False])
+def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
+    from sim import lead_firms
+
+    m = sim.ValueChainModel(rng=5, n_mse=700, credit_access=0.9)
+    m.population.aware[:] = 0b11111  # many deciders, in every chunk
+    for _ in range(2):
+        m.step()
+    svc = lead_firms.service_intensity(m.population, m.scenario.embedded_services)
+    ctx = m.decision_context(m.clarity(), svc)
+    serial = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
+    monkeypatch.setattr(valuation, "CHUNK", 37)
+    chunked = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
+    assert serial.rows.size > 100
+    for name in ("rows", "investment", "working_capital", "success", "value", "feasible"):
+        np.testing.assert_array_equal(getattr(chunked, name), getattr(serial, name))
+    np.testing.assert_array_equal(chunked.new_channel, serial.new_channel)
+    if detail:
+        np.testing.assert_array_equal(chunked.gain, serial.gain)
+        np.testing.assert_array_equal(chunked.variance_change, serial.variance_change)
+    else:
+        assert chunked.gain is None and serial.gain is None
