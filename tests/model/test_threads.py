@@ -134,3 +134,20 @@ def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
         np.testing.assert_array_equal(chunked.variance_change, serial.variance_change)
     else:
         assert chunked.gain is None and serial.gain is None
+
+
+def test_a_studys_workers_run_their_models_on_one_thread(monkeypatch):
+    from sim import engines
+
+    seen = []
+
+    def fake_run(scenario, *, steps, rng, threads):
+        seen.append(threads)
+        return sim.run(scenario, steps=steps, rng=rng, threads=threads)
+
+    monkeypatch.delenv(threads.ENV, raising=False)
+    monkeypatch.setattr(engines, "run", fake_run)
+    engines.run_columns(({"n_mse": 20}, 1, 1, ["share_upgraded"]))
+    monkeypatch.setenv(threads.ENV, str(threads.max_threads()))
+    engines.run_columns(({"n_mse": 20}, 1, 1, ["share_upgraded"]))
+    assert seen == [1, threads.max_threads()]
