@@ -290,9 +290,13 @@ class ValueChainModel(Model):
             uniforms=draws.recruit,
             consts=k,
         )
+        draws.release("recruit")  # memory: see _Draws
+        # Last month's terms and sales are let go before this month's are made: at 10^7
+        # MSEs both at once were the month's peak of memory (1.4 GB more).
+        del self.terms, self.last_sales
         month = self.trade(transit=draws.transit)
         assert month is not None  # with the transit draws, trade settles the month
-        draws.release("recruit", "transit")  # memory: see _Draws
+        draws.release("transit")
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
