@@ -51,6 +51,9 @@ from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
 
+#: Learners whose news of options is worked out at once (`ValueChainModel.step`).
+LEARN_BLOCK = 1 << 20
+
 #: Populations from this size on draw each month's per-MSE random numbers array by array.
 SEPARATE_DRAWS_MIN = 100_000
 
@@ -311,21 +314,28 @@ class ValueChainModel(Model):
         groups.share_information(pop, consts=k)
         service_level = lead_firms.service_intensity(pop, sc.embedded_services)
         support = lead_firms.support_intensity(pop, sc.support_services, self.social, consts=k)
-        rows = signals.learners(pop)
-        hazard = signals.option_hazards(
-            pop,
-            rows,
-            self.social,
-            service_level,
-            sc.intermediary_rent,
-            sc.herding,
-            groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group),
-            groups.peer_adoption(pop, pop.village, pop.active),
-            support,
-            consts=k,
-        )
-        signals.learn_options(pop, rows, hazard, draws.learn[rows])
-        del rows, hazard
+        learners = signals.learners(pop)
+        group_adoption = groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group)
+        village_adoption = groups.peer_adoption(pop, pop.village, pop.active)
+        # In blocks of learners, so that the hazards of 10^7 MSEs (400 MB) are never held at
+        # once: an MSE's hazards and news depend on its own row only, so the bits are the same.
+        for first in range(0, learners.size, LEARN_BLOCK):
+            rows = learners[first : first + LEARN_BLOCK]
+            hazard = signals.option_hazards(
+                pop,
+                rows,
+                self.social,
+                service_level,
+                sc.intermediary_rent,
+                sc.herding,
+                group_adoption,
+                village_adoption,
+                support,
+                consts=k,
+            )
+            signals.learn_options(pop, rows, hazard, draws.learn[rows])
+            del rows, hazard
+        del learners, group_adoption, village_adoption
         draws.release("belief_noise", "learn")
 
         # Horizontal links.

@@ -151,3 +151,13 @@ def test_a_studys_workers_run_their_models_on_one_thread(monkeypatch):
     monkeypatch.setenv(threads.ENV, str(threads.max_threads()))
     engines.run_columns(({"n_mse": 20}, 1, 1, ["share_upgraded"]))
     assert seen == [1, threads.max_threads()]
+
+
+def test_news_worked_out_in_blocks_of_learners_gives_the_same_run(monkeypatch):
+    # Large populations work out news of options a block of learners at a time (memory).
+    from sim import model
+
+    args = dict(steps=12, rng=3, n_mse=400)
+    whole = _table(**args)
+    monkeypatch.setattr(model, "LEARN_BLOCK", 37)
+    np.testing.assert_array_equal(_table(**args), whole)
