@@ -266,6 +266,9 @@ class ValueChainModel(Model):
 
     def _month(self) -> None:
         sc, pop, k = self.scenario, self.population, self.constants
+        # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
+        # by the decisions below.
+        self.last_attempts = None
         draws = _Draws.draw(self.rng, pop.n)
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
@@ -355,7 +358,6 @@ class ValueChainModel(Model):
         ctx = self.decision_context(clarity, service_level, support)
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
         chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
-        self.last_attempts = None  # last month's, let go before this month's are made
         attempts = upgrades.apply_upgrades(
             pop, ctx, options, chosen, draws.success[options.rows], sc.herding, consts=k
         )
