@@ -251,7 +251,8 @@ def _table(result: dict, names: list[str]) -> str:
         if len(names) == 2:
             a, b = (med[n].get(key) for n in names)
             better_low = key not in ("thread_speedup",)
-            ratio = (b / a if better_low else a / b) if a and b else None
+            # The speed-up of this tree over the other: old / new for times and bytes.
+            ratio = (a / b if better_low else b / a) if a and b else None
             line += f" | {ratio:.2f}x" if ratio and key != "bytes_per_mse" else " | "
         lines.append(line + " |")
     if "boltzmann" in med:
