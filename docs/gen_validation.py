@@ -165,6 +165,7 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
     )
     steps = sorted(set((meta.get("steps") or {}).values())) or ["?"]
     met = c["observations_counted"] >= GOAL_OBSERVATIONS and len(cases) >= GOAL_CASES
+    observed_cases = table[table["kind"] == "observation"]["case"].nunique()
     lines = [
         "<!-- BEGIN RESULTS -->",
         "## Results",
@@ -187,8 +188,8 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
         "",
         f"**{headline(table)}**",
         "",
-        f"Observations in all: {c['observations']}, in {table[table['kind'] == 'observation']['case'].nunique()} "
-        f"cases. Observations that discriminate (counted): {c['observations_counted']}, in "
+        f"Observations in all: {c['observations']}, in {observed_cases} cases. "
+        f"Observations that discriminate (counted): {c['observations_counted']}, in "
         f"{len(cases)} cases ({', '.join(cases) or 'none'}). Issue 21's goal, at least "
         f"{GOAL_OBSERVATIONS} across at least {GOAL_CASES} cases, is "
         f"{'met' if met else 'not met'}.",
