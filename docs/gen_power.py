@@ -34,6 +34,9 @@ DEFAULT_READING = (
 )
 #: The section goes before this heading when the page has none yet.
 BEFORE = "## Calibration"
+#: Kinds of target that cite a source other than the briefing paper (issue 21's observations and
+#: directions; "sourced" in tables written before the kinds were split).
+SOURCED = ("observation", "direction", "sourced")
 
 
 def _pct(value: float) -> str:
@@ -75,7 +78,7 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
     edges = [m for m in models if m["kind"] == "constant edge"]
     mechanisms = [m for m in models if m["kind"] == "mechanism off"]
     seeds = meta["seeds"]
-    counted = table[(table["kind"] == "sourced") & (table["status"] != "not yet modelled")]
+    counted = table[table["kind"].isin(SOURCED) & (table["status"] != "not yet modelled")]
     # A target the right model fails rejects (nearly) every model: its power says nothing.
     passing = counted[counted["status"] == "pass"]
     lines = [
@@ -144,7 +147,7 @@ def section(table: pd.DataFrame, meta: dict, reading: str) -> str:
         ]
         for _, r in rows.iterrows():
             name = f"{r['id']} (`{r['metric']}`)" + (
-                "" if r["kind"] == "sourced" else " *assumption*"
+                "" if r["kind"] in SOURCED else f" *{r['kind']}*"
             )
             if r["status"] == "not yet modelled":
                 lines.append(

@@ -654,6 +654,21 @@ def share_linked_dropped(model) -> float:
     return _ratio(o.n_dropped, o.n_ever_linked)
 
 
+def share_members_informed(model) -> float:
+    """Share of producer-group members in the chain with a direct view of end-market prices.
+
+    A direct view is what :mod:`sim.signals` treats as one: ICT access, a lead-firm link, or
+    selling directly (the functional upgrade). Everyone else hears prices only through its
+    buyer, its group and its neighbours. The population is the members, as where an
+    association's supporters count "the farmers we support" without price information
+    (Mozambique); 0 with no members.
+    """
+    pop = model.population
+    members = pop.active & ((pop.upgrades >> INTERSECTORAL) & 1 == 0) & (pop.group >= 0)
+    direct = pop.ict | (pop.lead_firm >= 0) | ((pop.upgrades >> FUNCTIONAL) & 1 == 1)
+    return _ratio(int((members & direct).sum()), int(members.sum()))
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -698,6 +713,7 @@ REPORTERS: dict[str, Callable] = {
         share_selling_via_agents,
         mean_income_cohort,
         share_linked_dropped,
+        share_members_informed,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
@@ -836,6 +852,9 @@ METRIC_INFO: dict[str, MetricInfo] = {
     ),
     "share_linked_dropped": MetricInfo(
         "lead-firm suppliers who dropped out", "share of MSEs ever linked", "share"
+    ),
+    "share_members_informed": MetricInfo(
+        "group members with direct price information", "share of group members", "share"
     ),
 }
 

@@ -281,7 +281,7 @@ class CaseTargets:
         >>> from sim.validation import read_targets
         >>> case = read_targets("kenya-avocados")   # a CaseTargets
         >>> case.scenario.name, case.steps, len(case.targets)
-        ('kenya-avocados', 120, 5)
+        ('kenya-avocados', 192, 6)
     """
 
     case: str

@@ -206,7 +206,35 @@ def test_new_metrics_are_described_and_collected():
         "share_selling_via_agents",
         "mean_income_cohort",
         "share_linked_dropped",
+        "share_members_informed",
     )
     for name in new:
         assert name in metrics.METRICS and name in metrics.METRIC_INFO
         assert metrics.REPORTERS[name].__doc__
+
+
+def test_members_informed_counts_group_members_with_a_direct_view_of_prices():
+    from sim.population import FUNCTIONAL, INTERSECTORAL
+
+    model = _model(steps=1)
+    pop = model.population
+    n = pop.n
+    pop.active[:] = True
+    pop.upgrades[:] = 0
+    pop.ict[:] = False
+    pop.lead_firm[:] = -1
+    pop.group[:] = -1
+    metrics.forget_status(model)
+    assert metrics.share_members_informed(model) == 0.0  # no members: 0, not a division by 0
+    pop.group[:40] = 0  # 40 members ...
+    pop.ict[:10] = True  # ... 10 with ICT,
+    pop.lead_firm[10:15] = 0  # 5 supplying a lead firm,
+    pop.upgrades[15:18] = 1 << FUNCTIONAL  # 3 selling directly,
+    pop.ict[60:80] = True  # and non-members with ICT, who do not count
+    assert metrics.share_members_informed(model) == pytest.approx(18 / 40)
+    # Members who left the chain or closed are not in it; hearing prices through a buyer,
+    # a group or neighbours is no direct view.
+    pop.upgrades[30:40] = 1 << INTERSECTORAL
+    pop.active[20:30] = False
+    assert metrics.share_members_informed(model) == pytest.approx(18 / 20)
+    assert n > 80
