@@ -652,6 +652,21 @@ def share_linked_dropped(model) -> float:
     return _ratio(o.n_dropped, o.n_ever_linked)
 
 
+def share_side_selling(model) -> float:
+    """Of the suppliers under a forward contract this month, the share that side-sold.
+
+    They sold the month's output to a trader because the spot price beat the contract price
+    by more than their expected loss of the relationship (`sim.lead_firms.side_selling`).
+    """
+    books = model.firm_books
+    return _ratio(float(books.side_sold.sum()), float(books.contracted.sum()))
+
+
+def lead_firm_profit(model) -> float:
+    """Lead firms' profit this month, summed: kept margins and contract gains less services."""
+    return sum_in_order(model.firm_books.profit)
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -696,6 +711,8 @@ REPORTERS: dict[str, Callable] = {
         share_selling_via_agents,
         mean_income_cohort,
         share_linked_dropped,
+        share_side_selling,
+        lead_firm_profit,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
@@ -835,6 +852,10 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "share_linked_dropped": MetricInfo(
         "lead-firm suppliers who dropped out", "share of MSEs ever linked", "share"
     ),
+    "share_side_selling": MetricInfo(
+        "contracted suppliers side-selling", "share of suppliers under contract", "share"
+    ),
+    "lead_firm_profit": MetricInfo("lead firms' profit", "currency units a month", "level"),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).
