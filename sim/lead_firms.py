@@ -703,7 +703,14 @@ def side_selling(
     side = np.zeros(pop.n, dtype=np.bool_)
     if books.default_rate.size:
         _side_sell(
-            pop.state, contract, spot, trend, float(embedded_services), uniforms, books, side,
+            pop.state,
+            contract,
+            spot,
+            trend,
+            float(embedded_services),
+            uniforms,
+            books,
+            side,
             consts,
         )
     return side
