@@ -116,6 +116,45 @@ CONSTANTS = declare(
             "weight",
             "Weight of the group's pooled belief in a member's belief after each month's meeting.",
         ),
+        # Groups with costs (issue 22, item 5), each in the unit of GROUP_VALUE: a member's
+        # net benefit a month is ``GROUP_VALUE x effort x capture - GOVERNANCE_COST x size``.
+        # With FREE_RIDING, ELITE_CAPTURE and GOVERNANCE_COST at 0 groups only help.
+        real(
+            "group_value",
+            0.05,
+            0.0,
+            1.0,
+            "share of a member's monthly sales",
+            "Monthly value of membership to a member when every member pays its share "
+            "(collective bargaining, shared costs, information).",
+        ),
+        real(
+            "free_riding",
+            0.2,
+            0.0,
+            1.0,
+            "probability per member-month",
+            "Monthly chance that a member contributes nothing to the group's shared costs; the "
+            "group's benefits shrink by the share of members who do not pay (its effort).",
+        ),
+        real(
+            "elite_capture",
+            0.3,
+            0.0,
+            1.0,
+            "share of benefits",
+            "Share of a group's benefits that goes to its better-off members (cash above the "
+            "group's mean), split among them; the rest is shared equally.",
+        ),
+        real(
+            "governance_cost",
+            0.001,
+            0.0,
+            1.0,
+            "share of a member's monthly sales per member",
+            "Monthly cost of running the group (meetings, coordination, records) per member, per "
+            "member of the group: it grows with the group's size.",
+        ),
     ],
 )
 
@@ -399,10 +438,104 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
                 )
 
 
-def group_cost_share(pop: Population, consts: np.ndarray) -> np.ndarray:
-    """Share of upgrading costs each MSE saves through its group."""
+def group_cost_share(
+    pop: Population, consts: np.ndarray, benefit: np.ndarray | None = None
+) -> np.ndarray:
+    """Share of upgrading costs each MSE saves through its group.
+
+    Args:
+        pop: Population.
+        consts: The run's calibration constants (a `sim.constants` record).
+        benefit: Each MSE's share of its group's benefits (`group_economics`); 1 for every
+            member if omitted.
+    """
     GROUP_COST_SHARE = values_of(consts)["group_cost_share"]
-    return GROUP_COST_SHARE * pop.in_group
+    if benefit is None:
+        return GROUP_COST_SHARE * pop.in_group
+    return np.minimum(GROUP_COST_SHARE * benefit, 1.0) * pop.in_group
+
+
+def group_economics(
+    pop: Population, groups: Groups, uniforms: np.ndarray, consts: np.ndarray
+) -> np.ndarray:
+    """Groups cost something: free riders, capture by the better-off, governance (one month).
+
+    Each member free-rides (pays nothing toward shared costs) when its draw is in the top
+    FREE_RIDING of [0, 1) (the join draw, which members do not otherwise use; a member that
+    joined this month used its bottom slice to seek, so newcomers pay their first month).
+    A group's *effort* is the share of its members who pay. Its benefits, ``GROUP_VALUE x
+    effort`` a member on average, are shared: ELITE_CAPTURE of them goes to the members with
+    cash above the group's mean, the rest equally. A member's net benefit is its share minus
+    ``GOVERNANCE_COST x size``. A group whose mean net benefit is below zero dissolves; in one
+    that goes on, members whose own net benefit is below zero leave.
+
+    Args:
+        pop: Population; `group` written for the members who leave or whose group dissolves.
+        groups: Group registry (`alive` written).
+        uniforms: The month's join draws, shape (n,).
+        consts: The run's calibration constants (a `sim.constants` record).
+
+    Returns:
+        Each MSE's share of its group's benefits relative to an equal share in a group where
+        all pay (``effort x capture multiplier``; 0 outside a group). It scales the group's
+        bargaining power (`sim.terms.bargaining_power`) and cost sharing (`group_cost_share`).
+    """
+    benefit = np.zeros(pop.n)
+    if len(groups):
+        _group_economics(pop.state, groups.alive, uniforms, benefit, consts)
+    return benefit
+
+
+@njit(cache=True)
+def _group_economics(mse, alive, uniforms, benefit, consts):
+    ELITE_CAPTURE = consts[0].elite_capture
+    FREE_RIDING = consts[0].free_riding
+    GOVERNANCE_COST = consts[0].governance_cost
+    GROUP_VALUE = consts[0].group_value
+    group, cash, active, upgrades = mse.group, mse.cash, mse.active, mse.upgrades
+    n_groups = alive.size
+    size = np.zeros(n_groups)
+    paying = np.zeros(n_groups)
+    cash_sum = np.zeros(n_groups)
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0 and stays_in_chain(active[i], upgrades[i]):
+            size[g] += 1.0
+            paying[g] += uniforms[i] < 1.0 - FREE_RIDING
+            cash_sum[g] += cash[i]
+    top = np.zeros(n_groups)
+    for i in range(group.size):
+        g = group[i]
+        if g >= 0 and stays_in_chain(active[i], upgrades[i]):
+            top[g] += cash[i] * size[g] > cash_sum[g]
+    dissolving = np.zeros(n_groups, np.bool_)
+    for g in range(n_groups):
+        if alive[g] and size[g] > 0.0:
+            effort = paying[g] / size[g]
+            if GROUP_VALUE * effort - GOVERNANCE_COST * size[g] < 0.0:
+                dissolving[g] = True
+                alive[g] = False
+    for i in range(group.size):
+        g = group[i]
+        if g < 0:
+            continue
+        if not stays_in_chain(active[i], upgrades[i]):
+            benefit[i] = 1.0  # never read: it neither sells nor upgrades in the chain
+            continue
+        if dissolving[g]:
+            group[i] = NO_GROUP
+            continue
+        effort = paying[g] / size[g]
+        # Equal shares when nobody is better off than the mean (or capture is off).
+        share = 1.0
+        if top[g] > 0.0:
+            share = 1.0 - ELITE_CAPTURE
+            if cash[i] * size[g] > cash_sum[g]:
+                share += ELITE_CAPTURE * size[g] / top[g]
+        if GROUP_VALUE * effort * share - GOVERNANCE_COST * size[g] < 0.0:
+            group[i] = NO_GROUP
+        else:
+            benefit[i] = effort * share
 
 
 def peer_adoption(pop: Population, key: np.ndarray, mask: np.ndarray) -> np.ndarray:

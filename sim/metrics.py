@@ -669,6 +669,21 @@ def share_members_informed(model) -> float:
     return _ratio(int((members & direct).sum()), int(members.sum()))
 
 
+def share_side_selling(model) -> float:
+    """Of the suppliers under a forward contract this month, the share that side-sold.
+
+    They sold the month's output to a trader because the spot price beat the contract price
+    by more than their expected loss of the relationship (`sim.lead_firms.side_selling`).
+    """
+    books = model.firm_books
+    return _ratio(float(books.side_sold.sum()), float(books.contracted.sum()))
+
+
+def lead_firm_profit(model) -> float:
+    """Lead firms' profit this month, summed: kept margins and contract gains less services."""
+    return sum_in_order(model.firm_books.profit)
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -714,6 +729,8 @@ REPORTERS: dict[str, Callable] = {
         mean_income_cohort,
         share_linked_dropped,
         share_members_informed,
+        share_side_selling,
+        lead_firm_profit,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
@@ -856,6 +873,10 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "share_members_informed": MetricInfo(
         "group members with direct price information", "share of group members", "share"
     ),
+    "share_side_selling": MetricInfo(
+        "contracted suppliers side-selling", "share of suppliers under contract", "share"
+    ),
+    "lead_firm_profit": MetricInfo("lead firms' profit", "currency units a month", "level"),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).

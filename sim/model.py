@@ -210,6 +210,12 @@ class ValueChainModel(Model):
             consts=self.constants,
         )
         self.groups = groups.Groups()
+        # Contracts that can be broken and groups with costs (issue 22, items 4-5): lead
+        # firms' default and profit, this month's side-sellers, each member's share of its
+        # group's benefits (1 for every member when groups cost nothing).
+        self.firm_books = lead_firms.open_books(sc.n_lead_firms)
+        self.side_selling = np.zeros(pop.n, dtype=bool)
+        self.group_benefit = (pop.group >= 0).astype(float)
         self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
         self.ledger = finance.open_ledger(sum_in_order(pop.cash))
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
@@ -288,7 +294,7 @@ class ValueChainModel(Model):
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         lead_firms.recruit_suppliers(
             pop,
-            self.firms,
+            lead_firms.tightened(self.firms, self.firm_books, k),
             embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
@@ -300,7 +306,29 @@ class ValueChainModel(Model):
         # Last month's terms and sales are let go before this month's are made: at 10^7
         # MSEs both at once were the month's peak of memory (1.4 GB more).
         del self.terms, self.last_sales
+        # Contracted suppliers may side-sell when spot beats the contract price; the transit
+        # draw is free for them (only direct sellers lose goods in transit).
+        self.side_selling = lead_firms.side_selling(
+            pop,
+            lead_firms.contract_share(pop, lead_firms.tightened(self.firms, self.firm_books, k)),
+            self.markets.price,
+            self.markets.trend_price(sc.competition, consts=k),
+            sc.embedded_services,
+            draws.transit,
+            self.firm_books,
+            k,
+        )
         month = self.trade(transit=draws.transit)
+        lead_firms.book_profit(
+            self.firm_books,
+            pop.lead_firm,
+            pop.active,
+            self.last_sales.produced,
+            self.last_sales.lead_firm_take,
+            float(self.trend[markets.DOMESTIC]),
+            sc.embedded_services,
+            k,
+        )
         assert month is not None  # with the transit draws, trade settles the month
         draws.release("transit")
 
@@ -352,6 +380,8 @@ class ValueChainModel(Model):
             draws.join,
             consts=k,
         )
+        # Groups cost something: free-riding, elite capture, governance (issue 22, item 5).
+        self.group_benefit = groups.group_economics(pop, self.groups, draws.join, consts=k)
         draws.release("groups", "join")
 
         # Decisions: value every option for every MSE, choose, pay, apply.
@@ -447,10 +477,15 @@ class ValueChainModel(Model):
         self.links, self.brokers = links.links_and_brokers(
             pop, sc.mse_brokers, sc.n_villages, consts=k
         )
+        # A side-seller sells this month's output to its village's trader.
+        self.links[self.side_selling] = links.VIA_TRADER
+        self.brokers[self.side_selling] = -1
         self.trader_power = traders.intermediary_market_power(
             pop, self.links, sc.n_intermediaries, consts=k
         )
-        bargaining = terms.bargaining_power(pop, sc.bargaining_power, self.social, consts=k)
+        bargaining = terms.bargaining_power(
+            pop, sc.bargaining_power, self.social, consts=k, group_benefit=self.group_benefit
+        )
         self.terms = terms.link_terms(
             pop,
             self.links,
@@ -466,7 +501,10 @@ class ValueChainModel(Model):
         self.trend = self.markets.trend_price(sc.competition, consts=k)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
-        self.contracts = lead_firms.contract_share(pop, self.firms)
+        self.contracts = lead_firms.contract_share(
+            pop, lead_firms.tightened(self.firms, self.firm_books, k)
+        )
+        self.contracts[self.side_selling] = 0.0
         sold = sales.sell_output(
             pop,
             self.markets,
@@ -523,7 +561,7 @@ class ValueChainModel(Model):
             credit=finance.credit_limit(
                 pop, sc.credit_access, self.social, sc.group_finance, consts=k
             ),
-            cost_share=groups.group_cost_share(pop, consts=k),
+            cost_share=groups.group_cost_share(pop, consts=k, benefit=self.group_benefit),
             transit_risk=sc.transit_risk,
             working_credit=finance.working_credit_limit(
                 pop, sc.working_capital_credit, self.social, sc.group_finance, consts=k

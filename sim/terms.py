@@ -170,27 +170,34 @@ CONSTANTS = declare(
 
 
 def bargaining_power(
-    pop: Population, lever: float, social: np.ndarray, consts: np.ndarray
+    pop: Population,
+    lever: float,
+    social: np.ndarray,
+    consts: np.ndarray,
+    group_benefit: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each MSE's bargaining power in [0, 1].
 
-    The scenario's base level, raised by collective bargaining in a producer group and by the
-    price knowledge ICT gives, lowered by social exclusion.
+    The scenario's base level, raised by collective bargaining in a producer group (scaled by
+    the member's share of its group's benefits, `sim.groups.group_economics`; 1 for every
+    member if omitted) and by the price knowledge ICT gives, lowered by social exclusion.
     """
-    return _bargaining_power(float(lever), pop.group, pop.ict, social, consts)
+    if group_benefit is None:
+        group_benefit = (pop.group >= 0).astype(float)
+    return _bargaining_power(float(lever), group_benefit, pop.ict, social, consts)
 
 
 @njit(cache=True)
-def _bargaining_power(lever, group, ict, social, consts):
+def _bargaining_power(lever, group_benefit, ict, social, consts):
     GROUP_BARGAINING = consts[0].group_bargaining
     ICT_BARGAINING = consts[0].ict_bargaining
     SOCIAL_BARGAINING = consts[0].social_bargaining
-    power = np.empty(group.size)
-    for i in range(group.size):
+    power = np.empty(group_benefit.size)
+    for i in range(group_benefit.size):
         power[i] = min(
             max(
                 lever
-                + GROUP_BARGAINING * (group[i] >= 0)
+                + GROUP_BARGAINING * group_benefit[i]
                 + ICT_BARGAINING * ict[i]
                 - SOCIAL_BARGAINING * social[i],
                 0.0,

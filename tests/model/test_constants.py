@@ -115,10 +115,16 @@ def test_learning_rate_sets_how_far_beliefs_move_toward_the_signal():
 
 def test_max_group_size_caps_groups():
     # A group open at the start of the month takes that month's seekers, so the cap is the
-    # size above which a group stops taking members, not a hard ceiling.
+    # size above which a group stops taking members, not a hard ceiling. Groups cost nothing
+    # here (a governance cost that grows with size would cap them too).
     def largest(cap):
+        free = {"governance_cost": 0.0, "free_riding": 0.0, "elite_capture": 0.0}
         model = ValueChainModel(
-            rng=2, group_support=1.0, n_mse=200, n_villages=2, constants={"max_group_size": cap}
+            rng=2,
+            group_support=1.0,
+            n_mse=200,
+            n_villages=2,
+            constants={"max_group_size": cap, **free},
         )
         for _ in range(24):
             model.step()

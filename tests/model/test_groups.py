@@ -86,3 +86,86 @@ def test_groups_dissolve_and_members_leave(consts, small):
         pop, m.groups, 0.0, np.zeros(pop.n), consts=consts
     )  # every draw dissolves
     assert np.all(pop.group == -1)
+
+
+# -- groups with costs (issue 22, item 5) -----------------------------------------------------
+
+
+def _one_group_per_village(small):
+    from sim.constants import ConstantSet
+
+    m = small(n=200)
+    pop = m.population
+    pop.upgrades[:] = 0
+    pop.active[:] = True
+    pop.group[:] = groups.NO_GROUP
+    ids = m.groups.add(
+        np.arange(10), np.array([np.flatnonzero(pop.village == v)[0] for v in range(10)])
+    )
+    pop.group[:] = ids[pop.village]
+    pop.cash[:] = 100.0
+
+    def run(uniforms=None, **values):
+        g0 = pop.group.copy()
+        alive0 = m.groups.alive.copy()
+        u = np.full(pop.n, 0.5) if uniforms is None else uniforms
+        benefit = groups.group_economics(pop, m.groups, u, ConstantSet.of(values).record())
+        after = pop.group.copy()
+        pop.group[:] = g0
+        m.groups.alive[:] = alive0
+        return benefit, after
+
+    return m, pop, run
+
+
+def test_free_riders_shrink_what_groups_give_and_without_them_members_get_it_all(small):
+    m, pop, run = _one_group_per_village(small)
+    benefit, _ = run(free_riding=0.0, elite_capture=0.0, governance_cost=0.0)
+    assert (benefit == 1.0).all()
+    # Half the members (draws in the top half) pay nothing: every member gets half.
+    u = np.where(np.arange(pop.n) % 2 == 0, 0.9, 0.1)
+    benefit, _ = run(u, free_riding=0.5, elite_capture=0.0, governance_cost=0.0)
+    for v in range(10):
+        rows = pop.village == v
+        paying = (u[rows] < 0.5).mean()
+        assert np.allclose(benefit[rows], paying)
+
+
+def test_better_off_members_capture_the_groups_benefits_and_without_capture_all_share(small):
+    m, pop, run = _one_group_per_village(small)
+    rich = np.arange(pop.n) % 4 == 0
+    pop.cash[:] = np.where(rich, 1000.0, 10.0)
+    benefit, _ = run(free_riding=0.0, elite_capture=0.3, governance_cost=0.0)
+    assert (benefit[rich] > 1.0).all() and np.allclose(benefit[~rich], 0.7)
+    # The benefits are moved, not made: the mean share in each group stays 1.
+    for v in range(10):
+        assert np.isclose(benefit[pop.village == v].mean(), 1.0)
+    benefit, _ = run(free_riding=0.0, elite_capture=0.0, governance_cost=0.0)
+    assert (benefit == 1.0).all()
+
+
+def test_a_governance_cost_that_grows_with_size_dissolves_large_groups_only(small):
+    m, pop, run = _one_group_per_village(small)
+    sizes = np.bincount(pop.village)
+    cost = 0.05 / (sizes.min() + sizes.max()) * 2  # between the smallest and largest group
+    _, after = run(free_riding=0.0, elite_capture=0.0, governance_cost=cost, group_value=0.05)
+    for v in range(10):
+        gone = (after[pop.village == v] == groups.NO_GROUP).all()
+        assert gone == (cost * sizes[v] > 0.05)
+    assert (after == groups.NO_GROUP).any()
+    _, after = run(free_riding=0.0, elite_capture=0.0, governance_cost=0.0)
+    assert (after >= 0).all()
+
+
+def test_capture_makes_ordinary_members_leave_when_their_share_does_not_pay(small):
+    m, pop, run = _one_group_per_village(small)
+    rich = np.arange(pop.n) % 4 == 0
+    pop.cash[:] = np.where(rich, 1000.0, 10.0)
+    sizes = np.bincount(pop.village)
+    # A governance cost an equal share covers, but not an ordinary member's 30% smaller one.
+    cost = 0.05 * 0.85 / sizes.max()
+    _, after = run(free_riding=0.0, elite_capture=0.3, governance_cost=cost, group_value=0.05)
+    big = sizes[pop.village] * cost > 0.05 * 0.7
+    assert (after[~rich & big] == groups.NO_GROUP).all() and (after[rich] >= 0).all()
+    _, after = run(free_riding=0.0, elite_capture=0.0, governance_cost=cost, group_value=0.05)
+    assert (after >= 0).all()
