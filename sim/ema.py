@@ -267,7 +267,9 @@ class _Runner:
     outcomes: tuple[OutcomeSpec, ...]
 
     def __call__(self, seed: int, **fields: Any) -> dict[str, Any]:
-        clean = {k: (int(v) if input_spec(k).kind is int else float(v)) for k, v in fields.items()}
+        clean: dict[str, Any] = {
+            k: (int(v) if input_spec(k).kind is int else float(v)) for k, v in fields.items()
+        }
         df = run(self.scenario, steps=self.steps, rng=seed, **clean)
         return {o.name: o.value(df) for o in self.outcomes}
 
