@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -25,7 +26,9 @@ import numpy as np
 import sim
 from sim.provenance import library_versions
 
-STORE = Path(__file__).resolve().parent.parent / "tests" / "data" / "reference_runs.json"
+ROOT = Path(__file__).resolve().parent.parent
+STORE = ROOT / "tests" / "data" / "reference_runs.json"
+CHANGELOG = ROOT / "CHANGELOG.md"
 
 #: The three runs: the baseline, and two runs with most levers pushed high.
 RUNS: dict[str, dict] = {
@@ -87,6 +90,33 @@ def stored() -> dict:
     return json.loads(STORE.read_text(encoding="utf-8"))
 
 
+def released(version: str, changelog: str) -> bool:
+    """Whether ``version``'s minor series has a dated release (``## [0.2.0] - 2026-12-06``)."""
+    headings = re.findall(r"^## \[(\d+\.\d+\.\d+)\] - \d{4}-\d{2}-\d{2}", changelog, re.M)
+    return any(minor(heading) == minor(version) for heading in headings)
+
+
+def refusal(reference: dict, current: dict[str, str], version: str, changelog: str) -> str:
+    """Why ``current`` must not be stored over ``reference`` under ``version``, or ''.
+
+    Numbers that move raise the minor version (docs/about/versions.md). So new fingerprints
+    may not replace different ones of the same minor series once that series has been
+    released: the release's numbers are what users cite. Before the release (the version
+    sits under "Unreleased" in the changelog) they may be rewritten as often as needed.
+    """
+    stored_version = reference.get(VERSION_KEY, "")
+    if not stored_version or minor(stored_version) != minor(version):
+        return ""
+    if reference.get("fingerprints") == current or not released(version, changelog):
+        return ""
+    return (
+        f"refused: the reference runs' numbers moved, but version {version} has been released "
+        f"with other numbers (CHANGELOG.md). Raise the minor version in pyproject.toml "
+        f"(to {minor(version)[0]}.{minor(version)[1] + 1}.0), "
+        "reinstall, and write again."
+    )
+
+
 def write(current: dict[str, str]) -> None:
     """Store ``current`` fingerprints with the versions in use."""
     record = {VERSION_KEY: sim.__version__, "versions": library_versions(), "fingerprints": current}
@@ -137,6 +167,11 @@ def main() -> int:
     args = parser.parse_args()
     current = fingerprints()
     if args.write:
+        if STORE.exists():
+            why = refusal(stored(), current, sim.__version__, CHANGELOG.read_text("utf-8"))
+            if why:
+                print(why, file=sys.stderr)
+                return 2
         write(current)
         print(f"wrote {STORE}")
         return 0

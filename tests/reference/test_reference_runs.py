@@ -56,3 +56,17 @@ def test_reference_runs_name_the_minor_version_they_belong_to():
     module = _reference_module()
     stored = module.stored()
     assert module.minor(stored[module.VERSION_KEY]) == module.minor(sim.__version__)
+
+
+def test_writing_refuses_new_numbers_under_a_released_minor_version():
+    module = _reference_module()
+    old = {module.VERSION_KEY: "0.2.0", "fingerprints": {"baseline": "aa"}}
+    moved, same = {"baseline": "bb"}, {"baseline": "aa"}
+    changelog = "## [Unreleased]\n\n## [0.2.0] - 2026-12-06\n"
+    # 0.2.0 is released: moved numbers under 0.2.x are refused, with the version to raise to.
+    why = module.refusal(old, moved, "0.2.1", changelog)
+    assert "0.3.0" in why and "released" in why
+    # The same numbers, a new minor version, or a version not yet released: allowed.
+    assert module.refusal(old, same, "0.2.1", changelog) == ""
+    assert module.refusal(old, moved, "0.3.0", changelog) == ""
+    assert module.refusal(old, moved, "0.2.0", "## [Unreleased]\n") == ""
