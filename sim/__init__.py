@@ -7,9 +7,9 @@ onto it.
 
 Layers, imports going one way only (``tests/project/test_layers.py`` checks it):
 
-* the model: ``sim.scenario``, ``sim.population``, the mechanism modules, ``sim.model``,
-  ``sim.metrics``, ``sim.who_gains``, with shared utilities (``sim.errors``, ``sim.checks``,
-  ``sim.io``, ``sim.data``, ``sim.engines``, ``sim.memory``);
+* the model: ``sim.scenario`` and ``sim.scenario_fields``, ``sim.population``, the mechanism
+  modules, ``sim.model``, ``sim.metrics``, ``sim.who_gains``, with shared utilities
+  (``sim.errors``, ``sim.checks``, ``sim.io``, ``sim.data``, ``sim.engines``, ``sim.memory``);
 * studies of many runs: ``sim.experiments``, ``sim.sweeps``, ``sim.ema``, ``sim.validation``;
 * the user interface: ``sim.ui`` (CLI, report, figures, words, app).
 

@@ -53,6 +53,8 @@ MECHANISMS: tuple[str, ...] = (
     "sales",
     "signals",
     "lead_firms",
+    "services",
+    "contracts",
     "groups",
     "finance",
     "second_chain",

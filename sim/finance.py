@@ -172,10 +172,24 @@ def _credit_limit(credit_access, social, debt, group, group_finance, consts):
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(debt.size)
     for i in range(debt.size):
-        access = min(credit_access + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
-        line = access * MAX_LOAN * (1.0 - SOCIAL_CREDIT_PENALTY * social[i])
+        line = _credit_line(
+            credit_access,
+            group[i] >= 0,
+            social[i],
+            group_finance,
+            MAX_LOAN,
+            GROUP_LENDING,
+            SOCIAL_CREDIT_PENALTY,
+        )
         available[i] = max(line - debt[i], 0.0)
     return available
+
+
+@njit(cache=True)
+def _credit_line(lever, in_group, social, group_finance, most, group_lending, social_penalty):
+    """One MSE's credit line: the lever's access (more in a group), less for the excluded."""
+    access = min(lever + group_lending * group_finance * in_group, 1.0)
+    return access * most * (1.0 - social_penalty * social)
 
 
 def working_credit_limit(
@@ -199,8 +213,15 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     available = np.empty(group.size)
     for i in range(group.size):
-        access = min(lever + GROUP_LENDING * group_finance * (group[i] >= 0), 1.0)
-        available[i] = access * MAX_WORKING_LOAN * (1.0 - SOCIAL_CREDIT_PENALTY * social[i])
+        available[i] = _credit_line(
+            lever,
+            group[i] >= 0,
+            social[i],
+            group_finance,
+            MAX_WORKING_LOAN,
+            GROUP_LENDING,
+            SOCIAL_CREDIT_PENALTY,
+        )
     return available
 
 

@@ -26,6 +26,7 @@ from mesa.agent import AgentSet
 
 from sim import (
     choice,
+    contracts,
     finance,
     groups,
     lead_firms,
@@ -33,6 +34,7 @@ from sim import (
     markets,
     sales,
     sales_agents,
+    services,
     signals,
     terms,
     traders,
@@ -213,7 +215,7 @@ class ValueChainModel(Model):
         # Contracts that can be broken and groups with costs (issue 22, items 4-5): lead
         # firms' default and profit, this month's side-sellers, each member's share of its
         # group's benefits (1 for every member when groups cost nothing).
-        self.firm_books = lead_firms.open_books(sc.n_lead_firms)
+        self.firm_books = contracts.open_books(sc.n_lead_firms)
         self.side_selling = np.zeros(pop.n, dtype=bool)
         self.group_benefit = (pop.group >= 0).astype(float)
         self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
@@ -294,7 +296,7 @@ class ValueChainModel(Model):
         # Vertical links: lead firms recruit, then everybody sells and is paid.
         lead_firms.recruit_suppliers(
             pop,
-            lead_firms.tightened(self.firms, self.firm_books, k),
+            contracts.tightened(self.firms, self.firm_books, k),
             embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
@@ -308,9 +310,9 @@ class ValueChainModel(Model):
         del self.terms, self.last_sales
         # Contracted suppliers may side-sell when spot beats the contract price; the transit
         # draw is free for them (only direct sellers lose goods in transit).
-        self.side_selling = lead_firms.side_selling(
+        self.side_selling = contracts.side_selling(
             pop,
-            lead_firms.contract_share(pop, lead_firms.tightened(self.firms, self.firm_books, k)),
+            contracts.contract_share(pop, contracts.tightened(self.firms, self.firm_books, k)),
             self.markets.price,
             self.markets.trend_price(sc.competition, consts=k),
             sc.embedded_services,
@@ -319,7 +321,7 @@ class ValueChainModel(Model):
             k,
         )
         month = self.trade(transit=draws.transit)
-        lead_firms.book_profit(
+        contracts.book_profit(
             self.firm_books,
             pop.lead_firm,
             pop.active,
@@ -343,8 +345,8 @@ class ValueChainModel(Model):
             consts=k,
         )
         groups.share_information(pop, consts=k)
-        service_level = lead_firms.service_intensity(pop, sc.embedded_services)
-        support = lead_firms.support_intensity(pop, sc.support_services, self.social, consts=k)
+        service_level = services.service_intensity(pop, sc.embedded_services)
+        support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
         learners = signals.learners(pop)
         group_adoption = groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group)
         village_adoption = groups.peer_adoption(pop, pop.village, pop.active)
@@ -395,7 +397,7 @@ class ValueChainModel(Model):
         draws.release("decide", "success")
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
-        lead_firms.technical_assistance(pop, service_level, support, consts=k)
+        services.technical_assistance(pop, service_level, support, consts=k)
 
         # Money: the month's flows go to the ledger; MSEs in distress too long exit.
         finance.book_month(self.ledger, month._replace(financing=attempts.financing))
@@ -501,8 +503,8 @@ class ValueChainModel(Model):
         self.trend = self.markets.trend_price(sc.competition, consts=k)
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
-        self.contracts = lead_firms.contract_share(
-            pop, lead_firms.tightened(self.firms, self.firm_books, k)
+        self.contracts = contracts.contract_share(
+            pop, contracts.tightened(self.firms, self.firm_books, k)
         )
         self.contracts[self.side_selling] = 0.0
         sold = sales.sell_output(

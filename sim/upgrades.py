@@ -23,7 +23,6 @@ from sim import finance
 from sim.channels import channel_open
 from sim.constants import declare, real, vector
 from sim.finance import split_costs
-from sim.lead_firms import advance_share
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -35,6 +34,7 @@ from sim.population import (
     Population,
     stays_in_chain,
 )
+from sim.services import advance_share
 
 if TYPE_CHECKING:
     from sim.valuation import Context, Options

@@ -1,4 +1,4 @@
-"""Unit tests of contracts that can be broken (:mod:`sim.lead_firms`, issue 22 item 4).
+"""Unit tests of :mod:`sim.contracts`: who gets a contract, and contracts that can be broken.
 
 Each test sets the state by hand and shows the effect appears with its constant and vanishes
 with it at 0: suppliers side-sell when spot beats the contract price by more than their loss
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import lead_firms
+from sim import contracts
 from sim.constants import ConstantSet
 from sim.markets import N_CHANNELS
 
@@ -30,9 +30,9 @@ def _contracted(small):
 
 def _side(m, pop, contract, spot_over_trend, consts, uniforms=None):
     trend = np.ones(N_CHANNELS)
-    books = lead_firms.open_books(2)
+    books = contracts.open_books(2)
     u = np.full(pop.n, 0.9) if uniforms is None else uniforms
-    side = lead_firms.side_selling(
+    side = contracts.side_selling(
         pop, contract, trend * spot_over_trend, trend, 0.3, u, books, consts
     )
     return side, books
@@ -74,13 +74,13 @@ def test_lead_firms_drop_the_side_sellers_they_catch_and_their_default_rate_rise
 
 def test_lead_firms_tighten_their_terms_as_their_default_rate_rises(small):
     m = small(n=200, n_lead_firms=2, forward_contracts=0.5)
-    books = lead_firms.open_books(2)
+    books = contracts.open_books(2)
     books.default_rate[:] = [0.0, 0.5]
-    firms = lead_firms.tightened(m.firms, books, record())
+    firms = contracts.tightened(m.firms, books, record())
     assert firms.contract[0] == m.firms.contract[0]
     assert np.isclose(firms.contract[1], 0.5 * m.firms.contract[1])
     assert firms.capacity[1] < m.firms.capacity[1]
-    same = lead_firms.tightened(
+    same = contracts.tightened(
         m.firms, books, record(contract_tightening=0.0, recruit_tightening=0.0)
     )
     assert np.array_equal(same.contract, m.firms.contract)
@@ -96,3 +96,30 @@ def test_a_side_seller_sells_to_a_trader_and_its_firm_keeps_nothing_of_it(small)
     m.trade()
     assert (m.links != 1).all() and (m.contracts == 0.0).all()
     assert m.last_sales.lead_firm_take.sum() == 0.0
+
+
+def test_contracts_reach_only_linked_mses(small):
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    pop.lead_firm[:10] = 1
+    pop.quality[:] = 1.0
+    assert np.all(contracts.contract_share(pop, m.firms)[:10] == m.firms.contract[1])
+    assert np.all(contracts.contract_share(pop, m.firms)[10:] == 0.0)
+
+
+def _standards_in_range(standard, consts):
+    return (
+        (standard >= consts[0]["firm_standard_low"]) & (standard <= consts[0]["firm_standard_high"])
+    ).all()
+
+
+def test_contracts_need_the_firms_standard(consts, small):
+    m = small(forward_contracts=0.6)
+    pop = m.population
+    pop.lead_firm[:] = 0
+    standard = m.firms.standard[0]
+    pop.quality[:] = np.where(np.arange(pop.n) % 2 == 0, standard + 0.01, standard - 0.01)
+    share = contracts.contract_share(pop, m.firms)
+    assert np.all(share[::2] == m.firms.contract[0]) and np.all(share[1::2] == 0.0)
+    assert _standards_in_range(m.firms.standard, consts)

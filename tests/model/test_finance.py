@@ -11,7 +11,7 @@ import pytest
 
 from sim import (
     finance,
-    lead_firms,
+    services,
     upgrades,
     valuation,
 )
@@ -125,7 +125,7 @@ def test_working_capital_loans_are_repaid_next_month_with_interest(consts, small
         pop.cash[:] = 10_000.0
         pop.advance_due[:] = 0.0
         clarity = m.clarity()
-        svc = lead_firms.service_intensity(pop, 0.0)
+        svc = services.service_intensity(pop, 0.0)
         ctx = m.decision_context(clarity, svc)
         opts = valuation.value_options(pop, ctx, consts=consts)
         attempts = upgrades.apply_upgrades(

@@ -1,4 +1,4 @@
-"""Unit tests of :mod:`sim.lead_firms`: recruitment, services, contracts, support markets.
+"""Unit tests of :mod:`sim.lead_firms`: the firms' own terms and their recruitment.
 
 Each test builds a small model (or calls a compiled helper), sets the state by hand, and
 shows that the effect appears with its lever (or upgrade) and vanishes without it.
@@ -11,9 +11,7 @@ import numpy as np
 from sim import (
     lead_firms,
     links,
-    signals,
     terms,
-    valuation,
 )
 from sim.population import FUNCTIONAL
 
@@ -52,18 +50,6 @@ def test_lead_firms_reach_groups_first_and_stop_at_capacity(consts, small):
     assert per_firm.sum() >= 0.9 * m.firms.capacity.sum()  # full, bar this month's leavers
 
 
-def test_services_and_contracts_reach_only_linked_mses(small):
-    m = small()
-    pop = m.population
-    pop.lead_firm[:] = -1
-    pop.lead_firm[:10] = 1
-    pop.quality[:] = 1.0
-    assert np.all(lead_firms.service_intensity(pop, 0.7)[:10] == 0.7)
-    assert np.all(lead_firms.service_intensity(pop, 0.7)[10:] == 0.0)
-    assert np.all(lead_firms.contract_share(pop, m.firms)[:10] == m.firms.contract[1])
-    assert np.all(lead_firms.contract_share(pop, m.firms)[10:] == 0.0)
-
-
 def test_lead_firms_do_not_recruit_mses_that_sell_directly(consts, small):
     m = small(n=500)
     pop = m.population
@@ -80,12 +66,6 @@ def test_lead_firms_do_not_recruit_mses_that_sell_directly(consts, small):
         consts=consts,
     )
     assert (pop.lead_firm[:250] == -1).all() and (pop.lead_firm[250:] >= 0).any()
-
-
-def _standards_in_range(standard, consts):
-    return (
-        (standard >= consts[0]["firm_standard_low"]) & (standard <= consts[0]["firm_standard_high"])
-    ).all()
 
 
 def test_each_lead_firm_has_its_own_capacity_so_more_firms_buy_from_more_mses(consts, small):
@@ -127,17 +107,6 @@ def test_rival_lead_firms_give_better_terms(consts, small):
     assert np.all(shares[3].pass_through > shares[1].pass_through)
 
 
-def test_contracts_need_the_firms_standard(consts, small):
-    m = small(forward_contracts=0.6)
-    pop = m.population
-    pop.lead_firm[:] = 0
-    standard = m.firms.standard[0]
-    pop.quality[:] = np.where(np.arange(pop.n) % 2 == 0, standard + 0.01, standard - 0.01)
-    share = lead_firms.contract_share(pop, m.firms)
-    assert np.all(share[::2] == m.firms.contract[0]) and np.all(share[1::2] == 0.0)
-    assert _standards_in_range(m.firms.standard, consts)
-
-
 def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(consts, small):
     offered, firms = {}, {}
     for demand in (0.0, 1.0):
@@ -168,38 +137,3 @@ def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(con
             consts=consts,
         )
         assert (pop.lead_firm == -1).all() == expect_drop
-
-
-def test_stand_alone_services_reach_unlinked_mses_for_a_fee_only_with_the_lever(consts, small):
-    from sim.population import PROCESS as P
-
-    m = small()
-    pop = m.population
-    pop.lead_firm[:] = -1
-    zero = np.zeros(pop.n)
-    assert np.all(lead_firms.support_intensity(pop, 0.0, zero, consts=consts) == 0)
-    support = lead_firms.support_intensity(pop, 1.0, zero, consts=consts)
-    assert np.all(support > 0)
-    assert np.all(np.diff(support[np.argsort(pop.distance)]) <= 1e-12)  # thinner far away
-    assert np.all(lead_firms.support_intensity(pop, 1.0, np.ones(pop.n), consts=consts) < support)
-    assert np.all(lead_firms.service_intensity(pop, 1.0) == 0)  # no embedded services unlinked
-    # News, success and skills rise with them; costs rise by their fee.
-    rows = np.arange(pop.n)
-    pop.aware[:] = 0
-    tables = np.zeros((1, 5)), np.zeros((pop.village.max() + 1, 5))
-    without = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables, consts=consts)
-    with_ = signals.option_hazards(pop, rows, zero, zero, 0.6, 0.0, *tables, support, consts=consts)
-    assert np.all(with_[P] > without[P])
-    pop.aware[:] = 0b11111
-    pop.cash[:] = 10_000.0
-    clarity = m.clarity()
-    plain = valuation.value_options(pop, m.decision_context(clarity, zero), consts=consts)
-    served = valuation.value_options(pop, m.decision_context(clarity, zero, support), consts=consts)
-    assert np.all(served.success[0] > plain.success[0])
-    assert np.allclose(
-        served.investment[P],
-        plain.investment[P] * (1 + consts[0]["support_fee"] * support[served.rows]),
-    )
-    skill = pop.skill.copy()
-    lead_firms.technical_assistance(pop, zero, support, consts=consts)
-    assert np.all(pop.skill >= skill) and np.any(pop.skill > skill)

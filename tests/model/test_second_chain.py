@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from sim import (
-    lead_firms,
     second_chain,
+    services,
     signals,
     valuation,
 )
@@ -57,7 +57,7 @@ def test_product_or_functional_upgrading_makes_moving_cheaper_and_known(consts, 
     pop.skill[:] = 0.9  # every MSE may move
     pop.upgrades[:] = np.where(np.arange(pop.n) % 2 == 0, 1 << PRODUCT, 0).astype(np.uint8)
     clarity = m.clarity()
-    svc = lead_firms.service_intensity(pop, m.scenario.embedded_services)
+    svc = services.service_intensity(pop, m.scenario.embedded_services)
     ctx = m.decision_context(clarity, svc)
     opts = valuation.value_options(pop, ctx, consts=consts)
     stepped = pop.upgrades[opts.rows] != 0

@@ -113,13 +113,13 @@ def test_drawing_array_by_array_draws_the_same_numbers(monkeypatch):
 
 @pytest.mark.parametrize("detail", [True, False])
 def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
-    from sim import lead_firms
+    from sim import services
 
     m = sim.ValueChainModel(rng=5, n_mse=700, credit_access=0.9)
     m.population.aware[:] = 0b11111  # many deciders, in every chunk
     for _ in range(2):
         m.step()
-    svc = lead_firms.service_intensity(m.population, m.scenario.embedded_services)
+    svc = services.service_intensity(m.population, m.scenario.embedded_services)
     ctx = m.decision_context(m.clarity(), svc)
     serial = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)

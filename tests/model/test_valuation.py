@@ -11,8 +11,8 @@ import pytest
 
 from sim import (
     channels,
-    lead_firms,
     markets,
+    services,
     valuation,
 )
 from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT
@@ -94,7 +94,7 @@ def test_a_broker_weighs_its_take_from_neighbours_before_leaving_the_chain(const
         pop.skill[:] = 0.9
         m.trade()
         ctx = m.decision_context(
-            m.clarity(), lead_firms.service_intensity(pop, m.scenario.embedded_services)
+            m.clarity(), services.service_intensity(pop, m.scenario.embedded_services)
         )
         opts = valuation.value_options(pop, ctx, consts=consts)
         col = np.flatnonzero(opts.rows == broker)[0]
@@ -119,7 +119,7 @@ def test_transit_risk_lowers_the_value_of_selling_directly_far_away(consts, smal
         pop.skill[:] = 0.9
         pop.distance[:] = 0.8
         clarity = m.clarity()
-        svc = lead_firms.service_intensity(pop, m.scenario.embedded_services)
+        svc = services.service_intensity(pop, m.scenario.embedded_services)
         gains[risk] = valuation.value_options(
             pop, m.decision_context(clarity, svc), consts=consts
         ).gain[F]

@@ -11,9 +11,11 @@ Start it with ``mse-sim app`` (or ``solara run sim.ui.app.page``). Two modes:
   (:mod:`sim.ui.app.many_runs`), next to the room's guess ("predict, then run").
 
 The page fills a projector's screen without scrolling (1280x720, and at 125 % zoom): the
-play controls on top, the charts and the value-chain picture below, and the settings and
-levers in a drawer. Its address keeps the state (:mod:`sim.ui.app.address`), and the charts
-and the run's data can be saved (:mod:`sim.ui.app.export`).
+play controls on top, the charts and the value-chain picture below (:mod:`sim.ui.app.panels`),
+and the settings and levers in a drawer (:mod:`sim.ui.app.drawer`). This module is the page
+itself: its state, its play controls, its address and its save buttons. The address keeps the
+state (:mod:`sim.ui.app.address`), and the charts and the run's data can be saved
+(:mod:`sim.ui.app.export`).
 
 Why not Mesa's SolaraViz: its controller steps the model in a threaded task and forces a
 re-render of every chart (matplotlib PNGs) after each step while the thread that handled the
@@ -50,8 +52,7 @@ import traitlets  # noqa: E402
 
 from sim.errors import UserInputError  # noqa: E402
 from sim.experiments import GUIDELINES  # noqa: E402
-from sim.metrics import metric_info  # noqa: E402
-from sim.scenario import FIELDS, LEVERS, list_scenarios  # noqa: E402
+from sim.scenario import list_scenarios  # noqa: E402
 from sim.ui.app import export  # noqa: E402
 from sim.ui.app.address import (  # noqa: E402
     SPEEDS,
@@ -62,6 +63,7 @@ from sim.ui.app.address import (  # noqa: E402
     state_of,
     to_query,
 )
+from sim.ui.app.drawer import LEVER_STEP, Drawer  # noqa: E402
 from sim.ui.app.many_runs import (  # noqa: E402
     MANY_RUNS,
     Question,
@@ -69,63 +71,35 @@ from sim.ui.app.many_runs import (  # noqa: E402
     prepare_model,
     wait_until_ready,
 )
+from sim.ui.app.panels import Panels  # noqa: E402
 from sim.ui.app.player import Player, use_play  # noqa: E402
 from sim.ui.app.session import (  # noqa: E402
-    BASELINE,
     DEFAULT_HORIZON,
     DEFAULT_SCENARIO,
     HORIZON_RANGE,
-    INTERVENTION,
-    N_MSE_RANGE,
-    SEED_RANGE,
     FieldProblem,
     Run,
     Settings,
     parse_whole_number,
 )
 from sim.ui.app.texts import (  # noqa: E402
-    INFO_SECTIONS,
     SPEED_NAMES,
     address_problems,
-    field_message,
-    info_html,
-    scenario_info,
 )
-from sim.ui.app.views import (  # noqa: E402, F401 - fmt_* and key_metric: the page's words
-    FIELD_LABELS,
-    chain_html,
-    changes_text,
-    chart_html,
-    chart_views,
+from sim.ui.app.views import (  # noqa: E402, F401 - the page's words, importable from here
     fmt_difference,
     fmt_value,
     key_metric,
-    lever_help,
-    months_words,
 )
-from sim.ui.handout import HANDOUT_SEEDS  # noqa: E402
 from sim.ui.i18n import (  # noqa: E402
     DEFAULT_LANGUAGE,
     LANGUAGES,
     gettext_for,
-    metric_title,
-    metric_unit,
-    ngettext_for,
-    paper_text,
-    scenario_text,
     scenario_title,
-    translation_note,
 )
-from sim.ui.numbers import format_number  # noqa: E402
-from sim.ui.words import effect_in_words  # noqa: E402
 
 #: Environment variables by which ``mse-sim app`` passes its options to the page.
 ENV_LANG, ENV_HORIZON = "MSE_SIM_APP_LANG", "MSE_SIM_APP_HORIZON"
-
-#: Lever sliders move in steps of this size (levers are 0-1 scales). Fine enough for every
-#: bundled scenario's values (kenya-avocados has 0.67): a coarser slider snaps such a value to
-#: its grid when drawn and reports the snap as a move, which restarted the run at load.
-LEVER_STEP = 0.01
 
 #: What the room is told while the model is prepared after an install (measured on 2 shared
 #: cores: docs/app.md, "First start").
@@ -134,453 +108,6 @@ PREPARING_SECONDS = 30
 # The model's compiled passes load (or compile, after an install) as soon as the app starts,
 # not when the first tab presses ▶.
 prepare_model()
-
-
-# --------------------------------------------------------------------------------------------
-# Panels
-# --------------------------------------------------------------------------------------------
-
-
-@solara.component
-def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str], tab: str):
-    """The number a trainer projects: the effect over many runs, and the run on screen.
-
-    The big number is the guideline's effect over :data:`~sim.ui.handout.HANDOUT_SEEDS`
-    paired runs (the handout's experiment for the same settings), worked out in the
-    background; the animated run below it is labelled as one example.
-    """
-    _, ngettext = gettext_for(lang), ngettext_for(lang)
-    g, metric = run.guideline, key_metric(run)
-    question = Question.of(g.id, run.settings.scenario, run.horizon)
-    future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
-    # the thread returns the question with its answer: right after a change of guideline the
-    # hook still holds the last answer, which must not be read as this question's
-    answer = solara.use_thread(
-        lambda: (question, future.result()), dependencies=[future], intrusive_cancel=False
-    )
-    result = (
-        answer.value[1]
-        if answer.state == solara.ResultState.FINISHED
-        and answer.value is not None
-        and answer.value[0] == question
-        else None
-    )
-    words = effect_in_words(result, metric, lang) if result is not None else None
-    with solara.Column(classes=["mse-difference"], gap="2px"):
-        solara.HTML(
-            tag="div",
-            classes=["mse-difference-title"],
-            unsafe_innerHTML=html.escape(f"{g.id}: {_(g.action)}"),
-        )
-        solara.HTML(
-            tag="div",
-            classes=["mse-difference-metric"],
-            unsafe_innerHTML=html.escape(
-                _("{metric}, with {g} minus without, after {months}:").format(
-                    metric=metric_title(metric, lang),
-                    g=g.id,
-                    months=months_words(run.horizon, lang),
-                )
-            ),
-        )
-        if words is not None:
-            solara.HTML(
-                tag="div",
-                classes=["mse-difference-value"],
-                unsafe_innerHTML=html.escape(words.effect),
-            )
-            solara.HTML(
-                tag="div",
-                classes=["mse-many-runs"],
-                unsafe_innerHTML=(
-                    f'<span class="mse-many-runs-range">{html.escape(words.over)}</span> · '
-                    f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'
-                ),
-            )
-        elif future.done() and not future.cancelled() and future.exception() is not None:
-            print(
-                f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
-                file=sys.stderr,
-            )
-            solara.HTML(
-                tag="div",
-                classes=["mse-many-runs", "mse-error"],
-                unsafe_innerHTML=(
-                    html.escape(
-                        _(
-                            "The runs behind the number could not be made; the details are "
-                            "in the terminal running the app."
-                        )
-                    )
-                ),
-            )
-        else:
-            solara.HTML(
-                tag="div", classes=["mse-difference-value", "mse-working"], unsafe_innerHTML="…"
-            )
-            solara.HTML(
-                tag="div",
-                classes=["mse-many-runs", "mse-working"],
-                unsafe_innerHTML=html.escape(
-                    ngettext(
-                        "Working out the effect over {n} run with and without {g}…",
-                        "Working out the effect over {n} runs with and without {g}…",
-                        HANDOUT_SEEDS,
-                    ).format(n=HANDOUT_SEEDS, g=g.id)
-                ),
-            )
-        solara.HTML(
-            tag="div",
-            classes=["mse-example"],
-            unsafe_innerHTML=html.escape(
-                _(
-                    "The run on screen is one example: {diff} after {months} ({new} with {g}, {base} "
-                    "without; {unit})."
-                ).format(
-                    diff=fmt_difference(run.difference(metric), metric, lang),
-                    months=months_words(month, lang),
-                    g=g.id,
-                    new=fmt_value(run.value(metric, INTERVENTION), metric, lang),
-                    base=fmt_value(run.value(metric, BASELINE), metric, lang),
-                    unit=metric_unit(metric, lang),
-                )
-            ),
-        )
-        GuessRow(
-            metric, result.effect(metric)["effect"] if result is not None else None, lang, guess
-        )
-        solara.HTML(
-            tag="div",
-            classes=["mse-difference-note"],
-            unsafe_innerHTML=html.escape(
-                _("The guideline changes: {changes}").format(changes=changes_text(run, lang))
-            ),
-        )
-
-
-@solara.component
-def GuessRow(metric: str, effect: float | None, lang: str, guess: solara.Reactive[str]):
-    """Predict, then run: the room's guess of the effect, shown against the result."""
-    _ = gettext_for(lang)
-    share = metric_info(metric).kind == "share"
-    unit = _("points") if share else ""
-    with solara.Row(classes=["mse-guess"], style={"align-items": "center"}):
-        solara.InputText(
-            _("The room's guess ({unit})").format(unit=unit or "±"),
-            value=guess,
-            continuous_update=False,
-            classes=["mse-guess-input"],
-        )
-        if guess.value.strip():
-            try:
-                guessed = float(guess.value.replace(",", ".").replace("+", "").replace("−", "-"))
-            except ValueError:
-                solara.HTML(
-                    tag="div",
-                    classes=["mse-field-problem"],
-                    unsafe_innerHTML=(
-                        html.escape(_("“{text}” is not a number.").format(text=guess.value))
-                    ),
-                )
-                return
-            text = _("Guess {guess}").format(
-                guess=fmt_difference(guessed / (100 if share else 1), metric, lang)
-            )
-            if effect is not None:
-                text = _("Guess {guess}, result {result}").format(
-                    guess=fmt_difference(guessed / (100 if share else 1), metric, lang),
-                    result=fmt_difference(effect, metric, lang),
-                )
-            solara.HTML(tag="div", classes=["mse-guess-result"], unsafe_innerHTML=html.escape(text))
-
-
-@solara.component
-def Panels(
-    run: Run,
-    month: solara.Reactive[int],
-    lang: str,
-    guess: solara.Reactive[str],
-    before: Run | None,
-    hover: bool,
-    tab: str,
-):
-    """The charts and the picture of the run on screen (re-rendered every month)."""
-    month.value  # noqa: B018 - read, so that a new month re-renders the panels (only them)
-    views = chart_views(run, lang, before)
-    mode = "mse-panels-guideline" if run.guideline is not None else "mse-panels-explore"
-    with solara.Div(classes=["mse-panels", mode]):
-        if run.guideline is None:
-            solara.HTML(
-                tag="div",
-                classes=["mse-cell", "mse-cell-picture"],
-                unsafe_innerHTML=chain_html(run, lang),
-            )
-            for view in views:
-                solara.HTML(
-                    tag="div",
-                    classes=["mse-cell"],
-                    unsafe_innerHTML=chart_html(view, run, lang, hover),
-                )
-        else:
-            with solara.Div(classes=["mse-cell", "mse-cell-card"]):
-                DifferenceCard(run, run.month, lang, guess, tab)
-            for view in views:
-                solara.HTML(
-                    tag="div",
-                    classes=["mse-cell"],
-                    unsafe_innerHTML=chart_html(view, run, lang, hover),
-                )
-            solara.HTML(
-                tag="div",
-                classes=["mse-cell", "mse-cell-picture"],
-                unsafe_innerHTML=chain_html(run, lang),
-            )
-
-
-# --------------------------------------------------------------------------------------------
-# Settings
-# --------------------------------------------------------------------------------------------
-
-
-@solara.component
-def LeverControl(
-    name: str, value: float, default: float, lang: str, on_value: Callable[[float], None]
-):
-    """A lever: its label and value, range and scenario value in words, then a plain slider.
-
-    The label is text outside the slider, so clicking it never moves the lever. Its hover text
-    says the lever's range in the page's language (never an internal name).
-    """
-    _ = gettext_for(lang)
-    spec = FIELDS[name]
-    changed = abs(value - default) > 1e-9
-    classes = ["mse-lever", f"mse-lever-{name}"] + (["mse-changed"] if changed else [])
-    with solara.Div(classes=classes):
-        status = (
-            _("changed; scenario value {default}") if changed else _("scenario value")
-        ).format(default=format_number(default, 2, lang=lang))
-        solara.HTML(
-            tag="div",
-            classes=["mse-lever-label"],
-            unsafe_innerHTML=(
-                f'<span class="mse-lever-name" title="{html.escape(lever_help(name, lang))}">'
-                f"{html.escape(_(spec.label))}</span> "
-                f'<b class="mse-lever-value">{format_number(value, 2, lang=lang)}</b> '
-                f'<span class="mse-lever-range">({html.escape(status)}; '
-                f"{format_number(spec.low, 0, lang=lang)}–"
-                f"{format_number(spec.high, 0, lang=lang)})</span>"
-            ),
-        )
-        solara.SliderFloat(
-            "",
-            value=float(value),
-            min=float(spec.low),
-            max=float(spec.high),
-            step=LEVER_STEP,
-            on_value=on_value,
-            thumb_label=False,
-        )
-
-
-@solara.component
-def NumberField(
-    label: str,
-    field: str,
-    current: int,
-    low: int,
-    high: int,
-    lang: str,
-    on_value: Callable[[int], None],
-):
-    """A whole-number field that says what was wrong, or what is used."""
-    _ = gettext_for(lang)
-    text = solara.use_reactive(str(current))
-    problem = solara.use_reactive("")
-    # a new scenario or a Reset may change the value in use: show it
-    solara.use_effect(lambda: text.set(str(current)), [current])
-
-    def submit(typed: str):
-        text.set(typed)
-        try:
-            value = parse_whole_number(typed, low, high, label)
-        except FieldProblem as exc:
-            problem.set(field_message(exc, format_number(current, 0, lang=lang), lang))
-            return
-        problem.set("")
-        text.set(str(value))
-        on_value(value)
-
-    with solara.Div(classes=["mse-number", f"mse-number-{field}"]):
-        solara.InputText(_(label), value=text.value, on_value=submit, continuous_update=False)
-        if problem.value:
-            solara.HTML(
-                tag="div",
-                classes=["mse-field-problem"],
-                unsafe_innerHTML=html.escape(problem.value),
-            )
-        else:
-            solara.HTML(
-                tag="div",
-                classes=["mse-field-ok"],
-                unsafe_innerHTML=html.escape(
-                    _("Using {value} ({low}–{high}).").format(
-                        value=format_number(current, 0, lang=lang),
-                        low=format_number(low, 0, lang=lang),
-                        high=format_number(high, 0, lang=lang),
-                    )
-                ),
-            )
-
-
-@solara.component
-def Drawer(
-    scenarios,
-    scenario_name,
-    settings: Settings,
-    lang,
-    error,
-    choose_scenario,
-    change,
-    set_lever,
-    close,
-):
-    """The settings drawer: scenario, its Info, the paper's guideline, number fields, levers."""
-    _, ngettext = gettext_for(lang), ngettext_for(lang)
-    with solara.Div(classes=["mse-drawer"]):
-        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
-            solara.HTML(
-                tag="div",
-                classes=["mse-drawer-title"],
-                unsafe_innerHTML=html.escape(_("Scenario and levers")),
-            )
-            solara.Button(
-                "✕ " + _("Close"),
-                on_click=close,
-                classes=["mse-drawer-close"],
-                outlined=True,
-                small=True,
-            )
-        titles = {scenario_title(n, lang): n for n in scenarios}
-        solara.Select(
-            _("Scenario"),
-            values=list(titles),
-            value=scenario_title(scenario_name, lang),
-            on_value=lambda t: choose_scenario(titles[t]),
-            classes=["mse-scenario"],
-        )
-        info = scenario_info(scenario_name)
-        if info.get("description"):
-            solara.HTML(
-                tag="div",
-                classes=["mse-help"],
-                unsafe_innerHTML=html.escape(scenario_text(info["description"], lang)),
-            )
-        for summary, parts in INFO_SECTIONS:
-            text = info_html(info, parts, lang)
-            if text:
-                with solara.Details(summary=_(summary), expand=False):
-                    solara.HTML(tag="div", classes=["mse-info"], unsafe_innerHTML=text)
-        if error:
-            solara.HTML(tag="div", classes=["mse-error"], unsafe_innerHTML=html.escape(error))
-        if settings.guideline:
-            g = GUIDELINES[settings.guideline]
-            with solara.Details(summary=_("The paper's guideline"), expand=False):
-                note = translation_note(lang)
-                solara.HTML(
-                    tag="div",
-                    classes=["mse-paper"],
-                    unsafe_innerHTML=(
-                        html.escape(_(paper_text(g.seed_text)))
-                        + (
-                            f'<div class="mse-translation-note">{html.escape(note)}</div>'
-                            if note
-                            else ""
-                        )
-                    ),
-                )
-            solara.HTML(
-                tag="div",
-                classes=["mse-help"],
-                unsafe_innerHTML=html.escape(
-                    _(
-                        "Both arms start from the same history and the same MSEs; the levers below set "
-                        "the baseline."
-                    )
-                ),
-            )
-        NumberField(
-            FIELD_LABELS["n_mse"],
-            "n_mse",
-            int(settings.scenario["n_mse"]),
-            *N_MSE_RANGE,
-            lang,
-            lambda v: change(scenario={**settings.scenario, "n_mse": v}),
-        )
-        NumberField(
-            FIELD_LABELS["seed"], "seed", settings.seed, *SEED_RANGE, lang, lambda v: change(seed=v)
-        )
-        solara.HTML(
-            tag="div",
-            classes=["mse-help"],
-            unsafe_innerHTML=html.escape(
-                _(
-                    "Each history number gives another run of chance events (prices, weather, who "
-                    "hears of what); the same number gives the same run."
-                )
-            ),
-        )
-        NumberField(
-            FIELD_LABELS["horizon"],
-            "horizon",
-            settings.horizon,
-            *HORIZON_RANGE,
-            lang,
-            lambda v: change(horizon=v),
-        )
-        defaults = default_settings(scenario_name)
-        n_changed = sum(abs(settings.scenario[n] - defaults[n]) > 1e-9 for n in LEVERS)
-        with solara.Row(style={"align-items": "center"}):
-            solara.HTML(
-                tag="div",
-                classes=["mse-levers-title"],
-                unsafe_innerHTML=html.escape(
-                    _("Levers (what if…?)")
-                    + (
-                        " · "
-                        + ngettext("{n} changed", "{n} changed", n_changed).format(n=n_changed)
-                        if n_changed
-                        else ""
-                    )
-                ),
-            )
-            solara.Button(
-                _("Reset levers"),
-                disabled=not n_changed,
-                classes=["mse-reset-levers"],
-                small=True,
-                outlined=True,
-                on_click=lambda: change(
-                    scenario={**settings.scenario, **{n: defaults[n] for n in LEVERS}}
-                ),
-            )
-        solara.HTML(
-            tag="div",
-            classes=["mse-help"],
-            unsafe_innerHTML=html.escape(
-                _(
-                    "Moving a lever restarts the run from month 0 with the same history; the run "
-                    "before stays on the charts as faint lines until Reset."
-                )
-            ),
-        )
-        for name in LEVERS:
-            LeverControl(
-                name,
-                float(settings.scenario[name]),
-                float(defaults[name]),
-                lang,
-                on_value=lambda v, name=name: set_lever(name, v),
-            )
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Services to MSEs: lead firms' embedded services and stand-alone support markets.
+
+To the MSEs linked to them, lead firms offer *embedded services* — technical assistance, input
+advances, design help — that lower the cost and risk of upgrading (`service_intensity`,
+`technical_assistance`, `advance_share`). Stand-alone support markets — fee-based training,
+extension and business services bought by any MSE — are a separate, weak source
+(``support_services``, `support_intensity`; "a much less important source of learning", seed
+lines 167-169; structural effect 4): they reach remote and excluded MSEs poorly and charge a
+fee, so lead firms' embedded services fill part of the gap.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from sim.constants import declare, real
+from sim.population import Population, stays_in_chain
+
+#: This module's calibration constants as model inputs: each one's default, allowed range,
+#: unit, meaning and source, spelled once here (collected by sim.constants; listed by
+#: `mse-sim constants`). The comments say why a value is what it is.
+CONSTANTS = declare(
+    __name__,
+    [
+        real(
+            "service_cost_discount",
+            0.4,
+            0.0,
+            1.0,
+            "share of cost",
+            "Cost of upgrading removed by design help and technical assistance at full intensity.",
+        ),
+        real(
+            "service_success_gain",
+            0.25,
+            0.0,
+            1.0,
+            "probability",
+            "Chance of an upgrade succeeding added by technical assistance at full intensity.",
+        ),
+        real(
+            "service_skill_gain",
+            0.004,
+            0.0,
+            0.1,
+            "skill per month",
+            "Skill gained per month from technical assistance at full intensity.",
+        ),
+        real(
+            "advance_share",
+            1.0,
+            0.0,
+            1.0,
+            "share of working capital",
+            "Share of an upgrade's working capital a lead firm advances at full intensity.",
+        ),
+        # Reach of stand-alone support services lost at distance 1 and at full social barrier:
+        # supporting markets are thin away from towns and for excluded groups.
+        real(
+            "support_distance_loss",
+            0.6,
+            0.0,
+            1.0,
+            "share of reach",
+            "Reach of stand-alone support services lost at distance 1.",
+        ),
+        real(
+            "support_social_loss",
+            0.6,
+            0.0,
+            1.0,
+            "share of reach",
+            "Reach of stand-alone support services lost at full social barrier.",
+        ),
+        real(
+            "support_fee",
+            0.2,
+            0.0,
+            1.0,
+            "share of upgrade cost",
+            "Fee for stand-alone services, as a share of an upgrade's cost, at full intensity (they "
+            "are paid for, unlike embedded services).",
+        ),
+    ],
+)
+
+
+def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
+    """Embedded-service intensity each MSE receives: the lever if linked to a lead firm."""
+    return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
+
+
+def support_intensity(
+    pop: Population, support_services: float, social: np.ndarray, consts: np.ndarray
+) -> np.ndarray:
+    """Stand-alone (fee-based) support services each in-chain MSE can buy, in [0, 1].
+
+    Open to every MSE, linked or not, but thinner far from markets and for the excluded
+    group. They raise the chance of success, skills and news of options like embedded
+    services do, but cost a fee and bring no input advances or cost-cutting design help.
+    """
+    return _support_intensity(
+        float(support_services), pop.distance, social, pop.active, pop.upgrades, consts
+    )
+
+
+@njit(cache=True)
+def _support_intensity(lever, distance, social, active, upgrades, consts):
+    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
+    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
+    out = np.empty(distance.size)
+    for i in range(distance.size):
+        out[i] = (
+            lever
+            * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i])
+            * (1.0 - SUPPORT_SOCIAL_LOSS * social[i])
+            * stays_in_chain(active[i], upgrades[i])
+        )
+    return out
+
+
+@njit(cache=True)
+def _linked_share(lever, lead_firm, active):
+    """The lever for active MSEs linked to a lead firm, zero for the rest."""
+    out = np.empty(lead_firm.size)
+    for i in range(lead_firm.size):
+        out[i] = lever if lead_firm[i] >= 0 and active[i] else 0.0
+    return out
+
+
+def technical_assistance(
+    pop: Population, services: np.ndarray, support: np.ndarray | None = None, *, consts: np.ndarray
+) -> None:
+    """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
+    _learn_from_assistance(
+        pop.skill, services, np.zeros_like(services) if support is None else support, consts
+    )
+
+
+@njit(cache=True)
+def _learn_from_assistance(skill, services, support, consts):
+    SERVICE_SKILL_GAIN = consts[0].service_skill_gain
+    for i in range(skill.size):
+        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)
+
+
+@njit(cache=True)
+def advance_share(services, consts):
+    """Share of an option's working capital a lead firm would advance (elementwise)."""
+    ADVANCE_SHARE = consts[0].advance_share
+    return ADVANCE_SHARE * services
