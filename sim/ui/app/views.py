@@ -250,35 +250,30 @@ def chart_html(view: ChartView, run: Run, lang: str, hover: bool) -> str:
     return line_chart(
         view.title,
         view.lines,
-        horizon=run.horizon,
-        share=view.share,
-        fmt=tick_format(view.share, lang),
-        x_label=_("Month"),
-        y_label=view.unit,
+        **_chart_arguments(view, run, lang),
         note=note,
         css_class=f"mse-chart-{view.key}",
-        before=view.before,
-        before_label=view.before_label,
         hover=pointer,
     )
 
 
 def chart_figure_svg(view: ChartView, run: Run, lang: str, x: float, y: float) -> str:
     """Return one chart as an SVG group for a saved figure (the same chart as on screen)."""
+    return chart_figure(view.title, view.lines, **_chart_arguments(view, run, lang), x=x, y=y)
+
+
+def _chart_arguments(view: ChartView, run: Run, lang: str) -> dict[str, Any]:
+    """What a chart on screen and the same chart in a saved figure are both drawn with."""
     _ = gettext_for(lang)
-    return chart_figure(
-        view.title,
-        view.lines,
-        horizon=run.horizon,
-        share=view.share,
-        fmt=tick_format(view.share, lang),
-        x_label=_("Month"),
-        y_label=view.unit,
-        before=view.before,
-        before_label=view.before_label,
-        x=x,
-        y=y,
-    )
+    return {
+        "horizon": run.horizon,
+        "share": view.share,
+        "fmt": tick_format(view.share, lang),
+        "x_label": _("Month"),
+        "y_label": view.unit,
+        "before": view.before,
+        "before_label": view.before_label,
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""The nine case value chains: loadable by name, documented, and sourced value by value."""
+"""The nine case value chains (scenarios/): loadable by name, documented, and sourced value by value."""
 
 from __future__ import annotations
 
