@@ -8,7 +8,9 @@ link metrics describe the MSEs active now.
 The masks several metrics share (active, in the chain, in a group, upgrade counts) are
 computed once per step by :func:`status`; the sums of the metrics measured as the case
 sources measured them (export share of output, farmgate share, practices, sales agents,
-income per original MSE) once per step by :func:`outcomes`.
+income per original MSE) once per step by :func:`outcomes`. :class:`MetricsCollector` takes
+a month's row of the default metrics from :func:`row`: those two passes and a few sums, the
+same values bit for bit as calling each reporter.
 """
 
 from __future__ import annotations
@@ -56,6 +58,7 @@ class Status:
     n_groups: int
     n_distressed: int
     n_linked: int
+    n_members_informed: int
     income: float  # summed over active MSEs
     income_cv: float  # summed over active MSEs
     quality: float  # summed over in-chain MSEs
@@ -68,9 +71,24 @@ def status(model) -> Status:
     if cached is not None and cached.step == model.steps and cached.n == model.population.n:
         return cached
     pop = model.population
-    counts, sums = _census(pop.state, min(int(model.steps), INCOME_MEMORY))
+    counts, sums, _ = _census(pop.state, _income_months(model), _NO_INCOMES)
+    return _cache_status(model, counts, sums)
+
+
+def _income_months(model) -> int:
+    """The months of income the census's volatility reads (at most `INCOME_MEMORY`)."""
+    return min(int(model.steps), INCOME_MEMORY)
+
+
+#: The incomes buffer of a census that does not collect them (see :func:`_census`).
+_NO_INCOMES = np.empty(0)
+
+
+def _cache_status(model, counts: np.ndarray, sums: np.ndarray) -> Status:
+    """The :class:`Status` of a census's counts and sums, cached for the model's step."""
+    pop = model.population
     n_active, n_in_chain, n_upgraded, n_excluded = (int(c) for c in counts[:4])
-    upgraded_excluded, members, groups, distressed, linked = (
+    upgraded_excluded, members, groups, distressed, linked, informed = (
         int(c) for c in counts[4 + N_OPTIONS :]
     )
     result = Status(
@@ -86,6 +104,7 @@ def status(model) -> Status:
         n_groups=groups,
         n_distressed=distressed,
         n_linked=linked,
+        n_members_informed=informed,
         income=float(sums[0]),
         income_cv=float(sums[1]),
         quality=float(sums[2]),
@@ -102,10 +121,16 @@ def forget_status(model) -> None:
 
 
 @njit(cache=True)
-def _census(mse, months):
-    """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``."""
+def _census(mse, months, incomes):
+    """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``.
+
+    With an ``incomes`` buffer of one slot per MSE, the pass also writes the active MSEs'
+    incomes into it as :func:`_active_incomes` does, and returns the filled part as well.
+    """
     active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
-    cash, lead_firm, income = mse.cash, mse.lead_firm, mse.income
+    cash, lead_firm, income, ict = mse.cash, mse.lead_firm, mse.income, mse.ict
+    collect = incomes.size == active.size
+    n_incomes = 0
     income_sum, income_sumsq, quality, unit_cost = (
         mse.income_sum,
         mse.income_sumsq,
@@ -116,7 +141,7 @@ def _census(mse, months):
     seen = np.zeros(group.max() + 2, np.bool_)
     # Running totals in locals rather than array slots, so they stay in registers.
     n_active = n_in_chain = n_upgraded = n_excluded = upgraded_excluded = 0
-    members = groups = distressed = linked = 0
+    members = groups = distressed = linked = informed = 0
     income_total = cv_total = quality_total = unit_cost_total = 0.0
     # Arithmetic rather than branches where a branch would be a coin toss for the CPU:
     # adding zero leaves a total exactly as it was.
@@ -129,6 +154,9 @@ def _census(mse, months):
             adopters[k] += (upgrades[i] >> k) & 1
         here = active[i]
         n_active += here
+        if collect and here:
+            incomes[n_incomes] = income[i] if income[i] > 0.0 else 0.0
+            n_incomes += 1
         distressed += here and cash[i] < 0.0
         income_total += income[i] * here
         if months >= 2:
@@ -142,6 +170,8 @@ def _census(mse, months):
         linked += in_chain and lead_firm[i] >= 0
         if in_chain and group[i] >= 0:
             members += 1
+            # A direct view of end-market prices (`share_members_informed`).
+            informed += ict[i] or lead_firm[i] >= 0 or (upgrades[i] >> FUNCTIONAL) & 1 == 1
             if not seen[group[i]]:
                 seen[group[i]] = True
                 groups += 1
@@ -161,9 +191,11 @@ def _census(mse, months):
             groups,
             distressed,
             linked,
+            informed,
         ]
     )
-    return counts, np.array([income_total, cv_total, quality_total, unit_cost_total])
+    sums = np.array([income_total, cv_total, quality_total, unit_cost_total])
+    return counts, sums, incomes[:n_incomes]
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -736,6 +768,95 @@ REPORTERS: dict[str, Callable] = {
 #: Every metric a run reports, in the order of the result's columns.
 METRICS: tuple[str, ...] = tuple(REPORTERS)
 
+
+def row(model) -> tuple:
+    """Every metric of :data:`REPORTERS` for the model's current step, in column order.
+
+    The same values as calling each reporter, bit for bit, from one census pass (which also
+    gathers the incomes of the Gini coefficient and counts the informed members) and one
+    outcome pass, without a function call and a cache lookup per metric: what
+    :class:`MetricsCollector` collects each month.
+    """
+    pop = model.population
+    buffer = np.empty(pop.n)
+    cached = getattr(model, "_metrics_status", None)
+    if cached is not None and cached.step == model.steps and cached.n == pop.n:
+        s = cached
+        incomes = _active_incomes(pop.income, pop.active) if s.n_active else buffer[:0]
+    else:
+        counts, sums, incomes = _census(pop.state, _income_months(model), buffer)
+        s = _cache_status(model, counts, sums)
+    o = outcomes(model)
+    n, adopters, n_active, n_in_chain = s.n, s.adopters, s.n_active, s.n_in_chain
+    if n_active:
+        sort_in_place(incomes, getattr(model, "threads", 1))
+        gini = float(_gini_of_sorted(incomes))
+    else:
+        gini = 0.0
+    sales, books = model.last_sales, model.firm_books
+    if sales is None:
+        premium = via_brokers = domestic = export = specialty = 0.0
+    else:
+        premium = (
+            float(sales.premium_to_mse / sales.premium_paid) if sales.premium_paid > 0.0 else 0.0
+        )
+        total = sum_in_order(sales.units)
+        via_brokers = _ratio(sales.via_brokers, total) if total > 0 else 0.0
+        channel_units = sales.channel_units
+        sold = sum_in_order(channel_units)
+        domestic = _ratio(channel_units[0], sold)
+        export = _ratio(channel_units[1], sold)
+        specialty = _ratio(channel_units[2], sold)
+    return (
+        int(model.steps),
+        _ratio(adopters[PROCESS], n),
+        _ratio(adopters[PRODUCT], n),
+        _ratio(adopters[FUNCTIONAL], n),
+        _ratio(adopters[CHANNEL], n),
+        _ratio(adopters[INTERSECTORAL], n),
+        _ratio(s.n_upgraded, n),
+        _ratio(s.n_upgraded_excluded, s.n_excluded),
+        _ratio(s.n_upgraded - s.n_upgraded_excluded, n - s.n_excluded),
+        _ratio(s.income, n_active),
+        _ratio(s.income_cv, n_active),
+        _ratio(s.n_distressed, n_active),
+        premium,
+        _ratio(s.n_members, n_in_chain),
+        s.n_groups,
+        _ratio(s.n_members, s.n_groups),
+        _ratio(s.n_linked, n_in_chain),
+        _ratio(s.quality, n_in_chain),
+        _ratio(s.unit_cost, n_in_chain),
+        n_active,
+        gini,
+        int(model.traders.active.sum()),
+        via_brokers,
+        _ratio(n_active - n_in_chain, n_active),
+        domestic,
+        export,
+        specialty,
+        _ratio(o.output_exported, o.output),
+        _ratio(o.output_lead_firms, o.output),
+        _ratio(o.output_product, o.output),
+        _ratio(o.received, o.paid),
+        _ratio(o.received_export, o.paid_export),
+        _ratio(o.received_groups, o.paid_groups),
+        _ratio(o.received, o.units_sold),
+        _ratio(o.n_product, o.n_in_chain),
+        _ratio(o.n_process, o.n_in_chain),
+        o.n_agents,
+        _ratio(o.n_via_agents, o.cohort),
+        _ratio(o.cohort_income, o.cohort),
+        _ratio(o.n_dropped, o.n_ever_linked),
+        _ratio(s.n_members_informed, s.n_members),
+        _ratio(float(books.side_sold.sum()), float(books.contracted.sum())),
+        sum_in_order(books.profit),
+    )
+
+
+#: The reporters whose values :func:`row` computes, in its order.
+_ROW_REPORTERS = tuple(REPORTERS.values())
+
 #: Metrics shown by `mse-sim run`'s summary table.
 SUMMARY_METRICS: tuple[str, ...] = (
     "share_process",
@@ -933,6 +1054,8 @@ class MetricsCollector(DataCollector):
             model_reporters=dict(REPORTERS if reporters is None else reporters), **kwargs
         )
         self._fast = tuple(self.model_reporters.items())
+        # The default reporters, in their order: one `row` a month computes them all.
+        self._default = tuple(r for _, r in self._fast) == _ROW_REPORTERS
 
     @property
     def model_vars(self) -> dict[str, list]:
@@ -958,4 +1081,7 @@ class MetricsCollector(DataCollector):
             super().collect(model)
             return
         self._collection_steps.append(model.time)
-        self._rows.append(tuple([reporter(model) for _, reporter in self._fast]))
+        if self._default:
+            self._rows.append(row(model))
+        else:
+            self._rows.append(tuple([reporter(model) for _, reporter in self._fast]))
