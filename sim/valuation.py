@@ -30,6 +30,7 @@ the choice among the valued options is :mod:`sim.choice`.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
@@ -194,8 +195,27 @@ class Context:
     brokerage: np.ndarray | None = None
 
     def terms(self, consts: np.ndarray) -> DecisionTerms:
-        """The context as the compiled passes take it (see `DecisionTerms`)."""
-        values = dict(vars(self))
+        """The context as the compiled passes take it (see `DecisionTerms`).
+
+        Built once and kept: the month's valuation and upgrades read the same bundle. It is
+        built again when a field has been given another value (or other constants are
+        passed), so a changed context is never read through a stale bundle.
+        """
+        values = _field_values(self)
+        cached = self.__dict__.get("_terms")
+        if (
+            cached is not None
+            and cached[0] is consts
+            and all(a is b for a, b in zip(cached[1], values, strict=True))
+        ):
+            return cached[2]
+        terms = self._build_terms(consts)
+        # Kept outside the dataclass's fields (not in `fields`, so not in `DecisionTerms`).
+        self.__dict__["_terms"] = (consts, values, terms)
+        return terms
+
+    def _build_terms(self, consts: np.ndarray) -> DecisionTerms:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
         volatility = values.pop("price_volatility")
         for name in _NUMBERS:
             values[name] = float(values[name])
@@ -209,6 +229,9 @@ class Context:
             second_sd=float(second_chain_sd(volatility, consts=consts)),
         )
 
+
+# The values of `Context`'s fields, as a tuple (what `Context.terms` keeps its bundle for).
+_field_values = operator.attrgetter(*(f.name for f in fields(Context)))
 
 # `Context`'s numbers, passed to the compiled passes as floats.
 _NUMBERS = ("benchmark_cost", "competition", "second_level", "transit_risk")
