@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 from mesa import DataCollector
@@ -87,10 +87,10 @@ _NO_INCOMES = np.empty(0)
 def _cache_status(model, counts: np.ndarray, sums: np.ndarray) -> Status:
     """The :class:`Status` of a census's counts and sums, cached for the model's step."""
     pop = model.population
-    n_active, n_in_chain, n_upgraded, n_excluded = (int(c) for c in counts[:4])
-    upgraded_excluded, members, groups, distressed, linked, informed = (
-        int(c) for c in counts[4 + N_OPTIONS :]
-    )
+    # One conversion to Python numbers for all (indexing numpy makes a scalar each time).
+    c, sums = counts.tolist(), sums.tolist()
+    n_active, n_in_chain, n_upgraded, n_excluded = c[:4]
+    upgraded_excluded, members, groups, distressed, linked, informed = c[4 + N_OPTIONS :]
     result = Status(
         step=model.steps,
         n=pop.n,
@@ -105,10 +105,10 @@ def _cache_status(model, counts: np.ndarray, sums: np.ndarray) -> Status:
         n_distressed=distressed,
         n_linked=linked,
         n_members_informed=informed,
-        income=float(sums[0]),
-        income_cv=float(sums[1]),
-        quality=float(sums[2]),
-        unit_cost=float(sums[3]),
+        income=sums[0],
+        income_cv=sums[1],
+        quality=sums[2],
+        unit_cost=sums[3],
     )
     model._metrics_status = result
     return result
@@ -458,6 +458,11 @@ class Outcomes:
     n_dropped: int  # of those, the ones not supplying a lead firm now
 
 
+#: Which slots of :data:`_OUTCOME_SLOTS` are counts (whole numbers, as ``int``).
+_COUNT_SLOTS = tuple(name.startswith("n_") for name in _OUTCOME_SLOTS)
+assert tuple(f.name for f in fields(Outcomes))[3:] == _OUTCOME_SLOTS
+
+
 def outcomes(model) -> Outcomes:
     """The sums of this step's source-measured metrics (computed once per step)."""
     cached = getattr(model, "_metrics_outcomes", None)
@@ -488,9 +493,10 @@ def outcomes(model) -> Outcomes:
         markets.second_price,
         model.constants,
     )
-    values = dict(zip(_OUTCOME_SLOTS, sums.tolist(), strict=True))
-    counts = {k: int(round(v)) for k, v in values.items() if k.startswith("n_")}
-    result = Outcomes(step=model.steps, n=pop.n, cohort=cohort, **{**values, **counts})
+    values = [
+        round(v) if count else v for count, v in zip(_COUNT_SLOTS, sums.tolist(), strict=True)
+    ]
+    result = Outcomes(model.steps, pop.n, cohort, *values)  # the slots are its fields, in order
     model._metrics_outcomes = result
     return result
 

@@ -362,10 +362,13 @@ class ValueChainModel(Model):
             consts=k,
         )
 
-        # Vertical links: lead firms recruit, then everybody sells and is paid.
+        # Vertical links: lead firms recruit, then everybody sells and is paid. The firms'
+        # terms tightened by their suppliers' default serve recruitment and side-selling
+        # alike (the default rates move only in side-selling, after they are read).
+        firms = lead_firms.tightened(self.firms, self.firm_books, k)
         lead_firms.recruit_suppliers(
             pop,
-            lead_firms.tightened(self.firms, self.firm_books, k),
+            firms,
             embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
@@ -381,7 +384,7 @@ class ValueChainModel(Model):
         # draw is free for them (only direct sellers lose goods in transit).
         self.side_selling = lead_firms.side_selling(
             pop,
-            lead_firms.contract_share(pop, lead_firms.tightened(self.firms, self.firm_books, k)),
+            lead_firms.contract_share(pop, firms),
             self.markets.price,
             self.markets.trend_price(sc.competition, consts=k),
             sc.embedded_services,
