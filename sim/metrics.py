@@ -835,7 +835,7 @@ def row(model) -> tuple:
         _ratio(s.unit_cost, n_in_chain),
         n_active,
         gini,
-        int(model.traders.active.sum()),
+        sum(model.traders.active.tolist()),  # counts: exact in any order
         via_brokers,
         _ratio(n_active - n_in_chain, n_active),
         domestic,
@@ -855,7 +855,7 @@ def row(model) -> tuple:
         _ratio(o.cohort_income, o.cohort),
         _ratio(o.n_dropped, o.n_ever_linked),
         _ratio(s.n_members_informed, s.n_members),
-        _ratio(float(books.side_sold.sum()), float(books.contracted.sum())),
+        _ratio(float(sum(books.side_sold.tolist())), float(sum(books.contracted.tolist()))),
         sum_in_order(books.profit),
     )
 

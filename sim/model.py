@@ -101,8 +101,10 @@ class _Draws:
             return _DrawsWhenRead.draw(rng, n)
         draws = cls()
         rows = [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
-        for name, values in zip(_ROWS, rows, strict=True):
-            setattr(draws, name, _as_drawn(name, values))
+        draws.recruit = rows[0]
+        draws.belief_noise = _as_drawn("belief_noise", rows[1])
+        draws.learn, draws.groups, draws.join = rows[2], rows[3], rows[4]
+        draws.decide, draws.success, draws.transit = rows[5], rows[6], rows[7]
         draws.prices = variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS)
         return draws
 

@@ -203,11 +203,7 @@ class Context:
         """
         values = _field_values(self)
         cached = self.__dict__.get("_terms")
-        if (
-            cached is not None
-            and cached[0] is consts
-            and all(a is b for a, b in zip(cached[1], values, strict=True))
-        ):
+        if cached is not None and cached[0] is consts and all(map(operator.is_, cached[1], values)):
             return cached[2]
         terms = self._build_terms(consts)
         # Kept outside the dataclass's fields (not in `fields`, so not in `DecisionTerms`).

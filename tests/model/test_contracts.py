@@ -96,3 +96,21 @@ def test_a_side_seller_sells_to_a_trader_and_its_firm_keeps_nothing_of_it(small)
     m.trade()
     assert (m.links != 1).all() and (m.contracts == 0.0).all()
     assert m.last_sales.lead_firm_take.sum() == 0.0
+
+
+def test_book_profit_adds_costs_as_np_add_at_does(consts):
+    # The compiled pass adds each supplier's service cost to its firm's in row order: the
+    # same bits as the np.add.at it replaced.
+    rng = np.random.default_rng(2)
+    n, firms = 5_000, 7
+    lead_firm = rng.integers(-1, firms, n)
+    active = rng.random(n) < 0.9
+    produced = rng.random(n) * rng.choice([1e-3, 1.0, 1e3], n)
+    take = rng.random(firms) * 100.0
+    books = lead_firms.open_books(firms)
+    lead_firms.book_profit(books, lead_firm, active, produced, take, 1.3, 0.7, consts)
+    cost_per_unit = lead_firms.values_of(consts)["firm_service_cost"] * 0.7 * 1.3
+    cost = np.zeros(firms)
+    linked = active & (lead_firm >= 0)
+    np.add.at(cost, lead_firm[linked], cost_per_unit * produced[linked])
+    assert np.array_equal(books.profit, take - cost)
