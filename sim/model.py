@@ -38,12 +38,12 @@ from sim import (
     traders,
     upgrades,
     valuation,
-    variates,
 )
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
+from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -53,135 +53,6 @@ from sim.threads import choose_threads, parallel, using_threads
 
 #: Learners whose news of options is worked out at once (`ValueChainModel.step`).
 LEARN_BLOCK = 1 << 20
-
-#: Populations from this size on draw each month's per-MSE random numbers array by array.
-SEPARATE_DRAWS_MIN = 100_000
-
-
-class _Draws:
-    """All of one month's random numbers, drawn at once in a fixed layout.
-
-    Every month draws the same arrays whatever the levers, so two runs with the same seed that
-    differ only in levers see the same random numbers (common random numbers): differences
-    between them come from the levers, not from luck. Where one draw decides two things, the
-    mechanism uses disjoint slices of [0, 1) or the uniform remainder ``u / p`` of an event of
-    probability ``p``, so the things stay independent.
-
-    From :data:`SEPARATE_DRAWS_MIN` MSEs on, the eight per-MSE arrays are drawn one by one
-    when the month first reads each (:class:`_DrawsWhenRead`: the same numbers as one (8, n)
-    draw, the generator moved past them at once), so that the month holds only those it is
-    using and lets go of each once used (:meth:`release`): at 10^7 MSEs all eight are 640 MB.
-    Smaller populations draw them at once, which costs less time.
-    """
-
-    __slots__ = (
-        "prices",
-        "recruit",
-        "belief_noise",
-        "learn",
-        "groups",
-        "join",
-        "decide",
-        "success",
-        "transit",
-    )
-    prices: np.ndarray  # (8,) normals: common, per channel, shifts, second chain
-    recruit: np.ndarray  # (n,) lead firms reach or drop MSEs
-    belief_noise: np.ndarray  # (n,) zero mean, unit variance
-    learn: np.ndarray  # (n,) news of an option
-    groups: np.ndarray  # (n,) groups dissolve, members leave
-    join: np.ndarray  # (n,) MSEs seek a group
-    decide: np.ndarray  # (n,) logit choice among options
-    success: np.ndarray  # (n,) an attempted upgrade works
-    transit: np.ndarray  # (n,) a direct seller loses goods or cash in transit
-
-    @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        if n >= SEPARATE_DRAWS_MIN and type(rng.bit_generator) in _ADVANCEABLE:
-            return _DrawsWhenRead.draw(rng, n)
-        draws = cls()
-        rows = [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
-        draws.recruit = rows[0]
-        draws.belief_noise = _as_drawn("belief_noise", rows[1])
-        draws.learn, draws.groups, draws.join = rows[2], rows[3], rows[4]
-        draws.decide, draws.success, draws.transit = rows[5], rows[6], rows[7]
-        draws.prices = variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS)
-        return draws
-
-    def release(self, *names: str) -> None:
-        """Let go of draws the month has used."""
-        for name in names:
-            delattr(self, name)
-
-
-#: The per-MSE rows of a month's draws, in the order they are drawn.
-_ROWS = ("recruit", "belief_noise", "learn", "groups", "join", "decide", "success", "transit")
-
-#: Bit generators whose ``advance(k)`` moves them past exactly k uniform doubles (one 64-bit
-#: output each), as drawing them would.
-_ADVANCEABLE = (np.random.PCG64, np.random.PCG64DXSM)
-
-
-def _as_drawn(name: str, uniforms: np.ndarray) -> np.ndarray:
-    """A row of uniforms as the month uses it: the belief noise centred, unit variance."""
-    return (uniforms - 0.5) * np.sqrt(12.0) if name == "belief_noise" else uniforms
-
-
-class _DrawsWhenRead(_Draws):
-    """A month's draws whose per-MSE rows are drawn when first read (large populations).
-
-    The generator is moved past the eight rows at once (``advance``), as drawing them would,
-    and draws the prices after them; a row read later is drawn from a copy of the generator
-    as it was, moved to that row's start. So every number is the one :class:`_Draws` draws,
-    and the generator ends where it would. A released row is gone, not drawn again.
-    """
-
-    __slots__ = ("_start", "_n", "_released")
-    _start: dict[str, Any]  # the generator's state before the rows
-    _n: int
-    _released: set[str]
-
-    @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        draws = cls()
-        bits: Any = rng.bit_generator  # a PCG64 or PCG64DXSM (`_ADVANCEABLE`)
-        draws._start, draws._n, draws._released = dict(bits.state), n, set()
-        bits.advance(len(_ROWS) * n)
-        # `advance` drops a buffered 32-bit half; drawing doubles would have kept it.
-        moved = dict(bits.state)
-        moved["has_uint32"] = draws._start["has_uint32"]
-        moved["uinteger"] = draws._start["uinteger"]
-        bits.state = moved
-        draws.prices = variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS)
-        return draws
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        # Called only for a row not drawn yet (or released, or no row at all).
-        if name not in _ROWS or name in self._released:
-            raise AttributeError(name)
-        start = self._start
-        bits: Any = getattr(np.random, str(start["bit_generator"]))(0)
-        bits.state = start
-        bits.advance(_ROWS.index(name) * self._n)
-        values = _as_drawn(name, np.random.Generator(bits).random(self._n))
-        setattr(self, name, values)
-        return values
-
-    def release(self, *names: str) -> None:
-        """Let go of draws the month has used (a row never read is simply not drawn)."""
-        for name in names:
-            self._released.add(name)
-            if _drawn(self, name):
-                delattr(self, name)
-
-
-def _drawn(draws: _Draws, name: str) -> bool:
-    """Whether a slot of ``draws`` holds its row (without drawing it)."""
-    try:
-        object.__getattribute__(draws, name)
-    except AttributeError:
-        return False
-    return True
 
 
 class ValueChainModel(Model):
@@ -348,7 +219,7 @@ class ValueChainModel(Model):
         # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
         # by the decisions below.
         self.last_attempts = None
-        draws = _Draws.draw(self.rng, pop.n)
+        draws = Draws.draw(self.rng, pop.n)
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
         # prices take this month's shock.
@@ -378,7 +249,7 @@ class ValueChainModel(Model):
             uniforms=draws.recruit,
             consts=k,
         )
-        draws.release("recruit")  # memory: see _Draws
+        draws.release("recruit")  # memory: see sim.draws.Draws
         # Last month's terms and sales are let go before this month's are made: at 10^7
         # MSEs both at once were the month's peak of memory (1.4 GB more).
         del self.terms, self.last_sales

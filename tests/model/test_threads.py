@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-import pandas as pd
 import pytest
 
 import sim
@@ -99,19 +98,6 @@ def test_a_bad_environment_variable_is_refused_naming_it(monkeypatch):
         sim.run(steps=1, rng=1, n_mse=10)
 
 
-def test_drawing_array_by_array_draws_the_same_numbers(monkeypatch):
-    # Large populations draw the month's uniforms array by array, to let go of each early.
-    from sim import model
-
-    at_once = model._Draws.draw(np.random.default_rng(4), 1000)
-    monkeypatch.setattr(model, "SEPARATE_DRAWS_MIN", 0)
-    one_by_one = model._Draws.draw(np.random.default_rng(4), 1000)
-    for name in model._Draws.__slots__:
-        np.testing.assert_array_equal(getattr(one_by_one, name), getattr(at_once, name))
-    one_by_one.release("recruit")
-    assert not hasattr(one_by_one, "recruit")
-
-
 @pytest.mark.parametrize("detail", [True, False])
 def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
     from sim import lead_firms
@@ -162,44 +148,3 @@ def test_news_worked_out_in_blocks_of_learners_gives_the_same_run(monkeypatch):
     whole = _table(**args)
     monkeypatch.setattr(model, "LEARN_BLOCK", 37)
     np.testing.assert_array_equal(_table(**args), whole)
-
-
-@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
-def test_rows_drawn_when_read_are_the_numbers_drawn_at_once(bits, monkeypatch):
-    # From SEPARATE_DRAWS_MIN MSEs a month's rows are drawn when first read, in any order,
-    # from a generator moved past them: the same numbers, and the generator ends where it
-    # would (a buffered 32-bit half included).
-    from sim import model
-
-    def generator():
-        rng = np.random.Generator(bits(11))
-        rng.integers(0, 7, size=3, dtype=np.uint32)  # leaves half a 64-bit output buffered
-        return rng
-
-    eager_rng, lazy_rng = generator(), generator()
-    at_once = model._Draws.draw(eager_rng, 1000)
-    monkeypatch.setattr(model, "SEPARATE_DRAWS_MIN", 0)
-    when_read = model._Draws.draw(lazy_rng, 1000)
-    if bits is not np.random.MT19937:  # no `advance`: drawn at once, array by array
-        assert isinstance(when_read, model._DrawsWhenRead)
-    np.testing.assert_array_equal(when_read.prices, at_once.prices)
-    for name in ("transit", "learn", "recruit", "belief_noise", "success", "decide", "join"):
-        np.testing.assert_array_equal(getattr(when_read, name), getattr(at_once, name))
-    when_read.release("recruit", "groups")  # "groups" never read: nothing to draw
-    assert not hasattr(when_read, "recruit") and not hasattr(when_read, "groups")
-    for size in (5, 4):
-        np.testing.assert_array_equal(
-            lazy_rng.integers(0, 1 << 30, size=size, dtype=np.uint32),
-            eager_rng.integers(0, 1 << 30, size=size, dtype=np.uint32),
-        )
-    np.testing.assert_array_equal(lazy_rng.random(9), eager_rng.random(9))
-
-
-def test_a_run_with_rows_drawn_when_read_is_the_same_run(monkeypatch):
-    from sim import model
-
-    levers = {"n_mse": 300, "mse_brokers": 0.5, "forward_contracts": 0.6, "group_support": 0.8}
-    before = sim.run(steps=15, rng=9, **levers)
-    monkeypatch.setattr(model, "SEPARATE_DRAWS_MIN", 0)
-    after = sim.run(steps=15, rng=9, **levers)
-    pd.testing.assert_frame_equal(after, before, check_exact=True)
