@@ -570,7 +570,7 @@ def _learn_options_chunks(rows, hazard, uniforms, aware, chunk):
 
 #: A draw ``u >= total * _NO_NEWS_MARGIN`` brings no news (`_learn_options`): the chance
 #: ``-expm1(-total)`` is at most ``total`` (to 1 ulp, 2**-52), far below this margin.
-_NO_NEWS_MARGIN = 1.0 + 2.0**-40
+_NO_NEWS_MARGIN = 1.0 + 1.0 / (1 << 40)  # 1 + 2**-40, exactly (no pow)
 
 
 @njit(cache=True)
