@@ -90,11 +90,26 @@ def scenario_fields_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def _module_files(modules) -> list[tuple[str, Path]]:
+    """(dotted name under ``sim``, file) of each module; a package gives each of its modules."""
+    found = []
+    for mod in modules:
+        package = ROOT / "sim" / mod
+        if package.is_dir():
+            found += [
+                (mod if p.stem == "__init__" else f"{mod}.{p.stem}", p)
+                for p in sorted(package.glob("*.py"))
+            ]
+        else:
+            found.append((mod, ROOT / "sim" / f"{mod}.py"))
+    return found
+
+
 def _users() -> dict[str, list[str]]:
     """Constant name -> functions (``sim.module.function``) whose code names it."""
     users: dict[str, list[str]] = {}
-    for mod in USER_MODULES:
-        tree = ast.parse((ROOT / "sim" / f"{mod}.py").read_text(encoding="utf-8"))
+    for mod, path in _module_files(USER_MODULES):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
         scopes = []
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):

@@ -302,11 +302,25 @@ def book_profit(
     in return. Writes ``books.profit``.
     """
     FIRM_SERVICE_COST = values_of(consts)["firm_service_cost"]
-    cost = np.zeros(books.profit.size)
-    linked = active & (lead_firm >= 0)
-    np.add.at(
-        cost,
-        lead_firm[linked],
-        FIRM_SERVICE_COST * embedded_services * domestic_trend * produced[linked],
+    _book_profit(
+        books.profit,
+        lead_firm,
+        active,
+        produced,
+        lead_firm_take,
+        FIRM_SERVICE_COST * embedded_services * domestic_trend,
     )
-    books.profit[:] = lead_firm_take - cost
+
+
+@njit(cache=True)
+def _book_profit(profit, lead_firm, active, produced, lead_firm_take, cost_per_unit):
+    """`book_profit`'s pass: each firm's take less its linked suppliers' service cost.
+
+    The costs are added to their firm's in row order, as ``np.add.at`` adds them.
+    """
+    cost = np.zeros(profit.size)
+    for i in range(lead_firm.size):
+        if active[i] and lead_firm[i] >= 0:
+            cost[lead_firm[i]] += cost_per_unit * produced[i]
+    for k in range(profit.size):
+        profit[k] = lead_firm_take[k] - cost[k]

@@ -40,12 +40,12 @@ from sim import (
     traders,
     upgrades,
     valuation,
-    variates,
 )
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
+from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -55,62 +55,6 @@ from sim.threads import choose_threads, parallel, using_threads
 
 #: Learners whose news of options is worked out at once (`ValueChainModel.step`).
 LEARN_BLOCK = 1 << 20
-
-#: Populations from this size on draw each month's per-MSE random numbers array by array.
-SEPARATE_DRAWS_MIN = 100_000
-
-
-class _Draws:
-    """All of one month's random numbers, drawn at once in a fixed layout.
-
-    Every month draws the same arrays whatever the levers, so two runs with the same seed that
-    differ only in levers see the same random numbers (common random numbers): differences
-    between them come from the levers, not from luck. Where one draw decides two things, the
-    mechanism uses disjoint slices of [0, 1) or the uniform remainder ``u / p`` of an event of
-    probability ``p``, so the things stay independent.
-
-    From :data:`SEPARATE_DRAWS_MIN` MSEs on, the eight per-MSE arrays are drawn one after
-    another (the same numbers as one (8, n) draw), each its own array, so that the month can
-    let go of each once used (:meth:`release`): at 10^7 MSEs they are 640 MB. Smaller
-    populations draw them at once, which costs less time.
-    """
-
-    __slots__ = (
-        "prices",
-        "recruit",
-        "belief_noise",
-        "learn",
-        "groups",
-        "join",
-        "decide",
-        "success",
-        "transit",
-    )
-    prices: np.ndarray  # (8,) normals: common, per channel, shifts, second chain
-    recruit: np.ndarray  # (n,) lead firms reach or drop MSEs
-    belief_noise: np.ndarray  # (n,) zero mean, unit variance
-    learn: np.ndarray  # (n,) news of an option
-    groups: np.ndarray  # (n,) groups dissolve, members leave
-    join: np.ndarray  # (n,) MSEs seek a group
-    decide: np.ndarray  # (n,) logit choice among options
-    success: np.ndarray  # (n,) an attempted upgrade works
-    transit: np.ndarray  # (n,) a direct seller loses goods or cash in transit
-
-    @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> _Draws:
-        draws = cls()
-        rows = [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
-        draws.recruit = rows[0]
-        draws.belief_noise = (rows[1] - 0.5) * np.sqrt(12.0)
-        draws.learn, draws.groups, draws.join = rows[2], rows[3], rows[4]
-        draws.decide, draws.success, draws.transit = rows[5], rows[6], rows[7]
-        draws.prices = variates.standard_normal(rng, 2 + 2 * markets.N_CHANNELS)
-        return draws
-
-    def release(self, *names: str) -> None:
-        """Let go of draws the month has used."""
-        for name in names:
-            delattr(self, name)
 
 
 class ValueChainModel(Model):
@@ -277,7 +221,7 @@ class ValueChainModel(Model):
         # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
         # by the decisions below.
         self.last_attempts = None
-        draws = _Draws.draw(self.rng, pop.n)
+        draws = Draws.draw(self.rng, pop.n)
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
         # prices take this month's shock.
@@ -293,10 +237,13 @@ class ValueChainModel(Model):
             consts=k,
         )
 
-        # Vertical links: lead firms recruit, then everybody sells and is paid.
+        # Vertical links: lead firms recruit, then everybody sells and is paid. The firms'
+        # terms tightened by their suppliers' default serve recruitment and side-selling
+        # alike (the default rates move only in side-selling, after they are read).
+        firms = contracts.tightened(self.firms, self.firm_books, k)
         lead_firms.recruit_suppliers(
             pop,
-            contracts.tightened(self.firms, self.firm_books, k),
+            firms,
             embedded_services=sc.embedded_services,
             forward_contracts=sc.forward_contracts,
             pull=lead_firms.end_market_pull(sc.export_premium, sc.demand_shift),
@@ -304,7 +251,7 @@ class ValueChainModel(Model):
             uniforms=draws.recruit,
             consts=k,
         )
-        draws.release("recruit")  # memory: see _Draws
+        draws.release("recruit")  # memory: see sim.draws.Draws
         # Last month's terms and sales are let go before this month's are made: at 10^7
         # MSEs both at once were the month's peak of memory (1.4 GB more).
         del self.terms, self.last_sales
@@ -312,7 +259,7 @@ class ValueChainModel(Model):
         # draw is free for them (only direct sellers lose goods in transit).
         self.side_selling = contracts.side_selling(
             pop,
-            contracts.contract_share(pop, contracts.tightened(self.firms, self.firm_books, k)),
+            contracts.contract_share(pop, firms),
             self.markets.price,
             self.markets.trend_price(sc.competition, consts=k),
             sc.embedded_services,

@@ -568,12 +568,22 @@ def _learn_options_chunks(rows, hazard, uniforms, aware, chunk):
         _learn_options(rows, hazard, uniforms, aware, start, min(start + chunk, rows.size))
 
 
+#: A draw ``u >= total * _NO_NEWS_MARGIN`` brings no news (`_learn_options`): the chance
+#: ``-expm1(-total)`` is at most ``total`` (to 1 ulp, 2**-52), far below this margin.
+_NO_NEWS_MARGIN = 1.0 + 1.0 / (1 << 40)  # 1 + 2**-40, exactly (no pow)
+
+
 @njit(cache=True)
 def _learn_options(rows, hazard, uniforms, aware, start, stop):
     for j in range(start, stop):
         total = 0.0
         for k in range(N_OPTIONS):
             total += hazard[k, j]
+        # The chance 1 - e**-total is below the total (within expm1's 1 ulp), so a draw
+        # at or above the total, with room to spare, is no news: expm1 is not needed. Most
+        # draws are, and the outcome is the one the comparison below would give.
+        if uniforms[j] >= total * _NO_NEWS_MARGIN:
+            continue
         chance = -detmath.expm1(-total)
         if not uniforms[j] < chance:
             continue

@@ -123,3 +123,21 @@ def test_contracts_need_the_firms_standard(consts, small):
     share = contracts.contract_share(pop, m.firms)
     assert np.all(share[::2] == m.firms.contract[0]) and np.all(share[1::2] == 0.0)
     assert _standards_in_range(m.firms.standard, consts)
+
+
+def test_book_profit_adds_costs_as_np_add_at_does(consts):
+    # The compiled pass adds each supplier's service cost to its firm's in row order: the
+    # same bits as the np.add.at it replaced.
+    rng = np.random.default_rng(2)
+    n, firms = 5_000, 7
+    lead_firm = rng.integers(-1, firms, n)
+    active = rng.random(n) < 0.9
+    produced = rng.random(n) * rng.choice([1e-3, 1.0, 1e3], n)
+    take = rng.random(firms) * 100.0
+    books = contracts.open_books(firms)
+    contracts.book_profit(books, lead_firm, active, produced, take, 1.3, 0.7, consts)
+    cost_per_unit = contracts.values_of(consts)["firm_service_cost"] * 0.7 * 1.3
+    cost = np.zeros(firms)
+    linked = active & (lead_firm >= 0)
+    np.add.at(cost, lead_firm[linked], cost_per_unit * produced[linked])
+    assert np.array_equal(books.profit, take - cost)

@@ -238,3 +238,32 @@ def test_members_informed_counts_group_members_with_a_direct_view_of_prices():
     pop.active[20:30] = False
     assert metrics.share_members_informed(model) == pytest.approx(18 / 20)
     assert n > 80
+
+
+@pytest.mark.parametrize(
+    "levers",
+    [
+        {},
+        {"mse_brokers": 0.6, "agent_training": 0.3, "forward_contracts": 0.7},
+        {"group_support": 0.9, "ict_access": 0.5, "embedded_services": 0.8},
+    ],
+)
+def test_row_is_every_reporter_bit_for_bit(levers):
+    # What the collector stores each month (one census and one outcome pass) is what each
+    # reporter gives on its own: same values, same types, in the column order.
+    model = _model(steps=0, seed=7, **levers)
+    for _ in range(14):
+        model.step()
+        row = metrics.row(model)
+        metrics.forget_status(model)
+        each = tuple(reporter(model) for reporter in metrics.REPORTERS.values())
+        assert len(row) == len(metrics.METRICS)
+        for name, a, b in zip(metrics.METRICS, row, each, strict=True):
+            assert type(a) is type(b), name
+            assert a == b or (a != a and b != b), name
+        # With the step's counts already cached (a reporter read first), the same row.
+        assert metrics.row(model) == row or np.isnan(row).any()
+    collected = model.datacollector.get_model_vars_dataframe()
+    np.testing.assert_array_equal(
+        collected.iloc[-1].to_numpy(dtype=float), np.array(row, dtype=float)
+    )

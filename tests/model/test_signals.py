@@ -103,3 +103,39 @@ def test_a_direct_seller_believes_the_premium_its_end_market_pays(consts, small)
             pop, np.ones((3, pop.n)), premium, clarity, np.zeros(pop.n), consts=consts
         )
     assert np.allclose(pop.belief_premium, 0.4, atol=1e-6)  # no attenuation left
+
+
+def test_news_skips_expm1_only_where_the_answer_is_certainly_no():
+    # `_learn_options` skips expm1 for draws at or above the total hazard (with a margin):
+    # the news it gives is the news of comparing every draw with -expm1(-total).
+    from sim import detmath
+    from sim.signals import _learn_options
+
+    rng = np.random.default_rng(3)
+    m = 20_000
+    hazard = rng.random((5, m)) * rng.choice([1e-6, 1e-3, 0.05, 1.0, 30.0], size=m)
+    hazard[:, :50] = 0.0
+    total = np.zeros(m)
+    for k in range(5):
+        total += hazard[k]
+    chance = np.array([-detmath.expm1(-t) for t in total])
+    uniforms = rng.random(m)
+    # Draws on the edges: at the chance, just above and below it, at the total.
+    uniforms[100:200] = chance[100:200]
+    uniforms[200:300] = np.nextafter(chance[200:300], 1.0)
+    uniforms[300:400] = np.nextafter(chance[300:400], 0.0)
+    uniforms[400:500] = np.minimum(total[400:500], np.nextafter(1.0, 0.0))
+    rows = np.arange(m)
+    aware = np.zeros(m, dtype=np.uint8)
+    _learn_options(rows, hazard, uniforms, aware, 0, m)
+    expected = np.zeros(m, dtype=np.uint8)
+    for j in range(m):  # the rule without the shortcut
+        if uniforms[j] < chance[j]:
+            position = uniforms[j] / chance[j] * total[j]
+            option, edge = 0, hazard[0, j]
+            while option < 4 and position >= edge:
+                option += 1
+                edge += hazard[option, j]
+            expected[j] |= 1 << option
+    assert np.array_equal(aware, expected)
+    assert 0 < expected.astype(bool).sum() < m

@@ -98,19 +98,6 @@ def test_a_bad_environment_variable_is_refused_naming_it(monkeypatch):
         sim.run(steps=1, rng=1, n_mse=10)
 
 
-def test_drawing_array_by_array_draws_the_same_numbers(monkeypatch):
-    # Large populations draw the month's uniforms array by array, to let go of each early.
-    from sim import model
-
-    at_once = model._Draws.draw(np.random.default_rng(4), 1000)
-    monkeypatch.setattr(model, "SEPARATE_DRAWS_MIN", 0)
-    one_by_one = model._Draws.draw(np.random.default_rng(4), 1000)
-    for name in model._Draws.__slots__:
-        np.testing.assert_array_equal(getattr(one_by_one, name), getattr(at_once, name))
-    one_by_one.release("recruit")
-    assert not hasattr(one_by_one, "recruit")
-
-
 @pytest.mark.parametrize("detail", [True, False])
 def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
     from sim import services

@@ -40,20 +40,11 @@ def test_a_checkout_reads_the_top_level_folders_and_keeps_no_second_copy():
 #: The longest a module of sim/ may be, in lines.
 MAX_MODULE_LINES = 700
 
-#: Modules known to be longer, being split on another branch; this list is emptied when that
-#: branch is merged, and no other module may join it.
-TOO_LONG_FOR_NOW = {"sim/metrics.py", "sim/valuation.py"}
-
 
 def test_no_module_is_longer_than_700_lines():
     lengths = {
         path.relative_to(ROOT).as_posix(): len(path.read_text(encoding="utf-8").splitlines())
         for path in sorted((ROOT / "sim").rglob("*.py"))
     }
-    too_long = {
-        name: n
-        for name, n in lengths.items()
-        if n > MAX_MODULE_LINES and name not in TOO_LONG_FOR_NOW
-    }
+    too_long = {name: n for name, n in lengths.items() if n > MAX_MODULE_LINES}
     assert not too_long, f"modules longer than {MAX_MODULE_LINES} lines (split them): {too_long}"
-    assert set(lengths) >= TOO_LONG_FOR_NOW, "an exception names a module that is gone"

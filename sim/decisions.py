@@ -1,0 +1,207 @@
+"""What the month's decisions take and give: the decision context and the valued options.
+
+:class:`Context` holds what valuing and applying upgrades need besides the population (markets,
+links, scenario levers); the compiled passes take it as one :data:`DecisionTerms` bundle, built
+once (`Context.terms`). :class:`Options` are what :func:`sim.valuation.value_options` gives
+for the MSEs that weigh any option this month, as :data:`OptionValues` for the compiled passes
+of :mod:`sim.choice` and :mod:`sim.upgrades`. Every name is also importable from
+:mod:`sim.valuation`.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, fields
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.markets import price_covariance, second_chain_sd
+from sim.population import N_OPTIONS
+
+
+@dataclass
+class Context:
+    """What the decision needs besides the population: markets, links and scenario levers.
+
+    The compiled passes take it as `DecisionTerms` (`terms`): the same fields, with
+    ``price_volatility`` turned into the covariance of prices and the second chain's risk.
+
+    Attributes:
+        benchmark_cost: Unit cost of low-cost competitors (currency per unit).
+        competition: Scenario lever in [0, 1].
+        price_volatility: Scenario lever in [0, 1].
+        second_level: The second chain's long-run price level (1: reference income).
+        price: End-market base price by channel this month, (3,) (currency per unit).
+        markup: Share of the base price the MSE's buyer keeps, per MSE.
+        pass_through: Share of the quality premium reaching the MSE, per MSE.
+        clarity: How clearly the MSE perceives premiums and distant markets, in [0, 1].
+        services: Embedded-service intensity the MSE receives, in [0, 1].
+        contract_share: Share of output sold forward at a guaranteed price, per MSE.
+        social: Social barrier holding the MSE back, in [0, 1].
+        credit: Investment credit still available to the MSE (currency units).
+        cost_share: Share of upgrading costs the MSE saves through its group.
+        working_credit: Working-capital loan the MSE can take this month (currency units;
+            none if omitted).
+        input_discount: Share of working capital saved by joint input purchase in a group
+            (none if omitted).
+        support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1]
+            (none if omitted).
+        transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
+        brokerage: What the MSE earned this month brokering its neighbours' sales (currency),
+            per MSE: an MSE broker gives it up if it leaves the chain (none if omitted).
+    """
+
+    benchmark_cost: float
+    competition: float
+    price_volatility: float
+    second_level: float
+    price: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    clarity: np.ndarray
+    services: np.ndarray
+    contract_share: np.ndarray
+    social: np.ndarray
+    credit: np.ndarray
+    cost_share: np.ndarray
+    working_credit: np.ndarray | None = None
+    input_discount: np.ndarray | None = None
+    support: np.ndarray | None = None
+    transit_risk: float = 0.0
+    brokerage: np.ndarray | None = None
+
+    def terms(self, consts: np.ndarray) -> DecisionTerms:
+        """The context as the compiled passes take it (see `DecisionTerms`).
+
+        Built once and kept: the month's valuation and upgrades read the same bundle. It is
+        built again when a field has been given another value (or other constants are
+        passed), so a changed context is never read through a stale bundle.
+        """
+        values = _field_values(self)
+        cached = self.__dict__.get("_terms")
+        if cached is not None and cached[0] is consts and all(map(operator.is_, cached[1], values)):
+            return cached[2]
+        terms = self._build_terms(consts)
+        # Kept outside the dataclass's fields (not in `fields`, so not in `DecisionTerms`).
+        self.__dict__["_terms"] = (consts, values, terms)
+        return terms
+
+    def _build_terms(self, consts: np.ndarray) -> DecisionTerms:
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        volatility = values.pop("price_volatility")
+        for name in _NUMBERS:
+            values[name] = float(values[name])
+        for name, value in values.items():
+            if value is None:  # an omitted per-MSE array: zeros
+                values[name] = np.zeros_like(self.credit)
+        values["price"] = np.asarray(self.price, dtype=float)
+        return DecisionTerms(
+            **values,
+            covariance=price_covariance(volatility, consts=consts),
+            second_sd=float(second_chain_sd(volatility, consts=consts)),
+        )
+
+
+# The values of `Context`'s fields, as a tuple (what `Context.terms` keeps its bundle for).
+_field_values = operator.attrgetter(*(f.name for f in fields(Context)))
+
+# `Context`'s numbers, passed to the compiled passes as floats.
+_NUMBERS = ("benchmark_cost", "competition", "second_level", "transit_risk")
+
+# `Context`'s fields as one argument numba accepts, built from them so the two lists cannot
+# differ; the price volatility comes as what the passes use of it.
+DecisionTerms = NamedTuple(
+    "DecisionTerms",
+    [
+        *(
+            (f.name, np.ndarray if f.name not in _NUMBERS else float)
+            for f in fields(Context)
+            if f.name != "price_volatility"
+        ),
+        ("covariance", np.ndarray),
+        ("second_sd", float),
+    ],
+)
+DecisionTerms.__doc__ = """Markets, links and levers as one argument of the decision passes.
+
+The fields are :class:`Context`'s (see its attributes; omitted arrays are zeros), except
+``price_volatility``, replaced by ``covariance`` (of relative price deviations between
+channels, (3, 3)) and ``second_sd`` (long-run relative price risk of the second chain).
+"""
+
+
+@dataclass
+class Options:
+    """Options valued for the MSEs that weigh any this month (arrays of shape (5, m)).
+
+    Attributes:
+        rows: Population rows of the deciders (m of them).
+        gain: Change in believed mean monthly income (0 where infeasible; None if valued
+            without ``detail``, `value_options`).
+        variance_change: Change in believed variance of monthly income (0 where infeasible;
+            None if valued without ``detail``).
+        investment: Long-term investment cost.
+        working_capital: Working-capital cost.
+        success: Chance of success.
+        value: Risk-adjusted value over the horizon (-inf where infeasible).
+        feasible: Known, allowed and affordable.
+        new_channel: Channel a channel upgrade would enter, per decider, or -1.
+    """
+
+    rows: np.ndarray
+    gain: np.ndarray | None
+    variance_change: np.ndarray | None
+    investment: np.ndarray
+    working_capital: np.ndarray
+    success: np.ndarray
+    value: np.ndarray
+    feasible: np.ndarray
+    new_channel: np.ndarray
+
+    def values(self) -> OptionValues:
+        """The options as the compiled passes take them (success per decider, contiguous)."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self)}
+        arrays["success"] = np.ascontiguousarray(self.success[0])
+        for name in ("gain", "variance_change"):
+            if arrays[name] is None:  # valued without detail: no columns
+                arrays[name] = np.empty((N_OPTIONS, 0))
+        return OptionValues(**arrays)
+
+
+# The same arrays as :class:`Options`, as one argument numba accepts. Built from Options'
+# fields, so the two lists can never differ.
+OptionValues = NamedTuple("OptionValues", [(f.name, np.ndarray) for f in fields(Options)])
+
+
+OptionValues.__doc__ = """Options valued for the deciders, as one argument of the compiled passes.
+
+The fields are :class:`Options`' (see its attributes), except that ``success`` holds one value
+per decider. Column ``j`` of each (5, m) array and element ``j`` of each (m,) array is the
+j-th decider; `_value_all` writes them, `_apply` reads them.
+"""
+
+
+def _option_values(columns: int, detail_columns: int) -> OptionValues:
+    """Empty `OptionValues` of ``columns`` columns (gains and variances: ``detail_columns``)."""
+    return OptionValues(
+        rows=np.empty(columns, dtype=np.int64),
+        gain=np.empty((N_OPTIONS, detail_columns)),
+        variance_change=np.empty((N_OPTIONS, detail_columns)),
+        investment=np.empty((N_OPTIONS, columns)),
+        working_capital=np.empty((N_OPTIONS, columns)),
+        success=np.empty(columns),
+        value=np.empty((N_OPTIONS, columns)),
+        feasible=np.empty((N_OPTIONS, columns), dtype=bool),
+        new_channel=np.empty(columns, dtype=np.int64),
+    )
+
+
+def _rows_repeated(x: np.ndarray, m: int) -> np.ndarray:
+    """``x[:m]`` as every row of a read-only (N_OPTIONS, m) view.
+
+    The view ``np.broadcast_to`` makes, without its checks (a few microseconds a month).
+    """
+    view: np.ndarray = np.ndarray((N_OPTIONS, m), x.dtype, x, 0, (0, x.strides[0]))
+    view.flags.writeable = False
+    return view

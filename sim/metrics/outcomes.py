@@ -1,0 +1,189 @@
+"""The outcomes as the case sources measured them: one pass a month (docs/validation.md).
+
+The sums behind the export share of output, the farmgate shares, the practices, the sales
+agents and the income per original MSE, computed once per step by :func:`outcomes`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+from numba import njit
+
+from sim.links import VIA_BROKER, VIA_LEAD_FIRM
+from sim.population import (
+    INTERSECTORAL,
+    PROCESS,
+    PRODUCT,
+)
+from sim.second_chain import outside_income
+
+#: Slots of the sums :func:`_outcome_sums` returns, by name.
+_OUTCOME_SLOTS = (
+    "output",
+    "output_exported",
+    "output_lead_firms",
+    "output_product",
+    "units_sold",
+    "received",
+    "paid",
+    "received_export",
+    "paid_export",
+    "received_groups",
+    "paid_groups",
+    "n_in_chain",
+    "n_product",
+    "n_process",
+    "n_via_agents",
+    "n_agents",
+    "cohort_income",
+    "n_ever_linked",
+    "n_dropped",
+)
+_N_OUTCOMES = len(_OUTCOME_SLOTS)
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """One step's sums behind the metrics measured as the case sources measured them.
+
+    Quantities in units are this month's; money in currency units. Computed once per step by
+    :func:`outcomes` (one pass over the MSEs).
+    """
+
+    step: int
+    n: int
+    cohort: int  # MSEs at the start (the original cohort)
+    output: float  # units produced by MSEs in the chain
+    output_exported: float  # units sold in the export and specialty channels
+    output_lead_firms: float  # units sold to lead firms
+    output_product: float  # units produced by MSEs with an upgraded product
+    units_sold: float
+    received: float  # what producers received for their own units (net of transport)
+    paid: float  # what end-market buyers paid for those units
+    received_export: float  # the same, export and specialty channels only
+    paid_export: float
+    received_groups: float  # the same, producer-group members only
+    paid_groups: float
+    n_in_chain: int
+    n_product: int  # in-chain MSEs whose product is upgraded
+    n_process: int  # in-chain MSEs whose process is upgraded
+    n_via_agents: int  # original MSEs that sold through an MSE broker this month
+    n_agents: int  # MSE brokers (sales agents) that bought from a neighbour this month
+    cohort_income: float  # income of the original MSEs, exits at their outside income
+    n_ever_linked: int  # MSEs that have ever supplied a lead firm
+    n_dropped: int  # of those, the ones not supplying a lead firm now
+
+
+#: Which slots of :data:`_OUTCOME_SLOTS` are counts (whole numbers, as ``int``).
+_COUNT_SLOTS = tuple(name.startswith("n_") for name in _OUTCOME_SLOTS)
+assert tuple(f.name for f in fields(Outcomes))[3:] == _OUTCOME_SLOTS
+
+
+def outcomes(model) -> Outcomes:
+    """The sums of this step's source-measured metrics (computed once per step)."""
+    cached = getattr(model, "_metrics_outcomes", None)
+    if cached is not None and cached.step == model.steps and cached.n == model.population.n:
+        return cached
+    pop, sales, markets = model.population, model.last_sales, model.markets
+    cohort = int(getattr(model, "cohort_size", pop.n))
+    # The few state arrays as arguments: a 28-array bundle costs more to pass than the pass.
+    sums = _outcome_sums(
+        pop.active,
+        pop.upgrades,
+        pop.group,
+        pop.quality,
+        pop.income,
+        pop.skill,
+        pop.lead_firm,
+        model.links,
+        model.brokers,
+        sales.units,
+        sales.produced,
+        sales.base,
+        sales.premium_rate,
+        markets.price,
+        markets.premium,
+        model.ever_linked,
+        cohort,
+        model.social,
+        markets.second_price,
+        model.constants,
+    )
+    values = [
+        round(v) if count else v for count, v in zip(_COUNT_SLOTS, sums.tolist(), strict=True)
+    ]
+    result = Outcomes(model.steps, pop.n, cohort, *values)  # the slots are its fields, in order
+    model._metrics_outcomes = result
+    return result
+
+
+@njit(cache=True)
+def _outcome_sums(
+    active,
+    upgrades,
+    group,
+    quality,
+    income,
+    skill,
+    lead_firm,
+    links,
+    brokers,
+    units,
+    produced,
+    base,
+    premium_rate,
+    spot,
+    premium,
+    ever_linked,
+    cohort,
+    social,
+    second_price,
+    consts,
+):
+    """One pass over the MSEs: the sums of :data:`_OUTCOME_SLOTS`, in that order."""
+    out = np.zeros(_N_OUTCOMES)
+    n = active.size
+    agent = np.zeros(n, np.bool_)
+    for i in range(n):
+        in_chain = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
+        product = (upgrades[i] >> PRODUCT) & 1 == 1
+        q = quality[i]
+        sold = units[0, i] + units[1, i] + units[2, i]
+        out[0] += produced[i]
+        out[1] += units[1, i] + units[2, i]
+        out[2] += sold * (links[i] == VIA_LEAD_FIRM)
+        out[3] += produced[i] * product
+        out[4] += sold
+        for c in range(3):
+            received = units[c, i] * (base[c, i] + premium_rate[c, i] * q)
+            paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)
+            out[5] += received
+            out[6] += paid
+            if c > 0:
+                out[7] += received
+                out[8] += paid
+            if group[i] >= 0:
+                out[9] += received
+                out[10] += paid
+        out[11] += in_chain
+        out[12] += in_chain and product
+        out[13] += in_chain and (upgrades[i] >> PROCESS) & 1 == 1
+        via_agent = links[i] == VIA_BROKER and sold > 0.0 and brokers[i] >= 0
+        out[14] += via_agent and i < cohort
+        if via_agent:
+            agent[brokers[i]] = True
+        if i < cohort:
+            # Intention to treat: an MSE that closed earns what its owner earns outside.
+            out[16] += (
+                income[i]
+                if active[i]
+                else outside_income(skill[i], social[i], upgrades[i], second_price, consts)
+            )
+        linked_now = in_chain and lead_firm[i] >= 0
+        out[17] += ever_linked[i]
+        out[18] += ever_linked[i] and not linked_now
+    for b in range(n):  # a count, in index order like every reduction here
+        out[15] += agent[b]
+    return out
