@@ -367,6 +367,29 @@ def is_constant(key: str) -> bool:
     return key.partition(".")[0] in REGISTRY
 
 
+def declaration_of(name: str) -> tuple[Constant, str]:
+    """The declaration behind a constant's name, and the element it names ('' for a scalar).
+
+    A vector constant is set, varied and fitted one element at a time (``base_cost.process``),
+    so a vector named without its element is refused here, for every caller.
+
+    Raises:
+        UserInputError: ``name`` is a vector without its element.
+
+    Example:
+        >>> declaration_of("base_cost.process")[1]
+        'process'
+    """
+    base, _, element = name.partition(".")
+    c = REGISTRY[base]
+    if c.kind == "vector" and not element:
+        raise UserInputError(
+            f"'{name}' is a vector ({', '.join(c.labels)}): give one element at a time, "
+            f"e.g. '{name}.{c.labels[0]}'"
+        )
+    return c, element
+
+
 #: Constraints between constants: (low name, high name), low <= high.
 ORDERED_PAIRS: tuple[tuple[str, str], ...] = (
     ("min_group_size", "max_group_size"),

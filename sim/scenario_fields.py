@@ -24,7 +24,7 @@ from sim import (  # noqa: F401  (importing them declares their constants)
     valuation,
 )
 from sim.checks import did_you_mean, is_real_number
-from sim.constants import REGISTRY, is_constant, validate_constant
+from sim.constants import REGISTRY, declaration_of, is_constant, validate_constant
 from sim.constants import names as constant_names
 from sim.errors import UserInputError
 
@@ -401,14 +401,8 @@ def input_spec(name: str) -> FieldSpec:
         return FIELDS[name]
     if not is_constant(name):
         raise unknown_name(name, list(FIELDS), "scenario field", None, constant_names())
-    base, _, element = name.partition(".")
-    c = REGISTRY[base]
-    if c.kind == "vector" and not element:
-        raise ScenarioError(
-            f"'{name}' is a vector ({', '.join(c.labels)}): vary one element at a time, "
-            f"e.g. '{name}.{c.labels[0]}'"
-        )
     try:
+        c, element = declaration_of(name)
         validate_constant(name, c.low)  # a known element
     except UserInputError as exc:
         raise ScenarioError(str(exc)) from None

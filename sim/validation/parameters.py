@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from sim.checks import did_you_mean, is_real_number, is_whole_number
-from sim.constants import REGISTRY, ConstantError, flatten, is_constant, validate_constant
+from sim.constants import (
+    REGISTRY,
+    ConstantError,
+    declaration_of,
+    flatten,
+    is_constant,
+    validate_constant,
+)
 from sim.constants import names as constant_names
 from sim.errors import UserInputError
 from sim.io import read_toml
@@ -108,13 +115,10 @@ def _constant_parameter(name: str, spec: Mapping[str, Any], where: str) -> FreeP
             f"{_did_you_mean(name)} (see `mse-sim constants`, or a lever: "
             f"{', '.join(LEVERS)})"
         )
-    base, _, element = name.partition(".")
-    c = REGISTRY[base]
-    if c.kind == "vector" and not element:
-        raise CalibrationError(
-            f"{where}: '{name}' is a vector ({', '.join(c.labels)}); fit "
-            f"one element at a time, e.g. '{name}.{c.labels[0]}'"
-        )
+    try:
+        c, element = declaration_of(name)
+    except UserInputError as exc:
+        raise CalibrationError(f"{where}: {exc}") from None
     if c.kind == "int":
         raise CalibrationError(
             f"{where}: '{name}' is a whole number; ABC-SMC fits real "
