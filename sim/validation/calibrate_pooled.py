@@ -323,7 +323,7 @@ def calibrate_pooled(
         priors=priors,
         fixed=fixed,
     )
-    workers = check_workers(workers)
+    workers = check_workers(workers, "--workers")
     if isinstance(cases, str) or (cases and not isinstance(cases[0], CaseTargets)):
         chosen = calibration_cases(cases)  # type: ignore[arg-type]
     else:
