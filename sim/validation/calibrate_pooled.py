@@ -294,6 +294,7 @@ def calibrate_pooled(
     fixed: Mapping[str, Any] | None = None,
     resume: bool = True,
     progress: bool = False,
+    fit: bool = True,
 ) -> PooledResult:
     """Fit the shared constants to every case's observation targets (ABC-SMC), then LOCO.
 
@@ -310,6 +311,8 @@ def calibrate_pooled(
         fixed: Other constants or fields held fixed.
         resume: Continue a fit already in ``out`` (same cases, targets, priors, settings).
         progress: Log pyABC's progress.
+        fit: Run the missing generations; ``False`` only collects a fit stopped in ``out``
+            (with no finished generation, the posterior is ABC rejection on its prior draws).
 
     Raises:
         CalibrationError: Bad settings or folder (naming the field, value and what is allowed).
@@ -378,7 +381,9 @@ def calibrate_pooled(
         done = abc.history.max_t + 1 if resuming else 0
         pops = abc.history.get_all_populations() if resuming else None
         reached_zero = pops is not None and len(pops) and float(pops["epsilon"].iloc[-1]) <= 0
-        if done < spec.generations and not reached_zero:
+        if not (fit or resuming):
+            raise CalibrationError(f"--out: '{out}' holds no calibration to collect")
+        if fit and done < spec.generations and not reached_zero:
             abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations - done)
         history = abc.history
         wall = time.perf_counter() - started
@@ -403,19 +408,36 @@ def read_evaluations(log_dir: str | os.PathLike) -> pd.DataFrame:
 
 
 def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> PooledResult:
-    df, w = history.get_distribution(m=0, t=history.max_t)
     names = list(spec.names)
-    posterior = df[names].reset_index(drop=True)
-    posterior["weight"] = np.asarray(w, float) / np.sum(w)
     pops = history.get_all_populations()
     evaluations = read_evaluations(out / "evaluations")
-    # Draws from the prior: the calibration sample (t = -1) and generation 0, i.e. every
-    # evaluation that started before generation 0 ended.
-    ends = pops.set_index("t")["population_end_time"]
-    cut = pd.Timestamp(ends.loc[0]).timestamp() if 0 in ends.index else math.inf
-    if getattr(ends.loc[0], "tzinfo", None) is None and 0 in ends.index:
-        # pyABC stores naive local times
-        cut = pd.Timestamp(ends.loc[0]).tz_localize(datetime.now().astimezone().tzinfo).timestamp()
+    if history.max_t >= 0:
+        df, w = history.get_distribution(m=0, t=history.max_t)
+        posterior = df[names].reset_index(drop=True)
+        posterior["weight"] = np.asarray(w, float) / np.sum(w)
+        # Draws from the prior: the calibration sample (t = -1) and generation 0, i.e. every
+        # evaluation that started before generation 0 ended (pyABC stores naive local times).
+        end = pd.Timestamp(pops.set_index("t")["population_end_time"].loc[0])
+        if end.tzinfo is None:
+            end = end.tz_localize(datetime.now().astimezone().tzinfo)
+        cut = end.timestamp()
+        method = (
+            f"ABC-SMC (pyABC {pyabc.__version__}), {history.max_t + 1} generation(s) of "
+            f"{spec.population}"
+        )
+    else:
+        # No generation finished (the fit was stopped): every logged evaluation was drawn
+        # from the prior, and the posterior is ABC rejection on them.
+        cut = math.inf
+        distance = PooledDistance(cases)
+        d = pd.Series([distance(r, None) for r in evaluations.to_dict("records")])
+        best = d.nsmallest(min(spec.population, len(d))).index
+        posterior = evaluations.loc[best, names].reset_index(drop=True)
+        posterior["weight"] = 1.0 / len(posterior)
+        method = (
+            f"ABC rejection (no ABC-SMC generation finished): the {len(posterior)} of "
+            f"{len(d)} prior draws with the smallest distance (at most {float(d[best].max()):.3g})"
+        )
     evaluations["prior_draw"] = evaluations["time"] <= cut
     table, per_target = loco(evaluations[evaluations["prior_draw"]], cases)
     means = {n: float(np.average(posterior[n], weights=posterior["weight"])) for n in names}
@@ -430,8 +452,8 @@ def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> 
         "model_version": __version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "method": (
-            f"ABC-SMC (pyABC {pyabc.__version__}), uniform priors, distance = root of summed "
-            "squared band-scaled violations of every case's observation targets"
+            f"{method}, uniform priors, distance = root of summed squared band-scaled "
+            "violations of every case's observation targets"
         ),
         "fingerprint": manifest["fingerprint"],
         "cases": [ct.case for ct in cases],
