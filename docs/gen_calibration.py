@@ -156,15 +156,27 @@ def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame) -> str:
         f"Which constants the data pin down (posterior sd / prior sd: below {PINNED} *pinned "
         f"down*, up to {MOVED} *narrowed*, above it *at its prior*):",
         "",
-        "| constant | prior | posterior mean | posterior sd / prior sd | verdict |",
-        "|---|---|---|---|---|",
+        "| constant | prior | posterior mean | posterior sd / prior sd | verdict | "
+        "best prior draws: mean | sd / prior sd | verdict |",
+        "|---|---|---|---|---|---|---|---|",
     ]
+    strict = record.get("best_prior_draws", {}).get("constants", {})
     for name, p in record["posterior"].items():
         low, high = s["priors"][name]
+        b = strict.get(name, {"mean": math.nan, "sd_ratio": math.nan})
         lines.append(
             f"| `{name}` | {low:g} to {high:g} | {p['mean']:.4g} | {p['sd_ratio']:.2f} | "
-            f"{verdict(p['sd_ratio'])} |"
+            f"{verdict(p['sd_ratio'])} | {b['mean']:.4g} | {b['sd_ratio']:.2f} | "
+            f"{verdict(b['sd_ratio'])} |"
         )
+    if strict:
+        best = record["best_prior_draws"]
+        lines += [
+            "",
+            f"*Best prior draws*: the {best['accepted']} prior draws with the smallest distance "
+            f"over all cases (at most {best['largest_distance']:.3g}; the in-sample LOCO's "
+            "accepted set), a stricter tolerance than the shipped posterior's.",
+        ]
     lines += ["", "<!-- END POOLED -->"]
     return "\n".join(lines)
 

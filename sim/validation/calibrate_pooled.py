@@ -446,6 +446,21 @@ def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> 
         for n in names
     }
     movement = posterior_movement(spec, sds, pops)
+    # A stricter look from the same prior draws: the accepted set of the in-sample LOCO
+    # (the best LOCO_ACCEPT_SHARE by distance over all cases).
+    prior_rows = evaluations[evaluations["prior_draw"]]
+    total = pd.Series(
+        [PooledDistance(cases)(r, None) for r in prior_rows.to_dict("records")],
+        index=prior_rows.index,
+    )
+    best = prior_rows.loc[total.nsmallest(int(table.attrs["accepted"])).index]
+    strict = {
+        n: {
+            "mean": float(best[n].mean()),
+            "sd_ratio": float(best[n].std(ddof=0)) / movement["prior_sd"][n],
+        }
+        for n in names
+    }
     record = {
         "study": "pooled calibration",
         **provenance(extra=("pyabc",)),
@@ -487,6 +502,11 @@ def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> 
             for n in names
         },
         "unconstrained": [n for n in names if not movement["moved"][n]],
+        "best_prior_draws": {
+            "accepted": int(table.attrs["accepted"]),
+            "largest_distance": float(total.nsmallest(int(table.attrs["accepted"])).max()),
+            "constants": strict,
+        },
         "loco": {
             "prior_draws": int(evaluations["prior_draw"].sum()),
             "accept_share": LOCO_ACCEPT_SHARE,
