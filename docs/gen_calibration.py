@@ -91,8 +91,8 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "-"
 
 
-def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame) -> str:
-    """Return the generated section (without the reading)."""
+def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame, ess: float) -> str:
+    """Return the generated section (without the reading); ``ess``: the draws' effective size."""
     s = record["settings"]
     all_row = loco[loco["case"] == "all"].iloc[0]
     n = int(all_row["targets"])
@@ -112,7 +112,8 @@ def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame) -> str:
         f"(epsilons {', '.join(f'{e:.3g}' for e in record['epsilons'])}), "
         f"{s['n_mse']} MSEs a run, {s['runs_per_evaluation']} runs an evaluation, "
         f"{record['evaluations']} evaluations ({record['model_runs']} model runs logged), "
-        f"pyABC seed {s['abc_seed']}; mse-sim {record['model_version']}, commit "
+        f"pyABC seed {s['abc_seed']}; {record['draws']} draws, effective sample size "
+        f"{ess:.0f} (1 / Σ weight²); mse-sim {record['model_version']}, commit "
         f"`{str(record.get('code', {}).get('commit', '?'))[:10]}`, targets hash "
         f"`{record['targets_hash'][:12]}`.",
         f"- Leave-one-case-out: ABC rejection on the {record['loco']['prior_draws']} "
@@ -196,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     text = PAGE.read_text("utf-8")
     found = READING.search(text)
     reading = found.group(0) if found else DEFAULT_READING
-    new = section(record, loco, per_target).replace(
+    w = draws["weight"].to_numpy() / draws["weight"].sum()
+    new = section(record, loco, per_target, float(1 / np.sum(w**2))).replace(
         "<!-- END POOLED -->", reading + "\n<!-- END POOLED -->"
     )
     if SECTION.search(text):
