@@ -48,7 +48,8 @@ class PosteriorEffects:
     Attributes:
         guideline: The guideline.
         scenario: The scenario (before any draw's constants).
-        draws: The posterior rows run (indices into ``sim.posterior()``).
+        draws: The posterior rows run (indices into ``sim.posterior()``; a weighted resample,
+            so a row may come more than once).
         seeds: The seeds, the same at every draw and in both arms.
         effects: Per metric and draw and seed, the paired effect: ``{metric: (D, S) array}``.
         table: One row per metric: ``effect``, ``seed_low``, ``seed_high`` (seed-only),
@@ -67,10 +68,13 @@ class PosteriorEffects:
 
 
 def pick_draws(weights: Sequence[float], n: int, seed: int = DRAW_SEED) -> tuple[int, ...]:
-    """Pick ``n`` distinct posterior rows, with probability by weight, reproducibly."""
+    """Pick ``n`` posterior rows by weight (with repetition: a weighted resample), reproducibly.
+
+    A row picked twice is run once (the runs are shared), and counts twice in the intervals.
+    """
     w = np.asarray(weights, float)
     rng = np.random.default_rng(seed)
-    return tuple(int(i) for i in rng.choice(len(w), size=n, replace=False, p=w / w.sum()))
+    return tuple(int(i) for i in rng.choice(len(w), size=n, replace=True, p=w / w.sum()))
 
 
 def combine(effects: np.ndarray) -> dict[str, float]:
@@ -116,7 +120,7 @@ def run_posterior_experiment(
     Args:
         guideline: ``g1`` .. ``g7`` or a :class:`Guideline`.
         scenario: The scenario (bundled name, path, object or dict).
-        draws: Posterior draws, picked by weight without repetition.
+        draws: Posterior draws, a resample by weight (a row may come more than once).
         seeds: Seeds per draw and arm (at least 2).
         steps: Months per run.
         workers: Worker processes (default: one per CPU).
