@@ -59,7 +59,13 @@ setup(
     package_dir={package: folder for package, (folder, _) in SHIPPED_FOLDERS.items()},
     package_data={
         # the translations, read at run time (sim.ui.i18n)
-        "sim.data": ["locale/*/LC_MESSAGES/*.po", "locale/*/LC_MESSAGES/*.mo"],
+        # and the shipped posterior of the calibration constants (sim.posterior())
+        "sim.data": [
+            "locale/*/LC_MESSAGES/*.po",
+            "locale/*/LC_MESSAGES/*.mo",
+            "posterior/*.csv",
+            "posterior/*.json",
+        ],
         # the app's style sheet, read by the page at run time
         "sim.ui.app": ["*.css"],
         # PEP 561: the package's annotations are for its users' type checkers too

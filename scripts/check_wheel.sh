@@ -39,7 +39,8 @@ echo "check-wheel: $(basename "$wheel")"
 listing=$("$python" -m zipfile -l "$wheel")
 for needed in sim/data/experiments/guidelines.toml sim/data/experiments/costs.toml \
               sim/data/scenarios/baseline.toml sim/data/targets/kenya-avocados.toml \
-              sim/data/locale/es/LC_MESSAGES/mse_sim.mo sim/ui/cli/__init__.py; do
+              sim/data/locale/es/LC_MESSAGES/mse_sim.mo sim/ui/cli/__init__.py \
+              sim/data/posterior/pooled.csv sim/data/posterior/pooled.json; do
   grep -q "^$needed " <<<"$listing" \
     || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
 done
@@ -85,6 +86,10 @@ sys.exit(not str(p).startswith('$work/venv/'))"
 run mse-sim scenarios
 run mse-sim run baseline --steps 12
 run mse-sim run kenya-avocados --steps 12
+# The shipped posterior of the constants, and a run at one of its draws.
+run python -c "import sim; d = sim.posterior(); assert len(d) >= 200 and d.attrs['targets_hash'], d; \
+print('posterior:', d.shape)"
+run mse-sim run kenya-avocados --steps 12 --draw 0
 run mse-sim experiment g1 --seeds 2 --steps 12 --out "$work/g1" --quiet
 test -s "$work/g1/g1.csv" && test -s "$work/g1/g1.png"
 # Without the app extra, the app says which extra to install (exit 2), with no traceback.

@@ -40,6 +40,7 @@ _EXPORTS: dict[str, str] = {
     "METRICS": "sim.metrics",
     "METRIC_INFO": "sim.metrics",
     "ValueChainModel": "sim.model",
+    "posterior": "sim.calibrated",
     "run": "sim.model",
     "FIELDS": "sim.scenario",
     "LEVERS": "sim.scenario",
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # the same names for type checkers, which do not run __getatt
     from sim.agents import Buyer as Buyer
     from sim.agents import Intermediary as Intermediary
     from sim.agents import LeadFirm as LeadFirm
+    from sim.calibrated import posterior as posterior
     from sim.errors import UserInputError as UserInputError
     from sim.metrics import METRIC_INFO as METRIC_INFO
     from sim.metrics import METRICS as METRICS

@@ -7,12 +7,13 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from sim.calibrated import draw
 from sim.constants import REGISTRY
 from sim.io import check_table_path, write_table
 from sim.metrics import SUMMARY_METRICS
 from sim.model import run
 from sim.scenario import FIELDS, INFO_KEYS, coerce_scenario, list_scenarios, read_scenario_file
-from sim.ui.cli.args import parse_assignments, positive_int, seed
+from sim.ui.cli.args import parse_assignments, positive_int, seed, whole_number
 from sim.ui.plots import check_figure_path, plot_run
 
 
@@ -33,7 +34,11 @@ def summary_table(df) -> str:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    scenario = coerce_scenario(args.scenario, parse_assignments(args.set))
+    changes: dict = {}
+    if args.draw is not None:
+        changes.update(draw(args.draw))  # --set wins over the draw
+    changes.update(parse_assignments(args.set))
+    scenario = coerce_scenario(args.scenario, changes)
     if args.out:
         check_table_path(args.out)
     if args.plot:
@@ -88,6 +93,13 @@ def register(sub: Any) -> None:
         metavar="KEY=VALUE",
         help="override a scenario field or a calibration constant (`mse-sim "
         "constants`; a vector's element as NAME.ELEMENT=VALUE); repeatable",
+    )
+    p.add_argument(
+        "--draw",
+        type=whole_number,
+        metavar="K",
+        help="run at draw K of the shipped posterior of the constants (`sim.posterior()`, "
+        "row K from 0); --set wins over it",
     )
     p.add_argument("--out", type=Path, help="write the time series (.csv or .parquet)")
     p.add_argument("--plot", type=Path, help="write upgrading curves (.png, .svg or .pdf)")
