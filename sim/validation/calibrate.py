@@ -340,9 +340,12 @@ def calibrate(
         if resuming and _finished(abc.history, spec, max_evaluations):
             history = abc.history  # an earlier session already met a stopping rule
         else:
+            # pyABC counts max_nr_populations from the last stored generation on: a resumed
+            # run asks only for the generations still missing.
+            done = abc.history.max_t + 1 if resuming else 0
             history = abc.run(
                 minimum_epsilon=0.0,
-                max_nr_populations=spec.generations,
+                max_nr_populations=spec.generations - done,
                 min_acceptance_rate=spec.min_acceptance_rate,
                 max_total_nr_simulations=max_evaluations,
             )
