@@ -227,6 +227,29 @@ def _manifest(
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
+def abc_smc(pyabc, simulator, distance, spec: CalibrationSpec, engine, workers: int, progress):
+    """PyABC's ABC-SMC over uniform priors on the spec's free parameters, seeded by the spec.
+
+    It runs on the engine's workers (one process when ``engine`` is None) and reports its
+    generations when ``progress`` is set (pyABC's other loggers stay at warnings).
+    """
+    prior = pyabc.Distribution(
+        **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in spec.parameters}
+    )
+    np.random.seed(spec.seed)  # noqa: NPY002 - pyABC samples from the global generator
+    abc = pyabc.ABCSMC(
+        simulator,
+        prior,
+        distance,
+        population_size=spec.population,
+        sampler=_sampler(pyabc, engine, workers),
+    )
+    logging.getLogger("ABC").setLevel(logging.INFO if progress else logging.WARNING)
+    for name in ("Sampler", "Epsilon", "Distance", "Acceptor"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    return abc
+
+
 def _sampler(pyabc, engine, workers: int):
     from pyabc.sampler import (
         ConcurrentFutureSampler,
@@ -307,28 +330,13 @@ def calibrate(
             )
         else:
             db_path.unlink(missing_ok=True)
-    prior = pyabc.Distribution(
-        **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in spec.parameters}
-    )
     max_evaluations = max(1, int(budget) // sim.runs_per_evaluation())
     started = time.perf_counter()
     eng = None
     if engine == "dask" or (workers or 1) > 1:
         eng = make_engine(engine, workers=workers, scheduler=scheduler)
     try:
-        np.random.seed(spec.seed)  # noqa: NPY002 - pyABC samples from the global generator
-        abc = pyabc.ABCSMC(
-            sim,
-            prior,
-            _Distance(targets),
-            population_size=spec.population,
-            sampler=_sampler(pyabc, eng, workers or 1),
-        )
-        if progress:
-            logging.getLogger("ABC").setLevel(logging.INFO)
-        else:
-            for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor"):
-                logging.getLogger(name).setLevel(logging.WARNING)
+        abc = abc_smc(pyabc, sim, _Distance(targets), spec, eng, workers or 1, progress)
         out.mkdir(parents=True, exist_ok=True)
         db = f"sqlite:///{db_path.resolve()}"
         if resuming:

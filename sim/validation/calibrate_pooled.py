@@ -30,7 +30,6 @@ distance over *all* cases, so the two pass rates differ only by whether the case
 from __future__ import annotations
 
 import json
-import logging
 import math
 import os
 import time
@@ -51,7 +50,7 @@ from sim.provenance import provenance
 from sim.validation.calibrate import (
     CaseSimulator,
     _require_pyabc,
-    _sampler,
+    abc_smc,
     posterior_movement,
     violation,
 )
@@ -355,22 +354,10 @@ def calibrate_pooled(
     out.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(exist_ok=True)
     sim = PooledSimulator(chosen, spec.fixed, log_dir)
-    prior = pyabc.Distribution(
-        **{p.name: pyabc.RV("uniform", p.low, p.high - p.low) for p in spec.parameters}
-    )
     started = time.perf_counter()
     eng = make_engine("local", workers=workers) if workers > 1 else None
     try:
-        np.random.seed(spec.seed)  # noqa: NPY002 - pyABC samples from the global generator
-        abc = pyabc.ABCSMC(
-            sim,
-            prior,
-            PooledDistance(chosen),
-            population_size=spec.population,
-            sampler=_sampler(pyabc, eng, workers),
-        )
-        for name in ("ABC", "Sampler", "Epsilon", "Distance", "Acceptor"):
-            logging.getLogger(name).setLevel(logging.INFO if progress else logging.WARNING)
+        abc = abc_smc(pyabc, sim, PooledDistance(chosen), spec, eng, workers, progress)
         db = f"sqlite:///{db_path.resolve()}"
         if resuming:
             abc.load(db, 1)
