@@ -53,6 +53,7 @@ CONSTANTS = declare(
             100000.0,
             "currency units per month",
             "Largest working-capital loan offered one MSE a month at working_capital_credit = 1.",
+            source="structural choice (hand-tuned, see ODD section 'Hand-tuned constants')",
         ),
         real(
             "working_loan_interest",

@@ -109,7 +109,8 @@ CONSTANTS = declare(
             1.0,
             "share of output",
             "Monthly output gained by process upgrading (seed lines 97-101, 122).",
-            source="calibration choice, guided by the seed (seed lines 97-101)",
+            source="structural choice (hand-tuned, see ODD section 'Hand-tuned constants'), "
+            "guided by the seed (seed lines 97-101)",
         ),
         # Quality gained by product upgrading, and the unit-cost increase it brings.
         real(
