@@ -74,8 +74,8 @@ def fingerprint() -> str:
 
     parts: list = []
     for name in HAND_TUNED:
-        c, module = declaration_of(name)
-        parts.append([name, module, c.default, c.low, c.high, c.source, HAND_TUNED[name][0]])
+        c = declaration_of(name)[0]
+        parts.append([name, c.module, c.default, c.low, c.high, c.source, HAND_TUNED[name][0]])
     for name, before in HAND_TUNED_LEVERS.items():
         parts.append([name, FIELDS[name].default, before])
     parts.append([SCENARIO, SEEDS, STEPS, sorted(MUTED.items()), METRICS])
@@ -89,8 +89,10 @@ def arms() -> dict[str, dict]:
     from sim.scenario import coerce_scenario
 
     base = coerce_scenario(SCENARIO)
-    g4 = {c.lever: getattr(get_guideline("g4").arms(base)[1], c.lever)
-          for c in get_guideline("g4").intervention}
+    g4 = {
+        c.lever: getattr(get_guideline("g4").arms(base)[1], c.lever)
+        for c in get_guideline("g4").intervention
+    }
     pog = HAND_TUNED["process_output_gain"][0]
     mwl = HAND_TUNED["max_working_loan"][0]
     old_wc = {"max_working_loan": mwl, **HAND_TUNED_LEVERS}
@@ -108,10 +110,12 @@ def arms() -> dict[str, dict]:
 
 
 def measure(seeds: int, workers: int | None) -> dict:
+    """Run every arm on ``seeds`` common seeds."""
     from sim.experiments import run_arms
 
-    out = run_arms(SCENARIO, arms(), metrics=METRICS, seeds=seeds, steps=STEPS,
-                   workers=workers, progress=True)
+    out = run_arms(
+        SCENARIO, arms(), metrics=METRICS, seeds=seeds, steps=STEPS, workers=workers, progress=True
+    )
     return {"outcomes": out, "seeds": seeds}
 
 
@@ -128,8 +132,14 @@ def _posterior() -> dict[str, dict[str, float]]:
         sd = float(np.sqrt(np.sum(w * (x - mean) ** 2)))
         lo, hi = priors[name]
         rows[name] = {
-            "low": lo, "high": hi, "prior_mean": (lo + hi) / 2, "prior_sd": (hi - lo) / 12**0.5,
-            "mean": mean, "sd": sd, "q05": _wquantile(x, w, 0.05), "q95": _wquantile(x, w, 0.95),
+            "low": lo,
+            "high": hi,
+            "prior_mean": (lo + hi) / 2,
+            "prior_sd": (hi - lo) / 12**0.5,
+            "mean": mean,
+            "sd": sd,
+            "q05": _wquantile(x, w, 0.05),
+            "q95": _wquantile(x, w, 0.95),
         }
     return rows
 
@@ -158,8 +168,10 @@ def section(measured: dict) -> str:
     mwl_now = declaration_of("max_working_loan")[0].default
     pog_old = HAND_TUNED["process_output_gain"][0]
     mwl_old = HAND_TUNED["max_working_loan"][0]
-    wc_now, wc_old = FIELDS["working_capital_credit"].default, HAND_TUNED_LEVERS[
-        "working_capital_credit"]
+    wc_now, wc_old = (
+        FIELDS["working_capital_credit"].default,
+        HAND_TUNED_LEVERS["working_capital_credit"],
+    )
 
     lines = [
         BEGIN,
@@ -213,7 +225,8 @@ def section(measured: dict) -> str:
         "What the pooled calibration says (`sim.posterior()`, weighted; uniform priors spanning "
         "the values they were tuned between; [validation.md](validation.md)):",
         "",
-        "| constant | default | prior | prior mean ± sd | posterior mean ± sd | posterior 5–95% (weighted) |",
+        "| constant | default | prior | prior mean ± sd | posterior mean ± sd "
+        "| posterior 5–95% (weighted) |",
         "|---|---|---|---|---|---|",
     ]
     for name, p in post.items():
@@ -228,6 +241,7 @@ def section(measured: dict) -> str:
 
 
 def write(text: str, path: Path = ODD) -> None:
+    """Replace the section in ``path`` (between the markers) with ``text``."""
     page = path.read_text(encoding="utf-8")
     pattern = re.compile(re.escape(BEGIN) + ".*?" + re.escape(END), re.S)
     if not pattern.search(page):
@@ -236,6 +250,7 @@ def write(text: str, path: Path = ODD) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Measure and write the section (print it only when the seeds are not the default)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--workers", type=int, default=None)
