@@ -46,6 +46,8 @@ CONSTANTS = declare(
         # raised product upgrading on the baseline (effect -0.001, 95% CI -0.007 to +0.005; 400
         # MSEs, 10 seeds): the richer model then says working capital, not investment capital, held
         # product upgrading back. Smaller short loans keep the paper's reading (lines 297-315).
+        # (Numbers of the model then; today's before and after: docs/ODD.md "Hand-tuned
+        # constants", written by docs/gen_hand_tuned.py.)
         real(
             "max_working_loan",
             60.0,

@@ -101,7 +101,9 @@ CONSTANTS = declare(
         # irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
         # at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
         # it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
-        # the main drivers"); at 0.05 competition stays the main driver.
+        # the main drivers"); at 0.05 competition stays the main driver. (Numbers of the model
+        # then; today's before and after: docs/ODD.md "Hand-tuned constants", written by
+        # docs/gen_hand_tuned.py.)
         real(
             "process_output_gain",
             0.05,
