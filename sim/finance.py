@@ -46,6 +46,8 @@ CONSTANTS = declare(
         # raised product upgrading on the baseline (effect -0.001, 95% CI -0.007 to +0.005; 400
         # MSEs, 10 seeds): the richer model then says working capital, not investment capital, held
         # product upgrading back. Smaller short loans keep the paper's reading (lines 297-315).
+        # (Numbers of the model then; today's before and after: docs/ODD.md "Hand-tuned
+        # constants", written by docs/gen_hand_tuned.py.)
         real(
             "max_working_loan",
             60.0,
@@ -53,6 +55,7 @@ CONSTANTS = declare(
             100000.0,
             "currency units per month",
             "Largest working-capital loan offered one MSE a month at working_capital_credit = 1.",
+            source="structural choice (hand-tuned, see ODD section 'Hand-tuned constants')",
         ),
         real(
             "working_loan_interest",

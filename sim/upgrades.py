@@ -101,7 +101,9 @@ CONSTANTS = declare(
         # irrigation", seed lines 97-101; "cut costs and/or increase output", line 122). Kept small:
         # at 0.12 the output gain alone made process upgrading pay with end markets muted (78-80% of
         # it remained in baseline and kenya-avocados), against structural effect 1 ("end markets are
-        # the main drivers"); at 0.05 competition stays the main driver.
+        # the main drivers"); at 0.05 competition stays the main driver. (Numbers of the model
+        # then; today's before and after: docs/ODD.md "Hand-tuned constants", written by
+        # docs/gen_hand_tuned.py.)
         real(
             "process_output_gain",
             0.05,
@@ -109,7 +111,8 @@ CONSTANTS = declare(
             1.0,
             "share of output",
             "Monthly output gained by process upgrading (seed lines 97-101, 122).",
-            source="calibration choice, guided by the seed (seed lines 97-101)",
+            source="structural choice (hand-tuned, see ODD section 'Hand-tuned constants'), "
+            "guided by the seed (seed lines 97-101)",
         ),
         # Quality gained by product upgrading, and the unit-cost increase it brings.
         real(
