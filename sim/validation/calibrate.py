@@ -227,6 +227,37 @@ def _manifest(
     return {"format": STATE_FORMAT, "fingerprint": stable_hash(body, 32), **body}
 
 
+def resumes(out: Path, manifest: Mapping[str, Any], resume: bool, differs: str) -> bool:
+    """Whether a calibration in ``out`` goes on from its stored generations.
+
+    It does when ``resume`` is set and ``out`` holds a pyABC history of the same calibration
+    (the same manifest fingerprint). A different calibration there is refused when resuming;
+    without ``resume`` its history is deleted and the calibration starts over.
+
+    Args:
+        out: The calibration's folder (``abc.db`` and ``manifest.json``).
+        manifest: This calibration's manifest, with its ``fingerprint``.
+        resume: Whether to go on from a stored calibration.
+        differs: What makes calibrations differ, named in the error.
+
+    Raises:
+        CalibrationError: ``out`` holds a different calibration and ``resume`` is set.
+    """
+    db_path, manifest_path = out / "abc.db", out / "manifest.json"
+    if not (manifest_path.is_file() or db_path.exists()):
+        return False
+    old = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
+    if resume and old.get("fingerprint") == manifest["fingerprint"] and db_path.is_file():
+        return True
+    if resume:
+        raise CalibrationError(
+            f"--out: '{out}' holds a different calibration ({differs}); give another folder, "
+            "or --no-resume to start over"
+        )
+    db_path.unlink(missing_ok=True)
+    return False
+
+
 def abc_smc(pyabc, simulator, distance, spec: CalibrationSpec, engine, workers: int, progress):
     """PyABC's ABC-SMC over uniform priors on the spec's free parameters, seeded by the spec.
 
@@ -314,22 +345,8 @@ def calibrate(
     sim = CaseSimulator(ct, targets, spec.fixed)
     sim.scenario({p.name: p.low for p in spec.parameters})  # fail on bad values before runs
     manifest = _manifest(ct, spec, targets, int(budget))
-    db_path = out / "abc.db"
-    manifest_path = out / "manifest.json"
-    resuming = False
-    if manifest_path.is_file() or db_path.exists():
-        old = {}
-        if manifest_path.is_file():
-            old = json.loads(manifest_path.read_text(encoding="utf-8"))
-        if resume and old.get("fingerprint") == manifest["fingerprint"] and db_path.is_file():
-            resuming = True
-        elif resume:
-            raise CalibrationError(
-                f"--out: '{out}' holds a different calibration (another case, spec, targets "
-                "or budget); give another folder, or --no-resume to start over"
-            )
-        else:
-            db_path.unlink(missing_ok=True)
+    db_path, manifest_path = out / "abc.db", out / "manifest.json"
+    resuming = resumes(out, manifest, resume, "another case, spec, targets or budget")
     max_evaluations = max(1, int(budget) // sim.runs_per_evaluation())
     started = time.perf_counter()
     eng = None

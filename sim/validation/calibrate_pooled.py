@@ -52,6 +52,7 @@ from sim.validation.calibrate import (
     _require_pyabc,
     abc_smc,
     posterior_movement,
+    resumes,
     violation,
 )
 from sim.validation.parameters import CalibrationError, CalibrationSpec, read_parameters
@@ -337,20 +338,12 @@ def calibrate_pooled(
         raise CalibrationError(f"--out: value '{out}' is a file, not a folder")
     manifest = _manifest(chosen, spec)
     db_path, manifest_path, log_dir = out / "abc.db", out / "manifest.json", out / "evaluations"
-    resuming = False
-    if manifest_path.is_file() or db_path.exists():
-        old = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
-        if resume and old.get("fingerprint") == manifest["fingerprint"] and db_path.is_file():
-            resuming = True
-        elif resume:
-            raise CalibrationError(
-                f"--out: '{out}' holds a different calibration (other cases, targets, priors, "
-                "n_mse, population or seed); give another folder, or --no-resume to start over"
-            )
-        else:
-            db_path.unlink(missing_ok=True)
-            for f in log_dir.glob("*.jsonl"):
-                f.unlink()
+    resuming = resumes(
+        out, manifest, resume, "other cases, targets, priors, n_mse, population or seed"
+    )
+    if not resuming:  # a new calibration's log starts empty
+        for f in log_dir.glob("*.jsonl"):
+            f.unlink()
     out.mkdir(parents=True, exist_ok=True)
     log_dir.mkdir(exist_ok=True)
     sim = PooledSimulator(chosen, spec.fixed, log_dir)
