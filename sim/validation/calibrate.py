@@ -345,7 +345,6 @@ def calibrate(
     sim = CaseSimulator(ct, targets, spec.fixed)
     sim.scenario({p.name: p.low for p in spec.parameters})  # fail on bad values before runs
     manifest = _manifest(ct, spec, targets, int(budget))
-    db_path, manifest_path = out / "abc.db", out / "manifest.json"
     resuming = resumes(out, manifest, resume, "another case, spec, targets or budget")
     max_evaluations = max(1, int(budget) // sim.runs_per_evaluation())
     started = time.perf_counter()
@@ -355,14 +354,8 @@ def calibrate(
     try:
         abc = abc_smc(pyabc, sim, _Distance(targets), spec, eng, workers or 1, progress)
         out.mkdir(parents=True, exist_ok=True)
-        db = f"sqlite:///{db_path.resolve()}"
-        if resuming:
-            abc.load(db, 1)
-        else:
-            with atomic_write(manifest_path, "w") as fh:
-                json.dump(manifest, fh, indent=1, sort_keys=True)
-            abc.new(db, {t.id: _midpoint(t) for t in targets})
-        if resuming and _finished(abc.history, spec, max_evaluations):
+        open_history(abc, out, manifest, resuming, {t.id: _midpoint(t) for t in targets})
+        if resuming and finished(abc.history, spec, max_evaluations):
             history = abc.history  # an earlier session already met a stopping rule
         else:
             # pyABC counts max_nr_populations from the last stored generation on: a resumed
@@ -382,7 +375,22 @@ def calibrate(
     return result
 
 
-def _finished(history, spec: CalibrationSpec, max_evaluations: int) -> bool:
+def open_history(abc, out: Path, manifest: Mapping[str, Any], resuming: bool, observed) -> None:
+    """Open ``out/abc.db`` for ``abc``: its stored run when resuming, else a new one.
+
+    A new run writes its manifest first (``out/manifest.json``), so that a later session can
+    tell whether the history is this calibration's (:func:`resumes`).
+    """
+    db = f"sqlite:///{(out / 'abc.db').resolve()}"
+    if resuming:
+        abc.load(db, 1)
+    else:
+        with atomic_write(out / "manifest.json", "w") as fh:
+            json.dump(manifest, fh, indent=1, sort_keys=True)
+        abc.new(db, observed)
+
+
+def finished(history, spec: CalibrationSpec, max_evaluations: float = math.inf) -> bool:
     """Whether a stored calibration already met one of its stopping rules."""
     if history.max_t < 0:
         return False

@@ -51,6 +51,8 @@ from sim.validation.calibrate import (
     CaseSimulator,
     _require_pyabc,
     abc_smc,
+    finished,
+    open_history,
     posterior_movement,
     resumes,
     violation,
@@ -337,7 +339,7 @@ def calibrate_pooled(
     if out.exists() and not out.is_dir():
         raise CalibrationError(f"--out: value '{out}' is a file, not a folder")
     manifest = _manifest(chosen, spec)
-    db_path, manifest_path, log_dir = out / "abc.db", out / "manifest.json", out / "evaluations"
+    log_dir = out / "evaluations"
     resuming = resumes(
         out, manifest, resume, "other cases, targets, priors, n_mse, population or seed"
     )
@@ -351,19 +353,11 @@ def calibrate_pooled(
     eng = make_engine("local", workers=workers) if workers > 1 else None
     try:
         abc = abc_smc(pyabc, sim, PooledDistance(chosen), spec, eng, workers, progress)
-        db = f"sqlite:///{db_path.resolve()}"
-        if resuming:
-            abc.load(db, 1)
-        else:
-            with atomic_write(manifest_path, "w") as fh:
-                json.dump(manifest, fh, indent=1, sort_keys=True)
-            abc.new(db, {})
-        done = abc.history.max_t + 1 if resuming else 0
-        pops = abc.history.get_all_populations() if resuming else None
-        reached_zero = pops is not None and len(pops) and float(pops["epsilon"].iloc[-1]) <= 0
+        open_history(abc, out, manifest, resuming, {})
         if not (fit or resuming):
             raise CalibrationError(f"--out: '{out}' holds no calibration to collect")
-        if fit and done < spec.generations and not reached_zero:
+        if fit and not (resuming and finished(abc.history, spec)):
+            done = abc.history.max_t + 1 if resuming else 0
             abc.run(minimum_epsilon=0.0, max_nr_populations=spec.generations - done)
         history = abc.history
         wall = time.perf_counter() - started
