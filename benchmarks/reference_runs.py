@@ -66,13 +66,31 @@ def fingerprint(df) -> str:
     return h.hexdigest()
 
 
-def fingerprints(steps: int = 120) -> dict[str, str]:
-    """Run the reference runs and return their fingerprints."""
+def fingerprints(steps: int = 120, constants: dict | None = None) -> dict[str, str]:
+    """Run the reference runs and return their fingerprints.
+
+    Args:
+        steps: Months of each run.
+        constants: Calibration constants to set in every run (on top of its scenario's),
+            e.g. :data:`MARKETS_OFF` to run 0.3.0's model.
+    """
     out = {}
     for name, spec in RUNS.items():
-        df = sim.run(spec["scenario"], steps=steps, rng=spec["rng"], **spec.get("overrides", {}))
+        overrides = dict(spec.get("overrides", {}))
+        overrides.update(constants or {})  # loose constants join the scenario's own
+        df = sim.run(spec["scenario"], steps=steps, rng=spec["rng"], **overrides)
         out[name] = fingerprint(df)
     return out
+
+
+#: The markets that answer back (issue 22: demand that responds to supply, entry, MSEs
+#: choosing their buyers), each switched off by one calibration constant. With these values
+#: the model is 0.3.0's to the bit: tests/reference/test_markets_off.py checks the runs
+#: against 0.3.0's fingerprints, kept in :data:`STORE_0_3`.
+MARKETS_OFF: dict[str, float] = {}
+
+#: 0.3.0's fingerprints of the reference runs (the model before issue 22's items 1-3).
+STORE_0_3 = ROOT / "tests" / "data" / "reference_runs_0.3.json"
 
 
 #: The key of the package version whose numbers the file holds (CHANGELOG.md: numbers that
