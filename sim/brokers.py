@@ -121,20 +121,21 @@ def choose_brokers(
 
 
 @njit(cache=True)
-def net_prices(mse, i, power, bargaining, social, rent, far, price, premium, consts):
-    """Net price per unit MSE ``i`` gets through its trader and through a broker.
+def net_prices(weight, q, d, power, bargaining, social, rent, far, price, premium, consts):
+    """Net price per unit one MSE gets through its trader and through a broker.
 
-    Over the channels it sells in (its channel weights) at its quality, net of the buyer's
-    markup, premium rent and the transport that differs between the two (the common
-    handling and transport at the farm gate left out). Returns ``(via_trader, via_broker)``.
+    Over the channels it sells in (its channel ``weight``, (3,)) at its quality ``q`` and
+    distance ``d``, net of the buyer's markup, premium rent and the transport that differs
+    between the two (the common handling and transport at the farm gate left out). Takes
+    the MSE's own elements, not the `MseState` bundle (passing that per MSE would count
+    references to every array on every call). Returns ``(via_trader, via_broker)``.
     """
     FAR_TRADER_COST = consts[0].far_trader_cost
     m_t, p_t = trader_terms(power, bargaining, social, rent, consts)
     m_b, p_b = broker_terms(bargaining, consts)
-    q, d = mse.quality[i], mse.distance[i]
     via_trader = via_broker = 0.0
     for c in range(N_CHANNELS):
-        w = mse.channel_weight[c, i]
+        w = weight[c]
         if w == 0.0:
             continue
         value = price[c] * premium[c] * q
@@ -169,6 +170,7 @@ def _choose(
         mse.active,
         mse.trader,
     )
+    channel_weight, quality, distance = mse.channel_weight, mse.quality, mse.distance
     n = upgrades.size
     # Room in each village: its direct sellers in the chain, BROKER_CAPACITY clients each.
     capacity = np.zeros(n_villages, np.int64)
@@ -192,8 +194,9 @@ def _choose(
             continue
         far = home[v] >= 0 and home[v] != trader[i]
         via_trader, via_broker = net_prices(
-            mse,
-            i,
+            channel_weight[:, i],
+            quality[i],
+            distance[i],
             trader_power[trader[i]],
             bargaining[i],
             social[i],
