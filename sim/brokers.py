@@ -31,7 +31,7 @@ import numpy as np
 from numba import njit
 
 from sim.constants import declare, real, whole
-from sim.links import BROKER_KEY
+from sim.links import reaches_broker
 from sim.markets import DOMESTIC, N_CHANNELS
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 from sim.terms import broker_terms, direct_selling_cost, trader_terms
@@ -186,7 +186,7 @@ def _choose(
             stays_in_chain(active[i], upgrades[i])
             and not (upgrades[i] >> FUNCTIONAL) & 1
             and lead_firm[i] < 0
-            and (i * BROKER_KEY) % 1.0 < mse_brokers
+            and reaches_broker(i, mse_brokers)
             and capacity[v] > 0
         )
         if not eligible:

@@ -41,7 +41,17 @@ CONSTANTS = declare(
 
 #: Golden-ratio step spreading MSEs evenly over [0, 1) by row: which of a village's MSEs can
 #: reach a broker (the first ``mse_brokers`` share by this key) without a random draw.
-BROKER_KEY = 0.6180339887498949
+_BROKER_KEY = 0.6180339887498949
+
+
+@njit(cache=True)
+def reaches_broker(row, mse_brokers):
+    """Whether the MSE of ``row`` is in the ``mse_brokers`` share that can reach a broker.
+
+    The share is spread evenly over rows by a fixed key (no random draw), so the same
+    MSEs plus some more reach one at a higher share.
+    """
+    return (row * _BROKER_KEY) % 1.0 < mse_brokers
 
 
 def links_and_brokers(
@@ -106,7 +116,7 @@ def _link_type(mse, mse_brokers, n_villages, by_choice, chosen, consts):
             link[i] = DIRECT
         elif lead_firm[i] >= 0:
             link[i] = VIA_LEAD_FIRM
-        elif (chosen[i] if by_choice else (i * BROKER_KEY) % 1.0 < mse_brokers) and served[v] < (
+        elif (chosen[i] if by_choice else reaches_broker(i, mse_brokers)) and served[v] < (
             start[v + 1] - start[v]
         ) * BROKER_CAPACITY:
             link[i] = VIA_BROKER
