@@ -111,7 +111,9 @@ def test_trader_entry_lowers_traders_margins_and_raises_the_farmgate_share_where
     # Entry (max_trader_rivals at its default) against none, on common seeds: rivals enter,
     # share the catchments' market power, and the margins they came for fall; the MSEs keep
     # more of the buyers' price. No formula in the number of traders sets the margin: it is
-    # what the traders keep of the MSEs' sales once the rivals have entered.
+    # what the traders keep of the MSEs' sales once the rivals have entered. Measured over 10
+    # seeds at 36 months: traders +17.5 [16.7, 18.2], net margin -0.109 [-0.111, -0.107],
+    # farmgate share +9.1 points [8.8, 9.5].
     r = run_arms(
         "baseline",
         {"no entry": {**HIGH_MARGINS, "max_trader_rivals": 0}, "entry": HIGH_MARGINS},
@@ -129,6 +131,7 @@ def test_mses_choose_brokers_more_where_brokers_charge_less(excludes_zero):
     # Brokers attract clients by price (issue 22, item 3): a broker keeping a smaller margin
     # draws more of the neighbours who can reach it. A chain where direct selling pays (so
     # that villages have brokers) and every MSE can reach one; traders may enter (defaults).
+    # Measured over 10 seeds at 60 months: brokered sales +4.7 points [3.1, 6.3].
     chain = dict(n_mse=400, education=0.9, bargaining_power=0.0, credit_access=0.8, mse_brokers=1.0)
     r = run_arms(
         "baseline",
