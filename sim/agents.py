@@ -127,6 +127,11 @@ class MSE(Agent):
 class Intermediary(Agent):
     """A trader or broker serving some villages: buys from MSEs, sells on to end markets.
 
+    The model's intermediaries are the ``n_intermediaries`` of the start. Traders that enter
+    later (`sim.traders`, issue 22 item 3) are rivals in an intermediary's catchment, not
+    agents of their own: its ``take`` and ``suppliers`` are its catchment's traders'
+    together, and ``rivals`` says how many compete with it there.
+
     Attributes:
         index: Position among the model's intermediaries.
 
@@ -143,8 +148,18 @@ class Intermediary(Agent):
 
     @property
     def market_power(self) -> float:
-        """Market power in [1 - BYPASS_EFFECT, 1]; falls as its MSEs bypass it."""
+        """Market power in [0, 1]; falls as its MSEs bypass it, shared with its rivals."""
         return float(self.model.trader_power[self.index])
+
+    @property
+    def rivals(self) -> int:
+        """Traders that entered its catchment and compete with it there."""
+        return int(self.model.traders.rivals[self.index])
+
+    @property
+    def margin(self) -> float:
+        """Its (and its rivals') net margin last month: share of the value bought."""
+        return float(self.model.traders.margin[self.index])
 
     @property
     def take(self) -> float:

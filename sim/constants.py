@@ -50,6 +50,7 @@ MECHANISMS: tuple[str, ...] = (
     "links",
     "traders",
     "terms",
+    "brokers",
     "sales",
     "signals",
     "lead_firms",

@@ -25,6 +25,7 @@ from mesa import Model
 from mesa.agent import AgentSet
 
 from sim import (
+    brokers,
     choice,
     contracts,
     finance,
@@ -78,9 +79,12 @@ class ValueChainModel(Model):
         links: This month's link type of each MSE (``sim.links``: via a trader, via a lead
             firm, direct, via an MSE broker), set by the month's trade.
         brokers: This month's MSE broker (row) of each MSE, or -1.
+        broker_choice: Whether each MSE chose to sell through an MSE broker, kept month to
+            month (`sim.brokers.choose_brokers`; unused with ``broker_choice = 0``).
         trained_agents: Rows of the MSEs a project trained as sales agents at the start
             (lever ``agent_training``; `sim.sales_agents.train_sales_agents`).
-        traders: The intermediaries' state (:class:`sim.traders.Traders`: which operate).
+        traders: The intermediaries' state (:class:`sim.traders.Traders`: which operate,
+            their rivals and margins).
         firms: The lead firms' own terms (:class:`sim.lead_firms.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
         terms: This month's :class:`sim.terms.LinkTerms` (markups, premium pass-through).
@@ -163,6 +167,9 @@ class ValueChainModel(Model):
         self.side_selling = np.zeros(pop.n, dtype=bool)
         self.group_benefit = (pop.group >= 0).astype(float)
         self.traders = traders.create_traders(pop, sc.n_intermediaries, sc.n_villages)
+        # Whether each MSE sells through an MSE broker, its choice kept month to month
+        # (sim.brokers; new rows start without one). Unused with broker_choice = 0.
+        self.broker_choice = np.zeros(pop.n, dtype=bool)
         self.ledger = finance.open_ledger(sum_in_order(pop.cash))
         # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
         # (sim.who_gains); the state array `cash` changes every month.
@@ -423,17 +430,43 @@ class ValueChainModel(Model):
             without ``transit``.
         """
         sc, pop, k = self.scenario, self.population, self.constants
+        bargaining = terms.bargaining_power(
+            pop, sc.bargaining_power, self.social, consts=k, group_benefit=self.group_benefit
+        )
+        chosen = None
+        if k[0]["broker_choice"]:
+            # MSEs that can reach a broker choose it on price (sim.brokers), against their
+            # trader's terms at last month's market power (at the start: before any broker).
+            if not hasattr(self, "trader_power"):
+                before, _ = links.links_and_brokers(
+                    pop, sc.mse_brokers, sc.n_villages, consts=k, chosen=self.broker_choice
+                )
+                self.trader_power = traders.intermediary_market_power(
+                    pop, before, sc.n_intermediaries, consts=k, rivals=self.traders.rivals
+                )
+            brokers.choose_brokers(
+                pop,
+                self.broker_choice,
+                sc.mse_brokers,
+                sc.n_villages,
+                trader_power=self.trader_power,
+                bargaining=bargaining,
+                social=self.social,
+                intermediary_rent=sc.intermediary_rent,
+                traders=self.traders,
+                price=self.markets.price,
+                premium=self.markets.premium,
+                consts=k,
+            )
+            chosen = self.broker_choice
         self.links, self.brokers = links.links_and_brokers(
-            pop, sc.mse_brokers, sc.n_villages, consts=k
+            pop, sc.mse_brokers, sc.n_villages, consts=k, chosen=chosen
         )
         # A side-seller sells this month's output to its village's trader.
         self.links[self.side_selling] = links.VIA_TRADER
         self.brokers[self.side_selling] = -1
         self.trader_power = traders.intermediary_market_power(
-            pop, self.links, sc.n_intermediaries, consts=k
-        )
-        bargaining = terms.bargaining_power(
-            pop, sc.bargaining_power, self.social, consts=k, group_benefit=self.group_benefit
+            pop, self.links, sc.n_intermediaries, consts=k, rivals=self.traders.rivals
         )
         self.terms = terms.link_terms(
             pop,
@@ -467,8 +500,16 @@ class ValueChainModel(Model):
         )
         self.last_sales = sold
         # Traders bypassed by direct selling and brokers exit; their villages turn to others.
+        # Rivals enter catchments whose traders' margins are high and leave where low.
         traders.update_traders(
-            pop, self.links, sold.units, self.traders, start=self.markets.month == 0, consts=k
+            pop,
+            self.links,
+            sold.units,
+            self.traders,
+            start=self.markets.month == 0,
+            consts=k,
+            take=sold.intermediary_take,
+            price=self.markets.price,
         )
         production_cost, outside = finance.month_income(
             pop, sold, self.social, self.markets.second_price, k

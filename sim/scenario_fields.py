@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim import (  # noqa: F401  (importing them declares their constants)
+    brokers,
     choice,
     groups,
     sales_agents,
@@ -229,11 +230,15 @@ FIELDS: dict[str, FieldSpec] = {
             "mse_brokers",
             0.3,
             "MSE brokers serving their neighbours",
-            "Share of a village's MSEs (not supplying a lead firm) that sell through the "
-            "village's MSE broker, where one exists: a direct seller that aggregates its "
+            "Share of a village's MSEs (not supplying a lead firm) that can reach the "
+            "village's MSE brokers, where one exists: a direct seller that aggregates its "
             "neighbours' output for a smaller margin than a trader and brings them "
             "end-market news (seed lines 113-115, 144-148; Pakistan's women sales agents, "
-            "lines 239-243). 0: MSEs never broker for others.",
+            "lines 239-243). Each of them sells through a broker when it pays more than its "
+            "trader by more than a switching cost and has room (broker_capacity clients), "
+            "and keeps that choice until the trader pays clearly more (with broker_choice = "
+            "0, the 0.3.0 rule: all of them sell through it). 0: MSEs never broker for "
+            "others.",
         ),
         _lever(
             "agent_training",

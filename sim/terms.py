@@ -217,6 +217,34 @@ def intermediary_premium_capture(rent, power, bargaining):
     return rent * power * (1.0 - bargaining)
 
 
+@njit(cache=True)
+def trader_terms(power, bargaining, social, intermediary_rent, consts):
+    """A trader's terms to one MSE: ``(markup, pass_through)``.
+
+    The markup on the base price grows with the trader's market power and the MSE's
+    weakness in bargaining, plus a discriminatory markup on the excluded group; the
+    trader keeps part of the quality premium (`intermediary_premium_capture`).
+    """
+    MAX_INTERMEDIARY_MARKUP = consts[0].max_intermediary_markup
+    SOCIAL_MARKUP = consts[0].social_markup
+    markup = MAX_INTERMEDIARY_MARKUP * power * (1.0 - bargaining) + SOCIAL_MARKUP * social
+    return markup, 1.0 - intermediary_premium_capture(intermediary_rent, power, bargaining)
+
+
+@njit(cache=True)
+def broker_terms(bargaining, consts):
+    """An MSE broker's terms to one neighbour: ``(markup, pass_through)``.
+
+    A smaller margin than a trader's and a smaller share of the premium, both shrinking
+    with the neighbour's bargaining power; the neighbour pays the haulage
+    (`direct_selling_cost`, without the social barrier).
+    """
+    BROKER_MARKUP = consts[0].broker_markup
+    BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
+    soft = 1.0 - bargaining
+    return BROKER_MARKUP * soft, 1.0 - BROKER_PREMIUM_RENT * soft
+
+
 class LinkTerms(NamedTuple):
     """Terms each MSE gets from its link, all per unit sold (one element per MSE).
 
@@ -334,14 +362,10 @@ def _link_terms(
         terms: `LinkTerms`; ``link`` is read, the rest written.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    BROKER_MARKUP = consts[0].broker_markup
-    BROKER_PREMIUM_RENT = consts[0].broker_premium_rent
     CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
     FAR_TRADER_COST = consts[0].far_trader_cost
     LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
     LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
-    MAX_INTERMEDIARY_MARKUP = consts[0].max_intermediary_markup
-    SOCIAL_MARKUP = consts[0].social_markup
     TRANSPORT_COST = consts[0].transport_cost
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
@@ -357,17 +381,14 @@ def _link_terms(
         for c in range(N_CHANNELS):
             transport[c, i] = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]
         if link[i] == VIA_TRADER:
-            power = trader_power[trader[i]]
-            markup[i] = MAX_INTERMEDIARY_MARKUP * power * soft + SOCIAL_MARKUP * social[i]
-            pass_through[i] = 1.0 - intermediary_premium_capture(
-                intermediary_rent, power, bargaining[i]
+            markup[i], pass_through[i] = trader_terms(
+                trader_power[trader[i]], bargaining[i], social[i], intermediary_rent, consts
             )
             far = home[village[i]] >= 0 and home[village[i]] != trader[i]
             for c in range(N_CHANNELS):
                 transport[c, i] += FAR_TRADER_COST * distance[i] * far
         elif link[i] == VIA_BROKER:
-            markup[i] = BROKER_MARKUP * soft
-            pass_through[i] = 1.0 - BROKER_PREMIUM_RENT * soft
+            markup[i], pass_through[i] = broker_terms(bargaining[i], consts)
             for c in range(N_CHANNELS):
                 transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
         elif link[i] == VIA_LEAD_FIRM:

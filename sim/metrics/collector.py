@@ -88,7 +88,7 @@ def row(model) -> tuple:
         _ratio(s.unit_cost, n_in_chain),
         n_active,
         gini,
-        sum(model.traders.active.tolist()),  # counts: exact in any order
+        model.traders.n_operating,  # counts: exact in any order
         via_brokers,
         _ratio(n_active - n_in_chain, n_active),
         domestic,
@@ -110,6 +110,10 @@ def row(model) -> tuple:
         _ratio(s.n_members_informed, s.n_members),
         _ratio(float(sum(books.side_sold.tolist())), float(sum(books.contracted.tolist()))),
         sum_in_order(books.profit),
+        _ratio(
+            sum_in_order(model.traders.margin * model.traders.bought),
+            sum_in_order(model.traders.bought),
+        ),
     )
 
 

@@ -85,6 +85,9 @@ METRIC_INFO: dict[str, MetricInfo] = {
         "MSEs producing in the second value chain", "share of active MSEs", "share"
     ),
     "n_traders_active": MetricInfo("the number of traders operating", "traders", "level"),
+    "mean_trader_margin": MetricInfo(
+        "traders' net margin", "share of the value traders bought", "share"
+    ),
     "share_sold_via_brokers": MetricInfo(
         "sales through MSE brokers", "share of units sold", "share"
     ),

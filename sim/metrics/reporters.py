@@ -181,8 +181,12 @@ def share_sales_specialty(model) -> float:
 
 
 def n_traders_active(model) -> int:
-    """Number of intermediaries (traders) still operating."""
-    return int(model.traders.active.sum())
+    """Number of traders operating.
+
+    Those of the start still active and the rivals that entered their catchments
+    (`sim.traders.Traders.n_operating`).
+    """
+    return model.traders.n_operating
 
 
 def share_sold_via_brokers(model) -> float:
@@ -343,6 +347,17 @@ def lead_firm_profit(model) -> float:
     return sum_in_order(model.firm_books.profit)
 
 
+def mean_trader_margin(model) -> float:
+    """Traders' net margin this month, weighted by the value each bought.
+
+    What the traders kept of their MSEs' sales (markup and premium rent) per unit of the
+    value they bought at the spot price, less their own cost per unit
+    (`sim.traders.Traders.margin`); 0 when no trader bought anything.
+    """
+    t = model.traders
+    return _ratio(sum_in_order(t.margin * t.bought), sum_in_order(t.bought))
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -390,6 +405,7 @@ REPORTERS: dict[str, Callable] = {
         share_members_informed,
         share_side_selling,
         lead_firm_profit,
+        mean_trader_margin,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.

@@ -71,3 +71,12 @@ def test_agent_views_read_the_right_row_of_channel_arrays():
         assert beliefs["domestic"]["premium"] == pytest.approx(pop.belief_premium[0, mse.row])
         assert sum(mse.channels.values()) == pytest.approx(1.0)
         assert mse.channels.get("domestic", 0.0) == pytest.approx(pop.channel_weight[0, mse.row])
+
+
+def test_an_intermediary_shows_its_rivals_and_margin(small):
+    m = small(n=200)
+    m.step()
+    agent = m.intermediaries[0]
+    m.traders.rivals[0] = 2
+    assert agent.rivals == 2
+    assert agent.margin == m.traders.margin[0]

@@ -16,8 +16,10 @@ from sim.population import FUNCTIONAL
 
 
 def test_a_direct_seller_brokers_for_its_neighbours_only_with_the_lever(consts, small):
+    # The fixed key of 0.3.0 (broker_choice = 0); the choice on price is tests/model/
+    # test_brokers.py's.
     for share, expect in ((0.0, 0), (1.0, None)):
-        m = small(n=300, mse_brokers=share, n_lead_firms=0)
+        m = small(n=300, mse_brokers=share, n_lead_firms=0, broker_choice=0)
         pop = m.population
         village = pop.village == 0
         broker = np.flatnonzero(village)[0]

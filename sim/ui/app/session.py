@@ -151,9 +151,15 @@ class Run:
         pop = model.population
         with self._lock:
             # The links of this month's sales with the scenario's MSE brokers (without them
-            # the MSEs selling through a broker would be drawn as selling to a trader).
+            # the MSEs selling through a broker would be drawn as selling to a trader): the
+            # MSEs' own choice of broker (sim.brokers), or the fixed key with it switched off.
+            chosen = model.broker_choice if model.constants[0]["broker_choice"] else None
             link, broker = links_and_brokers(
-                pop, model.scenario.mse_brokers, model.scenario.n_villages, consts=model.constants
+                pop,
+                model.scenario.mse_brokers,
+                model.scenario.n_villages,
+                consts=model.constants,
+                chosen=chosen,
             )
             return {
                 "active": np.array(pop.active, dtype=bool),
