@@ -110,6 +110,9 @@ def row(model) -> tuple:
         _ratio(s.n_members_informed, s.n_members),
         _ratio(float(sum(books.side_sold.tolist())), float(sum(books.contracted.tolist()))),
         sum_in_order(books.profit),
+        float(model.markets.price[0]),
+        float(model.markets.price[1]),
+        float(model.markets.price[2]),
     )
 
 
