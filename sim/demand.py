@@ -189,11 +189,12 @@ class Reference(NamedTuple):
             quality: Each MSE's quality then, (n,).
             consts: The run's calibration constants (a `sim.constants` record).
         """
-        k = values_of(consts)
+        NICHE_SHARE = values_of(consts)["niche_share"]
+        QUALITY_STANDARD = values_of(consts)["quality_standard"]
         supplied = channel_supply(units, quality)
         volume, quality_volume = supplied[0], supplied[1]
         total = float(volume[0] + volume[1] + volume[2])
-        floor = float(k["niche_share"]) * total
+        floor = float(NICHE_SHARE) * total
         chain_quality = (
             float(quality_volume[0] + quality_volume[1] + quality_volume[2]) / total
             if total > 0.0
@@ -208,7 +209,7 @@ class Reference(NamedTuple):
         return cls(
             np.maximum(volume, floor),
             floor,
-            np.maximum(mean_quality, np.asarray(k["quality_standard"], dtype=float)),
+            np.maximum(mean_quality, np.asarray(QUALITY_STANDARD, dtype=float)),
         )
 
 
@@ -232,22 +233,23 @@ def channel_supply(units, quality):
 @njit(cache=True)
 def _toward_targets(supplied, volume_ref, floor, quality_ref, demand, premium_demand, consts):
     """Move each channel's multipliers part of the way toward their targets (in place)."""
-    k = consts[0]
-    scale = k.demand_response
-    speed = k.demand_adjustment
+    DEMAND_RESPONSE = consts[0].demand_response
+    DEMAND_ADJUSTMENT = consts[0].demand_adjustment
+    PRICE_FLEXIBILITY = consts[0].price_flexibility
+    PREMIUM_FLEXIBILITY = consts[0].premium_flexibility
     for c in range(N_CHANNELS):
         volume = supplied[0, c]
-        f = scale * k.price_flexibility[c]
+        f = DEMAND_RESPONSE * PRICE_FLEXIBILITY[c]
         if f > 0.0 and volume_ref[c] > 0.0:
             ratio = max(volume, floor) / volume_ref[c]
-            demand[c] += speed * (detmath.exp(-f * detmath.log(ratio)) - demand[c])
-        g = scale * k.premium_flexibility[c]
+            demand[c] += DEMAND_ADJUSTMENT * (detmath.exp(-f * detmath.log(ratio)) - demand[c])
+        g = DEMAND_RESPONSE * PREMIUM_FLEXIBILITY[c]
         # A channel nobody sold in this month says nothing about its buyers' taste for
         # quality: its premium multiplier stays where it was.
         if g > 0.0 and volume > 0.0 and quality_ref[c] > 0.0:
             mean_quality = max(supplied[1, c] / volume, _MIN_QUALITY)
             target = detmath.exp(-g * detmath.log(mean_quality / quality_ref[c]))
-            premium_demand[c] += speed * (target - premium_demand[c])
+            premium_demand[c] += DEMAND_ADJUSTMENT * (target - premium_demand[c])
 
 
 def respond(
@@ -272,7 +274,8 @@ def respond(
         quality: Each MSE's quality when it sold, (n,).
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    if consts[0]["demand_response"] == 0.0:
+    DEMAND_RESPONSE = values_of(consts)["demand_response"]
+    if DEMAND_RESPONSE == 0.0:
         return  # infinitely elastic: nothing to answer, and no pass over the MSEs
     _toward_targets(
         channel_supply(units, quality),
