@@ -93,12 +93,12 @@ CONSTANTS = declare(
         # Domestic: food demand in low-income countries is inelastic (own-price elasticities
         # below 1 in absolute value: Seale, Regmi and Bernstein 2003, International Evidence
         # on Food Consumption Patterns, USDA ERS Technical Bulletin 1904), but the chain's MSEs
-        # are not the whole local market: with their share s = 0.5 and other suppliers'
-        # supply elasticity 1 (judgement), the residual demand they face has elasticity
-        # (0.7 + 0.5 x 1) / 0.5 = 2.4, a flexibility of about 0.4.
+        # are not the whole local market: taking |elasticity| 0.7, their share s = 0.5 and
+        # other suppliers' supply elasticity 1 (all three judgement), the residual demand they
+        # face has elasticity (0.7 + 0.5 x 1) / 0.5 = 2.4, a flexibility of about 0.4.
         # Export: a small supplier faces very elastic demand (Panagariya, Shah and Mishra
         # 1996, Demand Elasticities in International Trade: Are They Really Low?, World Bank
-        # Policy Research Working Paper 1712: above 65 for Bangladesh's garments in the US,
+        # Policy Research Working Paper: above 65 for Bangladesh's garments in the US,
         # a flexibility below 0.02; aggregate estimates of 1-3 are the large-country case):
         # 0.05, judgement between.
         # Specialty: niche buyers are few; certified producers sell only part of their
@@ -116,7 +116,7 @@ CONSTANTS = declare(
             "the log price level per unit rise in the log volume the MSEs sell there, relative "
             "to the reference volume (at demand_response = 1).",
             source="judgement guided by Seale, Regmi and Bernstein 2003 (USDA ERS TB-1904; "
-            "domestic), Panagariya, Shah and Mishra 1996 (World Bank WPS 1712; export) and "
+            "domestic), Panagariya, Shah and Mishra 1996 (World Bank working paper; export) and "
             "Fairtrade sales shares reported by Ethical Consumer (specialty)",
         ),
         # Local buyers' demand for quality grows slowly (quality elasticities of vegetable
