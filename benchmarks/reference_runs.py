@@ -92,6 +92,8 @@ def fingerprints(
 #: the model is 0.3.0's to the bit: tests/reference/test_markets_off.py checks the runs
 #: against 0.3.0's fingerprints, kept in :data:`STORE_0_3`.
 MARKETS_OFF: dict[str, float] = {
+    # Demand answers the MSEs' supply (item 1).
+    "demand_response": 0,
     # MSEs choose brokers on price; traders enter where margins are high (item 3).
     "broker_choice": 0,
     "max_trader_rivals": 0,

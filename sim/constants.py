@@ -47,6 +47,7 @@ from sim.errors import UserInputError
 MECHANISMS: tuple[str, ...] = (
     "population",
     "markets",
+    "demand",
     "links",
     "traders",
     "terms",

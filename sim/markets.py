@@ -12,12 +12,16 @@ End markets are where the seed's drivers of upgrading start (structural effect 1
   MSEs above it lose sales, which is what makes process upgrading pay;
 - *price volatility* makes concentrated sales risky, which is what makes channel
   diversification pay.
+
+Each channel's price level and premium are multiplied by its demand's answer to what the
+MSEs supplied (:mod:`sim.demand`: ``Markets.demand``, ``Markets.premium_demand``), so that
+prices fall when supply rises; the exogenous parts above are unchanged.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numba import njit
@@ -213,9 +217,15 @@ class Markets:
         second_level: The second chain's long-run price level (1: reference income).
         deviation: Current log deviation of each channel's price from its trend.
         price: Current base price by channel (trend x shock).
-        premium: Current premium per unit of quality by channel.
+        premium: Current premium per unit of quality by channel: the drifting premium times
+            the demand's premium multiplier.
         benchmark_cost: Unit cost of low-cost competitors.
         month: Months elapsed.
+        drifted_premium: Premium per unit of quality by channel before demand answers the
+            MSEs' supply: the initial premium plus preference drift.
+        demand: Demand multiplier of each channel's price level (1: the reference supply;
+            :mod:`sim.demand`), applied to the trend price and so to spot and contract prices.
+        premium_demand: Demand multiplier of each channel's quality premium (:mod:`sim.demand`).
     """
 
     base_price: np.ndarray
@@ -227,6 +237,13 @@ class Markets:
     month: int = 0
     second_deviation: float = 0.0
     second_level: float = 1.0
+    drifted_premium: np.ndarray = None  # type: ignore[assignment]  # set in __post_init__
+    demand: np.ndarray = field(default_factory=lambda: np.ones(N_CHANNELS))
+    premium_demand: np.ndarray = field(default_factory=lambda: np.ones(N_CHANNELS))
+
+    def __post_init__(self) -> None:
+        if self.drifted_premium is None:
+            self.drifted_premium = self.premium.copy()
 
     @property
     def second_price(self) -> float:
@@ -257,12 +274,17 @@ class Markets:
         )
 
     def trend_price(self, competition: float, consts: np.ndarray) -> np.ndarray:
-        """Expected base price by channel: the shifted long-run level, eroded by competition."""
+        """Expected base price by channel.
+
+        That is the shifted long-run level, eroded by competition, times the demand's answer
+        to the MSEs' supply (`sim.demand`; 1 when it is off).
+        """
         PRICE_EROSION = values_of(consts)["price_erosion"]
         return (
             self.base_price
             * detmath.exp_each(self.shift)
             * (1.0 - PRICE_EROSION * competition * self._ramp(consts))
+            * self.demand
         )
 
     def _ramp(self, consts: np.ndarray) -> float:
@@ -271,9 +293,14 @@ class Markets:
 
 
 def drift_preferences(markets: Markets, demand_shift: float, consts: np.ndarray) -> None:
-    """Move end-market premiums toward quality at the scenario's rate (one month)."""
+    """Move end-market premiums toward quality at the scenario's rate (one month).
+
+    The premium paid is the drifted one times the demand's answer to the quality the MSEs
+    supply (`sim.demand`; 1 when it is off).
+    """
     PREMIUM_DRIFT_PER_YEAR = values_of(consts)["premium_drift_per_year"]
-    markets.premium = markets.premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
+    markets.drifted_premium = markets.drifted_premium + demand_shift * PREMIUM_DRIFT_PER_YEAR / 12.0
+    markets.premium = markets.drifted_premium * markets.premium_demand
 
 
 def shock_prices(

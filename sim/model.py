@@ -28,6 +28,7 @@ from sim import (
     brokers,
     choice,
     contracts,
+    demand,
     finance,
     groups,
     lead_firms,
@@ -205,6 +206,10 @@ class ValueChainModel(Model):
         self.last_sales: sales.Sales  # set by the month's trade, first just below
         self.last_attempts: upgrades.Attempts | None = None
         self.trade()
+        # End markets answer supply relative to month 0's (issue 22, item 1; sim.demand).
+        self.demand_reference = demand.Reference.of(
+            self.last_sales.units, pop.quality, self.constants
+        )
         signals.initial_beliefs(
             pop, self.last_sales.base, self.last_sales.premium_rate, self.clarity()
         )
@@ -287,6 +292,8 @@ class ValueChainModel(Model):
         )
         assert month is not None  # with the transit draws, trade settles the month
         draws.release("transit")
+        # End markets answer the month's supply: next month's prices and premiums move.
+        demand.respond(self.markets, self.demand_reference, self.last_sales.units, pop.quality, k)
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()

@@ -18,6 +18,7 @@ from typing import Any
 from sim import (  # noqa: F401  (importing them declares their constants)
     brokers,
     choice,
+    demand,
     groups,
     sales_agents,
     signals,

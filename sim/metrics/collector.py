@@ -114,6 +114,9 @@ def row(model) -> tuple:
             sum_in_order(model.traders.margin * model.traders.bought),
             sum_in_order(model.traders.bought),
         ),
+        float(model.markets.price[0]),
+        float(model.markets.price[1]),
+        float(model.markets.price[2]),
     )
 
 

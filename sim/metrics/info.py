@@ -135,6 +135,13 @@ METRIC_INFO: dict[str, MetricInfo] = {
         "contracted suppliers side-selling", "share of suppliers under contract", "share"
     ),
     "lead_firm_profit": MetricInfo("lead firms' profit", "currency units a month", "level"),
+    "price_domestic": MetricInfo(
+        "the domestic price", "currency units a unit of quality 0", "level"
+    ),
+    "price_export": MetricInfo("the export price", "currency units a unit of quality 0", "level"),
+    "price_specialty": MetricInfo(
+        "the specialty price", "currency units a unit of quality 0", "level"
+    ),
 }
 
 #: Metrics computed from the model's columns after a run: name -> (source columns, function).

@@ -358,6 +358,30 @@ def mean_trader_margin(model) -> float:
     return _ratio(sum_in_order(t.margin * t.bought), sum_in_order(t.bought))
 
 
+def _channel_price(model, channel: int) -> float:
+    return float(model.markets.price[channel])
+
+
+def price_domestic(model) -> float:
+    """The domestic channel's price index this month: what buyers pay for a unit of quality 0.
+
+    The spot base price, including the demand's answer to the MSEs' supply (`sim.demand`)
+    besides drift, competition and shocks (`sim.markets`); before any buyer's markup and the
+    quality premium. Currency units a unit: the domestic price at the start is 1.
+    """
+    return _channel_price(model, 0)
+
+
+def price_export(model) -> float:
+    """The export channel's price index this month (as :func:`price_domestic`)."""
+    return _channel_price(model, 1)
+
+
+def price_specialty(model) -> float:
+    """The specialty channel's price index this month (as :func:`price_domestic`)."""
+    return _channel_price(model, 2)
+
+
 #: Metric name -> reporter, in column order. The names are a fixed contract.
 REPORTERS: dict[str, Callable] = {
     f.__name__: f
@@ -406,6 +430,9 @@ REPORTERS: dict[str, Callable] = {
         share_side_selling,
         lead_firm_profit,
         mean_trader_margin,
+        price_domestic,
+        price_export,
+        price_specialty,
     )
 }
 #: Every metric a run reports, in the order of the result's columns.
