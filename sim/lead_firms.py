@@ -350,7 +350,6 @@ def recruit_suppliers(
         linked,
         firms,
         offers,
-        float(values_of(consts)["service_value"] * embedded_services),
         consts,
     )
     if profit is None:

@@ -248,12 +248,12 @@ class ValueChainModel(Model):
         # with their offers (issue 22, item 3; off: 0.3.0's recruitment).
         offers = (
             supplier_choice.offers(
-                pop,
                 self.terms,
                 self.bargaining,
                 self.markets.trend_price(sc.competition, consts=k),
                 self.markets.premium,
                 sc.quality_demand,
+                sc.embedded_services,
                 k,
             )
             if supplier_choice.offer_step(k) > 0.0

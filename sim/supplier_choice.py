@@ -51,7 +51,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 from numba import njit
 
-from sim.constants import declare, real, values3, values_of
+from sim.constants import declare, real, values_of
 
 if TYPE_CHECKING:
     from sim.lead_firms import LeadFirms
@@ -93,23 +93,31 @@ CONSTANTS = declare(
 
 
 class Offers(NamedTuple):
-    """What an MSE compares, per unit sold, at the trend prices (one element per MSE).
+    """What an MSE weighs when it chooses its buyer: its current terms and the markets'.
+
+    The kernels value only the MSEs that weigh offers this month (`parts`), so the month
+    costs nothing for the others.
 
     Attributes:
-        now: Net price per unit from its current buyer (last month's terms; a supplier's from
-            its own firm's offer, in the kernel).
-        level: Net price per unit from a lead firm with no margin (power 0), before contract
-            and services.
-        slope: What each unit of a firm's power takes from ``level``.
-        gross: Gross value per unit (price with premium), to value contracts and services.
-        quality: The MSE's quality (for the firms' standards).
+        markup: Last month's markup of each MSE's buyer (`sim.terms.LinkTerms`).
+        pass_through: Last month's premium pass-through of each MSE's buyer.
+        transport: Last month's transport cost per unit by channel, (3, n).
+        bargaining: Last month's bargaining power per MSE.
+        trend: Trend base price by channel, (3,).
+        premium: Premium per unit of quality by channel, (3,).
+        unpaid: Scenario lever ``quality_demand`` (the share of the premium firms keep).
+        services: Value of a lead firm's embedded services, as a share of gross value a month
+            (SERVICE_VALUE x ``embedded_services``).
     """
 
-    now: np.ndarray
-    level: np.ndarray
-    slope: np.ndarray
-    gross: np.ndarray
-    quality: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    transport: np.ndarray
+    bargaining: np.ndarray
+    trend: np.ndarray
+    premium: np.ndarray
+    unpaid: float
+    services: float
 
 
 def offer_step(consts: np.ndarray) -> float:
@@ -123,29 +131,26 @@ def initial_power(n_lead_firms: int, formula: float, consts: np.ndarray) -> np.n
 
 
 def offers(
-    pop,
     terms,
     bargaining: np.ndarray,
     trend: np.ndarray,
     premium: np.ndarray,
     quality_demand: float,
+    embedded_services: float,
     consts: np.ndarray,
 ) -> Offers:
-    """Price each MSE gets now and the parts of a lead firm's offer to it (`Offers`).
+    """What MSEs weigh this month (`Offers`), from last month's terms and this month's markets.
 
     Args:
-        pop: Population.
-        terms: Last month's `sim.terms.LinkTerms` (the MSE's current buyer's terms).
+        terms: Last month's `sim.terms.LinkTerms` (each MSE's current buyer's terms).
         bargaining: Last month's bargaining power per MSE.
         trend: Trend base price by channel, (3,).
         premium: Premium per unit of quality by channel, (3,).
         quality_demand: Scenario lever (the share of the premium firms do not pay).
+        embedded_services: Scenario lever.
         consts: The run's calibration constants.
     """
-    n = pop.n
-    out = Offers(np.empty(n), np.empty(n), np.empty(n), np.empty(n), pop.quality)
-    _offers(
-        pop.state,
+    return Offers(
         terms.markup,
         terms.pass_through,
         terms.transport,
@@ -153,55 +158,55 @@ def offers(
         np.asarray(trend, float),
         np.asarray(premium, float),
         float(quality_demand),
-        out,
-        consts,
+        float(values_of(consts)["service_value"] * embedded_services),
     )
-    return out
 
 
 @njit(cache=True)
-def _offers(mse, markup, pass_through, transport, bargaining, trend, premium, unpaid, out, consts):
-    CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
+def parts(i, mse, offers, consts):
+    """MSE ``i``'s values per unit sold, over its channels at the trend prices.
+
+    Returns:
+        ``(now, level, slope, gross)``: the net price from its current buyer (last month's
+        terms); from a lead firm with no margin (power 0), before contract and services; what
+        each unit of a firm's power takes from that; and the gross value (price with premium),
+        on which contracts and services are valued.
+    """
+    CHANNEL_HANDLING_COST = consts[0].channel_handling_cost
     LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
     LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
     TRANSPORT_COST = consts[0].transport_cost
-    weight, quality, distance = mse.channel_weight, mse.quality, mse.distance
-    for i in range(quality.size):
-        q, soft = quality[i], 1.0 - bargaining[i]
-        now = level = slope = gross = 0.0
-        for c in range(trend.size):
-            w, p = weight[c, i], trend[c]
-            if w == 0.0:
-                continue
-            pq = p * premium[c] * q
-            now += w * (p * (1.0 - markup[i]) - transport[c, i] + pq * pass_through[i])
-            firm_haul = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]
-            level += w * (p - firm_haul + pq * (1.0 - unpaid))
-            slope += (
-                w * soft * (p * LEAD_FIRM_MARKUP + pq * LEAD_FIRM_PREMIUM_RENT * (1.0 - unpaid))
-            )
-            gross += w * (p + pq)
-        out.now[i], out.level[i], out.slope[i], out.gross[i] = now, level, slope, gross
+    q, soft, kept = mse.quality[i], 1.0 - offers.bargaining[i], 1.0 - offers.unpaid
+    now = level = slope = gross = 0.0
+    for c in range(offers.trend.size):
+        w, p = mse.channel_weight[c, i], offers.trend[c]
+        if w == 0.0:
+            continue
+        pq = p * offers.premium[c] * q
+        now += w * (
+            p * (1.0 - offers.markup[i]) - offers.transport[c, i] + pq * offers.pass_through[i]
+        )
+        haul = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * mse.distance[i]
+        level += w * (p - haul + pq * kept)
+        slope += w * soft * (p * LEAD_FIRM_MARKUP + pq * LEAD_FIRM_PREMIUM_RENT * kept)
+        gross += w * (p + pq)
+    return now, level, slope, gross
 
 
 @njit(cache=True)
-def firm_value(i, k, firms, values, extra, consts):
-    """Net value per unit to MSE ``i`` of selling to lead firm ``k`` at its current offer.
+def firm_value(level, slope, gross, quality, k, firms, services, consts):
+    """Net value per unit to an MSE (its `parts`) of selling to lead firm ``k`` now.
 
-    ``extra`` is the value of embedded services as a share of gross value; a contract adds
+    Embedded services add ``services`` of the gross value; a forward contract adds
     CERTAINTY_VALUE of its share when the MSE meets the firm's standard.
     """
     CERTAINTY_VALUE = consts[0].certainty_value
-    contract = firms.contract[k] * (values.quality[i] >= firms.standard[k] - 1e-12)
-    return (
-        values.level[i]
-        - firms.power[k] * values.slope[i]
-        + (extra + CERTAINTY_VALUE * contract) * values.gross[i]
-    )
+    contract = firms.contract[k] * (quality >= firms.standard[k] - 1e-12)
+    return level - firms.power[k] * slope + (services + CERTAINTY_VALUE * contract) * gross
 
 
 @njit(cache=True)
-def choose_buyers(mse, reached, hazard, uniforms, linked, firms, values, services, consts):
+def choose_buyers(mse, reached, hazard, uniforms, linked, firms, offers, consts):
     """MSEs move to the lead firm they value most, by more than the switching cost.
 
     First every supplier that knows this month's offers (``uniforms < hazard``) weighs its
@@ -215,17 +220,16 @@ def choose_buyers(mse, reached, hazard, uniforms, linked, firms, values, service
         uniforms: The month's recruitment draws.
         linked: Suppliers per firm (written).
         firms: `LeadFirms` (capacity, contract, standard, power read).
-        values: `Offers`.
-        services: Value of embedded services as a share of gross value per unit.
+        offers: `Offers`.
         consts: The run's calibration constants.
 
     Returns:
-        ``(won, lost)`` per firm: MSEs that came to it, and MSEs that knew its offer and went
-        (or stayed) elsewhere.
+        ``(won, lost)`` per firm: MSEs that came to it, and MSEs that weighed its offer and
+        went (or stayed) elsewhere.
     """
     SWITCHING_COST = consts[0].switching_cost
-    lead_firm = mse.lead_firm
-    capacity = firms.capacity
+    lead_firm, quality = mse.lead_firm, mse.quality
+    capacity, services = firms.capacity, offers.services
     n_firms = capacity.size
     won = np.zeros(n_firms, np.int64)
     lost = np.zeros(n_firms, np.int64)
@@ -233,11 +237,12 @@ def choose_buyers(mse, reached, hazard, uniforms, linked, firms, values, service
         k = lead_firm[i]
         if k < 0 or uniforms[i] >= hazard[i]:
             continue
-        now = firm_value(i, k, firms, values, services, consts)
+        _, level, slope, gross = parts(i, mse, offers, consts)
+        now = firm_value(level, slope, gross, quality[i], k, firms, services, consts)
         best, best_value = -1, now + SWITCHING_COST * abs(now)
         for j in range(n_firms):
             if j != k and linked[j] < capacity[j]:
-                v = firm_value(i, j, firms, values, services, consts)
+                v = firm_value(level, slope, gross, quality[i], j, firms, services, consts)
                 if v > best_value:
                     best, best_value = j, v
         if best >= 0:
@@ -246,18 +251,19 @@ def choose_buyers(mse, reached, hazard, uniforms, linked, firms, values, service
             linked[best] += 1
             lost[k] += 1
             won[best] += 1
+    room = capacity.sum() - linked.sum()
     for i in reached:
-        if linked.sum() >= capacity.sum():
+        if room <= 0:
             break
+        now, level, slope, gross = parts(i, mse, offers, consts)
         pick = int(min(uniforms[i] / hazard[i] * n_firms, n_firms - 1))
         best, best_value = -1, -np.inf
         for step in range(n_firms):
             k = (pick + step) % n_firms
             if linked[k] < capacity[k]:
-                v = firm_value(i, k, firms, values, services, consts)
+                v = firm_value(level, slope, gross, quality[i], k, firms, services, consts)
                 if v > best_value:
                     best, best_value = k, v
-        now = values.now[i]
         join = best >= 0 and best_value > now + SWITCHING_COST * abs(now)
         for k in range(n_firms):
             if linked[k] < capacity[k] and not (join and k == best):
@@ -266,6 +272,7 @@ def choose_buyers(mse, reached, hazard, uniforms, linked, firms, values, service
             lead_firm[i] = best
             linked[best] += 1
             won[best] += 1
+            room -= 1
     return won, lost
 
 

@@ -53,11 +53,11 @@ def test_a_firm_making_a_loss_does_not_bid_more_and_offers_stay_in_bounds(consts
 
 def _offers_for(m, consts):
     return supplier_choice.offers(
-        m.population,
         m.terms,
         m.bargaining,
         m.markets.trend_price(0.0, consts=consts),
         m.markets.premium,
+        0.0,
         0.0,
         consts,
     )
@@ -81,7 +81,6 @@ def test_a_supplier_switches_to_a_clearly_better_firm_not_within_the_switching_c
             linked,
             firms,
             values,
-            0.0,
             consts,
         )
         moved[rival] = int((pop.lead_firm[:40] == 1).sum())
@@ -100,14 +99,23 @@ def test_a_reached_mse_joins_the_best_firm_only_if_it_beats_its_buyer_by_the_swi
     values = _offers_for(m, consts)
     rows = np.arange(20, dtype=np.int64)
     firms = _firms([0.8, 0.2], [100, 100])
-    best = np.array([supplier_choice.firm_value(i, 1, firms, values, 0.0, consts) for i in rows])
     cost = consts[0]["switching_cost"]
-    # The first ten get slightly less than the best offer now, the rest far less.
-    values.now[rows[:10]] = best[:10] / (1.0 + cost / 2)
-    values.now[rows[10:]] = best[10:] / (1.0 + 2 * cost)
+    for i in rows:
+        _, level, slope, gross = supplier_choice.parts(i, pop.state, values, consts)
+        best = supplier_choice.firm_value(
+            level, slope, gross, pop.quality[i], 1, firms, 0.0, consts
+        )
+        # What it gets now is linear in its buyer's markup: set that markup so that the first
+        # ten get slightly less than the best offer now, the rest far less.
+        target = best / (1.0 + (cost / 2 if i < 10 else 2 * cost))
+        values.markup[i] = 0.0
+        at_0 = supplier_choice.parts(i, pop.state, values, consts)[0]
+        values.markup[i] = 1.0
+        at_1 = supplier_choice.parts(i, pop.state, values, consts)[0]
+        values.markup[i] = (at_0 - target) / (at_0 - at_1)
     uniforms = np.zeros(pop.n)  # draw picks firm 0 first: the choice overrules the draw
     won, lost = supplier_choice.choose_buyers(
-        pop.state, rows, np.ones(pop.n), uniforms, np.zeros(2, np.int64), firms, values, 0.0, consts
+        pop.state, rows, np.ones(pop.n), uniforms, np.zeros(2, np.int64), firms, values, consts
     )
     assert (pop.lead_firm[:10] == -1).all() and (pop.lead_firm[10:20] == 1).all()
     # Firm 0 lost every MSE it courted; firm 1 won ten and lost the ten that stayed.
