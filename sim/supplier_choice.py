@@ -14,7 +14,11 @@ firm's forward contract (if it meets the firm's standard) and embedded services 
 selling values of :mod:`sim.contracts`). It compares the best with what it gets now (last
 month's terms from its trader or broker, or its own firm's offer) and moves when the gain is
 more than SWITCHING_COST of what it gets now. Ties go to the firm its draw picks, then the
-next: the draw's firm order of 0.3.0.
+next: the draw's firm order of 0.3.0. A supplier whose draw is below its hazard (but above
+the chance its link ends) hears of the rivals' terms too, and moves to a rival with free
+capacity on the same rule. An MSE a firm courted that chose a rival or stayed with its
+buyer counts as *lost* to that firm, even where the rival's offer was only as good: the firm
+sees a supplier it could have had go elsewhere.
 
 **Firms answer.** After the month's choices each firm moves its power by OFFER_STEP:
 

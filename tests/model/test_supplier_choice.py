@@ -177,3 +177,9 @@ def test_with_competition_on_firms_bid_up_offers_for_the_same_mses(consts, small
         power[n_firms] = m.firms.power.mean()
     # The same MSEs, the same draws: rivals courting them bid each other's terms up.
     assert power[4] < power[1]
+
+
+def test_a_lead_firm_agent_shows_its_offer(small):
+    m = small(n_lead_firms=2)
+    m.firms.power[1] = 0.4
+    assert [f.power for f in m.lead_firms] == [1.0, 0.4]
