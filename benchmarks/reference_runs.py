@@ -97,6 +97,8 @@ MARKETS_OFF: dict[str, float] = {
     # MSEs choose brokers on price; traders enter where margins are high (item 3).
     "broker_choice": 0,
     "max_trader_rivals": 0,
+    # Lead firms compete for suppliers through their offers; MSEs choose among them (item 3).
+    "offer_step": 0,
 }
 
 #: 0.3.0's fingerprints of the reference runs (the model before issue 22's items 1-3).

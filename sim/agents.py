@@ -203,6 +203,11 @@ class LeadFirm(Agent):
         self.capacity = int(model.firms.capacity[index])
 
     @property
+    def power(self) -> float:
+        """Its buying power now, its offer (1: a monopsonist's terms; `sim.supplier_choice`)."""
+        return float(self.model.firms.power[self.index])
+
+    @property
     def take(self) -> float:
         """What it kept last month: margin, premium rent and forward-contract gains."""
         sales = self.model.last_sales

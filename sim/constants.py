@@ -64,6 +64,7 @@ MECHANISMS: tuple[str, ...] = (
     "valuation",
     "choice",
     "sales_agents",
+    "supplier_choice",
 )
 
 #: Default source of a constant whose value is the modeller's judgement.

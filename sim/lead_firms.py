@@ -3,8 +3,11 @@
 Lead firms (exporters, processors) need suppliers that meet their buyers' standards, so they
 reach out to MSEs, more readily to producer groups (lower transaction cost per unit bought)
 and to MSEs that are near and socially close. Each firm has its own quality standard,
-contract terms and supplier capacity (`LeadFirms`), and rivals compete for suppliers
-(`firm_power`). End markets' pull sets how hard they recruit (`end_market_pull`).
+contract terms, supplier capacity and offer (`LeadFirms`). End markets' pull sets how hard
+they recruit (`end_market_pull`). Rivals compete for suppliers through their terms, and the
+MSEs they reach choose the best offer against their current buyer (:mod:`sim.supplier_choice`,
+issue 22 item 3); switched off, a formula in their number sets every firm's terms
+(`firm_power`) and a reached MSE joins the firm its draw picks.
 
 What lead firms offer the MSEs linked to them has modules of its own: embedded services in
 :mod:`sim.services`, forward contracts (and side-selling, and the firms' books) in
@@ -18,6 +21,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
+from sim import supplier_choice
 from sim.constants import declare, real, values_of
 from sim.contracts import (  # noqa: F401
     FirmBooks,
@@ -34,6 +38,7 @@ from sim.services import (  # noqa: F401
     support_intensity,
     technical_assistance,
 )
+from sim.supplier_choice import Offers
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
@@ -174,14 +179,16 @@ CONSTANTS = declare(
             "Monthly chance, at quality_demand = 1, that a supplier below its firm's standard is "
             "dropped.",
         ),
-        # Its power is ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
+        # With competition through terms off (offer_step = 0), its power is
+        # ``1 / (1 + FIRM_RIVALRY (firms - 1))``, which scales its margin and premium rent.
         real(
             "firm_rivalry",
             0.3,
             0.0,
             10.0,
             "share of buying power per rival",
-            "Buying power a lead firm loses to each rival competing for the same suppliers.",
+            "Buying power a lead firm loses to each rival competing for the same suppliers, "
+            "when firms do not compete through their terms (offer_step = 0).",
         ),
         real(
             "delink_hazard",
@@ -202,23 +209,27 @@ class LeadFirms(NamedTuple):
         standard: Quality a supplier must meet for a forward contract, (firms,).
         contract: Share of a qualifying supplier's output bought forward, (firms,).
         capacity: Most suppliers the firm buys from, (firms,) (int64).
-        power: Buying power of each firm against its suppliers in (0, 1]: less the more
-            rival lead firms compete for suppliers.
+        power: Each firm's buying power against its suppliers in [0, 1], (firms,): its offer
+            (the lower, the more of the price and premium its suppliers get). Firms compete
+            for suppliers by lowering it (`sim.supplier_choice`); with that off, every firm's
+            is `firm_power` of their number.
         quality_demand: Scenario lever: quality demanded without a higher price.
     """
 
     standard: np.ndarray
     contract: np.ndarray
     capacity: np.ndarray
-    power: float
+    power: np.ndarray
     quality_demand: float
 
 
 def firm_power(n_lead_firms: int, consts: np.ndarray) -> float:
     """Buying power of a lead firm against its suppliers, given its rivals (1 for a monopsony).
 
-    Lead firms compete for suppliers: with more of them, each keeps a smaller margin and less
-    of the quality premium.
+    0.3.0's formula for lead firms' competition for suppliers: with more of them, each keeps
+    a smaller margin and less of the quality premium. Used only with OFFER_STEP = 0; otherwise
+    firms start at a monopsonist's power and compete through their terms
+    (`sim.supplier_choice`).
     """
     FIRM_RIVALRY = values_of(consts)["firm_rivalry"]
     return 1.0 / (1.0 + FIRM_RIVALRY * max(n_lead_firms - 1, 0))
@@ -261,9 +272,10 @@ def create_lead_firms(
         1.0,
     )
     capacity = np.full(n_lead_firms, int(SUPPLIERS_PER_FIRM * n_mse), dtype=np.int64)
-    return LeadFirms(
-        standard, contract, capacity, firm_power(n_lead_firms, consts=consts), float(quality_demand)
+    power = supplier_choice.initial_power(
+        n_lead_firms, firm_power(n_lead_firms, consts=consts), consts
     )
+    return LeadFirms(standard, contract, capacity, power, float(quality_demand))
 
 
 def end_market_pull(export_premium: float, demand_shift: float) -> float:
@@ -285,6 +297,8 @@ def recruit_suppliers(
     social: np.ndarray,
     uniforms: np.ndarray,
     consts: np.ndarray,
+    offers: Offers | None = None,
+    profit: np.ndarray | None = None,
 ) -> None:
     """Lead firms link to new suppliers and some links end (one month).
 
@@ -306,6 +320,11 @@ def recruit_suppliers(
             an unlinked one is reached when its draw ``u`` is below its hazard ``h``, and
             then ``u / h`` (uniform again) picks the lead firm.
         consts: The run's calibration constants (a `sim.constants` record).
+        offers: What each MSE gets now and the parts of a firm's offer to it
+            (`sim.supplier_choice.offers`). With them, and OFFER_STEP above 0, MSEs choose
+            their buyer and firms answer with their terms (`sim.supplier_choice`); without,
+            a reached MSE joins the firm its draw picks.
+        profit: Each firm's last month's profit (`sim.contracts.FirmBooks`), with ``offers``.
     """
     PULL_FLOOR = values_of(consts)["pull_floor"]
     RECRUIT_BASE = values_of(consts)["recruit_base"]
@@ -317,12 +336,32 @@ def recruit_suppliers(
     offer = (
         RECRUIT_BASE + RECRUIT_SERVICES * embedded_services + RECRUIT_CONTRACTS * forward_contracts
     ) * (PULL_FLOOR + (1.0 - PULL_FLOOR) * pull)
-    _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts)
+    if offers is None or supplier_choice.offer_step(consts) == 0.0:
+        _recruit(pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts)
+        return
+    reached, hazard, linked = _reach(
+        pop.state, social, uniforms, RECRUIT_HAZARD * offer, firms, consts
+    )
+    won, lost = supplier_choice.choose_buyers(
+        pop.state,
+        reached,
+        hazard,
+        uniforms,
+        linked,
+        firms,
+        offers,
+        consts,
+    )
+    if profit is None:
+        profit = np.zeros(firms.capacity.size)
+    supplier_choice.adjust_offers(firms, linked, won, lost, profit, consts)
 
 
 @njit(cache=True)
 def _recruit(mse, social, uniforms, base_hazard, firms, consts):
     """Links end and lead firms reach new suppliers, each up to its own capacity.
+
+    A reached MSE goes to the firm its draw picks, or the next with room (0.3.0's rule).
 
     Args:
         mse: `MseState`; ``lead_firm`` written.
@@ -331,6 +370,37 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
         base_hazard: Monthly chance of being reached, before reach and losses.
         firms: `LeadFirms`.
         consts: The run's calibration constants (a `sim.constants` record).
+    """
+    reached, hazard, linked = _reach(mse, social, uniforms, base_hazard, firms, consts)
+    if reached.size == 0:
+        return
+    lead_firm, capacity = mse.lead_firm, firms.capacity
+    n_lead_firms = capacity.size
+    room = capacity.sum() - linked.sum()
+    for i in reached:
+        if room <= 0:
+            break
+        pick = int(min(uniforms[i] / hazard[i] * n_lead_firms, n_lead_firms - 1))
+        # The firm the draw picks, or the next with room: firms compete for suppliers.
+        for step in range(n_lead_firms):
+            k = (pick + step) % n_lead_firms
+            if linked[k] < capacity[k]:
+                lead_firm[i] = k
+                linked[k] += 1
+                room -= 1
+                break
+
+
+@njit(cache=True)
+def _reach(mse, social, uniforms, base_hazard, firms, consts):
+    """Links end; each MSE's chance of being reached; the unlinked MSEs reached this month.
+
+    Args: as `_recruit` (``lead_firm`` written for the links that end).
+
+    Returns:
+        ``(reached, hazard, linked)``: rows of the reached unlinked MSEs, lowest draw first
+        (when firms are near capacity, those they reached first get in); each MSE's hazard;
+        suppliers per firm after the links that ended.
     """
     BELOW_STANDARD_DROP = consts[0].below_standard_drop
     DELINK_HAZARD = consts[0].delink_hazard
@@ -371,21 +441,5 @@ def _recruit(mse, social, uniforms, base_hazard, firms, consts):
         ):
             reached[n_reached] = i
             n_reached += 1
-    if n_reached == 0:
-        return
-    # When lead firms are near capacity, the MSEs they reached first (lowest draw) get in.
     reached = reached[:n_reached]
-    reached = reached[np.argsort(uniforms[reached], kind="mergesort")]
-    room = capacity.sum() - linked.sum()
-    for i in reached:
-        if room <= 0:
-            break
-        pick = int(min(uniforms[i] / hazard[i] * n_lead_firms, n_lead_firms - 1))
-        # The firm the draw picks, or the next with room: firms compete for suppliers.
-        for step in range(n_lead_firms):
-            k = (pick + step) % n_lead_firms
-            if linked[k] < capacity[k]:
-                lead_firm[i] = k
-                linked[k] += 1
-                room -= 1
-                break
+    return reached[np.argsort(uniforms[reached], kind="mergesort")], hazard, linked

@@ -38,6 +38,7 @@ from sim import (
     sales_agents,
     services,
     signals,
+    supplier_choice,
     terms,
     traders,
     upgrades,
@@ -88,6 +89,7 @@ class ValueChainModel(Model):
             their rivals and margins).
         firms: The lead firms' own terms (:class:`sim.lead_firms.LeadFirms`).
         trader_power: Each intermediary's market power this month (0-1).
+        bargaining: Each MSE's bargaining power this month (0-1).
         terms: This month's :class:`sim.terms.LinkTerms` (markups, premium pass-through).
         trend: The end markets' trend price by channel this month.
         contracts: Share of each MSE's output under a forward contract this month.
@@ -200,6 +202,7 @@ class ValueChainModel(Model):
         self.links: np.ndarray
         self.brokers: np.ndarray
         self.trader_power: np.ndarray
+        self.bargaining: np.ndarray
         self.terms: terms.LinkTerms
         self.trend: np.ndarray
         self.contracts: np.ndarray
@@ -253,6 +256,21 @@ class ValueChainModel(Model):
         # terms tightened by their suppliers' default serve recruitment and side-selling
         # alike (the default rates move only in side-selling, after they are read).
         firms = contracts.tightened(self.firms, self.firm_books, k)
+        # MSEs the firms reach choose their buyer on last month's terms, and firms answer
+        # with their offers (issue 22, item 3; off: 0.3.0's recruitment).
+        offers = (
+            supplier_choice.offers(
+                self.terms,
+                self.bargaining,
+                self.markets.trend_price(sc.competition, consts=k),
+                self.markets.premium,
+                sc.quality_demand,
+                sc.embedded_services,
+                k,
+            )
+            if supplier_choice.offer_step(k) > 0.0
+            else None
+        )
         lead_firms.recruit_suppliers(
             pop,
             firms,
@@ -262,7 +280,10 @@ class ValueChainModel(Model):
             social=self.social,
             uniforms=draws.recruit,
             consts=k,
+            offers=offers,
+            profit=self.firm_books.profit,
         )
+        del offers
         draws.release("recruit")  # memory: see sim.draws.Draws
         # Last month's terms and sales are let go before this month's are made: at 10^7
         # MSEs both at once were the month's peak of memory (1.4 GB more).
@@ -425,8 +446,8 @@ class ValueChainModel(Model):
     def trade(self, transit: np.ndarray | None = None) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
-        Sets `links`, `brokers`, `trader_power`, `terms`, `trend`, `contracts` and
-        `last_sales`, and writes each MSE's income. Traders bypassed by direct selling exit.
+        Sets `links`, `brokers`, `trader_power`, `bargaining`, `terms`, `trend`, `contracts`
+        and `last_sales`, and writes each MSE's income. Traders bypassed by direct selling exit.
 
         Args:
             transit: The month's draws for losses in transit. Without them (the model's
@@ -437,7 +458,7 @@ class ValueChainModel(Model):
             without ``transit``.
         """
         sc, pop, k = self.scenario, self.population, self.constants
-        bargaining = terms.bargaining_power(
+        self.bargaining = bargaining = terms.bargaining_power(
             pop, sc.bargaining_power, self.social, consts=k, group_benefit=self.group_benefit
         )
         chosen = None

@@ -56,7 +56,7 @@ CONSTANTS = declare(
             1.0,
             "share of base price",
             "Lead firms' margin on the base price against an MSE with no bargaining power, for a "
-            "lead firm with no rival (scaled by `sim.lead_firms.firm_power`).",
+            "lead firm with monopsony power (scaled by each firm's power, `sim.supplier_choice`).",
         ),
         real(
             "lead_firm_premium_rent",
@@ -298,8 +298,8 @@ def link_terms(
 ) -> LinkTerms:
     """Compute markup, premium pass-through and transport cost for every MSE's link.
 
-    Lead firms' terms depend on their rivals (`LeadFirms.power`) and on whether their buyers
-    demand quality without paying for it (`LeadFirms.quality_demand`: the firm then keeps
+    Lead firms' terms depend on each firm's own offer (`LeadFirms.power`) and on whether
+    their buyers demand quality without paying for it (`LeadFirms.quality_demand`: the firm then keeps
     that share of the premium). An MSE broker keeps a smaller margin than a trader and hauls
     the village's output itself (its customers pay the haulage). An MSE whose own trader
     exited sells to one from elsewhere, at an extra transport cost.
@@ -369,6 +369,7 @@ def _link_terms(
     TRANSPORT_COST = consts[0].transport_cost
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
+    lead_firm = mse.lead_firm
     trader, distance = mse.trader, mse.distance
     link, markup, pass_through, transport = (
         terms.link,
@@ -392,8 +393,9 @@ def _link_terms(
             for c in range(N_CHANNELS):
                 transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
         elif link[i] == VIA_LEAD_FIRM:
-            markup[i] = LEAD_FIRM_MARKUP * firm_power * soft
-            pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * firm_power * soft) * (1.0 - unpaid)
+            power = firm_power[max(lead_firm[i], 0)]  # its own firm's offer
+            markup[i] = LEAD_FIRM_MARKUP * power * soft
+            pass_through[i] = (1.0 - LEAD_FIRM_PREMIUM_RENT * power * soft) * (1.0 - unpaid)
         else:  # DIRECT: no buyer's margin, but its own haulage and marketing
             markup[i] = 0.0
             pass_through[i] = 1.0

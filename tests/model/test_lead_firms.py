@@ -90,13 +90,15 @@ def test_each_lead_firm_has_its_own_capacity_so_more_firms_buy_from_more_mses(co
     assert linked[3] > 2 * linked[1]
 
 
-def test_rival_lead_firms_give_better_terms(consts, small):
+def test_rival_lead_firms_give_better_terms_by_formula_with_competition_off(consts, small):
+    # 0.3.0's formula, kept for offer_step = 0 (with it on, firms compete through their
+    # terms: tests/model/test_supplier_choice.py).
     assert lead_firms.firm_power(1, consts=consts) == 1.0 and lead_firms.firm_power(
         3, consts=consts
     ) < lead_firms.firm_power(1, consts=consts)
     shares = {}
     for firms in (1, 3):
-        m = small(n_lead_firms=firms)
+        m = small(n_lead_firms=firms, offer_step=0.0)
         pop = m.population
         link = np.full(pop.n, links.VIA_LEAD_FIRM, dtype=np.int8)
         zero = np.zeros(pop.n)
@@ -137,3 +139,17 @@ def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(con
             consts=consts,
         )
         assert (pop.lead_firm == -1).all() == expect_drop
+
+
+def test_each_supplier_gets_its_own_firms_offer(consts, small):
+    m = small(n_lead_firms=2)
+    pop = m.population
+    m.firms.power[:] = [1.0, 0.25]
+    pop.lead_firm[:] = np.arange(pop.n) % 2
+    link = np.full(pop.n, links.VIA_LEAD_FIRM, dtype=np.int8)
+    zero = np.zeros(pop.n)
+    t = terms.link_terms(pop, link, np.ones(20), zero, zero, 0.6, m.firms, consts=consts)
+    markup = consts[0]["lead_firm_markup"]
+    np.testing.assert_allclose(t.markup[0::2], markup)
+    np.testing.assert_allclose(t.markup[1::2], 0.25 * markup)
+    assert (t.pass_through[1::2] > t.pass_through[0::2]).all()
