@@ -87,7 +87,7 @@ def fingerprints(steps: int = 120, constants: dict | None = None) -> dict[str, s
 #: choosing their buyers), each switched off by one calibration constant. With these values
 #: the model is 0.3.0's to the bit: tests/reference/test_markets_off.py checks the runs
 #: against 0.3.0's fingerprints, kept in :data:`STORE_0_3`.
-MARKETS_OFF: dict[str, float] = {}
+MARKETS_OFF: dict[str, float] = {"entry_rate": 0.0}
 
 #: 0.3.0's fingerprints of the reference runs (the model before issue 22's items 1-3).
 STORE_0_3 = ROOT / "tests" / "data" / "reference_runs_0.3.json"

@@ -62,6 +62,7 @@ MECHANISMS: tuple[str, ...] = (
     "valuation",
     "choice",
     "sales_agents",
+    "entry",
 )
 
 #: Default source of a constant whose value is the modeller's judgement.

@@ -27,6 +27,7 @@ from mesa.agent import AgentSet
 from sim import (
     choice,
     contracts,
+    entry,
     finance,
     groups,
     lead_firms,
@@ -187,6 +188,9 @@ class ValueChainModel(Model):
         self._mses = None
         self._first_mse_id = self.agent_id_counter  # type: ignore[has-type]
         self.agent_id_counter += sc.n_mse  # type: ignore[has-type]
+        # New MSEs enter when the chain pays more than their outside option (sim.entry; its
+        # own random stream, so the model's draws are not touched).
+        self.entry = entry.open_entry(self.rng, self._seed, self._first_mse_id, sc.n_mse)
 
         # Set by every month's trade (first in `trade` below); the agents read them.
         self.links: np.ndarray
@@ -221,6 +225,7 @@ class ValueChainModel(Model):
         # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
         # by the decisions below.
         self.last_attempts = None
+        entry.enter(self)  # new MSEs join before the month's draws (sim.entry)
         draws = Draws.draw(self.rng, pop.n)
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
@@ -360,15 +365,27 @@ class ValueChainModel(Model):
     def mses(self) -> AgentSet:
         """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
         if self._mses is None:
-            after = self.agent_id_counter  # type: ignore[has-type]
-            self.agent_id_counter = self._first_mse_id
-            try:
-                self._mses = MSE.create_agents(
-                    self, self.population.n, np.arange(self.population.n)
-                )
-            finally:
-                self.agent_id_counter = after
+            views: list[MSE] = []
+            for first_id, first_row, rows in self.entry.mse_ids:  # the cohort, then entrants
+                views += self._mse_views(first_id, first_row, rows)
+            self._mses = AgentSet(views, random=self.random)
         return self._mses
+
+    def add_mse_views(self, first_id: int, first_row: int, rows: int) -> None:
+        """Add views of entrants' rows to `mses`, if made (ids reserved by `sim.entry`)."""
+        if self._mses is not None:
+            for view in self._mse_views(first_id, first_row, rows):
+                self._mses.add(view)
+
+    def _mse_views(self, first_id: int, first_row: int, rows: int) -> list[MSE]:
+        """`MSE` views of rows ``first_row ..`` with the ids reserved for them."""
+        after = self.agent_id_counter  # type: ignore[has-type]
+        self.agent_id_counter = first_id
+        try:
+            made = MSE.create_agents(self, rows, np.arange(first_row, first_row + rows))
+        finally:
+            self.agent_id_counter = after
+        return list(made)
 
     @property
     def agents(self) -> AgentSet:
