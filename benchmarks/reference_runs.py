@@ -57,29 +57,38 @@ RUNS: dict[str, dict] = {
 }
 
 
-def fingerprint(df) -> str:
-    """Return the SHA-256 of every column's float64 bytes, in column order."""
+def fingerprint(df, columns: tuple[str, ...] | None = None) -> str:
+    """Return the SHA-256 of every column's float64 bytes, in column order.
+
+    With ``columns``, only those of them the run has, in its order (0.3.0's metrics, say, in
+    a model that reports more).
+    """
     h = hashlib.sha256()
     for column in df.columns:
+        if columns is not None and column not in columns:
+            continue
         h.update(column.encode())
         h.update(np.ascontiguousarray(df[column].to_numpy(dtype=np.float64)).tobytes())
     return h.hexdigest()
 
 
-def fingerprints(steps: int = 120, constants: dict | None = None) -> dict[str, str]:
+def fingerprints(
+    steps: int = 120, constants: dict | None = None, columns: tuple[str, ...] | None = None
+) -> dict[str, str]:
     """Run the reference runs and return their fingerprints.
 
     Args:
         steps: Months of each run.
         constants: Calibration constants to set in every run (on top of its scenario's),
             e.g. :data:`MARKETS_OFF` to run 0.3.0's model.
+        columns: Hash only these metric columns (:data:`COLUMNS_0_3` for 0.3.0's).
     """
     out = {}
     for name, spec in RUNS.items():
         overrides = dict(spec.get("overrides", {}))
         overrides.update(constants or {})  # loose constants join the scenario's own
         df = sim.run(spec["scenario"], steps=steps, rng=spec["rng"], **overrides)
-        out[name] = fingerprint(df)
+        out[name] = fingerprint(df, columns)
     return out
 
 
@@ -88,6 +97,54 @@ def fingerprints(steps: int = 120, constants: dict | None = None) -> dict[str, s
 #: the model is 0.3.0's to the bit: tests/reference/test_markets_off.py checks the runs
 #: against 0.3.0's fingerprints, kept in :data:`STORE_0_3`.
 MARKETS_OFF: dict[str, float] = {"entry_rate": 0.0}
+
+#: The metric columns 0.3.0 reported, in its order: 0.3.0's fingerprints hash these (metrics
+#: added since, such as ``n_entrants``, are left out of the comparison with 0.3.0).
+COLUMNS_0_3: tuple[str, ...] = (
+    "step",
+    "share_process",
+    "share_product",
+    "share_functional",
+    "share_channel",
+    "share_intersectoral",
+    "share_upgraded",
+    "share_upgraded_excluded",
+    "share_upgraded_included",
+    "mean_income",
+    "income_volatility",
+    "share_in_distress",
+    "premium_share_mse",
+    "share_in_groups",
+    "n_groups",
+    "mean_group_size",
+    "share_linked_lead_firm",
+    "mean_quality",
+    "mean_unit_cost",
+    "n_active",
+    "gini_income",
+    "n_traders_active",
+    "share_sold_via_brokers",
+    "share_in_second_chain",
+    "share_sales_domestic",
+    "share_sales_export",
+    "share_sales_specialty",
+    "export_share_output",
+    "lead_firm_share_output",
+    "share_output_product",
+    "farmgate_share",
+    "farmgate_share_export",
+    "farmgate_share_groups",
+    "mean_price_received",
+    "share_practising_product",
+    "share_practising_process",
+    "n_agents_active",
+    "share_selling_via_agents",
+    "mean_income_cohort",
+    "share_linked_dropped",
+    "share_members_informed",
+    "share_side_selling",
+    "lead_firm_profit",
+)
 
 #: 0.3.0's fingerprints of the reference runs (the model before issue 22's items 1-3).
 STORE_0_3 = ROOT / "tests" / "data" / "reference_runs_0.3.json"

@@ -2,8 +2,13 @@
 
 These are the `DataCollector` model reporters and the columns of :func:`sim.run`'s
 DataFrame; the names are a fixed contract. Upgrading shares are cumulative and use every MSE
-ever created as the denominator, so they never fall when MSEs exit; income, distress and
-link metrics describe the MSEs active now.
+ever created as the denominator, so they never fall when MSEs exit; MSEs that enter later
+(`sim.entry`) join the denominator when they enter, without upgrades, so entry dilutes them.
+Income, distress and link metrics describe the MSEs active now, entrants included; their
+intention-to-treat form follows the original cohort only (rows ``0 .. cohort_size - 1``):
+``mean_income_cohort`` (exits counted at their outside income), as do
+``share_selling_via_agents`` and the who-gains tables (`sim.who_gains`). ``n_entrants`` counts
+the month's entrants.
 
 The masks several metrics share (active, in the chain, in a group, upgrade counts) are
 computed once per step by :func:`status`; the sums of the metrics measured as the case
@@ -54,6 +59,7 @@ from sim.metrics.reporters import (
     mean_unit_cost,
     n_active,
     n_agents_active,
+    n_entrants,
     n_groups,
     n_traders_active,
     premium_share_mse,
@@ -113,6 +119,7 @@ __all__ = [
     "metric_info",
     "n_active",
     "n_agents_active",
+    "n_entrants",
     "n_groups",
     "n_traders_active",
     "outcomes",

@@ -17,7 +17,7 @@ from sim.metrics.census import (
     _ratio,
 )
 from sim.metrics.outcomes import outcomes
-from sim.metrics.reporters import REPORTERS
+from sim.metrics.reporters import REPORTERS, _entrants
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -87,6 +87,7 @@ def row(model) -> tuple:
         _ratio(s.quality, n_in_chain),
         _ratio(s.unit_cost, n_in_chain),
         n_active,
+        _entrants(model),
         gini,
         sum(model.traders.active.tolist()),  # counts: exact in any order
         via_brokers,

@@ -33,17 +33,17 @@ class MetricInfo:
 #: currency unit buys one unit of domestic product at the initial price (docs/ODD.md).
 METRIC_INFO: dict[str, MetricInfo] = {
     "step": MetricInfo("month", "months", "level"),
-    "share_process": MetricInfo("process upgrading", "share of the MSEs at the start", "share"),
-    "share_product": MetricInfo("product upgrading", "share of the MSEs at the start", "share"),
+    "share_process": MetricInfo("process upgrading", "share of all MSEs ever created", "share"),
+    "share_product": MetricInfo("product upgrading", "share of all MSEs ever created", "share"),
     "share_functional": MetricInfo(
-        "functional upgrading", "share of the MSEs at the start", "share"
+        "functional upgrading", "share of all MSEs ever created", "share"
     ),
-    "share_channel": MetricInfo("channel upgrading", "share of the MSEs at the start", "share"),
+    "share_channel": MetricInfo("channel upgrading", "share of all MSEs ever created", "share"),
     "share_intersectoral": MetricInfo(
-        "intersectoral upgrading", "share of the MSEs at the start", "share"
+        "intersectoral upgrading", "share of all MSEs ever created", "share"
     ),
     "share_upgraded": MetricInfo(
-        "upgrading of any kind", "share of the MSEs at the start", "share"
+        "upgrading of any kind", "share of all MSEs ever created", "share"
     ),
     "share_upgraded_excluded": MetricInfo(
         "upgrading in the excluded group", "share of excluded MSEs", "share"
@@ -73,6 +73,7 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "mean_quality": MetricInfo("mean quality", "quality index (0-1)", "level"),
     "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
     "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
+    "n_entrants": MetricInfo("new MSEs entering this month", "MSEs a month", "level"),
     "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
     "share_sales_domestic": MetricInfo(
         "sales in the domestic market", "share of units sold", "share"

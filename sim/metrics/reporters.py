@@ -136,8 +136,18 @@ def mean_unit_cost(model) -> float:
 
 
 def n_active(model) -> int:
-    """Number of MSEs still operating."""
+    """Number of MSEs still operating (entrants included)."""
     return status(model).n_active
+
+
+def n_entrants(model) -> int:
+    """Number of new MSEs that entered the chain this month (`sim.entry`)."""
+    return _entrants(model)
+
+
+def _entrants(model) -> int:
+    entry = getattr(model, "entry", None)
+    return int(entry.entrants) if entry is not None else 0
 
 
 def gini_income(model) -> float:
@@ -367,6 +377,7 @@ REPORTERS: dict[str, Callable] = {
         mean_quality,
         mean_unit_cost,
         n_active,
+        n_entrants,
         gini_income,
         n_traders_active,
         share_sold_via_brokers,
