@@ -1,12 +1,13 @@
 """Model reporters: one small function per metric, each taking the model.
 
 These are the `DataCollector` model reporters and the columns of :func:`sim.run`'s
-DataFrame; the names are a fixed contract. Upgrading shares are cumulative and use every MSE
-ever created as the denominator, so they never fall when MSEs exit; MSEs that enter later
-(`sim.entry`) join the denominator when they enter, without upgrades, so entry dilutes them.
-Income, distress and link metrics describe the MSEs active now, entrants included; their
-intention-to-treat form follows the original cohort only (rows ``0 .. cohort_size - 1``):
-``mean_income_cohort`` (exits counted at their outside income), as do
+DataFrame; the names are a fixed contract. Upgrading shares are cumulative and
+intention-to-treat: their denominator is the original cohort (the MSEs at the start, rows
+``0 .. cohort_size - 1``), so they never fall when MSEs exit, and MSEs that enter later
+(`sim.entry`) are in neither part of them (else entry, which a better chain attracts, would
+dilute the effect of whatever made it better). Income, distress and link metrics describe the
+MSEs active now, entrants included; the intention-to-treat form of income follows the original
+cohort (``mean_income_cohort``, exits counted at their outside income), as do
 ``share_selling_via_agents`` and the who-gains tables (`sim.who_gains`). ``n_entrants`` counts
 the month's entrants.
 

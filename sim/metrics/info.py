@@ -33,17 +33,17 @@ class MetricInfo:
 #: currency unit buys one unit of domestic product at the initial price (docs/ODD.md).
 METRIC_INFO: dict[str, MetricInfo] = {
     "step": MetricInfo("month", "months", "level"),
-    "share_process": MetricInfo("process upgrading", "share of all MSEs ever created", "share"),
-    "share_product": MetricInfo("product upgrading", "share of all MSEs ever created", "share"),
+    "share_process": MetricInfo("process upgrading", "share of the MSEs at the start", "share"),
+    "share_product": MetricInfo("product upgrading", "share of the MSEs at the start", "share"),
     "share_functional": MetricInfo(
-        "functional upgrading", "share of all MSEs ever created", "share"
+        "functional upgrading", "share of the MSEs at the start", "share"
     ),
-    "share_channel": MetricInfo("channel upgrading", "share of all MSEs ever created", "share"),
+    "share_channel": MetricInfo("channel upgrading", "share of the MSEs at the start", "share"),
     "share_intersectoral": MetricInfo(
-        "intersectoral upgrading", "share of all MSEs ever created", "share"
+        "intersectoral upgrading", "share of the MSEs at the start", "share"
     ),
     "share_upgraded": MetricInfo(
-        "upgrading of any kind", "share of all MSEs ever created", "share"
+        "upgrading of any kind", "share of the MSEs at the start", "share"
     ),
     "share_upgraded_excluded": MetricInfo(
         "upgrading in the excluded group", "share of excluded MSEs", "share"
