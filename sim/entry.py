@@ -283,29 +283,26 @@ def _village_beliefs(village, active, upgrades, belief_price, belief_premium, n_
 
     A village with none takes the mean over every village's (zero if there is none at all).
     """
-    k = belief_price.shape[0]
+    k, n = belief_price.shape
+    count = np.zeros(n_villages)
+    here = np.empty(n, np.bool_)
+    for i in range(n):
+        here[i] = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
+        count[village[i]] += here[i]
+    total = count.sum()
     price = np.zeros((k, n_villages))
     premium = np.zeros((k, n_villages))
-    count = np.zeros(n_villages)
-    all_price = np.zeros(k)
-    all_premium = np.zeros(k)
-    total = 0.0
-    for i in range(village.size):
-        if active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0:
-            v = village[i]
-            count[v] += 1.0
-            total += 1.0
-            for c in range(k):
-                price[c, v] += belief_price[c, i]
-                premium[c, v] += belief_premium[c, i]
-                all_price[c] += belief_price[c, i]
-                all_premium[c] += belief_premium[c, i]
-    for v in range(n_villages):
-        for c in range(k):
+    for c in range(k):  # channel by channel: each row of the beliefs read in order
+        for i in range(n):
+            if here[i]:
+                price[c, village[i]] += belief_price[c, i]
+                premium[c, village[i]] += belief_premium[c, i]
+        all_price, all_premium = price[c].sum(), premium[c].sum()
+        for v in range(n_villages):
             if count[v] > 0.0:
                 price[c, v] /= count[v]
                 premium[c, v] /= count[v]
             elif total > 0.0:
-                price[c, v] = all_price[c] / total
-                premium[c, v] = all_premium[c] / total
+                price[c, v] = all_price / total
+                premium[c, v] = all_premium / total
     return price, premium
