@@ -25,7 +25,7 @@ and the original cohort stays rows ``0 .. cohort_size - 1``. The model's own per
 grow with them (:func:`append_entrants`), and they get fresh Mesa ids.
 
 Random numbers: entry draws from its own generator, made at the model's creation from the
-model's seed sequence with a spawn key of its own (:data:`ENTRY_SPAWN_KEY`), without
+model's seed sequence with a spawn key of its own (:data:`_SPAWN_KEY`), without
 drawing from the model's generator. With ``entry_rate = 0`` nothing is computed or drawn and
 the model is 0.3.0's to the bit (tests/reference/test_markets_off.py). With entry on, the
 month's common draws (`sim.draws.Draws`) grow with the population, so later numbers differ
@@ -94,7 +94,7 @@ CONSTANTS = declare(
 
 #: The spawn key that makes entry's own random stream from the model's seed sequence (the
 #: ASCII of "entry"): a key of its own, so that no other spawned stream can take it.
-ENTRY_SPAWN_KEY = 0x656E747279
+_SPAWN_KEY = 0x656E747279
 
 
 @dataclass
@@ -125,7 +125,7 @@ class Entry:
 def entry_stream(rng: np.random.Generator, seed: int) -> np.random.Generator:
     """Entry's own generator, from the seed sequence of the model's ``rng`` (nothing drawn).
 
-    A child of that seed sequence with :data:`ENTRY_SPAWN_KEY` appended to its spawn key (the
+    A child of that seed sequence with :data:`_SPAWN_KEY` appended to its spawn key (the
     way `numpy.random.SeedSequence.spawn` makes children, with a key no spawn takes). A
     generator without a seed sequence (made from a saved state) is replaced by the model's
     ``seed``.
@@ -135,7 +135,7 @@ def entry_stream(rng: np.random.Generator, seed: int) -> np.random.Generator:
     if not isinstance(seq, np.random.SeedSequence):
         seq = np.random.SeedSequence(int(seed))
     child = np.random.SeedSequence(
-        seq.entropy, spawn_key=(*seq.spawn_key, ENTRY_SPAWN_KEY), pool_size=seq.pool_size
+        seq.entropy, spawn_key=(*seq.spawn_key, _SPAWN_KEY), pool_size=seq.pool_size
     )
     return np.random.Generator(type(bits)(child))
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim import (  # noqa: F401  (importing them declares their constants)
     choice,
+    entry,
     groups,
     sales_agents,
     signals,
