@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numba import njit
 
+from sim import variates
 from sim.constants import declare, real, values_of
 from sim.detmath import sum_in_order
 from sim.population import (
@@ -174,7 +175,7 @@ def enter(model) -> int:
     state.expected_income = sum_in_order(state.chain_income[:recorded]) / recorded
     state.outside_option = outside_total / model.cohort_size
     mean = rate * attractiveness(state.expected_income, state.outside_option, k) * model.cohort_size
-    count = int(state.rng.poisson(mean)) if mean > 0.0 else 0
+    count = variates.poisson(state.rng, mean)  # one uniform a month (none at mean 0)
     if count:
         sc = model.scenario
         levers = Levers(
