@@ -28,8 +28,11 @@ Random numbers: entry draws from its own generator, made at the model's creation
 model's seed sequence with a spawn key of its own (:data:`_SPAWN_KEY`), without
 drawing from the model's generator. With ``entry_rate = 0`` nothing is computed or drawn and
 the model is 0.3.0's to the bit (tests/reference/test_markets_off.py). With entry on, the
-month's common draws (`sim.draws.Draws`) grow with the population, so later numbers differ
-from a run without entry, as they must.
+month's per-MSE draws (`sim.draws.Draws`) of the original cohort still come from the model's
+generator and those of the entrants from entry's (:func:`month_draws`): the model's generator
+draws the same numbers however many MSEs enter, so runs that differ in entry (two arms of an
+experiment, one more attractive than the other) still give the original MSEs the same random
+numbers (common random numbers).
 
 Cost: one compiled pass over the MSEs a month; in a month with entrants, copying every state
 array once (about 250 bytes an MSE) and a pass for the villages' beliefs.
@@ -45,6 +48,9 @@ from numba import njit
 from sim import variates
 from sim.constants import declare, real, values_of
 from sim.detmath import sum_in_order
+from sim.draws import _ROWS as DRAW_ROWS
+from sim.draws import Draws
+from sim.draws import _as_drawn as as_drawn
 from sim.population import (
     INCOME_MEMORY,
     INTERSECTORAL,
@@ -189,6 +195,24 @@ def enter(model) -> int:
         append_entrants(model, draw_mses(count, pop.villages, levers, state.rng, k))
     state.entrants = count
     return count
+
+
+def month_draws(model) -> Draws:
+    """The month's random numbers (`sim.draws.Draws`): the cohort's from the model's generator.
+
+    Without entrants these are `Draws.draw` of the model's generator, as before entry existed.
+    With entrants, the model's generator draws the month for the original cohort only (the same
+    numbers whatever entered), and entry's generator draws each row's part for the entrants.
+    """
+    pop, cohort = model.population, model.cohort_size
+    if pop.n == cohort:
+        return Draws.draw(model.rng, pop.n)
+    draws = Draws.draw(model.rng, cohort)
+    extra = model.entry.rng.random((len(DRAW_ROWS), pop.n - cohort))
+    for j, name in enumerate(DRAW_ROWS):
+        row = np.concatenate((getattr(draws, name), as_drawn(name, extra[j])))
+        setattr(draws, name, row)
+    return draws
 
 
 def attractiveness(expected: float, outside: float, consts: np.ndarray) -> float:

@@ -46,7 +46,6 @@ from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
-from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -226,7 +225,7 @@ class ValueChainModel(Model):
         # by the decisions below.
         self.last_attempts = None
         entry.enter(self)  # new MSEs join before the month's draws (sim.entry)
-        draws = Draws.draw(self.rng, pop.n)
+        draws = entry.month_draws(self)  # `Draws.draw`; entrants' rows from entry's stream
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
         # prices take this month's shock.

@@ -54,6 +54,19 @@ def test_no_entrants_at_rate_zero_and_nothing_else_moves():
     assert quiet.rng.bit_generator.state == quiet_off.rng.bit_generator.state
 
 
+def test_entrants_do_not_change_the_cohorts_random_numbers():
+    # However many MSEs enter, the model's generator draws the same numbers (the cohort's),
+    # and entrants' rows of the month's draws come from entry's own stream.
+    few = _run(**CHEAP_OUTSIDE, entry_rate=0.005)
+    many = _run(**CHEAP_OUTSIDE, entry_rate=0.05)
+    none = _run(**CHEAP_OUTSIDE, entry_rate=0.0)
+    assert none.population.n < few.population.n < many.population.n
+    assert few.rng.bit_generator.state == many.rng.bit_generator.state
+    assert few.rng.bit_generator.state == none.rng.bit_generator.state
+    draws = entry.month_draws(many)
+    assert draws.learn.size == many.population.n
+
+
 def test_entry_stream_leaves_the_models_generator_alone():
     on = ValueChainModel("baseline", rng=5, n_mse=50)
     off = ValueChainModel("baseline", rng=5, n_mse=50, entry_rate=0.0)
