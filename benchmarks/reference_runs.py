@@ -99,6 +99,8 @@ MARKETS_OFF: dict[str, float] = {
     "max_trader_rivals": 0,
     # Lead firms compete for suppliers through their offers; MSEs choose among them (item 3).
     "offer_step": 0,
+    # New MSEs enter when the chain pays more than their outside option (item 2).
+    "entry_rate": 0,
 }
 
 #: 0.3.0's fingerprints of the reference runs (the model before issue 22's items 1-3).

@@ -65,6 +65,7 @@ MECHANISMS: tuple[str, ...] = (
     "choice",
     "sales_agents",
     "supplier_choice",
+    "entry",
 )
 
 #: Default source of a constant whose value is the modeller's judgement.

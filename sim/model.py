@@ -29,6 +29,7 @@ from sim import (
     choice,
     contracts,
     demand,
+    entry,
     finance,
     groups,
     lead_firms,
@@ -48,7 +49,6 @@ from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
-from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -197,6 +197,9 @@ class ValueChainModel(Model):
         self._mses = None
         self._first_mse_id = self.agent_id_counter  # type: ignore[has-type]
         self.agent_id_counter += sc.n_mse  # type: ignore[has-type]
+        # New MSEs enter when the chain pays more than their outside option (sim.entry; its
+        # own random stream, so the model's draws are not touched).
+        self.entry = entry.open_entry(self.rng, self._seed, self._first_mse_id, sc.n_mse)
 
         # Set by every month's trade (first in `trade` below); the agents read them.
         self.links: np.ndarray
@@ -236,7 +239,8 @@ class ValueChainModel(Model):
         # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
         # by the decisions below.
         self.last_attempts = None
-        draws = Draws.draw(self.rng, pop.n)
+        entry.enter(self)  # new MSEs join before the month's draws (sim.entry)
+        draws = entry.month_draws(self)  # `Draws.draw`; entrants' rows from entry's stream
 
         # End markets move: preferences drift toward quality, competitors get cheaper,
         # prices take this month's shock.
@@ -395,15 +399,27 @@ class ValueChainModel(Model):
     def mses(self) -> AgentSet:
         """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
         if self._mses is None:
-            after = self.agent_id_counter  # type: ignore[has-type]
-            self.agent_id_counter = self._first_mse_id
-            try:
-                self._mses = MSE.create_agents(
-                    self, self.population.n, np.arange(self.population.n)
-                )
-            finally:
-                self.agent_id_counter = after
+            views: list[MSE] = []
+            for first_id, first_row, rows in self.entry.mse_ids:  # the cohort, then entrants
+                views += self._mse_views(first_id, first_row, rows)
+            self._mses = AgentSet(views, random=self.random)
         return self._mses
+
+    def add_mse_views(self, first_id: int, first_row: int, rows: int) -> None:
+        """Add views of entrants' rows to `mses`, if made (ids reserved by `sim.entry`)."""
+        if self._mses is not None:
+            for view in self._mse_views(first_id, first_row, rows):
+                self._mses.add(view)
+
+    def _mse_views(self, first_id: int, first_row: int, rows: int) -> list[MSE]:
+        """`MSE` views of rows ``first_row ..`` with the ids reserved for them."""
+        after = self.agent_id_counter  # type: ignore[has-type]
+        self.agent_id_counter = first_id
+        try:
+            made = MSE.create_agents(self, rows, np.arange(first_row, first_row + rows))
+        finally:
+            self.agent_id_counter = after
+        return list(made)
 
     @property
     def agents(self) -> AgentSet:

@@ -141,6 +141,10 @@ class Population:
     distress_months: np.ndarray
     active: np.ndarray
 
+    #: The villages the population was drawn with (:class:`Villages`; not a state array),
+    #: set by :func:`create_population`; MSEs that enter later are drawn in them.
+    villages = None
+
     def __setattr__(self, name: str, value) -> None:
         # Replacing an array invalidates the bundle `state` holds; writes into one do not.
         object.__setattr__(self, name, value)
@@ -196,6 +200,16 @@ class Population:
         else:
             _record_income(*args, 0, self.n)
 
+    def append(self, new: Population) -> None:
+        """Add the rows of ``new`` after this population's (MSEs that enter; `sim.entry`).
+
+        Every state array grows (a copy: about 250 bytes an MSE), so the bundle of
+        :attr:`state` is rebuilt on next use; rows already here keep their index.
+        """
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(new, f.name)
+            setattr(self, f.name, np.concatenate((mine, theirs.astype(mine.dtype)), axis=-1))
+
     def nbytes_per_mse(self) -> float:
         """Memory held per MSE by the state arrays, in bytes."""
         return sum(getattr(self, f.name).nbytes for f in fields(self)) / max(self.n, 1)
@@ -229,6 +243,31 @@ class MseState(structref.StructRefProxy):
 structref.define_proxy(MseState, MseStateType, list(MseState._fields))
 
 
+@dataclass(frozen=True)
+class Villages:
+    """What the initial population drew for each village, kept for MSEs that enter later.
+
+    Attributes:
+        remoteness: Each village's remoteness in [0, 1] (an MSE's is this plus its own spread).
+        trader: The intermediary each village was assigned at the start.
+    """
+
+    remoteness: np.ndarray
+    trader: np.ndarray
+
+
+@dataclass(frozen=True)
+class Levers:
+    """The scenario levers that shape a drawn MSE (see :func:`create_population`)."""
+
+    physical_distance: float
+    excluded_share: float
+    social_distance: float
+    ict_access: float
+    household_dependence: float
+    education: float
+
+
 def create_population(
     n: int,
     *,
@@ -248,7 +287,9 @@ def create_population(
     Uniform draws are thresholded (``u < share``) for the excluded group and ICT access so that
     two runs with the same seed and a higher share contain the same MSEs plus some more: the
     comparison between scenarios is then one of levers, not of luck. Normal, lognormal and
-    beta draws come from :mod:`sim.variates` (the same bits on every CPU).
+    beta draws come from :mod:`sim.variates` (the same bits on every CPU). The villages'
+    remoteness and traders are kept as ``villages`` (:class:`Villages`), so that MSEs entering
+    later (:func:`draw_mses`, :mod:`sim.entry`) are drawn like these.
 
     Args:
         n: Number of MSEs.
@@ -266,20 +307,69 @@ def create_population(
     Returns:
         The initial population.
     """
+    levers = Levers(
+        physical_distance,
+        excluded_share,
+        social_distance,
+        ict_access,
+        household_dependence,
+        education,
+    )
+    village = rng.integers(0, n_villages, size=n).astype(np.int32)
+    # Remoteness is mostly a property of the village, with some spread within it.
+    village_remoteness = rng.random(n_villages)
+    drawn = _draw_rows(village, village_remoteness, levers, rng, consts)
+    trader_of_village = rng.integers(0, n_intermediaries, size=n_villages).astype(np.int32)
+    pop = Population(**drawn, trader=trader_of_village[village])
+    pop.villages = Villages(village_remoteness, trader_of_village)
+    return pop
+
+
+def draw_mses(
+    k: int, villages: Villages, levers: Levers, rng: np.random.Generator, consts: np.ndarray
+) -> Population:
+    """Draw ``k`` new MSEs as the initial population was drawn (MSEs that enter later).
+
+    The same draws as :func:`create_population` for each MSE (village uniformly, then its
+    own remoteness spread, group, ICT, skill, dependence, capacity, cost, quality, cash and
+    awareness), in the villages the population was drawn with: no upgrades, links, groups or
+    debt; each sells in the domestic market to its village's trader of the start.
+
+    Args:
+        k: Number of MSEs.
+        villages: The population's villages (``Population.villages``).
+        levers: The scenario's levers that shape an MSE.
+        rng: The generator to draw from (entry's own stream, never the model's).
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    village = rng.integers(0, villages.remoteness.size, size=k).astype(np.int32)
+    drawn = _draw_rows(village, villages.remoteness, levers, rng, consts)
+    return Population(**drawn, trader=villages.trader[village])
+
+
+def _draw_rows(
+    village: np.ndarray,
+    village_remoteness: np.ndarray,
+    levers: Levers,
+    rng: np.random.Generator,
+    consts: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every field of :class:`Population` but ``trader``, for MSEs in ``village``."""
     INITIAL_AWARENESS = values_of(consts)["initial_awareness"]
     MEAN_CAPACITY = values_of(consts)["mean_capacity"]
     MEAN_UNIT_COST = values_of(consts)["mean_unit_cost"]
     MEDIAN_CASH = values_of(consts)["median_cash"]
-    village = rng.integers(0, n_villages, size=n).astype(np.int32)
-    # Remoteness is mostly a property of the village, with some spread within it.
-    village_remoteness = rng.random(n_villages)
+    lv = levers
+    n = village.size
     remoteness = np.clip(village_remoteness[village] + variates.normal(rng, 0.0, 0.08, n), 0.0, 1.0)
-    excluded = rng.random(n) < excluded_share
-    ict = rng.random(n) < ict_access
+    excluded = rng.random(n) < lv.excluded_share
+    ict = rng.random(n) < lv.ict_access
     skill = np.clip(
-        education + variates.normal(rng, 0.0, 0.15, n) - 0.15 * social_distance * excluded, 0.0, 1.0
+        lv.education + variates.normal(rng, 0.0, 0.15, n) - 0.15 * lv.social_distance * excluded,
+        0.0,
+        1.0,
     )
-    dependence = np.clip(household_dependence + variates.normal(rng, 0.0, 0.15, n), 0.05, 1.0)
+    dependence = np.clip(lv.household_dependence + variates.normal(rng, 0.0, 0.15, n), 0.05, 1.0)
     capacity = MEAN_CAPACITY * variates.lognormal(rng, -0.08, 0.4, n)
     unit_cost = MEAN_UNIT_COST * variates.lognormal(rng, 0.0, 0.12, n)
     quality = variates.beta(rng, 2, 5, n)
@@ -288,11 +378,10 @@ def create_population(
     aware = (aware_draw * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
     channel_weight = np.zeros((N_CHANNELS, n))
     channel_weight[0] = 1.0  # everybody starts in the domestic market
-    trader_of_village = rng.integers(0, n_intermediaries, size=n_villages).astype(np.int32)
-    return Population(
+    return dict(
         village=village,
         remoteness=remoteness,
-        distance=np.clip(physical_distance * (0.25 + 1.5 * remoteness), 0.0, 1.0),
+        distance=np.clip(lv.physical_distance * (0.25 + 1.5 * remoteness), 0.0, 1.0),
         excluded=excluded,
         ict=ict,
         skill=skill,
@@ -305,7 +394,6 @@ def create_population(
         advance_due=np.zeros(n),
         channels=np.ones(n, dtype=np.uint8),
         channel_weight=channel_weight,
-        trader=trader_of_village[village],
         lead_firm=np.full(n, -1, dtype=np.int32),
         group=np.full(n, -1, dtype=np.int32),
         upgrades=np.zeros(n, dtype=np.uint8),

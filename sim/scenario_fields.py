@@ -19,6 +19,7 @@ from sim import (  # noqa: F401  (importing them declares their constants)
     brokers,
     choice,
     demand,
+    entry,
     groups,
     sales_agents,
     signals,

@@ -259,6 +259,10 @@ def choose_buyers(mse, reached, hazard, uniforms, linked, firms, offers, consts)
     for i in reached:
         if room <= 0:
             break
+        if i >= offers.markup.size:
+            # An MSE that entered this month has no terms of last month to weigh offers
+            # against: it sells through its village's trader first (sim.entry).
+            continue
         now, level, slope, gross = parts(i, mse, offers, consts)
         pick = int(min(uniforms[i] / hazard[i] * n_firms, n_firms - 1))
         best, best_value = -1, -np.inf

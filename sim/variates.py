@@ -11,6 +11,8 @@ also keeps the draws in a fixed layout whatever the values), ``a + b - 1`` per b
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -63,3 +65,35 @@ def _order_statistic(uniforms, rank):
             row[k] = v
         out[i] = row[rank - 1]
     return out
+
+
+#: Means from which :func:`poisson` uses the normal approximation (exp(-mean) would be tiny).
+POISSON_NORMAL_FROM = 200.0
+
+
+def poisson(rng: np.random.Generator, mean: float) -> int:
+    """One Poisson draw with ``mean`` from one uniform draw, the same on every CPU.
+
+    By inversion of the distribution function (its terms ``p_k = p_(k-1) mean / k`` from
+    ``p_0 = exp(-mean)``, :func:`sim.detmath.exp`), and from :data:`POISSON_NORMAL_FROM` on by
+    the normal approximation with continuity correction (``sqrt`` is exact in IEEE
+    arithmetic). Draws one uniform, whatever the mean (none for a mean of 0 or less).
+    """
+    if mean <= 0.0:
+        return 0
+    return int(_poisson_of_uniform(rng.random(), float(mean), POISSON_NORMAL_FROM))
+
+
+@njit(cache=True)
+def _poisson_of_uniform(u, mean, normal_from):
+    if mean >= normal_from:
+        k = math.floor(mean + math.sqrt(mean) * detmath.normal_of_uniform(u) + 0.5)
+        return max(k, 0)
+    p = detmath.exp(-mean)
+    cumulative = p
+    k = 0
+    while u >= cumulative and p > 0.0:
+        k += 1
+        p = p * mean / k
+        cumulative += p
+    return k

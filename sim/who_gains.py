@@ -3,8 +3,10 @@
 :func:`distribution` reads the model's state (never a study's output) and returns one
 DataFrame:
 
-* MSE groups, each dimension a partition of every MSE ever created, so that counts, upgraders
-  and income add up to the whole: the excluded and the included group; near, middle and
+* MSE groups, each dimension a partition of the original cohort (the MSEs at the start, rows
+  ``0 .. cohort_size - 1``; MSEs that enter later, `sim.entry`, are not in it, so that the
+  groups are those an intervention at the start could reach), so that counts, upgraders and
+  income add up to the whole: the excluded and the included group; near, middle and
   remote MSEs (terciles of remoteness); and quintiles of initial wealth (the cash each MSE
   started with, kept by the model as ``initial_cash``);
 * the margin: what the end-market buyers paid last month for each unit sold, split among the
@@ -63,26 +65,35 @@ COLUMNS: tuple[str, ...] = (
 def reach(model: Any) -> dict[str, int]:
     """Count the MSEs reached, by kind (see :data:`REACH`), from the model's state.
 
+    Counted over the original cohort (the MSEs at the start); entrants are not in it.
+
     Args:
         model: A :class:`sim.model.ValueChainModel` (at any step).
 
     Returns:
         Kind -> number of MSEs.
     """
-    pop = model.population
+    pop, n = model.population, _cohort(model)
     return {
-        "all": int(pop.n),
-        "connected": int(pop.ict.sum()),
-        "financed": int(model.ever_financed.sum()),
-        "linked": int(model.ever_linked.sum()),
-        "grouped": int(model.ever_grouped.sum()),
-        "excluded": int(pop.excluded.sum()),
+        "all": n,
+        "connected": int(pop.ict[:n].sum()),
+        "financed": int(model.ever_financed[:n].sum()),
+        "linked": int(model.ever_linked[:n].sum()),
+        "grouped": int(model.ever_grouped[:n].sum()),
+        "excluded": int(pop.excluded[:n].sum()),
         "none": 0,
     }
 
 
+def _cohort(model: Any) -> int:
+    """Rows of the original cohort (the MSEs at the start)."""
+    return int(getattr(model, "cohort_size", model.population.n))
+
+
 def horizon_income(model: Any) -> float:
     """Total income of all MSEs over every month simulated so far (currency units).
+
+    Entrants' incomes are in it from the month they enter (the ledger's totals).
 
     From the model's ledger: sales revenue less production cost plus outside earnings, which
     is the sum of every MSE's monthly income.
@@ -106,23 +117,23 @@ def _equal_groups(values: np.ndarray, k: int) -> list[np.ndarray]:
 
 def _group_rows(model: Any) -> list[dict[str, Any]]:
     pop = model.population
-    n = pop.n
-    upgraded = pop.upgrades != 0
-    income = recent_income(model)
+    n = _cohort(model)  # the original cohort: rows 0 .. n - 1
+    upgraded = pop.upgrades[:n] != 0
+    income = recent_income(model)[:n]
     total_income = sum_in_order(income)
     everyone = np.arange(n)
     parts: list[tuple[str, str, np.ndarray]] = [("all", "all", everyone)]
     parts += [
-        ("social group", "included", np.flatnonzero(~pop.excluded)),
-        ("social group", "excluded", np.flatnonzero(pop.excluded)),
+        ("social group", "included", np.flatnonzero(~pop.excluded[:n])),
+        ("social group", "excluded", np.flatnonzero(pop.excluded[:n])),
     ]
     parts += [
         ("distance", name, rows)
-        for name, rows in zip(DISTANCE_GROUPS, _equal_groups(pop.remoteness, 3), strict=True)
+        for name, rows in zip(DISTANCE_GROUPS, _equal_groups(pop.remoteness[:n], 3), strict=True)
     ]
     parts += [
         ("initial wealth", name, rows)
-        for name, rows in zip(WEALTH_GROUPS, _equal_groups(model.initial_cash, 5), strict=True)
+        for name, rows in zip(WEALTH_GROUPS, _equal_groups(model.initial_cash[:n], 5), strict=True)
     ]
     rows = []
     for dimension, group, members in parts:
@@ -175,8 +186,8 @@ def distribution(model: Any) -> pd.DataFrame:
         One row per (dimension, group), columns :data:`COLUMNS`:
 
         * MSE groups (dimensions ``all``, ``social group``, ``distance``,
-          ``initial wealth``): ``n_mse`` and ``mse_share`` (of all MSEs), ``upgraded`` and
-          ``share_upgraded`` (MSEs that made any upgrade), ``mean_income`` (mean monthly
+          ``initial wealth``): ``n_mse`` and ``mse_share`` (of the original cohort),
+          ``upgraded`` and ``share_upgraded`` (MSEs that made any upgrade), ``mean_income`` (mean monthly
           income over the last 12 months, currency units, 0 for MSEs that exited) and
           ``income_share`` (of all MSEs' income). Within a dimension the groups partition
           the MSEs, so counts, upgraders and income add up to the ``all`` row.

@@ -1,9 +1,15 @@
 """Model reporters: one small function per metric, each taking the model.
 
 These are the `DataCollector` model reporters and the columns of :func:`sim.run`'s
-DataFrame; the names are a fixed contract. Upgrading shares are cumulative and use every MSE
-ever created as the denominator, so they never fall when MSEs exit; income, distress and
-link metrics describe the MSEs active now.
+DataFrame; the names are a fixed contract. Upgrading shares are cumulative and
+intention-to-treat: their denominator is the original cohort (the MSEs at the start, rows
+``0 .. cohort_size - 1``), so they never fall when MSEs exit, and MSEs that enter later
+(`sim.entry`) are in neither part of them (else entry, which a better chain attracts, would
+dilute the effect of whatever made it better). Income, distress and link metrics describe the
+MSEs active now, entrants included; the intention-to-treat form of income follows the original
+cohort (``mean_income_cohort``, exits counted at their outside income), as do
+``share_selling_via_agents`` and the who-gains tables (`sim.who_gains`). ``n_entrants`` counts
+the month's entrants.
 
 The masks several metrics share (active, in the chain, in a group, upgrade counts) are
 computed once per step by :func:`status`; the sums of the metrics measured as the case
@@ -55,6 +61,7 @@ from sim.metrics.reporters import (
     mean_unit_cost,
     n_active,
     n_agents_active,
+    n_entrants,
     n_groups,
     n_traders_active,
     premium_share_mse,
@@ -118,6 +125,7 @@ __all__ = [
     "metric_info",
     "n_active",
     "n_agents_active",
+    "n_entrants",
     "n_groups",
     "n_traders_active",
     "outcomes",

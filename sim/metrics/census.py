@@ -31,9 +31,10 @@ class Status:
 
     step: int
     n: int
+    n_cohort: int  # MSEs at the start: the upgrading counts are over them (rows 0 .. n_cohort - 1)
     n_active: int
     n_in_chain: int
-    adopters: np.ndarray  # MSEs that made each upgrade, (5,)
+    adopters: np.ndarray  # original MSEs that made each upgrade, (5,)
     n_upgraded: int
     n_excluded: int
     n_upgraded_excluded: int
@@ -54,8 +55,13 @@ def status(model) -> Status:
     if cached is not None and cached.step == model.steps and cached.n == model.population.n:
         return cached
     pop = model.population
-    counts, sums, _ = _census(pop.state, _income_months(model), _NO_INCOMES)
+    counts, sums, _ = _census(pop.state, _income_months(model), _NO_INCOMES, _cohort(model))
     return _cache_status(model, counts, sums)
+
+
+def _cohort(model) -> int:
+    """The MSEs at the start (rows ``0 .. cohort - 1``): the upgrading shares' population."""
+    return int(getattr(model, "cohort_size", model.population.n))
 
 
 def _income_months(model) -> int:
@@ -77,6 +83,7 @@ def _cache_status(model, counts: np.ndarray, sums: np.ndarray) -> Status:
     result = Status(
         step=model.steps,
         n=pop.n,
+        n_cohort=_cohort(model),
         n_active=n_active,
         n_in_chain=n_in_chain,
         adopters=counts[4 : 4 + N_OPTIONS],
@@ -104,8 +111,11 @@ def forget_status(model) -> None:
 
 
 @njit(cache=True)
-def _census(mse, months, incomes):
+def _census(mse, months, incomes, cohort):
     """Counts and sums over all MSEs (``mse`` is an `MseState`), incomes over ``months``.
+
+    The upgrading counts (upgraders, adopters of each option, the excluded group) are over
+    the original cohort, rows ``0 .. cohort - 1`` (MSEs that entered later are not in them).
 
     With an ``incomes`` buffer of one slot per MSE, the pass also writes the active MSEs'
     incomes into it as :func:`_active_incomes` does, and returns the filled part as well.
@@ -129,12 +139,13 @@ def _census(mse, months, incomes):
     # Arithmetic rather than branches where a branch would be a coin toss for the CPU:
     # adding zero leaves a total exactly as it was.
     for i in range(active.size):
-        upgraded = upgrades[i] != 0
-        n_excluded += excluded[i]
-        n_upgraded += upgraded
-        upgraded_excluded += upgraded and excluded[i]
-        for k in range(N_OPTIONS):
-            adopters[k] += (upgrades[i] >> k) & 1
+        if i < cohort:
+            upgraded = upgrades[i] != 0
+            n_excluded += excluded[i]
+            n_upgraded += upgraded
+            upgraded_excluded += upgraded and excluded[i]
+            for k in range(N_OPTIONS):
+                adopters[k] += (upgrades[i] >> k) & 1
         here = active[i]
         n_active += here
         if collect and here:

@@ -12,12 +12,13 @@ from sim.metrics.census import (
     _active_incomes,
     _cache_status,
     _census,
+    _cohort,
     _gini_of_sorted,
     _income_months,
     _ratio,
 )
 from sim.metrics.outcomes import outcomes
-from sim.metrics.reporters import REPORTERS
+from sim.metrics.reporters import REPORTERS, _entrants
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -43,10 +44,10 @@ def row(model) -> tuple:
         s = cached
         incomes = _active_incomes(pop.income, pop.active) if s.n_active else buffer[:0]
     else:
-        counts, sums, incomes = _census(pop.state, _income_months(model), buffer)
+        counts, sums, incomes = _census(pop.state, _income_months(model), buffer, _cohort(model))
         s = _cache_status(model, counts, sums)
     o = outcomes(model)
-    n, adopters, n_active, n_in_chain = s.n, s.adopters, s.n_active, s.n_in_chain
+    n, adopters, n_active, n_in_chain = s.n_cohort, s.adopters, s.n_active, s.n_in_chain
     if n_active:
         sort_in_place(incomes, getattr(model, "threads", 1))
         gini = float(_gini_of_sorted(incomes))
@@ -87,6 +88,7 @@ def row(model) -> tuple:
         _ratio(s.quality, n_in_chain),
         _ratio(s.unit_cost, n_in_chain),
         n_active,
+        _entrants(model),
         gini,
         model.traders.n_operating,  # counts: exact in any order
         via_brokers,

@@ -73,6 +73,7 @@ METRIC_INFO: dict[str, MetricInfo] = {
     "mean_quality": MetricInfo("mean quality", "quality index (0-1)", "level"),
     "mean_unit_cost": MetricInfo("mean unit cost", "currency units a unit", "level"),
     "n_active": MetricInfo("the number of active MSEs", "MSEs", "level"),
+    "n_entrants": MetricInfo("new MSEs entering this month", "MSEs a month", "level"),
     "gini_income": MetricInfo("income inequality (Gini)", "Gini coefficient (0-1)", "level"),
     "share_sales_domestic": MetricInfo(
         "sales in the domestic market", "share of units sold", "share"

@@ -29,37 +29,37 @@ def step(model) -> int:
 def share_process(model) -> float:
     """Cumulative share of MSEs that have made a process upgrade."""
     s = status(model)
-    return _ratio(s.adopters[PROCESS], s.n)
+    return _ratio(s.adopters[PROCESS], s.n_cohort)
 
 
 def share_product(model) -> float:
     """Cumulative share of MSEs that have made a product upgrade."""
     s = status(model)
-    return _ratio(s.adopters[PRODUCT], s.n)
+    return _ratio(s.adopters[PRODUCT], s.n_cohort)
 
 
 def share_functional(model) -> float:
     """Cumulative share of MSEs that have made a functional upgrade."""
     s = status(model)
-    return _ratio(s.adopters[FUNCTIONAL], s.n)
+    return _ratio(s.adopters[FUNCTIONAL], s.n_cohort)
 
 
 def share_channel(model) -> float:
     """Cumulative share of MSEs that have entered a new end-market channel."""
     s = status(model)
-    return _ratio(s.adopters[CHANNEL], s.n)
+    return _ratio(s.adopters[CHANNEL], s.n_cohort)
 
 
 def share_intersectoral(model) -> float:
     """Cumulative share of MSEs that have moved to another value chain."""
     s = status(model)
-    return _ratio(s.adopters[INTERSECTORAL], s.n)
+    return _ratio(s.adopters[INTERSECTORAL], s.n_cohort)
 
 
 def share_upgraded(model) -> float:
     """Cumulative share of MSEs that have made any upgrade."""
     s = status(model)
-    return _ratio(s.n_upgraded, s.n)
+    return _ratio(s.n_upgraded, s.n_cohort)
 
 
 def share_upgraded_excluded(model) -> float:
@@ -71,7 +71,7 @@ def share_upgraded_excluded(model) -> float:
 def share_upgraded_included(model) -> float:
     """Cumulative share of the included group that has made any upgrade."""
     s = status(model)
-    return _ratio(s.n_upgraded - s.n_upgraded_excluded, s.n - s.n_excluded)
+    return _ratio(s.n_upgraded - s.n_upgraded_excluded, s.n_cohort - s.n_excluded)
 
 
 def mean_income(model) -> float:
@@ -136,8 +136,18 @@ def mean_unit_cost(model) -> float:
 
 
 def n_active(model) -> int:
-    """Number of MSEs still operating."""
+    """Number of MSEs still operating (entrants included)."""
     return status(model).n_active
+
+
+def n_entrants(model) -> int:
+    """Number of new MSEs that entered the chain this month (`sim.entry`)."""
+    return _entrants(model)
+
+
+def _entrants(model) -> int:
+    entry = getattr(model, "entry", None)
+    return int(entry.entrants) if entry is not None else 0
 
 
 def gini_income(model) -> float:
@@ -268,7 +278,7 @@ def share_practising_product(model) -> float:
 
     A named practice where the sources count producers doing it: fermenting cocoa beans
     (Indonesia), ecological or organic coffee (Mexico). Unlike :func:`share_product`
-    (cumulative, over every MSE ever created) it counts only producers still in the chain.
+    (cumulative, over the MSEs at the start) it counts only producers still in the chain.
     """
     o = outcomes(model)
     return _ratio(o.n_product, o.n_in_chain)
@@ -406,6 +416,7 @@ REPORTERS: dict[str, Callable] = {
         mean_quality,
         mean_unit_cost,
         n_active,
+        n_entrants,
         gini_income,
         n_traders_active,
         share_sold_via_brokers,

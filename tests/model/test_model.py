@@ -174,7 +174,9 @@ def test_metrics_are_finite_and_shares_in_unit_interval(levers, structure, steps
     types = df[CUMULATIVE[:-1]]
     assert (df["share_upgraded"] >= types.max(axis=1) - 1e-12).all()
     assert (df["share_upgraded"] <= types.sum(axis=1) + 1e-12).all()
-    assert (df["n_active"] <= structure["n_mse"]).all()
+    # Active MSEs are at most those at the start plus those that entered since (sim.entry).
+    assert (df["n_active"] <= structure["n_mse"] + df["n_entrants"].cumsum()).all()
+    assert (df["n_entrants"] >= 0).all()
     assert (df["income_volatility"] >= 0).all() and (df["gini_income"] <= 1).all()
 
 

@@ -64,3 +64,16 @@ def test_beta_is_beta(a, b):
 def test_beta_takes_whole_shapes_only(a, b):
     with pytest.raises(ValueError, match="whole numbers"):
         variates.beta(np.random.default_rng(0), a, b, 3)
+
+
+def test_poisson_draws_have_the_mean_and_variance_of_a_poisson():
+    import numpy as np
+
+    from sim import variates
+
+    rng = np.random.default_rng(0)
+    for mean in (0.5, 15.0, 400.0):  # inversion below POISSON_NORMAL_FROM, normal above
+        x = np.array([variates.poisson(rng, mean) for _ in range(4000)])
+        assert abs(x.mean() - mean) < 4 * np.sqrt(mean / x.size)
+        assert 0.85 * mean < x.var() < 1.15 * mean
+    assert variates.poisson(rng, 0.0) == 0
