@@ -87,16 +87,17 @@ def test_pakistan_trained_sales_agents_carry_sales_and_raise_womens_incomes(excl
         )
 
 
-def test_pakistan_trained_sales_agents_elicit_product_upgrading(excludes_zero):
+def test_pakistan_trained_sales_agents_elicit_product_upgrading(excludes_zero, disagreement):
     # The agents' design and colour information "helped to elicit a strong product upgrading
     # response" (seed lines 239-243). The direction holds once agents weigh their brokerage
     # take before leaving the chain (they stay, and keep carrying buyers' news); the size is
     # small: +1.6 points [0.8, 2.3] at 120 months over 10 seeds, so "strong" is not
     # reproduced (docs/validation.md).
     r = _pakistan_agents(120, ["share_product"])
-    assert excludes_zero(r.effect("agents", "none", "share_product"), "up"), r.effect(
-        "agents", "none", "share_product"
-    )
+    with disagreement("pakistan agents share_product"):
+        assert excludes_zero(r.effect("agents", "none", "share_product"), "up"), r.effect(
+            "agents", "none", "share_product"
+        )
 
 
 # Issue 22, item 3: traders enter where margins are high and exit where they are low; brokers
