@@ -13,6 +13,9 @@ Where a test goes: tests mirror ``sim/``.
 
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import pytest
 
 from sim import constants, experiments
@@ -53,3 +56,21 @@ def costed():
     return experiments.run_experiments(
         gs, "baseline", seeds=4, steps=36, workers=1, probe=summary, n_mse=250
     )
+
+
+# == the repository's scripts ================================================================
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script(relative: str):
+    spec = importlib.util.spec_from_file_location(Path(relative).stem, ROOT / relative)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def reference_runs():
+    """``benchmarks/reference_runs.py`` as a module (fingerprints, ``MARKETS_OFF``...)."""
+    return _script("benchmarks/reference_runs.py")

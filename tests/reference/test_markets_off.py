@@ -7,34 +7,21 @@ calibration constant that switches them off (`benchmarks/reference_runs.py`'s
 mechanisms, not a different model.
 """
 
-import importlib.util
 import json
-from pathlib import Path
 
 import pytest
 
 import sim
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _reference_module():
-    spec = importlib.util.spec_from_file_location(
-        "reference_runs", ROOT / "benchmarks" / "reference_runs.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_markets_off_names_real_constants():
-    module = _reference_module()
+def test_markets_off_names_real_constants(reference_runs):
+    module = reference_runs
     for name in module.MARKETS_OFF:
         assert sim.constants.is_constant(name), name
 
 
-def test_markets_off_gives_0_3_0s_numbers():
-    module = _reference_module()
+def test_markets_off_gives_0_3_0s_numbers(reference_runs):
+    module = reference_runs
     old = json.loads(module.STORE_0_3.read_text(encoding="utf-8"))
     assert old[module.VERSION_KEY].startswith("0.3.")
     # 0.3.0's metrics only: the mechanisms add metrics of their own (new columns).

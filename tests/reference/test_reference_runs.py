@@ -9,32 +9,18 @@ bits on every CPU: tests/reference/test_cpu_independence.py) and the library ver
 made them. On other versions a difference is reported with the versions, not as two hashes.
 """
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _reference_module():
-    spec = importlib.util.spec_from_file_location(
-        "reference_runs", ROOT / "benchmarks" / "reference_runs.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_reference_runs_are_unchanged():
-    module = _reference_module()
+def test_reference_runs_are_unchanged(reference_runs):
+    module = reference_runs
     message = module.difference(module.stored(), module.fingerprints())
     if message:
         pytest.fail(message, pytrace=False)
 
 
-def test_a_difference_names_the_versions_when_they_differ():
-    module = _reference_module()
+def test_a_difference_names_the_versions_when_they_differ(reference_runs):
+    module = reference_runs
     runs = {"baseline": "a" * 64, "levers-high": "b" * 64}
     now = module.library_versions()
     reference = {"versions": now, "fingerprints": runs}
@@ -48,18 +34,18 @@ def test_a_difference_names_the_versions_when_they_differ():
     assert module.difference(older, dict(runs)) == ""
 
 
-def test_reference_runs_name_the_minor_version_they_belong_to():
+def test_reference_runs_name_the_minor_version_they_belong_to(reference_runs):
     # Results-changing means a new minor version (CHANGELOG.md): the stored numbers belong to
     # the installed version's minor series.
     import sim
 
-    module = _reference_module()
+    module = reference_runs
     stored = module.stored()
     assert module.minor(stored[module.VERSION_KEY]) == module.minor(sim.__version__)
 
 
-def test_writing_refuses_new_numbers_under_a_released_minor_version():
-    module = _reference_module()
+def test_writing_refuses_new_numbers_under_a_released_minor_version(reference_runs):
+    module = reference_runs
     old = {module.VERSION_KEY: "0.2.0", "fingerprints": {"baseline": "aa"}}
     moved, same = {"baseline": "bb"}, {"baseline": "aa"}
     changelog = "## [Unreleased]\n\n## [0.2.0] - 2026-12-06\n"
