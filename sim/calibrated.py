@@ -46,6 +46,25 @@ def posterior() -> pd.DataFrame:
     return df
 
 
+def fitted_to_another_model() -> str:
+    """Why the shipped posterior may not describe this version's model, or ''.
+
+    A posterior is fitted to one model: when a later minor version moved the model's numbers
+    (CHANGELOG.md, "Results changed"), its draws are a prior guess for the new model, not its
+    posterior, until ``mse-sim calibrate --pooled`` is run again.
+    """
+    from sim import __version__
+
+    fitted = str(json.loads(data_path(*POSTERIOR_JSON).read_text("utf-8")).get("model_version"))
+    if fitted.split(".")[:2] == __version__.split(".")[:2]:
+        return ""
+    return (
+        f"note: the shipped posterior was fitted to mse-sim {fitted}; this is {__version__}, "
+        "whose numbers have moved since (CHANGELOG.md). Its draws are not this model's "
+        "posterior until `mse-sim calibrate --pooled` is run again."
+    )
+
+
 def draw(k: int) -> dict[str, float]:
     """Return the constants of posterior draw ``k`` (0-based row of :func:`posterior`).
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
+from sim.calibrated import fitted_to_another_model
 from sim.costs import LEVER_BY_LEVER, lever_by_lever
 from sim.errors import UserInputError
 from sim.experiments import DEFAULT_SEEDS, DEFAULT_STEPS, GUIDELINES, run_experiments
@@ -73,6 +75,8 @@ def _posterior(args: argparse.Namespace, choice: str) -> int:
             f"(allowed: one of {', '.join(GUIDELINES)})"
         )
     out = out_folder(args.out)
+    if note := fitted_to_another_model():
+        print(note, file=sys.stderr)
     result = run_posterior_experiment(
         choice,
         args.scenario,

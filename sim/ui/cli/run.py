@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
-from sim.calibrated import draw
+from sim.calibrated import draw, fitted_to_another_model
 from sim.constants import REGISTRY
 from sim.io import check_table_path, write_table
 from sim.metrics import SUMMARY_METRICS
@@ -37,6 +38,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     changes: dict = {}
     if args.draw is not None:
         changes.update(draw(args.draw))  # --set wins over the draw
+        if note := fitted_to_another_model():
+            print(note, file=sys.stderr)
     changes.update(parse_assignments(args.set))
     scenario = coerce_scenario(args.scenario, changes)
     if args.out:
