@@ -46,7 +46,9 @@ DISAGREEMENTS: dict[str, str] = {
     ),
     "side-selling rises with spot prices": (
         "0.4.0: +0.027 [-0.003, +0.057] (10 seeds, 60 months); 0.3.0 passed. Lead firms that "
-        "compete for suppliers pay more, so spot beats their contracts less often"
+        "compete for suppliers pay more, so spot beats their contracts less often: with "
+        "offer_step 0 it is +0.041 [+0.006, +0.075], with demand_response 0 +0.031 "
+        "[+0.001, +0.060]"
     ),
     "india outreach moves 5%": (
         "0.4.0: 4.2% of MSEs moved with full outreach (lower bound of the 95% CI, 20 seeds) "
