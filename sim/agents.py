@@ -158,7 +158,7 @@ class Intermediary(Agent):
 
     @property
     def margin(self) -> float:
-        """Its (and its rivals') net margin last month: share of the value bought."""
+        """Net margin of it and its rivals last month, as a share of the value they bought."""
         return float(self.model.traders.margin[self.index])
 
     @property
@@ -204,7 +204,7 @@ class LeadFirm(Agent):
 
     @property
     def power(self) -> float:
-        """Its buying power now, its offer (1: a monopsonist's terms; `sim.supplier_choice`)."""
+        """Its buying power now, that is its offer (1 is a monopsonist's; `sim.supplier_choice`)."""
         return float(self.model.firms.power[self.index])
 
     @property

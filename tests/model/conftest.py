@@ -22,6 +22,22 @@ def _valued(m):
     return ctx, valuation.value_options(m.population, ctx, consts=m.constants)
 
 
+def _recruit(m, uniforms, consts, *, services=1.0, contracts=1.0, pull=1.0, **more):
+    """One month of ``m``'s lead firms recruiting, without social barriers."""
+    pop = m.population
+    lead_firms.recruit_suppliers(
+        pop,
+        m.firms,
+        embedded_services=services,
+        forward_contracts=contracts,
+        pull=pull,
+        social=np.zeros(pop.n),
+        uniforms=uniforms,
+        consts=consts,
+        **more,
+    )
+
+
 def _upgrade_all(m, option, **levers):
     """Make every MSE attempt ``option`` this month, with certain success."""
     _everyone_knows_everything(m)
@@ -53,3 +69,11 @@ def upgrade_all():
     """``upgrade_all(m, option)``: every MSE attempts ``option`` this month and succeeds;
     returns the deciders' rows."""
     return _upgrade_all
+
+
+@pytest.fixture(scope="session")
+def recruit():
+    """``recruit(m, uniforms, consts, services=1, contracts=1, pull=1, offers=, profit=)``:
+    one month of lead firms' recruitment (`sim.lead_firms.recruit_suppliers`), no social
+    barrier."""
+    return _recruit

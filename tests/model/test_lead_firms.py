@@ -16,75 +16,41 @@ from sim import (
 from sim.population import FUNCTIONAL
 
 
-def test_lead_firms_reach_groups_first_and_stop_at_capacity(consts, small):
+def test_lead_firms_reach_groups_first_and_stop_at_capacity(consts, small, recruit):
     m = small(n=2000)
     pop = m.population
     pop.group[: pop.n // 2] = 0
     pop.distance[:] = 0.0
-    lead_firms.recruit_suppliers(
-        pop,
-        m.firms,
-        embedded_services=1.0,
-        forward_contracts=1.0,
-        pull=1.0,
-        social=np.zeros(pop.n),
-        uniforms=np.full(pop.n, 0.02),
-        consts=consts,
-    )
+    recruit(m, np.full(pop.n, 0.02), consts)
     linked = pop.lead_firm >= 0
     assert linked[: pop.n // 2].mean() > linked[pop.n // 2 :].mean()
     for _ in range(200):
-        lead_firms.recruit_suppliers(
-            pop,
-            m.firms,
-            embedded_services=1.0,
-            forward_contracts=1.0,
-            pull=1.0,
-            social=np.zeros(pop.n),
-            uniforms=m.rng.random(pop.n),
-            consts=consts,
-        )
+        recruit(m, m.rng.random(pop.n), consts)
     per_firm = np.bincount(pop.lead_firm[pop.lead_firm >= 0], minlength=3)
     assert per_firm.size == 3  # firms 0, 1, 2 only
     assert (per_firm <= m.firms.capacity).all()
     assert per_firm.sum() >= 0.9 * m.firms.capacity.sum()  # full, bar this month's leavers
 
 
-def test_lead_firms_do_not_recruit_mses_that_sell_directly(consts, small):
+def test_lead_firms_do_not_recruit_mses_that_sell_directly(consts, small, recruit):
     m = small(n=500)
     pop = m.population
     pop.upgrades[:250] = 1 << FUNCTIONAL
     pop.lead_firm[:] = -1
-    lead_firms.recruit_suppliers(
-        pop,
-        m.firms,
-        embedded_services=1.0,
-        forward_contracts=1.0,
-        pull=1.0,
-        social=np.zeros(pop.n),
-        uniforms=np.full(pop.n, 1e-6),
-        consts=consts,
-    )
+    recruit(m, np.full(pop.n, 1e-6), consts)
     assert (pop.lead_firm[:250] == -1).all() and (pop.lead_firm[250:] >= 0).any()
 
 
-def test_each_lead_firm_has_its_own_capacity_so_more_firms_buy_from_more_mses(consts, small):
+def test_each_lead_firm_has_its_own_capacity_so_more_firms_buy_from_more_mses(
+    consts, small, recruit
+):
     linked = {}
     for firms in (1, 3):
         m = small(n=1000, n_lead_firms=firms)
         pop = m.population
         pop.distance[:] = 0.0
         for _ in range(300):
-            lead_firms.recruit_suppliers(
-                pop,
-                m.firms,
-                embedded_services=1.0,
-                forward_contracts=1.0,
-                pull=1.0,
-                social=np.zeros(pop.n),
-                uniforms=m.rng.random(pop.n),
-                consts=consts,
-            )
+            recruit(m, m.rng.random(pop.n), consts)
         linked[firms] = (pop.lead_firm >= 0).sum()
         assert linked[firms] <= firms * consts[0]["suppliers_per_firm"] * pop.n
     assert linked[3] > 2 * linked[1]
@@ -109,7 +75,9 @@ def test_rival_lead_firms_give_better_terms_by_formula_with_competition_off(cons
     assert np.all(shares[3].pass_through > shares[1].pass_through)
 
 
-def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(consts, small):
+def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(
+    consts, small, recruit
+):
     offered, firms = {}, {}
     for demand in (0.0, 1.0):
         m = small(quality_demand=demand)
@@ -128,15 +96,13 @@ def test_quality_demanded_without_pay_keeps_the_premium_and_raises_standards(con
         pop = m.population
         pop.lead_firm[:] = 0
         pop.quality[:] = 0.0
-        lead_firms.recruit_suppliers(
-            pop,
-            m.firms,
-            embedded_services=0.0,
-            forward_contracts=0.0,
+        recruit(
+            m,
+            np.full(pop.n, consts[0]["delink_hazard"] + 0.01),
+            consts,
+            services=0.0,
+            contracts=0.0,
             pull=0.0,
-            social=np.zeros(pop.n),
-            uniforms=np.full(pop.n, consts[0]["delink_hazard"] + 0.01),
-            consts=consts,
         )
         assert (pop.lead_firm == -1).all() == expect_drop
 

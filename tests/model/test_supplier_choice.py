@@ -122,7 +122,7 @@ def test_a_reached_mse_joins_the_best_firm_only_if_it_beats_its_buyer_by_the_swi
     assert list(won) == [0, 10] and list(lost) == [20, 10]
 
 
-def test_with_the_step_at_zero_terms_are_the_formula_and_recruitment_0_3_0s(small):
+def test_with_the_step_at_zero_terms_are_the_formula_and_recruitment_0_3_0s(small, recruit):
     off = _consts(offer_step=0.0)
     m = small(n=500, n_lead_firms=3, offer_step=0.0)
     assert np.all(m.firms.power == lead_firms.firm_power(3, consts=off))
@@ -136,24 +136,15 @@ def test_with_the_step_at_zero_terms_are_the_formula_and_recruitment_0_3_0s(smal
         values = _offers_for(m, off) if with_offers else None
         power = m.firms.power.copy()
         for month in range(30):
-            lead_firms.recruit_suppliers(
-                pop,
-                m.firms,
-                embedded_services=1.0,
-                forward_contracts=1.0,
-                pull=1.0,
-                social=np.zeros(pop.n),
-                uniforms=np.random.default_rng(month).random(pop.n),
-                consts=off,
-                offers=values,
-                profit=np.ones(3),
+            recruit(
+                m, np.random.default_rng(month).random(pop.n), off, offers=values, profit=np.ones(3)
             )
         assert np.array_equal(m.firms.power, power)
         chosen[with_offers] = pop.lead_firm.copy()
     assert np.array_equal(chosen[False], chosen[True])
 
 
-def test_with_competition_on_firms_bid_up_offers_for_the_same_mses(consts, small):
+def test_with_competition_on_firms_bid_up_offers_for_the_same_mses(consts, small, recruit):
     power = {}
     for n_firms in (1, 4):
         m = small(n=1000, n_lead_firms=n_firms)
@@ -162,15 +153,12 @@ def test_with_competition_on_firms_bid_up_offers_for_the_same_mses(consts, small
         pop.lead_firm[:] = -1
         values = _offers_for(m, consts)
         for month in range(60):
-            lead_firms.recruit_suppliers(
-                pop,
-                m.firms,
-                embedded_services=0.0,
-                forward_contracts=0.0,
-                pull=1.0,
-                social=np.zeros(pop.n),
-                uniforms=np.random.default_rng(month).random(pop.n),
-                consts=consts,
+            recruit(
+                m,
+                np.random.default_rng(month).random(pop.n),
+                consts,
+                services=0.0,
+                contracts=0.0,
                 offers=values,
                 profit=np.ones(n_firms),
             )
