@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim import __version__
 from sim.data import data_path
 from sim.errors import UserInputError
 
@@ -53,8 +54,6 @@ def fitted_to_another_model() -> str:
     (CHANGELOG.md, "Results changed"), its draws are a prior guess for the new model, not its
     posterior, until ``mse-sim calibrate --pooled`` is run again.
     """
-    from sim import __version__
-
     fitted = str(json.loads(data_path(*POSTERIOR_JSON).read_text("utf-8")).get("model_version"))
     if fitted.split(".")[:2] == __version__.split(".")[:2]:
         return ""

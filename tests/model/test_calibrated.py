@@ -33,9 +33,9 @@ def test_a_posterior_fitted_to_another_minor_version_says_so(monkeypatch):
     import sim.calibrated as calibrated
 
     fitted = sim.posterior().attrs["model_version"]
-    monkeypatch.setattr(sim, "__version__", fitted)
+    monkeypatch.setattr(calibrated, "__version__", fitted)
     assert calibrated.fitted_to_another_model() == ""
     major, minor = (int(p) for p in fitted.split(".")[:2])
-    monkeypatch.setattr(sim, "__version__", f"{major}.{minor + 1}.0")
+    monkeypatch.setattr(calibrated, "__version__", f"{major}.{minor + 1}.0")
     note = calibrated.fitted_to_another_model()
     assert fitted in note and "calibrate --pooled" in note
