@@ -64,10 +64,17 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _script(relative: str):
+    """Import a script of the repository (``docs/gen_odd_tables.py``...) by its path."""
     spec = importlib.util.spec_from_file_location(Path(relative).stem, ROOT / relative)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="session")
+def script():
+    """``script("docs/gen_odd_tables.py")``: a script of the repository as a module."""
+    return _script
 
 
 @pytest.fixture(scope="session")

@@ -29,13 +29,6 @@ DOTTED = re.compile(r"(?<![\w./-])sim(?:\.[A-Za-z_]\w*)+")
 TEST_REF = re.compile(r"(?:(tests/[\w/]+\.py)::)?(?<![/\w])(test_\w+)(?![\w.])")
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location("gen_odd_tables", DOCS / "gen_odd_tables.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _resolve(dotted: str) -> object:
     """Import the longest module prefix of ``dotted`` and getattr the rest."""
     parts = dotted.split(".")
@@ -109,8 +102,8 @@ def test_every_test_named_in_seed_to_model_exists():
     assert not missing, f"seed-to-model.md names tests that do not exist: {sorted(set(missing))}"
 
 
-def test_generated_odd_tables_are_up_to_date():
-    gen = _generator()
+def test_generated_odd_tables_are_up_to_date(script):
+    gen = script("docs/gen_odd_tables.py")
     text = ODD.read_text(encoding="utf-8")
     assert gen.regenerate(text) == text, (
         "docs/ODD.md's parameter tables differ from the code: run python docs/gen_odd_tables.py"
@@ -147,9 +140,9 @@ NOT_INPUTS = {
 }
 
 
-def test_every_calibration_constant_is_a_declared_input_in_the_odd():
+def test_every_calibration_constant_is_a_declared_input_in_the_odd(script):
     """A constant added to a mechanism module must be declared (sim.constants) and in ODD.md."""
-    gen = _generator()
+    gen = script("docs/gen_odd_tables.py")
     text = ODD.read_text(encoding="utf-8")
     for mod in gen.MODULES:
         tree = ast.parse((ROOT / "sim" / f"{mod}.py").read_text(encoding="utf-8"))

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -17,15 +16,6 @@ from sim.constants import REGISTRY, declaration_of
 ROOT = Path(__file__).resolve().parents[2]
 ODD = ROOT / "docs" / "ODD.md"
 MARK = "structural choice (hand-tuned"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "gen_hand_tuned", ROOT / "docs" / "gen_hand_tuned.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _section(gen) -> str:
@@ -37,8 +27,8 @@ def _section(gen) -> str:
     return found.group(1)
 
 
-def test_the_hand_tuned_section_was_generated_from_todays_declarations():
-    gen = _generator()
+def test_the_hand_tuned_section_was_generated_from_todays_declarations(script):
+    gen = script("docs/gen_hand_tuned.py")
     found = re.search(r"fingerprint ([0-9a-f]{16})", _section(gen))
     assert found, "the hand-tuned section has no fingerprint: python docs/gen_hand_tuned.py"
     assert found.group(1) == gen.fingerprint(), (
@@ -47,8 +37,8 @@ def test_the_hand_tuned_section_was_generated_from_todays_declarations():
     )
 
 
-def test_every_hand_tuned_constant_is_declared_and_reported():
-    gen = _generator()
+def test_every_hand_tuned_constant_is_declared_and_reported(script):
+    gen = script("docs/gen_hand_tuned.py")
     declared = {c.name for c in REGISTRY.values() if c.source.startswith(MARK)}
     assert declared == set(gen.HAND_TUNED), (
         "constants declared as hand-tuned structural choices and docs/gen_hand_tuned.py's "

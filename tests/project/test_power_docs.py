@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -19,13 +18,6 @@ from sim.validation.power import wrong_models
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGE = ROOT / "docs" / "validation.md"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("gen_power", ROOT / "docs" / "gen_power.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _section() -> str:
@@ -61,8 +53,8 @@ def test_the_power_section_covers_every_case_and_target():
     assert reading and "Write the reading" not in reading.group(1)
 
 
-def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkeypatch):
-    gen = _generator()
+def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkeypatch, script):
+    gen = script("docs/gen_power.py")
     page = tmp_path / "validation.md"
     page.write_text("# V\n\nintro\n\n## Calibration\n\ncal\n", encoding="utf-8")
     monkeypatch.setattr(gen, "PAGE", page)

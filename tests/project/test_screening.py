@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -25,15 +24,6 @@ from sim.sweeps.spec import read_spec
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "experiments" / "sweeps" / "morris-constants.toml"
 PAGE = ROOT / "docs" / "screening.md"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "gen_screening", ROOT / "docs" / "gen_screening.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _default(name: str) -> float:
@@ -70,8 +60,8 @@ def test_screening_page_was_made_from_this_spec_and_names_its_constants():
     assert len(reading.group(1).split()) > 100
 
 
-def test_noise_floor_is_the_mu_star_of_a_dummy_factor_under_pure_noise():
-    gen = _generator()
+def test_noise_floor_is_the_mu_star_of_a_dummy_factor_under_pure_noise(script):
+    gen = script("docs/gen_screening.py")
     rng = np.random.default_rng(0)
     n_params, trajectories, replicates, sigma = 4, 4000, 6, 1.0
     points = trajectories * (n_params + 1)

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -23,15 +22,6 @@ from sim.sweeps.spec import read_spec
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "experiments" / "sweeps" / "morris-effects.toml"
 PAGE = ROOT / "docs" / "screening.md"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "gen_screening_effects", ROOT / "docs" / "gen_screening.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_spec_screens_every_guideline_effect_and_the_interaction_modestly():
@@ -75,8 +65,8 @@ def test_effects_section_was_made_from_this_spec():
     assert len(reading.group(1).split()) > 150
 
 
-def test_regenerating_one_part_keeps_the_other(tmp_path, monkeypatch):
-    gen = _generator()
+def test_regenerating_one_part_keeps_the_other(tmp_path, monkeypatch, script):
+    gen = script("docs/gen_screening.py")
     page = tmp_path / "screening.md"
     page.write_text(PAGE.read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(gen, "PAGE", page)

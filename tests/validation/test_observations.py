@@ -13,7 +13,6 @@ in docs/validation.md as the targets files hold them.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -118,17 +117,8 @@ def test_the_docs_results_are_for_this_target_set_and_count_its_observations():
     assert reading and "Write the reading" not in reading.group(1)
 
 
-def _generator():
-    spec = importlib.util.spec_from_file_location(
-        "gen_validation", ROOT / "docs" / "gen_validation.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkeypatch):
-    gen = _generator()
+def test_the_generator_writes_the_section_and_keeps_the_reading(tmp_path, monkeypatch, script):
+    gen = script("docs/gen_validation.py")
     page = tmp_path / "validation.md"
     page.write_text("# V\n\nintro\n\n<!-- BEGIN POWER -->\np\n<!-- END POWER -->\n", "utf-8")
     monkeypatch.setattr(gen, "PAGE", page)
