@@ -260,13 +260,16 @@ class ValueChainModel(Model):
         # terms tightened by their suppliers' default serve recruitment and side-selling
         # alike (the default rates move only in side-selling, after they are read).
         firms = contracts.tightened(self.firms, self.firm_books, k)
+        # The month's trend prices, read by the choice of buyer and by side-selling (nothing
+        # moves the markets between them; the trade below sets `trend` from them again).
+        trend = self.markets.trend_price(sc.competition, consts=k)
         # MSEs the firms reach choose their buyer on last month's terms, and firms answer
         # with their offers (issue 22, item 3; off: 0.3.0's recruitment).
         offers = (
             supplier_choice.offers(
                 self.terms,
                 self.bargaining,
-                self.markets.trend_price(sc.competition, consts=k),
+                trend,
                 self.markets.premium,
                 sc.quality_demand,
                 sc.embedded_services,
@@ -298,7 +301,7 @@ class ValueChainModel(Model):
             pop,
             contracts.contract_share(pop, firms),
             self.markets.price,
-            self.markets.trend_price(sc.competition, consts=k),
+            trend,
             sc.embedded_services,
             draws.transit,
             self.firm_books,
