@@ -183,15 +183,7 @@ def enter(model) -> int:
     mean = rate * attractiveness(state.expected_income, state.outside_option, k) * model.cohort_size
     count = variates.poisson(state.rng, mean)  # one uniform a month (none at mean 0)
     if count:
-        sc = model.scenario
-        levers = Levers(
-            sc.physical_distance,
-            sc.excluded_share,
-            sc.social_distance,
-            sc.ict_access,
-            sc.household_dependence,
-            sc.education,
-        )
+        levers = Levers.of(model.scenario)
         append_entrants(model, draw_mses(count, pop.villages, levers, state.rng, k))
     state.entrants = count
     return count

@@ -267,6 +267,11 @@ class Levers:
     household_dependence: float
     education: float
 
+    @classmethod
+    def of(cls, scenario) -> Levers:
+        """The levers of a scenario (any object with these fields, a `ValueChainScenario`)."""
+        return cls(**{f.name: float(getattr(scenario, f.name)) for f in fields(cls)})
+
 
 def create_population(
     n: int,
