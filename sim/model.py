@@ -211,6 +211,15 @@ class ValueChainModel(Model):
         self.contracts: np.ndarray
         self.last_sales: sales.Sales  # set by the month's trade, first just below
         self.last_attempts: upgrades.Attempts | None = None
+        if self.constants[0]["broker_choice"]:
+            # The first choice of broker compares with the traders' market power before any
+            # MSE has chosen a broker; every later month's, with last month's.
+            before, _ = links.links_and_brokers(
+                pop, sc.mse_brokers, sc.n_villages, consts=self.constants, chosen=self.broker_choice
+            )
+            self.trader_power = traders.intermediary_market_power(
+                pop, before, sc.n_intermediaries, consts=self.constants, rivals=self.traders.rivals
+            )
         self.trade()
         # End markets answer supply relative to month 0's (issue 22, item 1; sim.demand).
         self.demand_reference = demand.Reference.of(
@@ -483,14 +492,7 @@ class ValueChainModel(Model):
         chosen = None
         if k[0]["broker_choice"]:
             # MSEs that can reach a broker choose it on price (sim.brokers), against their
-            # trader's terms at last month's market power (at the start: before any broker).
-            if not hasattr(self, "trader_power"):
-                before, _ = links.links_and_brokers(
-                    pop, sc.mse_brokers, sc.n_villages, consts=k, chosen=self.broker_choice
-                )
-                self.trader_power = traders.intermediary_market_power(
-                    pop, before, sc.n_intermediaries, consts=k, rivals=self.traders.rivals
-                )
+            # trader's terms at last month's market power (set before the first trade).
             brokers.choose_brokers(
                 pop,
                 self.broker_choice,
