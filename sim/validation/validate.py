@@ -20,7 +20,6 @@ pass"); directions and face checks are reported apart (:func:`summary_counts`).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import os
@@ -41,14 +40,19 @@ from sim.experiments.uncertainty import DRAW_SEED, combine, pick_draws
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
+from sim.validation.posterior import (
+    DEFAULT_DRAWS,
+    DEFAULT_POSTERIOR_SEEDS,
+    POSTERIOR_COLUMNS,
+    POSTERIOR_PASS_RULE,
+    check_posterior_columns,
+    check_uncertainty,
+    draw_case,
+)
 from sim.validation.targets import (
-    DIRECTION,
-    FACE,
-    OBSERVATION,
     CaseTargets,
     Target,
     read_all_targets,
-    read_targets,
     targets_provenance,
 )
 
@@ -56,22 +60,6 @@ from sim.validation.targets import (
 CONFIDENCE = 0.95
 #: Seeds per case when none are given.
 DEFAULT_SEEDS = 20
-
-#: What a validation's intervals account for: ``seeds`` (the model at its default constants,
-#: the seeds' noise only; the default) or ``posterior`` (the constants drawn from the shipped
-#: posterior too).
-UNCERTAINTY_MODES = ("seeds", "posterior")
-#: Posterior draws when none are given (``uncertainty="posterior"``).
-DEFAULT_DRAWS = 10
-#: Seeds per draw when none are given (``uncertainty="posterior"``).
-DEFAULT_POSTERIOR_SEEDS = 5
-#: The pass rule under posterior uncertainty, in words.
-POSTERIOR_PASS_RULE = (
-    "under posterior uncertainty a target passes by its own rule (mean, interval, overlap) "
-    "applied to the mean over every draw and seed (the posterior-predictive mean) and the "
-    "combined 95% interval (parameters and seeds); share_draws_pass is the share of draws "
-    "whose own mean and seed interval pass by the same rule"
-)
 
 #: Seeds of each placebo run (the first ones of the case's seeds, so placebos are paired too).
 DEFAULT_PLACEBO_SEEDS = 5
@@ -124,18 +112,6 @@ COLUMNS = (
     "requires",
     "note",
     "rule",
-)
-#: Columns a validation under posterior uncertainty adds after :data:`COLUMNS`: ``ci_low`` and
-#: ``ci_high`` are then the combined interval (parameters and seeds), ``seed_low`` and
-#: ``seed_high`` the seed-only one, ``parameter_share`` the parameters' share of the variance,
-#: ``share_draws_pass`` the share of draws under which the target passes, ``n_draws`` the
-#: draws judged (a draw with a seed giving no number, a ratio over zero, is left out).
-POSTERIOR_COLUMNS = (
-    "seed_low",
-    "seed_high",
-    "parameter_share",
-    "share_draws_pass",
-    "n_draws",
 )
 
 
@@ -343,17 +319,9 @@ def validate(
     Each target is also checked on its placebos (see the module's docstring), which says
     whether it discriminates.
 
-    **Posterior uncertainty** (``uncertainty="posterior"``). Each case and its arms run at
-    ``draws`` draws of the shipped posterior of the calibration constants (a weighted
-    resample, :func:`sim.experiments.uncertainty.pick_draws`), on the same seeds at every draw
-    and in every arm (common random numbers). Per target, with ``x[d, s]`` its number at draw
-    ``d`` and seed ``s``, ``mean`` is the mean over all of them, ``ci_low`` / ``ci_high``
-    the combined interval (parameters and seeds) and ``seed_low`` / ``seed_high`` the
-    seed-only one, both from :func:`sim.experiments.uncertainty.combine`; ``status`` applies
-    the target's own rule to that mean and combined interval (:data:`POSTERIOR_PASS_RULE`),
-    and ``share_draws_pass`` is the share of draws under which it passes (each draw's mean
-    and seed interval, same rule). Placebos run as in the seeds mode, at the default
-    constants, so ``discriminates`` and the headline's N are the seeds mode's.
+    **Posterior uncertainty** (``uncertainty="posterior"``): each case and its arms run at
+    ``draws`` draws of the shipped posterior × the same seeds (:mod:`sim.validation.posterior`
+    says how each target is judged); placebos run at the default constants.
 
     Args:
         cases: ``"all"`` (every case with a targets file), a case name, a path to a targets
@@ -407,7 +375,7 @@ def validate(
         draws = check_whole_number(
             DEFAULT_DRAWS if draws is None else draws, "--draws", 2, max(2, len(post))
         )
-        _check_posterior_columns(post, chosen)
+        check_posterior_columns(post, chosen)
     p_seeds = _check_placebo_seeds(placebo_seeds, seed_list)
     if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
@@ -451,47 +419,6 @@ def validate(
         "created": created,
     }
     return table
-
-
-def check_uncertainty(uncertainty: str, draws: int | None) -> None:
-    """Raise unless ``uncertainty`` is a mode and ``draws`` fits it (before any work).
-
-    Examples:
-        >>> from sim.validation.validate import check_uncertainty
-        >>> check_uncertainty("posterior", 4)
-        >>> check_uncertainty("seeds", 4)  # doctest: +ELLIPSIS
-        Traceback (most recent call last):
-        ...
-        sim.errors.UserInputError: --draws: value 4 is only allowed with --uncertainty ...
-    """
-    if uncertainty not in UNCERTAINTY_MODES:
-        raise UserInputError(
-            f"--uncertainty: value {uncertainty!r} is not a mode "
-            f"(allowed: {', '.join(UNCERTAINTY_MODES)})"
-        )
-    if uncertainty != "posterior" and draws is not None:
-        raise UserInputError(
-            f"--draws: value {draws!r} is only allowed with --uncertainty posterior "
-            f"(here --uncertainty {uncertainty})"
-        )
-    if draws is not None:
-        check_whole_number(draws, "--draws", 2)
-
-
-def _check_posterior_columns(post: pd.DataFrame, cases: Sequence[CaseTargets]) -> None:
-    """Raise when a posterior has no draws or a column that is not a scenario field."""
-    if len(post) == 0:
-        raise UserInputError("posterior: value (no draws) is not allowed (at least 2 draws)")
-    first = {c: float(v) for c, v in post.iloc[0].items()}
-    for ct in cases:
-        draw_case(ct, first)  # the scenario names an unknown field and what is allowed
-
-
-def draw_case(ct: CaseTargets, constants: Mapping[str, float]) -> CaseTargets:
-    """Return the case at a posterior draw's ``constants`` (its arms' own changes still win)."""
-    return dataclasses.replace(
-        ct, scenario=ct.scenario.replace(**{k: float(v) for k, v in constants.items()})
-    )
 
 
 def run_posterior(
@@ -766,154 +693,5 @@ def _seed_mean(values: np.ndarray) -> float:
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:
     def get(metric: str) -> np.ndarray:
         return derive(metric, lambda c: data[:, :, columns.index(c)])
-
-    return get
-
-
-def exit_code(table: pd.DataFrame) -> int:
-    """Return 0 when every observation in the headline passes, else 1.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS
-        >>> table = pd.DataFrame({"status": [PASS, PASS, FAIL], "counts": [True] * 3})
-        >>> from sim.validation import exit_code
-        >>> exit_code(table), exit_code(table.iloc[:2])   # a counted observation fails: 1
-        (1, 0)
-    """
-    counted = table[table["counts"].astype(bool)]
-    return 0 if (counted["status"] == PASS).all() else 1
-
-
-def summary_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Count targets by kind and outcome; the headline is ``observations_pass`` of ``N``.
-
-    Keys: ``targets``; ``observations`` (all), ``observations_counted`` (N: modelled and
-    discriminating), ``observations_pass`` (K), ``observations_fail``,
-    ``observations_uninformative`` (modelled, but pass on most placebos),
-    ``observations_unplaced`` (no placebo was run); ``directions``, ``directions_pass``,
-    ``directions_discriminate``; the same for ``face``; ``not_yet_modelled``.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS, summary_counts
-        >>> table = pd.DataFrame({"kind": ["observation"] * 3, "status": [PASS, PASS, FAIL],
-        ...                       "discriminates": [True] * 3, "counts": [True] * 3})
-        >>> counts = summary_counts(table)
-        >>> counts["observations_pass"], counts["observations_counted"]
-        (2, 3)
-    """
-    kind, status = table["kind"], table["status"]
-    disc = table["discriminates"]
-    modelled = status.isin([PASS, FAIL])
-    counted = table["counts"].astype(bool)
-    obs = kind == OBSERVATION
-    out = {
-        "targets": len(table),
-        "observations": int(obs.sum()),
-        "observations_counted": int(counted.sum()),
-        "observations_pass": int((counted & (status == PASS)).sum()),
-        "observations_fail": int((counted & (status == FAIL)).sum()),
-        "observations_uninformative": int((obs & modelled & (disc == False)).sum()),  # noqa: E712
-        "observations_unplaced": int((obs & modelled & disc.isna()).sum()),
-        "not_yet_modelled": int((status == NOT_MODELLED).sum()),
-    }
-    for name, k in (("directions", DIRECTION), ("face", FACE)):
-        rows = (kind == k) & modelled
-        out[name] = int(rows.sum())
-        out[f"{name}_pass"] = int((rows & (status == PASS)).sum())
-        out[f"{name}_discriminate"] = int((rows & (disc == True)).sum())  # noqa: E712
-    return out
-
-
-def headline(table: pd.DataFrame) -> str:
-    """Return the validation's headline: "K of N observations pass" and what N leaves out.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS, headline
-        >>> table = pd.DataFrame({"kind": ["observation"] * 3, "status": [PASS, PASS, FAIL],
-        ...                       "discriminates": [True] * 3, "counts": [True] * 3})
-        >>> headline(table).startswith("2 of 3 observations pass")
-        True
-    """
-    c = summary_counts(table)
-    text = (
-        f"{c['observations_pass']} of {c['observations_counted']} observations pass "
-        f"(observations that discriminate: they fail on at least half of their placebos)"
-    )
-    extra = []
-    if c["observations_uninformative"]:
-        extra.append(
-            f"{c['observations_uninformative']} uninformative observations (pass on "
-            "most placebos) not counted"
-        )
-    if c["observations_unplaced"]:
-        extra.append(f"{c['observations_unplaced']} observations without placebo runs not counted")
-    if c["not_yet_modelled"]:
-        extra.append(f"{c['not_yet_modelled']} targets not yet modelled")
-    extra.append(f"directions: {c['directions_pass']} of {c['directions']} pass")
-    extra.append(f"face checks: {c['face_pass']} of {c['face']} pass")
-    return text + "; " + "; ".join(extra) + "."
-
-
-def targets_met(
-    scenario: str | os.PathLike,
-    series: Mapping[str, np.ndarray],
-    *,
-    arms: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-) -> pd.DataFrame:
-    """Say which of a case's targets runs already made meet, without running anything.
-
-    For the guideline report: the runs of the scenario the report was made on (its baseline
-    arm) are checked against that scenario's targets. A target whose metric was not
-    recorded, whose window lies beyond the runs, or whose comparison arm was not run is
-    ``not in this run``.
-
-    Args:
-        scenario: Scenario name (or targets file) of the runs.
-        series: Metric -> array (seeds, months + 1) of the scenario's runs.
-        arms: Optional arm name -> the same for other arms of the same seeds.
-
-    Returns:
-        A table like :func:`validate`'s, empty if the scenario has no targets file.
-
-    Examples:
-        >>> import numpy as np
-        >>> import sim
-        >>> from sim.validation import targets_met
-        >>> runs = [sim.run("kenya-avocados", steps=120, rng=seed, n_mse=200) for seed in (0, 1)]
-        >>> series = {m: np.stack([df[m].to_numpy() for df in runs]) for m in sim.METRICS}
-        >>> table = targets_met("kenya-avocados", series)   # the targets these runs can judge
-        >>> set(table["case"])
-        {'kenya-avocados'}
-    """
-    try:
-        ct = read_targets(scenario)
-    except UserInputError:
-        return pd.DataFrame(columns=list(COLUMNS))
-    runs = {"case": series, **(arms or {})}
-    rows = []
-    for target in ct.targets:
-        if not target.modelled:
-            rows.append(_row(target, None, NOT_MODELLED))
-            continue
-        needed = ["case"] + ([target.against] if target.against else [])
-        try:
-            getters = {a: _series_getter(runs[a], target.window) for a in needed}
-            values = per_seed(target, getters)
-        except (KeyError, IndexError):
-            rows.append(_row(target, None, NOT_RUN))
-            continue
-        rows.append(_row(target, values))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def _series_getter(arm: Mapping[str, np.ndarray], window: tuple[int, int]):
-    def get(metric: str) -> np.ndarray:
-        data = derive(metric, lambda c: np.asarray(arm[c], float))
-        if data.ndim != 2 or data.shape[1] <= window[1]:
-            raise IndexError(metric)
-        return data
 
     return get

@@ -30,14 +30,14 @@ from sim.validation import (
     headline,
     validate,
 )
-from sim.validation.power import power
-from sim.validation.validate import (
+from sim.validation.posterior import (
     DEFAULT_DRAWS,
     DEFAULT_POSTERIOR_SEEDS,
     POSTERIOR_PASS_RULE,
     UNCERTAINTY_MODES,
     check_uncertainty,
 )
+from sim.validation.power import power
 
 
 def placebo_text(row) -> str:
