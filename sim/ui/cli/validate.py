@@ -70,7 +70,7 @@ def format_table(table) -> str:
         lines.append(
             f"posterior uncertainty: {len(table.attrs.get('draws', []))} draws of the shipped "
             f"posterior x {len(table.attrs.get('seeds', []))} seeds; the interval combines "
-            f"parameters and seeds. {POSTERIOR_PASS_RULE}."
+            f"parameters and seeds. Pass rule: {POSTERIOR_PASS_RULE}."
         )
     for kind in KINDS:
         rows = table[table["kind"] == kind]
