@@ -108,11 +108,28 @@ def placebo_cell(row: pd.Series) -> str:
     return f"{verdict}: passes {int(row['placebo_pass'])} of {int(row['placebo_n'])} placebos"
 
 
-def _kind_section(kind: str, rows: pd.DataFrame) -> str:
+def posterior_cell(row: pd.Series) -> str:
+    """Under posterior uncertainty: the seed-only interval and the share of draws passing."""
+    share = row.get("share_draws_pass", math.nan)
+    if not isinstance(share, float) or not math.isfinite(share):
+        return "–"
+
+    def f(v):
+        return format_value(v, row["metric"], row["statistic"])
+
+    return (
+        f"{f(row['seed_low'])} to {f(row['seed_high'])}<br><small>passes in "
+        f"{100 * share:.0f}% of {int(row['n_draws'])} plausible models</small>"
+    )
+
+
+def _kind_section(kind: str, rows: pd.DataFrame, posterior: bool = False) -> str:
     title, intro = _KIND_TEXT[kind]
+    ci_head = "95% CI, parameters and seeds" if posterior else "95% CI"
+    extra_head = "<th>95% CI, seeds only; draws passing</th>" if posterior else ""
     head = (
         "<tr><th>case</th><th>target</th><th>what is compared</th><th>months</th>"
-        "<th>model mean</th><th>95% CI</th><th>target</th><th>result</th>"
+        f"<th>model mean</th><th>{ci_head}</th>{extra_head}<th>target</th><th>result</th>"
         "<th>on placebos</th><th>source</th></tr>"
     )
     body = []
@@ -136,7 +153,9 @@ def _kind_section(kind: str, rows: pd.DataFrame) -> str:
             f"<td><strong>{_e(row['claim'])}</strong><br><small>{_e(row['id'])}</small>"
             f"</td><td>{_e(describe_statistic(row))}</td><td class='num'>{_e(row['window'])}"
             f"</td><td class='num'>{format_value(row['mean'], row['metric'], row['statistic'])}"
-            f"</td><td class='num'>{ci}</td><td class='num'>{_e(format_bounds(row))}</td>"
+            f"</td><td class='num'>{ci}</td>"
+            + (f"<td class='num'>{posterior_cell(row)}</td>" if posterior else "")
+            + f"<td class='num'>{_e(format_bounds(row))}</td>"
             f"<td class='{cls}'>{_e(shown)}</td><td>{placebo_cell(row)}</td>"
             f"<td>{_source_cell(row)}</td></tr>"
         )
@@ -200,8 +219,9 @@ def build_validation_html(table: pd.DataFrame) -> str:
     summary_rows = "".join(
         _case_summary(case, rows) for case, rows in table.groupby("case", sort=False)
     )
+    posterior = a.get("uncertainty") == "posterior"
     sections = "".join(
-        _kind_section(kind, table[table["kind"] == kind])
+        _kind_section(kind, table[table["kind"] == kind], posterior)
         for kind in (OBSERVATION, DIRECTION, FACE)
         if (table["kind"] == kind).any()
     )
@@ -220,6 +240,27 @@ def build_validation_html(table: pd.DataFrame) -> str:
     versions = ", ".join(
         f"{_e(Path(k).stem)} v{v['version']}" for k, v in a.get("targets", {}).items()
     )
+    runs_text = f"{len(seeds)} seeds per case and arm"
+    posterior_text = ""
+    if posterior:
+        fitted = a.get("posterior", {}) or {}
+        runs_text = (
+            f"{len(a.get('draws', []))} posterior draws × {len(seeds)} seeds per case and arm"
+        )
+        note = a.get("fitted_to_another_model", "")
+        posterior_text = (
+            "<p><strong>Parameter uncertainty.</strong> Each case and its arms ran at "
+            f"{len(a.get('draws', []))} draws of the shipped posterior of the calibration "
+            f"constants ({_e(', '.join(a.get('posterior_constants', [])))}), on the same seeds "
+            "at every draw. The 95% interval combines the spread between draws (parameters) "
+            "with the seeds' noise, beside the seed-only interval; "
+            f"{_e(a.get('posterior_pass_rule', ''))}. Placebos run at the default constants, "
+            "as without parameter uncertainty. Posterior fitted to mse-sim "
+            f"{_e(fitted.get('model_version', '?'))}, targets hash "
+            f"{_e(fitted.get('targets_hash', '?'))}; draws (rows) "
+            f"{_e(a.get('draws', []))}, picked with seed {_e(a.get('draw_seed', ''))}.</p>"
+            + (f"<p class='fail'>{_e(note)}</p>" if note else "")
+        )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -227,7 +268,7 @@ def build_validation_html(table: pd.DataFrame) -> str:
 <style>{_CSS}</style></head>
 <body>
 <h1>Does the model reproduce the cases?</h1>
-<p class="sub">{len(seeds)} seeds per case and arm · mse-sim {_e(a.get("version", "?"))} ·
+<p class="sub">{runs_text} · mse-sim {_e(a.get("version", "?"))} ·
 {_e(a.get("created", ""))}</p>
 <p class="headline"><strong>{c["observations_pass"]} of {c["observations_counted"]}
 observations pass</strong></p>
@@ -244,6 +285,7 @@ number is a metric's mean over a window of months; for a ratio or difference it 
 seed against the arm. A target <strong>passes</strong> by its rule: by default when the mean
 over seeds lies within its bounds; a target marked <em>interval</em> needs the whole 95% t
 interval within them, one marked <em>overlap</em> only some of it.</p>
+{posterior_text}
 <table><tr><th>case</th><th>observations: pass of counted</th><th>observations: not counted
 (uninformative)</th><th>directions: pass</th><th>face checks: pass</th></tr>{summary_rows}
 </table>

@@ -4,8 +4,11 @@
   ``targets/`` folder), read and checked, of three kinds (observation, direction, face), with
   a version and a hash;
 * :mod:`~sim.validation.validate`: running the cases and comparing them with their targets
-  (:func:`validate`), with placebo runs that say whether each target discriminates, and
-  checking runs already made (:func:`targets_met`, for the report);
+  (:func:`validate`), with placebo runs that say whether each target discriminates, over
+  seeds or, under posterior uncertainty (:mod:`~sim.validation.posterior`), over draws of the
+  shipped posterior × seeds;
+* :mod:`~sim.validation.summary`: a table's headline, counts and exit code, and checking runs
+  already made (:func:`targets_met`, for the report);
 * :mod:`~sim.validation.parameters`: what a calibration fits (free levers or constants, ABC
   settings);
 * :mod:`~sim.validation.calibrate`: fitting scenario levers to a case's targets with ABC-SMC
@@ -14,6 +17,7 @@
 See ``docs/validation.md``.
 """
 
+from sim.validation.summary import exit_code, headline, summary_counts, targets_met
 from sim.validation.targets import (
     DIRECTION,
     FACE,
@@ -41,11 +45,7 @@ from sim.validation.validate import (
     NOT_MODELLED,
     NOT_RUN,
     PASS,
-    exit_code,
-    headline,
     placebo_verdict,
-    summary_counts,
-    targets_met,
     validate,
 )
 

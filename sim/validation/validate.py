@@ -30,20 +30,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.calibrated import fitted_to_another_model
+from sim.calibrated import posterior as shipped_posterior
+from sim.checks import check_whole_number
 from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
+from sim.experiments.uncertainty import DRAW_SEED, combine, pick_draws
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
+from sim.validation.posterior import (
+    DEFAULT_DRAWS,
+    DEFAULT_POSTERIOR_SEEDS,
+    POSTERIOR_COLUMNS,
+    POSTERIOR_PASS_RULE,
+    check_posterior_columns,
+    check_uncertainty,
+    draw_case,
+)
 from sim.validation.targets import (
-    DIRECTION,
-    FACE,
-    OBSERVATION,
     CaseTargets,
     Target,
     read_all_targets,
-    read_targets,
     targets_provenance,
 )
 
@@ -294,23 +303,32 @@ def _check_placebo_seeds(placebo_seeds: int, seeds: tuple[int, ...]) -> tuple[in
 def validate(
     cases: str | os.PathLike | Sequence[str | os.PathLike] = "all",
     *,
-    seeds: int | Sequence[int] = DEFAULT_SEEDS,
+    seeds: int | Sequence[int] | None = None,
     workers: int | None = None,
     engine: str | None = None,
     scheduler: Any = None,
     progress: bool = False,
     placebos: str | Sequence[str | os.PathLike] | None = "bundled",
     placebo_seeds: int = DEFAULT_PLACEBO_SEEDS,
+    uncertainty: str = "seeds",
+    draws: int | None = None,
+    posterior: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Run each case (and the arms its targets compare with) and check every target.
 
     Each target is also checked on its placebos (see the module's docstring), which says
     whether it discriminates.
 
+    **Posterior uncertainty** (``uncertainty="posterior"``): each case and its arms run at
+    ``draws`` draws of the shipped posterior × the same seeds (:mod:`sim.validation.posterior`
+    says how each target is judged); placebos run at the default constants.
+
     Args:
         cases: ``"all"`` (every case with a targets file), a case name, a path to a targets
             file, or a list of them.
-        seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2.
+        seeds: Number of seeds (``0 .. n-1``) or an explicit list; at least 2 (default
+            :data:`DEFAULT_SEEDS`; :data:`DEFAULT_POSTERIOR_SEEDS` per draw under posterior
+            uncertainty).
         workers: Worker processes (default: one per core). Results do not depend on it.
         engine: ``local``, ``dask`` or ``None`` (``dask`` if a scheduler is given, else
             ``local``).
@@ -319,14 +337,21 @@ def validate(
         placebos: ``"bundled"`` (every other bundled scenario), a list of scenario names or
             files, or None (no placebo: ``discriminates`` is empty and nothing counts).
         placebo_seeds: How many of the seeds each placebo runs on (the first ones).
+        uncertainty: ``seeds`` (default) or ``posterior`` (:data:`UNCERTAINTY_MODES`).
+        draws: Posterior draws (``uncertainty="posterior"`` only; default
+            :data:`DEFAULT_DRAWS`), at least 2.
+        posterior: Draws to use instead of the shipped ``sim.posterior()`` (one column per
+            scenario field; weights in ``attrs["weights"]``).
 
     Returns:
-        One row per target (columns :data:`COLUMNS`); ``attrs`` hold the provenance, with the
-        targets' versions and hashes.
+        One row per target (columns :data:`COLUMNS`, and :data:`POSTERIOR_COLUMNS` under
+        posterior uncertainty); ``attrs`` hold the provenance, with the targets' versions
+        and hashes (and the posterior's provenance, draws and any note that it was fitted to
+        another model version).
 
     Raises:
-        UserInputError: A bad case, targets file, seed list, worker count, placebo or engine;
-            raised before any model runs.
+        UserInputError: A bad case, targets file, seed list, worker count, placebo, engine,
+            uncertainty mode or number of draws; raised before any model runs.
 
     Examples:
         >>> import sim
@@ -339,23 +364,37 @@ def validate(
         >>> exit_code(table) in (0, 1)
         True
     """
+    check_uncertainty(uncertainty, draws)
     chosen = read_all_targets(cases)
+    if seeds is None:
+        seeds = DEFAULT_POSTERIOR_SEEDS if uncertainty == "posterior" else DEFAULT_SEEDS
     seed_list = check_seeds(seeds)
+    post = None
+    if uncertainty == "posterior":
+        post = shipped_posterior() if posterior is None else posterior
+        draws = check_whole_number(
+            DEFAULT_DRAWS if draws is None else draws, "--draws", 2, max(2, len(post))
+        )
+        check_posterior_columns(post, chosen)
     p_seeds = _check_placebo_seeds(placebo_seeds, seed_list)
     if choose_engine(engine, scheduler, workers) == "local":
         check_workers(workers)
     placebo = [placebo_scenarios(ct, placebos) for ct in chosen]
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    table = run_cases(
-        chosen,
-        seed_list,
-        workers=workers,
-        engine=engine,
-        scheduler=scheduler,
-        progress=progress,
-        placebos=placebo,
-        placebo_seeds=p_seeds,
-    )
+    options = {
+        "workers": workers,
+        "engine": engine,
+        "scheduler": scheduler,
+        "progress": progress,
+        "placebo_seeds": p_seeds,
+    }
+    extra: dict[str, Any] = {}
+    if post is None:
+        table = run_cases(chosen, seed_list, placebos=placebo, **options)
+    else:
+        table, extra = run_posterior(chosen, seed_list, post, int(draws), placebo, **options)
+        if posterior is None:
+            extra["fitted_to_another_model"] = fitted_to_another_model()
     runs = table.attrs.get("runs", 0)
     table.attrs = {
         "study": "validation",
@@ -376,9 +415,130 @@ def validate(
         "runs": runs,
         **targets_provenance(chosen),
         **provenance(),
+        **extra,
         "created": created,
     }
     return table
+
+
+def run_posterior(
+    cases: Sequence[CaseTargets],
+    seeds: Sequence[int],
+    post: pd.DataFrame,
+    draws: int,
+    placebos: Sequence[Sequence[ValueChainScenario]] | None = None,
+    *,
+    workers: int | None = None,
+    engine: str | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+    placebo_seeds: Sequence[int] = (),
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Run checked cases at ``draws`` posterior draws × ``seeds``; one row per target.
+
+    See :func:`validate` (posterior uncertainty). The placebos run once, at the default
+    constants, beside the case itself there (which only they need).
+
+    Returns:
+        The table (columns :data:`COLUMNS` + :data:`POSTERIOR_COLUMNS`, ``attrs["runs"]``)
+        and the posterior's provenance (JSON-able).
+    """
+    cases = list(cases)
+    rows_picked = pick_draws(post.attrs.get("weights", [1.0] * len(post)), draws)
+    constants = [{c: float(v) for c, v in post.iloc[k].items()} for k in rows_picked]
+    batch: list[CaseTargets] = []
+    batch_placebos: list[Sequence[ValueChainScenario] | None] = []
+    for i, ct in enumerate(cases):
+        batch.append(ct)
+        batch_placebos.append(None if placebos is None else placebos[i])
+        for c in constants:
+            batch.append(draw_case(ct, c))
+            batch_placebos.append(None)
+    values, n_runs = case_values(
+        batch,
+        seeds,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        progress=progress,
+        desc=f"validate over {draws} posterior draws x {len(seeds)} seeds",
+        placebos=batch_placebos,
+        placebo_seeds=placebo_seeds,
+    )
+    out = []
+    step = draws + 1
+    for i in range(len(cases)):
+        at_default = values[i * step]
+        at_draws = values[i * step + 1 : (i + 1) * step]
+        for j, (target, _, on_placebos) in enumerate(at_default):
+            per_draw = [d[j][1] for d in at_draws]
+            out.append(posterior_row(target, per_draw, on_placebos))
+    table = pd.DataFrame(out, columns=list(COLUMNS + POSTERIOR_COLUMNS))
+    table.attrs = {"runs": n_runs}
+    record = {
+        "uncertainty": "posterior",
+        "draws": list(rows_picked),
+        "draw_seed": DRAW_SEED,
+        "posterior": {
+            k: post.attrs.get(k) for k in ("fingerprint", "targets_hash", "model_version")
+        },
+        "posterior_constants": list(post.columns),
+        "posterior_pass_rule": POSTERIOR_PASS_RULE,
+    }
+    return table, record
+
+
+def posterior_row(
+    target: Target,
+    per_draw: Sequence[np.ndarray | None],
+    placebo: Mapping[str, float] | None = None,
+) -> dict:
+    """Return a target's row under posterior uncertainty from its numbers per draw and seed.
+
+    Args:
+        target: The target.
+        per_draw: Per draw, one number per seed (the same seeds at every draw); None when the
+            target is not yet modelled.
+        placebo: The target's placebos' numbers (as in the seeds mode).
+
+    Examples:
+        >>> import numpy as np
+        >>> from sim.validation import read_targets
+        >>> from sim.validation.validate import posterior_row
+        >>> target = read_targets("kenya-avocados").targets[0]
+        >>> inside = (target.low + target.high) / 2 if np.isfinite(target.high) else target.low + 1
+        >>> row = posterior_row(target, [np.full(3, inside) + [0, 1e-3, 2e-3]] * 2)
+        >>> row["share_draws_pass"], row["ci_low"] <= row["seed_low"]
+        (1.0, True)
+    """
+    extra = dict.fromkeys(POSTERIOR_COLUMNS, math.nan)
+    extra["n_draws"] = 0
+    if not target.modelled or any(v is None for v in per_draw):
+        return {**_row(target, None, NOT_MODELLED), **extra}
+    x = np.stack([np.asarray(v, float) for v in per_draw])
+    x = x[np.isfinite(x).all(axis=1)]
+    row = _row(target, None, FAIL, placebo=placebo)
+    if len(x) == 0:
+        return {**row, **extra}
+    c = combine(x)
+    passing = [target.passes(*t_interval(v)) for v in x]
+    status = PASS if target.passes(c["effect"], c["low"], c["high"]) else FAIL
+    row.update(
+        mean=c["effect"],
+        ci_low=c["low"],
+        ci_high=c["high"],
+        n_seeds=x.shape[1],
+        status=status,
+        counts=bool(target.observed and row["discriminates"] is True),
+    )
+    extra.update(
+        seed_low=c["seed_low"],
+        seed_high=c["seed_high"],
+        parameter_share=c["parameter_share"],
+        share_draws_pass=float(np.mean(passing)),
+        n_draws=len(x),
+    )
+    return {**row, **extra}
 
 
 def run_cases(
@@ -415,9 +575,55 @@ def run_cases(
         One row per target and case, in order (columns :data:`COLUMNS`); ``attrs`` holds
         only ``runs``, the number of model runs made.
     """
+    values, n_runs = case_values(
+        cases,
+        seeds,
+        workers=workers,
+        engine=engine,
+        scheduler=scheduler,
+        progress=progress,
+        desc=desc,
+        placebos=placebos,
+        placebo_seeds=placebo_seeds,
+    )
+    rows = []
+    for per_case in values:
+        for target, numbers, on_placebos in per_case:
+            if numbers is None:
+                rows.append(_row(target, None, NOT_MODELLED))
+            else:
+                rows.append(_row(target, numbers, placebo=on_placebos))
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table.attrs = {"runs": n_runs}
+    return table
+
+
+#: One target's numbers from :func:`case_values`: the target, one number per seed (None when
+#: it is not yet modelled), and its placebos' numbers (scenario -> mean over the placebo seeds).
+TargetValues = tuple[Target, np.ndarray | None, dict[str, float]]
+
+
+def case_values(
+    cases: Sequence[CaseTargets],
+    seeds: Sequence[int],
+    *,
+    workers: int | None = None,
+    engine: str | None = None,
+    scheduler: Any = None,
+    progress: bool = False,
+    desc: str = "validate",
+    placebos: Sequence[Sequence[ValueChainScenario] | None] | None = None,
+    placebo_seeds: Sequence[int] = (),
+) -> tuple[list[list[TargetValues]], int]:
+    """Run cases on ``seeds`` and return each target's number per seed (see :func:`run_cases`).
+
+    Returns:
+        Per case (in order), per target (in order), :data:`TargetValues`; and the number of
+        model runs made.
+    """
     cases = list(cases)
     seed_list, p_seeds = tuple(seeds), tuple(placebo_seeds)
-    chosen_placebos = [()] * len(cases) if placebos is None else list(placebos)
+    chosen_placebos = [()] * len(cases) if placebos is None else [p or () for p in placebos]
     if len(chosen_placebos) != len(cases):
         raise ValueError("run_cases: one list of placebos per case is needed")
     modelled = [tuple(t for t in ct.targets if t.modelled) for ct in cases]
@@ -460,21 +666,21 @@ def run_cases(
             for arm, idx in indices.items()
         }
 
-    rows = []
+    out: list[list[TargetValues]] = []
     for ct, case_runs, placebo_runs in zip(cases, main, placebo, strict=True):
         case_series = series(case_runs)
         placebo_series = {name: series(idx) for name, idx in placebo_runs.items()}
+        per_case: list[TargetValues] = []
         for target in ct.targets:
             if not target.modelled:
-                rows.append(_row(target, None, NOT_MODELLED))
+                per_case.append((target, None, {}))
                 continue
             on_placebos = {
                 name: _seed_mean(per_seed(target, s)) for name, s in placebo_series.items()
             }
-            rows.append(_row(target, per_seed(target, case_series), placebo=on_placebos))
-    table = pd.DataFrame(rows, columns=list(COLUMNS))
-    table.attrs = {"runs": len(runs.tasks)}
-    return table
+            per_case.append((target, per_seed(target, case_series), on_placebos))
+        out.append(per_case)
+    return out, len(runs.tasks)
 
 
 def _seed_mean(values: np.ndarray) -> float:
@@ -487,154 +693,5 @@ def _seed_mean(values: np.ndarray) -> float:
 def _column_getter(data: np.ndarray, columns: tuple[str, ...]) -> Callable[[str], np.ndarray]:
     def get(metric: str) -> np.ndarray:
         return derive(metric, lambda c: data[:, :, columns.index(c)])
-
-    return get
-
-
-def exit_code(table: pd.DataFrame) -> int:
-    """Return 0 when every observation in the headline passes, else 1.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS
-        >>> table = pd.DataFrame({"status": [PASS, PASS, FAIL], "counts": [True] * 3})
-        >>> from sim.validation import exit_code
-        >>> exit_code(table), exit_code(table.iloc[:2])   # a counted observation fails: 1
-        (1, 0)
-    """
-    counted = table[table["counts"].astype(bool)]
-    return 0 if (counted["status"] == PASS).all() else 1
-
-
-def summary_counts(table: pd.DataFrame) -> dict[str, int]:
-    """Count targets by kind and outcome; the headline is ``observations_pass`` of ``N``.
-
-    Keys: ``targets``; ``observations`` (all), ``observations_counted`` (N: modelled and
-    discriminating), ``observations_pass`` (K), ``observations_fail``,
-    ``observations_uninformative`` (modelled, but pass on most placebos),
-    ``observations_unplaced`` (no placebo was run); ``directions``, ``directions_pass``,
-    ``directions_discriminate``; the same for ``face``; ``not_yet_modelled``.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS, summary_counts
-        >>> table = pd.DataFrame({"kind": ["observation"] * 3, "status": [PASS, PASS, FAIL],
-        ...                       "discriminates": [True] * 3, "counts": [True] * 3})
-        >>> counts = summary_counts(table)
-        >>> counts["observations_pass"], counts["observations_counted"]
-        (2, 3)
-    """
-    kind, status = table["kind"], table["status"]
-    disc = table["discriminates"]
-    modelled = status.isin([PASS, FAIL])
-    counted = table["counts"].astype(bool)
-    obs = kind == OBSERVATION
-    out = {
-        "targets": len(table),
-        "observations": int(obs.sum()),
-        "observations_counted": int(counted.sum()),
-        "observations_pass": int((counted & (status == PASS)).sum()),
-        "observations_fail": int((counted & (status == FAIL)).sum()),
-        "observations_uninformative": int((obs & modelled & (disc == False)).sum()),  # noqa: E712
-        "observations_unplaced": int((obs & modelled & disc.isna()).sum()),
-        "not_yet_modelled": int((status == NOT_MODELLED).sum()),
-    }
-    for name, k in (("directions", DIRECTION), ("face", FACE)):
-        rows = (kind == k) & modelled
-        out[name] = int(rows.sum())
-        out[f"{name}_pass"] = int((rows & (status == PASS)).sum())
-        out[f"{name}_discriminate"] = int((rows & (disc == True)).sum())  # noqa: E712
-    return out
-
-
-def headline(table: pd.DataFrame) -> str:
-    """Return the validation's headline: "K of N observations pass" and what N leaves out.
-
-    Examples:
-        >>> import pandas as pd
-        >>> from sim.validation import FAIL, PASS, headline
-        >>> table = pd.DataFrame({"kind": ["observation"] * 3, "status": [PASS, PASS, FAIL],
-        ...                       "discriminates": [True] * 3, "counts": [True] * 3})
-        >>> headline(table).startswith("2 of 3 observations pass")
-        True
-    """
-    c = summary_counts(table)
-    text = (
-        f"{c['observations_pass']} of {c['observations_counted']} observations pass "
-        f"(observations that discriminate: they fail on at least half of their placebos)"
-    )
-    extra = []
-    if c["observations_uninformative"]:
-        extra.append(
-            f"{c['observations_uninformative']} uninformative observations (pass on "
-            "most placebos) not counted"
-        )
-    if c["observations_unplaced"]:
-        extra.append(f"{c['observations_unplaced']} observations without placebo runs not counted")
-    if c["not_yet_modelled"]:
-        extra.append(f"{c['not_yet_modelled']} targets not yet modelled")
-    extra.append(f"directions: {c['directions_pass']} of {c['directions']} pass")
-    extra.append(f"face checks: {c['face_pass']} of {c['face']} pass")
-    return text + "; " + "; ".join(extra) + "."
-
-
-def targets_met(
-    scenario: str | os.PathLike,
-    series: Mapping[str, np.ndarray],
-    *,
-    arms: Mapping[str, Mapping[str, np.ndarray]] | None = None,
-) -> pd.DataFrame:
-    """Say which of a case's targets runs already made meet, without running anything.
-
-    For the guideline report: the runs of the scenario the report was made on (its baseline
-    arm) are checked against that scenario's targets. A target whose metric was not
-    recorded, whose window lies beyond the runs, or whose comparison arm was not run is
-    ``not in this run``.
-
-    Args:
-        scenario: Scenario name (or targets file) of the runs.
-        series: Metric -> array (seeds, months + 1) of the scenario's runs.
-        arms: Optional arm name -> the same for other arms of the same seeds.
-
-    Returns:
-        A table like :func:`validate`'s, empty if the scenario has no targets file.
-
-    Examples:
-        >>> import numpy as np
-        >>> import sim
-        >>> from sim.validation import targets_met
-        >>> runs = [sim.run("kenya-avocados", steps=120, rng=seed, n_mse=200) for seed in (0, 1)]
-        >>> series = {m: np.stack([df[m].to_numpy() for df in runs]) for m in sim.METRICS}
-        >>> table = targets_met("kenya-avocados", series)   # the targets these runs can judge
-        >>> set(table["case"])
-        {'kenya-avocados'}
-    """
-    try:
-        ct = read_targets(scenario)
-    except UserInputError:
-        return pd.DataFrame(columns=list(COLUMNS))
-    runs = {"case": series, **(arms or {})}
-    rows = []
-    for target in ct.targets:
-        if not target.modelled:
-            rows.append(_row(target, None, NOT_MODELLED))
-            continue
-        needed = ["case"] + ([target.against] if target.against else [])
-        try:
-            getters = {a: _series_getter(runs[a], target.window) for a in needed}
-            values = per_seed(target, getters)
-        except (KeyError, IndexError):
-            rows.append(_row(target, None, NOT_RUN))
-            continue
-        rows.append(_row(target, values))
-    return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def _series_getter(arm: Mapping[str, np.ndarray], window: tuple[int, int]):
-    def get(metric: str) -> np.ndarray:
-        data = derive(metric, lambda c: np.asarray(arm[c], float))
-        if data.ndim != 2 or data.shape[1] <= window[1]:
-            raise IndexError(metric)
-        return data
 
     return get

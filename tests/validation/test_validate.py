@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import re
@@ -34,6 +35,10 @@ from sim.validation import (
     targets_met,
     validate,
 )
+from sim.validation.validate import COLUMNS, POSTERIOR_COLUMNS
+
+# the module (sim.validation.validate is also the name of its function, which the package exports)
+validate_module = importlib.import_module("sim.validation.validate")
 
 
 @pytest.fixture
@@ -382,3 +387,112 @@ def test_report_says_which_targets_the_scenario_meets():
     assert not targets_section(
         experiments.run_experiments(["g3"], "baseline", seeds=2, steps=12, workers=1, n_mse=40)
     )
+
+
+# --- posterior uncertainty (validate --uncertainty posterior) ---------------------------------
+
+
+def _stub_posterior(join_hazards, weights):
+    """A posterior of one constant: nobody joins a group at 0, most MSEs do at 0.3."""
+    post = pd.DataFrame({"join_hazard": join_hazards})
+    post.attrs = {"weights": list(weights), "model_version": "stub", "targets_hash": "h"}
+    return post
+
+
+GROUPS = _target("in-groups", "share_in_groups", low=0.5, high=1.0) + _target(
+    "any", "share_in_groups", low=-1.0, high=2.0
+)
+
+
+@pytest.fixture(scope="module")
+def posterior_runs(tmp_path_factory):
+    """Validations of a small case under two stub posteriors (2 draws x 2 seeds each)."""
+    tmp = tmp_path_factory.mktemp("posterior")
+    path = _case(tmp, GROUPS)
+    tables = {}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, weights in (("joiners", [0.0, 1.0]), ("mixed", [0.5, 0.5])):
+            post = _stub_posterior([0.0, 0.3], weights)
+            mp.setattr(validate_module, "shipped_posterior", lambda post=post: post)
+            tables[name] = validate(
+                path, seeds=2, workers=1, placebos=None, uncertainty="posterior", draws=2
+            )
+    return tables
+
+
+def test_posterior_interval_is_never_narrower_than_the_seed_only_one(posterior_runs):
+    for table in posterior_runs.values():
+        assert list(table.columns) == list(COLUMNS + POSTERIOR_COLUMNS)
+        width = table["ci_high"] - table["ci_low"]
+        seed_width = table["seed_high"] - table["seed_low"]
+        assert (width >= seed_width - 1e-12).all()
+        assert (table["n_draws"] == 2).all() and (table["n_seeds"] == 2).all()
+        assert table["share_draws_pass"].between(0, 1).all()
+        a = table.attrs
+        assert a["uncertainty"] == "posterior" and len(a["draws"]) == 2
+        assert a["posterior"]["model_version"] == "stub"
+        assert a["posterior_constants"] == ["join_hazard"]
+
+
+def test_share_of_draws_passing_follows_the_posterior(posterior_runs):
+    joiners = posterior_runs["joiners"].set_index("id")
+    mixed = posterior_runs["mixed"].set_index("id")
+    draws = posterior_runs["mixed"].attrs["draws"]
+    # Every draw of "joiners" is join_hazard 0.3: most MSEs are in groups, the target passes.
+    assert joiners.loc["in-groups", "share_draws_pass"] == 1.0
+    assert joiners.loc["in-groups", "status"] == PASS
+    # "mixed" picks the rows by their weights; a draw at 0 has nobody in a group (fails).
+    expected = sum(1 for k in draws if k == 1) / len(draws)
+    assert mixed.loc["in-groups", "share_draws_pass"] == expected
+    assert mixed.loc["any", "share_draws_pass"] == 1.0
+    if len(set(draws)) == 2:  # the draws disagree: the parameters carry most of the variance
+        assert mixed.loc["in-groups", "parameter_share"] > 0.5
+
+
+def test_posterior_mode_bad_input_is_refused_before_any_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    for argv, field in (
+        (["--uncertainty", "posterior", "--draws", "0"], "--draws"),
+        (["--draws", "3"], "--draws"),
+        (["--uncertainty", "bootstrap"], "--uncertainty"),
+        (["--uncertainty", "posterior", "--power"], "--uncertainty"),
+    ):
+        assert main(["validate", "kenya-avocados", *argv, "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert f"error: {field}: value" in err and "allowed" in err
+        assert not out.exists()
+    with pytest.raises(UserInputError, match="allowed: seeds, posterior"):
+        validate("kenya-avocados", uncertainty="both")
+
+
+def test_seeds_mode_table_is_unchanged(tmp_path):
+    """The default mode: the same columns as before, and each seed's own run's numbers."""
+    path = _case(tmp_path, _target("groups", "share_in_groups", low=0.0, high=1.0))
+    table = validate(path, seeds=2, workers=1, placebos=None)
+    assert list(table.columns) == list(COLUMNS)
+    assert "uncertainty" not in table.attrs and "fitted_to_another_model" not in table.attrs
+    runs = [sim.run(str(tmp_path / "small.toml"), steps=24, rng=s) for s in (0, 1)]
+    row = table.iloc[0]
+    window = [int(x) for x in row["window"].split("-")]
+    values = [r["share_in_groups"].iloc[window[0] : window[1] + 1].mean() for r in runs]
+    assert row["mean"] == pytest.approx(np.mean(values))
+    assert row["n_seeds"] == 2 and row["status"] == PASS
+
+
+def test_cli_posterior_writes_provenance_and_the_note(tmp_path, capsys, monkeypatch):
+    post = _stub_posterior([0.0, 0.3], [0.5, 0.5])
+    monkeypatch.setattr(validate_module, "shipped_posterior", lambda: post)
+    monkeypatch.setattr(validate_module, "fitted_to_another_model", lambda: "note: stub")
+    out = tmp_path / "out"
+    argv = ["validate", str(_case(tmp_path, GROUPS)), "--uncertainty", "posterior"]
+    argv += ["--draws", "2", "--seeds", "2", "--workers", "2", "--quiet", "--no-placebo"]
+    assert main([*argv, "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "note: stub" in captured.err and "plausible models" in captured.out
+    meta = json.loads((out / "validation.csv.meta.json").read_text())
+    assert meta["uncertainty"] == "posterior" and len(meta["draws"]) == 2
+    assert meta["posterior"]["model_version"] == "stub" and meta["seeds"] == [0, 1]
+    page = (out / "validation.html").read_text()
+    assert "note: stub" in page and "seeds only" in page
+    csv = pd.read_csv(out / "validation.csv")
+    assert {"seed_low", "share_draws_pass"} <= set(csv.columns)

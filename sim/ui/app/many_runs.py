@@ -12,6 +12,10 @@ Two jobs the page must not do in the thread that serves a tab:
   computed in a worker process so the animated run keeps its core and its interpreter lock.
   :class:`ManyRuns` keeps one worker per server, shares a result between tabs that ask the
   same question, and drops a queued question no tab waits for any more.
+* **Parameter uncertainty.** With the option on, the question is the guideline over
+  :data:`APP_DRAWS` draws of the shipped posterior of the calibration constants ×
+  :data:`APP_POSTERIOR_SEEDS` seeds (:func:`sim.experiments.uncertainty.run_posterior_experiment`),
+  small enough for a workshop: its interval combines the constants' uncertainty with the seeds'.
 """
 
 from __future__ import annotations
@@ -28,7 +32,14 @@ from typing import Any
 
 from sim.engines import LocalEngine, warm_up
 from sim.experiments import ExperimentResult
+from sim.experiments.uncertainty import PosteriorEffects, run_posterior_experiment
 from sim.ui.handout import HANDOUT_SEEDS, handout_experiment
+
+#: Posterior draws of Guideline mode's number with parameter uncertainty (kept small: the
+#: app's runs must answer within a workshop's minute).
+APP_DRAWS = 6
+#: Seeds per posterior draw of Guideline mode's number with parameter uncertainty.
+APP_POSTERIOR_SEEDS = 3
 
 _ready = threading.Event()
 _started = threading.Lock()
@@ -76,26 +87,48 @@ class Question:
             sorted keys: hashable, and equal for equal settings.
         steps: Months per run (the app's horizon).
         seeds: Runs of each arm (:data:`sim.ui.handout.HANDOUT_SEEDS`).
+        posterior: Include parameter uncertainty: :data:`APP_DRAWS` posterior draws ×
+            :data:`APP_POSTERIOR_SEEDS` seeds instead of ``seeds`` runs at the scenario's
+            constants.
     """
 
     guideline: str
     scenario: str
     steps: int
     seeds: int = HANDOUT_SEEDS
+    posterior: bool = False
 
     @classmethod
-    def of(cls, guideline: str, scenario: Mapping[str, Any], steps: int) -> Question:
+    def of(
+        cls, guideline: str, scenario: Mapping[str, Any], steps: int, posterior: bool = False
+    ) -> Question:
         """Return the question for a guideline on scenario fields ``scenario``."""
-        return cls(guideline, json.dumps(dict(scenario), sort_keys=True, default=str), int(steps))
+        text = json.dumps(dict(scenario), sort_keys=True, default=str)
+        if posterior:
+            return cls(guideline, text, int(steps), APP_POSTERIOR_SEEDS, True)
+        return cls(guideline, text, int(steps))
 
-    def answer(self) -> ExperimentResult:
-        """Run the experiment here (in the worker): the handout's, for these settings."""
+    def answer(self) -> ExperimentResult | PosteriorEffects:
+        """Run the experiment here (in the worker): the handout's, for these settings.
+
+        With ``posterior``, the guideline over :data:`APP_DRAWS` posterior draws × ``seeds``
+        (the draws' constants replace the scenario's).
+        """
+        if self.posterior:
+            return run_posterior_experiment(
+                self.guideline,
+                json.loads(self.scenario),
+                draws=APP_DRAWS,
+                seeds=self.seeds,
+                steps=self.steps,
+                workers=1,
+            )
         return handout_experiment(
             self.guideline, json.loads(self.scenario), seeds=self.seeds, steps=self.steps, workers=1
         )
 
 
-def _answer(question: Question) -> ExperimentResult:
+def _answer(question: Question) -> ExperimentResult | PosteriorEffects:
     return question.answer()
 
 

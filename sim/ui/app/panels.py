@@ -12,8 +12,11 @@ import sys
 
 import solara
 
+from sim.experiments.uncertainty import PosteriorEffects
 from sim.metrics import metric_info
 from sim.ui.app.many_runs import (
+    APP_DRAWS,
+    APP_POSTERIOR_SEEDS,
     MANY_RUNS,
     Question,
 )
@@ -31,6 +34,7 @@ from sim.ui.app.views import (
     fmt_value,
     key_metric,
     months_words,
+    posterior_words,
 )
 from sim.ui.handout import HANDOUT_SEEDS
 from sim.ui.i18n import (
@@ -48,11 +52,15 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
 
     The big number is the guideline's effect over :data:`~sim.ui.handout.HANDOUT_SEEDS`
     paired runs (the handout's experiment for the same settings), worked out in the
-    background; the animated run below it is labelled as one example.
+    background; the animated run below it is labelled as one example. A switch includes
+    parameter uncertainty: the effect over :data:`~sim.ui.app.many_runs.APP_DRAWS` posterior
+    draws × :data:`~sim.ui.app.many_runs.APP_POSTERIOR_SEEDS` seeds, with the combined
+    interval and, when the sign is not the same in every plausible model, a sentence saying so.
     """
     _, ngettext = gettext_for(lang), ngettext_for(lang)
     g, metric = run.guideline, key_metric(run)
-    question = Question.of(g.id, run.settings.scenario, run.horizon)
+    uncertain = solara.use_reactive(False)
+    question = Question.of(g.id, run.settings.scenario, run.horizon, uncertain.value)
     future = solara.use_memo(lambda: MANY_RUNS.ask(question, tab), [question])
     # the thread returns the question with its answer: right after a change of guideline the
     # hook still holds the last answer, which must not be read as this question's
@@ -66,7 +74,13 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
         and answer.value[0] == question
         else None
     )
-    words = effect_in_words(result, metric, lang) if result is not None else None
+    words = None
+    if result is not None:
+        words = (
+            posterior_words(result, metric, lang)
+            if question.posterior
+            else effect_in_words(result, metric, lang)
+        )
     with solara.Column(classes=["mse-difference"], gap="2px"):
         solara.HTML(
             tag="div",
@@ -98,6 +112,12 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
                     f'<span class="mse-verdict">{html.escape(words.verdict)}</span>'
                 ),
             )
+            if getattr(words, "not_robust", ""):
+                solara.HTML(
+                    tag="div",
+                    classes=["mse-many-runs", "mse-not-robust"],
+                    unsafe_innerHTML=html.escape(words.not_robust),
+                )
         elif future.done() and not future.cancelled() and future.exception() is not None:
             print(
                 f"mse-sim app: the runs behind the number failed: {future.exception()!r}",
@@ -119,16 +139,28 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
             solara.HTML(
                 tag="div", classes=["mse-difference-value", "mse-working"], unsafe_innerHTML="…"
             )
+            working = ngettext(
+                "Working out the effect over {n} run with and without {g}…",
+                "Working out the effect over {n} runs with and without {g}…",
+                HANDOUT_SEEDS,
+            ).format(n=HANDOUT_SEEDS, g=g.id)
+            if question.posterior:
+                working = _(
+                    "Working out the effect over {draws} plausible models × {n} runs with and "
+                    "without {g}…"
+                ).format(draws=APP_DRAWS, n=APP_POSTERIOR_SEEDS, g=g.id)
             solara.HTML(
                 tag="div",
                 classes=["mse-many-runs", "mse-working"],
-                unsafe_innerHTML=html.escape(
-                    ngettext(
-                        "Working out the effect over {n} run with and without {g}…",
-                        "Working out the effect over {n} runs with and without {g}…",
-                        HANDOUT_SEEDS,
-                    ).format(n=HANDOUT_SEEDS, g=g.id)
-                ),
+                unsafe_innerHTML=html.escape(working),
+            )
+        with solara.Div(classes=["mse-uncertainty"]):
+            solara.Checkbox(
+                label=_(
+                    "Include parameter uncertainty ({draws} plausible models × {n} runs: slower, "
+                    "a wider range)"
+                ).format(draws=APP_DRAWS, n=APP_POSTERIOR_SEEDS),
+                value=uncertain,
             )
         solara.HTML(
             tag="div",
@@ -147,9 +179,7 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
                 )
             ),
         )
-        GuessRow(
-            metric, result.effect(metric)["effect"] if result is not None else None, lang, guess
-        )
+        GuessRow(metric, _effect_of(result, metric), lang, guess)
         solara.HTML(
             tag="div",
             classes=["mse-difference-note"],
@@ -157,6 +187,15 @@ def DifferenceCard(run: Run, month: int, lang: str, guess: solara.Reactive[str],
                 _("The guideline changes: {changes}").format(changes=changes_text(run, lang))
             ),
         )
+
+
+def _effect_of(result, metric: str) -> float | None:
+    """The effect on `metric` of Guideline mode's answer (either kind), or None."""
+    if result is None:
+        return None
+    if isinstance(result, PosteriorEffects):
+        return float(result.table.set_index("metric").loc[metric, "effect"])
+    return float(result.effect(metric)["effect"])
 
 
 @solara.component

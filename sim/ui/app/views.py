@@ -58,6 +58,72 @@ def fmt_difference(value: float, metric: str, lang: str) -> str:
     return sign + format_number(abs(value), 1, lang=lang)
 
 
+@dataclass(frozen=True)
+class PosteriorInWords:
+    """Guideline mode's number with parameter uncertainty, in words (:func:`posterior_words`).
+
+    Attributes:
+        effect: The effect over every draw and seed, e.g. ``+1.2 points``.
+        over: What it is over and its combined interval, beside the seed-only one.
+        verdict: Whether the combined interval is clear of zero.
+        not_robust: When the sign is not the same in every plausible model, the share of
+            them with the other sign in plain words; else ``""``.
+    """
+
+    effect: str
+    over: str
+    verdict: str
+    not_robust: str
+
+
+def posterior_words(result: Any, metric: str, lang: str) -> PosteriorInWords:
+    """Say a guideline's effect on `metric` over posterior draws × seeds (parameter uncertainty).
+
+    Args:
+        result: A :class:`sim.experiments.uncertainty.PosteriorEffects`.
+        metric: One of its metrics.
+        lang: The language.
+    """
+    _, ngettext = gettext_for(lang), ngettext_for(lang)
+    row = result.table.set_index("metric").loc[metric]
+    draws, seeds = int(row["draws"]), int(row["seeds"])
+
+    def f(v: float) -> str:
+        return fmt_difference(float(v), metric, lang)
+
+    over = ngettext(
+        "Over {draws} plausible models (draws of the calibrated constants) × {n} run each: "
+        "from {low} to {high}; the runs' noise alone: from {seed_low} to {seed_high}",
+        "Over {draws} plausible models (draws of the calibrated constants) × {n} runs each: "
+        "from {low} to {high}; the runs' noise alone: from {seed_low} to {seed_high}",
+        seeds,
+    ).format(
+        draws=draws,
+        n=seeds,
+        low=f(row["low"]),
+        high=f(row["high"]),
+        seed_low=f(row["seed_low"]),
+        seed_high=f(row["seed_high"]),
+    )
+    if row["low"] > 0:
+        verdict = _("clearly higher with the guideline")
+    elif row["high"] < 0:
+        verdict = _("clearly lower with the guideline")
+    else:
+        verdict = _("no clear effect: the range includes zero")
+    not_robust = ""
+    title = metric_title(metric, lang)
+    if row["effect"] >= 0 and row["share_negative"] > 0:
+        not_robust = _("In {share} of plausible models this guideline lowers {metric}.").format(
+            share=format_percent(row["share_negative"], 0, lang=lang), metric=title
+        )
+    elif row["effect"] < 0 and row["share_positive"] > 0:
+        not_robust = _("In {share} of plausible models this guideline raises {metric}.").format(
+            share=format_percent(row["share_positive"], 0, lang=lang), metric=title
+        )
+    return PosteriorInWords(f(row["effect"]), over, verdict, not_robust)
+
+
 def months_words(months: int, lang: str) -> str:
     """Say a number of months in `lang`, in the plural form its rules pick ("1 month")."""
     ngettext = ngettext_for(lang)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import math
+import sys
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from sim.errors import UserInputError
 from sim.io import write_table
 from sim.ui.cli.args import (
     add_engine_options,
@@ -27,6 +30,13 @@ from sim.validation import (
     headline,
     validate,
 )
+from sim.validation.posterior import (
+    DEFAULT_DRAWS,
+    DEFAULT_POSTERIOR_SEEDS,
+    POSTERIOR_PASS_RULE,
+    UNCERTAINTY_MODES,
+    check_uncertainty,
+)
 from sim.validation.power import power
 
 
@@ -38,9 +48,30 @@ def placebo_text(row) -> str:
     return f"{verdict} (passes {row['placebo_pass']} of {row['placebo_n']} placebos)"
 
 
+def posterior_text(row) -> str:
+    """Say a target's seed-only interval and share of draws passing (posterior uncertainty)."""
+    if "share_draws_pass" not in row or not math.isfinite(row["share_draws_pass"]):
+        return ""
+
+    def f(v):
+        return format_value(v, row["metric"], row["statistic"])
+
+    return (
+        f"seeds only [{f(row['seed_low'])}, {f(row['seed_high'])}]; passes in "
+        f"{100 * row['share_draws_pass']:.0f}% of {row['n_draws']} plausible models (draws)"
+    )
+
+
 def format_table(table) -> str:
     """Format a validation table for the terminal: observations, then directions and face."""
     lines = []
+    posterior = table.attrs.get("uncertainty") == "posterior"
+    if posterior:
+        lines.append(
+            f"posterior uncertainty: {len(table.attrs.get('draws', []))} draws of the shipped "
+            f"posterior x {len(table.attrs.get('seeds', []))} seeds; the interval combines "
+            f"parameters and seeds. Pass rule: {POSTERIOR_PASS_RULE}."
+        )
     for kind in KINDS:
         rows = table[table["kind"] == kind]
         if rows.empty:
@@ -68,6 +99,8 @@ def format_table(table) -> str:
             lines.append(
                 f"{name[:52]:<52} {ci:>30} {format_bounds(row):>16}  {status}; {placebo_text(row)}"
             )
+            if posterior and (extra := posterior_text(row)):
+                lines.append(f"{'':4}{extra}")
             if row["source"]:
                 lines.append(f"{'':4}source: {row['source'][:110]}")
     lines.append(f"\n{headline(table)}")
@@ -108,9 +141,16 @@ def format_power(table) -> str:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
+    if args.power and (args.uncertainty != "seeds" or args.draws is not None):
+        raise UserInputError(
+            f"--uncertainty: value {args.uncertainty!r} is not allowed with --power "
+            "(allowed: seeds, and no --draws)"
+        )
+    check_uncertainty(args.uncertainty, args.draws)  # before the output folder is made
     out = out_folder(args.out) if args.out else None
     if args.power:
-        table = power(args.case, seeds=args.seeds, progress=not args.quiet, **engine_options(args))
+        seeds = {} if args.seeds is None else {"seeds": args.seeds}
+        table = power(args.case, progress=not args.quiet, **seeds, **engine_options(args))
         print(format_power(table))
         if out is not None:
             print(f"wrote {write_table(table, out / 'power.csv')}")
@@ -122,8 +162,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         placebos=None if args.no_placebo else "bundled",
         placebo_seeds=args.placebo_seeds,
+        uncertainty=args.uncertainty,
+        draws=args.draws,
         **engine_options(args),
     )
+    if note := table.attrs.get("fitted_to_another_model"):
+        print(note, file=sys.stderr)
     print(format_table(table))
     if out is not None:
         print(f"wrote {write_table(table, out / 'validation.csv')}")
@@ -156,8 +200,24 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--seeds",
         type=whole_number,
-        default=DEFAULT_SEEDS,
-        help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS})",
+        default=None,
+        help=f"seeds per case and arm, at least 2 (default {DEFAULT_SEEDS}; with "
+        f"--uncertainty posterior, seeds per draw, default {DEFAULT_POSTERIOR_SEEDS})",
+    )
+    p.add_argument(
+        "--uncertainty",
+        default="seeds",
+        metavar="|".join(UNCERTAINTY_MODES),
+        help="seeds (default): the model at its default constants, intervals over seeds; "
+        "posterior: each case over draws of the shipped posterior of the constants x seeds "
+        "(the same seeds at every draw), with the interval combining both beside the "
+        "seed-only one and the share of draws under which each target passes",
+    )
+    p.add_argument(
+        "--draws",
+        type=whole_number,
+        metavar="N",
+        help=f"with --uncertainty posterior: posterior draws, at least 2 (default {DEFAULT_DRAWS})",
     )
     p.add_argument(
         "--placebo-seeds",

@@ -308,6 +308,9 @@ def test_guideline_mode_shows_both_arms_the_difference_and_the_guess(page, conso
     assert re.search(r"[+−]\d+\.\d points after 3 months", example), example
     assert "Guess +5.0 points" in card.inner_text()
     assert page.locator(".mse-chart-key polyline").count() == 2
+    # the switch asks for the effect over plausible models (its answer takes longer: not awaited)
+    page.locator(".mse-uncertainty").get_by_text("Include parameter uncertainty").click()
+    card.get_by_text("6 plausible models × 3 runs with and without g3").wait_for()
     assert console.errors == [], console.errors
 
 
