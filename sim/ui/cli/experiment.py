@@ -173,7 +173,11 @@ def register(subparsers: Any) -> None:
         description=(
             "Run the scenario with and without a guideline for practitioners, on the same "
             "seeds, and report the effect with 95% confidence intervals. Writes OUT/<id>.csv "
-            "and OUT/<id>.png; 'all' also writes OUT/report.html."
+            "and OUT/<id>.png; 'all' also writes OUT/report.html, and by default "
+            f"(--uncertainty posterior) runs every guideline at {REPORT_DESIGN.draws} draws "
+            f"of the posterior of the calibration constants x {REPORT_DESIGN.seeds} seeds, "
+            "so that the report's intervals combine parameters and seeds "
+            "(OUT/<id>-posterior.csv)."
         ),
     )
     p.add_argument("guideline", help=f"one of {ids}, or all")
