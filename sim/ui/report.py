@@ -15,6 +15,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from sim import __version__
 from sim.errors import UserInputError
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
 from sim.experiments.uncertainty import PosteriorEffects, sign_error
@@ -99,6 +100,12 @@ POSTERIOR_METHOD = N_(
 POSTERIOR_PROVENANCE = N_(
     "Posterior of the constants: fitted to mse-sim {version}, targets hash {hash}, {rows} "
     "draws, {draws} of them run; constants: {constants}."
+)
+#: When the shipped posterior was fitted to another version (sim.calibrated).
+FITTED_TO_ANOTHER_MODEL = N_(
+    "Note: the posterior of the constants was fitted to mse-sim {fitted}; this is {version}, "
+    "whose numbers have moved since. Its draws are a prior guess for this model, not its "
+    "posterior, until the calibration is run again."
 )
 #: A guideline whose sign is not robust across the posterior, in plain words.
 SIGN_WORDS = {
@@ -236,7 +243,13 @@ def posterior_method(
         draws=d,
         constants=", ".join(constants),
     )
-    note = record.get("note")
+    # sim.calibrated.fitted_to_another_model's note (kept in English in the provenance), said
+    # in the report's language
+    note = (
+        _(FITTED_TO_ANOTHER_MODEL).format(fitted=record.get("model_version"), version=__version__)
+        if record.get("note")
+        else ""
+    )
     return f"<p class='method' id='posterior'>{_e(method)}</p><p class='prov'>{_e(prov)}</p>" + (
         f"<p class='method'><strong>{_e(note)}</strong></p>" if note else ""
     )

@@ -52,3 +52,8 @@ def test_report_shows_combined_and_seed_only_intervals_and_a_non_robust_sign():
     sentence = "In 25% of plausible models this guideline lowers mean income."
     assert html.count(sentence) == 2
     assert sentence not in build_report(results, {"g2": b"png"})
+    # a posterior fitted to another model version is said so (sim.calibrated's note)
+    assert "was fitted to mse-sim" not in html
+    posterior["g2"].provenance["posterior"]["note"] = "note: fitted to another version"
+    html = build_report(results, {"g2": b"png"}, posterior=posterior)
+    assert "the posterior of the constants was fitted to mse-sim stub" in html
