@@ -4,6 +4,14 @@ Every figure is embedded as a base64 PNG and the style sheet is inline, so ``rep
 a single file with no network access needed. It has a summary table, then one section per
 guideline: the guideline's text from the paper, what the experiment changed, the figure, the
 effects in plain words, the effect table, and provenance (scenario, seeds, version, date).
+
+With the posterior runs (``mse-sim experiment all``'s default, ``posterior=`` of
+:func:`build_report`), each section first shows the effects over plausible models: the
+combined interval (parameters and seeds) as the main one, the seed-only interval beside it,
+the parameters' share of the variance and, where the sign is not robust across the draws,
+plain words (:func:`sign_sentences`); then, captioned as such, the figure, sentences and table
+at the default constants. :func:`posterior_method` states the design, its Monte Carlo error
+and the posterior's provenance. The section on costs is :mod:`sim.ui.cost_report`.
 """
 
 from __future__ import annotations
@@ -309,11 +317,11 @@ def _section(
 <p class="changes">{_e(_("Experiment:"))} {_e(_(g.action))} —
 {_e(describe_moves(g.lever_moves(result.scenario), lang))}.</p>
 <p>{_e(_(g.why))}</p>
+{_posterior_table(posterior, lang) if posterior is not None else ""}
+{_default_caption(len(seeds), lang) if posterior is not None else ""}
 <img alt="{_e(_(g.title))}" src="data:image/png;base64,{img}">
 <ul class="effects">{items}</ul>
 <p><strong>{_e(_("Paper vs model:"))}</strong> {_e(_verdict(result, lang))}</p>
-{_posterior_table(posterior, lang) if posterior is not None else ""}
-{_default_caption(len(seeds), lang) if posterior is not None else ""}
 {_effect_table(result, lang)}
 <p class="prov">{
         _e(_(PROVENANCE)).format(
