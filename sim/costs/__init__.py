@@ -16,7 +16,15 @@ Reach (who was trained, linked, financed, connected) is counted by the model its
 :func:`sim.who_gains.reach`.
 """
 
-from sim.costs.effectiveness import cost_effectiveness, evaluate, fieller, seed_costs
+from sim.costs.effectiveness import (
+    cost_effectiveness,
+    evaluate,
+    evaluate_posterior,
+    fieller,
+    fieller_interval,
+    posterior_cost_effectiveness,
+    seed_costs,
+)
 from sim.costs.gains import LEVER_BY_LEVER, lever_by_lever, who_gains
 from sim.costs.model import COSTS, CostModel, LeverCost, load_costs
 
@@ -27,9 +35,12 @@ __all__ = [
     "LeverCost",
     "cost_effectiveness",
     "evaluate",
+    "evaluate_posterior",
     "fieller",
+    "fieller_interval",
     "lever_by_lever",
     "load_costs",
+    "posterior_cost_effectiveness",
     "seed_costs",
     "who_gains",
 ]

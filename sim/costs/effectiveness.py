@@ -19,6 +19,7 @@ import pandas as pd
 from sim.costs.model import COSTS, PARTS, CostModel
 from sim.experiments import CONFIDENCE, ExperimentResult, paired_effect
 from sim.experiments.stats import t_crit
+from sim.experiments.uncertainty import PosteriorEffects, combine, combined_moments
 
 #: Columns of :func:`cost_effectiveness` (added to, never renamed).
 COLUMNS: tuple[str, ...] = (
@@ -72,14 +73,36 @@ def fieller(
     """
     a, b = np.asarray(numerator, float), np.asarray(denominator, float)
     n = a.size
-    ma, mb = float(a.mean()), float(b.mean())
+    return fieller_interval(
+        float(a.mean()),
+        float(b.mean()),
+        float(a.var(ddof=1)) / n,
+        float(b.var(ddof=1)) / n,
+        float(np.cov(a, b, ddof=1)[0, 1]) / n,
+        t_crit(n),
+    )
+
+
+def fieller_interval(
+    ma: float, mb: float, v11: float, v22: float, v12: float, t: float
+) -> tuple[float, float, float]:
+    """Fieller's interval of ``ma / mb`` from the means' variances and covariance.
+
+    :func:`fieller` gives it the variances of means over seeds; the posterior cost table
+    (:func:`posterior_cost_effectiveness`) the combined ones over draws and seeds.
+
+    Returns:
+        ``(ratio, low, high)`` as :func:`fieller`.
+
+    Examples:
+        >>> from sim.costs import fieller_interval
+        >>> ratio, low, high = fieller_interval(2.0, 1.0, 0.01, 0.0, 0.0, 2.0)
+        >>> ratio, round(low, 2), round(high, 2)   # a fixed denominator: mean ± t·sd
+        (2.0, 1.8, 2.2)
+    """
     if mb == 0:
         return math.nan, math.nan, math.nan
     ratio = ma / mb
-    t = t_crit(n)
-    v11 = float(a.var(ddof=1)) / n
-    v22 = float(b.var(ddof=1)) / n
-    v12 = float(np.cov(a, b, ddof=1)[0, 1]) / n
     if v22 == 0:
         half = t * math.sqrt(v11) / abs(mb)
         return ratio, ratio - half, ratio + half
@@ -92,9 +115,12 @@ def fieller(
     return ratio, (centre - half) / (1 - g), (centre + half) / (1 - g)
 
 
-def moves(result: ExperimentResult) -> dict[str, float]:
+def moves(result: ExperimentResult | PosteriorEffects) -> dict[str, float]:
     """The lever moves of an experiment's intervention arm against its baseline arm."""
-    base, new = result.baseline_scenario, result.intervention_scenario
+    if isinstance(result, PosteriorEffects):
+        base, new = result.guideline.arms(result.scenario)
+    else:
+        base, new = result.baseline_scenario, result.intervention_scenario
     levers = result.guideline.levers if result.guideline else ()
     return {lv: float(getattr(new, lv)) - float(getattr(base, lv)) for lv in levers}
 
@@ -122,19 +148,33 @@ def seed_costs(result: ExperimentResult, costs: CostModel = COSTS) -> pd.DataFra
         raise ValueError(
             "the experiment was run without a probe; run it with probe=sim.who_gains.summary"
         )
+    return _seed_costs(
+        moves(result),
+        result.seeds,
+        result.probes["baseline"],
+        result.probes["intervention"],
+        costs,
+    )
+
+
+def _seed_costs(
+    lever_moves: Mapping[str, float],
+    seeds: tuple[int, ...],
+    before: list[dict],
+    after: list[dict],
+    costs: CostModel,
+) -> pd.DataFrame:
     rows = []
-    for seed, before, after in zip(
-        result.seeds, result.probes["baseline"], result.probes["intervention"], strict=True
-    ):
-        for lever, move in moves(result).items():
+    for seed, b, a in zip(seeds, before, after, strict=True):
+        for lever, move in lever_moves.items():
             cost = costs.lever(lever)
-            parts = cost.parts(move, after["reach"], before["reach"])
+            parts = cost.parts(move, a["reach"], b["reach"])
             rows.append(
                 {
                     "seed": seed,
                     "lever": lever,
                     "move": move,
-                    "reached": cost.reached(move, after["reach"], before["reach"]),
+                    "reached": cost.reached(move, a["reach"], b["reach"]),
                     **parts,
                     "total": sum(parts.values()),
                 }
@@ -232,6 +272,11 @@ def cost_effectiveness(
         (['experiment', 'levers', 'cost_usd'], 1)
     """
     table = pd.DataFrame([evaluate(r, costs) for r in results.values()], columns=list(COLUMNS))
+    return _ranked(table, costs)
+
+
+def _ranked(table: pd.DataFrame, costs: CostModel) -> pd.DataFrame:
+    """Rank the rows with a cost per upgrader, cheapest first; record the cost model."""
     ranked = table["cost_per_upgrader_usd"].notna()
     order = table.loc[ranked, "cost_per_upgrader_usd"].rank(method="min")
     table["rank"] = pd.array([pd.NA] * len(table), dtype="Int64")
@@ -243,4 +288,108 @@ def cost_effectiveness(
             "confidence": CONFIDENCE,
         }
     )
+    return table
+
+
+def evaluate_posterior(effects: PosteriorEffects, costs: CostModel = COSTS) -> dict[str, object]:
+    """One experiment's cost-effectiveness row over posterior draws × seeds.
+
+    As :func:`evaluate`, but every interval combines parameter and seed uncertainty: totals
+    take :func:`sim.experiments.uncertainty.combine`'s combined interval, ratios Fieller's
+    interval with the combined variances (:func:`~sim.experiments.uncertainty.combined_moments`).
+    Needs posterior runs with the probe :func:`sim.who_gains.summary`.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments.uncertainty import run_posterior_experiments
+        >>> draws = pd.DataFrame({"mean_unit_cost": [0.3, 0.5]})   # a small stand-in posterior
+        >>> runs = run_posterior_experiments(["g4"], draws=2, seeds=2, steps=12, workers=1,
+        ...                                  posterior=draws, probe=summary, n_mse=100)
+        >>> from sim.costs import evaluate_posterior
+        >>> row = evaluate_posterior(runs["g4"])
+        >>> row["draws"], row["n_seeds"], row["cost_usd"] > 0
+        (2, 2, True)
+    """
+    if not effects.probes:
+        raise ValueError(
+            "the posterior runs were made without a probe; run them with "
+            "probe=sim.who_gains.summary"
+        )
+    lever_moves = moves(effects)
+    before, after = effects.probes["baseline"], effects.probes["intervention"]
+    per_draw = [
+        _seed_costs(lever_moves, effects.seeds, b, a, costs)
+        for b, a in zip(before, after, strict=True)
+    ]
+    cost = np.stack([d.groupby("seed", sort=False)["total"].sum().to_numpy() for d in per_draw])
+    up = np.stack([_upgraders(a) - _upgraders(b) for b, a in zip(before, after, strict=True)])
+    inc = np.stack(
+        [costs.to_usd(_income(a) - _income(b)) for b, a in zip(before, after, strict=True)]
+    )
+    every = pd.concat(per_draw, keys=range(len(per_draw)), names=["draw"]).reset_index("draw")
+    by_run = every.groupby(["draw", "seed"])
+    c, u, i = combine(cost), combine(up), combine(inc)
+    t = t_crit(len(effects.seeds))
+    per_up = (
+        fieller_interval(c["effect"], u["effect"], *combined_moments(cost, up), t)
+        if u["low"] > 0
+        else (math.nan, math.nan, math.nan)
+    )
+    per_usd = fieller_interval(i["effect"], c["effect"], *combined_moments(inc, cost), t)
+    return {
+        "experiment": effects.id,
+        "levers": ", ".join(lever_moves),
+        "cost_usd": c["effect"],
+        "cost_ci_low": c["low"],
+        "cost_ci_high": c["high"],
+        "cost_fixed_usd": float(by_run["fixed"].sum().mean()),
+        "cost_per_lever_unit_usd": float(by_run["per_lever_unit"].sum().mean()),
+        "cost_per_mse_usd": float(by_run["per_mse"].sum().mean()),
+        "mses_reached": float(by_run["reached"].sum().mean()),
+        "extra_upgraders": u["effect"],
+        "upgraders_ci_low": u["low"],
+        "upgraders_ci_high": u["high"],
+        "cost_per_upgrader_usd": per_up[0],
+        "per_upgrader_ci_low": per_up[1],
+        "per_upgrader_ci_high": per_up[2],
+        "extra_income_usd": i["effect"],
+        "income_ci_low": i["low"],
+        "income_ci_high": i["high"],
+        "income_per_usd": per_usd[0],
+        "income_per_usd_ci_low": per_usd[1],
+        "income_per_usd_ci_high": per_usd[2],
+        "n_seeds": len(effects.seeds),
+        "draws": len(effects.draws),
+    }
+
+
+def posterior_cost_effectiveness(
+    effects: Mapping[str, PosteriorEffects], costs: CostModel = COSTS
+) -> pd.DataFrame:
+    """The cost-effectiveness table over posterior draws × seeds, ranked.
+
+    As :func:`cost_effectiveness` (same :data:`COLUMNS`, then ``draws``), from
+    :func:`sim.experiments.uncertainty.run_posterior_experiments` run with the probe
+    :func:`sim.who_gains.summary`: its intervals combine parameter and seed uncertainty, and
+    ``rank`` orders the experiments whose combined interval of the gain in upgrading is above
+    zero.
+
+    Examples:
+        >>> import pandas as pd
+        >>> from sim.who_gains import summary
+        >>> from sim.experiments.uncertainty import run_posterior_experiments
+        >>> draws = pd.DataFrame({"mean_unit_cost": [0.3, 0.5]})   # a small stand-in posterior
+        >>> runs = run_posterior_experiments(["g4"], draws=2, seeds=2, steps=12, workers=1,
+        ...                                  posterior=draws, probe=summary, n_mse=100)
+        >>> from sim.costs import posterior_cost_effectiveness
+        >>> table = posterior_cost_effectiveness(runs)
+        >>> list(table.columns[-2:]), len(table)
+        (['rank', 'draws'], 1)
+    """
+    table = pd.DataFrame(
+        [evaluate_posterior(e, costs) for e in effects.values()], columns=[*COLUMNS, "draws"]
+    )
+    table = _ranked(table, costs)
+    table.attrs["uncertainty"] = "posterior: parameters (draws) and seeds combined"
     return table

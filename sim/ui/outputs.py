@@ -12,14 +12,22 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.costs import COSTS, CostModel, cost_effectiveness, who_gains
+from sim.costs import (
+    COSTS,
+    CostModel,
+    cost_effectiveness,
+    posterior_cost_effectiveness,
+    who_gains,
+)
 from sim.errors import UserInputError
 from sim.experiments import ExperimentResult
+from sim.experiments.uncertainty import PosteriorEffects
 from sim.io import atomic_write, write_table
 from sim.ui.cost_figures import who_gains_figure
+from sim.ui.cost_report import cost_section
 from sim.ui.i18n import gettext_for
 from sim.ui.plots import experiment_figure, png_bytes
-from sim.ui.report import cost_section, write_report
+from sim.ui.report import write_report
 
 
 def out_folder(path: str | os.PathLike, option: str = "--out") -> Path:
@@ -82,12 +90,21 @@ def write_outputs(
     parts: Mapping[str, ExperimentResult] | None = None,
     costs: CostModel = COSTS,
     lang: str = "en",
+    posterior: Mapping[str, PosteriorEffects] | None = None,
 ) -> list[Path]:
     """Write each result's table and figure, and optionally ``report.html`` (in ``lang``).
 
     Results run with the probe :func:`sim.who_gains.summary` also get the cost study:
     ``costs.csv`` (cost-effectiveness of each guideline and of ``parts``, e.g. guideline 6
     lever by lever), ``who_gains.csv``, and the report's section on costs and who gains.
+
+    With ``posterior`` (the same guidelines and parts over posterior draws x seeds, by id,
+    from :func:`sim.experiments.uncertainty.run_posterior_experiments`), each guideline also
+    gets ``<id>-posterior.csv`` (combined and seed-only intervals; the posterior's provenance
+    in its ``.meta.json``), the report shows the combined intervals as its main ones, and,
+    when they were run with the probe, ``costs.csv`` and the cost table combine parameter and
+    seed uncertainty (:func:`sim.costs.posterior_cost_effectiveness`). Who gains and the
+    figures stay on ``results``, the runs at the default constants.
     """
     _ = gettext_for(lang)
     pngs = {gid: png_bytes(experiment_figure(r, lang)) for gid, r in results.items()}
@@ -95,8 +112,11 @@ def write_outputs(
     tables = []
     extra_html = ""
     if costed:
-        everything = {**results, **(parts or {})}
-        table = cost_effectiveness(everything, costs)
+        if posterior and all(e.probes for e in posterior.values()):
+            table = posterior_cost_effectiveness(posterior, costs)
+            table.attrs["posterior"] = next(iter(posterior.values())).provenance["posterior"]
+        else:
+            table = cost_effectiveness({**results, **(parts or {})}, costs)
         gains = {gid: who_gains(r) for gid, r in results.items()}
         figures = {
             gid: png_bytes(
@@ -114,8 +134,15 @@ def write_outputs(
     written: list[Path] = []
     for gid, result in results.items():
         written += write_result(result, out_dir, pngs[gid])
+    for gid in results:
+        if posterior and gid in posterior:
+            effects = posterior[gid].table.copy()
+            effects.attrs = posterior[gid].provenance
+            tables.append((effects, f"{gid}-posterior.csv"))
     for table, name in tables:
         written.append(write_table(table, Path(out_dir) / name))
     if report:
-        written.append(write_report(results, Path(out_dir) / "report.html", pngs, extra_html, lang))
+        written.append(
+            write_report(results, Path(out_dir) / "report.html", pngs, extra_html, lang, posterior)
+        )
     return written

@@ -4,6 +4,14 @@ Every figure is embedded as a base64 PNG and the style sheet is inline, so ``rep
 a single file with no network access needed. It has a summary table, then one section per
 guideline: the guideline's text from the paper, what the experiment changed, the figure, the
 effects in plain words, the effect table, and provenance (scenario, seeds, version, date).
+
+With the posterior runs (``mse-sim experiment all``'s default, ``posterior=`` of
+:func:`build_report`), each section first shows the effects over plausible models: the
+combined interval (parameters and seeds) as the main one, the seed-only interval beside it,
+the parameters' share of the variance and, where the sign is not robust across the draws,
+plain words (:func:`sign_sentences`); then, captioned as such, the figure, sentences and table
+at the default constants. :func:`posterior_method` states the design, its Monte Carlo error
+and the posterior's provenance. The section on costs is :mod:`sim.ui.cost_report`.
 """
 
 from __future__ import annotations
@@ -15,10 +23,10 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import pandas as pd
-
+from sim import __version__
 from sim.errors import UserInputError
 from sim.experiments import CONFIDENCE, OUTCOME_WINDOW, ExperimentResult
+from sim.experiments.uncertainty import PosteriorEffects, sign_error
 from sim.io import atomic_write
 from sim.metrics import metric_info
 from sim.provenance import provenance_parts
@@ -33,13 +41,12 @@ from sim.ui.i18n import (
     scenario_translation_note,
     translation_note,
 )
-from sim.ui.numbers import format_datetime, format_number, format_percent, format_usd
+from sim.ui.numbers import format_datetime, format_number, format_percent
 from sim.ui.plots import experiment_figure, png_bytes
 from sim.ui.style import ACCENT_COLOUR
 from sim.ui.words import (
     describe_moves,
     effect_sentence,
-    lever_label,
     sentences,
 )
 from sim.validation import FAIL, NOT_MODELLED, NOT_RUN, PASS, targets_met
@@ -82,6 +89,37 @@ PROVENANCE = N_(
 )
 #: The code and libraries that computed a result (sim.provenance): names and numbers only.
 MADE_WITH = N_("Code: {code}; libraries: {libraries}.")
+#: The method of the report's posterior runs, with the Monte Carlo error their few draws leave.
+POSTERIOR_METHOD = N_(
+    "Parameter uncertainty: the model's calibration constants are not known exactly. Each "
+    "guideline was also run at {draws} draws of the posterior of the constants (a resample by "
+    "weight), with {seeds} seeds per draw, the same seeds at every draw and in both arms. The "
+    "main interval of each effect combines the uncertainty of the parameters and of the seeds "
+    "(mean ± t·√(σb² + σw²/S), σb² the variance of the effect between draws, σw² between "
+    "seeds); the seed-only interval beside it is what the seeds of one model give. These are "
+    "few draws, to keep the report quick: a share of draws (such as the share of plausible "
+    "models in which a guideline lowers income) has a Monte Carlo standard error of "
+    "√(p(1−p)/{draws}), up to {worst} points, and the parameters' share of the variance is "
+    "rough. The figures, the tables at the default constants and who gains come from the "
+    "{n_seeds} seeds at the default constants; the cost table's intervals combine parameters "
+    "and seeds."
+)
+#: Where the posterior came from (sim.posterior()'s provenance).
+POSTERIOR_PROVENANCE = N_(
+    "Posterior of the constants: fitted to mse-sim {version}, targets hash {hash}, {rows} "
+    "draws, {draws} of them run; constants: {constants}."
+)
+#: When the shipped posterior was fitted to another version (sim.calibrated).
+FITTED_TO_ANOTHER_MODEL = N_(
+    "Note: the posterior of the constants was fitted to mse-sim {fitted}; this is {version}, "
+    "whose numbers have moved since. Its draws are a prior guess for this model, not its "
+    "posterior, until the calibration is run again."
+)
+#: A guideline whose sign is not robust across the posterior, in plain words.
+SIGN_WORDS = {
+    "lowers": N_("In {share} of plausible models this guideline lowers {metric}."),
+    "raises": N_("In {share} of plausible models this guideline raises {metric}."),
+}
 
 
 def _e(text: object) -> str:
@@ -133,6 +171,98 @@ def _effect_table(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str
     return f"<table>{head}{''.join(rows)}</table>"
 
 
+def sign_sentences(metric: str, row: Mapping, lang: str = DEFAULT_LANGUAGE) -> list[str]:
+    """Plain words where a guideline's sign is not robust across the posterior's draws.
+
+    ``row`` has ``share_negative`` and ``share_positive`` (of draws); a sentence is said for
+    the minority sign when its share is above 0 and below one half.
+    """
+    _ = gettext_for(lang)
+    out = []
+    for words, share in (
+        (SIGN_WORDS["lowers"], row["share_negative"]),
+        (SIGN_WORDS["raises"], row["share_positive"]),
+    ):
+        if 0 < share < 0.5:
+            out.append(
+                _(words).format(
+                    share=format_percent(share, lang=lang), metric=metric_label(metric, lang)
+                )
+            )
+    return out
+
+
+def _posterior_table(effects: PosteriorEffects, lang: str = DEFAULT_LANGUAGE) -> str:
+    """The effects over posterior draws x seeds: combined interval first, seed-only beside."""
+    _ = gettext_for(lang)
+    head = (
+        f"<tr><th>{_('metric')}</th><th>{_('effect')}</th>"
+        f"<th>{_e(_('{level} interval, parameters and seeds').format(level=f'{CONFIDENCE:.0%}'))}"
+        f"</th><th>{_e(_('seed-only interval'))}</th>"
+        f"<th>{_e(_('share of the variance that is the parameters'))}</th></tr>"
+    )
+    rows, words = [], []
+    for row in effects.table.to_dict("records"):
+        label, kind = metric_label(row["metric"], lang), metric_info(row["metric"]).kind
+        unit = " (%)" if kind == "share" else ""
+        direction = _direction({"ci_low": row["low"], "ci_high": row["high"]})
+        rows.append(
+            f"<tr><td>{_e(label)}{unit}</td>"
+            f"<td class='{direction}'>{_fmt(row['effect'], kind, lang)}</td>"
+            f"<td class='{direction}'><strong>{_range(row['low'], row['high'], kind, lang)}"
+            f"</strong></td><td>{_range(row['seed_low'], row['seed_high'], kind, lang)}</td>"
+            f"<td>{format_percent(row['parameter_share'], lang=lang)}</td></tr>"
+        )
+        words += sign_sentences(row["metric"], row, lang)
+    caption = _("Over plausible models ({draws} posterior draws × {seeds} seeds):").format(
+        draws=len(effects.draws), seeds=len(effects.seeds)
+    )
+    said = "".join(f"<li>{_e(w)}</li>" for w in words)
+    return (
+        f"<p><strong>{_e(caption)}</strong></p><table class='posterior'>{head}{''.join(rows)}"
+        f"</table>" + (f"<ul class='effects sign'>{said}</ul>" if said else "")
+    )
+
+
+def _range(low: float, high: float, kind: str, lang: str) -> str:
+    _ = gettext_for(lang)
+    return _e(_("{low} to {high}").format(low=_fmt(low, kind, lang), high=_fmt(high, kind, lang)))
+
+
+def posterior_method(
+    posterior: Mapping[str, PosteriorEffects], n_seeds: int, lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """The report's paragraph on its posterior runs: method, Monte Carlo error, provenance."""
+    _ = gettext_for(lang)
+    first = next(iter(posterior.values()))
+    d = len(first.draws)
+    record = first.provenance["posterior"]
+    constants = record.get("constants", [])
+    method = _(POSTERIOR_METHOD).format(
+        draws=d,
+        seeds=len(first.seeds),
+        worst=format_number(100 * sign_error(0.5, d), 0, lang=lang),
+        n_seeds=n_seeds,
+    )
+    prov = _(POSTERIOR_PROVENANCE).format(
+        version=record.get("model_version") or "?",
+        hash=str(record.get("targets_hash") or "?")[:12],
+        rows=record.get("n_rows", "?"),
+        draws=d,
+        constants=", ".join(constants),
+    )
+    # sim.calibrated.fitted_to_another_model's note (kept in English in the provenance), said
+    # in the report's language
+    note = (
+        _(FITTED_TO_ANOTHER_MODEL).format(fitted=record.get("model_version"), version=__version__)
+        if record.get("note")
+        else ""
+    )
+    return f"<p class='method' id='posterior'>{_e(method)}</p><p class='prov'>{_e(prov)}</p>" + (
+        f"<p class='method'><strong>{_e(note)}</strong></p>" if note else ""
+    )
+
+
 def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
     """Say whether the model shows each direction the paper implies."""
     _ = gettext_for(lang)
@@ -160,7 +290,12 @@ def _verdict(result: ExperimentResult, lang: str = DEFAULT_LANGUAGE) -> str:
     return _("; ").join(parts)
 
 
-def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE) -> str:
+def _section(
+    result: ExperimentResult,
+    png: bytes,
+    lang: str = DEFAULT_LANGUAGE,
+    posterior: PosteriorEffects | None = None,
+) -> str:
     _ = gettext_for(lang)
     g = result.guideline
     img = base64.b64encode(png).decode("ascii")
@@ -182,6 +317,8 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
 <p class="changes">{_e(_("Experiment:"))} {_e(_(g.action))} —
 {_e(describe_moves(g.lever_moves(result.scenario), lang))}.</p>
 <p>{_e(_(g.why))}</p>
+{_posterior_table(posterior, lang) if posterior is not None else ""}
+{_default_caption(len(seeds), lang) if posterior is not None else ""}
 <img alt="{_e(_(g.title))}" src="data:image/png;base64,{img}">
 <ul class="effects">{items}</ul>
 <p><strong>{_e(_("Paper vs model:"))}</strong> {_e(_verdict(result, lang))}</p>
@@ -202,20 +339,48 @@ def _section(result: ExperimentResult, png: bytes, lang: str = DEFAULT_LANGUAGE)
 </section>"""
 
 
-def _summary(results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE) -> str:
+def _default_caption(n_seeds: int, lang: str) -> str:
+    _ = gettext_for(lang)
+    text = _("At the default constants ({n_seeds} seeds; seed-only intervals):").format(
+        n_seeds=n_seeds
+    )
+    return f"<p><strong>{_e(text)}</strong></p>"
+
+
+def _summary(
+    results: Mapping[str, ExperimentResult],
+    lang: str = DEFAULT_LANGUAGE,
+    posterior: Mapping[str, PosteriorEffects] | None = None,
+) -> str:
     _ = gettext_for(lang)
     rows = []
     for r in results.values():
         g = r.guideline
         metric = g.key_metrics[0]
         sentence = effect_sentence(_(g.action), metric, r.effect(metric), lang)
+        extra = ""
+        if posterior is not None and g.id in posterior:
+            row = posterior[g.id].row(metric)
+            kind = metric_info(metric).kind
+            words = " ".join(sign_sentences(metric, row, lang))
+            extra = (
+                f"<td>{_fmt(row['effect'], kind, lang)}: "
+                f"<strong>{_range(row['low'], row['high'], kind, lang)}</strong>"
+                + (f"<br><small>{_e(words)}</small>" if words else "")
+                + "</td>"
+            )
         rows.append(
             f"<tr><td><a href='#{_e(g.id)}'>{g.number}. {_e(_(g.title))}</a></td>"
-            f"<td style='text-align:left'>{_e(sentence)}</td></tr>"
+            f"<td style='text-align:left'>{_e(sentence)}</td>{extra}</tr>"
         )
+    extra_head = (
+        f"<th>{_e(_('over plausible models, parameters and seeds'))}</th>"
+        if posterior is not None
+        else ""
+    )
     return (
         f"<table><tr><th>{_('guideline')}</th><th style='text-align:left'>"
-        f"{_('key effect')}</th></tr>" + "".join(rows) + "</table>"
+        f"{_('key effect')}</th>{extra_head}</tr>" + "".join(rows) + "</table>"
     )
 
 
@@ -285,6 +450,7 @@ def build_report(
     pngs: Mapping[str, bytes] | None = None,
     extra_html: str = "",
     lang: str = DEFAULT_LANGUAGE,
+    posterior: Mapping[str, PosteriorEffects] | None = None,
 ) -> str:
     """Return the report as one HTML string (figures embedded).
 
@@ -293,13 +459,22 @@ def build_report(
         pngs: Each result's figure as PNG bytes, by id, if already rendered.
         extra_html: Further sections placed after the summary (e.g. :func:`cost_section`).
         lang: Language of the report's words (:data:`sim.ui.i18n.LANGUAGES`).
+        posterior: The same guidelines over posterior draws x seeds
+            (:func:`sim.experiments.uncertainty.run_posterior_experiments`), by id: their
+            combined intervals are the report's main ones, their seed-only ones beside.
     """
     _ = gettext_for(lang)
     first = next(iter(results.values()))
     scenario = first.scenario
     pngs = pngs or {}
+    posterior = posterior or None
     sections = "".join(
-        _section(r, pngs.get(gid) or png_bytes(experiment_figure(r, lang)), lang)
+        _section(
+            r,
+            pngs.get(gid) or png_bytes(experiment_figure(r, lang)),
+            lang,
+            posterior.get(gid) if posterior else None,
+        )
         for gid, r in results.items()
     )
     return f"""<!DOCTYPE html>
@@ -319,7 +494,8 @@ def build_report(
 mse-sim {_e(first.version)} · {_e(format_datetime(first.created, lang=lang))}</p>
 {_scenario_description(scenario.name, lang)}
 <p class="method">{_e(_(METHOD).format(window=OUTCOME_WINDOW, level=f"{CONFIDENCE:.0%}"))}</p>
-{_summary(results, lang)}
+{posterior_method(posterior, len(first.seeds), lang) if posterior else ""}
+{_summary(results, lang, posterior)}
 {targets_section(results, lang)}
 {extra_html}
 {sections}
@@ -349,220 +525,11 @@ def write_report(
     pngs: Mapping[str, bytes] | None = None,
     extra_html: str = "",
     lang: str = DEFAULT_LANGUAGE,
+    posterior: Mapping[str, PosteriorEffects] | None = None,
 ) -> Path:
     """Write :func:`build_report` to ``path`` atomically and return the path."""
     path = Path(path)
-    text = build_report(results, pngs, extra_html, lang)
+    text = build_report(results, pngs, extra_html, lang, posterior)
     with atomic_write(path, "w") as fh:
         fh.write(text)
     return path
-
-
-# -- costs: what each guideline costs, the ranking, who gains (sim.costs) ---------------------
-
-
-def _interval(low: float, high: float, fmt, lang: str = DEFAULT_LANGUAGE) -> str:
-    _ = gettext_for(lang)
-    if low != low or high != high:
-        return _("not bounded")
-    return _("{low} to {high}").format(low=fmt(low), high=fmt(high))
-
-
-def _experiment_name(
-    experiment: str, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
-) -> str:
-    _ = gettext_for(lang)
-    gid, _sep, lever = experiment.partition(":")
-    g = results[gid].guideline if gid in results else None
-    name = f"{g.number}. {_(g.action)}" if g else gid
-    return (
-        _("{name} — {lever} only").format(name=name, lever=lever_label(lever, lang))
-        if lever
-        else name
-    )
-
-
-def _cost_table(
-    table, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
-) -> str:
-    _ = gettext_for(lang)
-    head = "".join(
-        f"<th>{_e(_(h))}</th>"
-        for h in (
-            N_("guideline"),
-            N_("cost"),
-            N_("MSEs reached"),
-            N_("additional MSEs upgrading"),
-            N_("cost per additional upgrader"),
-            N_("extra MSE income"),
-            N_("income per dollar"),
-            N_("rank"),
-        )
-    )
-
-    def usd(v):
-        return format_usd(v, lang=lang)
-
-    def num(v):
-        return format_number(v, 1, lang=lang)
-
-    def two(v):
-        return format_number(v, 2, lang=lang)
-
-    def cell(value: str, low: float, high: float, fmt) -> str:
-        return f"<td>{value}<br><small>{_e(_interval(low, high, fmt, lang))}</small></td>"
-
-    rows = []
-    for _i, r in table.iterrows():
-        rank = "" if pd.isna(r["rank"]) else format_number(int(r["rank"]), 0, lang=lang)
-        rows.append(
-            f"<tr><td>{_e(_experiment_name(r['experiment'], results, lang))}</td>"
-            + cell(usd(r["cost_usd"]), r["cost_ci_low"], r["cost_ci_high"], usd)
-            + f"<td>{format_number(r['mses_reached'], 0, lang=lang)}</td>"
-            + cell(num(r["extra_upgraders"]), r["upgraders_ci_low"], r["upgraders_ci_high"], num)
-            + cell(
-                usd(r["cost_per_upgrader_usd"]),
-                r["per_upgrader_ci_low"],
-                r["per_upgrader_ci_high"],
-                usd,
-            )
-            + cell(usd(r["extra_income_usd"]), r["income_ci_low"], r["income_ci_high"], usd)
-            + cell(
-                two(r["income_per_usd"]),
-                r["income_per_usd_ci_low"],
-                r["income_per_usd_ci_high"],
-                two,
-            )
-            + f"<td>{rank}</td></tr>"
-        )
-    return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
-
-
-def _ranking_words(
-    table, results: Mapping[str, ExperimentResult], lang: str = DEFAULT_LANGUAGE
-) -> str:
-    _ = gettext_for(lang)
-
-    def usd(v):
-        return format_usd(v, lang=lang)
-
-    ranked = table[table["rank"].notna()].sort_values("rank")
-    level = format_percent(CONFIDENCE, lang=lang)
-    items = []
-    for _i, r in ranked.iterrows():
-        line = _("{name}: {cost} per additional MSE upgrading ({level} CI {interval})").format(
-            name=_experiment_name(r["experiment"], results, lang),
-            cost=usd(r["cost_per_upgrader_usd"]),
-            level=level,
-            interval=_interval(r["per_upgrader_ci_low"], r["per_upgrader_ci_high"], usd, lang),
-        )
-        items.append(f"<li>{_e(line)}</li>")
-    unranked = [
-        _experiment_name(x, results, lang) for x in table.loc[table["rank"].isna(), "experiment"]
-    ]
-    rest = (
-        f"<p>{
-            _e(
-                _(
-                    'Not ranked, because their gain in upgrading is not clearly above '
-                    'zero: {names}.'
-                ).format(names=_('; ').join(unranked))
-            )
-        }</p>"
-        if unranked
-        else ""
-    )
-    return f"<ol class='ranking'>{''.join(items)}</ol>{rest}"
-
-
-#: What the ranking does and does not mean, in plain words (shown under it).
-RANKING_CAVEATS: tuple[str, ...] = (
-    N_(
-        "It ranks the cost to the programme of each additional MSE that has made any upgrade "
-        "by the end of the horizon, in this scenario, with its {conf} interval over seeds."
-    ),
-    N_(
-        "Most unit costs are assumptions (experiments/costs.toml says which): change them for "
-        "your programme and the order can change."
-    ),
-    N_(
-        "Every guideline moves its levers by the same amount on the model's 0–1 scale; that is "
-        "not the same effort or the same budget, which is why this table exists."
-    ),
-    N_("An upgrade counts once whatever its kind: a new channel counts as much as a new product."),
-    N_(
-        "A guideline without a clear gain in upgrading is not ranked; that does not make it "
-        "useless. Guideline 7 is about risk and guideline 5 about who upgrades: read their own "
-        "sections and the who-gains figures."
-    ),
-    N_("Guideline 6 moves two levers; its parts are shown alone too, and need not add up to it."),
-    N_("These are the model's consequences of its assumptions, not measured programme results."),
-)
-
-#: The cost section's explanation of the method; {rate} is US$ per model currency unit.
-COST_METHOD = N_(
-    "Each guideline's lever moves are costed with the cost model (experiments/costs.toml): a "
-    "fixed part, a part per unit of lever, and a part per MSE the model counts as reached "
-    "(connected, financed, linked to a lead firm, in a group, or trained). Costs and incomes "
-    "are US dollars over the whole horizon, at {rate} US$ per model currency unit. Each seed "
-    "gives one cost, one number of additional upgraders and one extra income; totals have "
-    'paired-t {level} intervals and ratios Fieller intervals ("not bounded" when the gain is '
-    "not clearly above zero). Income per dollar is the extra income of all MSEs over the "
-    "horizon for each dollar spent. MSEs reached are those newly connected, financed, linked "
-    "or grouped; where a lever serves an audience (all MSEs, or the excluded group) with an "
-    "intensity that grows with the move, they are counted in proportion to the move."
-)
-#: The who-gains explanation under its heading.
-WHO_GAINS_METHOD = N_(
-    "For each guideline: the change in the share of MSEs that upgraded and in their mean "
-    "monthly income (last 12 months) for the included and the excluded group, for near, "
-    "middle and remote MSEs (thirds by remoteness) and for fifths of initial wealth; and the "
-    "change in who keeps what of the price end-market buyers pay (MSEs, traders, brokers, "
-    "lead firms, transport; an MSE broker's part is what it kept of its neighbours' sales). "
-    "Bars are mean paired differences, whiskers {level} intervals."
-)
-
-
-def cost_section(
-    table,
-    gains: Mapping[str, object],
-    results: Mapping[str, ExperimentResult],
-    figures: Mapping[str, bytes],
-    usd_per_unit: float,
-    lang: str = DEFAULT_LANGUAGE,
-) -> str:
-    """Return the report's section on costs: the table, the ranking and who gains.
-
-    Args:
-        table: :func:`sim.costs.cost_effectiveness` of the guidelines (and parts).
-        gains: :func:`sim.costs.who_gains` by guideline id.
-        results: The guideline results, by id (for names).
-        figures: A who-gains figure per guideline id, as PNG bytes (drawn in `lang`).
-        usd_per_unit: US dollars per model currency unit.
-        lang: Language of the section's words and numbers.
-    """
-    _ = gettext_for(lang)
-    level = format_percent(CONFIDENCE, lang=lang)
-    caveats = "".join(f"<li>{_e(_(c).format(conf=level))}</li>" for c in RANKING_CAVEATS)
-    pictures = []
-    for gid, png in figures.items():
-        name = _experiment_name(gid, results, lang)
-        alt = _("Who gains: {name}").format(name=name)
-        pictures.append(
-            f"<h3>{_e(name)}</h3><img alt='{_e(alt)}' src='data:image/png;base64,"
-            f"{base64.b64encode(png).decode('ascii')}'>"
-        )
-    rate = format_number(usd_per_unit, None, lang=lang)
-    return f"""
-<section id="costs">
-<h2>{_e(_("What each guideline costs, and who gains"))}</h2>
-<p class="method">{_e(_(COST_METHOD).format(rate=rate, level=level))}</p>
-{_cost_table(table, results, lang)}
-<h3>{_e(_("Ranking by cost per additional MSE upgrading"))}</h3>
-{_ranking_words(table, results, lang)}
-<p><strong>{_e(_("What this ranking does and does not mean:"))}</strong></p>
-<ul class="method">{caveats}</ul>
-<h3>{_e(_("Who gains"))}</h3>
-<p class="method">{_e(_(WHO_GAINS_METHOD).format(level=level))}</p>
-{"".join(pictures)}
-</section>"""

@@ -248,10 +248,11 @@ def build_validation_html(table: pd.DataFrame) -> str:
             f"{len(a.get('draws', []))} posterior draws × {len(seeds)} seeds per case and arm"
         )
         note = a.get("fitted_to_another_model", "")
+        constants = ", ".join(a.get("posterior", {}).get("constants", []))
         posterior_text = (
             "<p><strong>Parameter uncertainty.</strong> Each case and its arms ran at "
             f"{len(a.get('draws', []))} draws of the shipped posterior of the calibration "
-            f"constants ({_e(', '.join(a.get('posterior_constants', [])))}), on the same seeds "
+            f"constants ({_e(constants)}), on the same seeds "
             "at every draw. The 95% interval combines the spread between draws (parameters) "
             "with the seeds' noise, beside the seed-only interval; "
             f"{_e(a.get('posterior_pass_rule', ''))}. Placebos run at the default constants, "

@@ -36,7 +36,7 @@ from sim.checks import check_whole_number
 from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
-from sim.experiments.uncertainty import DRAW_SEED, combine, pick_draws
+from sim.experiments.uncertainty import DRAW_SEED, combine, pick_draws, posterior_record
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
@@ -479,10 +479,7 @@ def run_posterior(
         "uncertainty": "posterior",
         "draws": list(rows_picked),
         "draw_seed": DRAW_SEED,
-        "posterior": {
-            k: post.attrs.get(k) for k in ("fingerprint", "targets_hash", "model_version")
-        },
-        "posterior_constants": list(post.columns),
+        "posterior": posterior_record(post),
         "posterior_pass_rule": POSTERIOR_PASS_RULE,
     }
     return table, record

@@ -5,11 +5,19 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import experiments
-from sim.costs import cost_effectiveness, fieller
+from sim.costs import (
+    cost_effectiveness,
+    evaluate_posterior,
+    fieller,
+    posterior_cost_effectiveness,
+)
 from sim.costs.effectiveness import COLUMNS
+from sim.experiments.uncertainty import combine, run_posterior_experiments
+from sim.who_gains import summary
 
 
 def test_fieller_matches_the_t_interval_when_the_denominator_is_fixed():
@@ -42,3 +50,34 @@ def test_cost_effectiveness_table(costed):
     assert order.is_monotonic_increasing
     unranked = table[table["rank"].isna()]
     assert unranked["cost_per_upgrader_usd"].isna().all()
+
+
+def test_posterior_cost_table_combines_parameters_and_seeds():
+    post = pd.DataFrame({"mean_unit_cost": [0.2, 0.7], "consumption_rate": [0.5, 0.9]})
+    post.attrs = {"weights": [0.5, 0.5]}
+    runs = run_posterior_experiments(
+        ["g4"], draws=2, seeds=2, steps=24, workers=1, posterior=post, probe=summary, n_mse=60
+    )
+    table = posterior_cost_effectiveness(runs)
+    assert list(table.columns) == [*COLUMNS, "draws"] and table["draws"].tolist() == [2]
+    row = table.iloc[0]
+    probes = runs["g4"].probes
+    up = np.array(
+        [
+            [
+                float(a["distribution"].iloc[0]["upgraded"] - b["distribution"].iloc[0]["upgraded"])
+                for b, a in zip(before, after, strict=True)
+            ]
+            for before, after in zip(probes["baseline"], probes["intervention"], strict=True)
+        ]
+    )
+    c = combine(up)
+    assert row["extra_upgraders"] == pytest.approx(c["effect"])
+    assert (row["upgraders_ci_low"], row["upgraders_ci_high"]) == pytest.approx(
+        (c["low"], c["high"])
+    )
+    assert row["upgraders_ci_high"] - row["upgraders_ci_low"] >= c["seed_high"] - c["seed_low"]
+    assert row["cost_usd"] > 0 and "posterior" in table.attrs["uncertainty"]
+    runs["g4"].probes = {}
+    with pytest.raises(ValueError, match="probe"):
+        evaluate_posterior(runs["g4"])

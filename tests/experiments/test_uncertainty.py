@@ -6,8 +6,24 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.experiments.uncertainty import combine, pick_draws, run_posterior_experiment
+from sim.experiments.stats import t_crit
+from sim.experiments.uncertainty import (
+    REPORT_DESIGN,
+    combine,
+    combined_moments,
+    pick_draws,
+    run_posterior_experiment,
+    run_posterior_experiments,
+    sign_error,
+)
 from sim.ui.cli import main
+
+
+def _stub(values: dict[str, list[float]]) -> pd.DataFrame:
+    """A small posterior: any constant columns, equal weights."""
+    post = pd.DataFrame(values)
+    post.attrs = {"weights": [1 / len(post)] * len(post), "model_version": "stub"}
+    return post
 
 
 def test_combined_interval_is_never_narrower_than_the_seed_only_one():
@@ -40,16 +56,73 @@ def test_runs_over_draws_with_common_seeds():
     assert all(e.shape == (2, 2) for e in r.effects.values())
 
 
+def test_several_guidelines_in_one_pool_match_each_alone_on_common_seeds():
+    """One pool for several guidelines changes no number; identical draws give one effect."""
+    post = _stub({"mean_unit_cost": [0.45, 0.45, 0.45]})  # three identical draws
+    both = run_posterior_experiments(
+        ["g1", "g2"], "baseline", draws=2, seeds=2, steps=24, workers=1, posterior=post, n_mse=50
+    )
+    alone = run_posterior_experiment(
+        "g2", "baseline", draws=2, seeds=2, steps=24, workers=1, posterior=post, n_mse=50
+    )
+    assert set(both) == {"g1", "g2"} and both["g2"].seeds == alone.seeds == (0, 1)
+    for metric, e in alone.effects.items():
+        np.testing.assert_array_equal(both["g2"].effects[metric], e)
+        # the same seeds at every draw: identical draws give identical rows of effects
+        np.testing.assert_array_equal(e[0], e[1])
+    row = alone.row("mean_income")
+    assert row["parameter_share"] == 0.0
+    assert row["high"] - row["low"] == pytest.approx(row["seed_high"] - row["seed_low"])
+    assert alone.provenance["posterior"]["constants"] == ["mean_unit_cost"]
+
+
+def test_combined_interval_is_never_narrower_than_the_seed_only_one_on_the_same_runs():
+    post = _stub({"mean_unit_cost": [0.2, 0.45, 0.9], "consumption_rate": [0.5, 0.7, 0.9]})
+    r = run_posterior_experiment(
+        "g2", "baseline", draws=2, seeds=2, steps=24, workers=1, posterior=post, n_mse=60
+    )
+    widths = r.table["high"] - r.table["low"]
+    seed_widths = r.table["seed_high"] - r.table["seed_low"]
+    assert (widths >= seed_widths - 1e-12).all()
+    assert (widths > seed_widths).any()  # the draws differ: the parameters add width
+
+
+def test_combined_moments_agree_with_combine_and_bound_the_covariance():
+    rng = np.random.default_rng(5)
+    a = rng.normal(size=(6, 4)) + rng.normal(size=(6, 1))
+    va, vb, vab = combined_moments(a, 2 * a)
+    c = combine(a)
+    assert va == pytest.approx(((c["high"] - c["effect"]) / t_crit(4)) ** 2)
+    assert vb == pytest.approx(4 * va) and vab == pytest.approx(2 * va)
+    b = rng.normal(size=(6, 4))
+    v1, v2, v12 = combined_moments(a, b)
+    assert abs(v12) <= (v1 * v2) ** 0.5 + 1e-12
+
+
+def test_report_design_and_its_monte_carlo_error():
+    assert REPORT_DESIGN.draws >= 10 and REPORT_DESIGN.seeds >= 2
+    assert sign_error(0.5, 12) == pytest.approx(0.1443, abs=1e-4)
+    assert sign_error(0.0, 12) == 0.0
+
+
 @pytest.mark.parametrize(
     ("argv", "words"),
     [
-        (["experiment", "all", "--uncertainty", "posterior", "--out", "x"], ["all", "allowed"]),
+        (["experiment", "all", "--draws", "1", "--out", "x"], ["--draws", "1", "allowed"]),
         (["experiment", "g1", "--draws", "5", "--out", "x"], ["--draws", "posterior"]),
+        (
+            ["experiment", "all", "--uncertainty", "seeds", "--draws", "5", "--out", "x"],
+            ["--draws", "posterior"],
+        ),
+        (["experiment", "all", "--draw-seeds", "1", "--out", "x"], ["--draw-seeds", "allowed"]),
         (["experiment", "g1", "--uncertainty", "wide", "--out", "x"], ["--uncertainty"]),
+        (["experiment", "all", "--draws", "many", "--out", "x"], ["--draws", "many"]),
     ],
 )
-def test_bad_uncertainty_options_exit_2(argv, words, capsys):
+def test_bad_uncertainty_options_exit_2(argv, words, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err
     for word in words:
         assert word in err
+    assert not (tmp_path / "x").exists()

@@ -101,13 +101,22 @@ def _runs():
     """Two guidelines on the baseline (one with a part, one with a comparison arm), small."""
     from sim.costs import lever_by_lever
     from sim.experiments import run_experiments
+    from sim.experiments.uncertainty import run_posterior_experiments
     from sim.who_gains import summary
 
     parts = lever_by_lever(GUIDELINES["g6"])
     everything = run_experiments(
         ["g6", "g7", *parts], "baseline", seeds=2, steps=12, n_mse=120, probe=summary
     )
-    return ({gid: everything[gid] for gid in ("g6", "g7")}, {p.id: everything[p.id] for p in parts})
+    # the report's posterior part too: 2 draws of the shipped posterior x 2 seeds
+    posterior = run_posterior_experiments(
+        ["g6", "g7", *parts], "baseline", draws=2, seeds=2, steps=12, n_mse=120, probe=summary
+    )
+    return (
+        {gid: everything[gid] for gid in ("g6", "g7")},
+        {p.id: everything[p.id] for p in parts},
+        posterior,
+    )
 
 
 class _Text(html.parser.HTMLParser):
@@ -149,8 +158,8 @@ def visible_texts(runs, lang: str, out_dir) -> dict[str, list[str]]:
     from sim.ui.outputs import write_outputs
     from sim.ui.plots import experiment_figure
 
-    results, parts = runs
-    write_outputs(results, out_dir, report=True, parts=parts, lang=lang)
+    results, parts, posterior = runs
+    write_outputs(results, out_dir, report=True, parts=parts, lang=lang, posterior=posterior)
     page = _Text()
     page.feed((Path(out_dir) / "report.html").read_text(encoding="utf-8"))
     figures = []
@@ -207,6 +216,8 @@ def test_the_english_rendering_is_checked_for_real(rendered):
     en = rendered["en"]
     assert any("cost per additional upgrader" in f for f in en["report"])
     assert any("Who gains" in f for f in en["report"])
+    assert "seed-only interval" in en["report"]  # the posterior part is checked too
+    assert any("plausible models" in f for f in en["report"])
     assert "month" in en["report figures"] and "upgrading (points)" in en["report figures"]
     assert "Debrief questions" in en["handout"]
     assert english_left(en, en)["report"]  # English against itself: everything "left"

@@ -431,7 +431,7 @@ def test_posterior_interval_is_never_narrower_than_the_seed_only_one(posterior_r
         a = table.attrs
         assert a["uncertainty"] == "posterior" and len(a["draws"]) == 2
         assert a["posterior"]["model_version"] == "stub"
-        assert a["posterior_constants"] == ["join_hazard"]
+        assert a["posterior"]["constants"] == ["join_hazard"]
 
 
 def test_share_of_draws_passing_follows_the_posterior(posterior_runs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -51,11 +52,15 @@ def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, cap
         "n_mse=60",
         "--workers",
         "1",
+        "--draws",
+        "2",
+        "--draw-seeds",
+        "2",
         "--quiet",
         "--out",
         str(out),
     ]
-    assert main(argv) == 0
+    assert main(argv) == 0  # posterior uncertainty, the default for all
     for gid in ex.GUIDELINES:
         table = pd.read_csv(out / f"{gid}.csv")
         assert list(table.columns) == EFFECT_COLUMNS
@@ -71,3 +76,30 @@ def test_cli_all_writes_tables_figures_and_a_self_contained_report(tmp_path, cap
     assert not re.search(r"(src|href)=\"https?://", html), "the report must work offline"
     assert "Scenario <strong>baseline</strong>" in html and "mse-sim" in html
     assert "wrote" in capsys.readouterr().out
+    # The combined interval is the main one, the seed-only one is named beside it.
+    assert html.count("<table class='posterior'>") == 7
+    assert html.count("95% interval, parameters and seeds") == 7
+    assert html.count("seed-only interval") >= 7
+    assert "2 posterior draws × 2 seeds" in html and "√(p(1−p)/2)" in html
+    assert "combine the uncertainty of the parameters and of the seeds" in html
+    # the cost table is over the posterior runs; its provenance and each guideline's say so
+    assert list(costs["draws"].unique()) == [2]
+    meta = json.loads((out / "g4-posterior.csv.meta.json").read_text())
+    assert meta["uncertainty"] == "posterior" and len(meta["draws"]) == 2
+    assert {"model_version", "targets_hash", "n_rows", "constants"} <= set(meta["posterior"])
+    cost_meta = json.loads((out / "costs.csv.meta.json").read_text())
+    assert cost_meta["posterior"]["targets_hash"] == meta["posterior"]["targets_hash"]
+    assert f"targets hash {meta['posterior']['targets_hash'][:12]}" in html
+    table = pd.read_csv(out / "g4-posterior.csv")
+    assert ((table["high"] - table["low"]) >= (table["seed_high"] - table["seed_low"]) - 1e-9).all()
+
+
+def test_cli_all_with_seed_only_intervals_keeps_the_old_report(tmp_path):
+    out = tmp_path / "report"
+    argv = ["experiment", "all", "--uncertainty", "seeds", "--seeds", "2", "--steps", "12"]
+    argv += ["--set", "n_mse=50", "--workers", "1", "--quiet", "--out", str(out)]
+    assert main(argv) == 0
+    html = (out / "report.html").read_text()
+    assert "seed-only interval" not in html and "posterior" not in html
+    assert "draws" not in pd.read_csv(out / "costs.csv").columns
+    assert not list(out.glob("*-posterior.csv"))
