@@ -95,6 +95,12 @@ POOLED_DEFAULTS: dict[str, int] = {
 #: :data:`LOCO_MIN_ACCEPTED`).
 LOCO_ACCEPT_SHARE = 0.1
 LOCO_MIN_ACCEPTED = 20
+#: The shipped posterior is the latest generation whose importance weights keep an effective
+#: sample size (1 / Σ weight², weights summing to 1) of at least this share of the population:
+#: a later generation whose weights sit on a handful of particles describes the posterior, and
+#: every interval drawn from it, by those few draws. Chosen before any fit was looked at (a
+#: common rule of thumb for degenerate importance weights), never by the targets.
+MIN_ESS_SHARE = 0.1
 #: Central posterior-predictive interval judged for coverage.
 LOCO_LEVEL = 0.9
 STATE_FORMAT = "mse-sim-pooled-calibration/1"
@@ -389,12 +395,45 @@ def read_evaluations(log_dir: str | os.PathLike) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("time", kind="stable").reset_index(drop=True)
 
 
+def effective_size(weights: Sequence[float] | np.ndarray) -> float:
+    """Return the effective sample size of importance weights, 1 / Σ w² (w normalised).
+
+    Examples:
+        >>> effective_size([1, 1, 1, 1]), effective_size([1, 0, 0, 0])
+        (4.0, 1.0)
+    """
+    w = np.asarray(weights, float)
+    w = w / w.sum()
+    return float(1.0 / np.sum(w**2))
+
+
+def shipped_generation(sizes: Sequence[float], population: int) -> int:
+    """Return the generation to ship, from each generation's effective sample size.
+
+    The latest whose effective sample size is at least :data:`MIN_ESS_SHARE` of
+    ``population``; the last one when none is.
+
+    Examples:
+        >>> shipped_generation([200.0, 4.2], 200), shipped_generation([200.0, 61.0], 200)
+        (0, 1)
+    """
+    for t in reversed(range(len(sizes))):
+        if sizes[t] >= MIN_ESS_SHARE * population:
+            return t
+    return len(sizes) - 1
+
+
 def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> PooledResult:
     names = list(spec.names)
     pops = history.get_all_populations()
     evaluations = read_evaluations(out / "evaluations")
+    sizes = [
+        effective_size(history.get_distribution(m=0, t=t)[1]) for t in range(history.max_t + 1)
+    ]
+    shipped: int | None = None
     if history.max_t >= 0:
-        df, w = history.get_distribution(m=0, t=history.max_t)
+        shipped = shipped_generation(sizes, spec.population)
+        df, w = history.get_distribution(m=0, t=shipped)
         posterior = df[names].reset_index(drop=True)
         posterior["weight"] = np.asarray(w, float) / np.sum(w)
         # Draws from the prior: the calibration sample (t = -1) and generation 0, i.e. every
@@ -405,7 +444,8 @@ def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> 
         cut = end.timestamp()
         method = (
             f"ABC-SMC (pyABC {pyabc.__version__}), {history.max_t + 1} generation(s) of "
-            f"{spec.population}"
+            f"{spec.population}, generation {shipped} shipped (the latest whose effective "
+            f"sample size is at least {MIN_ESS_SHARE:.0%} of the population)"
         )
     else:
         # No generation finished (the fit was stopped): every logged evaluation was drawn
@@ -468,6 +508,9 @@ def _collect(pyabc, history, cases, spec, sim, manifest, wall, resumed, out) -> 
         "evaluations_logged": len(evaluations),
         "model_runs": int(len(evaluations)) * sim.runs_per_evaluation(),
         "generations_done": int(history.max_t) + 1,
+        "effective_sample_sizes": [round(x, 1) for x in sizes],
+        "shipped_generation": shipped,
+        "min_ess_share": MIN_ESS_SHARE,
         "epsilons": [float(e) for e in pops["epsilon"].tolist() if math.isfinite(e)],
         "evaluations_per_generation": [int(n) for n in pops["samples"].tolist()],
         "wall_seconds_this_session": round(wall, 1),
