@@ -91,6 +91,20 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({100 * k / n:.0f}%)" if n else "-"
 
 
+def _shipped(record: dict) -> str:
+    """Which generation ships and why (fits before the rule say nothing: the last one)."""
+    sizes = record.get("effective_sample_sizes")
+    if not sizes or record.get("shipped_generation") is None:
+        return ""
+    t = int(record["shipped_generation"])
+    each = ", ".join(f"{x:.0f}" for x in sizes)
+    return (
+        f"effective sample sizes by generation {each}, so generation {t} ships (the latest "
+        f"whose effective sample size is at least {record['min_ess_share']:.0%} of the "
+        "population): "
+    )
+
+
 def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame, ess: float) -> str:
     """Return the generated section (without the reading); ``ess``: the draws' effective size."""
     s = record["settings"]
@@ -112,8 +126,8 @@ def section(record: dict, loco: pd.DataFrame, per_target: pd.DataFrame, ess: flo
         f"(epsilons {', '.join(f'{e:.3g}' for e in record['epsilons'])}), "
         f"{s['n_mse']} MSEs a run, {s['runs_per_evaluation']} runs an evaluation, "
         f"{record['evaluations']} evaluations ({record['model_runs']} model runs logged), "
-        f"pyABC seed {s['abc_seed']}; {record['draws']} draws, effective sample size "
-        f"{ess:.0f} (1 / Σ weight²); mse-sim {record['model_version']}, commit "
+        f"pyABC seed {s['abc_seed']}; {_shipped(record)}{record['draws']} draws, effective "
+        f"sample size {ess:.0f} (1 / Σ weight²); mse-sim {record['model_version']}, commit "
         f"`{str(record.get('code', {}).get('commit', '?'))[:10]}`, targets hash "
         f"`{record['targets_hash'][:12]}`.",
         f"- Leave-one-case-out: ABC rejection on the {record['loco']['prior_draws']} "
