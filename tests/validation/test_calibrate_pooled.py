@@ -11,10 +11,12 @@ from sim.ui.cli import main
 from sim.validation.calibrate_pooled import (
     POOLED_PRIORS,
     calibrate_pooled,
+    effective_size,
     loco,
     observation_targets,
     pooled_spec,
     read_evaluations,
+    shipped_generation,
     synthetic_cases,
     write_pooled,
 )
@@ -115,6 +117,9 @@ def test_resume_runs_no_more_evaluations(tmp_path):
     assert {p.name for p in files} >= {"pooled.csv", "pooled.json", "loco.csv"}
     record = json.loads((tmp_path / "fit" / "pooled.json").read_text())
     assert record["targets_hash"] and record["model_version"] and record["settings"]["n_mse"] == 40
+    # One generation: it ships, and its effective sample size is recorded.
+    assert record["shipped_generation"] == 0
+    assert len(record["effective_sample_sizes"]) == record["generations_done"] == 1
     n = len(read_evaluations(tmp_path / "fit" / "evaluations"))
     again = calibrate_pooled(cases, **kw)
     assert len(read_evaluations(tmp_path / "fit" / "evaluations")) == n
@@ -140,6 +145,16 @@ def test_bad_pooled_options_exit_2_naming_the_field(argv, words, capsys):
     err = capsys.readouterr().err
     for word in words:
         assert word in err, (word, err)
+
+
+def test_the_latest_generation_with_enough_effective_draws_ships():
+    # Generation 1's weights sit on 4 of 200 particles: generation 0 ships. A generation at
+    # exactly the share ships; when none reaches it, the last one does (nothing better).
+    assert effective_size([0.25] * 4 + [0.0] * 196) == pytest.approx(4.0)
+    assert shipped_generation([200.0, 4.1], 200) == 0
+    assert shipped_generation([200.0, 20.0, 3.0], 200) == 1
+    assert shipped_generation([200.0, 150.0, 90.0], 200) == 2
+    assert shipped_generation([5.0, 3.0], 200) == 1
 
 
 def test_pooled_spec_checks_settings():
