@@ -73,4 +73,13 @@ def draw(k: int) -> dict[str, float]:
     df = posterior()
     if not 0 <= int(k) < len(df):
         raise UserInputError(f"--draw: value {k} is not a draw (allowed: 0 to {len(df) - 1})")
-    return {name: float(v) for name, v in df.iloc[int(k)].items()}
+    return constants_of(df, k)
+
+
+def constants_of(table: pd.DataFrame, k: int) -> dict[str, float]:
+    """The constants of row ``k`` of a posterior table laid out as :func:`posterior`'s.
+
+    One constant per column, as plain floats: what `sim.constants` and a scenario's
+    ``replace`` take.
+    """
+    return {name: float(v) for name, v in table.iloc[int(k)].items()}

@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
-from sim.calibrated import fitted_to_another_model
+from sim.calibrated import constants_of, fitted_to_another_model
 from sim.calibrated import posterior as shipped_posterior
 from sim.checks import check_whole_number
 from sim.engines import check_workers
@@ -115,6 +115,18 @@ def pick_draws(weights: Sequence[float], n: int, seed: int = DRAW_SEED) -> tuple
     w = np.asarray(weights, float)
     rng = np.random.default_rng(seed)
     return tuple(int(i) for i in rng.choice(len(w), size=n, replace=True, p=w / w.sum()))
+
+
+def posterior_draws(
+    post: pd.DataFrame, n: int, seed: int = DRAW_SEED
+) -> list[tuple[int, dict[str, float]]]:
+    """Pick ``n`` rows of a posterior table by its weights (`pick_draws`), with their constants.
+
+    Returns:
+        ``(row, constants)`` per pick, in the order picked; a row picked twice appears twice.
+    """
+    rows = pick_draws(post.attrs.get("weights", [1.0] * len(post)), n, seed)
+    return [(k, constants_of(post, k)) for k in rows]
 
 
 def components(a: np.ndarray, b: np.ndarray | None = None) -> tuple[float, float]:
@@ -241,12 +253,13 @@ def run_posterior_experiments(
     steps = check_whole_number(steps, "steps", 1)
     n_workers = check_workers(workers)
     base = coerce_scenario(scenario, overrides)
-    rows = pick_draws(post.attrs.get("weights", [1.0] * len(post)), n)
+    picked = posterior_draws(post, n)
+    rows = tuple(k for k, _ in picked)
     columns = source_columns(m for g in chosen for m in g.metrics)
     plan = _Plan(seed_list, steps, columns, probe=probe)
     layout: dict[str, list[tuple[int, int]]] = {g.id: [] for g in chosen}
-    for k in rows:
-        at = base.replace(**{c: float(v) for c, v in post.iloc[k].items()})
+    for _, constants in picked:
+        at = base.replace(**constants)
         for g in chosen:
             arms = g.arms(at)
             layout[g.id].append((plan.add(arms[0]), plan.add(arms[1])))

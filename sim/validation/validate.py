@@ -36,7 +36,7 @@ from sim.checks import check_whole_number
 from sim.engines import Progress, check_workers, choose_engine, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.stats import check_seeds
-from sim.experiments.uncertainty import DRAW_SEED, combine, pick_draws, posterior_record
+from sim.experiments.uncertainty import DRAW_SEED, combine, posterior_draws, posterior_record
 from sim.metrics import derive, source_columns
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, list_scenarios, load_scenario
@@ -444,8 +444,9 @@ def run_posterior(
         and the posterior's provenance (JSON-able).
     """
     cases = list(cases)
-    rows_picked = pick_draws(post.attrs.get("weights", [1.0] * len(post)), draws)
-    constants = [{c: float(v) for c, v in post.iloc[k].items()} for k in rows_picked]
+    picked = posterior_draws(post, draws)
+    rows_picked = [k for k, _ in picked]
+    constants = [c for _, c in picked]
     batch: list[CaseTargets] = []
     batch_placebos: list[Sequence[ValueChainScenario] | None] = []
     for i, ct in enumerate(cases):

@@ -12,6 +12,7 @@ from sim.experiments.uncertainty import (
     combine,
     combined_moments,
     pick_draws,
+    posterior_draws,
     run_posterior_experiment,
     run_posterior_experiments,
     sign_error,
@@ -43,6 +44,17 @@ def test_draws_are_a_reproducible_weighted_resample():
     w = [0.0, 0.0, 0.5, 0.5]
     assert pick_draws(w, 6) == pick_draws(w, 6)
     assert set(pick_draws(w, 20)) == {2, 3}
+
+
+def test_posterior_draws_pair_each_picked_row_with_its_constants():
+    post = pd.DataFrame({"mean_unit_cost": [0.4, 0.5, 0.6], "decision_noise": [1, 2, 3]})
+    post.attrs = {"weights": [0.0, 1.0, 0.0]}
+    picked = posterior_draws(post, 3)
+    assert picked == [(1, {"mean_unit_cost": 0.5, "decision_noise": 2.0})] * 3
+    assert all(type(v) is float for _, c in picked for v in c.values())
+    # without weights every row is equally likely, and the same picks as `pick_draws` gives
+    del post.attrs["weights"]
+    assert [k for k, _ in posterior_draws(post, 8)] == list(pick_draws([1.0] * 3, 8))
 
 
 def test_runs_over_draws_with_common_seeds():
