@@ -10,10 +10,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 # Two stamps: the report needs only the package (`pip install -e .`); the tests, the app and
-# the site need its extras too. `make report` on a fresh clone then installs a third of what
-# `make test` does (about 1 min instead of about 3 here), and `make test` afterwards adds the
-# extras to the same environment.
+# the site need its extras too (174 packages and 1.7 GB against 42 and 0.9 GB), which
+# `make test` adds to the same environment.
 RUN_STAMP := $(VENV)/.runtime-stamp
+# uv installs the same packages as pip (the same resolution: the newest that fit), in seconds
+# rather than minutes (measured here: `pip install -e .` 83 s, `uv pip install -e .` 8 s).
+UV     := $(BIN)/uv pip install --quiet --python $(BIN)/python
 STAMP  := $(VENV)/.installed-stamp
 OUT    ?= out/report
 
@@ -22,12 +24,12 @@ OUT    ?= out/report
 $(RUN_STAMP): pyproject.toml setup.py
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 12), "mse-sim needs Python 3.12 or newer, found " + sys.version.split()[0]'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+	$(UV) -e .
 	touch $(RUN_STAMP)
 
 $(STAMP): $(RUN_STAMP)
-	$(BIN)/python -m pip install --quiet -e ".[app,test,docs]"
+	$(UV) -e ".[app,test,docs]"
 	touch $(STAMP)
 
 # numba compiles the model's per-MSE passes on first use and caches them on disk
