@@ -328,12 +328,13 @@ def shock_prices(
         market_shifts: Scenario lever scaling the long-run shifts.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    COMMON_SHOCK = values_of(consts)["common_shock"]
-    PRICE_PERSISTENCE = values_of(consts)["price_persistence"]
-    SECOND_CHAIN_VOLATILITY = values_of(consts)["second_chain_volatility"]
-    SHIFT_PERSISTENCE = values_of(consts)["shift_persistence"]
-    SHIFT_VOLATILITY = values_of(consts)["shift_volatility"]
-    VOLATILITY = values_of(consts)["volatility"]
+    values = values_of(consts)
+    COMMON_SHOCK = values["common_shock"]
+    PRICE_PERSISTENCE = values["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = values["second_chain_volatility"]
+    SHIFT_PERSISTENCE = values["shift_persistence"]
+    SHIFT_VOLATILITY = values["shift_volatility"]
+    VOLATILITY = values["volatility"]
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
         market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS : 1 + 2 * N_CHANNELS]
     )

@@ -269,8 +269,8 @@ class ValueChainModel(Model):
         # terms tightened by their suppliers' default serve recruitment and side-selling
         # alike (the default rates move only in side-selling, after they are read).
         firms = contracts.tightened(self.firms, self.firm_books, k)
-        # The month's trend prices, read by the choice of buyer and by side-selling (nothing
-        # moves the markets between them; the trade below sets `trend` from them again).
+        # The month's trend prices, read by the choice of buyer, by side-selling and by the
+        # trade below (nothing moves the markets between them, so they are computed once).
         trend = self.markets.trend_price(sc.competition, consts=k)
         # MSEs the firms reach choose their buyer on last month's terms, and firms answer
         # with their offers (issue 22, item 3; off: 0.3.0's recruitment).
@@ -316,7 +316,7 @@ class ValueChainModel(Model):
             self.firm_books,
             k,
         )
-        month = self.trade(transit=draws.transit)
+        month = self.trade(transit=draws.transit, trend=trend)
         contracts.book_profit(
             self.firm_books,
             pop.lead_firm,
@@ -471,7 +471,9 @@ class ValueChainModel(Model):
             pop, self.social, linked, self.scenario.intermediary_rent, consts=k
         )
 
-    def trade(self, transit: np.ndarray | None = None) -> finance.MonthAccounts | None:
+    def trade(
+        self, transit: np.ndarray | None = None, trend: np.ndarray | None = None
+    ) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
         Sets `links`, `brokers`, `trader_power`, `bargaining`, `terms`, `trend`, `contracts`
@@ -480,6 +482,8 @@ class ValueChainModel(Model):
         Args:
             transit: The month's draws for losses in transit. Without them (the model's
                 creation), nothing is lost and no cash is settled.
+            trend: The month's trend prices (`sim.markets.Markets.trend_price`), if the caller
+                has them already; computed here otherwise.
 
         Returns:
             The month's flows for the ledger (the decisions add their financing), or None
@@ -529,7 +533,7 @@ class ValueChainModel(Model):
             self.traders,
             consts=k,
         )
-        self.trend = self.markets.trend_price(sc.competition, consts=k)
+        self.trend = self.markets.trend_price(sc.competition, consts=k) if trend is None else trend
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
         self.contracts = contracts.contract_share(
