@@ -178,8 +178,15 @@ def tightened(firms: LeadFirms, books: FirmBooks, consts: np.ndarray) -> LeadFir
     its supplier capacity (RECRUIT_TIGHTENING), each in proportion to its default rate: a
     supplier that side-sells costs it the services without the volume (`book_profit`).
     """
-    values = values_of(consts)
     d = books.default_rate
+    if not d.any():
+        # No default seen (most runs, most months): the terms are the firms' own, the same
+        # bits as the formulas give with finite constants (x * 1.0 is x, and capacities,
+        # int64 like the formula's, are exact in float64),
+        # without a new bundle of arrays twice a month. Nothing writes into a firm's contract
+        # or capacity in place, so sharing them is safe.
+        return firms
+    values = values_of(consts)
     return firms._replace(
         contract=firms.contract * (1.0 - values["contract_tightening"] * d),
         capacity=np.floor(firms.capacity * (1.0 - values["recruit_tightening"] * d)).astype(
