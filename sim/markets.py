@@ -311,7 +311,7 @@ def shock_prices(
     market_shifts: float = 0.0,
     *,
     consts: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -327,6 +327,10 @@ def shock_prices(
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
         consts: The run's calibration constants (a `sim.constants` record).
+
+    Returns:
+        The month's trend prices (`Markets.trend_price`), which the month reads again: they
+        stay what they are until the markets move next.
     """
     values = values_of(consts)
     COMMON_SHOCK = values["common_shock"]
@@ -349,9 +353,9 @@ def shock_prices(
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
-    markets.price = markets.trend_price(competition, consts=consts) * detmath.exp_each(
-        markets.deviation
-    )
+    trend = markets.trend_price(competition, consts=consts)
+    markets.price = trend * detmath.exp_each(markets.deviation)
+    return trend
 
 
 def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:
