@@ -455,28 +455,70 @@ class MonthAccounts(NamedTuple):
 
 def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
     """Add one month's flows to ``ledger`` (the one place that writes it)."""
-    sales = month.sales
+    sales, financing = month.sales, month.financing
+    # The eight sums in one compiled call (`_flow_sums`) rather than eight: the same sums,
+    # bit for bit, for a few microseconds less a month.
+    (
+        revenue,
+        invested_from_cash,
+        loans,
+        advances,
+        buyer_payments,
+        intermediary_take,
+        lead_firm_take,
+        working_loans,
+    ) = _flow_sums(
+        sales.revenue,
+        financing.from_cash,
+        financing.loan,
+        financing.advance,
+        sales.buyer_payments,
+        sales.intermediary_take,
+        sales.lead_firm_take,
+        financing.working_loan,
+    ).tolist()
+    draw, debt_service, principal, advance_repaid = month.household.tolist()
     flows = {
-        "revenue": sum_in_order(sales.revenue),
+        "revenue": revenue,
         "production_cost": month.production_cost,
         "outside_income": month.outside_income,
-        **{
-            key: float(total)
-            for key, total in zip(
-                ("household_draw", "debt_service", "principal_repaid", "advances_repaid"),
-                month.household,
-                strict=True,
-            )
-        },
-        "invested_from_cash": sum_in_order(month.financing.from_cash),
-        "loans": sum_in_order(month.financing.loan),
-        "advances": sum_in_order(month.financing.advance),
-        "buyer_payments": sum_in_order(sales.buyer_payments),
-        "intermediary_take": sum_in_order(sales.intermediary_take),
-        "lead_firm_take": sum_in_order(sales.lead_firm_take),
+        "household_draw": draw,
+        "debt_service": debt_service,
+        "principal_repaid": principal,
+        "advances_repaid": advance_repaid,
+        "invested_from_cash": invested_from_cash,
+        "loans": loans,
+        "advances": advances,
+        "buyer_payments": buyer_payments,
+        "intermediary_take": intermediary_take,
+        "lead_firm_take": lead_firm_take,
         "transport": sales.transport,
-        "working_loans": sum_in_order(month.financing.working_loan),
+        "working_loans": working_loans,
         "transit_losses": month.transit_losses,
     }
     for key, value in flows.items():
         ledger[key] += value
+
+
+@njit(cache=True)
+def _flow_sums(
+    revenue,
+    from_cash,
+    loan,
+    advance,
+    buyer_payments,
+    intermediary_take,
+    lead_firm_take,
+    working_loan,
+):
+    """`sum_in_order` of each of the month's flow arrays, in `book_month`'s order (8,)."""
+    out = np.empty(8)
+    out[0] = sum_in_order(revenue)
+    out[1] = sum_in_order(from_cash)
+    out[2] = sum_in_order(loan)
+    out[3] = sum_in_order(advance)
+    out[4] = sum_in_order(buyer_payments)
+    out[5] = sum_in_order(intermediary_take)
+    out[6] = sum_in_order(lead_firm_take)
+    out[7] = sum_in_order(working_loan)
+    return out

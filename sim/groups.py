@@ -397,14 +397,23 @@ def _seek_and_join(mse, social, uniforms, supported, social_distance, registry, 
     return founders[:n_new], founded_cells[:n_new]
 
 
-def share_information(pop: Population, consts: np.ndarray) -> None:
+def share_information(
+    pop: Population, consts: np.ndarray, in_chain: np.ndarray | None = None
+) -> None:
     """Members pool their price and premium beliefs (one meeting a month).
 
     A member that sells directly (functional upgrading) brings what it reads in end markets
     to the pool but keeps its own reading: it knows its buyers' prices better than the group.
+
+    Args:
+        pop: Population; beliefs updated in place.
+        consts: The run's calibration constants (a `sim.constants` record).
+        in_chain: ``pop.in_chain``, if the caller has it already (computed otherwise).
     """
+    if in_chain is None:
+        in_chain = pop.in_chain
     _share_information(
-        pop.group, pop.in_chain, pop.upgrades, pop.belief_price, pop.belief_premium, consts
+        pop.group, in_chain, pop.upgrades, pop.belief_price, pop.belief_premium, consts
     )
 
 

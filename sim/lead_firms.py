@@ -326,11 +326,12 @@ def recruit_suppliers(
             a reached MSE joins the firm its draw picks.
         profit: Each firm's last month's profit (`sim.contracts.FirmBooks`), with ``offers``.
     """
-    PULL_FLOOR = values_of(consts)["pull_floor"]
-    RECRUIT_BASE = values_of(consts)["recruit_base"]
-    RECRUIT_CONTRACTS = values_of(consts)["recruit_contracts"]
-    RECRUIT_HAZARD = values_of(consts)["recruit_hazard"]
-    RECRUIT_SERVICES = values_of(consts)["recruit_services"]
+    values = values_of(consts)
+    PULL_FLOOR = values["pull_floor"]
+    RECRUIT_BASE = values["recruit_base"]
+    RECRUIT_CONTRACTS = values["recruit_contracts"]
+    RECRUIT_HAZARD = values["recruit_hazard"]
+    RECRUIT_SERVICES = values["recruit_services"]
     if firms.capacity.size == 0:
         return
     offer = (

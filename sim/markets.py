@@ -311,7 +311,7 @@ def shock_prices(
     market_shifts: float = 0.0,
     *,
     consts: np.ndarray,
-) -> None:
+) -> np.ndarray:
     """Draw this month's prices: persistent log shocks around a trend eroded by competition.
 
     The trend itself shifts slowly and independently by channel (``market_shifts``), so the
@@ -327,13 +327,18 @@ def shock_prices(
             levers share their random numbers.
         market_shifts: Scenario lever scaling the long-run shifts.
         consts: The run's calibration constants (a `sim.constants` record).
+
+    Returns:
+        The month's trend prices (`Markets.trend_price`), which the month reads again: they
+        stay what they are until the markets move next.
     """
-    COMMON_SHOCK = values_of(consts)["common_shock"]
-    PRICE_PERSISTENCE = values_of(consts)["price_persistence"]
-    SECOND_CHAIN_VOLATILITY = values_of(consts)["second_chain_volatility"]
-    SHIFT_PERSISTENCE = values_of(consts)["shift_persistence"]
-    SHIFT_VOLATILITY = values_of(consts)["shift_volatility"]
-    VOLATILITY = values_of(consts)["volatility"]
+    values = values_of(consts)
+    COMMON_SHOCK = values["common_shock"]
+    PRICE_PERSISTENCE = values["price_persistence"]
+    SECOND_CHAIN_VOLATILITY = values["second_chain_volatility"]
+    SHIFT_PERSISTENCE = values["shift_persistence"]
+    SHIFT_VOLATILITY = values["shift_volatility"]
+    VOLATILITY = values["volatility"]
     markets.shift = SHIFT_PERSISTENCE * markets.shift + (
         market_shifts * SHIFT_VOLATILITY * normals[1 + N_CHANNELS : 1 + 2 * N_CHANNELS]
     )
@@ -348,9 +353,9 @@ def shock_prices(
     markets.deviation = PRICE_PERSISTENCE * markets.deviation + (
         price_volatility * VOLATILITY * shock
     )
-    markets.price = markets.trend_price(competition, consts=consts) * detmath.exp_each(
-        markets.deviation
-    )
+    trend = markets.trend_price(competition, consts=consts)
+    markets.price = trend * detmath.exp_each(markets.deviation)
+    return trend
 
 
 def order_cuts(markets: Markets, consts: np.ndarray) -> np.ndarray:

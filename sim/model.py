@@ -48,6 +48,7 @@ from sim import (
 from sim.agents import MSE, Buyer, Intermediary, LeadFirm
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
+from sim.constants import values_of
 from sim.detmath import sum_in_order
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
@@ -256,7 +257,9 @@ class ValueChainModel(Model):
         self.markets.month += 1
         markets.drift_preferences(self.markets, sc.demand_shift, consts=k)
         markets.lower_benchmark_cost(self.markets, self._mean_unit_cost, sc.competition, consts=k)
-        markets.shock_prices(
+        # The month's trend prices, read by the choice of buyer, by side-selling and by the
+        # trade below (nothing moves the markets between them, so they are computed once).
+        trend = markets.shock_prices(
             self.markets,
             sc.price_volatility,
             sc.competition,
@@ -269,9 +272,6 @@ class ValueChainModel(Model):
         # terms tightened by their suppliers' default serve recruitment and side-selling
         # alike (the default rates move only in side-selling, after they are read).
         firms = contracts.tightened(self.firms, self.firm_books, k)
-        # The month's trend prices, read by the choice of buyer and by side-selling (nothing
-        # moves the markets between them; the trade below sets `trend` from them again).
-        trend = self.markets.trend_price(sc.competition, consts=k)
         # MSEs the firms reach choose their buyer on last month's terms, and firms answer
         # with their offers (issue 22, item 3; off: 0.3.0's recruitment).
         offers = (
@@ -316,7 +316,7 @@ class ValueChainModel(Model):
             self.firm_books,
             k,
         )
-        month = self.trade(transit=draws.transit)
+        month = self.trade(transit=draws.transit, trend=trend)
         contracts.book_profit(
             self.firm_books,
             pop.lead_firm,
@@ -342,11 +342,15 @@ class ValueChainModel(Model):
             draws.belief_noise,
             consts=k,
         )
-        groups.share_information(pop, consts=k)
+        # Nothing moves an MSE into or out of the chain from here to the learning below, so
+        # one mask of the MSEs in it serves the meetings, the learners and the peers.
+        in_chain = pop.in_chain
+        groups.share_information(pop, consts=k, in_chain=in_chain)
         service_level = services.service_intensity(pop, sc.embedded_services)
         support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
-        learners = signals.learners(pop)
-        group_adoption = groups.peer_adoption(pop, pop.group, pop.in_chain & pop.in_group)
+        learners = signals.learners(pop, in_chain)
+        group_adoption = groups.peer_adoption(pop, pop.group, in_chain & pop.in_group)
+        del in_chain
         village_adoption = groups.peer_adoption(pop, pop.village, pop.active)
         # In blocks of learners, so that the hazards of 10^7 MSEs (400 MB) are never held at
         # once: an MSE's hazards and news depend on its own row only, so the bits are the same.
@@ -458,7 +462,7 @@ class ValueChainModel(Model):
 
     @property
     def _mean_unit_cost(self) -> float:
-        return self.constants[0]["mean_unit_cost"]
+        return values_of(self.constants)["mean_unit_cost"]
 
     # -- mechanisms that need several modules ------------------------------------------------
 
@@ -471,7 +475,9 @@ class ValueChainModel(Model):
             pop, self.social, linked, self.scenario.intermediary_rent, consts=k
         )
 
-    def trade(self, transit: np.ndarray | None = None) -> finance.MonthAccounts | None:
+    def trade(
+        self, transit: np.ndarray | None = None, trend: np.ndarray | None = None
+    ) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
         Sets `links`, `brokers`, `trader_power`, `bargaining`, `terms`, `trend`, `contracts`
@@ -480,6 +486,8 @@ class ValueChainModel(Model):
         Args:
             transit: The month's draws for losses in transit. Without them (the model's
                 creation), nothing is lost and no cash is settled.
+            trend: The month's trend prices (`sim.markets.Markets.trend_price`), if the caller
+                has them already; computed here otherwise.
 
         Returns:
             The month's flows for the ledger (the decisions add their financing), or None
@@ -529,7 +537,7 @@ class ValueChainModel(Model):
             self.traders,
             consts=k,
         )
-        self.trend = self.markets.trend_price(sc.competition, consts=k)
+        self.trend = self.markets.trend_price(sc.competition, consts=k) if trend is None else trend
         # Links change only in recruitment (before) and upgrades (after the decisions use
         # this), so the month's contract shares serve sales and decisions alike.
         self.contracts = contracts.contract_share(

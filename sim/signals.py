@@ -533,9 +533,16 @@ def _option_hazards(mse, rows, sources, consts, hazard, start, stop):
             )
 
 
-def learners(pop: Population) -> np.ndarray:
-    """Rows of in-chain MSEs that do not yet know every option."""
-    return np.flatnonzero(pop.in_chain & (pop.aware != ALL_OPTIONS))
+def learners(pop: Population, in_chain: np.ndarray | None = None) -> np.ndarray:
+    """Rows of in-chain MSEs that do not yet know every option.
+
+    Args:
+        pop: Population.
+        in_chain: ``pop.in_chain``, if the caller has it already (computed otherwise).
+    """
+    if in_chain is None:
+        in_chain = pop.in_chain
+    return np.flatnonzero(in_chain & (pop.aware != ALL_OPTIONS))
 
 
 def learn_options(
