@@ -180,32 +180,19 @@ def tightened(firms: LeadFirms, books: FirmBooks, consts: np.ndarray) -> LeadFir
     """
     d = books.default_rate
     if not d.any():
-        # No default seen (the months before the first): the terms are the firms' own, the
-        # bits the formulas give with finite constants (x * 1.0 is x; capacities, int64 like
-        # the formulas', are exact in float64). Nothing writes into a firm's contract or
-        # capacity in place, so sharing them is safe.
+        # No default seen (most runs, most months): the terms are the firms' own, the same
+        # bits as the formulas give with finite constants (x * 1.0 is x, and capacities,
+        # int64 like the formula's, are exact in float64),
+        # without a new bundle of arrays twice a month. Nothing writes into a firm's contract
+        # or capacity in place, so sharing them is safe.
         return firms
-    # The month asks twice, before and after side-selling moves the default rates; its first
-    # question is last month's second, whose answer is kept (the same firms, constants and
-    # rates give the same terms).
-    rates = d.tobytes()
-    last = _last_tightened[0]
-    if last is not None and last[0] is firms and last[1] is consts and last[2] == rates:
-        return last[3]
     values = values_of(consts)
-    terms = firms._replace(
+    return firms._replace(
         contract=firms.contract * (1.0 - values["contract_tightening"] * d),
         capacity=np.floor(firms.capacity * (1.0 - values["recruit_tightening"] * d)).astype(
             np.int64
         ),
     )
-    _last_tightened[0] = (firms, consts, rates, terms)
-    return terms
-
-
-#: `tightened`'s last answer, as ``(firms, consts, default rates' bytes, terms)`` (one slot;
-#: the firms and constants are held, so their ids cannot be reused while kept).
-_last_tightened: list[tuple | None] = [None]
 
 
 def side_selling(
