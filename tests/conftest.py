@@ -14,6 +14,8 @@ Where a test goes: tests mirror ``sim/``.
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from sim import constants, experiments
 from sim.costs import lever_by_lever
 from sim.experiments import GUIDELINES
 from sim.model import ValueChainModel
+from sim.ui.cli import main as cli_main
 from sim.who_gains import summary
 
 # == the model ===============================================================================
@@ -81,3 +84,45 @@ def script():
 def reference_runs():
     """``benchmarks/reference_runs.py`` as a module (fingerprints, ``MARKETS_OFF``...)."""
     return _script("benchmarks/reference_runs.py")
+
+
+# == the command line ========================================================================
+
+
+@pytest.fixture
+def cli(capsys, monkeypatch):
+    """``cli("run", "--steps", "0", cwd=path)``: ``mse-sim`` with these arguments, in this process.
+
+    It calls ``sim.ui.cli.main``, which is what the installed command runs, and returns what
+    the command would: a `subprocess.CompletedProcess` with the exit code and the captured
+    output. A new interpreter costs about 10 s here (numba, pandas and Mesa load again), so
+    the many bad-input cases run in process; an exception other than the CLI's own errors
+    propagates and fails the test, as a traceback would. Each command keeps one test that
+    runs the real entry point (`cli_process`).
+    """
+
+    def run(*args, cwd=None):
+        if cwd is not None:
+            monkeypatch.chdir(cwd)
+        capsys.readouterr()  # drop anything printed before the command
+        code = cli_main([str(a) for a in args])
+        out = capsys.readouterr()
+        return subprocess.CompletedProcess(["mse-sim", *args], code, out.out, out.err)
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def cli_process():
+    """``cli_process("run", ..., cwd=path)``: ``python -m sim`` in a new process."""
+
+    def run(*args, cwd=None, timeout=600):
+        return subprocess.run(
+            [sys.executable, "-m", "sim", *[str(a) for a in args]],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            timeout=timeout,
+        )
+
+    return run

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -59,13 +56,7 @@ def store(tmp_path_factory):
     return out
 
 
-def cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=300
-    )
-
-
-def test_discover_cli_writes_text_csv_and_plot(store, tmp_path):
+def test_discover_cli_writes_text_csv_and_plot(store, tmp_path, cli_process):
     # Every run of the store, not one part file: a part holds only a few runs, which may all
     # be runs without any upgrading.
     values = pd.concat(
@@ -77,7 +68,7 @@ def test_discover_cli_writes_text_csv_and_plot(store, tmp_path):
     if threshold <= values.min():
         threshold = float(values[values > values.min()].min())
     out = tmp_path / "d"
-    result = cli(
+    result = cli_process(
         "discover",
         str(store),
         "--metric",
@@ -116,7 +107,7 @@ def test_discover_cli_writes_text_csv_and_plot(store, tmp_path):
         (lambda s, t: (str(s), "--metric", "share_upgraded@7", "--below", "0.1"), "not recorded"),
     ],
 )
-def test_discover_bad_input_exits_2_and_writes_nothing(store, tmp_path, make_args, word):
+def test_discover_bad_input_exits_2_and_writes_nothing(store, tmp_path, cli, make_args, word):
     out = tmp_path / "d"
     result = cli("discover", *make_args(store, tmp_path), "--out", str(out))
     assert result.returncode == 2, result.stderr

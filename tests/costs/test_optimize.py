@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -101,13 +98,7 @@ def test_a_lever_can_be_switched_off():
     assert p.costs.fixed_cost(p.moves([-0.1, -0.2])) == 0
 
 
-def cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, timeout=600
-    )
-
-
-def test_optimize_cli_writes_a_front_within_budget(tmp_path):
+def test_optimize_cli_writes_a_front_within_budget(tmp_path, cli, cli_process):
     out = tmp_path / "opt"
     args = (
         "optimize",
@@ -133,7 +124,7 @@ def test_optimize_cli_writes_a_front_within_budget(tmp_path):
         str(out),
         "--quiet",
     )
-    result = cli(*args)
+    result = cli_process(*args)
     assert result.returncode == 0, result.stderr
     front = pd.read_csv(out / "front.csv")
     assert len(front) >= 1 and (front["cost_usd"] <= 150000).all()
@@ -156,7 +147,7 @@ def test_optimize_cli_writes_a_front_within_budget(tmp_path):
         (("--budget", "1000", "--seeds", "1"), "seeds"),
     ],
 )
-def test_optimize_bad_input_exits_2_and_writes_nothing(tmp_path, args, word):
+def test_optimize_bad_input_exits_2_and_writes_nothing(tmp_path, cli, args, word):
     out = tmp_path / "opt"
     result = cli("optimize", "--out", str(out), *args)
     assert result.returncode == 2

@@ -1,10 +1,13 @@
-"""End-to-end tests of the `mse-sim` command: real subprocesses, real files."""
+"""End-to-end tests of the `mse-sim` command, real files.
+
+The command runs in a new process (`cli_process`, tests/conftest.py) where the entry point
+itself is under test: a run, a bad input, ``python -m sim``. The many other cases call
+``sim.ui.cli.main``, which the command runs, in this process (`cli`).
+"""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -12,15 +15,9 @@ import pytest
 from sim.ui.cli import main
 
 
-def cli(*args, cwd=None):
-    return subprocess.run(
-        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-
-
-def test_run_writes_csv_parquet_and_plot(tmp_path):
+def test_run_writes_csv_parquet_and_plot(tmp_path, cli_process):
     csv, parquet, png = tmp_path / "r.csv", tmp_path / "r.parquet", tmp_path / "r.png"
-    result = cli(
+    result = cli_process(
         "run",
         "baseline",
         "--steps",
@@ -69,7 +66,7 @@ def test_same_seed_same_file(tmp_path):
     assert (tmp_path / "a.csv").read_text() == (tmp_path / "b.csv").read_text()
 
 
-def test_scenarios_lists_and_shows_info():
+def test_scenarios_lists_and_shows_info(cli):
     result = cli("scenarios")
     assert result.returncode == 0
     assert result.stdout.splitlines()[0].startswith("baseline")
@@ -95,7 +92,7 @@ def test_scenarios_lists_and_shows_info():
         (["fly"], ["invalid choice", "fly"]),
     ],
 )
-def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, args, words):
+def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, cli, args, words):
     result = cli(*args, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
@@ -104,7 +101,15 @@ def test_bad_input_exits_2_with_a_message_and_no_traceback(tmp_path, args, words
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_a_copied_and_edited_scenario_runs_by_path(tmp_path):
+def test_bad_input_from_the_command_itself_exits_2_without_a_traceback(tmp_path, cli_process):
+    result = cli_process("run", "--set", "credit_access=2", "--out", "r.csv", cwd=tmp_path)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "credit_access" in result.stderr and "0.0 to 1.0" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_copied_and_edited_scenario_runs_by_path(tmp_path, cli):
     # The README's way to make a case: copy a file of scenarios/, edit it, run it by its path.
     from sim.scenario import scenario_dir
 
@@ -121,7 +126,7 @@ def test_a_copied_and_edited_scenario_runs_by_path(tmp_path):
     assert meta["scenario"]["name"] == "my-case"
 
 
-def test_bad_scenario_file_names_the_file(tmp_path):
+def test_bad_scenario_file_names_the_file(tmp_path, cli):
     bad = tmp_path / "bad.toml"
     bad.write_text("[parameters]\nherding = 1.5\n")
     out = tmp_path / "out.csv"
@@ -145,6 +150,6 @@ def test_no_partial_file_when_writing_fails(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_python_dash_m_and_console_script_agree():
-    result = cli("--version")
+def test_python_dash_m_and_console_script_agree(cli_process):
+    result = cli_process("--version")
     assert result.returncode == 0 and "mse-sim" in result.stdout
