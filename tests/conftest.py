@@ -97,8 +97,8 @@ def cli(capsys, monkeypatch):
     the command would: a `subprocess.CompletedProcess` with the exit code and the captured
     output. A new interpreter costs about 10 s here (numba, pandas and Mesa load again), so
     the many bad-input cases run in process; an exception other than the CLI's own errors
-    propagates and fails the test, as a traceback would. Each command keeps one test that
-    runs the real entry point (`cli_process`).
+    propagates and fails the test, as a traceback would. The commands' end-to-end runs, and
+    one bad input, go through the real entry point (`cli_process`).
     """
 
     def run(*args, cwd=None):
