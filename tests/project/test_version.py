@@ -4,8 +4,6 @@ every result's provenance, and listed in the changelog."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -30,11 +28,10 @@ def test_the_package_reads_its_version_from_the_one_place_it_is_written():
         assert f'"{sim.__version__}"' not in text, f"{path} spells the version out"
 
 
-def test_cli_prints_the_version():
-    out = subprocess.run(
-        [sys.executable, "-m", "sim", "--version"], capture_output=True, text=True, check=True
-    ).stdout
-    assert out.strip() == f"mse-sim {sim.__version__}"
+def test_cli_prints_the_version(cli_process):
+    result = cli_process("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == f"mse-sim {sim.__version__}"
 
 
 def test_a_run_and_every_written_table_record_the_version(tmp_path):

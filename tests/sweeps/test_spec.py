@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -117,19 +115,14 @@ def test_field_both_fixed_and_swept(scenario_file):
     refused(data, "credit_access", "[fixed]")
 
 
-def test_bad_spec_file_via_cli_exits_2_and_writes_nothing(tmp_path, scenario_file):
+def test_bad_spec_file_via_cli_exits_2_and_writes_nothing(tmp_path, scenario_file, cli_process):
     path = tmp_path / "bad.toml"
     path.write_text(
         f'[sweep]\nscenario = "{scenario_file}"\nmethod = "grid"\n'
         "[parameters]\ncredit_access = { low = 0.0, high = 1.0 }\n"
     )
     out = tmp_path / "store"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim", "sweep", str(path), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = cli_process("sweep", path, "--out", out, timeout=120)
     assert proc.returncode == 2, proc.stderr
     assert "credit_access" in proc.stderr and "Traceback" not in proc.stderr
     assert not out.exists()
