@@ -16,12 +16,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real, values_of, whole
 from sim.detmath import sum_in_order
 from sim.population import INTERSECTORAL, Population
 from sim.second_chain import outside_income
+from sim.threads import CHUNK, parallel
 
 if TYPE_CHECKING:
     from sim.sales import Sales
@@ -163,18 +164,46 @@ def credit_limit(
 
     Producer-group members borrow more through group lending (``group_finance``).
     """
-    return _credit_limit(
-        float(credit_access), social, pop.debt, pop.group, float(group_finance), consts
-    )
+    available = np.empty(pop.n)
+    args = (float(credit_access), social, pop.debt, pop.group, float(group_finance), available)
+    # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _credit_limit_chunks(*args, consts, CHUNK)
+    else:
+        _credit_limit(*args, consts, 0, pop.n)
+    return available
+
+
+@njit(cache=True, parallel=True)
+def _credit_limit_chunks(
+    credit_access, social, debt, group, group_finance, available, consts, chunk
+):
+    """`_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = debt.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _credit_limit(
+            credit_access,
+            social,
+            debt,
+            group,
+            group_finance,
+            available,
+            consts,
+            start,
+            min(start + chunk, n),
+        )
 
 
 @njit(cache=True)
-def _credit_limit(credit_access, social, debt, group, group_finance, consts):
+def _credit_limit(
+    credit_access, social, debt, group, group_finance, available, consts, start, stop
+):
+    """Write the investment credit available to MSEs ``start`` to ``stop`` into ``available``."""
     GROUP_LENDING = consts[0].group_lending
     MAX_LOAN = consts[0].max_loan
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
-    available = np.empty(debt.size)
-    for i in range(debt.size):
+    for i in range(start, stop):
         line = _credit_line(
             credit_access,
             group[i] >= 0,
@@ -185,7 +214,6 @@ def _credit_limit(credit_access, social, debt, group, group_finance, consts):
             SOCIAL_CREDIT_PENALTY,
         )
         available[i] = max(line - debt[i], 0.0)
-    return available
 
 
 @njit(cache=True)
@@ -204,18 +232,34 @@ def working_credit_limit(
     consts: np.ndarray,
 ) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
-    return _working_credit_limit(
-        float(working_capital_credit), social, pop.group, float(group_finance), consts
-    )
+    available = np.empty(pop.n)
+    args = (float(working_capital_credit), social, pop.group, float(group_finance), available)
+    # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _working_credit_limit_chunks(*args, consts, CHUNK)
+    else:
+        _working_credit_limit(*args, consts, 0, pop.n)
+    return available
+
+
+@njit(cache=True, parallel=True)
+def _working_credit_limit_chunks(lever, social, group, group_finance, available, consts, chunk):
+    """`_working_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = group.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _working_credit_limit(
+            lever, social, group, group_finance, available, consts, start, min(start + chunk, n)
+        )
 
 
 @njit(cache=True)
-def _working_credit_limit(lever, social, group, group_finance, consts):
+def _working_credit_limit(lever, social, group, group_finance, available, consts, start, stop):
+    """Write the working-capital loan MSEs ``start`` to ``stop`` can take into ``available``."""
     GROUP_LENDING = consts[0].group_lending
     MAX_WORKING_LOAN = consts[0].max_working_loan
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
-    available = np.empty(group.size)
-    for i in range(group.size):
+    for i in range(start, stop):
         available[i] = _credit_line(
             lever,
             group[i] >= 0,
@@ -225,7 +269,6 @@ def _working_credit_limit(lever, social, group, group_finance, consts):
             GROUP_LENDING,
             SOCIAL_CREDIT_PENALTY,
         )
-    return available
 
 
 def input_discount(pop: Population, group_finance: float, consts: np.ndarray) -> np.ndarray:
@@ -310,22 +353,32 @@ def household_budget(cash, income, dependence, debt, advance_due, active, consts
     return draw, principal + interest, principal, advance_due
 
 
-@njit(cache=True)
 def settle_accounts(cash, debt, advance_due, income, dependence, active, consts):
     """Book one month's income and household flows into cash, debt and advances.
+
+    From :data:`sim.threads.PARALLEL_MIN_MSES` MSEs each household's books are kept over
+    threads in fixed chunks, its four flows written to a buffer, and the totals added in row
+    order on one thread afterwards: the same numbers as the single pass.
 
     Returns the month's totals ``(draw, debt_service, principal, advance_repaid)`` for the
     ledger.
     """
+    args = (cash, debt, advance_due, income, dependence, active, consts)
+    if not parallel(cash.size):
+        return _settle_accounts(*args)
+    flows = np.empty((4, cash.size))
+    _settle_chunks(*args, flows, CHUNK)
+    return _four_sums_in_order(flows)
+
+
+@njit(cache=True)
+def _settle_accounts(cash, debt, advance_due, income, dependence, active, consts):
+    """`settle_accounts` in one pass on one thread (the totals added as it goes)."""
     totals = np.zeros(4)
     for i in range(cash.size):
-        draw, debt_service, principal, repaid = household_budget(
-            cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts
+        draw, debt_service, principal, repaid = _settle_one(
+            cash, debt, advance_due, income, dependence, active, consts, i
         )
-        cash[i] += income[i] - draw - debt_service - repaid
-        debt[i] -= principal
-        if active[i]:
-            advance_due[i] = 0.0
         totals[0] += draw
         totals[1] += debt_service
         totals[2] += principal
@@ -333,21 +386,79 @@ def settle_accounts(cash, debt, advance_due, income, dependence, active, consts)
     return totals
 
 
-def update_distress(pop: Population, consts: np.ndarray) -> np.ndarray:
-    """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
-    return _update_distress(pop.active, pop.cash, pop.distress_months, consts)
+@njit(cache=True, parallel=True)
+def _settle_chunks(cash, debt, advance_due, income, dependence, active, consts, flows, chunk):
+    """Each household's books over threads in fixed chunks; its flows go to ``flows`` (4, n)."""
+    n = cash.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        for i in range(start, min(start + chunk, n)):
+            flows[0, i], flows[1, i], flows[2, i], flows[3, i] = _settle_one(
+                cash, debt, advance_due, income, dependence, active, consts, i
+            )
 
 
 @njit(cache=True)
-def _update_distress(active, cash, distress_months, consts):
-    EXIT_AFTER_MONTHS = consts[0].exit_after_months
-    exits = np.zeros(active.size, np.bool_)
-    for i in range(active.size):
-        distress_months[i] = distress_months[i] + 1 if active[i] and cash[i] < 0.0 else 0
-        if distress_months[i] >= EXIT_AFTER_MONTHS:
-            exits[i] = True
-            active[i] = False
+def _settle_one(cash, debt, advance_due, income, dependence, active, consts, i):
+    """Book MSE ``i``'s month into its cash, debt and advance; return its four flows."""
+    draw, debt_service, principal, repaid = household_budget(
+        cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts
+    )
+    cash[i] += income[i] - draw - debt_service - repaid
+    debt[i] -= principal
+    if active[i]:
+        advance_due[i] = 0.0
+    return draw, debt_service, principal, repaid
+
+
+@njit(cache=True)
+def _four_sums_in_order(flows):
+    """The sums of the four rows of ``flows``, each added in row order from 0.0.
+
+    One loop with four running totals: each total sees the same additions in the same order
+    as `sum_in_order` of its row, and the four chains of additions overlap in the CPU.
+    """
+    a = b = c = d = 0.0
+    for i in range(flows.shape[1]):
+        a += flows[0, i]
+        b += flows[1, i]
+        c += flows[2, i]
+        d += flows[3, i]
+    totals = np.empty(4)
+    totals[0], totals[1], totals[2], totals[3] = a, b, c, d
+    return totals
+
+
+def update_distress(pop: Population, consts: np.ndarray) -> np.ndarray:
+    """Count months in distress (negative cash); MSEs past the limit exit. Returns exits."""
+    exits = np.empty(pop.n, np.bool_)
+    args = (pop.active, pop.cash, pop.distress_months, exits, consts)
+    # Each MSE's count is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _update_distress_chunks(*args, CHUNK)
+    else:
+        _update_distress(*args, 0, pop.n)
     return exits
+
+
+@njit(cache=True, parallel=True)
+def _update_distress_chunks(active, cash, distress_months, exits, consts, chunk):
+    """`_update_distress` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = active.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _update_distress(active, cash, distress_months, exits, consts, start, min(start + chunk, n))
+
+
+@njit(cache=True)
+def _update_distress(active, cash, distress_months, exits, consts, start, stop):
+    """Count the distress of MSEs ``start`` to ``stop``; write who exits into ``exits``."""
+    EXIT_AFTER_MONTHS = consts[0].exit_after_months
+    for i in range(start, stop):
+        distress_months[i] = distress_months[i] + 1 if active[i] and cash[i] < 0.0 else 0
+        exits[i] = distress_months[i] >= EXIT_AFTER_MONTHS
+        if exits[i]:
+            active[i] = False
 
 
 @njit(cache=True)
@@ -511,14 +622,31 @@ def _flow_sums(
     lead_firm_take,
     working_loan,
 ):
-    """`sum_in_order` of each of the month's flow arrays, in `book_month`'s order (8,)."""
+    """`sum_in_order` of each of the month's flow arrays, in `book_month`'s order (8,).
+
+    The five arrays of one element per MSE are added in one loop with five running totals:
+    each total sees the same additions in the same order as `sum_in_order` of its array, and
+    the five chains of additions overlap in the CPU (about five times faster than one after
+    another, where each addition waits for the one before).
+    """
     out = np.empty(8)
-    out[0] = sum_in_order(revenue)
-    out[1] = sum_in_order(from_cash)
-    out[2] = sum_in_order(loan)
-    out[3] = sum_in_order(advance)
+    n = revenue.size
+    if from_cash.size == n and loan.size == n and advance.size == n and working_loan.size == n:
+        r = f = lo = ad = w = 0.0
+        for i in range(n):
+            r += revenue[i]
+            f += from_cash[i]
+            lo += loan[i]
+            ad += advance[i]
+            w += working_loan[i]
+        out[0], out[1], out[2], out[3], out[7] = r, f, lo, ad, w
+    else:
+        out[0] = sum_in_order(revenue)
+        out[1] = sum_in_order(from_cash)
+        out[2] = sum_in_order(loan)
+        out[3] = sum_in_order(advance)
+        out[7] = sum_in_order(working_loan)
     out[4] = sum_in_order(buyer_payments)
     out[5] = sum_in_order(intermediary_take)
     out[6] = sum_in_order(lead_firm_take)
-    out[7] = sum_in_order(working_loan)
     return out
