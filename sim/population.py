@@ -180,7 +180,13 @@ class Population:
     @property
     def in_chain(self) -> np.ndarray:
         """Active MSEs that still produce in this value chain (not moved out)."""
-        return _in_chain(self.active, self.upgrades)
+        out = np.empty(self.n, np.bool_)
+        # Each MSE's flag is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+        if parallel(self.n):
+            _in_chain_chunks(self.active, self.upgrades, out, CHUNK)
+        else:
+            _in_chain(self.active, self.upgrades, out, 0, self.n)
+        return out
 
     @property
     def in_group(self) -> np.ndarray:
@@ -453,9 +459,17 @@ def stays_in_chain(active, upgrades):
     return active and (upgrades >> INTERSECTORAL) & 1 == 0
 
 
+@njit(cache=True, parallel=True)
+def _in_chain_chunks(active, upgrades, out, chunk):
+    """`_in_chain` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = active.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _in_chain(active, upgrades, out, start, min(start + chunk, n))
+
+
 @njit(cache=True)
-def _in_chain(active, upgrades):
-    out = np.empty(active.size, np.bool_)
-    for i in range(active.size):
+def _in_chain(active, upgrades, out, start, stop):
+    """Write whether MSEs ``start`` to ``stop`` are active and still in this chain."""
+    for i in range(start, stop):
         out[i] = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
-    return out

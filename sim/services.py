@@ -12,10 +12,11 @@ fee, so lead firms' embedded services fill part of the gap.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real
 from sim.population import Population, stays_in_chain
+from sim.threads import CHUNK, parallel
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
@@ -88,7 +89,14 @@ CONSTANTS = declare(
 
 def service_intensity(pop: Population, embedded_services: float) -> np.ndarray:
     """Embedded-service intensity each MSE receives: the lever if linked to a lead firm."""
-    return _linked_share(float(embedded_services), pop.lead_firm, pop.active)
+    out = np.empty(pop.n)
+    args = (float(embedded_services), pop.lead_firm, pop.active, out)
+    # Each MSE's intensity is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _linked_share_chunks(*args, CHUNK)
+    else:
+        _linked_share(*args, 0, pop.n)
+    return out
 
 
 def support_intensity(
@@ -100,48 +108,83 @@ def support_intensity(
     group. They raise the chance of success, skills and news of options like embedded
     services do, but cost a fee and bring no input advances or cost-cutting design help.
     """
-    return _support_intensity(
-        float(support_services), pop.distance, social, pop.active, pop.upgrades, consts
-    )
+    out = np.empty(pop.n)
+    args = (float(support_services), pop.distance, social, pop.active, pop.upgrades, out, consts)
+    # Each MSE's intensity is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _support_intensity_chunks(*args, CHUNK)
+    else:
+        _support_intensity(*args, 0, pop.n)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _support_intensity_chunks(lever, distance, social, active, upgrades, out, consts, chunk):
+    """`_support_intensity` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = distance.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _support_intensity(
+            lever, distance, social, active, upgrades, out, consts, start, min(start + chunk, n)
+        )
 
 
 @njit(cache=True)
-def _support_intensity(lever, distance, social, active, upgrades, consts):
+def _support_intensity(lever, distance, social, active, upgrades, out, consts, start, stop):
+    """Write the support intensity of MSEs ``start`` to ``stop`` into ``out``."""
     SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
     SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
-    out = np.empty(distance.size)
-    for i in range(distance.size):
+    for i in range(start, stop):
         out[i] = (
             lever
             * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i])
             * (1.0 - SUPPORT_SOCIAL_LOSS * social[i])
             * stays_in_chain(active[i], upgrades[i])
         )
-    return out
+
+
+@njit(cache=True, parallel=True)
+def _linked_share_chunks(lever, lead_firm, active, out, chunk):
+    """`_linked_share` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = lead_firm.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _linked_share(lever, lead_firm, active, out, start, min(start + chunk, n))
 
 
 @njit(cache=True)
-def _linked_share(lever, lead_firm, active):
-    """The lever for active MSEs linked to a lead firm, zero for the rest."""
-    out = np.empty(lead_firm.size)
-    for i in range(lead_firm.size):
+def _linked_share(lever, lead_firm, active, out, start, stop):
+    """Write the lever for active MSEs linked to a lead firm (zero for the rest) into ``out``."""
+    for i in range(start, stop):
         out[i] = lever if lead_firm[i] >= 0 and active[i] else 0.0
-    return out
 
 
 def technical_assistance(
     pop: Population, services: np.ndarray, support: np.ndarray | None = None, *, consts: np.ndarray
 ) -> None:
     """MSEs learn from lead firms' technical assistance and stand-alone services (skill)."""
-    _learn_from_assistance(
-        pop.skill, services, np.zeros_like(services) if support is None else support, consts
-    )
+    args = (pop.skill, services, np.zeros_like(services) if support is None else support, consts)
+    # Each MSE learns on its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _learn_from_assistance_chunks(*args, CHUNK)
+    else:
+        _learn_from_assistance(*args, 0, pop.n)
+
+
+@njit(cache=True, parallel=True)
+def _learn_from_assistance_chunks(skill, services, support, consts, chunk):
+    """`_learn_from_assistance` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = skill.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _learn_from_assistance(skill, services, support, consts, start, min(start + chunk, n))
 
 
 @njit(cache=True)
-def _learn_from_assistance(skill, services, support, consts):
+def _learn_from_assistance(skill, services, support, consts, start, stop):
+    """Raise the skill of MSEs ``start`` to ``stop`` by the services they received."""
     SERVICE_SKILL_GAIN = consts[0].service_skill_gain
-    for i in range(skill.size):
+    for i in range(start, stop):
         skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)
 
 

@@ -274,18 +274,45 @@ def signal_clarity(
     RENT_OPACITY = values_of(consts)["rent_opacity"]
     TRADER_CLARITY = values_of(consts)["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    return _signal_clarity(own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
+    clarity = np.empty(pop.n)
+    args = (own, pop.distance, social, pop.ict, linked, pop.upgrades, clarity, consts)
+    # Each MSE's clarity is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _signal_clarity_chunks(*args, CHUNK)
+    else:
+        _signal_clarity(*args, 0, pop.n)
+    return clarity
+
+
+@njit(cache=True, parallel=True)
+def _signal_clarity_chunks(own, distance, social, ict, linked, upgrades, clarity, consts, chunk):
+    """`_signal_clarity` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = distance.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _signal_clarity(
+            own,
+            distance,
+            social,
+            ict,
+            linked,
+            upgrades,
+            clarity,
+            consts,
+            start,
+            min(start + chunk, n),
+        )
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
+def _signal_clarity(own, distance, social, ict, linked, upgrades, clarity, consts, start, stop):
+    """Write the clarity of MSEs ``start`` to ``stop`` into ``clarity``."""
     DIRECT_CLARITY = consts[0].direct_clarity
     DISTANCE_ATTENUATION = consts[0].distance_attenuation
     ICT_CLARITY = consts[0].ict_clarity
     LEAD_FIRM_CLARITY = consts[0].lead_firm_clarity
     SOCIAL_ATTENUATION = consts[0].social_attenuation
-    clarity = np.empty(distance.size)
-    for i in range(distance.size):
+    for i in range(start, stop):
         c = (
             own
             * (1.0 - DISTANCE_ATTENUATION * distance[i])
@@ -300,7 +327,6 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts):
         if (upgrades[i] >> FUNCTIONAL) & 1:
             c = max(c, DIRECT_CLARITY)
         clarity[i] = c
-    return clarity
 
 
 def update_beliefs(
