@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim import finance
 from sim.channels import channel_open
@@ -35,6 +35,7 @@ from sim.population import (
     stays_in_chain,
 )
 from sim.services import advance_share
+from sim.threads import CHUNK, filled, parallel
 
 if TYPE_CHECKING:
     from sim.valuation import Context, Options
@@ -356,11 +357,11 @@ def apply_upgrades(
     """
     n = pop.n
     attempts = Attempts(
-        option=np.full(n, -1, dtype=np.int64),
-        succeeded=np.zeros(n, dtype=bool),
-        financing=finance.Financing(np.zeros(n), np.zeros(n), np.zeros(n), np.zeros(n)),
+        option=filled(n, -1, np.int64),
+        succeeded=filled(n, False, np.bool_),
+        financing=finance.Financing(*(filled(n, 0.0) for _ in finance.Financing._fields)),
     )
-    _apply(
+    args = (
         pop.state,
         options.values(),
         choice,
@@ -370,12 +371,60 @@ def apply_upgrades(
         attempts,
         consts,
     )
+    # Each decider's attempt changes its own row only: from PARALLEL_MIN_MSES, the deciders
+    # are taken over threads in fixed chunks.
+    if parallel(n):
+        # numba's parallel loops take no nested bundle from outside: the attempts' arrays go
+        # in one by one and are bundled again inside.
+        _apply_chunks(
+            *args[:6], attempts.option, attempts.succeeded, *attempts.financing, consts, CHUNK
+        )
+    else:
+        _apply(*args, 0, choice.size)
     return attempts
 
 
+@njit(cache=True, parallel=True)
+def _apply_chunks(
+    mse,
+    options,
+    choice,
+    success_draw,
+    herding,
+    terms,
+    option,
+    succeeded,
+    from_cash,
+    loan,
+    advance,
+    working_loan,
+    consts,
+    chunk,
+):
+    """`_apply` over threads, in fixed chunks of ``chunk`` deciders (`Attempts` by array)."""
+    m = choice.size
+    for c in prange((m + chunk - 1) // chunk):
+        start = c * chunk
+        attempts = Attempts(
+            option, succeeded, finance.Financing(from_cash, loan, advance, working_loan)
+        )
+        _apply(
+            mse,
+            options,
+            choice,
+            success_draw,
+            herding,
+            terms,
+            attempts,
+            consts,
+            start,
+            min(start + chunk, m),
+        )
+
+
 @njit(cache=True)
-def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts):
-    """Pay for and apply the chosen upgrades.
+def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts, start, stop):
+    """Pay for and apply the chosen upgrades of deciders ``start`` to ``stop``.
 
     Working-capital loans and lead firms' advances are repaid from next month's sales (with
     interest on the loans): they are booked in ``advance_due``.
@@ -389,6 +438,8 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         terms: `DecisionTerms` (credit lines and service intensity are read).
         attempts: `Attempts`, written.
         consts: The run's calibration constants (a `sim.constants` record).
+        start: The first decider (a column of ``options``).
+        stop: The decider after the last.
     """
     WORKING_LOAN_INTEREST = consts[0].working_loan_interest
     credit, services, working_credit = terms.credit, terms.services, terms.working_credit
@@ -407,7 +458,7 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts)
         attempts.financing.advance,
         attempts.financing.working_loan,
     )
-    for j in range(rows.size):
+    for j in range(start, stop):
         k = choice[j]
         if k < 0:
             continue

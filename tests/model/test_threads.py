@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim import finance, population, services, signals, threads, valuation
+from sim import finance, population, services, signals, threads, upgrades, valuation
 from sim.errors import UserInputError
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
@@ -24,7 +24,7 @@ def _table(**kwargs) -> np.ndarray:
 
 
 #: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
-CHUNKED = (valuation, signals, population, finance, services)
+CHUNKED = (valuation, signals, population, finance, services, upgrades)
 
 
 @pytest.fixture
