@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -108,6 +108,34 @@ def using_threads(threads: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+def run_at_once(tasks: list[Callable[[], object]]) -> None:
+    """Run ``tasks`` at once, each on its own Python thread (the last on this one).
+
+    Only for tasks that spend their time in code that releases the interpreter lock (numpy's
+    sorts and random draws, compiled numba code), and that write disjoint memory. An error in
+    a task is raised here once all have ended.
+    """
+    errors: list[BaseException] = []
+
+    def guarded(task: Callable[[], object]) -> None:
+        try:
+            task()
+        except BaseException as error:  # raised again on the calling thread, below
+            errors.append(error)
+
+    helpers = [threading.Thread(target=guarded, args=(task,)) for task in tasks[:-1]]
+    for helper in helpers:
+        helper.start()
+    try:
+        if tasks:
+            tasks[-1]()
+    finally:
+        for helper in helpers:
+            helper.join()
+    if errors:
+        raise errors[0]
+
+
 def sort_in_place(x: np.ndarray, threads: int) -> None:
     """Sort ``x`` ascending, its parts sorted on ``threads`` threads and then merged.
 
@@ -120,10 +148,7 @@ def sort_in_place(x: np.ndarray, threads: int) -> None:
         x.sort()
         return
     half = x.size // 2
-    helper = threading.Thread(target=x[:half].sort)
-    helper.start()
-    x[half:].sort()
-    helper.join()
+    run_at_once([x[:half].sort, x[half:].sort])
     x[:] = _merge(x[:half], x[half:])
 
 
