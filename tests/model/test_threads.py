@@ -7,12 +7,15 @@ chunks, and the results are compared to the bit with the serial path's.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numba
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
-from sim import population, signals, threads, valuation
+from sim import population, sales, signals, threads, valuation
 from sim.errors import UserInputError
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
@@ -30,6 +33,7 @@ def chunked(monkeypatch):
     monkeypatch.setattr(valuation, "CHUNK", 37)
     monkeypatch.setattr(signals, "CHUNK", 37)
     monkeypatch.setattr(population, "CHUNK", 37)
+    monkeypatch.setattr(sales, "CHUNK", 37)
 
 
 @TWO
@@ -41,6 +45,7 @@ def test_chunked_passes_on_one_and_two_threads_give_the_serial_results(scenario,
     monkeypatch.setattr(valuation, "CHUNK", 37)
     monkeypatch.setattr(signals, "CHUNK", 37)
     monkeypatch.setattr(population, "CHUNK", 37)
+    monkeypatch.setattr(sales, "CHUNK", 37)
     one = _table(**args, threads=1)
     two = _table(**args, threads=2)
     np.testing.assert_array_equal(one, serial)
@@ -54,6 +59,39 @@ def test_a_large_run_is_the_same_on_one_and_two_threads():
     one = _table(steps=3, rng=2, n_mse=n, threads=1)
     two = _table(steps=3, rng=2, n_mse=n, threads=2)
     np.testing.assert_array_equal(one, two)
+
+
+#: The model's per-MSE state and month results compared by the large-run test below.
+_MODEL_ARRAYS = ("links", "brokers", "contracts", "bargaining", "group_benefit", "side_selling")
+
+
+def _state(model) -> dict[str, np.ndarray]:
+    """Every array a month leaves behind: the population's, the model's and the sales'."""
+    pop = model.population
+    arrays = {f"pop.{f.name}": np.asarray(getattr(pop, f.name)) for f in fields(pop)}
+    arrays.update({name: np.asarray(getattr(model, name)) for name in _MODEL_ARRAYS})
+    sold = model.last_sales
+    arrays.update({f"sales.{name}": np.asarray(v) for name, v in vars(sold).items()})
+    return arrays
+
+
+@TWO
+def test_a_large_model_leaves_the_same_state_on_one_and_two_threads(monkeypatch):
+    # A model of 10^5 MSEs (at the real chunk size, a few chunks): every pass that works over
+    # threads from PARALLEL_MIN_MSES gives each MSE, and every total, the same bits on one and
+    # two threads, month after month (the threshold lowered so that the model is cheap).
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 50_000)
+    args = dict(rng=4, n_mse=60_000, mse_brokers=0.5, forward_contracts=0.6, group_support=0.8)
+    one = sim.ValueChainModel(**args, threads=1)
+    two = sim.ValueChainModel(**args, threads=2)
+    for _ in range(3):
+        one.step()
+        two.step()
+        a, b = _state(one), _state(two)
+        assert a.keys() == b.keys()
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    pd.testing.assert_frame_equal(one.results(), two.results(), check_exact=True)
 
 
 @TWO
