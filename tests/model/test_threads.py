@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import population, sales, signals, threads, valuation
+from sim import groups, population, sales, signals, terms, threads, valuation
 from sim.errors import UserInputError
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
@@ -26,14 +26,16 @@ def _table(**kwargs) -> np.ndarray:
     return df.to_numpy(dtype=float)
 
 
+#: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
+CHUNKED = (valuation, signals, population, sales, groups, terms)
+
+
 @pytest.fixture
 def chunked(monkeypatch):
     """Every pass takes its chunked path, in chunks of 37 rows."""
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
-    monkeypatch.setattr(valuation, "CHUNK", 37)
-    monkeypatch.setattr(signals, "CHUNK", 37)
-    monkeypatch.setattr(population, "CHUNK", 37)
-    monkeypatch.setattr(sales, "CHUNK", 37)
+    for module in CHUNKED:
+        monkeypatch.setattr(module, "CHUNK", 37)
 
 
 @TWO
@@ -42,10 +44,8 @@ def test_chunked_passes_on_one_and_two_threads_give_the_serial_results(scenario,
     args = dict(scenario=scenario, steps=24, rng=7, n_mse=500, credit_access=0.8)
     serial = _table(**args, threads=1)
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
-    monkeypatch.setattr(valuation, "CHUNK", 37)
-    monkeypatch.setattr(signals, "CHUNK", 37)
-    monkeypatch.setattr(population, "CHUNK", 37)
-    monkeypatch.setattr(sales, "CHUNK", 37)
+    for module in CHUNKED:
+        monkeypatch.setattr(module, "CHUNK", 37)
     one = _table(**args, threads=1)
     two = _table(**args, threads=2)
     np.testing.assert_array_equal(one, serial)
