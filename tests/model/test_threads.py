@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import groups, population, sales, signals, terms, threads, valuation
+from sim import brokers, groups, population, sales, signals, terms, threads, valuation
 from sim.errors import UserInputError
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
@@ -27,7 +27,7 @@ def _table(**kwargs) -> np.ndarray:
 
 
 #: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
-CHUNKED = (valuation, signals, population, sales, groups, terms)
+CHUNKED = (valuation, signals, population, sales, groups, terms, brokers)
 
 
 @pytest.fixture
