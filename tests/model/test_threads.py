@@ -17,6 +17,7 @@ import pytest
 import sim
 from sim import brokers, groups, population, sales, signals, terms, threads, valuation
 from sim.errors import UserInputError
+from sim.metrics import census
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
 
@@ -27,7 +28,7 @@ def _table(**kwargs) -> np.ndarray:
 
 
 #: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
-CHUNKED = (valuation, signals, population, sales, groups, terms, brokers)
+CHUNKED = (valuation, signals, population, sales, groups, terms, brokers, census)
 
 
 @pytest.fixture
