@@ -15,7 +15,18 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import brokers, groups, population, sales, signals, terms, threads, valuation
+from sim import (
+    brokers,
+    channels,
+    contracts,
+    groups,
+    population,
+    sales,
+    signals,
+    terms,
+    threads,
+    valuation,
+)
 from sim.errors import UserInputError
 from sim.metrics import census
 
@@ -28,7 +39,18 @@ def _table(**kwargs) -> np.ndarray:
 
 
 #: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
-CHUNKED = (valuation, signals, population, sales, groups, terms, brokers, census)
+CHUNKED = (
+    valuation,
+    signals,
+    population,
+    sales,
+    groups,
+    terms,
+    brokers,
+    census,
+    channels,
+    contracts,
+)
 
 
 @pytest.fixture
