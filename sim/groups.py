@@ -536,13 +536,37 @@ def group_economics(
     """
     benefit = np.zeros(pop.n)
     if len(groups):
-        _group_economics(pop.state, groups.alive, uniforms, benefit, consts)
+        # The groups' books are sums over members in row order, on one thread; each member's
+        # share is its own: from PARALLEL_MIN_MSES, worked out over threads in fixed chunks.
+        books = _group_books(pop.state, groups.alive, uniforms, consts)
+        if parallel(pop.n):
+            _member_shares_chunks(pop.state, books, benefit, consts, CHUNK)
+        else:
+            _member_shares(pop.state, books, benefit, consts, 0, pop.n)
     return benefit
 
 
+class GroupBooks(NamedTuple):
+    """One month's books of every group (`_group_books`), indexed by group id.
+
+    Attributes:
+        size: In-chain members.
+        paying: Of them, those who pay toward shared costs.
+        cash_sum: Their cash, summed in row order.
+        top: Members with cash above the group's mean.
+        dissolving: Whether the group dissolves this month.
+    """
+
+    size: np.ndarray
+    paying: np.ndarray
+    cash_sum: np.ndarray
+    top: np.ndarray
+    dissolving: np.ndarray
+
+
 @njit(cache=True)
-def _group_economics(mse, alive, uniforms, benefit, consts):
-    ELITE_CAPTURE = consts[0].elite_capture
+def _group_books(mse, alive, uniforms, consts):
+    """Each group's `GroupBooks`; groups that dissolve are marked dead in ``alive``."""
     FREE_RIDING = consts[0].free_riding
     GOVERNANCE_COST = consts[0].governance_cost
     GROUP_VALUE = consts[0].group_value
@@ -569,7 +593,36 @@ def _group_economics(mse, alive, uniforms, benefit, consts):
             if GROUP_VALUE * effort - GOVERNANCE_COST * size[g] < 0.0:
                 dissolving[g] = True
                 alive[g] = False
-    for i in range(group.size):
+    return GroupBooks(size, paying, cash_sum, top, dissolving)
+
+
+@njit(cache=True, parallel=True)
+def _member_shares_chunks(mse, books, benefit, consts, chunk):
+    """`_member_shares` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = benefit.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _member_shares(mse, books, benefit, consts, start, min(start + chunk, n))
+
+
+@njit(cache=True)
+def _member_shares(mse, books, benefit, consts, start, stop):
+    """Each member's share of its group's benefits, or its leaving, for MSEs ``start`` to ``stop``.
+
+    Writes ``benefit`` and, for members who leave or whose group dissolves, ``mse.group``.
+    """
+    ELITE_CAPTURE = consts[0].elite_capture
+    GOVERNANCE_COST = consts[0].governance_cost
+    GROUP_VALUE = consts[0].group_value
+    group, cash, active, upgrades = mse.group, mse.cash, mse.active, mse.upgrades
+    size, paying, cash_sum, top, dissolving = (
+        books.size,
+        books.paying,
+        books.cash_sum,
+        books.top,
+        books.dissolving,
+    )
+    for i in range(start, stop):
         g = group[i]
         if g < 0:
             continue
