@@ -230,29 +230,61 @@ def _census_chunks(mse, months, incomes, cohort, chunk):
     one thread exactly as `_census` adds them, with the count of distinct groups; then, with
     a buffer, each chunk's active incomes copied to their place, over threads again.
     """
-    active, group = mse.active, mse.group
+    # Only the two chunk loops here: numba would run any array expression of a parallel
+    # function over threads too, each a round of waking them (the rest is in helpers).
+    active = mse.active
     n = active.size
     n_chunks = (n + chunk - 1) // chunk
     collect = incomes.size == n
-    terms = incomes if collect else np.empty(n)
-    counts = np.zeros((n_chunks, N_COUNTS), np.int64)
+    terms = incomes if collect else _scratch(n)
+    counts = _scratch_counts(n_chunks)
     for c in prange(n_chunks):
         start = c * chunk
         _count_chunk(mse, months, cohort, terms, counts[c], start, min(start + chunk, n))
-    sums, n_groups = _ordered_sums(mse, months, terms, group.max() + 2)
-    total = np.zeros(N_COUNTS, np.int64)
-    for c in range(n_chunks):
-        total += counts[c]
-    total[GROUPS_SLOT] = n_groups
+    total, sums, first = _add_up(mse, months, terms, counts)
     if not collect:
         return total, sums, incomes[:0]
-    first = np.zeros(n_chunks + 1, np.int64)  # where each chunk's incomes go
-    for c in range(n_chunks):
-        first[c + 1] = first[c] + counts[c, 0]
     for c in prange(n_chunks):
         start = c * chunk
         _copy_incomes(mse.income, active, incomes, first[c], start, min(start + chunk, n))
     return total, sums, incomes[: first[n_chunks]]
+
+
+@njit(cache=True)
+def _scratch(n):
+    """An uninitialised array of ``n`` floats (made outside a parallel function)."""
+    return np.empty(n)
+
+
+@njit(cache=True)
+def _scratch_counts(n_chunks):
+    """Zeroed counts, one row of `N_COUNTS` a chunk (made outside a parallel function)."""
+    return np.zeros((n_chunks, N_COUNTS), np.int64)
+
+
+@njit(cache=True)
+def _add_up(mse, months, terms, counts):
+    """The chunked census's totals: counts, the ordered sums, where each chunk's incomes go.
+
+    Returns:
+        ``(total, sums, first)``: the counts of `_census` (the chunks' added up, with the
+        distinct groups), its sums (`_ordered_sums`), and the first slot of each chunk's
+        active incomes in the buffer (one more: their number).
+    """
+    group = mse.group
+    n_seen = 2
+    for i in range(group.size):
+        n_seen = max(n_seen, group[i] + 2)
+    sums, n_groups = _ordered_sums(mse, months, terms, n_seen)
+    n_chunks = counts.shape[0]
+    total = np.zeros(N_COUNTS, np.int64)
+    first = np.zeros(n_chunks + 1, np.int64)
+    for c in range(n_chunks):
+        for k in range(N_COUNTS):
+            total[k] += counts[c, k]
+        first[c + 1] = first[c] + counts[c, 0]
+    total[GROUPS_SLOT] = n_groups
+    return total, sums, first
 
 
 @njit(cache=True)
@@ -265,27 +297,35 @@ def _count_chunk(mse, months, cohort, terms, counts, start, stop):
     active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
     cash, lead_firm, ict = mse.cash, mse.lead_firm, mse.ict
     income_sum, income_sumsq = mse.income_sum, mse.income_sumsq
+    adopters = np.zeros(N_OPTIONS, np.int64)
+    # Running counts in locals rather than array slots, so they stay in registers.
+    n_active = n_in_chain = n_upgraded = n_excluded = upgraded_excluded = 0
+    members = distressed = linked = informed = 0
     for i in range(start, stop):
         if i < cohort:
             upgraded = upgrades[i] != 0
-            counts[3] += excluded[i]
-            counts[2] += upgraded
-            counts[4 + N_OPTIONS] += upgraded and excluded[i]
+            n_excluded += excluded[i]
+            n_upgraded += upgraded
+            upgraded_excluded += upgraded and excluded[i]
             for k in range(N_OPTIONS):
-                counts[4 + k] += (upgrades[i] >> k) & 1
+                adopters[k] += (upgrades[i] >> k) & 1
         here = active[i]
-        counts[0] += here
-        counts[7 + N_OPTIONS] += here and cash[i] < 0.0
+        n_active += here
+        distressed += here and cash[i] < 0.0
         if months >= 2:
             terms[i] = _income_cv(income_sum[i], income_sumsq[i], months) * here
         in_chain = here and (upgrades[i] >> INTERSECTORAL) & 1 == 0
-        counts[1] += in_chain
-        counts[8 + N_OPTIONS] += in_chain and lead_firm[i] >= 0
+        n_in_chain += in_chain
+        linked += in_chain and lead_firm[i] >= 0
         if in_chain and group[i] >= 0:
-            counts[5 + N_OPTIONS] += 1
-            counts[9 + N_OPTIONS] += (
-                ict[i] or lead_firm[i] >= 0 or (upgrades[i] >> FUNCTIONAL) & 1 == 1
-            )
+            members += 1
+            informed += ict[i] or lead_firm[i] >= 0 or (upgrades[i] >> FUNCTIONAL) & 1 == 1
+    counts[0], counts[1], counts[2], counts[3] = n_active, n_in_chain, n_upgraded, n_excluded
+    for k in range(N_OPTIONS):
+        counts[4 + k] = adopters[k]
+    counts[4 + N_OPTIONS], counts[5 + N_OPTIONS] = upgraded_excluded, members
+    counts[7 + N_OPTIONS], counts[8 + N_OPTIONS] = distressed, linked
+    counts[9 + N_OPTIONS] = informed
 
 
 @njit(cache=True)
