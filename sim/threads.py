@@ -1,11 +1,15 @@
 """How many threads one model uses, and how its large passes split work between them.
 
-A run of 10^5 MSEs or more spends most of its month in a few per-MSE passes (valuation is the
+A run of 10^5 MSEs or more spends most of its month in per-MSE passes (valuation is the
 largest). Those passes run over fixed chunks of :data:`CHUNK` rows with numba's ``prange``:
 each MSE's numbers are computed exactly as on one thread, the chunks are laid out the same
 whatever the thread count, and nothing is summed across threads, so a seed gives bit-identical
-results on any number of threads. The random numbers are drawn before the parallel passes, as
-on one thread.
+results on any number of threads. A pass with sums (sales, the census, the groups' books) is
+split: its per-MSE part runs over the chunks, writing per-MSE results, and its sums are then
+added in row order on one thread, as the serial pass adds them. Whole-number counts may be
+added up chunk by chunk (they are exact in any order). Each row of the month's uniforms is
+drawn in one part per thread at once (:func:`run_at_once`), each part from a copy of the
+generator moved to its start (`sim.draws.DrawsWhenRead`): the very numbers one thread draws.
 
 The thread count is chosen by the model's ``threads`` argument, else ``$MSE_SIM_THREADS``,
 else every core numba may use (``NUMBA_NUM_THREADS``, by default the machine's cores). Studies

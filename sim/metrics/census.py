@@ -2,7 +2,9 @@
 
 :func:`status` counts the MSEs (active, in the chain, in a group, each upgrade) and sums
 their incomes, quality and unit cost once per step; the reporters read its :class:`Status`.
-Also the incomes behind the Gini coefficient and the ratio every share is.
+Also the incomes behind the Gini coefficient and the ratio every share is. From
+`sim.threads.PARALLEL_MIN_MSES` MSEs the pass is split (:func:`census`): counts and per-MSE
+terms over threads, the sums in row order on one thread.
 """
 
 from __future__ import annotations
