@@ -160,7 +160,7 @@ def net_prices(weight, q, d, power, bargaining, social, rent, far, price, premiu
 
 #: Bits of an MSE's verdict (`_verdicts`): it may choose a broker; its trader pays more
 #: than a broker by over the switching cost; a broker pays more than its trader by over it.
-ELIGIBLE, TRADER_BETTER, BROKER_BETTER = 1, 2, 4
+_ELIGIBLE, _TRADER_BETTER, _BROKER_BETTER = 1, 2, 4
 
 
 @njit(cache=True)
@@ -232,7 +232,7 @@ def _verdicts(
 ):
     """Write the verdicts of MSEs ``start`` to ``stop`` (before ``stop``).
 
-    A verdict's bits (`ELIGIBLE`, `TRADER_BETTER`, `BROKER_BETTER`) say whether the MSE may
+    A verdict's bits (`_ELIGIBLE`, `_TRADER_BETTER`, `_BROKER_BETTER`) say whether the MSE may
     choose a broker and which way a move would pay; each MSE's is its own.
     """
     threshold = consts[0].broker_switching_cost * price[DOMESTIC]
@@ -271,9 +271,9 @@ def _verdicts(
             consts,
         )
         verdict[i] = (
-            ELIGIBLE
-            + TRADER_BETTER * (via_trader - via_broker > threshold)
-            + BROKER_BETTER * (via_broker - via_trader > threshold)
+            _ELIGIBLE
+            + _TRADER_BETTER * (via_trader - via_broker > threshold)
+            + _BROKER_BETTER * (via_broker - via_trader > threshold)
         )
 
 
@@ -287,10 +287,10 @@ def _take_places(village, capacity, verdict, chosen):
     room = capacity.copy()
     # Those with a broker first keep their place.
     for i in range(n):
-        if not verdict[i] & ELIGIBLE:
+        if not verdict[i] & _ELIGIBLE:
             chosen[i] = False
         elif chosen[i]:
-            if verdict[i] & TRADER_BETTER or room[village[i]] == 0:
+            if verdict[i] & _TRADER_BETTER or room[village[i]] == 0:
                 # Back to the trader: it pays clearly more, or the village's brokers lost
                 # room (one left) and those later in row order go first.
                 chosen[i] = False
@@ -299,6 +299,6 @@ def _take_places(village, capacity, verdict, chosen):
             verdict[i] = 0  # not a newcomer, whatever it did
     # Newcomers fill what room is left, in row order.
     for i in range(n):
-        if verdict[i] & BROKER_BETTER and room[village[i]] > 0:
+        if verdict[i] & _BROKER_BETTER and room[village[i]] > 0:
             chosen[i] = True
             room[village[i]] -= 1

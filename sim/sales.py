@@ -257,7 +257,7 @@ SaleConstants, sale_constants = values_bundle(
 
 #: Rows `_sell` makes and then books at a time: few enough that the second pass over them
 #: finds them in the cache.
-BLOCK = 1024
+_BLOCK = 1024
 
 
 @njit(cache=True)
@@ -274,9 +274,9 @@ def _sell(mse, terms, market, contract_share, out, consts):
     """
     n = contract_share.size
     sums = (0.0, 0.0, 0.0, 0.0)
-    for start in range(0, n, BLOCK):
-        _produce(mse, terms, market, contract_share, out, consts, start, start + BLOCK)
-        sums = _book(mse, terms, market, contract_share, out, start, start + BLOCK, sums)
+    for start in range(0, n, _BLOCK):
+        _produce(mse, terms, market, contract_share, out, consts, start, start + _BLOCK)
+        sums = _book(mse, terms, market, contract_share, out, start, start + _BLOCK, sums)
     out.totals[0], out.totals[1], out.totals[2], out.totals[3] = sums
 
 
