@@ -137,6 +137,18 @@ def test_sorting_on_threads_gives_numpys_sort(chunked):
     np.testing.assert_array_equal(ours, np.sort(x))
 
 
+def test_tasks_run_at_once_all_end_and_a_helpers_error_is_raised_here():
+    done = []
+
+    def fail():
+        raise ValueError("helper failed")
+
+    with pytest.raises(ValueError, match="helper failed"):
+        threads.run_at_once([fail, lambda: done.append(1)])
+    assert done == [1]
+    threads.run_at_once([])
+
+
 def test_the_thread_count_comes_from_the_argument_then_the_environment(monkeypatch):
     monkeypatch.delenv(threads.ENV, raising=False)
     assert threads.choose_threads() == threads.max_threads()
