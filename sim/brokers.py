@@ -28,13 +28,14 @@ whatever the prices, as in 0.3.0.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real, whole
 from sim.links import reaches_broker
 from sim.markets import DOMESTIC, N_CHANNELS
 from sim.population import FUNCTIONAL, Population, stays_in_chain
 from sim.terms import broker_terms, direct_selling_cost, trader_terms
+from sim.threads import CHUNK, parallel
 from sim.traders import Traders
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -104,11 +105,16 @@ def choose_brokers(
         consts: The run's calibration constants (a `sim.constants` record).
     """
     n_villages = max(int(n_villages), int(pop.village.max()) + 1 if pop.n else 1)
-    _choose(
-        pop.state,
-        chosen,
+    mse = pop.state
+    # Room in each village, then what each MSE would gain by moving (its own: from
+    # PARALLEL_MIN_MSES worked out over threads in fixed chunks), then the places taken in
+    # row order on one thread.
+    capacity = _capacity(mse, n_villages, consts)
+    verdict = np.empty(pop.n, np.uint8)
+    args = (
+        mse,
+        capacity,
         float(mse_brokers),
-        n_villages,
         trader_power,
         bargaining,
         social,
@@ -117,7 +123,13 @@ def choose_brokers(
         price,
         premium,
         consts,
+        verdict,
     )
+    if parallel(pop.n):
+        _verdicts_chunks(*args, CHUNK)
+    else:
+        _verdicts(*args, 0, pop.n)
+    _take_places(pop.village, capacity, verdict, chosen)
 
 
 @njit(cache=True)
@@ -146,12 +158,28 @@ def net_prices(weight, q, d, power, bargaining, social, rent, far, price, premiu
     return via_trader, via_broker
 
 
+#: Bits of an MSE's verdict (`_verdicts`): it may choose a broker; its trader pays more
+#: than a broker by over the switching cost; a broker pays more than its trader by over it.
+_ELIGIBLE, _TRADER_BETTER, _BROKER_BETTER = 1, 2, 4
+
+
 @njit(cache=True)
-def _choose(
+def _capacity(mse, n_villages, consts):
+    """Room for clients in each village: its direct sellers in the chain, BROKER_CAPACITY each."""
+    BROKER_CAPACITY = consts[0].broker_capacity
+    upgrades, village, active = mse.upgrades, mse.village, mse.active
+    capacity = np.zeros(n_villages, np.int64)
+    for i in range(upgrades.size):
+        if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
+            capacity[village[i]] += BROKER_CAPACITY
+    return capacity
+
+
+@njit(cache=True, parallel=True)
+def _verdicts_chunks(
     mse,
-    chosen,
+    capacity,
     mse_brokers,
-    n_villages,
     trader_power,
     bargaining,
     social,
@@ -160,8 +188,53 @@ def _choose(
     price,
     premium,
     consts,
+    verdict,
+    chunk,
 ):
-    BROKER_CAPACITY = consts[0].broker_capacity
+    """`_verdicts` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = verdict.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _verdicts(
+            mse,
+            capacity,
+            mse_brokers,
+            trader_power,
+            bargaining,
+            social,
+            rent,
+            home,
+            price,
+            premium,
+            consts,
+            verdict,
+            start,
+            min(start + chunk, n),
+        )
+
+
+@njit(cache=True)
+def _verdicts(
+    mse,
+    capacity,
+    mse_brokers,
+    trader_power,
+    bargaining,
+    social,
+    rent,
+    home,
+    price,
+    premium,
+    consts,
+    verdict,
+    start,
+    stop,
+):
+    """Write the verdicts of MSEs ``start`` to ``stop`` (before ``stop``).
+
+    A verdict's bits (`_ELIGIBLE`, `_TRADER_BETTER`, `_BROKER_BETTER`) say whether the MSE may
+    choose a broker and which way a move would pay; each MSE's is its own.
+    """
     threshold = consts[0].broker_switching_cost * price[DOMESTIC]
     upgrades, lead_firm, village, active, trader = (
         mse.upgrades,
@@ -171,16 +244,7 @@ def _choose(
         mse.trader,
     )
     channel_weight, quality, distance = mse.channel_weight, mse.quality, mse.distance
-    n = upgrades.size
-    # Room in each village: its direct sellers in the chain, BROKER_CAPACITY clients each.
-    capacity = np.zeros(n_villages, np.int64)
-    for i in range(n):
-        if (upgrades[i] >> FUNCTIONAL) & 1 and stays_in_chain(active[i], upgrades[i]):
-            capacity[village[i]] += BROKER_CAPACITY
-    room = capacity.copy()
-    # Who may choose, and what a move would gain: those with a broker first keep their place.
-    wants = np.zeros(n, np.bool_)
-    for i in range(n):
+    for i in range(start, stop):
         v = village[i]
         eligible = (
             stays_in_chain(active[i], upgrades[i])
@@ -190,7 +254,7 @@ def _choose(
             and capacity[v] > 0
         )
         if not eligible:
-            chosen[i] = False
+            verdict[i] = 0
             continue
         far = home[v] >= 0 and home[v] != trader[i]
         via_trader, via_broker = net_prices(
@@ -206,17 +270,35 @@ def _choose(
             premium,
             consts,
         )
-        if chosen[i]:
-            if via_trader - via_broker > threshold or room[v] == 0:
+        verdict[i] = (
+            _ELIGIBLE
+            + _TRADER_BETTER * (via_trader - via_broker > threshold)
+            + _BROKER_BETTER * (via_broker - via_trader > threshold)
+        )
+
+
+@njit(cache=True)
+def _take_places(village, capacity, verdict, chosen):
+    """Keep, take or drop brokers on the verdicts, in row order.
+
+    ``chosen`` is updated; ``verdict`` is used up (those who had a broker are cleared).
+    """
+    n = verdict.size
+    room = capacity.copy()
+    # Those with a broker first keep their place.
+    for i in range(n):
+        if not verdict[i] & _ELIGIBLE:
+            chosen[i] = False
+        elif chosen[i]:
+            if verdict[i] & _TRADER_BETTER or room[village[i]] == 0:
                 # Back to the trader: it pays clearly more, or the village's brokers lost
                 # room (one left) and those later in row order go first.
                 chosen[i] = False
             else:
-                room[v] -= 1
-        else:
-            wants[i] = via_broker - via_trader > threshold
+                room[village[i]] -= 1
+            verdict[i] = 0  # not a newcomer, whatever it did
     # Newcomers fill what room is left, in row order.
     for i in range(n):
-        if wants[i] and room[village[i]] > 0:
+        if verdict[i] & _BROKER_BETTER and room[village[i]] > 0:
             chosen[i] = True
             room[village[i]] -= 1

@@ -10,10 +10,11 @@ channel's standard sells on the domestic market, which takes any quality.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.markets import DOMESTIC, N_CHANNELS, clears_standard
 from sim.population import Population
+from sim.threads import CHUNK, parallel
 
 
 @njit(cache=True)
@@ -74,12 +75,27 @@ def allocate_channels(pop: Population, consts: np.ndarray) -> None:
     diversification manages risk (guideline 7). Output that meets no entered channel's
     standard goes to the domestic market, which takes any quality.
     """
-    _allocate_channels(pop.channels, pop.quality, pop.channel_weight, consts)
+    args = (pop.channels, pop.quality, pop.channel_weight, consts)
+    # Each MSE's weights are its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _allocate_channels_chunks(*args, CHUNK)
+    else:
+        _allocate_channels(*args, 0, pop.n)
+
+
+@njit(cache=True, parallel=True)
+def _allocate_channels_chunks(channels, quality, weight, consts, chunk):
+    """`_allocate_channels` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = channels.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _allocate_channels(channels, quality, weight, consts, start, min(start + chunk, n))
 
 
 @njit(cache=True)
-def _allocate_channels(channels, quality, weight, consts):
-    for i in range(channels.size):
+def _allocate_channels(channels, quality, weight, consts, start, stop):
+    """Set the channel weights of MSEs ``start`` to ``stop`` (before ``stop``)."""
+    for i in range(start, stop):
         count = 0
         for c in range(N_CHANNELS):
             if (channels[i] >> c) & 1 == 1 and clears_standard(quality[i], c, consts):

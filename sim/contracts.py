@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real, values_of
 from sim.population import FUNCTIONAL, Population
+from sim.threads import CHUNK, parallel
 
 if TYPE_CHECKING:
     from sim.lead_firms import LeadFirms
@@ -131,17 +132,34 @@ def contract_share(pop: Population, firms: LeadFirms) -> np.ndarray:
     A supplier gets its lead firm's contract terms if its product meets the firm's standard,
     and none otherwise.
     """
-    return _contract_share(firms.standard, firms.contract, pop.lead_firm, pop.active, pop.quality)
+    out = np.zeros(pop.n)
+    args = (firms.standard, firms.contract, pop.lead_firm, pop.active, pop.quality, out)
+    # Each MSE's share is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(pop.n):
+        _contract_share_chunks(*args, CHUNK)
+    else:
+        _contract_share(*args, 0, pop.n)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _contract_share_chunks(standard, contract, lead_firm, active, quality, out, chunk):
+    """`_contract_share` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = lead_firm.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _contract_share(
+            standard, contract, lead_firm, active, quality, out, start, min(start + chunk, n)
+        )
 
 
 @njit(cache=True)
-def _contract_share(standard, contract, lead_firm, active, quality):
-    out = np.zeros(lead_firm.size)
-    for i in range(lead_firm.size):
+def _contract_share(standard, contract, lead_firm, active, quality, out, start, stop):
+    """Write the contract shares of MSEs ``start`` to ``stop`` into ``out`` (zeros)."""
+    for i in range(start, stop):
         k = lead_firm[i]
         if k >= 0 and active[i] and quality[i] >= standard[k] - 1e-12:
             out[i] = contract[k]
-    return out
 
 
 class FirmBooks(NamedTuple):

@@ -8,11 +8,13 @@ drawn only when the month first reads each (:class:`DrawsWhenRead`), the same nu
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from sim import markets, variates
+from sim.threads import run_at_once
 
 #: Populations from this size on draw each month's per-MSE random numbers array by array.
 SEPARATE_DRAWS_MIN = 100_000
@@ -56,14 +58,15 @@ class Draws:
     transit: np.ndarray  # (n,) a direct seller loses goods or cash in transit
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> Draws:
+    def draw(cls, rng: np.random.Generator, n: int, threads: int = 1) -> Draws:
         """Draw the month's numbers for ``n`` MSEs from ``rng``.
 
         From :data:`SEPARATE_DRAWS_MIN` MSEs on, with a generator that can be advanced, the
-        rows are drawn when read (:class:`DrawsWhenRead`).
+        rows are drawn when read (:class:`DrawsWhenRead`), each in ``threads`` parts at once
+        (the same numbers whatever the count).
         """
         if n >= SEPARATE_DRAWS_MIN and type(rng.bit_generator) in _ADVANCEABLE:
-            return DrawsWhenRead.draw(rng, n)
+            return DrawsWhenRead.draw(rng, n, threads)
         draws = cls()
         rows = [rng.random(n) for _ in range(8)] if n >= SEPARATE_DRAWS_MIN else rng.random((8, n))
         draws.recruit = rows[0]
@@ -99,19 +102,25 @@ class DrawsWhenRead(Draws):
     and draws the prices after them; a row read later is drawn from a copy of the generator
     as it was, moved to that row's start. So every number is the one :class:`Draws` draws,
     and the generator ends where it would. A released row is gone, not drawn again.
+
+    On several threads a row is drawn in as many parts at once, each from its own copy of the
+    generator moved to the part's start (numpy's draws release the interpreter lock): the
+    same numbers again, since every part is exactly its stretch of the stream.
     """
 
-    __slots__ = ("_start", "_n", "_released")
+    __slots__ = ("_start", "_n", "_released", "_threads")
     _start: dict[str, Any]  # the generator's state before the rows
     _n: int
     _released: set[str]
+    _threads: int
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, n: int) -> Draws:
+    def draw(cls, rng: np.random.Generator, n: int, threads: int = 1) -> Draws:
         """Move ``rng`` past the month's rows and draw the prices; the rows wait to be read."""
         draws = cls()
         bits: Any = rng.bit_generator  # a PCG64 or PCG64DXSM (`_ADVANCEABLE`)
         draws._start, draws._n, draws._released = dict(bits.state), n, set()
+        draws._threads = max(1, int(threads))
         bits.advance(len(_ROWS) * n)
         # `advance` drops a buffered 32-bit half; drawing doubles would have kept it.
         moved = dict(bits.state)
@@ -125,13 +134,30 @@ class DrawsWhenRead(Draws):
         # Called only for a row not drawn yet (or released, or no row at all).
         if name not in _ROWS or name in self._released:
             raise AttributeError(name)
+        n = self._n
+        values = np.empty(n)
+        first = _ROWS.index(name) * n
+        # Parts of the row, each drawn from the generator moved to its start.
+        bounds = np.linspace(0, n, self._threads + 1).astype(np.int64)
+        run_at_once(
+            [
+                partial(self._draw_part, name, values[a:b], first + int(a))
+                for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+            ]
+        )
+        setattr(self, name, values)
+        return values
+
+    def _draw_part(self, name: str, out: np.ndarray, skip: int) -> None:
+        """Draw ``out`` as the uniforms that follow the first ``skip`` after the rows' start."""
         start = self._start
         bits: Any = getattr(np.random, str(start["bit_generator"]))(0)
         bits.state = start
-        bits.advance(_ROWS.index(name) * self._n)
-        values = _as_drawn(name, np.random.Generator(bits).random(self._n))
-        setattr(self, name, values)
-        return values
+        bits.advance(skip)
+        np.random.Generator(bits).random(out=out)
+        if name == "belief_noise":  # in place, as `_as_drawn` computes it
+            np.subtract(out, 0.5, out=out)
+            np.multiply(out, np.sqrt(12.0), out=out)
 
     def release(self, *names: str) -> None:
         """Let go of draws the month has used (a row never read is simply not drawn)."""

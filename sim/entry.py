@@ -198,8 +198,8 @@ def month_draws(model) -> Draws:
     """
     pop, cohort = model.population, model.cohort_size
     if pop.n == cohort:
-        return Draws.draw(model.rng, pop.n)
-    draws = Draws.draw(model.rng, cohort)
+        return Draws.draw(model.rng, pop.n, model.threads)
+    draws = Draws.draw(model.rng, cohort, model.threads)
     extra = model.entry.rng.random((len(DRAW_ROWS), pop.n - cohort))
     for j, name in enumerate(DRAW_ROWS):
         row = np.concatenate((getattr(draws, name), as_drawn(name, extra[j])))

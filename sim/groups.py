@@ -18,10 +18,11 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real, values_of, whole
 from sim.population import FUNCTIONAL, N_OPTIONS, Population, stays_in_chain
+from sim.threads import CHUNK, parallel
 
 #: Group id of an MSE in no group, and of one looking for a group to join.
 NO_GROUP, SEEKING = -1, -2
@@ -412,20 +413,30 @@ def share_information(
     """
     if in_chain is None:
         in_chain = pop.in_chain
-    _share_information(
-        pop.group, in_chain, pop.upgrades, pop.belief_price, pop.belief_premium, consts
-    )
+    # The pools are sums over members, added in row order on one thread; moving each member
+    # toward its pool is its own, and from PARALLEL_MIN_MSES runs over threads in chunks.
+    members, pooled = _pool_beliefs(pop.group, in_chain, pop.belief_price, pop.belief_premium)
+    if members.size == 0:
+        return
+    args = (pop.group, in_chain, pop.upgrades, pop.belief_price, pop.belief_premium)
+    if parallel(pop.n):
+        _meet_chunks(*args, members, pooled, consts, CHUNK)
+    else:
+        _meet(*args, members, pooled, consts, 0, pop.n)
 
 
 @njit(cache=True)
-def _share_information(group, in_chain, upgrades, belief_price, belief_premium, consts):
-    INFORMATION_SHARING = consts[0].information_sharing
+def _pool_beliefs(group, in_chain, belief_price, belief_premium):
+    """Each group's in-chain members and the sums of their beliefs, in row order.
+
+    Returns:
+        ``(members, pooled)``: members per group, (groups,), and the sums of their price and
+        premium beliefs by channel, (2, channels, groups); empty without members.
+    """
     size = 0
     for i in range(group.size):
         if in_chain[i] and group[i] >= size:
             size = group[i] + 1
-    if size == 0:
-        return
     members = np.zeros(size)
     pooled = np.zeros((2, belief_price.shape[0], size))
     for i in range(group.size):
@@ -435,7 +446,41 @@ def _share_information(group, in_chain, upgrades, belief_price, belief_premium, 
             for c in range(belief_price.shape[0]):
                 pooled[0, c, g] += belief_price[c, i]
                 pooled[1, c, g] += belief_premium[c, i]
-    for i in range(group.size):
+    return members, pooled
+
+
+@njit(cache=True, parallel=True)
+def _meet_chunks(
+    group, in_chain, upgrades, belief_price, belief_premium, members, pooled, consts, chunk
+):
+    """`_meet` over threads, in fixed chunks (each member's beliefs are its own)."""
+    n = group.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _meet(
+            group,
+            in_chain,
+            upgrades,
+            belief_price,
+            belief_premium,
+            members,
+            pooled,
+            consts,
+            start,
+            min(start + chunk, n),
+        )
+
+
+@njit(cache=True)
+def _meet(
+    group, in_chain, upgrades, belief_price, belief_premium, members, pooled, consts, start, stop
+):
+    """Move the beliefs of members ``start`` to ``stop`` toward their group's mean (`_pool_beliefs`).
+
+    A member that sells directly keeps its own.
+    """
+    INFORMATION_SHARING = consts[0].information_sharing
+    for i in range(start, stop):
         g = group[i]
         if in_chain[i] and g >= 0 and (upgrades[i] >> FUNCTIONAL) & 1 == 0:
             for c in range(belief_price.shape[0]):
@@ -491,13 +536,37 @@ def group_economics(
     """
     benefit = np.zeros(pop.n)
     if len(groups):
-        _group_economics(pop.state, groups.alive, uniforms, benefit, consts)
+        # The groups' books are sums over members in row order, on one thread; each member's
+        # share is its own: from PARALLEL_MIN_MSES, worked out over threads in fixed chunks.
+        books = _group_books(pop.state, groups.alive, uniforms, consts)
+        if parallel(pop.n):
+            _member_shares_chunks(pop.state, books, benefit, consts, CHUNK)
+        else:
+            _member_shares(pop.state, books, benefit, consts, 0, pop.n)
     return benefit
 
 
+class GroupBooks(NamedTuple):
+    """One month's books of every group (`_group_books`), indexed by group id.
+
+    Attributes:
+        size: In-chain members.
+        paying: Of them, those who pay toward shared costs.
+        cash_sum: Their cash, summed in row order.
+        top: Members with cash above the group's mean.
+        dissolving: Whether the group dissolves this month.
+    """
+
+    size: np.ndarray
+    paying: np.ndarray
+    cash_sum: np.ndarray
+    top: np.ndarray
+    dissolving: np.ndarray
+
+
 @njit(cache=True)
-def _group_economics(mse, alive, uniforms, benefit, consts):
-    ELITE_CAPTURE = consts[0].elite_capture
+def _group_books(mse, alive, uniforms, consts):
+    """Each group's `GroupBooks`; groups that dissolve are marked dead in ``alive``."""
     FREE_RIDING = consts[0].free_riding
     GOVERNANCE_COST = consts[0].governance_cost
     GROUP_VALUE = consts[0].group_value
@@ -524,7 +593,36 @@ def _group_economics(mse, alive, uniforms, benefit, consts):
             if GROUP_VALUE * effort - GOVERNANCE_COST * size[g] < 0.0:
                 dissolving[g] = True
                 alive[g] = False
-    for i in range(group.size):
+    return GroupBooks(size, paying, cash_sum, top, dissolving)
+
+
+@njit(cache=True, parallel=True)
+def _member_shares_chunks(mse, books, benefit, consts, chunk):
+    """`_member_shares` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = benefit.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _member_shares(mse, books, benefit, consts, start, min(start + chunk, n))
+
+
+@njit(cache=True)
+def _member_shares(mse, books, benefit, consts, start, stop):
+    """Each member's share of its group's benefits, or its leaving, for MSEs ``start`` to ``stop``.
+
+    Writes ``benefit`` and, for members who leave or whose group dissolves, ``mse.group``.
+    """
+    ELITE_CAPTURE = consts[0].elite_capture
+    GOVERNANCE_COST = consts[0].governance_cost
+    GROUP_VALUE = consts[0].group_value
+    group, cash, active, upgrades = mse.group, mse.cash, mse.active, mse.upgrades
+    size, paying, cash_sum, top, dissolving = (
+        books.size,
+        books.paying,
+        books.cash_sum,
+        books.top,
+        books.dissolving,
+    )
+    for i in range(start, stop):
         g = group[i]
         if g < 0:
             continue

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.channels import sold_in_channels
 from sim.constants import declare, real, values_bundle
@@ -28,6 +28,7 @@ from sim.markets import (
 )
 from sim.population import Population, stays_in_chain
 from sim.terms import LinkTerms
+from sim.threads import CHUNK, parallel
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
@@ -226,7 +227,10 @@ def sell_output(
         channel_units=np.zeros(N_CHANNELS),
         brokerage=np.zeros(n),
     )
-    _sell(pop.state, terms, market, contract_share, out, consts)
+    if parallel(n):
+        _sell_chunks(pop.state, terms, market, contract_share, out, consts, CHUNK)
+    else:
+        _sell(pop.state, terms, market, contract_share, out, consts)
     return Sales(
         produced=out.produced,
         units=out.units,
@@ -251,9 +255,14 @@ SaleConstants, sale_constants = values_bundle(
 )
 
 
+#: Rows `_sell` makes and then books at a time: few enough that the second pass over them
+#: finds them in the cache.
+_BLOCK = 1024
+
+
 @njit(cache=True)
 def _sell(mse, terms, market, contract_share, out, consts):
-    """Sell every MSE's output and book each party's share.
+    """Sell every MSE's output and book each party's share, a block of MSEs after another.
 
     Args:
         mse: `MseState` (read only).
@@ -263,45 +272,55 @@ def _sell(mse, terms, market, contract_share, out, consts):
         out: `SalesAccounts`, written (takes, payments and revenue added to zeroed arrays).
         consts: The run's calibration constants (a `sim.constants` record).
     """
+    n = contract_share.size
+    sums = (0.0, 0.0, 0.0, 0.0)
+    for start in range(0, n, _BLOCK):
+        _produce(mse, terms, market, contract_share, out, consts, start, start + _BLOCK)
+        sums = _book(mse, terms, market, contract_share, out, start, start + _BLOCK, sums)
+    out.totals[0], out.totals[1], out.totals[2], out.totals[3] = sums
+
+
+@njit(cache=True, parallel=True)
+def _sell_chunks(mse, terms, market, contract_share, out, consts, chunk):
+    """`_sell` with the making and pricing over threads, in fixed chunks, then the books.
+
+    What an MSE makes and is paid per unit is its own (`_produce`); the books add every
+    MSE's share to totals (`_book`), and are kept in row order, on one thread, so that every
+    sum is added in the order of `_sell`.
+    """
+    n = contract_share.size
+    for c in prange((n + chunk - 1) // chunk):
+        _produce(mse, terms, market, contract_share, out, consts, c * chunk, (c + 1) * chunk)
+    sums = _book(mse, terms, market, contract_share, out, 0, n, (0.0, 0.0, 0.0, 0.0))
+    out.totals[0], out.totals[1], out.totals[2], out.totals[3] = sums
+
+
+@njit(cache=True)
+def _produce(mse, terms, market, contract_share, out, consts, start, stop):
+    """What MSEs ``start`` to ``stop`` (or the last) make, sell by channel and are paid per unit.
+
+    Writes those rows of ``out.produced``, ``out.units``, ``out.base`` and
+    ``out.premium_rate`` and nothing else, so rows can be worked out in any order.
+    """
     # The helpers below read these constants inside the loop; as values they stay in
-    # registers (see sim.constants.values_bundle).
+    # registers (see sim.constants.values_bundle). Made here, inside a parallel pass's chunk:
+    # numba's parallel loops cannot take a tuple of tuples from outside.
     hot = sale_constants(consts)
-    broker = terms.broker
-    channel_units = out.channel_units
-    capacity, unit_cost, channel_weight, quality, channels, trader, lead_firm = (
+    # Arrays taken out of the bundles once, not in the loop (each would be counted as a
+    # reference there, for every MSE).
+    capacity, unit_cost, channel_weight, quality, channels = (
         mse.capacity,
         mse.unit_cost,
         mse.channel_weight,
         mse.quality,
         mse.channels,
-        mse.trader,
-        mse.lead_firm,
     )
     active, upgrades = mse.active, mse.upgrades
-    link, markup, pass_through, transport = (
-        terms.link,
-        terms.markup,
-        terms.pass_through,
-        terms.transport,
-    )
+    markup, pass_through, transport = terms.markup, terms.pass_through, terms.transport
     spot, premium, cuts, trend = market.spot, market.premium, market.order_cuts, market.trend
     benchmark_cost, competition = market.benchmark_cost, market.competition
-    produced, units, revenue, base, premium_rate = (
-        out.produced,
-        out.units,
-        out.revenue,
-        out.base,
-        out.premium_rate,
-    )
-    buyer_payments, intermediary_take, lead_firm_take, totals = (
-        out.buyer_payments,
-        out.intermediary_take,
-        out.lead_firm_take,
-        out.totals,
-    )
-    # Running totals in locals rather than array slots, so they stay in registers.
-    transport_paid = premium_paid = premium_to_mse = via_brokers = 0.0
-    for i in range(capacity.size):
+    produced, units, base, premium_rate = out.produced, out.units, out.base, out.premium_rate
+    for i in range(start, min(stop, contract_share.size)):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
         w = sold_in_channels(channel_weight[:, i], q, hot)
@@ -324,15 +343,64 @@ def _sell(mse, terms, market, contract_share, out, consts):
             units[c, i] = sold - cut
             cancelled += cut
         units[DOMESTIC, i] += cancelled * ((channels[i] >> DOMESTIC) & 1)
+        for c in range(N_CHANNELS):
+            paid = paid_price(spot[c], trend[c], cs)
+            base[c, i], premium_rate[c, i] = unit_prices(
+                paid, premium[c], markup[i], pass_through[i], transport[c, i]
+            )
 
+
+@njit(cache=True)
+def _book(mse, terms, market, contract_share, out, start, stop, sums):
+    """Add the sales of MSEs ``start`` to ``stop`` to their revenue and every party's books.
+
+    Args:
+        mse: `MseState` (read only).
+        terms: `LinkTerms` of each MSE's link.
+        market: `MarketTerms` of this month.
+        contract_share: Share of each MSE's output sold forward.
+        out: `SalesAccounts`, its rows ``start`` to ``stop`` made by `_produce`; revenue,
+            brokerage, takes, payments and channel units added to.
+        start: The first row.
+        stop: The row after the last (past the population means its last row).
+        sums: Running totals so far: transport and marketing paid, premium paid, premium
+            reaching MSEs, units sold through MSE brokers.
+
+    Returns:
+        The running totals with these MSEs added one after another, channel by channel, so
+        that every sum is the same whichever thread worked out `_produce`.
+    """
+    quality, trader, lead_firm = mse.quality, mse.trader, mse.lead_firm
+    link, broker, markup, pass_through, transport = (
+        terms.link,
+        terms.broker,
+        terms.markup,
+        terms.pass_through,
+        terms.transport,
+    )
+    spot, premium, trend = market.spot, market.premium, market.trend
+    units, revenue, base, premium_rate, brokerage = (
+        out.units,
+        out.revenue,
+        out.base,
+        out.premium_rate,
+        out.brokerage,
+    )
+    channel_units, buyer_payments, intermediary_take, lead_firm_take = (
+        out.channel_units,
+        out.buyer_payments,
+        out.intermediary_take,
+        out.lead_firm_take,
+    )
+    # Running totals in locals rather than array slots, so they stay in registers.
+    transport_paid, premium_paid, premium_to_mse, via_brokers = sums
+    for i in range(start, min(stop, contract_share.size)):
+        q, cs = quality[i], contract_share[i]
         received = kept = contract_gain = 0.0
         for c in range(N_CHANNELS):
             u = units[c, i]
             channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
-            base[c, i], premium_rate[c, i] = unit_prices(
-                paid, premium[c], markup[i], pass_through[i], transport[c, i]
-            )
             received += u * (base[c, i] + premium_rate[c, i] * q)
             premium_per_unit = premium[c] * q
             spot_value, paid_value = u * spot[c], u * paid
@@ -351,7 +419,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
         revenue[i] += received
         if link[i] == VIA_BROKER:
             revenue[broker[i]] += kept
-            out.brokerage[broker[i]] += kept
+            brokerage[broker[i]] += kept
             via_brokers += units[0, i] + units[1, i] + units[2, i]
         # Each buyer's take goes to its own books. Adding zero to the others (rather than
         # branching on a link type the CPU cannot predict) leaves them exactly as they were.
@@ -360,12 +428,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
             lead_firm_take[max(lead_firm[i], 0)] += (kept + contract_gain) * (
                 link[i] == VIA_LEAD_FIRM
             )
-    totals[0], totals[1], totals[2], totals[3] = (
-        transport_paid,
-        premium_paid,
-        premium_to_mse,
-        via_brokers,
-    )
+    return transport_paid, premium_paid, premium_to_mse, via_brokers
 
 
 @njit(cache=True)

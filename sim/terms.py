@@ -16,13 +16,14 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from sim.constants import declare, real, values3, vector
 from sim.lead_firms import LeadFirms
 from sim.links import VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import CHANNELS, DOMESTIC, N_CHANNELS
 from sim.population import Population
+from sim.threads import CHUNK, parallel
 from sim.traders import Traders
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -331,7 +332,7 @@ def link_terms(
         transport=np.empty((N_CHANNELS, n)),
         broker=broker,
     )
-    _link_terms(
+    args = (
         pop.state,
         trader_power,
         bargaining,
@@ -342,14 +343,52 @@ def link_terms(
         terms,
         consts,
     )
+    # Each MSE's terms are its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
+    if parallel(n):
+        _link_terms_chunks(*args, CHUNK)
+    else:
+        _link_terms(*args, 0, n)
     return terms
+
+
+@njit(cache=True, parallel=True)
+def _link_terms_chunks(
+    mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms, consts, chunk
+):
+    """`_link_terms` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = terms.link.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _link_terms(
+            mse,
+            trader_power,
+            bargaining,
+            social,
+            intermediary_rent,
+            firms,
+            home,
+            terms,
+            consts,
+            start,
+            min(start + chunk, n),
+        )
 
 
 @njit(cache=True)
 def _link_terms(
-    mse, trader_power, bargaining, social, intermediary_rent, firms, home, terms, consts
+    mse,
+    trader_power,
+    bargaining,
+    social,
+    intermediary_rent,
+    firms,
+    home,
+    terms,
+    consts,
+    start,
+    stop,
 ):
-    """Fill ``terms`` (`LinkTerms`) from its links: markup, pass-through, transport.
+    """Fill rows ``start`` to ``stop`` of ``terms`` (`LinkTerms`): markup, pass-through, transport.
 
     Args:
         mse: `MseState` (read only).
@@ -361,6 +400,8 @@ def _link_terms(
         home: Home trader of each village (-1: not known, no far-trader cost).
         terms: `LinkTerms`; ``link`` is read, the rest written.
         consts: The run's calibration constants (a `sim.constants` record).
+        start: The first MSE.
+        stop: The MSE after the last.
     """
     CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
     FAR_TRADER_COST = consts[0].far_trader_cost
@@ -377,7 +418,7 @@ def _link_terms(
         terms.pass_through,
         terms.transport,
     )
-    for i in range(link.size):
+    for i in range(start, stop):
         soft = 1.0 - bargaining[i]
         for c in range(N_CHANNELS):
             transport[c, i] = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]

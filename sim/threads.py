@@ -1,11 +1,15 @@
 """How many threads one model uses, and how its large passes split work between them.
 
-A run of 10^5 MSEs or more spends most of its month in a few per-MSE passes (valuation is the
+A run of 10^5 MSEs or more spends most of its month in per-MSE passes (valuation is the
 largest). Those passes run over fixed chunks of :data:`CHUNK` rows with numba's ``prange``:
 each MSE's numbers are computed exactly as on one thread, the chunks are laid out the same
 whatever the thread count, and nothing is summed across threads, so a seed gives bit-identical
-results on any number of threads. The random numbers are drawn before the parallel passes, as
-on one thread.
+results on any number of threads. A pass with sums (sales, the census, the groups' books) is
+split: its per-MSE part runs over the chunks, writing per-MSE results, and its sums are then
+added in row order on one thread, as the serial pass adds them. Whole-number counts may be
+added up chunk by chunk (they are exact in any order). Each row of the month's uniforms is
+drawn in one part per thread at once (:func:`run_at_once`), each part from a copy of the
+generator moved to its start (`sim.draws.DrawsWhenRead`): the very numbers one thread draws.
 
 The thread count is chosen by the model's ``threads`` argument, else ``$MSE_SIM_THREADS``,
 else every core numba may use (``NUMBA_NUM_THREADS``, by default the machine's cores). Studies
@@ -19,7 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -108,6 +112,34 @@ def using_threads(threads: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+def run_at_once(tasks: list[Callable[[], object]]) -> None:
+    """Run ``tasks`` at once, each on its own Python thread (the last on this one).
+
+    Only for tasks that spend their time in code that releases the interpreter lock (numpy's
+    sorts and random draws, compiled numba code), and that write disjoint memory. An error in
+    a task is raised here once all have ended.
+    """
+    errors: list[BaseException] = []
+
+    def guarded(task: Callable[[], object]) -> None:
+        try:
+            task()
+        except BaseException as error:  # raised again on the calling thread, below
+            errors.append(error)
+
+    helpers = [threading.Thread(target=guarded, args=(task,)) for task in tasks[:-1]]
+    for helper in helpers:
+        helper.start()
+    try:
+        if tasks:
+            tasks[-1]()
+    finally:
+        for helper in helpers:
+            helper.join()
+    if errors:
+        raise errors[0]
+
+
 def sort_in_place(x: np.ndarray, threads: int) -> None:
     """Sort ``x`` ascending, its parts sorted on ``threads`` threads and then merged.
 
@@ -120,10 +152,7 @@ def sort_in_place(x: np.ndarray, threads: int) -> None:
         x.sort()
         return
     half = x.size // 2
-    helper = threading.Thread(target=x[:half].sort)
-    helper.start()
-    x[half:].sort()
-    helper.join()
+    run_at_once([x[:half].sort, x[half:].sort])
     x[:] = _merge(x[:half], x[half:])
 
 

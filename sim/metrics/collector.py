@@ -11,11 +11,11 @@ from sim.detmath import sum_in_order
 from sim.metrics.census import (
     _active_incomes,
     _cache_status,
-    _census,
     _cohort,
     _gini_of_sorted,
     _income_months,
     _ratio,
+    census,
 )
 from sim.metrics.outcomes import outcomes
 from sim.metrics.reporters import REPORTERS, _entrants
@@ -44,7 +44,7 @@ def row(model) -> tuple:
         s = cached
         incomes = _active_incomes(pop.income, pop.active) if s.n_active else buffer[:0]
     else:
-        counts, sums, incomes = _census(pop.state, _income_months(model), buffer, _cohort(model))
+        counts, sums, incomes = census(pop, _income_months(model), buffer, _cohort(model))
         s = _cache_status(model, counts, sums)
     o = outcomes(model)
     n, adopters, n_active, n_in_chain = s.n_cohort, s.adopters, s.n_active, s.n_in_chain

@@ -143,47 +143,57 @@ def _outcome_sums(
     consts,
 ):
     """One pass over the MSEs: the sums of :data:`_OUTCOME_SLOTS`, in that order."""
-    out = np.zeros(_N_OUTCOMES)
     n = active.size
     agent = np.zeros(n, np.bool_)
+    # Running sums in locals rather than slots of an array, so they stay in registers
+    # (added in the same order: the same bits). Named by their slot in _OUTCOME_SLOTS.
+    s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s16 = 0.0
+    n11 = n12 = n13 = n14 = n17 = n18 = 0
     for i in range(n):
         in_chain = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
         product = (upgrades[i] >> PRODUCT) & 1 == 1
         q = quality[i]
         sold = units[0, i] + units[1, i] + units[2, i]
-        out[0] += produced[i]
-        out[1] += units[1, i] + units[2, i]
-        out[2] += sold * (links[i] == VIA_LEAD_FIRM)
-        out[3] += produced[i] * product
-        out[4] += sold
+        s0 += produced[i]
+        s1 += units[1, i] + units[2, i]
+        s2 += sold * (links[i] == VIA_LEAD_FIRM)
+        s3 += produced[i] * product
+        s4 += sold
+        member = group[i] >= 0
         for c in range(3):
             received = units[c, i] * (base[c, i] + premium_rate[c, i] * q)
             paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)
-            out[5] += received
-            out[6] += paid
+            s5 += received
+            s6 += paid
             if c > 0:
-                out[7] += received
-                out[8] += paid
-            if group[i] >= 0:
-                out[9] += received
-                out[10] += paid
-        out[11] += in_chain
-        out[12] += in_chain and product
-        out[13] += in_chain and (upgrades[i] >> PROCESS) & 1 == 1
+                s7 += received
+                s8 += paid
+            if member:
+                s9 += received
+                s10 += paid
+        n11 += in_chain
+        n12 += in_chain and product
+        n13 += in_chain and (upgrades[i] >> PROCESS) & 1 == 1
         via_agent = links[i] == VIA_BROKER and sold > 0.0 and brokers[i] >= 0
-        out[14] += via_agent and i < cohort
+        n14 += via_agent and i < cohort
         if via_agent:
             agent[brokers[i]] = True
         if i < cohort:
             # Intention to treat: an MSE that closed earns what its owner earns outside.
-            out[16] += (
+            s16 += (
                 income[i]
                 if active[i]
                 else outside_income(skill[i], social[i], upgrades[i], second_price, consts)
             )
         linked_now = in_chain and lead_firm[i] >= 0
-        out[17] += ever_linked[i]
-        out[18] += ever_linked[i] and not linked_now
+        n17 += ever_linked[i]
+        n18 += ever_linked[i] and not linked_now
+    n15 = 0
     for b in range(n):  # a count, in index order like every reduction here
-        out[15] += agent[b]
+        n15 += agent[b]
+    out = np.zeros(_N_OUTCOMES)
+    out[0], out[1], out[2], out[3], out[4] = s0, s1, s2, s3, s4
+    out[5], out[6], out[7], out[8], out[9], out[10] = s5, s6, s7, s8, s9, s10
+    out[11], out[12], out[13], out[14], out[15] = n11, n12, n13, n14, n15
+    out[16], out[17], out[18] = s16, n17, n18
     return out

@@ -21,11 +21,12 @@ def test_drawing_array_by_array_draws_the_same_numbers(monkeypatch):
     assert not hasattr(one_by_one, "recruit")
 
 
+@pytest.mark.parametrize("threads", [1, 3])
 @pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM, np.random.MT19937])
-def test_rows_drawn_when_read_are_the_numbers_drawn_at_once(bits, monkeypatch):
+def test_rows_drawn_when_read_are_the_numbers_drawn_at_once(bits, threads, monkeypatch):
     # From SEPARATE_DRAWS_MIN MSEs a month's rows are drawn when first read, in any order,
     # from a generator moved past them: the same numbers, and the generator ends where it
-    # would (a buffered 32-bit half included).
+    # would (a buffered 32-bit half included); on several threads each row is drawn in parts.
     def generator():
         rng = np.random.Generator(bits(11))
         rng.integers(0, 7, size=3, dtype=np.uint32)  # leaves half a 64-bit output buffered
@@ -34,7 +35,7 @@ def test_rows_drawn_when_read_are_the_numbers_drawn_at_once(bits, monkeypatch):
     eager_rng, lazy_rng = generator(), generator()
     at_once = draws.Draws.draw(eager_rng, 1000)
     monkeypatch.setattr(draws, "SEPARATE_DRAWS_MIN", 0)
-    when_read = draws.Draws.draw(lazy_rng, 1000)
+    when_read = draws.Draws.draw(lazy_rng, 1000, threads)
     if bits is not np.random.MT19937:  # no `advance`: drawn at once, array by array
         assert isinstance(when_read, draws.DrawsWhenRead)
     np.testing.assert_array_equal(when_read.prices, at_once.prices)

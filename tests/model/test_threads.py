@@ -7,13 +7,31 @@ chunks, and the results are compared to the bit with the serial path's.
 
 from __future__ import annotations
 
+from dataclasses import fields
+
 import numba
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
-from sim import finance, population, services, signals, threads, upgrades, valuation
+from sim import (
+    brokers,
+    channels,
+    contracts,
+    finance,
+    groups,
+    population,
+    sales,
+    services,
+    signals,
+    terms,
+    threads,
+    upgrades,
+    valuation,
+)
 from sim.errors import UserInputError
+from sim.metrics import census
 
 TWO = pytest.mark.skipif(threads.max_threads() < 2, reason="numba may use only one thread here")
 
@@ -24,7 +42,21 @@ def _table(**kwargs) -> np.ndarray:
 
 
 #: The modules whose passes work in chunks over threads from PARALLEL_MIN_MSES MSEs.
-CHUNKED = (valuation, signals, population, finance, services, upgrades)
+CHUNKED = (
+    valuation,
+    signals,
+    population,
+    sales,
+    groups,
+    terms,
+    brokers,
+    census,
+    channels,
+    contracts,
+    finance,
+    services,
+    upgrades,
+)
 
 
 @pytest.fixture
@@ -58,6 +90,39 @@ def test_a_large_run_is_the_same_on_one_and_two_threads():
     np.testing.assert_array_equal(one, two)
 
 
+#: The model's per-MSE state and month results compared by the large-run test below.
+_MODEL_ARRAYS = ("links", "brokers", "contracts", "bargaining", "group_benefit", "side_selling")
+
+
+def _state(model) -> dict[str, np.ndarray]:
+    """Every array a month leaves behind: the population's, the model's and the sales'."""
+    pop = model.population
+    arrays = {f"pop.{f.name}": np.asarray(getattr(pop, f.name)) for f in fields(pop)}
+    arrays.update({name: np.asarray(getattr(model, name)) for name in _MODEL_ARRAYS})
+    sold = model.last_sales
+    arrays.update({f"sales.{name}": np.asarray(v) for name, v in vars(sold).items()})
+    return arrays
+
+
+@TWO
+def test_a_large_model_leaves_the_same_state_on_one_and_two_threads(monkeypatch):
+    # A model of 10^5 MSEs (at the real chunk size, a few chunks): every pass that works over
+    # threads from PARALLEL_MIN_MSES gives each MSE, and every total, the same bits on one and
+    # two threads, month after month (the threshold lowered so that the model is cheap).
+    monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 50_000)
+    args = dict(rng=4, n_mse=60_000, mse_brokers=0.5, forward_contracts=0.6, group_support=0.8)
+    one = sim.ValueChainModel(**args, threads=1)
+    two = sim.ValueChainModel(**args, threads=2)
+    for _ in range(3):
+        one.step()
+        two.step()
+        a, b = _state(one), _state(two)
+        assert a.keys() == b.keys()
+        for name in a:
+            np.testing.assert_array_equal(a[name], b[name], err_msg=name)
+    pd.testing.assert_frame_equal(one.results(), two.results(), check_exact=True)
+
+
 @TWO
 def test_the_thread_count_is_set_only_while_the_model_steps(chunked):
     before = numba.get_num_threads()
@@ -76,6 +141,18 @@ def test_sorting_on_threads_gives_numpys_sort(chunked):
     ours = x.copy()
     threads.sort_in_place(ours, 2)
     np.testing.assert_array_equal(ours, np.sort(x))
+
+
+def test_tasks_run_at_once_all_end_and_a_helpers_error_is_raised_here():
+    done = []
+
+    def fail():
+        raise ValueError("helper failed")
+
+    with pytest.raises(ValueError, match="helper failed"):
+        threads.run_at_once([fail, lambda: done.append(1)])
+    assert done == [1]
+    threads.run_at_once([])
 
 
 def test_the_thread_count_comes_from_the_argument_then_the_environment(monkeypatch):
