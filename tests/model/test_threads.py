@@ -1,8 +1,9 @@
 """Threads: a seed gives the same bits on one thread, on two, and in the serial passes.
 
-The chunked (parallel) passes run from `sim.threads.PARALLEL_MIN_MSES` MSEs on; here the
-threshold and the chunk size are lowered so that small runs take the chunked path with many
-chunks, and the results are compared to the bit with the serial path's.
+The chunked (parallel) passes run from `sim.threads.PARALLEL_MIN_MSES` MSEs on, when the model
+has more than one thread (on one thread the serial passes run); here the threshold and the
+chunk size are lowered so that small runs take the chunked path with many chunks, and the
+results are compared to the bit with the serial path's.
 """
 
 from __future__ import annotations
@@ -75,10 +76,22 @@ def test_chunked_passes_on_one_and_two_threads_give_the_serial_results(scenario,
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
     for module in CHUNKED:
         monkeypatch.setattr(module, "CHUNK", 37)
-    one = _table(**args, threads=1)
-    two = _table(**args, threads=2)
+    one = _table(**args, threads=1)  # one thread takes the serial passes at any size
+    two = _table(**args, threads=2)  # two threads take every chunked pass
     np.testing.assert_array_equal(one, serial)
     np.testing.assert_array_equal(two, serial)
+
+
+@TWO
+def test_the_chunked_passes_run_only_with_more_than_one_thread(monkeypatch):
+    # On one thread a split pass would go over its rows twice for nothing (about 7% of a
+    # month at 10^6 MSEs): the size and the thread count choose the path together.
+    n = threads.PARALLEL_MIN_MSES
+    with threads.using_threads(1):
+        assert not threads.parallel(n)
+    with threads.using_threads(2):
+        assert threads.parallel(n)
+        assert not threads.parallel(n - 1)
 
 
 @TWO
@@ -177,6 +190,7 @@ def test_a_bad_environment_variable_is_refused_naming_it(monkeypatch):
         sim.run(steps=1, rng=1, n_mse=10)
 
 
+@TWO
 @pytest.mark.parametrize("detail", [True, False])
 def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
     from sim import services
@@ -187,10 +201,12 @@ def test_chunked_valuation_gives_the_serial_options(detail, monkeypatch):
         m.step()
     svc = services.service_intensity(m.population, m.scenario.embedded_services)
     ctx = m.decision_context(m.clarity(), svc)
-    serial = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
+    with threads.using_threads(1):
+        serial = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
     monkeypatch.setattr(threads, "PARALLEL_MIN_MSES", 0)
     monkeypatch.setattr(valuation, "CHUNK", 37)
-    chunked = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
+    with threads.using_threads(2):
+        chunked = valuation.value_options(m.population, ctx, consts=m.constants, detail=detail)
     assert serial.rows.size > 100
     for name in ("rows", "investment", "working_capital", "success", "value", "feasible"):
         np.testing.assert_array_equal(getattr(chunked, name), getattr(serial, name))
