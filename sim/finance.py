@@ -164,46 +164,36 @@ def credit_limit(
 
     Producer-group members borrow more through group lending (``group_finance``).
     """
-    available = np.empty(pop.n)
-    args = (float(credit_access), social, pop.debt, pop.group, float(group_finance), available)
+    args = (float(credit_access), social, pop.debt, pop.group, float(group_finance), consts)
     # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
     if parallel(pop.n):
-        _credit_limit_chunks(*args, consts, CHUNK)
-    else:
-        _credit_limit(*args, consts, 0, pop.n)
-    return available
+        available = np.empty(pop.n)
+        _credit_limit_chunks(*args, available, CHUNK)
+        return available
+    return _credit_limit(*args, 0, pop.n)
 
 
 @njit(cache=True, parallel=True)
-def _credit_limit_chunks(
-    credit_access, social, debt, group, group_finance, available, consts, chunk
-):
-    """`_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs."""
+def _credit_limit_chunks(credit_access, social, debt, group, group_finance, consts, out, chunk):
+    """`_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs, into ``out``."""
     n = debt.size
     for c in prange((n + chunk - 1) // chunk):
         start = c * chunk
-        _credit_limit(
-            credit_access,
-            social,
-            debt,
-            group,
-            group_finance,
-            available,
-            consts,
-            start,
-            min(start + chunk, n),
+        stop = min(start + chunk, n)
+        out[start:stop] = _credit_limit(
+            credit_access, social, debt, group, group_finance, consts, start, stop
         )
 
 
 @njit(cache=True)
-def _credit_limit(
-    credit_access, social, debt, group, group_finance, available, consts, start, stop
-):
-    """Write the investment credit available to MSEs ``start`` to ``stop`` into ``available``."""
+def _credit_limit(credit_access, social, debt, group, group_finance, consts, start, stop):
+    """The investment credit available to MSEs ``start`` to ``stop`` (a new array)."""
     GROUP_LENDING = consts[0].group_lending
     MAX_LOAN = consts[0].max_loan
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
-    for i in range(start, stop):
+    social, debt, group = social[start:stop], debt[start:stop], group[start:stop]
+    available = np.empty(debt.size)
+    for i in range(debt.size):
         line = _credit_line(
             credit_access,
             group[i] >= 0,
@@ -214,6 +204,7 @@ def _credit_limit(
             SOCIAL_CREDIT_PENALTY,
         )
         available[i] = max(line - debt[i], 0.0)
+    return available
 
 
 @njit(cache=True)
@@ -232,34 +223,36 @@ def working_credit_limit(
     consts: np.ndarray,
 ) -> np.ndarray:
     """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
-    available = np.empty(pop.n)
-    args = (float(working_capital_credit), social, pop.group, float(group_finance), available)
+    args = (float(working_capital_credit), social, pop.group, float(group_finance), consts)
     # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
     if parallel(pop.n):
-        _working_credit_limit_chunks(*args, consts, CHUNK)
-    else:
-        _working_credit_limit(*args, consts, 0, pop.n)
-    return available
+        available = np.empty(pop.n)
+        _working_credit_limit_chunks(*args, available, CHUNK)
+        return available
+    return _working_credit_limit(*args, 0, pop.n)
 
 
 @njit(cache=True, parallel=True)
-def _working_credit_limit_chunks(lever, social, group, group_finance, available, consts, chunk):
-    """`_working_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs."""
+def _working_credit_limit_chunks(lever, social, group, group_finance, consts, out, chunk):
+    """`_working_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs, into ``out``."""
     n = group.size
     for c in prange((n + chunk - 1) // chunk):
         start = c * chunk
-        _working_credit_limit(
-            lever, social, group, group_finance, available, consts, start, min(start + chunk, n)
+        stop = min(start + chunk, n)
+        out[start:stop] = _working_credit_limit(
+            lever, social, group, group_finance, consts, start, stop
         )
 
 
 @njit(cache=True)
-def _working_credit_limit(lever, social, group, group_finance, available, consts, start, stop):
-    """Write the working-capital loan MSEs ``start`` to ``stop`` can take into ``available``."""
+def _working_credit_limit(lever, social, group, group_finance, consts, start, stop):
+    """The working-capital loan MSEs ``start`` to ``stop`` can take (a new array)."""
     GROUP_LENDING = consts[0].group_lending
     MAX_WORKING_LOAN = consts[0].max_working_loan
     SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
-    for i in range(start, stop):
+    social, group = social[start:stop], group[start:stop]
+    available = np.empty(group.size)
+    for i in range(group.size):
         available[i] = _credit_line(
             lever,
             group[i] >= 0,
@@ -269,6 +262,7 @@ def _working_credit_limit(lever, social, group, group_finance, available, consts
             GROUP_LENDING,
             SOCIAL_CREDIT_PENALTY,
         )
+    return available
 
 
 def input_discount(pop: Population, group_finance: float, consts: np.ndarray) -> np.ndarray:
@@ -376,8 +370,8 @@ def _settle_accounts(cash, debt, advance_due, income, dependence, active, consts
     """`settle_accounts` in one pass on one thread (the totals added as it goes)."""
     totals = np.zeros(4)
     for i in range(cash.size):
-        draw, debt_service, principal, repaid = _settle_one(
-            cash, debt, advance_due, income, dependence, active, consts, i
+        cash[i], debt[i], advance_due[i], draw, debt_service, principal, repaid = _settle_one(
+            cash[i], debt[i], advance_due[i], income[i], dependence[i], active[i], consts
         )
         totals[0] += draw
         totals[1] += debt_service
@@ -393,22 +387,34 @@ def _settle_chunks(cash, debt, advance_due, income, dependence, active, consts, 
     for c in prange((n + chunk - 1) // chunk):
         start = c * chunk
         for i in range(start, min(start + chunk, n)):
-            flows[0, i], flows[1, i], flows[2, i], flows[3, i] = _settle_one(
-                cash, debt, advance_due, income, dependence, active, consts, i
+            (
+                cash[i],
+                debt[i],
+                advance_due[i],
+                flows[0, i],
+                flows[1, i],
+                flows[2, i],
+                flows[3, i],
+            ) = _settle_one(
+                cash[i], debt[i], advance_due[i], income[i], dependence[i], active[i], consts
             )
 
 
 @njit(cache=True)
-def _settle_one(cash, debt, advance_due, income, dependence, active, consts, i):
-    """Book MSE ``i``'s month into its cash, debt and advance; return its four flows."""
+def _settle_one(cash, debt, advance_due, income, dependence, active, consts):
+    """One MSE's month: its new cash, debt and advance due, then its four flows.
+
+    It takes and returns numbers, not the arrays: a compiled call per MSE that took the
+    arrays would count a reference to each of them every time (ten times the pass's cost).
+    """
     draw, debt_service, principal, repaid = household_budget(
-        cash[i], income[i], dependence[i], debt[i], advance_due[i], active[i], consts
+        cash, income, dependence, debt, advance_due, active, consts
     )
-    cash[i] += income[i] - draw - debt_service - repaid
-    debt[i] -= principal
-    if active[i]:
-        advance_due[i] = 0.0
-    return draw, debt_service, principal, repaid
+    cash += income - draw - debt_service - repaid
+    debt -= principal
+    if active:
+        advance_due = 0.0
+    return cash, debt, advance_due, draw, debt_service, principal, repaid
 
 
 @njit(cache=True)

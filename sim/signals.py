@@ -274,45 +274,43 @@ def signal_clarity(
     RENT_OPACITY = values_of(consts)["rent_opacity"]
     TRADER_CLARITY = values_of(consts)["trader_clarity"]
     own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
-    clarity = np.empty(pop.n)
-    args = (own, pop.distance, social, pop.ict, linked, pop.upgrades, clarity, consts)
+    args = (own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
     # Each MSE's clarity is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
     if parallel(pop.n):
-        _signal_clarity_chunks(*args, CHUNK)
-    else:
-        _signal_clarity(*args, 0, pop.n)
-    return clarity
+        clarity = np.empty(pop.n)
+        _signal_clarity_chunks(*args, clarity, CHUNK)
+        return clarity
+    return _signal_clarity(*args, 0, pop.n)
 
 
 @njit(cache=True, parallel=True)
-def _signal_clarity_chunks(own, distance, social, ict, linked, upgrades, clarity, consts, chunk):
-    """`_signal_clarity` over threads, in fixed chunks of ``chunk`` MSEs."""
+def _signal_clarity_chunks(own, distance, social, ict, linked, upgrades, consts, clarity, chunk):
+    """`_signal_clarity` over threads, in fixed chunks of ``chunk`` MSEs, into ``clarity``."""
     n = distance.size
     for c in prange((n + chunk - 1) // chunk):
         start = c * chunk
-        _signal_clarity(
-            own,
-            distance,
-            social,
-            ict,
-            linked,
-            upgrades,
-            clarity,
-            consts,
-            start,
-            min(start + chunk, n),
+        stop = min(start + chunk, n)
+        clarity[start:stop] = _signal_clarity(
+            own, distance, social, ict, linked, upgrades, consts, start, stop
         )
 
 
 @njit(cache=True)
-def _signal_clarity(own, distance, social, ict, linked, upgrades, clarity, consts, start, stop):
-    """Write the clarity of MSEs ``start`` to ``stop`` into ``clarity``."""
+def _signal_clarity(own, distance, social, ict, linked, upgrades, consts, start, stop):
+    """The clarity of MSEs ``start`` to ``stop`` (a new array).
+
+    A new array, which the compiler knows overlaps no input, keeps the loop on the CPU's
+    vector units (with an output array passed in, about 1.5 times slower).
+    """
     DIRECT_CLARITY = consts[0].direct_clarity
     DISTANCE_ATTENUATION = consts[0].distance_attenuation
     ICT_CLARITY = consts[0].ict_clarity
     LEAD_FIRM_CLARITY = consts[0].lead_firm_clarity
     SOCIAL_ATTENUATION = consts[0].social_attenuation
-    for i in range(start, stop):
+    distance, social, ict = distance[start:stop], social[start:stop], ict[start:stop]
+    linked, upgrades = linked[start:stop], upgrades[start:stop]
+    clarity = np.empty(distance.size)
+    for i in range(distance.size):
         c = (
             own
             * (1.0 - DISTANCE_ATTENUATION * distance[i])
@@ -327,6 +325,7 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, clarity, const
         if (upgrades[i] >> FUNCTIONAL) & 1:
             c = max(c, DIRECT_CLARITY)
         clarity[i] = c
+    return clarity
 
 
 def update_beliefs(
