@@ -177,10 +177,11 @@ def _merge(a, b):
 def filled(n: int, value: float | int | bool, dtype: Any = np.float64) -> np.ndarray:
     """A new array of ``n`` elements all equal to ``value`` (``np.full``), filled over threads.
 
-    A month allocates several per-MSE arrays that start at zero (sales revenue, the financing
-    of attempts). Below glibc's mapping threshold (`sim.memory`) numpy clears them on one
-    thread, about 0.7 ms for each 8 MB: from :data:`PARALLEL_MIN_MSES` elements the chunks
-    are filled by numba's threads instead. The same array either way.
+    A month allocates several per-MSE arrays that start equal (the upgrade attempts and their
+    financing, `sim.upgrades.apply_upgrades`). Below glibc's mapping threshold (`sim.memory`)
+    numpy fills them on one thread, about 0.7 ms for each 8 MB: from :data:`PARALLEL_MIN_MSES`
+    elements, with more than one thread, the chunks are filled by numba's threads instead. The
+    same array either way.
     """
     if not parallel(n):
         return np.full(n, value, dtype=dtype)
