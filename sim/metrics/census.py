@@ -69,8 +69,8 @@ def census(
     """Counts and sums over all MSEs, and their incomes (see `_census`).
 
     From `sim.threads.PARALLEL_MIN_MSES` MSEs the counts, each MSE's income volatility and
-    the incomes are worked out over threads in fixed chunks; the sums are added in row
-    order on one thread, as `_census` adds them, so they are the same to the bit.
+    the incomes are worked out over threads in fixed chunks; below it, in one chunk. The
+    sums are added in row order on one thread either way, so they are the same to the bit.
     """
     if parallel(pop.n):
         return _census_chunks(pop.state, months, incomes, cohort, CHUNK)
@@ -134,78 +134,24 @@ def _census(mse, months, incomes, cohort):
 
     The upgrading counts (upgraders, adopters of each option, the excluded group) are over
     the original cohort, rows ``0 .. cohort - 1`` (MSEs that entered later are not in them).
+    The sums (income, income volatility, quality and unit cost) are added in row order.
 
     With an ``incomes`` buffer of one slot per MSE, the pass also writes the active MSEs'
     incomes into it as :func:`_active_incomes` does, and returns the filled part as well.
+
+    The chunked census (`_census_chunks`) with one chunk, on one thread: the counting and
+    the ordered sums are written once, for both.
     """
-    active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
-    cash, lead_firm, income, ict = mse.cash, mse.lead_firm, mse.income, mse.ict
-    collect = incomes.size == active.size
-    n_incomes = 0
-    income_sum, income_sumsq, quality, unit_cost = (
-        mse.income_sum,
-        mse.income_sumsq,
-        mse.quality,
-        mse.unit_cost,
-    )
-    adopters = np.zeros(N_OPTIONS, np.int64)
-    seen = np.zeros(group.max() + 2, np.bool_)
-    # Running totals in locals rather than array slots, so they stay in registers.
-    n_active = n_in_chain = n_upgraded = n_excluded = upgraded_excluded = 0
-    members = groups = distressed = linked = informed = 0
-    income_total = cv_total = quality_total = unit_cost_total = 0.0
-    # Arithmetic rather than branches where a branch would be a coin toss for the CPU:
-    # adding zero leaves a total exactly as it was.
-    for i in range(active.size):
-        if i < cohort:
-            upgraded = upgrades[i] != 0
-            n_excluded += excluded[i]
-            n_upgraded += upgraded
-            upgraded_excluded += upgraded and excluded[i]
-            for k in range(N_OPTIONS):
-                adopters[k] += (upgrades[i] >> k) & 1
-        here = active[i]
-        n_active += here
-        if collect and here:
-            incomes[n_incomes] = income[i] if income[i] > 0.0 else 0.0
-            n_incomes += 1
-        distressed += here and cash[i] < 0.0
-        income_total += income[i] * here
-        if months >= 2:
-            cv_total += _income_cv(income_sum[i], income_sumsq[i], months) * here
-        in_chain = here and (upgrades[i] >> INTERSECTORAL) & 1 == 0
-        n_in_chain += in_chain
-        quality_total += quality[i] * in_chain
-        unit_cost_total += unit_cost[i] * in_chain
-        linked += in_chain and lead_firm[i] >= 0
-        if in_chain and group[i] >= 0:
-            members += 1
-            # A direct view of end-market prices (`share_members_informed`).
-            informed += ict[i] or lead_firm[i] >= 0 or (upgrades[i] >> FUNCTIONAL) & 1 == 1
-            if not seen[group[i]]:
-                seen[group[i]] = True
-                groups += 1
-    counts = np.array(
-        [
-            n_active,
-            n_in_chain,
-            n_upgraded,
-            n_excluded,
-            adopters[0],
-            adopters[1],
-            adopters[2],
-            adopters[3],
-            adopters[4],
-            upgraded_excluded,
-            members,
-            groups,
-            distressed,
-            linked,
-            informed,
-        ]
-    )
-    sums = np.array([income_total, cv_total, quality_total, unit_cost_total])
-    return counts, sums, incomes[:n_incomes]
+    n = mse.active.size
+    collect = incomes.size == n
+    terms = incomes if collect else np.empty(n)
+    counts = np.zeros((1, N_COUNTS), np.int64)
+    _count_chunk(mse, months, cohort, terms, counts[0], 0, n)
+    total, sums, first = _add_up(mse, months, terms, counts)
+    if not collect:
+        return total, sums, incomes[:0]
+    _copy_incomes(mse.income, mse.active, incomes, 0, 0, n)
+    return total, sums, incomes[: first[1]]
 
 
 @njit(cache=True, inline="always")
@@ -229,8 +175,9 @@ def _census_chunks(mse, months, incomes, cohort, chunk):
     Three passes: the counts and each active MSE's income volatility, chunk by chunk over
     threads (counts are whole numbers, exact in any order; the volatilities wait in the
     incomes buffer, or a scratch array without one); then the sums, added in row order on
-    one thread exactly as `_census` adds them, with the count of distinct groups; then, with
-    a buffer, each chunk's active incomes copied to their place, over threads again.
+    one thread (`_add_up`), with the count of distinct groups; then, with a buffer, each
+    chunk's active incomes copied to their place, over threads again. `_census` runs the same
+    three passes as one chunk.
     """
     # Only the two chunk loops here: numba would run any array expression of a parallel
     # function over threads too, each a round of waking them (the rest is in helpers).
@@ -291,10 +238,11 @@ def _add_up(mse, months, terms, counts):
 
 @njit(cache=True)
 def _count_chunk(mse, months, cohort, terms, counts, start, stop):
-    """The counts of `_census` over MSEs ``start`` to ``stop``, and their volatility terms.
+    """The census's counts over MSEs ``start`` to ``stop``, and their volatility terms.
 
-    Writes ``counts`` (the slots of `_census`, the groups' left at 0) and ``terms[i]``, the
-    amount `_census` adds to the volatility total for MSE ``i``.
+    Writes ``counts`` (the slots of `N_COUNTS`, the groups' left at 0) and ``terms[i]``, the
+    amount MSE ``i`` adds to the volatility total (its income's coefficient of variation
+    if active, else 0; unwritten before two months of incomes).
     """
     active, upgrades, excluded, group = mse.active, mse.upgrades, mse.excluded, mse.group
     cash, lead_firm, ict = mse.cash, mse.lead_firm, mse.ict
@@ -332,11 +280,12 @@ def _count_chunk(mse, months, cohort, terms, counts, start, stop):
 
 @njit(cache=True)
 def _ordered_sums(mse, months, terms, n_seen):
-    """The sums of `_census`, added in row order, and the number of distinct groups.
+    """The census's sums, added in row order, and the number of distinct groups.
 
     Returns:
-        ``(sums, groups)``: income, volatility, quality and unit cost totals, (4,), as
-        `_census` adds them, and the groups with an in-chain member.
+        ``(sums, groups)``: the active MSEs' income total, the volatility terms' total, and
+        the in-chain MSEs' quality and unit cost totals, (4,); and the groups with an
+        in-chain member.
     """
     active, upgrades, group = mse.active, mse.upgrades, mse.group
     income, quality, unit_cost = mse.income, mse.quality, mse.unit_cost
