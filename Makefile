@@ -33,17 +33,18 @@ $(STAMP): $(RUN_STAMP)
 	touch $(STAMP)
 
 # numba compiles the model's per-MSE passes on first use and caches them on disk
-# (sim/__pycache__): about 20 s to a minute once, then nothing. Doing it here keeps it out of
-# timings. `compile-threads` takes the threaded passes of large runs (sim.threads), at 50 MSEs:
-# the report never runs them (its runs are far below sim.threads.PARALLEL_MIN_MSES).
-# Two years of a small baseline and of Kenya reach the passes a report uses (recruitment with
-# offers, brokers, rival traders, entry), so that its two workers do not both compile them.
+# (sim/__pycache__). `python -m sim.precompile` compiles them ahead, spread over one process
+# per core (numba compiles one pass at a time), from the manifest of passes and argument types
+# shipped in sim/data/precompile.json; then it runs the warm-up (two years of a small baseline
+# and of Kenya), which loads them and compiles anything the manifest missed. Doing it here
+# keeps it out of timings and out of the report's two workers. `compile-threads` adds the
+# threaded passes of large runs (sim.threads), which the report never runs (its runs are far
+# below sim.threads.PARALLEL_MIN_MSES).
 compile:
-	@$(BIN)/python -c 'import sim; sim.run(steps=24, n_mse=200, rng=0); \
-		sim.run("kenya-avocados", steps=24, n_mse=200, rng=0)'
+	@$(BIN)/python -m sim.precompile
 
 compile-threads:
-	@$(BIN)/python -c 'import sim, sim.threads as t; t.PARALLEL_MIN_MSES = 0; sim.run(steps=2, n_mse=50)'
+	@$(BIN)/python -m sim.precompile --threads
 
 # What the main job needs: the package and its compiled passes.
 setup-run: $(RUN_STAMP)
@@ -51,7 +52,7 @@ setup-run: $(RUN_STAMP)
 
 # Everything: the package with its app, test and docs extras, and every compiled pass.
 setup: $(STAMP)
-	@$(MAKE) --no-print-directory compile compile-threads
+	@$(MAKE) --no-print-directory compile-threads
 
 report: setup-run
 	$(BIN)/mse-sim experiment all --scenario baseline --out $(OUT)

@@ -65,6 +65,8 @@ setup(
             "locale/*/LC_MESSAGES/*.mo",
             "posterior/*.csv",
             "posterior/*.json",
+            # the passes compiled ahead and their argument types (sim.precompile)
+            "precompile.json",
         ],
         # the app's style sheet, read by the page at run time
         "sim.ui.app": ["*.css"],

@@ -40,7 +40,8 @@ listing=$("$python" -m zipfile -l "$wheel")
 for needed in sim/data/experiments/guidelines.toml sim/data/experiments/costs.toml \
               sim/data/scenarios/baseline.toml sim/data/targets/kenya-avocados.toml \
               sim/data/locale/es/LC_MESSAGES/mse_sim.mo sim/ui/cli/__init__.py \
-              sim/data/posterior/pooled.csv sim/data/posterior/pooled.json; do
+              sim/data/posterior/pooled.csv sim/data/posterior/pooled.json \
+              sim/data/precompile.json; do
   grep -q "^$needed " <<<"$listing" \
     || { echo "check-wheel: $needed is missing from the wheel" >&2; exit 1; }
 done
@@ -90,6 +91,9 @@ run mse-sim run kenya-avocados --steps 12
 run python -c "import sim; d = sim.posterior(); assert len(d) >= 200 and d.attrs['targets_hash'], d; \
 print('posterior:', d.shape)"
 run mse-sim run kenya-avocados --steps 12 --draw 0
+# The manifest of passes to compile ahead is read from the wheel (used if numba's version is its).
+run python -c "from sim.precompile import read_manifest; p, why = read_manifest(); \
+print('precompile manifest:', len(p), 'passes', why); assert p or 'numba' in why, why"
 run mse-sim experiment g1 --seeds 2 --steps 12 --out "$work/g1" --quiet
 test -s "$work/g1/g1.csv" && test -s "$work/g1/g1.png"
 # Without the app extra, the app says which extra to install (exit 2), with no traceback.
