@@ -191,3 +191,28 @@ def test_bad_worker_counts_are_refused_with_exit_2(workers):
     done = _module("--workers", workers)
     assert done.returncode == 2
     assert "--workers" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_compile_times_count_the_helpers_inside_the_pass_that_called_them():
+    from types import SimpleNamespace
+
+    from sim import detmath, valuation
+
+    def event(start, dispatcher, args=()):
+        data = {"dispatcher": dispatcher, "args": args}
+        return SimpleNamespace(is_start=start, data=data)
+
+    outer, helper = valuation._value_all, detmath.exp
+    events = [
+        (0.0, event(True, outer)),
+        (1.0, event(True, helper)),  # compiled inside the pass: part of its time
+        (3.0, event(False, helper)),
+        (5.0, event(False, outer)),
+        (6.0, event(True, helper, (numba.float64,))),  # called from Python itself
+        (6.5, event(False, helper, (numba.float64,))),
+    ]
+    found = list(precompile._compiled_from_python(events))
+    assert found == [
+        (f"sim.valuation._value_all {precompile.signature_key(())}", 5.0),
+        (f"sim.detmath.exp {precompile.signature_key((numba.float64,))}", 0.5),
+    ]
