@@ -390,13 +390,22 @@ class ValueChainModel(Model):
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self.decision_context(clarity, service_level, support)
+        del clarity
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
-        chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
+        # Memory: what only the valuation and the choice read is let go before the upgrades
+        # are applied (`for_upgrades`), and each row of uniforms once the deciders' own are
+        # taken from it (8 bytes an MSE each, held through the upgrades before).
+        ctx = ctx.for_upgrades()
+        uniforms = draws.decide[options.rows]
+        draws.release("decide")
+        chosen = choice.choose_upgrades(options, uniforms, consts=k)
+        options = options.for_upgrades()
+        uniforms = draws.success[options.rows]
+        draws.release("success")
         attempts = upgrades.apply_upgrades(
-            pop, ctx, options, chosen, draws.success[options.rows], sc.herding, consts=k
+            pop, ctx, options, chosen, uniforms, sc.herding, consts=k
         )
-        del options, chosen, ctx
-        draws.release("decide", "success")
+        del options, chosen, ctx, uniforms
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
         services.technical_assistance(pop, service_level, support, consts=k)
