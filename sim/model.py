@@ -226,9 +226,12 @@ class ValueChainModel(Model):
         self.demand_reference = demand.Reference.of(
             self.last_sales.units, pop.quality, self.constants
         )
-        signals.initial_beliefs(
-            pop, self.last_sales.base, self.last_sales.premium_rate, self.clarity()
-        )
+        clarity = self.clarity()
+        # A block of MSEs at a time (memory: see `_month`).
+        for first in range(0, pop.n, LEARN_BLOCK):
+            rows = slice(first, first + LEARN_BLOCK)
+            signals.initial_beliefs(pop, *self.last_sales.unit_prices(rows), clarity, rows=rows)
+        del clarity
 
         self.datacollector = MetricsCollector()
         self.running = True
@@ -334,14 +337,15 @@ class ValueChainModel(Model):
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
-        signals.update_beliefs(
-            pop,
-            self.last_sales.base,
-            self.last_sales.premium_rate,
-            clarity,
-            draws.belief_noise,
-            consts=k,
-        )
+        # A block of MSEs at a time, each block's unit prices worked out from the sales
+        # (`sim.sales.Sales.base`): all of them at once were 48 bytes an MSE.
+        for first in range(0, pop.n, LEARN_BLOCK):
+            rows = slice(first, first + LEARN_BLOCK)
+            base, premium_rate = self.last_sales.unit_prices(rows)
+            signals.update_beliefs(
+                pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=rows
+            )
+            del base, premium_rate
         # Nothing moves an MSE into or out of the chain from here to the learning below, so
         # one mask of the MSEs in it serves the meetings, the learners and the peers.
         in_chain = pop.in_chain

@@ -190,20 +190,24 @@ class Sales:
     @property
     def base(self) -> np.ndarray:
         """Base price per unit each MSE's link paid, by channel, (3, n) (a new array)."""
-        return self._unit_prices(premium_part=False)
+        return self._unit_prices(slice(None), premium_part=False)
 
     @property
     def premium_rate(self) -> np.ndarray:
         """Premium per unit of quality that reached each MSE, by channel, (3, n) (new)."""
-        return self._unit_prices(premium_part=True)
+        return self._unit_prices(slice(None), premium_part=True)
 
-    def _unit_prices(self, premium_part: bool) -> np.ndarray:
+    def unit_prices(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """`base` and `premium_rate` of a range of MSEs only, (3, rows) each (new arrays)."""
+        return self._unit_prices(rows, premium_part=False), self._unit_prices(rows, True)
+
+    def _unit_prices(self, rows: slice, premium_part: bool) -> np.ndarray:
         return _unit_prices_by_channel(
             self.prices,
-            self.contract_share,
-            self.markup,
-            self.pass_through,
-            self.link_transport,
+            self.contract_share[rows],
+            self.markup[rows],
+            self.pass_through[rows],
+            self.link_transport[:, rows],
             premium_part,
         )
 
