@@ -226,9 +226,12 @@ class ValueChainModel(Model):
         self.demand_reference = demand.Reference.of(
             self.last_sales.units, pop.quality, self.constants
         )
-        signals.initial_beliefs(
-            pop, self.last_sales.base, self.last_sales.premium_rate, self.clarity()
-        )
+        clarity = self.clarity()
+        # A block of MSEs at a time (memory: see `_month`).
+        for first in range(0, pop.n, LEARN_BLOCK):
+            rows = slice(first, first + LEARN_BLOCK)
+            signals.initial_beliefs(pop, *self.last_sales.unit_prices(rows), clarity, rows=rows)
+        del clarity
 
         self.datacollector = MetricsCollector()
         self.running = True
@@ -334,14 +337,15 @@ class ValueChainModel(Model):
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
-        signals.update_beliefs(
-            pop,
-            self.last_sales.base,
-            self.last_sales.premium_rate,
-            clarity,
-            draws.belief_noise,
-            consts=k,
-        )
+        # A block of MSEs at a time, each block's unit prices worked out from the sales
+        # (`sim.sales.Sales.base`): all of them at once were 48 bytes an MSE.
+        for first in range(0, pop.n, LEARN_BLOCK):
+            rows = slice(first, first + LEARN_BLOCK)
+            base, premium_rate = self.last_sales.unit_prices(rows)
+            signals.update_beliefs(
+                pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=rows
+            )
+            del base, premium_rate
         # Nothing moves an MSE into or out of the chain from here to the learning below, so
         # one mask of the MSEs in it serves the meetings, the learners and the peers.
         in_chain = pop.in_chain
@@ -390,13 +394,22 @@ class ValueChainModel(Model):
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self.decision_context(clarity, service_level, support)
+        del clarity
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
-        chosen = choice.choose_upgrades(options, draws.decide[options.rows], consts=k)
+        # Memory: what only the valuation and the choice read is let go before the upgrades
+        # are applied (`for_upgrades`), and each row of uniforms once the deciders' own are
+        # taken from it (8 bytes an MSE each, held through the upgrades before).
+        ctx = ctx.for_upgrades()
+        uniforms = draws.decide[options.rows]
+        draws.release("decide")
+        chosen = choice.choose_upgrades(options, uniforms, consts=k)
+        options = options.for_upgrades()
+        uniforms = draws.success[options.rows]
+        draws.release("success")
         attempts = upgrades.apply_upgrades(
-            pop, ctx, options, chosen, draws.success[options.rows], sc.herding, consts=k
+            pop, ctx, options, chosen, uniforms, sc.herding, consts=k
         )
-        del options, chosen, ctx
-        draws.release("decide", "success")
+        del options, chosen, ctx, uniforms
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
         services.technical_assistance(pop, service_level, support, consts=k)

@@ -118,8 +118,6 @@ class SalesAccounts(NamedTuple):
         produced: Units each MSE produced, (n,).
         units: Units sold by each MSE in each channel, (3, n).
         revenue: Each MSE's sales revenue (currency), (n,).
-        base: Base price per unit each MSE's link pays, by channel, (3, n).
-        premium_rate: Premium per unit of quality reaching each MSE, by channel, (3, n).
         buyer_payments: Total paid by end-market buyers, by channel, (3,).
         intermediary_take: What each intermediary kept, (intermediaries,).
         lead_firm_take: What each lead firm kept, (lead firms,).
@@ -132,8 +130,6 @@ class SalesAccounts(NamedTuple):
     produced: np.ndarray
     units: np.ndarray
     revenue: np.ndarray
-    base: np.ndarray
-    premium_rate: np.ndarray
     buyer_payments: np.ndarray
     intermediary_take: np.ndarray
     lead_firm_take: np.ndarray
@@ -158,10 +154,19 @@ class Sales:
         premium_to_mse: Total quality premium reaching MSEs.
         via_brokers: Units sold through MSE brokers.
         channel_units: Units sold in each channel by all MSEs, (3,).
-        base: Base price per unit each MSE's link pays, by channel (3, n).
-        premium_rate: Premium per unit of quality reaching each MSE, by channel (3, n).
         brokerage: What each MSE kept brokering its neighbours' sales (part of its revenue;
             zero for MSEs that are not brokers), (n,).
+        prices: The month's end-market prices the sales were made at, (3, 3): the spot base
+            price, the premium per unit of quality and the trend (guaranteed) base price, by
+            channel (a copy: the markets move after the sales).
+        contract_share: Share of each MSE's output sold forward, (n,).
+        markup: Share of the base price each MSE's buyer kept, (n,).
+        pass_through: Share of the premium that reached each MSE, (n,).
+        link_transport: Transport and marketing cost per unit by channel, (3, n).
+
+    ``base`` and ``premium_rate``, what each MSE's link paid per unit, are worked out from the
+    last five when read rather than kept (at 10^7 MSEs they are 480 MB, and the month keeps
+    the arrays they come from anyway): the same numbers the sales were made with.
     """
 
     produced: np.ndarray
@@ -175,9 +180,36 @@ class Sales:
     premium_to_mse: float
     via_brokers: float
     channel_units: np.ndarray
-    base: np.ndarray
-    premium_rate: np.ndarray
     brokerage: np.ndarray
+    prices: np.ndarray
+    contract_share: np.ndarray
+    markup: np.ndarray
+    pass_through: np.ndarray
+    link_transport: np.ndarray
+
+    @property
+    def base(self) -> np.ndarray:
+        """Base price per unit each MSE's link paid, by channel, (3, n) (a new array)."""
+        return self._unit_prices(slice(None), premium_part=False)
+
+    @property
+    def premium_rate(self) -> np.ndarray:
+        """Premium per unit of quality that reached each MSE, by channel, (3, n) (new)."""
+        return self._unit_prices(slice(None), premium_part=True)
+
+    def unit_prices(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        """`base` and `premium_rate` of a range of MSEs only, (3, rows) each (new arrays)."""
+        return self._unit_prices(rows, premium_part=False), self._unit_prices(rows, True)
+
+    def _unit_prices(self, rows: slice, premium_part: bool) -> np.ndarray:
+        return _unit_prices_by_channel(
+            self.prices,
+            self.contract_share[rows],
+            self.markup[rows],
+            self.pass_through[rows],
+            self.link_transport[:, rows],
+            premium_part,
+        )
 
     @property
     def broker_take(self) -> float:
@@ -218,8 +250,6 @@ def sell_output(
         produced=np.empty(n),
         units=np.empty((N_CHANNELS, n)),
         revenue=np.zeros(n),
-        base=np.empty((N_CHANNELS, n)),
-        premium_rate=np.empty((N_CHANNELS, n)),
         buyer_payments=np.zeros(N_CHANNELS),
         intermediary_take=np.zeros(n_intermediaries),
         lead_firm_take=np.zeros(n_lead_firms),
@@ -243,10 +273,36 @@ def sell_output(
         premium_to_mse=float(out.totals[2]),
         via_brokers=float(out.totals[3]),
         channel_units=out.channel_units,
-        base=out.base,
-        premium_rate=out.premium_rate,
         brokerage=out.brokerage,
+        prices=np.array([market.spot, market.premium, market.trend], dtype=float),
+        contract_share=contract_share,
+        markup=terms.markup,
+        pass_through=terms.pass_through,
+        link_transport=terms.transport,
     )
+
+
+@njit(cache=True)
+def _unit_prices_by_channel(prices, contract_share, markup, pass_through, transport, premium_part):
+    """What each MSE's link paid per unit by channel, (3, n): `unit_prices` of its sales.
+
+    The base part, or with ``premium_part`` the premium rate; ``prices`` as `Sales.prices`.
+    The same calls on the same numbers as the sales pass's, so the same bits.
+    """
+    n = contract_share.size
+    out = np.empty((N_CHANNELS, n))
+    for c in range(N_CHANNELS):
+        spot, premium, trend = prices[0, c], prices[1, c], prices[2, c]
+        for i in range(n):
+            base, rate = unit_prices(
+                paid_price(spot, trend, contract_share[i]),
+                premium,
+                markup[i],
+                pass_through[i],
+                transport[c, i],
+            )
+            out[c, i] = rate if premium_part else base
+    return out
 
 
 #: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).
@@ -299,8 +355,8 @@ def _sell_chunks(mse, terms, market, contract_share, out, consts, chunk):
 def _produce(mse, terms, market, contract_share, out, consts, start, stop):
     """What MSEs ``start`` to ``stop`` (or the last) make, sell by channel and are paid per unit.
 
-    Writes those rows of ``out.produced``, ``out.units``, ``out.base`` and
-    ``out.premium_rate`` and nothing else, so rows can be worked out in any order.
+    Writes those rows of ``out.produced`` and ``out.units`` and nothing else, so rows can be
+    worked out in any order.
     """
     # The helpers below read these constants inside the loop; as values they stay in
     # registers (see sim.constants.values_bundle). Made here, inside a parallel pass's chunk:
@@ -316,10 +372,9 @@ def _produce(mse, terms, market, contract_share, out, consts, start, stop):
         mse.channels,
     )
     active, upgrades = mse.active, mse.upgrades
-    markup, pass_through, transport = terms.markup, terms.pass_through, terms.transport
-    spot, premium, cuts, trend = market.spot, market.premium, market.order_cuts, market.trend
+    cuts = market.order_cuts
     benchmark_cost, competition = market.benchmark_cost, market.competition
-    produced, units, base, premium_rate = out.produced, out.units, out.base, out.premium_rate
+    produced, units = out.produced, out.units
     for i in range(start, min(stop, contract_share.size)):
         in_chain = stays_in_chain(active[i], upgrades[i])
         q, cs = quality[i], contract_share[i]
@@ -343,11 +398,6 @@ def _produce(mse, terms, market, contract_share, out, consts, start, stop):
             units[c, i] = sold - cut
             cancelled += cut
         units[DOMESTIC, i] += cancelled * ((channels[i] >> DOMESTIC) & 1)
-        for c in range(N_CHANNELS):
-            paid = paid_price(spot[c], trend[c], cs)
-            base[c, i], premium_rate[c, i] = unit_prices(
-                paid, premium[c], markup[i], pass_through[i], transport[c, i]
-            )
 
 
 @njit(cache=True)
@@ -379,13 +429,7 @@ def _book(mse, terms, market, contract_share, out, start, stop, sums):
         terms.transport,
     )
     spot, premium, trend = market.spot, market.premium, market.trend
-    units, revenue, base, premium_rate, brokerage = (
-        out.units,
-        out.revenue,
-        out.base,
-        out.premium_rate,
-        out.brokerage,
-    )
+    units, revenue, brokerage = out.units, out.revenue, out.brokerage
     channel_units, buyer_payments, intermediary_take, lead_firm_take = (
         out.channel_units,
         out.buyer_payments,
@@ -401,7 +445,9 @@ def _book(mse, terms, market, contract_share, out, start, stop, sums):
             u = units[c, i]
             channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
-            received += u * (base[c, i] + premium_rate[c, i] * q)
+            # What the link pays per unit, worked out here rather than kept (`Sales.base`).
+            base, rate = unit_prices(paid, premium[c], markup[i], pass_through[i], transport[c, i])
+            received += u * (base + rate * q)
             premium_per_unit = premium[c] * q
             spot_value, paid_value = u * spot[c], u * paid
             buyer_payments[c] += spot_value * (1.0 + premium_per_unit)

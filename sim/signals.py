@@ -335,6 +335,7 @@ def update_beliefs(
     clarity: np.ndarray,
     noise: np.ndarray,
     consts: np.ndarray,
+    rows: slice | None = None,
 ) -> None:
     """Move price and premium beliefs toward this month's (attenuated, noisy) signals.
 
@@ -349,23 +350,28 @@ def update_beliefs(
         clarity: Signal clarity per MSE.
         noise: Zero-mean, unit-variance draws, shape (n,).
         consts: The run's calibration constants (a `sim.constants` record).
+        rows: Only these MSEs (a range of rows); ``base`` and ``premium_rate`` are then theirs
+            alone, (3, rows). Every MSE's beliefs are its own, so updating the MSEs range
+            by range gives the same numbers.
     """
+    every = slice(None) if rows is None else rows
     args = (
-        pop.channel_weight,
-        pop.distance,
-        pop.upgrades,
+        pop.channel_weight[:, every],
+        pop.distance[every],
+        pop.upgrades[every],
         base,
         premium_rate,
-        clarity,
-        noise,
-        pop.belief_price,
-        pop.belief_premium,
+        clarity[every],
+        noise[every],
+        pop.belief_price[:, every],
+        pop.belief_premium[:, every],
         consts,
     )
-    if parallel(pop.n):
+    n = args[1].size
+    if parallel(n):
         _update_beliefs_chunks(*args, CHUNK)
     else:
-        _update_beliefs(*args, 0, pop.n)
+        _update_beliefs(*args, 0, n)
 
 
 @njit(cache=True, parallel=True)
@@ -629,9 +635,18 @@ def _learn_options(rows, hazard, uniforms, aware, start, stop):
 
 
 def initial_beliefs(
-    pop: Population, base: np.ndarray, premium_rate: np.ndarray, clarity: np.ndarray
+    pop: Population,
+    base: np.ndarray,
+    premium_rate: np.ndarray,
+    clarity: np.ndarray,
+    rows: slice | None = None,
 ) -> None:
-    """Start beliefs at the attenuated signals (no delay yet)."""
+    """Start beliefs at the attenuated signals (no delay yet).
+
+    With ``rows`` (a range of rows), only those MSEs', from their own ``base`` and
+    ``premium_rate``, (3, rows): the same numbers as all at once, element by element.
+    """
+    every = slice(None) if rows is None else rows
     own = base[0]
-    pop.belief_price[:] = own + clarity * (base - own)
-    pop.belief_premium[:] = clarity * premium_rate
+    pop.belief_price[:, every] = own + clarity[every] * (base - own)
+    pop.belief_premium[:, every] = clarity[every] * premium_rate

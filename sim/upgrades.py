@@ -317,7 +317,7 @@ class Attempts(NamedTuple):
     """The month's upgrade attempts (one element per MSE); `_apply` writes it by name.
 
     Attributes:
-        option: Option attempted by each MSE, or -1.
+        option: Option attempted by each MSE, or -1 (int8).
         succeeded: Whether the attempt worked.
         financing: How each attempt was paid for (zeros where none; currency units).
     """
@@ -357,7 +357,8 @@ def apply_upgrades(
     """
     n = pop.n
     attempts = Attempts(
-        option=filled(n, -1, np.int64),
+        # One byte an option (-1 to 4): nothing reads it as a wider integer.
+        option=filled(n, -1, np.int8),
         succeeded=filled(n, False, np.bool_),
         financing=finance.Financing(*(filled(n, 0.0) for _ in finance.Financing._fields)),
     )

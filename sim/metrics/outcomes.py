@@ -17,6 +17,7 @@ from sim.population import (
     PROCESS,
     PRODUCT,
 )
+from sim.sales import paid_price, unit_prices
 from sim.second_chain import outside_income
 
 #: Slots of the sums :func:`_outcome_sums` returns, by name.
@@ -101,8 +102,13 @@ def outcomes(model) -> Outcomes:
         model.brokers,
         sales.units,
         sales.produced,
-        sales.base,
-        sales.premium_rate,
+        # What each MSE's link paid per unit is worked out in the pass from what the sales
+        # keep (`sim.sales.Sales.base`), not read from a (3, n) array made for it (memory).
+        sales.prices,
+        sales.contract_share,
+        sales.markup,
+        sales.pass_through,
+        sales.link_transport,
         markets.price,
         markets.premium,
         model.ever_linked,
@@ -132,8 +138,11 @@ def _outcome_sums(
     brokers,
     units,
     produced,
-    base,
-    premium_rate,
+    sale_prices,
+    contract_share,
+    markup,
+    pass_through,
+    transport,
     spot,
     premium,
     ever_linked,
@@ -161,7 +170,14 @@ def _outcome_sums(
         s4 += sold
         member = group[i] >= 0
         for c in range(3):
-            received = units[c, i] * (base[c, i] + premium_rate[c, i] * q)
+            base, rate = unit_prices(
+                paid_price(sale_prices[0, c], sale_prices[2, c], contract_share[i]),
+                sale_prices[1, c],
+                markup[i],
+                pass_through[i],
+                transport[c, i],
+            )
+            received = units[c, i] * (base + rate * q)
             paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)
             s5 += received
             s6 += paid

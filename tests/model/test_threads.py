@@ -114,6 +114,8 @@ def _state(model) -> dict[str, np.ndarray]:
     arrays.update({name: np.asarray(getattr(model, name)) for name in _MODEL_ARRAYS})
     sold = model.last_sales
     arrays.update({f"sales.{name}": np.asarray(v) for name, v in vars(sold).items()})
+    # Worked out when read, from the arrays above (`sim.sales.Sales`).
+    arrays.update({"sales.base": sold.base, "sales.premium_rate": sold.premium_rate})
     return arrays
 
 
