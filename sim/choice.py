@@ -49,6 +49,10 @@ def choose_upgrades(options: Options, uniforms: np.ndarray, consts: np.ndarray) 
     Returns:
         Option index per decider, or -1 for no upgrade this month.
     """
+    if uniforms.size == 0:
+        # No decider: nothing to choose (and no call with empty arrays, whose layout would
+        # differ from a month's with deciders and make numba compile the pass again).
+        return np.full(0, -1, np.int64)
     return _logit_choice(options.value, options.feasible, uniforms, consts)
 
 

@@ -504,7 +504,11 @@ def record(path: Path = MANIFEST) -> list[Pass]:
 
 
 def check(manifest: Path = MANIFEST) -> list[str]:
-    """Compare the manifest with the passes the warm-up runs call, in this process.
+    """Compare the manifest with the passes the warm-up runs call.
+
+    The warm-up runs here first, so that numba's cache holds every pass (a pass compiled in
+    a process lists the helpers it calls among its dispatchers' signatures too); then a
+    fresh process, loading them all, lists the passes called from Python.
 
     Returns:
         One line per difference (empty: the manifest is current).
@@ -512,9 +516,14 @@ def check(manifest: Path = MANIFEST) -> list[str]:
     passes, reason = read_manifest(manifest)
     if reason:
         return [reason]
-    month, threaded = _called_in_warm_up()
-    types = {**month, **threaded}
-    now = {(name, key, False) for name, key in month} | {(n, k, True) for n, k in threaded}
+    warm_up(threads=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        listing = os.path.join(tmp, "passes.pkl")
+        _child("_record_passes", listing, None)
+        with open(listing, "rb") as fh:
+            found = pickle.load(fh)
+    types = {(name, key): sig for name, key, _, sig in found}
+    now = {(name, key, threaded) for name, key, threaded, _ in found}
     listed = {(p.function, p.key, p.threads) for p in passes}
     import sim.threads
 

@@ -279,8 +279,11 @@ def value_options(
     n = pop.n
     chunked = parallel(n)
     # The kernel fills the first m columns; the rest is never read (nor touched in memory).
-    # Without detail, gains and variance changes go to a scratch column.
-    out = _option_values(n, n if detail else 1)
+    # Without detail, gains and variance changes go to a scratch column. One column more
+    # than there can be deciders: the first m columns are then never the whole array, so
+    # the passes that take them always see the same layout (numba compiles a pass once per
+    # layout of its arrays; a month in which every MSE decided would compile them again).
+    out = _option_values(n + 1, n + 1 if detail else 1)
     state, terms = pop.state, ctx.terms(consts)
     if chunked:
         # A wave of chunks is valued at once into `work`, then copied into `out` in order.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim import (
+    choice,
     upgrades,
 )
 from sim.population import CHANNEL, FUNCTIONAL, PROCESS, PRODUCT
@@ -55,3 +56,31 @@ def test_process_upgrading_raises_output_as_well_as_cutting_unit_cost(consts, sm
     assert np.all(pop.unit_cost[rows] < cost[rows])
     others = np.setdiff1d(np.arange(pop.n), rows)
     assert np.array_equal(pop.capacity[others], capacity[others])
+
+
+def test_a_month_without_deciders_attempts_nothing_and_changes_nobody(small, valued):
+    m = small()
+    pop = m.population
+    ctx, opts = valued(m)
+    none = opts.rows[:0]
+    nobody = type(opts)(
+        none,
+        None,
+        None,
+        *(getattr(opts, f)[:, :0] for f in ("investment", "working_capital", "success")),
+        opts.value[:, :0],
+        opts.feasible[:, :0],
+        opts.new_channel[:0],
+    )
+    before = {name: getattr(pop, name).copy() for name in ("cash", "debt", "upgrades")}
+    # Empty arrays have another layout for numba: the passes are not called with them
+    # (they would be compiled again for it).
+    compiled = [len(choice._logit_choice.signatures), len(upgrades._apply.signatures)]
+    chosen = choice.choose_upgrades(nobody, np.empty(0), m.constants)
+    assert chosen.size == 0 and chosen.dtype == np.int64
+    attempts = upgrades.apply_upgrades(pop, ctx, nobody, chosen, np.empty(0), 0.5, m.constants)
+    assert (attempts.option == -1).all() and not attempts.succeeded.any()
+    assert all((f == 0.0).all() for f in attempts.financing)
+    for name, was in before.items():
+        np.testing.assert_array_equal(getattr(pop, name), was)
+    assert [len(choice._logit_choice.signatures), len(upgrades._apply.signatures)] == compiled

@@ -6,6 +6,7 @@ shows that the effect appears with its lever (or upgrade) and vanishes without i
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pytest
 
@@ -124,3 +125,18 @@ def test_transit_risk_lowers_the_value_of_selling_directly_far_away(consts, smal
             pop, m.decision_context(clarity, svc), consts=consts
         ).gain[F]
     assert np.all(gains[1.0] < gains[0.0])
+
+
+def test_the_passes_see_one_layout_of_options_however_many_decide(
+    everyone_knows_everything, small, valued
+):
+    """numba compiles a pass once per layout of its arrays: the options of a month in which
+    every MSE decides have the layout of a month in which a few do (so nothing is compiled
+    again in the middle of a run, and the passes `sim.precompile` lists are the ones used)."""
+    few, everyone = small(), small()
+    everyone_knows_everything(everyone)
+    _, some = valued(few)
+    _, every = valued(everyone)
+    assert 0 < some.rows.size < few.population.n
+    assert every.rows.size == everyone.population.n
+    assert numba.typeof(every.values()) == numba.typeof(some.values())
