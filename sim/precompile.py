@@ -49,6 +49,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+# The model is imported here, so that the types in the manifest, which name its classes,
+# unpickle (and forked workers start with it imported).
+from sim import threads as sim_threads
+from sim.model import run
+
 #: The runs whose passes are compiled ahead: (scenario, MSEs, months). Two years of a small
 #: baseline and of Kenya reach every pass a guideline report uses (recruitment with offers,
 #: brokers, rival traders, entry); `make setup-run` compiles these.
@@ -94,27 +99,20 @@ def warm_up(threads: bool = False) -> None:
 
     Every pass they call is compiled, or loaded from numba's cache.
     """
-    import sim
-
     for scenario, n_mse, steps in WARM_UP:
-        sim.run(scenario, steps=steps, n_mse=n_mse, rng=0, threads=1)
+        run(scenario, steps=steps, n_mse=n_mse, rng=0, threads=1)
     if threads:
         _warm_up_threads()
 
 
 def _warm_up_threads() -> None:
-    import sim
-    import sim.threads
-
     scenario, n_mse, steps = WARM_UP_THREADS
-    smallest = sim.threads.PARALLEL_MIN_MSES
-    sim.threads.PARALLEL_MIN_MSES = 0
+    smallest = sim_threads.PARALLEL_MIN_MSES
+    sim_threads.PARALLEL_MIN_MSES = 0
     try:
-        sim.run(
-            scenario, steps=steps, n_mse=n_mse, rng=0, threads=min(2, sim.threads.max_threads())
-        )
+        run(scenario, steps=steps, n_mse=n_mse, rng=0, threads=min(2, sim_threads.max_threads()))
     finally:
-        sim.threads.PARALLEL_MIN_MSES = smallest
+        sim_threads.PARALLEL_MIN_MSES = smallest
 
 
 def _dispatchers() -> list[Any]:
@@ -168,8 +166,6 @@ def read_manifest(path: Path = MANIFEST) -> tuple[list[Pass], str]:
             f"the manifest was recorded with numba {record.get('numba')}, this is "
             f"{numba.__version__}"
         )
-    import sim  # noqa: F401 - the types name the model's classes, which unpickling imports
-
     try:
         signatures = pickle.loads(zlib.decompress(base64.b64decode(record["signatures"])))
     except Exception as exc:  # noqa: BLE001 - any failure means: compile on first use instead
@@ -525,9 +521,7 @@ def check(manifest: Path = MANIFEST) -> list[str]:
     types = {(name, key): sig for name, key, _, sig in found}
     now = {(name, key, threaded) for name, key, threaded, _ in found}
     listed = {(p.function, p.key, p.threads) for p in passes}
-    import sim.threads
-
-    if sim.threads.max_threads() < 2:  # one core: the threaded passes are never reached
+    if sim_threads.max_threads() < 2:  # one core: the threaded passes are never reached
         listed = {item for item in listed if not item[2]}
     lines = [
         f"called, not in the manifest: {n} {k} (threads={t}): {_short(types[n, k])}"
