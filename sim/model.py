@@ -229,8 +229,10 @@ class ValueChainModel(Model):
         clarity = self.clarity()
         # A block of MSEs at a time (memory: see `_month`).
         for first in range(0, pop.n, LEARN_BLOCK):
-            rows = slice(first, first + LEARN_BLOCK)
-            signals.initial_beliefs(pop, *self.last_sales.unit_prices(rows), clarity, rows=rows)
+            block = slice(first, first + LEARN_BLOCK)
+            base, premium_rate = self.last_sales.unit_prices(block)
+            signals.initial_beliefs(pop, base, premium_rate, clarity, rows=block)
+            del base, premium_rate
         del clarity
 
         self.datacollector = MetricsCollector()
@@ -340,10 +342,10 @@ class ValueChainModel(Model):
         # A block of MSEs at a time, each block's unit prices worked out from the sales
         # (`sim.sales.Sales.base`): all of them at once were 48 bytes an MSE.
         for first in range(0, pop.n, LEARN_BLOCK):
-            rows = slice(first, first + LEARN_BLOCK)
-            base, premium_rate = self.last_sales.unit_prices(rows)
+            block = slice(first, first + LEARN_BLOCK)
+            base, premium_rate = self.last_sales.unit_prices(block)
             signals.update_beliefs(
-                pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=rows
+                pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=block
             )
             del base, premium_rate
         # Nothing moves an MSE into or out of the chain from here to the learning below, so
