@@ -190,25 +190,21 @@ class Sales:
     @property
     def base(self) -> np.ndarray:
         """Base price per unit each MSE's link paid, by channel, (3, n) (a new array)."""
-        return self._unit_prices(slice(None), premium_part=False)
+        return self.unit_prices(slice(None))[0]
 
     @property
     def premium_rate(self) -> np.ndarray:
         """Premium per unit of quality that reached each MSE, by channel, (3, n) (new)."""
-        return self._unit_prices(slice(None), premium_part=True)
+        return self.unit_prices(slice(None))[1]
 
     def unit_prices(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
         """`base` and `premium_rate` of a range of MSEs only, (3, rows) each (new arrays)."""
-        return self._unit_prices(rows, premium_part=False), self._unit_prices(rows, True)
-
-    def _unit_prices(self, rows: slice, premium_part: bool) -> np.ndarray:
         return _unit_prices_by_channel(
             self.prices,
             self.contract_share[rows],
             self.markup[rows],
             self.pass_through[rows],
             self.link_transport[:, rows],
-            premium_part,
         )
 
     @property
@@ -283,26 +279,26 @@ def sell_output(
 
 
 @njit(cache=True)
-def _unit_prices_by_channel(prices, contract_share, markup, pass_through, transport, premium_part):
-    """What each MSE's link paid per unit by channel, (3, n): `unit_prices` of its sales.
+def _unit_prices_by_channel(prices, contract_share, markup, pass_through, transport):
+    """What each MSE's link paid per unit by channel: `unit_prices` of its sales.
 
-    The base part, or with ``premium_part`` the premium rate; ``prices`` as `Sales.prices`.
-    The same calls on the same numbers as the sales pass's, so the same bits.
+    Returns ``(base, premium_rate)``, (3, n) each; ``prices`` as `Sales.prices`. The same
+    calls on the same numbers as the sales pass's, so the same bits.
     """
     n = contract_share.size
-    out = np.empty((N_CHANNELS, n))
+    base = np.empty((N_CHANNELS, n))
+    premium_rate = np.empty((N_CHANNELS, n))
     for c in range(N_CHANNELS):
         spot, premium, trend = prices[0, c], prices[1, c], prices[2, c]
         for i in range(n):
-            base, rate = unit_prices(
+            base[c, i], premium_rate[c, i] = unit_prices(
                 paid_price(spot, trend, contract_share[i]),
                 premium,
                 markup[i],
                 pass_through[i],
                 transport[c, i],
             )
-            out[c, i] = rate if premium_part else base
-    return out
+    return base, premium_rate
 
 
 #: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).

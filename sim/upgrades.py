@@ -362,6 +362,10 @@ def apply_upgrades(
         succeeded=filled(n, False, np.bool_),
         financing=finance.Financing(*(filled(n, 0.0) for _ in finance.Financing._fields)),
     )
+    # Without deciders nothing is attempted (and the pass is not called with empty options,
+    # which numba would compile again).
+    if choice.size == 0:
+        return attempts
     args = (
         pop.state,
         options.values(),
@@ -373,10 +377,7 @@ def apply_upgrades(
         consts,
     )
     # Each decider's attempt changes its own row only: from PARALLEL_MIN_MSES, the deciders
-    # are taken over threads in fixed chunks. Without deciders nothing is attempted (and
-    # the pass is not called with empty options, which numba would compile again).
-    if choice.size == 0:
-        return attempts
+    # are taken over threads in fixed chunks.
     if parallel(n):
         # numba's parallel loops take no nested bundle from outside: the attempts' arrays go
         # in one by one and are bundled again inside.
