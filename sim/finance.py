@@ -272,19 +272,22 @@ def input_discount(pop: Population, group_finance: float, consts: np.ndarray) ->
 
 
 class Financing(NamedTuple):
-    """How a set of upgrades is paid for (currency units; compiled passes write it by name).
+    """How upgrades are paid for (currency units): per MSE, or a month's totals.
+
+    `split_costs` gives each MSE's amounts (arrays); the month's attempts keep only their
+    totals (floats, `sim.upgrades.Attempts.financing`), which is what the ledger books.
 
     Attributes:
-        from_cash: Paid from the MSE's own cash.
+        from_cash: Paid from the MSEs' own cash.
         loan: Borrowed as long-term investment credit.
         advance: Input advance from a lead firm (working capital only).
         working_loan: Borrowed as a one-month working-capital loan (working capital only).
     """
 
-    from_cash: np.ndarray
-    loan: np.ndarray
-    advance: np.ndarray
-    working_loan: np.ndarray
+    from_cash: np.ndarray | float
+    loan: np.ndarray | float
+    advance: np.ndarray | float
+    working_loan: np.ndarray | float
 
 
 @njit(cache=True)
@@ -558,8 +561,8 @@ class MonthAccounts(NamedTuple):
         household: Totals ``(draw, debt_service, principal, advance_repaid)`` from
             `settle_accounts`.
         transit_losses: Total lost in transit (`sim.sales.lose_in_transit`).
-        financing: How the month's upgrades were paid for (`Financing`; set after the
-            decisions).
+        financing: How the month's upgrades were paid for, in all (`Financing` of totals;
+            set after the decisions).
     """
 
     sales: Sales
@@ -571,28 +574,15 @@ class MonthAccounts(NamedTuple):
 
 
 def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
-    """Add one month's flows to ``ledger`` (the one place that writes it)."""
+    """Add one month's flows to ``ledger`` (the one place that writes it).
+
+    The month's financing is its totals already (`sim.upgrades.Attempts.financing`).
+    """
     sales, financing = month.sales, month.financing
-    # The eight sums in one compiled call (`_flow_sums`) rather than eight: the same sums,
-    # bit for bit, for a few microseconds less a month.
-    (
-        revenue,
-        invested_from_cash,
-        loans,
-        advances,
-        buyer_payments,
-        intermediary_take,
-        lead_firm_take,
-        working_loans,
-    ) = _flow_sums(
-        sales.revenue,
-        financing.from_cash,
-        financing.loan,
-        financing.advance,
-        sales.buyer_payments,
-        sales.intermediary_take,
-        sales.lead_firm_take,
-        financing.working_loan,
+    assert financing is not None  # set after the decisions, before the month is booked
+    # The four sums in one compiled call (`_flow_sums`) rather than four.
+    revenue, buyer_payments, intermediary_take, lead_firm_take = _flow_sums(
+        sales.revenue, sales.buyer_payments, sales.intermediary_take, sales.lead_firm_take
     ).tolist()
     draw, debt_service, principal, advance_repaid = month.household.tolist()
     flows = {
@@ -603,14 +593,14 @@ def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
         "debt_service": debt_service,
         "principal_repaid": principal,
         "advances_repaid": advance_repaid,
-        "invested_from_cash": invested_from_cash,
-        "loans": loans,
-        "advances": advances,
+        "invested_from_cash": float(financing.from_cash),
+        "loans": float(financing.loan),
+        "advances": float(financing.advance),
         "buyer_payments": buyer_payments,
         "intermediary_take": intermediary_take,
         "lead_firm_take": lead_firm_take,
         "transport": sales.transport,
-        "working_loans": working_loans,
+        "working_loans": float(financing.working_loan),
         "transit_losses": month.transit_losses,
     }
     for key, value in flows.items():
@@ -618,41 +608,11 @@ def book_month(ledger: dict[str, float], month: MonthAccounts) -> None:
 
 
 @njit(cache=True)
-def _flow_sums(
-    revenue,
-    from_cash,
-    loan,
-    advance,
-    buyer_payments,
-    intermediary_take,
-    lead_firm_take,
-    working_loan,
-):
-    """`sum_in_order` of each of the month's flow arrays, in `book_month`'s order (8,).
-
-    The five arrays of one element per MSE are added in one loop with five running totals:
-    each total sees the same additions in the same order as `sum_in_order` of its array, and
-    the five chains of additions overlap in the CPU (about five times faster than one after
-    another, where each addition waits for the one before).
-    """
-    out = np.empty(8)
-    n = revenue.size
-    if from_cash.size == n and loan.size == n and advance.size == n and working_loan.size == n:
-        r = f = lo = ad = w = 0.0
-        for i in range(n):
-            r += revenue[i]
-            f += from_cash[i]
-            lo += loan[i]
-            ad += advance[i]
-            w += working_loan[i]
-        out[0], out[1], out[2], out[3], out[7] = r, f, lo, ad, w
-    else:
-        out[0] = sum_in_order(revenue)
-        out[1] = sum_in_order(from_cash)
-        out[2] = sum_in_order(loan)
-        out[3] = sum_in_order(advance)
-        out[7] = sum_in_order(working_loan)
-    out[4] = sum_in_order(buyer_payments)
-    out[5] = sum_in_order(intermediary_take)
-    out[6] = sum_in_order(lead_firm_take)
+def _flow_sums(revenue, buyer_payments, intermediary_take, lead_firm_take):
+    """`sum_in_order` of each of the month's sales arrays, in `book_month`'s order (4,)."""
+    out = np.empty(4)
+    out[0] = sum_in_order(revenue)
+    out[1] = sum_in_order(buyer_payments)
+    out[2] = sum_in_order(intermediary_take)
+    out[3] = sum_in_order(lead_firm_take)
     return out

@@ -251,7 +251,7 @@ class ValueChainModel(Model):
 
     def _month(self) -> None:
         sc, pop, k = self.scenario, self.population, self.constants
-        # Last month's attempts are let go now (memory: 41 bytes an MSE); this month's are set
+        # Last month's attempts are let go now (memory: 3 bytes an MSE); this month's are set
         # by the decisions below.
         self.last_attempts = None
         entry.enter(self)  # new MSEs join before the month's draws (sim.entry)
@@ -419,7 +419,7 @@ class ValueChainModel(Model):
         # Money: the month's flows go to the ledger; MSEs in distress too long exit.
         finance.book_month(self.ledger, month._replace(financing=attempts.financing))
         finance.update_distress(pop, consts=k)
-        self.ever_financed |= attempts.financing.loan > 0.0
+        self.ever_financed |= attempts.borrowed
         self.ever_linked |= pop.lead_firm >= 0
         self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)

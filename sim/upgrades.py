@@ -314,16 +314,22 @@ def product_unit_cost(unit_cost, consts):
 
 
 class Attempts(NamedTuple):
-    """The month's upgrade attempts (one element per MSE); `_apply` writes it by name.
+    """The month's upgrade attempts (one element per MSE) and what they cost in all.
 
     Attributes:
         option: Option attempted by each MSE, or -1 (int8).
         succeeded: Whether the attempt worked.
-        financing: How each attempt was paid for (zeros where none; currency units).
+        borrowed: Whether the attempt was paid partly with investment credit (a loan above
+            zero; `sim.model.ValueChainModel.ever_financed` is made of it).
+        financing: The month's totals (`Financing` of four floats, currency units): what
+            the attempts took from cash, borrowed, were advanced and borrowed as working
+            capital, each added in row order (`financing_totals`). Only the ledger reads them,
+            so one MSE's split is not kept (32 bytes an MSE).
     """
 
     option: np.ndarray
     succeeded: np.ndarray
+    borrowed: np.ndarray
     financing: finance.Financing
 
 
@@ -353,44 +359,72 @@ def apply_upgrades(
         consts: The run's calibration constants (a `sim.constants` record).
 
     Returns:
-        The attempts, one element per MSE, with their financing.
+        The attempts, one element per MSE, with the month's totals of their financing.
     """
     n = pop.n
-    attempts = Attempts(
-        # One byte an option (-1 to 4): nothing reads it as a wider integer.
-        option=filled(n, -1, np.int8),
-        succeeded=filled(n, False, np.bool_),
-        financing=finance.Financing(*(filled(n, 0.0) for _ in finance.Financing._fields)),
-    )
-    # Without deciders nothing is attempted (and the pass is not called with empty options,
-    # which numba would compile again).
+    # One byte an option (-1 to 4): nothing reads it as a wider integer.
+    option = filled(n, -1, np.int8)
+    succeeded = filled(n, False, np.bool_)
+    borrowed = filled(n, False, np.bool_)
+    # Without deciders nothing is attempted (and the passes are not called with empty
+    # options, which numba would compile again).
     if choice.size == 0:
-        return attempts
-    args = (
-        pop.state,
-        options.values(),
-        choice,
-        success_draw,
-        float(herding),
-        ctx.terms(consts),
-        attempts,
-        consts,
-    )
+        return Attempts(option, succeeded, borrowed, finance.Financing(0.0, 0.0, 0.0, 0.0))
+    values, terms = options.values(), ctx.terms(consts)
+    args = (pop.state, values, choice, success_draw, float(herding), terms)
     # Each decider's attempt changes its own row only: from PARALLEL_MIN_MSES, the deciders
     # are taken over threads in fixed chunks.
     if parallel(n):
-        # numba's parallel loops take no nested bundle from outside: the attempts' arrays go
-        # in one by one and are bundled again inside.
-        _apply_chunks(
-            *args[:6], attempts.option, attempts.succeeded, *attempts.financing, consts, CHUNK
-        )
+        _apply_chunks(*args, option, succeeded, borrowed, consts, CHUNK)
     else:
-        _apply(*args, 0, choice.size)
-    return attempts
+        _apply(*args, option, succeeded, borrowed, consts, 0, choice.size)
+    totals = financing_totals(values, choice, terms, consts)
+    return Attempts(option, succeeded, borrowed, finance.Financing(*totals.tolist()))
 
 
 @njit(cache=True, parallel=True)
 def _apply_chunks(
+    mse, options, choice, success_draw, herding, terms, option, succeeded, borrowed, consts, chunk
+):
+    """`_apply` over threads, in fixed chunks of ``chunk`` deciders."""
+    m = choice.size
+    for c in prange((m + chunk - 1) // chunk):
+        start = c * chunk
+        _apply(
+            mse,
+            options,
+            choice,
+            success_draw,
+            herding,
+            terms,
+            option,
+            succeeded,
+            borrowed,
+            consts,
+            start,
+            min(start + chunk, m),
+        )
+
+
+@njit(cache=True)
+def _pay(terms, options, k, i, j, consts):
+    """How decider ``j`` (row ``i``) pays for option ``k``: `split_costs`' four amounts.
+
+    The one place the split is worked out, for the payment (`_apply`) and for the month's
+    totals (`financing_totals`), which therefore see the same amounts to the bit.
+    """
+    wc = options.working_capital[k, j]
+    return split_costs(
+        terms.credit[i],
+        options.investment[k, j],
+        wc,
+        advance_share(terms.services[i], consts) * wc,
+        terms.working_credit[i],
+    )
+
+
+@njit(cache=True)
+def _apply(
     mse,
     options,
     choice,
@@ -399,36 +433,11 @@ def _apply_chunks(
     terms,
     option,
     succeeded,
-    from_cash,
-    loan,
-    advance,
-    working_loan,
+    borrowed,
     consts,
-    chunk,
+    start,
+    stop,
 ):
-    """`_apply` over threads, in fixed chunks of ``chunk`` deciders (`Attempts` by array)."""
-    m = choice.size
-    for c in prange((m + chunk - 1) // chunk):
-        start = c * chunk
-        attempts = Attempts(
-            option, succeeded, finance.Financing(from_cash, loan, advance, working_loan)
-        )
-        _apply(
-            mse,
-            options,
-            choice,
-            success_draw,
-            herding,
-            terms,
-            attempts,
-            consts,
-            start,
-            min(start + chunk, m),
-        )
-
-
-@njit(cache=True)
-def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts, start, stop):
     """Pay for and apply the chosen upgrades of deciders ``start`` to ``stop``.
 
     Working-capital loans and lead firms' advances are repaid from next month's sales (with
@@ -441,50 +450,64 @@ def _apply(mse, options, choice, success_draw, herding, terms, attempts, consts,
         success_draw: Uniform draw per decider.
         herding: Scenario lever.
         terms: `DecisionTerms` (credit lines and service intensity are read).
-        attempts: `Attempts`, written.
+        option: Option attempted per MSE (`Attempts.option`), written.
+        succeeded: Whether each MSE's attempt worked (`Attempts.succeeded`), written.
+        borrowed: Whether each MSE took a loan (`Attempts.borrowed`), written.
         consts: The run's calibration constants (a `sim.constants` record).
         start: The first decider (a column of ``options``).
         stop: The decider after the last.
     """
     WORKING_LOAN_INTEREST = consts[0].working_loan_interest
-    credit, services, working_credit = terms.credit, terms.services, terms.working_credit
-    rows, investment, working_capital, success, new_channel = (
-        options.rows,
-        options.investment,
-        options.working_capital,
-        options.success,
-        options.new_channel,
-    )
+    rows, success, new_channel = options.rows, options.success, options.new_channel
     cash, debt, advance_due = mse.cash, mse.debt, mse.advance_due
-    option, succeeded = attempts.option, attempts.succeeded
-    from_cash, loan, advance, working_loan = (
-        attempts.financing.from_cash,
-        attempts.financing.loan,
-        attempts.financing.advance,
-        attempts.financing.working_loan,
-    )
     for j in range(start, stop):
         k = choice[j]
         if k < 0:
             continue
         i = rows[j]
         option[i] = k
-        wc = working_capital[k, j]
-        from_cash[i], loan[i], advance[i], working_loan[i] = split_costs(
-            credit[i],
-            investment[k, j],
-            wc,
-            advance_share(services[i], consts) * wc,
-            working_credit[i],
-        )
-        cash[i] -= from_cash[i]
-        debt[i] += loan[i]
-        advance_due[i] += advance[i] + working_loan[i] * (1.0 + WORKING_LOAN_INTEREST)
+        from_cash, loan, advance, working_loan = _pay(terms, options, k, i, j, consts)
+        borrowed[i] = loan > 0.0
+        cash[i] -= from_cash
+        debt[i] += loan
+        advance_due[i] += advance + working_loan * (1.0 + WORKING_LOAN_INTEREST)
         if not success_draw[j] < success[j]:
             continue
         succeeded[i] = True
         herded = k == CHANNEL and success_draw[j] / success[j] < herding
         upgrade_succeeds(mse, i, k, new_channel[j], herded, consts)
+
+
+@njit(cache=True)
+def financing_totals(options, choice, terms, consts):
+    """The month's financing in all: `Financing`'s four amounts, each summed (4,).
+
+    The deciders are taken in column order, which is row order (`sim.valuation` numbers
+    them so), one after another on one thread: each total is the sum, in row order, of every
+    MSE's amount, as `sim.detmath.sum_in_order` adds an array of one element per MSE, since
+    the zeros of the MSEs that attempted nothing leave a sum as it was (a sum that starts at
+    +0.0 never becomes -0.0). The four chains of additions overlap in the CPU.
+
+    Args:
+        options: `OptionValues` of the deciders.
+        choice: Option per decider, or -1.
+        terms: `DecisionTerms` (credit lines and service intensity are read).
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    rows = options.rows
+    total_cash = total_loan = total_advance = total_working = 0.0
+    for j in range(choice.size):
+        k = choice[j]
+        if k < 0:
+            continue
+        from_cash, loan, advance, working_loan = _pay(terms, options, k, rows[j], j, consts)
+        total_cash += from_cash
+        total_loan += loan
+        total_advance += advance
+        total_working += working_loan
+    out = np.empty(4)
+    out[0], out[1], out[2], out[3] = total_cash, total_loan, total_advance, total_working
+    return out
 
 
 @njit(cache=True)

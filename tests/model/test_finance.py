@@ -15,6 +15,7 @@ from sim import (
     upgrades,
     valuation,
 )
+from sim.detmath import sum_in_order
 from sim.population import PRODUCT
 
 
@@ -137,12 +138,25 @@ def test_working_capital_loans_are_repaid_next_month_with_interest(consts, small
             0.0,
             consts=consts,
         )
-        wl = attempts.financing.working_loan
+        # Each decider's split of the costs, worked out again: the attempts keep only the
+        # month's totals, each added in row order.
+        terms, wc = ctx.terms(consts), opts.working_capital[PRODUCT]
+        _, _, advance, wl = finance.split_costs(
+            terms.credit[opts.rows],
+            opts.investment[PRODUCT],
+            wc,
+            services.advance_share(terms.services[opts.rows], consts) * wc,
+            terms.working_credit[opts.rows],
+        )
+        assert attempts.financing.working_loan == sum_in_order(wl)
+        assert attempts.financing.advance == sum_in_order(advance)
         if lever == 0.0:
             assert wl.sum() == 0 and pop.advance_due.sum() == 0
         else:
-            assert wl[opts.rows].min() > 0
-            assert np.allclose(pop.advance_due, wl * (1 + consts[0]["working_loan_interest"]))
+            assert wl.min() > 0
+            due = np.zeros(pop.n)
+            due[opts.rows] = advance + wl * (1 + consts[0]["working_loan_interest"])
+            assert np.allclose(pop.advance_due, due)
 
 
 def test_producer_groups_open_credit_and_cheaper_inputs_only_with_group_finance(consts, small):

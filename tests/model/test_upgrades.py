@@ -80,7 +80,7 @@ def test_a_month_without_deciders_attempts_nothing_and_changes_nobody(small, val
     assert chosen.size == 0 and chosen.dtype == np.int64
     attempts = upgrades.apply_upgrades(pop, ctx, nobody, chosen, np.empty(0), 0.5, m.constants)
     assert (attempts.option == -1).all() and not attempts.succeeded.any()
-    assert all((f == 0.0).all() for f in attempts.financing)
+    assert not attempts.borrowed.any() and all(f == 0.0 for f in attempts.financing)
     for name, was in before.items():
         np.testing.assert_array_equal(getattr(pop, name), was)
     assert [len(choice._logit_choice.signatures), len(upgrades._apply.signatures)] == compiled
