@@ -39,10 +39,16 @@ class Context:
         services: Embedded-service intensity the MSE receives, in [0, 1].
         contract_share: Share of output sold forward at a guaranteed price, per MSE.
         social: Social barrier holding the MSE back, in [0, 1].
-        credit: Investment credit still available to the MSE (currency units).
+        credit_access: Scenario lever: access to investment credit, in [0, 1]. The passes
+            work out each decider's credit still available from it, its debt, group and
+            social barrier (`sim.finance.available_credit`) when they read it, rather than
+            the month holding the lines of every MSE (8 bytes an MSE).
         cost_share: Share of upgrading costs the MSE saves through its group.
-        working_credit: Working-capital loan the MSE can take this month (currency units;
-            none if omitted).
+        working_capital_credit: Scenario lever: access to working-capital loans (none if
+            omitted); each decider's loan is worked out likewise
+            (`sim.finance.working_credit_line`).
+        group_finance: Scenario lever: group lending and joint input purchase (the credit
+            lines' part; none if omitted).
         input_discount: Share of working capital saved by joint input purchase in a group
             (none if omitted).
         support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1]
@@ -63,9 +69,10 @@ class Context:
     services: np.ndarray
     contract_share: np.ndarray
     social: np.ndarray
-    credit: np.ndarray
+    credit_access: float
     cost_share: np.ndarray
-    working_credit: np.ndarray | None = None
+    working_capital_credit: float = 0.0
+    group_finance: float = 0.0
     input_discount: np.ndarray | None = None
     support: np.ndarray | None = None
     transit_risk: float = 0.0
@@ -90,10 +97,11 @@ class Context:
     def for_upgrades(self) -> Context:
         """The context with only what applying the upgrades reads (memory).
 
-        `sim.upgrades._apply` reads the credit lines and the embedded services of the
-        deciders; the clarity, the cost share and the input discount only the valuation reads.
-        They are empty in the copy (a pass that read them would read past their end), so the
-        month can let go of them before the upgrades: 24 bytes an MSE at 10^7 MSEs' peak.
+        `sim.upgrades._apply` reads the embedded services and the social barrier of the
+        deciders (with the credit levers, for their credit lines); the clarity, the cost
+        share and the input discount only the valuation reads. They are empty in the copy
+        (a pass that read them would read past their end), so the month can let go of them
+        before the upgrades: 24 bytes an MSE at 10^7 MSEs' peak.
         """
         nothing = np.empty(0)
         return replace(self, clarity=nothing, cost_share=nothing, input_discount=nothing)
@@ -106,7 +114,7 @@ class Context:
             values[name] = float(values[name])
         for name, value in values.items():
             if value is None:  # an omitted per-MSE array: zeros
-                values[name] = np.zeros_like(self.credit)
+                values[name] = np.zeros_like(self.markup)
         values["price"] = np.asarray(self.price, dtype=float)
         return DecisionTerms(
             **values,
@@ -122,7 +130,15 @@ _FIELD_NAMES = tuple(f.name for f in fields(Context))
 _field_values = operator.attrgetter(*_FIELD_NAMES)
 
 # `Context`'s numbers, passed to the compiled passes as floats.
-_NUMBERS = ("benchmark_cost", "competition", "second_level", "transit_risk")
+_NUMBERS = (
+    "benchmark_cost",
+    "competition",
+    "second_level",
+    "credit_access",
+    "working_capital_credit",
+    "group_finance",
+    "transit_risk",
+)
 
 # `Context`'s fields as one argument numba accepts, built from them so the two lists cannot
 # differ; the price volatility comes as what the passes use of it.

@@ -188,23 +188,46 @@ def _credit_limit_chunks(credit_access, social, debt, group, group_finance, cons
 @njit(cache=True)
 def _credit_limit(credit_access, social, debt, group, group_finance, consts, start, stop):
     """The investment credit available to MSEs ``start`` to ``stop`` (a new array)."""
-    GROUP_LENDING = consts[0].group_lending
-    MAX_LOAN = consts[0].max_loan
-    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     social, debt, group = social[start:stop], debt[start:stop], group[start:stop]
     available = np.empty(debt.size)
     for i in range(debt.size):
-        line = _credit_line(
-            credit_access,
-            group[i] >= 0,
-            social[i],
-            group_finance,
-            MAX_LOAN,
-            GROUP_LENDING,
-            SOCIAL_CREDIT_PENALTY,
+        available[i] = available_credit(
+            credit_access, group[i] >= 0, social[i], group_finance, debt[i], consts
         )
-        available[i] = max(line - debt[i], 0.0)
     return available
+
+
+@njit(cache=True)
+def available_credit(credit_access, in_group, social, group_finance, debt, consts):
+    """One MSE's investment credit still available: its line less what it owes.
+
+    The one formula of `credit_limit`; the valuation and the upgrades work it out for their
+    deciders when they read it rather than the month holding it for every MSE.
+    """
+    line = _credit_line(
+        credit_access,
+        in_group,
+        social,
+        group_finance,
+        consts[0].max_loan,
+        consts[0].group_lending,
+        consts[0].social_credit_penalty,
+    )
+    return max(line - debt, 0.0)
+
+
+@njit(cache=True)
+def working_credit_line(lever, in_group, social, group_finance, consts):
+    """One MSE's working-capital loan this month (the one formula of `working_credit_limit`)."""
+    return _credit_line(
+        lever,
+        in_group,
+        social,
+        group_finance,
+        consts[0].max_working_loan,
+        consts[0].group_lending,
+        consts[0].social_credit_penalty,
+    )
 
 
 @njit(cache=True)
@@ -247,21 +270,10 @@ def _working_credit_limit_chunks(lever, social, group, group_finance, consts, ou
 @njit(cache=True)
 def _working_credit_limit(lever, social, group, group_finance, consts, start, stop):
     """The working-capital loan MSEs ``start`` to ``stop`` can take (a new array)."""
-    GROUP_LENDING = consts[0].group_lending
-    MAX_WORKING_LOAN = consts[0].max_working_loan
-    SOCIAL_CREDIT_PENALTY = consts[0].social_credit_penalty
     social, group = social[start:stop], group[start:stop]
     available = np.empty(group.size)
     for i in range(group.size):
-        available[i] = _credit_line(
-            lever,
-            group[i] >= 0,
-            social[i],
-            group_finance,
-            MAX_WORKING_LOAN,
-            GROUP_LENDING,
-            SOCIAL_CREDIT_PENALTY,
-        )
+        available[i] = working_credit_line(lever, group[i] >= 0, social[i], group_finance, consts)
     return available
 
 

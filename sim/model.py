@@ -620,14 +620,11 @@ class ValueChainModel(Model):
             services=service_level,
             contract_share=self.contracts,
             social=self.social,
-            credit=finance.credit_limit(
-                pop, sc.credit_access, self.social, sc.group_finance, consts=k
-            ),
+            credit_access=sc.credit_access,
             cost_share=groups.group_cost_share(pop, consts=k, benefit=self.group_benefit),
             transit_risk=sc.transit_risk,
-            working_credit=finance.working_credit_limit(
-                pop, sc.working_capital_credit, self.social, sc.group_finance, consts=k
-            ),
+            working_capital_credit=sc.working_capital_credit,
+            group_finance=sc.group_finance,
             input_discount=finance.input_discount(pop, sc.group_finance, consts=k),
             support=support,
             brokerage=self.last_sales.brokerage,

@@ -22,7 +22,7 @@ from numba import njit, prange
 from sim import finance
 from sim.channels import channel_open
 from sim.constants import declare, real, vector
-from sim.finance import split_costs
+from sim.finance import available_credit, split_costs, working_credit_line
 from sim.population import (
     CHANNEL,
     FUNCTIONAL,
@@ -371,6 +371,9 @@ def apply_upgrades(
     if choice.size == 0:
         return Attempts(option, succeeded, borrowed, finance.Financing(0.0, 0.0, 0.0, 0.0))
     values, terms = options.values(), ctx.terms(consts)
+    # Before the payments: the credit still available is worked out from the debt, which
+    # they change.
+    totals = financing_totals(pop.state, values, choice, terms, consts)
     args = (pop.state, values, choice, success_draw, float(herding), terms)
     # Each decider's attempt changes its own row only: from PARALLEL_MIN_MSES, the deciders
     # are taken over threads in fixed chunks.
@@ -378,7 +381,6 @@ def apply_upgrades(
         _apply_chunks(*args, option, succeeded, borrowed, consts, CHUNK)
     else:
         _apply(*args, option, succeeded, borrowed, consts, 0, choice.size)
-    totals = financing_totals(values, choice, terms, consts)
     return Attempts(option, succeeded, borrowed, finance.Financing(*totals.tolist()))
 
 
@@ -407,19 +409,26 @@ def _apply_chunks(
 
 
 @njit(cache=True)
-def _pay(terms, options, k, i, j, consts):
+def _pay(mse, terms, options, k, i, j, consts):
     """How decider ``j`` (row ``i``) pays for option ``k``: `split_costs`' four amounts.
 
     The one place the split is worked out, for the payment (`_apply`) and for the month's
-    totals (`financing_totals`), which therefore see the same amounts to the bit.
+    totals (`financing_totals`), which therefore see the same amounts to the bit. The
+    MSE's credit lines are worked out here, from its debt before it pays, as the valuation
+    worked them out.
     """
+    in_group, social = mse.group[i] >= 0, terms.social[i]
     wc = options.working_capital[k, j]
     return split_costs(
-        terms.credit[i],
+        available_credit(
+            terms.credit_access, in_group, social, terms.group_finance, mse.debt[i], consts
+        ),
         options.investment[k, j],
         wc,
         advance_share(terms.services[i], consts) * wc,
-        terms.working_credit[i],
+        working_credit_line(
+            terms.working_capital_credit, in_group, social, terms.group_finance, consts
+        ),
     )
 
 
@@ -449,7 +458,7 @@ def _apply(
         choice: Option per decider, or -1.
         success_draw: Uniform draw per decider.
         herding: Scenario lever.
-        terms: `DecisionTerms` (credit lines and service intensity are read).
+        terms: `DecisionTerms` (credit levers, social barrier and service intensity read).
         option: Option attempted per MSE (`Attempts.option`), written.
         succeeded: Whether each MSE's attempt worked (`Attempts.succeeded`), written.
         borrowed: Whether each MSE took a loan (`Attempts.borrowed`), written.
@@ -466,7 +475,7 @@ def _apply(
             continue
         i = rows[j]
         option[i] = k
-        from_cash, loan, advance, working_loan = _pay(terms, options, k, i, j, consts)
+        from_cash, loan, advance, working_loan = _pay(mse, terms, options, k, i, j, consts)
         borrowed[i] = loan > 0.0
         cash[i] -= from_cash
         debt[i] += loan
@@ -479,7 +488,7 @@ def _apply(
 
 
 @njit(cache=True)
-def financing_totals(options, choice, terms, consts):
+def financing_totals(mse, options, choice, terms, consts):
     """The month's financing in all: `Financing`'s four amounts, each summed (4,).
 
     The deciders are taken in column order, which is row order (`sim.valuation` numbers
@@ -489,9 +498,10 @@ def financing_totals(options, choice, terms, consts):
     +0.0 never becomes -0.0). The four chains of additions overlap in the CPU.
 
     Args:
+        mse: `MseState` before the payments (read only: debt and group).
         options: `OptionValues` of the deciders.
         choice: Option per decider, or -1.
-        terms: `DecisionTerms` (credit lines and service intensity are read).
+        terms: `DecisionTerms` (credit levers, social barrier and service intensity read).
         consts: The run's calibration constants (a `sim.constants` record).
     """
     rows = options.rows
@@ -500,7 +510,7 @@ def financing_totals(options, choice, terms, consts):
         k = choice[j]
         if k < 0:
             continue
-        from_cash, loan, advance, working_loan = _pay(terms, options, k, rows[j], j, consts)
+        from_cash, loan, advance, working_loan = _pay(mse, terms, options, k, rows[j], j, consts)
         total_cash += from_cash
         total_loan += loan
         total_advance += advance

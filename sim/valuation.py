@@ -44,7 +44,7 @@ from sim.decisions import DecisionTerms as DecisionTerms
 from sim.decisions import Options as Options
 from sim.decisions import OptionValues as OptionValues
 from sim.decisions import _option_values, _rows_repeated
-from sim.finance import can_finance, split_costs
+from sim.finance import available_credit, can_finance, split_costs, working_credit_line
 from sim.lead_firms import advance_share
 from sim.markets import (
     N_CHANNELS,
@@ -115,9 +115,12 @@ HotConstants, hot_constants = values_bundle(
         "direct_transport_extra",
         "distance_cost",
         "functional_skill",
+        "group_lending",
         "horizon",
         "interest_burden",
         "liquidity_risk",
+        "max_loan",
+        "max_working_loan",
         "outside_income",
         "outside_skill",
         "outside_social_penalty",
@@ -132,6 +135,7 @@ HotConstants, hot_constants = values_bundle(
         "service_cost_discount",
         "service_helps",
         "service_success_gain",
+        "social_credit_penalty",
         "social_marketing_cost",
         "stepping_stone_gain",
         "success_base",
@@ -403,24 +407,25 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         mse.group,
         mse.active,
     )
-    markup, pass_through, clarity, services, contract_share, social, credit, cost_share = (
+    markup, pass_through, clarity, services, contract_share, social, cost_share = (
         terms.markup,
         terms.pass_through,
         terms.clarity,
         terms.services,
         terms.contract_share,
         terms.social,
-        terms.credit,
         terms.cost_share,
     )
+    credit_access, working_capital_credit, group_finance = (
+        terms.credit_access,
+        terms.working_capital_credit,
+        terms.group_finance,
+    )
+    debt = mse.debt
     price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
-    working_credit, input_discount, support = (
-        terms.working_credit,
-        terms.input_discount,
-        terms.support,
-    )
+    input_discount, support = terms.input_discount, terms.support
     transit_risk, brokerage = terms.transit_risk, terms.brokerage
     rows, gain, dvar, investment, working_capital = (
         out.rows,
@@ -445,6 +450,11 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         )
         if allowed == 0:
             continue
+        # The MSE's credit lines, worked out here rather than held for every MSE.
+        credit = available_credit(credit_access, in_group, social[i], group_finance, debt[i], hot)
+        working_credit = working_credit_line(
+            working_capital_credit, in_group, social[i], group_finance, hot
+        )
         cap = advance_share(services[i], hot)
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
@@ -462,7 +472,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
                 inv *= 1.0 - STEPPING_STONE_COST_CUT * stepping
             investment[k, m], working_capital[k, m] = inv, wc
             ok = ((allowed >> k) & 1 == 1) & can_finance(
-                cash[i], credit[i], inv, wc, cap * wc, working_credit[i]
+                cash[i], credit, inv, wc, cap * wc, working_credit
             )
             feasible[k, m] = ok
             any_feasible |= ok
@@ -594,9 +604,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         for k in range(N_OPTIONS):
             if feasible[k, m]:
                 inv, wc = investment[k, m], working_capital[k, m]
-                from_cash, loan, _, short = split_costs(
-                    credit[i], inv, wc, cap * wc, working_credit[i]
-                )
+                from_cash, loan, _, short = split_costs(credit, inv, wc, cap * wc, working_credit)
                 value[k, m] = risk_adjusted_value(
                     gain[k, col],
                     dvar[k, col],
@@ -631,9 +639,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
                 )
                 inv = investment[PRODUCT, m] + investment[CHANNEL, m]
                 wc = working_capital[PRODUCT, m] + working_capital[CHANNEL, m]
-                from_cash, loan, _, short = split_costs(
-                    credit[i], inv, wc, cap * wc, working_credit[i]
-                )
+                from_cash, loan, _, short = split_costs(credit, inv, wc, cap * wc, working_credit)
                 plan = risk_adjusted_value(
                     after_mean - mean,
                     after_var - var,

@@ -129,6 +129,12 @@ def test_working_capital_loans_are_repaid_next_month_with_interest(consts, small
         svc = services.service_intensity(pop, 0.0)
         ctx = m.decision_context(clarity, svc)
         opts = valuation.value_options(pop, ctx, consts=consts)
+        # The credit lines before the attempts borrow.
+        levers = (m.social, ctx.group_finance)
+        credit = finance.credit_limit(pop, ctx.credit_access, *levers, consts=consts)
+        working_credit = finance.working_credit_limit(
+            pop, ctx.working_capital_credit, *levers, consts=consts
+        )
         attempts = upgrades.apply_upgrades(
             pop,
             ctx,
@@ -140,13 +146,13 @@ def test_working_capital_loans_are_repaid_next_month_with_interest(consts, small
         )
         # Each decider's split of the costs, worked out again: the attempts keep only the
         # month's totals, each added in row order.
-        terms, wc = ctx.terms(consts), opts.working_capital[PRODUCT]
+        wc = opts.working_capital[PRODUCT]
         _, _, advance, wl = finance.split_costs(
-            terms.credit[opts.rows],
+            credit[opts.rows],
             opts.investment[PRODUCT],
             wc,
-            services.advance_share(terms.services[opts.rows], consts) * wc,
-            terms.working_credit[opts.rows],
+            services.advance_share(ctx.services[opts.rows], consts) * wc,
+            working_credit[opts.rows],
         )
         assert attempts.financing.working_loan == sum_in_order(wl)
         assert attempts.financing.advance == sum_in_order(advance)
