@@ -57,7 +57,7 @@ from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
 
-#: Learners whose news of options is worked out at once (`ValueChainModel.step`).
+#: MSEs whose news of options is worked out at once (`ValueChainModel.step`).
 LEARN_BLOCK = 1 << 20
 
 
@@ -348,20 +348,24 @@ class ValueChainModel(Model):
                 pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=block
             )
             del base, premium_rate
+        # Each row of draws is let go once its last reader is done, before the next is drawn
+        # (memory: at 10^7 MSEs a row is 80 MB; `sim.draws.Draws`).
+        draws.release("belief_noise")
         # Nothing moves an MSE into or out of the chain from here to the learning below, so
         # one mask of the MSEs in it serves the meetings, the learners and the peers.
         in_chain = pop.in_chain
         groups.share_information(pop, consts=k, in_chain=in_chain)
         service_level = services.service_intensity(pop, sc.embedded_services)
         support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
-        learners = signals.learners(pop, in_chain)
         group_adoption = groups.peer_adoption(pop, pop.group, in_chain & pop.in_group)
-        del in_chain
         village_adoption = groups.peer_adoption(pop, pop.village, pop.active)
-        # In blocks of learners, so that the hazards of 10^7 MSEs (400 MB) are never held at
-        # once: an MSE's hazards and news depend on its own row only, so the bits are the same.
-        for first in range(0, learners.size, LEARN_BLOCK):
-            rows = learners[first : first + LEARN_BLOCK]
+        # In blocks of MSEs, so that the hazards of 10^7 MSEs (400 MB) are never held at once,
+        # nor the rows of every learner (80 MB): an MSE's hazards and news depend on its own
+        # row only, so the bits are the same.
+        for first in range(0, pop.n, LEARN_BLOCK):
+            rows = signals.learners(pop, in_chain, slice(first, first + LEARN_BLOCK))
+            if rows.size == 0:
+                continue
             hazard = signals.option_hazards(
                 pop,
                 rows,
@@ -376,11 +380,12 @@ class ValueChainModel(Model):
             )
             signals.learn_options(pop, rows, hazard, draws.learn[rows])
             del rows, hazard
-        del learners, group_adoption, village_adoption
-        draws.release("belief_noise", "learn")
+        del in_chain, group_adoption, village_adoption
+        draws.release("learn")
 
         # Horizontal links.
         groups.dissolve_groups(pop, self.groups, sc.group_support, draws.groups, consts=k)
+        draws.release("groups")
         groups.form_groups(
             pop,
             self.groups,
@@ -392,7 +397,7 @@ class ValueChainModel(Model):
         )
         # Groups cost something: free-riding, elite capture, governance (issue 22, item 5).
         self.group_benefit = groups.group_economics(pop, self.groups, draws.join, consts=k)
-        draws.release("groups", "join")
+        draws.release("join")
 
         # Decisions: value every option for every MSE, choose, pay, apply.
         ctx = self.decision_context(clarity, service_level, support)

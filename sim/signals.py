@@ -564,16 +564,22 @@ def _option_hazards(mse, rows, sources, consts, hazard, start, stop):
             )
 
 
-def learners(pop: Population, in_chain: np.ndarray | None = None) -> np.ndarray:
-    """Rows of in-chain MSEs that do not yet know every option.
+def learners(
+    pop: Population, in_chain: np.ndarray | None = None, block: slice | None = None
+) -> np.ndarray:
+    """Rows of in-chain MSEs that do not yet know every option (ascending).
 
     Args:
         pop: Population.
         in_chain: ``pop.in_chain``, if the caller has it already (computed otherwise).
+        block: Only the learners among these rows (``slice(start, stop)``; all if omitted).
     """
     if in_chain is None:
         in_chain = pop.in_chain
-    return np.flatnonzero(in_chain & (pop.aware != ALL_OPTIONS))
+    if block is None:
+        return np.flatnonzero(in_chain & (pop.aware != ALL_OPTIONS))
+    start = block.start or 0
+    return start + np.flatnonzero(in_chain[block] & (pop.aware[block] != ALL_OPTIONS))
 
 
 def learn_options(
