@@ -43,14 +43,16 @@ class Context:
             work out each decider's credit still available from it, its debt, group and
             social barrier (`sim.finance.available_credit`) when they read it, rather than
             the month holding the lines of every MSE (8 bytes an MSE).
-        cost_share: Share of upgrading costs the MSE saves through its group.
+        group_benefit: The MSE's share of its group's benefits (`sim.groups.group_economics`):
+            the valuation works out from it the share of upgrading costs the MSE saves
+            through its group (`sim.groups.member_cost_share`), and from ``group_finance``
+            the working capital it saves by joint input purchase
+            (`sim.finance.member_input_discount`), when it reads them.
         working_capital_credit: Scenario lever: access to working-capital loans (none if
             omitted); each decider's loan is worked out likewise
             (`sim.finance.working_credit_line`).
-        group_finance: Scenario lever: group lending and joint input purchase (the credit
-            lines' part; none if omitted).
-        input_discount: Share of working capital saved by joint input purchase in a group
-            (none if omitted).
+        group_finance: Scenario lever: group lending and joint input purchase (none if
+            omitted).
         support: Stand-alone (fee-based) support-service intensity the MSE buys, in [0, 1]
             (none if omitted).
         transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
@@ -70,10 +72,9 @@ class Context:
     contract_share: np.ndarray
     social: np.ndarray
     credit_access: float
-    cost_share: np.ndarray
+    group_benefit: np.ndarray
     working_capital_credit: float = 0.0
     group_finance: float = 0.0
-    input_discount: np.ndarray | None = None
     support: np.ndarray | None = None
     transit_risk: float = 0.0
     brokerage: np.ndarray | None = None
@@ -98,13 +99,12 @@ class Context:
         """The context with only what applying the upgrades reads (memory).
 
         `sim.upgrades._apply` reads the embedded services and the social barrier of the
-        deciders (with the credit levers, for their credit lines); the clarity, the cost
-        share and the input discount only the valuation reads. They are empty in the copy
-        (a pass that read them would read past their end), so the month can let go of them
-        before the upgrades: 24 bytes an MSE at 10^7 MSEs' peak.
+        deciders (with the credit levers, for their credit lines); the clarity only the
+        valuation reads. It is empty in the copy (a pass that read it would read past its
+        end), so the month can let go of it before the upgrades: 8 bytes an MSE at 10^7
+        MSEs' peak.
         """
-        nothing = np.empty(0)
-        return replace(self, clarity=nothing, cost_share=nothing, input_discount=nothing)
+        return replace(self, clarity=np.empty(0))
 
     def _build_terms(self, consts: np.ndarray) -> DecisionTerms:
         # The names from a module constant: `fields` costs some microseconds a call.

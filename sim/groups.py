@@ -503,10 +503,28 @@ def group_cost_share(
         benefit: Each MSE's share of its group's benefits (`group_economics`); 1 for every
             member if omitted.
     """
-    GROUP_COST_SHARE = values_of(consts)["group_cost_share"]
     if benefit is None:
-        return GROUP_COST_SHARE * pop.in_group
-    return np.minimum(GROUP_COST_SHARE * benefit, 1.0) * pop.in_group
+        benefit = np.ones(pop.n)
+    return _cost_shares(benefit, pop.group, consts)
+
+
+@njit(cache=True)
+def _cost_shares(benefit, group, consts):
+    """`member_cost_share` of every MSE (a new array)."""
+    out = np.empty(group.size)
+    for i in range(group.size):
+        out[i] = member_cost_share(benefit[i], group[i] >= 0, consts)
+    return out
+
+
+@njit(cache=True)
+def member_cost_share(benefit, in_group, consts):
+    """Share of upgrading costs one MSE saves through its group, given its ``benefit``.
+
+    ``benefit`` is its share of the group's benefits (`group_economics`). The valuation works
+    it out for each MSE it values, rather than the month holding `group_cost_share`.
+    """
+    return np.minimum(consts[0].group_cost_share * benefit, 1.0) * in_group
 
 
 def group_economics(

@@ -612,7 +612,7 @@ class ValueChainModel(Model):
             service_level: Embedded-service intensity each MSE receives.
             support: Stand-alone support-service intensity each MSE buys (none if omitted).
         """
-        sc, pop, k = self.scenario, self.population, self.constants
+        sc = self.scenario
         return valuation.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
@@ -626,11 +626,10 @@ class ValueChainModel(Model):
             contract_share=self.contracts,
             social=self.social,
             credit_access=sc.credit_access,
-            cost_share=groups.group_cost_share(pop, consts=k, benefit=self.group_benefit),
+            group_benefit=self.group_benefit,
             transit_risk=sc.transit_risk,
             working_capital_credit=sc.working_capital_credit,
             group_finance=sc.group_finance,
-            input_discount=finance.input_discount(pop, sc.group_finance, consts=k),
             support=support,
             brokerage=self.last_sales.brokerage,
         )

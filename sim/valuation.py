@@ -44,7 +44,14 @@ from sim.decisions import DecisionTerms as DecisionTerms
 from sim.decisions import Options as Options
 from sim.decisions import OptionValues as OptionValues
 from sim.decisions import _option_values, _rows_repeated
-from sim.finance import available_credit, can_finance, split_costs, working_credit_line
+from sim.finance import (
+    available_credit,
+    can_finance,
+    member_input_discount,
+    split_costs,
+    working_credit_line,
+)
+from sim.groups import member_cost_share
 from sim.lead_firms import advance_share
 from sim.markets import (
     N_CHANNELS,
@@ -115,6 +122,8 @@ HotConstants, hot_constants = values_bundle(
         "direct_transport_extra",
         "distance_cost",
         "functional_skill",
+        "group_cost_share",
+        "group_input_discount",
         "group_lending",
         "horizon",
         "interest_burden",
@@ -407,14 +416,14 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         mse.group,
         mse.active,
     )
-    markup, pass_through, clarity, services, contract_share, social, cost_share = (
+    markup, pass_through, clarity, services, contract_share, social, group_benefit = (
         terms.markup,
         terms.pass_through,
         terms.clarity,
         terms.services,
         terms.contract_share,
         terms.social,
-        terms.cost_share,
+        terms.group_benefit,
     )
     credit_access, working_capital_credit, group_finance = (
         terms.credit_access,
@@ -425,7 +434,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
     price, covariance, second_sd = terms.price, terms.covariance, terms.second_sd
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
-    input_discount, support = terms.input_discount, terms.support
+    support = terms.support
     transit_risk, brokerage = terms.transit_risk, terms.brokerage
     rows, gain, dvar, investment, working_capital = (
         out.rows,
@@ -455,6 +464,9 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         working_credit = working_credit_line(
             working_capital_credit, in_group, social[i], group_finance, hot
         )
+        # And what its group saves it, worked out here too.
+        cost_share = member_cost_share(group_benefit[i], in_group, hot)
+        input_discount = member_input_discount(group_finance, in_group, hot)
         cap = advance_share(services[i], hot)
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
@@ -463,8 +475,8 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
                 k,
                 distance[i],
                 services[i],
-                cost_share[i],
-                input_discount[i],
+                cost_share,
+                input_discount,
                 SUPPORT_FEE * support[i],
                 hot,
             )
