@@ -177,8 +177,8 @@ def _merge(a, b):
 def filled(n: int, value: float | int | bool, dtype: Any = np.float64) -> np.ndarray:
     """A new array of ``n`` elements all equal to ``value`` (``np.full``), filled over threads.
 
-    A month allocates several per-MSE arrays that start equal (the upgrade attempts and their
-    financing, `sim.upgrades.apply_upgrades`). Below glibc's mapping threshold (`sim.memory`)
+    A month allocates several per-MSE arrays that start equal (the upgrade attempts,
+    `sim.upgrades.apply_upgrades`). Below glibc's mapping threshold (`sim.memory`)
     numpy fills them on one thread, about 0.7 ms for each 8 MB: from :data:`PARALLEL_MIN_MSES`
     elements, with more than one thread, the chunks are filled by numba's threads instead. The
     same array either way.
