@@ -289,16 +289,27 @@ def _unit_prices_by_channel(prices, contract_share, markup, pass_through, transp
     base = np.empty((N_CHANNELS, n))
     premium_rate = np.empty((N_CHANNELS, n))
     for c in range(N_CHANNELS):
-        spot, premium, trend = prices[0, c], prices[1, c], prices[2, c]
         for i in range(n):
-            base[c, i], premium_rate[c, i] = unit_prices(
-                paid_price(spot, trend, contract_share[i]),
-                premium,
-                markup[i],
-                pass_through[i],
-                transport[c, i],
+            base[c, i], premium_rate[c, i] = link_unit_prices(
+                prices, c, contract_share[i], markup[i], pass_through[i], transport[c, i]
             )
     return base, premium_rate
+
+
+@njit(cache=True)
+def link_unit_prices(prices, c, contract_share, markup, pass_through, transport):
+    """`unit_prices` of one MSE's sales in channel ``c``, from `Sales.prices` and its terms.
+
+    What the sales pass worked out for it (`_book`), from the same numbers by the same calls:
+    the readers of a month's sales (the beliefs, the outcome metrics) get the same bits.
+    """
+    return unit_prices(
+        paid_price(prices[0, c], prices[2, c], contract_share),
+        prices[1, c],
+        markup,
+        pass_through,
+        transport,
+    )
 
 
 #: The constants the sales pass's helpers read, as values (`sim.constants.values_bundle`).

@@ -17,7 +17,7 @@ from sim.population import (
     PROCESS,
     PRODUCT,
 )
-from sim.sales import paid_price, unit_prices
+from sim.sales import link_unit_prices
 from sim.second_chain import outside_income
 
 #: Slots of the sums :func:`_outcome_sums` returns, by name.
@@ -170,12 +170,8 @@ def _outcome_sums(
         s4 += sold
         member = group[i] >= 0
         for c in range(3):
-            base, rate = unit_prices(
-                paid_price(sale_prices[0, c], sale_prices[2, c], contract_share[i]),
-                sale_prices[1, c],
-                markup[i],
-                pass_through[i],
-                transport[c, i],
+            base, rate = link_unit_prices(
+                sale_prices, c, contract_share[i], markup[i], pass_through[i], transport[c, i]
             )
             received = units[c, i] * (base + rate * q)
             paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)

@@ -155,9 +155,9 @@ def gini_income(model) -> float:
     if not status(model).n_active:
         return 0.0
     x = _active_incomes(model.population.income, model.population.active)
-    # numpy's sort (SIMD, several times faster than a compiled one): the sorted order of
-    # values without nan or -0.0 is unique, so any algorithm on any CPU gives the same array
-    # (on the model's threads, halves sorted at once and merged: `sim.threads`).
+    # The sorted order of values without nan or -0.0 is unique, so any algorithm on any CPU
+    # gives the same array (a radix sort; on the model's threads, halves sorted at once and
+    # merged: `sim.threads.sort_in_place`).
     sort_in_place(x, getattr(model, "threads", 1))
     return float(_gini_of_sorted(x))
 
