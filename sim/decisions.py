@@ -101,8 +101,9 @@ class Context:
         `sim.upgrades._apply` reads the embedded services and the social barrier of the
         deciders (with the credit levers, for their credit lines); the clarity only the
         valuation reads. It is empty in the copy (a pass that read it would read past its
-        end), so the month can let go of it before the upgrades: 8 bytes an MSE at 10^7
-        MSEs' peak.
+        end; `tests/model/test_upgrades.py` runs the upgrades' passes as plain Python, where
+        such a read fails), so the month can let go of it before the upgrades: 8 bytes an
+        MSE at 10^7 MSEs' peak.
         """
         dropped = {"clarity": np.empty(0)}
         kept = replace(self, **dropped)
@@ -203,7 +204,8 @@ class Options:
 
         `sim.upgrades._apply` reads the rows, costs, chances and channels of the chosen
         options; the values and which are feasible only the choice reads (`sim.choice`). They
-        are empty in the copy, so the month can let go of them before the upgrades.
+        are empty in the copy (checked as the clarity is, `Context.for_upgrades`), so the
+        month can let go of them before the upgrades.
         """
         nothing = np.empty((N_OPTIONS, 0))
         return replace(self, value=nothing, feasible=nothing.astype(bool))

@@ -7,7 +7,9 @@ shows that the effect appears with its lever (or upgrade) and vanishes without i
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
+import sim
 from sim import (
     choice,
     upgrades,
@@ -84,3 +86,49 @@ def test_a_month_without_deciders_attempts_nothing_and_changes_nobody(small, val
     for name, was in before.items():
         np.testing.assert_array_equal(getattr(pop, name), was)
     assert [len(choice._logit_choice.signatures), len(upgrades._apply.signatures)] == compiled
+
+
+def test_the_upgrades_read_nothing_the_month_let_go_of(monkeypatch):
+    # Before the upgrades the month lets go of the clarity (`Context.for_upgrades`) and of
+    # the options' values and feasibility (`Options.for_upgrades`): empty arrays stand in
+    # for them, which compiled code would read past the end of without a word. The passes
+    # that read the decision terms and the options run here as plain Python, where such a
+    # read raises IndexError, and give the same months as the compiled passes.
+    def months(interpreted: bool):
+        # Credit, so that loans are taken too (attempts are rare in a baseline's first year).
+        model = sim.ValueChainModel(rng=3, n_mse=300, credit_access=0.8)
+        # As a record array, the constants read by name in plain Python too (numba types it
+        # as the plain array: the compiled passes are the same).
+        model.constants = model.constants.view(np.recarray)
+        with monkeypatch.context() as patch:
+            if interpreted:
+                # In plain Python the state is read from the population by name (the
+                # compiled bundle has no attributes there); the one compiled pass these
+                # call with the state gets the bundle.
+                def plain(f):
+                    return lambda mse, *args: f(model.population, *args)
+
+                for name in ("_pay", "_apply", "financing_totals"):
+                    patch.setattr(upgrades, name, plain(getattr(upgrades, name).py_func))
+                succeeds = upgrades.upgrade_succeeds
+                patch.setattr(
+                    upgrades,
+                    "upgrade_succeeds",
+                    lambda mse, *args: succeeds(model.population.state, *args),
+                )
+            attempted = borrowed = 0
+            for _ in range(36):
+                model.step()
+                attempted += int((model.last_attempts.option >= 0).sum())
+                borrowed += int(model.last_attempts.borrowed.sum())
+        return model, (attempted, borrowed)
+
+    compiled, attempted = months(False)
+    interpreted, again = months(True)
+    # The passes did run, on the same deciders, and some of them borrowed.
+    assert attempted[0] > 0 and attempted[1] > 0 and again == attempted
+    pd.testing.assert_frame_equal(interpreted.results(), compiled.results())
+    for name in ("cash", "debt", "advance_due", "upgrades", "channel_weight"):
+        np.testing.assert_array_equal(
+            getattr(interpreted.population, name), getattr(compiled.population, name)
+        )
