@@ -153,6 +153,9 @@ def sort_in_place(x: np.ndarray, threads: int) -> None:
     is unique, so the array is the very one ``x.sort()`` gives, whatever the thread count.
     """
     parts = max(1, min(int(threads), 2)) if parallel(x.size) else 1
+    if x.size < RADIX_MIN:
+        x.sort()
+        return
     if parts == 1:
         radix_sort(x)
         return
@@ -160,6 +163,11 @@ def sort_in_place(x: np.ndarray, threads: int) -> None:
     run_at_once([lambda: radix_sort(x[:half]), lambda: radix_sort(x[half:])])
     x[:] = _merge(x[:half], x[half:])
 
+
+#: Below this many values `sort_in_place` uses numpy's sort: measured here, 11.8 us for 1,000
+#: incomes against the radix sort's 14.3 (its six passes' counts cost the same at any size),
+#: 256 against 108 us for 10,000.
+RADIX_MIN = 4096
 
 #: Bits of the key sorted in each pass of `radix_sort`: six passes of 2,048 buckets, whose
 #: counts (16 KB each) stay in the first-level cache.

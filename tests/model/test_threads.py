@@ -152,13 +152,15 @@ def test_the_thread_count_is_set_only_while_the_model_steps(chunked):
 
 
 @TWO
-def test_sorting_on_threads_gives_numpys_sort(chunked):
+@pytest.mark.parametrize("size", [1001, threads.RADIX_MIN + 1001])  # numpy's sort, the radix's
+def test_sorting_on_threads_gives_numpys_sort(chunked, size):
     rng = np.random.default_rng(0)
-    x = np.concatenate([np.zeros(50), rng.random(1001), rng.random(20).round(1)])
+    x = np.concatenate([np.zeros(50), rng.random(size), rng.random(20).round(1)])
     rng.shuffle(x)
-    ours = x.copy()
-    threads.sort_in_place(ours, 2)
-    np.testing.assert_array_equal(ours, np.sort(x))
+    for count in (1, 2):
+        ours = x.copy()
+        threads.sort_in_place(ours, count)
+        np.testing.assert_array_equal(ours, np.sort(x))
 
 
 @settings(max_examples=200, deadline=None)
