@@ -162,33 +162,18 @@ def credit_limit(
 ) -> np.ndarray:
     """Investment credit still available to each MSE (the line minus what it owes).
 
-    Producer-group members borrow more through group lending (``group_finance``).
+    Producer-group members borrow more through group lending (``group_finance``). The month
+    does not call it (each decider's is worked out when read, `available_credit`), so it runs
+    on one thread.
     """
-    args = (float(credit_access), social, pop.debt, pop.group, float(group_finance), consts)
-    # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
-    if parallel(pop.n):
-        available = np.empty(pop.n)
-        _credit_limit_chunks(*args, available, CHUNK)
-        return available
-    return _credit_limit(*args, 0, pop.n)
-
-
-@njit(cache=True, parallel=True)
-def _credit_limit_chunks(credit_access, social, debt, group, group_finance, consts, out, chunk):
-    """`_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs, into ``out``."""
-    n = debt.size
-    for c in prange((n + chunk - 1) // chunk):
-        start = c * chunk
-        stop = min(start + chunk, n)
-        out[start:stop] = _credit_limit(
-            credit_access, social, debt, group, group_finance, consts, start, stop
-        )
+    return _credit_limits(
+        float(credit_access), social, pop.debt, pop.group, float(group_finance), consts
+    )
 
 
 @njit(cache=True)
-def _credit_limit(credit_access, social, debt, group, group_finance, consts, start, stop):
-    """The investment credit available to MSEs ``start`` to ``stop`` (a new array)."""
-    social, debt, group = social[start:stop], debt[start:stop], group[start:stop]
+def _credit_limits(credit_access, social, debt, group, group_finance, consts):
+    """`available_credit` of every MSE (a new array)."""
     available = np.empty(debt.size)
     for i in range(debt.size):
         available[i] = available_credit(
@@ -245,32 +230,19 @@ def working_credit_limit(
     *,
     consts: np.ndarray,
 ) -> np.ndarray:
-    """Working-capital loan each MSE can take this month (one-month loans, no stock owed)."""
-    args = (float(working_capital_credit), social, pop.group, float(group_finance), consts)
-    # Each MSE's line is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
-    if parallel(pop.n):
-        available = np.empty(pop.n)
-        _working_credit_limit_chunks(*args, available, CHUNK)
-        return available
-    return _working_credit_limit(*args, 0, pop.n)
+    """Working-capital loan each MSE can take this month (one-month loans, no stock owed).
 
-
-@njit(cache=True, parallel=True)
-def _working_credit_limit_chunks(lever, social, group, group_finance, consts, out, chunk):
-    """`_working_credit_limit` over threads, in fixed chunks of ``chunk`` MSEs, into ``out``."""
-    n = group.size
-    for c in prange((n + chunk - 1) // chunk):
-        start = c * chunk
-        stop = min(start + chunk, n)
-        out[start:stop] = _working_credit_limit(
-            lever, social, group, group_finance, consts, start, stop
-        )
+    The month does not call it (each decider's is worked out when read,
+    `working_credit_line`), so it runs on one thread.
+    """
+    return _working_credit_limits(
+        float(working_capital_credit), social, pop.group, float(group_finance), consts
+    )
 
 
 @njit(cache=True)
-def _working_credit_limit(lever, social, group, group_finance, consts, start, stop):
-    """The working-capital loan MSEs ``start`` to ``stop`` can take (a new array)."""
-    social, group = social[start:stop], group[start:stop]
+def _working_credit_limits(lever, social, group, group_finance, consts):
+    """`working_credit_line` of every MSE (a new array)."""
     available = np.empty(group.size)
     for i in range(group.size):
         available[i] = working_credit_line(lever, group[i] >= 0, social[i], group_finance, consts)
