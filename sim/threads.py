@@ -200,11 +200,11 @@ def radix_sort(x):
         for p in range(_PASSES):
             counts[p, (k >> np.uint64(p * _DIGIT_BITS)) & mask] += 1
     source, target = keys, np.empty(n, np.uint64)
+    start = np.empty(1 << _DIGIT_BITS, np.int64)
     for p in range(_PASSES):
         shift = np.uint64(p * _DIGIT_BITS)
         if counts[p, (source[0] >> shift) & mask] == n:
             continue  # every key has this digit: the order stays as it is
-        start = np.empty(1 << _DIGIT_BITS, np.int64)
         total = 0
         for d in range(1 << _DIGIT_BITS):
             start[d] = total
