@@ -197,7 +197,8 @@ def tightened(firms: LeadFirms, books: FirmBooks, consts: np.ndarray) -> LeadFir
     supplier that side-sells costs it the services without the volume (`book_profit`).
     """
     d = books.default_rate
-    if not d.any():
+    # count_nonzero rather than any(): a quarter of the time on a few firms (twice a month).
+    if not np.count_nonzero(d):
         # No default seen (most runs, most months): the terms are the firms' own, the same
         # bits as the formulas give with finite constants (x * 1.0 is x, and capacities,
         # int64 like the formula's, are exact in float64),

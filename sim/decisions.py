@@ -11,7 +11,7 @@ of :mod:`sim.choice` and :mod:`sim.upgrades`. Every name is also importable from
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 import numpy as np
@@ -106,7 +106,7 @@ class Context:
         MSE at 10^7 MSEs' peak.
         """
         dropped = {"clarity": np.empty(0)}
-        kept = replace(self, **dropped)
+        kept = _copy_with(self, dropped)
         cached = self.__dict__.get("_terms")
         if cached is not None:
             # The bundle already built for the valuation serves the upgrades, with the same
@@ -133,6 +133,22 @@ class Context:
 
 
 # The names of `Context`'s fields, in their order.
+def _copy_with(record, changes: dict):
+    """A copy of a `Context` or `Options` with some fields given other values.
+
+    `dataclasses.replace` without its call of ``__init__`` with every field by name (a third
+    of its time, twice a month): the fields' values are copied as they are, so nothing the
+    constructor would check can differ. A cached bundle of `Context.terms` is not copied.
+    """
+    copy = object.__new__(type(record))
+    values = dict(record.__dict__)
+    values.pop("_terms", None)
+    assert changes.keys() <= values.keys(), "only fields are replaced"
+    values.update(changes)
+    copy.__dict__.update(values)
+    return copy
+
+
 _FIELD_NAMES = tuple(f.name for f in fields(Context))
 
 # The values of `Context`'s fields, as a tuple (what `Context.terms` keeps its bundle for).
@@ -208,7 +224,7 @@ class Options:
         month can let go of them before the upgrades.
         """
         nothing = np.empty((N_OPTIONS, 0))
-        return replace(self, value=nothing, feasible=nothing.astype(bool))
+        return _copy_with(self, {"value": nothing, "feasible": nothing.astype(bool)})
 
     def values(self) -> OptionValues:
         """The options as the compiled passes take them (success per decider, contiguous)."""
