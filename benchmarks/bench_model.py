@@ -22,8 +22,10 @@ worker), then times the months that follow. What it reports:
 
 ``--against REV`` checks out REV (any git revision) in a temporary worktree and measures it
 and the working tree in *alternating* workers, round after round; each figure is the median
-of the rounds, and the speed-up column divides the two medians. The machine's speed drifts
-over seconds, and alternation keeps that drift out of the comparison.
+of the rounds. The speed-up column is the median of the rounds' ratios, each round's two
+trees measured one right after the other, with the lowest and highest round's ratio in
+brackets: the machine's speed drifts over seconds, and pairing keeps most of that drift out
+of the comparison while the range shows what is left.
 
 Usage:
     python benchmarks/bench_model.py                       # this tree, 5 rounds
@@ -222,12 +224,66 @@ def bench(
             [(n, med[f"ms_per_month@{n}"]) for n in FIXED_COST_SIZES]
         )
         summary[name] = med
+    paired = _paired_ratios(results, names) if len(names) == 2 else {}
     if boltzmann:
         b = summary[names[0]].pop("boltzmann_agent_steps_per_s")
         n = 10_000
         ours = 1e9 / summary[names[0]].get(f"ns_per_mse_month@{n}", float("nan"))
         summary["boltzmann"] = {"agent_steps_per_s": b, "ratio_at_10000": ours / b}
-    return {"rounds": rounds, "threads": threads, "sizes": sizes, "median": summary, "raw": results}
+    return {
+        "rounds": rounds,
+        "threads": threads,
+        "sizes": sizes,
+        "median": summary,
+        "paired": paired,
+        "raw": results,
+    }
+
+
+#: Measures where higher is better (the speed-up divides this tree's by the other's).
+_HIGHER_IS_BETTER = ("thread_speedup",)
+
+
+def _paired_ratios(results: dict, names: list[str]) -> dict[str, dict[str, float]]:
+    """The speed-up of the second tree over the first, round by round: median and range.
+
+    Within a round the two trees are measured one right after the other, so a round's ratio
+    is little moved by the machine's drift over minutes, which moves both; the spread of the
+    rounds' ratios shows how far the median can be trusted. Each is old / new for times
+    (new / old for the thread speed-up): above 1, the second tree is faster. The fixed cost
+    is worked out per round from that round's months.
+    """
+    old, new = (results[n] for n in names)
+    per_round = {
+        key: [
+            (b / a if key in _HIGHER_IS_BETTER else a / b)
+            for a, b in zip(old[key], new[key], strict=False)
+            if a > 0 and b > 0
+        ]
+        for key in old.keys() & new.keys()
+        if key != "bytes_per_mse" and not key.startswith("boltzmann")
+    }
+    months = [f"ms_per_month@{n}" for n in FIXED_COST_SIZES]
+    if all(key in old and key in new for key in months):
+        # Each round's (ms at 100, at 1,000, at 10,000 MSEs) for each tree.
+        old_rounds = zip(*(old[k] for k in months), strict=True)
+        new_rounds = zip(*(new[k] for k in months), strict=True)
+        per_round["fixed_cost_ms_per_month"] = [
+            a / b
+            for a, b in (
+                (
+                    _fixed_cost(list(zip(FIXED_COST_SIZES, p, strict=True))),
+                    _fixed_cost(list(zip(FIXED_COST_SIZES, q, strict=True))),
+                )
+                for p, q in zip(old_rounds, new_rounds, strict=False)
+            )
+            if a > 0 and b > 0
+        ]
+    return {
+        key: {"median": statistics.median(v), "low": min(v), "high": max(v)}
+        for key, v in per_round.items()
+        if v
+    }
 
 
 def _table(result: dict, names: list[str]) -> str:
@@ -252,11 +308,13 @@ def _table(result: dict, names: list[str]) -> str:
         cells = [fmt.format(med[n][key]) if key in med[n] else "n/a" for n in names]
         line = f"| {label} | " + " | ".join(cells)
         if len(names) == 2:
-            a, b = (med[n].get(key) for n in names)
-            better_low = key not in ("thread_speedup",)
-            # The speed-up of this tree over the other: old / new for times and bytes.
-            ratio = (a / b if better_low else b / a) if a and b else None
-            line += f" | {ratio:.2f}x" if ratio and key != "bytes_per_mse" else " | "
+            # The speed-up of this tree over the other, round by round (`_paired_ratios`).
+            ratio = result.get("paired", {}).get(key)
+            line += (
+                f" | {ratio['median']:.2f}x ({ratio['low']:.2f}-{ratio['high']:.2f})"
+                if ratio
+                else " | "
+            )
         lines.append(line + " |")
     if "boltzmann" in med:
         b = med["boltzmann"]
@@ -269,6 +327,11 @@ def _table(result: dict, names: list[str]) -> str:
         f"\nMedians of {result['rounds']} alternating rounds of fresh processes; "
         f"CPU time on one thread, wall time for the thread speed-up."
     )
+    if len(names) == 2:
+        lines.append(
+            "The speed-up is the median of the rounds' ratios (the two trees measured one "
+            "after the other in each round), with the lowest and highest round in brackets."
+        )
     return "\n".join(lines)
 
 
