@@ -226,6 +226,7 @@ class ValueChainModel(Model):
         self.demand_reference = demand.Reference.of(
             self.last_sales.units, pop.quality, self.constants
         )
+        self.last_sales.compact()  # memory: see `_month`
         clarity = self.clarity()
         # A block of MSEs at a time (memory: see `_month`).
         for first in range(0, pop.n, LEARN_BLOCK):
@@ -336,6 +337,10 @@ class ValueChainModel(Model):
         draws.release("transit")
         # End markets answer the month's supply: next month's prices and premiums move.
         demand.respond(self.markets, self.demand_reference, self.last_sales.units, pop.quality, k)
+        # The month's last readers of the units by channel and the brokerage as whole arrays
+        # are done: the rest of the month (and the next month's trade) holds them compact,
+        # the few MSEs that export or broker (`sim.sales.Sales.compact`; 24 bytes an MSE).
+        self.last_sales.compact()
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
