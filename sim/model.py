@@ -353,6 +353,10 @@ class ValueChainModel(Model):
                 pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=block
             )
             del base, premium_rate
+        # The valuation works out each MSE's clarity, services and support for itself, and
+        # the upgrades get the services and support anew: none of them is held from here to
+        # the decisions (24 bytes an MSE; `sim.decisions.Context.links`).
+        del clarity
         # Each row of draws is let go once its last reader is done, before the next is drawn
         # (memory: at 10^7 MSEs a row is 80 MB; `sim.draws.Draws`).
         draws.release("belief_noise")
@@ -385,7 +389,7 @@ class ValueChainModel(Model):
             )
             signals.learn_options(pop, rows, hazard, draws.learn[rows])
             del rows, hazard
-        del in_chain, group_adoption, village_adoption
+        del in_chain, group_adoption, village_adoption, service_level, support
         draws.release("learn")
 
         # Horizontal links.
@@ -405,19 +409,23 @@ class ValueChainModel(Model):
         draws.release("join")
 
         # Decisions: value every option for every MSE, choose, pay, apply.
-        ctx = self.decision_context(clarity, service_level, support)
-        del clarity
+        ctx = self.decision_context()
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
         # Memory: what only the valuation and the choice read is let go before the upgrades
         # are applied (`for_upgrades`), and each row of uniforms once the deciders' own are
         # taken from it (8 bytes an MSE each, held through the upgrades before).
-        ctx = ctx.for_upgrades()
         uniforms = draws.decide[options.rows]
         draws.release("decide")
         chosen = choice.choose_upgrades(options, uniforms, consts=k)
         options = options.for_upgrades()
         uniforms = draws.success[options.rows]
         draws.release("success")
+        # The services and support of every MSE, for the upgrades and the technical
+        # assistance: the same as the information's, whose inputs (links, activity,
+        # upgrades, distance, social barrier) nothing has changed since.
+        service_level = services.service_intensity(pop, sc.embedded_services)
+        support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
+        ctx = ctx.for_upgrades(services=service_level, support=support)
         attempts = upgrades.apply_upgrades(
             pop, ctx, options, chosen, uniforms, sc.herding, consts=k
         )
@@ -608,9 +616,17 @@ class ValueChainModel(Model):
         return finance.MonthAccounts(sold, production_cost, outside, household, lost)
 
     def decision_context(
-        self, clarity: np.ndarray, service_level: np.ndarray, support: np.ndarray | None = None
+        self,
+        clarity: np.ndarray | None = None,
+        service_level: np.ndarray | None = None,
+        support: np.ndarray | None = None,
     ) -> valuation.Context:
         """What this month's decisions need besides the population (`sim.valuation.Context`).
+
+        Without ``clarity`` and ``service_level``, the valuation works out each MSE's
+        clarity, services and support from the month's links and the levers
+        (`sim.decisions.Context.links`), as `clarity`, `sim.services.service_intensity` and
+        `sim.services.support_intensity` would (the month's way: memory).
 
         Args:
             clarity: How clearly each MSE sees end markets (`clarity`).
@@ -618,6 +634,7 @@ class ValueChainModel(Model):
             support: Stand-alone support-service intensity each MSE buys (none if omitted).
         """
         sc = self.scenario
+        worked_out = clarity is None and service_level is None
         return valuation.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
@@ -637,6 +654,10 @@ class ValueChainModel(Model):
             group_finance=sc.group_finance,
             support=support,
             brokerage=self.last_sales.brokerage,
+            links=self.links if worked_out else None,
+            embedded_services=sc.embedded_services,
+            support_services=sc.support_services,
+            own_clarity=signals.own_clarity(sc.intermediary_rent, self.constants),
         )
 
     # -- results -----------------------------------------------------------------------------

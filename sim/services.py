@@ -150,6 +150,29 @@ def _support_intensity(lever, distance, social, active, upgrades, consts, start,
     return out
 
 
+@njit(cache=True)
+def mse_support(lever, distance, social, active, upgrades, consts):
+    """One MSE's support intensity (`support_intensity`), from its own elements.
+
+    The valuation works it out with this for each MSE it values (memory); the same
+    operations as `_support_intensity`'s, so the same bits.
+    """
+    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
+    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
+    return (
+        lever
+        * (1.0 - SUPPORT_DISTANCE_LOSS * distance)
+        * (1.0 - SUPPORT_SOCIAL_LOSS * social)
+        * stays_in_chain(active, upgrades)
+    )
+
+
+@njit(cache=True)
+def mse_service(lever, lead_firm, active):
+    """One MSE's embedded-service intensity (`service_intensity`), from its own elements."""
+    return lever if lead_firm >= 0 and active else 0.0
+
+
 @njit(cache=True, parallel=True)
 def _linked_share_chunks(lever, lead_firm, active, out, chunk):
     """`_linked_share` over threads, in fixed chunks of ``chunk`` MSEs, into ``out``."""
