@@ -110,11 +110,8 @@ class Context:
         self.__dict__["_terms"] = (consts, values, terms)
         return terms
 
-    def for_upgrades(self, **arrays: np.ndarray) -> Context:
+    def for_upgrades(self) -> Context:
         """The context with only what applying the upgrades reads (memory).
-
-        ``arrays`` are per-MSE fields given anew, such as the services and support a context
-        that had the valuation work them out (`links`) gives the upgrades.
 
         `sim.upgrades._apply` reads the embedded services and the social barrier of the
         deciders (with the credit levers, for their credit lines); the clarity only the
@@ -123,7 +120,7 @@ class Context:
         such a read fails), so the month can let go of it before the upgrades: 8 bytes an
         MSE at 10^7 MSEs' peak.
         """
-        dropped = {"clarity": np.empty(0), **arrays}
+        dropped = {"clarity": np.empty(0)}
         kept = replace(self, **dropped)
         cached = self.__dict__.get("_terms")
         if cached is not None:

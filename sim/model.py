@@ -420,19 +420,22 @@ class ValueChainModel(Model):
         options = options.for_upgrades()
         uniforms = draws.success[options.rows]
         draws.release("success")
-        # The services and support of every MSE, for the upgrades and the technical
-        # assistance: the same as the information's, whose inputs (links, activity,
-        # upgrades, distance, social barrier) nothing has changed since.
-        service_level = services.service_intensity(pop, sc.embedded_services)
-        support = services.support_intensity(pop, sc.support_services, self.social, consts=k)
-        ctx = ctx.for_upgrades(services=service_level, support=support)
+        ctx = ctx.for_upgrades()
+        # The upgrades work out each decider's services as the valuation did; the technical
+        # assistance after them gives every MSE that of its services and support before
+        # them, from the one byte an MSE of their inputs the upgrades change (memory:
+        # `sim.services.service_inputs`, in place of two arrays of eight bytes).
+        before = services.service_inputs(pop)
         attempts = upgrades.apply_upgrades(
             pop, ctx, options, chosen, uniforms, sc.herding, consts=k
         )
         del options, chosen, ctx, uniforms
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
-        services.technical_assistance(pop, service_level, support, consts=k)
+        services.assist(
+            pop, before, sc.embedded_services, sc.support_services, self.social, consts=k
+        )
+        del before
 
         # Money: the month's flows go to the ledger; MSEs in distress too long exit.
         finance.book_month(self.ledger, month._replace(financing=attempts.financing))

@@ -473,9 +473,8 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
             continue
         if worked_out:
             services_i = mse_service(embedded, lead_firm[i], active[i])
-            support_i = mse_support(
-                support_lever, distance[i], social[i], active[i], upgrades[i], consts
-            )
+            in_chain = stays_in_chain(active[i], upgrades[i])
+            support_i = mse_support(support_lever, distance[i], social[i], in_chain, consts)
             linked = lead_firm[i] >= 0 or links[i] == VIA_BROKER
             clarity_i = mse_clarity(
                 own, distance[i], social[i], ict[i], linked, upgrades[i], consts
