@@ -50,6 +50,7 @@ from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.constants import values_of
 from sim.detmath import sum_in_order
+from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
 from sim.population import create_population, social_barrier
@@ -322,7 +323,10 @@ class ValueChainModel(Model):
             self.firm_books,
             k,
         )
-        month = self.trade(transit=draws.transit, trend=trend)
+        # The transit row is drawn again when the trade reads it (the same numbers), rather
+        # than held through the sales (memory: `sim.draws.Draws.forget`).
+        draws.forget("transit")
+        month = self.trade(transit=draws, trend=trend)
         contracts.book_profit(
             self.firm_books,
             pop.lead_firm,
@@ -336,11 +340,9 @@ class ValueChainModel(Model):
         assert month is not None  # with the transit draws, trade settles the month
         draws.release("transit")
         # End markets answer the month's supply: next month's prices and premiums move.
-        demand.respond(self.markets, self.demand_reference, self.last_sales.units, pop.quality, k)
-        # The month's last readers of the units by channel and the brokerage as whole arrays
-        # are done: the rest of the month (and the next month's trade) holds them compact,
-        # the few MSEs that export or broker (`sim.sales.Sales.compact`; 24 bytes an MSE).
-        self.last_sales.compact()
+        demand.respond(
+            self.markets, self.demand_reference, self.last_sales.sold_units, pop.quality, k
+        )
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
@@ -387,7 +389,7 @@ class ValueChainModel(Model):
                 support,
                 consts=k,
             )
-            signals.learn_options(pop, rows, hazard, draws.learn[rows])
+            signals.learn_options(pop, rows, hazard, draws.take("learn", rows))
             del rows, hazard
         del in_chain, group_adoption, village_adoption, service_level, support
         draws.release("learn")
@@ -414,11 +416,11 @@ class ValueChainModel(Model):
         # Memory: what only the valuation and the choice read is let go before the upgrades
         # are applied (`for_upgrades`), and each row of uniforms once the deciders' own are
         # taken from it (8 bytes an MSE each, held through the upgrades before).
-        uniforms = draws.decide[options.rows]
+        uniforms = draws.take("decide", options.rows)
         draws.release("decide")
         chosen = choice.choose_upgrades(options, uniforms, consts=k)
         options = options.for_upgrades()
-        uniforms = draws.success[options.rows]
+        uniforms = draws.take("success", options.rows)
         draws.release("success")
         ctx = ctx.for_upgrades()
         # The upgrades work out each decider's services as the valuation did; the technical
@@ -512,7 +514,7 @@ class ValueChainModel(Model):
         )
 
     def trade(
-        self, transit: np.ndarray | None = None, trend: np.ndarray | None = None
+        self, transit: np.ndarray | Draws | None = None, trend: np.ndarray | None = None
     ) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
@@ -520,8 +522,9 @@ class ValueChainModel(Model):
         and `last_sales`, and writes each MSE's income. Traders bypassed by direct selling exit.
 
         Args:
-            transit: The month's draws for losses in transit. Without them (the model's
-                creation), nothing is lost and no cash is settled.
+            transit: The month's draws for losses in transit, or the month's `sim.draws.Draws`
+                to read them from when they are used. Without them (the model's creation),
+                nothing is lost and no cash is settled.
             trend: The month's trend prices (`sim.markets.Markets.trend_price`), if the caller
                 has them already; computed here otherwise.
 
@@ -604,14 +607,22 @@ class ValueChainModel(Model):
             take=sold.intermediary_take,
             price=self.markets.price,
         )
+        if transit is not None:
+            # The last reader of the units by channel as a whole array is done (the end
+            # markets read them compact): from here the month holds them compact, the few
+            # MSEs that export or broker (`sim.sales.Sales.compact`; 24 bytes an MSE).
+            sold.compact()
         production_cost, outside = finance.month_income(
             pop, sold, self.social, self.markets.second_price, k
         )
         if transit is None:
             return None
+        # Read only now (from `Draws`, a row drawn when read): not held through the sales.
+        uniforms = transit.transit if isinstance(transit, Draws) else transit
         lost = sales.lose_in_transit(
-            pop, self.links, sold.revenue, transit, sc.transit_risk, consts=k
+            pop, self.links, sold.revenue, uniforms, sc.transit_risk, consts=k
         )
+        del uniforms
         household = finance.settle_accounts(
             pop.cash, pop.debt, pop.advance_due, pop.income, pop.dependence, pop.active, k
         )
