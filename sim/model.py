@@ -17,7 +17,7 @@ arrays, so Mesa's tools work as usual.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,7 @@ from sim.detmath import sum_in_order
 from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
-from sim.population import create_population, social_barrier
+from sim.population import CashDraw, create_population, social_barrier
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
@@ -97,7 +97,9 @@ class ValueChainModel(Model):
         contracts: Share of each MSE's output under a forward contract this month.
         last_sales: This month's :class:`sim.sales.Sales`.
         last_attempts: This month's upgrade attempts (:class:`sim.upgrades.Attempts`).
-        initial_cash: Each MSE's cash at creation (currency units).
+        initial_cash: Each MSE's cash at creation (currency units; drawn again when read).
+        cash_draws: How the starting cash was drawn (`sim.population.CashDraw`): the
+            cohort's, then each batch of entrants'.
         ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
             investment loan, supplied a lead firm, or belonged to a producer group.
         cohort_size: Number of MSEs at the start (rows ``0 .. cohort_size - 1``).
@@ -176,9 +178,10 @@ class ValueChainModel(Model):
         # (sim.brokers; new rows start without one). Unused with broker_choice = 0.
         self.broker_choice = np.zeros(pop.n, dtype=bool)
         self.ledger = finance.open_ledger(sum_in_order(pop.cash))
-        # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
-        # (sim.who_gains); the state array `cash` changes every month.
-        self.initial_cash = pop.cash.copy()
+        # Each MSE's starting cash, for who-gains breakdowns by initial wealth
+        # (sim.who_gains); the state array `cash` changes every month. Kept as how it was
+        # drawn, the cohort's and each batch of entrants' (`initial_cash`): memory.
+        self.cash_draws: list[CashDraw] = [cast(CashDraw, pop.cash_draw)]
         # Who an intervention has reached so far, one flag per MSE (read by sim.who_gains
         # to cost interventions per MSE reached): ever took an investment loan, ever supplied
         # a lead firm, ever belonged to a producer group. Updated at the end of each month;
@@ -446,6 +449,17 @@ class ValueChainModel(Model):
         self.ever_linked |= pop.lead_firm >= 0
         self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)
+
+    @property
+    def initial_cash(self) -> np.ndarray:
+        """Each MSE's cash at creation (currency units; a new array each time).
+
+        Drawn again from the generator's state before each draw (`sim.population.CashDraw`):
+        the same numbers, without holding 8 bytes an MSE all run for a breakdown read at
+        the end.
+        """
+        parts = [draw.cash() for draw in self.cash_draws]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     # -- Mesa's views of the MSEs, made on first use -----------------------------------------
 
