@@ -259,7 +259,7 @@ class LinkTerms(NamedTuple):
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
         far: Whether the MSE sold to a trader from elsewhere, its own having exited (bool).
-        broker: Row of each MSE's broker, or -1, (n,) (int64).
+        broker: Row of each MSE's broker, or -1, (n,) (int32: rows fit, and 4 bytes an MSE).
         distance: Each MSE's distance to market (the population's ``distance``, not a copy).
         social: Social barrier per MSE (the array the terms were made with, not a copy).
 
@@ -367,7 +367,7 @@ def link_terms(
     """
     n = pop.n
     if broker is None:
-        broker = np.full(n, -1, dtype=np.int64)
+        broker = np.full(n, -1, dtype=np.int32)
     home = (
         traders.home
         if traders is not None
