@@ -22,7 +22,6 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 from mesa import Model
-from mesa.agent import AgentSet
 
 from sim import (
     brokers,
@@ -45,7 +44,7 @@ from sim import (
     upgrades,
     valuation,
 )
-from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+from sim.agents import Buyer, Intermediary, LeadFirm, MseViews
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.constants import values_of
@@ -62,7 +61,7 @@ from sim.threads import choose_threads, parallel, using_threads
 LEARN_BLOCK = 1 << 20
 
 
-class ValueChainModel(Model):
+class ValueChainModel(MseViews, Model):
     """A value chain of MSEs, intermediaries, lead firms and end-market buyers.
 
     Args:
@@ -200,8 +199,8 @@ class ValueChainModel(Model):
         # reads them (every study) saves their memory, several times the state's at 10^7
         # MSEs. Their unique ids are reserved now, so they are the same either way.
         self._mses = None
-        self._first_mse_id = self.agent_id_counter  # type: ignore[has-type]
-        self.agent_id_counter += sc.n_mse  # type: ignore[has-type]
+        self._first_mse_id = self.agent_id_counter
+        self.agent_id_counter += sc.n_mse
         # New MSEs enter when the chain pays more than their outside option (sim.entry; its
         # own random stream, so the model's draws are not touched).
         self.entry = entry.open_entry(self.rng, self._seed, self._first_mse_id, sc.n_mse)
@@ -460,57 +459,6 @@ class ValueChainModel(Model):
         """
         parts = [draw.cash() for draw in self.cash_draws]
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    # -- Mesa's views of the MSEs, made on first use -----------------------------------------
-
-    @property
-    def mses(self) -> AgentSet:
-        """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
-        if self._mses is None:
-            views: list[MSE] = []
-            for first_id, first_row, rows in self.entry.mse_ids:  # the cohort, then entrants
-                views += self._mse_views(first_id, first_row, rows)
-            self._mses = AgentSet(views, random=self.random)
-        return self._mses
-
-    def add_mse_views(self, first_id: int, first_row: int, rows: int) -> None:
-        """Add views of entrants' rows to `mses`, if made (ids reserved by `sim.entry`)."""
-        if self._mses is not None:
-            for view in self._mse_views(first_id, first_row, rows):
-                self._mses.add(view)
-
-    def _mse_views(self, first_id: int, first_row: int, rows: int) -> list[MSE]:
-        """`MSE` views of rows ``first_row ..`` with the ids reserved for them."""
-        after = self.agent_id_counter  # type: ignore[has-type]
-        self.agent_id_counter = first_id
-        try:
-            made = MSE.create_agents(self, rows, np.arange(first_row, first_row + rows))
-        finally:
-            self.agent_id_counter = after
-        return list(made)
-
-    @property
-    def agents(self) -> AgentSet:
-        """Mesa's set of all agents, the MSE views included (made on first access)."""
-        self._ensure_mses()
-        return Model.agents.fget(self)
-
-    @property
-    def agents_by_type(self) -> dict[type, AgentSet]:
-        """Mesa's agents by class, the MSE views included (made on first access)."""
-        self._ensure_mses()
-        return Model.agents_by_type.fget(self)
-
-    @property
-    def agent_types(self) -> list[type]:
-        """Mesa's agent classes, `MSE` included (its views made on first access)."""
-        self._ensure_mses()
-        return Model.agent_types.fget(self)
-
-    def _ensure_mses(self) -> None:
-        # Mesa reads these properties while the model is being built, before the population.
-        if getattr(self, "_mses", 0) is None:
-            self.mses  # noqa: B018 - makes the views
 
     @property
     def _mean_unit_cost(self) -> float:

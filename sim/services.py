@@ -135,18 +135,12 @@ def _support_intensity(lever, distance, social, active, upgrades, consts, start,
     A new array, which the compiler knows overlaps no input, keeps the loop on the CPU's
     vector units (with an output array passed in, about 1.5 times slower).
     """
-    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
-    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
     distance, social = distance[start:stop], social[start:stop]
     active, upgrades = active[start:stop], upgrades[start:stop]
     out = np.empty(distance.size)
     for i in range(distance.size):
-        out[i] = (
-            lever
-            * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i])
-            * (1.0 - SUPPORT_SOCIAL_LOSS * social[i])
-            * stays_in_chain(active[i], upgrades[i])
-        )
+        in_chain = stays_in_chain(active[i], upgrades[i])
+        out[i] = mse_support(lever, distance[i], social[i], in_chain, consts)
     return out
 
 
@@ -154,9 +148,9 @@ def _support_intensity(lever, distance, social, active, upgrades, consts, start,
 def mse_support(lever, distance, social, in_chain, consts):
     """One MSE's support intensity (`support_intensity`), from its own elements.
 
-    The valuation and the technical assistance work it out with this (memory); the same
-    operations as `_support_intensity`'s, so the same bits. ``in_chain`` is the MSE's
-    `sim.population.stays_in_chain`.
+    `_support_intensity`, the valuation and the technical assistance work it out with this
+    (the last two for one MSE at a time: memory), so the same bits. ``in_chain`` is the
+    MSE's `sim.population.stays_in_chain`.
     """
     SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
     SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
