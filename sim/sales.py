@@ -287,6 +287,10 @@ class Sparse:
         return sum_in_order(self._dense if self._dense is not None else self.values)
 
 
+#: An empty array, held in place of one let go of.
+_NOTHING = np.empty(0)
+
+
 class UnitsSold:
     """Units sold by each MSE in each channel, held whole (3, n) or in a compact form.
 
@@ -306,11 +310,17 @@ class UnitsSold:
     def compact(self) -> None:
         """Keep the compact form only (a no-op once done)."""
         if self._dense is not None:
-            units = self._dense
+            units, self._dense, self.domestic = self._dense, None, _NOTHING
             self.export_rows = _nonzero_rows(units[1:])
             self.export_units = np.ascontiguousarray(units[1:, self.export_rows])
-            self.domestic = units[0].copy()
-            self._dense = None
+            # The domestic units are the first row: the array shrunk to it in place (a
+            # realloc gives the other rows back without copying it, memory: 8 bytes an MSE
+            # at the trade's peak), or a copy of it if a reader still holds the array.
+            try:
+                units.resize(units.shape[1], refcheck=True)
+            except ValueError:
+                units = units[0].copy()
+            self.domestic = units
 
     def dense(self) -> np.ndarray:
         """The (3, n) array (itself while held whole, else a new one)."""
