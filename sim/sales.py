@@ -271,8 +271,7 @@ class Sparse:
         """Keep only the non-zeros (a no-op once done)."""
         if self._dense is not None:
             self.rows = _nonzero_rows(self._dense[None, :])
-            self.values = self._dense[self.rows]
-            self._dense = None
+            self.values, self._dense = self._dense[self.rows], None
 
     def dense(self) -> np.ndarray:
         """The whole array (itself while held whole, else a new one)."""
@@ -313,9 +312,8 @@ class UnitsSold:
             units, self._dense, self.domestic = self._dense, None, _NOTHING
             self.export_rows = _nonzero_rows(units[1:])
             self.export_units = np.ascontiguousarray(units[1:, self.export_rows])
-            # The domestic units are the first row: the array shrunk to it in place (a
-            # realloc gives the other rows back without copying it, memory: 8 bytes an MSE
-            # at the trade's peak), or a copy of it if a reader still holds the array.
+            # The domestic units, the first row: the array shrunk to it in place (a realloc,
+            # no copy: memory), or a copy if a reader still holds the array.
             try:
                 units.resize(units.shape[1], refcheck=True)
             except ValueError:
@@ -340,9 +338,8 @@ class UnitsSold:
 
     def total(self) -> float:
         """``sum_in_order`` of the (3, n) array: channel after channel, MSE after MSE."""
-        if self._dense is not None:
-            return sum_in_order(self._dense)
-        return _total_in_order(self.domestic, self.export_units)
+        whole = self._dense
+        return sum_in_order(whole) if whole is not None else _total_in_order(*self.parts()[::2])
 
 
 @njit(cache=True)
