@@ -10,9 +10,11 @@ results in the same way.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from mesa import Agent
+import numpy as np
+from mesa import Agent, Model
+from mesa.agent import AgentSet
 
 from sim.links import VIA_BROKER
 from sim.markets import CHANNELS
@@ -261,3 +263,65 @@ class Buyer(Agent):
 
 
 __all__ = ["MSE", "Buyer", "Intermediary", "LeadFirm"]
+
+
+class MseViews:
+    """Mesa's views of a model's MSEs, made on first use (mixed into the model).
+
+    A run that never reads them (every study) saves their memory, several times the state's
+    at 10^7 MSEs. The model reserves their unique ids when it is built (``_first_mse_id``,
+    ``entry.mse_ids``), so they are the same either way.
+    """
+
+    _mses: AgentSet | None
+    entry: Any
+    random: Any
+
+    @property
+    def mses(self) -> AgentSet:
+        """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
+        if self._mses is None:
+            views: list[MSE] = []
+            for first_id, first_row, rows in self.entry.mse_ids:  # the cohort, then entrants
+                views += self._mse_views(first_id, first_row, rows)
+            self._mses = AgentSet(views, random=self.random)
+        return self._mses
+
+    def add_mse_views(self, first_id: int, first_row: int, rows: int) -> None:
+        """Add views of entrants' rows to `mses`, if made (ids reserved by `sim.entry`)."""
+        if self._mses is not None:
+            for view in self._mse_views(first_id, first_row, rows):
+                self._mses.add(view)
+
+    def _mse_views(self, first_id: int, first_row: int, rows: int) -> list[MSE]:
+        """`MSE` views of rows ``first_row ..`` with the ids reserved for them."""
+        after = self.agent_id_counter  # type: ignore[has-type]
+        self.agent_id_counter = first_id
+        try:
+            made = MSE.create_agents(self, rows, np.arange(first_row, first_row + rows))
+        finally:
+            self.agent_id_counter = after
+        return list(made)
+
+    @property
+    def agents(self) -> AgentSet:
+        """Mesa's set of all agents, the MSE views included (made on first access)."""
+        self._ensure_mses()
+        return Model.agents.fget(self)
+
+    @property
+    def agents_by_type(self) -> dict[type, AgentSet]:
+        """Mesa's agents by class, the MSE views included (made on first access)."""
+        self._ensure_mses()
+        return Model.agents_by_type.fget(self)
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent classes, `MSE` included (its views made on first access)."""
+        self._ensure_mses()
+        return Model.agent_types.fget(self)
+
+    def _ensure_mses(self) -> None:
+        # Mesa reads these properties while the model is being built, before the population.
+        if getattr(self, "_mses", 0) is None:
+            self.mses  # noqa: B018 - makes the views

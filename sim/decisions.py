@@ -58,6 +58,17 @@ class Context:
         transit_risk: Scenario lever: risk of losing goods or cash carried to distant buyers.
         brokerage: What the MSE earned this month brokering its neighbours' sales (currency),
             per MSE: an MSE broker gives it up if it leaves the chain (none if omitted).
+        links: The month's link of each MSE (`sim.links`). With it, ``clarity``,
+            ``services`` and ``support`` may be None: the valuation then works out each
+            MSE's from the population, the links and the three numbers below, as
+            `sim.signals.signal_clarity`, `sim.services.service_intensity` and
+            `sim.services.support_intensity` do (the same bits), rather than the month
+            holding them for every MSE (24 bytes an MSE). Their inputs do not change between
+            the month's information and its upgrades.
+        embedded_services: Scenario lever (with ``links``).
+        support_services: Scenario lever (with ``links``).
+        own_clarity: How clearly an MSE sees end markets through its trader
+            (`sim.signals.own_clarity`; with ``links``).
     """
 
     benchmark_cost: float
@@ -67,8 +78,8 @@ class Context:
     price: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
-    clarity: np.ndarray
-    services: np.ndarray
+    clarity: np.ndarray | None
+    services: np.ndarray | None
     contract_share: np.ndarray
     social: np.ndarray
     credit_access: float
@@ -78,6 +89,10 @@ class Context:
     support: np.ndarray | None = None
     transit_risk: float = 0.0
     brokerage: np.ndarray | None = None
+    links: np.ndarray | None = None
+    embedded_services: float = 0.0
+    support_services: float = 0.0
+    own_clarity: float = 0.0
 
     def terms(self, consts: np.ndarray) -> DecisionTerms:
         """The context as the compiled passes take it (see `DecisionTerms`).
@@ -121,8 +136,13 @@ class Context:
         volatility = values.pop("price_volatility")
         for name in _NUMBERS:
             values[name] = float(values[name])
+        worked_out = values["links"] is not None
+        if not worked_out:
+            values["links"] = np.empty(0, dtype=np.int8)
         for name, value in values.items():
-            if value is None:  # an omitted per-MSE array: zeros
+            if value is None and worked_out and name in _WORKED_OUT:
+                values[name] = np.empty(0)  # worked out for each MSE by the valuation
+            elif value is None:  # an omitted per-MSE array: zeros
                 values[name] = np.zeros_like(self.markup)
         values["price"] = np.asarray(self.price, dtype=float)
         return DecisionTerms(
@@ -163,7 +183,13 @@ _NUMBERS = (
     "working_capital_credit",
     "group_finance",
     "transit_risk",
+    "embedded_services",
+    "support_services",
+    "own_clarity",
 )
+
+# The per-MSE arrays the valuation can work out for itself (`Context.links`).
+_WORKED_OUT = ("clarity", "services", "support")
 
 # `Context`'s fields as one argument numba accepts, built from them so the two lists cannot
 # differ; the price volatility comes as what the passes use of it.

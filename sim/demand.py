@@ -62,7 +62,7 @@ docs/ODD.md).
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit
@@ -70,6 +70,9 @@ from numba import njit
 from sim import detmath
 from sim.constants import declare, real, values_of, vector
 from sim.markets import CHANNELS, N_CHANNELS, Markets
+
+if TYPE_CHECKING:
+    from sim.sales import UnitsSold
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
@@ -214,6 +217,32 @@ class Reference(NamedTuple):
 
 
 @njit(cache=True)
+def _channel_supply_compact(domestic, export_rows, export_units, quality):
+    """`channel_supply` of units in `sim.sales.UnitsSold`'s compact form.
+
+    The same additions in the same order but for the export and specialty units left out,
+    each +0.0 (times a quality, +0.0 or -0.0): adding either leaves a total as it was.
+    """
+    v0 = v1 = v2 = q0 = q1 = q2 = 0.0
+    for i in range(quality.size):
+        q = quality[i]
+        u0 = domestic[i]
+        v0 += u0
+        q0 += u0 * q
+    for j in range(export_rows.size):
+        q = quality[export_rows[j]]
+        u1, u2 = export_units[0, j], export_units[1, j]
+        v1 += u1
+        q1 += u1 * q
+        v2 += u2
+        q2 += u2 * q
+    out = np.empty((2, N_CHANNELS))
+    out[0, 0], out[0, 1], out[0, 2] = v0, v1, v2
+    out[1, 0], out[1, 1], out[1, 2] = q0, q1, q2
+    return out
+
+
+@njit(cache=True)
 def channel_supply(units, quality):
     """Volume and quality volume the MSEs sold in each channel: (2, 3) array.
 
@@ -264,7 +293,7 @@ def _toward_targets(supplied, volume_ref, floor, quality_ref, demand, premium_de
 def respond(
     markets: Markets,
     reference: Reference,
-    units: np.ndarray,
+    units: np.ndarray | UnitsSold,
     quality: np.ndarray,
     consts: np.ndarray,
 ) -> None:
@@ -279,15 +308,21 @@ def respond(
     Args:
         markets: Market state; its multipliers are updated in place.
         reference: The run's `Reference` (from month 0).
-        units: Units each MSE sold in each channel this month (``Sales.units``), (3, n).
+        units: Units each MSE sold in each channel this month (``Sales.units``), (3, n), or
+            the sales' `sim.sales.UnitsSold`, read in its compact form (the same sums).
         quality: Each MSE's quality when it sold, (n,).
         consts: The run's calibration constants (a `sim.constants` record).
     """
     DEMAND_RESPONSE = values_of(consts)["demand_response"]
     if DEMAND_RESPONSE == 0.0:
         return  # infinitely elastic: nothing to answer, and no pass over the MSEs
+    supply = (
+        channel_supply(units, quality)
+        if isinstance(units, np.ndarray)
+        else _channel_supply_compact(*units.parts(), quality)
+    )
     _toward_targets(
-        channel_supply(units, quality),
+        supply,
         reference.volume,
         float(reference.floor),
         reference.quality,

@@ -19,6 +19,9 @@ from sim.threads import run_at_once
 #: Populations from this size on draw each month's per-MSE random numbers array by array.
 SEPARATE_DRAWS_MIN = 100_000
 
+#: Draws of a row `DrawsWhenRead.take` draws at a time (8 MB).
+TAKE_BLOCK = 1 << 20
+
 
 class Draws:
     """All of one month's random numbers, drawn at once in a fixed layout.
@@ -80,6 +83,20 @@ class Draws:
         """Let go of draws the month has used."""
         for name in names:
             delattr(self, name)
+
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``self.<name>[rows]``: a row's draws of some MSEs (a new array).
+
+        `DrawsWhenRead` draws them a stretch of the row at a time, so that the whole row
+        is never held (memory): the same numbers.
+        """
+        return getattr(self, name)[rows]
+
+    def forget(self, name: str) -> None:
+        """Let go of a row that will be read again: `DrawsWhenRead` draws it again then.
+
+        (The same numbers; rows drawn at once are kept.)
+        """
 
 
 #: The per-MSE rows of a month's draws, in the order they are drawn.
@@ -165,6 +182,42 @@ class DrawsWhenRead(Draws):
             self._released.add(name)
             if _drawn(self, name):
                 delattr(self, name)
+
+    def take(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """``self.<name>[rows]`` (``rows`` ascending), the row drawn a stretch at a time.
+
+        Each stretch of :data:`TAKE_BLOCK` draws between the first and last of ``rows`` is
+        drawn from the generator moved to its start, as `__getattr__` draws a part, and
+        only the MSEs of ``rows`` are kept: the whole row is never held (memory).
+        """
+        whole = _drawn(self, name) or name not in _ROWS or name in self._released
+        if whole or name == "belief_noise":  # drawn (or set) already, or an error
+            return getattr(self, name)[rows]
+        out = np.empty(rows.size)
+        if rows.size == 0:
+            return out
+        first = _ROWS.index(name) * self._n
+        stretch = np.empty(min(TAKE_BLOCK, self._n))
+        lo, done = int(rows[0]), 0
+        while done < rows.size:
+            hi = min(lo + TAKE_BLOCK, self._n)
+            part = stretch[: hi - lo]
+            self._draw_part(name, part, first + lo)
+            stop = done + int(np.searchsorted(rows[done:], hi))
+            out[done:stop] = part[rows[done:stop] - lo]
+            done = stop
+            if done < rows.size:
+                lo = int(rows[done])
+        return out
+
+    def forget(self, name: str) -> None:
+        """Let go of a row that will be read again: it is drawn again then, the same numbers.
+
+        A row set from outside, longer than the drawn rows (entrants' draws appended,
+        `sim.entry.month_draws`), is kept: it could not be drawn again.
+        """
+        if _drawn(self, name) and object.__getattribute__(self, name).size == self._n:
+            delattr(self, name)
 
 
 def _drawn(draws: Draws, name: str) -> bool:

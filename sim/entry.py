@@ -224,8 +224,8 @@ def append_entrants(model, new: Population) -> None:
 
     ``new`` gets the trader serving its village now and its village's mean beliefs; then
     every per-MSE array of the model grows with it: the population's state, the social
-    barrier, this month's side-sellers (none), group benefits (0: in no group), each MSE's
-    starting cash and its ``ever_*`` flags (False). The ledger counts the entrants' cash as
+    barrier, this month's side-sellers (none), group benefits (0: in no group), how their
+    starting cash was drawn and their ``ever_*`` flags (False). The ledger counts the entrants' cash as
     starting cash. The rest (links, brokers, terms, contracts, sales) the month's trade sets
     for every MSE before anything reads it. Mesa ids are reserved for the new rows, and the
     views made if the model's `mses` exist already.
@@ -256,7 +256,7 @@ def append_entrants(model, new: Population) -> None:
     # Entrants have not chosen a broker yet (sim.brokers).
     model.broker_choice = np.concatenate((model.broker_choice, np.zeros(count, dtype=bool)))
     model.group_benefit = np.concatenate((model.group_benefit, np.zeros(count)))
-    model.initial_cash = np.concatenate((model.initial_cash, new.cash))
+    model.cash_draws.append(new.cash_draw)
     for name in ("ever_financed", "ever_linked", "ever_grouped"):
         setattr(model, name, np.concatenate((getattr(model, name), np.zeros(count, dtype=bool))))
     model.ledger["initial_cash"] += sum_in_order(new.cash)

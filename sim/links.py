@@ -109,7 +109,7 @@ def _link_type(mse, mse_brokers, n_villages, by_choice, chosen, consts):
                 filled[village[i]] += 1
     served = np.zeros(n_villages, np.int64)
     link = np.empty(n, np.int8)
-    broker = np.full(n, -1, np.int64)
+    broker = np.full(n, -1, np.int32)  # rows fit in 32 bits (memory: 4 bytes an MSE)
     for i in range(n):
         v = village[i]
         if (upgrades[i] >> FUNCTIONAL) & 1:

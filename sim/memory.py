@@ -21,6 +21,9 @@ import ctypes
 import os
 import platform
 
+import numpy as np
+from numpy._core import multiarray as _multiarray
+
 #: mallopt parameters (glibc's malloc.h).
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
@@ -49,3 +52,22 @@ def retain_freed_memory() -> bool:
         return False
     _done = ok
     return ok
+
+
+def zeros_few_written(shape: int | tuple[int, ...]) -> np.ndarray:
+    """Zeros of which only a few elements will be written: untouched pages stay unmapped.
+
+    numpy asks the kernel for 2 MB pages for a large array (``madvise``), so writing one
+    element makes 2 MB of it resident; for an array of 10^7 MSEs in which a few thousand are
+    written (the brokers' takes), that is the whole array. Without that advice only the 4 KB
+    pages written are made resident (glibc maps a block this large fresh and zeroed). The
+    numbers are the same either way.
+    """
+    toggle = getattr(_multiarray, "_set_madvise_hugepage", None)
+    if toggle is None:
+        return np.zeros(shape)
+    before = toggle(False)
+    try:
+        return np.zeros(shape)
+    finally:
+        toggle(before)

@@ -17,12 +17,11 @@ arrays, so Mesa's tools work as usual.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 from mesa import Model
-from mesa.agent import AgentSet
 
 from sim import (
     brokers,
@@ -45,14 +44,15 @@ from sim import (
     upgrades,
     valuation,
 )
-from sim.agents import MSE, Buyer, Intermediary, LeadFirm
+from sim.agents import Buyer, Intermediary, LeadFirm, MseViews
 from sim.channels import allocate_channels
 from sim.checks import check_whole_number
 from sim.constants import values_of
 from sim.detmath import sum_in_order
+from sim.draws import Draws
 from sim.memory import retain_freed_memory
 from sim.metrics import METRICS, MetricsCollector
-from sim.population import create_population, social_barrier
+from sim.population import CashDraw, create_population, social_barrier
 from sim.provenance import provenance
 from sim.scenario import ValueChainScenario, coerce_scenario
 from sim.threads import choose_threads, parallel, using_threads
@@ -61,7 +61,7 @@ from sim.threads import choose_threads, parallel, using_threads
 LEARN_BLOCK = 1 << 20
 
 
-class ValueChainModel(Model):
+class ValueChainModel(MseViews, Model):
     """A value chain of MSEs, intermediaries, lead firms and end-market buyers.
 
     Args:
@@ -96,7 +96,9 @@ class ValueChainModel(Model):
         contracts: Share of each MSE's output under a forward contract this month.
         last_sales: This month's :class:`sim.sales.Sales`.
         last_attempts: This month's upgrade attempts (:class:`sim.upgrades.Attempts`).
-        initial_cash: Each MSE's cash at creation (currency units).
+        initial_cash: Each MSE's cash at creation (currency units; drawn again when read).
+        cash_draws: How the starting cash was drawn (`sim.population.CashDraw`): the
+            cohort's, then each batch of entrants'.
         ever_financed, ever_linked, ever_grouped: Per MSE, whether it has ever taken an
             investment loan, supplied a lead firm, or belonged to a producer group.
         cohort_size: Number of MSEs at the start (rows ``0 .. cohort_size - 1``).
@@ -175,9 +177,10 @@ class ValueChainModel(Model):
         # (sim.brokers; new rows start without one). Unused with broker_choice = 0.
         self.broker_choice = np.zeros(pop.n, dtype=bool)
         self.ledger = finance.open_ledger(sum_in_order(pop.cash))
-        # Each MSE's starting cash, kept for who-gains breakdowns by initial wealth
-        # (sim.who_gains); the state array `cash` changes every month.
-        self.initial_cash = pop.cash.copy()
+        # Each MSE's starting cash, for who-gains breakdowns by initial wealth
+        # (sim.who_gains); the state array `cash` changes every month. Kept as how it was
+        # drawn, the cohort's and each batch of entrants' (`initial_cash`): memory.
+        self.cash_draws: list[CashDraw] = [cast(CashDraw, pop.cash_draw)]
         # Who an intervention has reached so far, one flag per MSE (read by sim.who_gains
         # to cost interventions per MSE reached): ever took an investment loan, ever supplied
         # a lead firm, ever belonged to a producer group. Updated at the end of each month;
@@ -196,8 +199,8 @@ class ValueChainModel(Model):
         # reads them (every study) saves their memory, several times the state's at 10^7
         # MSEs. Their unique ids are reserved now, so they are the same either way.
         self._mses = None
-        self._first_mse_id = self.agent_id_counter  # type: ignore[has-type]
-        self.agent_id_counter += sc.n_mse  # type: ignore[has-type]
+        self._first_mse_id = self.agent_id_counter
+        self.agent_id_counter += sc.n_mse
         # New MSEs enter when the chain pays more than their outside option (sim.entry; its
         # own random stream, so the model's draws are not touched).
         self.entry = entry.open_entry(self.rng, self._seed, self._first_mse_id, sc.n_mse)
@@ -226,6 +229,7 @@ class ValueChainModel(Model):
         self.demand_reference = demand.Reference.of(
             self.last_sales.units, pop.quality, self.constants
         )
+        self.last_sales.compact()  # memory: see `_month`
         clarity = self.clarity()
         # A block of MSEs at a time (memory: see `_month`).
         for first in range(0, pop.n, LEARN_BLOCK):
@@ -321,7 +325,10 @@ class ValueChainModel(Model):
             self.firm_books,
             k,
         )
-        month = self.trade(transit=draws.transit, trend=trend)
+        # The transit row is drawn again when the trade reads it (the same numbers), rather
+        # than held through the sales (memory: `sim.draws.Draws.forget`).
+        draws.forget("transit")
+        month = self.trade(transit=draws, trend=trend)
         contracts.book_profit(
             self.firm_books,
             pop.lead_firm,
@@ -335,7 +342,9 @@ class ValueChainModel(Model):
         assert month is not None  # with the transit draws, trade settles the month
         draws.release("transit")
         # End markets answer the month's supply: next month's prices and premiums move.
-        demand.respond(self.markets, self.demand_reference, self.last_sales.units, pop.quality, k)
+        demand.respond(
+            self.markets, self.demand_reference, self.last_sales.sold_units, pop.quality, k
+        )
 
         # Information: price and premium signals, group meetings, news of options.
         clarity = self.clarity()
@@ -348,6 +357,10 @@ class ValueChainModel(Model):
                 pop, base, premium_rate, clarity, draws.belief_noise, consts=k, rows=block
             )
             del base, premium_rate
+        # The valuation works out each MSE's clarity, services and support for itself, and
+        # the upgrades get the services and support anew: none of them is held from here to
+        # the decisions (24 bytes an MSE; `sim.decisions.Context.links`).
+        del clarity
         # Each row of draws is let go once its last reader is done, before the next is drawn
         # (memory: at 10^7 MSEs a row is 80 MB; `sim.draws.Draws`).
         draws.release("belief_noise")
@@ -378,9 +391,9 @@ class ValueChainModel(Model):
                 support,
                 consts=k,
             )
-            signals.learn_options(pop, rows, hazard, draws.learn[rows])
+            signals.learn_options(pop, rows, hazard, draws.take("learn", rows))
             del rows, hazard
-        del in_chain, group_adoption, village_adoption
+        del in_chain, group_adoption, village_adoption, service_level, support
         draws.release("learn")
 
         # Horizontal links.
@@ -400,26 +413,33 @@ class ValueChainModel(Model):
         draws.release("join")
 
         # Decisions: value every option for every MSE, choose, pay, apply.
-        ctx = self.decision_context(clarity, service_level, support)
-        del clarity
+        ctx = self.decision_context()
         options = valuation.value_options(pop, ctx, consts=k, detail=False)
         # Memory: what only the valuation and the choice read is let go before the upgrades
         # are applied (`for_upgrades`), and each row of uniforms once the deciders' own are
         # taken from it (8 bytes an MSE each, held through the upgrades before).
-        ctx = ctx.for_upgrades()
-        uniforms = draws.decide[options.rows]
+        uniforms = draws.take("decide", options.rows)
         draws.release("decide")
         chosen = choice.choose_upgrades(options, uniforms, consts=k)
         options = options.for_upgrades()
-        uniforms = draws.success[options.rows]
+        uniforms = draws.take("success", options.rows)
         draws.release("success")
+        ctx = ctx.for_upgrades()
+        # The upgrades work out each decider's services as the valuation did; the technical
+        # assistance after them gives every MSE that of its services and support before
+        # them, from the one byte an MSE of their inputs the upgrades change (memory:
+        # `sim.services.service_inputs`, in place of two arrays of eight bytes).
+        before = services.service_inputs(pop)
         attempts = upgrades.apply_upgrades(
             pop, ctx, options, chosen, uniforms, sc.herding, consts=k
         )
         del options, chosen, ctx, uniforms
         self.last_attempts = attempts
         allocate_channels(pop, consts=k)
-        services.technical_assistance(pop, service_level, support, consts=k)
+        services.assist(
+            pop, before, sc.embedded_services, sc.support_services, self.social, consts=k
+        )
+        del before
 
         # Money: the month's flows go to the ledger; MSEs in distress too long exit.
         finance.book_month(self.ledger, month._replace(financing=attempts.financing))
@@ -429,56 +449,16 @@ class ValueChainModel(Model):
         self.ever_grouped |= pop.group >= 0
         self.datacollector.collect(self)
 
-    # -- Mesa's views of the MSEs, made on first use -----------------------------------------
-
     @property
-    def mses(self) -> AgentSet:
-        """Mesa AgentSet of `MSE` views, one per population row (made on first access)."""
-        if self._mses is None:
-            views: list[MSE] = []
-            for first_id, first_row, rows in self.entry.mse_ids:  # the cohort, then entrants
-                views += self._mse_views(first_id, first_row, rows)
-            self._mses = AgentSet(views, random=self.random)
-        return self._mses
+    def initial_cash(self) -> np.ndarray:
+        """Each MSE's cash at creation (currency units; a new array each time).
 
-    def add_mse_views(self, first_id: int, first_row: int, rows: int) -> None:
-        """Add views of entrants' rows to `mses`, if made (ids reserved by `sim.entry`)."""
-        if self._mses is not None:
-            for view in self._mse_views(first_id, first_row, rows):
-                self._mses.add(view)
-
-    def _mse_views(self, first_id: int, first_row: int, rows: int) -> list[MSE]:
-        """`MSE` views of rows ``first_row ..`` with the ids reserved for them."""
-        after = self.agent_id_counter  # type: ignore[has-type]
-        self.agent_id_counter = first_id
-        try:
-            made = MSE.create_agents(self, rows, np.arange(first_row, first_row + rows))
-        finally:
-            self.agent_id_counter = after
-        return list(made)
-
-    @property
-    def agents(self) -> AgentSet:
-        """Mesa's set of all agents, the MSE views included (made on first access)."""
-        self._ensure_mses()
-        return Model.agents.fget(self)
-
-    @property
-    def agents_by_type(self) -> dict[type, AgentSet]:
-        """Mesa's agents by class, the MSE views included (made on first access)."""
-        self._ensure_mses()
-        return Model.agents_by_type.fget(self)
-
-    @property
-    def agent_types(self) -> list[type]:
-        """Mesa's agent classes, `MSE` included (its views made on first access)."""
-        self._ensure_mses()
-        return Model.agent_types.fget(self)
-
-    def _ensure_mses(self) -> None:
-        # Mesa reads these properties while the model is being built, before the population.
-        if getattr(self, "_mses", 0) is None:
-            self.mses  # noqa: B018 - makes the views
+        Drawn again from the generator's state before each draw (`sim.population.CashDraw`):
+        the same numbers, without holding 8 bytes an MSE all run for a breakdown read at
+        the end.
+        """
+        parts = [draw.cash() for draw in self.cash_draws]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     @property
     def _mean_unit_cost(self) -> float:
@@ -496,7 +476,7 @@ class ValueChainModel(Model):
         )
 
     def trade(
-        self, transit: np.ndarray | None = None, trend: np.ndarray | None = None
+        self, transit: np.ndarray | Draws | None = None, trend: np.ndarray | None = None
     ) -> finance.MonthAccounts | None:
         """Set the month's links, terms and sales; with ``transit``, settle every MSE's cash.
 
@@ -504,8 +484,9 @@ class ValueChainModel(Model):
         and `last_sales`, and writes each MSE's income. Traders bypassed by direct selling exit.
 
         Args:
-            transit: The month's draws for losses in transit. Without them (the model's
-                creation), nothing is lost and no cash is settled.
+            transit: The month's draws for losses in transit, or the month's `sim.draws.Draws`
+                to read them from when they are used. Without them (the model's creation),
+                nothing is lost and no cash is settled.
             trend: The month's trend prices (`sim.markets.Markets.trend_price`), if the caller
                 has them already; computed here otherwise.
 
@@ -588,14 +569,22 @@ class ValueChainModel(Model):
             take=sold.intermediary_take,
             price=self.markets.price,
         )
+        if transit is not None:
+            # The last reader of the units by channel as a whole array is done (the end
+            # markets read them compact): from here the month holds them compact, the few
+            # MSEs that export or broker (`sim.sales.Sales.compact`; 24 bytes an MSE).
+            sold.compact()
         production_cost, outside = finance.month_income(
             pop, sold, self.social, self.markets.second_price, k
         )
         if transit is None:
             return None
+        # Read only now (from `Draws`, a row drawn when read): not held through the sales.
+        uniforms = transit.transit if isinstance(transit, Draws) else transit
         lost = sales.lose_in_transit(
-            pop, self.links, sold.revenue, transit, sc.transit_risk, consts=k
+            pop, self.links, sold.revenue, uniforms, sc.transit_risk, consts=k
         )
+        del uniforms
         household = finance.settle_accounts(
             pop.cash, pop.debt, pop.advance_due, pop.income, pop.dependence, pop.active, k
         )
@@ -603,9 +592,17 @@ class ValueChainModel(Model):
         return finance.MonthAccounts(sold, production_cost, outside, household, lost)
 
     def decision_context(
-        self, clarity: np.ndarray, service_level: np.ndarray, support: np.ndarray | None = None
+        self,
+        clarity: np.ndarray | None = None,
+        service_level: np.ndarray | None = None,
+        support: np.ndarray | None = None,
     ) -> valuation.Context:
         """What this month's decisions need besides the population (`sim.valuation.Context`).
+
+        Without ``clarity`` and ``service_level``, the valuation works out each MSE's
+        clarity, services and support from the month's links and the levers
+        (`sim.decisions.Context.links`), as `clarity`, `sim.services.service_intensity` and
+        `sim.services.support_intensity` would (the month's way: memory).
 
         Args:
             clarity: How clearly each MSE sees end markets (`clarity`).
@@ -613,6 +610,7 @@ class ValueChainModel(Model):
             support: Stand-alone support-service intensity each MSE buys (none if omitted).
         """
         sc = self.scenario
+        worked_out = clarity is None and service_level is None
         return valuation.Context(
             benchmark_cost=self.markets.benchmark_cost,
             competition=sc.competition,
@@ -632,6 +630,10 @@ class ValueChainModel(Model):
             group_finance=sc.group_finance,
             support=support,
             brokerage=self.last_sales.brokerage,
+            links=self.links if worked_out else None,
+            embedded_services=sc.embedded_services,
+            support_services=sc.support_services,
+            own_clarity=signals.own_clarity(sc.intermediary_rent, self.constants),
         )
 
     # -- results -----------------------------------------------------------------------------

@@ -145,6 +145,10 @@ class Population:
     #: set by :func:`create_population`; MSEs that enter later are drawn in them.
     villages = None
 
+    #: How its starting cash was drawn (:class:`CashDraw`; not a state array), set by
+    #: :func:`create_population` and :func:`draw_mses`: enough to draw it again.
+    cash_draw = None
+
     def __setattr__(self, name: str, value) -> None:
         # Replacing an array invalidates the bundle `state` holds; writes into one do not.
         object.__setattr__(self, name, value)
@@ -330,8 +334,10 @@ def create_population(
     village_remoteness = rng.random(n_villages)
     drawn = _draw_rows(village, village_remoteness, levers, rng, consts)
     trader_of_village = rng.integers(0, n_intermediaries, size=n_villages).astype(np.int32)
+    cash_draw = drawn.pop("cash_draw")
     pop = Population(**drawn, trader=trader_of_village[village])
     pop.villages = Villages(village_remoteness, trader_of_village)
+    pop.cash_draw = cash_draw
     return pop
 
 
@@ -354,7 +360,10 @@ def draw_mses(
     """
     village = rng.integers(0, villages.remoteness.size, size=k).astype(np.int32)
     drawn = _draw_rows(village, villages.remoteness, levers, rng, consts)
-    return Population(**drawn, trader=villages.trader[village])
+    cash_draw = drawn.pop("cash_draw")
+    pop = Population(**drawn, trader=villages.trader[village])
+    pop.cash_draw = cash_draw
+    return pop
 
 
 def _draw_rows(
@@ -364,7 +373,10 @@ def _draw_rows(
     rng: np.random.Generator,
     consts: np.ndarray,
 ) -> dict[str, np.ndarray]:
-    """Every field of :class:`Population` but ``trader``, for MSEs in ``village``."""
+    """Every field of :class:`Population` but ``trader``, for MSEs in ``village``.
+
+    And ``cash_draw``, the :class:`CashDraw` of their cash.
+    """
     INITIAL_AWARENESS = values_of(consts)["initial_awareness"]
     MEAN_CAPACITY = values_of(consts)["mean_capacity"]
     MEAN_UNIT_COST = values_of(consts)["mean_unit_cost"]
@@ -383,7 +395,8 @@ def _draw_rows(
     capacity = MEAN_CAPACITY * variates.lognormal(rng, -0.08, 0.4, n)
     unit_cost = MEAN_UNIT_COST * variates.lognormal(rng, 0.0, 0.12, n)
     quality = variates.beta(rng, 2, 5, n)
-    cash = MEDIAN_CASH * variates.lognormal(rng, 0.0, 0.6, n)
+    cash_draw = CashDraw(dict(rng.bit_generator.state), n, MEDIAN_CASH)
+    cash = _draw_cash(rng, n, MEDIAN_CASH)
     aware_draw = rng.random((n, N_OPTIONS)) < INITIAL_AWARENESS
     aware = (aware_draw * (1 << np.arange(N_OPTIONS))).sum(axis=1).astype(np.uint8)
     channel_weight = np.zeros((N_CHANNELS, n))
@@ -416,7 +429,37 @@ def _draw_rows(
         income_sumsq=np.zeros(n),
         distress_months=np.zeros(n, dtype=np.int16),
         active=np.ones(n, dtype=bool),
+        cash_draw=cash_draw,
     )
+
+
+def _draw_cash(rng: np.random.Generator, n: int, median: float) -> np.ndarray:
+    """Starting cash of ``n`` MSEs: lognormal about ``median``."""
+    return median * variates.lognormal(rng, 0.0, 0.6, n)
+
+
+@dataclass(frozen=True)
+class CashDraw:
+    """How the starting cash of some MSEs was drawn: enough to draw the same numbers again.
+
+    The model reads each MSE's starting cash only to break results down by initial wealth
+    (`sim.who_gains`), so it keeps this rather than the cash (8 bytes an MSE).
+
+    Attributes:
+        state: The generator's state just before the draw (``bit_generator.state``).
+        n: Number of MSEs.
+        median: Median starting cash (``median_cash``).
+    """
+
+    state: dict
+    n: int
+    median: float
+
+    def cash(self) -> np.ndarray:
+        """The starting cash drawn again from the same state: the same bits (a new array)."""
+        bits = getattr(np.random, self.state["bit_generator"])()
+        bits.state = self.state
+        return _draw_cash(np.random.Generator(bits), self.n, self.median)
 
 
 def social_barrier(

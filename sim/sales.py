@@ -8,6 +8,7 @@ transit (seed lines 208-210).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -26,8 +27,9 @@ from sim.markets import (
     market_depth,
     order_cuts,
 )
+from sim.memory import zeros_few_written
 from sim.population import Population, stays_in_chain
-from sim.terms import LinkTerms
+from sim.terms import LinkTerms, transport_cost
 from sim.threads import CHUNK, parallel
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -144,7 +146,8 @@ class Sales:
 
     Attributes:
         produced: Units each MSE produced (sold or not).
-        units: Units sold by each MSE in each channel, shape (3, n).
+        sold_units: The units sold by each MSE in each channel (:class:`UnitsSold`; read
+            them as `units`, (3, n)).
         revenue: Each MSE's sales revenue (net of transport and marketing).
         buyer_payments: Total paid by end-market buyers, by channel.
         intermediary_take: What each intermediary kept (markup, premium rent).
@@ -154,23 +157,25 @@ class Sales:
         premium_to_mse: Total quality premium reaching MSEs.
         via_brokers: Units sold through MSE brokers.
         channel_units: Units sold in each channel by all MSEs, (3,).
-        brokerage: What each MSE kept brokering its neighbours' sales (part of its revenue;
-            zero for MSEs that are not brokers), (n,).
+        sold_brokerage: What each MSE kept brokering its neighbours' sales (part of its
+            revenue; zero for MSEs that are not brokers) (:class:`Sparse`; read it as
+            `brokerage`, (n,)).
         prices: The month's end-market prices the sales were made at, (3, 3): the spot base
             price, the premium per unit of quality and the trend (guaranteed) base price, by
             channel (a copy: the markets move after the sales).
         contract_share: Share of each MSE's output sold forward, (n,).
-        markup: Share of the base price each MSE's buyer kept, (n,).
-        pass_through: Share of the premium that reached each MSE, (n,).
-        link_transport: Transport and marketing cost per unit by channel, (3, n).
+        terms: The month's link terms the sales were made on (`sim.terms.LinkTerms`: the
+            markup, the premium's pass-through and what the transport cost is worked out from).
+        consts: The run's calibration constants (the transport cost's, `sim.terms`).
 
     ``base`` and ``premium_rate``, what each MSE's link paid per unit, are worked out from the
-    last five when read rather than kept (at 10^7 MSEs they are 480 MB, and the month keeps
-    the arrays they come from anyway): the same numbers the sales were made with.
+    prices, contract shares and terms when read rather than kept (at 10^7 MSEs they are 480
+    MB, and the month keeps the arrays they come from anyway): the same numbers the sales
+    were made with.
     """
 
     produced: np.ndarray
-    units: np.ndarray
+    sold_units: UnitsSold
     revenue: np.ndarray
     buyer_payments: np.ndarray
     intermediary_take: np.ndarray
@@ -180,12 +185,38 @@ class Sales:
     premium_to_mse: float
     via_brokers: float
     channel_units: np.ndarray
-    brokerage: np.ndarray
+    sold_brokerage: Sparse
     prices: np.ndarray
     contract_share: np.ndarray
-    markup: np.ndarray
-    pass_through: np.ndarray
-    link_transport: np.ndarray
+    terms: LinkTerms
+    consts: np.ndarray
+
+    @property
+    def units(self) -> np.ndarray:
+        """Units sold by each MSE in each channel, (3, n) (a new array once `compact`)."""
+        return self.sold_units.dense()
+
+    @property
+    def brokerage(self) -> np.ndarray:
+        """What each MSE kept brokering its neighbours' sales, (n,) (new once `compact`)."""
+        return self.sold_brokerage.dense()
+
+    @property
+    def units_sold(self) -> float:
+        """``sum_in_order(units)``: every unit sold, channel after channel, MSE after MSE."""
+        return self.sold_units.total()
+
+    def compact(self) -> None:
+        """Keep the units by channel and the brokerage in their compact form (memory).
+
+        Once the month's trade has read them (the traders' volumes, the end markets'
+        response), the sales keep each MSE's domestic units and, of the export and
+        specialty channels and of the brokerage, only the MSEs whose number is not zero
+        (few: at 10^7 MSEs, 24 of the 32 bytes an MSE these held all month). Readers get
+        the same numbers (`units`, `brokerage`, `units_sold`, `broker_take`).
+        """
+        self.sold_units.compact()
+        self.sold_brokerage.compact()
 
     @property
     def base(self) -> np.ndarray:
@@ -199,12 +230,17 @@ class Sales:
 
     def unit_prices(self, rows: slice) -> tuple[np.ndarray, np.ndarray]:
         """`base` and `premium_rate` of a range of MSEs only, (3, rows) each (new arrays)."""
+        t = self.terms
         return _unit_prices_by_channel(
             self.prices,
             self.contract_share[rows],
-            self.markup[rows],
-            self.pass_through[rows],
-            self.link_transport[:, rows],
+            t.markup[rows],
+            t.pass_through[rows],
+            t.link[rows],
+            t.far[rows],
+            t.distance[rows],
+            t.social[rows],
+            self.consts,
         )
 
     @property
@@ -213,7 +249,130 @@ class Sales:
 
         It is in the brokers' own revenue too, since a broker is an MSE.
         """
-        return sum_in_order(self.brokerage)
+        return self.sold_brokerage.total()
+
+
+class Sparse:
+    """A per-MSE array of numbers that are mostly zero, held whole or as its non-zeros.
+
+    Held whole as made; `compact` keeps only the MSEs whose number is not +0.0 (by its bits:
+    a -0.0 is kept), so `dense` gives back the same bits, and `total` the same sum as
+    ``sum_in_order`` of the whole (a sum in order from +0.0 is never -0.0, so leaving out
+    the +0.0s changes none of its additions' results).
+    """
+
+    def __init__(self, values: np.ndarray):
+        self._dense: np.ndarray | None = values
+        self.n = values.size
+        self.rows = np.empty(0, dtype=np.int64)
+        self.values = np.empty(0)
+
+    def compact(self) -> None:
+        """Keep only the non-zeros (a no-op once done)."""
+        if self._dense is not None:
+            self.rows = _nonzero_rows(self._dense[None, :])
+            self.values, self._dense = self._dense[self.rows], None
+
+    def dense(self) -> np.ndarray:
+        """The whole array (itself while held whole, else a new one)."""
+        if self._dense is not None:
+            return self._dense
+        out = zeros_few_written(self.n)  # only the non-zeros' pages become resident
+        out[self.rows] = self.values
+        return out
+
+    def total(self) -> float:
+        """``sum_in_order`` of the whole array."""
+        return sum_in_order(self._dense if self._dense is not None else self.values)
+
+
+#: An empty array, held in place of one let go of.
+_NOTHING = np.empty(0)
+
+
+class UnitsSold:
+    """Units sold by each MSE in each channel, held whole (3, n) or in a compact form.
+
+    As made by the sales pass the (3, n) array is held whole, for the readers in the month's
+    trade. `compact` keeps every MSE's domestic units and, for the export and specialty
+    channels, the rows of the MSEs that sold any there (by their bits, as `Sparse`) and
+    their units (2, k): few MSEs export, so at 10^7 MSEs this is about 8 bytes an MSE in
+    place of 24. `dense` gives back the same bits, `total` the same sum as ``sum_in_order``.
+    """
+
+    def __init__(self, units: np.ndarray):
+        self._dense: np.ndarray | None = units
+        self.domestic = units[0]
+        self.export_rows = np.empty(0, dtype=np.int64)
+        self.export_units = np.empty((N_CHANNELS - 1, 0))
+
+    def compact(self) -> None:
+        """Keep the compact form only (a no-op once done)."""
+        if self._dense is not None:
+            units, self._dense, self.domestic = self._dense, None, _NOTHING
+            self.export_rows = _nonzero_rows(units[1:])
+            self.export_units = np.ascontiguousarray(units[1:, self.export_rows])
+            # The domestic units, the first row: the array shrunk to it in place (a realloc,
+            # no copy: memory), or a copy if a reader still holds the array.
+            try:
+                units.resize(units.shape[1], refcheck=True)
+            except ValueError:
+                units = units[0].copy()
+            self.domestic = units
+
+    def dense(self) -> np.ndarray:
+        """The (3, n) array (itself while held whole, else a new one)."""
+        if self._dense is not None:
+            return self._dense
+        out = np.zeros((N_CHANNELS, self.domestic.size))
+        out[0] = self.domestic
+        out[1:, self.export_rows] = self.export_units
+        return out
+
+    def parts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(domestic, export_rows, export_units)``: the compact form (made if not held)."""
+        if self._dense is None:
+            return self.domestic, self.export_rows, self.export_units
+        rows = _nonzero_rows(self._dense[1:])
+        return self._dense[0], rows, np.ascontiguousarray(self._dense[1:, rows])
+
+    def total(self) -> float:
+        """``sum_in_order`` of the (3, n) array: channel after channel, MSE after MSE."""
+        whole = self._dense
+        return sum_in_order(whole) if whole is not None else _total_in_order(*self.parts()[::2])
+
+
+@njit(cache=True)
+def _nonzero_rows(x):
+    """Columns of ``x`` (k, n) with any element whose bits are not +0.0's, ascending."""
+    k, n = x.shape
+    keep = np.zeros(n, np.bool_)
+    count = 0
+    for i in range(n):
+        for c in range(k):
+            v = x[c, i]
+            if v != 0.0 or math.copysign(1.0, v) < 0.0:
+                keep[i] = True
+        count += keep[i]
+    rows = np.empty(count, np.int64)
+    j = 0
+    for i in range(n):
+        if keep[i]:
+            rows[j] = i
+            j += 1
+    return rows
+
+
+@njit(cache=True)
+def _total_in_order(domestic, export_units):
+    """`UnitsSold.total` of the compact form: the additions of ``sum_in_order`` but +0.0s."""
+    total = 0.0
+    for v in domestic:
+        total += v
+    for c in range(export_units.shape[0]):
+        for j in range(export_units.shape[1]):
+            total += export_units[c, j]
+    return total
 
 
 def sell_output(
@@ -251,7 +410,8 @@ def sell_output(
         lead_firm_take=np.zeros(n_lead_firms),
         totals=np.zeros(4),
         channel_units=np.zeros(N_CHANNELS),
-        brokerage=np.zeros(n),
+        # Written only for MSE brokers: its pages stay unmapped but theirs (memory).
+        brokerage=zeros_few_written(n),
     )
     if parallel(n):
         _sell_chunks(pop.state, terms, market, contract_share, out, consts, CHUNK)
@@ -259,7 +419,7 @@ def sell_output(
         _sell(pop.state, terms, market, contract_share, out, consts)
     return Sales(
         produced=out.produced,
-        units=out.units,
+        sold_units=UnitsSold(out.units),
         revenue=out.revenue,
         buyer_payments=out.buyer_payments,
         intermediary_take=out.intermediary_take,
@@ -269,29 +429,32 @@ def sell_output(
         premium_to_mse=float(out.totals[2]),
         via_brokers=float(out.totals[3]),
         channel_units=out.channel_units,
-        brokerage=out.brokerage,
+        sold_brokerage=Sparse(out.brokerage),
         prices=np.array([market.spot, market.premium, market.trend], dtype=float),
         contract_share=contract_share,
-        markup=terms.markup,
-        pass_through=terms.pass_through,
-        link_transport=terms.transport,
+        terms=terms,
+        consts=consts,
     )
 
 
 @njit(cache=True)
-def _unit_prices_by_channel(prices, contract_share, markup, pass_through, transport):
+def _unit_prices_by_channel(
+    prices, contract_share, markup, pass_through, link, far, distance, social, consts
+):
     """What each MSE's link paid per unit by channel: `unit_prices` of its sales.
 
-    Returns ``(base, premium_rate)``, (3, n) each; ``prices`` as `Sales.prices`. The same
-    calls on the same numbers as the sales pass's, so the same bits.
+    Returns ``(base, premium_rate)``, (3, n) each; ``prices`` as `Sales.prices`, the rest
+    as `sim.terms.LinkTerms`. The same calls on the same numbers as the sales pass's, so the
+    same bits.
     """
     n = contract_share.size
     base = np.empty((N_CHANNELS, n))
     premium_rate = np.empty((N_CHANNELS, n))
     for c in range(N_CHANNELS):
         for i in range(n):
+            transport = transport_cost(link[i], far[i], distance[i], social[i], c, consts)
             base[c, i], premium_rate[c, i] = link_unit_prices(
-                prices, c, contract_share[i], markup[i], pass_through[i], transport[c, i]
+                prices, c, contract_share[i], markup[i], pass_through[i], transport
             )
     return base, premium_rate
 
@@ -339,7 +502,7 @@ def _sell(mse, terms, market, contract_share, out, consts):
     sums = (0.0, 0.0, 0.0, 0.0)
     for start in range(0, n, _BLOCK):
         _produce(mse, terms, market, contract_share, out, consts, start, start + _BLOCK)
-        sums = _book(mse, terms, market, contract_share, out, start, start + _BLOCK, sums)
+        sums = _book(mse, terms, market, contract_share, out, consts, start, start + _BLOCK, sums)
     out.totals[0], out.totals[1], out.totals[2], out.totals[3] = sums
 
 
@@ -354,7 +517,7 @@ def _sell_chunks(mse, terms, market, contract_share, out, consts, chunk):
     n = contract_share.size
     for c in prange((n + chunk - 1) // chunk):
         _produce(mse, terms, market, contract_share, out, consts, c * chunk, (c + 1) * chunk)
-    sums = _book(mse, terms, market, contract_share, out, 0, n, (0.0, 0.0, 0.0, 0.0))
+    sums = _book(mse, terms, market, contract_share, out, consts, 0, n, (0.0, 0.0, 0.0, 0.0))
     out.totals[0], out.totals[1], out.totals[2], out.totals[3] = sums
 
 
@@ -408,7 +571,7 @@ def _produce(mse, terms, market, contract_share, out, consts, start, stop):
 
 
 @njit(cache=True)
-def _book(mse, terms, market, contract_share, out, start, stop, sums):
+def _book(mse, terms, market, contract_share, out, consts, start, stop, sums):
     """Add the sales of MSEs ``start`` to ``stop`` to their revenue and every party's books.
 
     Args:
@@ -418,6 +581,7 @@ def _book(mse, terms, market, contract_share, out, start, stop, sums):
         contract_share: Share of each MSE's output sold forward.
         out: `SalesAccounts`, its rows ``start`` to ``stop`` made by `_produce`; revenue,
             brokerage, takes, payments and channel units added to.
+        consts: The run's calibration constants (a `sim.constants` record).
         start: The first row.
         stop: The row after the last (past the population means its last row).
         sums: Running totals so far: transport and marketing paid, premium paid, premium
@@ -428,13 +592,15 @@ def _book(mse, terms, market, contract_share, out, start, stop, sums):
         that every sum is the same whichever thread worked out `_produce`.
     """
     quality, trader, lead_firm = mse.quality, mse.trader, mse.lead_firm
-    link, broker, markup, pass_through, transport = (
+    link, broker, markup, pass_through, far, social = (
         terms.link,
         terms.broker,
         terms.markup,
         terms.pass_through,
-        terms.transport,
+        terms.far,
+        terms.social,
     )
+    distance = terms.distance
     spot, premium, trend = market.spot, market.premium, market.trend
     units, revenue, brokerage = out.units, out.revenue, out.brokerage
     channel_units, buyer_payments, intermediary_take, lead_firm_take = (
@@ -452,13 +618,15 @@ def _book(mse, terms, market, contract_share, out, start, stop, sums):
             u = units[c, i]
             channel_units[c] += u
             paid = paid_price(spot[c], trend[c], cs)
-            # What the link pays per unit, worked out here rather than kept (`Sales.base`).
-            base, rate = unit_prices(paid, premium[c], markup[i], pass_through[i], transport[c, i])
+            # What the link pays per unit, worked out here rather than kept (`Sales.base`),
+            # as is its transport cost (`sim.terms.LinkTerms`).
+            transport = transport_cost(link[i], far[i], distance[i], social[i], c, consts)
+            base, rate = unit_prices(paid, premium[c], markup[i], pass_through[i], transport)
             received += u * (base + rate * q)
             premium_per_unit = premium[c] * q
             spot_value, paid_value = u * spot[c], u * paid
             buyer_payments[c] += spot_value * (1.0 + premium_per_unit)
-            transport_paid += u * transport[c, i]
+            transport_paid += u * transport
             premium_paid += spot_value * premium_per_unit
             # Measured at the spot price, like the premium paid: the share that passes
             # through, not forward contracts' price guarantee (which can pay more than spot).

@@ -135,19 +135,37 @@ def _support_intensity(lever, distance, social, active, upgrades, consts, start,
     A new array, which the compiler knows overlaps no input, keeps the loop on the CPU's
     vector units (with an output array passed in, about 1.5 times slower).
     """
-    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
-    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
     distance, social = distance[start:stop], social[start:stop]
     active, upgrades = active[start:stop], upgrades[start:stop]
     out = np.empty(distance.size)
     for i in range(distance.size):
-        out[i] = (
-            lever
-            * (1.0 - SUPPORT_DISTANCE_LOSS * distance[i])
-            * (1.0 - SUPPORT_SOCIAL_LOSS * social[i])
-            * stays_in_chain(active[i], upgrades[i])
-        )
+        in_chain = stays_in_chain(active[i], upgrades[i])
+        out[i] = mse_support(lever, distance[i], social[i], in_chain, consts)
     return out
+
+
+@njit(cache=True)
+def mse_support(lever, distance, social, in_chain, consts):
+    """One MSE's support intensity (`support_intensity`), from its own elements.
+
+    `_support_intensity`, the valuation and the technical assistance work it out with this
+    (the last two for one MSE at a time: memory), so the same bits. ``in_chain`` is the
+    MSE's `sim.population.stays_in_chain`.
+    """
+    SUPPORT_DISTANCE_LOSS = consts[0].support_distance_loss
+    SUPPORT_SOCIAL_LOSS = consts[0].support_social_loss
+    return (
+        lever
+        * (1.0 - SUPPORT_DISTANCE_LOSS * distance)
+        * (1.0 - SUPPORT_SOCIAL_LOSS * social)
+        * in_chain
+    )
+
+
+@njit(cache=True)
+def mse_service(lever, lead_firm, active):
+    """One MSE's embedded-service intensity (`service_intensity`), from its own elements."""
+    return lever if lead_firm >= 0 and active else 0.0
 
 
 @njit(cache=True, parallel=True)
@@ -168,6 +186,81 @@ def _linked_share(lever, lead_firm, active, start, stop):
     for i in range(lead_firm.size):
         out[i] = lever if lead_firm[i] >= 0 and active[i] else 0.0
     return out
+
+
+def service_inputs(pop: Population) -> np.ndarray:
+    """What each MSE's services and support depend on that its upgrades can change (uint8).
+
+    Bit 0: linked to a lead firm and active (`service_intensity`); bit 1: in the chain
+    (`support_intensity`). Taken before the upgrades, it lets `assist` give each MSE the
+    technical assistance of the services and support it had before them, one byte an MSE
+    rather than two arrays of eight (memory).
+    """
+    return _service_inputs(pop.lead_firm, pop.active, pop.upgrades)
+
+
+@njit(cache=True)
+def _service_inputs(lead_firm, active, upgrades):
+    out = np.empty(lead_firm.size, np.uint8)
+    for i in range(lead_firm.size):
+        linked = lead_firm[i] >= 0 and active[i]
+        out[i] = linked | (stays_in_chain(active[i], upgrades[i]) << 1)
+    return out
+
+
+def assist(
+    pop: Population,
+    before: np.ndarray,
+    embedded_services: float,
+    support_services: float,
+    social: np.ndarray,
+    *,
+    consts: np.ndarray,
+) -> None:
+    """`technical_assistance` with each MSE's services and support worked out as they were.
+
+    Args:
+        pop: Population (``skill`` written).
+        before: `service_inputs` taken before the month's upgrades.
+        embedded_services: Scenario lever.
+        support_services: Scenario lever.
+        social: Social barrier per MSE.
+        consts: The run's calibration constants (a `sim.constants` record).
+    """
+    args = (
+        pop.skill,
+        before,
+        float(embedded_services),
+        float(support_services),
+        pop.distance,
+        social,
+        consts,
+    )
+    if parallel(pop.n):
+        _assist_chunks(*args, CHUNK)
+    else:
+        _assist(*args, 0, pop.n)
+
+
+@njit(cache=True, parallel=True)
+def _assist_chunks(skill, before, embedded, lever, distance, social, consts, chunk):
+    """`_assist` over threads, in fixed chunks of ``chunk`` MSEs."""
+    n = skill.size
+    for c in prange((n + chunk - 1) // chunk):
+        start = c * chunk
+        _assist(
+            skill, before, embedded, lever, distance, social, consts, start, min(start + chunk, n)
+        )
+
+
+@njit(cache=True)
+def _assist(skill, before, embedded, lever, distance, social, consts, start, stop):
+    """`_learn_from_assistance` of MSEs ``start`` to ``stop``, their services worked out."""
+    SERVICE_SKILL_GAIN = consts[0].service_skill_gain
+    for i in range(start, stop):
+        services = embedded if before[i] & 1 else 0.0
+        support = mse_support(lever, distance[i], social[i], (before[i] >> 1) & 1 == 1, consts)
+        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services + support, 1.0), 1.0)
 
 
 def technical_assistance(

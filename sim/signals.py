@@ -250,6 +250,13 @@ class NewsSources(NamedTuple):
     support: np.ndarray
 
 
+def own_clarity(intermediary_rent: float, consts: np.ndarray) -> float:
+    """How clearly an MSE sees end markets through its trader, before distance and barriers."""
+    RENT_OPACITY = values_of(consts)["rent_opacity"]
+    TRADER_CLARITY = values_of(consts)["trader_clarity"]
+    return TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
+
+
 def signal_clarity(
     pop: Population,
     social: np.ndarray,
@@ -271,9 +278,7 @@ def signal_clarity(
         intermediary_rent: Scenario lever.
         consts: The run's calibration constants (a `sim.constants` record).
     """
-    RENT_OPACITY = values_of(consts)["rent_opacity"]
-    TRADER_CLARITY = values_of(consts)["trader_clarity"]
-    own = TRADER_CLARITY * (1.0 - RENT_OPACITY * intermediary_rent)
+    own = own_clarity(intermediary_rent, consts)
     args = (own, pop.distance, social, pop.ict, linked, pop.upgrades, consts)
     # Each MSE's clarity is its own: from PARALLEL_MIN_MSES, over threads in fixed chunks.
     if parallel(pop.n):
@@ -302,30 +307,38 @@ def _signal_clarity(own, distance, social, ict, linked, upgrades, consts, start,
     A new array, which the compiler knows overlaps no input, keeps the loop on the CPU's
     vector units (with an output array passed in, about 1.5 times slower).
     """
+    distance, social, ict = distance[start:stop], social[start:stop], ict[start:stop]
+    linked, upgrades = linked[start:stop], upgrades[start:stop]
+    clarity = np.empty(distance.size)
+    for i in range(distance.size):
+        clarity[i] = mse_clarity(
+            own, distance[i], social[i], ict[i], linked[i], upgrades[i], consts
+        )
+    return clarity
+
+
+@njit(cache=True)
+def mse_clarity(own, distance, social, ict, linked, upgrades, consts):
+    """One MSE's clarity (`signal_clarity`), from its own elements.
+
+    The valuation works it out with this for each MSE it values rather than the month
+    holding every MSE's (memory): the same operations, so the same bits.
+    """
     DIRECT_CLARITY = consts[0].direct_clarity
     DISTANCE_ATTENUATION = consts[0].distance_attenuation
     ICT_CLARITY = consts[0].ict_clarity
     LEAD_FIRM_CLARITY = consts[0].lead_firm_clarity
     SOCIAL_ATTENUATION = consts[0].social_attenuation
-    distance, social, ict = distance[start:stop], social[start:stop], ict[start:stop]
-    linked, upgrades = linked[start:stop], upgrades[start:stop]
-    clarity = np.empty(distance.size)
-    for i in range(distance.size):
-        c = (
-            own
-            * (1.0 - DISTANCE_ATTENUATION * distance[i])
-            * (1.0 - SOCIAL_ATTENUATION * social[i])
-        )
-        # ICT and a lead firm give a clear, direct view of end markets; selling directly
-        # gives the clearest (so taking on the trader's function never loses information).
-        if ict[i]:
-            c = max(c, ICT_CLARITY)
-        if linked[i]:
-            c = max(c, LEAD_FIRM_CLARITY)
-        if (upgrades[i] >> FUNCTIONAL) & 1:
-            c = max(c, DIRECT_CLARITY)
-        clarity[i] = c
-    return clarity
+    c = own * (1.0 - DISTANCE_ATTENUATION * distance) * (1.0 - SOCIAL_ATTENUATION * social)
+    # ICT and a lead firm give a clear, direct view of end markets; selling directly
+    # gives the clearest (so taking on the trader's function never loses information).
+    if ict:
+        c = max(c, ICT_CLARITY)
+    if linked:
+        c = max(c, LEAD_FIRM_CLARITY)
+    if (upgrades >> FUNCTIONAL) & 1:
+        c = max(c, DIRECT_CLARITY)
+    return c
 
 
 def update_beliefs(

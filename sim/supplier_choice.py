@@ -56,6 +56,7 @@ import numpy as np
 from numba import njit
 
 from sim.constants import declare, real, values_of
+from sim.terms import transport_cost
 
 if TYPE_CHECKING:
     from sim.lead_firms import LeadFirms
@@ -105,7 +106,10 @@ class Offers(NamedTuple):
     Attributes:
         markup: Last month's markup of each MSE's buyer (`sim.terms.LinkTerms`).
         pass_through: Last month's premium pass-through of each MSE's buyer.
-        transport: Last month's transport cost per unit by channel, (3, n).
+        link: Last month's link of each MSE (`sim.terms.LinkTerms`: with ``far`` and
+            ``social``, what its transport cost per unit is worked out from).
+        far: Whether last month's trader was from elsewhere.
+        social: The social barrier last month's terms were made with.
         bargaining: Last month's bargaining power per MSE.
         trend: Trend base price by channel, (3,).
         premium: Premium per unit of quality by channel, (3,).
@@ -116,7 +120,9 @@ class Offers(NamedTuple):
 
     markup: np.ndarray
     pass_through: np.ndarray
-    transport: np.ndarray
+    link: np.ndarray
+    far: np.ndarray
+    social: np.ndarray
     bargaining: np.ndarray
     trend: np.ndarray
     premium: np.ndarray
@@ -157,7 +163,9 @@ def offers(
     return Offers(
         terms.markup,
         terms.pass_through,
-        terms.transport,
+        terms.link,
+        terms.far,
+        terms.social,
         bargaining,
         np.asarray(trend, float),
         np.asarray(premium, float),
@@ -187,9 +195,10 @@ def parts(i, mse, offers, consts):
         if w == 0.0:
             continue
         pq = p * offers.premium[c] * q
-        now += w * (
-            p * (1.0 - offers.markup[i]) - offers.transport[c, i] + pq * offers.pass_through[i]
+        transport = transport_cost(
+            offers.link[i], offers.far[i], mse.distance[i], offers.social[i], c, consts
         )
+        now += w * (p * (1.0 - offers.markup[i]) - transport + pq * offers.pass_through[i])
         haul = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * mse.distance[i]
         level += w * (p - haul + pq * kept)
         slope += w * soft * (p * LEAD_FIRM_MARKUP + pq * LEAD_FIRM_PREMIUM_RENT * kept)

@@ -13,18 +13,21 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
-from sim.constants import declare, real, values3, vector
-from sim.lead_firms import LeadFirms
+from sim.constants import declare, real, vector
 from sim.links import VIA_BROKER, VIA_LEAD_FIRM, VIA_TRADER
 from sim.markets import CHANNELS, DOMESTIC, N_CHANNELS
 from sim.population import Population
 from sim.threads import CHUNK, parallel
 from sim.traders import Traders
+
+if TYPE_CHECKING:
+    # Only a type here: sim.lead_firms imports sim.supplier_choice, which reads this module.
+    from sim.lead_firms import LeadFirms
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
 #: unit, meaning and source, spelled once here (collected by sim.constants; listed by
@@ -255,15 +258,28 @@ class LinkTerms(NamedTuple):
         link: VIA_TRADER, VIA_LEAD_FIRM, DIRECT or VIA_BROKER (int8).
         markup: Share of the base price kept by the buyer.
         pass_through: Share of the quality premium reaching the MSE.
-        transport: Transport and marketing cost per unit (currency), by channel, (3, n).
-        broker: Row of each MSE's broker, or -1, (n,) (int64).
+        far: Whether the MSE sold to a trader from elsewhere, its own having exited (bool).
+        broker: Row of each MSE's broker, or -1, (n,) (int32: rows fit, and 4 bytes an MSE).
+        distance: Each MSE's distance to market (the population's ``distance``, not a copy).
+        social: Social barrier per MSE (the array the terms were made with, not a copy).
+
+    The transport and marketing cost per unit by channel (`transport`, (3, n)) is worked out
+    when read (`transport_cost`) rather than kept: at 10^7 MSEs it is 240 MB held all month,
+    and it follows from the link, ``far``, the distance and the social barrier, which do not
+    change once the terms are made (the trader can, hence ``far``).
     """
 
     link: np.ndarray
     markup: np.ndarray
     pass_through: np.ndarray
-    transport: np.ndarray
+    far: np.ndarray
     broker: np.ndarray
+    distance: np.ndarray
+    social: np.ndarray
+
+    def transport_by_channel(self, consts: np.ndarray) -> np.ndarray:
+        """Transport and marketing cost per unit of each MSE's link, (3, n) (a new array)."""
+        return _transport_table(self.link, self.far, self.distance, self.social, consts)
 
 
 @njit(cache=True)
@@ -282,6 +298,38 @@ def direct_selling_cost(distance, social, channel, consts):
         + DIRECT_MARKETING_COST[channel]
         + SOCIAL_MARKETING_COST * social * (channel != DOMESTIC)
     )
+
+
+@njit(cache=True)
+def transport_cost(link, far, distance, social, channel, consts):
+    """Transport and marketing cost per unit of one MSE's link in ``channel`` (currency).
+
+    What `_link_terms` works out for it, by the same operations in the same order, so the
+    same bits: handling and transport at its distance, plus a far trader's extra haulage, a
+    broker's haulage, or a direct seller's own haulage and marketing.
+    """
+    HANDLING = consts[0].channel_handling_cost[channel]
+    FAR_TRADER_COST = consts[0].far_trader_cost
+    TRANSPORT_COST = consts[0].transport_cost
+    cost = HANDLING + TRANSPORT_COST * distance
+    if link == VIA_TRADER:
+        cost += FAR_TRADER_COST * distance * far
+    elif link == VIA_BROKER:
+        cost += direct_selling_cost(distance, 0.0, channel, consts)
+    elif link != VIA_LEAD_FIRM:  # DIRECT
+        cost += direct_selling_cost(distance, social, channel, consts)
+    return cost
+
+
+@njit(cache=True)
+def _transport_table(link, far, distance, social, consts):
+    """`transport_cost` of every MSE in every channel, (3, n)."""
+    n = link.size
+    out = np.empty((N_CHANNELS, n))
+    for c in range(N_CHANNELS):
+        for i in range(n):
+            out[c, i] = transport_cost(link[i], far[i], distance[i], social[i], c, consts)
+    return out
 
 
 def link_terms(
@@ -319,7 +367,7 @@ def link_terms(
     """
     n = pop.n
     if broker is None:
-        broker = np.full(n, -1, dtype=np.int64)
+        broker = np.full(n, -1, dtype=np.int32)
     home = (
         traders.home
         if traders is not None
@@ -329,8 +377,10 @@ def link_terms(
         link=link,
         markup=np.empty(n),
         pass_through=np.empty(n),
-        transport=np.empty((N_CHANNELS, n)),
+        far=np.zeros(n, dtype=np.bool_),
         broker=broker,
+        distance=pop.distance,
+        social=social,
     )
     args = (
         pop.state,
@@ -388,7 +438,7 @@ def _link_terms(
     start,
     stop,
 ):
-    """Fill rows ``start`` to ``stop`` of ``terms`` (`LinkTerms`): markup, pass-through, transport.
+    """Fill rows ``start`` to ``stop`` of ``terms`` (`LinkTerms`): markup, pass-through, far.
 
     Args:
         mse: `MseState` (read only).
@@ -403,36 +453,29 @@ def _link_terms(
         start: The first MSE.
         stop: The MSE after the last.
     """
-    CHANNEL_HANDLING_COST = values3(consts[0].channel_handling_cost)
-    FAR_TRADER_COST = consts[0].far_trader_cost
     LEAD_FIRM_MARKUP = consts[0].lead_firm_markup
     LEAD_FIRM_PREMIUM_RENT = consts[0].lead_firm_premium_rent
-    TRANSPORT_COST = consts[0].transport_cost
     village = mse.village
     firm_power, unpaid = firms.power, firms.quality_demand
     lead_firm = mse.lead_firm
-    trader, distance = mse.trader, mse.distance
-    link, markup, pass_through, transport = (
+    trader = mse.trader
+    link, markup, pass_through, far = (
         terms.link,
         terms.markup,
         terms.pass_through,
-        terms.transport,
+        terms.far,
     )
     for i in range(start, stop):
         soft = 1.0 - bargaining[i]
-        for c in range(N_CHANNELS):
-            transport[c, i] = CHANNEL_HANDLING_COST[c] + TRANSPORT_COST * distance[i]
+        # The transport cost is worked out when read (`transport_cost`); only whether the
+        # MSE's trader is from elsewhere is kept, the trader being one that can change.
         if link[i] == VIA_TRADER:
             markup[i], pass_through[i] = trader_terms(
                 trader_power[trader[i]], bargaining[i], social[i], intermediary_rent, consts
             )
-            far = home[village[i]] >= 0 and home[village[i]] != trader[i]
-            for c in range(N_CHANNELS):
-                transport[c, i] += FAR_TRADER_COST * distance[i] * far
+            far[i] = home[village[i]] >= 0 and home[village[i]] != trader[i]
         elif link[i] == VIA_BROKER:
             markup[i], pass_through[i] = broker_terms(bargaining[i], consts)
-            for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], 0.0, c, consts)
         elif link[i] == VIA_LEAD_FIRM:
             power = firm_power[max(lead_firm[i], 0)]  # its own firm's offer
             markup[i] = LEAD_FIRM_MARKUP * power * soft
@@ -440,5 +483,3 @@ def _link_terms(
         else:  # DIRECT: no buyer's margin, but its own haulage and marketing
             markup[i] = 0.0
             pass_through[i] = 1.0
-            for c in range(N_CHANNELS):
-                transport[c, i] += direct_selling_cost(distance[i], social[i], c, consts)

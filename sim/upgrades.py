@@ -34,7 +34,7 @@ from sim.population import (
     Population,
     stays_in_chain,
 )
-from sim.services import advance_share
+from sim.services import advance_share, mse_service
 from sim.threads import CHUNK, filled, parallel
 
 if TYPE_CHECKING:
@@ -409,6 +409,19 @@ def _apply_chunks(
 
 
 @njit(cache=True)
+def _services(mse, terms, i):
+    """The embedded-service intensity of MSE ``i`` (`DecisionTerms.services`).
+
+    With the month's links in the terms (`sim.decisions.Context.links`), worked out from
+    its link and activity, which are as they were at the information: a decider's own row
+    is the only one its attempt changes, and it pays before.
+    """
+    if terms.links.size > 0:
+        return mse_service(terms.embedded_services, mse.lead_firm[i], mse.active[i])
+    return terms.services[i]
+
+
+@njit(cache=True)
 def _pay(mse, terms, options, k, i, j, consts):
     """How decider ``j`` (row ``i``) pays for option ``k``: `split_costs`' four amounts.
 
@@ -425,7 +438,7 @@ def _pay(mse, terms, options, k, i, j, consts):
         ),
         options.investment[k, j],
         wc,
-        advance_share(terms.services[i], consts) * wc,
+        advance_share(_services(mse, terms, i), consts) * wc,
         working_credit_line(
             terms.working_capital_credit, in_group, social, terms.group_finance, consts
         ),

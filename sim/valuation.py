@@ -53,6 +53,7 @@ from sim.finance import (
 )
 from sim.groups import member_cost_share
 from sim.lead_firms import advance_share
+from sim.links import VIA_BROKER
 from sim.markets import (
     N_CHANNELS,
     competitive_sales_share,
@@ -70,6 +71,8 @@ from sim.population import (
 )
 from sim.sales import expected_transit_loss
 from sim.second_chain import outside_income
+from sim.services import mse_service, mse_support
+from sim.signals import mse_clarity
 from sim.terms import direct_selling_cost
 from sim.threads import CHUNK, WAVE, parallel
 from sim.upgrades import (
@@ -435,6 +438,15 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
     second_level = terms.second_level
     benchmark_cost, competition = terms.benchmark_cost, terms.competition
     support = terms.support
+    # With the month's links, each valued MSE's clarity, services and support are worked out
+    # here from its own elements (`Context.links`) rather than read from arrays of every MSE.
+    links, ict, lead_firm = terms.links, mse.ict, mse.lead_firm
+    worked_out = links.size > 0
+    embedded, support_lever, own = (
+        terms.embedded_services,
+        terms.support_services,
+        terms.own_clarity,
+    )
     transit_risk, brokerage = terms.transit_risk, terms.brokerage
     rows, gain, dvar, investment, working_capital = (
         out.rows,
@@ -459,6 +471,16 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         )
         if allowed == 0:
             continue
+        if worked_out:
+            services_i = mse_service(embedded, lead_firm[i], active[i])
+            in_chain = stays_in_chain(active[i], upgrades[i])
+            support_i = mse_support(support_lever, distance[i], social[i], in_chain, consts)
+            linked = lead_firm[i] >= 0 or links[i] == VIA_BROKER
+            clarity_i = mse_clarity(
+                own, distance[i], social[i], ict[i], linked, upgrades[i], consts
+            )
+        else:
+            services_i, support_i, clarity_i = services[i], support[i], clarity[i]
         # The MSE's credit lines, worked out here rather than held for every MSE.
         credit = available_credit(credit_access, in_group, social[i], group_finance, debt[i], hot)
         working_credit = working_credit_line(
@@ -467,17 +489,17 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         # And what its group saves it, worked out here too.
         cost_share = member_cost_share(group_benefit[i], in_group, hot)
         input_discount = member_input_discount(group_finance, in_group, hot)
-        cap = advance_share(services[i], hot)
+        cap = advance_share(services_i, hot)
         any_feasible = False
         stepping = ((upgrades[i] >> PRODUCT) & 1) | ((upgrades[i] >> FUNCTIONAL) & 1)
         for k in range(N_OPTIONS):
             inv, wc = upgrade_costs(
                 k,
                 distance[i],
-                services[i],
+                services_i,
                 cost_share,
                 input_discount,
-                SUPPORT_FEE * support[i],
+                SUPPORT_FEE * support_i,
                 hot,
             )
             if k == INTERSECTORAL:
@@ -554,16 +576,16 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
                 escaped = 1.0 / max(pass_through[i], 0.05) - 1.0
                 direct_base = (
                     base[0]
-                    + clarity[i] * markup[i] * price[0]
+                    + clarity_i * markup[i] * price[0]
                     - direct_selling_cost(distance[i], social[i], 0, hot),
                     base[1]
-                    + clarity[i] * markup[i] * price[1]
+                    + clarity_i * markup[i] * price[1]
                     - direct_selling_cost(distance[i], social[i], 1, hot),
                     base[2]
-                    + clarity[i] * markup[i] * price[2]
+                    + clarity_i * markup[i] * price[2]
                     - direct_selling_cost(distance[i], social[i], 2, hot),
                 )
-                keeps = 1.0 + clarity[i] * escaped
+                keeps = 1.0 + clarity_i * escaped
                 direct_premium = (premium[0] * keeps, premium[1] * keeps, premium[2] * keeps)
                 # Hauling its own goods and cash far, it expects to lose some on the way.
                 safe = 1.0 - expected_transit_loss(distance[i], transit_risk, hot)
@@ -610,7 +632,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
                 after_var = (second_sd * outside) ** 2
             gain[k, col], dvar[k, col] = after_mean - mean, after_var - var
 
-        p = success_chance(skill[i], min(services[i] + support[i], 1.0), in_group, hot)
+        p = success_chance(skill[i], min(services_i + support_i, 1.0), in_group, hot)
         aversion = RISK_AVERSION * (0.5 + dependence[i])
         success[m] = p
         for k in range(N_OPTIONS):

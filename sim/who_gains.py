@@ -164,7 +164,7 @@ def margins(model: Any) -> dict[str, float]:
     """
     sales = model.last_sales
     return {
-        "units": sum_in_order(sales.units),
+        "units": sales.units_sold,
         "payment": sum_in_order(sales.buyer_payments),
         # A broker is an MSE whose revenue includes what it kept of its neighbours' sales:
         # counted once, as the brokers' part.

@@ -60,7 +60,7 @@ def row(model) -> tuple:
         premium = (
             float(sales.premium_to_mse / sales.premium_paid) if sales.premium_paid > 0.0 else 0.0
         )
-        total = sum_in_order(sales.units)
+        total = sales.units_sold
         via_brokers = _ratio(sales.via_brokers, total) if total > 0 else 0.0
         channel_units = sales.channel_units
         sold = sum_in_order(channel_units)

@@ -19,6 +19,7 @@ from sim.population import (
 )
 from sim.sales import link_unit_prices
 from sim.second_chain import outside_income
+from sim.terms import transport_cost
 
 #: Slots of the sums :func:`_outcome_sums` returns, by name.
 _OUTCOME_SLOTS = (
@@ -88,6 +89,9 @@ def outcomes(model) -> Outcomes:
     if cached is not None and cached.step == model.steps and cached.n == model.population.n:
         return cached
     pop, sales, markets = model.population, model.last_sales, model.markets
+    # The units by channel in their compact form (`sim.sales.UnitsSold`): every MSE's
+    # domestic units, and the export and specialty units of the few that sold there.
+    domestic, export_rows, export_units = sales.sold_units.parts()
     cohort = int(getattr(model, "cohort_size", pop.n))
     # The few state arrays as arguments: a 28-array bundle costs more to pass than the pass.
     sums = _outcome_sums(
@@ -100,15 +104,20 @@ def outcomes(model) -> Outcomes:
         pop.lead_firm,
         model.links,
         model.brokers,
-        sales.units,
+        domestic,
+        export_rows,
+        export_units,
         sales.produced,
         # What each MSE's link paid per unit is worked out in the pass from what the sales
         # keep (`sim.sales.Sales.base`), not read from a (3, n) array made for it (memory).
         sales.prices,
         sales.contract_share,
-        sales.markup,
-        sales.pass_through,
-        sales.link_transport,
+        sales.terms.markup,
+        sales.terms.pass_through,
+        sales.terms.link,
+        sales.terms.far,
+        sales.terms.distance,
+        sales.terms.social,
         markets.price,
         markets.premium,
         model.ever_linked,
@@ -136,13 +145,18 @@ def _outcome_sums(
     lead_firm,
     links,
     brokers,
-    units,
+    domestic,
+    export_rows,
+    export_units,
     produced,
     sale_prices,
     contract_share,
     markup,
     pass_through,
-    transport,
+    link,
+    far,
+    distance,
+    link_social,
     spot,
     premium,
     ever_linked,
@@ -158,23 +172,33 @@ def _outcome_sums(
     # (added in the same order: the same bits). Named by their slot in _OUTCOME_SLOTS.
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s16 = 0.0
     n11 = n12 = n13 = n14 = n17 = n18 = 0
+    j = 0  # the next MSE that sold in the export or specialty channel
     for i in range(n):
         in_chain = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
         product = (upgrades[i] >> PRODUCT) & 1 == 1
         q = quality[i]
-        sold = units[0, i] + units[1, i] + units[2, i]
+        # Its units by channel: +0.0 outside the domestic channel unless it sold there, as
+        # the whole (3, n) array held them.
+        u0 = domestic[i]
+        u1 = u2 = 0.0
+        if j < export_rows.size and export_rows[j] == i:
+            u1, u2 = export_units[0, j], export_units[1, j]
+            j += 1
+        sold = u0 + u1 + u2
         s0 += produced[i]
-        s1 += units[1, i] + units[2, i]
+        s1 += u1 + u2
         s2 += sold * (links[i] == VIA_LEAD_FIRM)
         s3 += produced[i] * product
         s4 += sold
         member = group[i] >= 0
         for c in range(3):
+            transport = transport_cost(link[i], far[i], distance[i], link_social[i], c, consts)
             base, rate = link_unit_prices(
-                sale_prices, c, contract_share[i], markup[i], pass_through[i], transport[c, i]
+                sale_prices, c, contract_share[i], markup[i], pass_through[i], transport
             )
-            received = units[c, i] * (base + rate * q)
-            paid = units[c, i] * spot[c] * (1.0 + premium[c] * q)
+            u = u0 if c == 0 else (u1 if c == 1 else u2)
+            received = u * (base + rate * q)
+            paid = u * spot[c] * (1.0 + premium[c] * q)
             s5 += received
             s6 += paid
             if c > 0:

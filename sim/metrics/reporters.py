@@ -202,7 +202,7 @@ def n_traders_active(model) -> int:
 def share_sold_via_brokers(model) -> float:
     """Share of this month's units sold that went through MSE brokers."""
     sales = model.last_sales
-    total = sum_in_order(sales.units) if sales is not None else 0.0
+    total = sales.units_sold if sales is not None else 0.0
     return _ratio(sales.via_brokers, total) if total > 0 else 0.0
 
 

@@ -57,3 +57,35 @@ def test_a_run_with_rows_drawn_when_read_is_the_same_run(monkeypatch):
     monkeypatch.setattr(draws, "SEPARATE_DRAWS_MIN", 0)
     after = sim.run(steps=15, rng=9, **levers)
     pd.testing.assert_frame_equal(after, before, check_exact=True)
+
+
+@pytest.mark.parametrize("bits", [np.random.PCG64, np.random.PCG64DXSM])
+def test_rows_taken_in_stretches_and_drawn_again_are_the_numbers_drawn_at_once(bits, monkeypatch):
+    # `take` draws a row's MSEs a stretch at a time (a few stretches here, some skipped, some
+    # holding one MSE), and a row let go of with `forget` is drawn again when read: the
+    # numbers drawn at once, and the generator ends where it would.
+    def generator():
+        rng = np.random.Generator(bits(12))
+        rng.integers(0, 7, size=3, dtype=np.uint32)  # half a 64-bit output buffered
+        return rng
+
+    n = 1000
+    eager_rng, lazy_rng = generator(), generator()
+    at_once = draws.Draws.draw(eager_rng, n)
+    monkeypatch.setattr(draws, "SEPARATE_DRAWS_MIN", 0)
+    monkeypatch.setattr(draws, "TAKE_BLOCK", 64)
+    when_read = draws.Draws.draw(lazy_rng, n)
+    rows = np.sort(np.random.default_rng(0).choice(n, 90, replace=False))
+    rows = np.concatenate(([0], rows[(rows > 0) & (rows < n - 1)], [n - 1]))
+    for name in ("decide", "success", "learn", "recruit"):
+        np.testing.assert_array_equal(when_read.take(name, rows), getattr(at_once, name)[rows])
+        np.testing.assert_array_equal(
+            when_read.take(name, rows[5:6]), getattr(at_once, name)[rows[5:6]]
+        )
+        assert when_read.take(name, rows[:0]).size == 0
+    first = when_read.transit.copy()
+    when_read.forget("transit")
+    np.testing.assert_array_equal(when_read.transit, first)
+    np.testing.assert_array_equal(first, at_once.transit)
+    np.testing.assert_array_equal(at_once.take("join", rows), at_once.join[rows])
+    assert lazy_rng.bit_generator.state == eager_rng.bit_generator.state

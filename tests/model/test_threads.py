@@ -116,9 +116,15 @@ def _state(model) -> dict[str, np.ndarray]:
     arrays = {f"pop.{f.name}": np.asarray(getattr(pop, f.name)) for f in fields(pop)}
     arrays.update({name: np.asarray(getattr(model, name)) for name in _MODEL_ARRAYS})
     sold = model.last_sales
-    arrays.update({f"sales.{name}": np.asarray(v) for name, v in vars(sold).items()})
-    # Worked out when read, from the arrays above (`sim.sales.Sales`).
+    # The sales' arrays; the units by channel and the brokerage as whole arrays, the link
+    # terms array by array, and not the run's constants (`sim.sales.Sales`).
+    held = {"sold_units", "sold_brokerage", "terms", "consts"}
+    arrays.update({f"sales.{k}": np.asarray(v) for k, v in vars(sold).items() if k not in held})
+    arrays.update({f"sales.terms.{k}": np.asarray(v) for k, v in sold.terms._asdict().items()})
+    arrays.update({"sales.units": sold.units, "sales.brokerage": sold.brokerage})
+    # Worked out when read, from the arrays above (`sim.sales.Sales`, `sim.terms.LinkTerms`).
     arrays.update({"sales.base": sold.base, "sales.premium_rate": sold.premium_rate})
+    arrays["sales.link_transport"] = sold.terms.transport_by_channel(model.constants)
     return arrays
 
 

@@ -75,7 +75,7 @@ def test_a_bypassed_trader_exits_and_comes_back_when_its_catchment_returns(const
             )
             far = catchment & (pop.distance > 0)
             assert np.allclose(
-                offered.transport[0, far]
+                offered.transport_by_channel(consts)[0, far]
                 - consts[0]["channel_handling_cost"][0]
                 - consts[0]["transport_cost"] * pop.distance[far],
                 consts[0]["far_trader_cost"] * pop.distance[far],

@@ -108,7 +108,7 @@ def test_the_upgrades_read_nothing_the_month_let_go_of(monkeypatch):
                 def plain(f):
                     return lambda mse, *args: f(model.population, *args)
 
-                for name in ("_pay", "_apply", "financing_totals"):
+                for name in ("_pay", "_services", "_apply", "financing_totals"):
                     patch.setattr(upgrades, name, plain(getattr(upgrades, name).py_func))
                 succeeds = upgrades.upgrade_succeeds
                 patch.setattr(
