@@ -29,7 +29,7 @@ from sim.markets import (
 )
 from sim.memory import zeros_few_written
 from sim.population import Population, stays_in_chain
-from sim.terms import LinkTerms, transport_cost
+from sim.terms import LinkTerms, transport_constants, transport_cost
 from sim.threads import CHUNK, parallel
 
 #: This module's calibration constants as model inputs: each one's default, allowed range,
@@ -450,9 +450,10 @@ def _unit_prices_by_channel(
     n = contract_share.size
     base = np.empty((N_CHANNELS, n))
     premium_rate = np.empty((N_CHANNELS, n))
+    costs = transport_constants(consts)
     for c in range(N_CHANNELS):
         for i in range(n):
-            transport = transport_cost(link[i], far[i], distance[i], social[i], c, consts)
+            transport = transport_cost(link[i], far[i], distance[i], social[i], c, costs)
             base[c, i], premium_rate[c, i] = link_unit_prices(
                 prices, c, contract_share[i], markup[i], pass_through[i], transport
             )
@@ -592,15 +593,8 @@ def _book(mse, terms, market, contract_share, out, consts, start, stop, sums):
         that every sum is the same whichever thread worked out `_produce`.
     """
     quality, trader, lead_firm = mse.quality, mse.trader, mse.lead_firm
-    link, broker, markup, pass_through, far, social = (
-        terms.link,
-        terms.broker,
-        terms.markup,
-        terms.pass_through,
-        terms.far,
-        terms.social,
-    )
-    distance = terms.distance
+    link, broker, markup, pass_through = terms.link, terms.broker, terms.markup, terms.pass_through
+    far, social, distance = terms.far, terms.social, terms.distance
     spot, premium, trend = market.spot, market.premium, market.trend
     units, revenue, brokerage = out.units, out.revenue, out.brokerage
     channel_units, buyer_payments, intermediary_take, lead_firm_take = (
@@ -611,6 +605,7 @@ def _book(mse, terms, market, contract_share, out, consts, start, stop, sums):
     )
     # Running totals in locals rather than array slots, so they stay in registers.
     transport_paid, premium_paid, premium_to_mse, via_brokers = sums
+    costs = transport_constants(consts)
     for i in range(start, min(stop, contract_share.size)):
         q, cs = quality[i], contract_share[i]
         received = kept = contract_gain = 0.0
@@ -620,7 +615,7 @@ def _book(mse, terms, market, contract_share, out, consts, start, stop, sums):
             paid = paid_price(spot[c], trend[c], cs)
             # What the link pays per unit, worked out here rather than kept (`Sales.base`),
             # as is its transport cost (`sim.terms.LinkTerms`).
-            transport = transport_cost(link[i], far[i], distance[i], social[i], c, consts)
+            transport = transport_cost(link[i], far[i], distance[i], social[i], c, costs)
             base, rate = unit_prices(paid, premium[c], markup[i], pass_through[i], transport)
             received += u * (base + rate * q)
             premium_per_unit = premium[c] * q

@@ -19,7 +19,7 @@ from sim.population import (
 )
 from sim.sales import link_unit_prices
 from sim.second_chain import outside_income
-from sim.terms import transport_cost
+from sim.terms import transport_constants, transport_cost
 
 #: Slots of the sums :func:`_outcome_sums` returns, by name.
 _OUTCOME_SLOTS = (
@@ -173,6 +173,7 @@ def _outcome_sums(
     s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = s8 = s9 = s10 = s16 = 0.0
     n11 = n12 = n13 = n14 = n17 = n18 = 0
     j = 0  # the next MSE that sold in the export or specialty channel
+    costs = transport_constants(consts)  # values, not the record, in the loop (sim.terms)
     for i in range(n):
         in_chain = active[i] and (upgrades[i] >> INTERSECTORAL) & 1 == 0
         product = (upgrades[i] >> PRODUCT) & 1 == 1
@@ -192,7 +193,7 @@ def _outcome_sums(
         s4 += sold
         member = group[i] >= 0
         for c in range(3):
-            transport = transport_cost(link[i], far[i], distance[i], link_social[i], c, consts)
+            transport = transport_cost(link[i], far[i], distance[i], link_social[i], c, costs)
             base, rate = link_unit_prices(
                 sale_prices, c, contract_share[i], markup[i], pass_through[i], transport
             )
