@@ -247,25 +247,11 @@ def channel_supply(units, quality):
     """Volume and quality volume the MSEs sold in each channel: (2, 3) array.
 
     Row 0 is ``Σ units[c, i]``, row 1 ``Σ units[c, i] * quality[i]``, each summed over the
-    MSEs in index order (one pass, the same bits on any CPU and thread count).
+    MSEs in index order (the same bits on any CPU and thread count).
     """
-    # Six running totals in locals rather than array slots: the compiler cannot keep array
-    # slots in registers (they might alias `units`), and each addition would wait for a store.
-    # Each total sees the same additions in the same order as before.
-    v0 = v1 = v2 = q0 = q1 = q2 = 0.0
-    for i in range(quality.size):
-        q = quality[i]
-        u0, u1, u2 = units[0, i], units[1, i], units[2, i]
-        v0 += u0
-        q0 += u0 * q
-        v1 += u1
-        q1 += u1 * q
-        v2 += u2
-        q2 += u2 * q
-    out = np.empty((2, N_CHANNELS))
-    out[0, 0], out[0, 1], out[0, 2] = v0, v1, v2
-    out[1, 0], out[1, 1], out[1, 2] = q0, q1, q2
-    return out
+    # The compact form's sums with every MSE among the rows that may export: each total sees
+    # the same additions in the same order.
+    return _channel_supply_compact(units[0], np.arange(quality.size), units[1:], quality)
 
 
 @njit(cache=True)
