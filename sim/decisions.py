@@ -152,7 +152,6 @@ class Context:
         )
 
 
-# The names of `Context`'s fields, in their order.
 def _copy_with(record, changes: dict):
     """A copy of a `Context` or `Options` with some fields given other values.
 
@@ -169,6 +168,7 @@ def _copy_with(record, changes: dict):
     return copy
 
 
+# The names of `Context`'s fields, in their order.
 _FIELD_NAMES = tuple(f.name for f in fields(Context))
 
 # The values of `Context`'s fields, as a tuple (what `Context.terms` keeps its bundle for).
