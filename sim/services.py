@@ -184,7 +184,7 @@ def _linked_share(lever, lead_firm, active, start, stop):
     lead_firm, active = lead_firm[start:stop], active[start:stop]
     out = np.empty(lead_firm.size)
     for i in range(lead_firm.size):
-        out[i] = lever if lead_firm[i] >= 0 and active[i] else 0.0
+        out[i] = mse_service(lever, lead_firm[i], active[i])
     return out
 
 
@@ -260,7 +260,7 @@ def _assist(skill, before, embedded, lever, distance, social, consts, start, sto
     for i in range(start, stop):
         services = embedded if before[i] & 1 else 0.0
         support = mse_support(lever, distance[i], social[i], (before[i] >> 1) & 1 == 1, consts)
-        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services + support, 1.0), 1.0)
+        skill[i] = assisted_skill(skill[i], services, support, SERVICE_SKILL_GAIN)
 
 
 def technical_assistance(
@@ -289,7 +289,17 @@ def _learn_from_assistance(skill, services, support, consts, start, stop):
     """Raise the skill of MSEs ``start`` to ``stop`` by the services they received."""
     SERVICE_SKILL_GAIN = consts[0].service_skill_gain
     for i in range(start, stop):
-        skill[i] = min(skill[i] + SERVICE_SKILL_GAIN * min(services[i] + support[i], 1.0), 1.0)
+        skill[i] = assisted_skill(skill[i], services[i], support[i], SERVICE_SKILL_GAIN)
+
+
+@njit(cache=True)
+def assisted_skill(skill, services, support, gain):
+    """One MSE's skill after a month of services and support; ``gain``: SERVICE_SKILL_GAIN.
+
+    The one formula of `_learn_from_assistance` and `_assist` (the constant taken as a value:
+    read from the record inside their loops, it would be loaded again for every MSE).
+    """
+    return min(skill + gain * min(services + support, 1.0), 1.0)
 
 
 @njit(cache=True)
