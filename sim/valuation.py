@@ -121,15 +121,19 @@ HotConstants, hot_constants = values_bundle(
         "advance_share",
         "base_cost",
         "channel_depth",
+        "direct_clarity",
         "direct_marketing_cost",
         "direct_transport_extra",
+        "distance_attenuation",
         "distance_cost",
         "functional_skill",
         "group_cost_share",
         "group_input_discount",
         "group_lending",
         "horizon",
+        "ict_clarity",
         "interest_burden",
+        "lead_firm_clarity",
         "liquidity_risk",
         "max_loan",
         "max_working_loan",
@@ -147,12 +151,15 @@ HotConstants, hot_constants = values_bundle(
         "service_cost_discount",
         "service_helps",
         "service_success_gain",
+        "social_attenuation",
         "social_credit_penalty",
         "social_marketing_cost",
         "stepping_stone_gain",
         "success_base",
         "success_group",
         "success_skill",
+        "support_distance_loss",
+        "support_social_loss",
         "transit_loss_hazard",
         "transit_loss_share",
         "working_capital_share",
@@ -474,10 +481,10 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
         if worked_out:
             services_i = mse_service(embedded, lead_firm[i], active[i])
             in_chain = stays_in_chain(active[i], upgrades[i])
-            support_i = mse_support(support_lever, distance[i], social[i], in_chain, consts)
+            support_i = mse_support(support_lever, distance[i], social[i], in_chain, hot)
             linked = lead_firm[i] >= 0 or links[i] == VIA_BROKER
             clarity_i = mse_clarity(
-                own, distance[i], social[i], ict[i], linked, upgrades[i], consts
+                own, distance[i], social[i], ict[i], linked, upgrades[i], hot
             )
         else:
             services_i, support_i, clarity_i = services[i], support[i], clarity[i]
