@@ -84,25 +84,18 @@ def run_columns(
     scenario, seed, steps, columns, *probe = task
     if not isinstance(scenario, ValueChainScenario):
         scenario = ValueChainScenario(**scenario)
+    check_whole_number(steps, "steps", 0)
     # One thread per model: a study's workers already share the cores ($MSE_SIM_THREADS
     # overrides it).
-    threads = worker_threads()
-    if probe:
-        model = ValueChainModel(scenario, rng=seed, threads=threads)
-        for _ in range(int(steps)):
-            model.step()
-        array = _columns(model.results(), columns)
-        return array, probe[0](model)
-    return _columns(run(scenario, steps=steps, rng=seed, threads=threads), columns)
-
-
-def _columns(df, columns: Sequence[str]) -> np.ndarray:
-    # pandas deep-copies attrs into every derived frame; here only the numbers are wanted.
-    df.attrs = {}
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise RuntimeError(f"the model does not report metric(s) {missing}")
-    return df.loc[:, list(columns)].to_numpy(dtype=float)
+    model = ValueChainModel(scenario, rng=seed, threads=worker_threads())
+    for _ in range(int(steps)):
+        model.step()
+    # The numbers of `model.results()`'s columns, without building its data frame.
+    try:
+        array = model.datacollector.columns(columns)
+    except KeyError as error:
+        raise RuntimeError(f"the model does not report metric(s) {error.args[0]}") from None
+    return (array, probe[0](model)) if probe else array
 
 
 def cpu_count() -> int:

@@ -483,9 +483,7 @@ def _value_range(mse, terms, out, consts, start, stop, first, scratch):
             in_chain = stays_in_chain(active[i], upgrades[i])
             support_i = mse_support(support_lever, distance[i], social[i], in_chain, hot)
             linked = lead_firm[i] >= 0 or links[i] == VIA_BROKER
-            clarity_i = mse_clarity(
-                own, distance[i], social[i], ict[i], linked, upgrades[i], hot
-            )
+            clarity_i = mse_clarity(own, distance[i], social[i], ict[i], linked, upgrades[i], hot)
         else:
             services_i, support_i, clarity_i = services[i], support[i], clarity[i]
         # The MSE's credit lines, worked out here rather than held for every MSE.

@@ -267,3 +267,26 @@ def test_row_is_every_reporter_bit_for_bit(levers):
     np.testing.assert_array_equal(
         collected.iloc[-1].to_numpy(dtype=float), np.array(row, dtype=float)
     )
+
+
+def test_collected_columns_are_the_results_numbers_bit_for_bit():
+    # What a study's run returns (`sim.engines.run_columns`, from the collector's rows) is
+    # what `results()` gives for those columns, also once Mesa's own path collects a reporter
+    # added later.
+    from sim.engines import run_columns
+
+    names = ("step", "mean_income", "gini_income", "share_upgraded", "n_active")
+    model = _model(steps=0, seed=5)
+    for _ in range(9):
+        model.step()
+    expected = model.results().loc[:, list(names)].to_numpy(dtype=float)
+    np.testing.assert_array_equal(model.datacollector.columns(names), expected)
+    scenario = model.scenario
+    np.testing.assert_array_equal(run_columns((scenario, 5, 9, names)), expected)
+    model.datacollector.model_reporters["twice_income"] = lambda m: 2 * metrics.mean_income(m)
+    model.datacollector.model_vars["twice_income"] = [np.nan] * 10
+    model.step()
+    both = model.datacollector.columns(("mean_income", "twice_income"))
+    assert both.shape == (11, 2) and both[-1, 1] == 2 * both[-1, 0]
+    with pytest.raises(RuntimeError, match="no_such_metric"):
+        run_columns((scenario, 5, 2, ("step", "no_such_metric")))

@@ -271,12 +271,12 @@ def test_a_studys_workers_run_their_models_on_one_thread(monkeypatch):
 
     seen = []
 
-    def fake_run(scenario, *, steps, rng, threads):
+    def model_seen(scenario, *, rng, threads):
         seen.append(threads)
-        return sim.run(scenario, steps=steps, rng=rng, threads=threads)
+        return sim.ValueChainModel(scenario, rng=rng, threads=threads)
 
     monkeypatch.delenv(threads.ENV, raising=False)
-    monkeypatch.setattr(engines, "run", fake_run)
+    monkeypatch.setattr(engines, "ValueChainModel", model_seen)
     engines.run_columns(({"n_mse": 20}, 1, 1, ["share_upgraded"]))
     monkeypatch.setenv(threads.ENV, str(threads.max_threads()))
     engines.run_columns(({"n_mse": 20}, 1, 1, ["share_upgraded"]))
