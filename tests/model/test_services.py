@@ -53,3 +53,32 @@ def test_stand_alone_services_reach_unlinked_mses_for_a_fee_only_with_the_lever(
     skill = pop.skill.copy()
     services.technical_assistance(pop, zero, support, consts=consts)
     assert np.all(pop.skill >= skill) and np.any(pop.skill > skill)
+
+
+def test_a_months_assistance_is_that_of_the_services_and_support_before_the_upgrades(consts, small):
+    # What the month runs (`assist`, from one byte an MSE taken before the upgrades) is the
+    # technical assistance of the services and support each MSE had then, bit for bit; and
+    # it vanishes with both levers off.
+    from sim.population import INTERSECTORAL
+
+    m = small()
+    pop = m.population
+    pop.lead_firm[:] = -1
+    pop.lead_firm[:15] = 0
+    pop.active[40:45] = False
+    social = np.linspace(0.0, 1.0, pop.n)
+    services_then = services.service_intensity(pop, 0.6)
+    support_then = services.support_intensity(pop, 0.5, social, consts=consts)
+    before = services.service_inputs(pop)
+    # The upgrades change what the services depend on; the assistance is still the earlier.
+    pop.upgrades[:5] |= 1 << INTERSECTORAL
+    pop.lead_firm[:15] = -1
+    skill = pop.skill.copy()
+    services.technical_assistance(pop, services_then, support_then, consts=consts)
+    expected, pop.skill[:] = pop.skill.copy(), skill
+    services.assist(pop, before, 0.6, 0.5, social, consts=consts)
+    np.testing.assert_array_equal(pop.skill, expected)
+    assert np.all(pop.skill[:15] > skill[:15])  # the linked gained from their lead firm's help
+    pop.skill[:] = skill
+    services.assist(pop, before, 0.0, 0.0, social, consts=consts)
+    np.testing.assert_array_equal(pop.skill, skill)
