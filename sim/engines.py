@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -61,11 +61,8 @@ QUIET_DASK: dict[str, Any] = {
 _FORK_WARNING = "This process .* is multi-threaded"
 
 
-def run_columns(
-    task: tuple[ValueChainScenario | Mapping[str, Any], int, int, Sequence[str]]
-    | tuple[ValueChainScenario | Mapping[str, Any], int, int, Sequence[str], Callable],
-) -> np.ndarray | tuple[np.ndarray, Any]:
-    """Run one model and return chosen columns as a ``(steps + 1, columns)`` array.
+def run_columns(task: tuple) -> np.ndarray | tuple[np.ndarray, Any]:
+    """Run one model and return chosen columns as a ``(rows, columns)`` array.
 
     The one "run the model once" function of every study; a top-level function, so worker
     processes can receive it.
@@ -73,21 +70,25 @@ def run_columns(
     Args:
         task: ``(scenario or scenario record, seed, steps, columns)``, optionally followed by
             a *probe*: a top-level function of the finished model (e.g.
-            :func:`sim.who_gains.summary`) whose result is returned too.
+            :func:`sim.who_gains.summary`) whose result is returned too, or None; and then
+            optionally the steps to collect (`sim.metrics.MetricsCollector`: a study that
+            reads a few months skips the metrics of the others; the numbers of those it
+            reads are the same).
 
     Returns:
-        The array; with a probe, ``(array, probe(model))``.
+        The array, one row per step from 0 to ``steps`` (or per step collected, in order);
+        with a probe, ``(array, probe(model))``.
 
     Raises:
         RuntimeError: The model does not report a requested column.
     """
-    scenario, seed, steps, columns, *probe = task
+    scenario, seed, steps, columns, probe, collect = (*task, None, None)[:6]
     if not isinstance(scenario, ValueChainScenario):
         scenario = ValueChainScenario(**scenario)
     check_whole_number(steps, "steps", 0)
     # One thread per model: a study's workers already share the cores ($MSE_SIM_THREADS
     # overrides it).
-    model = ValueChainModel(scenario, rng=seed, threads=worker_threads())
+    model = ValueChainModel(scenario, rng=seed, threads=worker_threads(), collect=collect)
     for _ in range(int(steps)):
         model.step()
     # The numbers of `model.results()`'s columns, without building its data frame.
@@ -95,7 +96,7 @@ def run_columns(
         array = model.datacollector.columns(columns)
     except KeyError as error:
         raise RuntimeError(f"the model does not report metric(s) {error.args[0]}") from None
-    return (array, probe[0](model)) if probe else array
+    return (array, probe(model)) if probe is not None else array
 
 
 def cpu_count() -> int:

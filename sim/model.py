@@ -16,7 +16,7 @@ arrays, so Mesa's tools work as usual.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, cast
 
 import numpy as np
@@ -70,6 +70,8 @@ class ValueChainModel(MseViews, Model):
         rng: Seed or numpy Generator; overrides the scenario's.
         threads: Threads for the large passes (from 10^5 MSEs; `sim.threads`): default
             ``$MSE_SIM_THREADS``, else every core. The results do not depend on it.
+        collect: The steps whose metrics are collected (default: all, from 0; see
+            `MetricsCollector`). The model reads no metric, so the run is the same.
         **overrides: Scenario fields to change (validated), e.g. ``credit_access=0.8``.
 
     Attributes:
@@ -121,6 +123,7 @@ class ValueChainModel(MseViews, Model):
         *,
         rng: Any = None,
         threads: int | None = None,
+        collect: Iterable[int] | None = None,
         **overrides: Any,
     ):
         sc = coerce_scenario(scenario, overrides)
@@ -239,7 +242,7 @@ class ValueChainModel(MseViews, Model):
             del base, premium_rate
         del clarity
 
-        self.datacollector = MetricsCollector()
+        self.datacollector = MetricsCollector(steps=collect)
         self.running = True
         self.datacollector.collect(self)
 

@@ -20,7 +20,7 @@ from sim.engines import Progress, check_workers, make_engine, run_columns
 from sim.errors import UserInputError
 from sim.experiments.definitions import GUIDELINES, Guideline, get_guideline
 from sim.experiments.results import ExperimentResult, build_result
-from sim.experiments.stats import check_seeds, outcome, paired_effect
+from sim.experiments.stats import check_seeds, outcome, outcome_steps, paired_effect
 from sim.metrics import derive, source_columns
 from sim.scenario import ValueChainScenario, coerce_scenario
 
@@ -45,6 +45,9 @@ class _Plan:
     scenarios: list[ValueChainScenario] = field(default_factory=list)
     probe: Callable | None = None  # a function of each finished model (see run_columns)
     probes: list[list[Any]] = field(default_factory=list)  # per scenario, per seed
+    # The steps the runs collect (see run_columns), or None for every step: the arrays then
+    # have one row per step collected.
+    collect: tuple[int, ...] | None = None
 
     def add(self, scenario: ValueChainScenario) -> int:
         key = _scenario_key(scenario)
@@ -54,10 +57,10 @@ class _Plan:
         return self.keys[key]
 
     def execute(self, workers: int, progress: bool, desc: str) -> list[np.ndarray]:
-        """Return, per unique scenario, an array (seeds, steps + 1, columns)."""
-        probe = (self.probe,) if self.probe is not None else ()
+        """Return, per unique scenario, an array (seeds, steps + 1 or collected, columns)."""
+        probe = self.probe is not None
         tasks = [
-            (s.to_record(), seed, self.steps, self.columns, *probe)
+            (s.to_record(), seed, self.steps, self.columns, self.probe, self.collect)
             for s in self.scenarios
             for seed in self.seeds
         ]
@@ -317,7 +320,8 @@ def run_arms(
     }
     metrics = tuple(dict.fromkeys(metrics))
     columns = source_columns(metrics)
-    plan = _Plan(seed_list, steps, columns)
+    # Only the outcome window's metrics are read: the runs collect no other month's.
+    plan = _Plan(seed_list, steps, columns, collect=outcome_steps(steps))
     index = {name: plan.add(s) for name, s in scenarios.items()}
     raw = plan.execute(n_workers, progress, desc=f"{len(plan.scenarios)} arms of {base.name}")
     outcomes = {

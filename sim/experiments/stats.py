@@ -30,6 +30,17 @@ def t_crit(n: int) -> float:
     return float(stats.t.ppf(0.5 + CONFIDENCE / 2, n - 1))
 
 
+def outcome_steps(steps: int) -> tuple[int, ...]:
+    """The steps :func:`outcome` averages over: the last ``OUTCOME_WINDOW`` of 0 .. ``steps``.
+
+    Examples:
+        >>> from sim.experiments.stats import outcome_steps
+        >>> outcome_steps(120)[0], outcome_steps(120)[-1], outcome_steps(5)
+        (109, 120, (0, 1, 2, 3, 4, 5))
+    """
+    return tuple(range(max(steps + 1 - OUTCOME_WINDOW, 0), steps + 1))
+
+
 def outcome(series: np.ndarray, steps: int) -> np.ndarray:
     """Return each seed's outcome: the mean of ``series`` (seeds, steps + 1) over the window.
 

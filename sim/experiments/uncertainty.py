@@ -37,7 +37,7 @@ from sim.engines import check_workers
 from sim.errors import UserInputError
 from sim.experiments.arms import DEFAULT_STEPS, _Plan
 from sim.experiments.definitions import GUIDELINES, Guideline, get_guideline
-from sim.experiments.stats import check_seeds, outcome, t_crit
+from sim.experiments.stats import check_seeds, outcome, outcome_steps, t_crit
 from sim.metrics import derive, source_columns
 from sim.scenario import ValueChainScenario, coerce_scenario
 
@@ -256,7 +256,8 @@ def run_posterior_experiments(
     picked = posterior_draws(post, n)
     rows = tuple(k for k, _ in picked)
     columns = source_columns(m for g in chosen for m in g.metrics)
-    plan = _Plan(seed_list, steps, columns, probe=probe)
+    # Only the outcome window's metrics are read: the runs collect no other month's.
+    plan = _Plan(seed_list, steps, columns, probe=probe, collect=outcome_steps(steps))
     layout: dict[str, list[tuple[int, int]]] = {g.id: [] for g in chosen}
     for _, constants in picked:
         at = base.replace(**constants)

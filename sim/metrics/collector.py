@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from mesa import DataCollector
 
+from sim.checks import check_whole_number
 from sim.detmath import sum_in_order
 from sim.metrics.census import (
     _active_incomes,
@@ -134,9 +135,32 @@ class MetricsCollector(DataCollector):
     this collector calls the reporters directly and keeps each month's values as one tuple;
     ``model_vars`` (the dict of lists Mesa's readers use) is filled from those rows when read.
     Reporters added later, or agent reporters and tables, go through Mesa's own ``collect``.
+
+    Given ``steps``, it collects only at those steps of the model: a study that reads a few
+    months (the outcome window of an experiment, a sweep's ``at_steps``) does not pay for
+    the metrics of the others, about a tenth of a month (`docs/guide/speed.md`). The model
+    reads no metric, so its run is the same. The rows are then those steps' (the ``step``
+    column says which).
+
+    Args:
+        reporters: Metric name -> reporter (default: :data:`REPORTERS`).
+        steps: The steps to collect, or None for every step.
+        **kwargs: Mesa's `DataCollector` arguments.
+
+    Raises:
+        UserInputError: A step that is not a whole number of at least 0.
     """
 
-    def __init__(self, reporters: dict[str, Callable] | None = None, **kwargs):
+    def __init__(
+        self,
+        reporters: dict[str, Callable] | None = None,
+        *,
+        steps: Iterable[int] | None = None,
+        **kwargs,
+    ):
+        self.steps: frozenset[int] | None = (
+            None if steps is None else frozenset(check_whole_number(s, "collect", 0) for s in steps)
+        )
         self._rows: list[tuple] = []
         self._vars: dict[str, list] = {}
         super().__init__(
@@ -177,6 +201,8 @@ class MetricsCollector(DataCollector):
 
     def collect(self, model) -> None:
         """Collect this month's metrics (Mesa's path when reporters were added or changed)."""
+        if self.steps is not None and model.steps not in self.steps:
+            return
         if (
             self.agent_reporters
             or self.agenttype_reporters

@@ -88,7 +88,9 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
     columns: dict[str, Any] = {c: [] for c in ID_COLUMNS}
     for name in chunk.names:
         columns[name] = []
-    steps_idx = np.asarray(chunk.at_steps)
+    # The runs collect only the recorded steps' metrics (`sim.engines.run_columns`): one row
+    # each, in order, whatever the order or repeats of `at_steps`.
+    collected, steps_idx = _collected_rows(chunk.at_steps)
     wanted = ("step", *chunk.outputs)
     series = {m: np.empty((len(chunk.runs), len(steps_idx))) for m in chunk.outputs}
     who = {c: np.empty(len(chunk.runs)) for c in (WHO_GAINS_COLUMNS if chunk.who_gains else ())}
@@ -101,27 +103,28 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
         for name, value in params.items():
             columns[name].append(value)
         t0 = time.perf_counter()
-        task = (base.replace(**params), run[3], chunk.steps, wanted)
+        probe = who_gains_columns if chunk.who_gains else None
+        task = (base.replace(**params), run[3], chunk.steps, wanted, probe, collected)
         if chunk.who_gains:
-            values, gains = run_columns((*task, who_gains_columns))
+            values, gains = run_columns(task)
             for column, array in who.items():
                 array[i] = gains[column]
         else:
             values = run_columns(task)
         model_seconds += time.perf_counter() - t0
         if i == 0:
-            # One row per step 0..steps, so row positions are steps; checked once per chunk.
-            step_col = values[:, 0]
-            if len(step_col) != chunk.steps + 1 or step_col[-1] != chunk.steps:
-                raise RuntimeError(
-                    f"model returned steps {step_col[0]}..{step_col[-1]}, expected 0..{chunk.steps}"
-                )
+            # One row per recorded step, in order; checked once per chunk.
+            step_col = tuple(int(s) for s in values[:, 0])
+            if step_col != collected:
+                raise RuntimeError(f"model returned steps {step_col}, expected {collected}")
         for pos, metric in enumerate(chunk.outputs, start=1):
             series[metric][i] = values[steps_idx, pos]
         if chunk.effects:
             t0 = time.perf_counter()
             point = base.replace(**params)
-            for (name, metric), row in _effect_rows(chunk, point, run[3], values).items():
+            for (name, metric), row in _effect_rows(
+                chunk, point, run[3], values, collected, steps_idx
+            ).items():
                 effect_series.setdefault(
                     (name, metric), np.empty((len(chunk.runs), len(steps_idx)))
                 )[i] = row
@@ -140,15 +143,20 @@ def run_chunk(chunk: Chunk) -> tuple[dict[str, Any], float]:
 
 
 def _effect_rows(
-    chunk: Chunk, point: ValueChainScenario, seed: int, point_values: np.ndarray
+    chunk: Chunk,
+    point: ValueChainScenario,
+    seed: int,
+    point_values: np.ndarray,
+    collected: tuple[int, ...],
+    steps_idx: np.ndarray,
 ) -> dict[tuple[str, str], np.ndarray]:
     """Return each effect's values at the recorded steps for one run (its arms on its seed).
 
     Every distinct arm scenario is run once, on the run's seed (common random numbers); the
-    arm without changes is the run itself (``point_values``).
+    arm without changes is the run itself (``point_values``). Each run collects the steps
+    ``collected``; ``steps_idx`` are the recorded steps' rows among them.
     """
     wanted = ("step", *chunk.outputs)
-    steps_idx = np.asarray(chunk.at_steps)
     arms: dict[tuple, np.ndarray] = {}
     point_key = _key(point)
     arms[point_key] = point_values
@@ -159,12 +167,19 @@ def _effect_rows(
             scenario = arm_scenario(point, changes)
             key = _key(scenario)
             if key not in arms:
-                arms[key] = run_columns((scenario, seed, chunk.steps, wanted))
+                arms[key] = run_columns((scenario, seed, chunk.steps, wanted, None, collected))
             part = coefficient * arms[key][steps_idx]
             total = part if total is None else total + part
         for metric in effect.metrics:
             out[(effect.name, metric)] = total[:, 1 + chunk.outputs.index(metric)]
     return out
+
+
+def _collected_rows(at_steps: tuple[int, ...]) -> tuple[tuple[int, ...], np.ndarray]:
+    """The steps a run collects for ``at_steps`` (sorted, once each), and each one's row."""
+    collected = tuple(sorted(set(at_steps)))
+    row = {step: i for i, step in enumerate(collected)}
+    return collected, np.asarray([row[step] for step in at_steps], dtype=np.intp)
 
 
 def _key(scenario: ValueChainScenario) -> str:

@@ -138,3 +138,17 @@ def test_bad_uncertainty_options_exit_2(argv, words, capsys, tmp_path, monkeypat
     for word in words:
         assert word in err
     assert not (tmp_path / "x").exists()
+
+
+def test_posterior_runs_collect_only_the_outcome_window_with_the_same_effects(monkeypatch):
+    """The runs collect only the months the effects read; every effect is the same."""
+    from sim.experiments import uncertainty
+
+    post = _stub({"mean_unit_cost": [0.42, 0.5], "consumption_rate": [0.55, 0.65]})
+    args = dict(draws=2, seeds=2, steps=20, workers=1, posterior=post, n_mse=60)
+    window = run_posterior_experiments(["g1", "g4"], "baseline", **args)
+    monkeypatch.setattr(uncertainty, "outcome_steps", lambda steps: None)  # every month
+    every = run_posterior_experiments(["g1", "g4"], "baseline", **args)
+    for g in ("g1", "g4"):
+        for metric, e in every[g].effects.items():
+            np.testing.assert_array_equal(window[g].effects[metric], e)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim import (
@@ -290,3 +291,29 @@ def test_collected_columns_are_the_results_numbers_bit_for_bit():
     assert both.shape == (11, 2) and both[-1, 1] == 2 * both[-1, 0]
     with pytest.raises(RuntimeError, match="no_such_metric"):
         run_columns((scenario, 5, 2, ("step", "no_such_metric")))
+
+
+def test_a_model_collecting_some_steps_runs_the_same_and_keeps_those_rows():
+    # The model reads no metric: collecting fewer months changes no state and no number of
+    # the months collected (`collect`; what studies that read a few months pass).
+    from sim.engines import run_columns
+    from sim.errors import UserInputError
+
+    every, some = _model(steps=0, seed=6), ValueChainModel(rng=6, collect=(9, 0, 5), **SMALL)
+    for _ in range(9):
+        every.step()
+        some.step()
+    full, part = every.results(), some.results()
+    assert part["step"].tolist() == [0, 5, 9]
+    expected = full[full["step"].isin([0, 5, 9])].reset_index(drop=True)
+    pd.testing.assert_frame_equal(part, expected, check_exact=True)
+    np.testing.assert_array_equal(some.population.cash, every.population.cash)
+    np.testing.assert_array_equal(some.population.upgrades, every.population.upgrades)
+    names = ("step", "mean_income")
+    np.testing.assert_array_equal(
+        run_columns((every.scenario, 6, 9, names, None, (5, 9))),
+        full.loc[full["step"].isin([5, 9]), list(names)].to_numpy(dtype=float),
+    )
+    assert ValueChainModel(rng=6, collect=(), **SMALL).results().empty
+    with pytest.raises(UserInputError, match="collect: value -1"):
+        ValueChainModel(rng=6, collect=(-1,), **SMALL)

@@ -50,8 +50,16 @@ def ishigami_model(scenario, steps, seed):
 
 def ishigami_columns(task):
     """Stands in for :func:`sim.engines.run_columns`: the columns a run would return."""
-    scenario, seed, steps, columns = task
-    return ishigami_model(scenario, steps, seed).loc[:, list(columns)].to_numpy(float)
+    scenario, seed, steps = task[:3]
+    return returned(ishigami_model(scenario, steps, seed), task)
+
+
+def returned(frame: pd.DataFrame, task) -> np.ndarray:
+    """What `run_columns` returns of a run's metrics: its columns at the steps it collects."""
+    columns, _probe, collect = (*task, None, None)[3:6]
+    if collect is not None:
+        frame = frame[frame["step"].isin(collect)]
+    return frame.loc[:, list(columns)].to_numpy(float)
 
 
 def ishigami_spec(tmp_path, method: str, samples: int) -> dict:
@@ -177,11 +185,11 @@ def _frame(y: float, steps: int) -> np.ndarray:
 
 def interacting_columns(task):
     """y = 2 c + 3 b + 5 c b + seed noise (common to every design point of a seed)."""
-    scenario, seed, steps, columns = task
+    scenario, seed, steps = task[:3]
     c, b = scenario.credit_access, scenario.bargaining_power
     noise = np.random.default_rng(seed).normal(0, 1.0)
     y = 2 * c + 3 * b + 5 * c * b + noise
-    return _frame(y, steps).loc[:, list(columns)].to_numpy(float)
+    return returned(_frame(y, steps), task)
 
 
 def _scenario(tmp_path) -> str:

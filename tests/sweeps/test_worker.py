@@ -60,3 +60,24 @@ def test_who_gains_does_not_change_an_old_spec_fingerprint():
 def test_who_gains_must_be_true_or_false():
     with pytest.raises(SweepSpecError, match="who_gains = 'yes'"):
         read_spec(_spec(who_gains="yes"))
+
+
+def test_a_chunk_collects_only_its_recorded_steps_with_the_same_numbers():
+    # Recorded steps in any order, repeated: each is the full run's row at that step.
+    from sim.engines import run_columns
+    from sim.sweeps import Chunk, run_chunk
+
+    outputs = ("mean_income", "share_upgraded")
+    chunk = Chunk(
+        base={"n_mse": 60},
+        steps=9,
+        outputs=outputs,
+        at_steps=(9, 3, 9, 0),
+        names=(),
+        runs=(("run-a", 0, 0, 4),),
+    )
+    columns, _ = run_chunk(chunk)
+    full = run_columns((sim.ValueChainScenario(n_mse=60), 4, 9, ("step", *outputs)))
+    for pos, metric in enumerate(outputs, start=1):
+        for step in (9, 3, 0):
+            assert columns[f"{metric}@{step}"][0] == full[step, pos]
