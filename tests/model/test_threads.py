@@ -271,9 +271,9 @@ def test_a_studys_workers_run_their_models_on_one_thread(monkeypatch):
 
     seen = []
 
-    def model_seen(scenario, *, rng, threads):
+    def model_seen(scenario, *, rng, threads, **options):
         seen.append(threads)
-        return sim.ValueChainModel(scenario, rng=rng, threads=threads)
+        return sim.ValueChainModel(scenario, rng=rng, threads=threads, **options)
 
     monkeypatch.delenv(threads.ENV, raising=False)
     monkeypatch.setattr(engines, "ValueChainModel", model_seen)
